@@ -1,0 +1,99 @@
+/**
+ * The service's configuration: every port and path is a command-line flag and an environment
+ * variable, the flag winning. One table drives parsing, defaults and `--help`, so they cannot drift.
+ */
+import { parseArgs } from 'node:util';
+
+export interface Config {
+  readonly dataDir: string;
+  /** `esdb://...` selects EventStoreDB; empty selects the embedded SQLite store. */
+  readonly eventStoreUrl: string;
+  readonly httpHost: string;
+  readonly httpPort: number;
+  readonly coapHost: string;
+  readonly coapPort: number;
+  readonly coapsPort: number;
+  readonly bootstrapPort: number;
+  readonly bootstrapDtlsPort: number;
+  readonly logLevel: string;
+}
+
+interface OptionSpec {
+  readonly key: keyof Config;
+  readonly flag: string;
+  readonly env: string;
+  readonly kind: 'string' | 'port';
+  readonly defaultValue: string;
+  readonly description: string;
+}
+
+export const configOptions: readonly OptionSpec[] = [
+  { key: 'dataDir', flag: 'data-dir', env: 'LWM2M_HUB_DATA_DIR', kind: 'string', defaultValue: './data', description: 'Directory of the embedded event store, read models, master key and tokens' },
+  { key: 'eventStoreUrl', flag: 'eventstore', env: 'EVENTSTORE_URL', kind: 'string', defaultValue: '', description: 'EventStoreDB connection string (esdb://...); empty: the embedded SQLite store' },
+  { key: 'httpHost', flag: 'http-host', env: 'LWM2M_HUB_HTTP_HOST', kind: 'string', defaultValue: '127.0.0.1', description: 'Address of the GraphQL HTTP and WebSocket server' },
+  { key: 'httpPort', flag: 'http-port', env: 'LWM2M_HUB_HTTP_PORT', kind: 'port', defaultValue: '4000', description: 'Port of the GraphQL server (path /graphql)' },
+  { key: 'coapHost', flag: 'coap-host', env: 'LWM2M_HUB_COAP_HOST', kind: 'string', defaultValue: '::', description: 'Address the CoAP servers bind (:: is IPv4 and IPv6)' },
+  { key: 'coapPort', flag: 'coap-port', env: 'LWM2M_HUB_COAP_PORT', kind: 'port', defaultValue: '5683', description: 'LwM2M server, plain CoAP' },
+  { key: 'coapsPort', flag: 'coaps-port', env: 'LWM2M_HUB_COAPS_PORT', kind: 'port', defaultValue: '5684', description: 'LwM2M server, CoAP over DTLS (PSK)' },
+  { key: 'bootstrapPort', flag: 'bootstrap-port', env: 'LWM2M_HUB_BOOTSTRAP_PORT', kind: 'port', defaultValue: '5783', description: 'Bootstrap server, plain CoAP' },
+  { key: 'bootstrapDtlsPort', flag: 'bootstrap-dtls-port', env: 'LWM2M_HUB_BOOTSTRAP_DTLS_PORT', kind: 'port', defaultValue: '5784', description: 'Bootstrap server, CoAP over DTLS (PSK)' },
+  { key: 'logLevel', flag: 'log-level', env: 'LOG_LEVEL', kind: 'string', defaultValue: 'info', description: 'pino log level: trace, debug, info, warn, error' },
+];
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface ParsedCommandLine {
+  readonly config: Config;
+  readonly positionals: readonly string[];
+  /** Flags not in the configuration table, for the subcommand to interpret. */
+  readonly extra: Readonly<Record<string, string | boolean | undefined>>;
+}
+
+/**
+ * Parses configuration flags (and any subcommand flags given in `extraOptions`) over the environment.
+ * Throws ConfigError naming the offending flag or variable.
+ */
+export function parseCommandLine(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  extraOptions: Record<string, { type: 'string' | 'boolean'; short?: string }> = {},
+): ParsedCommandLine {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { ...extraOptions };
+  for (const spec of configOptions) options[spec.flag] = { type: 'string' };
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message : String(error));
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const config: Record<string, string | number> = {};
+  for (const spec of configOptions) {
+    const fromFlag = values[spec.flag];
+    const raw = typeof fromFlag === 'string' ? fromFlag : (env[spec.env] ?? spec.defaultValue);
+    const source = typeof fromFlag === 'string' ? `--${spec.flag}` : env[spec.env] !== undefined ? spec.env : 'default';
+    config[spec.key] = spec.kind === 'port' ? parsePort(raw, source) : raw;
+  }
+  const extra: Record<string, string | boolean | undefined> = {};
+  for (const name of Object.keys(extraOptions)) extra[name] = values[name];
+  return { config: config as unknown as Config, positionals: parsed.positionals, extra };
+}
+
+function parsePort(raw: string, source: string): number {
+  if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65535) {
+    throw new ConfigError(`${source}: "${raw}" is not a port number (0 to 65535)`);
+  }
+  return Number(raw);
+}
+
+export function configHelp(): string {
+  const rows = configOptions.map(
+    (spec) => `  --${spec.flag.padEnd(20)} ${spec.env.padEnd(30)} ${(spec.defaultValue || '(none)').padEnd(10)} ${spec.description}`,
+  );
+  return [`  ${'flag'.padEnd(22)} ${'environment'.padEnd(30)} ${'default'.padEnd(10)} meaning`, ...rows].join('\n');
+}

@@ -1,0 +1,68 @@
+/**
+ * Seals secrets with AES-256-GCM (node:crypto) under keys derived from the master key, so that PSK
+ * keys and API tokens never enter an event in clear. Two keys are derived with HKDF-SHA256 (RFC 5869):
+ * one encrypts, one computes fingerprints; the master key itself is never used directly.
+ */
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { SealedSecret, SecretSealer } from '../../domain/SealedSecret.ts';
+
+const KEY_ID_LENGTH = 8;
+const IV_LENGTH = 12; // NIST SP 800-38D: 96-bit IVs for GCM
+const TAG_LENGTH = 16;
+
+export class SealingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SealingError';
+  }
+}
+
+export class AesGcmSecretSealer implements SecretSealer {
+  /** Identifies the master key without revealing it: sealed data carry it, so a wrong key is detected. */
+  readonly keyId: Buffer;
+  readonly #encryptionKey: Buffer;
+  readonly #fingerprintKey: Buffer;
+
+  constructor(masterKey: Uint8Array) {
+    if (masterKey.length !== 32) throw new SealingError(`the master key must be 32 bytes, got ${masterKey.length}`);
+    this.#encryptionKey = derive(masterKey, 'lwm2m-hub sealing v1');
+    this.#fingerprintKey = derive(masterKey, 'lwm2m-hub fingerprint v1');
+    this.keyId = derive(masterKey, 'lwm2m-hub key id v1').subarray(0, KEY_ID_LENGTH);
+  }
+
+  seal(plaintext: Uint8Array): SealedSecret {
+    const iv = randomBytes(IV_LENGTH);
+    const cipher = createCipheriv('aes-256-gcm', this.#encryptionKey, iv, { authTagLength: TAG_LENGTH });
+    cipher.setAAD(this.keyId);
+    const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    const sealed = Buffer.concat([this.keyId, iv, cipher.getAuthTag(), ciphertext]).toString('base64url');
+    return { sealed, fingerprint: this.fingerprint(plaintext) };
+  }
+
+  open(secret: SealedSecret): Uint8Array {
+    const bytes = Buffer.from(secret.sealed, 'base64url');
+    if (bytes.length < KEY_ID_LENGTH + IV_LENGTH + TAG_LENGTH) throw new SealingError('sealed secret is truncated');
+    const keyId = bytes.subarray(0, KEY_ID_LENGTH);
+    if (!timingSafeEqual(keyId, this.keyId)) {
+      throw new SealingError('sealed secret was sealed under another master key (check LWM2M_HUB_MASTER_KEY)');
+    }
+    const iv = bytes.subarray(KEY_ID_LENGTH, KEY_ID_LENGTH + IV_LENGTH);
+    const tag = bytes.subarray(KEY_ID_LENGTH + IV_LENGTH, KEY_ID_LENGTH + IV_LENGTH + TAG_LENGTH);
+    const decipher = createDecipheriv('aes-256-gcm', this.#encryptionKey, iv, { authTagLength: TAG_LENGTH });
+    decipher.setAAD(keyId);
+    decipher.setAuthTag(tag);
+    try {
+      return Buffer.concat([decipher.update(bytes.subarray(KEY_ID_LENGTH + IV_LENGTH + TAG_LENGTH)), decipher.final()]);
+    } catch {
+      throw new SealingError('sealed secret failed authentication: it was altered or the master key is wrong');
+    }
+  }
+
+  fingerprint(plaintext: Uint8Array): string {
+    return createHmac('sha256', this.#fingerprintKey).update(plaintext).digest('base64url');
+  }
+}
+
+function derive(masterKey: Uint8Array, info: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), info, 32));
+}

@@ -1,0 +1,89 @@
+/**
+ * Runs a command through a decider against one stream: read the stream, fold it into state, decide,
+ * append with the revision that was read. A concurrent writer makes the append fail with
+ * WrongExpectedVersion; the handler then retries from a fresh read, so the decision is always taken on
+ * the latest state.
+ */
+import type { Decider } from '../../domain/Decider.ts';
+import type { EventMetadata, EventStore, RecordedEvent } from './EventStore.ts';
+import { WrongExpectedVersion } from './EventStore.ts';
+import type { JsonValue } from '../../domain/Json.ts';
+
+/**
+ * The shape every domain event has: a type name and data. Domain event data are declared as
+ * interfaces of plain JSON values (strings, numbers, booleans, null, arrays, objects); TypeScript
+ * cannot check an interface against the JsonValue index signature, hence `object` here and one cast
+ * at the append below.
+ */
+export interface DomainEvent {
+  readonly type: string;
+  readonly data: object;
+}
+
+export interface HandleResult<Event, State> {
+  readonly events: readonly Event[];
+  readonly state: State;
+  /** The stream's revision after the command (-1 if the stream still does not exist). */
+  readonly revision: number;
+  /** The global position of the last appended event, or undefined when nothing was appended. */
+  readonly position: number | undefined;
+}
+
+export interface HandleOptions {
+  readonly metadata?: Partial<EventMetadata>;
+  /** How many times to retry on a concurrent append. */
+  readonly retries?: number;
+}
+
+/** Reads a whole stream and folds it; returns the state and the last revision (-1 if none). */
+export async function loadAggregate<Command, Event extends DomainEvent, State>(
+  store: EventStore,
+  stream: string,
+  decider: Decider<Command, Event, State>,
+): Promise<{ state: State; revision: number }> {
+  const result = await store.readStream(stream);
+  let state = decider.initialState;
+  let revision = -1;
+  if (result.status === 'found') {
+    for (const recorded of result.events) {
+      state = decider.evolve(state, toDomainEvent<Event>(recorded));
+      revision = recorded.revision;
+    }
+  }
+  return { state, revision };
+}
+
+export async function handleCommand<Command, Event extends DomainEvent, State>(
+  store: EventStore,
+  stream: string,
+  decider: Decider<Command, Event, State>,
+  command: Command,
+  options: HandleOptions = {},
+): Promise<HandleResult<Event, State>> {
+  const retries = options.retries ?? 3;
+  for (let attempt = 0; ; attempt++) {
+    const { state, revision } = await loadAggregate(store, stream, decider);
+    const events = decider.decide(command, state);
+    if (events.length === 0) return { events, state, revision, position: undefined };
+    try {
+      const appended = await store.appendToStream(
+        stream,
+        events.map((event) => ({ type: event.type, data: event.data as JsonValue, metadata: options.metadata })),
+        revision === -1 ? 'no_stream' : revision,
+      );
+      const next = events.reduce((s, e) => decider.evolve(s, e), state);
+      return { events, state: next, revision: appended.nextExpectedRevision, position: appended.position };
+    } catch (error) {
+      if (error instanceof WrongExpectedVersion && attempt < retries) continue;
+      throw error;
+    }
+  }
+}
+
+/**
+ * Views a recorded envelope as the domain event it carries. The store keeps the type and data exactly
+ * as they were appended, so this is the inverse of appending `{ type, data }`.
+ */
+export function toDomainEvent<Event extends DomainEvent>(recorded: RecordedEvent): Event {
+  return { type: recorded.type, data: recorded.data } as unknown as Event;
+}

@@ -1,0 +1,18 @@
+/**
+ * A secret (a PSK key, an API token) as it may appear in an event: encrypted, never in clear.
+ * `fingerprint` is a keyed hash of the plaintext, so that a re-import can tell "unchanged" from
+ * "changed" without decrypting; it reveals nothing without the master key.
+ */
+export interface SealedSecret {
+  /** base64url of keyId(8) | iv(12) | tag(16) | ciphertext, AES-256-GCM. */
+  readonly sealed: string;
+  /** base64url HMAC-SHA256 of the plaintext under a key derived from the master key. */
+  readonly fingerprint: string;
+}
+
+/** Encrypts secrets before they enter an event. Implemented in adapters (it needs randomness). */
+export interface SecretSealer {
+  seal(plaintext: Uint8Array): SealedSecret;
+  open(secret: SealedSecret): Uint8Array;
+  fingerprint(plaintext: Uint8Array): string;
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, configHelp, configOptions, parseCommandLine } from '../../../src/adapters/config/Config.ts';
+
+describe('parseCommandLine', () => {
+  it('uses the defaults when neither flag nor environment says otherwise', () => {
+    const { config } = parseCommandLine([], {});
+    expect(config.dataDir).toBe('./data');
+    expect(config.eventStoreUrl).toBe('');
+    expect(config.httpPort).toBe(4000);
+    expect(config.coapPort).toBe(5683);
+    expect(config.bootstrapPort).toBe(5783);
+  });
+
+  it('lets a flag win over the environment, and the environment over the default', () => {
+    const env = { LWM2M_HUB_HTTP_PORT: '4100', LWM2M_HUB_COAP_PORT: '6000' };
+    const { config } = parseCommandLine(['--http-port', '4200'], env);
+    expect(config.httpPort).toBe(4200);
+    expect(config.coapPort).toBe(6000);
+  });
+
+  it('names the flag or variable that holds a bad port', () => {
+    expect(() => parseCommandLine(['--coap-port', '70000'], {})).toThrow(/--coap-port: "70000" is not a port/);
+    expect(() => parseCommandLine([], { LWM2M_HUB_HTTP_PORT: 'x' })).toThrow(/LWM2M_HUB_HTTP_PORT/);
+  });
+
+  it('refuses an unknown flag', () => {
+    expect(() => parseCommandLine(['--nope'], {})).toThrow(ConfigError);
+  });
+
+  it('passes subcommand flags and positionals through', () => {
+    const parsed = parseCommandLine(['file.csv', '--valid-only'], {}, { 'valid-only': { type: 'boolean' } });
+    expect(parsed.positionals).toEqual(['file.csv']);
+    expect(parsed.extra['valid-only']).toBe(true);
+  });
+
+  it('lists every option in the help text', () => {
+    const help = configHelp();
+    for (const option of configOptions) {
+      expect(help).toContain(`--${option.flag}`);
+      expect(help).toContain(option.env);
+    }
+  });
+});

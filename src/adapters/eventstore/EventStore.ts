@@ -143,3 +143,13 @@ export function matchesFilter(filter: EventFilter | undefined, stream: string, t
   if (filter.eventTypes && !filter.eventTypes.includes(type)) return false;
   return true;
 }
+
+/** The metadata a store records for a proposed event: the given fields, schema version 1 by default. */
+export function recordedMetadata(metadata: Partial<EventMetadata> | undefined): EventMetadata {
+  return {
+    ...(metadata?.correlationId !== undefined ? { correlationId: metadata.correlationId } : {}),
+    ...(metadata?.causationId !== undefined ? { causationId: metadata.causationId } : {}),
+    ...(metadata?.actor !== undefined ? { actor: metadata.actor } : {}),
+    schemaVersion: metadata?.schemaVersion ?? 1,
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * A subscription to all events for stores that live in this process (memory, SQLite): it reads the
+ * log one bounded page at a time, only when the consumer has drained the previous page, and once it
+ * has caught up it waits on the LogHead for the next commit.
+ *
+ * No gap, no duplicate at the catch-up-to-live hand-over: there is no separate live feed to join. The
+ * subscription always reads from the log, after the last position it has scanned, up to the head it
+ * saw before the read; everything at or below that head is committed, so after the read the cursor
+ * can move to the head (or to the last event of a full page) without skipping anything.
+ */
+import type { EventFilter, RecordedEvent, Subscription } from './EventStore.ts';
+import type { LogHead } from './LogHead.ts';
+
+/** Reads at most `maxCount` matching events with `after < position <= upTo`, in position order. */
+export type ReadPage = (
+  after: number,
+  upTo: number,
+  maxCount: number,
+  filter: EventFilter | undefined,
+) => readonly RecordedEvent[] | Promise<readonly RecordedEvent[]>;
+
+export interface PagedSubscriptionOptions {
+  readonly after: number;
+  readonly filter: EventFilter | undefined;
+  readonly pageSize: number;
+  readonly head: LogHead;
+  readonly readPage: ReadPage;
+}
+
+export function createPagedSubscription(options: PagedSubscriptionOptions): Subscription {
+  const { filter, pageSize, head, readPage } = options;
+  const abort = new AbortController();
+  let cursor = options.after;
+  let page: readonly RecordedEvent[] = [];
+  let index = 0;
+
+  const done = (): IteratorResult<RecordedEvent> => ({ done: true, value: undefined });
+
+  async function pull(): Promise<IteratorResult<RecordedEvent>> {
+    for (;;) {
+      if (abort.signal.aborted) return done();
+      const event = page[index];
+      if (event) {
+        index++;
+        return { done: false, value: event };
+      }
+      const upTo = head.position;
+      if (upTo <= cursor) {
+        if (!(await head.waitBeyond(cursor, abort.signal))) return done();
+        continue;
+      }
+      page = await readPage(cursor, upTo, pageSize, filter);
+      index = 0;
+      const last = page[page.length - 1];
+      cursor = page.length === pageSize && last ? last.position : upTo;
+    }
+  }
+
+  // Calls to next() are served one after another, so that overlapping calls never share a page read.
+  let previous: Promise<unknown> = Promise.resolve();
+  const next = (): Promise<IteratorResult<RecordedEvent>> => {
+    const result = previous.then(pull);
+    previous = result.catch(() => undefined);
+    return result;
+  };
+
+  const close = (): Promise<void> => {
+    abort.abort();
+    page = [];
+    return Promise.resolve();
+  };
+
+  return {
+    close,
+    [Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
+      return {
+        next,
+        async return(): Promise<IteratorResult<RecordedEvent>> {
+          await close();
+          return done();
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,305 @@
+/**
+ * Runs each projection from its own checkpoint on the event store's subscription.
+ *
+ * Exactly once across crashes: a batch of events and the checkpoint after them are written in one
+ * SQLite transaction, so after a crash the projection resumes from the last committed checkpoint and
+ * neither loses nor repeats an event.
+ *
+ * Batching without delay: the loop commits what the subscription hands over at once (a page being
+ * drained, during a catch-up or a burst of appends) in one transaction, and commits a lone live event
+ * immediately, so listeners hear of an append within milliseconds.
+ */
+import type { EventStore, RecordedEvent, Subscription } from '../adapters/eventstore/EventStore.ts';
+import { matchesFilter } from '../adapters/eventstore/EventStore.ts';
+import type { Logger } from '../adapters/logging/Logger.ts';
+import type { Projection } from './Projection.ts';
+import type { ReadModelDatabase } from './ReadModelDatabase.ts';
+
+export interface ProjectedEvent {
+  readonly projection: string;
+  readonly event: RecordedEvent;
+}
+
+export type ProjectionListener = (change: ProjectedEvent) => void;
+
+export interface RebuildResult {
+  readonly events: number;
+  readonly position: number;
+  readonly durationMs: number;
+}
+
+export interface ProjectorOptions {
+  readonly store: EventStore;
+  readonly database: ReadModelDatabase;
+  readonly projections: readonly Projection[];
+  readonly logger: Logger;
+  /** Most events per transaction. */
+  readonly maxBatch?: number;
+  /** How often a long catch-up logs its progress. */
+  readonly progressIntervalMs?: number;
+  /** How long `waitFor` waits before giving up. */
+  readonly waitTimeoutMs?: number;
+}
+
+interface Runner {
+  readonly projection: Projection;
+  checkpoint: number;
+  subscription: Subscription | undefined;
+  loop: Promise<void> | undefined;
+  failure: Error | undefined;
+  /** Events applied since this runner started, for progress logs. */
+  applied: number;
+}
+
+const immediately = Symbol('immediately');
+
+export class ProjectorError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ProjectorError';
+  }
+}
+
+export class Projector {
+  readonly #store: EventStore;
+  readonly #database: ReadModelDatabase;
+  readonly #logger: Logger;
+  readonly #runners: Runner[];
+  readonly #listeners = new Set<ProjectionListener>();
+  /** Woken after every commit and on failure: `waitFor` re-checks its condition. */
+  #progressWaiters = new Set<() => void>();
+  readonly #maxBatch: number;
+  readonly #progressIntervalMs: number;
+  readonly #waitTimeoutMs: number;
+  #started = false;
+
+  constructor(options: ProjectorOptions) {
+    this.#store = options.store;
+    this.#database = options.database;
+    this.#logger = options.logger.child({ component: 'projector' });
+    this.#maxBatch = options.maxBatch ?? 500;
+    this.#progressIntervalMs = options.progressIntervalMs ?? 2000;
+    this.#waitTimeoutMs = options.waitTimeoutMs ?? 10_000;
+    const names = new Set<string>();
+    this.#runners = options.projections.map((projection) => {
+      if (names.has(projection.name)) throw new ProjectorError(`two projections are named ${projection.name}`);
+      names.add(projection.name);
+      return { projection, checkpoint: 0, subscription: undefined, loop: undefined, failure: undefined, applied: 0 };
+    });
+  }
+
+  /** Creates missing tables, rebuilds read models of an older version, and starts every projection. */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    const db = this.#database.db;
+    for (const runner of this.#runners) {
+      const { projection } = runner;
+      const stored = this.#database.checkpoint(projection.name);
+      this.#database.transaction(() => {
+        if (stored && stored.version !== projection.version) {
+          this.#logger.info({ projection: projection.name, from: stored.version, to: projection.version }, 'read model version changed: rebuilding');
+          projection.drop(db);
+          this.#database.deleteCheckpoint(projection.name);
+        }
+        projection.create(db);
+      });
+      runner.checkpoint = stored && stored.version === projection.version ? stored.position : 0;
+      this.#startRunner(runner);
+    }
+  }
+
+  /** Hears of every event a projection has committed, right after the commit. Returns the unsubscribe. */
+  onProjected(listener: ProjectionListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** The checkpoint of each projection. */
+  checkpoints(): Record<string, number> {
+    return Object.fromEntries(this.#runners.map((r) => [r.projection.name, r.checkpoint]));
+  }
+
+  /**
+   * Resolves once every projection has applied every event it reads up to `position` (read-your-writes
+   * for a command that appended at `position`). A projection whose filter skips the events in between
+   * is caught up although its checkpoint is lower: the store tells whether a matching event lies
+   * between its checkpoint and `position`.
+   */
+  async waitFor(position: number): Promise<void> {
+    const deadline = Date.now() + this.#waitTimeoutMs;
+    for (;;) {
+      const failed = this.#runners.find((r) => r.failure);
+      if (failed) throw new ProjectorError(`projection ${failed.projection.name} has failed`, { cause: failed.failure });
+      // Register before checking, so that a commit during the check still wakes us.
+      let wake!: () => void;
+      const woken = new Promise<void>((resolve) => (wake = resolve));
+      this.#progressWaiters.add(wake);
+      try {
+        if (await this.#caughtUp(position)) return;
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) throw new ProjectorError(`read models did not reach position ${position} within ${this.#waitTimeoutMs} ms`);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([woken, new Promise<void>((resolve) => (timer = setTimeout(resolve, remaining)))]);
+        clearTimeout(timer);
+      } finally {
+        this.#progressWaiters.delete(wake);
+      }
+    }
+  }
+
+  async #caughtUp(position: number): Promise<boolean> {
+    for (const runner of this.#runners) {
+      if (runner.checkpoint >= position) continue;
+      const [next] = await this.#store.readAll({ after: runner.checkpoint, maxCount: 1, filter: runner.projection.filter });
+      if (next && next.position <= position) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Drops every read model and rebuilds it from the whole log, logging progress; resolves when the
+   * rebuild has reached the head of the log as it was when the rebuild began.
+   */
+  async rebuild(): Promise<RebuildResult> {
+    const started = Date.now();
+    const target = await this.#store.headPosition();
+    this.#logger.info({ target }, 'rebuilding read models from the log');
+    await this.#stopRunners();
+    const db = this.#database.db;
+    this.#database.transaction(() => {
+      for (const { projection } of this.#runners) {
+        projection.drop(db);
+        this.#database.deleteCheckpoint(projection.name);
+        projection.create(db);
+      }
+    });
+    for (const runner of this.#runners) {
+      runner.checkpoint = 0;
+      runner.failure = undefined;
+    }
+    this.#started = true;
+    for (const runner of this.#runners) this.#startRunner(runner);
+    await this.waitFor(target);
+    const events = this.#runners.reduce((sum, r) => sum + r.applied, 0);
+    const result = { events, position: target, durationMs: Date.now() - started };
+    this.#logger.info(result, 'read models rebuilt');
+    return result;
+  }
+
+  async close(): Promise<void> {
+    await this.#stopRunners();
+    this.#started = false;
+    this.#wakeWaiters();
+  }
+
+  async #stopRunners(): Promise<void> {
+    await Promise.all(this.#runners.map((r) => r.subscription?.close() ?? Promise.resolve()));
+    await Promise.all(this.#runners.map((r) => r.loop ?? Promise.resolve()));
+    for (const runner of this.#runners) {
+      runner.subscription = undefined;
+      runner.loop = undefined;
+    }
+  }
+
+  #startRunner(runner: Runner): void {
+    runner.applied = 0;
+    const subscription = this.#store.subscribeToAll({ after: runner.checkpoint, filter: runner.projection.filter });
+    runner.subscription = subscription;
+    runner.loop = this.#run(runner, subscription).catch((error: unknown) => {
+      runner.failure = error instanceof Error ? error : new Error(String(error));
+      this.#logger.error({ err: error, projection: runner.projection.name, checkpoint: runner.checkpoint }, 'projection stopped on an error');
+      this.#wakeWaiters();
+    });
+  }
+
+  async #run(runner: Runner, subscription: Subscription): Promise<void> {
+    const iterator = subscription[Symbol.asyncIterator]();
+    const progress = new ProgressLog(this.#logger, runner.projection.name, this.#progressIntervalMs, () => this.#store.headPosition());
+    let pending = iterator.next();
+    for (;;) {
+      const first = await pending;
+      if (first.done) return;
+      const batch: RecordedEvent[] = [first.value];
+      pending = iterator.next();
+      let ended = false;
+      while (batch.length < this.#maxBatch) {
+        const ready = await Promise.race([pending, new Promise<typeof immediately>((resolve) => setImmediate(() => resolve(immediately)))]);
+        if (ready === immediately) break;
+        if (ready.done) {
+          ended = true;
+          break;
+        }
+        batch.push(ready.value);
+        pending = iterator.next();
+      }
+      this.#commit(runner, batch);
+      progress.report(runner.checkpoint, runner.applied);
+      if (ended) return;
+    }
+  }
+
+  #commit(runner: Runner, batch: readonly RecordedEvent[]): void {
+    const { projection } = runner;
+    const last = batch[batch.length - 1];
+    if (!last) return;
+    const db = this.#database.db;
+    this.#database.transaction(() => {
+      for (const event of batch) {
+        // The filter is a promise of the port; checking again keeps a projection safe from a store that filters loosely.
+        if (matchesFilter(projection.filter, event.stream, event.type)) projection.apply(db, event);
+      }
+      this.#database.saveCheckpoint(projection.name, { position: last.position, version: projection.version });
+    });
+    runner.checkpoint = last.position;
+    runner.applied += batch.length;
+    for (const event of batch) {
+      for (const listener of this.#listeners) {
+        try {
+          listener({ projection: projection.name, event });
+        } catch (error) {
+          this.#logger.error({ err: error, projection: projection.name }, 'projection listener failed');
+        }
+      }
+    }
+    this.#wakeWaiters();
+  }
+
+  #wakeWaiters(): void {
+    const waiters = this.#progressWaiters;
+    this.#progressWaiters = new Set();
+    for (const wake of waiters) wake();
+  }
+}
+
+/** Logs a long catch-up's progress at most every `intervalMs`, and once when it reaches the head. */
+class ProgressLog {
+  readonly #logger: Logger;
+  readonly #projection: string;
+  readonly #intervalMs: number;
+  readonly #head: () => Promise<number>;
+  readonly #startedAt = Date.now();
+  #lastLogAt = Date.now();
+  #reporting = false;
+
+  constructor(logger: Logger, projection: string, intervalMs: number, head: () => Promise<number>) {
+    this.#logger = logger;
+    this.#projection = projection;
+    this.#intervalMs = intervalMs;
+    this.#head = head;
+  }
+
+  report(position: number, applied: number): void {
+    const now = Date.now();
+    if (now - this.#lastLogAt < this.#intervalMs || this.#reporting) return;
+    this.#lastLogAt = now;
+    this.#reporting = true;
+    this.#head()
+      .then((head) => {
+        const ratePerSecond = Math.round((applied * 1000) / Math.max(1, now - this.#startedAt));
+        this.#logger.info({ projection: this.#projection, position, head, applied, ratePerSecond }, 'projecting');
+      })
+      .catch(() => undefined)
+      .finally(() => (this.#reporting = false));
+  }
+}

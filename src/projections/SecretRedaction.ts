@@ -1,0 +1,30 @@
+/**
+ * Removes secrets from event data before it leaves the event store for a read model or the API.
+ *
+ * Secrets only ever appear in events as SealedSecrets, so the redaction recognises them by shape
+ * (an object with exactly `sealed` and `fingerprint` strings) wherever they sit: new event types with
+ * secrets are redacted without being listed here. A redacted secret becomes the marker string, so the
+ * audit trail still shows that a secret was set or changed, never what it was.
+ */
+import type { JsonValue } from '../domain/Json.ts';
+import type { SealedSecret } from '../domain/SealedSecret.ts';
+
+export const redactedSecret = '[redacted]';
+
+export function isSealedSecret(value: unknown): value is SealedSecret {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  const record = value as Record<string, unknown>;
+  return keys.length === 2 && typeof record['sealed'] === 'string' && typeof record['fingerprint'] === 'string';
+}
+
+export function redactSecrets(value: JsonValue): JsonValue {
+  if (isSealedSecret(value)) return redactedSecret;
+  if (Array.isArray(value)) return value.map(redactSecrets);
+  if (typeof value === 'object' && value !== null) {
+    const result: Record<string, JsonValue> = {};
+    for (const [key, item] of Object.entries(value)) result[key] = redactSecrets(item);
+    return result;
+  }
+  return value;
+}

@@ -1,0 +1,42 @@
+/**
+ * A device as the API shows it: its registration data as imported, with each secret replaced by
+ * whether it is set, its status, and when it was created and last changed.
+ */
+import type { DeviceRegistrationData } from '../../domain/devices/DeviceEvents.ts';
+
+export type DeviceStatus = 'active' | 'decommissioned';
+
+export type RedactedRegistration = Omit<DeviceRegistrationData, 'lwm2mPskKey' | 'bootstrapPskKey'> & {
+  readonly lwm2mPskKeySet: boolean;
+  readonly bootstrapPskKeySet: boolean;
+};
+
+export interface DeviceView {
+  readonly registration: RedactedRegistration;
+  readonly status: DeviceStatus;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  /** The revision of the device's registration stream that this view reflects. */
+  readonly revision: number;
+  /** The global position of the last event folded into this view. */
+  readonly position: number;
+}
+
+export function redactRegistration(registration: DeviceRegistrationData): RedactedRegistration {
+  const { lwm2mPskKey, bootstrapPskKey, ...rest } = registration;
+  return { ...rest, lwm2mPskKeySet: lwm2mPskKey !== null, bootstrapPskKeySet: bootstrapPskKey !== null };
+}
+
+/** Applies an update's changed fields to a redacted registration. */
+export function applyRegistrationChanges(
+  registration: RedactedRegistration,
+  changes: Partial<DeviceRegistrationData>,
+): RedactedRegistration {
+  const { lwm2mPskKey, bootstrapPskKey, ...rest } = changes;
+  return {
+    ...registration,
+    ...rest,
+    ...(lwm2mPskKey !== undefined ? { lwm2mPskKeySet: lwm2mPskKey !== null } : {}),
+    ...(bootstrapPskKey !== undefined ? { bootstrapPskKeySet: bootstrapPskKey !== null } : {}),
+  };
+}

@@ -1,0 +1,78 @@
+/** Reads the device history read model, oldest event first, in pages keyed by global position. */
+import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
+import type { JsonValue } from '../../domain/Json.ts';
+
+export interface DeviceHistoryEntry {
+  readonly position: number;
+  readonly endpoint: string;
+  readonly category: string;
+  readonly stream: string;
+  readonly revision: number;
+  readonly eventId: string;
+  readonly type: string;
+  readonly recordedAt: Date;
+  readonly actor: string | null;
+  readonly correlationId: string | null;
+  readonly causationId: string | null;
+  /** The event's data, secrets redacted. */
+  readonly data: JsonValue;
+}
+
+export interface HistoryPage {
+  readonly entries: readonly DeviceHistoryEntry[];
+  readonly hasNextPage: boolean;
+  readonly totalCount: number;
+}
+
+export class DeviceHistoryQueries {
+  readonly #db: DatabaseSync;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  /** At most `first` entries of the device after position `afterPosition` (exclusive). */
+  page(endpoint: string, first: number, afterPosition: number): HistoryPage {
+    const rows = this.#db
+      .prepare('SELECT * FROM device_history WHERE endpoint = ? AND position > ? ORDER BY position LIMIT ?')
+      .all(endpoint, afterPosition, first + 1);
+    const total = this.#db.prepare('SELECT COUNT(*) AS n FROM device_history WHERE endpoint = ?').get(endpoint);
+    return {
+      entries: rows.slice(0, first).map(toEntry),
+      hasNextPage: rows.length > first,
+      totalCount: Number(total?.['n'] ?? 0),
+    };
+  }
+
+  /** The entry of the event at `position`, if it belongs to a device. */
+  at(position: number): DeviceHistoryEntry | undefined {
+    const row = this.#db.prepare('SELECT * FROM device_history WHERE position = ?').get(position);
+    return row ? toEntry(row) : undefined;
+  }
+
+  /** Every row, in position order: the whole read model, to compare a rebuild with the live one. */
+  dump(): readonly DeviceHistoryEntry[] {
+    return this.#db.prepare('SELECT * FROM device_history ORDER BY position').all().map(toEntry);
+  }
+}
+
+function toEntry(row: Record<string, SQLOutputValue>): DeviceHistoryEntry {
+  return {
+    position: Number(row['position']),
+    endpoint: String(row['endpoint']),
+    category: String(row['category']),
+    stream: String(row['stream']),
+    revision: Number(row['revision']),
+    eventId: String(row['event_id']),
+    type: String(row['type']),
+    recordedAt: new Date(String(row['recorded_at'])),
+    actor: nullableString(row['actor']),
+    correlationId: nullableString(row['correlation_id']),
+    causationId: nullableString(row['causation_id']),
+    data: JSON.parse(String(row['data'])) as JsonValue,
+  };
+}
+
+function nullableString(value: SQLOutputValue | undefined): string | null {
+  return value === null || value === undefined ? null : String(value);
+}

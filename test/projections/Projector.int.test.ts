@@ -1,0 +1,174 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RecordedEvent } from '../../src/adapters/eventstore/EventStore.ts';
+import { SqliteEventStore } from '../../src/adapters/eventstore/SqliteEventStore.ts';
+import { silentLogger } from '../../src/adapters/logging/Logger.ts';
+import { deviceStream } from '../../src/domain/devices/DeviceEvents.ts';
+import { DeviceQueries } from '../../src/projections/devices/DeviceQueries.ts';
+import { devicesProjection } from '../../src/projections/devices/DevicesProjection.ts';
+import { DeviceHistoryQueries } from '../../src/projections/history/DeviceHistoryQueries.ts';
+import { deviceHistoryProjection } from '../../src/projections/history/DeviceHistoryProjection.ts';
+import type { Projection } from '../../src/projections/Projection.ts';
+import type { ProjectedEvent } from '../../src/projections/Projector.ts';
+import { Projector } from '../../src/projections/Projector.ts';
+import { ReadModelDatabase } from '../../src/projections/ReadModelDatabase.ts';
+import { decommissioned, imported, registration, sealedKey, updated } from './DeviceEventFixtures.ts';
+
+let dir: string;
+let store: SqliteEventStore;
+const open: Array<{ close(): unknown }> = [];
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'projector-'));
+  store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
+});
+
+afterEach(async () => {
+  for (const item of open.splice(0).reverse()) await item.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function startProjector(projections: readonly Projection[] = [devicesProjection, deviceHistoryProjection]) {
+  const database = ReadModelDatabase.open(dir);
+  const projector = new Projector({ store, database, projections, logger: silentLogger() });
+  open.push(database, projector);
+  projector.start();
+  return { database, projector };
+}
+
+describe('Projector', () => {
+  it('projects device events into the devices and history read models, secrets redacted', async () => {
+    const { database, projector } = startProjector();
+    await store.appendToStream(deviceStream('a'), [imported(registration('a'))], 'no_stream');
+    await store.appendToStream(
+      deviceStream('b'),
+      [imported(registration('b', { securityMode: 'PSK', lwm2mPskId: 'b', lwm2mPskKey: sealedKey, bootstrapPskId: 'bs-b', bootstrapPskKey: sealedKey }))],
+      'no_stream',
+    );
+    const last = await store.appendToStream(deviceStream('a'), [updated('a', { name: 'renamed', lwm2mPskKey: sealedKey }), decommissioned('a')], 0);
+    await projector.waitFor(last.position);
+
+    const devices = new DeviceQueries(database.db);
+    const a = devices.get('a');
+    expect(a?.status).toBe('decommissioned');
+    expect(a?.registration.name).toBe('renamed');
+    expect(a?.registration.lwm2mPskKeySet).toBe(true);
+    expect(a?.revision).toBe(2);
+    const b = devices.get('b');
+    expect(b?.registration.lwm2mPskKeySet).toBe(true);
+    expect(b?.registration.bootstrapPskKeySet).toBe(true);
+    expect(JSON.stringify(devices.dump())).not.toContain(sealedKey.sealed);
+    expect(JSON.stringify(devices.dump())).not.toContain(sealedKey.fingerprint);
+
+    const history = new DeviceHistoryQueries(database.db).page('a', 10, 0);
+    expect(history.entries.map((e) => e.type)).toEqual(['DeviceRegistrationImported', 'DeviceRegistrationUpdated', 'DeviceDecommissioned']);
+    expect(history.entries[1]?.data).toMatchObject({ changes: { name: 'renamed', lwm2mPskKey: '[redacted]' } });
+    expect(history.entries[0]?.actor).toBe('user:test');
+    expect(history.entries[0]?.correlationId).toBe('corr-1');
+  });
+
+  it('notifies listeners right after the commit, with the read model already changed', async () => {
+    const { database, projector } = startProjector();
+    const seen: Array<{ change: ProjectedEvent; status: string | undefined }> = [];
+    projector.onProjected((change) => seen.push({ change, status: new DeviceQueries(database.db).get('a')?.status }));
+    const appended = await store.appendToStream(deviceStream('a'), [imported(registration('a'))], 'no_stream');
+    await projector.waitFor(appended.position);
+    const devicesChange = seen.find((s) => s.change.projection === 'devices');
+    expect(devicesChange?.status).toBe('active');
+    expect(devicesChange?.change.event.position).toBe(appended.position);
+  });
+
+  it('waitFor is satisfied when the events up to the position are not the projections\' business', async () => {
+    const { projector } = startProjector();
+    const other = await store.appendToStream('api-tokens', [{ type: 'Unrelated', data: {} }], 'any');
+    await projector.waitFor(other.position);
+    expect(projector.checkpoints()['devices']).toBe(0);
+  });
+
+  it('resumes from its checkpoint after a restart: no event is applied twice or lost', async () => {
+    const first = startProjector();
+    const a = await store.appendToStream(deviceStream('a'), [imported(registration('a'))], 'no_stream');
+    await first.projector.waitFor(a.position);
+    await first.projector.close();
+    first.database.close();
+
+    // Appended while no projector runs.
+    await store.appendToStream(deviceStream('a'), [updated('a', { name: 'second' })], 0);
+    const b = await store.appendToStream(deviceStream('b'), [imported(registration('b'))], 'no_stream');
+
+    // The history table's primary key is the position: a duplicate would make the projection fail.
+    const second = startProjector();
+    await second.projector.waitFor(b.position);
+    const history = new DeviceHistoryQueries(second.database.db).dump();
+    expect(history.map((e) => e.position)).toEqual([1, 2, 3]);
+    expect(new DeviceQueries(second.database.db).get('a')?.registration.name).toBe('second');
+  });
+
+  it('keeps the checkpoint and the change in one transaction: a failure mid-batch commits neither', async () => {
+    let failOn = 2;
+    const flaky: Projection = {
+      ...deviceHistoryProjection,
+      apply(db: DatabaseSync, event: RecordedEvent) {
+        deviceHistoryProjection.apply(db, event);
+        if (event.position === failOn) throw new Error('crash while projecting');
+      },
+    };
+    const events = [imported(registration('a')), updated('a', { name: 'x' }), updated('a', { name: 'y' })];
+    const last = await store.appendToStream(deviceStream('a'), events, 'no_stream');
+    const crashed = startProjector([flaky]);
+    await expect(crashed.projector.waitFor(last.position)).rejects.toThrow(/has failed/);
+    const checkpoint = crashed.database.checkpoint('device-history')?.position ?? 0;
+    const rows = new DeviceHistoryQueries(crashed.database.db).dump();
+    // Whatever committed is exactly what the checkpoint covers.
+    expect(rows.map((r) => r.position)).toEqual(Array.from({ length: checkpoint }, (_, i) => i + 1));
+    expect(checkpoint).toBeLessThan(2);
+    await crashed.projector.close();
+    crashed.database.close();
+
+    failOn = -1;
+    const recovered = startProjector([flaky]);
+    await recovered.projector.waitFor(last.position);
+    expect(new DeviceHistoryQueries(recovered.database.db).dump().map((r) => r.position)).toEqual([1, 2, 3]);
+  });
+
+  it('rebuilds read models equal to the live ones', async () => {
+    const { database, projector } = startProjector();
+    for (let i = 0; i < 50; i++) {
+      await store.appendToStream(deviceStream(`dev-${i}`), [imported(registration(`dev-${i}`))], 'no_stream');
+    }
+    for (let i = 0; i < 50; i += 3) await store.appendToStream(deviceStream(`dev-${i}`), [updated(`dev-${i}`, { name: `n${i}` })], 0);
+    const last = await store.appendToStream(deviceStream('dev-7'), [decommissioned('dev-7')], 'any');
+    await projector.waitFor(last.position);
+    const liveDevices = new DeviceQueries(database.db).dump();
+    const liveHistory = new DeviceHistoryQueries(database.db).dump();
+
+    const result = await projector.rebuild();
+    expect(result.position).toBe(last.position);
+    expect(new DeviceQueries(database.db).dump()).toEqual(liveDevices);
+    expect(new DeviceHistoryQueries(database.db).dump()).toEqual(liveHistory);
+    expect(liveDevices).toHaveLength(50);
+
+    // Still live after the rebuild.
+    const after = await store.appendToStream(deviceStream('late'), [imported(registration('late'))], 'no_stream');
+    await projector.waitFor(after.position);
+    expect(new DeviceQueries(database.db).get('late')?.status).toBe('active');
+  });
+
+  it('rebuilds a read model whose stored version differs from the code', async () => {
+    const first = startProjector([devicesProjection]);
+    const a = await store.appendToStream(deviceStream('a'), [imported(registration('a'))], 'no_stream');
+    await first.projector.waitFor(a.position);
+    first.database.db.exec("UPDATE devices SET name = 'stale'");
+    await first.projector.close();
+    first.database.close();
+
+    const second = startProjector([{ ...devicesProjection, version: devicesProjection.version + 1 }]);
+    await second.projector.waitFor(a.position);
+    expect(new DeviceQueries(second.database.db).get('a')?.registration.name).toBe('a');
+    expect(second.database.checkpoint('devices')?.version).toBe(devicesProjection.version + 1);
+  });
+});

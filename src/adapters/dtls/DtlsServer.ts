@@ -1,0 +1,321 @@
+/**
+ * A DTLS 1.2 PSK server on a `node:dgram` socket (RFC 6347, profile of RFC 7925 section 4.2). Upward it
+ * is "datagrams in and out per authenticated peer", so a CoAP endpoint runs over it as over plain UDP.
+ *
+ * Per datagram: ClientHellos go through the stateless cookie exchange first (RFC 6347 section 4.2.1) and
+ * only a ClientHello with a valid cookie creates state, within the handshake limits; other records go to
+ * the peer's handshake or session, or are dropped. Nothing a peer sends can throw out of here.
+ */
+import { createSocket } from 'node:dgram';
+import type { AddressInfo } from 'node:net';
+import type { RemoteInfo, Socket } from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import type { Clock } from '../../domain/Clock.ts';
+import { systemClock } from '../../domain/Clock.ts';
+import type { Logger } from '../logging/Logger.ts';
+import { AlertDescription, AlertLevel, serializeAlert } from './Alert.ts';
+import { parseClientHello } from './ClientHello.ts';
+import type { ClientHello } from './ClientHello.ts';
+import { CIPHER_SUITES, selectCipherSuite } from './CipherSuites.ts';
+import type { CipherSuite, CipherSuiteName } from './CipherSuites.ts';
+import { CookieIssuer } from './CookieIssuer.ts';
+import { ContentType, DTLS_1_2, parseDatagram, serializeRecord } from './DtlsRecord.ts';
+import type { DtlsRecord } from './DtlsRecord.ts';
+import { DtlsSession } from './DtlsSession.ts';
+import type { DtlsSessionInfo } from './DtlsSession.ts';
+import { HandshakeType, parseHandshakeFragments, serializeHandshake } from './HandshakeCodec.ts';
+import { peerKey } from './PeerAddress.ts';
+import type { PeerAddress } from './PeerAddress.ts';
+import { ServerHandshake, helloVerifyRequestDatagram } from './ServerHandshake.ts';
+import type { EstablishedHandshake } from './ServerHandshake.ts';
+
+export interface DtlsServerOptions {
+  /** The key for a PSK identity, or undefined when the identity is unknown. Keys never leave this adapter. */
+  readonly pskLookup: (identity: Buffer, peer: PeerAddress) => Promise<Buffer | undefined>;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** Offered suites in preference order; default both, CCM_8 first (RFC 7925 section 4.2). */
+  readonly cipherSuites?: readonly CipherSuiteName[];
+  /** Handshakes in progress at once (after the cookie exchange); default 256. */
+  readonly maxHandshakes?: number;
+  /** Handshakes in progress from one IP address (any port); default 16. */
+  readonly maxHandshakesPerAddress?: number;
+  /** Established sessions; default 10 000. */
+  readonly maxSessions?: number;
+  /** Default 30 s. */
+  readonly handshakeTimeoutMs?: number;
+  /** RFC 6347 section 4.2.4.1: default 1 s, doubled up to 60 s. */
+  readonly initialRetransmitMs?: number;
+  /** Sessions without any authenticated record for this long are dropped; default: never. */
+  readonly sessionIdleTimeoutMs?: number;
+  /** Cookie secret lifetime; default 60 s. */
+  readonly cookieRotationMs?: number;
+}
+
+export interface DtlsServerEvents {
+  sessionEstablished: [session: DtlsSessionInfo];
+  datagram: [data: Buffer, session: DtlsSessionInfo];
+  sessionClosed: [session: DtlsSessionInfo, reason: string];
+  handshakeFailed: [peer: PeerAddress, reason: string];
+}
+
+interface PeerHandshake {
+  readonly handshake: ServerHandshake;
+  readonly address: string;
+}
+
+export class DtlsServer extends EventEmitter<DtlsServerEvents> {
+  private readonly options: DtlsServerOptions;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly cookies: CookieIssuer;
+  private readonly suites: readonly CipherSuite[];
+  private readonly handshakes = new Map<string, PeerHandshake>();
+  private readonly handshakesPerAddress = new Map<string, number>();
+  private readonly sessions = new Map<string, DtlsSession>();
+  private socket: Socket | undefined;
+  private idleSweep: NodeJS.Timeout | undefined;
+
+  constructor(options: DtlsServerOptions) {
+    super();
+    this.options = options;
+    this.logger = options.logger;
+    this.clock = options.clock ?? systemClock;
+    this.cookies = new CookieIssuer(this.clock, options.cookieRotationMs ?? 60_000);
+    const names = options.cipherSuites ?? CIPHER_SUITES.map((suite) => suite.name);
+    this.suites = names.flatMap((name) => CIPHER_SUITES.filter((suite) => suite.name === name));
+  }
+
+  /** Binds the socket; resolves with the bound address (port 0 picks a free port). */
+  async listen(port: number, address = '127.0.0.1'): Promise<AddressInfo> {
+    const socket = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4' });
+    this.socket = socket;
+    socket.on('message', (datagram, remote) => this.onDatagram(datagram, remote));
+    socket.on('error', (error) => this.logger.error({ err: error }, 'DTLS socket error'));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(port, address, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    const idle = this.options.sessionIdleTimeoutMs;
+    if (idle !== undefined) {
+      this.idleSweep = setInterval(() => this.dropIdleSessions(idle), Math.min(idle, 60_000));
+      this.idleSweep.unref();
+    }
+    return socket.address();
+  }
+
+  /** Sends application data to an established session; false when there is none for that peer. */
+  send(target: DtlsSessionInfo | PeerAddress, data: Buffer): boolean {
+    const peer = 'peer' in target ? target.peer : target;
+    const session = this.sessions.get(peerKey(peer));
+    if (session === undefined) return false;
+    const record = session.sealApplicationData(data);
+    if (record === undefined) {
+      this.closeSession(peer, 'record sequence numbers exhausted');
+      return false;
+    }
+    this.transmit(peer, record);
+    return true;
+  }
+
+  /** Sends close_notify and forgets the session (RFC 5246 section 7.2.1). */
+  closeSession(target: DtlsSessionInfo | PeerAddress, reason = 'closed by server'): void {
+    const peer = 'peer' in target ? target.peer : target;
+    const session = this.sessions.get(peerKey(peer));
+    if (session === undefined) return;
+    const alert = session.sealCloseNotify();
+    if (alert !== undefined) this.transmit(peer, alert);
+    this.dropSession(peerKey(peer), session, reason);
+  }
+
+  sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  handshakeCount(): number {
+    return this.handshakes.size;
+  }
+
+  /** Closes every session with close_notify, abandons handshakes, and closes the socket. */
+  async close(): Promise<void> {
+    for (const session of [...this.sessions.values()]) this.closeSession(session.info.peer, 'server closing');
+    for (const entry of this.handshakes.values()) entry.handshake.abandon();
+    this.handshakes.clear();
+    this.handshakesPerAddress.clear();
+    if (this.idleSweep !== undefined) clearInterval(this.idleSweep);
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket !== undefined) await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+
+  private onDatagram(datagram: Buffer, remote: RemoteInfo): void {
+    const peer: PeerAddress = { address: remote.address, port: remote.port };
+    try {
+      const parsed = parseDatagram(datagram);
+      if (parsed.error !== undefined) {
+        this.logger.debug({ peer, reason: parsed.error.reason, offset: parsed.error.offset }, 'DTLS: malformed record discarded');
+      }
+      for (const record of parsed.records) this.onRecord(peer, record);
+    } catch (error: unknown) {
+      // Parsers return errors instead of throwing; this is the last guard so that no peer can stop the server.
+      this.logger.error({ err: error, peer }, 'DTLS: internal error while handling a datagram');
+    }
+  }
+
+  private onRecord(peer: PeerAddress, record: DtlsRecord): void {
+    const key = peerKey(peer);
+    if (record.epoch === 0 && record.type === ContentType.handshake && record.fragment[0] === HandshakeType.clientHello) {
+      this.onClientHello(peer, key, record);
+      return;
+    }
+    const pending = this.handshakes.get(key);
+    if (pending !== undefined) {
+      pending.handshake.handleRecord(record);
+      return;
+    }
+    const session = this.sessions.get(key);
+    if (session === undefined) return;
+    const input = session.receive(record, this.clock.now().getTime());
+    switch (input.kind) {
+      case 'application-data':
+        this.emit('datagram', input.data, session.info);
+        return;
+      case 'retransmit-final-flight':
+        this.transmit(peer, input.flight);
+        return;
+      case 'closed-by-peer':
+        this.dropSession(key, session, input.reason);
+        return;
+      case 'discarded':
+        this.logger.debug({ peer, reason: input.reason }, 'DTLS: record discarded');
+        return;
+    }
+  }
+
+  /**
+   * RFC 6347 section 4.2.1: without a valid cookie, answer statelessly with a HelloVerifyRequest. The
+   * ClientHello must fit one record: reassembling fragments would mean keeping state before the cookie.
+   */
+  private onClientHello(peer: PeerAddress, key: string, record: DtlsRecord): void {
+    const fragments = parseHandshakeFragments(record.fragment);
+    if (!fragments.ok) return;
+    const fragment = fragments.value[0];
+    if (fragment === undefined || fragment.fragmentOffset !== 0 || fragment.body.length !== fragment.length) return;
+    const parsed = parseClientHello(fragment.body);
+    if (!parsed.ok) {
+      this.logger.debug({ peer, reason: parsed.error.reason, offset: parsed.error.offset }, 'DTLS: malformed ClientHello');
+      return;
+    }
+    const hello = parsed.value;
+    const pending = this.handshakes.get(key);
+    if (pending !== undefined && pending.handshake.clientRandom.equals(hello.random)) {
+      pending.handshake.clientHelloRetransmitted();
+      return;
+    }
+    if (!this.cookies.verify(peer.address, peer.port, hello)) {
+      const cookie = this.cookies.issue(peer.address, peer.port, hello);
+      this.transmit(peer, helloVerifyRequestDatagram(cookie, fragment.messageSeq, record.version, record.sequenceNumber));
+      return;
+    }
+    // The client proved it receives at this address: a new handshake may now replace what was there
+    // (RFC 6347 section 4.2.8, a client that lost its state reconnects from the same address and port).
+    this.startHandshake(peer, key, hello, fragment.messageSeq, serializeHandshake(HandshakeType.clientHello, fragment.messageSeq, fragment.body), record);
+  }
+
+  private startHandshake(peer: PeerAddress, key: string, hello: ClientHello, messageSeq: number, message: Buffer, record: DtlsRecord): void {
+    if (hello.clientVersion > DTLS_1_2) {
+      // DTLS versions count down: a larger number is an older version (RFC 6347 section 4.1).
+      this.refuse(peer, record.sequenceNumber, AlertDescription.protocolVersion, `client offers only DTLS version 0x${hello.clientVersion.toString(16)}`);
+      return;
+    }
+    const suite = selectCipherSuite(hello.cipherSuites, this.suites);
+    if (suite === undefined || !hello.compressionMethods.includes(0)) {
+      this.refuse(peer, record.sequenceNumber, AlertDescription.handshakeFailure, 'no cipher suite in common');
+      return;
+    }
+    const previous = this.handshakes.get(key);
+    if (previous !== undefined) this.removeHandshake(key, previous);
+    const maxHandshakes = this.options.maxHandshakes ?? 256;
+    const maxPerAddress = this.options.maxHandshakesPerAddress ?? 16;
+    if (this.handshakes.size >= maxHandshakes || (this.handshakesPerAddress.get(peer.address) ?? 0) >= maxPerAddress) {
+      this.emit('handshakeFailed', peer, 'too many handshakes in progress');
+      return;
+    }
+    const existing = this.sessions.get(key);
+    if (existing === undefined && this.sessions.size >= (this.options.maxSessions ?? 10_000)) {
+      this.emit('handshakeFailed', peer, 'session limit reached');
+      return;
+    }
+    const initialRetransmitMs = this.options.initialRetransmitMs ?? 1000;
+    const handshake = new ServerHandshake(
+      hello,
+      messageSeq,
+      message,
+      record.sequenceNumber,
+      suite,
+      { initialRetransmitMs, maxRetransmitMs: 60_000, handshakeTimeoutMs: this.options.handshakeTimeoutMs ?? 30_000 },
+      {
+        transmit: (datagram) => this.transmit(peer, datagram),
+        lookupPsk: (identity) => this.options.pskLookup(identity, peer),
+        established: (result) => this.onEstablished(peer, key, entry, result),
+        failed: (reason) => {
+          this.removeHandshake(key, entry);
+          this.logger.info({ peer, reason }, 'DTLS handshake failed');
+          this.emit('handshakeFailed', peer, reason);
+        },
+      },
+    );
+    const entry: PeerHandshake = { handshake, address: peer.address };
+    this.handshakes.set(key, entry);
+    this.handshakesPerAddress.set(peer.address, (this.handshakesPerAddress.get(peer.address) ?? 0) + 1);
+  }
+
+  private onEstablished(peer: PeerAddress, key: string, entry: PeerHandshake, result: EstablishedHandshake): void {
+    this.removeHandshake(key, entry);
+    const previous = this.sessions.get(key);
+    if (previous !== undefined) this.dropSession(key, previous, 'replaced by a new handshake from the same peer');
+    const session = new DtlsSession(peer, result, this.clock.now());
+    this.sessions.set(key, session);
+    this.logger.info({ peer, pskIdentity: session.info.pskIdentity.toString('utf8'), cipherSuite: session.info.cipherSuite }, 'DTLS session established');
+    this.emit('sessionEstablished', session.info);
+  }
+
+  private removeHandshake(key: string, entry: PeerHandshake): void {
+    if (this.handshakes.get(key) !== entry) return;
+    entry.handshake.abandon();
+    this.handshakes.delete(key);
+    const count = (this.handshakesPerAddress.get(entry.address) ?? 1) - 1;
+    if (count <= 0) this.handshakesPerAddress.delete(entry.address);
+    else this.handshakesPerAddress.set(entry.address, count);
+  }
+
+  private dropSession(key: string, session: DtlsSession, reason: string): void {
+    if (this.sessions.get(key) !== session) return;
+    this.sessions.delete(key);
+    this.logger.info({ peer: session.info.peer, reason }, 'DTLS session closed');
+    this.emit('sessionClosed', session.info, reason);
+  }
+
+  private dropIdleSessions(idleMs: number): void {
+    const now = this.clock.now().getTime();
+    for (const [key, session] of [...this.sessions]) {
+      if (now - session.lastActivityAt >= idleMs) this.dropSession(key, session, 'idle timeout');
+    }
+  }
+
+  /** A fatal alert without any state (the handshake never started), echoing the ClientHello's record number. */
+  private refuse(peer: PeerAddress, sequenceNumber: number, description: number, reason: string): void {
+    const fragment = serializeAlert({ level: AlertLevel.fatal, description });
+    this.transmit(peer, serializeRecord({ type: ContentType.alert, version: DTLS_1_2, epoch: 0, sequenceNumber, fragment }));
+    this.emit('handshakeFailed', peer, reason);
+  }
+
+  private transmit(peer: PeerAddress, datagram: Buffer): void {
+    this.socket?.send(datagram, peer.port, peer.address, (error) => {
+      if (error) this.logger.debug({ err: error, peer }, 'DTLS: send failed');
+    });
+  }
+}

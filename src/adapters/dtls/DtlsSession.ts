@@ -1,0 +1,113 @@
+/**
+ * One established DTLS association in epoch 1: protects outgoing records, authenticates incoming ones
+ * with the replay window (RFC 6347 section 4.1.2.6), and keeps the last handshake flight until the client
+ * shows it arrived (RFC 6347 section 4.2.4: the final flight is resent only when the peer repeats its own).
+ */
+import { AlertDescription, AlertLevel, parseAlert, serializeAlert } from './Alert.ts';
+import type { CipherSuiteName } from './CipherSuites.ts';
+import { ContentType, DTLS_1_2, MAX_SEQUENCE_NUMBER, serializeRecord } from './DtlsRecord.ts';
+import type { DtlsRecord } from './DtlsRecord.ts';
+import type { PeerAddress } from './PeerAddress.ts';
+import type { RecordProtection } from './RecordProtection.ts';
+import type { ReplayWindow } from './ReplayWindow.ts';
+import type { EstablishedHandshake } from './ServerHandshake.ts';
+
+/** What the server may know about a session: never its keys. */
+export interface DtlsSessionInfo {
+  readonly peer: PeerAddress;
+  readonly pskIdentity: Buffer;
+  readonly cipherSuite: CipherSuiteName;
+  /** The master secret is bound to the handshake (RFC 7627). */
+  readonly extendedMasterSecret: boolean;
+  readonly establishedAt: Date;
+}
+
+export type SessionInput =
+  | { readonly kind: 'application-data'; readonly data: Buffer }
+  | { readonly kind: 'retransmit-final-flight'; readonly flight: Buffer }
+  | { readonly kind: 'closed-by-peer'; readonly reason: string }
+  | { readonly kind: 'discarded'; readonly reason: string };
+
+/** A retransmitted flight 5 is answered at most this often, so replays cannot turn us into a sender. */
+const FINAL_FLIGHT_MIN_INTERVAL_MS = 500;
+
+export class DtlsSession {
+  readonly info: DtlsSessionInfo;
+  private readonly readProtection: RecordProtection;
+  private readonly writeProtection: RecordProtection;
+  private readonly readWindow: ReplayWindow;
+  private finalFlight: Buffer | undefined;
+  private finalFlightSentAt: number;
+  private nextWriteSequence: number;
+  lastActivityAt: number;
+
+  constructor(peer: PeerAddress, handshake: EstablishedHandshake, now: Date) {
+    this.info = Object.freeze({
+      peer: Object.freeze({ address: peer.address, port: peer.port }),
+      pskIdentity: Buffer.from(handshake.pskIdentity),
+      cipherSuite: handshake.cipherSuite.name,
+      extendedMasterSecret: handshake.extendedMasterSecret,
+      establishedAt: now,
+    });
+    this.readProtection = handshake.keys.clientWrite;
+    this.writeProtection = handshake.keys.serverWrite;
+    this.readWindow = handshake.readWindow;
+    this.finalFlight = handshake.finalFlight;
+    this.finalFlightSentAt = now.getTime();
+    this.nextWriteSequence = handshake.nextWriteSequence;
+    this.lastActivityAt = now.getTime();
+  }
+
+  receive(record: DtlsRecord, nowMs: number): SessionInput {
+    if (record.epoch === 0) {
+      // Epoch 0 handshake records after the handshake are a retransmitted flight 5 (ClientKeyExchange).
+      return record.type === ContentType.handshake ? this.finalFlightAgain(nowMs) : { kind: 'discarded', reason: 'epoch 0 record in an established session' };
+    }
+    if (record.epoch !== 1) return { kind: 'discarded', reason: `record of unknown epoch ${record.epoch}` };
+    if (this.readWindow.isDuplicate(record.sequenceNumber)) return { kind: 'discarded', reason: `replayed record ${record.sequenceNumber}` };
+    const plaintext = this.readProtection.open(record, record.fragment);
+    // RFC 6347 section 4.1.2.7: invalid records are silently discarded, the association stays.
+    if (plaintext === undefined) return { kind: 'discarded', reason: 'record did not authenticate' };
+    this.readWindow.markReceived(record.sequenceNumber);
+    this.lastActivityAt = nowMs;
+    switch (record.type) {
+      case ContentType.applicationData:
+        this.finalFlight = undefined; // the client has our Finished, or it could not send this
+        return { kind: 'application-data', data: plaintext };
+      case ContentType.handshake:
+        // The client's Finished again (our flight 6 was lost), or a renegotiation, which we do not do.
+        return this.finalFlightAgain(nowMs);
+      case ContentType.alert: {
+        const alert = parseAlert(plaintext);
+        if (!alert.ok) return { kind: 'discarded', reason: `malformed alert: ${alert.error.reason}` };
+        if (alert.value.description === AlertDescription.closeNotify) return { kind: 'closed-by-peer', reason: 'close_notify' };
+        if (alert.value.level === AlertLevel.fatal) return { kind: 'closed-by-peer', reason: `fatal alert ${alert.value.description}` };
+        return { kind: 'discarded', reason: `warning alert ${alert.value.description}` };
+      }
+      default:
+        return { kind: 'discarded', reason: `unexpected content type ${record.type}` };
+    }
+  }
+
+  /** A protected record of application data, or undefined once the sequence numbers are used up (RFC 6347 section 4.1). */
+  sealApplicationData(data: Buffer): Buffer | undefined {
+    return this.seal(ContentType.applicationData, data);
+  }
+
+  sealCloseNotify(): Buffer | undefined {
+    return this.seal(ContentType.alert, serializeAlert({ level: AlertLevel.warning, description: AlertDescription.closeNotify }));
+  }
+
+  private seal(type: number, plaintext: Buffer): Buffer | undefined {
+    if (this.nextWriteSequence > MAX_SEQUENCE_NUMBER) return undefined;
+    const header = { type, version: DTLS_1_2, epoch: 1, sequenceNumber: this.nextWriteSequence++ };
+    return serializeRecord({ ...header, fragment: this.writeProtection.seal(header, plaintext) });
+  }
+
+  private finalFlightAgain(nowMs: number): SessionInput {
+    if (this.finalFlight === undefined) return { kind: 'discarded', reason: 'handshake record after the handshake' };
+    if (nowMs - this.finalFlightSentAt < FINAL_FLIGHT_MIN_INTERVAL_MS) return { kind: 'discarded', reason: 'final flight sent moments ago' };
+    this.finalFlightSentAt = nowMs;
+    return { kind: 'retransmit-final-flight', flight: this.finalFlight };
+  }
+}

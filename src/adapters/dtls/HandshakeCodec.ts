@@ -1,0 +1,67 @@
+/**
+ * The DTLS handshake message header (RFC 6347 section 4.2.2): TLS's type and length plus message_seq,
+ * fragment_offset and fragment_length, so that messages survive loss, reordering and fragmentation.
+ */
+import { ByteReader } from './ByteReader.ts';
+import type { ParseResult } from './ByteReader.ts';
+
+/** HandshakeType values (RFC 5246 section 7.4, RFC 6347 section 4.3.2). */
+export const HandshakeType = {
+  helloRequest: 0,
+  clientHello: 1,
+  serverHello: 2,
+  helloVerifyRequest: 3,
+  serverKeyExchange: 12,
+  serverHelloDone: 14,
+  clientKeyExchange: 16,
+  finished: 20,
+} as const;
+
+export const HANDSHAKE_HEADER_LENGTH = 12;
+
+export interface HandshakeFragment {
+  readonly msgType: number;
+  /** Length of the whole message body. */
+  readonly length: number;
+  readonly messageSeq: number;
+  readonly fragmentOffset: number;
+  /** This fragment's part of the body (fragment_length bytes). */
+  readonly body: Buffer;
+}
+
+/** One record may carry several handshake fragments back to back (RFC 6347 section 4.2.3). */
+export function parseHandshakeFragments(recordFragment: Buffer): ParseResult<readonly HandshakeFragment[]> {
+  const fragments: HandshakeFragment[] = [];
+  const reader = new ByteReader(recordFragment);
+  while (reader.remaining > 0) {
+    const start = reader.offset;
+    const msgType = reader.uint8('handshake type');
+    const length = reader.uint24('handshake length');
+    const messageSeq = reader.uint16('handshake message_seq');
+    const fragmentOffset = reader.uint24('handshake fragment_offset');
+    const fragmentLength = reader.uint24('handshake fragment_length');
+    if (reader.error === undefined && fragmentOffset + fragmentLength > length) {
+      reader.fail(`handshake fragment ${fragmentOffset}+${fragmentLength} exceeds message length ${length}`, start + 6);
+    }
+    const body = reader.bytes(fragmentLength, 'handshake fragment body');
+    if (reader.error !== undefined) return { ok: false, error: reader.error };
+    fragments.push({ msgType, length, messageSeq, fragmentOffset, body });
+  }
+  if (fragments.length === 0) return { ok: false, error: { reason: 'empty handshake record', offset: 0 } };
+  return { ok: true, value: fragments };
+}
+
+/**
+ * A whole (unfragmented) handshake message. This form is both what is sent (our flights are far below any
+ * path MTU) and what enters the Finished hash (RFC 6347 section 4.2.6).
+ */
+export function serializeHandshake(msgType: number, messageSeq: number, body: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(HANDSHAKE_HEADER_LENGTH + body.length);
+  out.writeUInt8(msgType, 0);
+  out.writeUIntBE(body.length, 1, 3);
+  out.writeUInt16BE(messageSeq, 4);
+  out.writeUIntBE(0, 6, 3);
+  out.writeUIntBE(body.length, 9, 3);
+  body.copy(out, HANDSHAKE_HEADER_LENGTH);
+  return out;
+}

@@ -1,0 +1,356 @@
+/**
+ * The server side of one DTLS 1.2 PSK handshake, from the ClientHello that carried a valid cookie to the
+ * server's Finished (RFC 6347 section 4.2.4, figure 1; RFC 4279 section 2):
+ *
+ *   flight 3 (client): ClientHello + cookie          ->  flight 4: ServerHello, ServerHelloDone
+ *   flight 5 (client): ClientKeyExchange, CCS, Finished -> flight 6: ChangeCipherSpec, Finished
+ *
+ * Flight 4 is retransmitted on a doubling timer and whenever flight 3 arrives again (section 4.2.4);
+ * flight 6 is the last flight, so it is kept by the session and resent only when flight 5 repeats.
+ * The PSK lookup is asynchronous: records that arrive meanwhile wait in a bounded queue.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { AlertDescription, AlertLevel, alertName, parseAlert, serializeAlert } from './Alert.ts';
+import type { Alert } from './Alert.ts';
+import { ExtensionType, TLS_EMPTY_RENEGOTIATION_INFO_SCSV, hasExtension } from './ClientHello.ts';
+import type { ClientHello, HelloExtension } from './ClientHello.ts';
+import { parseClientKeyExchange } from './ClientKeyExchange.ts';
+import { connectionKeys, keyBlockLength } from './CipherSuites.ts';
+import type { CipherSuite, ConnectionKeys } from './CipherSuites.ts';
+import { ContentType, DTLS_1_2, serializeRecord } from './DtlsRecord.ts';
+import type { DtlsRecord } from './DtlsRecord.ts';
+import { FragmentReassembler } from './FragmentReassembler.ts';
+import { HandshakeType, parseHandshakeFragments, serializeHandshake } from './HandshakeCodec.ts';
+import { HandshakeTranscript } from './HandshakeTranscript.ts';
+import { extendedMasterSecret, finishedVerifyData, keyBlock, masterSecret, pskPremasterSecret } from './Prf.ts';
+import { ReplayWindow } from './ReplayWindow.ts';
+import { helloVerifyRequestBody, serverHelloBody } from './ServerHandshakeMessages.ts';
+
+export interface HandshakeTimers {
+  /** RFC 6347 section 4.2.4.1: 1 s initial retransmission timer, doubled up to 60 s. */
+  readonly initialRetransmitMs: number;
+  readonly maxRetransmitMs: number;
+  /** The whole handshake must finish within this time. */
+  readonly handshakeTimeoutMs: number;
+}
+
+/** What a completed handshake hands to the session. */
+export interface EstablishedHandshake {
+  readonly pskIdentity: Buffer;
+  readonly cipherSuite: CipherSuite;
+  /** RFC 7627 was negotiated. */
+  readonly extendedMasterSecret: boolean;
+  readonly keys: ConnectionKeys;
+  /** Epoch 1 replay window, already holding the client's Finished. */
+  readonly readWindow: ReplayWindow;
+  /** Flight 6 as sent, for retransmission when flight 5 repeats. */
+  readonly finalFlight: Buffer;
+  /** Next record sequence number in epoch 1 (the Finished took 0). */
+  readonly nextWriteSequence: number;
+}
+
+export interface HandshakeCallbacks {
+  transmit(datagram: Buffer): void;
+  lookupPsk(identity: Buffer): Promise<Buffer | undefined>;
+  established(result: EstablishedHandshake): void;
+  /** `reason` is for operators: it never contains key material. */
+  failed(reason: string): void;
+}
+
+type State = 'awaiting-key-exchange' | 'looking-up-psk' | 'awaiting-finished' | 'done';
+
+/** Handshake messages of this profile are small; anything bigger is hostile (RFC 7925 section 4.2). */
+const MAX_HANDSHAKE_MESSAGE = 4096;
+/** Records that arrive while the PSK is looked up or before the ChangeCipherSpec. */
+const MAX_QUEUED_RECORDS = 16;
+
+export class ServerHandshake {
+  readonly clientRandom: Buffer;
+  private readonly callbacks: HandshakeCallbacks;
+  private readonly timers: HandshakeTimers;
+  private readonly suite: CipherSuite;
+  private readonly useExtendedMasterSecret: boolean;
+  private readonly serverRandom: Buffer;
+  private readonly transcript = new HandshakeTranscript();
+  private readonly reassembler = new FragmentReassembler(MAX_HANDSHAKE_MESSAGE);
+  private readonly readWindow = new ReplayWindow();
+  private readonly flight4: Buffer;
+  private state: State = 'awaiting-key-exchange';
+  private nextReceiveSeq: number;
+  private nextSendSeq: number;
+  private nextEpoch0WriteSequence: number;
+  private changeCipherSpecReceived = false;
+  private queued: DtlsRecord[] = [];
+  private pskIdentity: Buffer = Buffer.alloc(0);
+  private master: Buffer = Buffer.alloc(0);
+  private keys: ConnectionKeys | undefined;
+  private retransmitMs: number;
+  private retransmitTimer: NodeJS.Timeout | undefined;
+  private readonly deadline: NodeJS.Timeout;
+
+  /**
+   * Starts the handshake and sends flight 4.
+   * @param clientHelloMessage the ClientHello exactly as it enters the transcript (unfragmented form)
+   * @param clientHelloRecordSequence the record sequence number of that ClientHello: RFC 6347 section
+   *   4.2.1 lets a stateless server continue from it, so our epoch 0 numbers never go backwards.
+   */
+  constructor(
+    hello: ClientHello,
+    clientHelloMessageSeq: number,
+    clientHelloMessage: Buffer,
+    clientHelloRecordSequence: number,
+    suite: CipherSuite,
+    timers: HandshakeTimers,
+    callbacks: HandshakeCallbacks,
+  ) {
+    this.clientRandom = hello.random;
+    this.callbacks = callbacks;
+    this.timers = timers;
+    this.suite = suite;
+    this.useExtendedMasterSecret = hasExtension(hello, ExtensionType.extendedMasterSecret);
+    this.serverRandom = randomBytes(32);
+    this.nextReceiveSeq = clientHelloMessageSeq + 1;
+    this.nextSendSeq = clientHelloMessageSeq;
+    this.nextEpoch0WriteSequence = clientHelloRecordSequence;
+    this.retransmitMs = timers.initialRetransmitMs;
+
+    const extensions: HelloExtension[] = [];
+    if (this.useExtendedMasterSecret) extensions.push({ type: ExtensionType.extendedMasterSecret, data: Buffer.alloc(0) });
+    // RFC 5746 section 3.6: answer with an empty renegotiated_connection; this server never renegotiates.
+    if (hasExtension(hello, ExtensionType.renegotiationInfo) || hello.cipherSuites.includes(TLS_EMPTY_RENEGOTIATION_INFO_SCSV)) {
+      extensions.push({ type: ExtensionType.renegotiationInfo, data: Buffer.from([0]) });
+    }
+    const serverHello = serializeHandshake(HandshakeType.serverHello, this.nextSendSeq++, serverHelloBody(this.serverRandom, suite.id, extensions));
+    const serverHelloDone = serializeHandshake(HandshakeType.serverHelloDone, this.nextSendSeq++, Buffer.alloc(0));
+    this.transcript.add(clientHelloMessage);
+    this.transcript.add(serverHello);
+    this.transcript.add(serverHelloDone);
+    this.flight4 = Buffer.concat([this.plainRecord(ContentType.handshake, serverHello), this.plainRecord(ContentType.handshake, serverHelloDone)]);
+    this.deadline = setTimeout(() => this.fail(`handshake timed out after ${timers.handshakeTimeoutMs} ms`, undefined), timers.handshakeTimeoutMs);
+    this.deadline.unref();
+    this.sendFlight4();
+  }
+
+  get cipherSuiteName(): string {
+    return this.suite.name;
+  }
+
+  /** The client repeated flight 3: our flight 4 was lost (RFC 6347 section 4.2.4). */
+  clientHelloRetransmitted(): void {
+    if (this.state === 'awaiting-key-exchange') this.sendFlight4();
+  }
+
+  /** Stops timers without telling anybody (the association is being replaced or the server closes). */
+  abandon(): void {
+    this.finish();
+  }
+
+  handleRecord(record: DtlsRecord): void {
+    if (this.state === 'done') return;
+    if (record.epoch === 0) this.handlePlainRecord(record);
+    else if (record.epoch === 1) this.handleProtectedRecord(record);
+  }
+
+  private handlePlainRecord(record: DtlsRecord): void {
+    switch (record.type) {
+      case ContentType.handshake:
+        this.handleHandshakeBytes(record.fragment);
+        return;
+      case ContentType.changeCipherSpec:
+        // RFC 5246 section 7.1: a single byte of value 1, only after the ClientKeyExchange.
+        if (record.fragment.length !== 1 || record.fragment[0] !== 1) {
+          this.fail('malformed ChangeCipherSpec', AlertDescription.decodeError);
+          return;
+        }
+        if (this.state === 'looking-up-psk' || this.state === 'awaiting-finished') {
+          this.changeCipherSpecReceived = true;
+          this.drainQueue();
+        }
+        return;
+      case ContentType.alert:
+        this.handleAlert(record.fragment);
+        return;
+      default:
+        return; // application data before the handshake ends is discarded (RFC 6347 section 4.1.2.7)
+    }
+  }
+
+  private handleProtectedRecord(record: DtlsRecord): void {
+    // Only the client's Finished (or an alert) belongs here; application data may still come from a
+    // session this handshake is about to replace.
+    if (record.type !== ContentType.handshake && record.type !== ContentType.alert) return;
+    if (this.keys === undefined || !this.changeCipherSpecReceived) {
+      if (this.queued.length < MAX_QUEUED_RECORDS) this.queued.push(record);
+      return;
+    }
+    if (this.readWindow.isDuplicate(record.sequenceNumber)) return;
+    const plaintext = this.keys.clientWrite.open(record, record.fragment);
+    if (plaintext === undefined) {
+      // The client's first protected record is its Finished: failing to authenticate it means the client
+      // derived other keys, which with PSK means another key for this identity (RFC 4279 section 2).
+      this.fail('client Finished did not authenticate (wrong PSK?)', AlertDescription.badRecordMac);
+      return;
+    }
+    this.readWindow.markReceived(record.sequenceNumber);
+    if (record.type === ContentType.handshake) this.handleHandshakeBytes(plaintext);
+    else if (record.type === ContentType.alert) this.handleAlert(plaintext);
+  }
+
+  private handleAlert(fragment: Buffer): void {
+    const alert = parseAlert(fragment);
+    if (!alert.ok) return;
+    if (alert.value.level === AlertLevel.fatal || alert.value.description === AlertDescription.closeNotify) {
+      this.fail(`client sent alert ${alertName(alert.value.description)}`, undefined);
+    }
+  }
+
+  private handleHandshakeBytes(bytes: Buffer): void {
+    const fragments = parseHandshakeFragments(bytes);
+    if (!fragments.ok) {
+      this.fail(`malformed handshake record: ${fragments.error.reason} at byte ${fragments.error.offset}`, AlertDescription.decodeError);
+      return;
+    }
+    for (const fragment of fragments.value) {
+      // Older messages are retransmissions (the ClientHello ones are routed to clientHelloRetransmitted);
+      // messages too far ahead are not of this handshake.
+      if (fragment.messageSeq !== this.nextReceiveSeq || this.state === 'done') continue;
+      const result = this.reassembler.add(fragment);
+      if (result.status === 'rejected') {
+        this.fail(result.reason, AlertDescription.decodeError);
+        return;
+      }
+      if (result.status === 'complete') {
+        this.nextReceiveSeq++;
+        this.reassembler.discardBelow(this.nextReceiveSeq);
+        this.handleMessage(result.msgType, serializeHandshake(result.msgType, result.messageSeq, result.body), result.body);
+      }
+    }
+  }
+
+  private handleMessage(msgType: number, message: Buffer, body: Buffer): void {
+    if (this.state === 'awaiting-key-exchange' && msgType === HandshakeType.clientKeyExchange) {
+      const exchange = parseClientKeyExchange(body);
+      if (!exchange.ok) {
+        this.fail(`malformed ClientKeyExchange: ${exchange.error.reason}`, AlertDescription.decodeError);
+        return;
+      }
+      this.stopRetransmitting();
+      this.transcript.add(message);
+      this.pskIdentity = exchange.value.pskIdentity;
+      this.state = 'looking-up-psk';
+      const sessionHash = this.transcript.digest();
+      this.callbacks.lookupPsk(exchange.value.pskIdentity).then(
+        (psk) => this.pskFound(psk, sessionHash),
+        () => this.fail('PSK lookup failed', AlertDescription.internalError),
+      );
+      return;
+    }
+    if (this.state === 'awaiting-finished' && msgType === HandshakeType.finished) {
+      this.verifyClientFinished(message, body);
+      return;
+    }
+    this.fail(`unexpected handshake message ${msgType} in state ${this.state}`, AlertDescription.unexpectedMessage);
+  }
+
+  private pskFound(psk: Buffer | undefined, sessionHash: Buffer): void {
+    if (this.state !== 'looking-up-psk') return;
+    if (psk === undefined || psk.length === 0) {
+      // RFC 4279 section 2 allows unknown_psk_identity, but decrypt_error hides which identities exist.
+      this.fail(`unknown PSK identity`, AlertDescription.decryptError);
+      return;
+    }
+    const premaster = pskPremasterSecret(psk);
+    this.master = this.useExtendedMasterSecret
+      ? extendedMasterSecret(premaster, sessionHash)
+      : masterSecret(premaster, this.clientRandom, this.serverRandom);
+    this.keys = connectionKeys(this.suite, keyBlock(this.master, this.clientRandom, this.serverRandom, keyBlockLength(this.suite)));
+    this.state = 'awaiting-finished';
+    this.drainQueue();
+  }
+
+  private drainQueue(): void {
+    if (this.keys === undefined || !this.changeCipherSpecReceived) return;
+    const waiting = this.queued;
+    this.queued = [];
+    for (const record of waiting) this.handleRecord(record);
+  }
+
+  private verifyClientFinished(message: Buffer, body: Buffer): void {
+    const keys = this.keys;
+    if (keys === undefined) return;
+    const expected = finishedVerifyData(this.master, 'client', this.transcript.digest());
+    if (body.length !== expected.length || !timingSafeEqual(body, expected)) {
+      this.fail('client Finished verify_data is wrong', AlertDescription.decryptError);
+      return;
+    }
+    this.transcript.add(message);
+    const serverFinished = serializeHandshake(
+      HandshakeType.finished,
+      this.nextSendSeq++,
+      finishedVerifyData(this.master, 'server', this.transcript.digest()),
+    );
+    const changeCipherSpec = this.plainRecord(ContentType.changeCipherSpec, Buffer.from([1]));
+    const header = { type: ContentType.handshake, version: DTLS_1_2, epoch: 1, sequenceNumber: 0 };
+    const finishedRecord = serializeRecord({ ...header, fragment: keys.serverWrite.seal(header, serverFinished) });
+    const finalFlight = Buffer.concat([changeCipherSpec, finishedRecord]);
+    this.finish();
+    this.callbacks.transmit(finalFlight);
+    this.callbacks.established({
+      pskIdentity: this.pskIdentity,
+      cipherSuite: this.suite,
+      extendedMasterSecret: this.useExtendedMasterSecret,
+      keys,
+      readWindow: this.readWindow,
+      finalFlight,
+      nextWriteSequence: 1,
+    });
+  }
+
+  private sendFlight4(): void {
+    this.callbacks.transmit(this.flight4);
+    this.stopRetransmitting();
+    this.retransmitTimer = setTimeout(() => {
+      this.retransmitMs = Math.min(this.retransmitMs * 2, this.timers.maxRetransmitMs);
+      this.sendFlight4();
+    }, this.retransmitMs);
+    this.retransmitTimer.unref();
+  }
+
+  private stopRetransmitting(): void {
+    if (this.retransmitTimer !== undefined) clearTimeout(this.retransmitTimer);
+    this.retransmitTimer = undefined;
+  }
+
+  private plainRecord(type: number, fragment: Buffer): Buffer {
+    return serializeRecord({ type, version: DTLS_1_2, epoch: 0, sequenceNumber: this.nextEpoch0WriteSequence++, fragment });
+  }
+
+  private finish(): void {
+    this.state = 'done';
+    this.stopRetransmitting();
+    clearTimeout(this.deadline);
+    this.queued = [];
+  }
+
+  /** Ends the handshake; a fatal alert goes out in epoch 0, the client's current read epoch (RFC 5246 section 7.2.2). */
+  private fail(reason: string, alert: number | undefined): void {
+    if (this.state === 'done') return;
+    this.finish();
+    if (alert !== undefined) {
+      const fatal: Alert = { level: AlertLevel.fatal, description: alert };
+      this.callbacks.transmit(this.plainRecord(ContentType.alert, serializeAlert(fatal)));
+    }
+    this.callbacks.failed(reason);
+  }
+}
+
+/** The stateless answer to a ClientHello without a valid cookie (RFC 6347 section 4.2.1). */
+export function helloVerifyRequestDatagram(cookie: Buffer, messageSeq: number, recordVersion: number, recordSequence: number): Buffer {
+  return serializeRecord({
+    type: ContentType.handshake,
+    version: recordVersion,
+    epoch: 0,
+    sequenceNumber: recordSequence,
+    fragment: serializeHandshake(HandshakeType.helloVerifyRequest, messageSeq, helloVerifyRequestBody(cookie)),
+  });
+}

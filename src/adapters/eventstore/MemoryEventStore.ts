@@ -30,6 +30,8 @@ export interface MemoryEventStoreOptions {
   readonly clock?: Clock;
   /** How many events a subscription reads at a time. */
   readonly subscriptionPageSize?: number;
+  /** Told the size of every page a subscription reads: for metrics, and to observe back-pressure. */
+  readonly onSubscriptionPageRead?: (events: number) => void;
 }
 
 export class MemoryEventStore implements EventStore {
@@ -39,11 +41,13 @@ export class MemoryEventStore implements EventStore {
   readonly #head = new LogHead(0);
   readonly #clock: Clock;
   readonly #pageSize: number;
+  readonly #onPageRead: ((events: number) => void) | undefined;
   #closed = false;
 
   constructor(options: MemoryEventStoreOptions = {}) {
     this.#clock = options.clock ?? systemClock;
     this.#pageSize = options.subscriptionPageSize ?? 256;
+    this.#onPageRead = options.onSubscriptionPageRead;
   }
 
   appendToStream(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -103,6 +107,7 @@ export class MemoryEventStore implements EventStore {
       filter: options.filter,
       pageSize: this.#pageSize,
       head: this.#head,
+      onPageRead: this.#onPageRead,
       readPage: (after, upTo, maxCount, filter) => this.#readPage(after, upTo, maxCount, filter),
     });
   }

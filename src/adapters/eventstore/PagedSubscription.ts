@@ -25,10 +25,12 @@ export interface PagedSubscriptionOptions {
   readonly pageSize: number;
   readonly head: LogHead;
   readonly readPage: ReadPage;
+  /** Told the size of every page read, for metrics and for the back-pressure test. */
+  readonly onPageRead: ((events: number) => void) | undefined;
 }
 
 export function createPagedSubscription(options: PagedSubscriptionOptions): Subscription {
-  const { filter, pageSize, head, readPage } = options;
+  const { filter, pageSize, head, readPage, onPageRead } = options;
   const abort = new AbortController();
   let cursor = options.after;
   let page: readonly RecordedEvent[] = [];
@@ -51,6 +53,7 @@ export function createPagedSubscription(options: PagedSubscriptionOptions): Subs
       }
       page = await readPage(cursor, upTo, pageSize, filter);
       index = 0;
+      onPageRead?.(page.length);
       const last = page[page.length - 1];
       cursor = page.length === pageSize && last ? last.position : upTo;
     }

@@ -1,0 +1,95 @@
+/**
+ * The read side of the SQLite event log: streams, the global log and subscription pages, all through
+ * prepared statements on a read connection of its own (WAL: readers never block the writer).
+ */
+import type { DatabaseSync, SQLOutputValue, StatementSync } from 'node:sqlite';
+import type { JsonValue } from '../../domain/Json.ts';
+import type { EventFilter, EventMetadata, ReadStreamOptions, ReadStreamResult, RecordedEvent } from './EventStore.ts';
+import { eventColumns } from './SqliteSchema.ts';
+
+export class SqliteEventReader {
+  readonly #db: DatabaseSync;
+  readonly #forwards: StatementSync;
+  readonly #backwards: StatementSync;
+  readonly #lastRevision: StatementSync;
+  /** readAll statements by filter shape (number of prefixes and of types). */
+  readonly #logStatements = new Map<string, StatementSync>();
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#forwards = this.#prepare(`SELECT ${eventColumns} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`);
+    this.#backwards = this.#prepare(`SELECT ${eventColumns} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`);
+    this.#lastRevision = db.prepare('SELECT max(revision) AS revision FROM events WHERE stream = ?');
+  }
+
+  readStream(stream: string, options: ReadStreamOptions): ReadStreamResult {
+    const limit = options.maxCount ?? -1; // SQLite: a negative LIMIT means none
+    const rows =
+      options.direction === 'backwards'
+        ? this.#backwards.all(stream, options.fromRevision ?? Number.MAX_SAFE_INTEGER, limit)
+        : this.#forwards.all(stream, options.fromRevision ?? 0, limit);
+    if (rows.length === 0 && this.#lastRevision.get(stream)?.['revision'] === null) return { status: 'stream_not_found' };
+    return { status: 'found', events: rows.map(toRecordedEvent) };
+  }
+
+  /** Matching events with `after < position <= upTo`, in position order, at most `maxCount`. */
+  readLog(after: number, upTo: number, maxCount: number, filter: EventFilter | undefined): RecordedEvent[] {
+    const prefixes = filter?.streamPrefixes ?? [];
+    const types = filter?.eventTypes ?? [];
+    // An empty list of allowed prefixes or types matches nothing.
+    if ((filter?.streamPrefixes && prefixes.length === 0) || (filter?.eventTypes && types.length === 0)) return [];
+    const rows = this.#logStatement(prefixes.length, types.length).all(
+      after,
+      upTo,
+      ...prefixes.map(globPrefix),
+      ...types,
+      maxCount,
+    );
+    return rows.map(toRecordedEvent);
+  }
+
+  #logStatement(prefixCount: number, typeCount: number): StatementSync {
+    const key = `${prefixCount}/${typeCount}`;
+    let statement = this.#logStatements.get(key);
+    if (!statement) {
+      const conditions = ['position > ?', 'position <= ?'];
+      if (prefixCount > 0) conditions.push(`(${Array.from({ length: prefixCount }, () => 'stream GLOB ?').join(' OR ')})`);
+      if (typeCount > 0) conditions.push(`type IN (${Array.from({ length: typeCount }, () => '?').join(', ')})`);
+      statement = this.#prepare(`SELECT ${eventColumns} FROM events WHERE ${conditions.join(' AND ')} ORDER BY position LIMIT ?`);
+      this.#logStatements.set(key, statement);
+    }
+    return statement;
+  }
+
+  #prepare(sql: string): StatementSync {
+    const statement = this.#db.prepare(sql);
+    // Rows as arrays: no per-row object with column-name keys to build and then take apart.
+    statement.setReturnArrays(true);
+    return statement;
+  }
+}
+
+/** A GLOB pattern matching every string that starts with `prefix` (`*`, `?` and `[` escaped). */
+function globPrefix(prefix: string): string {
+  return `${prefix.replace(/[*?[]/g, (special) => `[${special}]`)}*`;
+}
+
+function toRecordedEvent(row: Record<string, SQLOutputValue>): RecordedEvent {
+  // setReturnArrays(true) makes every row an array in eventColumns order; node's types do not follow.
+  const [position, stream, revision, id, type, data, correlationId, causationId, actor, schemaVersion, recordedAt] =
+    row as unknown as readonly SQLOutputValue[];
+  const metadata: { -readonly [K in keyof EventMetadata]: EventMetadata[K] } = { schemaVersion: Number(schemaVersion) };
+  if (typeof correlationId === 'string') metadata.correlationId = correlationId;
+  if (typeof causationId === 'string') metadata.causationId = causationId;
+  if (typeof actor === 'string') metadata.actor = actor;
+  return {
+    id: String(id),
+    type: String(type),
+    data: JSON.parse(String(data)) as JsonValue,
+    metadata,
+    stream: String(stream),
+    revision: Number(revision),
+    position: Number(position),
+    recordedAt: new Date(Number(recordedAt)),
+  };
+}

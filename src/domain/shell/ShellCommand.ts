@@ -1,0 +1,76 @@
+/**
+ * The device shell's commands, as typed values: what `ShellCommandParser` produces from one line and
+ * what the application turns into queued LwM2M operations.
+ */
+import type { LwM2mPath } from '../lwm2m/LwM2mPath.ts';
+
+/** One Execute argument (LwM2M Core 1.1, section 5.4.5): a digit, optionally with a quoted value. */
+export interface ExecuteArgument {
+  readonly digit: number;
+  readonly value: string | null;
+}
+
+/**
+ * The notification attributes of Write-Attributes (LwM2M Core 1.1, section 5.1.2), under their
+ * protocol names. An absent attribute is left unchanged on the device.
+ */
+export interface NotificationAttributes {
+  readonly pmin?: number;
+  readonly pmax?: number;
+  readonly gt?: number;
+  readonly lt?: number;
+  readonly st?: number;
+  readonly epmin?: number;
+  readonly epmax?: number;
+}
+
+/** A value as a shell JSON gives it; the checker parses it by the resource's type. */
+export type ShellScalar = string | number | boolean;
+
+export interface ShellResourceInstanceEntry {
+  readonly resourceInstanceId: number;
+  readonly value: ShellScalar;
+}
+
+/**
+ * One member of a `create` or `writep` JSON (`{"1": 60}` or, for a multiple-instance resource,
+ * `{"6": {"0": 1, "1": 5}}`), in the order the JSON gave them.
+ */
+export interface ShellResourceEntry {
+  readonly resourceId: number;
+  readonly value: ShellScalar | readonly ShellResourceInstanceEntry[];
+}
+
+/** One `path=value` of `cwrite`. */
+export interface PathAssignment {
+  readonly path: LwM2mPath;
+  /** The value as the operator typed it; the checker parses it by the resource's type. */
+  readonly value: string;
+}
+
+export type ShellCommand =
+  | { readonly kind: 'read'; readonly path: LwM2mPath }
+  | { readonly kind: 'observe'; readonly path: LwM2mPath }
+  /** Passive cancel: forget the observation and answer the next notification with a Reset (RFC 7641 section 3.6). */
+  | { readonly kind: 'cancelobservation'; readonly path: LwM2mPath }
+  /** Active cancel: a GET with Observe 1 (RFC 7641 section 3.6). */
+  | { readonly kind: 'cancelobserve'; readonly path: LwM2mPath }
+  | { readonly kind: 'execute'; readonly path: LwM2mPath; readonly arguments: readonly ExecuteArgument[] }
+  | { readonly kind: 'delete'; readonly path: LwM2mPath }
+  | { readonly kind: 'discover'; readonly path: LwM2mPath }
+  | { readonly kind: 'create'; readonly path: LwM2mPath; readonly resources: readonly ShellResourceEntry[] }
+  /** `cancel`: remove every notification attribute of the path (each sent without a value). */
+  | {
+      readonly kind: 'writeattr';
+      readonly path: LwM2mPath;
+      readonly attributes: NotificationAttributes;
+      readonly cancel: boolean;
+    }
+  | { readonly kind: 'fwupdate'; readonly name: string; readonly version: string; readonly url: string }
+  | { readonly kind: 'write'; readonly path: LwM2mPath; readonly value: string }
+  | { readonly kind: 'writep'; readonly path: LwM2mPath; readonly resources: readonly ShellResourceEntry[] }
+  | { readonly kind: 'cread'; readonly paths: readonly LwM2mPath[] }
+  | { readonly kind: 'cobserve'; readonly paths: readonly LwM2mPath[] }
+  | { readonly kind: 'cwrite'; readonly assignments: readonly PathAssignment[] };
+
+export type ShellCommandKind = ShellCommand['kind'];

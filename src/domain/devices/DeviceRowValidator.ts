@@ -1,0 +1,238 @@
+/**
+ * Turns one record of the registration CSV (header text -> cell text) into a device's registration
+ * data, or into every problem of the row, each with its line and column. Pure: the PSK keys come out
+ * as bytes in clear, and the caller seals them before they go anywhere else.
+ *
+ * Rules where the guide ("Registering LwM2M devices") is loose, decided here:
+ * - An empty cell means "not given": the field takes its default (or null when it has none).
+ * - Booleans are exactly `true`, `false` (any letter case), `1` or `0`.
+ * - Integers are decimal digits only (no sign, no fraction, no exponent), within the field's range.
+ * - PSK keys are hexadecimal, an even number of digits, 1 to 64 bytes: RFC 4279 section 5.3 requires
+ *   every implementation to support keys up to 64 bytes, so a longer key could not be used by all
+ *   clients. PSK identities are non-empty printable text of at most 128 UTF-8 bytes (the length that
+ *   the same section requires every implementation to support).
+ * - disableTimeout: the guide's table says boolean, but it configures the LwM2M Server object resource
+ *   /1/x/5 "Disable Timeout", which is an integer number of seconds (LwM2M Core 1.1, appendix E.2), so
+ *   it is read as seconds.
+ * - The LwM2M server URI is a coap:// URI for NO_SEC and a coaps:// URI for PSK: the client chooses
+ *   DTLS by the scheme (LwM2M Transport 1.1, section 5.1), so a mismatch could never connect.
+ * - ID defaults to the endpoint id, IDTYPE to c8y_Serial, NAME to the endpoint id, TYPE to c8y_lwm2m,
+ *   SHELL to 0, com_cumulocity_model_Agent to 1 (the value the guide requires).
+ * - No cell may hold control characters (a line break inside quotes is almost always a mistake).
+ */
+import type { BindingMode, DeviceRegistrationData, SecurityMode } from './DeviceEvents.ts';
+import type { DeviceCsvField } from './DeviceCsvColumns.ts';
+import { deviceCsvColumns } from './DeviceCsvColumns.ts';
+import type { DeviceCsvHeader } from './DeviceCsvHeader.ts';
+import type { DeviceCsvProblem } from './DeviceCsvProblem.ts';
+import { compareProblems } from './DeviceCsvProblem.ts';
+
+/** A valid row: the registration without its keys, and the keys in clear, to be sealed. */
+export interface ValidDeviceRow {
+  readonly line: number;
+  readonly registration: Omit<DeviceRegistrationData, 'lwm2mPskKey' | 'bootstrapPskKey'>;
+  readonly lwm2mPskKey: Uint8Array | null;
+  readonly bootstrapPskKey: Uint8Array | null;
+}
+
+export type DeviceRowValidation =
+  | { readonly ok: true; readonly row: ValidDeviceRow }
+  | { readonly ok: false; readonly problems: readonly DeviceCsvProblem[] };
+
+export type DeviceCsvRecord = Readonly<Record<string, string | undefined>>;
+
+/** LwM2M Server object /1/x/0 "Short Server ID": 1 to 65534 (LwM2M Core 1.1, appendix E.2). */
+const MAX_SHORT_SERVER_ID = 65534;
+/**
+ * Object Instance IDs go up to 65534 (65535 is reserved, LwM2M Core 1.1 section 7.2.1); the bootstrap
+ * writes two Security instances from the offset, so the offset may be at most 65533.
+ */
+const MAX_SECURITY_INSTANCE_OFFSET = 65533;
+/** Periods and lifetimes in seconds; bounded to a signed 32-bit integer, which every client can hold. */
+const MAX_SECONDS = 2_147_483_647;
+const MAX_ENDPOINT_LENGTH = 255;
+const MAX_PSK_IDENTITY_BYTES = 128;
+const MAX_PSK_KEY_BYTES = 64;
+const DEFAULT_ID_TYPE = 'c8y_Serial';
+
+const utf8 = new TextEncoder();
+
+function columnName(field: DeviceCsvField): string {
+  return deviceCsvColumns.find((c) => c.field === field)?.name ?? field;
+}
+
+export function validateDeviceRow(record: DeviceCsvRecord, line: number, header: DeviceCsvHeader): DeviceRowValidation {
+  const problems: DeviceCsvProblem[] = [];
+
+  /** Where a field's problems point: its cell, or the guide's name when the file lacks the column. */
+  function at(field: DeviceCsvField): Pick<DeviceCsvProblem, 'line' | 'column' | 'columnNumber'> {
+    const headerCell = header.cells.get(field);
+    if (headerCell) return { line, column: headerCell.header, columnNumber: headerCell.columnNumber };
+    return { line, column: columnName(field), columnNumber: null };
+  }
+  function report(field: DeviceCsvField, message: string): null {
+    problems.push({ ...at(field), message });
+    return null;
+  }
+  /** The cell's trimmed text, or undefined when the column is absent or the cell empty. */
+  function raw(field: DeviceCsvField): string | undefined {
+    const headerCell = header.cells.get(field);
+    const value = headerCell === undefined ? undefined : record[headerCell.header]?.trim();
+    return value === '' ? undefined : value;
+  }
+  /** As raw, but a cell holding a control character is reported and read as not given. */
+  function cell(field: DeviceCsvField): string | undefined {
+    const value = raw(field);
+    if (value === undefined || !/[\u0000-\u001f\u007f]/.test(value)) return value;
+    report(field, 'contains a control character (a line break or tab inside quotes?)');
+    return undefined;
+  }
+  function text(field: DeviceCsvField): string | null {
+    return cell(field) ?? null;
+  }
+  function boolean(field: DeviceCsvField): boolean | null {
+    const value = cell(field);
+    if (value === undefined) return null;
+    const lower = value.toLowerCase();
+    if (lower === 'true' || value === '1') return true;
+    if (lower === 'false' || value === '0') return false;
+    return report(field, `"${value}" is not a boolean (true, false, 1 or 0)`);
+  }
+  function integer(field: DeviceCsvField, min: number, max: number): number | null {
+    const value = cell(field);
+    if (value === undefined) return null;
+    if (!/^\d+$/.test(value)) return report(field, `"${value}" is not an integer (decimal digits only)`);
+    const number = Number(value);
+    if (number < min || number > max) return report(field, `${value} is out of range (${min} to ${max})`);
+    return number;
+  }
+  function pskIdentity(field: DeviceCsvField): string | null {
+    const value = cell(field);
+    if (value === undefined) return null;
+    const bytes = utf8.encode(value).length;
+    if (bytes > MAX_PSK_IDENTITY_BYTES) return report(field, `the PSK identity is ${bytes} bytes long; at most ${MAX_PSK_IDENTITY_BYTES} are allowed`);
+    return value;
+  }
+  function pskKey(field: DeviceCsvField): Uint8Array | null {
+    const value = cell(field);
+    if (value === undefined) return null;
+    if (!/^[0-9a-fA-F]+$/.test(value)) return report(field, 'the PSK key must be hexadecimal digits (0-9, a-f)');
+    if (value.length % 2 !== 0) return report(field, `the PSK key has an odd number of hex digits (${value.length}); each byte takes two`);
+    if (value.length / 2 > MAX_PSK_KEY_BYTES) return report(field, `the PSK key is ${value.length / 2} bytes long; at most ${MAX_PSK_KEY_BYTES} are allowed`);
+    return Uint8Array.from(value.match(/../g) ?? [], (pair) => Number.parseInt(pair, 16));
+  }
+
+  const endpoint = cell('endpoint');
+  if (raw('endpoint') === undefined) report('endpoint', 'the endpoint id is required');
+  if (endpoint !== undefined && endpoint.length > MAX_ENDPOINT_LENGTH) {
+    report('endpoint', `the endpoint id is ${endpoint.length} characters long; at most ${MAX_ENDPOINT_LENGTH} are allowed`);
+  }
+
+  const securityModeText = cell('securityMode');
+  let securityMode: SecurityMode | null = null;
+  if (securityModeText === 'NO_SEC' || securityModeText === 'PSK') securityMode = securityModeText;
+  else if (raw('securityMode') === undefined) report('securityMode', 'the security mode is required (NO_SEC or PSK)');
+  else if (securityModeText !== undefined) report('securityMode', `"${securityModeText}" is not a supported security mode (NO_SEC or PSK)`);
+
+  const typeText = cell('type');
+  if (typeText !== undefined && typeText !== 'c8y_lwm2m') report('type', `"${typeText}" is not c8y_lwm2m`);
+
+  const bindingModeText = cell('bindingMode');
+  let bindingMode: BindingMode = 'UQ';
+  if (bindingModeText === 'U' || bindingModeText === 'UQ') bindingMode = bindingModeText;
+  else if (bindingModeText !== undefined) report('bindingMode', `"${bindingModeText}" is not a supported binding mode (U or UQ)`);
+
+  const serverUri = text('serverUri');
+  if (serverUri !== null) checkServerUri(serverUri, securityMode, (message) => report('serverUri', message));
+
+  // The four PSK fields come together: all of them for PSK, none for NO_SEC (the guide's second table).
+  const pskFields = ['lwm2mPskId', 'lwm2mPskKey', 'bootstrapPskId', 'bootstrapPskKey'] as const;
+  for (const field of pskFields) {
+    const given = raw(field) !== undefined;
+    if (securityMode === 'PSK' && !given) report(field, `"${columnName(field)}" is required when securityMode is PSK`);
+    if (securityMode === 'NO_SEC' && given) report(field, `"${columnName(field)}" must be empty when securityMode is NO_SEC`);
+  }
+  const withPsk = securityMode !== 'NO_SEC';
+  const lwm2mPskId = withPsk ? pskIdentity('lwm2mPskId') : null;
+  const lwm2mPskKey = withPsk ? pskKey('lwm2mPskKey') : null;
+  const bootstrapPskId = withPsk ? pskIdentity('bootstrapPskId') : null;
+  const bootstrapPskKey = withPsk ? pskKey('bootstrapPskKey') : null;
+
+  const shellEnabled = boolean('shellEnabled');
+  const agent = boolean('agent');
+  const generateBootstrapServerConfig = boolean('generateBootstrapServerConfig');
+  const notificationIfDisabled = boolean('notificationIfDisabled');
+  const securityInstanceOffset = integer('securityInstanceOffset', 0, MAX_SECURITY_INSTANCE_OFFSET);
+  // The guide's default bootstrap short server id is 0; a bootstrap account's id is not used to
+  // address it (LwM2M Core 1.1, appendix E.1, resource /0/x/10), so 0 is allowed there.
+  const bootstrapShortServerId = integer('bootstrapShortServerId', 0, MAX_SHORT_SERVER_ID);
+  const lwm2mShortServerId = integer('lwm2mShortServerId', 1, MAX_SHORT_SERVER_ID);
+  const registrationLifetime = integer('registrationLifetime', 1, MAX_SECONDS);
+  const defaultMinimumPeriod = integer('defaultMinimumPeriod', 0, MAX_SECONDS);
+  const defaultMaximumPeriod = integer('defaultMaximumPeriod', 1, MAX_SECONDS);
+  if (defaultMinimumPeriod !== null && defaultMaximumPeriod !== null && defaultMinimumPeriod > defaultMaximumPeriod) {
+    report('defaultMaximumPeriod', `the default maximum period (${defaultMaximumPeriod}) is below the default minimum period (${defaultMinimumPeriod})`);
+  }
+  const disableTimeout = integer('disableTimeout', 0, MAX_SECONDS);
+
+  const externalId = text('externalId');
+  const idType = text('idType');
+  const name = text('name');
+  const serverPublicKey = text('serverPublicKey');
+  const externalBootstrapPskId = pskIdentity('externalBootstrapPskId');
+
+  if (problems.length > 0 || endpoint === undefined || securityMode === null) return { ok: false, problems: problems.sort(compareProblems) };
+  return {
+    ok: true,
+    row: {
+      line,
+      registration: {
+        endpoint,
+        externalId: externalId ?? endpoint,
+        idType: idType ?? DEFAULT_ID_TYPE,
+        name: name ?? endpoint,
+        type: 'c8y_lwm2m',
+        shellEnabled: shellEnabled ?? false,
+        agent: agent ?? true,
+        serverUri,
+        securityMode,
+        lwm2mPskId,
+        bootstrapPskId,
+        serverPublicKey,
+        generateBootstrapServerConfig: generateBootstrapServerConfig ?? false,
+        securityInstanceOffset: securityInstanceOffset ?? 0,
+        bootstrapShortServerId: bootstrapShortServerId ?? 0,
+        lwm2mShortServerId: lwm2mShortServerId ?? 1,
+        registrationLifetime,
+        defaultMinimumPeriod,
+        defaultMaximumPeriod,
+        bindingMode,
+        notificationIfDisabled,
+        disableTimeout,
+        externalBootstrapPskId,
+      },
+      lwm2mPskKey,
+      bootstrapPskKey,
+    },
+  };
+}
+
+function checkServerUri(uri: string, securityMode: SecurityMode | null, report: (message: string) => void): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(uri);
+  } catch {
+    report(`"${uri}" is not a URI (expected coap://host:port or coaps://host:port)`);
+    return;
+  }
+  if (parsed.protocol !== 'coap:' && parsed.protocol !== 'coaps:') {
+    report(`"${uri}" must use the coap or coaps scheme`);
+    return;
+  }
+  if (parsed.hostname === '') {
+    report(`"${uri}" has no host`);
+    return;
+  }
+  if (securityMode === 'PSK' && parsed.protocol !== 'coaps:') report(`securityMode PSK needs a coaps:// server URI, got "${uri}"`);
+  if (securityMode === 'NO_SEC' && parsed.protocol !== 'coap:') report(`securityMode NO_SEC needs a coap:// server URI, got "${uri}"`);
+}

@@ -68,3 +68,13 @@ export function isWritable(resource: ResourceModel): boolean {
 export function isExecutable(resource: ResourceModel): boolean {
   return resource.operations === 'E';
 }
+
+/**
+ * Orders object versions ("1.0" < "1.2" < "2.0" < "10.0"), numerically by major then minor: the form
+ * of ObjectVersion and of the `ver` link attribute (LwM2M Core 1.1, "Object Versioning").
+ */
+export function compareObjectVersions(a: string, b: string): number {
+  const [aMajor = 0, aMinor = 0] = a.split('.').map(Number);
+  const [bMajor = 0, bMinor = 0] = b.split('.').map(Number);
+  return aMajor - bMajor || aMinor - bMinor;
+}

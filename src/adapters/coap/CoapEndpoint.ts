@@ -1,0 +1,102 @@
+/**
+ * The CoAP endpoint port: what the LwM2M logic (registration, bootstrap, device management) knows
+ * of a transport, in the manner of graphql-ws's small socket interface and Leshan's endpoint
+ * providers. The UDP implementation is `UdpCoapEndpoint`; DTLS provides the same interface, so the
+ * same LwM2M logic runs on both.
+ *
+ * One endpoint is one socket: requests to a peer leave from the socket the peer's requests arrived
+ * on, which NAT bindings and DTLS sessions require (LwM2M Transport 1.1 section 5: the server
+ * addresses the client at the source of its last Register or Update).
+ */
+import type { CoapMethod, CoapOption } from './CoapMessage.ts';
+
+export interface CoapPeer {
+  readonly address: string;
+  readonly port: number;
+}
+
+export interface IncomingCoapRequest {
+  readonly peer: CoapPeer;
+  readonly method: CoapMethod;
+  /** Uri-Path segments, decoded. */
+  readonly path: readonly string[];
+  /** Uri-Query arguments as sent ("ep=dev1", "Q"). */
+  readonly query: readonly string[];
+  readonly contentFormat: number | undefined;
+  readonly accept: number | undefined;
+  readonly observe: number | undefined;
+  /** The whole body, reassembled from Block1 transfers by the endpoint. */
+  readonly payload: Uint8Array;
+  readonly options: readonly CoapOption[];
+}
+
+export interface CoapResponse {
+  /** "2.01", "4.04", ... */
+  readonly code: string;
+  readonly payload?: Uint8Array;
+  readonly contentFormat?: number;
+  readonly locationPath?: readonly string[];
+  /** Further options (ETag, Max-Age, ...). */
+  readonly options?: readonly CoapOption[];
+}
+
+export interface IncomingCoapResponse {
+  readonly code: string;
+  /** The whole body, reassembled from Block2 transfers by the endpoint. */
+  readonly payload: Uint8Array;
+  readonly contentFormat: number | undefined;
+  readonly options: readonly CoapOption[];
+}
+
+export interface OutgoingCoapRequest {
+  readonly method: CoapMethod;
+  readonly path: readonly string[];
+  readonly query?: readonly string[];
+  readonly contentFormat?: number;
+  readonly accept?: number;
+  readonly payload?: Uint8Array;
+  /** Non-confirmable when false; confirmable (retransmitted, RFC 7252 section 4.2) by default. */
+  readonly confirmable?: boolean;
+}
+
+/** Answers a request; whatever it throws becomes 5.00 for the peer and a log line, never a crash. */
+export type CoapRequestHandler = (request: IncomingCoapRequest) => Promise<CoapResponse> | CoapResponse;
+
+export interface CoapEndpoint {
+  /** The bound address and port (the real port when the endpoint was bound to port 0). */
+  readonly local: CoapPeer;
+  /** Installs the one handler of incoming requests (until then, requests get 5.03). */
+  handle(handler: CoapRequestHandler): void;
+  /**
+   * Sends a request to a peer from this endpoint's socket. Rejects with CoapTimeoutError when no
+   * acknowledgement or response arrives, CoapResetError when the peer answers RST.
+   */
+  request(peer: CoapPeer, request: OutgoingCoapRequest): Promise<IncomingCoapResponse>;
+  close(): Promise<void>;
+}
+
+export class CoapTimeoutError extends Error {
+  constructor(peer: CoapPeer, what: string) {
+    super(`no ${what} from ${peer.address}:${peer.port}`);
+    this.name = 'CoapTimeoutError';
+  }
+}
+
+export class CoapResetError extends Error {
+  constructor(peer: CoapPeer) {
+    super(`${peer.address}:${peer.port} answered with RST`);
+    this.name = 'CoapResetError';
+  }
+}
+
+/** The peer sent something we cannot use as a response (bad block option, body too large). */
+export class CoapProtocolError extends Error {
+  constructor(peer: CoapPeer, reason: string) {
+    super(`${peer.address}:${peer.port}: ${reason}`);
+    this.name = 'CoapProtocolError';
+  }
+}
+
+export function peerKey(peer: CoapPeer): string {
+  return `${peer.address}|${peer.port}`;
+}

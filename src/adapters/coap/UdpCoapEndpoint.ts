@@ -1,0 +1,602 @@
+/**
+ * The CoAP endpoint on one UDP socket (RFC 7252), serving incoming requests and sending requests to
+ * peers from the same socket.
+ *
+ * Why not node-coap's server and Agent on a shared socket: node-coap allows it (`server.listen(socket)`,
+ * `new Agent({ socket })`), but its Agent matches ACK and RST by message id alone, whatever the
+ * sender: with one socket for a whole fleet, device B's ACK that happens to carry the id of a request
+ * pending at device A stops A's retransmissions (RFC 7252 section 4.4 matches on message id AND source
+ * endpoint). We checked it: a request to a silent peer was transmitted once instead of retrying after
+ * a foreign peer sent an empty ACK with its id. Its server also sends its error replies to the
+ * peer's port without the peer's address (`_sendError`), keeps Block1 fragments without a bound, and
+ * reads its timing from a process-wide mutable object. node-coap stays the test client's library
+ * (an independent implementation to test against); this endpoint is the smallest correct
+ * alternative on `node:dgram` with our own strict codec (`CoapMessageCodec.ts`), implementing:
+ * - confirmable retransmission with exponential back-off, RFC 7252 section 4.2, with the transmission
+ *   parameters of section 4.8 as one object (`TransmissionParameters.ts`);
+ * - duplicate detection per peer and message id for EXCHANGE_LIFETIME / NON_LIFETIME, section 4.5,
+ *   replaying the stored reply;
+ * - piggybacked responses, or an empty ACK and a separate confirmable response when the handler takes
+ *   longer than the piggyback window, section 5.2;
+ * - RST: to an empty CON ("ping"), to unexpected responses and to malformed confirmable messages
+ *   (section 4.2); an RST to our request rejects it (and, later, cancels an observation);
+ * - block-wise transfers both ways, RFC 7959: Block1 reassembly of large request bodies and Block1
+ *   sending of ours; Block2 slicing of large responses and Block2 fetching of the peer's.
+ * IPv4 and IPv6: a socket bound to "::" is dual-stack; IPv4 peers are reported in dotted form.
+ */
+import { createSocket } from 'node:dgram';
+import type { Socket, RemoteInfo } from 'node:dgram';
+import { randomBytes } from 'node:crypto';
+import { isIPv6 } from 'node:net';
+import type { Logger } from '../logging/Logger.ts';
+import type { CoapMessage, CoapOption, CoapType } from './CoapMessage.ts';
+import {
+  OptionNumber,
+  isCriticalOption,
+  isRequestCode,
+  isResponseCode,
+  methodCode,
+  methodOfCode,
+  optionValues,
+  stringOption,
+  stringOptions,
+  uintOption,
+  uintOptionOf,
+} from './CoapMessage.ts';
+import { decodeCoapMessage, encodeCoapMessage } from './CoapMessageCodec.ts';
+import { decodeBlockOption, encodeBlockOption } from './BlockOption.ts';
+import type { BlockOption } from './BlockOption.ts';
+import type { TransmissionParameters } from './TransmissionParameters.ts';
+import { defaultTransmissionParameters, exchangeLifetimeMs, initialTimeoutMs, nonLifetimeMs } from './TransmissionParameters.ts';
+import type {
+  CoapEndpoint,
+  CoapPeer,
+  CoapRequestHandler,
+  CoapResponse,
+  IncomingCoapRequest,
+  IncomingCoapResponse,
+  OutgoingCoapRequest,
+} from './CoapEndpoint.ts';
+import { CoapProtocolError, CoapResetError, CoapTimeoutError, peerKey } from './CoapEndpoint.ts';
+
+export interface UdpCoapEndpointOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly logger: Logger;
+  readonly parameters?: Partial<TransmissionParameters>;
+  /** Bound on remembered message ids (duplicate detection) and on concurrent block transfers. */
+  readonly maxRememberedExchanges?: number;
+  readonly maxBlockTransfers?: number;
+}
+
+/** Options this endpoint understands in requests; any other critical option gets 4.02 (RFC 7252 section 5.4.1). */
+const understoodRequestOptions = new Set<number>([
+  OptionNumber.UriHost,
+  OptionNumber.UriPort,
+  OptionNumber.UriPath,
+  OptionNumber.UriQuery,
+  OptionNumber.Accept,
+  OptionNumber.Block1,
+  OptionNumber.Block2,
+]);
+
+interface Remembered {
+  readonly expiresAt: number;
+  /** The reply sent for this message, replayed to duplicates; undefined while it is being handled. */
+  reply: Uint8Array | undefined;
+}
+
+interface BlockTransfer {
+  readonly expiresAt: number;
+  readonly size: number;
+  nextNum: number;
+  received: number;
+  readonly chunks: Uint8Array[];
+}
+
+interface CachedBody {
+  readonly expiresAt: number;
+  readonly response: CoapResponse;
+  readonly body: Uint8Array;
+}
+
+/** One outgoing message awaiting an ACK/RST (if confirmable) and, for requests, a response. */
+interface Exchange {
+  readonly peer: CoapPeer;
+  readonly messageId: number;
+  readonly tokenKey: string | undefined;
+  readonly resolve: (message: CoapMessage) => void;
+  readonly reject: (error: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export async function openUdpCoapEndpoint(options: UdpCoapEndpointOptions): Promise<UdpCoapEndpoint> {
+  const ipv6 = isIPv6(options.host);
+  const socket = createSocket({ type: ipv6 ? 'udp6' : 'udp4', ipv6Only: false });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(options.port, options.host, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  return new UdpCoapEndpoint(socket, options);
+}
+
+export class UdpCoapEndpoint implements CoapEndpoint {
+  readonly local: CoapPeer;
+  readonly #socket: Socket;
+  readonly #ipv6: boolean;
+  readonly #logger: Logger;
+  readonly #params: TransmissionParameters;
+  readonly #maxRemembered: number;
+  readonly #maxTransfers: number;
+  #handler: CoapRequestHandler | undefined;
+  #nextMessageId = randomBytes(2).readUInt16BE(0);
+  readonly #remembered = new Map<string, Remembered>();
+  readonly #block1Transfers = new Map<string, BlockTransfer>();
+  readonly #block2Bodies = new Map<string, CachedBody>();
+  readonly #byMessageId = new Map<string, Exchange>();
+  readonly #byToken = new Map<string, Exchange>();
+  readonly #separateResponses = new Set<Exchange>();
+  readonly #sweeper: NodeJS.Timeout;
+  #closed = false;
+
+  constructor(socket: Socket, options: UdpCoapEndpointOptions) {
+    this.#socket = socket;
+    this.#ipv6 = socket.address().family === 'IPv6';
+    this.#logger = options.logger;
+    this.#params = { ...defaultTransmissionParameters, ...options.parameters };
+    this.#maxRemembered = options.maxRememberedExchanges ?? 200_000;
+    this.#maxTransfers = options.maxBlockTransfers ?? 1_000;
+    const address = socket.address();
+    this.local = { address: address.address, port: address.port };
+    socket.on('message', (bytes, remote) => this.#onDatagram(bytes, remote));
+    socket.on('error', (error) => this.#logger.warn({ err: error }, 'CoAP socket error'));
+    this.#sweeper = setInterval(() => this.#sweep(), Math.max(50, this.#params.ackTimeoutMs));
+    this.#sweeper.unref();
+  }
+
+  handle(handler: CoapRequestHandler): void {
+    this.#handler = handler;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#sweeper);
+    for (const exchange of [...this.#byMessageId.values(), ...this.#byToken.values(), ...this.#separateResponses]) {
+      clearTimeout(exchange.timer);
+      exchange.reject(new Error('CoAP endpoint closed'));
+    }
+    this.#byMessageId.clear();
+    this.#byToken.clear();
+    this.#separateResponses.clear();
+    await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
+  }
+
+  // ---------------------------------------------------------------- outgoing requests
+
+  async request(peer: CoapPeer, request: OutgoingCoapRequest): Promise<IncomingCoapResponse> {
+    const body = request.payload ?? new Uint8Array(0);
+    if (body.length > this.#params.maxBodySize) throw new RangeError(`request body of ${body.length} bytes exceeds ${this.#params.maxBodySize}`);
+    const token = randomBytes(8);
+    const baseOptions: CoapOption[] = [
+      ...request.path.map((segment) => stringOption(OptionNumber.UriPath, segment)),
+      ...(request.query ?? []).map((argument) => stringOption(OptionNumber.UriQuery, argument)),
+    ];
+    if (request.contentFormat !== undefined) baseOptions.push(uintOptionOf(OptionNumber.ContentFormat, request.contentFormat));
+    if (request.accept !== undefined) baseOptions.push(uintOptionOf(OptionNumber.Accept, request.accept));
+    const confirmable = request.confirmable ?? true;
+    const code = methodCode(request.method);
+
+    let response: CoapMessage;
+    if (body.length <= this.#params.blockSize) {
+      response = await this.#exchange(peer, { type: confirmable ? 'CON' : 'NON', code, token, options: baseOptions, payload: body });
+    } else {
+      response = await this.#sendBlock1(peer, code, token, baseOptions, body, confirmable);
+    }
+    return this.#fetchBlock2(peer, code, token, baseOptions, response, confirmable);
+  }
+
+  /** RFC 7959 section 2.5: sends the body block by block, following the size the peer asks for. */
+  async #sendBlock1(peer: CoapPeer, code: string, token: Uint8Array, options: CoapOption[], body: Uint8Array, confirmable: boolean): Promise<CoapMessage> {
+    let size = this.#params.blockSize;
+    let offset = 0;
+    for (;;) {
+      const num = offset / size;
+      const chunk = body.subarray(offset, offset + size);
+      const more = offset + chunk.length < body.length;
+      const blockOptions = [...options, { number: OptionNumber.Block1, value: encodeBlockOption({ num, more, size }) }];
+      if (num === 0) blockOptions.push(uintOptionOf(OptionNumber.Size1, body.length));
+      const response = await this.#exchange(peer, { type: confirmable ? 'CON' : 'NON', code, token, options: blockOptions, payload: chunk });
+      if (!more || response.code !== '2.31') return response;
+      const echoed = optionValues(response.options, OptionNumber.Block1)[0];
+      const block = echoed ? decodeBlockOption(echoed) : undefined;
+      offset += chunk.length;
+      if (block?.ok && block.block.size < size) size = block.block.size;
+    }
+  }
+
+  /** RFC 7959 section 2.4: fetches the remaining blocks of a response, bounded by maxBodySize. */
+  async #fetchBlock2(peer: CoapPeer, code: string, token: Uint8Array, options: CoapOption[], first: CoapMessage, confirmable: boolean): Promise<IncomingCoapResponse> {
+    let response = first;
+    const chunks: Uint8Array[] = [];
+    let received = 0;
+    for (;;) {
+      const raw = optionValues(response.options, OptionNumber.Block2)[0];
+      chunks.push(response.payload);
+      received += response.payload.length;
+      if (received > this.#params.maxBodySize) throw new CoapProtocolError(peer, `response body exceeds ${this.#params.maxBodySize} bytes`);
+      if (raw === undefined) break;
+      const decoded = decodeBlockOption(raw);
+      if (!decoded.ok) throw new CoapProtocolError(peer, `bad Block2 option: ${decoded.reason}`);
+      if (!decoded.block.more) break;
+      const next: BlockOption = { num: received / decoded.block.size, more: false, size: decoded.block.size };
+      if (!Number.isInteger(next.num)) throw new CoapProtocolError(peer, 'Block2 payload is not a multiple of the block size');
+      response = await this.#exchange(peer, {
+        type: confirmable ? 'CON' : 'NON',
+        code,
+        token,
+        options: [...options, { number: OptionNumber.Block2, value: encodeBlockOption(next) }],
+        payload: new Uint8Array(0),
+      });
+    }
+    const payload = chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks);
+    return { code: response.code, payload, contentFormat: uintOption(response.options, OptionNumber.ContentFormat), options: response.options };
+  }
+
+  /** Sends one request message and resolves with the response message (piggybacked or separate). */
+  #exchange(peer: CoapPeer, message: Omit<CoapMessage, 'messageId'>): Promise<CoapMessage> {
+    if (this.#closed) return Promise.reject(new Error('CoAP endpoint closed'));
+    const messageId = this.#allocateMessageId();
+    const bytes = encodeCoapMessage({ ...message, messageId });
+    const key = peerKey(peer);
+    return new Promise<CoapMessage>((resolve, reject) => {
+      const tokenKey = `${key}|${Buffer.from(message.token).toString('hex')}`;
+      const exchange: Exchange = {
+        peer,
+        messageId,
+        tokenKey,
+        resolve: (response) => {
+          this.#forget(exchange);
+          resolve(response);
+        },
+        reject: (error) => {
+          this.#forget(exchange);
+          reject(error);
+        },
+        timer: undefined,
+      };
+      this.#byToken.set(tokenKey, exchange);
+      if (message.type === 'CON') {
+        this.#byMessageId.set(`${key}|${messageId}`, exchange);
+        this.#retransmit(exchange, bytes, 0, initialTimeoutMs(this.#params, Math.random()), () => {
+          exchange.reject(new CoapTimeoutError(peer, 'acknowledgement'));
+        });
+      } else {
+        this.#send(bytes, peer);
+        this.#awaitResponse(exchange);
+      }
+    });
+  }
+
+  #retransmit(exchange: Exchange, bytes: Uint8Array, attempt: number, timeoutMs: number, giveUp: () => void): void {
+    this.#send(bytes, exchange.peer);
+    exchange.timer = setTimeout(() => {
+      if (attempt >= this.#params.maxRetransmit) giveUp();
+      else this.#retransmit(exchange, bytes, attempt + 1, timeoutMs * 2, giveUp);
+    }, timeoutMs);
+  }
+
+  #awaitResponse(exchange: Exchange): void {
+    clearTimeout(exchange.timer);
+    exchange.timer = setTimeout(() => exchange.reject(new CoapTimeoutError(exchange.peer, 'response')), this.#params.responseTimeoutMs);
+  }
+
+  #forget(exchange: Exchange): void {
+    clearTimeout(exchange.timer);
+    const key = peerKey(exchange.peer);
+    if (this.#byMessageId.get(`${key}|${exchange.messageId}`) === exchange) this.#byMessageId.delete(`${key}|${exchange.messageId}`);
+    if (exchange.tokenKey !== undefined && this.#byToken.get(exchange.tokenKey) === exchange) this.#byToken.delete(exchange.tokenKey);
+    this.#separateResponses.delete(exchange);
+  }
+
+  #allocateMessageId(): number {
+    this.#nextMessageId = (this.#nextMessageId + 1) & 0xffff;
+    return this.#nextMessageId;
+  }
+
+  // ---------------------------------------------------------------- incoming datagrams
+
+  #onDatagram(bytes: Buffer, remote: RemoteInfo): void {
+    const peer: CoapPeer = { address: normalizeAddress(remote.address), port: remote.port };
+    try {
+      this.#dispatch(bytes, peer);
+    } catch (error) {
+      // A bug of ours must not let a peer take the process down: log it and drop the datagram.
+      this.#logger.error({ err: error, peer }, 'CoAP datagram handling failed');
+    }
+  }
+
+  #dispatch(bytes: Buffer, peer: CoapPeer): void {
+    const decoded = decodeCoapMessage(bytes);
+    if (!decoded.ok) {
+      const { error } = decoded;
+      this.#logger.debug({ peer, reason: error.reason, offset: error.offset }, 'malformed CoAP message dropped');
+      // RFC 7252 section 4.2: a confirmable message with a format error is rejected with RST.
+      if (error.header?.type === 'CON') this.#sendEmpty('RST', error.header.messageId, peer);
+      return;
+    }
+    const message = decoded.message;
+    if (message.type === 'ACK' || message.type === 'RST') {
+      this.#onAckOrReset(message, peer);
+      return;
+    }
+    const rememberKey = `${peerKey(peer)}|${message.messageId}`;
+    const remembered = this.#remembered.get(rememberKey);
+    if (remembered) {
+      // RFC 7252 section 4.5: a duplicate gets the same reply again, and is not processed twice.
+      if (remembered.reply) this.#send(remembered.reply, peer);
+      return;
+    }
+    if (message.code === '0.00') {
+      // RFC 7252 section 4.3: an empty CON is a "ping", answered with RST.
+      if (message.type === 'CON') this.#sendEmpty('RST', message.messageId, peer);
+      return;
+    }
+    const entry = this.#remember(rememberKey, message.type === 'CON' ? exchangeLifetimeMs(this.#params) : nonLifetimeMs(this.#params));
+    if (isRequestCode(message.code)) {
+      void this.#onRequest(message, peer, entry);
+    } else if (isResponseCode(message.code)) {
+      this.#onSeparateResponse(message, peer, entry);
+    } else if (message.type === 'CON') {
+      entry.reply = this.#sendEmpty('RST', message.messageId, peer);
+    }
+  }
+
+  #onAckOrReset(message: CoapMessage, peer: CoapPeer): void {
+    const exchange = this.#byMessageId.get(`${peerKey(peer)}|${message.messageId}`);
+    if (!exchange) return; // RFC 7252 section 4.2: unmatched ACK/RST are silently ignored
+    this.#byMessageId.delete(`${peerKey(peer)}|${message.messageId}`);
+    if (message.type === 'RST') {
+      exchange.reject(new CoapResetError(peer));
+    } else if (this.#separateResponses.has(exchange)) {
+      exchange.resolve(message);
+    } else if (message.code === '0.00') {
+      this.#awaitResponse(exchange); // section 5.2.2: the response will come separately
+    } else if (tokensMatch(exchange, peer, message.token)) {
+      exchange.resolve(message);
+    }
+  }
+
+  #onSeparateResponse(message: CoapMessage, peer: CoapPeer, entry: Remembered): void {
+    const tokenKey = `${peerKey(peer)}|${Buffer.from(message.token).toString('hex')}`;
+    const exchange = this.#byToken.get(tokenKey);
+    if (!exchange) {
+      // RFC 7252 section 5.3.2 and RFC 7641 section 3.6: an unexpected response is rejected with RST.
+      entry.reply = this.#sendEmpty('RST', message.messageId, peer);
+      return;
+    }
+    if (message.type === 'CON') entry.reply = this.#sendEmpty('ACK', message.messageId, peer);
+    exchange.resolve(message);
+  }
+
+  async #onRequest(message: CoapMessage, peer: CoapPeer, entry: Remembered): Promise<void> {
+    const reply = (response: CoapResponse, separate: boolean): void => {
+      if (this.#closed) return;
+      const type: CoapType = message.type === 'NON' ? 'NON' : separate ? 'CON' : 'ACK';
+      const messageId = type === 'ACK' ? message.messageId : this.#allocateMessageId();
+      const bytes = encodeCoapMessage({ type, code: response.code, messageId, token: message.token, options: responseOptions(response), payload: response.payload ?? new Uint8Array(0) });
+      if (type === 'ACK') entry.reply = bytes;
+      if (type === 'CON') this.#sendSeparate(peer, messageId, bytes);
+      else this.#send(bytes, peer);
+    };
+
+    let separate = false;
+    const piggyback = message.type === 'CON'
+      ? setTimeout(() => {
+          separate = true;
+          entry.reply = this.#sendEmpty('ACK', message.messageId, peer);
+        }, this.#params.piggybackWindowMs)
+      : undefined;
+    const response = await this.#respond(message, peer);
+    clearTimeout(piggyback);
+    if (response) reply(response, separate);
+  }
+
+  /** Turns a request message into the response to send, handling blocks; undefined: nothing to send. */
+  async #respond(message: CoapMessage, peer: CoapPeer): Promise<CoapResponse | undefined> {
+    const method = methodOfCode(message.code);
+    if (!method) return { code: '4.05' };
+    const unknown = message.options.find((option) => isCriticalOption(option.number) && !understoodRequestOptions.has(option.number));
+    if (unknown) {
+      this.#logger.debug({ peer, option: unknown.number }, 'request with an unrecognised critical option');
+      return { code: '4.02', payload: utf8(`unrecognised critical option ${unknown.number}`) };
+    }
+    const path = stringOptions(message.options, OptionNumber.UriPath);
+    const query = stringOptions(message.options, OptionNumber.UriQuery);
+    const transferKey = `${peerKey(peer)}|${message.code}|${path.join('/')}?${query.join('&')}`;
+
+    let payload = message.payload;
+    let block1Echo: BlockOption | undefined;
+    const block1Raw = optionValues(message.options, OptionNumber.Block1)[0];
+    if (block1Raw !== undefined) {
+      const assembled = this.#receiveBlock1(transferKey, block1Raw, message, peer);
+      if ('code' in assembled) return assembled;
+      payload = assembled.payload;
+      block1Echo = assembled.echo;
+    }
+
+    const block2Raw = optionValues(message.options, OptionNumber.Block2)[0];
+    let block2: BlockOption | undefined;
+    if (block2Raw !== undefined) {
+      const decoded = decodeBlockOption(block2Raw);
+      if (!decoded.ok) return { code: '4.00', payload: utf8(`Block2: ${decoded.reason}`) };
+      block2 = decoded.block;
+      const cached = this.#block2Bodies.get(transferKey);
+      if (block2.num > 0 && cached) return sliceBlock2(cached.response, cached.body, block2, this.#params.blockSize);
+    }
+
+    const handler = this.#handler;
+    if (!handler) return { code: '5.03' };
+    const request: IncomingCoapRequest = {
+      peer,
+      method,
+      path,
+      query,
+      contentFormat: uintOption(message.options, OptionNumber.ContentFormat),
+      accept: uintOption(message.options, OptionNumber.Accept),
+      observe: uintOption(message.options, OptionNumber.Observe),
+      payload,
+      options: message.options,
+    };
+    let response: CoapResponse;
+    try {
+      response = await handler(request);
+    } catch (error) {
+      this.#logger.error({ err: error, peer, method, path: path.join('/') }, 'CoAP request handler failed');
+      return { code: '5.00' };
+    }
+    const body = response.payload ?? new Uint8Array(0);
+    if (block1Echo) response = { ...response, options: [...(response.options ?? []), { number: OptionNumber.Block1, value: encodeBlockOption(block1Echo) }] };
+    if (body.length <= this.#params.blockSize && !block2) return response;
+    const requested = block2 ?? { num: 0, more: false, size: this.#params.blockSize };
+    if (requested.size * (requested.num + 1) < body.length) {
+      this.#evictIfFull(this.#block2Bodies, this.#maxTransfers);
+      this.#block2Bodies.set(transferKey, { expiresAt: performance.now() + exchangeLifetimeMs(this.#params), response, body });
+    }
+    return sliceBlock2(response, body, requested, this.#params.blockSize);
+  }
+
+  /** RFC 7959 section 2.5: reassembles a request body; returns the reply to send when incomplete. */
+  #receiveBlock1(key: string, raw: Uint8Array, message: CoapMessage, peer: CoapPeer): CoapResponse | { payload: Uint8Array; echo: BlockOption } {
+    const decoded = decodeBlockOption(raw);
+    if (!decoded.ok) return { code: '4.00', payload: utf8(`Block1: ${decoded.reason}`) };
+    const block = decoded.block;
+    const size1 = uintOption(message.options, OptionNumber.Size1);
+    if (size1 !== undefined && size1 > this.#params.maxBodySize) return tooLarge(this.#params.maxBodySize);
+    if (block.more && message.payload.length !== block.size) return { code: '4.00', payload: utf8('a non-final block must be exactly the block size') };
+    let transfer = this.#block1Transfers.get(key);
+    if (block.num === 0) {
+      this.#evictIfFull(this.#block1Transfers, this.#maxTransfers);
+      transfer = { expiresAt: performance.now() + exchangeLifetimeMs(this.#params), size: block.size, nextNum: 0, received: 0, chunks: [] };
+      this.#block1Transfers.set(key, transfer);
+    }
+    if (!transfer || block.num !== transfer.nextNum || block.size !== transfer.size) {
+      this.#logger.debug({ peer, num: block.num }, 'Block1 out of sequence');
+      return { code: '4.08', payload: utf8('block out of sequence') };
+    }
+    transfer.received += message.payload.length;
+    if (transfer.received > this.#params.maxBodySize) {
+      this.#block1Transfers.delete(key);
+      return tooLarge(this.#params.maxBodySize);
+    }
+    transfer.chunks.push(message.payload);
+    transfer.nextNum++;
+    if (block.more) return { code: '2.31', options: [{ number: OptionNumber.Block1, value: encodeBlockOption(block) }] };
+    this.#block1Transfers.delete(key);
+    return { payload: Buffer.concat(transfer.chunks), echo: block };
+  }
+
+  // ---------------------------------------------------------------- sending and bookkeeping
+
+  /** A separate CON response is retransmitted until the peer ACKs it (RFC 7252 section 5.2.2). */
+  #sendSeparate(peer: CoapPeer, messageId: number, bytes: Uint8Array): void {
+    const exchange: Exchange = {
+      peer,
+      messageId,
+      tokenKey: undefined,
+      resolve: () => this.#forget(exchange),
+      reject: () => this.#forget(exchange),
+      timer: undefined,
+    };
+    this.#separateResponses.add(exchange);
+    this.#byMessageId.set(`${peerKey(peer)}|${messageId}`, exchange);
+    this.#retransmit(exchange, bytes, 0, initialTimeoutMs(this.#params, Math.random()), () => {
+      this.#logger.debug({ peer }, 'separate response never acknowledged');
+      this.#forget(exchange);
+    });
+  }
+
+  #sendEmpty(type: 'ACK' | 'RST', messageId: number, peer: CoapPeer): Uint8Array {
+    const bytes = encodeCoapMessage({ type, code: '0.00', messageId, token: new Uint8Array(0), options: [], payload: new Uint8Array(0) });
+    this.#send(bytes, peer);
+    return bytes;
+  }
+
+  #send(bytes: Uint8Array, peer: CoapPeer): void {
+    if (this.#closed) return;
+    const address = this.#ipv6 && !isIPv6(peer.address) ? `::ffff:${peer.address}` : peer.address;
+    try {
+      this.#socket.send(bytes, peer.port, address, (error) => {
+        if (error) this.#logger.debug({ err: error, peer }, 'CoAP send failed');
+      });
+    } catch (error) {
+      this.#logger.debug({ err: error, peer }, 'CoAP send refused');
+    }
+  }
+
+  #remember(key: string, lifetimeMs: number): Remembered {
+    this.#evictIfFull(this.#remembered, this.#maxRemembered);
+    const entry: Remembered = { expiresAt: performance.now() + lifetimeMs, reply: undefined };
+    this.#remembered.set(key, entry);
+    return entry;
+  }
+
+  /** Maps keep insertion order: the first key is the oldest, dropped first when a bound is reached. */
+  #evictIfFull<V>(map: Map<string, V>, bound: number): void {
+    while (map.size >= bound) {
+      const oldest = map.keys().next();
+      if (oldest.done === true) return;
+      map.delete(oldest.value);
+    }
+  }
+
+  #sweep(): void {
+    const now = performance.now();
+    for (const map of [this.#remembered, this.#block1Transfers, this.#block2Bodies] as Map<string, { expiresAt: number }>[]) {
+      for (const [key, entry] of map) {
+        if (entry.expiresAt > now) break; // insertion order is expiry order within each map
+        map.delete(key);
+      }
+    }
+  }
+}
+
+function tokensMatch(exchange: Exchange, peer: CoapPeer, token: Uint8Array): boolean {
+  return exchange.tokenKey === `${peerKey(peer)}|${Buffer.from(token).toString('hex')}`;
+}
+
+function responseOptions(response: CoapResponse): CoapOption[] {
+  const options: CoapOption[] = [...(response.options ?? [])];
+  for (const segment of response.locationPath ?? []) options.push(stringOption(OptionNumber.LocationPath, segment));
+  if (response.contentFormat !== undefined) options.push(uintOptionOf(OptionNumber.ContentFormat, response.contentFormat));
+  return options;
+}
+
+function sliceBlock2(response: CoapResponse, body: Uint8Array, requested: BlockOption, maxSize: number): CoapResponse {
+  const size = Math.min(requested.size, maxSize);
+  const start = requested.num * size;
+  if (start >= body.length && !(start === 0 && body.length === 0)) return { code: '4.02', payload: utf8('block number beyond the end of the body') };
+  const end = Math.min(start + size, body.length);
+  const block: BlockOption = { num: requested.num, more: end < body.length, size };
+  const options = (response.options ?? []).filter((option) => option.number !== OptionNumber.Block2);
+  options.push({ number: OptionNumber.Block2, value: encodeBlockOption(block) });
+  if (requested.num === 0) options.push(uintOptionOf(OptionNumber.Size2, body.length));
+  return { ...response, options, payload: body.subarray(start, end) };
+}
+
+function tooLarge(max: number): CoapResponse {
+  // RFC 7959 section 2.9.3: 4.13 with Size1 telling the largest body the server accepts.
+  return { code: '4.13', options: [uintOptionOf(OptionNumber.Size1, max)] };
+}
+
+function utf8(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
+
+/** "::ffff:192.0.2.1" (an IPv4 peer on a dual-stack socket) is reported as "192.0.2.1". */
+function normalizeAddress(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}

@@ -1,0 +1,278 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Agent, createServer } from 'coap';
+import type { IncomingMessage, OutgoingMessage, Server } from 'coap';
+import { openUdpCoapEndpoint } from '../../../src/adapters/coap/UdpCoapEndpoint.ts';
+import type { UdpCoapEndpoint } from '../../../src/adapters/coap/UdpCoapEndpoint.ts';
+import { CoapResetError, CoapTimeoutError } from '../../../src/adapters/coap/CoapEndpoint.ts';
+import type { IncomingCoapRequest } from '../../../src/adapters/coap/CoapEndpoint.ts';
+import { OptionNumber, stringOption, stringOptions } from '../../../src/adapters/coap/CoapMessage.ts';
+import { decodeBlockOption, encodeBlockOption } from '../../../src/adapters/coap/BlockOption.ts';
+import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
+import { RawCoapPeer } from '../../support/RawCoapPeer.ts';
+
+const fast = { ackTimeoutMs: 40, ackRandomFactor: 1, maxRetransmit: 3, responseTimeoutMs: 500, piggybackWindowMs: 100 };
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function endpoint(host = '127.0.0.1', parameters: object = fast): Promise<UdpCoapEndpoint> {
+  const opened = await openUdpCoapEndpoint({ host, port: 0, logger: silentLogger(), parameters });
+  cleanups.push(() => opened.close());
+  return opened;
+}
+
+async function rawPeer(target: UdpCoapEndpoint): Promise<RawCoapPeer> {
+  const peer = await RawCoapPeer.open({ address: target.local.address, port: target.local.port });
+  cleanups.push(() => peer.close());
+  return peer;
+}
+
+async function nodeCoapServer(host: string, handler: (req: IncomingMessage, res: OutgoingMessage) => void): Promise<{ server: Server; port: number }> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, host, () => resolve()));
+  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const address = (server as unknown as { _sock: { address(): { port: number } } })._sock.address();
+  return { server, port: address.port };
+}
+
+function nodeCoapRequest(params: Parameters<Agent['request']>[0], agent: Agent, payload?: Buffer): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const request = agent.request(params);
+    request.on('response', resolve);
+    request.on('error', reject);
+    request.end(payload);
+  });
+}
+
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+const text = (data: Uint8Array): string => new TextDecoder().decode(data);
+
+describe('UdpCoapEndpoint serving requests', () => {
+  it('answers a node-coap client with path, query, content format and payload as sent (IPv4 and IPv6)', async () => {
+    for (const host of ['127.0.0.1', '::1']) {
+      const server = await endpoint(host);
+      const seen: IncomingCoapRequest[] = [];
+      server.handle((request) => {
+        seen.push(request);
+        return { code: '2.01', locationPath: ['rd', 'abc'], payload: bytes('made') };
+      });
+      const agent = new Agent({ type: host.includes(':') ? 'udp6' : 'udp4' });
+      const response = await nodeCoapRequest(
+        { hostname: host, port: server.local.port, method: 'POST', pathname: '/rd', query: 'ep=dev-1&lt=60&Q', agent, options: { 'Content-Format': 40 } },
+        agent,
+        Buffer.from('</1/0>'),
+      );
+      expect(response.code).toBe('2.01');
+      expect(response.payload.toString()).toBe('made');
+      expect(seen[0]?.path).toEqual(['rd']);
+      expect(seen[0]?.query).toEqual(['ep=dev-1', 'lt=60', 'Q']);
+      expect(seen[0]?.contentFormat).toBe(40);
+      expect(text(seen[0]?.payload ?? new Uint8Array())).toBe('</1/0>');
+      expect(seen[0]?.peer.address).toBe(host);
+      agent.close();
+    }
+  });
+
+  it('replays the stored reply to a duplicate confirmable request instead of handling it twice', async () => {
+    const server = await endpoint();
+    let calls = 0;
+    server.handle(() => ({ code: '2.01', locationPath: ['rd', 'abc'], payload: bytes(`call ${++calls}`) }));
+    const peer = await rawPeer(server);
+    const request = { type: 'CON' as const, code: '0.01', messageId: 4242, token: Uint8Array.of(1, 2), options: [stringOption(OptionNumber.UriPath, 'x')], payload: new Uint8Array(0) };
+    peer.send(request);
+    const first = await peer.waitFor((d) => d.message?.type === 'ACK');
+    peer.send(request);
+    const second = await peer.waitFor((d) => d.message?.type === 'ACK', 2_000, 1);
+    expect(calls).toBe(1);
+    expect(second.bytes.equals(first.bytes)).toBe(true);
+    expect(text(first.message?.payload ?? new Uint8Array())).toBe('call 1');
+    expect(stringOptions(first.message?.options ?? [], OptionNumber.LocationPath)).toEqual(['rd', 'abc']);
+  });
+
+  it('sends an empty ACK and then a separate confirmable response when the handler is slow, retransmitting it until ACKed', async () => {
+    const server = await endpoint();
+    server.handle(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return { code: '2.04' };
+    });
+    const peer = await rawPeer(server);
+    peer.send({ type: 'CON', code: '0.02', messageId: 7, token: Uint8Array.of(9), options: [], payload: new Uint8Array(0) });
+    const ack = await peer.waitFor((d) => d.message?.type === 'ACK');
+    expect(ack.message?.code).toBe('0.00');
+    const separate = await peer.waitFor((d) => d.message?.type === 'CON');
+    expect(separate.message?.code).toBe('2.04');
+    expect(Array.from(separate.message?.token ?? [])).toEqual([9]);
+    // Not acknowledged yet: it comes again (RFC 7252 section 4.2).
+    const again = await peer.waitFor((d) => d.message?.type === 'CON', 1_000, peer.received.indexOf(separate) + 1);
+    expect(again.message?.messageId).toBe(separate.message?.messageId);
+    peer.send({ type: 'ACK', code: '0.00', messageId: again.message?.messageId ?? 0, token: new Uint8Array(0), options: [], payload: new Uint8Array(0) });
+    const count = peer.received.length;
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(peer.received.length).toBe(count);
+  });
+
+  it('answers a ping (empty CON) with RST and an unrecognised critical option with 4.02', async () => {
+    const server = await endpoint();
+    server.handle(() => ({ code: '2.05' }));
+    const peer = await rawPeer(server);
+    peer.send({ type: 'CON', code: '0.00', messageId: 1, token: new Uint8Array(0), options: [], payload: new Uint8Array(0) });
+    expect((await peer.waitFor((d) => d.message?.messageId === 1)).message?.type).toBe('RST');
+    peer.send({ type: 'CON', code: '0.01', messageId: 2, token: Uint8Array.of(1), options: [{ number: 2049 + 2, value: Uint8Array.of(1) }], payload: new Uint8Array(0) });
+    expect((await peer.waitFor((d) => d.message?.messageId === 2)).message?.code).toBe('4.02');
+  });
+
+  it('survives hostile datagrams and answers the next valid request', async () => {
+    const server = await endpoint();
+    server.handle(() => ({ code: '2.05', payload: bytes('still here') }));
+    const peer = await rawPeer(server);
+    const hostile = [
+      Uint8Array.of(),
+      Uint8Array.of(0x40),
+      Uint8Array.of(0x40, 0x01, 0x00),
+      Uint8Array.of(0x80, 0x01, 0x00, 0x01), // version 2
+      Uint8Array.of(0x4f, 0x01, 0x00, 0x02, 1, 2, 3), // token length 15
+      Uint8Array.of(0x49, 0x01, 0x00, 0x03, 1, 2, 3, 4, 5, 6, 7, 8, 9), // token length 9
+      Uint8Array.of(0x48, 0x01, 0x00, 0x04, 1, 2), // token truncated
+      Uint8Array.of(0x40, 0x01, 0x00, 0x05, 0xf1, 0x00), // option delta 15
+      Uint8Array.of(0x40, 0x01, 0x00, 0x06, 0x1f), // option length 15
+      Uint8Array.of(0x40, 0x01, 0x00, 0x07, 0xbe, 0xff), // length extension truncated
+      Uint8Array.of(0x40, 0x01, 0x00, 0x08, 0xb5, 0x61), // option runs past the end
+      Uint8Array.of(0x40, 0x01, 0x00, 0x09, 0xff), // payload marker without payload
+      Uint8Array.of(0x40, 0x00, 0x00, 0x0a, 0x00), // empty message with a byte
+      Uint8Array.of(0x40, 0x02, 0x00, 0x0b, 0xd1, 0x0e, 0xff), // Block1 with reserved SZX 7
+      Uint8Array.of(0x40, 0xe0, 0x00, 0x0c), // code 7.00
+      Uint8Array.of(0x60, 0x45, 0x00, 0x0d), // unexpected piggybacked response
+      Uint8Array.of(0x41, 0x45, 0x00, 0x0e, 0x77), // unexpected separate response
+      new Uint8Array(1500).fill(0xdd),
+    ];
+    for (const datagram of hostile) peer.sendBytes(datagram);
+    peer.send({ type: 'CON', code: '0.01', messageId: 99, token: Uint8Array.of(5), options: [stringOption(OptionNumber.UriPath, 'ok')], payload: new Uint8Array(0) });
+    const answer = await peer.waitFor((d) => d.message?.messageId === 99);
+    expect(answer.message?.code).toBe('2.05');
+    expect(text(answer.message?.payload ?? new Uint8Array())).toBe('still here');
+    // Malformed confirmable messages with a readable header are rejected with RST (RFC 7252 section 4.2).
+    for (const id of [2, 3, 4, 5, 6, 7, 8, 9]) await peer.waitFor((d) => d.message?.messageId === id && d.message.type === 'RST');
+    expect((await peer.waitFor((d) => d.message?.messageId === 11)).message?.code).toBe('4.00');
+    expect((await peer.waitFor((d) => d.message?.messageId === 14)).message?.type).toBe('RST');
+  });
+
+  it('reassembles a Block1 request body and refuses blocks out of sequence and bodies over the limit', async () => {
+    const server = await endpoint('127.0.0.1', { ...fast, maxBodySize: 200 });
+    const bodies: string[] = [];
+    server.handle((request) => {
+      bodies.push(text(request.payload));
+      return { code: '2.04' };
+    });
+    const peer = await rawPeer(server);
+    const block = (messageId: number, num: number, more: boolean, payload: string, path = 'dp') => ({
+      type: 'CON' as const,
+      code: '0.02',
+      messageId,
+      token: Uint8Array.of(messageId),
+      options: [stringOption(OptionNumber.UriPath, path), { number: OptionNumber.Block1, value: encodeBlockOption({ num, more, size: 16 }) }],
+      payload: bytes(payload),
+    });
+    peer.send(block(1, 0, true, 'a'.repeat(16)));
+    const cont = await peer.waitFor((d) => d.message?.messageId === 1);
+    expect(cont.message?.code).toBe('2.31');
+    peer.send(block(2, 1, true, 'b'.repeat(16)));
+    await peer.waitFor((d) => d.message?.messageId === 2);
+    peer.send(block(3, 2, false, 'end'));
+    const done = await peer.waitFor((d) => d.message?.messageId === 3);
+    expect(done.message?.code).toBe('2.04');
+    const echo = done.message?.options.find((o) => o.number === OptionNumber.Block1);
+    expect(echo && decodeBlockOption(echo.value)).toEqual({ ok: true, block: { num: 2, more: false, size: 16 } });
+    expect(bodies).toEqual([`${'a'.repeat(16)}${'b'.repeat(16)}end`]);
+
+    peer.send(block(4, 5, true, 'c'.repeat(16), 'other'));
+    expect((await peer.waitFor((d) => d.message?.messageId === 4)).message?.code).toBe('4.08');
+
+    for (let num = 0; num < 13; num++) peer.send(block(10 + num, num, true, 'd'.repeat(16), 'big'));
+    await peer.waitFor((d) => d.message?.code === '4.13');
+    expect(bodies).toHaveLength(1);
+  });
+
+  it('slices a large response into Block2 blocks that a node-coap client reassembles', async () => {
+    const server = await endpoint();
+    const big = 'x'.repeat(3000) + 'END';
+    server.handle(() => ({ code: '2.05', contentFormat: 0, payload: bytes(big) }));
+    const agent = new Agent({ type: 'udp4' });
+    const response = await nodeCoapRequest({ hostname: '127.0.0.1', port: server.local.port, pathname: '/big', agent }, agent);
+    expect(response.payload.toString()).toBe(big);
+    agent.close();
+  });
+});
+
+describe('UdpCoapEndpoint sending requests', () => {
+  it('sends from its own socket: the peer sees the endpoint port as the source', async () => {
+    const client = await endpoint();
+    let sourcePort = 0;
+    const { port } = await nodeCoapServer('127.0.0.1', (req, res) => {
+      sourcePort = req.rsinfo.port;
+      res.setOption('Content-Format', 0);
+      res.end(`read ${req.url}`);
+    });
+    const response = await client.request({ address: '127.0.0.1', port }, { method: 'GET', path: ['3', '0'], accept: 0 });
+    expect(response.code).toBe('2.05');
+    expect(text(response.payload)).toBe('read /3/0');
+    expect(response.contentFormat).toBe(0);
+    expect(sourcePort).toBe(client.local.port);
+  });
+
+  it('fetches a Block2 response and sends a Block1 request body to node-coap', async () => {
+    const client = await endpoint();
+    const big = 'y'.repeat(5000);
+    const received: string[] = [];
+    const { port } = await nodeCoapServer('127.0.0.1', (req, res) => {
+      if (req.method === 'GET') res.end(big);
+      else {
+        received.push(req.payload.toString());
+        res.code = '2.04';
+        res.end();
+      }
+    });
+    const read = await client.request({ address: '127.0.0.1', port }, { method: 'GET', path: ['big'] });
+    expect(text(read.payload)).toBe(big);
+    const write = await client.request({ address: '127.0.0.1', port }, { method: 'PUT', path: ['w'], payload: bytes('z'.repeat(2500)) });
+    expect(write.code).toBe('2.04');
+    expect(received).toEqual(['z'.repeat(2500)]);
+  });
+
+  it('retransmits a confirmable request with back-off, ignores a foreign ACK with the same id, and times out', async () => {
+    const client = await endpoint();
+    const silent = await RawCoapPeer.open({ address: '127.0.0.1', port: client.local.port });
+    cleanups.push(() => silent.close());
+    const foreign = await rawPeer(client);
+    const started = Date.now();
+    const outcome = client.request({ address: '127.0.0.1', port: silent.port }, { method: 'GET', path: ['3'] }).catch((error: unknown) => error);
+    const first = await silent.waitFor(() => true);
+    foreign.send({ type: 'ACK', code: '0.00', messageId: first.message?.messageId ?? 0, token: new Uint8Array(0), options: [], payload: new Uint8Array(0) });
+    const error = await outcome;
+    expect(error).toBeInstanceOf(CoapTimeoutError);
+    expect(silent.received).toHaveLength(4); // 1 + MAX_RETRANSMIT
+    expect(new Set(silent.received.map((d) => d.message?.messageId)).size).toBe(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(40 + 80 + 160 + 320 - 20);
+  });
+
+  it('rejects a request the peer answers with RST, and matches a separate response by token', async () => {
+    const client = await endpoint();
+    const peer = await RawCoapPeer.open({ address: '127.0.0.1', port: client.local.port });
+    cleanups.push(() => peer.close());
+    const reset = client.request({ address: '127.0.0.1', port: peer.port }, { method: 'GET', path: ['1'] }).catch((error: unknown) => error);
+    const first = await peer.waitFor(() => true);
+    peer.send({ type: 'RST', code: '0.00', messageId: first.message?.messageId ?? 0, token: new Uint8Array(0), options: [], payload: new Uint8Array(0) });
+    expect(await reset).toBeInstanceOf(CoapResetError);
+
+    const separate = client.request({ address: '127.0.0.1', port: peer.port }, { method: 'GET', path: ['2'] });
+    const request = await peer.waitFor((d) => stringOptions(d.message?.options ?? [], OptionNumber.UriPath)[0] === '2');
+    const message = request.message;
+    if (!message) throw new Error('unreadable request');
+    peer.send({ type: 'ACK', code: '0.00', messageId: message.messageId, token: new Uint8Array(0), options: [], payload: new Uint8Array(0) });
+    peer.send({ type: 'CON', code: '2.05', messageId: 500, token: message.token, options: [], payload: bytes('late') });
+    const response = await separate;
+    expect(text(response.payload)).toBe('late');
+    const ack = await peer.waitFor((d) => d.message?.messageId === 500);
+    expect(ack.message?.type).toBe('ACK');
+  });
+});

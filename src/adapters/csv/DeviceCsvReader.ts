@@ -1,0 +1,206 @@
+/**
+ * Streams a registration CSV through csv-parse: the header row, then each record with the line where
+ * it starts, in file order. Malformed CSV never throws: a ragged row or a broken quote becomes a
+ * `malformed` entry with its line. Only a failure of the source itself (an I/O error) is thrown.
+ *
+ * Format: UTF-8 with or without a byte order mark; fields separated by commas, semicolons or tabs
+ * (whichever the header row uses most: spreadsheet programs write semicolons in many locales);
+ * fields may be quoted (RFC 4180 section 2); cells are trimmed; empty lines and rows of empty cells
+ * are skipped.
+ */
+import { Readable } from 'node:stream';
+import { CsvError, parse } from 'csv-parse';
+import type { DeviceCsvRecord } from '../../domain/devices/DeviceRowValidator.ts';
+
+export type DeviceCsvEntry =
+  | { readonly kind: 'header'; readonly line: number; readonly headers: readonly string[] }
+  | { readonly kind: 'record'; readonly line: number; readonly record: DeviceCsvRecord }
+  | {
+      readonly kind: 'malformed';
+      readonly line: number;
+      readonly message: string;
+      /**
+       * A broken quote: csv-parse cannot tell where the rows after it begin, so the rest of the
+       * file cannot be trusted and no row of it may be imported.
+       */
+      readonly structural: boolean;
+    };
+
+export interface DeviceCsvReaderOptions {
+  /** Longest record accepted, in characters: bounds memory when a quote is never closed. */
+  readonly maxRecordSize?: number;
+}
+
+const candidateDelimiters = [',', ';', '\t'] as const;
+/** How much of the file may be read while looking for the end of the header row. */
+const HEADER_PEEK_LIMIT = 64 * 1024;
+
+interface LocatedRecord {
+  readonly line: number;
+  readonly record: Record<string, string>;
+}
+
+export async function* readDeviceCsv(source: Readable | string, options: DeviceCsvReaderOptions = {}): AsyncGenerator<DeviceCsvEntry> {
+  const chunks = toBuffers(source)[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let headLength = 0;
+  for (;;) {
+    if (head.some((chunk) => chunk.includes(0x0a)) || headLength > HEADER_PEEK_LIMIT) break;
+    const next = await chunks.next();
+    if (next.done === true) break;
+    head.push(next.value);
+    headLength += next.value.length;
+  }
+  const delimiter = detectDelimiter(firstLine(Buffer.concat(head).toString('utf8')));
+
+  let header: { line: number; headers: string[] } | undefined;
+  let lastRecordEnd = 0;
+  const pending: DeviceCsvEntry[] = [];
+  const parser = parse({
+    delimiter,
+    bom: true,
+    trim: true,
+    skip_empty_lines: true,
+    skip_records_with_empty_values: true,
+    skip_records_with_error: true,
+    max_record_size: options.maxRecordSize ?? 1024 * 1024,
+    columns: (headers: string[]) => {
+      const end = toEditorLine(parser.info.lines, headers);
+      header = { line: end - lineBreaksIn(headers), headers };
+      lastRecordEnd = end;
+      return headers;
+    },
+    on_record: (record: Record<string, string>, context): LocatedRecord => {
+      const values = Object.values(record);
+      lastRecordEnd = toEditorLine(context.lines, values);
+      return { line: lastRecordEnd - lineBreaksIn(values), record };
+    },
+  });
+  /**
+   * csv-parse counts a CR LF inside a quoted field as two lines (but as one between records); editors
+   * count one. Every such pair seen so far is subtracted, so that lines match what the operator sees.
+   */
+  let crlfInFields = 0;
+  function toEditorLine(parserLine: number, values: readonly string[]): number {
+    for (const value of values) crlfInFields += value.match(/\r\n/g)?.length ?? 0;
+    return parserLine - crlfInFields;
+  }
+  parser.on('skip', (error: CsvError) => {
+    const fields = recordFields(error);
+    const line = typeof error['lines'] === 'number' ? toEditorLine(error['lines'], fields) : undefined;
+    pending.push(malformed(error, line, fields, lastRecordEnd));
+    if (line !== undefined) lastRecordEnd = line;
+  });
+
+  const input = Readable.from(prepend(head, chunks));
+  input.on('error', (error) => parser.destroy(error));
+  input.pipe(parser);
+
+  let headerYielded = false;
+  function* flush(beforeLine: number): Generator<DeviceCsvEntry> {
+    if (!headerYielded && header) {
+      headerYielded = true;
+      yield { kind: 'header', ...header };
+    }
+    while (pending.length > 0 && (pending[0]?.line ?? Infinity) < beforeLine) {
+      const entry = pending.shift();
+      if (entry) yield entry;
+    }
+  }
+
+  try {
+    for await (const located of parser as AsyncIterable<LocatedRecord>) {
+      yield* flush(located.line);
+      yield { kind: 'record', line: located.line, record: located.record };
+    }
+  } catch (error) {
+    if (!(error instanceof CsvError)) throw error;
+    const fields = recordFields(error);
+    pending.push(malformed(error, typeof error['lines'] === 'number' ? toEditorLine(error['lines'], fields) : undefined, fields, lastRecordEnd));
+  } finally {
+    input.destroy();
+  }
+  yield* flush(Infinity);
+}
+
+/** The fields csv-parse had read of a record it rejected, when it says. */
+function recordFields(error: CsvError): string[] {
+  return Array.isArray(error['record']) ? error['record'].filter((v): v is string => typeof v === 'string') : [];
+}
+
+/** `line`: where csv-parse stopped, in editor lines; `lastRecordEnd`: the last line of the last good record. */
+function malformed(error: CsvError, line: number | undefined, fields: readonly string[], lastRecordEnd: number): DeviceCsvEntry {
+  const reportedLine = line ?? lastRecordEnd + 1;
+  const code = error.code;
+  if (code === 'CSV_RECORD_INCONSISTENT_COLUMNS' || code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH') {
+    const expected = Array.isArray(error['columns']) ? error['columns'].length : undefined;
+    return {
+      kind: 'malformed',
+      line: reportedLine - lineBreaksIn(fields),
+      message: `the row has ${fields.length} field${fields.length === 1 ? '' : 's'}${expected === undefined ? '' : ` but the header has ${expected}`}`,
+      structural: false,
+    };
+  }
+  if (code === 'CSV_QUOTE_NOT_CLOSED') {
+    return { kind: 'malformed', line: lastRecordEnd + 1, message: 'a quoted field that starts on or after this line is never closed', structural: true };
+  }
+  if (code === 'CSV_INVALID_CLOSING_QUOTE' || code === 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE') {
+    return { kind: 'malformed', line: reportedLine, message: 'a closing quote is followed by a character other than a separator', structural: true };
+  }
+  if (code === 'INVALID_OPENING_QUOTE') {
+    return { kind: 'malformed', line: reportedLine, message: 'a quote appears inside an unquoted field (quote the whole field and double inner quotes)', structural: true };
+  }
+  if (code === 'CSV_MAX_RECORD_SIZE') {
+    return { kind: 'malformed', line: lastRecordEnd + 1, message: 'a row is too long (an unclosed quote?)', structural: true };
+  }
+  return { kind: 'malformed', line: reportedLine, message: error.message, structural: true };
+}
+
+/** The separator the header row uses most, outside quotes; a comma when it uses none. */
+export function detectDelimiter(headerLine: string): string {
+  const counts = new Map<string, number>();
+  let quoted = false;
+  for (const char of headerLine) {
+    if (char === '"') quoted = !quoted;
+    else if (!quoted && (candidateDelimiters as readonly string[]).includes(char)) counts.set(char, (counts.get(char) ?? 0) + 1);
+  }
+  let best = ',';
+  let bestCount = 0;
+  for (const candidate of candidateDelimiters) {
+    const count = counts.get(candidate) ?? 0;
+    if (count > bestCount) {
+      best = candidate;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+/** The first non-empty line of the text (after a byte order mark). */
+function firstLine(text: string): string {
+  return text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/).find((line) => line.trim() !== '') ?? '';
+}
+
+/** Line breaks inside quoted fields: the record started that many lines before it ended. */
+function lineBreaksIn(values: readonly string[]): number {
+  let count = 0;
+  for (const value of values) count += value.match(/\r\n|\r|\n/g)?.length ?? 0;
+  return count;
+}
+
+async function* toBuffers(source: Readable | string): AsyncGenerator<Buffer> {
+  if (typeof source === 'string') {
+    yield Buffer.from(source, 'utf8');
+    return;
+  }
+  for await (const chunk of source as AsyncIterable<Buffer | string>) yield typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+}
+
+async function* prepend(head: readonly Buffer[], rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  yield* head;
+  for (;;) {
+    const next = await rest.next();
+    if (next.done === true) return;
+    yield next.value;
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * Imports a registration CSV: reads and validates every row first, then runs one command per row
+ * through the device registration decider, each on its own stream `device-<endpoint>`.
+ *
+ * - "all-or-nothing" (the default): if any row is invalid, nothing is appended and every problem of
+ *   the file is reported. "valid-rows-only" imports the valid rows and reports the others. A broken
+ *   quote imports nothing in either mode: after it the rows cannot be told apart.
+ * - Idempotent: an unchanged row decides no event, so running the same import again (or retrying one
+ *   that failed half-way, e.g. on a full disk) appends only what is still missing.
+ * - PSK keys are sealed as soon as a row is valid; the clear bytes are then zeroed, and only sealed
+ *   keys enter commands and events.
+ * - Rows run with bounded concurrency, so that the SQLite store's group commit writes many of them in
+ *   one transaction (one fsync) instead of one each.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { DeviceCsvProblem } from '../../domain/devices/DeviceCsvProblem.ts';
+import { compareProblems } from '../../domain/devices/DeviceCsvProblem.ts';
+import { resolveDeviceCsvHeader } from '../../domain/devices/DeviceCsvHeader.ts';
+import type { DeviceRegistrationData } from '../../domain/devices/DeviceEvents.ts';
+import { deviceStream } from '../../domain/devices/DeviceEvents.ts';
+import { DeviceIdentityUniqueness } from '../../domain/devices/DeviceIdentityUniqueness.ts';
+import type { DeviceRegistrationCommand } from '../../domain/devices/DeviceRegistrationDecider.ts';
+import { deviceRegistrationDecider } from '../../domain/devices/DeviceRegistrationDecider.ts';
+import type { ValidDeviceRow } from '../../domain/devices/DeviceRowValidator.ts';
+import { validateDeviceRow } from '../../domain/devices/DeviceRowValidator.ts';
+import type { SecretSealer } from '../../domain/SealedSecret.ts';
+import { handleCommand } from '../eventstore/CommandHandler.ts';
+import type { EventMetadata, EventStore } from '../eventstore/EventStore.ts';
+import type { Logger } from '../logging/Logger.ts';
+import { readDeviceCsv } from './DeviceCsvReader.ts';
+
+export type DeviceImportMode = 'all-or-nothing' | 'valid-rows-only';
+
+export interface DeviceImportProgress {
+  /** `reading`: rows read and validated so far; `importing`: rows imported so far, of `total`. */
+  readonly phase: 'reading' | 'importing';
+  readonly rows: number;
+  /** The number of rows to import; null while reading. */
+  readonly total: number | null;
+}
+
+export interface DeviceImportOptions {
+  readonly mode?: DeviceImportMode;
+  /** Who asked for the import (`user:<token id>`, `system:cli`): the actor of every event. */
+  readonly actor: string;
+  readonly correlationId: string;
+  /** The causation id of every event; generated when absent. */
+  readonly importId?: string;
+  readonly onProgress?: (progress: DeviceImportProgress) => void;
+  /** Report progress every this many rows (and once at the end of each phase). */
+  readonly progressEvery?: number;
+}
+
+export interface DeviceImportReport {
+  readonly importId: string;
+  readonly mode: DeviceImportMode;
+  /** Devices registered for the first time (or again after decommissioning). */
+  readonly imported: number;
+  /** Devices whose registration changed. */
+  readonly updated: number;
+  /** Rows equal to the stored registration: no event. */
+  readonly unchanged: number;
+  /** Every problem of the file, in file order. Empty when the whole file was imported. */
+  readonly errors: readonly DeviceCsvProblem[];
+}
+
+export interface DeviceImportServiceDependencies {
+  readonly store: EventStore;
+  readonly sealer: SecretSealer;
+  readonly logger: Logger;
+  /** How many rows are in flight at once. */
+  readonly concurrency?: number;
+}
+
+const SCHEMA_VERSION = 1;
+
+export class DeviceImportService {
+  readonly #store: EventStore;
+  readonly #sealer: SecretSealer;
+  readonly #logger: Logger;
+  readonly #concurrency: number;
+
+  constructor(dependencies: DeviceImportServiceDependencies) {
+    this.#store = dependencies.store;
+    this.#sealer = dependencies.sealer;
+    this.#logger = dependencies.logger;
+    this.#concurrency = dependencies.concurrency ?? 64;
+  }
+
+  async importDevices(source: Readable | string, options: DeviceImportOptions): Promise<DeviceImportReport> {
+    const mode = options.mode ?? 'all-or-nothing';
+    const importId = options.importId ?? randomUUID();
+    const every = options.progressEvery ?? 1000;
+    const report = (counts: { imported: number; updated: number; unchanged: number }, errors: DeviceCsvProblem[]): DeviceImportReport => ({
+      importId,
+      mode,
+      ...counts,
+      errors: errors.sort(compareProblems),
+    });
+    const none = { imported: 0, updated: 0, unchanged: 0 };
+
+    const read = await this.#readRows(source, (rows) => {
+      if (rows % every === 0) options.onProgress?.({ phase: 'reading', rows, total: null });
+    });
+    options.onProgress?.({ phase: 'reading', rows: read.rowsRead, total: null });
+    if (read.errors.length > 0 && (mode === 'all-or-nothing' || read.structural)) {
+      read.rows.forEach(zeroKeys);
+      this.#logger.info({ importId, mode, errors: read.errors.length }, 'device import rejected: nothing imported');
+      return report(none, read.errors);
+    }
+
+    const metadata: Partial<EventMetadata> = {
+      actor: options.actor,
+      correlationId: options.correlationId,
+      causationId: importId,
+      schemaVersion: SCHEMA_VERSION,
+    };
+    const total = read.rows.length;
+    const counts = { ...none };
+    let done = 0;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < total) {
+        const row = read.rows[next++];
+        if (!row) continue;
+        const command: DeviceRegistrationCommand = {
+          type: 'ImportDeviceRegistration',
+          registration: this.#seal(row),
+          importId,
+          line: row.line,
+        };
+        const result = await handleCommand(this.#store, deviceStream(row.registration.endpoint), deviceRegistrationDecider, command, { metadata });
+        const event = result.events[0];
+        if (event === undefined) counts.unchanged++;
+        else if (event.type === 'DeviceRegistrationImported') counts.imported++;
+        else counts.updated++;
+        done++;
+        if (done % every === 0) options.onProgress?.({ phase: 'importing', rows: done, total });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#concurrency, total) }, worker));
+    options.onProgress?.({ phase: 'importing', rows: done, total });
+    this.#logger.info({ importId, mode, ...counts, errors: read.errors.length }, 'device import done');
+    return report(counts, read.errors);
+  }
+
+  /** Reads and validates the whole file; the valid rows are kept (their keys still in clear). */
+  async #readRows(
+    source: Readable | string,
+    onRow: (rowsRead: number) => void,
+  ): Promise<{ rows: ValidDeviceRow[]; errors: DeviceCsvProblem[]; structural: boolean; rowsRead: number }> {
+    const rows: ValidDeviceRow[] = [];
+    const errors: DeviceCsvProblem[] = [];
+    let structural = false;
+    let rowsRead = 0;
+    let uniqueness: DeviceIdentityUniqueness | undefined;
+    let header: ReturnType<typeof resolveDeviceCsvHeader> | undefined;
+    for await (const entry of readDeviceCsv(source)) {
+      if (entry.kind === 'header') {
+        header = resolveDeviceCsvHeader(entry.headers, entry.line);
+        if (!header.ok) return { rows, errors: [...header.problems], structural: true, rowsRead };
+        uniqueness = new DeviceIdentityUniqueness(header.header);
+        continue;
+      }
+      rowsRead++;
+      onRow(rowsRead);
+      if (entry.kind === 'malformed') {
+        errors.push({ line: entry.line, column: null, columnNumber: null, message: entry.message });
+        structural ||= entry.structural;
+        continue;
+      }
+      if (!header?.ok || !uniqueness) continue;
+      uniqueness.add(entry.record, entry.line);
+      const validation = validateDeviceRow(entry.record, entry.line, header.header);
+      if (validation.ok) rows.push(validation.row);
+      else errors.push(...validation.problems);
+    }
+    if (header === undefined) {
+      errors.push({ line: 1, column: null, columnNumber: null, message: 'the file is empty: a header row naming the columns is expected' });
+      return { rows, errors, structural: true, rowsRead };
+    }
+    const duplicates = uniqueness?.problems() ?? [];
+    errors.push(...duplicates);
+    const duplicateLines = new Set(duplicates.map((problem) => problem.line));
+    const kept = rows.filter((row) => !duplicateLines.has(row.line));
+    rows.filter((row) => duplicateLines.has(row.line)).forEach(zeroKeys);
+    return { rows: kept, errors, structural, rowsRead };
+  }
+
+  #seal(row: ValidDeviceRow): DeviceRegistrationData {
+    const registration: DeviceRegistrationData = {
+      ...row.registration,
+      lwm2mPskKey: row.lwm2mPskKey === null ? null : this.#sealer.seal(row.lwm2mPskKey),
+      bootstrapPskKey: row.bootstrapPskKey === null ? null : this.#sealer.seal(row.bootstrapPskKey),
+    };
+    zeroKeys(row);
+    return registration;
+  }
+}
+
+/** Overwrites a row's clear keys, so that they do not linger in memory once sealed or rejected. */
+function zeroKeys(row: ValidDeviceRow): void {
+  row.lwm2mPskKey?.fill(0);
+  row.bootstrapPskKey?.fill(0);
+}

@@ -241,12 +241,12 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     const maxHandshakes = this.options.maxHandshakes ?? 256;
     const maxPerAddress = this.options.maxHandshakesPerAddress ?? 16;
     if (this.handshakes.size >= maxHandshakes || (this.handshakesPerAddress.get(peer.address) ?? 0) >= maxPerAddress) {
-      this.emit('handshakeFailed', peer, 'too many handshakes in progress');
+      this.refuse(peer, record.sequenceNumber, AlertDescription.internalError, 'too many handshakes in progress');
       return;
     }
     const existing = this.sessions.get(key);
     if (existing === undefined && this.sessions.size >= (this.options.maxSessions ?? 10_000)) {
-      this.emit('handshakeFailed', peer, 'session limit reached');
+      this.refuse(peer, record.sequenceNumber, AlertDescription.internalError, 'session limit reached');
       return;
     }
     const initialRetransmitMs = this.options.initialRetransmitMs ?? 1000;
@@ -306,7 +306,10 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     }
   }
 
-  /** A fatal alert without any state (the handshake never started), echoing the ClientHello's record number. */
+  /**
+   * A fatal alert without any state (the handshake never started), echoing the ClientHello's record
+   * number; internal_error for our own limits (RFC 5246 section 7.2.2).
+   */
   private refuse(peer: PeerAddress, sequenceNumber: number, description: number, reason: string): void {
     const fragment = serializeAlert({ level: AlertLevel.fatal, description });
     this.transmit(peer, serializeRecord({ type: ContentType.alert, version: DTLS_1_2, epoch: 0, sequenceNumber, fragment }));

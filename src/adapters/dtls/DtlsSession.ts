@@ -10,7 +10,7 @@ import type { DtlsRecord } from './DtlsRecord.ts';
 import type { PeerAddress } from './PeerAddress.ts';
 import type { RecordProtection } from './RecordProtection.ts';
 import type { ReplayWindow } from './ReplayWindow.ts';
-import type { EstablishedHandshake } from './ServerHandshake.ts';
+import type { EstablishedHandshake, FinalFlight } from './ServerHandshake.ts';
 
 /** What the server may know about a session: never its keys. */
 export interface DtlsSessionInfo {
@@ -36,7 +36,7 @@ export class DtlsSession {
   private readonly readProtection: RecordProtection;
   private readonly writeProtection: RecordProtection;
   private readonly readWindow: ReplayWindow;
-  private finalFlight: Buffer | undefined;
+  private finalFlight: FinalFlight | undefined;
   private finalFlightSentAt: number;
   private nextWriteSequence: number;
   lastActivityAt: number;
@@ -107,7 +107,8 @@ export class DtlsSession {
   private finalFlightAgain(nowMs: number): SessionInput {
     if (this.finalFlight === undefined) return { kind: 'discarded', reason: 'handshake record after the handshake' };
     if (nowMs - this.finalFlightSentAt < FINAL_FLIGHT_MIN_INTERVAL_MS) return { kind: 'discarded', reason: 'final flight sent moments ago' };
+    if (this.nextWriteSequence > MAX_SEQUENCE_NUMBER) return { kind: 'discarded', reason: 'record sequence numbers exhausted' };
     this.finalFlightSentAt = nowMs;
-    return { kind: 'retransmit-final-flight', flight: this.finalFlight };
+    return { kind: 'retransmit-final-flight', flight: this.finalFlight.records(this.nextWriteSequence++) };
   }
 }

@@ -25,6 +25,7 @@ import { HandshakeTranscript } from './HandshakeTranscript.ts';
 import { extendedMasterSecret, finishedVerifyData, keyBlock, masterSecret, pskPremasterSecret } from './Prf.ts';
 import { ReplayWindow } from './ReplayWindow.ts';
 import { helloVerifyRequestBody, serverHelloBody } from './ServerHandshakeMessages.ts';
+import type { RecordProtection } from './RecordProtection.ts';
 
 export interface HandshakeTimers {
   /** RFC 6347 section 4.2.4.1: 1 s initial retransmission timer, doubled up to 60 s. */
@@ -43,8 +44,8 @@ export interface EstablishedHandshake {
   readonly keys: ConnectionKeys;
   /** Epoch 1 replay window, already holding the client's Finished. */
   readonly readWindow: ReplayWindow;
-  /** Flight 6 as sent, for retransmission when flight 5 repeats. */
-  readonly finalFlight: Buffer;
+  /** Flight 6, for retransmission when flight 5 repeats. */
+  readonly finalFlight: FinalFlight;
   /** Next record sequence number in epoch 1 (the Finished took 0). */
   readonly nextWriteSequence: number;
 }
@@ -74,7 +75,7 @@ export class ServerHandshake {
   private readonly transcript = new HandshakeTranscript();
   private readonly reassembler = new FragmentReassembler(MAX_HANDSHAKE_MESSAGE);
   private readonly readWindow = new ReplayWindow();
-  private readonly flight4: Buffer;
+  private readonly flight4: readonly Buffer[];
   private state: State = 'awaiting-key-exchange';
   private nextReceiveSeq: number;
   private nextSendSeq: number;
@@ -125,7 +126,7 @@ export class ServerHandshake {
     this.transcript.add(clientHelloMessage);
     this.transcript.add(serverHello);
     this.transcript.add(serverHelloDone);
-    this.flight4 = Buffer.concat([this.plainRecord(ContentType.handshake, serverHello), this.plainRecord(ContentType.handshake, serverHelloDone)]);
+    this.flight4 = [serverHello, serverHelloDone];
     this.deadline = setTimeout(() => this.fail(`handshake timed out after ${timers.handshakeTimeoutMs} ms`, undefined), timers.handshakeTimeoutMs);
     this.deadline.unref();
     this.sendFlight4();
@@ -289,12 +290,9 @@ export class ServerHandshake {
       this.nextSendSeq++,
       finishedVerifyData(this.master, 'server', this.transcript.digest()),
     );
-    const changeCipherSpec = this.plainRecord(ContentType.changeCipherSpec, Buffer.from([1]));
-    const header = { type: ContentType.handshake, version: DTLS_1_2, epoch: 1, sequenceNumber: 0 };
-    const finishedRecord = serializeRecord({ ...header, fragment: keys.serverWrite.seal(header, serverFinished) });
-    const finalFlight = Buffer.concat([changeCipherSpec, finishedRecord]);
+    const finalFlight = new FinalFlight(serverFinished, keys.serverWrite, this.nextEpoch0WriteSequence);
     this.finish();
-    this.callbacks.transmit(finalFlight);
+    this.callbacks.transmit(finalFlight.records(0));
     this.callbacks.established({
       pskIdentity: this.pskIdentity,
       cipherSuite: this.suite,
@@ -306,8 +304,9 @@ export class ServerHandshake {
     });
   }
 
+  /** Every transmission takes fresh record sequence numbers; only message_seq stays (RFC 6347 section 4.2.4). */
   private sendFlight4(): void {
-    this.callbacks.transmit(this.flight4);
+    this.callbacks.transmit(Buffer.concat(this.flight4.map((message) => this.plainRecord(ContentType.handshake, message))));
     this.stopRetransmitting();
     this.retransmitTimer = setTimeout(() => {
       this.retransmitMs = Math.min(this.retransmitMs * 2, this.timers.maxRetransmitMs);
@@ -353,4 +352,32 @@ export function helloVerifyRequestDatagram(cookie: Buffer, messageSeq: number, r
     sequenceNumber: recordSequence,
     fragment: serializeHandshake(HandshakeType.helloVerifyRequest, messageSeq, helloVerifyRequestBody(cookie)),
   });
+}
+
+/**
+ * Flight 6 (ChangeCipherSpec in epoch 0, Finished in epoch 1). Each transmission takes new record
+ * sequence numbers in both epochs, since a record number is never reused (RFC 6347 section 4.1).
+ */
+export class FinalFlight {
+  private readonly serverFinished: Buffer;
+  private readonly protection: RecordProtection;
+  private nextEpoch0Sequence: number;
+
+  constructor(serverFinished: Buffer, protection: RecordProtection, nextEpoch0Sequence: number) {
+    this.serverFinished = serverFinished;
+    this.protection = protection;
+    this.nextEpoch0Sequence = nextEpoch0Sequence;
+  }
+
+  records(epoch1Sequence: number): Buffer {
+    const changeCipherSpec = serializeRecord({
+      type: ContentType.changeCipherSpec,
+      version: DTLS_1_2,
+      epoch: 0,
+      sequenceNumber: this.nextEpoch0Sequence++,
+      fragment: Buffer.from([1]),
+    });
+    const header = { type: ContentType.handshake, version: DTLS_1_2, epoch: 1, sequenceNumber: epoch1Sequence };
+    return Buffer.concat([changeCipherSpec, serializeRecord({ ...header, fragment: this.protection.seal(header, this.serverFinished) })]);
+  }
 }

@@ -1,0 +1,256 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import fc from 'fast-check';
+import { DtlsServer } from '../../../src/adapters/dtls/DtlsServer.ts';
+import type { DtlsServerOptions } from '../../../src/adapters/dtls/DtlsServer.ts';
+import type { DtlsSessionInfo } from '../../../src/adapters/dtls/DtlsSession.ts';
+import type { PeerAddress } from '../../../src/adapters/dtls/PeerAddress.ts';
+import { DtlsTestClient } from './support/DtlsTestClient.ts';
+import { UdpRelay } from './support/UdpRelay.ts';
+import { UdpTestPeer } from './support/UdpTestPeer.ts';
+import { clientHelloRecord, cookieOfHelloVerifyRequest } from './support/ClientHelloBuilder.ts';
+import { waitFor } from './support/waitFor.ts';
+
+const KEYS = new Map([
+  ['device-1', 'secret-key-1'],
+  ['device-2', 'secret-key-2'],
+]);
+
+interface Harness {
+  server: DtlsServer;
+  port: number;
+  established: DtlsSessionInfo[];
+  received: Array<{ data: Buffer; session: DtlsSessionInfo }>;
+  closed: Array<{ session: DtlsSessionInfo; reason: string }>;
+  failures: Array<{ peer: PeerAddress; reason: string }>;
+  logLines: string[];
+}
+
+let harness: Harness;
+const cleanups: Array<() => Promise<void> | void> = [];
+
+async function startServer(overrides: Partial<DtlsServerOptions> = {}): Promise<Harness> {
+  const logLines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const server = new DtlsServer({
+    logger: pino({ level: 'debug' }, sink),
+    pskLookup: (identity) => Promise.resolve(KEYS.has(identity.toString()) ? Buffer.from(KEYS.get(identity.toString()) ?? '') : undefined),
+    handshakeTimeoutMs: 2000,
+    ...overrides,
+  });
+  const h: Harness = { server, port: 0, established: [], received: [], closed: [], failures: [], logLines };
+  server.on('sessionEstablished', (session) => h.established.push(session));
+  server.on('datagram', (data, session) => {
+    h.received.push({ data, session });
+    server.send(session, Buffer.concat([Buffer.from('echo:'), data]));
+  });
+  server.on('sessionClosed', (session, reason) => h.closed.push({ session, reason }));
+  server.on('handshakeFailed', (peer, reason) => h.failures.push({ peer, reason }));
+  h.port = (await server.listen(0, '127.0.0.1')).port;
+  cleanups.push(() => server.close());
+  return h;
+}
+
+async function echoRoundTrip(client: DtlsTestClient, text: string): Promise<void> {
+  const before = client.messages.length;
+  client.send(Buffer.from(text));
+  const messages = await client.waitForMessages(before + 1);
+  expect(messages[before]?.toString()).toBe(`echo:${text}`);
+}
+
+async function connected(port: number, identity: string, key: string, cipher: Parameters<typeof DtlsTestClient.connect>[3]): Promise<DtlsTestClient> {
+  const client = await DtlsTestClient.connect(port, identity, key, cipher);
+  cleanups.push(() => client.close());
+  return client;
+}
+
+beforeEach(async () => {
+  harness = await startServer();
+});
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+describe('DtlsServer with node-dtls-client', () => {
+  it.each(['TLS_PSK_WITH_AES_128_CCM_8', 'TLS_PSK_WITH_AES_128_CBC_SHA256'] as const)('completes a handshake with %s and echoes data', async (cipher) => {
+    const client = await connected(harness.port, 'device-1', 'secret-key-1', cipher);
+    await echoRoundTrip(client, 'hello');
+    await echoRoundTrip(client, 'a'.repeat(1000));
+    expect(harness.established).toHaveLength(1);
+    expect(harness.established[0]?.cipherSuite).toBe(cipher);
+    expect(harness.established[0]?.pskIdentity.toString()).toBe('device-1');
+    expect(harness.received.map((entry) => entry.data.toString())).toEqual(['hello', 'a'.repeat(1000)]);
+  });
+
+  it('reports a session closed when the client sends close_notify', async () => {
+    const client = await DtlsTestClient.connect(harness.port, 'device-1', 'secret-key-1', 'TLS_PSK_WITH_AES_128_CCM_8');
+    client.close();
+    await waitFor(() => harness.closed.length === 1, 'session closed');
+    expect(harness.closed[0]?.reason).toBe('close_notify');
+    expect(harness.server.sessionCount()).toBe(0);
+  });
+
+  it('keeps sessions of different peers apart', async () => {
+    const first = await connected(harness.port, 'device-1', 'secret-key-1', 'TLS_PSK_WITH_AES_128_CCM_8');
+    const second = await connected(harness.port, 'device-2', 'secret-key-2', 'TLS_PSK_WITH_AES_128_CBC_SHA256');
+    await echoRoundTrip(first, 'one');
+    await echoRoundTrip(second, 'two');
+    expect(harness.received.map((entry) => [entry.session.pskIdentity.toString(), entry.data.toString()])).toEqual([
+      ['device-1', 'one'],
+      ['device-2', 'two'],
+    ]);
+  });
+});
+
+describe('DtlsServer failures', () => {
+  it('fails a handshake with a wrong key without naming the key, and keeps serving others', async () => {
+    await expect(DtlsTestClient.connect(harness.port, 'device-1', 'not-the-key', 'TLS_PSK_WITH_AES_128_CCM_8')).rejects.toThrow();
+    await waitFor(() => harness.failures.length === 1, 'handshake failure');
+    expect(harness.failures[0]?.reason).toMatch(/wrong PSK|did not authenticate|verify_data/);
+    const everything = JSON.stringify(harness.failures) + harness.logLines.join('');
+    expect(everything).not.toContain('secret-key-1');
+    expect(everything).not.toContain('not-the-key');
+    expect(harness.server.handshakeCount()).toBe(0);
+    const good = await connected(harness.port, 'device-1', 'secret-key-1', 'TLS_PSK_WITH_AES_128_CCM_8');
+    await echoRoundTrip(good, 'still here');
+  });
+
+  it('fails a handshake with an unknown identity', async () => {
+    await expect(DtlsTestClient.connect(harness.port, 'nobody', 'whatever', 'TLS_PSK_WITH_AES_128_CBC_SHA256')).rejects.toThrow();
+    await waitFor(() => harness.failures.length === 1, 'handshake failure');
+    expect(harness.failures[0]?.reason).toBe('unknown PSK identity');
+    expect(harness.server.sessionCount()).toBe(0);
+    const good = await connected(harness.port, 'device-2', 'secret-key-2', 'TLS_PSK_WITH_AES_128_CBC_SHA256');
+    await echoRoundTrip(good, 'ok');
+  });
+
+  it('fails a handshake whose PSK lookup rejects', async () => {
+    const failing = await startServer({ pskLookup: () => Promise.reject(new Error('store down')) });
+    await expect(DtlsTestClient.connect(failing.port, 'device-1', 'secret-key-1', 'TLS_PSK_WITH_AES_128_CCM_8')).rejects.toThrow();
+    await waitFor(() => failing.failures.length === 1, 'handshake failure');
+    expect(failing.failures[0]?.reason).toBe('PSK lookup failed');
+  });
+
+  it.each(['replayed', 'truncated', 'garbled'] as const)('discards a %s application record and the session goes on', async (damage) => {
+    const relay = await UdpRelay.start(harness.port);
+    cleanups.push(() => relay.close());
+    const client = await connected(relay.port, 'device-1', 'secret-key-1', 'TLS_PSK_WITH_AES_128_CCM_8');
+    await echoRoundTrip(client, 'first');
+    const dataRecord = relay.fromClient.at(-1);
+    if (dataRecord === undefined || dataRecord[0] !== 23) throw new Error('relay did not capture the application record');
+    const damaged =
+      damage === 'replayed'
+        ? dataRecord
+        : damage === 'truncated'
+          ? dataRecord.subarray(0, dataRecord.length - 5)
+          : Buffer.from(dataRecord.map((byte, index) => (index === dataRecord.length - 3 ? byte ^ 0x40 : byte)));
+    await relay.inject(damaged);
+    await echoRoundTrip(client, 'second');
+    expect(harness.received.map((entry) => entry.data.toString())).toEqual(['first', 'second']);
+    expect(harness.closed).toEqual([]);
+  });
+
+  it('answers a flood of ClientHellos without a cookie statelessly', async () => {
+    const flooder = await UdpTestPeer.open('127.0.0.2');
+    cleanups.push(() => flooder.close());
+    const count = 300;
+    for (let i = 0; i < count; i++) await flooder.send(clientHelloRecord({ random: Buffer.alloc(32, i % 256), recordSequence: i }), harness.port);
+    const replies = await flooder.waitForCount(count);
+    expect(replies.every((reply) => reply[13] === 3)).toBe(true); // all HelloVerifyRequests
+    expect(replies.every((reply) => reply.length < 13 + 12 + 3 + 32 + 1)).toBe(true); // smaller than the hello: no amplification
+    expect(harness.server.handshakeCount()).toBe(0);
+    const good = await connected(harness.port, 'device-1', 'secret-key-1', 'TLS_PSK_WITH_AES_128_CCM_8');
+    await echoRoundTrip(good, 'unaffected');
+  });
+
+  it('limits handshakes per address after the cookie exchange and frees them on timeout', async () => {
+    const limited = await startServer({ maxHandshakesPerAddress: 3, handshakeTimeoutMs: 300 });
+    const flooders = await Promise.all([1, 2, 3, 4, 5].map(() => UdpTestPeer.open('127.0.0.2')));
+    for (const flooder of flooders) cleanups.push(() => flooder.close());
+    for (const [index, flooder] of flooders.entries()) {
+      const random = Buffer.alloc(32, index);
+      await flooder.send(clientHelloRecord({ random }), limited.port);
+      const [verify] = await flooder.waitForCount(1);
+      if (verify === undefined) throw new Error('no HelloVerifyRequest');
+      await flooder.send(clientHelloRecord({ random, cookie: cookieOfHelloVerifyRequest(verify), messageSeq: 1, recordSequence: 1 }), limited.port);
+    }
+    await waitFor(() => limited.failures.length === 2, 'two refused handshakes');
+    expect(limited.failures.map((failure) => failure.reason)).toEqual(['too many handshakes in progress', 'too many handshakes in progress']);
+    expect(limited.server.handshakeCount()).toBe(3);
+    // Another address is not affected by this one's limit.
+    const good = await connected(limited.port, 'device-1', 'secret-key-1', 'TLS_PSK_WITH_AES_128_CCM_8');
+    await echoRoundTrip(good, 'served');
+    await waitFor(() => limited.server.handshakeCount() === 0, 'abandoned handshakes to time out');
+    expect(limited.failures.filter((failure) => failure.reason.startsWith('handshake timed out'))).toHaveLength(3);
+  });
+
+  it('refuses a new session beyond the session limit', async () => {
+    const limited = await startServer({ maxSessions: 1 });
+    await connected(limited.port, 'device-1', 'secret-key-1', 'TLS_PSK_WITH_AES_128_CCM_8');
+    await expect(DtlsTestClient.connect(limited.port, 'device-2', 'secret-key-2', 'TLS_PSK_WITH_AES_128_CCM_8')).rejects.toThrow();
+    expect(limited.failures.map((failure) => failure.reason)).toContain('session limit reached');
+    expect(limited.server.sessionCount()).toBe(1);
+  });
+
+  it('retransmits flight 4 with fresh record numbers when the client goes quiet, and on a repeated ClientHello', async () => {
+    const quick = await startServer({ initialRetransmitMs: 100 });
+    const peer = await UdpTestPeer.open();
+    cleanups.push(() => peer.close());
+    const random = Buffer.alloc(32, 7);
+    await peer.send(clientHelloRecord({ random }), quick.port);
+    const [verify] = await peer.waitForCount(1);
+    if (verify === undefined) throw new Error('no HelloVerifyRequest');
+    const withCookie = clientHelloRecord({ random, cookie: cookieOfHelloVerifyRequest(verify), messageSeq: 1, recordSequence: 1 });
+    await peer.send(withCookie, quick.port);
+    const [, first, second] = await peer.waitForCount(3, 1000); // the timer fires after 100 ms
+    if (first === undefined || second === undefined) throw new Error('no flight 4');
+    expect(first[13]).toBe(2); // ServerHello
+    expect(second.subarray(13)).not.toEqual(first.subarray(13)); // headers differ: new record sequence numbers...
+    expect(second.readUIntBE(5, 6)).toBeGreaterThan(first.readUIntBE(5, 6));
+    expect(second.subarray(13, 13 + first.readUInt16BE(11))).toEqual(first.subarray(13, 13 + first.readUInt16BE(11))); // ...same messages
+    const seen = peer.received.length;
+    await peer.send(withCookie, quick.port);
+    await peer.waitForCount(seen + 1);
+    expect(quick.server.handshakeCount()).toBe(1);
+  });
+
+  it('never throws on random datagrams and keeps serving', async () => {
+    const hostile = await UdpTestPeer.open();
+    cleanups.push(() => hostile.close());
+    const validHello = clientHelloRecord({ random: Buffer.alloc(32, 1) });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.uint8Array({ minLength: 0, maxLength: 300 }),
+          // Valid headers with random bodies get past the first checks.
+          fc.uint8Array({ minLength: 0, maxLength: 200 }).map((tail) => Buffer.concat([Buffer.from([22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, tail.length]), tail])),
+          fc.tuple(fc.nat(validHello.length - 1), fc.integer({ min: 0, max: 255 })).map(([index, byte]) => {
+            const mutated = Buffer.from(validHello);
+            mutated[index] = byte;
+            return mutated;
+          }),
+        ),
+        async (bytes) => {
+          await hostile.send(Buffer.from(bytes), harness.port);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    const good = await connected(harness.port, 'device-2', 'secret-key-2', 'TLS_PSK_WITH_AES_128_CBC_SHA256');
+    await echoRoundTrip(good, 'alive');
+    expect(harness.logLines.filter((line) => line.includes('internal error'))).toEqual([]);
+  });
+
+  it('closes sessions with close_notify when the server closes', async () => {
+    await connected(harness.port, 'device-1', 'secret-key-1', 'TLS_PSK_WITH_AES_128_CCM_8');
+    await harness.server.close();
+    expect(harness.closed.map((entry) => entry.reason)).toEqual(['server closing']);
+  });
+});

@@ -62,6 +62,26 @@ const DEFAULT_VERSION = '1.0';
 const VERSION_PATTERN = /^\d{1,4}\.\d{1,4}$/;
 const ID_PATTERN = /^\d{1,5}$/;
 const DOCTYPE_PATTERN = /<!\s*(?:DOCTYPE|ENTITY)/i;
+const RAW_TEXT_PATTERN = /<!\[CDATA\[([\s\S]*?)\]\]>|<!--[\s\S]*?-->|&(#x[0-9a-f]+|#[0-9]+|lt|gt|amp|quot|apos);/gi;
+const CDATA_OR_COMMENT_PATTERN = /<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->/g;
+const MARKUP_PATTERN = /</;
+
+const TEXT_ELEMENTS = [
+  'Name',
+  'Description',
+  'Description1',
+  'Description2',
+  'ObjectID',
+  'ObjectURN',
+  'LWM2MVersion',
+  'ObjectVersion',
+  'MultipleInstances',
+  'Mandatory',
+  'Operations',
+  'Type',
+  'RangeEnumeration',
+  'Units',
+];
 
 const xmlParser = new XMLParser({
   ignoreAttributes: false,
@@ -70,9 +90,10 @@ const xmlParser = new XMLParser({
   parseAttributeValue: false,
   ignoreDeclaration: true,
   ignorePiTags: true,
-  htmlEntities: false,
-  // Descriptions may hold markup (`<time>,<sensor #1>` in object 3454): keep their text as written.
-  stopNodes: ['*.Description', '*.Description1', '*.Description2'],
+  // Every text element is read raw and decoded here (`decodeRawText`): fast-xml-parser decodes only the
+  // five named references, not numeric ones, and descriptions may hold markup that must be kept.
+  processEntities: false,
+  stopNodes: TEXT_ELEMENTS.map((element) => `*.${element}`),
   isArray: (_tagName, jPath) => jPath === OBJECT_PATH || jPath === ITEM_PATH,
   captureMetaData: true,
 });
@@ -381,12 +402,12 @@ function readText(node: XmlNode, element: string, where: Where, problems: Proble
     problems.add('duplicate-element', elementOf(where, element), `<${element}> appears more than once`);
     return INVALID;
   }
-  const text = textOf(value);
-  if (text === undefined) {
+  const raw = textOf(value);
+  if (raw === undefined || MARKUP_PATTERN.test(raw.replace(CDATA_OR_COMMENT_PATTERN, ''))) {
     problems.add('invalid-value', elementOf(where, element), `<${element}> must hold text, not elements`);
     return INVALID;
   }
-  return text.trim();
+  return decodeRawText(raw).trim();
 }
 
 /** A description as written, markup kept and CDATA unwrapped; "" when absent or repeated. */
@@ -419,7 +440,7 @@ function textOf(value: unknown): string | undefined {
  * dropped, the predefined and numeric character references decoded outside CDATA (XML 1.0 section 4.6).
  */
 function decodeRawText(raw: string): string {
-  return raw.replace(/<!\[CDATA\[([\s\S]*?)\]\]>|<!--[\s\S]*?-->|&(#x[0-9a-f]+|#[0-9]+|lt|gt|amp|quot|apos);/gi, (match, cdata: string | undefined, reference: string | undefined) => {
+  return raw.replace(RAW_TEXT_PATTERN, (match, cdata: string | undefined, reference: string | undefined) => {
     if (cdata !== undefined) return cdata;
     if (reference === undefined) return '';
     return decodeReference(reference) ?? match;

@@ -1,0 +1,269 @@
+/**
+ * The LwM2M registration lifecycle of one device (LwM2M Core 1.1 section 6.2; Transport 1.1 section
+ * 6.4), as a decider over the stream `registration-<endpoint>`. Pure: the adapter puts the time, the
+ * random registration id, the source address and the device's registration data into the command.
+ *
+ * Rules:
+ * - Only devices registered from the CSV may register; an unknown (or decommissioned) endpoint gets
+ *   4.03, and so does a PSK device on the plain port (the guide's security modes).
+ * - Versions: the policy lists what this server serves. A client asking for another version gets
+ *   4.12 Precondition Failed (Transport 1.1 section 6.4.3: "Supported LwM2M versions of the Server and
+ *   the Client are not compatible"), after which a 1.2 client retries as 1.1 (Core 1.2 section 6.2.1).
+ * - Rejections are audit events, at most one per endpoint per `rejectionAuditSeconds` (default 60 s),
+ *   so that a misconfigured or hostile device retrying cannot flood the log; the 4.03 is sent anyway.
+ * - A Register replaces any registration of the same endpoint (Core 1.1 section 6.2.1).
+ * - Update and De-register name the registration by its id; an unknown or stale id gets 4.04 (the
+ *   client then registers again, Core 1.1 section 6.2.2), and so does a registration that expired.
+ *   They must come on the channel the registration was made on (4.03 otherwise). A change of source
+ *   address is allowed (NAT rebinding) and recorded.
+ * - Expiry: a registration not updated within its lifetime plus `expiryGraceSeconds` (default 45 s,
+ *   RFC 7252's MAX_TRANSMIT_SPAN: an Update sent at the last moment may need that long to get through
+ *   its retransmissions) expires, as an event.
+ */
+import type { Decider } from '../Decider.ts';
+import { DomainError } from '../DomainError.ts';
+import type { RegisteredObjects } from './ObjectLinks.ts';
+import type { RegisterParameters, UpdateParameters } from './RegistrationParameters.ts';
+import type { RegistrationChannel, RegistrationEvent, RegistrationRecord, RejectionReason } from './RegistrationEvents.ts';
+
+/** What the registration needs to know of the device's registration data (the CSV). */
+export interface DeviceAccess {
+  readonly securityMode: 'NO_SEC' | 'PSK';
+}
+
+export interface RegistrationPolicy {
+  readonly supportedVersions: readonly string[];
+  readonly expiryGraceSeconds: number;
+  readonly rejectionAuditSeconds: number;
+}
+
+/**
+ * 1.2 is off by default: a 1.2 client expects LwM2M CBOR (11544) and the 1.2 composite behaviour;
+ * the composition root turns it on once those are served.
+ */
+export const defaultRegistrationPolicy: RegistrationPolicy = {
+  supportedVersions: ['1.0', '1.1'],
+  expiryGraceSeconds: 45,
+  rejectionAuditSeconds: 60,
+};
+
+export interface Source {
+  readonly address: string;
+  readonly port: number;
+  readonly channel: RegistrationChannel;
+}
+
+export type RegistrationCommand =
+  | {
+      readonly type: 'Register';
+      readonly registrationId: string;
+      readonly source: Source;
+      readonly parameters: RegisterParameters;
+      readonly objectLinks: RegisteredObjects;
+      /** The device's registration data, or undefined when the endpoint is not registered. */
+      readonly device: DeviceAccess | undefined;
+      readonly now: Date;
+    }
+  | {
+      readonly type: 'Update';
+      readonly registrationId: string;
+      readonly source: Source;
+      readonly parameters: UpdateParameters;
+      readonly objectLinks: RegisteredObjects | null;
+      readonly now: Date;
+    }
+  | { readonly type: 'Deregister'; readonly registrationId: string; readonly source: Source; readonly now: Date }
+  | { readonly type: 'Expire'; readonly registrationId: string; readonly now: Date };
+
+export interface RegistrationState {
+  readonly registration: RegistrationRecord | null;
+  readonly lastRejectedAt: string | null;
+}
+
+export type ResponseCode = '4.00' | '4.03' | '4.04' | '4.12';
+
+/** A registration request the LwM2M interface refuses, with the CoAP code the client gets. */
+export class RegistrationRefused extends DomainError {
+  readonly responseCode: ResponseCode;
+
+  constructor(responseCode: ResponseCode, message: string) {
+    super(responseCode === '4.04' ? 'NOT_FOUND' : responseCode === '4.03' ? 'FORBIDDEN' : 'BAD_USER_INPUT', message, { responseCode });
+    this.responseCode = responseCode;
+  }
+}
+
+export type RegisterVerdict = { readonly accepted: true } | { readonly accepted: false; readonly reason: RejectionReason; readonly responseCode: ResponseCode };
+
+/** Whether a Register is accepted; the adapter replies from this, the decider records from it. */
+export function judgeRegister(device: DeviceAccess | undefined, source: Source, lwm2mVersion: string, policy: RegistrationPolicy): RegisterVerdict {
+  if (!device) return { accepted: false, reason: 'unknown-endpoint', responseCode: '4.03' };
+  if (device.securityMode === 'PSK' && source.channel !== 'psk') return { accepted: false, reason: 'security-mode', responseCode: '4.03' };
+  if (!policy.supportedVersions.includes(lwm2mVersion)) return { accepted: false, reason: 'unsupported-version', responseCode: '4.12' };
+  return { accepted: true };
+}
+
+/** The moment a registration expires unless updated. */
+export function registrationDeadline(registration: RegistrationRecord, policy: RegistrationPolicy): Date {
+  return new Date(Date.parse(registration.lastUpdateAt) + (registration.lifetime + policy.expiryGraceSeconds) * 1000);
+}
+
+export function registrationDecider(policy: RegistrationPolicy = defaultRegistrationPolicy): Decider<RegistrationCommand, RegistrationEvent, RegistrationState> {
+  return {
+    initialState: { registration: null, lastRejectedAt: null },
+    decide: (command, state) => decide(command, state, policy),
+    evolve,
+  };
+}
+
+function decide(command: RegistrationCommand, state: RegistrationState, policy: RegistrationPolicy): RegistrationEvent[] {
+  const now = command.now.toISOString();
+  switch (command.type) {
+    case 'Register': {
+      const { parameters, source } = command;
+      const verdict = judgeRegister(command.device, source, parameters.lwm2mVersion, policy);
+      if (!verdict.accepted) {
+        const last = state.lastRejectedAt === null ? undefined : Date.parse(state.lastRejectedAt);
+        if (last !== undefined && command.now.getTime() - last < policy.rejectionAuditSeconds * 1000) return [];
+        return [
+          {
+            type: 'RegistrationRejected',
+            data: {
+              endpoint: parameters.endpoint,
+              reason: verdict.reason,
+              responseCode: verdict.responseCode,
+              address: source.address,
+              port: source.port,
+              channel: source.channel,
+              lwm2mVersion: parameters.lwm2mVersion,
+              rejectedAt: now,
+            },
+          },
+        ];
+      }
+      return [
+        {
+          type: 'DeviceRegistered',
+          data: {
+            registration: {
+              endpoint: parameters.endpoint,
+              registrationId: command.registrationId,
+              address: source.address,
+              port: source.port,
+              channel: source.channel,
+              lifetime: parameters.lifetime,
+              lwm2mVersion: parameters.lwm2mVersion,
+              binding: parameters.binding,
+              queueMode: parameters.queueMode,
+              smsNumber: parameters.smsNumber,
+              objectLinks: command.objectLinks,
+              registeredAt: now,
+              lastUpdateAt: now,
+            },
+            replacedRegistrationId: state.registration?.registrationId ?? null,
+          },
+        },
+      ];
+    }
+    case 'Update': {
+      const current = requireRegistration(state, command.registrationId, command.source, command.now, policy);
+      const { parameters, source } = command;
+      const moved = current.address !== source.address || current.port !== source.port;
+      return [
+        {
+          type: 'RegistrationUpdated',
+          data: {
+            endpoint: current.endpoint,
+            registrationId: current.registrationId,
+            address: source.address,
+            port: source.port,
+            previousAddress: moved ? { address: current.address, port: current.port } : null,
+            lifetime: changed(parameters.lifetime, current.lifetime),
+            binding: changed(parameters.binding, current.binding),
+            queueMode: changed(updatedQueueMode(current, parameters), current.queueMode),
+            smsNumber: changed(parameters.smsNumber, current.smsNumber),
+            objectLinks: command.objectLinks,
+            updatedAt: now,
+          },
+        },
+      ];
+    }
+    case 'Deregister': {
+      const current = requireRegistration(state, command.registrationId, command.source, command.now, policy);
+      return [
+        {
+          type: 'DeviceDeregistered',
+          data: { endpoint: current.endpoint, registrationId: current.registrationId, address: command.source.address, port: command.source.port, deregisteredAt: now },
+        },
+      ];
+    }
+    case 'Expire': {
+      const current = state.registration;
+      if (!current || current.registrationId !== command.registrationId) return [];
+      if (command.now < registrationDeadline(current, policy)) return [];
+      return [
+        {
+          type: 'RegistrationExpired',
+          data: {
+            endpoint: current.endpoint,
+            registrationId: current.registrationId,
+            lastUpdateAt: current.lastUpdateAt,
+            lifetime: current.lifetime,
+            graceSeconds: policy.expiryGraceSeconds,
+            expiredAt: now,
+          },
+        },
+      ];
+    }
+  }
+}
+
+function requireRegistration(state: RegistrationState, registrationId: string, source: Source, now: Date, policy: RegistrationPolicy): RegistrationRecord {
+  const current = state.registration;
+  if (!current || current.registrationId !== registrationId) throw new RegistrationRefused('4.04', `no registration ${registrationId}`);
+  // Expired but the expiry timer has not fired yet: the client must register again all the same.
+  if (now >= registrationDeadline(current, policy)) throw new RegistrationRefused('4.04', `registration ${registrationId} has expired`);
+  if (current.channel !== source.channel) throw new RegistrationRefused('4.03', `registration ${registrationId} was made on the ${current.channel} channel`);
+  return current;
+}
+
+/** 1.0 carries queue mode in the binding ("UQ"); 1.1 in the `Q` parameter, which only turns it on. */
+function updatedQueueMode(current: RegistrationRecord, parameters: UpdateParameters): boolean | null {
+  if (parameters.bindingQueue !== null && current.lwm2mVersion === '1.0') return parameters.bindingQueue;
+  if (parameters.bindingQueue === true || parameters.queueParameter) return true;
+  return null;
+}
+
+function changed<T>(value: T | null, current: T): T | null {
+  return value === null || value === current ? null : value;
+}
+
+function evolve(state: RegistrationState, event: RegistrationEvent): RegistrationState {
+  switch (event.type) {
+    case 'DeviceRegistered':
+      return { ...state, registration: event.data.registration };
+    case 'RegistrationUpdated': {
+      const current = state.registration;
+      if (!current) return state;
+      const data = event.data;
+      return {
+        ...state,
+        registration: {
+          ...current,
+          address: data.address,
+          port: data.port,
+          lifetime: data.lifetime ?? current.lifetime,
+          binding: data.binding ?? current.binding,
+          queueMode: data.queueMode ?? current.queueMode,
+          smsNumber: data.smsNumber ?? current.smsNumber,
+          objectLinks: data.objectLinks ?? current.objectLinks,
+          lastUpdateAt: data.updatedAt,
+        },
+      };
+    }
+    case 'DeviceDeregistered':
+    case 'RegistrationExpired':
+      return { ...state, registration: null };
+    case 'RegistrationRejected':
+      return { ...state, lastRejectedAt: event.data.rejectedAt };
+  }
+}

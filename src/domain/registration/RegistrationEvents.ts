@@ -1,0 +1,94 @@
+/**
+ * Events of a device's LwM2M registration (LwM2M Core 1.1 section 6.2), on the stream
+ * `registration-<endpoint>`. Each carries what came on the wire that matters: the source address
+ * and port, the channel (plain CoAP or DTLS-PSK), lifetime, binding, queue mode, LwM2M version and
+ * the object links. Times are ISO 8601 strings.
+ */
+import type { RegisteredObjects } from './ObjectLinks.ts';
+
+/** Which server port the message came in on. */
+export type RegistrationChannel = 'plain' | 'psk';
+
+export interface RegistrationRecord {
+  readonly endpoint: string;
+  /** The random id of `/rd/{id}` (Location-Path of the 2.01 reply). */
+  readonly registrationId: string;
+  readonly address: string;
+  readonly port: number;
+  readonly channel: RegistrationChannel;
+  readonly lifetime: number;
+  readonly lwm2mVersion: string;
+  readonly binding: string;
+  readonly queueMode: boolean;
+  readonly smsNumber: string | null;
+  readonly objectLinks: RegisteredObjects;
+  readonly registeredAt: string;
+  /** The last Register or Update: lifetime counts from here. */
+  readonly lastUpdateAt: string;
+}
+
+export type RejectionReason = 'unknown-endpoint' | 'security-mode' | 'unsupported-version';
+
+export type RegistrationEvent =
+  | { readonly type: 'DeviceRegistered'; readonly data: DeviceRegistered }
+  | { readonly type: 'RegistrationUpdated'; readonly data: RegistrationUpdated }
+  | { readonly type: 'DeviceDeregistered'; readonly data: DeviceDeregistered }
+  | { readonly type: 'RegistrationExpired'; readonly data: RegistrationExpired }
+  | { readonly type: 'RegistrationRejected'; readonly data: RegistrationRejected };
+
+export interface DeviceRegistered {
+  readonly registration: RegistrationRecord;
+  /** The registration this one replaces (a client that registers again without de-registering). */
+  readonly replacedRegistrationId: string | null;
+}
+
+export interface RegistrationUpdated {
+  readonly endpoint: string;
+  readonly registrationId: string;
+  readonly address: string;
+  readonly port: number;
+  /** Where the device was before, when the source address or port changed (NAT rebinding, roaming). */
+  readonly previousAddress: { readonly address: string; readonly port: number } | null;
+  /** Each field null when the Update did not change it; all null: a keep-alive. */
+  readonly lifetime: number | null;
+  readonly binding: string | null;
+  readonly queueMode: boolean | null;
+  readonly smsNumber: string | null;
+  readonly objectLinks: RegisteredObjects | null;
+  readonly updatedAt: string;
+}
+
+export interface DeviceDeregistered {
+  readonly endpoint: string;
+  readonly registrationId: string;
+  readonly address: string;
+  readonly port: number;
+  readonly deregisteredAt: string;
+}
+
+export interface RegistrationExpired {
+  readonly endpoint: string;
+  readonly registrationId: string;
+  readonly lastUpdateAt: string;
+  readonly lifetime: number;
+  readonly graceSeconds: number;
+  readonly expiredAt: string;
+}
+
+export interface RegistrationRejected {
+  readonly endpoint: string;
+  readonly reason: RejectionReason;
+  /** The CoAP response code the client got. */
+  readonly responseCode: string;
+  readonly address: string;
+  readonly port: number;
+  readonly channel: RegistrationChannel;
+  readonly lwm2mVersion: string;
+  readonly rejectedAt: string;
+}
+
+export const registrationStreamPrefix = 'registration-';
+
+export function registrationStream(endpoint: string): string {
+  return `${registrationStreamPrefix}${endpoint}`;
+}

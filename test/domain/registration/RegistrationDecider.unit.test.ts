@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest';
+import { foldEvents } from '../../../src/domain/Decider.ts';
+import { RegistrationRefused, defaultRegistrationPolicy, registrationDecider } from '../../../src/domain/registration/RegistrationDecider.ts';
+import type { RegistrationCommand, Source } from '../../../src/domain/registration/RegistrationDecider.ts';
+import type { RegistrationEvent } from '../../../src/domain/registration/RegistrationEvents.ts';
+import type { RegisteredObjects } from '../../../src/domain/registration/ObjectLinks.ts';
+import type { RegisterParameters } from '../../../src/domain/registration/RegistrationParameters.ts';
+
+const decider = registrationDecider();
+const t0 = new Date('2026-01-01T00:00:00Z');
+const at = (seconds: number): Date => new Date(t0.getTime() + seconds * 1000);
+const plain: Source = { address: '192.0.2.1', port: 40000, channel: 'plain' };
+const links: RegisteredObjects = { rootPath: '/', contentFormats: [], objects: [{ objectId: 3, instanceId: 0, version: null }], ignoredLinks: 0 };
+const params = (overrides: Partial<RegisterParameters> = {}): RegisterParameters => ({
+  endpoint: 'dev-1',
+  lifetime: 60,
+  lwm2mVersion: '1.1',
+  binding: 'U',
+  queueMode: false,
+  smsNumber: null,
+  ...overrides,
+});
+const register = (overrides: Partial<Extract<RegistrationCommand, { type: 'Register' }>> = {}): RegistrationCommand => ({
+  type: 'Register',
+  registrationId: 'reg-1',
+  source: plain,
+  parameters: params(),
+  objectLinks: links,
+  device: { securityMode: 'NO_SEC' },
+  now: t0,
+  ...overrides,
+});
+const update = (seconds: number, overrides: Partial<Extract<RegistrationCommand, { type: 'Update' }>> = {}): RegistrationCommand => ({
+  type: 'Update',
+  registrationId: 'reg-1',
+  source: plain,
+  parameters: { lifetime: null, binding: null, bindingQueue: null, queueParameter: false, smsNumber: null },
+  objectLinks: null,
+  now: at(seconds),
+  ...overrides,
+});
+
+function given(events: RegistrationEvent[], command: RegistrationCommand): RegistrationEvent[] {
+  return decider.decide(command, foldEvents(decider, events));
+}
+
+const registered = given([], register());
+
+describe('RegistrationDecider: Register', () => {
+  it('registers a known device with what came on the wire', () => {
+    expect(registered).toEqual([
+      {
+        type: 'DeviceRegistered',
+        data: {
+          registration: {
+            endpoint: 'dev-1',
+            registrationId: 'reg-1',
+            address: '192.0.2.1',
+            port: 40000,
+            channel: 'plain',
+            lifetime: 60,
+            lwm2mVersion: '1.1',
+            binding: 'U',
+            queueMode: false,
+            smsNumber: null,
+            objectLinks: links,
+            registeredAt: t0.toISOString(),
+            lastUpdateAt: t0.toISOString(),
+          },
+          replacedRegistrationId: null,
+        },
+      },
+    ]);
+  });
+
+  it('replaces an existing registration of the same endpoint', () => {
+    const events = given(registered, register({ registrationId: 'reg-2', now: at(10) }));
+    expect(events[0]?.type).toBe('DeviceRegistered');
+    expect(events[0]?.type === 'DeviceRegistered' && events[0].data.replacedRegistrationId).toBe('reg-1');
+  });
+
+  it('accepts 1.0 and refuses 1.2 with 4.12 unless the policy serves it', () => {
+    expect(given([], register({ parameters: params({ lwm2mVersion: '1.0' }) }))[0]?.type).toBe('DeviceRegistered');
+    const refused = given([], register({ parameters: params({ lwm2mVersion: '1.2' }) }));
+    expect(refused[0]?.type === 'RegistrationRejected' && refused[0].data).toMatchObject({ reason: 'unsupported-version', responseCode: '4.12' });
+    const with12 = registrationDecider({ ...defaultRegistrationPolicy, supportedVersions: ['1.0', '1.1', '1.2'] });
+    expect(with12.decide(register({ parameters: params({ lwm2mVersion: '1.2' }) }), with12.initialState)[0]?.type).toBe('DeviceRegistered');
+  });
+
+  it('rejects an unknown endpoint with an audit event at most once a minute', () => {
+    const first = given([], register({ device: undefined }));
+    expect(first).toEqual([
+      {
+        type: 'RegistrationRejected',
+        data: { endpoint: 'dev-1', reason: 'unknown-endpoint', responseCode: '4.03', address: '192.0.2.1', port: 40000, channel: 'plain', lwm2mVersion: '1.1', rejectedAt: t0.toISOString() },
+      },
+    ]);
+    expect(given(first, register({ device: undefined, now: at(59) }))).toEqual([]);
+    expect(given(first, register({ device: undefined, now: at(60) }))[0]?.type).toBe('RegistrationRejected');
+  });
+
+  it('rejects a PSK device on the plain channel and accepts it on the PSK channel', () => {
+    const psk = { securityMode: 'PSK' as const };
+    expect(given([], register({ device: psk }))[0]?.type === 'RegistrationRejected' && given([], register({ device: psk }))[0]?.data).toMatchObject({ reason: 'security-mode' });
+    expect(given([], register({ device: psk, source: { ...plain, channel: 'psk' } }))[0]?.type).toBe('DeviceRegistered');
+  });
+});
+
+describe('RegistrationDecider: Update and De-register', () => {
+  it('records an empty update as a keep-alive that moves the lifetime on', () => {
+    const events = given(registered, update(50));
+    expect(events).toEqual([
+      {
+        type: 'RegistrationUpdated',
+        data: {
+          endpoint: 'dev-1',
+          registrationId: 'reg-1',
+          address: '192.0.2.1',
+          port: 40000,
+          previousAddress: null,
+          lifetime: null,
+          binding: null,
+          queueMode: null,
+          smsNumber: null,
+          objectLinks: null,
+          updatedAt: at(50).toISOString(),
+        },
+      },
+    ]);
+    // 50 + 60 + 45 grace: not expired at 154 s, expired at 155 s.
+    expect(given([...registered, ...events], { type: 'Expire', registrationId: 'reg-1', now: at(154) })).toEqual([]);
+    expect(given([...registered, ...events], { type: 'Expire', registrationId: 'reg-1', now: at(155) })[0]?.type).toBe('RegistrationExpired');
+  });
+
+  it('records a new source address, new lifetime, queue mode and object links', () => {
+    const newLinks: RegisteredObjects = { ...links, objects: [...links.objects, { objectId: 3303, instanceId: 0, version: null }] };
+    const events = given(registered, update(5, {
+      source: { ...plain, address: '198.51.100.7', port: 1234 },
+      parameters: { lifetime: 120, binding: 'U', bindingQueue: null, queueParameter: true, smsNumber: null },
+      objectLinks: newLinks,
+    }));
+    expect(events[0]?.type === 'RegistrationUpdated' && events[0].data).toMatchObject({
+      address: '198.51.100.7',
+      port: 1234,
+      previousAddress: { address: '192.0.2.1', port: 40000 },
+      lifetime: 120,
+      binding: null,
+      queueMode: true,
+      objectLinks: newLinks,
+    });
+    const state = foldEvents(decider, [...registered, ...events]);
+    expect(state.registration).toMatchObject({ address: '198.51.100.7', lifetime: 120, queueMode: true, objectLinks: newLinks, lastUpdateAt: at(5).toISOString() });
+  });
+
+  it('lets a 1.0 client turn queue mode off with its binding', () => {
+    const old = given([], register({ parameters: params({ lwm2mVersion: '1.0', queueMode: true }) }));
+    const events = given(old, update(1, { parameters: { lifetime: null, binding: 'U', bindingQueue: false, queueParameter: false, smsNumber: null } }));
+    expect(events[0]?.type === 'RegistrationUpdated' && events[0].data.queueMode).toBe(false);
+  });
+
+  it('refuses an unknown id, an expired registration and another channel', () => {
+    const refusal = (command: RegistrationCommand): string | undefined => {
+      try {
+        given(registered, command);
+        return undefined;
+      } catch (error) {
+        return error instanceof RegistrationRefused ? error.responseCode : 'other';
+      }
+    };
+    expect(refusal(update(1, { registrationId: 'nope' }))).toBe('4.04');
+    expect(refusal(update(105))).toBe('4.04');
+    expect(refusal(update(1, { source: { ...plain, channel: 'psk' } }))).toBe('4.03');
+    expect(refusal({ type: 'Deregister', registrationId: 'nope', source: plain, now: at(1) })).toBe('4.04');
+    expect(() => given([], update(1))).toThrow(RegistrationRefused);
+  });
+
+  it('de-registers, after which updates get 4.04 and expiry does nothing', () => {
+    const events = given(registered, { type: 'Deregister', registrationId: 'reg-1', source: plain, now: at(3) });
+    expect(events).toEqual([
+      { type: 'DeviceDeregistered', data: { endpoint: 'dev-1', registrationId: 'reg-1', address: '192.0.2.1', port: 40000, deregisteredAt: at(3).toISOString() } },
+    ]);
+    expect(() => given([...registered, ...events], update(4))).toThrow(RegistrationRefused);
+    expect(given([...registered, ...events], { type: 'Expire', registrationId: 'reg-1', now: at(1000) })).toEqual([]);
+  });
+});
+
+describe('RegistrationDecider: Expire', () => {
+  it('expires after lifetime plus grace, only the registration it names', () => {
+    expect(given(registered, { type: 'Expire', registrationId: 'reg-1', now: at(104) })).toEqual([]);
+    expect(given(registered, { type: 'Expire', registrationId: 'other', now: at(1000) })).toEqual([]);
+    expect(given(registered, { type: 'Expire', registrationId: 'reg-1', now: at(105) })).toEqual([
+      {
+        type: 'RegistrationExpired',
+        data: { endpoint: 'dev-1', registrationId: 'reg-1', lastUpdateAt: t0.toISOString(), lifetime: 60, graceSeconds: 45, expiredAt: at(105).toISOString() },
+      },
+    ]);
+  });
+});

@@ -86,6 +86,8 @@ describe('DtlsServer with node-dtls-client', () => {
     expect(harness.established).toHaveLength(1);
     expect(harness.established[0]?.cipherSuite).toBe(cipher);
     expect(harness.established[0]?.pskIdentity.toString()).toBe('device-1');
+    // node-dtls-client does not offer RFC 7627, so this covers the RFC 5246 master secret (libcoap covers the other).
+    expect(harness.established[0]?.extendedMasterSecret).toBe(false);
     expect(harness.received.map((entry) => entry.data.toString())).toEqual(['hello', 'a'.repeat(1000)]);
   });
 
@@ -129,6 +131,13 @@ describe('DtlsServer failures', () => {
     expect(harness.server.sessionCount()).toBe(0);
     const good = await connected(harness.port, 'device-2', 'secret-key-2', 'TLS_PSK_WITH_AES_128_CBC_SHA256');
     await echoRoundTrip(good, 'ok');
+  });
+
+  it('refuses a client that offers no suite in common', async () => {
+    await expect(DtlsTestClient.connect(harness.port, 'device-1', 'secret-key-1', 'TLS_PSK_WITH_AES_128_CBC_SHA')).rejects.toThrow();
+    await waitFor(() => harness.failures.length === 1, 'handshake failure');
+    expect(harness.failures[0]?.reason).toBe('no cipher suite in common');
+    expect(harness.server.handshakeCount()).toBe(0);
   });
 
   it('fails a handshake whose PSK lookup rejects', async () => {

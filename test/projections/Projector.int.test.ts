@@ -55,12 +55,12 @@ describe('Projector', () => {
     const devices = new DeviceQueries(database.db);
     const a = devices.get('a');
     expect(a?.status).toBe('decommissioned');
-    expect(a?.registration.name).toBe('renamed');
-    expect(a?.registration.lwm2mPskKeySet).toBe(true);
+    expect(a?.name).toBe('renamed');
+    expect(a?.lwm2mPskKeySet).toBe(true);
     expect(a?.revision).toBe(2);
     const b = devices.get('b');
-    expect(b?.registration.lwm2mPskKeySet).toBe(true);
-    expect(b?.registration.bootstrapPskKeySet).toBe(true);
+    expect(b?.lwm2mPskKeySet).toBe(true);
+    expect(b?.bootstrapPskKeySet).toBe(true);
     expect(JSON.stringify(devices.dump())).not.toContain(sealedKey.sealed);
     expect(JSON.stringify(devices.dump())).not.toContain(sealedKey.fingerprint);
 
@@ -105,7 +105,7 @@ describe('Projector', () => {
     await second.projector.waitFor(b.position);
     const history = new DeviceHistoryQueries(second.database.db).dump();
     expect(history.map((e) => e.position)).toEqual([1, 2, 3]);
-    expect(new DeviceQueries(second.database.db).get('a')?.registration.name).toBe('second');
+    expect(new DeviceQueries(second.database.db).get('a')?.name).toBe('second');
   });
 
   it('keeps the checkpoint and the change in one transaction: a failure mid-batch commits neither', async () => {
@@ -168,7 +168,7 @@ describe('Projector', () => {
 
     const second = startProjector([{ ...devicesProjection, version: devicesProjection.version + 1 }]);
     await second.projector.waitFor(a.position);
-    expect(new DeviceQueries(second.database.db).get('a')?.registration.name).toBe('a');
+    expect(new DeviceQueries(second.database.db).get('a')?.name).toBe('a');
     expect(second.database.checkpoint('devices')?.version).toBe(devicesProjection.version + 1);
   });
 });

@@ -29,7 +29,7 @@ export async function deviceAsOf(store: EventStore, endpoint: string, asOf: AsOf
   }
   if (state.status === 'unknown' || !first || !last) return undefined;
   return {
-    registration: redactRegistration(state.registration),
+    ...redactRegistration(state.registration),
     status: state.status,
     createdAt: first.recordedAt,
     updatedAt: last.recordedAt,

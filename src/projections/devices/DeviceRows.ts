@@ -9,7 +9,7 @@ export function readRegistration(db: DatabaseSync, endpoint: string): RedactedRe
 
 export function toDeviceView(row: Record<string, SQLOutputValue>): DeviceView {
   return {
-    registration: JSON.parse(String(row['registration'])) as RedactedRegistration,
+    ...(JSON.parse(String(row['registration'])) as RedactedRegistration),
     status: String(row['status']) as DeviceStatus,
     createdAt: new Date(String(row['created_at'])),
     updatedAt: new Date(String(row['updated_at'])),

@@ -11,8 +11,7 @@ export type RedactedRegistration = Omit<DeviceRegistrationData, 'lwm2mPskKey' | 
   readonly bootstrapPskKeySet: boolean;
 };
 
-export interface DeviceView {
-  readonly registration: RedactedRegistration;
+export type DeviceView = RedactedRegistration & {
   readonly status: DeviceStatus;
   readonly createdAt: Date;
   readonly updatedAt: Date;
@@ -20,7 +19,7 @@ export interface DeviceView {
   readonly revision: number;
   /** The global position of the last event folded into this view. */
   readonly position: number;
-}
+};
 
 export function redactRegistration(registration: DeviceRegistrationData): RedactedRegistration {
   const { lwm2mPskKey, bootstrapPskKey, ...rest } = registration;

@@ -2,7 +2,7 @@
 import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
 import type { JsonValue } from '../../domain/Json.ts';
 
-export interface DeviceHistoryEntry {
+export interface DeviceHistoryRecord {
   readonly position: number;
   readonly endpoint: string;
   readonly category: string;
@@ -19,7 +19,7 @@ export interface DeviceHistoryEntry {
 }
 
 export interface HistoryPage {
-  readonly entries: readonly DeviceHistoryEntry[];
+  readonly entries: readonly DeviceHistoryRecord[];
   readonly hasNextPage: boolean;
   readonly totalCount: number;
 }
@@ -45,18 +45,18 @@ export class DeviceHistoryQueries {
   }
 
   /** The entry of the event at `position`, if it belongs to a device. */
-  at(position: number): DeviceHistoryEntry | undefined {
+  at(position: number): DeviceHistoryRecord | undefined {
     const row = this.#db.prepare('SELECT * FROM device_history WHERE position = ?').get(position);
     return row ? toEntry(row) : undefined;
   }
 
   /** Every row, in position order: the whole read model, to compare a rebuild with the live one. */
-  dump(): readonly DeviceHistoryEntry[] {
+  dump(): readonly DeviceHistoryRecord[] {
     return this.#db.prepare('SELECT * FROM device_history ORDER BY position').all().map(toEntry);
   }
 }
 
-function toEntry(row: Record<string, SQLOutputValue>): DeviceHistoryEntry {
+function toEntry(row: Record<string, SQLOutputValue>): DeviceHistoryRecord {
   return {
     position: Number(row['position']),
     endpoint: String(row['endpoint']),

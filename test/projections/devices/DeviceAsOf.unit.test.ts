@@ -30,9 +30,9 @@ describe('deviceAsOf', () => {
     const store = await history();
     expect(await deviceAsOf(store, 'a', { time: new Date('2026-01-01T10:00:59Z') })).toBeUndefined();
     const first = await deviceAsOf(store, 'a', { time: new Date('2026-01-01T10:01:00Z') });
-    expect(first).toMatchObject({ status: 'active', revision: 0, position: 2, registration: { name: 'a', lwm2mPskKeySet: false } });
+    expect(first).toMatchObject({ status: 'active', revision: 0, position: 2, name: 'a', lwm2mPskKeySet: false });
     const second = await deviceAsOf(store, 'a', { time: new Date('2026-01-01T10:02:30Z') });
-    expect(second).toMatchObject({ status: 'active', revision: 1, registration: { name: 'renamed', lwm2mPskKeySet: true } });
+    expect(second).toMatchObject({ status: 'active', revision: 1, name: 'renamed', lwm2mPskKeySet: true });
     expect(second?.createdAt.toISOString()).toBe('2026-01-01T10:01:00.000Z');
     expect(second?.updatedAt.toISOString()).toBe('2026-01-01T10:02:00.000Z');
     expect((await deviceAsOf(store, 'a', { time: new Date('2030-01-01T00:00:00Z') }))?.status).toBe('decommissioned');
@@ -41,7 +41,7 @@ describe('deviceAsOf', () => {
   it('folds the events up to a global position', async () => {
     const store = await history();
     expect(await deviceAsOf(store, 'a', { position: 1 })).toBeUndefined();
-    expect((await deviceAsOf(store, 'a', { position: 3 }))?.registration.name).toBe('renamed');
+    expect((await deviceAsOf(store, 'a', { position: 3 }))?.name).toBe('renamed');
     expect((await deviceAsOf(store, 'a', { position: 4 }))?.status).toBe('decommissioned');
   });
 

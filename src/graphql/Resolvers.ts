@@ -1,0 +1,16 @@
+/** Every resolver of `schema.graphql`, typed by the generated types. */
+import type { Resolvers } from './generated/resolvers-types.ts';
+import { deviceQueryResolvers, deviceTypeResolvers } from './resolvers/DeviceResolvers.ts';
+import { mutationResolvers } from './resolvers/MutationResolvers.ts';
+import { subscriptionResolvers } from './resolvers/SubscriptionResolvers.ts';
+import { dateTimeScalar, jsonScalar, positionScalar } from './Scalars.ts';
+
+export const resolvers: Resolvers = {
+  DateTime: dateTimeScalar,
+  Position: positionScalar,
+  JSON: jsonScalar,
+  Query: deviceQueryResolvers,
+  Mutation: mutationResolvers,
+  Subscription: subscriptionResolvers,
+  Device: deviceTypeResolvers,
+};

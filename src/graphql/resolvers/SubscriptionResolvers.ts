@@ -1,0 +1,38 @@
+/**
+ * Live views, fed by the projector right after each commit: a device's new state, and each event
+ * stored on its streams. Both read the read model as it is at that commit.
+ */
+import { devicesProjection } from '../../projections/devices/DevicesProjection.ts';
+import { deviceHistoryProjection } from '../../projections/history/DeviceHistoryProjection.ts';
+import { endpointOfStream } from '../../projections/history/DeviceStreamCategories.ts';
+import { deviceStream, deviceStreamPrefix } from '../../domain/devices/DeviceEvents.ts';
+import { requireRole } from '../Authorization.ts';
+import { projectionFeed } from '../ProjectionFeed.ts';
+import type { SubscriptionResolvers } from '../generated/resolvers-types.ts';
+
+export const subscriptionResolvers: SubscriptionResolvers = {
+  deviceChanged: {
+    subscribe(_parent, { endpoint }, context) {
+      requireRole(context, 'viewer');
+      const { projector, devices } = context.services;
+      const stream = endpoint ? deviceStream(endpoint) : undefined;
+      return projectionFeed(projector, ({ projection, event }) => {
+        if (projection !== devicesProjection.name) return undefined;
+        if (stream !== undefined && event.stream !== stream) return undefined;
+        const device = devices.get(event.stream.slice(deviceStreamPrefix.length));
+        return device ? { deviceChanged: device } : undefined;
+      });
+    },
+  },
+  deviceEvents: {
+    subscribe(_parent, { endpoint }, context) {
+      requireRole(context, 'viewer');
+      const { projector, history } = context.services;
+      return projectionFeed(projector, ({ projection, event }) => {
+        if (projection !== deviceHistoryProjection.name || endpointOfStream(event.stream)?.endpoint !== endpoint) return undefined;
+        const entry = history.at(event.position);
+        return entry ? { deviceEvents: entry } : undefined;
+      });
+    },
+  },
+};

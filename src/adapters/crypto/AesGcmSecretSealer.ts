@@ -3,7 +3,8 @@
  * keys and API tokens never enter an event in clear. Two keys are derived with HKDF-SHA256 (RFC 5869):
  * one encrypts, one computes fingerprints; the master key itself is never used directly.
  */
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import type { SealedSecret, SecretSealer } from '../../domain/SealedSecret.ts';
 
 const KEY_ID_LENGTH = 8;
@@ -20,13 +21,15 @@ export class SealingError extends Error {
 export class AesGcmSecretSealer implements SecretSealer {
   /** Identifies the master key without revealing it: sealed data carry it, so a wrong key is detected. */
   readonly keyId: Buffer;
-  readonly #encryptionKey: Buffer;
-  readonly #fingerprintKey: Buffer;
+  // KeyObjects, not Buffers: node:crypto then skips re-importing the key on every call, which made
+  // sealing several times slower (it dominated a 100,000-row device import).
+  readonly #encryptionKey: KeyObject;
+  readonly #fingerprintKey: KeyObject;
 
   constructor(masterKey: Uint8Array) {
     if (masterKey.length !== 32) throw new SealingError(`the master key must be 32 bytes, got ${masterKey.length}`);
-    this.#encryptionKey = derive(masterKey, 'lwm2m-hub sealing v1');
-    this.#fingerprintKey = derive(masterKey, 'lwm2m-hub fingerprint v1');
+    this.#encryptionKey = createSecretKey(derive(masterKey, 'lwm2m-hub sealing v1'));
+    this.#fingerprintKey = createSecretKey(derive(masterKey, 'lwm2m-hub fingerprint v1'));
     this.keyId = derive(masterKey, 'lwm2m-hub key id v1').subarray(0, KEY_ID_LENGTH);
   }
 

@@ -66,22 +66,8 @@ const RAW_TEXT_PATTERN = /<!\[CDATA\[([\s\S]*?)\]\]>|<!--[\s\S]*?-->|&(#x[0-9a-f
 const CDATA_OR_COMMENT_PATTERN = /<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->/g;
 const MARKUP_PATTERN = /</;
 
-const TEXT_ELEMENTS = [
-  'Name',
-  'Description',
-  'Description1',
-  'Description2',
-  'ObjectID',
-  'ObjectURN',
-  'LWM2MVersion',
-  'ObjectVersion',
-  'MultipleInstances',
-  'Mandatory',
-  'Operations',
-  'Type',
-  'RangeEnumeration',
-  'Units',
-];
+const OBJECT_TEXT_ELEMENTS = ['Name', 'Description1', 'Description2', 'ObjectID', 'ObjectURN', 'LWM2MVersion', 'ObjectVersion', 'MultipleInstances', 'Mandatory'];
+const ITEM_TEXT_ELEMENTS = ['Name', 'Description', 'Operations', 'MultipleInstances', 'Mandatory', 'Type', 'RangeEnumeration', 'Units'];
 
 const xmlParser = new XMLParser({
   ignoreAttributes: false,
@@ -93,7 +79,10 @@ const xmlParser = new XMLParser({
   // Every text element is read raw and decoded here (`decodeRawText`): fast-xml-parser decodes only the
   // five named references, not numeric ones, and descriptions may hold markup that must be kept.
   processEntities: false,
-  stopNodes: TEXT_ELEMENTS.map((element) => `*.${element}`),
+  stopNodes: [
+    ...OBJECT_TEXT_ELEMENTS.map((element) => `${OBJECT_PATH}.${element}`),
+    ...ITEM_TEXT_ELEMENTS.map((element) => `${ITEM_PATH}.${element}`),
+  ],
   isArray: (_tagName, jPath) => jPath === OBJECT_PATH || jPath === ITEM_PATH,
   captureMetaData: true,
 });
@@ -193,6 +182,11 @@ function readDocument(root: unknown, problems: Problems): ObjectModel[] {
     problems.add('not-lwm2m', { ...document, element: rootName ?? '' }, `expected the root element <LWM2M>, found ${found}`);
     return [];
   }
+  if (Object.keys(root).length > 1 || Array.isArray(root['LWM2M'])) {
+    // XML 1.0 section 2.1: a document has exactly one root element (fast-xml-parser's validator lets more pass).
+    problems.add('not-xml', document, 'more than one root element');
+    return [];
+  }
   const lwm2m = root['LWM2M'];
   const objectNodes = isNode(lwm2m) && Array.isArray(lwm2m['Object']) ? (lwm2m['Object'] as unknown[]) : [];
   if (objectNodes.length === 0) {
@@ -225,7 +219,7 @@ function readObject(value: unknown, index: number, problems: Problems): ObjectMo
   const offset = offsetOf(value);
   const anonymous = objectWhere(index, undefined, offset);
   if (!isNode(value)) {
-    problems.add('missing-element', anonymous, '<Object> is empty');
+    problems.add('missing-element', anonymous, '<Object> holds no elements');
     return undefined;
   }
   const id = readId(readText(value, 'ObjectID', anonymous, problems), '<ObjectID>', anonymous, problems);
@@ -298,7 +292,7 @@ function resourceWhere(object: Where, position: number, id: number | undefined, 
 function readResource(value: unknown, position: number, object: Where, problems: Problems): ResourceModel | undefined {
   const anonymous = resourceWhere(object, position, undefined, offsetOf(value));
   if (!isNode(value)) {
-    problems.add('missing-element', anonymous, '<Item> has no ID attribute and no content');
+    problems.add('missing-element', anonymous, '<Item> has no ID attribute and holds no elements');
     return undefined;
   }
   const idText = Object.hasOwn(value, '@ID') && typeof value['@ID'] === 'string' ? value['@ID'] : undefined;

@@ -12,14 +12,17 @@ export class StaticObjectModelCatalog implements ObjectModelCatalog {
   /** Per object id, its versions from the oldest to the newest. */
   readonly #versions: ReadonlyMap<number, readonly ObjectModel[]>;
 
+  /** Of two models with the same id and version, the later in the list wins. */
   constructor(models: readonly ObjectModel[]) {
-    const byId = new Map<number, ObjectModel[]>();
+    const byId = new Map<number, Map<string, ObjectModel>>();
     for (const model of models) {
-      const versions = (byId.get(model.id) ?? []).filter((known) => known.version !== model.version);
-      versions.push(model);
-      byId.set(model.id, versions.sort((a, b) => compareObjectVersions(a.version, b.version)));
+      const versions = byId.get(model.id) ?? new Map<string, ObjectModel>();
+      versions.set(model.version, model);
+      byId.set(model.id, versions);
     }
-    this.#versions = byId;
+    this.#versions = new Map(
+      [...byId].map(([id, versions]) => [id, [...versions.values()].sort((a, b) => compareObjectVersions(a.version, b.version))]),
+    );
   }
 
   /**

@@ -232,6 +232,21 @@ describe('parseDdf refuses', () => {
     expect(error.message).toMatch(/not well-formed/);
   });
 
+  it('more than one root element', () => {
+    expect(codes(parseDdf(`${lwm2m(object('1', item('0')))}<LWM2M/>`))).toEqual(['not-xml']);
+    expect(codes(parseDdf(`${lwm2m(object('1', item('0')))}<Other/>`))).toEqual(['not-xml']);
+  });
+
+  it('nesting deeper than the parser allows, without overflowing the stack', () => {
+    const deep = `<LWM2M>${'<a>'.repeat(5000)}${'</a>'.repeat(5000)}</LWM2M>`;
+    expect(firstError(parseDdf(deep))).toMatchObject({ code: 'not-xml' });
+  });
+
+  it('an object or an item that holds only text', () => {
+    expect(firstError(parseDdf(lwm2m('<Object>text</Object>')))).toMatchObject({ code: 'missing-element', element: 'LWM2M/Object[1]' });
+    expect(firstError(parseDdf(lwm2m(object('1', '<Item>5</Item>'))))).toMatchObject({ code: 'missing-element', element: 'LWM2M/Object[1]/Resources/Item[1]' });
+  });
+
   it('XML whose root is not <LWM2M>', () => {
     const error = firstError(parseDdf('<DDFList><Item><ObjectID>0</ObjectID></Item></DDFList>'));
     expect(error).toMatchObject({ code: 'not-lwm2m', element: 'DDFList' });

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CORE_OBJECTS_FILE, DEFAULT_REGISTRY, firstSentence, generateCoreObjects } from '../../../scripts/generate-object-models.ts';
+import { CORE_OBJECTS_FILE, DEFAULT_REGISTRY, generateCoreObjects } from '../../../scripts/generate-object-models.ts';
 
 const present = existsSync(DEFAULT_REGISTRY);
 if (!present) process.stderr.write(`CoreObjectCatalog: skipped, the OMA registry is not at ${DEFAULT_REGISTRY}\n`);
@@ -12,20 +12,5 @@ if (!present) process.stderr.write(`CoreObjectCatalog: skipped, the OMA registry
 describe.skipIf(!present)(`the core object models generated from ${DEFAULT_REGISTRY}`, () => {
   it('equal the committed models/coreObjects.json (run `npm run generate:objects` if not)', () => {
     expect(generateCoreObjects(DEFAULT_REGISTRY)).toBe(readFileSync(CORE_OBJECTS_FILE, 'utf8'));
-  });
-});
-
-describe('firstSentence', () => {
-  it('keeps the first sentence of a description, on one line', () => {
-    expect(firstSentence('Reboots the device.  Then it\nregisters again.')).toBe('Reboots the device.');
-    expect(firstSentence('Version 1.0 of the\n  firmware! Done')).toBe('Version 1.0 of the firmware!');
-    expect(firstSentence('No full stop')).toBe('No full stop');
-    expect(firstSentence('')).toBe('');
-  });
-
-  it('cuts a long sentence to 120 characters with an ellipsis', () => {
-    const cut = firstSentence(`${'word '.repeat(60)}end.`);
-    expect(cut).toHaveLength(120);
-    expect(cut.endsWith('…')).toBe(true);
   });
 });

@@ -10,8 +10,9 @@
  * - absent optional elements: LWM2MVersion and ObjectVersion default to "1.0" (schema 1.0 has
  *   neither), ObjectURN, RangeEnumeration, Units and descriptions to "", MultipleInstances to single,
  *   Mandatory to optional, Operations to none and Type to none.
- * What it refuses: see `DdfErrorCode`. A document type declaration is refused before the XML is parsed,
- * since internal entities are the means of entity expansion ("billion laughs") attacks.
+ * What it refuses: see `DdfErrorCode`. A document type or entity declaration is refused before the XML
+ * is parsed, wherever it appears (even inside CDATA, which costs nothing real: no DDF needs one), since
+ * internal entities are the means of entity expansion ("billion laughs") attacks.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { DdfError, DdfErrorCode } from './DdfError.ts';
@@ -179,7 +180,7 @@ function readDocument(root: unknown, problems: Problems): ObjectModel[] {
   if (!isNode(root) || !Object.hasOwn(root, 'LWM2M')) {
     const rootName = isNode(root) ? Object.keys(root)[0] : undefined;
     const found = rootName === undefined ? 'no root element' : `the root element <${rootName}>`;
-    problems.add('not-lwm2m', { ...document, element: rootName ?? '' }, `expected the root element <LWM2M>, found ${found}`);
+    problems.add('not-lwm2m', { ...document, element: rootName ?? 'LWM2M' }, `expected the root element <LWM2M>, found ${found}`);
     return [];
   }
   if (Object.keys(root).length > 1 || Array.isArray(root['LWM2M'])) {

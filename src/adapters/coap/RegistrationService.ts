@@ -1,0 +1,261 @@
+/**
+ * The LwM2M registration interface served over CoAP endpoints (LwM2M Transport 1.1 section 6.4):
+ * `POST /rd?ep=...` (Register), `POST /rd/{id}` (Update), `DELETE /rd/{id}` (De-register). It turns
+ * requests into commands of the registration decider, run through `handleCommand` on the stream
+ * `registration-<endpoint>`, and replies from the outcome. It keeps, in memory, the current
+ * registration of each endpoint (rebuilt from the log at start), which maps `/rd/{id}` to its
+ * endpoint, tells downlink senders where a device is, and drives expiry.
+ *
+ * Audit budget: on top of the decider's one rejected event per endpoint per minute, at most
+ * `rejectionBurst` rejected events are recorded at once, refilled at `rejectionsPerSecond`; beyond
+ * that, rejections (still answered 4.03/4.12) are only counted in the logs, so that a flood of
+ * made-up endpoint names cannot fill the event store.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../../domain/Clock.ts';
+import type { EventStore } from '../eventstore/EventStore.ts';
+import { handleCommand, toDomainEvent } from '../eventstore/CommandHandler.ts';
+import type { Logger } from '../logging/Logger.ts';
+import { parseObjectLinks } from '../../domain/registration/ObjectLinks.ts';
+import type { RegisteredObjects } from '../../domain/registration/ObjectLinks.ts';
+import { parseRegisterParameters, parseUpdateParameters } from '../../domain/registration/RegistrationParameters.ts';
+import {
+  RegistrationRefused,
+  defaultRegistrationPolicy,
+  judgeRegister,
+  registrationDeadline,
+  registrationDecider,
+} from '../../domain/registration/RegistrationDecider.ts';
+import type { RegistrationCommand, RegistrationPolicy, RegistrationState, Source } from '../../domain/registration/RegistrationDecider.ts';
+import type { RegistrationChannel, RegistrationEvent, RegistrationRecord } from '../../domain/registration/RegistrationEvents.ts';
+import { registrationStream, registrationStreamPrefix } from '../../domain/registration/RegistrationEvents.ts';
+import type { CoapRequestHandler, CoapResponse, IncomingCoapRequest } from './CoapEndpoint.ts';
+import type { DeviceDirectory } from './DeviceDirectory.ts';
+import { KeyedSerializer } from './KeyedSerializer.ts';
+
+/** RFC 7252 section 12.3: application/link-format. */
+const linkFormat = 40;
+
+export interface RegistrationServiceOptions {
+  readonly store: EventStore;
+  readonly directory: DeviceDirectory;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly policy?: RegistrationPolicy;
+  /** How often due expiries are looked for; 0 disables the timer (tests call `expireDue`). */
+  readonly expirySweepMs?: number;
+  readonly rejectionBurst?: number;
+  readonly rejectionsPerSecond?: number;
+  /** Random by default (96 bits, base64url): the id must not be guessable (Transport 1.1 section 6.4). */
+  readonly newRegistrationId?: () => string;
+}
+
+export class RegistrationService {
+  readonly #store: EventStore;
+  readonly #directory: DeviceDirectory;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #policy: RegistrationPolicy;
+  readonly #decider: ReturnType<typeof registrationDecider>;
+  readonly #newId: () => string;
+  readonly #serializer = new KeyedSerializer();
+  readonly #byEndpoint = new Map<string, RegistrationRecord>();
+  readonly #endpointById = new Map<string, string>();
+  readonly #sweeper: NodeJS.Timeout | undefined;
+  readonly #burst: number;
+  readonly #refillPerMs: number;
+  #tokens: number;
+  #lastRefill: number;
+  #unrecordedRejections = 0;
+
+  private constructor(options: RegistrationServiceOptions) {
+    this.#store = options.store;
+    this.#directory = options.directory;
+    this.#clock = options.clock;
+    this.#logger = options.logger;
+    this.#policy = options.policy ?? defaultRegistrationPolicy;
+    this.#decider = registrationDecider(this.#policy);
+    this.#newId = options.newRegistrationId ?? (() => randomBytes(12).toString('base64url'));
+    this.#burst = options.rejectionBurst ?? 20;
+    this.#refillPerMs = (options.rejectionsPerSecond ?? 10) / 1000;
+    this.#tokens = this.#burst;
+    this.#lastRefill = this.#clock.now().getTime();
+    const sweepMs = options.expirySweepMs ?? 1_000;
+    if (sweepMs > 0) {
+      this.#sweeper = setInterval(() => {
+        this.expireDue().catch((error: unknown) => this.#logger.error({ err: error }, 'registration expiry failed'));
+      }, sweepMs);
+      this.#sweeper.unref();
+    }
+  }
+
+  /** Rebuilds the current registrations from the log, then serves. */
+  static async start(options: RegistrationServiceOptions): Promise<RegistrationService> {
+    const service = new RegistrationService(options);
+    await service.#load();
+    return service;
+  }
+
+  async #load(): Promise<void> {
+    const states = new Map<string, RegistrationState>();
+    let after = 0;
+    for (;;) {
+      const page = await this.#store.readAll({ after, maxCount: 10_000, filter: { streamPrefixes: [registrationStreamPrefix] } });
+      for (const recorded of page) {
+        const state = states.get(recorded.stream) ?? this.#decider.initialState;
+        states.set(recorded.stream, this.#decider.evolve(state, toDomainEvent<RegistrationEvent>(recorded)));
+        after = recorded.position;
+      }
+      if (page.length < 10_000) break;
+    }
+    for (const state of states.values()) if (state.registration) this.#index(state.registration);
+    this.#logger.info({ registrations: this.#byEndpoint.size }, 'registrations loaded');
+  }
+
+  /** The request handler for one endpoint; `channel` says whether it is the plain or the DTLS port. */
+  handler(channel: RegistrationChannel): CoapRequestHandler {
+    return (request) => this.#route(request, channel);
+  }
+
+  /** Where the device is registered now, for downlink requests; undefined when it is not registered. */
+  registration(endpoint: string): RegistrationRecord | undefined {
+    return this.#byEndpoint.get(endpoint);
+  }
+
+  get registrationCount(): number {
+    return this.#byEndpoint.size;
+  }
+
+  /** Expires every registration past its deadline; returns how many expired. */
+  async expireDue(): Promise<number> {
+    const now = this.#clock.now();
+    const due = [...this.#byEndpoint.values()].filter((record) => registrationDeadline(record, this.#policy) <= now);
+    let expired = 0;
+    for (const record of due) {
+      const events = await this.#run(record.endpoint, { type: 'Expire', registrationId: record.registrationId, now }, 'system:registration-expiry');
+      if (events.length > 0) expired++;
+    }
+    if (expired > 0) this.#logger.info({ expired }, 'registrations expired');
+    return expired;
+  }
+
+  close(): void {
+    clearInterval(this.#sweeper);
+  }
+
+  async #route(request: IncomingCoapRequest, channel: RegistrationChannel): Promise<CoapResponse> {
+    const [first, id, ...rest] = request.path;
+    if (first !== 'rd' || rest.length > 0) return { code: '4.04' };
+    const source: Source = { address: request.peer.address, port: request.peer.port, channel };
+    if (id === undefined) {
+      if (request.method !== 'POST') return { code: '4.05' };
+      return this.#register(request, source);
+    }
+    if (request.method === 'POST') return this.#update(request, id, source);
+    if (request.method === 'DELETE') return this.#deregister(id, source);
+    return { code: '4.05' };
+  }
+
+  async #register(request: IncomingCoapRequest, source: Source): Promise<CoapResponse> {
+    const parameters = parseRegisterParameters(request.query);
+    if (!parameters.ok) return badRequest(parameters.reason);
+    const links = this.#objectLinks(request);
+    if ('code' in links) return links;
+    const { endpoint, lwm2mVersion } = parameters.parameters;
+    const device = await this.#directory.lookup(endpoint);
+    const verdict = judgeRegister(device, source, lwm2mVersion, this.#policy);
+    if (!verdict.accepted && !this.#takeAuditToken()) {
+      this.#unrecordedRejections++;
+      this.#logger.warn({ endpoint, reason: verdict.reason, unrecorded: this.#unrecordedRejections }, 'registration rejected over the audit budget');
+      return { code: verdict.responseCode };
+    }
+    const command: RegistrationCommand = {
+      type: 'Register',
+      registrationId: this.#newId(),
+      source,
+      parameters: parameters.parameters,
+      objectLinks: links.objects,
+      device,
+      now: this.#clock.now(),
+    };
+    await this.#run(endpoint, command, `device:${endpoint}`);
+    if (!verdict.accepted) {
+      this.#logger.info({ endpoint, reason: verdict.reason, address: source.address }, 'registration rejected');
+      return { code: verdict.responseCode };
+    }
+    return { code: '2.01', locationPath: ['rd', command.registrationId] };
+  }
+
+  async #update(request: IncomingCoapRequest, id: string, source: Source): Promise<CoapResponse> {
+    const endpoint = this.#endpointById.get(id);
+    if (endpoint === undefined) return { code: '4.04' };
+    const parameters = parseUpdateParameters(request.query);
+    if (!parameters.ok) return badRequest(parameters.reason);
+    let objectLinks: RegisteredObjects | null = null;
+    if (request.payload.length > 0) {
+      const links = this.#objectLinks(request);
+      if ('code' in links) return links;
+      objectLinks = links.objects;
+    }
+    return this.#refusable(() =>
+      this.#run(endpoint, { type: 'Update', registrationId: id, source, parameters: parameters.parameters, objectLinks, now: this.#clock.now() }, `device:${endpoint}`),
+      '2.04',
+    );
+  }
+
+  async #deregister(id: string, source: Source): Promise<CoapResponse> {
+    const endpoint = this.#endpointById.get(id);
+    if (endpoint === undefined) return { code: '4.04' };
+    return this.#refusable(() => this.#run(endpoint, { type: 'Deregister', registrationId: id, source, now: this.#clock.now() }, `device:${endpoint}`), '2.02');
+  }
+
+  async #refusable(task: () => Promise<unknown>, success: string): Promise<CoapResponse> {
+    try {
+      await task();
+      return { code: success };
+    } catch (error) {
+      if (error instanceof RegistrationRefused) return { code: error.responseCode, payload: new TextEncoder().encode(error.message) };
+      throw error;
+    }
+  }
+
+  #objectLinks(request: IncomingCoapRequest): { objects: RegisteredObjects } | CoapResponse {
+    if (request.contentFormat !== undefined && request.contentFormat !== linkFormat) {
+      return { code: '4.15', payload: new TextEncoder().encode('object links must be application/link-format (40)') };
+    }
+    const parsed = parseObjectLinks(new TextDecoder().decode(request.payload));
+    if (!parsed.ok) return badRequest(`object links: ${parsed.reason} at ${parsed.offset}`);
+    return { objects: parsed.objects };
+  }
+
+  /** Runs one command on the endpoint's stream, in order with the endpoint's other commands. */
+  #run(endpoint: string, command: RegistrationCommand, actor: string): Promise<readonly RegistrationEvent[]> {
+    return this.#serializer.run(endpoint, async () => {
+      const result = await handleCommand(this.#store, registrationStream(endpoint), this.#decider, command, { metadata: { actor, schemaVersion: 1 } });
+      const previous = this.#byEndpoint.get(endpoint);
+      if (previous && previous.registrationId !== result.state.registration?.registrationId) this.#endpointById.delete(previous.registrationId);
+      if (result.state.registration) this.#index(result.state.registration);
+      else this.#byEndpoint.delete(endpoint);
+      return result.events;
+    });
+  }
+
+  #index(record: RegistrationRecord): void {
+    this.#byEndpoint.set(record.endpoint, record);
+    this.#endpointById.set(record.registrationId, record.endpoint);
+  }
+
+  #takeAuditToken(): boolean {
+    const now = this.#clock.now().getTime();
+    this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#lastRefill) * this.#refillPerMs);
+    this.#lastRefill = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+}
+
+function badRequest(reason: string): CoapResponse {
+  // RFC 7252 section 5.5.2: a diagnostic payload in plain text explains an error response.
+  return { code: '4.00', payload: new TextEncoder().encode(reason) };
+}

@@ -1,0 +1,206 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventStore.ts';
+import type { EventStore } from '../../../src/adapters/eventstore/EventStore.ts';
+import { openUdpCoapEndpoint } from '../../../src/adapters/coap/UdpCoapEndpoint.ts';
+import type { UdpCoapEndpoint } from '../../../src/adapters/coap/UdpCoapEndpoint.ts';
+import { RegistrationService } from '../../../src/adapters/coap/RegistrationService.ts';
+import { EventStoreDeviceDirectory } from '../../../src/adapters/coap/DeviceDirectory.ts';
+import { OptionNumber, stringOption, uintOptionOf } from '../../../src/adapters/coap/CoapMessage.ts';
+import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
+import { registrationStream } from '../../../src/domain/registration/RegistrationEvents.ts';
+import { defaultRegistrationPolicy } from '../../../src/domain/registration/RegistrationDecider.ts';
+import { TestLwM2mClient } from '../../support/TestLwM2mClient.ts';
+import type { TestLwM2mClientOptions } from '../../support/TestLwM2mClient.ts';
+import { importTestDevice } from '../../support/TestDevices.ts';
+import { ManualClock } from '../../support/ManualClock.ts';
+import { RawCoapPeer } from '../../support/RawCoapPeer.ts';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+interface Harness {
+  readonly store: EventStore;
+  readonly clock: ManualClock;
+  readonly endpoint: UdpCoapEndpoint;
+  readonly service: RegistrationService;
+  client(endpointName: string, options?: Partial<TestLwM2mClientOptions>): Promise<TestLwM2mClient>;
+}
+
+async function harness(host = '::1', store: EventStore = new MemoryEventStore(), clock = new ManualClock()): Promise<Harness> {
+  const endpoint = await openUdpCoapEndpoint({ host, port: 0, logger: silentLogger() });
+  cleanups.push(() => endpoint.close());
+  const service = await RegistrationService.start({ store, directory: new EventStoreDeviceDirectory(store), clock, logger: silentLogger(), expirySweepMs: 0 });
+  cleanups.push(() => service.close());
+  endpoint.handle(service.handler('plain'));
+  return {
+    store,
+    clock,
+    endpoint,
+    service,
+    async client(endpointName: string, options: Partial<TestLwM2mClientOptions> = {}) {
+      const client = await TestLwM2mClient.start({ serverHost: host, serverPort: endpoint.local.port, endpoint: endpointName, ...options });
+      cleanups.push(() => client.close());
+      return client;
+    },
+  };
+}
+
+async function eventTypes(store: EventStore, endpoint: string): Promise<string[]> {
+  const read = await store.readStream(registrationStream(endpoint));
+  return read.status === 'found' ? read.events.map((event) => event.type) : [];
+}
+
+async function lastEventData(store: EventStore, endpoint: string): Promise<unknown> {
+  const read = await store.readStream(registrationStream(endpoint));
+  return read.status === 'found' ? read.events.at(-1)?.data : undefined;
+}
+
+describe('RegistrationService over UDP', () => {
+  it('registers a known device over IPv6 with an unguessable location and records what came on the wire', async () => {
+    const h = await harness();
+    await importTestDevice(h.store, 'dev-1');
+    const client = await h.client('dev-1');
+    const response = await client.register();
+    expect(response.code).toBe('2.01');
+    expect(response.locationPath[0]).toBe('rd');
+    expect(response.locationPath[1]).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    expect(await lastEventData(h.store, 'dev-1')).toMatchObject({
+      registration: {
+        endpoint: 'dev-1',
+        registrationId: response.locationPath[1],
+        address: '::1',
+        port: client.port,
+        channel: 'plain',
+        lifetime: 60,
+        lwm2mVersion: '1.1',
+        binding: 'U',
+        queueMode: false,
+        objectLinks: {
+          rootPath: '/',
+          contentFormats: [11543],
+          objects: [
+            { objectId: 1, instanceId: 0, version: null },
+            { objectId: 3, instanceId: 0, version: null },
+            { objectId: 3303, instanceId: 0, version: null },
+          ],
+        },
+      },
+      replacedRegistrationId: null,
+    });
+    expect(h.service.registration('dev-1')?.port).toBe(client.port);
+  });
+
+  it('reaches the device from the socket it registered to', async () => {
+    const h = await harness('127.0.0.1');
+    await importTestDevice(h.store, 'dev-read');
+    const client = await h.client('dev-read');
+    await client.register();
+    const where = h.service.registration('dev-read');
+    if (!where) throw new Error('not registered');
+    const read = await h.endpoint.request({ address: where.address, port: where.port }, { method: 'GET', path: ['3', '0', '0'], accept: 0 });
+    expect(read.code).toBe('2.05');
+    expect(new TextDecoder().decode(read.payload)).toBe('lwm2m-hub tests');
+    expect(client.served).toEqual(['GET /3/0/0']);
+  });
+
+  it('updates (keep-alive, lifetime, object links), de-registers, and then refuses the old id with 4.04', async () => {
+    const h = await harness();
+    await importTestDevice(h.store, 'dev-2');
+    const client = await h.client('dev-2');
+    await client.register();
+    expect((await client.update()).code).toBe('2.04');
+    expect((await client.update({ query: ['lt=120'], objectLinks: '</1/0>,</3/0>' })).code).toBe('2.04');
+    expect(await lastEventData(h.store, 'dev-2')).toMatchObject({ lifetime: 120, objectLinks: { objects: [{ objectId: 1 }, { objectId: 3 }] } });
+    const location = client.location;
+    expect((await client.deregister()).code).toBe('2.02');
+    client.location = location;
+    expect((await client.update()).code).toBe('4.04');
+    expect(await eventTypes(h.store, 'dev-2')).toEqual(['DeviceRegistered', 'RegistrationUpdated', 'RegistrationUpdated', 'DeviceDeregistered']);
+    expect(h.service.registration('dev-2')).toBeUndefined();
+  });
+
+  it('replaces the registration of a device that registers again', async () => {
+    const h = await harness();
+    await importTestDevice(h.store, 'dev-3');
+    const client = await h.client('dev-3');
+    const first = await client.register();
+    const second = await client.register();
+    expect(second.locationPath[1]).not.toBe(first.locationPath[1]);
+    expect(await lastEventData(h.store, 'dev-3')).toMatchObject({ replacedRegistrationId: first.locationPath[1] });
+    client.location = first.locationPath.join('/');
+    expect((await client.update()).code).toBe('4.04');
+  });
+
+  it('refuses an unknown endpoint with 4.03 and records one rejection per minute', async () => {
+    const h = await harness();
+    const client = await h.client('stranger');
+    expect((await client.register()).code).toBe('4.03');
+    expect((await client.register()).code).toBe('4.03');
+    expect(await eventTypes(h.store, 'stranger')).toEqual(['RegistrationRejected']);
+    expect(await lastEventData(h.store, 'stranger')).toMatchObject({ reason: 'unknown-endpoint', responseCode: '4.03', port: client.port });
+    h.clock.advanceSeconds(60);
+    expect((await client.register()).code).toBe('4.03');
+    expect(await eventTypes(h.store, 'stranger')).toEqual(['RegistrationRejected', 'RegistrationRejected']);
+  });
+
+  it('refuses a PSK device on the plain port', async () => {
+    const h = await harness();
+    await importTestDevice(h.store, 'dev-psk', 'PSK');
+    const client = await h.client('dev-psk');
+    expect((await client.register()).code).toBe('4.03');
+    expect(await lastEventData(h.store, 'dev-psk')).toMatchObject({ reason: 'security-mode' });
+  });
+
+  it('answers a 1.2 client 4.12, and registers it when it retries as 1.1', async () => {
+    const h = await harness();
+    await importTestDevice(h.store, 'dev-12');
+    const client = await h.client('dev-12', { lwm2mVersion: '1.2' });
+    expect((await client.register()).code).toBe('4.12');
+    const retry = await h.client('dev-12', { lwm2mVersion: '1.1' });
+    expect((await retry.register()).code).toBe('2.01');
+    expect(defaultRegistrationPolicy.supportedVersions).not.toContain('1.2');
+  });
+
+  it('expires a registration after lifetime plus grace, by the injected clock', async () => {
+    const h = await harness();
+    await importTestDevice(h.store, 'dev-exp');
+    const client = await h.client('dev-exp', { lifetime: 60 });
+    await client.register();
+    h.clock.advanceSeconds(104);
+    expect(await h.service.expireDue()).toBe(0);
+    h.clock.advanceSeconds(1);
+    expect(await h.service.expireDue()).toBe(1);
+    expect(await lastEventData(h.store, 'dev-exp')).toMatchObject({ endpoint: 'dev-exp', lifetime: 60, graceSeconds: 45 });
+    expect((await client.update()).code).toBe('4.04');
+  });
+
+  it('knows the registrations recorded before a restart', async () => {
+    const store = new MemoryEventStore();
+    const clock = new ManualClock();
+    const first = await harness('::1', store, clock);
+    await importTestDevice(store, 'dev-restart');
+    const client = await first.client('dev-restart');
+    await client.register();
+    const second = await harness('::1', store, clock);
+    expect(second.service.registration('dev-restart')?.registrationId).toBe(client.location?.split('/')[1]);
+  });
+
+  it('answers malformed registration requests as the specification says', async () => {
+    const h = await harness('127.0.0.1');
+    const peer = await RawCoapPeer.open({ address: '127.0.0.1', port: h.endpoint.local.port });
+    cleanups.push(() => peer.close());
+    const send = async (id: number, options: { number: number; value: Uint8Array }[], payload = ''): Promise<string | undefined> => {
+      peer.send({ type: 'CON', code: id === 3 ? '0.01' : '0.02', messageId: id, token: Uint8Array.of(id), options, payload: new TextEncoder().encode(payload) });
+      return (await peer.waitFor((d) => d.message?.messageId === id)).message?.code;
+    };
+    const rd = stringOption(OptionNumber.UriPath, 'rd');
+    expect(await send(1, [rd, stringOption(OptionNumber.UriQuery, 'lt=60')])).toBe('4.00');
+    expect(await send(2, [rd, stringOption(OptionNumber.UriQuery, 'ep=x')], '</1/0')).toBe('4.00');
+    expect(await send(3, [rd])).toBe('4.05');
+    expect(await send(4, [stringOption(OptionNumber.UriPath, 'other')])).toBe('4.04');
+    expect(await send(5, [rd, uintOptionOf(OptionNumber.ContentFormat, 50), stringOption(OptionNumber.UriQuery, 'ep=x')], '{}')).toBe('4.15');
+    expect(await send(6, [rd, stringOption(OptionNumber.UriPath, 'unknown-id')])).toBe('4.04');
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * The composition root: reads nothing itself, builds the adapters from a Config and wires them.
+ * Everything that opens a port or a file is started here and closed by the returned handle, so tests
+ * start the real service exactly as `lwm2m-hub serve` does.
+ */
+import { join, resolve } from 'node:path';
+import type { Config } from './adapters/config/Config.ts';
+import type { Logger } from './adapters/logging/Logger.ts';
+import { loadMasterKey } from './adapters/crypto/MasterKey.ts';
+import { openEventStore } from './adapters/eventstore/openEventStore.ts';
+import type { EventStore } from './adapters/eventstore/EventStore.ts';
+import type { SecretSealer } from './domain/SealedSecret.ts';
+import { ApiTokenRegistry } from './adapters/auth/ApiTokenRegistry.ts';
+import { DeviceImportService } from './adapters/csv/DeviceImportService.ts';
+import { startGraphQLServer } from './adapters/http/GraphQLServer.ts';
+import type { RunningGraphQLServer } from './adapters/http/GraphQLServer.ts';
+import { buildExecutableSchema } from './graphql/ExecutableSchema.ts';
+import { resolvers } from './graphql/Resolvers.ts';
+import { DeviceQueries } from './projections/devices/DeviceQueries.ts';
+import { DeviceHistoryQueries } from './projections/history/DeviceHistoryQueries.ts';
+import { Projector } from './projections/Projector.ts';
+import { ReadModelDatabase } from './projections/ReadModelDatabase.ts';
+import { readModelProjections } from './projections/ReadModels.ts';
+
+export interface RunningService {
+  readonly store: EventStore;
+  readonly sealer: SecretSealer;
+  readonly projector: Projector;
+  readonly tokens: ApiTokenRegistry;
+  readonly graphql: RunningGraphQLServer;
+  close(): Promise<void>;
+}
+
+export async function startService(config: Config, env: NodeJS.ProcessEnv, logger: Logger): Promise<RunningService> {
+  const dataDir = resolve(config.dataDir);
+  const masterKey = loadMasterKey(dataDir, env);
+  logger.info({ source: masterKey.source, keyFile: masterKey.source === 'environment' ? undefined : masterKey.keyFile }, 'master key loaded');
+  const store = await openEventStore({ url: config.eventStoreUrl, dataDir, logger });
+  logger.info({ dataDir, eventStore: config.eventStoreUrl === '' ? 'sqlite' : 'eventstoredb', head: await store.headPosition() }, 'event store open');
+
+  const closers: Array<() => Promise<void>> = [() => store.close()];
+
+  // Read models: their own SQLite file, projected from the log from each one's checkpoint.
+  const readModels = ReadModelDatabase.open(dataDir);
+  closers.push(() => Promise.resolve(readModels.close()));
+  const projector = new Projector({ store, database: readModels, projections: readModelProjections, logger });
+  projector.start();
+  closers.push(() => projector.close());
+
+  // The GraphQL API, on HTTP and WebSocket, behind bearer tokens.
+  const tokens = new ApiTokenRegistry(store, masterKey.sealer);
+  await tokens.ensureAdminToken(join(dataDir, 'admin.token'), logger);
+  const graphql = await startGraphQLServer({
+    host: config.httpHost,
+    port: config.httpPort,
+    schema: buildExecutableSchema(resolvers),
+    services: {
+      store,
+      projector,
+      devices: new DeviceQueries(readModels.db),
+      history: new DeviceHistoryQueries(readModels.db),
+      deviceImport: new DeviceImportService({ store, sealer: masterKey.sealer, logger }),
+      logger,
+    },
+    tokens,
+    logger,
+  });
+  closers.push(() => graphql.close());
+  logger.info('lwm2m-hub ready');
+  return {
+    store,
+    sealer: masterKey.sealer,
+    projector,
+    tokens,
+    graphql,
+    async close() {
+      for (const close of closers.reverse()) await close();
+    },
+  };
+}

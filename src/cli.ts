@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+/**
+ * The `lwm2m-hub` command line. Each subcommand lives in `src/cli/`; this file only dispatches and
+ * prints help. Configuration flags (ports, paths) are shared by all subcommands: see Config.ts.
+ */
+import { ConfigError, configHelp, parseCommandLine } from './adapters/config/Config.ts';
+import type { Config } from './adapters/config/Config.ts';
+import { createLogger } from './adapters/logging/Logger.ts';
+import type { Logger } from './adapters/logging/Logger.ts';
+import { runServe } from './cli/ServeCommand.ts';
+
+interface Subcommand {
+  readonly usage: string;
+  readonly summary: string;
+  readonly options?: Record<string, { type: 'string' | 'boolean'; short?: string }>;
+  run(config: Config, positionals: readonly string[], extra: Readonly<Record<string, string | boolean | undefined>>, logger: Logger): Promise<number>;
+}
+
+const subcommands: Record<string, Subcommand> = {
+  serve: {
+    usage: 'serve',
+    summary: 'run the service (GraphQL, LwM2M and bootstrap servers) on the configured store',
+    run: (config, _positionals, _extra, logger) => runServe(config, logger),
+  },
+};
+
+function help(): string {
+  const commands = Object.values(subcommands).map((c) => `  lwm2m-hub ${c.usage.padEnd(40)} ${c.summary}`);
+  return ['Usage:', ...commands, '', 'Configuration (flag, environment variable, default):', configHelp(), ''].join('\n');
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help());
+    return name === undefined ? 1 : 0;
+  }
+  const subcommand = subcommands[name];
+  if (!subcommand) {
+    process.stderr.write(`lwm2m-hub: unknown command "${name}"\n\n${help()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`Usage: lwm2m-hub ${subcommand.usage}\n  ${subcommand.summary}\n\n${configHelp()}\n`);
+    return 0;
+  }
+  let parsed;
+  try {
+    parsed = parseCommandLine(rest, process.env, subcommand.options);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`lwm2m-hub ${name}: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const logger = createLogger(parsed.config.logLevel);
+  try {
+    return await subcommand.run(parsed.config, parsed.positionals, parsed.extra, logger);
+  } catch (error) {
+    logger.fatal({ err: error }, `${name} failed`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

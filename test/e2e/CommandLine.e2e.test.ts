@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const cli = resolve(import.meta.dirname, '../../src/cli.ts');
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+interface Finished {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Finished> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+describe('lwm2m-hub command line', () => {
+  it('lists every flag and environment variable in --help', async () => {
+    const { code, stdout } = await run(['--help']);
+    expect(code).toBe(0);
+    for (const text of ['serve', '--data-dir', 'LWM2M_HUB_DATA_DIR', '--eventstore', 'EVENTSTORE_URL', '--http-port', '--coap-port']) {
+      expect(stdout).toContain(text);
+    }
+  });
+
+  it('refuses an unknown command and a bad flag with exit code 2 and a reason', async () => {
+    const unknown = await run(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    const badPort = await run(['serve', '--http-port', 'x']);
+    expect(badPort.code).toBe(2);
+    expect(badPort.stderr).toContain('--http-port: "x" is not a port');
+  });
+
+  it('serve opens the data directory, logs readiness, and stops cleanly on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'lwm2m-hub-serve-'));
+    dirs.push(dataDir);
+    const child = spawn(process.execPath, [cli, 'serve', '--data-dir', dataDir, ...ephemeralPorts()], {
+      env: { ...process.env, LWM2M_HUB_MASTER_KEY: '' },
+    });
+    let stderr = '';
+    const ready = new Promise<void>((done, fail) => {
+      const timer = setTimeout(() => fail(new Error(`no readiness within 20 s; stderr:\n${stderr}`)), 20_000);
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('"msg":"lwm2m-hub ready"')) {
+          clearTimeout(timer);
+          done();
+        }
+      });
+    });
+    await ready;
+    const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(existsSync(join(dataDir, 'events.sqlite'))).toBe(true);
+    expect(existsSync(join(dataDir, 'master.key'))).toBe(true);
+    // The first start writes an admin token file and says where it is, never what it is.
+    expect(stderr).not.toMatch(/"token":"[A-Za-z0-9_-]{20,}"/);
+    expect(stderr).toContain('"msg":"stopped"');
+  });
+});
+
+/** Port 0 for every listener, so that parallel test runs never collide. */
+function ephemeralPorts(): string[] {
+  return ['--http-port', '0', '--coap-port', '0', '--coaps-port', '0', '--bootstrap-port', '0', '--bootstrap-dtls-port', '0'];
+}

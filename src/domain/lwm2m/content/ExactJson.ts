@@ -1,0 +1,61 @@
+/**
+ * JSON with exact numbers, for the JSON content formats: JSON.parse would round 64-bit integers
+ * (LwM2M integers and unsigned integers, Core 1.1 Appendix C) to the nearest double. Parsing keeps
+ * each number's source text (JSON.parse's reviver receives it, ES2025 "JSON.parse source text
+ * access"); writing emits numbers from exact text.
+ */
+import { failure, success, type ContentResult } from './ContentResult.ts';
+import type { WireNumber } from './ScalarConversion.ts';
+
+/** A JSON number as written in the source. */
+export class JsonNumberText {
+  readonly text: string;
+
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
+export type ExactJsonValue = null | boolean | string | JsonNumberText | ExactJsonValue[] | { readonly [key: string]: ExactJsonValue };
+
+const POSITION = /position (\d+)/;
+
+export function parseExactJson(text: string): ContentResult<ExactJsonValue> {
+  try {
+    const reviver = (_key: string, value: unknown, context?: { readonly source?: string }): unknown =>
+      typeof value === 'number' ? new JsonNumberText(context?.source ?? String(value)) : value;
+    return success(JSON.parse(text, reviver) as ExactJsonValue);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const position = POSITION.exec(message);
+    return failure(`invalid JSON: ${message}`, position === null ? undefined : Number(position[1]));
+  }
+}
+
+const INTEGER_LITERAL = /^-?[0-9]+$/;
+
+/**
+ * The number a JSON literal stands for: integers exactly as bigint ("-0" stays the float -0), others
+ * as a double; a literal beyond the double range is refused rather than read as an infinity.
+ */
+export function jsonNumberValue(number: JsonNumberText): WireNumber | undefined {
+  if (INTEGER_LITERAL.test(number.text) && number.text !== '-0') return BigInt(number.text);
+  const value = Number(number.text);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+export function isJsonObject(value: ExactJsonValue): value is { readonly [key: string]: ExactJsonValue } {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof JsonNumberText);
+}
+
+/** The JSON text of a number, exact for bigints; undefined for NaN and the infinities, which JSON lacks. */
+export function jsonNumberText(value: WireNumber): string | undefined {
+  if (typeof value === 'bigint') return value.toString();
+  if (!Number.isFinite(value)) return undefined;
+  return Object.is(value, -0) ? '-0' : String(value);
+}
+
+/** Writes a JSON object from already-serialised member values, in the given order. */
+export function jsonObjectText(members: ReadonlyArray<readonly [string, string]>): string {
+  return `{${members.map(([key, text]) => `${JSON.stringify(key)}:${text}`).join(',')}}`;
+}

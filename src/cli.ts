@@ -8,6 +8,8 @@ import type { Config } from './adapters/config/Config.ts';
 import { createLogger } from './adapters/logging/Logger.ts';
 import type { Logger } from './adapters/logging/Logger.ts';
 import { runServe } from './cli/ServeCommand.ts';
+import { runReplay } from './cli/ReplayCommand.ts';
+import { runToken } from './cli/TokenCommand.ts';
 
 interface Subcommand {
   readonly usage: string;
@@ -21,6 +23,18 @@ const subcommands: Record<string, Subcommand> = {
     usage: 'serve',
     summary: 'run the service (GraphQL, LwM2M and bootstrap servers) on the configured store',
     run: (config, _positionals, _extra, logger) => runServe(config, logger),
+  },
+  replay: {
+    usage: 'replay',
+    summary: 'drop the read models and rebuild them from the event log (service stopped)',
+    run: (config, _positionals, _extra, logger) => runReplay(config, logger, process.stdout),
+  },
+  token: {
+    usage: 'token create --role viewer|operator|admin',
+    summary: 'add an API token and print it once on stdout',
+    options: { role: { type: 'string' }, description: { type: 'string' } },
+    run: (config, positionals, extra, logger) =>
+      runToken(config, { positionals, role: extra['role'], description: extra['description'] }, process.env, logger, process),
   },
 };
 

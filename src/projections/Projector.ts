@@ -72,6 +72,7 @@ export class Projector {
   readonly #progressIntervalMs: number;
   readonly #waitTimeoutMs: number;
   #started = false;
+  #rebuilding: Promise<RebuildResult> | undefined;
 
   constructor(options: ProjectorOptions) {
     this.#store = options.store;
@@ -79,7 +80,7 @@ export class Projector {
     this.#logger = options.logger.child({ component: 'projector' });
     this.#maxBatch = options.maxBatch ?? 500;
     this.#progressIntervalMs = options.progressIntervalMs ?? 2000;
-    this.#waitTimeoutMs = options.waitTimeoutMs ?? 10_000;
+    this.#waitTimeoutMs = options.waitTimeoutMs ?? 30_000;
     const names = new Set<string>();
     this.#runners = options.projections.map((projection) => {
       if (names.has(projection.name)) throw new ProjectorError(`two projections are named ${projection.name}`);
@@ -126,8 +127,8 @@ export class Projector {
    * is caught up although its checkpoint is lower: the store tells whether a matching event lies
    * between its checkpoint and `position`.
    */
-  async waitFor(position: number): Promise<void> {
-    const deadline = Date.now() + this.#waitTimeoutMs;
+  async waitFor(position: number, timeoutMs: number = this.#waitTimeoutMs): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       const failed = this.#runners.find((r) => r.failure);
       if (failed) throw new ProjectorError(`projection ${failed.projection.name} has failed`, { cause: failed.failure });
@@ -138,9 +139,10 @@ export class Projector {
       try {
         if (await this.#caughtUp(position)) return;
         const remaining = deadline - Date.now();
-        if (remaining <= 0) throw new ProjectorError(`read models did not reach position ${position} within ${this.#waitTimeoutMs} ms`);
+        if (remaining <= 0) throw new ProjectorError(`read models did not reach position ${position} within ${timeoutMs} ms`);
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([woken, new Promise<void>((resolve) => (timer = setTimeout(resolve, remaining)))]);
+        // setTimeout takes at most 2^31 - 1 ms; a longer (or infinite) wait re-checks after that long.
+        await Promise.race([woken, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(remaining, 2 ** 31 - 1))))]);
         clearTimeout(timer);
       } finally {
         this.#progressWaiters.delete(wake);
@@ -159,9 +161,15 @@ export class Projector {
 
   /**
    * Drops every read model and rebuilds it from the whole log, logging progress; resolves when the
-   * rebuild has reached the head of the log as it was when the rebuild began.
+   * rebuild has reached the head of the log as it was when the rebuild began. A second call during a
+   * rebuild shares the running one.
    */
-  async rebuild(): Promise<RebuildResult> {
+  rebuild(): Promise<RebuildResult> {
+    this.#rebuilding ??= this.#rebuild().finally(() => (this.#rebuilding = undefined));
+    return this.#rebuilding;
+  }
+
+  async #rebuild(): Promise<RebuildResult> {
     const started = Date.now();
     const target = await this.#store.headPosition();
     this.#logger.info({ target }, 'rebuilding read models from the log');
@@ -180,7 +188,7 @@ export class Projector {
     }
     this.#started = true;
     for (const runner of this.#runners) this.#startRunner(runner);
-    await this.waitFor(target);
+    await this.waitFor(target, Number.POSITIVE_INFINITY);
     const events = this.#runners.reduce((sum, r) => sum + r.applied, 0);
     const result = { events, position: target, durationMs: Date.now() - started };
     this.#logger.info(result, 'read models rebuilt');

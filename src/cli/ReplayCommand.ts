@@ -1,0 +1,28 @@
+/**
+ * `lwm2m-hub replay`: drops every read model and rebuilds it from the event log, logging progress.
+ * Run it while the service is stopped (a running service rebuilds with the `rebuildReadModels`
+ * mutation instead): the read models are the service's, and two projectors must not write them at once.
+ */
+import { resolve } from 'node:path';
+import type { Config } from '../adapters/config/Config.ts';
+import { openEventStore } from '../adapters/eventstore/openEventStore.ts';
+import type { Logger } from '../adapters/logging/Logger.ts';
+import { Projector } from '../projections/Projector.ts';
+import { ReadModelDatabase } from '../projections/ReadModelDatabase.ts';
+import { readModelProjections } from '../projections/ReadModels.ts';
+
+export async function runReplay(config: Config, logger: Logger, stdout: NodeJS.WritableStream): Promise<number> {
+  const dataDir = resolve(config.dataDir);
+  const store = await openEventStore({ url: config.eventStoreUrl, dataDir, logger });
+  const database = ReadModelDatabase.open(dataDir);
+  const projector = new Projector({ store, database, projections: readModelProjections, logger, progressIntervalMs: 1000 });
+  try {
+    const result = await projector.rebuild();
+    stdout.write(`rebuilt ${readModelProjections.length} read models in ${database.path}: ${result.events} events up to position ${result.position} in ${result.durationMs} ms\n`);
+    return 0;
+  } finally {
+    await projector.close();
+    database.close();
+    await store.close();
+  }
+}

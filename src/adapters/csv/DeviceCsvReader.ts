@@ -82,7 +82,7 @@ export async function* readDeviceCsv(source: Readable | string, options: DeviceC
    */
   let crlfInFields = 0;
   function toEditorLine(parserLine: number, values: readonly string[]): number {
-    for (const value of values) crlfInFields += value.match(/\r\n/g)?.length ?? 0;
+    for (const value of values) if (value.includes('\r\n')) crlfInFields += value.match(/\r\n/g)?.length ?? 0;
     return parserLine - crlfInFields;
   }
   parser.on('skip', (error: CsvError) => {
@@ -184,7 +184,7 @@ function firstLine(text: string): string {
 /** Line breaks inside quoted fields: the record started that many lines before it ended. */
 function lineBreaksIn(values: readonly string[]): number {
   let count = 0;
-  for (const value of values) count += value.match(/\r\n|\r|\n/g)?.length ?? 0;
+  for (const value of values) if (value.includes('\n') || value.includes('\r')) count += value.match(/\r\n|\r|\n/g)?.length ?? 0;
   return count;
 }
 

@@ -21,6 +21,11 @@ import { DeviceHistoryQueries } from './projections/history/DeviceHistoryQueries
 import { Projector } from './projections/Projector.ts';
 import { ReadModelDatabase } from './projections/ReadModelDatabase.ts';
 import { readModelProjections } from './projections/ReadModels.ts';
+import { systemClock } from './domain/Clock.ts';
+import { openUdpCoapEndpoint } from './adapters/coap/UdpCoapEndpoint.ts';
+import type { UdpCoapEndpoint } from './adapters/coap/UdpCoapEndpoint.ts';
+import { RegistrationService } from './adapters/coap/RegistrationService.ts';
+import { EventStoreDeviceDirectory } from './adapters/coap/DeviceDirectory.ts';
 
 export interface RunningService {
   readonly store: EventStore;
@@ -28,6 +33,9 @@ export interface RunningService {
   readonly projector: Projector;
   readonly tokens: ApiTokenRegistry;
   readonly graphql: RunningGraphQLServer;
+  /** The LwM2M server's plain CoAP endpoint (`coapHost`:`coapPort`) and its registrations. */
+  readonly coap: UdpCoapEndpoint;
+  readonly registrations: RegistrationService;
   close(): Promise<void>;
 }
 
@@ -66,6 +74,14 @@ export async function startService(config: Config, env: NodeJS.ProcessEnv, logge
     logger,
   });
   closers.push(() => graphql.close());
+
+  // The LwM2M server on plain CoAP: the registration interface (LwM2M Transport 1.1 section 6.4).
+  const registrations = await RegistrationService.start({ store, directory: new EventStoreDeviceDirectory(store), clock: systemClock, logger });
+  closers.push(() => Promise.resolve(registrations.close()));
+  const coap = await openUdpCoapEndpoint({ host: config.coapHost, port: config.coapPort, logger });
+  coap.handle(registrations.handler('plain'));
+  closers.push(() => coap.close());
+  logger.info({ host: config.coapHost, port: coap.local.port }, 'LwM2M server listening (CoAP)');
   logger.info('lwm2m-hub ready');
   return {
     store,
@@ -73,6 +89,8 @@ export async function startService(config: Config, env: NodeJS.ProcessEnv, logge
     projector,
     tokens,
     graphql,
+    coap,
+    registrations,
     async close() {
       for (const close of closers.reverse()) await close();
     },

@@ -1,0 +1,118 @@
+/**
+ * The GraphQL server with small limits, to show that depth and cost limits hold on both transports,
+ * and that an unexpected failure reaches the client masked.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiTokenRegistry } from '../../src/adapters/auth/ApiTokenRegistry.ts';
+import { AesGcmSecretSealer } from '../../src/adapters/crypto/AesGcmSecretSealer.ts';
+import { DeviceImportService } from '../../src/adapters/csv/DeviceImportService.ts';
+import { SqliteEventStore } from '../../src/adapters/eventstore/SqliteEventStore.ts';
+import type { RunningGraphQLServer } from '../../src/adapters/http/GraphQLServer.ts';
+import { startGraphQLServer } from '../../src/adapters/http/GraphQLServer.ts';
+import { buildExecutableSchema } from '../../src/graphql/ExecutableSchema.ts';
+import { resolvers } from '../../src/graphql/Resolvers.ts';
+import { DeviceQueries } from '../../src/projections/devices/DeviceQueries.ts';
+import { DeviceHistoryQueries } from '../../src/projections/history/DeviceHistoryQueries.ts';
+import { Projector } from '../../src/projections/Projector.ts';
+import { ReadModelDatabase } from '../../src/projections/ReadModelDatabase.ts';
+import { readModelProjections } from '../../src/projections/ReadModels.ts';
+import { postGraphQL, wsClient, wsQuery } from '../e2e/GraphQLTestClient.ts';
+
+let dir: string;
+let store: SqliteEventStore;
+let database: ReadModelDatabase;
+let projector: Projector;
+let server: RunningGraphQLServer;
+let token: string;
+const logLines: string[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'graphql-server-'));
+  const logger = pino(
+    { level: 'info' },
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logLines.push(chunk.toString('utf8'));
+        done();
+      },
+    }),
+  );
+  store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
+  database = ReadModelDatabase.open(dir);
+  projector = new Projector({ store, database, projections: readModelProjections, logger });
+  projector.start();
+  const sealer = new AesGcmSecretSealer(Buffer.alloc(32, 7));
+  const tokens = new ApiTokenRegistry(store, sealer);
+  token = (await tokens.create({ role: 'viewer', actor: 'system:test' })).token;
+  server = await startGraphQLServer({
+    host: '127.0.0.1',
+    port: 0,
+    schema: buildExecutableSchema(resolvers),
+    services: {
+      store,
+      projector,
+      devices: new DeviceQueries(database.db),
+      history: new DeviceHistoryQueries(database.db),
+      deviceImport: new DeviceImportService({ store, sealer, logger }),
+      logger,
+    },
+    tokens,
+    logger,
+    limits: { maxDepth: 3, maxCost: 40 },
+  });
+});
+
+afterAll(async () => {
+  await server.close();
+  await projector.close();
+  database.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const tooDeep = '{ devices(first: 1) { edges { node { endpoint } } } }';
+const tooCostly = '{ a: devices(first: 10) { totalCount } b: devices(first: 10) { totalCount } c: devices(first: 30) { totalCount } }';
+
+describe('operation limits on both transports', () => {
+  it('refuses a too deep query over HTTP', async () => {
+    const response = await postGraphQL(server.url, token, tooDeep);
+    expect(response.status).toBe(400);
+    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', limit: 'depth', depth: 4, maxDepth: 3 });
+  });
+
+  it('refuses a too deep query and a too deep subscription over the WebSocket', async () => {
+    const client = wsClient(server.url, token);
+    try {
+      expect((await wsQuery(client, tooDeep)).errors?.[0]?.extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', limit: 'depth' });
+      const subscription = await wsQuery(client, 'subscription { deviceChanged { history { edges { node { type } } } } }');
+      expect(subscription.errors?.[0]?.extensions).toMatchObject({ limit: 'depth', depth: 5 });
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('refuses a too costly query on both transports, and runs one within the limits', async () => {
+    expect((await postGraphQL(server.url, token, tooCostly)).errors?.[0]?.extensions).toMatchObject({ limit: 'cost', cost: 53 });
+    const client = wsClient(server.url, token);
+    try {
+      expect((await wsQuery(client, tooCostly)).errors?.[0]?.extensions).toMatchObject({ limit: 'cost', cost: 53 });
+      expect(await wsQuery(client, '{ devices(first: 10) { totalCount } }')).toEqual({ data: { devices: { totalCount: 0 } } });
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
+describe('unexpected errors', () => {
+  it('reach the client masked and the log in full', async () => {
+    database.close();
+    const response = await postGraphQL(server.url, token, '{ devices(first: 1) { totalCount } }');
+    expect(response.errors).toEqual([{ message: 'Internal server error', path: ['devices'], locations: [{ line: 1, column: 3 }], extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+    expect(logLines.join('')).toContain('unexpected error in a GraphQL operation');
+  });
+});

@@ -118,7 +118,10 @@ export async function* readDeviceCsv(source: Readable | string, options: DeviceC
     const fields = recordFields(error);
     pending.push(malformed(error, typeof error['lines'] === 'number' ? toEditorLine(error['lines'], fields) : undefined, fields, lastRecordEnd));
   } finally {
+    // Also reached when the consumer stops early: release the parser and the caller's source.
     input.destroy();
+    parser.destroy();
+    await chunks.return?.();
   }
   yield* flush(Infinity);
 }

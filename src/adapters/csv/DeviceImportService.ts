@@ -120,8 +120,11 @@ export class DeviceImportService {
     const counts = { ...none };
     let done = 0;
     let next = 0;
+    // After a failure (the store is down, the disk is full) the other workers stop taking rows; the
+    // rows already appended stay, and running the import again appends only the rest.
+    let failed = false;
     const worker = async (): Promise<void> => {
-      while (next < total) {
+      while (!failed && next < total) {
         const row = read.rows[next++];
         if (!row) continue;
         const command: DeviceRegistrationCommand = {
@@ -130,7 +133,12 @@ export class DeviceImportService {
           importId,
           line: row.line,
         };
-        const result = await handleCommand(this.#store, deviceStream(row.registration.endpoint), deviceRegistrationDecider, command, { metadata });
+        const result = await handleCommand(this.#store, deviceStream(row.registration.endpoint), deviceRegistrationDecider, command, { metadata }).catch(
+          (error: unknown) => {
+            failed = true;
+            throw error;
+          },
+        );
         const event = result.events[0];
         if (event === undefined) counts.unchanged++;
         else if (event.type === 'DeviceRegistrationImported') counts.imported++;

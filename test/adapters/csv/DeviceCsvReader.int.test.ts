@@ -103,6 +103,15 @@ describe('readDeviceCsv', () => {
     expect(psk[1]).toMatchObject({ record: { 'endpoint id': 'lwm2m-psk-0001', 'lwm2m psk_key': '000102030405060708090a0b0c0d0e0f' } });
   });
 
+  it('releases the source when the consumer stops early', async () => {
+    const source = createReadStream(fixture('devices-psk.csv'), { highWaterMark: 64 });
+    for await (const entry of readDeviceCsv(source)) {
+      expect(entry.kind).toBe('header');
+      break;
+    }
+    expect(source.destroyed).toBe(true);
+  });
+
   it('throws what the source throws: an I/O error is not a CSV problem', async () => {
     const failing = new Readable({
       read() {

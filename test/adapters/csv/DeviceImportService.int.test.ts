@@ -248,3 +248,43 @@ describe.each(stores)('DeviceImportService on the %s store', (_name, openStore) 
     ]);
   });
 });
+
+describe('DeviceImportService interrupted by a failing store', () => {
+  it('stops, and a second run appends exactly the rows the first did not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lwm2m-hub-import-retry-'));
+    try {
+      const file = join(dir, 'events.sqlite');
+      const sealer = new AesGcmSecretSealer(randomBytes(32));
+      const csv = ['endpoint id,securityMode', ...Array.from({ length: 60 }, (_, i) => `dev-${i},NO_SEC`)].join('\n');
+      const who = { actor: 'user:test', correlationId: 'corr-1' };
+
+      const first = await SqliteEventStore.open(file);
+      const failing = new DeviceImportService({ store: first, sealer, logger: silentLogger(), concurrency: 4 });
+      await expect(
+        failing.importDevices(csv, {
+          ...who,
+          progressEvery: 10,
+          onProgress: (progress) => {
+            if (progress.phase === 'importing' && progress.rows === 10) void first.close();
+          },
+        }),
+      ).rejects.toThrow(/closed/);
+      await first.close();
+
+      const second = await SqliteEventStore.open(file);
+      try {
+        const appendedBefore = (await second.readAll()).length;
+        expect(appendedBefore).toBeGreaterThanOrEqual(10);
+        expect(appendedBefore).toBeLessThan(60);
+        const retry = new DeviceImportService({ store: second, sealer, logger: silentLogger() });
+        const report = await retry.importDevices(csv, who);
+        expect(report).toMatchObject({ imported: 60 - appendedBefore, unchanged: appendedBefore, errors: [] });
+        expect(new Set((await second.readAll()).map((e) => e.stream)).size).toBe(60);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -6,8 +6,8 @@
  * the batch commit. Appends to the same stream within a batch see each other in queue order, exactly
  * as if they had been committed one by one.
  *
- * This connection is the log's only writer, so it keeps the next position and the last revision of
- * recently written streams in memory instead of asking the database for each append. Event rows are
+ * This connection is the log's only writer, so it keeps the next position in memory, and finds a
+ * stream's last revision in the in-memory tail index before asking `stream_index`. Event rows are
  * validated before they get here (see SqliteEventStore), so the inserts themselves cannot break a
  * constraint; what can still fail is the database (disk full, I/O error), and then the transaction is
  * rolled back whole: nothing of the batch is written and every append in it is rejected.
@@ -15,6 +15,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { ExpectedRevision } from './EventStore.ts';
 import { revisionMatches } from './EventStore.ts';
+import type { SqliteStreamTail } from './SqliteStreamTail.ts';
 
 /** An event ready to be written: data already serialised, metadata spread into columns. */
 export type EventRow = readonly [
@@ -37,28 +38,37 @@ export type AppendOutcome =
   | { readonly ok: true; readonly lastRevision: number; readonly lastPosition: number }
   | { readonly ok: false; readonly actual: number };
 
-/** How many streams' last revisions stay cached; older ones are read again from the index. */
-const cachedStreams = 100_000;
-
 export class SqliteAppendBatch {
   readonly #db: DatabaseSync;
-  readonly #lastRevision: StatementSync;
+  readonly #tail: SqliteStreamTail;
+  readonly #mergeThreshold: number;
+  readonly #indexedRevision: StatementSync;
   readonly #insert: StatementSync;
+  readonly #merge: StatementSync;
+  readonly #recordMerge: StatementSync;
   readonly #begin: StatementSync;
   readonly #commit: StatementSync;
-  readonly #revisions = new Map<string, number>();
   #position: number;
 
-  constructor(db: DatabaseSync) {
+  /**
+   * `tail` is the in-memory index of the events not yet merged into `stream_index`; once it holds
+   * `mergeThreshold` events, the next commit also merges them.
+   */
+  constructor(db: DatabaseSync, tail: SqliteStreamTail, mergeThreshold: number) {
     this.#db = db;
-    this.#lastRevision = db.prepare('SELECT max(revision) AS revision FROM events WHERE stream = ?');
+    this.#tail = tail;
+    this.#mergeThreshold = mergeThreshold;
+    this.#indexedRevision = db.prepare('SELECT max(revision) AS revision FROM stream_index WHERE stream = ?');
     this.#insert = db.prepare(
       `INSERT INTO events (position, stream, revision, id, type, data, correlation_id, causation_id, actor, schema_version, recorded_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    this.#merge = db.prepare('INSERT INTO stream_index (stream, revision, position) SELECT stream, revision, position FROM events WHERE position > ?');
+    this.#recordMerge = db.prepare('UPDATE stream_index_state SET indexed_through = ? WHERE id = 1');
     this.#begin = db.prepare('BEGIN IMMEDIATE');
     this.#commit = db.prepare('COMMIT');
-    this.#position = this.#readHeadPosition();
+    const head = db.prepare('SELECT coalesce(max(position), 0) AS position FROM events').get();
+    this.#position = Number(head?.['position'] ?? 0);
   }
 
   /** The position of the last committed event (0 when the log is empty). */
@@ -69,12 +79,18 @@ export class SqliteAppendBatch {
   /** Writes the batch and commits it; returns once the commit is durable (one outcome per append). */
   commit(appends: readonly PendingAppend[], recordedAt: number): AppendOutcome[] {
     const outcomes: AppendOutcome[] = [];
-    const touched = new Map<string, number>();
+    const written: Array<readonly [stream: string, revision: number, position: number]> = [];
+    const revisions = new Map<string, number>();
+    const mergeThrough = this.#tail.size >= this.#mergeThreshold ? this.#position : undefined;
     let position = this.#position;
     this.#begin.run();
     try {
+      if (mergeThrough !== undefined) {
+        this.#merge.run(this.#tail.indexedThrough);
+        this.#recordMerge.run(mergeThrough);
+      }
       for (const append of appends) {
-        let last = touched.get(append.stream) ?? this.#cachedRevision(append.stream);
+        let last = revisions.get(append.stream) ?? this.#lastRevision(append.stream);
         if (!revisionMatches(append.expected, last)) {
           outcomes.push({ ok: false, actual: last });
           continue;
@@ -83,8 +99,9 @@ export class SqliteAppendBatch {
           position++;
           last++;
           this.#insert.run(position, append.stream, last, id, type, data, correlationId, causationId, actor, schemaVersion, recordedAt);
+          written.push([append.stream, last, position]);
         }
-        touched.set(append.stream, last);
+        revisions.set(append.stream, last);
         outcomes.push({ ok: true, lastRevision: last, lastPosition: position });
       }
       this.#commit.run();
@@ -93,29 +110,16 @@ export class SqliteAppendBatch {
       throw error;
     }
     this.#position = position;
-    for (const [stream, revision] of touched) this.#remember(stream, revision);
+    if (mergeThrough !== undefined) this.#tail.merged(mergeThrough);
+    for (const [stream, revision, at] of written) this.#tail.add(stream, revision, at);
     return outcomes;
   }
 
-  #cachedRevision(stream: string): number {
-    const cached = this.#revisions.get(stream);
-    if (cached !== undefined) return cached;
-    const revision = this.#lastRevision.get(stream)?.['revision'];
+  /** The stream's last revision (-1 when it does not exist): from the tail, else from the index. */
+  #lastRevision(stream: string): number {
+    const inTail = this.#tail.lastRevision(stream);
+    if (inTail !== undefined) return inTail;
+    const revision = this.#indexedRevision.get(stream)?.['revision'];
     return revision === null || revision === undefined ? -1 : Number(revision);
-  }
-
-  #remember(stream: string, revision: number): void {
-    // A Map iterates in insertion order: deleting and setting again makes it least-recently-used first.
-    this.#revisions.delete(stream);
-    this.#revisions.set(stream, revision);
-    if (this.#revisions.size > cachedStreams) {
-      const oldest = this.#revisions.keys().next();
-      if (!oldest.done) this.#revisions.delete(oldest.value);
-    }
-  }
-
-  #readHeadPosition(): number {
-    const row = this.#db.prepare('SELECT coalesce(max(position), 0) AS position FROM events').get();
-    return Number(row?.['position'] ?? 0);
   }
 }

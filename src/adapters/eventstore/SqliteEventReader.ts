@@ -6,30 +6,63 @@ import type { DatabaseSync, SQLOutputValue, StatementSync } from 'node:sqlite';
 import type { JsonValue } from '../../domain/Json.ts';
 import type { EventFilter, EventMetadata, ReadStreamOptions, ReadStreamResult, RecordedEvent } from './EventStore.ts';
 import { eventColumns } from './SqliteSchema.ts';
+import type { SqliteStreamTail } from './SqliteStreamTail.ts';
 
 export class SqliteEventReader {
   readonly #db: DatabaseSync;
+  readonly #tail: SqliteStreamTail;
   readonly #forwards: StatementSync;
   readonly #backwards: StatementSync;
-  readonly #lastRevision: StatementSync;
+  readonly #atPosition: StatementSync;
+  readonly #indexedRevision: StatementSync;
   /** readAll statements by filter shape (number of prefixes and of types). */
   readonly #logStatements = new Map<string, StatementSync>();
 
-  constructor(db: DatabaseSync) {
+  /** `tail` indexes the events not yet merged into `stream_index` (shared with the writer). */
+  constructor(db: DatabaseSync, tail: SqliteStreamTail) {
     this.#db = db;
-    this.#forwards = this.#prepare(`SELECT ${eventColumns} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`);
-    this.#backwards = this.#prepare(`SELECT ${eventColumns} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`);
-    this.#lastRevision = db.prepare('SELECT max(revision) AS revision FROM events WHERE stream = ?');
+    this.#tail = tail;
+    const indexed = `SELECT ${eventColumns.replace(/\w+/g, 'e.$&')} FROM stream_index i JOIN events e ON e.position = i.position`;
+    this.#forwards = this.#prepare(`${indexed} WHERE i.stream = ? AND i.revision >= ? ORDER BY i.revision LIMIT ?`);
+    this.#backwards = this.#prepare(`${indexed} WHERE i.stream = ? AND i.revision <= ? ORDER BY i.revision DESC LIMIT ?`);
+    this.#atPosition = this.#prepare(`SELECT ${eventColumns} FROM events WHERE position = ?`);
+    this.#indexedRevision = db.prepare('SELECT max(revision) AS revision FROM stream_index WHERE stream = ?');
   }
 
+  /** A stream is its indexed events followed by its events in the tail (all later revisions). */
   readStream(stream: string, options: ReadStreamOptions): ReadStreamResult {
-    const limit = options.maxCount ?? -1; // SQLite: a negative LIMIT means none
-    const rows =
-      options.direction === 'backwards'
-        ? this.#backwards.all(stream, options.fromRevision ?? Number.MAX_SAFE_INTEGER, limit)
-        : this.#forwards.all(stream, options.fromRevision ?? 0, limit);
-    if (rows.length === 0 && this.#lastRevision.get(stream)?.['revision'] === null) return { status: 'stream_not_found' };
-    return { status: 'found', events: rows.map(toRecordedEvent) };
+    const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
+    const tail = this.#tail.entries(stream);
+    const events: RecordedEvent[] = [];
+    if (options.direction === 'backwards') {
+      const from = options.fromRevision ?? Number.MAX_SAFE_INTEGER;
+      for (let index = tail.length - 1; index >= 0 && events.length < maxCount; index--) {
+        const entry = tail[index];
+        if (entry && entry.revision <= from) events.push(this.#eventAt(entry.position));
+      }
+      if (events.length < maxCount) this.#pushRows(events, this.#backwards.all(stream, from, maxCount - events.length));
+    } else {
+      const from = options.fromRevision ?? 0;
+      this.#pushRows(events, this.#forwards.all(stream, from, maxCount));
+      for (const entry of tail) {
+        if (events.length >= maxCount) break;
+        if (entry.revision >= from) events.push(this.#eventAt(entry.position));
+      }
+    }
+    if (events.length === 0 && tail.length === 0 && this.#indexedRevision.get(stream)?.['revision'] === null) {
+      return { status: 'stream_not_found' };
+    }
+    return { status: 'found', events };
+  }
+
+  #pushRows(events: RecordedEvent[], rows: readonly Record<string, SQLOutputValue>[]): void {
+    for (const row of rows) events.push(toRecordedEvent(row));
+  }
+
+  #eventAt(position: number): RecordedEvent {
+    const row = this.#atPosition.get(position);
+    if (!row) throw new Error(`event store: no event at position ${position}, which the stream index names`);
+    return toRecordedEvent(row);
   }
 
   /** Matching events with `after < position <= upTo`, in position order, at most `maxCount`. */

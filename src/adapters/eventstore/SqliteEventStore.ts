@@ -34,6 +34,7 @@ import { createPagedSubscription } from './PagedSubscription.ts';
 import type { AppendOutcome, EventRow, PendingAppend } from './SqliteAppendBatch.ts';
 import { SqliteAppendBatch } from './SqliteAppendBatch.ts';
 import { SqliteEventReader } from './SqliteEventReader.ts';
+import { SqliteStreamTail } from './SqliteStreamTail.ts';
 import { configureConnection, createSchema } from './SqliteSchema.ts';
 
 export interface SqliteEventStoreOptions {
@@ -42,6 +43,8 @@ export interface SqliteEventStoreOptions {
   readonly subscriptionPageSize?: number;
   /** Told the size of every page a subscription reads: for metrics, and to observe back-pressure. */
   readonly onSubscriptionPageRead?: (events: number) => void;
+  /** How many events accumulate before they are merged into the on-disk stream index (SqliteSchema). */
+  readonly streamIndexMergeThreshold?: number;
 }
 
 interface QueuedAppend {
@@ -66,8 +69,9 @@ export class SqliteEventStore implements EventStore {
   private constructor(writeDb: DatabaseSync, readDb: DatabaseSync, options: SqliteEventStoreOptions) {
     this.#writeDb = writeDb;
     this.#readDb = readDb;
-    this.#batch = new SqliteAppendBatch(writeDb);
-    this.#reader = new SqliteEventReader(readDb);
+    const tail = SqliteStreamTail.load(writeDb);
+    this.#batch = new SqliteAppendBatch(writeDb, tail, options.streamIndexMergeThreshold ?? 4096);
+    this.#reader = new SqliteEventReader(readDb, tail);
     this.#head = new LogHead(this.#batch.headPosition);
     this.#clock = options.clock ?? systemClock;
     this.#pageSize = options.subscriptionPageSize ?? 1000;

@@ -1,0 +1,97 @@
+/**
+ * What the contract cannot see: the SQLite store across a close and reopen (the in-memory tail of
+ * the stream index is rebuilt from the file), group commit, and closing with appends still queued.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WrongExpectedVersion } from '../../../src/adapters/eventstore/EventStore.ts';
+import { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
+
+describe('SqliteEventStore', () => {
+  let dir: string;
+  let file: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lwm2m-hub-sqlite-'));
+    file = join(dir, 'events.sqlite');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reopens with every stream, revision and position, whether indexed on disk or in the tail', async () => {
+    const first = await SqliteEventStore.open(file, { streamIndexMergeThreshold: 5 });
+    for (let round = 0; round < 4; round++) {
+      for (const stream of ['a', 'b', 'c']) await first.appendToStream(stream, [{ type: 'E', data: { stream, round } }], round === 0 ? 'no_stream' : round - 1);
+    }
+    await first.close();
+
+    const indexedThrough = (): number => {
+      const db = new DatabaseSync(file, { readOnly: true });
+      try {
+        return Number(db.prepare('SELECT indexed_through FROM stream_index_state').get()?.['indexed_through']);
+      } finally {
+        db.close();
+      }
+    };
+    // 12 events, merged by 5s: part of the log is in the on-disk index, part only in the tail.
+    expect(indexedThrough()).toBeGreaterThan(0);
+    expect(indexedThrough()).toBeLessThan(12);
+
+    const second = await SqliteEventStore.open(file, { streamIndexMergeThreshold: 5 });
+    try {
+      expect(await second.headPosition()).toBe(12);
+      const b = await second.readStream('b');
+      expect(b.status === 'found' && b.events.map((event) => [event.revision, event.data])).toEqual(
+        [0, 1, 2, 3].map((round) => [round, { stream: 'b', round }]),
+      );
+      const backwards = await second.readStream('c', { direction: 'backwards', fromRevision: 2, maxCount: 2 });
+      expect(backwards.status === 'found' && backwards.events.map((event) => event.revision)).toEqual([2, 1]);
+      await expect(second.appendToStream('a', [{ type: 'E', data: null }], 2)).rejects.toBeInstanceOf(WrongExpectedVersion);
+      expect(await second.appendToStream('a', [{ type: 'E', data: null }], 3)).toEqual({ nextExpectedRevision: 4, position: 13 });
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('commits appends issued together in one transaction', async () => {
+    // Every reading of this clock is a new millisecond, so two commits can never share a recorded time.
+    let tick = 0;
+    const store = await SqliteEventStore.open(file, { clock: { now: () => new Date(++tick) } });
+    try {
+      const results = await Promise.all(Array.from({ length: 20 }, (_, index) => store.appendToStream(`s-${index}`, [{ type: 'E', data: index }], 'no_stream')));
+      const all = await store.readAll();
+      // One commit: every event carries the one recorded time taken for the batch.
+      expect(new Set(all.map((event) => event.recordedAt.getTime())).size).toBe(1);
+      expect(results.map((result) => result.position)).toEqual(all.map((event) => event.position));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('commits queued appends when closed, then refuses new ones', async () => {
+    const store = await SqliteEventStore.open(file);
+    const pending = store.appendToStream('s', [{ type: 'E', data: 1 }], 'no_stream');
+    await store.close();
+    expect(await pending).toEqual({ nextExpectedRevision: 0, position: 1 });
+    await expect(store.appendToStream('s', [{ type: 'E', data: 2 }], 0)).rejects.toThrow(/closed/);
+    const reopened = await SqliteEventStore.open(file);
+    expect(await reopened.headPosition()).toBe(1);
+    await reopened.close();
+  });
+
+  it('rejects an event whose data is not JSON before it reaches the batch, without failing the others', async () => {
+    const store = await SqliteEventStore.open(file);
+    try {
+      const [bad, good] = await Promise.allSettled([
+        store.appendToStream('bad', [{ type: 'E', data: undefined as unknown as null }], 'any'),
+        store.appendToStream('good', [{ type: 'E', data: 1 }], 'any'),
+      ]);
+      expect(bad.status).toBe('rejected');
+      expect(good.status).toBe('fulfilled');
+      expect(await store.readStream('bad')).toEqual({ status: 'stream_not_found' });
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * Event store benchmark (embedded SQLite store, durable: WAL with synchronous=FULL).
+ *
+ *   node bench/eventstore.bench.ts
+ *
+ * Measures the disk's fsync latency (what bounds durable commits), durable appends per second for one
+ * writer and for 64 concurrent writers to different streams (one event per append, each awaited before
+ * the next, so every event is acknowledged only once durable), then fills the log to 1,000,000 events
+ * and measures readAll and a catch-up subscription over all of them.
+ * Targets (2 cores): >= 50,000 durable events/s with concurrent writers; catch-up >= 300,000 events/s.
+ */
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteEventStore } from '../src/adapters/eventstore/SqliteEventStore.ts';
+import type { NewEvent } from '../src/adapters/eventstore/EventStore.ts';
+
+const logSize = 1_000_000;
+const dir = mkdtempSync(join(tmpdir(), 'lwm2m-hub-bench-'));
+const rows: Array<[string, string, string]> = [];
+
+function measurement(writer: number, sequence: number): NewEvent {
+  return {
+    type: 'ResourceValueReported',
+    data: { endpoint: `urn:imei:3548690${String(writer).padStart(8, '0')}`, path: '/3303/0/5700', value: 20 + (sequence % 100) / 10, time: 1_764_000_000_000 + sequence },
+    metadata: { correlationId: `c-${writer}-${sequence}`, actor: `device:${writer}` },
+  };
+}
+
+function fsyncLatency(): { median: number; p99: number } {
+  const fd = openSync(join(dir, 'fsync-probe'), 'w');
+  const samples: number[] = [];
+  const block = Buffer.alloc(4096, 1);
+  for (let index = 0; index < 300; index++) {
+    writeSync(fd, block);
+    const start = performance.now();
+    fdatasyncSync(fd);
+    samples.push(performance.now() - start);
+  }
+  closeSync(fd);
+  samples.sort((a, b) => a - b);
+  return { median: samples[Math.floor(samples.length / 2)] ?? 0, p99: samples[Math.floor(samples.length * 0.99)] ?? 0 };
+}
+
+/** `writers` concurrent writers, each awaiting its append before the next, for `seconds`. */
+async function durableAppends(store: SqliteEventStore, writers: number, seconds: number): Promise<number> {
+  let appended = 0;
+  const end = performance.now() + seconds * 1000;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: writers }, async (_, writer) => {
+      const stream = `device-${writers}-${writer}`;
+      for (let sequence = 0; performance.now() < end; sequence++) {
+        await store.appendToStream(stream, [measurement(writer, sequence)], sequence === 0 ? 'no_stream' : sequence - 1);
+        appended++;
+      }
+    }),
+  );
+  return appended / ((performance.now() - start) / 1000);
+}
+
+/** Fills the log up to `size` events quickly: large appends from 16 writers. */
+async function fill(store: SqliteEventStore, size: number): Promise<number> {
+  const start = performance.now();
+  let head = await store.headPosition();
+  const batch = 500;
+  while (head < size) {
+    const appends = Array.from({ length: 16 }, (_, writer) =>
+      store.appendToStream(`fill-${writer}`, Array.from({ length: batch }, (_, index) => measurement(writer, head + index)), 'any'),
+    );
+    await Promise.all(appends);
+    head = await store.headPosition();
+  }
+  return head / ((performance.now() - start) / 1000);
+}
+
+async function readAllRate(store: SqliteEventStore): Promise<{ rate: number; events: number }> {
+  const start = performance.now();
+  let after = 0;
+  let events = 0;
+  for (;;) {
+    const page = await store.readAll({ after, maxCount: 10_000 });
+    const last = page.at(-1);
+    if (!last) break;
+    events += page.length;
+    after = last.position;
+  }
+  return { rate: events / ((performance.now() - start) / 1000), events };
+}
+
+async function catchUpRate(store: SqliteEventStore, events: number): Promise<{ rate: number; peakRssMb: number }> {
+  const subscription = store.subscribeToAll();
+  const start = performance.now();
+  let received = 0;
+  let peakRss = 0;
+  for await (const event of subscription) {
+    received++;
+    if (received % 100_000 === 0) peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    if (received === events || event.position === events) break;
+  }
+  await subscription.close();
+  return { rate: received / ((performance.now() - start) / 1000), peakRssMb: peakRss / 2 ** 20 };
+}
+
+const fmt = (value: number): string => Math.round(value).toLocaleString('en-US');
+
+try {
+  const latency = fsyncLatency();
+  rows.push(['fdatasync of a 4 KiB write (disk latency)', `median ${latency.median.toFixed(2)} ms, p99 ${latency.p99.toFixed(2)} ms`, '']);
+
+  const store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
+  rows.push(['durable appends, 1 writer (1 event per append)', `${fmt(await durableAppends(store, 1, 3))} events/s`, '']);
+  rows.push(['durable appends, 64 concurrent writers to different streams', `${fmt(await durableAppends(store, 64, 5))} events/s`, '>= 50,000 events/s']);
+  rows.push([`fill to ${fmt(logSize)} events (16 writers, 500-event appends)`, `${fmt(await fill(store, logSize))} events/s`, '']);
+  const read = await readAllRate(store);
+  rows.push([`readAll over ${fmt(read.events)} events (pages of 10,000)`, `${fmt(read.rate)} events/s`, '']);
+  const catchUp = await catchUpRate(store, await store.headPosition());
+  rows.push([`catch-up subscription over ${fmt(read.events)} events`, `${fmt(catchUp.rate)} events/s (peak RSS ${Math.round(catchUp.peakRssMb)} MB)`, '>= 300,000 events/s']);
+  await store.close();
+
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  process.stdout.write(`Event store (SQLite, node:sqlite, WAL, synchronous=FULL) — ${new Date().toISOString()}, ${cpus().length} cores (${cpu}), Node ${process.version}\n\n`);
+  process.stdout.write('| measurement | result | target |\n|---|---|---|\n');
+  for (const [name, result, target] of rows) process.stdout.write(`| ${name} | ${result} | ${target} |\n`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

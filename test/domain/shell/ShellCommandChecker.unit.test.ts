@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ShellCheckContext, ShellCommandRefusal } from '../../../src/domain/shell/ShellCommandChecker.ts';
 import { ShellCommandRefusedError, checkShellCommand } from '../../../src/domain/shell/ShellCommandChecker.ts';
 import { parseShellCommand } from '../../../src/domain/shell/ShellCommandParser.ts';
+import { coreObjectCatalog } from '../../../src/domain/lwm2m/StaticObjectModelCatalog.ts';
 import { ShellTestCatalog } from './ShellTestCatalog.ts';
 
 const catalog = new ShellTestCatalog();
@@ -190,5 +191,42 @@ describe("ShellCommandChecker: the device's own objects and versions", () => {
 
   it('falls back to the newest model when the device reports a version the catalog does not hold', () => {
     expect(() => check('read /3/0/22', { catalog, deviceObjects: new Map([[3, '1.2']]) })).not.toThrow();
+  });
+});
+
+describe('ShellCommandChecker with the shipped core object models', () => {
+  const core: ShellCheckContext = { catalog: coreObjectCatalog() };
+
+  it.each([
+    'read /3/0/0',
+    'observe /3303/0/5700',
+    'execute /3/0/4',
+    'cancelobservation /3303/0/5700',
+    'delete /3303/0',
+    'discover /3/0',
+    'create /3303',
+    'writeattr /3303/0/5700 pmin=10&pmax=60&gt=25&lt=15&st=1',
+    'write /1/0/1 300',
+    'writep /5/0 {"1": "coap://127.0.0.1/fw"}',
+    'fwupdate /fw/1.0/coap://127.0.0.1/fw',
+  ])('accepts %s', (line) => {
+    expect(() => check(line, core)).not.toThrow();
+  });
+
+  it('refuses what the real models forbid', () => {
+    expect(refusals('write /3/0/4 1', core)).toEqual([{ path: '/3/0/4', reason: 'resource 4 (Reboot) is not writable (operations: E)' }]);
+    expect(refusals('execute /3303/0/5700', core)).toEqual([
+      { path: '/3303/0/5700', reason: 'resource 5700 (Sensor Value) is not executable (operations: R)' },
+    ]);
+    expect(refusals('create /5', core)).toEqual([
+      { path: '/5', reason: 'object 5 (Firmware Update) version 1.2 is single-instance: its one instance cannot be created' },
+    ]);
+  });
+
+  it('follows the version the device registered: /1/0/22 exists from LwM2M Server 1.1 on', () => {
+    expect(() => check('read /1/0/22', { ...core, deviceObjects: new Map([[1, '1.1']]) })).not.toThrow();
+    expect(refusals('read /1/0/22', { ...core, deviceObjects: new Map([[1, '1.0']]) })).toEqual([
+      { path: '/1/0/22', reason: 'resource 22 is not defined by object 1 (LwM2M Server) version 1.0' },
+    ]);
   });
 });

@@ -121,7 +121,7 @@ export async function* readDeviceCsv(source: Readable | string, options: DeviceC
     // Also reached when the consumer stops early: release the parser and the caller's source.
     input.destroy();
     parser.destroy();
-    await chunks.return?.();
+    await chunks.return(undefined);
   }
   yield* flush(Infinity);
 }

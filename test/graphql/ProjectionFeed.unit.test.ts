@@ -8,7 +8,7 @@ import { Projector } from '../../src/projections/Projector.ts';
 import { ReadModelDatabase } from '../../src/projections/ReadModelDatabase.ts';
 import { imported, registration } from '../projections/DeviceEventFixtures.ts';
 
-async function setUp() {
+function setUp() {
   const store = new MemoryEventStore();
   const database = new ReadModelDatabase(':memory:');
   const projector = new Projector({ store, database, projections: [deviceHistoryProjection], logger: silentLogger() });
@@ -22,7 +22,7 @@ async function setUp() {
 
 describe('projectionFeed', () => {
   it('yields the selected changes in order, and stops listening on return', async () => {
-    const { projector, append, close } = await setUp();
+    const { projector, append, close } = setUp();
     const feed = projectionFeed(projector, ({ event }) => (event.stream === deviceStream('b') ? undefined : event.stream));
     await append('a');
     await append('b');
@@ -38,7 +38,7 @@ describe('projectionFeed', () => {
   });
 
   it('ends with an error when the subscriber falls too far behind', async () => {
-    const { projector, append, close } = await setUp();
+    const { projector, append, close } = setUp();
     const feed = projectionFeed(projector, ({ event }) => event.position, 2);
     await append('a');
     await append('b');

@@ -4,7 +4,8 @@
  * server keeps no per-peer state until a client proves it receives at its source address. The previous
  * secret stays valid for one rotation period, so a cookie issued just before a rotation still works.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import type { Clock } from '../../domain/Clock.ts';
 import type { ClientHello } from './ClientHello.ts';
 
@@ -13,15 +14,15 @@ const COOKIE_LENGTH = 16;
 export class CookieIssuer {
   private readonly clock: Clock;
   private readonly rotationMs: number;
-  private current: Buffer;
-  private previous: Buffer;
+  private current: KeyObject;
+  private previous: KeyObject;
   private rotatedAt: number;
 
   constructor(clock: Clock, rotationMs: number) {
     this.clock = clock;
     this.rotationMs = rotationMs;
-    this.current = randomBytes(32);
-    this.previous = randomBytes(32);
+    this.current = freshSecret();
+    this.previous = freshSecret();
     this.rotatedAt = clock.now().getTime();
   }
 
@@ -43,14 +44,18 @@ export class CookieIssuer {
     const now = this.clock.now().getTime();
     if (now - this.rotatedAt < this.rotationMs) return;
     // After two periods of silence the previous secret is as stale as the current one.
-    this.previous = now - this.rotatedAt < 2 * this.rotationMs ? this.current : randomBytes(32);
-    this.current = randomBytes(32);
+    this.previous = now - this.rotatedAt < 2 * this.rotationMs ? this.current : freshSecret();
+    this.current = freshSecret();
     this.rotatedAt = now;
   }
 }
 
 /** The cookie covers the parameters the client must repeat unchanged in its second ClientHello (RFC 6347 section 4.2.1). */
-function cookieFor(secret: Buffer, address: string, port: number, hello: ClientHello): Buffer {
+function freshSecret(): KeyObject {
+  return createSecretKey(randomBytes(32));
+}
+
+function cookieFor(secret: KeyObject, address: string, port: number, hello: ClientHello): Buffer {
   const portBytes = Buffer.allocUnsafe(4);
   portBytes.writeUInt16BE(port, 0);
   portBytes.writeUInt16BE(hello.clientVersion, 2);

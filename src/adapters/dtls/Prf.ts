@@ -2,17 +2,19 @@
  * The TLS 1.2 pseudo-random function and what is derived from it (RFC 5246 sections 5, 6.3, 7.4.9 and
  * 8.1; RFC 4279 section 2; RFC 7627 section 4). Every suite this server offers uses P_SHA256.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, createSecretKey } from 'node:crypto';
 
 /** PRF(secret, label, seed) = P_SHA256(secret, label + seed), cut to `length` bytes (RFC 5246 section 5). */
 export function prfSha256(secret: Buffer, label: string, seed: Buffer, length: number): Buffer {
   const labelAndSeed = Buffer.concat([Buffer.from(label, 'latin1'), seed]);
+  // One imported key for all the HMACs below (an empty secret cannot be a KeyObject, and needs no import).
+  const key = secret.length > 0 ? createSecretKey(secret) : secret;
   const chunks: Buffer[] = [];
   let produced = 0;
   let a = labelAndSeed; // A(0)
   while (produced < length) {
-    a = createHmac('sha256', secret).update(a).digest();
-    const chunk = createHmac('sha256', secret).update(a).update(labelAndSeed).digest();
+    a = createHmac('sha256', key).update(a).digest();
+    const chunk = createHmac('sha256', key).update(a).update(labelAndSeed).digest();
     chunks.push(chunk);
     produced += chunk.length;
   }

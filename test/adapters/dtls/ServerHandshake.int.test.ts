@@ -1,0 +1,88 @@
+/**
+ * Flight-level behaviour of the server handshake (RFC 6347 section 4.2.4) driven by a minimal client
+ * built from our own codecs, because it has to lose and repeat flights on purpose.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { DtlsServer } from '../../../src/adapters/dtls/DtlsServer.ts';
+import type { DtlsSessionInfo } from '../../../src/adapters/dtls/DtlsSession.ts';
+import { parseDatagram } from '../../../src/adapters/dtls/DtlsRecord.ts';
+import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
+import { MinimalPskClient } from './support/MinimalPskClient.ts';
+import { waitFor } from './support/waitFor.ts';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function echoServer(): Promise<{ server: DtlsServer; port: number; sessions: DtlsSessionInfo[] }> {
+  const server = new DtlsServer({ logger: silentLogger(), pskLookup: () => Promise.resolve(Buffer.from('key')) });
+  const sessions: DtlsSessionInfo[] = [];
+  server.on('sessionEstablished', (session) => sessions.push(session));
+  server.on('datagram', (data, session) => server.send(session, data));
+  const { port } = await server.listen(0);
+  cleanups.push(() => server.close());
+  return { server, port, sessions };
+}
+
+async function client(port: number, suite: number): Promise<MinimalPskClient> {
+  const connected = await MinimalPskClient.connect(port, 'id', 'key', suite);
+  cleanups.push(() => connected.close());
+  return connected;
+}
+
+describe('ServerHandshake flights', () => {
+  it.each([0xc0a8, 0x00ae])('establishes a session with suite 0x%s and the extended master secret', async (suite) => {
+    const { port, sessions } = await echoServer();
+    const peer = await client(port, suite);
+    const echoed = new Promise<Buffer>((resolve) => peer.onData(resolve));
+    peer.send(Buffer.from('ping'));
+    expect((await echoed).toString()).toBe('ping');
+    expect(sessions[0]?.extendedMasterSecret).toBe(true);
+  });
+
+  it('resends the final flight, with new record numbers, when the client repeats flight 5', async () => {
+    const { port } = await echoServer();
+    const peer = await client(port, 0xc0a8);
+    await new Promise((resolve) => setTimeout(resolve, 550)); // past the guard against replayed flights
+    const resent = peer.nextRaw(1);
+    peer.sendRaw(peer.flight5);
+    const [flight6] = await resent;
+    const records = parseDatagram(flight6 ?? Buffer.alloc(0)).records;
+    expect(records.map((record) => [record.type, record.epoch])).toEqual([
+      [20, 0],
+      [22, 1],
+    ]);
+    expect(records[1]?.sequenceNumber).toBe(1); // the first Finished took 0
+  });
+
+  it('stops resending the final flight once application data arrived', async () => {
+    const { port } = await echoServer();
+    const peer = await client(port, 0xc0a8);
+    const echoed = new Promise<Buffer>((resolve) => peer.onData(resolve));
+    peer.send(Buffer.from('ping'));
+    await echoed;
+    await new Promise((resolve) => setTimeout(resolve, 550));
+    const answer = peer.nextRaw(1, 800);
+    peer.sendRaw(peer.flight5);
+    await expect(answer).rejects.toThrow('no datagram');
+  });
+
+  it('replaces the session of a client that restarted behind the same address and port (RFC 6347 section 4.2.8)', async () => {
+    const { server, port, sessions } = await echoServer();
+    const closed: string[] = [];
+    server.on('sessionClosed', (_session, reason) => closed.push(reason));
+    const before = await client(port, 0xc0a8);
+    const localPort = before.localPort;
+    await before.close();
+    const after = await MinimalPskClient.connect(port, 'id', 'key', 0x00ae, localPort);
+    cleanups.push(() => after.close());
+    await waitFor(() => sessions.length === 2, 'second session');
+    expect(closed).toEqual(['replaced by a new handshake from the same peer']);
+    expect(server.sessionCount()).toBe(1);
+    const echoed = new Promise<Buffer>((resolve) => after.onData(resolve));
+    after.send(Buffer.from('new session'));
+    expect((await echoed).toString()).toBe('new session');
+  });
+});

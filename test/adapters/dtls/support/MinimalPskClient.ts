@@ -1,0 +1,184 @@
+/**
+ * A minimal DTLS 1.2 PSK client assembled from the server's own codecs, for what independent clients
+ * cannot do: drive the handshake flight by flight (to lose or repeat flights on purpose) and measure the
+ * server without a slow client in the way. Interoperability is proven by node-dtls-client and libcoap,
+ * never by this client.
+ */
+import { createSocket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
+import { randomBytes } from 'node:crypto';
+import { CIPHER_SUITES, connectionKeys, keyBlockLength } from '../../../../src/adapters/dtls/CipherSuites.ts';
+import type { ConnectionKeys } from '../../../../src/adapters/dtls/CipherSuites.ts';
+import { ContentType, parseDatagram, serializeRecord } from '../../../../src/adapters/dtls/DtlsRecord.ts';
+import type { DtlsRecord } from '../../../../src/adapters/dtls/DtlsRecord.ts';
+import { HandshakeType, parseHandshakeFragments, serializeHandshake } from '../../../../src/adapters/dtls/HandshakeCodec.ts';
+import { HandshakeTranscript } from '../../../../src/adapters/dtls/HandshakeTranscript.ts';
+import { extendedMasterSecret, finishedVerifyData, keyBlock, masterSecret, pskPremasterSecret } from '../../../../src/adapters/dtls/Prf.ts';
+import { clientHelloRecord, cookieOfHelloVerifyRequest } from './ClientHelloBuilder.ts';
+
+const VERSION = 0xfefd;
+
+export class MinimalPskClient {
+  /** The datagram that carried flight 5, to repeat it in tests. */
+  readonly flight5: Buffer;
+  private readonly socket: Socket;
+  private readonly serverPort: number;
+  private readonly keys: ConnectionKeys;
+  private nextSequence = 1;
+  private dataListener: (data: Buffer) => void = () => undefined;
+
+  private constructor(socket: Socket, serverPort: number, keys: ConnectionKeys, flight5: Buffer) {
+    this.socket = socket;
+    this.serverPort = serverPort;
+    this.keys = keys;
+    this.flight5 = flight5;
+    socket.on('message', (datagram) => {
+      for (const record of parseDatagram(datagram).records) {
+        if (record.epoch !== 1 || record.type !== ContentType.applicationData) continue;
+        const plaintext = keys.serverWrite.open(record, record.fragment);
+        if (plaintext !== undefined) this.dataListener(plaintext);
+      }
+    });
+  }
+
+  /** `localPort` 0 picks a free port; a fixed one plays a client that restarted behind the same address. */
+  static async connect(serverPort: number, identity: string, key: string, suiteId = 0xc0a8, localPort = 0): Promise<MinimalPskClient> {
+    const suite = CIPHER_SUITES.find((candidate) => candidate.id === suiteId);
+    if (suite === undefined) throw new Error(`unknown suite ${suiteId}`);
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(localPort, '127.0.0.1', resolve));
+    const inbox = new Inbox(socket);
+    const send = (datagram: Buffer): void => void socket.send(datagram, serverPort, '127.0.0.1');
+    try {
+      const random = randomBytes(32);
+      send(clientHelloRecord({ random, cipherSuites: [suite.id] }));
+      const cookie = cookieOfHelloVerifyRequest(await inbox.next());
+      const hello = clientHelloRecord({ random, cookie, cipherSuites: [suite.id], messageSeq: 1, recordSequence: 1 });
+      const transcript = new HandshakeTranscript();
+      transcript.add(hello.subarray(13));
+      send(hello);
+      const flight4 = parseDatagram(await inbox.next()).records.flatMap((record) => handshakeMessages(record));
+      const serverHello = flight4.find((message) => message.type === HandshakeType.serverHello);
+      if (serverHello === undefined || flight4.at(-1)?.type !== HandshakeType.serverHelloDone) throw new Error('flight 4 incomplete');
+      for (const message of flight4) transcript.add(message.bytes);
+      const serverRandom = serverHello.body.subarray(2, 34);
+      const withExtendedMasterSecret = serverHello.body.includes(Buffer.from([0x00, 0x17, 0x00, 0x00]));
+
+      const identityBytes = Buffer.from(identity);
+      const exchangeBody = Buffer.concat([Buffer.from([identityBytes.length >> 8, identityBytes.length & 0xff]), identityBytes]);
+      const exchange = serializeHandshake(HandshakeType.clientKeyExchange, 2, exchangeBody);
+      transcript.add(exchange);
+      const premaster = pskPremasterSecret(Buffer.from(key));
+      const master = withExtendedMasterSecret ? extendedMasterSecret(premaster, transcript.digest()) : masterSecret(premaster, random, serverRandom);
+      const keys = connectionKeys(suite, keyBlock(master, random, serverRandom, keyBlockLength(suite)));
+      const finished = serializeHandshake(HandshakeType.finished, 3, finishedVerifyData(master, 'client', transcript.digest()));
+      transcript.add(finished);
+      const finishedHeader = { type: ContentType.handshake, version: VERSION, epoch: 1, sequenceNumber: 0 };
+      const flight5 = Buffer.concat([
+        serializeRecord({ type: ContentType.handshake, version: VERSION, epoch: 0, sequenceNumber: 2, fragment: exchange }),
+        serializeRecord({ type: ContentType.changeCipherSpec, version: VERSION, epoch: 0, sequenceNumber: 3, fragment: Buffer.from([1]) }),
+        serializeRecord({ ...finishedHeader, fragment: keys.clientWrite.seal(finishedHeader, finished) }),
+      ]);
+      send(flight5);
+      const flight6 = parseDatagram(await inbox.next()).records;
+      const serverFinished = flight6.find((record) => record.epoch === 1);
+      const opened = serverFinished === undefined ? undefined : keys.serverWrite.open(serverFinished, serverFinished.fragment);
+      const expected = serializeHandshake(HandshakeType.finished, 3, finishedVerifyData(master, 'server', transcript.digest()));
+      if (opened === undefined || !opened.equals(expected)) throw new Error('server Finished did not verify');
+      inbox.stop();
+      return new MinimalPskClient(socket, serverPort, keys, flight5);
+    } catch (error) {
+      inbox.stop();
+      socket.close();
+      throw error;
+    }
+  }
+
+  onData(listener: (data: Buffer) => void): void {
+    this.dataListener = listener;
+  }
+
+  /** Protects and sends application data; returns the datagram, so that tests can replay it. */
+  send(data: Buffer): Buffer {
+    const header = { type: ContentType.applicationData, version: VERSION, epoch: 1, sequenceNumber: this.nextSequence++ };
+    const datagram = serializeRecord({ ...header, fragment: this.keys.clientWrite.seal(header, data) });
+    this.sendRaw(datagram);
+    return datagram;
+  }
+
+  sendRaw(datagram: Buffer): void {
+    this.socket.send(datagram, this.serverPort, '127.0.0.1');
+  }
+
+  get localPort(): number {
+    return this.socket.address().port;
+  }
+
+  /** Collects the next `count` raw datagrams from the server. */
+  async nextRaw(count: number, timeoutMs = 2000): Promise<Buffer[]> {
+    const inbox = new Inbox(this.socket);
+    const datagrams: Buffer[] = [];
+    try {
+      for (let i = 0; i < count; i++) datagrams.push(await inbox.next(timeoutMs));
+    } finally {
+      inbox.stop();
+    }
+    return datagrams;
+  }
+
+  /** Closes the socket without close_notify, as a client that loses power would. */
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      try {
+        this.socket.close(() => resolve());
+      } catch {
+        resolve(); // already closed
+      }
+    });
+  }
+}
+
+function handshakeMessages(record: DtlsRecord): Array<{ type: number; body: Buffer; bytes: Buffer }> {
+  if (record.type !== ContentType.handshake || record.epoch !== 0) return [];
+  const fragments = parseHandshakeFragments(record.fragment);
+  if (!fragments.ok) return [];
+  return fragments.value.map((fragment) => ({ type: fragment.msgType, body: fragment.body, bytes: serializeHandshake(fragment.msgType, fragment.messageSeq, fragment.body) }));
+}
+
+/** Datagrams in arrival order, awaited one at a time with a deadline. */
+class Inbox {
+  private readonly socket: Socket;
+  private readonly queue: Buffer[] = [];
+  private waiter: (() => void) | undefined;
+  private readonly listener = (datagram: Buffer): void => {
+    this.queue.push(datagram);
+    this.waiter?.();
+  };
+
+  constructor(socket: Socket) {
+    this.socket = socket;
+    socket.on('message', this.listener);
+  }
+
+  async next(timeoutMs = 2000): Promise<Buffer> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const datagram = this.queue.shift();
+      if (datagram !== undefined) return datagram;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error('no datagram from the server in time');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.waiter = undefined;
+    }
+  }
+
+  stop(): void {
+    this.socket.off('message', this.listener);
+  }
+}

@@ -59,11 +59,24 @@ export function createPagedSubscription(options: PagedSubscriptionOptions): Subs
     }
   }
 
-  // Calls to next() are served one after another, so that overlapping calls never share a page read.
-  let previous: Promise<unknown> = Promise.resolve();
+  // Calls to next() are served one after another, so that overlapping calls never share a page read;
+  // while no call is waiting, an event of the current page is handed out at once (the common case).
+  let pending: Promise<unknown> | undefined;
   const next = (): Promise<IteratorResult<RecordedEvent>> => {
-    const result = previous.then(pull);
-    previous = result.catch(() => undefined);
+    const event = pending || abort.signal.aborted ? undefined : page[index];
+    if (event) {
+      index++;
+      return Promise.resolve({ done: false, value: event });
+    }
+    const result = (pending ?? Promise.resolve()).then(pull);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    pending = settled;
+    void settled.then(() => {
+      if (pending === settled) pending = undefined;
+    });
     return result;
   };
 

@@ -67,6 +67,12 @@ export interface UdpCoapEndpointOptions {
   /** Bound on remembered message ids (duplicate detection) and on concurrent block transfers. */
   readonly maxRememberedExchanges?: number;
   readonly maxBlockTransfers?: number;
+  /**
+   * The socket's receive buffer. Linux's default (about 200 KiB, some 250 datagrams once kernel
+   * overhead is counted) drops a fleet's burst of registrations; the kernel caps the request at
+   * net.core.rmem_max.
+   */
+  readonly receiveBufferBytes?: number;
 }
 
 /** Options this endpoint understands in requests; any other critical option gets 4.02 (RFC 7252 section 5.4.1). */
@@ -120,6 +126,11 @@ export async function openUdpCoapEndpoint(options: UdpCoapEndpointOptions): Prom
       resolve();
     });
   });
+  try {
+    socket.setRecvBufferSize(options.receiveBufferBytes ?? 4 * 1024 * 1024);
+  } catch (error) {
+    options.logger.warn({ err: error }, 'could not enlarge the CoAP receive buffer');
+  }
   return new UdpCoapEndpoint(socket, options);
 }
 

@@ -39,7 +39,7 @@ export class DtlsSession {
   private finalFlight: FinalFlight | undefined;
   private finalFlightSentAt: number;
   private nextWriteSequence: number;
-  lastActivityAt: number;
+  private lastAuthenticatedAt: number;
 
   constructor(peer: PeerAddress, handshake: EstablishedHandshake, now: Date) {
     this.info = Object.freeze({
@@ -55,7 +55,12 @@ export class DtlsSession {
     this.finalFlight = handshake.finalFlight;
     this.finalFlightSentAt = now.getTime();
     this.nextWriteSequence = handshake.nextWriteSequence;
-    this.lastActivityAt = now.getTime();
+    this.lastAuthenticatedAt = now.getTime();
+  }
+
+  /** When the last record from the peer authenticated (or the session started), in ms since the epoch. */
+  get lastActivityAt(): number {
+    return this.lastAuthenticatedAt;
   }
 
   receive(record: DtlsRecord, nowMs: number): SessionInput {
@@ -69,7 +74,7 @@ export class DtlsSession {
     // RFC 6347 section 4.1.2.7: invalid records are silently discarded, the association stays.
     if (plaintext === undefined) return { kind: 'discarded', reason: 'record did not authenticate' };
     this.readWindow.markReceived(record.sequenceNumber);
-    this.lastActivityAt = nowMs;
+    this.lastAuthenticatedAt = nowMs;
     switch (record.type) {
       case ContentType.applicationData:
         this.finalFlight = undefined; // the client has our Finished, or it could not send this

@@ -7,11 +7,9 @@ import type { ParseResult } from './ByteReader.ts';
 
 /** HandshakeType values (RFC 5246 section 7.4, RFC 6347 section 4.3.2). */
 export const HandshakeType = {
-  helloRequest: 0,
   clientHello: 1,
   serverHello: 2,
   helloVerifyRequest: 3,
-  serverKeyExchange: 12,
   serverHelloDone: 14,
   clientKeyExchange: 16,
   finished: 20,

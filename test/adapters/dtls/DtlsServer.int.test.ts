@@ -6,6 +6,7 @@ import { DtlsServer } from '../../../src/adapters/dtls/DtlsServer.ts';
 import type { DtlsServerOptions } from '../../../src/adapters/dtls/DtlsServer.ts';
 import type { DtlsSessionInfo } from '../../../src/adapters/dtls/DtlsSession.ts';
 import type { PeerAddress } from '../../../src/adapters/dtls/PeerAddress.ts';
+import { dtls } from 'node-dtls-client';
 import { DtlsTestClient } from './support/DtlsTestClient.ts';
 import { UdpRelay } from './support/UdpRelay.ts';
 import { UdpTestPeer } from './support/UdpTestPeer.ts';
@@ -97,6 +98,21 @@ describe('DtlsServer with node-dtls-client', () => {
     await waitFor(() => harness.closed.length === 1, 'session closed');
     expect(harness.closed[0]?.reason).toBe('close_notify');
     expect(harness.server.sessionCount()).toBe(0);
+  });
+
+  it('serves IPv6 peers', async () => {
+    const server = new DtlsServer({ logger: pino({ level: 'silent' }), pskLookup: () => Promise.resolve(Buffer.from('secret-key-1')) });
+    server.on('datagram', (data, session) => server.send(session, data));
+    const { port } = await server.listen(0, '::1');
+    cleanups.push(() => server.close());
+    const socket = dtls.createSocket({ type: 'udp6', address: '::1', port, psk: { 'device-1': 'secret-key-1' }, ciphers: ['TLS_PSK_WITH_AES_128_CCM_8'], timeout: 3000 });
+    cleanups.push(() => socket.close());
+    const echoed = await new Promise<Buffer>((resolve, reject) => {
+      socket.once('connected', () => socket.send(Buffer.from('over v6')));
+      socket.once('message', resolve);
+      socket.once('error', reject);
+    });
+    expect(echoed.toString()).toBe('over v6');
   });
 
   it('keeps sessions of different peers apart', async () => {
@@ -255,6 +271,49 @@ describe('DtlsServer failures', () => {
     const good = await connected(harness.port, 'device-2', 'secret-key-2', 'TLS_PSK_WITH_AES_128_CBC_SHA256');
     await echoRoundTrip(good, 'alive');
     expect(harness.logLines.filter((line) => line.includes('internal error'))).toEqual([]);
+  });
+
+  it('closes idle sessions with close_notify', async () => {
+    const idle = await startServer({ sessionIdleTimeoutMs: 200 });
+    const client = await connected(idle.port, 'device-1', 'secret-key-1', 'TLS_PSK_WITH_AES_128_CCM_8');
+    await echoRoundTrip(client, 'active');
+    await waitFor(() => idle.closed.length === 1, 'idle session closed', 2000);
+    expect(idle.closed[0]?.reason).toBe('idle timeout');
+    expect(idle.server.sessionCount()).toBe(0);
+  });
+
+  it('refuses a client that offers only DTLS 1.0, after the cookie exchange', async () => {
+    const peer = await UdpTestPeer.open();
+    cleanups.push(() => peer.close());
+    const random = Buffer.alloc(32, 3);
+    await peer.send(clientHelloRecord({ random, clientVersion: 0xfeff }), harness.port);
+    const [verify] = await peer.waitForCount(1);
+    if (verify === undefined) throw new Error('no HelloVerifyRequest');
+    await peer.send(clientHelloRecord({ random, clientVersion: 0xfeff, cookie: cookieOfHelloVerifyRequest(verify), messageSeq: 1, recordSequence: 1 }), harness.port);
+    const [, alert] = await peer.waitForCount(2);
+    expect(alert?.subarray(0, 1)).toEqual(Buffer.from([21])); // an alert record...
+    expect(alert?.subarray(13)).toEqual(Buffer.from([2, 70])); // ...fatal protocol_version
+    expect(harness.failures.map((failure) => failure.reason)).toEqual(['client offers only DTLS version 0xfeff']);
+    expect(harness.server.handshakeCount()).toBe(0);
+  });
+
+  it('fails a handshake on an out-of-order message with unexpected_message', async () => {
+    const peer = await UdpTestPeer.open();
+    cleanups.push(() => peer.close());
+    const random = Buffer.alloc(32, 4);
+    await peer.send(clientHelloRecord({ random }), harness.port);
+    const [verify] = await peer.waitForCount(1);
+    if (verify === undefined) throw new Error('no HelloVerifyRequest');
+    await peer.send(clientHelloRecord({ random, cookie: cookieOfHelloVerifyRequest(verify), messageSeq: 1, recordSequence: 1 }), harness.port);
+    await peer.waitForCount(2); // flight 4
+    // A Finished (type 20) in plaintext where the ClientKeyExchange (message_seq 2) belongs.
+    const finished = Buffer.from('16fefd00000000000000020018' + '1400000c000200000000000c' + '00'.repeat(12), 'hex');
+    await peer.send(finished, harness.port);
+    const [, , alert] = await peer.waitForCount(3);
+    expect(alert?.subarray(13)).toEqual(Buffer.from([2, 10]));
+    await waitFor(() => harness.failures.length === 1, 'handshake failure');
+    expect(harness.failures[0]?.reason).toBe('unexpected handshake message 20 in state awaiting-key-exchange');
+    expect(harness.server.handshakeCount()).toBe(0);
   });
 
   it('closes sessions with close_notify when the server closes', async () => {

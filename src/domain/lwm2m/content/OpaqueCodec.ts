@@ -7,7 +7,7 @@ import type { ObjectModelCatalog } from '../ObjectModel.ts';
 import type { LwM2mNode } from '../LwM2mValue.ts';
 import { failure, success, type ContentResult } from './ContentResult.ts';
 import { valueTypeAt } from './ModelLookup.ts';
-import { singleValueNode, singleValueOf } from './SingleValueContent.ts';
+import { checkSingleValuePath, singleValueNode, singleValueOf } from './SingleValueContent.ts';
 
 const FORMAT = 'opaque';
 
@@ -20,10 +20,12 @@ export function encodeOpaque(node: LwM2mNode): ContentResult<Uint8Array> {
 
 /** Decodes the bytes of the opaque resource (instance) at `path`; an unknown resource is taken as opaque. */
 export function decodeOpaque(bytes: Uint8Array, path: LwM2mPath, catalog: ObjectModelCatalog): ContentResult<LwM2mNode> {
+  const checked = checkSingleValuePath(path, catalog, FORMAT);
+  if (!checked.ok) return checked;
   const type = valueTypeAt(catalog, path);
   if (!type.ok) return type;
   if (type.value !== undefined && type.value !== 'opaque') {
     return failure(`${FORMAT} content for ${formatPath(path)}, a ${type.value} resource`);
   }
-  return singleValueNode(path, catalog, { type: 'opaque', value: Uint8Array.from(bytes) }, FORMAT);
+  return success(singleValueNode(path, { type: 'opaque', value: Uint8Array.from(bytes) }));
 }

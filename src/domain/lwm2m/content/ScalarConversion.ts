@@ -47,24 +47,6 @@ function toBigInt(raw: WireNumber): bigint | undefined {
   return Number.isInteger(raw) ? BigInt(raw) : undefined;
 }
 
-/** The number a numeric value puts on the wire: `bigint` for integers (exact), `number` otherwise. */
-export function valueToNumber(value: LwM2mValue): WireNumber | undefined {
-  switch (value.type) {
-    case 'integer':
-    case 'unsigned':
-      return value.value;
-    case 'float':
-    case 'time':
-      return value.value;
-    case 'string':
-    case 'boolean':
-    case 'opaque':
-    case 'objlnk':
-    case 'corelnk':
-      return undefined;
-  }
-}
-
 const OBJLNK_TEXT = /^([0-9]{1,5}):([0-9]{1,5})$/;
 
 /** "3:0" -> {3, 0}; undefined when the text is not an objlnk. */

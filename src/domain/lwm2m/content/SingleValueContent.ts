@@ -14,12 +14,18 @@ export function singleValueOf(node: LwM2mNode, formatName: string): ContentResul
   return failure(`${formatName} carries a single value, not a ${node.kind}`);
 }
 
-/** Wraps a decoded value as the node that `path` names, refusing paths that name more than one value. */
-export function singleValueNode(path: LwM2mPath, catalog: ObjectModelCatalog, value: LwM2mValue, formatName: string): ContentResult<LwM2mNode> {
+/** Refuses paths that name more than one value: not a resource, or a resource with several instances. */
+export function checkSingleValuePath(path: LwM2mPath, catalog: ObjectModelCatalog, formatName: string): ContentResult<void> {
   if (path.resourceId === undefined) return failure(`${formatName} carries a single value; ${formatPath(path)} is not a resource`);
-  if (path.resourceInstanceId !== undefined) return success({ kind: 'resourceInstance', id: path.resourceInstanceId, value });
-  if (isMultipleAt(catalog, path.objectId, path.resourceId) === true) {
+  if (path.resourceInstanceId === undefined && isMultipleAt(catalog, path.objectId, path.resourceId) === true) {
     return failure(`${formatName} carries a single value; ${formatPath(path)} has several instances`);
   }
-  return success({ kind: 'resource', id: path.resourceId, value });
+  return success(undefined);
+}
+
+/** Wraps a decoded value as the node that `path` (checked by `checkSingleValuePath`) names. */
+export function singleValueNode(path: LwM2mPath, value: LwM2mValue): LwM2mNode {
+  return path.resourceInstanceId === undefined
+    ? { kind: 'resource', id: path.resourceId as number, value }
+    : { kind: 'resourceInstance', id: path.resourceInstanceId, value };
 }

@@ -9,7 +9,7 @@ import type { LwM2mNode, LwM2mValue, LwM2mValueType } from '../LwM2mValue.ts';
 import { failure, success, type ContentResult } from './ContentResult.ts';
 import { valueTypeAt } from './ModelLookup.ts';
 import { decodeBase64, decodeUtf8, encodeBase64, encodeUtf8, formatObjlnkText, numberToValue, parseObjlnkText } from './ScalarConversion.ts';
-import { singleValueNode, singleValueOf } from './SingleValueContent.ts';
+import { checkSingleValuePath, singleValueNode, singleValueOf } from './SingleValueContent.ts';
 
 const FORMAT = 'text/plain';
 const INTEGER_TEXT = /^[+-]?[0-9]+$/;
@@ -46,13 +46,15 @@ function valueToText(value: LwM2mValue): string | ContentResult<never> {
 
 /** Decodes the value of the resource (instance) at `path`; an unknown resource reads as a string. */
 export function decodeTextPlain(bytes: Uint8Array, path: LwM2mPath, catalog: ObjectModelCatalog): ContentResult<LwM2mNode> {
+  const checked = checkSingleValuePath(path, catalog, FORMAT);
+  if (!checked.ok) return checked;
   const type = valueTypeAt(catalog, path);
   if (!type.ok) return type;
   const text = decodeUtf8(bytes);
   if (text === undefined) return failure(`${FORMAT} content is not valid UTF-8`, 0);
   const value = textToValue(text, type.value ?? 'string');
   if (typeof value === 'string') return failure(`${FORMAT} content ${quote(text)}: ${value}`, 0);
-  return singleValueNode(path, catalog, value, FORMAT);
+  return success(singleValueNode(path, value));
 }
 
 function textToValue(text: string, type: LwM2mValueType): LwM2mValue | string {

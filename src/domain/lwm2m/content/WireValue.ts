@@ -32,8 +32,10 @@ export function valueToWire(value: LwM2mValue, opaque: OpaqueWire): WireValue {
     case 'integer':
     case 'unsigned':
     case 'float':
-    case 'time':
       return { kind: 'number', value: value.value };
+    case 'time':
+      // Whole seconds: as an integer, so that CBOR writes an integer and not a float.
+      return { kind: 'number', value: BigInt(value.value) };
     case 'string':
     case 'corelnk':
       return { kind: 'string', value: value.value };

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeTlv } from '../../../../src/domain/lwm2m/content/TlvDecoder.ts';
 import { encodeTlv } from '../../../../src/domain/lwm2m/content/TlvEncoder.ts';
-import type { LwM2mNode, LwM2mValue, ObjectInstanceNode, ResourceNode } from '../../../../src/domain/lwm2m/LwM2mValue.ts';
+import type { LwM2mNode, LwM2mValue } from '../../../../src/domain/lwm2m/LwM2mValue.ts';
+import { DEVICE_INSTANCE, instance, int, multiple, single, str } from './deviceFixture.ts';
 import { emptyCatalog, hex, testCatalog } from './testCatalog.ts';
 
 // Byte fixtures from the TLV examples of LwM2M Core 1.0 section 6.4.3 / Core 1.1 section 7.4.3.
@@ -33,28 +34,6 @@ const OBJECT_65_INSTANCE = hex('88 00 0C 44 00 00420000 44 01 00420001 C8 01 0D 
 const OBJECT_66 = hex(`
   08 00 26 C8 00 0B 6D79536572766963652031 C8 01 0F 496E7465726E65742E31352E323334 C4 02 00430000
   08 01 26 C8 00 0B 6D79536572766963652032 C8 01 0F 496E7465726E65742E31352E323335 C4 02 FFFFFFFF`);
-
-const str = (value: string): LwM2mValue => ({ type: 'string', value });
-const int = (value: bigint): LwM2mValue => ({ type: 'integer', value });
-const single = (id: number, value: LwM2mValue): ResourceNode => ({ kind: 'resource', id, value });
-const multiple = (id: number, type: LwM2mValue['type'], values: [number, LwM2mValue][]): ResourceNode => ({ kind: 'multipleResource', id, type, instances: new Map(values) });
-const instance = (id: number, resources: ResourceNode[]): ObjectInstanceNode => ({ kind: 'objectInstance', id, resources: new Map(resources.map((r) => [r.id, r])) });
-
-const DEVICE_INSTANCE = instance(0, [
-  single(0, str('Open Mobile Alliance')),
-  single(1, str('Lightweight M2M Client')),
-  single(2, str('345000123')),
-  single(3, str('1.0')),
-  multiple(6, 'integer', [[0, int(1n)], [1, int(5n)]]),
-  multiple(7, 'integer', [[0, int(3800n)], [1, int(5000n)]]),
-  multiple(8, 'integer', [[0, int(125n)], [1, int(900n)]]),
-  single(9, int(100n)),
-  single(10, int(15n)),
-  multiple(11, 'integer', [[0, int(0n)]]),
-  single(13, { type: 'time', value: 1367491215 }),
-  single(14, str('+02:00')),
-  single(16, str('U')),
-]);
 
 describe('TLV with the spec examples', () => {
   it('decodes the Device object instance from resource TLVs and from an object-instance TLV', () => {

@@ -4,7 +4,7 @@
  *
  *   node bench/registration.bench.ts [devices]
  *
- * The server is the production path: UdpCoapEndpoint -> RegistrationService -> device directory
+ * The server is the production path: DatagramCoapEndpoint -> RegistrationService -> device directory
  * lookup (device stream) -> registration decider through handleCommand (read stream, append).
  * The fleet is 32 UDP sockets sending confirmable Register (then Update) requests built with our
  * codec, at most 512 in flight; each device's first Register, a second Register (replacing the first)
@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { MemoryEventStore } from '../src/adapters/eventstore/MemoryEventStore.ts';
 import { SqliteEventStore } from '../src/adapters/eventstore/SqliteEventStore.ts';
 import type { EventStore } from '../src/adapters/eventstore/EventStore.ts';
-import { openUdpCoapEndpoint } from '../src/adapters/coap/UdpCoapEndpoint.ts';
+import { openUdpCoapEndpoint } from '../src/adapters/coap/DatagramCoapEndpoint.ts';
 import { RegistrationService } from '../src/adapters/coap/RegistrationService.ts';
 import { EventStoreDeviceDirectory } from '../src/adapters/coap/DeviceDirectory.ts';
 import { OptionNumber, stringOption, stringOptions, uintOptionOf } from '../src/adapters/coap/CoapMessage.ts';

@@ -22,8 +22,8 @@ import { Projector } from './projections/Projector.ts';
 import { ReadModelDatabase } from './projections/ReadModelDatabase.ts';
 import { readModelProjections } from './projections/ReadModels.ts';
 import { systemClock } from './domain/Clock.ts';
-import { openUdpCoapEndpoint } from './adapters/coap/UdpCoapEndpoint.ts';
-import type { UdpCoapEndpoint } from './adapters/coap/UdpCoapEndpoint.ts';
+import { openUdpCoapEndpoint } from './adapters/coap/DatagramCoapEndpoint.ts';
+import type { DatagramCoapEndpoint } from './adapters/coap/DatagramCoapEndpoint.ts';
 import { RegistrationService } from './adapters/coap/RegistrationService.ts';
 import { EventStoreDeviceDirectory } from './adapters/coap/DeviceDirectory.ts';
 
@@ -34,7 +34,7 @@ export interface RunningService {
   readonly tokens: ApiTokenRegistry;
   readonly graphql: RunningGraphQLServer;
   /** The LwM2M server's plain CoAP endpoint (`coapHost`:`coapPort`) and its registrations. */
-  readonly coap: UdpCoapEndpoint;
+  readonly coap: DatagramCoapEndpoint;
   readonly registrations: RegistrationService;
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 /**
  * The CoAP endpoint port: what the LwM2M logic (registration, bootstrap, device management) knows
  * of a transport, in the manner of graphql-ws's small socket interface and Leshan's endpoint
- * providers. The UDP implementation is `UdpCoapEndpoint`; DTLS provides the same interface, so the
+ * providers. The UDP implementation is `DatagramCoapEndpoint`; DTLS provides the same interface, so the
  * same LwM2M logic runs on both.
  *
  * One endpoint is one socket: requests to a peer leave from the socket the peer's requests arrived

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventStore.ts';
 import type { EventStore } from '../../../src/adapters/eventstore/EventStore.ts';
-import { openUdpCoapEndpoint } from '../../../src/adapters/coap/UdpCoapEndpoint.ts';
-import type { UdpCoapEndpoint } from '../../../src/adapters/coap/UdpCoapEndpoint.ts';
+import { openUdpCoapEndpoint } from '../../../src/adapters/coap/DatagramCoapEndpoint.ts';
+import type { DatagramCoapEndpoint } from '../../../src/adapters/coap/DatagramCoapEndpoint.ts';
 import { RegistrationService } from '../../../src/adapters/coap/RegistrationService.ts';
 import { EventStoreDeviceDirectory } from '../../../src/adapters/coap/DeviceDirectory.ts';
 import { OptionNumber, stringOption, uintOptionOf } from '../../../src/adapters/coap/CoapMessage.ts';
@@ -23,7 +23,7 @@ afterEach(async () => {
 interface Harness {
   readonly store: EventStore;
   readonly clock: ManualClock;
-  readonly endpoint: UdpCoapEndpoint;
+  readonly endpoint: DatagramCoapEndpoint;
   readonly service: RegistrationService;
   client(endpointName: string, options?: Partial<TestLwM2mClientOptions>): Promise<TestLwM2mClient>;
 }

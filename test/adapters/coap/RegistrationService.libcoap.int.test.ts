@@ -8,8 +8,8 @@ import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventStore.ts';
-import { openUdpCoapEndpoint } from '../../../src/adapters/coap/UdpCoapEndpoint.ts';
-import type { UdpCoapEndpoint } from '../../../src/adapters/coap/UdpCoapEndpoint.ts';
+import { openUdpCoapEndpoint } from '../../../src/adapters/coap/DatagramCoapEndpoint.ts';
+import type { DatagramCoapEndpoint } from '../../../src/adapters/coap/DatagramCoapEndpoint.ts';
 import { RegistrationService } from '../../../src/adapters/coap/RegistrationService.ts';
 import { EventStoreDeviceDirectory } from '../../../src/adapters/coap/DeviceDirectory.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
@@ -47,7 +47,7 @@ async function coapClient(args: readonly string[]): Promise<LibcoapReply> {
 
 describe.skipIf(!libcoapAvailable())('RegistrationService with libcoap coap-client-notls as the peer', () => {
   const store = new MemoryEventStore();
-  let endpoint: UdpCoapEndpoint;
+  let endpoint: DatagramCoapEndpoint;
   let service: RegistrationService;
   let base4: string;
   let base6: string;

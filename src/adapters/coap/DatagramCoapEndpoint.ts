@@ -1,6 +1,6 @@
 /**
- * The CoAP endpoint on one UDP socket (RFC 7252), serving incoming requests and sending requests to
- * peers from the same socket.
+ * The CoAP endpoint (RFC 7252) over one datagram transport (one UDP socket, or DTLS over one UDP
+ * socket), serving incoming requests and sending requests to peers from the same socket.
  *
  * Why not node-coap's server and Agent on a shared socket: node-coap allows it (`server.listen(socket)`,
  * `new Agent({ socket })`), but its Agent matches ACK and RST by message id alone, whatever the
@@ -11,7 +11,8 @@
  * peer's port without the peer's address (`_sendError`), keeps Block1 fragments without a bound, and
  * reads its timing from a process-wide mutable object. node-coap stays the test client's library
  * (an independent implementation to test against); this endpoint is the smallest correct
- * alternative on `node:dgram` with our own strict codec (`CoapMessageCodec.ts`), implementing:
+ * alternative, on a datagram transport (`node:dgram` for UDP) with our own strict codec
+ * (`CoapMessageCodec.ts`), implementing:
  * - confirmable retransmission with exponential back-off, RFC 7252 section 4.2, with the transmission
  *   parameters of section 4.8 as one object (`TransmissionParameters.ts`);
  * - duplicate detection per peer and message id for EXCHANGE_LIFETIME / NON_LIFETIME, section 4.5,
@@ -22,12 +23,9 @@
  *   (section 4.2); an RST to our request rejects it (and, later, cancels an observation);
  * - block-wise transfers both ways, RFC 7959: Block1 reassembly of large request bodies and Block1
  *   sending of ours; Block2 slicing of large responses and Block2 fetching of the peer's.
- * IPv4 and IPv6: a socket bound to "::" is dual-stack; IPv4 peers are reported in dotted form.
+ * IPv4 and IPv6: see `UdpDatagramTransport` (one dual-stack socket per port).
  */
-import { createSocket } from 'node:dgram';
-import type { Socket, RemoteInfo } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { isIPv6 } from 'node:net';
 import type { Logger } from '../logging/Logger.ts';
 import type { CoapMessage, CoapOption, CoapType } from './CoapMessage.ts';
 import {
@@ -58,20 +56,20 @@ import type {
   OutgoingCoapRequest,
 } from './CoapEndpoint.ts';
 import { CoapProtocolError, CoapResetError, CoapTimeoutError, peerKey } from './CoapEndpoint.ts';
+import type { DatagramTransport } from './DatagramTransport.ts';
+import { UdpDatagramTransport } from './UdpDatagramTransport.ts';
 
-export interface UdpCoapEndpointOptions {
-  readonly host: string;
-  readonly port: number;
+export interface DatagramCoapEndpointOptions {
   readonly logger: Logger;
   readonly parameters?: Partial<TransmissionParameters>;
   /** Bound on remembered message ids (duplicate detection) and on concurrent block transfers. */
   readonly maxRememberedExchanges?: number;
   readonly maxBlockTransfers?: number;
-  /**
-   * The socket's receive buffer. Linux's default (about 200 KiB, some 250 datagrams once kernel
-   * overhead is counted) drops a fleet's burst of registrations; the kernel caps the request at
-   * net.core.rmem_max.
-   */
+}
+
+export interface UdpCoapEndpointOptions extends DatagramCoapEndpointOptions {
+  readonly host: string;
+  readonly port: number;
   readonly receiveBufferBytes?: number;
 }
 
@@ -116,28 +114,15 @@ interface Exchange {
   timer: NodeJS.Timeout | undefined;
 }
 
-export async function openUdpCoapEndpoint(options: UdpCoapEndpointOptions): Promise<UdpCoapEndpoint> {
-  const ipv6 = isIPv6(options.host);
-  const socket = createSocket({ type: ipv6 ? 'udp6' : 'udp4', ipv6Only: false });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(options.port, options.host, () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
-  try {
-    socket.setRecvBufferSize(options.receiveBufferBytes ?? 4 * 1024 * 1024);
-  } catch (error) {
-    options.logger.warn({ err: error }, 'could not enlarge the CoAP receive buffer');
-  }
-  return new UdpCoapEndpoint(socket, options);
+/** A CoAP endpoint on its own UDP socket bound to `host`:`port`. */
+export async function openUdpCoapEndpoint(options: UdpCoapEndpointOptions): Promise<DatagramCoapEndpoint> {
+  const transport = await UdpDatagramTransport.open(options);
+  return new DatagramCoapEndpoint(transport, options);
 }
 
-export class UdpCoapEndpoint implements CoapEndpoint {
+export class DatagramCoapEndpoint implements CoapEndpoint {
   readonly local: CoapPeer;
-  readonly #socket: Socket;
-  readonly #ipv6: boolean;
+  readonly #transport: DatagramTransport;
   readonly #logger: Logger;
   readonly #params: TransmissionParameters;
   readonly #maxRemembered: number;
@@ -153,17 +138,14 @@ export class UdpCoapEndpoint implements CoapEndpoint {
   readonly #sweeper: NodeJS.Timeout;
   #closed = false;
 
-  constructor(socket: Socket, options: UdpCoapEndpointOptions) {
-    this.#socket = socket;
-    this.#ipv6 = socket.address().family === 'IPv6';
+  constructor(transport: DatagramTransport, options: DatagramCoapEndpointOptions) {
+    this.#transport = transport;
     this.#logger = options.logger;
     this.#params = { ...defaultTransmissionParameters, ...options.parameters };
     this.#maxRemembered = options.maxRememberedExchanges ?? 200_000;
     this.#maxTransfers = options.maxBlockTransfers ?? 1_000;
-    const address = socket.address();
-    this.local = { address: address.address, port: address.port };
-    socket.on('message', (bytes, remote) => this.#onDatagram(bytes, remote));
-    socket.on('error', (error) => this.#logger.warn({ err: error }, 'CoAP socket error'));
+    this.local = transport.local;
+    transport.onDatagram((bytes, peer) => this.#onDatagram(bytes, peer));
     this.#sweeper = setInterval(() => this.#sweep(), Math.max(50, this.#params.ackTimeoutMs));
     this.#sweeper.unref();
   }
@@ -183,7 +165,7 @@ export class UdpCoapEndpoint implements CoapEndpoint {
     this.#byMessageId.clear();
     this.#byToken.clear();
     this.#separateResponses.clear();
-    await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
+    await this.#transport.close();
   }
 
   // ---------------------------------------------------------------- outgoing requests
@@ -320,8 +302,7 @@ export class UdpCoapEndpoint implements CoapEndpoint {
 
   // ---------------------------------------------------------------- incoming datagrams
 
-  #onDatagram(bytes: Buffer, remote: RemoteInfo): void {
-    const peer: CoapPeer = { address: normalizeAddress(remote.address), port: remote.port };
+  #onDatagram(bytes: Uint8Array, peer: CoapPeer): void {
     try {
       this.#dispatch(bytes, peer);
     } catch (error) {
@@ -330,7 +311,7 @@ export class UdpCoapEndpoint implements CoapEndpoint {
     }
   }
 
-  #dispatch(bytes: Buffer, peer: CoapPeer): void {
+  #dispatch(bytes: Uint8Array, peer: CoapPeer): void {
     const decoded = decodeCoapMessage(bytes);
     if (!decoded.ok) {
       const { error } = decoded;
@@ -358,7 +339,9 @@ export class UdpCoapEndpoint implements CoapEndpoint {
     }
     const entry = this.#remember(rememberKey, message.type === 'CON' ? exchangeLifetimeMs(this.#params) : nonLifetimeMs(this.#params));
     if (isRequestCode(message.code)) {
-      void this.#onRequest(message, peer, entry);
+      this.#onRequest(message, peer, entry).catch((error: unknown) => {
+        this.#logger.error({ err: error, peer }, 'CoAP request handling failed');
+      });
     } else if (isResponseCode(message.code)) {
       this.#onSeparateResponse(message, peer, entry);
     } else if (message.type === 'CON') {
@@ -537,15 +520,7 @@ export class UdpCoapEndpoint implements CoapEndpoint {
   }
 
   #send(bytes: Uint8Array, peer: CoapPeer): void {
-    if (this.#closed) return;
-    const address = this.#ipv6 && !isIPv6(peer.address) ? `::ffff:${peer.address}` : peer.address;
-    try {
-      this.#socket.send(bytes, peer.port, address, (error) => {
-        if (error) this.#logger.debug({ err: error, peer }, 'CoAP send failed');
-      });
-    } catch (error) {
-      this.#logger.debug({ err: error, peer }, 'CoAP send refused');
-    }
+    if (!this.#closed) this.#transport.send(bytes, peer);
   }
 
   #remember(key: string, lifetimeMs: number): Remembered {
@@ -607,7 +582,3 @@ function utf8(text: string): Uint8Array {
   return new TextEncoder().encode(text);
 }
 
-/** "::ffff:192.0.2.1" (an IPv4 peer on a dual-stack socket) is reported as "192.0.2.1". */
-function normalizeAddress(address: string): string {
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
-}

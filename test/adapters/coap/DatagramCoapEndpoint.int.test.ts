@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agent, createServer } from 'coap';
 import type { IncomingMessage, OutgoingMessage, Server } from 'coap';
-import { openUdpCoapEndpoint } from '../../../src/adapters/coap/UdpCoapEndpoint.ts';
-import type { UdpCoapEndpoint } from '../../../src/adapters/coap/UdpCoapEndpoint.ts';
+import { openUdpCoapEndpoint } from '../../../src/adapters/coap/DatagramCoapEndpoint.ts';
+import type { DatagramCoapEndpoint } from '../../../src/adapters/coap/DatagramCoapEndpoint.ts';
 import { CoapResetError, CoapTimeoutError } from '../../../src/adapters/coap/CoapEndpoint.ts';
 import type { IncomingCoapRequest } from '../../../src/adapters/coap/CoapEndpoint.ts';
 import { OptionNumber, stringOption, stringOptions } from '../../../src/adapters/coap/CoapMessage.ts';
@@ -16,13 +16,13 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function endpoint(host = '127.0.0.1', parameters: object = fast): Promise<UdpCoapEndpoint> {
+async function endpoint(host = '127.0.0.1', parameters: object = fast): Promise<DatagramCoapEndpoint> {
   const opened = await openUdpCoapEndpoint({ host, port: 0, logger: silentLogger(), parameters });
   cleanups.push(() => opened.close());
   return opened;
 }
 
-async function rawPeer(target: UdpCoapEndpoint): Promise<RawCoapPeer> {
+async function rawPeer(target: DatagramCoapEndpoint): Promise<RawCoapPeer> {
   const peer = await RawCoapPeer.open({ address: target.local.address, port: target.local.port });
   cleanups.push(() => peer.close());
   return peer;
@@ -48,7 +48,7 @@ function nodeCoapRequest(params: Parameters<Agent['request']>[0], agent: Agent, 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const text = (data: Uint8Array): string => new TextDecoder().decode(data);
 
-describe('UdpCoapEndpoint serving requests', () => {
+describe('DatagramCoapEndpoint serving requests', () => {
   it('answers a node-coap client with path, query, content format and payload as sent (IPv4 and IPv6)', async () => {
     for (const host of ['127.0.0.1', '::1']) {
       const server = await endpoint(host);
@@ -204,7 +204,7 @@ describe('UdpCoapEndpoint serving requests', () => {
   });
 });
 
-describe('UdpCoapEndpoint sending requests', () => {
+describe('DatagramCoapEndpoint sending requests', () => {
   it('sends from its own socket: the peer sees the endpoint port as the source', async () => {
     const client = await endpoint();
     let sourcePort = 0;

@@ -8,9 +8,12 @@ export class DtlsTestClient {
   readonly messages: Buffer[] = [];
   private readonly socket: dtls.Socket;
   private waiters: Array<() => void> = [];
+  private closed = false;
 
   private constructor(socket: dtls.Socket) {
     this.socket = socket;
+    // node-dtls-client closes its socket itself on close_notify, and throws if closed twice.
+    socket.on('close', () => (this.closed = true));
     socket.on('message', (message: Buffer) => {
       this.messages.push(message);
       const waiting = this.waiters;
@@ -51,6 +54,8 @@ export class DtlsTestClient {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.socket.close();
   }
 }

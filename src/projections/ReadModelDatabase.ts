@@ -10,6 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { prepared } from './PreparedStatements.ts';
 
 export interface Checkpoint {
   /** Position of the last event the projection has applied; 0 before the first. */
@@ -39,22 +40,21 @@ export class ReadModelDatabase {
   }
 
   checkpoint(name: string): Checkpoint | undefined {
-    const row = this.db.prepare('SELECT position, version FROM projection_checkpoints WHERE name = ?').get(name);
+    const row = prepared(this.db, 'SELECT position, version FROM projection_checkpoints WHERE name = ?').get(name);
     if (!row) return undefined;
     return { position: Number(row['position']), version: Number(row['version']) };
   }
 
   /** Only inside a transaction: the checkpoint moves with the change it covers. */
   saveCheckpoint(name: string, checkpoint: Checkpoint): void {
-    this.db
-      .prepare(
-        'INSERT INTO projection_checkpoints (name, position, version) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position, version = excluded.version',
-      )
-      .run(name, checkpoint.position, checkpoint.version);
+    prepared(
+      this.db,
+      'INSERT INTO projection_checkpoints (name, position, version) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position, version = excluded.version',
+    ).run(name, checkpoint.position, checkpoint.version);
   }
 
   deleteCheckpoint(name: string): void {
-    this.db.prepare('DELETE FROM projection_checkpoints WHERE name = ?').run(name);
+    prepared(this.db, 'DELETE FROM projection_checkpoints WHERE name = ?').run(name);
   }
 
   /** Runs `work` in one write transaction: all of it commits, or none of it when it throws. */

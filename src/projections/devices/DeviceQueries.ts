@@ -3,6 +3,7 @@ import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { SecurityMode } from '../../domain/devices/DeviceEvents.ts';
 import type { DeviceStatus, DeviceView } from './DeviceView.ts';
 import { toDeviceView } from './DeviceRows.ts';
+import { prepared } from '../PreparedStatements.ts';
 
 export interface DeviceFilter {
   readonly status?: DeviceStatus | null;
@@ -25,7 +26,7 @@ export class DeviceQueries {
   }
 
   get(endpoint: string): DeviceView | undefined {
-    const row = this.#db.prepare('SELECT * FROM devices WHERE endpoint = ?').get(endpoint);
+    const row = prepared(this.#db, 'SELECT * FROM devices WHERE endpoint = ?').get(endpoint);
     return row ? toDeviceView(row) : undefined;
   }
 
@@ -47,10 +48,10 @@ export class DeviceQueries {
       parameters.push(needle, needle, needle);
     }
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-    const total = this.#db.prepare(`SELECT COUNT(*) AS n FROM devices ${where}`).get(...parameters);
+    const total = prepared(this.#db, `SELECT COUNT(*) AS n FROM devices ${where}`).get(...parameters);
     const pageWhere = afterEndpoint === undefined ? where : `${where === '' ? 'WHERE' : `${where} AND`} endpoint > ?`;
     const pageParameters = afterEndpoint === undefined ? parameters : [...parameters, afterEndpoint];
-    const rows = this.#db.prepare(`SELECT * FROM devices ${pageWhere} ORDER BY endpoint LIMIT ?`).all(...pageParameters, first + 1);
+    const rows = prepared(this.#db, `SELECT * FROM devices ${pageWhere} ORDER BY endpoint LIMIT ?`).all(...pageParameters, first + 1);
     return {
       devices: rows.slice(0, first).map(toDeviceView),
       hasNextPage: rows.length > first,
@@ -60,6 +61,6 @@ export class DeviceQueries {
 
   /** Every row, ordered by endpoint: the whole read model, to compare a rebuild with the live one. */
   dump(): readonly DeviceView[] {
-    return this.#db.prepare('SELECT * FROM devices ORDER BY endpoint').all().map(toDeviceView);
+    return prepared(this.#db, 'SELECT * FROM devices ORDER BY endpoint').all().map(toDeviceView);
   }
 }

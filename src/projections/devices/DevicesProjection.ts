@@ -11,6 +11,7 @@ import type { Projection } from '../Projection.ts';
 import type { DeviceStatus, RedactedRegistration } from './DeviceView.ts';
 import { applyRegistrationChanges, redactRegistration } from './DeviceView.ts';
 import { readRegistration } from './DeviceRows.ts';
+import { prepared } from '../PreparedStatements.ts';
 
 const deviceEventTypes: readonly DeviceEvent['type'][] = ['DeviceRegistrationImported', 'DeviceRegistrationUpdated', 'DeviceDecommissioned'];
 
@@ -42,7 +43,7 @@ export const devicesProjection: Projection = {
     switch (event.type) {
       case 'DeviceRegistrationImported': {
         const registration = redactRegistration(event.data.registration);
-        db.prepare(
+        prepared(db, 
           `INSERT INTO devices (endpoint, status, name, external_id, security_mode, registration, created_at, updated_at, revision, position)
            VALUES (?, 'active', ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT(endpoint) DO UPDATE SET status = 'active', name = excluded.name, external_id = excluded.external_id,
@@ -75,7 +76,7 @@ export const devicesProjection: Projection = {
 };
 
 function writeRegistration(db: DatabaseSync, registration: RedactedRegistration, at: string, recorded: RecordedEvent): void {
-  db.prepare(
+  prepared(db, 
     'UPDATE devices SET name = ?, external_id = ?, security_mode = ?, registration = ?, updated_at = ?, revision = ?, position = ? WHERE endpoint = ?',
   ).run(
     registration.name,
@@ -90,7 +91,7 @@ function writeRegistration(db: DatabaseSync, registration: RedactedRegistration,
 }
 
 function setStatus(db: DatabaseSync, endpoint: string, status: DeviceStatus, at: string, recorded: RecordedEvent): void {
-  db.prepare('UPDATE devices SET status = ?, updated_at = ?, revision = ?, position = ? WHERE endpoint = ?').run(
+  prepared(db, 'UPDATE devices SET status = ?, updated_at = ?, revision = ?, position = ? WHERE endpoint = ?').run(
     status,
     at,
     recorded.revision,

@@ -7,6 +7,7 @@ import type { RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
 import type { Projection } from '../Projection.ts';
 import { redactSecrets } from '../SecretRedaction.ts';
 import { deviceStreamPrefixes, endpointOfStream } from './DeviceStreamCategories.ts';
+import { prepared } from '../PreparedStatements.ts';
 
 export const deviceHistoryProjection: Projection = {
   name: 'device-history',
@@ -35,7 +36,7 @@ export const deviceHistoryProjection: Projection = {
   apply(db: DatabaseSync, event: RecordedEvent): void {
     const owner = endpointOfStream(event.stream);
     if (!owner) return;
-    db.prepare(
+    prepared(db, 
       `INSERT INTO device_history (position, endpoint, category, stream, revision, event_id, type, recorded_at, actor, correlation_id, causation_id, data)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(

@@ -1,6 +1,7 @@
 /** Reads the device history read model, oldest event first, in pages keyed by global position. */
 import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
 import type { JsonValue } from '../../domain/Json.ts';
+import { prepared } from '../PreparedStatements.ts';
 
 export interface DeviceHistoryRecord {
   readonly position: number;
@@ -33,10 +34,12 @@ export class DeviceHistoryQueries {
 
   /** At most `first` entries of the device after position `afterPosition` (exclusive). */
   page(endpoint: string, first: number, afterPosition: number): HistoryPage {
-    const rows = this.#db
-      .prepare('SELECT * FROM device_history WHERE endpoint = ? AND position > ? ORDER BY position LIMIT ?')
-      .all(endpoint, afterPosition, first + 1);
-    const total = this.#db.prepare('SELECT COUNT(*) AS n FROM device_history WHERE endpoint = ?').get(endpoint);
+    const rows = prepared(this.#db, 'SELECT * FROM device_history WHERE endpoint = ? AND position > ? ORDER BY position LIMIT ?').all(
+      endpoint,
+      afterPosition,
+      first + 1,
+    );
+    const total = prepared(this.#db, 'SELECT COUNT(*) AS n FROM device_history WHERE endpoint = ?').get(endpoint);
     return {
       entries: rows.slice(0, first).map(toEntry),
       hasNextPage: rows.length > first,
@@ -46,13 +49,13 @@ export class DeviceHistoryQueries {
 
   /** The entry of the event at `position`, if it belongs to a device. */
   at(position: number): DeviceHistoryRecord | undefined {
-    const row = this.#db.prepare('SELECT * FROM device_history WHERE position = ?').get(position);
+    const row = prepared(this.#db, 'SELECT * FROM device_history WHERE position = ?').get(position);
     return row ? toEntry(row) : undefined;
   }
 
   /** Every row, in position order: the whole read model, to compare a rebuild with the live one. */
   dump(): readonly DeviceHistoryRecord[] {
-    return this.#db.prepare('SELECT * FROM device_history ORDER BY position').all().map(toEntry);
+    return prepared(this.#db, 'SELECT * FROM device_history ORDER BY position').all().map(toEntry);
   }
 }
 

@@ -1,0 +1,116 @@
+/**
+ * Projections: how fast the read models are rebuilt from a log of 100,000 device events (what
+ * `lwm2m-hub replay` and the rebuildReadModels mutation do), and how soon a live append reaches the
+ * read models and their listeners (what a GraphQL subscription waits for). Real SQLite files in a temp
+ * directory: the event store (synchronous=FULL) and the read models (WAL, synchronous=NORMAL).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteEventStore } from '../src/adapters/eventstore/SqliteEventStore.ts';
+import type { NewEvent } from '../src/adapters/eventstore/EventStore.ts';
+import { silentLogger } from '../src/adapters/logging/Logger.ts';
+import { deviceStream } from '../src/domain/devices/DeviceEvents.ts';
+import type { DeviceRegistrationData } from '../src/domain/devices/DeviceEvents.ts';
+import type { JsonValue } from '../src/domain/Json.ts';
+import { DeviceQueries } from '../src/projections/devices/DeviceQueries.ts';
+import { DeviceHistoryQueries } from '../src/projections/history/DeviceHistoryQueries.ts';
+import { Projector } from '../src/projections/Projector.ts';
+import { ReadModelDatabase } from '../src/projections/ReadModelDatabase.ts';
+import { readModelProjections } from '../src/projections/ReadModels.ts';
+
+const devices = 20_000;
+const eventsPerDevice = 5;
+const liveSamples = 200;
+
+function registration(endpoint: string): DeviceRegistrationData {
+  return {
+    endpoint, externalId: `imei-${endpoint}`, idType: 'IMEI', name: endpoint, type: 'c8y_lwm2m', shellEnabled: false, agent: true,
+    serverUri: 'coaps://lwm2m.example.com:5684', securityMode: 'PSK', lwm2mPskId: endpoint,
+    lwm2mPskKey: { sealed: 'A'.repeat(64), fingerprint: 'F'.repeat(43) }, bootstrapPskId: `${endpoint}-bs`,
+    bootstrapPskKey: { sealed: 'B'.repeat(64), fingerprint: 'G'.repeat(43) }, serverPublicKey: null,
+    generateBootstrapServerConfig: false, securityInstanceOffset: 0, bootstrapShortServerId: 0, lwm2mShortServerId: 1,
+    registrationLifetime: 300, defaultMinimumPeriod: null, defaultMaximumPeriod: null, bindingMode: 'UQ',
+    notificationIfDisabled: null, disableTimeout: null, externalBootstrapPskId: null,
+  };
+}
+
+const json = (value: object): JsonValue => JSON.parse(JSON.stringify(value)) as JsonValue;
+const metadata = { actor: 'user:bench', correlationId: 'bench' };
+
+function deviceEvents(endpoint: string): NewEvent[] {
+  return [
+    { type: 'DeviceRegistrationImported', data: json({ registration: registration(endpoint), importId: 'bench', line: 2 }), metadata },
+    ...Array.from({ length: eventsPerDevice - 1 }, (_, n) => ({
+      type: 'DeviceRegistrationUpdated',
+      data: json({ endpoint, changes: { name: `name-${n}`, registrationLifetime: 300 + n }, importId: `bench-${n}`, line: 2 }),
+      metadata,
+    })),
+  ];
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-projections-'));
+try {
+  const store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
+  const appendStarted = performance.now();
+  for (let first = 0; first < devices; first += 1000) {
+    await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => store.appendToStream(deviceStream(`dev-${first + i}`), deviceEvents(`dev-${first + i}`), 'no_stream')),
+    );
+  }
+  const appendSeconds = (performance.now() - appendStarted) / 1000;
+  const head = await store.headPosition();
+
+  const database = ReadModelDatabase.open(dir);
+  const projector = new Projector({ store, database, projections: readModelProjections, logger: silentLogger() });
+  projector.start();
+  await projector.waitFor(head, Number.POSITIVE_INFINITY);
+  const rebuild = await projector.rebuild();
+
+  const samples: number[] = [];
+  for (let i = 0; i < liveSamples; i++) {
+    const endpoint = `dev-${i}`;
+    let appendedAt = 0;
+    const seen = new Promise<number>((resolve) => {
+      const stop = projector.onProjected(({ projection, event }) => {
+        if (projection === 'devices' && event.stream === deviceStream(endpoint) && event.revision === eventsPerDevice) {
+          stop();
+          resolve(performance.now());
+        }
+      });
+    });
+    const event: NewEvent = { type: 'DeviceRegistrationUpdated', data: json({ endpoint, changes: { name: 'live' }, importId: 'live', line: 2 }), metadata };
+    await store.appendToStream(deviceStream(endpoint), [event], eventsPerDevice - 1);
+    appendedAt = performance.now();
+    samples.push((await seen) - appendedAt);
+  }
+  samples.sort((a, b) => a - b);
+
+  const queries = new DeviceQueries(database.db);
+  const history = new DeviceHistoryQueries(database.db);
+  const queryStarted = performance.now();
+  for (let i = 0; i < 1000; i++) {
+    queries.page({}, 50, `dev-${i * 7}`);
+    history.page(`dev-${i * 13}`, 50, 0);
+  }
+  const queryMicros = ((performance.now() - queryStarted) * 1000) / 2000;
+
+  await projector.close();
+  database.close();
+  await store.close();
+
+  process.stdout.write(`Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average ${loadavg()[0]?.toFixed(1)}\n\n`);
+  process.stdout.write('| measurement | result |\n|---|---|\n');
+  process.stdout.write(`| log: device events appended (${devices} devices x ${eventsPerDevice}) | ${head} in ${appendSeconds.toFixed(1)} s |\n`);
+  process.stdout.write(`| rebuild of 2 read models: events read per read model | ${head} |\n`);
+  process.stdout.write(`| rebuild: duration | ${(rebuild.durationMs / 1000).toFixed(2)} s |\n`);
+  process.stdout.write(`| rebuild: events applied/s (both read models) | ${Math.round((rebuild.events * 1000) / rebuild.durationMs).toLocaleString('en')} |\n`);
+  process.stdout.write(`| live: append acknowledged -> read model committed, listener told (p50 / p99 of ${liveSamples}) | ${percentile(samples, 50).toFixed(2)} ms / ${percentile(samples, 99).toFixed(2)} ms |\n`);
+  process.stdout.write(`| read model query: a page of 50 devices or history entries (mean) | ${queryMicros.toFixed(0)} us |\n`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

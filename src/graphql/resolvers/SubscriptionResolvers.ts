@@ -20,7 +20,8 @@ export const subscriptionResolvers: SubscriptionResolvers = {
         if (projection !== devicesProjection.name) return undefined;
         if (stream !== undefined && event.stream !== stream) return undefined;
         const device = devices.get(event.stream.slice(deviceStreamPrefix.length));
-        return device ? { deviceChanged: device } : undefined;
+        // Several events of one device committed together: tell the resulting state once, at its last event.
+        return device && device.position === event.position ? { deviceChanged: device } : undefined;
       });
     },
   },

@@ -5,6 +5,8 @@
  * section 4.2.1), integers of any 64-bit value keep their exact value, and a float takes 4 bytes when
  * it is exactly a 32-bit float (NaN and the infinities included), else 8.
  */
+import { encodeUtf8 } from './ScalarConversion.ts';
+
 const MAJOR_UNSIGNED = 0;
 const MAJOR_NEGATIVE = 1;
 const MAJOR_BYTES = 2;
@@ -38,7 +40,7 @@ export class CborWriter {
   }
 
   text(value: string): this {
-    const encoded = new TextEncoder().encode(value);
+    const encoded = encodeUtf8(value);
     this.head(MAJOR_TEXT, BigInt(encoded.length));
     for (const byte of encoded) this.bytes.push(byte);
     return this;

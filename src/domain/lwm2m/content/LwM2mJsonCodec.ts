@@ -106,6 +106,7 @@ export function decodeLwM2mJsonEntries(bytes: Uint8Array, catalog: ObjectModelCa
     const time = optionalNumber(record['t']);
     if (typeof time === 'string') return failure(`${where} "t" ${time}`);
     const absolute = baseTime === undefined && time === undefined ? undefined : (baseTime ?? 0) + (time ?? 0);
+    if (absolute !== undefined && !Number.isFinite(absolute)) return failure(`${where}: time out of range`);
     entries.push(absolute === undefined ? { path, value: value.value } : { path, value: value.value, time: absolute });
   }
   return success(entries);

@@ -2,6 +2,9 @@
  * What the codecs need to know from the object model: the type of a resource and whether it has
  * several instances. Formats that do not carry types on the wire (text/plain, opaque, TLV, and the
  * numbers of the JSON and CBOR formats) are typed from here.
+ *
+ * The catalog is asked for an object by id only: to type by the object versions a device registered
+ * (`</3>;ver=1.1`), pass a catalog that answers with those versions.
  */
 import { findResource, type ObjectModelCatalog, type ResourceModel } from '../ObjectModel.ts';
 import type { LwM2mPath } from '../LwM2mPath.ts';

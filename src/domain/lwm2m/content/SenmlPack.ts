@@ -53,6 +53,7 @@ function resolve(records: readonly SenmlRecord[], options: SenmlDecodeOptions, f
     let time: number | undefined;
     if (baseTime !== undefined || record.time !== undefined) {
       time = (baseTime ?? 0) + (record.time ?? 0);
+      if (!Number.isFinite(time)) return failure(`${where}: time out of range`);
       if (time < SENML_RELATIVE_TIME_LIMIT) {
         if (options.now === undefined) return failure(`${where}: relative time ${time} needs the time of reception`);
         time += options.now;

@@ -119,6 +119,7 @@ describe('SenML JSON', () => {
     ['an integer out of range', '[{"n":"/3/0/9","v":9223372036854775808}]', 'SenML JSON record 0: /3/0/9: 9223372036854775808 is outside the signed 64-bit range'],
     ['a fraction for an integer', '[{"n":"/3/0/9","v":1.5}]', 'SenML JSON record 0: /3/0/9: 1.5 is not an integer'],
     ['a number beyond doubles', '[{"n":"/3303/0/5700","v":1e400}]', 'SenML JSON record 0: "v" is not a finite number'],
+    ['times that add up beyond doubles', '[{"bt":1e308,"n":"/3303/0/5700","v":1,"t":1e308}]', 'SenML JSON record 0: time out of range'],
   ])('refuses %s with a typed error', (_name, payload, message) => {
     const result = decodeSenmlJsonEntries(utf8(payload), testCatalog);
     expect(result).toEqual({ ok: false, error: { message } });

@@ -62,7 +62,8 @@ export interface DtlsServerEvents {
   sessionEstablished: [session: DtlsSessionInfo];
   datagram: [data: Buffer, session: DtlsSessionInfo];
   sessionClosed: [session: DtlsSessionInfo, reason: string];
-  handshakeFailed: [peer: PeerAddress, reason: string];
+  /** Never carries key material; `pskIdentity` once the client sent its ClientKeyExchange. */
+  handshakeFailed: [peer: PeerAddress, reason: string, pskIdentity: Buffer | undefined];
 }
 
 interface PeerHandshake {
@@ -272,10 +273,10 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
         transmit: (datagram) => this.transmit(peer, datagram),
         lookupPsk: (identity) => this.options.pskLookup(identity, peer),
         established: (result) => this.onEstablished(peer, key, entry, result),
-        failed: (reason) => {
+        failed: (reason, pskIdentity) => {
           this.removeHandshake(key, entry);
-          this.logger.info({ peer, reason }, 'DTLS handshake failed');
-          this.emit('handshakeFailed', peer, reason);
+          this.logger.info({ peer, reason, pskIdentity: pskIdentity?.toString('utf8') }, 'DTLS handshake failed');
+          this.emit('handshakeFailed', peer, reason, pskIdentity);
         },
       },
     );
@@ -324,7 +325,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   private refuse(peer: PeerAddress, sequenceNumber: number, description: number, reason: string): void {
     const fragment = serializeAlert({ level: AlertLevel.fatal, description });
     this.transmit(peer, serializeRecord({ type: ContentType.alert, version: DTLS_1_2, epoch: 0, sequenceNumber, fragment }));
-    this.emit('handshakeFailed', peer, reason);
+    this.emit('handshakeFailed', peer, reason, undefined);
   }
 
   private transmit(peer: PeerAddress, datagram: Buffer): void {

@@ -54,8 +54,11 @@ export interface HandshakeCallbacks {
   transmit(datagram: Buffer): void;
   lookupPsk(identity: Buffer): Promise<Buffer | undefined>;
   established(result: EstablishedHandshake): void;
-  /** `reason` is for operators: it never contains key material. */
-  failed(reason: string): void;
+  /**
+   * `reason` is for operators and never contains key material; `pskIdentity` is the identity the client
+   * named, when it got that far (identities are not secret, RFC 4279 section 5.3: they travel in clear).
+   */
+  failed(reason: string, pskIdentity: Buffer | undefined): void;
 }
 
 type State = 'awaiting-key-exchange' | 'looking-up-psk' | 'awaiting-finished' | 'done';
@@ -82,7 +85,7 @@ export class ServerHandshake {
   private nextEpoch0WriteSequence: number;
   private changeCipherSpecReceived = false;
   private queued: DtlsRecord[] = [];
-  private pskIdentity: Buffer = Buffer.alloc(0);
+  private pskIdentity: Buffer | undefined;
   private master: Buffer = Buffer.alloc(0);
   private keys: ConnectionKeys | undefined;
   private retransmitMs: number;
@@ -294,7 +297,7 @@ export class ServerHandshake {
     this.finish();
     this.callbacks.transmit(finalFlight.records(0));
     this.callbacks.established({
-      pskIdentity: this.pskIdentity,
+      pskIdentity: this.pskIdentity ?? Buffer.alloc(0),
       cipherSuite: this.suite,
       extendedMasterSecret: this.useExtendedMasterSecret,
       keys,
@@ -339,7 +342,7 @@ export class ServerHandshake {
       const fatal: Alert = { level: AlertLevel.fatal, description: alert };
       this.callbacks.transmit(this.plainRecord(ContentType.alert, serializeAlert(fatal)));
     }
-    this.callbacks.failed(reason);
+    this.callbacks.failed(reason, this.pskIdentity);
   }
 }
 

@@ -24,7 +24,7 @@ interface Harness {
   established: DtlsSessionInfo[];
   received: Array<{ data: Buffer; session: DtlsSessionInfo }>;
   closed: Array<{ session: DtlsSessionInfo; reason: string }>;
-  failures: Array<{ peer: PeerAddress; reason: string }>;
+  failures: Array<{ peer: PeerAddress; reason: string; pskIdentity: string | undefined }>;
   logLines: string[];
 }
 
@@ -52,7 +52,7 @@ async function startServer(overrides: Partial<DtlsServerOptions> = {}): Promise<
     server.send(session, Buffer.concat([Buffer.from('echo:'), data]));
   });
   server.on('sessionClosed', (session, reason) => h.closed.push({ session, reason }));
-  server.on('handshakeFailed', (peer, reason) => h.failures.push({ peer, reason }));
+  server.on('handshakeFailed', (peer, reason, pskIdentity) => h.failures.push({ peer, reason, pskIdentity: pskIdentity?.toString() }));
   h.port = (await server.listen(0, '127.0.0.1')).port;
   cleanups.push(() => server.close());
   return h;
@@ -132,6 +132,7 @@ describe('DtlsServer failures', () => {
     await expect(DtlsTestClient.connect(harness.port, 'device-1', 'not-the-key', 'TLS_PSK_WITH_AES_128_CCM_8')).rejects.toThrow();
     await waitFor(() => harness.failures.length === 1, 'handshake failure');
     expect(harness.failures[0]?.reason).toMatch(/wrong PSK|did not authenticate|verify_data/);
+    expect(harness.failures[0]?.pskIdentity).toBe('device-1');
     const everything = JSON.stringify(harness.failures) + harness.logLines.join('');
     expect(everything).not.toContain('secret-key-1');
     expect(everything).not.toContain('not-the-key');
@@ -144,6 +145,7 @@ describe('DtlsServer failures', () => {
     await expect(DtlsTestClient.connect(harness.port, 'nobody', 'whatever', 'TLS_PSK_WITH_AES_128_CBC_SHA256')).rejects.toThrow();
     await waitFor(() => harness.failures.length === 1, 'handshake failure');
     expect(harness.failures[0]?.reason).toBe('unknown PSK identity');
+    expect(harness.failures[0]?.pskIdentity).toBe('nobody');
     expect(harness.server.sessionCount()).toBe(0);
     const good = await connected(harness.port, 'device-2', 'secret-key-2', 'TLS_PSK_WITH_AES_128_CBC_SHA256');
     await echoRoundTrip(good, 'ok');

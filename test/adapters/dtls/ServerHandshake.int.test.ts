@@ -42,6 +42,13 @@ describe('ServerHandshake flights', () => {
     expect(sessions[0]?.extendedMasterSecret).toBe(true);
   });
 
+  it('reassembles a ClientKeyExchange that arrives in two fragments, last part first', async () => {
+    const { port, sessions } = await echoServer();
+    const peer = await MinimalPskClient.connect(port, 'fragmented-id', 'key', 0xc0a8, 0, true);
+    cleanups.push(() => peer.close());
+    expect(sessions[0]?.pskIdentity.toString()).toBe('fragmented-id');
+  });
+
   it('resends the final flight, with new record numbers, when the client repeats flight 5', async () => {
     const { port } = await echoServer();
     const peer = await client(port, 0xc0a8);

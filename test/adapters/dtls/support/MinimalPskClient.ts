@@ -41,8 +41,18 @@ export class MinimalPskClient {
     });
   }
 
-  /** `localPort` 0 picks a free port; a fixed one plays a client that restarted behind the same address. */
-  static async connect(serverPort: number, identity: string, key: string, suiteId = 0xc0a8, localPort = 0): Promise<MinimalPskClient> {
+  /**
+   * `localPort` 0 picks a free port; a fixed one plays a client that restarted behind the same address.
+   * `fragmentKeyExchange` sends the ClientKeyExchange as two fragments, last part first (RFC 6347 section 4.2.3).
+   */
+  static async connect(
+    serverPort: number,
+    identity: string,
+    key: string,
+    suiteId = 0xc0a8,
+    localPort = 0,
+    fragmentKeyExchange = false,
+  ): Promise<MinimalPskClient> {
     const suite = CIPHER_SUITES.find((candidate) => candidate.id === suiteId);
     if (suite === undefined) throw new Error(`unknown suite ${suiteId}`);
     const socket = createSocket('udp4');
@@ -74,9 +84,12 @@ export class MinimalPskClient {
       const finished = serializeHandshake(HandshakeType.finished, 3, finishedVerifyData(master, 'client', transcript.digest()));
       transcript.add(finished);
       const finishedHeader = { type: ContentType.handshake, version: VERSION, epoch: 1, sequenceNumber: 0 };
+      const exchangeRecords = (fragmentKeyExchange ? splitInTwo(exchange).reverse() : [exchange]).map((fragment, index) =>
+        serializeRecord({ type: ContentType.handshake, version: VERSION, epoch: 0, sequenceNumber: 2 + index, fragment }),
+      );
       const flight5 = Buffer.concat([
-        serializeRecord({ type: ContentType.handshake, version: VERSION, epoch: 0, sequenceNumber: 2, fragment: exchange }),
-        serializeRecord({ type: ContentType.changeCipherSpec, version: VERSION, epoch: 0, sequenceNumber: 3, fragment: Buffer.from([1]) }),
+        ...exchangeRecords,
+        serializeRecord({ type: ContentType.changeCipherSpec, version: VERSION, epoch: 0, sequenceNumber: 2 + exchangeRecords.length, fragment: Buffer.from([1]) }),
         serializeRecord({ ...finishedHeader, fragment: keys.clientWrite.seal(finishedHeader, finished) }),
       ]);
       send(flight5);
@@ -136,6 +149,19 @@ export class MinimalPskClient {
       }
     });
   }
+}
+
+/** Two DTLS fragments of one whole handshake message (12-byte header each, offsets and lengths rewritten). */
+function splitInTwo(message: Buffer): [Buffer, Buffer] {
+  const body = message.subarray(12);
+  const half = Math.floor(body.length / 2);
+  const fragment = (offset: number, part: Buffer): Buffer => {
+    const header = Buffer.from(message.subarray(0, 12));
+    header.writeUIntBE(offset, 6, 3);
+    header.writeUIntBE(part.length, 9, 3);
+    return Buffer.concat([header, part]);
+  };
+  return [fragment(0, body.subarray(0, half)), fragment(half, body.subarray(half))];
 }
 
 function handshakeMessages(record: DtlsRecord): Array<{ type: number; body: Buffer; bytes: Buffer }> {

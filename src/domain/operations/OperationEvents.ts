@@ -1,0 +1,96 @@
+/**
+ * Events of a device's operations queue, on the stream `operations-<endpoint>` (one stream per
+ * device, so that the queue's order is the stream's order). An operation is requested (by whom,
+ * under which correlation id), sent (each attempt), and ends as succeeded, failed or cancelled; an
+ * attempt that timed out puts it back at the head of the queue, to be delivered again when the device
+ * is next reachable (issue 5, "Operations queue").
+ */
+import type { JsonValue } from '../Json.ts';
+
+/** The LwM2M operations of Core 1.1 sections 6.3 and 6.4 that the server asks of a device. */
+export type OperationKind =
+  | 'read'
+  | 'discover'
+  | 'write-replace'
+  | 'write-partial'
+  | 'write-attributes'
+  | 'execute'
+  | 'create'
+  | 'delete'
+  | 'observe'
+  | 'cancel-observation'
+  | 'read-composite'
+  | 'write-composite'
+  | 'observe-composite';
+
+export interface OperationSpec {
+  readonly kind: OperationKind;
+  /** Target paths ("/3/0/1"); one for simple operations, several for composite ones. */
+  readonly paths: readonly string[];
+  /** What to write, the execute arguments, the attributes; null when the operation carries nothing. */
+  readonly content: JsonValue | null;
+}
+
+export type OperationEvent =
+  | { readonly type: 'OperationRequested'; readonly data: OperationRequested }
+  | { readonly type: 'OperationSent'; readonly data: OperationSent }
+  | { readonly type: 'OperationDeliveryTimedOut'; readonly data: OperationDeliveryTimedOut }
+  | { readonly type: 'OperationSucceeded'; readonly data: OperationSucceeded }
+  | { readonly type: 'OperationFailed'; readonly data: OperationFailed }
+  | { readonly type: 'OperationCancelled'; readonly data: OperationCancelled };
+
+export interface OperationRequested {
+  readonly operationId: string;
+  readonly endpoint: string;
+  readonly operation: OperationSpec;
+  /** `user:<token id>`, `system:<component>`. */
+  readonly requestedBy: string;
+  readonly correlationId: string;
+  readonly requestedAt: string;
+}
+
+export interface OperationSent {
+  readonly operationId: string;
+  /** 1 for the first delivery. */
+  readonly attempt: number;
+  readonly sentAt: string;
+}
+
+export interface OperationDeliveryTimedOut {
+  readonly operationId: string;
+  readonly attempt: number;
+  readonly timedOutAt: string;
+}
+
+export interface OperationSucceeded {
+  readonly operationId: string;
+  readonly responseCode: string;
+  /** The decoded response content; null when the response has none. */
+  readonly content: JsonValue | null;
+  readonly completedAt: string;
+}
+
+export interface OperationFailed {
+  readonly operationId: string;
+  /** The device's error code, or null when it never answered. */
+  readonly responseCode: string | null;
+  /** What went wrong, for a person: "the device answered 4.04 Not Found", "no answer after 3 attempts". */
+  readonly reason: string;
+  readonly attempts: number;
+  readonly failedAt: string;
+}
+
+export interface OperationCancelled {
+  readonly operationId: string;
+  readonly cancelledBy: string;
+  readonly reason: string | null;
+  /** Whether it had been sent: a sent operation's response is then ignored. */
+  readonly wasSent: boolean;
+  readonly cancelledAt: string;
+}
+
+export const operationStreamPrefix = 'operations-';
+
+export function operationStream(endpoint: string): string {
+  return `${operationStreamPrefix}${endpoint}`;
+}

@@ -1,0 +1,215 @@
+/**
+ * A device's operations queue (issue 5, "Operations queue"; the guide: "operations are always
+ * queued"), as a decider over `operations-<endpoint>`. Pure: ids, time, reachability and responses
+ * arrive in commands.
+ *
+ * Rules:
+ * - FIFO, one operation in flight at a time per device (RFC 7252 section 4.7, NSTART = 1: one
+ *   outstanding interaction with a peer).
+ * - Bounded: at most `maxQueueLength` operations waiting or in flight (default 1,000); beyond it a
+ *   request is refused with OperationQueueFull (LIMIT_EXCEEDED).
+ * - Delivery: `DeliverNext` sends the head when the device is reachable (the adapter says so: online
+ *   in U binding, or awake in queue mode, see DeviceReachability.ts).
+ * - An attempt that times out goes back to the head of the queue and is delivered again when the
+ *   device is next reachable, up to `maxAttempts` attempts (default 3); then the operation fails with
+ *   a reason a person understands.
+ * - A response to an operation that is no longer in flight (cancelled meanwhile) is ignored.
+ */
+import type { Decider } from '../Decider.ts';
+import { DomainError } from '../DomainError.ts';
+import type { JsonValue } from '../Json.ts';
+import type { OperationEvent, OperationSpec } from './OperationEvents.ts';
+
+export interface OperationQueuePolicy {
+  readonly maxQueueLength: number;
+  readonly maxAttempts: number;
+}
+
+export const defaultOperationQueuePolicy: OperationQueuePolicy = { maxQueueLength: 1_000, maxAttempts: 3 };
+
+export type OperationCommand =
+  | {
+      readonly type: 'RequestOperation';
+      readonly operationId: string;
+      readonly endpoint: string;
+      readonly operation: OperationSpec;
+      readonly requestedBy: string;
+      readonly correlationId: string;
+      readonly now: Date;
+    }
+  | { readonly type: 'DeliverNext'; readonly reachable: boolean; readonly now: Date }
+  | { readonly type: 'RecordResponse'; readonly operationId: string; readonly responseCode: string; readonly content: JsonValue | null; readonly now: Date }
+  | { readonly type: 'RecordTimeout'; readonly operationId: string; readonly now: Date }
+  /** A failure that retrying cannot cure: the device reset the request, or its answer was unreadable. */
+  | { readonly type: 'RecordFailure'; readonly operationId: string; readonly reason: string; readonly now: Date }
+  | { readonly type: 'CancelOperation'; readonly operationId: string; readonly cancelledBy: string; readonly reason: string | null; readonly now: Date };
+
+export interface QueuedOperation {
+  readonly operationId: string;
+  readonly operation: OperationSpec;
+  /** Deliveries so far. */
+  readonly attempts: number;
+}
+
+export type OperationOutcome = 'succeeded' | 'failed' | 'cancelled';
+
+export interface OperationQueueState {
+  /** Waiting operations, the next to deliver first. */
+  readonly pending: readonly QueuedOperation[];
+  readonly inFlight: QueuedOperation | null;
+  readonly finished: Readonly<Record<string, OperationOutcome>>;
+}
+
+export class OperationQueueFull extends DomainError {
+  constructor(endpoint: string, limit: number) {
+    super('LIMIT_EXCEEDED', `the operations queue of ${endpoint} is full (${limit} operations waiting or in flight)`, { endpoint, limit });
+  }
+}
+
+/** RFC 7252 section 12.1.2 names, so that a failure reads "4.04 Not Found". */
+const responseNames: Readonly<Record<string, string>> = {
+  '4.00': 'Bad Request',
+  '4.01': 'Unauthorized',
+  '4.02': 'Bad Option',
+  '4.03': 'Forbidden',
+  '4.04': 'Not Found',
+  '4.05': 'Method Not Allowed',
+  '4.06': 'Not Acceptable',
+  '4.08': 'Request Entity Incomplete',
+  '4.09': 'Conflict',
+  '4.12': 'Precondition Failed',
+  '4.13': 'Request Entity Too Large',
+  '4.15': 'Unsupported Content-Format',
+  '5.00': 'Internal Server Error',
+  '5.01': 'Not Implemented',
+  '5.03': 'Service Unavailable',
+};
+
+export function operationQueueDecider(policy: OperationQueuePolicy = defaultOperationQueuePolicy): Decider<OperationCommand, OperationEvent, OperationQueueState> {
+  return {
+    initialState: { pending: [], inFlight: null, finished: {} },
+    decide: (command, state) => decide(command, state, policy),
+    evolve,
+  };
+}
+
+function decide(command: OperationCommand, state: OperationQueueState, policy: OperationQueuePolicy): OperationEvent[] {
+  const now = command.now.toISOString();
+  switch (command.type) {
+    case 'RequestOperation': {
+      if (isKnown(state, command.operationId)) throw new DomainError('CONFLICT', `operation ${command.operationId} already exists`, { operationId: command.operationId });
+      if (state.pending.length + (state.inFlight ? 1 : 0) >= policy.maxQueueLength) throw new OperationQueueFull(command.endpoint, policy.maxQueueLength);
+      return [
+        {
+          type: 'OperationRequested',
+          data: {
+            operationId: command.operationId,
+            endpoint: command.endpoint,
+            operation: command.operation,
+            requestedBy: command.requestedBy,
+            correlationId: command.correlationId,
+            requestedAt: now,
+          },
+        },
+      ];
+    }
+    case 'DeliverNext': {
+      const head = state.pending[0];
+      if (!command.reachable || state.inFlight || !head) return [];
+      return [{ type: 'OperationSent', data: { operationId: head.operationId, attempt: head.attempts + 1, sentAt: now } }];
+    }
+    case 'RecordResponse': {
+      const current = state.inFlight;
+      if (!current || current.operationId !== command.operationId) return [];
+      if (command.responseCode.startsWith('2.')) {
+        return [{ type: 'OperationSucceeded', data: { operationId: current.operationId, responseCode: command.responseCode, content: command.content, completedAt: now } }];
+      }
+      const name = responseNames[command.responseCode];
+      return [
+        {
+          type: 'OperationFailed',
+          data: {
+            operationId: current.operationId,
+            responseCode: command.responseCode,
+            reason: `the device answered ${command.responseCode}${name ? ` ${name}` : ''}`,
+            attempts: current.attempts,
+            failedAt: now,
+          },
+        },
+      ];
+    }
+    case 'RecordTimeout': {
+      const current = state.inFlight;
+      if (!current || current.operationId !== command.operationId) return [];
+      const timedOut: OperationEvent = { type: 'OperationDeliveryTimedOut', data: { operationId: current.operationId, attempt: current.attempts, timedOutAt: now } };
+      if (current.attempts < policy.maxAttempts) return [timedOut];
+      return [
+        timedOut,
+        {
+          type: 'OperationFailed',
+          data: {
+            operationId: current.operationId,
+            responseCode: null,
+            reason: `the device did not answer, ${current.attempts} attempt${current.attempts === 1 ? '' : 's'}`,
+            attempts: current.attempts,
+            failedAt: now,
+          },
+        },
+      ];
+    }
+    case 'RecordFailure': {
+      const current = state.inFlight;
+      if (!current || current.operationId !== command.operationId) return [];
+      return [{ type: 'OperationFailed', data: { operationId: current.operationId, responseCode: null, reason: command.reason, attempts: current.attempts, failedAt: now } }];
+    }
+    case 'CancelOperation': {
+      const outcome = state.finished[command.operationId];
+      if (outcome) throw new DomainError('CONFLICT', `operation ${command.operationId} has already ${outcome === 'cancelled' ? 'been cancelled' : outcome}`, { operationId: command.operationId });
+      const wasSent = state.inFlight?.operationId === command.operationId;
+      if (!wasSent && !state.pending.some((queued) => queued.operationId === command.operationId)) {
+        throw new DomainError('NOT_FOUND', `no operation ${command.operationId}`, { operationId: command.operationId });
+      }
+      return [{ type: 'OperationCancelled', data: { operationId: command.operationId, cancelledBy: command.cancelledBy, reason: command.reason, wasSent, cancelledAt: now } }];
+    }
+  }
+}
+
+function isKnown(state: OperationQueueState, operationId: string): boolean {
+  return operationId in state.finished || state.inFlight?.operationId === operationId || state.pending.some((queued) => queued.operationId === operationId);
+}
+
+function finish(state: OperationQueueState, operationId: string, outcome: OperationOutcome): OperationQueueState {
+  return {
+    pending: state.pending.filter((queued) => queued.operationId !== operationId),
+    inFlight: state.inFlight?.operationId === operationId ? null : state.inFlight,
+    finished: { ...state.finished, [operationId]: outcome },
+  };
+}
+
+function evolve(state: OperationQueueState, event: OperationEvent): OperationQueueState {
+  switch (event.type) {
+    case 'OperationRequested':
+      return { ...state, pending: [...state.pending, { operationId: event.data.operationId, operation: event.data.operation, attempts: 0 }] };
+    case 'OperationSent': {
+      const sent = state.pending.find((queued) => queued.operationId === event.data.operationId);
+      if (!sent) return state;
+      return {
+        ...state,
+        pending: state.pending.filter((queued) => queued !== sent),
+        inFlight: { ...sent, attempts: event.data.attempt },
+      };
+    }
+    case 'OperationDeliveryTimedOut': {
+      const current = state.inFlight;
+      if (!current || current.operationId !== event.data.operationId) return state;
+      // Back to the head: it keeps its place before everything requested after it.
+      return { ...state, inFlight: null, pending: [current, ...state.pending] };
+    }
+    case 'OperationSucceeded':
+      return finish(state, event.data.operationId, 'succeeded');
+    case 'OperationFailed':
+      return finish(state, event.data.operationId, 'failed');
+    case 'OperationCancelled':
+      return finish(state, event.data.operationId, 'cancelled');
+  }
+}

@@ -123,6 +123,11 @@ export class DeviceImportService {
     // After a failure (the store is down, the disk is full) the other workers stop taking rows; the
     // rows already appended stay, and running the import again appends only the rest.
     let failed = false;
+    // A bulk import mostly registers new devices: while that guess mostly comes true, each row is
+    // appended as a new stream without reading it first (the store refuses the append if the stream
+    // exists, and the row then runs on its real state). A re-import of known devices soon stops guessing.
+    let guesses = 0;
+    let wrongGuesses = 0;
     const worker = async (): Promise<void> => {
       while (!failed && next < total) {
         const row = read.rows[next++];
@@ -133,13 +138,19 @@ export class DeviceImportService {
           importId,
           line: row.line,
         };
-        const result = await handleCommand(this.#store, deviceStream(row.registration.endpoint), deviceRegistrationDecider, command, { metadata }).catch(
-          (error: unknown) => {
-            failed = true;
-            throw error;
-          },
-        );
+        const assumeNewStream = wrongGuesses * 2 <= guesses;
+        const result = await handleCommand(this.#store, deviceStream(row.registration.endpoint), deviceRegistrationDecider, command, {
+          metadata,
+          assumeNewStream,
+        }).catch((error: unknown) => {
+          failed = true;
+          throw error;
+        });
         const event = result.events[0];
+        if (assumeNewStream) {
+          guesses++;
+          if (event?.type !== 'DeviceRegistrationImported' || result.revision !== 0) wrongGuesses++;
+        }
         if (event === undefined) counts.unchanged++;
         else if (event.type === 'DeviceRegistrationImported') counts.imported++;
         else counts.updated++;

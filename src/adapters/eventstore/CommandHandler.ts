@@ -5,7 +5,7 @@
  * the latest state.
  */
 import type { Decider } from '../../domain/Decider.ts';
-import type { EventMetadata, EventStore, RecordedEvent } from './EventStore.ts';
+import type { EventMetadata, EventStore, NewEvent, RecordedEvent } from './EventStore.ts';
 import { WrongExpectedVersion } from './EventStore.ts';
 import type { JsonValue } from '../../domain/Json.ts';
 
@@ -33,6 +33,12 @@ export interface HandleOptions {
   readonly metadata?: Partial<EventMetadata>;
   /** How many times to retry on a concurrent append. */
   readonly retries?: number;
+  /**
+   * The caller expects the stream not to exist yet (a bulk import of new devices): decide on the
+   * initial state and append with 'no_stream' without reading first. If the stream does exist, the
+   * store refuses the append and the command runs the usual way, on the stream's real state.
+   */
+  readonly assumeNewStream?: boolean;
 }
 
 /** Reads a whole stream and folds it; returns the state and the last revision (-1 if none). */
@@ -61,6 +67,10 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
   options: HandleOptions = {},
 ): Promise<HandleResult<Event, State>> {
   const retries = options.retries ?? 3;
+  if (options.assumeNewStream === true) {
+    const result = await appendToNewStream(store, stream, decider, command, options);
+    if (result) return result;
+  }
   for (let attempt = 0; ; attempt++) {
     const { state, revision } = await loadAggregate(store, stream, decider);
     const events = decider.decide(command, state);
@@ -68,7 +78,7 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
     try {
       const appended = await store.appendToStream(
         stream,
-        events.map((event) => ({ type: event.type, data: event.data as JsonValue, metadata: options.metadata })),
+        events.map((event) => toNewEvent(event, options)),
         revision === -1 ? 'no_stream' : revision,
       );
       const next = events.reduce((s, e) => decider.evolve(s, e), state);
@@ -78,6 +88,38 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
       throw error;
     }
   }
+}
+
+/**
+ * The `assumeNewStream` shortcut. Undefined when it does not apply: the stream exists, or the command
+ * decides nothing (or fails) on the initial state, which only its real state can confirm.
+ */
+async function appendToNewStream<Command, Event extends DomainEvent, State>(
+  store: EventStore,
+  stream: string,
+  decider: Decider<Command, Event, State>,
+  command: Command,
+  options: HandleOptions,
+): Promise<HandleResult<Event, State> | undefined> {
+  let events: Event[];
+  try {
+    events = decider.decide(command, decider.initialState);
+  } catch {
+    return undefined;
+  }
+  if (events.length === 0) return undefined;
+  try {
+    const appended = await store.appendToStream(stream, events.map((event) => toNewEvent(event, options)), 'no_stream');
+    const state = events.reduce((s, e) => decider.evolve(s, e), decider.initialState);
+    return { events, state, revision: appended.nextExpectedRevision, position: appended.position };
+  } catch (error) {
+    if (error instanceof WrongExpectedVersion) return undefined;
+    throw error;
+  }
+}
+
+function toNewEvent(event: DomainEvent, options: HandleOptions): NewEvent {
+  return { type: event.type, data: event.data as JsonValue, metadata: options.metadata };
 }
 
 /**

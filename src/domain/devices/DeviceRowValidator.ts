@@ -57,6 +57,11 @@ const DEFAULT_ID_TYPE = 'c8y_Serial';
 
 const utf8 = new TextEncoder();
 
+/** A cell's text as messages quote it: in double quotes, cut short so that a report stays readable. */
+function shown(value: string): string {
+  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+}
+
 function columnName(field: DeviceCsvField): string {
   return deviceCsvColumns.find((c) => c.field === field)?.name ?? field;
 }
@@ -96,12 +101,12 @@ export function validateDeviceRow(record: DeviceCsvRecord, line: number, header:
     const lower = value.toLowerCase();
     if (lower === 'true' || value === '1') return true;
     if (lower === 'false' || value === '0') return false;
-    return report(field, `"${value}" is not a boolean (true, false, 1 or 0)`);
+    return report(field, `${shown(value)} is not a boolean (true, false, 1 or 0)`);
   }
   function integer(field: DeviceCsvField, min: number, max: number): number | null {
     const value = cell(field);
     if (value === undefined) return null;
-    if (!/^\d+$/.test(value)) return report(field, `"${value}" is not an integer (decimal digits only)`);
+    if (!/^\d+$/.test(value)) return report(field, `${shown(value)} is not an integer (decimal digits only)`);
     const number = Number(value);
     if (number < min || number > max) return report(field, `${value} is out of range (${min} to ${max})`);
     return number;
@@ -132,15 +137,15 @@ export function validateDeviceRow(record: DeviceCsvRecord, line: number, header:
   let securityMode: SecurityMode | null = null;
   if (securityModeText === 'NO_SEC' || securityModeText === 'PSK') securityMode = securityModeText;
   else if (raw('securityMode') === undefined) report('securityMode', 'the security mode is required (NO_SEC or PSK)');
-  else if (securityModeText !== undefined) report('securityMode', `"${securityModeText}" is not a supported security mode (NO_SEC or PSK)`);
+  else if (securityModeText !== undefined) report('securityMode', `${shown(securityModeText)} is not a supported security mode (NO_SEC or PSK)`);
 
   const typeText = cell('type');
-  if (typeText !== undefined && typeText !== 'c8y_lwm2m') report('type', `"${typeText}" is not c8y_lwm2m`);
+  if (typeText !== undefined && typeText !== 'c8y_lwm2m') report('type', `${shown(typeText)} is not c8y_lwm2m`);
 
   const bindingModeText = cell('bindingMode');
   let bindingMode: BindingMode = 'UQ';
   if (bindingModeText === 'U' || bindingModeText === 'UQ') bindingMode = bindingModeText;
-  else if (bindingModeText !== undefined) report('bindingMode', `"${bindingModeText}" is not a supported binding mode (U or UQ)`);
+  else if (bindingModeText !== undefined) report('bindingMode', `${shown(bindingModeText)} is not a supported binding mode (U or UQ)`);
 
   const serverUri = text('serverUri');
   if (serverUri !== null) checkServerUri(serverUri, securityMode, (message) => report('serverUri', message));
@@ -222,17 +227,17 @@ function checkServerUri(uri: string, securityMode: SecurityMode | null, report: 
   try {
     parsed = new URL(uri);
   } catch {
-    report(`"${uri}" is not a URI (expected coap://host:port or coaps://host:port)`);
+    report(`${shown(uri)} is not a URI (expected coap://host:port or coaps://host:port)`);
     return;
   }
   if (parsed.protocol !== 'coap:' && parsed.protocol !== 'coaps:') {
-    report(`"${uri}" must use the coap or coaps scheme`);
+    report(`${shown(uri)} must use the coap or coaps scheme`);
     return;
   }
   if (parsed.hostname === '') {
-    report(`"${uri}" has no host`);
+    report(`${shown(uri)} has no host`);
     return;
   }
-  if (securityMode === 'PSK' && parsed.protocol !== 'coaps:') report(`securityMode PSK needs a coaps:// server URI, got "${uri}"`);
-  if (securityMode === 'NO_SEC' && parsed.protocol !== 'coap:') report(`securityMode NO_SEC needs a coap:// server URI, got "${uri}"`);
+  if (securityMode === 'PSK' && parsed.protocol !== 'coaps:') report(`securityMode PSK needs a coaps:// server URI, got ${shown(uri)}`);
+  if (securityMode === 'NO_SEC' && parsed.protocol !== 'coap:') report(`securityMode NO_SEC needs a coap:// server URI, got ${shown(uri)}`);
 }

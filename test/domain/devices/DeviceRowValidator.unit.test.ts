@@ -269,6 +269,12 @@ describe('validateDeviceRow: rules, each problem with its line and column', () =
     expect(problemAt({ ...nosec, 'lwm2m server url': 'not a uri' }, 'lwm2m server url').message).toMatch(/is not a URI/);
   });
 
+  it('quotes at most 40 characters of a bad cell, and never a key', () => {
+    expect(problemAt({ ...nosec, SHELL: 'x'.repeat(1000) }, 'SHELL').message).toBe(`"${'x'.repeat(40)}…" is not a boolean (true, false, 1 or 0)`);
+    const secret = 'zz0011223344556677';
+    for (const problem of problems({ ...psk, 'lwm2m psk_key': secret, 'bootstrap psk_key': `${secret}0` })) expect(problem.message).not.toContain(secret);
+  });
+
   it('rejects control characters in a cell', () => {
     expect(problemAt({ ...nosec, NAME: 'two\nlines' }, 'NAME').message).toMatch(/control character/);
   });

@@ -135,10 +135,6 @@ export class ServerHandshake {
     this.sendFlight4();
   }
 
-  get cipherSuiteName(): string {
-    return this.suite.name;
-  }
-
   /** The client repeated flight 3: our flight 4 was lost (RFC 6347 section 4.2.4). */
   clientHelloRetransmitted(): void {
     if (this.state === 'awaiting-key-exchange') this.sendFlight4();

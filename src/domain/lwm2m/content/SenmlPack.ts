@@ -40,13 +40,18 @@ interface ResolvedRecord {
   readonly time?: number;
 }
 
-function resolve(records: readonly SenmlRecord[], options: SenmlDecodeOptions, format: string): ContentResult<ResolvedRecord[]> {
+/**
+ * Applies base name and base time. With `valuesExpected`, a record of base fields alone (no name, no
+ * value) only sets them for the records after it; in a path list, every record names a path.
+ */
+function resolve(records: readonly SenmlRecord[], options: SenmlDecodeOptions, format: string, valuesExpected: boolean): ContentResult<ResolvedRecord[]> {
   const resolved: ResolvedRecord[] = [];
   let baseName = '';
   let baseTime: number | undefined;
   for (const [index, record] of records.entries()) {
     if (record.baseName !== undefined) baseName = record.baseName;
     if (record.baseTime !== undefined) baseTime = record.baseTime;
+    if (valuesExpected && record.name === undefined && record.value === undefined) continue;
     const where = `${format} record ${index}`;
     const path = nameToPath(baseName + (record.name ?? ''));
     if (typeof path === 'string') return failure(`${where}: ${path}`);
@@ -66,7 +71,7 @@ function resolve(records: readonly SenmlRecord[], options: SenmlDecodeOptions, f
 
 /** The values of a pack, typed by the model (Read, Notify, Send, Write-Composite payloads). */
 export function senmlToEntries(records: readonly SenmlRecord[], catalog: ObjectModelCatalog, options: SenmlDecodeOptions, format: string): ContentResult<PathValue[]> {
-  const resolved = resolve(records, options, format);
+  const resolved = resolve(records, options, format, true);
   if (!resolved.ok) return resolved;
   const entries: PathValue[] = [];
   for (const record of resolved.value) {
@@ -81,7 +86,7 @@ export function senmlToEntries(records: readonly SenmlRecord[], catalog: ObjectM
 
 /** The paths of a pack of names only: the payload of Read-Composite and Observe-Composite (Core 1.1 section 6.3.x). */
 export function senmlToPaths(records: readonly SenmlRecord[], format: string): ContentResult<LwM2mPath[]> {
-  const resolved = resolve(records, {}, format);
+  const resolved = resolve(records, {}, format, false);
   if (!resolved.ok) return resolved;
   const withValue = resolved.value.find((record) => record.value !== undefined);
   if (withValue !== undefined) return failure(`${format} record ${withValue.index} carries a value where only a path was expected`);

@@ -95,6 +95,14 @@ describe('SenML JSON', () => {
     });
   });
 
+  it('takes a record of base fields alone as setting them for the records after it', () => {
+    const payload = '[{"bn":"/3303/0/","bt":1700000000},{"n":"5700","v":24.5}]';
+    expect(decodeSenmlJsonEntries(utf8(payload), testCatalog)).toEqual({
+      ok: true,
+      value: [{ path: { objectId: 3303, instanceId: 0, resourceId: 5700 }, value: { type: 'float', value: 24.5 }, time: 1700000000 }],
+    });
+  });
+
   it('writes a Send payload with full names, vd as base64url and vlo for object links', () => {
     const entries = [
       { path: { objectId: 3303, instanceId: 0, resourceId: 5700 }, value: { type: 'float' as const, value: 24.5 }, time: 1700000000 },

@@ -2,26 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { decodeTlv } from '../../../../src/domain/lwm2m/content/TlvDecoder.ts';
 import { encodeTlv } from '../../../../src/domain/lwm2m/content/TlvEncoder.ts';
 import type { LwM2mNode, LwM2mValue } from '../../../../src/domain/lwm2m/LwM2mValue.ts';
-import { DEVICE_INSTANCE, instance, int, multiple, single, str } from './deviceFixture.ts';
+import { DEVICE_INSTANCE, DEVICE_RESOURCES_TLV as DEVICE_RESOURCES, instance, int, multiple, single, str } from './deviceFixture.ts';
 import { emptyCatalog, hex, testCatalog } from './testCatalog.ts';
 
 // Byte fixtures from the TLV examples of LwM2M Core 1.0 section 6.4.3 / Core 1.1 section 7.4.3.
-// Read /3/0, the Device object instance as resource TLVs (example 1).
-const DEVICE_RESOURCES = hex(`
-  C8 00 14 4F70656E204D6F62696C6520416C6C69616E6365
-  C8 01 16 4C69676874776569676874204D324D20436C69656E74
-  C8 02 09 333435303030313233
-  C3 03 312E30
-  86 06 41 00 01 41 01 05
-  88 07 08 42 00 0ED8 42 01 1388
-  87 08 41 00 7D 42 01 0384
-  C1 09 64
-  C1 0A 0F
-  83 0B 41 00 00
-  C4 0D 5182428F
-  C6 0E 2B30323A3030
-  C1 10 55`);
-// The same inside an object-instance TLV (length 0x79 = 121 bytes), as a Read on /3 returns it.
+// The Device instance (DEVICE_RESOURCES) inside an object-instance TLV of 0x79 = 121 bytes, as a Read on /3 returns it.
 const DEVICE_OBJECT = hex(`08 00 79 ${Buffer.from(DEVICE_RESOURCES).toString('hex')}`);
 // Read /2: two Access Control instances, the second with ACL instance 310 (16-bit id, type 0x61).
 const ACCESS_CONTROL_OBJECT = hex(`

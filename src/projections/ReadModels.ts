@@ -2,5 +2,18 @@
 import type { Projection } from './Projection.ts';
 import { devicesProjection } from './devices/DevicesProjection.ts';
 import { deviceHistoryProjection } from './history/DeviceHistoryProjection.ts';
+import { deviceProtocolsProjection } from './protocols/DeviceProtocolsProjection.ts';
+import { measurementsProjection } from './measurements/MeasurementsProjection.ts';
+import { deviceEventsProjection } from './deviceevents/DeviceEventsProjection.ts';
+import { alarmsProjection } from './alarms/AlarmsProjection.ts';
+import { devicePropertiesProjection } from './deviceproperties/DevicePropertiesProjection.ts';
 
-export const readModelProjections: readonly Projection[] = [devicesProjection, deviceHistoryProjection];
+export const readModelProjections: readonly Projection[] = [
+  devicesProjection,
+  deviceHistoryProjection,
+  deviceProtocolsProjection,
+  measurementsProjection,
+  deviceEventsProjection,
+  alarmsProjection,
+  devicePropertiesProjection,
+];

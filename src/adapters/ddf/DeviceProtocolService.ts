@@ -1,0 +1,234 @@
+/**
+ * The application service of device protocols: imports DDF documents (GraphQL upload and
+ * `lwm2m-hub import-protocol`), sets and removes resource functionalities, and tells the telemetry
+ * service which functionalities apply to a device's object.
+ *
+ * An import is all or nothing across the objects of one document: a document the parser refuses
+ * stores nothing and returns the parser's errors; every object is decided before anything is appended,
+ * so a CONFLICT on one object stores none of them. The appends themselves go stream by stream; if a
+ * concurrent writer makes one fail, the whole import is decided again, and the objects already stored
+ * are then identical re-uploads, i.e. no-ops.
+ */
+import type { Clock } from '../../domain/Clock.ts';
+import type { DdfError } from '../../domain/lwm2m/DdfError.ts';
+import { parseDdf } from '../../domain/lwm2m/DdfParser.ts';
+import { compareObjectVersions, type ObjectModel } from '../../domain/lwm2m/ObjectModel.ts';
+import type { DeviceProtocolCommand, DeviceProtocolState } from '../../domain/protocols/DeviceProtocolDecider.ts';
+import { deviceProtocolDecider } from '../../domain/protocols/DeviceProtocolDecider.ts';
+import type { DeviceProtocolEvent } from '../../domain/protocols/DeviceProtocolEvents.ts';
+import { protocolStream } from '../../domain/protocols/DeviceProtocolEvents.ts';
+import { DomainError } from '../../domain/DomainError.ts';
+import type { FunctionalityInput, FunctionalityKind } from '../../domain/protocols/Functionality.ts';
+import { chooseProtocolVersion } from '../../domain/protocols/ProtocolVersionChoice.ts';
+import type { DeviceProtocolMapping } from '../../domain/telemetry/MappingPolicy.ts';
+import type { JsonValue } from '../../domain/Json.ts';
+import { handleCommand, loadAggregate, toDomainEvent } from '../eventstore/CommandHandler.ts';
+import type { EventMetadata, EventStore } from '../eventstore/EventStore.ts';
+import { WrongExpectedVersion } from '../eventstore/EventStore.ts';
+import type { Logger } from '../logging/Logger.ts';
+
+export interface RequestContext {
+  /** `user:<token id>`, `system:cli`, ... */
+  readonly actor: string;
+  readonly correlationId?: string;
+}
+
+export interface ImportedProtocol {
+  readonly objectId: number;
+  readonly version: string;
+  readonly name: string;
+  /** False when the same version with the same model was already there. */
+  readonly created: boolean;
+}
+
+export type DdfImportResult =
+  | { readonly ok: true; readonly protocols: readonly ImportedProtocol[]; readonly position: number | undefined }
+  | { readonly ok: false; readonly errors: readonly DdfError[] };
+
+export interface SetFunctionalityRequest {
+  readonly objectId: number;
+  /** The protocol version; its newest version when absent. */
+  readonly version?: string | null;
+  readonly resourceId: number;
+  readonly functionality: FunctionalityInput;
+}
+
+export interface RemoveFunctionalityRequest {
+  readonly objectId: number;
+  readonly version?: string | null;
+  readonly resourceId: number;
+  readonly kind: FunctionalityKind;
+}
+
+export interface FunctionalityChange {
+  readonly objectId: number;
+  readonly version: string;
+  readonly resourceId: number;
+  /** False when nothing changed (set as it was, or removed when absent). */
+  readonly changed: boolean;
+  readonly position: number | undefined;
+}
+
+export interface DeviceProtocolServiceOptions {
+  readonly store: EventStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** How often a concurrent append makes an import start again before it gives up. */
+const IMPORT_ATTEMPTS = 3;
+
+export class DeviceProtocolService {
+  readonly #store: EventStore;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  /** Per object, the protocol state folded so far and the revision it covers: only newer events are read. */
+  readonly #states = new Map<number, { state: DeviceProtocolState; revision: number }>();
+
+  constructor(options: DeviceProtocolServiceOptions) {
+    this.#store = options.store;
+    this.#clock = options.clock;
+    this.#logger = options.logger.child({ component: 'device-protocols' });
+  }
+
+  /** Parses a DDF document and stores a protocol version for each of its objects (all or none). Throws a CONFLICT DomainError. */
+  async importDdf(xml: string, context: RequestContext): Promise<DdfImportResult> {
+    const parsed = parseDdf(xml);
+    if (!parsed.ok) return { ok: false, errors: parsed.errors };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return { ok: true, ...(await this.#importObjects(parsed.objects, context)) };
+      } catch (error) {
+        if (error instanceof WrongExpectedVersion && attempt < IMPORT_ATTEMPTS) continue;
+        throw error;
+      }
+    }
+  }
+
+  async #importObjects(objects: readonly ObjectModel[], context: RequestContext): Promise<{ protocols: ImportedProtocol[]; position: number | undefined }> {
+    const at = this.#clock.now().toISOString();
+    const byObject = new Map<number, ObjectModel[]>();
+    for (const model of objects) byObject.set(model.id, [...(byObject.get(model.id) ?? []), model]);
+
+    // Decide everything first: a refusal of any object leaves every stream untouched.
+    const plans: Array<{ stream: string; revision: number; events: DeviceProtocolEvent[] }> = [];
+    const protocols: ImportedProtocol[] = [];
+    for (const [objectId, models] of byObject) {
+      const stream = protocolStream(objectId);
+      const loaded = await loadAggregate(this.#store, stream, deviceProtocolDecider);
+      let state = loaded.state;
+      const events: DeviceProtocolEvent[] = [];
+      for (const model of models) {
+        const decided = deviceProtocolDecider.decide({ type: 'CreateDeviceProtocolVersion', model, at }, state);
+        state = decided.reduce((s, e) => deviceProtocolDecider.evolve(s, e), state);
+        events.push(...decided);
+        protocols.push({ objectId, version: model.version, name: model.name, created: decided.length > 0 });
+      }
+      if (events.length > 0) plans.push({ stream, revision: loaded.revision, events });
+    }
+
+    let position: number | undefined;
+    for (const plan of plans) {
+      const appended = await this.#store.appendToStream(
+        plan.stream,
+        plan.events.map((event) => ({ type: event.type, data: event.data as unknown as JsonValue, metadata: metadataOf(context) })),
+        plan.revision === -1 ? 'no_stream' : plan.revision,
+      );
+      position = appended.position;
+    }
+    this.#logger.info({ protocols, actor: context.actor, correlationId: context.correlationId }, 'imported device protocols');
+    return { protocols, position };
+  }
+
+  async setResourceFunctionality(request: SetFunctionalityRequest, context: RequestContext): Promise<FunctionalityChange> {
+    const version = await this.#versionOrNewest(request.objectId, request.version);
+    return this.#change(
+      {
+        type: 'SetResourceFunctionality',
+        objectId: request.objectId,
+        version,
+        resourceId: request.resourceId,
+        functionality: request.functionality,
+        at: this.#clock.now().toISOString(),
+      },
+      context,
+    );
+  }
+
+  async removeResourceFunctionality(request: RemoveFunctionalityRequest, context: RequestContext): Promise<FunctionalityChange> {
+    const version = await this.#versionOrNewest(request.objectId, request.version);
+    return this.#change(
+      {
+        type: 'RemoveResourceFunctionality',
+        objectId: request.objectId,
+        version,
+        resourceId: request.resourceId,
+        kind: request.kind,
+        at: this.#clock.now().toISOString(),
+      },
+      context,
+    );
+  }
+
+  async #change(
+    command: Extract<DeviceProtocolCommand, { objectId: number }>,
+    context: RequestContext,
+  ): Promise<FunctionalityChange> {
+    const result = await handleCommand(this.#store, protocolStream(command.objectId), deviceProtocolDecider, command, { metadata: metadataOf(context) });
+    return {
+      objectId: command.objectId,
+      version: command.version,
+      resourceId: command.resourceId,
+      changed: result.events.length > 0,
+      position: result.position,
+    };
+  }
+
+  async #versionOrNewest(objectId: number, version: string | null | undefined): Promise<string> {
+    if (version !== undefined && version !== null) return version;
+    const versions = [...(await this.protocolState(objectId)).versions.keys()];
+    const newest = [...versions].sort(compareObjectVersions).at(-1);
+    if (newest === undefined) throw new DomainError('NOT_FOUND', `no device protocol for object ${objectId}`, { objectId });
+    return newest;
+  }
+
+  /** The object's protocol as the event store has it now (folded incrementally from a cache). */
+  async protocolState(objectId: number): Promise<DeviceProtocolState> {
+    const cached = this.#states.get(objectId);
+    const fromRevision = cached === undefined ? 0 : cached.revision + 1;
+    const read = await this.#store.readStream(protocolStream(objectId), { fromRevision });
+    let state = cached?.state ?? deviceProtocolDecider.initialState;
+    let revision = cached?.revision ?? -1;
+    if (read.status === 'found') {
+      for (const recorded of read.events) {
+        state = deviceProtocolDecider.evolve(state, toDomainEvent<DeviceProtocolEvent>(recorded));
+        revision = recorded.revision;
+      }
+    }
+    this.#states.set(objectId, { state, revision });
+    return state;
+  }
+
+  /**
+   * The functionalities that apply to a device's object, given the version the device registered
+   * with (`ver`; absent means 1.0): see `chooseProtocolVersion`. Undefined when none applies.
+   */
+  async mappingFor(objectId: number, registeredVersion: string | null | undefined): Promise<DeviceProtocolMapping | undefined> {
+    const state = await this.protocolState(objectId);
+    const version = chooseProtocolVersion([...state.versions.keys()], registeredVersion);
+    const protocol = version === undefined ? undefined : state.versions.get(version);
+    if (version === undefined || protocol === undefined) return undefined;
+    return { version, resources: protocol.functionalities };
+  }
+
+  /** The resources of a device's object to observe whenever the device registers (Auto-observe). */
+  async autoObservedResources(objectId: number, registeredVersion: string | null | undefined): Promise<readonly number[]> {
+    const mapping = await this.mappingFor(objectId, registeredVersion);
+    if (mapping === undefined) return [];
+    return [...mapping.resources].filter(([, functionalities]) => functionalities.autoObserve !== undefined).map(([resourceId]) => resourceId);
+  }
+}
+
+function metadataOf(context: RequestContext): Partial<EventMetadata> {
+  return { actor: context.actor, correlationId: context.correlationId, schemaVersion: 1 };
+}

@@ -80,7 +80,7 @@ describe('lwm2m-hub replay', () => {
     db.close();
 
     const { stdout, stderr } = await lwm2mHub('replay');
-    expect(stdout).toMatch(/rebuilt 2 read models .*: \d+ events up to position \d+/);
+    expect(stdout).toMatch(/rebuilt \d+ read models .*: \d+ events up to position \d+/);
     expect(stderr).toContain('read models rebuilt');
 
     service = await start();

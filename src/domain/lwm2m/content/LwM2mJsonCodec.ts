@@ -13,7 +13,7 @@ import type { LwM2mNode, PathValue } from '../LwM2mValue.ts';
 import { formatTypedValue } from '../TypedValueText.ts';
 import { failure, success, type ContentResult } from './ContentResult.ts';
 import { nameToPath, relativeNames } from './EntryNames.ts';
-import { isJsonObject, jsonNumberText, jsonNumberValue, jsonObjectText, JsonNumberText, parseExactJson, type ExactJsonValue } from './ExactJson.ts';
+import { isJsonObject, jsonDoubleValue, jsonNumberText, jsonNumberValue, jsonObjectText, parseExactJson, type ExactJsonValue } from './ExactJson.ts';
 import { entriesToNode, nodeToEntries } from './NodeEntries.ts';
 import { decodeUtf8, encodeUtf8 } from './ScalarConversion.ts';
 import { typeWireValue, valueToWire, type WireValue } from './WireValue.ts';
@@ -119,7 +119,7 @@ function recordValue(record: { readonly [key: string]: ExactJsonValue }): WireVa
   const raw = record[key] as ExactJsonValue;
   switch (key) {
     case 'v': {
-      const number = raw instanceof JsonNumberText ? jsonNumberValue(raw) : undefined;
+      const number = jsonNumberValue(raw);
       return number === undefined ? '"v" is not a finite number' : { kind: 'number', value: number };
     }
     case 'sv':
@@ -134,7 +134,5 @@ function recordValue(record: { readonly [key: string]: ExactJsonValue }): WireVa
 /** A time field: seconds as a double (times may be fractional); undefined when absent. */
 function optionalNumber(raw: ExactJsonValue | undefined): number | undefined | string {
   if (raw === undefined) return undefined;
-  if (!(raw instanceof JsonNumberText)) return 'is not a number';
-  const value = Number(raw.text);
-  return Number.isFinite(value) ? value : 'is out of range';
+  return jsonDoubleValue(raw) ?? 'is not a finite number';
 }

@@ -8,7 +8,7 @@ import type { LwM2mPath } from '../LwM2mPath.ts';
 import type { ObjectModelCatalog } from '../ObjectModel.ts';
 import type { LwM2mNode, PathValue } from '../LwM2mValue.ts';
 import { failure, success, type ContentResult } from './ContentResult.ts';
-import { isJsonObject, jsonNumberText, jsonNumberValue, jsonObjectText, JsonNumberText, parseExactJson, type ExactJsonValue } from './ExactJson.ts';
+import { isJsonObject, jsonDoubleValue, jsonNumberText, jsonNumberValue, jsonObjectText, parseExactJson, type ExactJsonValue } from './ExactJson.ts';
 import { entriesToNode, nodeToEntries } from './NodeEntries.ts';
 import { decodeBase64, decodeUtf8, encodeBase64Url, encodeUtf8 } from './ScalarConversion.ts';
 import { entriesToSenml, pathsToSenml, senmlToEntries, senmlToPaths, type SenmlDecodeOptions, type SenmlRecord } from './SenmlPack.ts';
@@ -135,7 +135,7 @@ function recordValue(raw: { readonly [key: string]: ExactJsonValue }): WireValue
   const value = raw[label] as ExactJsonValue;
   switch (label) {
     case 'v': {
-      const number = value instanceof JsonNumberText ? jsonNumberValue(value) : undefined;
+      const number = jsonNumberValue(value);
       return number === undefined ? '"v" is not a finite number' : { kind: 'number', value: number };
     }
     case 'vs':
@@ -158,7 +158,5 @@ function optionalString(raw: ExactJsonValue | undefined): string | undefined | n
 
 function optionalTime(raw: ExactJsonValue | undefined): number | undefined | string {
   if (raw === undefined) return undefined;
-  if (!(raw instanceof JsonNumberText)) return 'is not a number';
-  const value = Number(raw.text);
-  return Number.isFinite(value) ? value : 'is out of range';
+  return jsonDoubleValue(raw) ?? 'is not a finite number';
 }

@@ -31,8 +31,9 @@ function valueToText(value: LwM2mValue): string | ContentResult<never> {
     case 'unsigned':
       return value.value.toString();
     case 'float':
-      // The text format has no spelling for NaN or the infinities.
-      return Number.isFinite(value.value) ? String(value.value) : failure(`${FORMAT} cannot carry the float ${value.value}`);
+      // The text format has no spelling for NaN or the infinities; -0 keeps its sign (String(-0) is "0").
+      if (!Number.isFinite(value.value)) return failure(`${FORMAT} cannot carry the float ${value.value}`);
+      return Object.is(value.value, -0) ? '-0' : String(value.value);
     case 'time':
       return String(value.value);
     case 'boolean':

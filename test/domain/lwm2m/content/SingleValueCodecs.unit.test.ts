@@ -14,6 +14,7 @@ describe('text/plain (Core 1.1 section 7.4.1)', () => {
     ['1367491215', { objectId: 3, instanceId: 0, resourceId: 13 }, { type: 'time', value: 1367491215 }],
     ['+02:00', { objectId: 3, instanceId: 0, resourceId: 14 }, { type: 'string', value: '+02:00' }],
     ['-12.75', { objectId: 3303, instanceId: 0, resourceId: 5700 }, { type: 'float', value: -12.75 }],
+    ['-0', { objectId: 3303, instanceId: 0, resourceId: 5700 }, { type: 'float', value: -0 }],
     ['1', at('boolean'), { type: 'boolean', value: true }],
     ['AQIDBAU=', at('opaque'), { type: 'opaque', value: Uint8Array.of(1, 2, 3, 4, 5) }],
     ['66:0', at('objlnk'), { type: 'objlnk', value: { objectId: 66, instanceId: 0 } }],

@@ -1,7 +1,9 @@
 /**
  * `lwm2m-hub token create --role viewer|operator|admin [--description TEXT]`: adds an API token and
- * prints it once on stdout; only its sealed form is stored, so it cannot be shown again. A running
- * service accepts it at once (it reads new tokens from the log when it meets an unknown one).
+ * prints it once on stdout; only its sealed form is stored, so it cannot be shown again. The service
+ * reads new tokens from the log when it meets an unknown one, so with EventStoreDB a running service
+ * accepts the token at once; the embedded SQLite store belongs to one process, so run the command
+ * while the service is stopped (the service accepts the token from its next start).
  */
 import { resolve } from 'node:path';
 import type { Config } from '../adapters/config/Config.ts';

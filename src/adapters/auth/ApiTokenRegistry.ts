@@ -6,7 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, writeFileSync } from 'node:fs';
-import type { EventStore } from '../eventstore/EventStore.ts';
+import type { EventStore, ExpectedRevision } from '../eventstore/EventStore.ts';
 import { WrongExpectedVersion } from '../eventstore/EventStore.ts';
 import type { Logger } from '../logging/Logger.ts';
 import type { ApiRole, ApiTokenCreated, Principal } from '../../domain/auth/ApiTokens.ts';
@@ -78,7 +78,7 @@ export class ApiTokenRegistry {
     return this.#append(options, 'any');
   }
 
-  async #append(options: CreateTokenOptions, expected: 'any' | 'no_stream'): Promise<CreatedToken> {
+  async #append(options: CreateTokenOptions, expected: ExpectedRevision): Promise<CreatedToken> {
     const token = tokenPrefix + randomBytes(32).toString('base64url');
     const tokenId = randomUUID();
     const { sealed, fingerprint } = this.#sealer.seal(Buffer.from(token, 'utf8'));
@@ -90,22 +90,28 @@ export class ApiTokenRegistry {
   }
 
   /**
-   * On the first start (no token at all), creates an admin token and writes it to `file` (mode 0600),
-   * logging where it is, never what it is. Two processes starting at once create one token between
-   * them: the append expects the stream not to exist.
+   * On the first start (no admin token yet), creates an admin token and writes it to `file` (mode
+   * 0600), logging where it is, never what it is. Two processes starting at once create one token
+   * between them: the append expects the stream as it was read, and the loser re-reads it.
    */
   async ensureAdminToken(file: string, logger: Logger): Promise<void> {
-    await this.refresh();
-    if (this.#byFingerprint.size > 0) return;
-    let created: CreatedToken;
-    try {
-      created = await this.#append({ role: 'admin', actor: 'system:first-start', description: 'created on first start' }, 'no_stream');
-    } catch (error) {
-      if (error instanceof WrongExpectedVersion) return this.refresh();
-      throw error;
+    for (;;) {
+      await this.refresh();
+      if ([...this.#byFingerprint.values()].some((principal) => principal.role === 'admin')) return;
+      let created: CreatedToken;
+      try {
+        created = await this.#append(
+          { role: 'admin', actor: 'system:first-start', description: 'created on first start' },
+          this.#lastRevision === -1 ? 'no_stream' : this.#lastRevision,
+        );
+      } catch (error) {
+        if (error instanceof WrongExpectedVersion) continue;
+        throw error;
+      }
+      writeFileSync(file, created.token + '\n', { mode: 0o600 });
+      chmodSync(file, 0o600); // the mode above applies only when the file is new
+      logger.info({ file, tokenId: created.tokenId }, 'first start: created an admin API token; read it from this file');
+      return;
     }
-    writeFileSync(file, created.token + '\n', { mode: 0o600 });
-    chmodSync(file, 0o600); // the mode above applies only when the file is new
-    logger.info({ file, tokenId: created.tokenId }, 'first start: created an admin API token; read it from this file');
   }
 }

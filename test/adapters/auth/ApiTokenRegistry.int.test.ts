@@ -61,6 +61,15 @@ describe('ApiTokenRegistry', () => {
     expect((await again.authenticate(token))?.role).toBe('admin');
   });
 
+  it('creates the admin token even when other tokens were made before the first start', async () => {
+    const file = join(dir, 'admin.token');
+    const registry = new ApiTokenRegistry(store, sealer);
+    await registry.create({ role: 'viewer', actor: 'system:cli' });
+    await registry.ensureAdminToken(file, silentLogger());
+    expect((await registry.authenticate(readFileSync(file, 'utf8').trim()))?.role).toBe('admin');
+    expect(registry.size).toBe(2);
+  });
+
   it('creates one admin token when two processes start at once', async () => {
     const file = join(dir, 'admin.token');
     const a = new ApiTokenRegistry(store, sealer);

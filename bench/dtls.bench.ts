@@ -99,7 +99,7 @@ async function dtlsEcho(kind: ClientKind, cipher: CipherSuiteName, window: numbe
     socket.close();
     return rate;
   }
-  const client = await MinimalPskClient.connect(port, 'bench', '0123456789abcdef', cipher === 'TLS_PSK_WITH_AES_128_CCM_8' ? 0xc0a8 : 0x00ae);
+  const client = await MinimalPskClient.connect(port, 'bench', '0123456789abcdef', { suiteId: cipher === 'TLS_PSK_WITH_AES_128_CCM_8' ? 0xc0a8 : 0x00ae });
   const rate = await echoRate((data) => void client.send(data), (listener) => client.onData(listener), window);
   await client.close();
   return rate;

@@ -9,6 +9,8 @@ import type { ParseResult } from './ByteReader.ts';
 export const ExtensionType = {
   /** RFC 7627: the master secret is bound to the handshake transcript. */
   extendedMasterSecret: 0x0017,
+  /** RFC 9146 section 3: each side names the connection ID it wants to receive. */
+  connectionId: 54,
   /** RFC 5746: the server answers it (empty) because it never renegotiates. */
   renegotiationInfo: 0xff01,
 } as const;
@@ -67,4 +69,16 @@ export function parseClientHello(body: Buffer): ParseResult<ClientHello> {
 
 export function hasExtension(hello: ClientHello, type: number): boolean {
   return hello.extensions.some((extension) => extension.type === type);
+}
+
+/**
+ * The connection ID the client wants in our records (possibly empty: it sends ours but wants none back),
+ * or undefined when it did not offer the extension or its data is malformed (RFC 9146 section 3).
+ */
+export function requestedConnectionId(hello: ClientHello): Buffer | undefined {
+  const extension = hello.extensions.find((candidate) => candidate.type === ExtensionType.connectionId);
+  if (extension === undefined) return undefined;
+  const reader = new ByteReader(extension.data);
+  const connectionId = reader.vector8('connection id');
+  return reader.error === undefined && reader.remaining === 0 ? connectionId : undefined;
 }

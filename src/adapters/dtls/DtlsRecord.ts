@@ -11,8 +11,9 @@ export const ContentType = {
   alert: 21,
   handshake: 22,
   applicationData: 23,
+  /** RFC 9146 section 4: a protected record carrying a connection ID; the real type is inside. */
+  tls12Cid: 25,
 } as const;
-export type ContentTypeValue = (typeof ContentType)[keyof typeof ContentType];
 
 /** DTLS 1.2 is {254, 253}; DTLS 1.0 {254, 255} still appears on first ClientHellos (RFC 6347 section 4.1). */
 export const DTLS_1_2 = 0xfefd;
@@ -29,6 +30,8 @@ export interface DtlsRecord {
   readonly version: number;
   readonly epoch: number;
   readonly sequenceNumber: number;
+  /** Only in tls12_cid records (RFC 9146 section 4). */
+  readonly connectionId?: Buffer;
   readonly fragment: Buffer;
 }
 
@@ -41,8 +44,10 @@ export interface ParsedDatagram {
 /**
  * Splits a datagram into records (RFC 6347 section 4.1.1: several records may share one datagram). An
  * invalid record only discards itself and what follows (section 4.1.2.7), never the ones before it.
+ * `connectionIdLength` is the length of the connection IDs this receiver hands out (RFC 9146 section 3:
+ * the record does not say it); 0 means tls12_cid records are not expected.
  */
-export function parseDatagram(datagram: Buffer): ParsedDatagram {
+export function parseDatagram(datagram: Buffer, connectionIdLength = 0): ParsedDatagram {
   const records: DtlsRecord[] = [];
   const reader = new ByteReader(datagram);
   while (reader.remaining > 0) {
@@ -51,34 +56,35 @@ export function parseDatagram(datagram: Buffer): ParsedDatagram {
     const version = reader.uint16('record version');
     const epoch = reader.uint16('record epoch');
     const sequenceNumber = reader.uint48('record sequence number');
+    const withConnectionId = type === ContentType.tls12Cid && connectionIdLength > 0;
+    const connectionId = withConnectionId ? reader.bytes(connectionIdLength, 'record connection id') : undefined;
     const length = reader.uint16('record length');
+    if (reader.error === undefined && !isKnownContentType(type) && !withConnectionId) reader.fail(`unknown content type ${type}`, start);
     if (reader.error === undefined && length > MAX_RECORD_FRAGMENT_LENGTH) {
-      reader.fail(`record length ${length} exceeds ${MAX_RECORD_FRAGMENT_LENGTH}`, start + 11);
+      reader.fail(`record length ${length} exceeds ${MAX_RECORD_FRAGMENT_LENGTH}`, reader.offset - 2);
     }
-    if (reader.error === undefined && !isKnownContentType(type)) reader.fail(`unknown content type ${type}`, start);
     if (reader.error === undefined && (version >> 8) !== 0xfe) reader.fail(`not a DTLS version: 0x${version.toString(16)}`, start + 1);
     const fragment = reader.bytes(length, 'record fragment');
     if (reader.error !== undefined) return { records, error: reader.error };
-    records.push({ type, version, epoch, sequenceNumber, fragment });
+    records.push(connectionId === undefined ? { type, version, epoch, sequenceNumber, fragment } : { type, version, epoch, sequenceNumber, connectionId, fragment });
   }
   return { records, error: undefined };
 }
 
 export function serializeRecord(record: DtlsRecord): Buffer {
-  const out = Buffer.allocUnsafe(RECORD_HEADER_LENGTH + record.fragment.length);
-  writeRecordHeader(out, record.type, record.version, record.epoch, record.sequenceNumber, record.fragment.length);
-  record.fragment.copy(out, RECORD_HEADER_LENGTH);
+  const connectionId = record.connectionId ?? Buffer.alloc(0);
+  const headerLength = RECORD_HEADER_LENGTH + connectionId.length;
+  const out = Buffer.allocUnsafe(headerLength + record.fragment.length);
+  out.writeUInt8(record.type, 0);
+  out.writeUInt16BE(record.version, 1);
+  out.writeUInt16BE(record.epoch, 3);
+  out.writeUIntBE(record.sequenceNumber, 5, 6);
+  connectionId.copy(out, 11);
+  out.writeUInt16BE(record.fragment.length, 11 + connectionId.length);
+  record.fragment.copy(out, headerLength);
   return out;
 }
 
-function writeRecordHeader(out: Buffer, type: number, version: number, epoch: number, sequenceNumber: number, length: number): void {
-  out.writeUInt8(type, 0);
-  out.writeUInt16BE(version, 1);
-  out.writeUInt16BE(epoch, 3);
-  out.writeUIntBE(sequenceNumber, 5, 6);
-  out.writeUInt16BE(length, 11);
-}
-
-function isKnownContentType(type: number): type is ContentTypeValue {
+function isKnownContentType(type: number): boolean {
   return type >= ContentType.changeCipherSpec && type <= ContentType.applicationData;
 }

@@ -6,6 +6,7 @@
  * only a ClientHello with a valid cookie creates state, within the handshake limits; other records go to
  * the peer's handshake or session, or are dropped. Nothing a peer sends can throw out of here.
  */
+import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -56,12 +57,19 @@ export interface DtlsServerOptions {
    * overhead is counted) drops a fleet's burst of handshakes; the kernel caps it at net.core.rmem_max.
    */
   readonly receiveBufferBytes?: number;
+  /**
+   * Length of the connection IDs handed to clients that ask for one (RFC 9146), so that a client whose
+   * NAT binding changes keeps its session; 0 (the default) turns connection IDs off.
+   */
+  readonly connectionIdLength?: number;
 }
 
 export interface DtlsServerEvents {
   sessionEstablished: [session: DtlsSessionInfo];
   datagram: [data: Buffer, session: DtlsSessionInfo];
   sessionClosed: [session: DtlsSessionInfo, reason: string];
+  /** A session with a connection ID now talks from another address (RFC 9146 section 6). */
+  sessionMoved: [session: DtlsSessionInfo, previousPeer: PeerAddress];
   /** Never carries key material; `pskIdentity` once the client sent its ClientKeyExchange. */
   handshakeFailed: [peer: PeerAddress, reason: string, pskIdentity: Buffer | undefined];
 }
@@ -80,6 +88,8 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   private readonly handshakes = new Map<string, PeerHandshake>();
   private readonly handshakesPerAddress = new Map<string, number>();
   private readonly sessions = new Map<string, DtlsSession>();
+  private readonly sessionsByConnectionId = new Map<string, DtlsSession>();
+  private readonly connectionIdLength: number;
   private socket: Socket | undefined;
   private idleSweep: NodeJS.Timeout | undefined;
 
@@ -89,6 +99,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     this.logger = options.logger;
     this.clock = options.clock ?? systemClock;
     this.cookies = new CookieIssuer(this.clock, options.cookieRotationMs ?? 60_000);
+    this.connectionIdLength = options.connectionIdLength ?? 0;
     const names = options.cipherSuites ?? CIPHER_SUITES.map((suite) => suite.name);
     this.suites = names.flatMap((name) => CIPHER_SUITES.filter((suite) => suite.name === name));
   }
@@ -140,7 +151,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     if (session === undefined) return;
     const alert = session.sealCloseNotify();
     if (alert !== undefined) this.transmit(peer, alert);
-    this.dropSession(peerKey(peer), session, reason);
+    this.dropSession(session, reason);
   }
 
   sessionCount(): number {
@@ -166,7 +177,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   private onDatagram(datagram: Buffer, remote: RemoteInfo): void {
     const peer: PeerAddress = { address: remote.address, port: remote.port };
     try {
-      const parsed = parseDatagram(datagram);
+      const parsed = parseDatagram(datagram, this.connectionIdLength);
       if (parsed.error !== undefined) {
         this.logger.debug({ peer, reason: parsed.error.reason, offset: parsed.error.offset }, 'DTLS: malformed record discarded');
       }
@@ -188,18 +199,21 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       pending.handshake.handleRecord(record);
       return;
     }
-    const session = this.sessions.get(key);
+    // RFC 9146 section 6: a record with a connection ID finds its session by that ID, whatever its source.
+    const session =
+      record.connectionId === undefined ? this.sessions.get(key) : this.sessionsByConnectionId.get(record.connectionId.toString('hex'));
     if (session === undefined) return;
     const input = session.receive(record, this.clock.now().getTime());
     switch (input.kind) {
       case 'application-data':
+        if (record.connectionId !== undefined && input.newest && peerKey(session.info.peer) !== key) this.moveSession(session, peer);
         this.emit('datagram', input.data, session.info);
         return;
       case 'retransmit-final-flight':
         this.transmit(peer, input.flight);
         return;
       case 'closed-by-peer':
-        this.dropSession(key, session, input.reason);
+        this.dropSession(session, input.reason);
         return;
       case 'discarded':
         this.logger.debug({ peer, reason: input.reason }, 'DTLS: record discarded');
@@ -244,6 +258,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       return;
     }
     const suite = selectCipherSuite(hello.cipherSuites, this.suites);
+    const offeredConnectionId = this.connectionIdLength > 0 ? this.freshConnectionId() : undefined;
     if (suite === undefined || !hello.compressionMethods.includes(0)) {
       this.refuse(peer, record.sequenceNumber, AlertDescription.handshakeFailure, 'no cipher suite in common');
       return;
@@ -268,6 +283,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       message,
       record.sequenceNumber,
       suite,
+      offeredConnectionId,
       { initialRetransmitMs, maxRetransmitMs: 60_000, handshakeTimeoutMs: this.options.handshakeTimeoutMs ?? 30_000 },
       {
         transmit: (datagram) => this.transmit(peer, datagram),
@@ -288,9 +304,10 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   private onEstablished(peer: PeerAddress, key: string, entry: PeerHandshake, result: EstablishedHandshake): void {
     this.removeHandshake(key, entry);
     const previous = this.sessions.get(key);
-    if (previous !== undefined) this.dropSession(key, previous, 'replaced by a new handshake from the same peer');
+    if (previous !== undefined) this.dropSession(previous, 'replaced by a new handshake from the same peer');
     const session = new DtlsSession(peer, result, this.clock.now());
     this.sessions.set(key, session);
+    if (session.connectionId !== undefined) this.sessionsByConnectionId.set(session.connectionId.toString('hex'), session);
     this.logger.info({ peer, pskIdentity: session.info.pskIdentity.toString('utf8'), cipherSuite: session.info.cipherSuite }, 'DTLS session established');
     this.emit('sessionEstablished', session.info);
   }
@@ -304,11 +321,36 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     else this.handshakesPerAddress.set(entry.address, count);
   }
 
-  private dropSession(key: string, session: DtlsSession, reason: string): void {
+  private dropSession(session: DtlsSession, reason: string): void {
+    const key = peerKey(session.info.peer);
     if (this.sessions.get(key) !== session) return;
     this.sessions.delete(key);
+    if (session.connectionId !== undefined) this.sessionsByConnectionId.delete(session.connectionId.toString('hex'));
     this.logger.info({ peer: session.info.peer, reason }, 'DTLS session closed');
     this.emit('sessionClosed', session.info, reason);
+  }
+
+  /**
+   * RFC 9146 section 6: an authenticated record with the newest sequence number moves the session to its
+   * source address. A session still registered there belongs to a client that address no longer reaches.
+   */
+  private moveSession(session: DtlsSession, peer: PeerAddress): void {
+    const previousPeer = session.info.peer;
+    const displaced = this.sessions.get(peerKey(peer));
+    if (displaced !== undefined) this.dropSession(displaced, 'its address was taken over by another session');
+    this.sessions.delete(peerKey(previousPeer));
+    session.moveTo(peer);
+    this.sessions.set(peerKey(peer), session);
+    this.logger.info({ from: previousPeer, to: peer }, 'DTLS session moved to a new address');
+    this.emit('sessionMoved', session.info, previousPeer);
+  }
+
+  /** Random, and unused by any session (a pending handshake colliding within 2^-8n is not worth a check). */
+  private freshConnectionId(): Buffer {
+    for (;;) {
+      const candidate = randomBytes(this.connectionIdLength);
+      if (!this.sessionsByConnectionId.has(candidate.toString('hex'))) return candidate;
+    }
   }
 
   private dropIdleSessions(idleMs: number): void {

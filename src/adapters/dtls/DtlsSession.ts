@@ -5,10 +5,10 @@
  */
 import { AlertDescription, AlertLevel, parseAlert, serializeAlert } from './Alert.ts';
 import type { CipherSuiteName } from './CipherSuites.ts';
-import { ContentType, DTLS_1_2, MAX_SEQUENCE_NUMBER, serializeRecord } from './DtlsRecord.ts';
+import { ContentType, MAX_SEQUENCE_NUMBER } from './DtlsRecord.ts';
 import type { DtlsRecord } from './DtlsRecord.ts';
 import type { PeerAddress } from './PeerAddress.ts';
-import type { RecordProtection } from './RecordProtection.ts';
+import type { ProtectedRecords } from './ProtectedRecords.ts';
 import type { ReplayWindow } from './ReplayWindow.ts';
 import type { EstablishedHandshake, FinalFlight } from './ServerHandshake.ts';
 
@@ -23,7 +23,8 @@ export interface DtlsSessionInfo {
 }
 
 export type SessionInput =
-  | { readonly kind: 'application-data'; readonly data: Buffer }
+  /** `newest`: the record has the highest sequence number so far (RFC 9146 section 6: may move the peer). */
+  | { readonly kind: 'application-data'; readonly data: Buffer; readonly newest: boolean }
   | { readonly kind: 'retransmit-final-flight'; readonly flight: Buffer }
   | { readonly kind: 'closed-by-peer'; readonly reason: string }
   | { readonly kind: 'discarded'; readonly reason: string };
@@ -32,9 +33,10 @@ export type SessionInput =
 const FINAL_FLIGHT_MIN_INTERVAL_MS = 500;
 
 export class DtlsSession {
-  readonly info: DtlsSessionInfo;
-  private readonly readProtection: RecordProtection;
-  private readonly writeProtection: RecordProtection;
+  /** The connection ID the client puts in its records (RFC 9146), when one was negotiated. */
+  readonly connectionId: Buffer | undefined;
+  private currentInfo: DtlsSessionInfo;
+  private readonly records: ProtectedRecords;
   private readonly readWindow: ReplayWindow;
   private finalFlight: FinalFlight | undefined;
   private finalFlightSentAt: number;
@@ -42,20 +44,32 @@ export class DtlsSession {
   private lastAuthenticatedAt: number;
 
   constructor(peer: PeerAddress, handshake: EstablishedHandshake, now: Date) {
-    this.info = Object.freeze({
+    this.connectionId = handshake.connectionId;
+    this.currentInfo = Object.freeze({
       peer: Object.freeze({ address: peer.address, port: peer.port }),
       pskIdentity: Buffer.from(handshake.pskIdentity),
       cipherSuite: handshake.cipherSuite.name,
       extendedMasterSecret: handshake.extendedMasterSecret,
       establishedAt: now,
     });
-    this.readProtection = handshake.keys.clientWrite;
-    this.writeProtection = handshake.keys.serverWrite;
+    this.records = handshake.records;
     this.readWindow = handshake.readWindow;
     this.finalFlight = handshake.finalFlight;
     this.finalFlightSentAt = now.getTime();
     this.nextWriteSequence = handshake.nextWriteSequence;
     this.lastAuthenticatedAt = now.getTime();
+  }
+
+  get info(): DtlsSessionInfo {
+    return this.currentInfo;
+  }
+
+  /**
+   * The client now sends from another address (a NAT rebinding); only for an authenticated record with a
+   * connection ID and the highest sequence number so far (RFC 9146 section 6).
+   */
+  moveTo(peer: PeerAddress): void {
+    this.currentInfo = Object.freeze({ ...this.currentInfo, peer: Object.freeze({ address: peer.address, port: peer.port }) });
   }
 
   /** When the last record from the peer authenticated (or the session started), in ms since the epoch. */
@@ -70,15 +84,17 @@ export class DtlsSession {
     }
     if (record.epoch !== 1) return { kind: 'discarded', reason: `record of unknown epoch ${record.epoch}` };
     if (this.readWindow.isDuplicate(record.sequenceNumber)) return { kind: 'discarded', reason: `replayed record ${record.sequenceNumber}` };
-    const plaintext = this.readProtection.open(record, record.fragment);
+    const opened = this.records.open(record);
     // RFC 6347 section 4.1.2.7: invalid records are silently discarded, the association stays.
-    if (plaintext === undefined) return { kind: 'discarded', reason: 'record did not authenticate' };
+    if (opened === undefined) return { kind: 'discarded', reason: 'record did not authenticate' };
+    const plaintext = opened.content;
+    const newest = this.readWindow.isNewest(record.sequenceNumber);
     this.readWindow.markReceived(record.sequenceNumber);
     this.lastAuthenticatedAt = nowMs;
-    switch (record.type) {
+    switch (opened.type) {
       case ContentType.applicationData:
         this.finalFlight = undefined; // the client has our Finished, or it could not send this
-        return { kind: 'application-data', data: plaintext };
+        return { kind: 'application-data', data: plaintext, newest };
       case ContentType.handshake:
         // The client's Finished again (our flight 6 was lost), or a renegotiation, which we do not do.
         return this.finalFlightAgain(nowMs);
@@ -90,7 +106,7 @@ export class DtlsSession {
         return { kind: 'discarded', reason: `warning alert ${alert.value.description}` };
       }
       default:
-        return { kind: 'discarded', reason: `unexpected content type ${record.type}` };
+        return { kind: 'discarded', reason: `unexpected content type ${opened.type}` };
     }
   }
 
@@ -105,8 +121,7 @@ export class DtlsSession {
 
   private seal(type: number, plaintext: Buffer): Buffer | undefined {
     if (this.nextWriteSequence > MAX_SEQUENCE_NUMBER) return undefined;
-    const header = { type, version: DTLS_1_2, epoch: 1, sequenceNumber: this.nextWriteSequence++ };
-    return serializeRecord({ ...header, fragment: this.writeProtection.seal(header, plaintext) });
+    return this.records.seal(type, this.nextWriteSequence++, plaintext);
   }
 
   private finalFlightAgain(nowMs: number): SessionInput {

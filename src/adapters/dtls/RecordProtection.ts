@@ -4,6 +4,8 @@ export interface RecordHeaderFields {
   readonly version: number;
   readonly epoch: number;
   readonly sequenceNumber: number;
+  /** Present in tls12_cid records, which change the MAC input (RFC 9146 section 5). */
+  readonly connectionId?: Buffer;
 }
 
 export interface RecordProtection {
@@ -19,11 +21,30 @@ export interface RecordProtection {
  * section 4.1.2.1).
  */
 export function additionalData(header: RecordHeaderFields, plaintextLength: number): Buffer {
+  if (header.connectionId !== undefined) return connectionIdAdditionalData(header, header.connectionId, plaintextLength);
   const out = Buffer.allocUnsafe(13);
   out.writeUInt16BE(header.epoch, 0);
   out.writeUIntBE(header.sequenceNumber, 2, 6);
   out.writeUInt8(header.type, 8);
   out.writeUInt16BE(header.version, 9);
   out.writeUInt16BE(plaintextLength, 11);
+  return out;
+}
+
+/**
+ * RFC 9146 sections 5.1 and 5.3: seq_num_placeholder (8 bytes of 0xff) + tls12_cid + cid_length +
+ * tls12_cid + version + epoch + sequence_number + cid + length_of_DTLSInnerPlaintext.
+ */
+function connectionIdAdditionalData(header: RecordHeaderFields, connectionId: Buffer, innerPlaintextLength: number): Buffer {
+  const out = Buffer.allocUnsafe(8 + 3 + 2 + 2 + 6 + connectionId.length + 2);
+  out.fill(0xff, 0, 8);
+  out.writeUInt8(header.type, 8);
+  out.writeUInt8(connectionId.length, 9);
+  out.writeUInt8(header.type, 10);
+  out.writeUInt16BE(header.version, 11);
+  out.writeUInt16BE(header.epoch, 13);
+  out.writeUIntBE(header.sequenceNumber, 15, 6);
+  connectionId.copy(out, 21);
+  out.writeUInt16BE(innerPlaintextLength, 21 + connectionId.length);
   return out;
 }

@@ -24,6 +24,11 @@ export class ReplayWindow {
     return ((this.bitmap >> age) & 1n) === 1n;
   }
 
+  /** True when the number is above every one received so far. */
+  isNewest(sequenceNumber: number): boolean {
+    return sequenceNumber > this.highest;
+  }
+
   markReceived(sequenceNumber: number): void {
     if (sequenceNumber > this.highest) {
       const shift = BigInt(sequenceNumber - this.highest);

@@ -12,11 +12,11 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { AlertDescription, AlertLevel, alertName, parseAlert, serializeAlert } from './Alert.ts';
 import type { Alert } from './Alert.ts';
-import { ExtensionType, TLS_EMPTY_RENEGOTIATION_INFO_SCSV, hasExtension } from './ClientHello.ts';
+import { ExtensionType, TLS_EMPTY_RENEGOTIATION_INFO_SCSV, hasExtension, requestedConnectionId } from './ClientHello.ts';
 import type { ClientHello, HelloExtension } from './ClientHello.ts';
 import { parseClientKeyExchange } from './ClientKeyExchange.ts';
 import { connectionKeys, keyBlockLength } from './CipherSuites.ts';
-import type { CipherSuite, ConnectionKeys } from './CipherSuites.ts';
+import type { CipherSuite } from './CipherSuites.ts';
 import { ContentType, DTLS_1_2, serializeRecord } from './DtlsRecord.ts';
 import type { DtlsRecord } from './DtlsRecord.ts';
 import { FragmentReassembler } from './FragmentReassembler.ts';
@@ -25,7 +25,7 @@ import { HandshakeTranscript } from './HandshakeTranscript.ts';
 import { extendedMasterSecret, finishedVerifyData, keyBlock, masterSecret, pskPremasterSecret } from './Prf.ts';
 import { ReplayWindow } from './ReplayWindow.ts';
 import { helloVerifyRequestBody, serverHelloBody } from './ServerHandshakeMessages.ts';
-import type { RecordProtection } from './RecordProtection.ts';
+import { ProtectedRecords } from './ProtectedRecords.ts';
 
 export interface HandshakeTimers {
   /** RFC 6347 section 4.2.4.1: 1 s initial retransmission timer, doubled up to 60 s. */
@@ -41,7 +41,9 @@ export interface EstablishedHandshake {
   readonly cipherSuite: CipherSuite;
   /** RFC 7627 was negotiated. */
   readonly extendedMasterSecret: boolean;
-  readonly keys: ConnectionKeys;
+  /** The connection ID the client puts in its records (RFC 9146), when one was negotiated. */
+  readonly connectionId: Buffer | undefined;
+  readonly records: ProtectedRecords;
   /** Epoch 1 replay window, already holding the client's Finished. */
   readonly readWindow: ReplayWindow;
   /** Flight 6, for retransmission when flight 5 repeats. */
@@ -87,7 +89,10 @@ export class ServerHandshake {
   private queued: DtlsRecord[] = [];
   private pskIdentity: Buffer | undefined;
   private master: Buffer = Buffer.alloc(0);
-  private keys: ConnectionKeys | undefined;
+  private records: ProtectedRecords | undefined;
+  /** RFC 9146: ours (in the client's records) and the client's (in ours), when negotiated. */
+  private readonly readConnectionId: Buffer | undefined;
+  private readonly writeConnectionId: Buffer | undefined;
   private retransmitMs: number;
   private retransmitTimer: NodeJS.Timeout | undefined;
   private readonly deadline: NodeJS.Timeout;
@@ -97,6 +102,8 @@ export class ServerHandshake {
    * @param clientHelloMessage the ClientHello exactly as it enters the transcript (unfragmented form)
    * @param clientHelloRecordSequence the record sequence number of that ClientHello: RFC 6347 section
    *   4.2.1 lets a stateless server continue from it, so our epoch 0 numbers never go backwards.
+   * @param offeredConnectionId the connection ID to give the client if it asks for one (RFC 9146), or
+   *   undefined when the server does not use them
    */
   constructor(
     hello: ClientHello,
@@ -104,6 +111,7 @@ export class ServerHandshake {
     clientHelloMessage: Buffer,
     clientHelloRecordSequence: number,
     suite: CipherSuite,
+    offeredConnectionId: Buffer | undefined,
     timers: HandshakeTimers,
     callbacks: HandshakeCallbacks,
   ) {
@@ -118,7 +126,13 @@ export class ServerHandshake {
     this.nextEpoch0WriteSequence = clientHelloRecordSequence;
     this.retransmitMs = timers.initialRetransmitMs;
 
+    const clientConnectionId = offeredConnectionId === undefined ? undefined : requestedConnectionId(hello);
+    this.readConnectionId = clientConnectionId === undefined ? undefined : offeredConnectionId;
+    this.writeConnectionId = clientConnectionId;
     const extensions: HelloExtension[] = [];
+    if (this.readConnectionId !== undefined) {
+      extensions.push({ type: ExtensionType.connectionId, data: Buffer.concat([Buffer.from([this.readConnectionId.length]), this.readConnectionId]) });
+    }
     if (this.useExtendedMasterSecret) extensions.push({ type: ExtensionType.extendedMasterSecret, data: Buffer.alloc(0) });
     // RFC 5746 section 3.6: answer with an empty renegotiated_connection; this server never renegotiates.
     if (hasExtension(hello, ExtensionType.renegotiationInfo) || hello.cipherSuites.includes(TLS_EMPTY_RENEGOTIATION_INFO_SCSV)) {
@@ -177,23 +191,23 @@ export class ServerHandshake {
 
   private handleProtectedRecord(record: DtlsRecord): void {
     // Only the client's Finished (or an alert) belongs here; application data may still come from a
-    // session this handshake is about to replace.
-    if (record.type !== ContentType.handshake && record.type !== ContentType.alert) return;
-    if (this.keys === undefined || !this.changeCipherSpecReceived) {
+    // session this handshake is about to replace. tls12_cid records reveal their type once opened.
+    if (record.type !== ContentType.handshake && record.type !== ContentType.alert && record.type !== ContentType.tls12Cid) return;
+    if (this.records === undefined || !this.changeCipherSpecReceived) {
       if (this.queued.length < MAX_QUEUED_RECORDS) this.queued.push(record);
       return;
     }
     if (this.readWindow.isDuplicate(record.sequenceNumber)) return;
-    const plaintext = this.keys.clientWrite.open(record, record.fragment);
-    if (plaintext === undefined) {
+    const opened = this.records.open(record);
+    if (opened === undefined) {
       // The client's first protected record is its Finished: failing to authenticate it means the client
       // derived other keys, which with PSK means another key for this identity (RFC 4279 section 2).
       this.fail('client Finished did not authenticate (wrong PSK?)', AlertDescription.badRecordMac);
       return;
     }
     this.readWindow.markReceived(record.sequenceNumber);
-    if (record.type === ContentType.handshake) this.handleHandshakeBytes(plaintext);
-    else if (record.type === ContentType.alert) this.handleAlert(plaintext);
+    if (opened.type === ContentType.handshake) this.handleHandshakeBytes(opened.content);
+    else if (opened.type === ContentType.alert) this.handleAlert(opened.content);
   }
 
   private handleAlert(fragment: Buffer): void {
@@ -263,21 +277,22 @@ export class ServerHandshake {
     this.master = this.useExtendedMasterSecret
       ? extendedMasterSecret(premaster, sessionHash)
       : masterSecret(premaster, this.clientRandom, this.serverRandom);
-    this.keys = connectionKeys(this.suite, keyBlock(this.master, this.clientRandom, this.serverRandom, keyBlockLength(this.suite)));
+    const keys = connectionKeys(this.suite, keyBlock(this.master, this.clientRandom, this.serverRandom, keyBlockLength(this.suite)));
+    this.records = new ProtectedRecords(keys.clientWrite, keys.serverWrite, this.readConnectionId, this.writeConnectionId);
     this.state = 'awaiting-finished';
     this.drainQueue();
   }
 
   private drainQueue(): void {
-    if (this.keys === undefined || !this.changeCipherSpecReceived) return;
+    if (this.records === undefined || !this.changeCipherSpecReceived) return;
     const waiting = this.queued;
     this.queued = [];
     for (const record of waiting) this.handleRecord(record);
   }
 
   private verifyClientFinished(message: Buffer, body: Buffer): void {
-    const keys = this.keys;
-    if (keys === undefined) return;
+    const records = this.records;
+    if (records === undefined) return;
     const expected = finishedVerifyData(this.master, 'client', this.transcript.digest());
     if (body.length !== expected.length || !timingSafeEqual(body, expected)) {
       this.fail('client Finished verify_data is wrong', AlertDescription.decryptError);
@@ -289,14 +304,15 @@ export class ServerHandshake {
       this.nextSendSeq++,
       finishedVerifyData(this.master, 'server', this.transcript.digest()),
     );
-    const finalFlight = new FinalFlight(serverFinished, keys.serverWrite, this.nextEpoch0WriteSequence);
+    const finalFlight = new FinalFlight(serverFinished, records, this.nextEpoch0WriteSequence);
     this.finish();
     this.callbacks.transmit(finalFlight.records(0));
     this.callbacks.established({
       pskIdentity: this.pskIdentity ?? Buffer.alloc(0),
       cipherSuite: this.suite,
       extendedMasterSecret: this.useExtendedMasterSecret,
-      keys,
+      connectionId: this.readConnectionId,
+      records,
       readWindow: this.readWindow,
       finalFlight,
       nextWriteSequence: 1,
@@ -359,12 +375,12 @@ export function helloVerifyRequestDatagram(cookie: Buffer, messageSeq: number, r
  */
 export class FinalFlight {
   private readonly serverFinished: Buffer;
-  private readonly protection: RecordProtection;
+  private readonly protectedRecords: ProtectedRecords;
   private nextEpoch0Sequence: number;
 
-  constructor(serverFinished: Buffer, protection: RecordProtection, nextEpoch0Sequence: number) {
+  constructor(serverFinished: Buffer, protectedRecords: ProtectedRecords, nextEpoch0Sequence: number) {
     this.serverFinished = serverFinished;
-    this.protection = protection;
+    this.protectedRecords = protectedRecords;
     this.nextEpoch0Sequence = nextEpoch0Sequence;
   }
 
@@ -376,7 +392,6 @@ export class FinalFlight {
       sequenceNumber: this.nextEpoch0Sequence++,
       fragment: Buffer.from([1]),
     });
-    const header = { type: ContentType.handshake, version: DTLS_1_2, epoch: 1, sequenceNumber: epoch1Sequence };
-    return Buffer.concat([changeCipherSpec, serializeRecord({ ...header, fragment: this.protection.seal(header, this.serverFinished) })]);
+    return Buffer.concat([changeCipherSpec, this.protectedRecords.seal(ContentType.handshake, epoch1Sequence, this.serverFinished)]);
   }
 }

@@ -43,10 +43,10 @@ describe('DTLS record codec (RFC 6347 section 4.1)', () => {
     expect(parseDatagram(huge).error?.reason).toBe(`record length 65535 exceeds ${MAX_RECORD_FRAGMENT_LENGTH}`);
   });
 
-  it('never throws on random bytes', () => {
+  it('never throws on random bytes, with or without connection IDs', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => {
-        const parsed = parseDatagram(Buffer.from(bytes));
+      fc.property(fc.uint8Array({ maxLength: 400 }), fc.constantFrom(0, 4, 8), (bytes, connectionIdLength) => {
+        const parsed = parseDatagram(Buffer.from(bytes), connectionIdLength);
         expect(parsed.records.length > 0 || parsed.error !== undefined || bytes.length === 0).toBe(true);
       }),
       { numRuns: 2000 },

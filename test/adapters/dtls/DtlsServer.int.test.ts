@@ -248,7 +248,8 @@ describe('DtlsServer failures', () => {
     expect(quick.server.handshakeCount()).toBe(1);
   });
 
-  it('never throws on random datagrams and keeps serving', async () => {
+  it.each([0, 6])('never throws on random datagrams (connection ID length %i) and keeps serving', async (connectionIdLength) => {
+    const target = connectionIdLength === 0 ? harness : await startServer({ connectionIdLength });
     const hostile = await UdpTestPeer.open();
     cleanups.push(() => hostile.close());
     const validHello = clientHelloRecord({ random: Buffer.alloc(32, 1) });
@@ -258,6 +259,8 @@ describe('DtlsServer failures', () => {
           fc.uint8Array({ minLength: 0, maxLength: 300 }),
           // Valid headers with random bodies get past the first checks.
           fc.uint8Array({ minLength: 0, maxLength: 200 }).map((tail) => Buffer.concat([Buffer.from([22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, tail.length]), tail])),
+          // tls12_cid headers (RFC 9146) with random connection IDs and bodies.
+          fc.uint8Array({ minLength: 6, maxLength: 200 }).map((tail) => Buffer.concat([Buffer.from([25, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 9]), tail])),
           fc.tuple(fc.nat(validHello.length - 1), fc.integer({ min: 0, max: 255 })).map(([index, byte]) => {
             const mutated = Buffer.from(validHello);
             mutated[index] = byte;
@@ -265,14 +268,14 @@ describe('DtlsServer failures', () => {
           }),
         ),
         async (bytes) => {
-          await hostile.send(Buffer.from(bytes), harness.port);
+          await hostile.send(Buffer.from(bytes), target.port);
         },
       ),
       { numRuns: 300 },
     );
-    const good = await connected(harness.port, 'device-2', 'secret-key-2', 'TLS_PSK_WITH_AES_128_CBC_SHA256');
+    const good = await connected(target.port, 'device-2', 'secret-key-2', 'TLS_PSK_WITH_AES_128_CBC_SHA256');
     await echoRoundTrip(good, 'alive');
-    expect(harness.logLines.filter((line) => line.includes('internal error'))).toEqual([]);
+    expect(target.logLines.filter((line) => line.includes('internal error'))).toEqual([]);
   });
 
   it('closes idle sessions with close_notify', async () => {

@@ -27,7 +27,7 @@ async function echoServer(): Promise<{ server: DtlsServer; port: number; session
 }
 
 async function client(port: number, suite: number): Promise<MinimalPskClient> {
-  const connected = await MinimalPskClient.connect(port, 'id', 'key', suite);
+  const connected = await MinimalPskClient.connect(port, 'id', 'key', { suiteId: suite });
   cleanups.push(() => connected.close());
   return connected;
 }
@@ -44,7 +44,7 @@ describe('ServerHandshake flights', () => {
 
   it('reassembles a ClientKeyExchange that arrives in two fragments, last part first', async () => {
     const { port, sessions } = await echoServer();
-    const peer = await MinimalPskClient.connect(port, 'fragmented-id', 'key', 0xc0a8, 0, true);
+    const peer = await MinimalPskClient.connect(port, 'fragmented-id', 'key', { fragmentKeyExchange: true });
     cleanups.push(() => peer.close());
     expect(sessions[0]?.pskIdentity.toString()).toBe('fragmented-id');
   });
@@ -83,7 +83,7 @@ describe('ServerHandshake flights', () => {
     const before = await client(port, 0xc0a8);
     const localPort = before.localPort;
     await before.close();
-    const after = await MinimalPskClient.connect(port, 'id', 'key', 0x00ae, localPort);
+    const after = await MinimalPskClient.connect(port, 'id', 'key', { suiteId: 0x00ae, localPort });
     cleanups.push(() => after.close());
     await waitFor(() => sessions.length === 2, 'second session');
     expect(closed).toEqual(['replaced by a new handshake from the same peer']);

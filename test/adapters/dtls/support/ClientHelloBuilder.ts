@@ -6,6 +6,8 @@ export interface ClientHelloSpec {
   readonly messageSeq?: number;
   readonly recordSequence?: number;
   readonly clientVersion?: number;
+  /** Offers RFC 9146 connection IDs, asking for this one in the server's records. */
+  readonly connectionId?: Buffer;
 }
 
 export function clientHelloRecord(spec: ClientHelloSpec): Buffer {
@@ -13,6 +15,11 @@ export function clientHelloRecord(spec: ClientHelloSpec): Buffer {
   const suites = spec.cipherSuites ?? [0xc0a8];
   const suiteBytes = Buffer.alloc(suites.length * 2);
   suites.forEach((suite, index) => suiteBytes.writeUInt16BE(suite, index * 2));
+  const extensions = [Buffer.from([0x00, 0x17, 0x00, 0x00])]; // extended_master_secret
+  if (spec.connectionId !== undefined) {
+    extensions.push(Buffer.concat([u16(54), u16(spec.connectionId.length + 1), Buffer.from([spec.connectionId.length]), spec.connectionId]));
+  }
+  const extensionBytes = Buffer.concat(extensions);
   const version = Buffer.alloc(2);
   version.writeUInt16BE(spec.clientVersion ?? 0xfefd);
   const body = Buffer.concat([
@@ -24,8 +31,8 @@ export function clientHelloRecord(spec: ClientHelloSpec): Buffer {
     u16(suiteBytes.length),
     suiteBytes,
     Buffer.from([1, 0]), // compression: null
-    u16(4),
-    Buffer.from([0x00, 0x17, 0x00, 0x00]), // extended_master_secret
+    u16(extensionBytes.length),
+    extensionBytes,
   ]);
   const handshake = Buffer.concat([Buffer.from([1]), u24(body.length), u16(spec.messageSeq ?? 0), u24(0), u24(body.length), body]);
   const header = Buffer.alloc(13);

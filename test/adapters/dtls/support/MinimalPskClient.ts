@@ -8,7 +8,7 @@ import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { CIPHER_SUITES, connectionKeys, keyBlockLength } from '../../../../src/adapters/dtls/CipherSuites.ts';
-import type { ConnectionKeys } from '../../../../src/adapters/dtls/CipherSuites.ts';
+import { ProtectedRecords } from '../../../../src/adapters/dtls/ProtectedRecords.ts';
 import { ContentType, parseDatagram, serializeRecord } from '../../../../src/adapters/dtls/DtlsRecord.ts';
 import type { DtlsRecord } from '../../../../src/adapters/dtls/DtlsRecord.ts';
 import { HandshakeType, parseHandshakeFragments, serializeHandshake } from '../../../../src/adapters/dtls/HandshakeCodec.ts';
@@ -18,41 +18,42 @@ import { clientHelloRecord, cookieOfHelloVerifyRequest } from './ClientHelloBuil
 
 const VERSION = 0xfefd;
 
+export interface MinimalPskClientOptions {
+  /** Default TLS_PSK_WITH_AES_128_CCM_8. */
+  readonly suiteId?: number;
+  /** 0 (default) picks a free port; a fixed one plays a client that restarted behind the same address. */
+  readonly localPort?: number;
+  /** Sends the ClientKeyExchange as two fragments, last part first (RFC 6347 section 4.2.3). */
+  readonly fragmentKeyExchange?: boolean;
+  /** Offers RFC 9146 connection IDs, asking for this one (possibly empty) in the server's records. */
+  readonly connectionId?: Buffer;
+}
+
 export class MinimalPskClient {
   /** The datagram that carried flight 5, to repeat it in tests. */
   readonly flight5: Buffer;
-  private readonly socket: Socket;
+  /** The connection ID the server gave us, if it did. */
+  readonly serverConnectionId: Buffer | undefined;
+  private socket: Socket;
   private readonly serverPort: number;
-  private readonly keys: ConnectionKeys;
+  private readonly records: ProtectedRecords;
+  private readonly ownConnectionIdLength: number;
   private nextSequence = 1;
   private dataListener: (data: Buffer) => void = () => undefined;
 
-  private constructor(socket: Socket, serverPort: number, keys: ConnectionKeys, flight5: Buffer) {
+  private constructor(socket: Socket, serverPort: number, records: ProtectedRecords, flight5: Buffer, serverConnectionId: Buffer | undefined, ownConnectionIdLength: number) {
     this.socket = socket;
     this.serverPort = serverPort;
-    this.keys = keys;
+    this.records = records;
     this.flight5 = flight5;
-    socket.on('message', (datagram) => {
-      for (const record of parseDatagram(datagram).records) {
-        if (record.epoch !== 1 || record.type !== ContentType.applicationData) continue;
-        const plaintext = keys.serverWrite.open(record, record.fragment);
-        if (plaintext !== undefined) this.dataListener(plaintext);
-      }
-    });
+    this.serverConnectionId = serverConnectionId;
+    this.ownConnectionIdLength = ownConnectionIdLength;
+    this.listen(socket);
   }
 
-  /**
-   * `localPort` 0 picks a free port; a fixed one plays a client that restarted behind the same address.
-   * `fragmentKeyExchange` sends the ClientKeyExchange as two fragments, last part first (RFC 6347 section 4.2.3).
-   */
-  static async connect(
-    serverPort: number,
-    identity: string,
-    key: string,
-    suiteId = 0xc0a8,
-    localPort = 0,
-    fragmentKeyExchange = false,
-  ): Promise<MinimalPskClient> {
+  static async connect(serverPort: number, identity: string, key: string, options: MinimalPskClientOptions = {}): Promise<MinimalPskClient> {
+    const suiteId = options.suiteId ?? 0xc0a8;
+    const localPort = options.localPort ?? 0;
     const suite = CIPHER_SUITES.find((candidate) => candidate.id === suiteId);
     if (suite === undefined) throw new Error(`unknown suite ${suiteId}`);
     const socket = createSocket('udp4');
@@ -61,9 +62,10 @@ export class MinimalPskClient {
     const send = (datagram: Buffer): void => void socket.send(datagram, serverPort, '127.0.0.1');
     try {
       const random = randomBytes(32);
-      send(clientHelloRecord({ random, cipherSuites: [suite.id] }));
+      const ownConnectionId = options.connectionId;
+      send(clientHelloRecord({ random, cipherSuites: [suite.id], connectionId: ownConnectionId }));
       const cookie = cookieOfHelloVerifyRequest(await inbox.next());
-      const hello = clientHelloRecord({ random, cookie, cipherSuites: [suite.id], messageSeq: 1, recordSequence: 1 });
+      const hello = clientHelloRecord({ random, cookie, cipherSuites: [suite.id], messageSeq: 1, recordSequence: 1, connectionId: ownConnectionId });
       const transcript = new HandshakeTranscript();
       transcript.add(hello.subarray(13));
       send(hello);
@@ -73,6 +75,7 @@ export class MinimalPskClient {
       for (const message of flight4) transcript.add(message.bytes);
       const serverRandom = serverHello.body.subarray(2, 34);
       const withExtendedMasterSecret = serverHello.body.includes(Buffer.from([0x00, 0x17, 0x00, 0x00]));
+      const serverConnectionId = connectionIdOf(serverHello.body);
 
       const identityBytes = Buffer.from(identity);
       const exchangeBody = Buffer.concat([Buffer.from([identityBytes.length >> 8, identityBytes.length & 0xff]), identityBytes]);
@@ -81,25 +84,27 @@ export class MinimalPskClient {
       const premaster = pskPremasterSecret(Buffer.from(key));
       const master = withExtendedMasterSecret ? extendedMasterSecret(premaster, transcript.digest()) : masterSecret(premaster, random, serverRandom);
       const keys = connectionKeys(suite, keyBlock(master, random, serverRandom, keyBlockLength(suite)));
+      // Our view of the association: we read what the server writes and put the server's CID in our records.
+      const ownReadId = serverConnectionId !== undefined && ownConnectionId !== undefined && ownConnectionId.length > 0 ? ownConnectionId : undefined;
+      const records = new ProtectedRecords(keys.serverWrite, keys.clientWrite, ownReadId, serverConnectionId);
       const finished = serializeHandshake(HandshakeType.finished, 3, finishedVerifyData(master, 'client', transcript.digest()));
       transcript.add(finished);
-      const finishedHeader = { type: ContentType.handshake, version: VERSION, epoch: 1, sequenceNumber: 0 };
-      const exchangeRecords = (fragmentKeyExchange ? splitInTwo(exchange).reverse() : [exchange]).map((fragment, index) =>
+      const exchangeRecords = (options.fragmentKeyExchange === true ? splitInTwo(exchange).reverse() : [exchange]).map((fragment, index) =>
         serializeRecord({ type: ContentType.handshake, version: VERSION, epoch: 0, sequenceNumber: 2 + index, fragment }),
       );
       const flight5 = Buffer.concat([
         ...exchangeRecords,
         serializeRecord({ type: ContentType.changeCipherSpec, version: VERSION, epoch: 0, sequenceNumber: 2 + exchangeRecords.length, fragment: Buffer.from([1]) }),
-        serializeRecord({ ...finishedHeader, fragment: keys.clientWrite.seal(finishedHeader, finished) }),
+        records.seal(ContentType.handshake, 0, finished),
       ]);
       send(flight5);
-      const flight6 = parseDatagram(await inbox.next()).records;
+      const flight6 = parseDatagram(await inbox.next(), ownReadId?.length ?? 0).records;
       const serverFinished = flight6.find((record) => record.epoch === 1);
-      const opened = serverFinished === undefined ? undefined : keys.serverWrite.open(serverFinished, serverFinished.fragment);
+      const opened = serverFinished === undefined ? undefined : records.open(serverFinished);
       const expected = serializeHandshake(HandshakeType.finished, 3, finishedVerifyData(master, 'server', transcript.digest()));
-      if (opened === undefined || !opened.equals(expected)) throw new Error('server Finished did not verify');
+      if (opened === undefined || opened.type !== ContentType.handshake || !opened.content.equals(expected)) throw new Error('server Finished did not verify');
       inbox.stop();
-      return new MinimalPskClient(socket, serverPort, keys, flight5);
+      return new MinimalPskClient(socket, serverPort, records, flight5, serverConnectionId, ownReadId?.length ?? 0);
     } catch (error) {
       inbox.stop();
       socket.close();
@@ -113,10 +118,34 @@ export class MinimalPskClient {
 
   /** Protects and sends application data; returns the datagram, so that tests can replay it. */
   send(data: Buffer): Buffer {
-    const header = { type: ContentType.applicationData, version: VERSION, epoch: 1, sequenceNumber: this.nextSequence++ };
-    const datagram = serializeRecord({ ...header, fragment: this.keys.clientWrite.seal(header, data) });
+    const datagram = this.seal(data);
     this.sendRaw(datagram);
     return datagram;
+  }
+
+  /** Protects application data with the next sequence number without sending it. */
+  seal(data: Buffer): Buffer {
+    return this.records.seal(ContentType.applicationData, this.nextSequence++, data);
+  }
+
+  /** Continues the session from a new local port, as after a NAT rebinding. */
+  async moveToNewPort(): Promise<void> {
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const old = this.socket;
+    this.socket = socket;
+    this.listen(socket);
+    await new Promise<void>((resolve) => old.close(() => resolve()));
+  }
+
+  private listen(socket: Socket): void {
+    socket.on('message', (datagram) => {
+      for (const record of parseDatagram(datagram, this.ownConnectionIdLength).records) {
+        if (record.epoch !== 1) continue;
+        const opened = this.records.open(record);
+        if (opened?.type === ContentType.applicationData) this.dataListener(opened.content);
+      }
+    });
   }
 
   sendRaw(datagram: Buffer): void {
@@ -162,6 +191,22 @@ function splitInTwo(message: Buffer): [Buffer, Buffer] {
     return Buffer.concat([header, part]);
   };
   return [fragment(0, body.subarray(0, half)), fragment(half, body.subarray(half))];
+}
+
+/** The connection_id extension of a ServerHello body (RFC 9146 section 3), if present. */
+function connectionIdOf(serverHelloBody: Buffer): Buffer | undefined {
+  let offset = 2 + 32;
+  offset += 1 + (serverHelloBody[offset] ?? 0) + 2 + 1; // session_id, cipher_suite, compression_method
+  if (offset + 2 > serverHelloBody.length) return undefined;
+  const end = offset + 2 + serverHelloBody.readUInt16BE(offset);
+  offset += 2;
+  while (offset + 4 <= end) {
+    const type = serverHelloBody.readUInt16BE(offset);
+    const length = serverHelloBody.readUInt16BE(offset + 2);
+    if (type === 54) return serverHelloBody.subarray(offset + 5, offset + 4 + length);
+    offset += 4 + length;
+  }
+  return undefined;
 }
 
 function handshakeMessages(record: DtlsRecord): Array<{ type: number; body: Buffer; bytes: Buffer }> {

@@ -1,0 +1,44 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { JsonValue } from '../../src/domain/Json.ts';
+import { redactedSecret, redactSecrets } from '../../src/projections/SecretRedaction.ts';
+
+const secret = fc.record({ sealed: fc.constant('SEALED-CIPHERTEXT'), fingerprint: fc.constant('FINGERPRINT-VALUE') });
+const leaf: fc.Arbitrary<JsonValue> = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null));
+const { json } = fc.letrec<{ json: JsonValue }>((tie) => ({
+  json: fc.oneof(
+    { depthSize: 'small' },
+    leaf,
+    secret,
+    fc.array(tie('json'), { maxLength: 4 }),
+    fc.dictionary(fc.string({ maxLength: 8 }), tie('json'), { maxKeys: 4 }),
+  ),
+}));
+
+describe('redactSecrets', () => {
+  it('leaves no sealed secret anywhere in any JSON value', () => {
+    fc.assert(
+      fc.property(json, (value) => {
+        const text = JSON.stringify(redactSecrets(value));
+        expect(text).not.toContain('SEALED-CIPHERTEXT');
+        expect(text).not.toContain('FINGERPRINT-VALUE');
+      }),
+    );
+  });
+
+  it('changes nothing in a value without secrets', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(redactSecrets(value as JsonValue)).toEqual(value);
+      }),
+    );
+  });
+
+  it('marks where a secret was', () => {
+    expect(redactSecrets({ changes: { lwm2mPskKey: { sealed: 'x', fingerprint: 'y' }, bootstrapPskKey: null } })).toEqual({
+      changes: { lwm2mPskKey: redactedSecret, bootstrapPskKey: null },
+    });
+    // An object that merely has these two keys among others is not a sealed secret.
+    expect(redactSecrets({ sealed: 'x', fingerprint: 'y', other: 1 })).toEqual({ sealed: 'x', fingerprint: 'y', other: 1 });
+  });
+});

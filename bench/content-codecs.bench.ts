@@ -17,7 +17,7 @@ import type { LwM2mNode } from '../src/domain/lwm2m/LwM2mValue.ts';
 import { coreObjectCatalog } from '../src/domain/lwm2m/StaticObjectModelCatalog.ts';
 import { DEVICE_INSTANCE } from '../test/domain/lwm2m/content/deviceFixture.ts';
 
-const budgetMs = Number(process.argv[2] ?? 400);
+const budgetMs = Number(process.argv[2] ?? 900);
 const catalog = coreObjectCatalog();
 
 const payloads: { name: string; node: LwM2mNode; path: LwM2mPath }[] = [
@@ -26,18 +26,25 @@ const payloads: { name: string; node: LwM2mNode; path: LwM2mPath }[] = [
 ];
 const formats = [CONTENT_FORMAT.tlv, CONTENT_FORMAT.lwm2mJson, CONTENT_FORMAT.senmlJson, CONTENT_FORMAT.senmlCbor, CONTENT_FORMAT.lwm2mCbor];
 
-/** Operations per second of `operation`, run in batches for `budgetMs` after a warm-up. */
+/**
+ * Operations per second of `operation` after a warm-up: the best of three rounds of `budgetMs / 3`,
+ * since the machine is shared and a round can lose the CPU to another process.
+ */
 function rate(operation: () => void): number {
   for (let i = 0; i < 2_000; i++) operation();
-  let count = 0;
-  const start = performance.now();
-  let elapsed = 0;
-  while (elapsed < budgetMs) {
-    for (let i = 0; i < 500; i++) operation();
-    count += 500;
-    elapsed = performance.now() - start;
+  let best = 0;
+  for (let round = 0; round < 3; round++) {
+    let count = 0;
+    const start = performance.now();
+    let elapsed = 0;
+    while (elapsed < budgetMs / 3) {
+      for (let i = 0; i < 200; i++) operation();
+      count += 200;
+      elapsed = performance.now() - start;
+    }
+    best = Math.max(best, (count / elapsed) * 1000);
   }
-  return (count / elapsed) * 1000;
+  return best;
 }
 
 const rows: string[] = [];
@@ -57,6 +64,6 @@ for (const payload of payloads) {
   }
 }
 
-process.stdout.write(`Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${budgetMs} ms per case\n\n`);
+process.stdout.write(`Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), best of 3 rounds of ${Math.round(budgetMs / 3)} ms per case\n\n`);
 process.stdout.write('| payload | format | bytes | encodes/s | decodes/s | µs per decode |\n|---|---|---:|---:|---:|---:|\n');
 process.stdout.write(`${rows.join('\n')}\n`);

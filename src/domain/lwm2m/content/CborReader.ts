@@ -67,17 +67,19 @@ function checkCbor(bytes: Uint8Array, limits: CborLimits): ContentResult<void> {
     const major = initial >> 5;
     const info = initial & 0x1f;
 
-    let argument = BigInt(info);
+    // A double holds the argument exactly up to 2^53; above, it is only compared with the bytes left
+    // or with tag numbers, and is beyond both either way.
+    let argument = info;
     if (info >= 24 && info <= 27) {
       const width = 1 << (info - 24);
       if (position + width > end) return failure('CBOR item head runs past the end', offset);
-      argument = width === 1 ? BigInt(view.getUint8(position)) : width === 2 ? BigInt(view.getUint16(position)) : width === 4 ? BigInt(view.getUint32(position)) : view.getBigUint64(position);
+      argument = width === 1 ? view.getUint8(position) : width === 2 ? view.getUint16(position) : width === 4 ? view.getUint32(position) : view.getUint32(position) * 2 ** 32 + view.getUint32(position + 4);
       position += width;
     } else if (info >= 28 && info <= 30) {
       return failure(`reserved CBOR additional information ${info}`, offset);
     }
     const indefinite = info === 31;
-    const remainingBytes = BigInt(end - position);
+    const remainingBytes = end - position;
 
     switch (major) {
       case 0:
@@ -88,7 +90,7 @@ function checkCbor(bytes: Uint8Array, limits: CborLimits): ContentResult<void> {
       case 3: {
         if (indefinite) return failure('indefinite-length strings are not supported', offset);
         if (argument > remainingBytes) return failure(`CBOR string of ${argument} bytes runs past the end`, offset);
-        const length = Number(argument);
+        const length = argument;
         if (major === 3 && decodeUtf8(bytes.subarray(position, position + length)) === undefined) return failure('CBOR text string is not valid UTF-8', offset);
         position += length;
         break;
@@ -96,14 +98,14 @@ function checkCbor(bytes: Uint8Array, limits: CborLimits): ContentResult<void> {
       case 4:
       case 5: {
         if (stack.length >= limits.maxDepth) return failure(`CBOR nesting deeper than ${limits.maxDepth}`, offset);
-        const items = indefinite ? Infinity : Number(argument) * (major === 5 ? 2 : 1);
+        const items = indefinite ? Infinity : argument * (major === 5 ? 2 : 1);
         // Every item takes at least one byte: a longer announcement cannot be honest.
-        if (!indefinite && argument * (major === 5 ? 2n : 1n) > remainingBytes) return failure(`CBOR ${major === 5 ? 'map' : 'array'} of ${argument} entries runs past the end`, offset);
+        if (items !== Infinity && items > remainingBytes) return failure(`CBOR ${major === 5 ? 'map' : 'array'} of ${argument} entries runs past the end`, offset);
         stack.push({ remaining: items, indefinite, count: 0, isMap: major === 5 });
         break;
       }
       case 6:
-        if (indefinite || !limits.allowedTags.includes(Number(argument))) return failure(`CBOR tag ${argument} is not allowed here`, offset);
+        if (indefinite || !limits.allowedTags.includes(argument)) return failure(`CBOR tag ${argument} is not allowed here`, offset);
         if (stack.length >= limits.maxDepth) return failure(`CBOR nesting deeper than ${limits.maxDepth}`, offset);
         stack.push({ remaining: 1, indefinite: false, count: 0, isMap: false });
         break;

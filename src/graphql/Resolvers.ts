@@ -2,6 +2,7 @@
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { deviceQueryResolvers, deviceTypeResolvers } from './resolvers/DeviceResolvers.ts';
 import { mutationResolvers } from './resolvers/MutationResolvers.ts';
+import { readModelQueryResolvers } from './resolvers/ReadModelResolvers.ts';
 import { subscriptionResolvers } from './resolvers/SubscriptionResolvers.ts';
 import { dateTimeScalar, jsonScalar, positionScalar } from './Scalars.ts';
 
@@ -9,7 +10,7 @@ export const resolvers: Resolvers = {
   DateTime: dateTimeScalar,
   Position: positionScalar,
   JSON: jsonScalar,
-  Query: deviceQueryResolvers,
+  Query: { ...deviceQueryResolvers, ...readModelQueryResolvers },
   Mutation: mutationResolvers,
   Subscription: subscriptionResolvers,
   Device: deviceTypeResolvers,

@@ -28,6 +28,22 @@ export interface RebuildResult {
   readonly durationMs: number;
 }
 
+export interface ProjectionStatus {
+  readonly name: string;
+  /** Position of the last event it has applied (it skips the events its filter does not read). */
+  readonly checkpoint: number;
+  /** Whether it has applied every event it reads up to the head of the log. */
+  readonly caughtUp: boolean;
+  /** Why it stopped, when it has. */
+  readonly failure: string | null;
+}
+
+export interface ProjectorStatus {
+  readonly head: number;
+  readonly rebuilding: boolean;
+  readonly projections: readonly ProjectionStatus[];
+}
+
 export interface ProjectorOptions {
   readonly store: EventStore;
   readonly database: ReadModelDatabase;
@@ -116,9 +132,19 @@ export class Projector {
     return () => this.#listeners.delete(listener);
   }
 
-  /** The checkpoint of each projection. */
-  checkpoints(): Record<string, number> {
-    return Object.fromEntries(this.#runners.map((r) => [r.projection.name, r.checkpoint]));
+  /** Where each projection is in the log: the progress of a rebuild or of a catch-up. */
+  async status(): Promise<ProjectorStatus> {
+    const head = await this.#store.headPosition();
+    const projections: ProjectionStatus[] = [];
+    for (const runner of this.#runners) {
+      projections.push({
+        name: runner.projection.name,
+        checkpoint: runner.checkpoint,
+        caughtUp: await this.#runnerCaughtUp(runner, head),
+        failure: runner.failure?.message ?? null,
+      });
+    }
+    return { head, rebuilding: this.#rebuilding !== undefined, projections };
   }
 
   /**
@@ -152,11 +178,15 @@ export class Projector {
 
   async #caughtUp(position: number): Promise<boolean> {
     for (const runner of this.#runners) {
-      if (runner.checkpoint >= position) continue;
-      const [next] = await this.#store.readAll({ after: runner.checkpoint, maxCount: 1, filter: runner.projection.filter });
-      if (next && next.position <= position) return false;
+      if (!(await this.#runnerCaughtUp(runner, position))) return false;
     }
     return true;
+  }
+
+  async #runnerCaughtUp(runner: Runner, position: number): Promise<boolean> {
+    if (runner.checkpoint >= position) return true;
+    const [next] = await this.#store.readAll({ after: runner.checkpoint, maxCount: 1, filter: runner.projection.filter });
+    return !next || next.position > position;
   }
 
   /**

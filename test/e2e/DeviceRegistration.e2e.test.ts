@@ -289,6 +289,15 @@ describe('replay', () => {
     expect(result.position).toBe(await service.store.headPosition());
     expect(result.events).toBeGreaterThan(0);
     expect(await dump()).toBe(live);
+
+    const status = await postGraphQL(url, adminToken, '{ readModels { head rebuilding readModels { name checkpoint caughtUp failure } } }');
+    const readModels = status.data?.['readModels'] as { head: number; rebuilding: boolean; readModels: Array<{ name: string; checkpoint: number; caughtUp: boolean; failure: string | null }> };
+    expect(readModels.head).toBe(await service.store.headPosition());
+    expect(readModels.rebuilding).toBe(false);
+    expect(readModels.readModels.map((model) => model.name)).toEqual(expect.arrayContaining(['devices', 'device-history']));
+    expect(readModels.readModels.every((model) => model.caughtUp && model.failure === null)).toBe(true);
+    const viewer = await postGraphQL(url, viewerToken, '{ readModels { head } }');
+    expect(viewer.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
   });
 });
 

@@ -198,6 +198,8 @@ export type Query = {
   deviceHistory: DeviceHistoryConnection;
   /** Devices ordered by endpoint, at most 500 at a time. */
   devices: DeviceConnection;
+  /** The read models' progress. Admin. */
+  readModels: ReadModelsStatus;
 };
 
 
@@ -218,6 +220,27 @@ export type QueryDevicesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<DeviceFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A read model's progress through the log. */
+export type ReadModelStatus = {
+  __typename?: 'ReadModelStatus';
+  /** Whether it has applied every event it reads up to the head of the log. */
+  caughtUp: Scalars['Boolean']['output'];
+  /** Position of the last event it has applied (it skips the events it does not read). */
+  checkpoint: Scalars['Position']['output'];
+  /** Why it stopped, when it has. */
+  failure?: Maybe<Scalars['String']['output']>;
+  name: Scalars['String']['output'];
+};
+
+/** Where the read models are in the log: watch a rebuild or a catch-up progress. */
+export type ReadModelsStatus = {
+  __typename?: 'ReadModelsStatus';
+  /** The position of the last event in the log. */
+  head: Scalars['Position']['output'];
+  readModels: Array<ReadModelStatus>;
+  rebuilding: Scalars['Boolean']['output'];
 };
 
 export type RebuildResult = {
@@ -358,6 +381,8 @@ export type ResolversTypes = {
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Position: ResolverTypeWrapper<Scalars['Position']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ReadModelStatus: ResolverTypeWrapper<ReadModelStatus>;
+  ReadModelsStatus: ResolverTypeWrapper<ReadModelsStatus>;
   RebuildResult: ResolverTypeWrapper<RebuildResult>;
   RowError: ResolverTypeWrapper<RowError>;
   SecurityMode: SecurityMode;
@@ -386,6 +411,8 @@ export type ResolversParentTypes = {
   PageInfo: PageInfo;
   Position: Scalars['Position']['output'];
   Query: Record<PropertyKey, never>;
+  ReadModelStatus: ReadModelStatus;
+  ReadModelsStatus: ReadModelsStatus;
   RebuildResult: RebuildResult;
   RowError: RowError;
   String: Scalars['String']['output'];
@@ -499,6 +526,20 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   device?: Resolver<Maybe<ResolversTypes['Device']>, ParentType, ContextType, RequireFields<QueryDeviceArgs, 'endpoint'>>;
   deviceHistory?: Resolver<ResolversTypes['DeviceHistoryConnection'], ParentType, ContextType, RequireFields<QueryDeviceHistoryArgs, 'endpoint' | 'first'>>;
   devices?: Resolver<ResolversTypes['DeviceConnection'], ParentType, ContextType, RequireFields<QueryDevicesArgs, 'first'>>;
+  readModels?: Resolver<ResolversTypes['ReadModelsStatus'], ParentType, ContextType>;
+};
+
+export type ReadModelStatusResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ReadModelStatus'] = ResolversParentTypes['ReadModelStatus']> = {
+  caughtUp?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  checkpoint?: Resolver<ResolversTypes['Position'], ParentType, ContextType>;
+  failure?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ReadModelsStatusResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ReadModelsStatus'] = ResolversParentTypes['ReadModelsStatus']> = {
+  head?: Resolver<ResolversTypes['Position'], ParentType, ContextType>;
+  readModels?: Resolver<Array<ResolversTypes['ReadModelStatus']>, ParentType, ContextType>;
+  rebuilding?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type RebuildResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RebuildResult'] = ResolversParentTypes['RebuildResult']> = {
@@ -533,6 +574,8 @@ export type Resolvers<ContextType = GraphQLContext> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   Position?: GraphQLScalarType;
   Query?: QueryResolvers<ContextType>;
+  ReadModelStatus?: ReadModelStatusResolvers<ContextType>;
+  ReadModelsStatus?: ReadModelsStatusResolvers<ContextType>;
   RebuildResult?: RebuildResultResolvers<ContextType>;
   RowError?: RowErrorResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;

@@ -194,14 +194,15 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       this.onClientHello(peer, key, record);
       return;
     }
+    // RFC 9146 section 6: a record with a connection ID finds its session by that ID, whatever its source
+    // (and even while a new handshake runs from the same address).
+    const byConnectionId = record.connectionId === undefined ? undefined : this.sessionsByConnectionId.get(record.connectionId.toString('hex'));
     const pending = this.handshakes.get(key);
-    if (pending !== undefined) {
+    if (pending !== undefined && byConnectionId === undefined) {
       pending.handshake.handleRecord(record);
       return;
     }
-    // RFC 9146 section 6: a record with a connection ID finds its session by that ID, whatever its source.
-    const session =
-      record.connectionId === undefined ? this.sessions.get(key) : this.sessionsByConnectionId.get(record.connectionId.toString('hex'));
+    const session = record.connectionId === undefined ? this.sessions.get(key) : byConnectionId;
     if (session === undefined) return;
     const input = session.receive(record, this.clock.now().getTime());
     switch (input.kind) {

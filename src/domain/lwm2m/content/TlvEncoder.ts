@@ -25,58 +25,61 @@ export const TLV_KIND_BITS: Readonly<Record<TlvKind, number>> = {
 /** The longest value a 24-bit length field can announce. */
 export const TLV_MAX_LENGTH = 0xffffff;
 
-class TlvTooLong extends Error {}
+/** Collects what the node holds that TLV cannot carry, so that encoding reports it instead of throwing. */
+interface Problems {
+  first?: string;
+}
 
 /**
  * Encodes `node`, the content for `path`. An object instance is written as its resources when `path`
  * names that instance (Write), and inside an object-instance TLV when `path` names the object (Create).
  */
 export function encodeTlv(node: LwM2mNode, path: LwM2mPath): ContentResult<Uint8Array> {
-  try {
-    return success(concat(encodeNode(node, path)));
-  } catch (error) {
-    if (error instanceof TlvTooLong) return failure(error.message);
-    throw error;
-  }
+  const problems: Problems = {};
+  const bytes = concat(encodeNode(node, path, problems));
+  return problems.first === undefined ? success(bytes) : failure(problems.first);
 }
 
-function encodeNode(node: LwM2mNode, path: LwM2mPath): Uint8Array[] {
+function encodeNode(node: LwM2mNode, path: LwM2mPath, problems: Problems): Uint8Array[] {
   switch (node.kind) {
     case 'object':
-      return sortedById(node.instances).map((instance) => encodeObjectInstance(instance));
+      return sortedById(node.instances).map((instance) => encodeObjectInstance(instance, problems));
     case 'objectInstance':
-      return pathLevel(path) === 'object' ? [encodeObjectInstance(node)] : encodeResources(node);
+      return pathLevel(path) === 'object' ? [encodeObjectInstance(node, problems)] : encodeResources(node, problems);
     case 'resource':
     case 'multipleResource':
-      return [encodeResource(node)];
+      return [encodeResource(node, problems)];
     case 'resourceInstance':
-      return [tlv('resourceInstance', node.id, encodeTlvValue(node.value))];
+      return [tlv('resourceInstance', node.id, encodeTlvValue(node.value), problems)];
   }
 }
 
-function encodeObjectInstance(instance: ObjectInstanceNode): Uint8Array {
-  return tlv('objectInstance', instance.id, concat(encodeResources(instance)));
+function encodeObjectInstance(instance: ObjectInstanceNode, problems: Problems): Uint8Array {
+  return tlv('objectInstance', instance.id, concat(encodeResources(instance, problems)), problems);
 }
 
-function encodeResources(instance: ObjectInstanceNode): Uint8Array[] {
-  return sortedById(instance.resources).map((resource) => encodeResource(resource));
+function encodeResources(instance: ObjectInstanceNode, problems: Problems): Uint8Array[] {
+  return sortedById(instance.resources).map((resource) => encodeResource(resource, problems));
 }
 
-function encodeResource(resource: ResourceNode): Uint8Array {
-  if (resource.kind === 'resource') return tlv('resourceValue', resource.id, encodeTlvValue(resource.value));
+function encodeResource(resource: ResourceNode, problems: Problems): Uint8Array {
+  if (resource.kind === 'resource') return tlv('resourceValue', resource.id, encodeTlvValue(resource.value), problems);
   const instances = [...resource.instances.entries()]
     .sort(([a], [b]) => a - b)
-    .map(([id, value]) => tlv('resourceInstance', id, encodeTlvValue(value)));
-  return tlv('multipleResource', resource.id, concat(instances));
+    .map(([id, value]) => tlv('resourceInstance', id, encodeTlvValue(value), problems));
+  return tlv('multipleResource', resource.id, concat(instances), problems);
 }
 
 function sortedById<T>(map: ReadonlyMap<number, T>): T[] {
   return [...map.entries()].sort(([a], [b]) => a - b).map(([, item]) => item);
 }
 
-function tlv(kind: TlvKind, id: number, value: Uint8Array): Uint8Array {
+function tlv(kind: TlvKind, id: number, value: Uint8Array, problems: Problems): Uint8Array {
   const length = value.length;
-  if (length > TLV_MAX_LENGTH) throw new TlvTooLong(`a TLV value of ${length} bytes exceeds the 24-bit length field`);
+  if (length > TLV_MAX_LENGTH) {
+    problems.first ??= `a TLV value of ${length} bytes exceeds the 24-bit length field`;
+    return new Uint8Array(0);
+  }
   const wideId = id > 0xff;
   const lengthBytes = length < 8 ? 0 : length <= 0xff ? 1 : length <= 0xffff ? 2 : 3;
   const header = new Uint8Array(1 + (wideId ? 2 : 1) + lengthBytes);

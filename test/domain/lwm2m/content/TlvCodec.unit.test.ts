@@ -129,6 +129,10 @@ describe('TLV encoding widths', () => {
     const twentyFour = encodeTlv({ kind: 'resource', id: 1, value: { type: 'opaque', value: new Uint8Array(65536) } }, resourcePath);
     expect(twentyFour.ok && Buffer.from(twentyFour.value.subarray(0, 5)).toString('hex')).toBe('d801010000');
   });
+  it('refuses a value beyond the 24-bit length field with an error', () => {
+    const huge = { kind: 'resource' as const, id: 1, value: { type: 'opaque' as const, value: new Uint8Array(0x1000000) } };
+    expect(encodeTlv(huge, resourcePath)).toEqual({ ok: false, error: { message: 'a TLV value of 16777216 bytes exceeds the 24-bit length field' } });
+  });
 });
 
 describe('TLV decoding errors', () => {

@@ -30,8 +30,8 @@ const subcommands: Record<string, Subcommand> = {
     run: (config, _positionals, _extra, logger) => runReplay(config, logger, process.stdout),
   },
   token: {
-    usage: 'token create --role viewer|operator|admin',
-    summary: 'add an API token and print it once on stdout',
+    usage: 'token create --role ROLE',
+    summary: 'add an API token (ROLE: viewer, operator or admin) and print it once on stdout',
     options: { role: { type: 'string' }, description: { type: 'string' } },
     run: (config, positionals, extra, logger) =>
       runToken(config, { positionals, role: extra['role'], description: extra['description'] }, process.env, logger, process),

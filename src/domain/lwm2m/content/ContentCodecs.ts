@@ -7,11 +7,11 @@
  *   notifications with historical values), for the formats that name full paths.
  * - `encodePaths`/`decodePaths`: the path lists of Read-Composite and Observe-Composite (SenML).
  */
-import type { LwM2mPath } from '../LwM2mPath.ts';
+import { formatPath, pathLevel, type LwM2mPath } from '../LwM2mPath.ts';
 import type { ObjectModelCatalog } from '../ObjectModel.ts';
 import type { LwM2mNode, PathValue } from '../LwM2mValue.ts';
 import { CONTENT_FORMAT, contentFormatName } from './ContentFormat.ts';
-import { failure, type ContentResult } from './ContentResult.ts';
+import { failure, success, type ContentResult } from './ContentResult.ts';
 import { decodeLwM2mCbor, decodeLwM2mCborEntries, encodeLwM2mCbor, encodeLwM2mCborEntries } from './LwM2mCborCodec.ts';
 import { decodeLwM2mJson, decodeLwM2mJsonEntries, encodeLwM2mJson, encodeLwM2mJsonEntries } from './LwM2mJsonCodec.ts';
 import { decodeOpaque, encodeOpaque } from './OpaqueCodec.ts';
@@ -33,7 +33,26 @@ function unsupported(format: number, what: string): ContentResult<never> {
   return failure(`${contentFormatName(format)} cannot carry ${what}`);
 }
 
+/**
+ * Whether `node` is content for `path`: an object for its object path, an object instance for its
+ * instance path (Write) or its object path (Create), a resource or resource instance for its own path.
+ */
+function checkNodeFitsPath(node: LwM2mNode, path: LwM2mPath): ContentResult<void> {
+  const level = pathLevel(path);
+  const fits =
+    node.kind === 'object'
+      ? level === 'object' && node.id === path.objectId
+      : node.kind === 'objectInstance'
+        ? level === 'object' || (level === 'instance' && node.id === path.instanceId)
+        : node.kind === 'resourceInstance'
+          ? level === 'resourceInstance' && node.id === path.resourceInstanceId
+          : level === 'resource' && node.id === path.resourceId;
+  return fits ? success(undefined) : failure(`a ${node.kind} with id ${node.id} is not content for ${formatPath(path)}`);
+}
+
 export function encodeContent(format: number, node: LwM2mNode, path: LwM2mPath): ContentResult<Uint8Array> {
+  const fits = checkNodeFitsPath(node, path);
+  if (!fits.ok) return fits;
   switch (format) {
     case CONTENT_FORMAT.textPlain:
       return encodeTextPlain(node);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chooseContentFormat, CONTENT_FORMAT, contentFormatCandidates, contentFormatName, nextFallback, type ContentOperation } from '../../../../src/domain/lwm2m/content/ContentFormat.ts';
 import { decodeContent, encodeContent } from '../../../../src/domain/lwm2m/content/ContentCodecs.ts';
 import { DEVICE_INSTANCE } from './deviceFixture.ts';
-import { testCatalog } from './testCatalog.ts';
+import { ALL_TYPES_OBJECT_ID, allTypesResourceId, testCatalog } from './testCatalog.ts';
 
 const readInstance: ContentOperation = { kind: 'read', path: { objectId: 3, instanceId: 0 } };
 const readResource: ContentOperation = { kind: 'read', path: { objectId: 3, instanceId: 0, resourceId: 9 } };
@@ -44,16 +44,29 @@ describe('choosing a content format', () => {
 });
 
 describe('the codec facade', () => {
-  it.each([0, 42, 1542, 11542, 1543, 11543, 110, 112, 11544])('dispatches content format %i', (format) => {
+  it.each([0, 42, 1542, 11542, 1543, 11543, 110, 112, 11544])('dispatches content format %i both ways', (format) => {
     const path = { objectId: 3, instanceId: 0, resourceId: 0 };
-    const node = format === 42 ? { kind: 'resource' as const, id: 0, value: { type: 'opaque' as const, value: Uint8Array.of(1) } } : { kind: 'resource' as const, id: 0, value: { type: 'string' as const, value: 'Open Mobile Alliance' } };
-    const encoded = encodeContent(format, node, format === 42 ? { objectId: 9000, instanceId: 0, resourceId: 5 } : path);
-    expect(encoded.ok).toBe(true);
+    const opaquePath = { objectId: ALL_TYPES_OBJECT_ID, instanceId: 0, resourceId: allTypesResourceId('opaque', false) };
+    const node =
+      format === 42
+        ? { kind: 'resource' as const, id: opaquePath.resourceId, value: { type: 'opaque' as const, value: Uint8Array.of(1) } }
+        : { kind: 'resource' as const, id: 0, value: { type: 'string' as const, value: 'Open Mobile Alliance' } };
+    const target = format === 42 ? opaquePath : path;
+    const encoded = encodeContent(format, node, target);
+    expect(encoded.ok && decodeContent(format, encoded.value, target, testCatalog)).toEqual({ ok: true, value: node });
   });
 
   it('decodes the pre-registration TLV id like TLV', () => {
     const encoded = encodeContent(CONTENT_FORMAT.tlv, DEVICE_INSTANCE, { objectId: 3, instanceId: 0 });
     expect(encoded.ok && decodeContent(CONTENT_FORMAT.tlvPreRegistration, encoded.value, { objectId: 3, instanceId: 0 }, testCatalog)).toEqual({ ok: true, value: DEVICE_INSTANCE });
+  });
+
+  it('refuses to encode a node for a path it does not belong to', () => {
+    expect(encodeContent(CONTENT_FORMAT.tlv, DEVICE_INSTANCE, { objectId: 3, instanceId: 1 })).toEqual({
+      ok: false,
+      error: { message: 'a objectInstance with id 0 is not content for /3/1' },
+    });
+    expect(encodeContent(CONTENT_FORMAT.senmlJson, { kind: 'resource', id: 9, value: { type: 'integer', value: 1n } }, { objectId: 3, instanceId: 0, resourceId: 10 }).ok).toBe(false);
   });
 
   it('refuses formats that carry no node', () => {

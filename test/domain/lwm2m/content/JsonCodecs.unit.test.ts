@@ -133,8 +133,10 @@ describe('SenML JSON', () => {
     expect(result).toEqual({ ok: false, error: { message } });
   });
 
-  it('survives JSON nested a hundred thousand levels deep', () => {
+  it('survives JSON nested a hundred thousand levels deep, with and without long numbers', () => {
     const deep = utf8('['.repeat(100_000) + ']'.repeat(100_000));
     expect(decodeSenmlJsonEntries(deep, testCatalog).ok).toBe(false);
+    const deepWithLongNumber = utf8(`${'['.repeat(100_000)}12345678901234567890${']'.repeat(100_000)}`);
+    expect(decodeSenmlJsonEntries(deepWithLongNumber, testCatalog).ok).toBe(false);
   });
 });

@@ -1,0 +1,119 @@
+/**
+ * Events of client-initiated bootstrap sessions, on the stream `bootstrap-<endpoint>` (the endpoint
+ * name the client sent in its Bootstrap-Request). A session is started, then each step of its plan is
+ * sent and answered, and it ends finished or failed; a request that never becomes a session (an
+ * unknown endpoint, a bootstrap already under way) is refused. No event carries a payload: the
+ * written PSK keys stay out of the log.
+ */
+import type { BootstrapStepDescription } from './BootstrapPlan.ts';
+
+/** How the device was found: by the `ep` it sent, by its external bootstrap id, or by its DTLS PSK identity. */
+export interface BootstrapIdentity {
+  readonly kind: 'endpoint' | 'externalBootstrapPskId' | 'pskIdentity';
+  readonly value: string;
+}
+
+export interface BootstrapPeer {
+  readonly address: string;
+  readonly port: number;
+  /** 'plain' CoAP or CoAP over DTLS. */
+  readonly channel: 'plain' | 'dtls';
+}
+
+export type BootstrapFailureReason =
+  /** The session did not finish before its deadline, or the device stopped answering. */
+  | 'timeout'
+  /** The device answered a step with an error code (4.xx, 5.xx). */
+  | 'device-error'
+  /** The device's answer could not be used (RST, a broken response). */
+  | 'device-unreachable';
+
+export type BootstrapRefusalReason =
+  /** No active device has this endpoint name or bootstrap identity. */
+  | 'unknown-endpoint'
+  /** A session of the same endpoint is under way and within its deadline. */
+  | 'concurrent-bootstrap'
+  /** The registration data cannot make a plan (a PSK device without its key). */
+  | 'incomplete-registration';
+
+export interface BootstrapSessionStarted {
+  readonly sessionId: string;
+  /** The device's endpoint name (from its registration data). */
+  readonly endpoint: string;
+  readonly peer: BootstrapPeer;
+  readonly identity: BootstrapIdentity;
+  /** The `pct` of the Bootstrap-Request, or null when the client sent none (a 1.0 client). */
+  readonly preferredContentFormat: number | null;
+  /** The format of the Bootstrap-Writes. */
+  readonly contentFormat: number;
+  readonly steps: readonly BootstrapStepDescription[];
+  readonly startedAt: string;
+  /** ISO time after which an unfinished session counts as failed ('timeout'). */
+  readonly deadline: string;
+}
+
+export interface BootstrapStepSent {
+  readonly sessionId: string;
+  /** Index into the session's steps. */
+  readonly step: number;
+  readonly at: string;
+}
+
+export interface BootstrapStepAnswered {
+  readonly sessionId: string;
+  readonly step: number;
+  /** The CoAP response code, "2.04", "4.00". */
+  readonly code: string;
+  readonly at: string;
+}
+
+export interface BootstrapSessionFinished {
+  readonly sessionId: string;
+  readonly at: string;
+}
+
+export interface BootstrapSessionFailed {
+  readonly sessionId: string;
+  readonly reason: BootstrapFailureReason;
+  /** The step that failed, null when the deadline passed between steps. */
+  readonly step: number | null;
+  /** The device's error code ('device-error'), else null. */
+  readonly code: string | null;
+  readonly detail: string;
+  readonly at: string;
+}
+
+export interface BootstrapRequestRefused {
+  readonly sessionId: string;
+  /** The `ep` of the request. */
+  readonly endpoint: string;
+  readonly peer: BootstrapPeer;
+  readonly identity: BootstrapIdentity;
+  readonly reason: BootstrapRefusalReason;
+  /** For 'concurrent-bootstrap', the session under way. */
+  readonly activeSessionId: string | null;
+  readonly at: string;
+}
+
+export type BootstrapEvent =
+  | { readonly type: 'BootstrapSessionStarted'; readonly data: BootstrapSessionStarted }
+  | { readonly type: 'BootstrapStepSent'; readonly data: BootstrapStepSent }
+  | { readonly type: 'BootstrapStepAnswered'; readonly data: BootstrapStepAnswered }
+  | { readonly type: 'BootstrapSessionFinished'; readonly data: BootstrapSessionFinished }
+  | { readonly type: 'BootstrapSessionFailed'; readonly data: BootstrapSessionFailed }
+  | { readonly type: 'BootstrapRequestRefused'; readonly data: BootstrapRequestRefused };
+
+export const bootstrapEventTypes: readonly BootstrapEvent['type'][] = [
+  'BootstrapSessionStarted',
+  'BootstrapStepSent',
+  'BootstrapStepAnswered',
+  'BootstrapSessionFinished',
+  'BootstrapSessionFailed',
+  'BootstrapRequestRefused',
+];
+
+export const bootstrapStreamPrefix = 'bootstrap-';
+
+export function bootstrapStream(endpoint: string): string {
+  return `${bootstrapStreamPrefix}${endpoint}`;
+}

@@ -1,0 +1,234 @@
+/**
+ * The client-initiated bootstrap sequence of one device, as data (LwM2M Core 1.1 section 6.1, the
+ * Bootstrap Interface): built from the device's registration data (the operator's CSV) and the
+ * service's defaults, run step by step by the bootstrap server adapter, recorded step by step by the
+ * session decider.
+ *
+ * The sequence:
+ * 1. Bootstrap-Discover of "/" (Core 1.1 section 6.1, Bootstrap-Discover; new in 1.1), only when the
+ *    client announced a preferred content format (`pct`, which only 1.1 and later clients send): its
+ *    answer is recorded for the audit trail and does not change the plan.
+ * 2. Bootstrap-Delete of /0 and /1 (Core 1.1 section 6.1, Bootstrap-Delete): the client deletes every
+ *    instance except the LwM2M Bootstrap-Server Account (the Security instance whose Bootstrap-Server
+ *    resource is true), which it must keep, so that it can bootstrap again.
+ * 3. Bootstrap-Write of the LwM2M server's Security instance /0/offset.
+ * 4. Bootstrap-Write of the LwM2M server's Server instance /1/offset.
+ * 5. With `generateBootstrapServerConfig`, Bootstrap-Write of the bootstrap server's own Security
+ *    instance /0/(offset+1).
+ * 6. Bootstrap-Finish.
+ *
+ * Instance ids start at `securityInstanceOffset` (the guide's "first instance to which entries are
+ * written"): an operator whose devices keep their bootstrap account at /0/0 sets the offset to 1 so
+ * that the writes never touch it; the Server instance shares the Security instance's id.
+ *
+ * Resource ids and types follow the Security (0) and Server (1) object definitions (Core 1.1
+ * Appendix E.1 and E.2): integers are 'integer', the PSK identity and key are 'opaque' (the identity as
+ * its UTF-8 bytes, RFC 4279 section 5.1), Bootstrap-Server and Notification Storing are 'boolean',
+ * the URI and the Binding are 'string'.
+ *
+ * Throws IncompleteBootstrapData when the data cannot make a plan.
+ *
+ * Pure: the clear PSK keys arrive as bytes (the adapter opens the sealed CSV values); the plan holds
+ * them only in its write nodes, and `describeStep` never includes a payload.
+ */
+import { DomainError } from '../DomainError.ts';
+import type { DeviceRegistrationData } from '../devices/DeviceEvents.ts';
+import type { LwM2mPath } from '../lwm2m/LwM2mPath.ts';
+import {
+  booleanValue,
+  integerValue,
+  opaqueValue,
+  stringValue,
+  type LwM2mValue,
+  type ObjectInstanceNode,
+  type ResourceNode,
+} from '../lwm2m/LwM2mValue.ts';
+import { CONTENT_FORMAT } from '../lwm2m/content/ContentFormat.ts';
+
+/** Security Mode resource values, Core 1.1 Appendix E.1 (resource 2 of object 0). */
+export const SECURITY_MODE = { psk: 0, rawPublicKey: 1, certificate: 2, noSec: 3 } as const;
+
+/** Resource ids of the Security object (0), Core 1.1 Appendix E.1. */
+export const SECURITY_RESOURCE = {
+  serverUri: 0,
+  bootstrapServer: 1,
+  securityMode: 2,
+  publicKeyOrIdentity: 3,
+  secretKey: 5,
+  shortServerId: 10,
+} as const;
+
+/** Resource ids of the Server object (1), Core 1.1 Appendix E.2. */
+export const SERVER_RESOURCE = {
+  shortServerId: 0,
+  lifetime: 1,
+  defaultMinimumPeriod: 2,
+  defaultMaximumPeriod: 3,
+  disableTimeout: 5,
+  notificationStoring: 6,
+  binding: 7,
+} as const;
+
+/** The registration data cannot make a complete plan (a PSK device without its key). */
+export class IncompleteBootstrapData extends DomainError {
+  constructor(endpoint: string, reason: string) {
+    super('BAD_USER_INPUT', `cannot bootstrap "${endpoint}": ${reason}`, { endpoint });
+  }
+}
+
+/** What the service writes when the CSV leaves it out. */
+export interface BootstrapDefaults {
+  /** The LwM2M server's own URIs: `coap://` for NO_SEC devices, `coaps://` for PSK devices. */
+  readonly lwm2mServerUri: { readonly plain: string; readonly secure: string };
+  /** The bootstrap server's URIs, for its own Security instance (generateBootstrapServerConfig). */
+  readonly bootstrapServerUri: { readonly plain: string; readonly secure: string };
+  /** Registration lifetime in seconds when the CSV has none. */
+  readonly lifetime: number;
+}
+
+/** The clear PSK keys of the device, opened from the sealed CSV values by the adapter. */
+export interface BootstrapKeys {
+  readonly lwm2mPskKey: Uint8Array | null;
+  readonly bootstrapPskKey: Uint8Array | null;
+}
+
+export type WritePurpose = 'lwm2m-server-security' | 'lwm2m-server' | 'bootstrap-server-security';
+
+export type BootstrapStep =
+  | { readonly kind: 'discover'; readonly target: '/' }
+  | { readonly kind: 'delete'; readonly target: LwM2mPath }
+  | { readonly kind: 'write'; readonly target: LwM2mPath; readonly purpose: WritePurpose; readonly node: ObjectInstanceNode }
+  | { readonly kind: 'finish' };
+
+export type BootstrapStepKind = BootstrapStep['kind'];
+
+export interface BootstrapPlan {
+  /** The format of every Bootstrap-Write. */
+  readonly contentFormat: number;
+  readonly steps: readonly BootstrapStep[];
+}
+
+/** A step as events and read models show it: never its payload. */
+export interface BootstrapStepDescription {
+  readonly kind: BootstrapStepKind;
+  /** "/", "/0", "/0/1"; the Bootstrap-Finish request's own path "/bs". */
+  readonly target: string;
+  readonly purpose: WritePurpose | null;
+}
+
+/** The formats a Bootstrap-Write of an object instance may use when the client prefers them. */
+const WRITABLE_FORMATS: readonly number[] = [CONTENT_FORMAT.tlv, CONTENT_FORMAT.senmlCbor, CONTENT_FORMAT.senmlJson, CONTENT_FORMAT.lwm2mCbor];
+
+/**
+ * The format of the writes. No `pct` means the client did not say, which 1.0 clients never do: TLV,
+ * the one format every 1.0 client supports (Core 1.0 section 6.4). With `pct` (Core 1.1 section 6.1,
+ * Bootstrap-Request: the client's preferred format), that format when it can carry an object
+ * instance, else SenML CBOR, the compact format 1.1 clients support.
+ */
+export function bootstrapContentFormat(preferredContentFormat: number | null): number {
+  if (preferredContentFormat === null) return CONTENT_FORMAT.tlv;
+  return WRITABLE_FORMATS.includes(preferredContentFormat) ? preferredContentFormat : CONTENT_FORMAT.senmlCbor;
+}
+
+export function buildBootstrapPlan(
+  device: DeviceRegistrationData,
+  keys: BootstrapKeys,
+  defaults: BootstrapDefaults,
+  preferredContentFormat: number | null,
+): BootstrapPlan {
+  const offset = device.securityInstanceOffset;
+  const steps: BootstrapStep[] = [];
+  if (preferredContentFormat !== null) steps.push({ kind: 'discover', target: '/' });
+  steps.push({ kind: 'delete', target: { objectId: 0 } }, { kind: 'delete', target: { objectId: 1 } });
+  steps.push(
+    { kind: 'write', target: { objectId: 0, instanceId: offset }, purpose: 'lwm2m-server-security', node: lwm2mServerSecurity(device, keys, defaults) },
+    { kind: 'write', target: { objectId: 1, instanceId: offset }, purpose: 'lwm2m-server', node: lwm2mServer(device, defaults) },
+  );
+  if (device.generateBootstrapServerConfig) {
+    steps.push({
+      kind: 'write',
+      target: { objectId: 0, instanceId: offset + 1 },
+      purpose: 'bootstrap-server-security',
+      node: bootstrapServerSecurity(device, keys, defaults, offset + 1),
+    });
+  }
+  steps.push({ kind: 'finish' });
+  return { contentFormat: bootstrapContentFormat(preferredContentFormat), steps };
+}
+
+export function describeStep(step: BootstrapStep): BootstrapStepDescription {
+  switch (step.kind) {
+    case 'discover':
+      return { kind: 'discover', target: step.target, purpose: null };
+    case 'delete':
+      return { kind: 'delete', target: `/${step.target.objectId}`, purpose: null };
+    case 'write':
+      return { kind: 'write', target: `/${step.target.objectId}/${String(step.target.instanceId)}`, purpose: step.purpose };
+    case 'finish':
+      return { kind: 'finish', target: '/bs', purpose: null };
+  }
+}
+
+function lwm2mServerSecurity(device: DeviceRegistrationData, keys: BootstrapKeys, defaults: BootstrapDefaults): ObjectInstanceNode {
+  const psk = device.securityMode === 'PSK';
+  const uri = device.serverUri ?? (psk ? defaults.lwm2mServerUri.secure : defaults.lwm2mServerUri.plain);
+  const resources: [number, LwM2mValue][] = [
+    [SECURITY_RESOURCE.serverUri, stringValue(uri)],
+    [SECURITY_RESOURCE.bootstrapServer, booleanValue(false)],
+    [SECURITY_RESOURCE.securityMode, integerValue(BigInt(psk ? SECURITY_MODE.psk : SECURITY_MODE.noSec))],
+  ];
+  if (psk) {
+    // The CSV validator makes both mandatory for PSK; a registration without them cannot be written.
+    if (device.lwm2mPskId === null || keys.lwm2mPskKey === null) throw new IncompleteBootstrapData(device.endpoint, 'a PSK device needs its lwm2m psk_id and psk_key');
+    resources.push(
+      [SECURITY_RESOURCE.publicKeyOrIdentity, opaqueValue(new TextEncoder().encode(device.lwm2mPskId))],
+      [SECURITY_RESOURCE.secretKey, opaqueValue(keys.lwm2mPskKey)],
+    );
+  }
+  resources.push([SECURITY_RESOURCE.shortServerId, integerValue(BigInt(device.lwm2mShortServerId))]);
+  return instance(device.securityInstanceOffset, resources);
+}
+
+function lwm2mServer(device: DeviceRegistrationData, defaults: BootstrapDefaults): ObjectInstanceNode {
+  const resources: [number, LwM2mValue][] = [
+    [SERVER_RESOURCE.shortServerId, integerValue(BigInt(device.lwm2mShortServerId))],
+    [SERVER_RESOURCE.lifetime, integerValue(BigInt(device.registrationLifetime ?? defaults.lifetime))],
+  ];
+  // Optional resources are written only when the CSV sets them: otherwise the client keeps its own
+  // defaults (Core 1.1 Appendix E.2: "Default Minimum Period", "Disable Timeout" ... are optional).
+  if (device.defaultMinimumPeriod !== null) resources.push([SERVER_RESOURCE.defaultMinimumPeriod, integerValue(BigInt(device.defaultMinimumPeriod))]);
+  if (device.defaultMaximumPeriod !== null) resources.push([SERVER_RESOURCE.defaultMaximumPeriod, integerValue(BigInt(device.defaultMaximumPeriod))]);
+  if (device.disableTimeout !== null) resources.push([SERVER_RESOURCE.disableTimeout, integerValue(BigInt(device.disableTimeout))]);
+  // Notification Storing is mandatory in the object definition; the CSV's "not configured" writes
+  // the definition's recommended value, true.
+  resources.push([SERVER_RESOURCE.notificationStoring, booleanValue(device.notificationIfDisabled ?? true)]);
+  resources.push([SERVER_RESOURCE.binding, stringValue(device.bindingMode)]);
+  return instance(device.securityInstanceOffset, resources);
+}
+
+function bootstrapServerSecurity(device: DeviceRegistrationData, keys: BootstrapKeys, defaults: BootstrapDefaults, instanceId: number): ObjectInstanceNode {
+  const identity = device.bootstrapPskId;
+  const key = keys.bootstrapPskKey;
+  const psk = identity !== null && key !== null;
+  const resources: [number, LwM2mValue][] = [
+    [SECURITY_RESOURCE.serverUri, stringValue(psk ? defaults.bootstrapServerUri.secure : defaults.bootstrapServerUri.plain)],
+    [SECURITY_RESOURCE.bootstrapServer, booleanValue(true)],
+    [SECURITY_RESOURCE.securityMode, integerValue(BigInt(psk ? SECURITY_MODE.psk : SECURITY_MODE.noSec))],
+  ];
+  if (psk) {
+    resources.push(
+      [SECURITY_RESOURCE.publicKeyOrIdentity, opaqueValue(new TextEncoder().encode(identity))],
+      [SECURITY_RESOURCE.secretKey, opaqueValue(key)],
+    );
+  }
+  resources.push([SECURITY_RESOURCE.shortServerId, integerValue(BigInt(device.bootstrapShortServerId))]);
+  return instance(instanceId, resources);
+}
+
+function instance(id: number, resources: readonly [number, LwM2mValue][]): ObjectInstanceNode {
+  return {
+    kind: 'objectInstance',
+    id,
+    resources: new Map<number, ResourceNode>(resources.map(([resourceId, value]) => [resourceId, { kind: 'resource', id: resourceId, value }])),
+  };
+}

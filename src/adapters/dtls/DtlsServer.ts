@@ -91,6 +91,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   private readonly sessionsByConnectionId = new Map<string, DtlsSession>();
   private readonly connectionIdLength: number;
   private socket: Socket | undefined;
+  private socketIsIpv6 = false;
   private idleSweep: NodeJS.Timeout | undefined;
 
   constructor(options: DtlsServerOptions) {
@@ -108,6 +109,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   async listen(port: number, address = '127.0.0.1'): Promise<AddressInfo> {
     const socket = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', ipv6Only: false });
     this.socket = socket;
+    this.socketIsIpv6 = isIPv6(address);
     socket.on('message', (datagram, remote) => this.onDatagram(datagram, remote));
     socket.on('error', (error) => this.logger.error({ err: error }, 'DTLS socket error'));
     await new Promise<void>((resolve, reject) => {
@@ -154,6 +156,11 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     this.dropSession(session, reason);
   }
 
+  /** The authenticated session of a peer (its PSK identity decides which device it may act as). */
+  sessionOf(peer: PeerAddress): DtlsSessionInfo | undefined {
+    return this.sessions.get(peerKey(peer))?.info;
+  }
+
   sessionCount(): number {
     return this.sessions.size;
   }
@@ -175,7 +182,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   }
 
   private onDatagram(datagram: Buffer, remote: RemoteInfo): void {
-    const peer: PeerAddress = { address: remote.address, port: remote.port };
+    const peer: PeerAddress = { address: normalizeAddress(remote.address), port: remote.port };
     try {
       const parsed = parseDatagram(datagram, this.connectionIdLength);
       if (parsed.error !== undefined) {
@@ -372,8 +379,22 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   }
 
   private transmit(peer: PeerAddress, datagram: Buffer): void {
-    this.socket?.send(datagram, peer.port, peer.address, (error) => {
-      if (error) this.logger.debug({ err: error, peer }, 'DTLS: send failed');
-    });
+    const address = this.socketIsIpv6 && !isIPv6(peer.address) ? `::ffff:${peer.address}` : peer.address;
+    try {
+      this.socket?.send(datagram, peer.port, address, (error) => {
+        if (error) this.logger.debug({ err: error, peer }, 'DTLS: send failed');
+      });
+    } catch (error: unknown) {
+      // A source the socket cannot answer (port 0, say): nothing to send back to.
+      this.logger.debug({ err: error, peer }, 'DTLS: send refused');
+    }
   }
+}
+
+/**
+ * An IPv4 peer on a dual-stack socket arrives as "::ffff:192.0.2.1" and is reported as "192.0.2.1", so
+ * that a device has one address whichever socket it reached (as the plain-UDP transport reports it).
+ */
+function normalizeAddress(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }

@@ -5,12 +5,12 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { generate, parse } from 'coap-packet';
 import { DtlsServer } from '../../../src/adapters/dtls/DtlsServer.ts';
 import type { CipherSuiteName } from '../../../src/adapters/dtls/CipherSuites.ts';
 import type { DtlsSessionInfo } from '../../../src/adapters/dtls/DtlsSession.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
+import { libcoapAvailable } from './support/libcoapAvailable.ts';
 
 const CLIENTS = ['coap-client-openssl', 'coap-client-gnutls'] as const;
 const SUITES: readonly CipherSuiteName[] = ['TLS_PSK_WITH_AES_128_CCM_8', 'TLS_PSK_WITH_AES_128_CBC_SHA256'];
@@ -51,11 +51,8 @@ function runClient(client: string, port: number, identity: string, key: string):
   });
 }
 
-describe.each(CLIENTS)('%s', (client) => {
-  it('is installed (Debian package libcoap3-bin)', () => {
-    expect(existsSync(`/usr/bin/${client}`)).toBe(true);
-  });
-
+// Skipped, and reported as skipped, only where libcoap3-bin is missing and cannot be installed (.ci/run).
+describe.skipIf(!libcoapAvailable()).each(CLIENTS)('%s', (client) => {
   it.each(SUITES)('completes a handshake with %s and gets a CoAP response', async (suite) => {
     const server = await coapServer(suite);
     const result = await runClient(client, server.port, 'urn:imei:123', '0123456789abcdef');

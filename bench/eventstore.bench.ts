@@ -9,8 +9,8 @@
  * and measures readAll and a catch-up subscription over all of them.
  * Targets (2 cores): >= 50,000 durable events/s with concurrent writers; catch-up >= 300,000 events/s.
  */
-import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../src/adapters/eventstore/SqliteEventStore.ts';
 import type { NewEvent } from '../src/adapters/eventstore/EventStore.ts';
@@ -18,6 +18,7 @@ import type { NewEvent } from '../src/adapters/eventstore/EventStore.ts';
 const logSize = 1_000_000;
 const dir = mkdtempSync(join(tmpdir(), 'lwm2m-hub-bench-'));
 const rows: Array<[string, string, string]> = [];
+const fmt = (value: number): string => Math.round(value).toLocaleString('en-US');
 
 function measurement(writer: number, sequence: number): NewEvent {
   return {
@@ -42,9 +43,19 @@ function fsyncLatency(): { median: number; p99: number } {
   return { median: samples[Math.floor(samples.length / 2)] ?? 0, p99: samples[Math.floor(samples.length * 0.99)] ?? 0 };
 }
 
-/** `writers` concurrent writers, each awaiting its append before the next, for `seconds`. */
-async function durableAppends(store: SqliteEventStore, writers: number, seconds: number): Promise<number> {
+/** Bytes this process has caused to be written to disk so far (Linux). */
+function bytesWritten(): number {
+  return Number(/write_bytes: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? 0);
+}
+
+/**
+ * `writers` concurrent writers, each awaiting its append before the next, for `seconds`: events per
+ * second, and bytes written to disk per event (the WAL and its checkpoints; it tells how many events
+ * shared each commit's pages).
+ */
+async function durableAppends(store: SqliteEventStore, writers: number, seconds: number): Promise<string> {
   let appended = 0;
+  const written = bytesWritten();
   const end = performance.now() + seconds * 1000;
   const start = performance.now();
   await Promise.all(
@@ -56,7 +67,8 @@ async function durableAppends(store: SqliteEventStore, writers: number, seconds:
       }
     }),
   );
-  return appended / ((performance.now() - start) / 1000);
+  const rate = appended / ((performance.now() - start) / 1000);
+  return `${fmt(rate)} events/s (${fmt((bytesWritten() - written) / appended)} bytes written per event)`;
 }
 
 /** Fills the log up to `size` events quickly: large appends from 16 writers. */
@@ -102,15 +114,14 @@ async function catchUpRate(store: SqliteEventStore, events: number): Promise<{ r
   return { rate: received / ((performance.now() - start) / 1000), peakRssMb: peakRss / 2 ** 20 };
 }
 
-const fmt = (value: number): string => Math.round(value).toLocaleString('en-US');
-
+const loadBefore = loadavg()[0] ?? 0;
 try {
   const latency = fsyncLatency();
   rows.push(['fdatasync of a 4 KiB write (disk latency)', `median ${latency.median.toFixed(2)} ms, p99 ${latency.p99.toFixed(2)} ms`, '']);
 
   const store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
-  rows.push(['durable appends, 1 writer (1 event per append)', `${fmt(await durableAppends(store, 1, 3))} events/s`, '']);
-  rows.push(['durable appends, 64 concurrent writers to different streams', `${fmt(await durableAppends(store, 64, 5))} events/s`, '>= 50,000 events/s']);
+  rows.push(['durable appends, 1 writer (1 event per append)', await durableAppends(store, 1, 3), '']);
+  rows.push(['durable appends, 64 concurrent writers to different streams', await durableAppends(store, 64, 5), '>= 50,000 events/s']);
   rows.push([`fill to ${fmt(logSize)} events (16 writers, 500-event appends)`, `${fmt(await fill(store, logSize))} events/s`, '']);
   const read = await readAllRate(store);
   rows.push([`readAll over ${fmt(read.events)} events (pages of 10,000)`, `${fmt(read.rate)} events/s`, '']);
@@ -119,7 +130,7 @@ try {
   await store.close();
 
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  process.stdout.write(`Event store (SQLite, node:sqlite, WAL, synchronous=FULL) — ${new Date().toISOString()}, ${cpus().length} cores (${cpu}), Node ${process.version}\n\n`);
+  process.stdout.write(`Event store (SQLite, node:sqlite, WAL, synchronous=FULL) — ${new Date().toISOString()}, ${cpus().length} cores (${cpu}), Node ${process.version}, load average ${loadBefore.toFixed(1)} before / ${(loadavg()[0] ?? 0).toFixed(1)} after\n\n`);
   process.stdout.write('| measurement | result | target |\n|---|---|---|\n');
   for (const [name, result, target] of rows) process.stdout.write(`| ${name} | ${result} | ${target} |\n`);
 } finally {

@@ -38,6 +38,13 @@ export type AppendOutcome =
   | { readonly ok: true; readonly lastRevision: number; readonly lastPosition: number }
   | { readonly ok: false; readonly actual: number };
 
+export interface BatchResult {
+  /** One per append, in order. */
+  readonly outcomes: readonly AppendOutcome[];
+  /** Set when this commit merged the tail into `stream_index`: the position it is complete through. */
+  readonly mergedThrough: number | undefined;
+}
+
 export class SqliteAppendBatch {
   readonly #db: DatabaseSync;
   readonly #tail: SqliteStreamTail;
@@ -76,10 +83,9 @@ export class SqliteAppendBatch {
     return this.#position;
   }
 
-  /** Writes the batch and commits it; returns once the commit is durable (one outcome per append). */
-  commit(appends: readonly PendingAppend[], recordedAt: number): AppendOutcome[] {
+  /** Writes the batch and commits it; returns once the commit is durable. */
+  commit(appends: readonly PendingAppend[], recordedAt: number): BatchResult {
     const outcomes: AppendOutcome[] = [];
-    const written: Array<readonly [stream: string, revision: number, position: number]> = [];
     const revisions = new Map<string, number>();
     const mergeThrough = this.#tail.size >= this.#mergeThreshold ? this.#position : undefined;
     let position = this.#position;
@@ -99,7 +105,6 @@ export class SqliteAppendBatch {
           position++;
           last++;
           this.#insert.run(position, append.stream, last, id, type, data, correlationId, causationId, actor, schemaVersion, recordedAt);
-          written.push([append.stream, last, position]);
         }
         revisions.set(append.stream, last);
         outcomes.push({ ok: true, lastRevision: last, lastPosition: position });
@@ -110,9 +115,9 @@ export class SqliteAppendBatch {
       throw error;
     }
     this.#position = position;
-    if (mergeThrough !== undefined) this.#tail.merged(mergeThrough);
-    for (const [stream, revision, at] of written) this.#tail.add(stream, revision, at);
-    return outcomes;
+    const result = { outcomes, mergedThrough: mergeThrough };
+    this.#tail.apply(appends, result);
+    return result;
   }
 
   /** The stream's last revision (-1 when it does not exist): from the tail, else from the index. */

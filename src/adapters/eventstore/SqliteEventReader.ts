@@ -18,15 +18,17 @@ export class SqliteEventReader {
   /** readAll statements by filter shape (number of prefixes and of types). */
   readonly #logStatements = new Map<string, StatementSync>();
 
-  /** `tail` indexes the events not yet merged into `stream_index` (shared with the writer). */
+  /** `tail` indexes the acknowledged events not yet merged into `stream_index`, as this thread knows them. */
   constructor(db: DatabaseSync, tail: SqliteStreamTail) {
     this.#db = db;
     this.#tail = tail;
     const indexed = `SELECT ${eventColumns.replace(/\w+/g, 'e.$&')} FROM stream_index i JOIN events e ON e.position = i.position`;
-    this.#forwards = this.#prepare(`${indexed} WHERE i.stream = ? AND i.revision >= ? ORDER BY i.revision LIMIT ?`);
-    this.#backwards = this.#prepare(`${indexed} WHERE i.stream = ? AND i.revision <= ? ORDER BY i.revision DESC LIMIT ?`);
+    // `i.position <= ?`: only what the tail says is merged. The writer thread may have committed a
+    // merge whose reply has not arrived yet; those events are still read from the tail, once.
+    this.#forwards = this.#prepare(`${indexed} WHERE i.stream = ? AND i.revision >= ? AND i.position <= ? ORDER BY i.revision LIMIT ?`);
+    this.#backwards = this.#prepare(`${indexed} WHERE i.stream = ? AND i.revision <= ? AND i.position <= ? ORDER BY i.revision DESC LIMIT ?`);
     this.#atPosition = this.#prepare(`SELECT ${eventColumns} FROM events WHERE position = ?`);
-    this.#indexedRevision = db.prepare('SELECT max(revision) AS revision FROM stream_index WHERE stream = ?');
+    this.#indexedRevision = db.prepare('SELECT max(revision) AS revision FROM stream_index WHERE stream = ? AND position <= ?');
   }
 
   /** A stream is its indexed events followed by its events in the tail (all later revisions). */
@@ -40,16 +42,16 @@ export class SqliteEventReader {
         const entry = tail[index];
         if (entry && entry.revision <= from) events.push(this.#eventAt(entry.position));
       }
-      if (events.length < maxCount) this.#pushRows(events, this.#backwards.all(stream, from, maxCount - events.length));
+      if (events.length < maxCount) this.#pushRows(events, this.#backwards.all(stream, from, this.#tail.indexedThrough, maxCount - events.length));
     } else {
       const from = options.fromRevision ?? 0;
-      this.#pushRows(events, this.#forwards.all(stream, from, maxCount));
+      this.#pushRows(events, this.#forwards.all(stream, from, this.#tail.indexedThrough, maxCount));
       for (const entry of tail) {
         if (events.length >= maxCount) break;
         if (entry.revision >= from) events.push(this.#eventAt(entry.position));
       }
     }
-    if (events.length === 0 && tail.length === 0 && this.#indexedRevision.get(stream)?.['revision'] === null) {
+    if (events.length === 0 && tail.length === 0 && this.#indexedRevision.get(stream, this.#tail.indexedThrough)?.['revision'] === null) {
       return { status: 'stream_not_found' };
     }
     return { status: 'found', events };

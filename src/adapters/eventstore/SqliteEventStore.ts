@@ -6,14 +6,20 @@
  * nothing extra to audit; its synchronous API is the same model as better-sqlite3's.
  *
  * Durability: `synchronous = FULL` makes each COMMIT fsync the WAL before it returns, and an append's
- * promise resolves only after the COMMIT that contains it. Group commit: appends are queued and the
- * queue is flushed on the next turn of the event loop in one transaction, so every append issued
- * while the previous batch was being written shares one fsync (see SqliteAppendBatch).
+ * promise resolves only after the COMMIT that contains it.
+ *
+ * Group commit: commits run on a writer thread (SqliteWriterWorker), one batch at a time. Appends
+ * queue up here while a batch is being committed, and the whole queue goes out as the next batch, in
+ * one transaction and one fsync, as soon as the writer is free. Reads run on this thread, on a
+ * connection of their own, and see only acknowledged events: readAll and subscriptions stop at the
+ * acknowledged head, and streams are read through the tail index that this thread keeps in step
+ * with the writer's replies.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { DatabaseSync } from 'node:sqlite';
+import { Worker } from 'node:worker_threads';
 import type { Clock } from '../../domain/Clock.ts';
 import { systemClock } from '../../domain/Clock.ts';
 import type {
@@ -31,11 +37,11 @@ import type {
 import { recordedMetadata, WrongExpectedVersion } from './EventStore.ts';
 import { LogHead } from './LogHead.ts';
 import { createPagedSubscription } from './PagedSubscription.ts';
-import type { AppendOutcome, EventRow, PendingAppend } from './SqliteAppendBatch.ts';
-import { SqliteAppendBatch } from './SqliteAppendBatch.ts';
+import type { AppendOutcome, BatchResult, EventRow, PendingAppend } from './SqliteAppendBatch.ts';
 import { SqliteEventReader } from './SqliteEventReader.ts';
 import { SqliteStreamTail } from './SqliteStreamTail.ts';
 import { configureConnection, createSchema } from './SqliteSchema.ts';
+import type { WriterReply, WriterRequest, WriterSettings } from './SqliteWriterMessages.ts';
 
 export interface SqliteEventStoreOptions {
   readonly clock?: Clock;
@@ -54,43 +60,62 @@ interface QueuedAppend {
 }
 
 export class SqliteEventStore implements EventStore {
-  readonly #writeDb: DatabaseSync;
+  readonly #writer: Worker;
   readonly #readDb: DatabaseSync;
-  readonly #batch: SqliteAppendBatch;
+  readonly #tail: SqliteStreamTail;
   readonly #reader: SqliteEventReader;
   readonly #head: LogHead;
   readonly #clock: Clock;
   readonly #pageSize: number;
   readonly #onPageRead: ((events: number) => void) | undefined;
   #queue: QueuedAppend[] = [];
+  #inFlight: QueuedAppend[] | undefined;
   #flushScheduled = false;
+  /** Set once the writer has failed for good: every later append is rejected with it. */
+  #failure: Error | undefined;
+  #closing: Promise<void> | undefined;
+  /** Called after each reply from the writer (or its failure): close() waits on them to drain. */
+  #onSettled: Array<() => void> = [];
   #closed = false;
 
-  private constructor(writeDb: DatabaseSync, readDb: DatabaseSync, options: SqliteEventStoreOptions) {
-    this.#writeDb = writeDb;
+  private constructor(writer: Worker, readDb: DatabaseSync, options: SqliteEventStoreOptions) {
+    this.#writer = writer;
     this.#readDb = readDb;
-    const tail = SqliteStreamTail.load(writeDb);
-    this.#batch = new SqliteAppendBatch(writeDb, tail, options.streamIndexMergeThreshold ?? 4096);
-    this.#reader = new SqliteEventReader(readDb, tail);
-    this.#head = new LogHead(this.#batch.headPosition);
+    this.#tail = SqliteStreamTail.load(readDb);
+    this.#reader = new SqliteEventReader(readDb, this.#tail);
+    const head = readDb.prepare('SELECT coalesce(max(position), 0) AS position FROM events').get();
+    this.#head = new LogHead(Number(head?.['position'] ?? 0));
     this.#clock = options.clock ?? systemClock;
     this.#pageSize = options.subscriptionPageSize ?? 1000;
     this.#onPageRead = options.onSubscriptionPageRead;
+    writer.on('message', (reply: WriterReply) => this.#onReply(reply));
+    writer.on('error', (error: unknown) => this.#fail(error instanceof Error ? error : new Error(String(error))));
+    writer.on('exit', () => this.#fail(new Error('event store writer thread exited')));
+    // Idle, the writer thread does not keep the process alive; it does while a batch is in flight.
+    writer.unref();
   }
 
   /** Opens (creating it and its directory if needed) the event log in `file`. */
-  static open(file: string, options: SqliteEventStoreOptions = {}): Promise<SqliteEventStore> {
+  static async open(file: string, options: SqliteEventStoreOptions = {}): Promise<SqliteEventStore> {
     mkdirSync(dirname(file), { recursive: true });
-    const writeDb = new DatabaseSync(file);
-    configureConnection(writeDb);
-    createSchema(writeDb);
     const readDb = new DatabaseSync(file);
     configureConnection(readDb);
-    return Promise.resolve(new SqliteEventStore(writeDb, readDb, options));
+    createSchema(readDb);
+    const settings: WriterSettings = { file, mergeThreshold: options.streamIndexMergeThreshold ?? 4096 };
+    const writer = new Worker(new URL('./SqliteWriterWorker.ts', import.meta.url), { workerData: settings });
+    try {
+      await writerReady(writer);
+    } catch (error) {
+      readDb.close();
+      await writer.terminate();
+      throw error;
+    }
+    return new SqliteEventStore(writer, readDb, options);
   }
 
   appendToStream(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
-    if (this.#closed) return Promise.reject(new Error('event store is closed'));
+    if (this.#closing) return Promise.reject(new Error('event store is closed'));
+    if (this.#failure) return Promise.reject(this.#failure);
     let rows: EventRow[];
     try {
       rows = events.map(toRow);
@@ -99,9 +124,13 @@ export class SqliteEventStore implements EventStore {
     }
     return new Promise<AppendResult>((resolve, reject) => {
       this.#queue.push({ append: { stream, expected, rows }, resolve, reject });
-      if (!this.#flushScheduled) {
+      if (!this.#flushScheduled && !this.#inFlight) {
         this.#flushScheduled = true;
-        setImmediate(() => this.#flush());
+        // On the next turn of the event loop, so that the appends issued in this one join the batch.
+        setImmediate(() => {
+          this.#flushScheduled = false;
+          this.#send();
+        });
       }
     });
   }
@@ -134,40 +163,106 @@ export class SqliteEventStore implements EventStore {
     return Promise.resolve(this.#head.position);
   }
 
-  /** Commits what is queued, then closes the database; later calls fail. */
+  /** Commits what is queued, stops the writer thread and closes the database; later calls fail. */
   close(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
-    this.#flush();
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    while ((this.#inFlight || this.#queue.length > 0) && !this.#failure) {
+      if (!this.#inFlight) this.#send();
+      await new Promise<void>((resolve) => this.#onSettled.push(resolve));
+    }
+    if (!this.#failure) {
+      this.#writer.ref();
+      const closed = new Promise<void>((resolve) => this.#writer.once('exit', () => resolve()));
+      this.#post({ kind: 'close' });
+      await closed;
+    }
     this.#closed = true;
     this.#head.close();
     this.#readDb.close();
-    this.#writeDb.close();
-    return Promise.resolve();
   }
 
-  #flush(): void {
-    this.#flushScheduled = false;
-    const queued = this.#queue;
-    if (queued.length === 0) return;
+  #send(): void {
+    if (this.#inFlight || this.#queue.length === 0 || this.#failure) return;
+    this.#inFlight = this.#queue;
     this.#queue = [];
-    let outcomes: AppendOutcome[];
-    try {
-      outcomes = this.#batch.commit(
-        queued.map((entry) => entry.append),
-        this.#clock.now().getTime(),
-      );
-    } catch (error) {
-      const failure = error instanceof Error ? error : new Error(String(error));
-      for (const entry of queued) entry.reject(failure);
-      return;
+    this.#writer.ref();
+    this.#post({ kind: 'commit', appends: this.#inFlight.map((entry) => entry.append), recordedAt: this.#clock.now().getTime() });
+  }
+
+  #post(request: WriterRequest): void {
+    this.#writer.postMessage(request);
+  }
+
+  #onReply(reply: WriterReply): void {
+    if (reply.kind !== 'committed' && reply.kind !== 'failed') return;
+    const batch = this.#inFlight ?? [];
+    this.#inFlight = undefined;
+    this.#writer.unref();
+    if (reply.kind === 'failed') {
+      // The transaction was rolled back whole: nothing of this batch is in the log.
+      const failure = new Error(`event store commit failed: ${reply.message}`);
+      for (const entry of batch) entry.reject(failure);
+    } else {
+      this.#acknowledge(batch, reply.result);
     }
-    this.#head.advance(this.#batch.headPosition);
-    queued.forEach((entry, index) => {
-      const outcome = outcomes[index];
-      if (outcome) settle(entry, outcome, this.#batch.headPosition);
+    this.#send();
+    this.#notifySettled();
+  }
+
+  #notifySettled(): void {
+    const waiting = this.#onSettled;
+    this.#onSettled = [];
+    for (const resolve of waiting) resolve();
+  }
+
+  #acknowledge(batch: readonly QueuedAppend[], result: BatchResult): void {
+    this.#tail.apply(
+      batch.map((entry) => entry.append),
+      result,
+    );
+    let head = this.#head.position;
+    for (const outcome of result.outcomes) if (outcome.ok) head = Math.max(head, outcome.lastPosition);
+    this.#head.advance(head);
+    batch.forEach((entry, index) => {
+      const outcome = result.outcomes[index];
+      if (outcome) settle(entry, outcome, head);
       else entry.reject(new Error('append was not committed'));
     });
   }
+
+  #fail(error: Error): void {
+    if (this.#closing && !this.#inFlight && this.#queue.length === 0) return;
+    this.#failure ??= error;
+    for (const entry of [...(this.#inFlight ?? []), ...this.#queue]) entry.reject(this.#failure);
+    this.#inFlight = undefined;
+    this.#queue = [];
+    this.#notifySettled();
+  }
+}
+
+/** Resolves when the writer thread has opened the database, rejects if it cannot. */
+function writerReady(writer: Worker): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onMessage = (reply: WriterReply): void => {
+      stop();
+      if (reply.kind === 'ready') resolve();
+      else reject(new Error(`event store writer answered ${reply.kind} before it was ready`));
+    };
+    const onError = (error: unknown): void => {
+      stop();
+      reject(error instanceof Error ? error : new Error(String(error)));
+    };
+    const stop = (): void => {
+      writer.off('message', onMessage);
+      writer.off('error', onError);
+    };
+    writer.on('message', onMessage);
+    writer.on('error', onError);
+  });
 }
 
 function settle(entry: QueuedAppend, outcome: AppendOutcome, headPosition: number): void {

@@ -7,6 +7,7 @@
  * read as its indexed part followed by its tail part.
  */
 import type { DatabaseSync } from 'node:sqlite';
+import type { BatchResult, PendingAppend } from './SqliteAppendBatch.ts';
 
 export interface TailEntry {
   readonly revision: number;
@@ -55,6 +56,22 @@ export class SqliteStreamTail {
   /** The stream's last revision in the tail, or undefined when it has none there. */
   lastRevision(stream: string): number | undefined {
     return this.#streams.get(stream)?.at(-1)?.revision;
+  }
+
+  /**
+   * Follows a committed batch: the merge it made, then the events of its successful appends (an
+   * append of n events ending at revision r and position p holds revisions r-n+1..r at p-n+1..p).
+   */
+  apply(appends: readonly PendingAppend[], result: BatchResult): void {
+    if (result.mergedThrough !== undefined) this.merged(result.mergedThrough);
+    appends.forEach((append, index) => {
+      const outcome = result.outcomes[index];
+      if (!outcome?.ok) return;
+      const count = append.rows.length;
+      for (let offset = count - 1; offset >= 0; offset--) {
+        this.add(append.stream, outcome.lastRevision - offset, outcome.lastPosition - offset);
+      }
+    });
   }
 
   /** Forgets everything: `stream_index` is now complete through `position`. */

@@ -10,6 +10,7 @@ import type { Logger } from './adapters/logging/Logger.ts';
 import { runServe } from './cli/ServeCommand.ts';
 import { runReplay } from './cli/ReplayCommand.ts';
 import { runToken } from './cli/TokenCommand.ts';
+import { runImportProtocol } from './cli/ImportProtocolCommand.ts';
 
 interface Subcommand {
   readonly usage: string;
@@ -35,6 +36,18 @@ const subcommands: Record<string, Subcommand> = {
     options: { role: { type: 'string' }, description: { type: 'string' } },
     run: (config, positionals, extra, logger) =>
       runToken(config, { positionals, role: extra['role'], description: extra['description'] }, process.env, logger, process),
+  },
+  'import-protocol': {
+    usage: 'import-protocol FILE',
+    summary: 'import the objects of a DDF/XML file as device protocols (all or none)',
+    run: (config, positionals, _extra, logger) => {
+      const [file, ...others] = positionals;
+      if (file === undefined || others.length > 0) {
+        process.stderr.write('lwm2m-hub import-protocol: give exactly one DDF file\n');
+        return Promise.resolve(2);
+      }
+      return runImportProtocol({ file, config, logger });
+    },
   },
 };
 

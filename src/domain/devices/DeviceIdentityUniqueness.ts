@@ -38,12 +38,13 @@ export class DeviceIdentityUniqueness {
 
   add(record: DeviceCsvRecord, line: number): void {
     for (const namespace of this.#namespaces) {
-      const valuesOfRow = new Set<string>();
+      let previousOfRow: string | undefined;
       for (const field of namespace.fields) {
         const cell = this.#header.cells.get(field);
         const value = cell === undefined ? undefined : record[cell.header]?.trim();
-        if (value === undefined || value === '' || valuesOfRow.has(value)) continue;
-        valuesOfRow.add(value);
+        // One device may use one identity in both columns of a namespace (at most two columns).
+        if (value === undefined || value === '' || value === previousOfRow) continue;
+        previousOfRow = value;
         const occurrences = namespace.seen.get(value);
         if (occurrences) occurrences.push({ line, field });
         else namespace.seen.set(value, [{ line, field }]);

@@ -30,6 +30,17 @@ describe('AesGcmSecretSealer', () => {
     expect(sealer.seal(Buffer.from('abd')).fingerprint).not.toBe(a.fingerprint);
   });
 
+  it('uses a fresh IV for every seal, across refills of its pool of random bytes', () => {
+    const secret = Buffer.from('k');
+    const ivs = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const sealed = sealer.seal(secret);
+      ivs.add(Buffer.from(sealed.sealed, 'base64url').subarray(8, 20).toString('hex'));
+      expect(Buffer.from(sealer.open(sealed))).toEqual(secret);
+    }
+    expect(ivs.size).toBe(2000);
+  });
+
   it('refuses a secret sealed under another master key, naming the cause', () => {
     const other = new AesGcmSecretSealer(randomBytes(32));
     expect(() => other.open(sealer.seal(Buffer.from('k')))).toThrow(/another master key/);

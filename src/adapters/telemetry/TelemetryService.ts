@@ -8,7 +8,7 @@ import type { Clock } from '../../domain/Clock.ts';
 import { DomainError } from '../../domain/DomainError.ts';
 import type { JsonValue } from '../../domain/Json.ts';
 import type { PathValue } from '../../domain/lwm2m/LwM2mValue.ts';
-import type { AlarmCommand } from '../../domain/telemetry/AlarmDecider.ts';
+import type { AlarmCommand, DeviceAlarmsState } from '../../domain/telemetry/AlarmDecider.ts';
 import { alarmDecider } from '../../domain/telemetry/AlarmDecider.ts';
 import type { AlarmEvent } from '../../domain/telemetry/AlarmEvents.ts';
 import { alarmEndpoint, alarmStream } from '../../domain/telemetry/AlarmEvents.ts';
@@ -16,9 +16,11 @@ import type { DeviceProtocolMapping } from '../../domain/telemetry/MappingPolicy
 import { mapReceivedValues } from '../../domain/telemetry/MappingPolicy.ts';
 import type { TelemetryEvent } from '../../domain/telemetry/TelemetryEvents.ts';
 import { telemetryStream } from '../../domain/telemetry/TelemetryEvents.ts';
+import { KeyedSerializer } from '../coap/KeyedSerializer.ts';
 import type { DeviceProtocolService, RequestContext } from '../ddf/DeviceProtocolService.ts';
-import { handleCommand } from '../eventstore/CommandHandler.ts';
+import { toDomainEvent } from '../eventstore/CommandHandler.ts';
 import type { EventMetadata, EventStore } from '../eventstore/EventStore.ts';
+import { WrongExpectedVersion } from '../eventstore/EventStore.ts';
 
 export interface ReceivedValuesRequest {
   readonly endpoint: string;
@@ -50,10 +52,16 @@ export interface TelemetryServiceOptions {
   readonly clock: Clock;
 }
 
+/** How often a concurrent append makes the alarm commands be decided again before giving up. */
+const ALARM_ATTEMPTS = 4;
+
 export class TelemetryService {
   readonly #store: EventStore;
   readonly #protocols: DeviceProtocolService;
   readonly #clock: Clock;
+  /** Per device, its alarm state and the stream revision it covers. */
+  readonly #alarmStates = new Map<string, { state: DeviceAlarmsState; revision: number }>();
+  readonly #alarmQueue = new KeyedSerializer();
 
   constructor(options: TelemetryServiceOptions) {
     this.#store = options.store;
@@ -84,13 +92,8 @@ export class TelemetryService {
       );
       position = appended.position;
     }
-    const alarms: AlarmEvent[] = [];
-    for (const command of decision.alarms) {
-      const result = await handleCommand(this.#store, alarmStream(endpoint), alarmDecider, command, { metadata });
-      alarms.push(...result.events);
-      position = result.position ?? position;
-    }
-    return { telemetry: decision.telemetry, alarms, position };
+    const alarms = await this.#runAlarmCommands(endpoint, decision.alarms, metadata);
+    return { telemetry: decision.telemetry, alarms: alarms.events, position: alarms.position ?? position };
   }
 
   acknowledgeAlarm(alarmId: string, context: RequestContext): Promise<AlarmChange> {
@@ -104,9 +107,76 @@ export class TelemetryService {
   async #alarmCommand(alarmId: string, command: AlarmCommand, context: RequestContext): Promise<AlarmChange> {
     const endpoint = alarmEndpoint(alarmId);
     if (endpoint === undefined) throw new DomainError('NOT_FOUND', `no alarm ${alarmId}`, { alarmId });
-    const result = await handleCommand(this.#store, alarmStream(endpoint), alarmDecider, command, {
-      metadata: { actor: context.actor, correlationId: context.correlationId, schemaVersion: 1 },
+    const result = await this.#runAlarmCommands(endpoint, [command], {
+      actor: context.actor,
+      correlationId: context.correlationId,
+      schemaVersion: 1,
     });
     return { alarmId, changed: result.events.length > 0, position: result.position };
+  }
+
+  /**
+   * Decides the commands in order on the device's alarm state and appends what they decided in one
+   * append guarded by the revision read; on a concurrent append, decides again on the newer state.
+   * The state is kept per device and only the events after it are read (a repeating alarm makes a long
+   * stream: reading it whole for every value would cost more with every repeat).
+   */
+  async #runAlarmCommands(
+    endpoint: string,
+    commands: readonly AlarmCommand[],
+    metadata: Partial<EventMetadata>,
+  ): Promise<{ events: AlarmEvent[]; position: number | undefined }> {
+    if (commands.length === 0) return { events: [], position: undefined };
+    // One device's alarm commands run one after another in this process; another process appending
+    // to the same stream is met by the expected revision and a retry.
+    return this.#alarmQueue.run(endpoint, () => this.#decideAndAppendAlarms(endpoint, commands, metadata));
+  }
+
+  async #decideAndAppendAlarms(
+    endpoint: string,
+    commands: readonly AlarmCommand[],
+    metadata: Partial<EventMetadata>,
+  ): Promise<{ events: AlarmEvent[]; position: number | undefined }> {
+    const stream = alarmStream(endpoint);
+    for (let attempt = 1; ; attempt++) {
+      const loaded = await this.#alarmState(endpoint);
+      let state = loaded.state;
+      const events: AlarmEvent[] = [];
+      for (const command of commands) {
+        const decided = alarmDecider.decide(command, state);
+        state = decided.reduce((s, e) => alarmDecider.evolve(s, e), state);
+        events.push(...decided);
+      }
+      if (events.length === 0) return { events, position: undefined };
+      try {
+        const appended = await this.#store.appendToStream(
+          stream,
+          events.map((event) => ({ type: event.type, data: event.data as unknown as JsonValue, metadata })),
+          loaded.revision === -1 ? 'no_stream' : loaded.revision,
+        );
+        this.#alarmStates.set(endpoint, { state, revision: appended.nextExpectedRevision });
+        return { events, position: appended.position };
+      } catch (error) {
+        if (error instanceof WrongExpectedVersion && attempt < ALARM_ATTEMPTS) continue;
+        throw error;
+      }
+    }
+  }
+
+  /** The device's alarm state: the kept one brought up to date with the events appended since. */
+  async #alarmState(endpoint: string): Promise<{ state: DeviceAlarmsState; revision: number }> {
+    const kept = this.#alarmStates.get(endpoint);
+    const read = await this.#store.readStream(alarmStream(endpoint), { fromRevision: kept === undefined ? 0 : kept.revision + 1 });
+    let state = kept?.state ?? alarmDecider.initialState;
+    let revision = kept?.revision ?? -1;
+    if (read.status === 'found') {
+      for (const recorded of read.events) {
+        state = alarmDecider.evolve(state, toDomainEvent<AlarmEvent>(recorded));
+        revision = recorded.revision;
+      }
+    }
+    const current = { state, revision };
+    this.#alarmStates.set(endpoint, current);
+    return current;
   }
 }

@@ -156,6 +156,21 @@ describe('DeviceProtocolService with TelemetryService on SQLite', () => {
     await expect(telemetry.clearAlarm('9@dev-1', user)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  it('counts an alarm right when values of one device are recorded concurrently, by two service instances', async () => {
+    await protocols.importDdf(temperatureDdf, user);
+    await protocols.setResourceFunctionality(
+      { objectId: 3303, resourceId: 5700, functionality: { kind: 'createAlarm', severity: 'MINOR', type: 'c8y_Warm', status: 'ACTIVE', text: 'warm' } },
+      user,
+    );
+    const other = new TelemetryService({ store, protocols: new DeviceProtocolService({ store, clock, logger: silentLogger() }), clock });
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? telemetry : other).recordValues({ endpoint: 'dev-1', values: [temperature(floatValue(30 + i))] })),
+    );
+    await settle();
+    const alarms = new AlarmQueries(database.db).page({ endpoint: 'dev-1' }, 10).alarms;
+    expect(alarms.map((a) => [a.alarmId, a.count])).toEqual([['1@dev-1', 20]]);
+  });
+
   it('maps object 3 and 4 by default without any upload', async () => {
     await telemetry.recordValues({
       endpoint: 'dev-2',

@@ -57,7 +57,28 @@ export interface OutgoingCoapRequest {
   readonly payload?: Uint8Array;
   /** Non-confirmable when false; confirmable (retransmitted, RFC 7252 section 4.2) by default. */
   readonly confirmable?: boolean;
+  /** The token to use (an observation's, to register or cancel it, RFC 7641 section 3.6); random when absent. */
+  readonly token?: Uint8Array;
+  /** The Observe option: 0 registers an observation, 1 cancels it (RFC 7641 section 2). */
+  readonly observe?: number;
 }
+
+/** A response that matches no pending request: a notification of an observation (RFC 7641 section 3.2). */
+export interface UnsolicitedCoapResponse {
+  readonly peer: CoapPeer;
+  readonly token: Uint8Array;
+  readonly code: string;
+  readonly observe: number | undefined;
+  readonly contentFormat: number | undefined;
+  readonly payload: Uint8Array;
+  readonly options: readonly CoapOption[];
+}
+
+/**
+ * Says whether an unsolicited response belongs to a known observation (true: acknowledged when
+ * confirmable) or not (false: answered with RST, RFC 7641 section 3.6). Called synchronously.
+ */
+export type UnsolicitedResponseHandler = (response: UnsolicitedCoapResponse) => boolean;
 
 /** Answers a request; whatever it throws becomes 5.00 for the peer and a log line, never a crash. */
 export type CoapRequestHandler = (request: IncomingCoapRequest) => Promise<CoapResponse> | CoapResponse;
@@ -67,6 +88,8 @@ export interface CoapEndpoint {
   readonly local: CoapPeer;
   /** Installs the one handler of incoming requests (until then, requests get 5.03). */
   handle(handler: CoapRequestHandler): void;
+  /** Installs the one handler of responses that match no pending request (until then, they get RST). */
+  handleUnsolicited(handler: UnsolicitedResponseHandler): void;
   /**
    * Sends a request to a peer from this endpoint's socket. Rejects with CoapTimeoutError when no
    * acknowledgement or response arrives, CoapResetError when the peer answers RST.

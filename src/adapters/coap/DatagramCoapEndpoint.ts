@@ -54,6 +54,7 @@ import type {
   IncomingCoapRequest,
   IncomingCoapResponse,
   OutgoingCoapRequest,
+  UnsolicitedResponseHandler,
 } from './CoapEndpoint.ts';
 import { CoapProtocolError, CoapResetError, CoapTimeoutError, peerKey } from './CoapEndpoint.ts';
 import type { DatagramTransport } from './DatagramTransport.ts';
@@ -128,6 +129,7 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
   readonly #maxRemembered: number;
   readonly #maxTransfers: number;
   #handler: CoapRequestHandler | undefined;
+  #unsolicited: UnsolicitedResponseHandler | undefined;
   #nextMessageId = randomBytes(2).readUInt16BE(0);
   readonly #remembered = new Map<string, Remembered>();
   readonly #block1Transfers = new Map<string, BlockTransfer>();
@@ -154,6 +156,10 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
     this.#handler = handler;
   }
 
+  handleUnsolicited(handler: UnsolicitedResponseHandler): void {
+    this.#unsolicited = handler;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -173,13 +179,14 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
   async request(peer: CoapPeer, request: OutgoingCoapRequest): Promise<IncomingCoapResponse> {
     const body = request.payload ?? new Uint8Array(0);
     if (body.length > this.#params.maxBodySize) throw new RangeError(`request body of ${body.length} bytes exceeds ${this.#params.maxBodySize}`);
-    const token = randomBytes(8);
+    const token = request.token ?? randomBytes(8);
     const baseOptions: CoapOption[] = [
       ...request.path.map((segment) => stringOption(OptionNumber.UriPath, segment)),
       ...(request.query ?? []).map((argument) => stringOption(OptionNumber.UriQuery, argument)),
     ];
     if (request.contentFormat !== undefined) baseOptions.push(uintOptionOf(OptionNumber.ContentFormat, request.contentFormat));
     if (request.accept !== undefined) baseOptions.push(uintOptionOf(OptionNumber.Accept, request.accept));
+    if (request.observe !== undefined) baseOptions.push(uintOptionOf(OptionNumber.Observe, request.observe));
     const confirmable = request.confirmable ?? true;
     const code = methodCode(request.method);
 
@@ -368,12 +375,35 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
     const tokenKey = `${peerKey(peer)}|${Buffer.from(message.token).toString('hex')}`;
     const exchange = this.#byToken.get(tokenKey);
     if (!exchange) {
+      if (this.#acceptsUnsolicited(message, peer)) {
+        if (message.type === 'CON') entry.reply = this.#sendEmpty('ACK', message.messageId, peer);
+        return;
+      }
       // RFC 7252 section 5.3.2 and RFC 7641 section 3.6: an unexpected response is rejected with RST.
       entry.reply = this.#sendEmpty('RST', message.messageId, peer);
       return;
     }
     if (message.type === 'CON') entry.reply = this.#sendEmpty('ACK', message.messageId, peer);
     exchange.resolve(message);
+  }
+
+  #acceptsUnsolicited(message: CoapMessage, peer: CoapPeer): boolean {
+    const handler = this.#unsolicited;
+    if (!handler) return false;
+    try {
+      return handler({
+        peer,
+        token: message.token,
+        code: message.code,
+        observe: uintOption(message.options, OptionNumber.Observe),
+        contentFormat: uintOption(message.options, OptionNumber.ContentFormat),
+        payload: message.payload,
+        options: message.options,
+      });
+    } catch (error) {
+      this.#logger.error({ err: error, peer }, 'unsolicited response handler failed');
+      return false;
+    }
   }
 
   async #onRequest(message: CoapMessage, peer: CoapPeer, entry: Remembered): Promise<void> {

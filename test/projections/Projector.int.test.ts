@@ -66,9 +66,26 @@ describe('Projector', () => {
 
     const history = new DeviceHistoryQueries(database.db).page('a', 10, 0);
     expect(history.entries.map((e) => e.type)).toEqual(['DeviceRegistrationImported', 'DeviceRegistrationUpdated', 'DeviceDecommissioned']);
+    expect(history.entries.map((e) => e.category)).toEqual(['device', 'device', 'device']);
     expect(history.entries[1]?.data).toMatchObject({ changes: { name: 'renamed', lwm2mPskKey: '[redacted]' } });
     expect(history.entries[0]?.actor).toBe('user:test');
     expect(history.entries[0]?.correlationId).toBe('corr-1');
+  });
+
+  it("gathers a device's history from all its streams, and nothing from other streams", async () => {
+    const { database, projector } = startProjector();
+    await store.appendToStream(deviceStream('a'), [imported(registration('a'))], 'no_stream');
+    await store.appendToStream('registration-a', [{ type: 'Registered', data: { endpoint: 'a', psk: { ...sealedKey } } }], 'no_stream');
+    await store.appendToStream('telemetry-a', [{ type: 'MeasurementRecorded', data: {} }], 'no_stream');
+    await store.appendToStream('registration-b', [{ type: 'Registered', data: { endpoint: 'b' } }], 'no_stream');
+    const last = await store.appendToStream('protocol-3', [{ type: 'ProtocolImported', data: {} }], 'no_stream');
+    await projector.waitFor(last.position);
+    const history = new DeviceHistoryQueries(database.db).page('a', 10, 0);
+    expect(history.entries.map((e) => [e.category, e.stream, e.type])).toEqual([
+      ['device', 'device-a', 'DeviceRegistrationImported'],
+      ['registration', 'registration-a', 'Registered'],
+    ]);
+    expect(history.entries[1]?.data).toEqual({ endpoint: 'a', psk: '[redacted]' });
   });
 
   it('notifies listeners right after the commit, with the read model already changed', async () => {

@@ -124,7 +124,7 @@ export type DeviceHistoryEntry = {
   __typename?: 'DeviceHistoryEntry';
   /** Who caused it: user:<token id>, device:<endpoint>, system:<component>. */
   actor?: Maybe<Scalars['String']['output']>;
-  /** The stream's category: device (registration data), and more as the service grows. */
+  /** The stream's category: device (registration data), registration (LwM2M registrations), operations, bootstrap. */
   category: Scalars['String']['output'];
   causationId?: Maybe<Scalars['String']['output']>;
   correlationId?: Maybe<Scalars['String']['output']>;

@@ -11,7 +11,8 @@ import { prepared } from '../PreparedStatements.ts';
 
 export const deviceHistoryProjection: Projection = {
   name: 'device-history',
-  version: 1,
+  // 2: registration, operations and bootstrap streams joined the history.
+  version: 2,
   filter: { streamPrefixes: deviceStreamPrefixes },
   create(db: DatabaseSync): void {
     db.exec(`CREATE TABLE IF NOT EXISTS device_history (

@@ -67,6 +67,17 @@ async function settle(): Promise<void> {
   });
 }
 
+/** What the read models show, to compare a rebuild with the live ones. */
+function snapshot(): unknown {
+  return {
+    protocols: new DeviceProtocolQueries(database.db).list(),
+    protocol: new DeviceProtocolQueries(database.db).get(3303),
+    measurements: new MeasurementQueries(database.db).page({}, 100),
+    alarms: new AlarmQueries(database.db).page({}, 100),
+    events: new DeviceEventQueries(database.db).page({}, 100),
+  };
+}
+
 function temperature(value: LwM2mValue, time?: number): PathValue {
   return time === undefined ? { path: parsePath('/3303/0/5700'), value } : { path: parsePath('/3303/0/5700'), value, time };
 }
@@ -134,6 +145,17 @@ describe('DeviceProtocolService with TelemetryService on SQLite', () => {
       autoObserve: { kind: 'autoObserve' },
     });
     expect(view?.resources.find((r) => r.id === 5601)?.functionalities).toEqual({});
+
+    // Removing the measurement leaves the alarm (and with it Auto-observe).
+    await protocols.removeResourceFunctionality({ objectId: 3303, resourceId: 5700, kind: 'sendMeasurement' }, user);
+    await settle();
+    const reduced = new DeviceProtocolQueries(database.db).get(3303, '1.1');
+    expect(Object.keys(reduced?.resources.find((r) => r.id === 5700)?.functionalities ?? {}).sort()).toEqual(['autoObserve', 'createAlarm']);
+
+    // A rebuild from the log gives the same read models.
+    const before = snapshot();
+    await projector.rebuild();
+    expect(snapshot()).toEqual(before);
   });
 
   it('acknowledges and clears an alarm; the next value raises a new one', async () => {

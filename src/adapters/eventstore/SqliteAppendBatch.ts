@@ -55,6 +55,7 @@ export class SqliteAppendBatch {
   readonly #recordMerge: StatementSync;
   readonly #begin: StatementSync;
   readonly #commit: StatementSync;
+  readonly #lastPosition: StatementSync;
   #position: number;
 
   /**
@@ -74,8 +75,8 @@ export class SqliteAppendBatch {
     this.#recordMerge = db.prepare('UPDATE stream_index_state SET indexed_through = ? WHERE id = 1');
     this.#begin = db.prepare('BEGIN IMMEDIATE');
     this.#commit = db.prepare('COMMIT');
-    const head = db.prepare('SELECT coalesce(max(position), 0) AS position FROM events').get();
-    this.#position = Number(head?.['position'] ?? 0);
+    this.#lastPosition = db.prepare('SELECT coalesce(max(position), 0) AS position FROM events');
+    this.#position = this.#readLastPosition();
   }
 
   /** The position of the last committed event (0 when the log is empty). */
@@ -91,6 +92,12 @@ export class SqliteAppendBatch {
     let position = this.#position;
     this.#begin.run();
     try {
+      // BEGIN IMMEDIATE holds the database's write lock, so this check cannot race: if the log grew
+      // behind our back, another process is writing to the same file, and our cached positions and
+      // revisions are wrong. Refuse rather than write a second revision N of some stream.
+      if (this.#readLastPosition() !== this.#position) {
+        throw new Error('another process is writing to this event store; one data directory serves one process');
+      }
       if (mergeThrough !== undefined) {
         this.#merge.run(this.#tail.indexedThrough);
         this.#recordMerge.run(mergeThrough);
@@ -118,6 +125,10 @@ export class SqliteAppendBatch {
     const result = { outcomes, mergedThrough: mergeThrough };
     this.#tail.apply(appends, result);
     return result;
+  }
+
+  #readLastPosition(): number {
+    return Number(this.#lastPosition.get()?.['position'] ?? 0);
   }
 
   /** The stream's last revision (-1 when it does not exist): from the tail, else from the index. */

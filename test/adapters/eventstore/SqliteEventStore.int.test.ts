@@ -94,4 +94,18 @@ describe('SqliteEventStore', () => {
       await store.close();
     }
   });
+
+  it('refuses to append when another store has written to the same file', async () => {
+    const first = await SqliteEventStore.open(file);
+    const second = await SqliteEventStore.open(file);
+    try {
+      await first.appendToStream('s', [{ type: 'E', data: 1 }], 'no_stream');
+      await expect(second.appendToStream('s', [{ type: 'E', data: 2 }], 'no_stream')).rejects.toThrow(/another process is writing/);
+      const read = await first.readStream('s');
+      expect(read.status === 'found' && read.events.map((event) => event.data)).toEqual([1]);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
 });

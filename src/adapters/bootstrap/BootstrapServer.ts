@@ -1,0 +1,349 @@
+/**
+ * The LwM2M bootstrap server over CoAP endpoints (LwM2M Core 1.1 section 6.1, the Bootstrap
+ * Interface, and its CoAP mapping in Transport 1.1 section 6): it answers the client's
+ * Bootstrap-Request `POST /bs?ep={name}[&pct={format}]` with 2.04, then runs the device's plan
+ * (BootstrapPlan.ts) as requests to the client from the same endpoint, each recorded through the
+ * session decider on `bootstrap-<endpoint>`.
+ *
+ * Transport-agnostic: it knows only the CoapEndpoint port. `attach` installs it on an endpoint; a DTLS
+ * endpoint passes `pskIdentityOf`, and the device is then found by the PSK identity of the handshake.
+ *
+ * - `GET /bspack?ep=...` (Bootstrap-Pack-Request, Core 1.2 section 6.1): not served; 4.04 Not Found,
+ *   on which a 1.2 client falls back to the Bootstrap-Request.
+ * - A request the server cannot serve (unknown endpoint, a bootstrap of the endpoint under way,
+ *   registration data without a key) is answered 4.00 Bad Request (Transport 1.1 section 6, the
+ *   Bootstrap-Request's failure code) and recorded as refused.
+ * - A session not finished `sessionTimeoutSeconds` after its start (default 60: a whole bootstrap is
+ *   a handful of round trips, well within it even with CoAP retransmissions, RFC 7252 section 4.8.2)
+ *   ends as failed ('timeout'); a timer expires it, and sessions found active at start (the service
+ *   stopped mid-session) are expired at their deadline.
+ *
+ * Secrets: the PSK keys are opened from the sealed CSV values only to encode the writes; neither they
+ * nor any payload reach a log line or an event.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../domain/Clock.ts';
+import type { SecretSealer, SealedSecret } from '../../domain/SealedSecret.ts';
+import type { DeviceRegistrationData } from '../../domain/devices/DeviceEvents.ts';
+import { formatPath } from '../../domain/lwm2m/LwM2mPath.ts';
+import { encodeContent } from '../../domain/lwm2m/content/ContentCodecs.ts';
+import { CONTENT_FORMAT } from '../../domain/lwm2m/content/ContentFormat.ts';
+import { IncompleteBootstrapData, buildBootstrapPlan, describeStep } from '../../domain/bootstrap/BootstrapPlan.ts';
+import type { BootstrapDefaults, BootstrapPlan, BootstrapStep } from '../../domain/bootstrap/BootstrapPlan.ts';
+import { SessionNotActive, bootstrapSessionDecider } from '../../domain/bootstrap/BootstrapSessionDecider.ts';
+import type { BootstrapPlanOutcome, BootstrapSessionCommand, BootstrapSessionState } from '../../domain/bootstrap/BootstrapSessionDecider.ts';
+import { bootstrapStream, bootstrapStreamPrefix } from '../../domain/bootstrap/BootstrapEvents.ts';
+import type { BootstrapEvent, BootstrapIdentity, BootstrapPeer, BootstrapRefusalReason } from '../../domain/bootstrap/BootstrapEvents.ts';
+import type { EventStore } from '../eventstore/EventStore.ts';
+import { handleCommand, toDomainEvent } from '../eventstore/CommandHandler.ts';
+import type { Logger } from '../logging/Logger.ts';
+import { CoapTimeoutError } from '../coap/CoapEndpoint.ts';
+import type { CoapEndpoint, CoapPeer, CoapResponse, IncomingCoapRequest, OutgoingCoapRequest } from '../coap/CoapEndpoint.ts';
+import type { BootstrapDeviceDirectory } from './BootstrapDeviceDirectory.ts';
+
+export const DEFAULT_BOOTSTRAP_SESSION_TIMEOUT_SECONDS = 60;
+
+export interface BootstrapServerOptions {
+  readonly store: EventStore;
+  readonly directory: BootstrapDeviceDirectory;
+  readonly sealer: SecretSealer;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly defaults: BootstrapDefaults;
+  readonly sessionTimeoutSeconds?: number;
+  readonly newSessionId?: () => string;
+}
+
+/** How an endpoint's requests are secured: plain CoAP, or DTLS with the PSK identity of each peer's session. */
+export type BootstrapChannel =
+  | { readonly kind: 'plain' }
+  | { readonly kind: 'dtls'; readonly pskIdentityOf: (peer: CoapPeer) => string | undefined };
+
+interface FoundDevice {
+  readonly device: DeviceRegistrationData;
+  readonly identity: BootstrapIdentity;
+}
+
+/** A plan with each write's payload encoded, ready to send. */
+interface PreparedStep {
+  readonly step: BootstrapStep;
+  readonly request: OutgoingCoapRequest;
+}
+
+export class BootstrapServer {
+  readonly #store: EventStore;
+  readonly #directory: BootstrapDeviceDirectory;
+  readonly #sealer: SecretSealer;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #defaults: BootstrapDefaults;
+  readonly #timeoutSeconds: number;
+  readonly #newSessionId: () => string;
+  readonly #expiryTimers = new Map<string, NodeJS.Timeout>();
+  #closed = false;
+
+  private constructor(options: BootstrapServerOptions) {
+    this.#store = options.store;
+    this.#directory = options.directory;
+    this.#sealer = options.sealer;
+    this.#clock = options.clock;
+    this.#logger = options.logger;
+    this.#defaults = options.defaults;
+    this.#timeoutSeconds = options.sessionTimeoutSeconds ?? DEFAULT_BOOTSTRAP_SESSION_TIMEOUT_SECONDS;
+    this.#newSessionId = options.newSessionId ?? randomUUID;
+  }
+
+  /** Schedules the expiry of sessions the log shows under way, then serves. */
+  static async start(options: BootstrapServerOptions): Promise<BootstrapServer> {
+    const server = new BootstrapServer(options);
+    await server.#load();
+    return server;
+  }
+
+  async #load(): Promise<void> {
+    const states = new Map<string, BootstrapSessionState>();
+    const page = 10_000;
+    let after = 0;
+    for (;;) {
+      const events = await this.#store.readAll({ after, maxCount: page, filter: { streamPrefixes: [bootstrapStreamPrefix] } });
+      for (const recorded of events) {
+        const state = states.get(recorded.stream) ?? bootstrapSessionDecider.initialState;
+        states.set(recorded.stream, bootstrapSessionDecider.evolve(state, toDomainEvent<BootstrapEvent>(recorded)));
+        after = recorded.position;
+      }
+      if (events.length < page) break;
+    }
+    for (const [stream, state] of states) {
+      if (state.active) this.#scheduleExpiry(stream.slice(bootstrapStreamPrefix.length), state.active.sessionId, state.active.deadline);
+    }
+  }
+
+  /** Serves the Bootstrap Interface on `endpoint`: its requests, and the plan's requests sent from it. */
+  attach(endpoint: CoapEndpoint, channel: BootstrapChannel = { kind: 'plain' }): void {
+    endpoint.handle((request) => this.#route(endpoint, request, channel));
+  }
+
+  /** Stops expiry timers and the sessions' runners; sessions under way are expired at the next start. */
+  close(): void {
+    this.#closed = true;
+    for (const timer of this.#expiryTimers.values()) clearTimeout(timer);
+    this.#expiryTimers.clear();
+  }
+
+  async #route(endpoint: CoapEndpoint, request: IncomingCoapRequest, channel: BootstrapChannel): Promise<CoapResponse> {
+    const [first, ...rest] = request.path;
+    if (rest.length > 0) return { code: '4.04' };
+    if (first === 'bspack') {
+      if (request.method !== 'GET') return { code: '4.05' };
+      return diagnostic('4.04', 'Bootstrap-Pack is not served: use the Bootstrap-Request, POST /bs');
+    }
+    if (first !== 'bs') return { code: '4.04' };
+    if (request.method !== 'POST') return { code: '4.05' };
+    const query = parseBootstrapQuery(request.query);
+    if ('error' in query) return diagnostic('4.00', query.error);
+    const peer: BootstrapPeer = { address: request.peer.address, port: request.peer.port, channel: channel.kind };
+    const pskIdentity = channel.kind === 'dtls' ? (channel.pskIdentityOf(request.peer) ?? null) : null;
+    return this.#bootstrap(endpoint, request.peer, peer, query.endpoint, query.preferredContentFormat, pskIdentity);
+  }
+
+  async #bootstrap(
+    endpoint: CoapEndpoint,
+    coapPeer: CoapPeer,
+    peer: BootstrapPeer,
+    requestedEndpoint: string,
+    preferredContentFormat: number | null,
+    pskIdentity: string | null,
+  ): Promise<CoapResponse> {
+    const found = await this.#find(requestedEndpoint, pskIdentity);
+    const sessionId = this.#newSessionId();
+    const identity: BootstrapIdentity = found?.identity ?? (pskIdentity === null ? { kind: 'endpoint', value: requestedEndpoint } : { kind: 'pskIdentity', value: pskIdentity });
+    const prepared = found === undefined ? undefined : this.#prepare(found.device, preferredContentFormat);
+    const planOutcome: BootstrapPlanOutcome =
+      found === undefined
+        ? { ok: false, reason: 'unknown-endpoint' }
+        : prepared === undefined
+          ? { ok: false, reason: 'incomplete-registration' }
+          : {
+              ok: true,
+              endpoint: found.device.endpoint,
+              preferredContentFormat,
+              contentFormat: prepared.plan.contentFormat,
+              steps: prepared.plan.steps.map(describeStep),
+            };
+    const stream = bootstrapStream(found?.device.endpoint ?? requestedEndpoint);
+    const result = await handleCommand(
+      this.#store,
+      stream,
+      bootstrapSessionDecider,
+      { type: 'RequestBootstrap', sessionId, requestedEndpoint, peer, identity, plan: planOutcome, now: this.#clock.now(), sessionTimeoutSeconds: this.#timeoutSeconds },
+      { metadata: { actor: `device:${found?.device.endpoint ?? requestedEndpoint}`, correlationId: sessionId, schemaVersion: 1 } },
+    );
+    const started = result.events.find((event) => event.type === 'BootstrapSessionStarted');
+    if (started === undefined || prepared === undefined || found === undefined) {
+      const refused = result.events.find((event) => event.type === 'BootstrapRequestRefused');
+      const reason: BootstrapRefusalReason = refused?.data.reason ?? 'unknown-endpoint';
+      this.#logger.info({ endpoint: requestedEndpoint, address: peer.address, reason }, 'bootstrap request refused');
+      return diagnostic('4.00', refusalText[reason]);
+    }
+    this.#logger.info({ endpoint: found.device.endpoint, sessionId, address: peer.address, identity: identity.kind }, 'bootstrap session started');
+    this.#scheduleExpiry(found.device.endpoint, sessionId, started.data.deadline);
+    // The 2.04 goes out when this handler returns; the plan's first request follows it (Core 1.1
+    // section 6.1: the server starts its operations after answering the Bootstrap-Request).
+    setImmediate(() => {
+      this.#run(endpoint, coapPeer, found.device.endpoint, sessionId, prepared.steps).catch((error: unknown) =>
+        this.#logger.error({ err: error, endpoint: found.device.endpoint, sessionId }, 'bootstrap session runner failed'),
+      );
+    });
+    return { code: '2.04' };
+  }
+
+  async #find(requestedEndpoint: string, pskIdentity: string | null): Promise<FoundDevice | undefined> {
+    if (pskIdentity !== null) {
+      // Over DTLS the handshake's identity names the device; the `ep` must be that device's (the
+      // endpoint must match the authenticated identity, as for registration).
+      const device = await this.#directory.byPskIdentity(pskIdentity);
+      if (device === undefined) return undefined;
+      if (device.endpoint !== requestedEndpoint && device.externalBootstrapPskId !== requestedEndpoint) return undefined;
+      return { device, identity: { kind: 'pskIdentity', value: pskIdentity } };
+    }
+    const byName = await this.#directory.byEndpoint(requestedEndpoint);
+    if (byName) return { device: byName, identity: { kind: 'endpoint', value: requestedEndpoint } };
+    const byExternalId = await this.#directory.byExternalBootstrapPskId(requestedEndpoint);
+    if (byExternalId) return { device: byExternalId, identity: { kind: 'externalBootstrapPskId', value: requestedEndpoint } };
+    return undefined;
+  }
+
+  /** The plan with its requests encoded; undefined when the registration data cannot make one. */
+  #prepare(device: DeviceRegistrationData, preferredContentFormat: number | null): { plan: BootstrapPlan; steps: PreparedStep[] } | undefined {
+    const keys = { lwm2mPskKey: this.#open(device.lwm2mPskKey), bootstrapPskKey: this.#open(device.bootstrapPskKey) };
+    try {
+      const plan = buildBootstrapPlan(device, keys, this.#defaults, preferredContentFormat);
+      return { plan, steps: plan.steps.map((step) => ({ step, request: toRequest(step, plan.contentFormat) })) };
+    } catch (error) {
+      if (error instanceof IncompleteBootstrapData) return undefined;
+      throw error;
+    } finally {
+      keys.lwm2mPskKey?.fill(0);
+      keys.bootstrapPskKey?.fill(0);
+    }
+  }
+
+  #open(secret: SealedSecret | null): Uint8Array | null {
+    return secret === null ? null : this.#sealer.open(secret);
+  }
+
+  async #run(endpoint: CoapEndpoint, peer: CoapPeer, deviceEndpoint: string, sessionId: string, steps: readonly PreparedStep[]): Promise<void> {
+    const record = async (command: BootstrapSessionCommand): Promise<boolean> => {
+      if (this.#closed) return false;
+      try {
+        const result = await handleCommand(this.#store, bootstrapStream(deviceEndpoint), bootstrapSessionDecider, command, {
+          metadata: { actor: 'system:bootstrap-server', correlationId: sessionId, schemaVersion: 1 },
+        });
+        const ended = result.events.find((event) => event.type === 'BootstrapSessionFinished' || event.type === 'BootstrapSessionFailed');
+        if (ended) this.#ended(deviceEndpoint, sessionId, ended);
+        return result.state.active?.sessionId === sessionId;
+      } catch (error) {
+        if (error instanceof SessionNotActive) return false;
+        throw error;
+      }
+    };
+    for (const [index, { request }] of steps.entries()) {
+      if (!(await record({ type: 'SendStep', sessionId, step: index, now: this.#clock.now() }))) return;
+      let answer: BootstrapSessionCommand;
+      try {
+        const response = await endpoint.request(peer, request);
+        answer = { type: 'RecordAnswer', sessionId, step: index, code: response.code, now: this.#clock.now() };
+      } catch (error) {
+        if (this.#closed) return;
+        answer =
+          error instanceof CoapTimeoutError
+            ? { type: 'RecordNoAnswer', sessionId, step: index, reason: 'timeout', detail: error.message, now: this.#clock.now() }
+            : {
+                type: 'RecordNoAnswer',
+                sessionId,
+                step: index,
+                reason: 'device-unreachable',
+                detail: error instanceof Error ? error.message : String(error),
+                now: this.#clock.now(),
+              };
+      }
+      if (!(await record(answer))) return;
+    }
+  }
+
+  #ended(deviceEndpoint: string, sessionId: string, event: BootstrapEvent): void {
+    clearTimeout(this.#expiryTimers.get(sessionId));
+    this.#expiryTimers.delete(sessionId);
+    if (event.type === 'BootstrapSessionFailed') {
+      this.#logger.info({ endpoint: deviceEndpoint, sessionId, reason: event.data.reason, code: event.data.code, step: event.data.step }, 'bootstrap session failed');
+    } else {
+      this.#logger.info({ endpoint: deviceEndpoint, sessionId }, 'bootstrap session finished');
+    }
+  }
+
+  #scheduleExpiry(deviceEndpoint: string, sessionId: string, deadline: string): void {
+    const delay = Math.max(0, Date.parse(deadline) - this.#clock.now().getTime());
+    const timer = setTimeout(() => {
+      this.#expiryTimers.delete(sessionId);
+      if (this.#closed) return;
+      handleCommand(this.#store, bootstrapStream(deviceEndpoint), bootstrapSessionDecider, { type: 'ExpireSession', sessionId, now: this.#clock.now() }, {
+        metadata: { actor: 'system:bootstrap-expiry', correlationId: sessionId, schemaVersion: 1 },
+      })
+        .then((result) => {
+          const failed = result.events.find((event) => event.type === 'BootstrapSessionFailed');
+          if (failed) this.#ended(deviceEndpoint, sessionId, failed);
+        })
+        .catch((error: unknown) => this.#logger.error({ err: error, endpoint: deviceEndpoint, sessionId }, 'bootstrap session expiry failed'));
+    }, delay);
+    timer.unref();
+    this.#expiryTimers.set(sessionId, timer);
+  }
+}
+
+const refusalText: Readonly<Record<BootstrapRefusalReason, string>> = {
+  'unknown-endpoint': 'no bootstrap information for this endpoint',
+  'concurrent-bootstrap': 'a bootstrap of this endpoint is under way',
+  'incomplete-registration': 'the registration data of this endpoint is incomplete',
+};
+
+/** The CoAP request of a step (Transport 1.1 section 6, the Bootstrap Interface's operations). */
+function toRequest(step: BootstrapStep, contentFormat: number): OutgoingCoapRequest {
+  switch (step.kind) {
+    case 'discover':
+      // Bootstrap-Discover: GET with Accept application/link-format, here on the root.
+      return { method: 'GET', path: [], accept: CONTENT_FORMAT.linkFormat };
+    case 'delete':
+      return { method: 'DELETE', path: [String(step.target.objectId)] };
+    case 'write': {
+      const encoded = encodeContent(contentFormat, step.node, step.target);
+      // The plan's nodes are typed by the object definitions; a format that cannot carry them is a bug.
+      if (!encoded.ok) throw new Error(`cannot encode the write of ${formatPath(step.target)}: ${encoded.error.message}`);
+      return { method: 'PUT', path: formatPath(step.target).slice(1).split('/'), contentFormat, payload: encoded.value };
+    }
+    case 'finish':
+      return { method: 'POST', path: ['bs'] };
+  }
+}
+
+/** `ep` (required) and `pct` (optional, a content-format number) of a Bootstrap-Request. */
+export function parseBootstrapQuery(query: readonly string[]): { endpoint: string; preferredContentFormat: number | null } | { error: string } {
+  let endpoint: string | undefined;
+  let preferredContentFormat: number | null = null;
+  for (const argument of query) {
+    const equals = argument.indexOf('=');
+    const name = equals < 0 ? argument : argument.slice(0, equals);
+    const value = equals < 0 ? '' : argument.slice(equals + 1);
+    if (name === 'ep') endpoint = value;
+    else if (name === 'pct') {
+      if (!/^(0|[1-9][0-9]{0,4})$/.test(value) || Number(value) > 65535) return { error: `pct "${value}" is not a content-format number` };
+      preferredContentFormat = Number(value);
+    }
+  }
+  if (endpoint === undefined || endpoint === '') return { error: 'the Bootstrap-Request needs ep={Endpoint Client Name}' };
+  return { endpoint, preferredContentFormat };
+}
+
+function diagnostic(code: string, text: string): CoapResponse {
+  // RFC 7252 section 5.5.2: a diagnostic payload in plain text explains an error response.
+  return { code, payload: new TextEncoder().encode(text) };
+}

@@ -1,0 +1,269 @@
+/**
+ * The bootstrap server on a real UDP endpoint (loopback, ephemeral port), devices imported from CSV
+ * text by the CSV import service, and the node-coap bootstrap test client as the device.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { AesGcmSecretSealer } from '../../../src/adapters/crypto/AesGcmSecretSealer.ts';
+import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventStore.ts';
+import { DeviceImportService } from '../../../src/adapters/csv/DeviceImportService.ts';
+import { openUdpCoapEndpoint } from '../../../src/adapters/coap/DatagramCoapEndpoint.ts';
+import type { DatagramCoapEndpoint } from '../../../src/adapters/coap/DatagramCoapEndpoint.ts';
+import { BootstrapServer, parseBootstrapQuery } from '../../../src/adapters/bootstrap/BootstrapServer.ts';
+import { BootstrapDeviceDirectory } from '../../../src/adapters/bootstrap/BootstrapDeviceDirectory.ts';
+import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
+import { systemClock } from '../../../src/domain/Clock.ts';
+import { CONTENT_FORMAT } from '../../../src/domain/lwm2m/content/ContentFormat.ts';
+import type { BootstrapDefaults } from '../../../src/domain/bootstrap/BootstrapPlan.ts';
+import { TestBootstrapClient } from '../../support/TestBootstrapClient.ts';
+import type { TestBootstrapClientOptions } from '../../support/TestBootstrapClient.ts';
+import { RawCoapPeer } from '../../support/RawCoapPeer.ts';
+import { FULL_PSK, bootstrapEvents, csv, fullPskRow, hexBytes, noSecRow, waitForSessionEnds } from '../../support/BootstrapTestData.ts';
+
+const defaults: BootstrapDefaults = {
+  lwm2mServerUri: { plain: 'coap://127.0.0.1:5683', secure: 'coaps://127.0.0.1:5684' },
+  bootstrapServerUri: { plain: 'coap://127.0.0.1:5783', secure: 'coaps://127.0.0.1:5784' },
+  lifetime: 86400,
+};
+
+interface Harness {
+  readonly store: MemoryEventStore;
+  readonly endpoint: DatagramCoapEndpoint;
+  readonly server: BootstrapServer;
+  readonly clients: TestBootstrapClient[];
+}
+
+const open: Harness[] = [];
+afterEach(async () => {
+  for (const harness of open.splice(0)) {
+    harness.server.close();
+    for (const client of harness.clients) await client.close();
+    await harness.endpoint.close();
+    await harness.store.close();
+  }
+});
+
+async function harness(rows: string[], options: { host?: string; sessionTimeoutSeconds?: number; store?: MemoryEventStore } = {}): Promise<Harness> {
+  const logger = silentLogger();
+  const store = options.store ?? new MemoryEventStore();
+  const sealer = new AesGcmSecretSealer(Buffer.alloc(32, 7));
+  if (rows.length > 0) {
+    const report = await new DeviceImportService({ store, sealer, logger }).importDevices(csv(...rows), { actor: 'test', correlationId: 'test' });
+    expect(report.errors).toEqual([]);
+  }
+  const host = options.host ?? '127.0.0.1';
+  // Short CoAP timeouts, so that a silent device costs the test little.
+  const endpoint = await openUdpCoapEndpoint({ host, port: 0, logger, parameters: { ackTimeoutMs: 100, maxRetransmit: 1, responseTimeoutMs: 300 } });
+  const server = await BootstrapServer.start({
+    store,
+    directory: new BootstrapDeviceDirectory(store),
+    sealer,
+    clock: systemClock,
+    logger,
+    defaults,
+    ...(options.sessionTimeoutSeconds === undefined ? {} : { sessionTimeoutSeconds: options.sessionTimeoutSeconds }),
+  });
+  server.attach(endpoint);
+  const result = { store, endpoint, server, clients: [] };
+  open.push(result);
+  return result;
+}
+
+async function client(h: Harness, endpoint: string, options: Pick<TestBootstrapClientOptions, 'preferredContentFormat' | 'answerWritesWith' | 'silent'> = {}): Promise<TestBootstrapClient> {
+  const started = await TestBootstrapClient.start({ serverHost: h.endpoint.local.address, serverPort: h.endpoint.local.port, endpoint, ...options });
+  h.clients.push(started);
+  return started;
+}
+
+describe('BootstrapServer', () => {
+  it('bootstraps a NO_SEC 1.0 client in TLV and records every step', async () => {
+    const h = await harness([noSecRow('nosec-1', 'coap://127.0.0.1:40001')]);
+    const device = await client(h, 'nosec-1');
+    expect(await device.requestBootstrap()).toBe('2.04');
+    await device.finished;
+    const events = await waitForSessionEnds(h.store, 'nosec-1');
+
+    expect(device.served.map((r) => `${r.method} ${r.url}`)).toEqual(['DELETE /0', 'DELETE /1', 'PUT /0/0', 'PUT /1/0', 'POST /bs']);
+    expect(device.served.filter((r) => r.method === 'PUT').map((r) => r.contentFormat)).toEqual([CONTENT_FORMAT.tlv, CONTENT_FORMAT.tlv]);
+    expect(device.lwm2mServerAccount()).toEqual({
+      uri: 'coap://127.0.0.1:40001',
+      securityMode: 3n,
+      shortServerId: 1n,
+      pskIdentity: undefined,
+      pskKey: undefined,
+      lifetime: 86400n,
+      binding: 'UQ',
+    });
+    expect(events.map((event) => event.type)).toEqual([
+      'BootstrapSessionStarted',
+      ...Array.from({ length: 5 }, () => ['BootstrapStepSent', 'BootstrapStepAnswered']).flat(),
+      'BootstrapSessionFinished',
+    ]);
+    expect(events[0]?.data).toMatchObject({
+      endpoint: 'nosec-1',
+      peer: { address: '127.0.0.1', port: device.port, channel: 'plain' },
+      identity: { kind: 'endpoint', value: 'nosec-1' },
+      preferredContentFormat: null,
+      contentFormat: CONTENT_FORMAT.tlv,
+    });
+    expect(events.filter((e) => e.type === 'BootstrapStepAnswered').map((e) => (e.data as { code: string }).code)).toEqual(['2.02', '2.02', '2.04', '2.04', '2.04']);
+  });
+
+  it('finds a PSK device by its external bootstrap id, writes SenML CBOR for pct=112, and keeps the keys out of the log', async () => {
+    const h = await harness([fullPskRow('psk-full', 'coaps://127.0.0.1:40002')]);
+    const device = await client(h, FULL_PSK.externalBootstrapPskId, { preferredContentFormat: CONTENT_FORMAT.senmlCbor });
+    expect(await device.requestBootstrap()).toBe('2.04');
+    await device.finished;
+    const events = await waitForSessionEnds(h.store, 'psk-full');
+
+    expect(device.served.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /', 'DELETE /0', 'DELETE /1', 'PUT /0/3', 'PUT /1/3', 'PUT /0/4', 'POST /bs']);
+    expect(device.served.filter((r) => r.method === 'PUT').every((r) => r.contentFormat === CONTENT_FORMAT.senmlCbor)).toBe(true);
+    const account = device.lwm2mServerAccount();
+    expect(account).toMatchObject({ uri: 'coaps://127.0.0.1:40002', securityMode: 0n, shortServerId: 101n, lifetime: 3600n, binding: 'UQ' });
+    expect(new TextDecoder().decode(account.pskIdentity)).toBe(FULL_PSK.lwm2mPskId);
+    expect(account.pskKey).toEqual(hexBytes(FULL_PSK.lwm2mPskKey));
+    expect([2, 3, 5, 6].map((id) => device.value(1, 3, id)?.value)).toEqual([10n, 900n, 7200n, false]);
+    // The factory bootstrap account at /0/0 survived the delete; the generated one is at /0/4.
+    expect(device.value(0, 0, 1)).toEqual({ type: 'boolean', value: true });
+    expect(device.value(0, 4, 1)).toEqual({ type: 'boolean', value: true });
+    expect(device.value(0, 4, 10)).toEqual({ type: 'integer', value: 100n });
+    expect(device.value(0, 4, 3)).toEqual({ type: 'opaque', value: new TextEncoder().encode(FULL_PSK.bootstrapPskId) });
+    expect(device.value(0, 4, 5)).toEqual({ type: 'opaque', value: hexBytes(FULL_PSK.bootstrapPskKey) });
+    expect(device.value(0, 4, 0)).toEqual({ type: 'string', value: defaults.bootstrapServerUri.secure });
+
+    expect(events[0]?.data).toMatchObject({ identity: { kind: 'externalBootstrapPskId', value: FULL_PSK.externalBootstrapPskId }, contentFormat: CONTENT_FORMAT.senmlCbor });
+    expect(events.at(-1)?.type).toBe('BootstrapSessionFinished');
+    const log = JSON.stringify(await h.store.readAll());
+    for (const secret of [FULL_PSK.lwm2mPskKey, FULL_PSK.bootstrapPskKey]) {
+      expect(log.toLowerCase()).not.toContain(secret);
+      expect(log).not.toContain(Buffer.from(hexBytes(secret)).toString('base64'));
+    }
+  });
+
+  it('refuses an unknown endpoint with 4.00 and a refused session, and changes nothing else', async () => {
+    const h = await harness([noSecRow('known-1')]);
+    const before = await h.store.headPosition();
+    const device = await client(h, 'nobody');
+    expect(await device.requestBootstrap()).toBe('4.00');
+    const events = await bootstrapEvents(h.store, 'nobody');
+    expect(events.map((e) => [e.type, (e.data as { reason: string }).reason])).toEqual([['BootstrapRequestRefused', 'unknown-endpoint']]);
+    expect(await h.store.headPosition()).toBe(before + 1);
+    expect(device.served).toEqual([]);
+  });
+
+  it('fails the session with the device error code when the device answers 4.00 to a write', async () => {
+    const h = await harness([noSecRow('rejects-writes')]);
+    const device = await client(h, 'rejects-writes', { answerWritesWith: '4.00' });
+    expect(await device.requestBootstrap()).toBe('2.04');
+    const events = await waitForSessionEnds(h.store, 'rejects-writes');
+    const failed = events.at(-1);
+    expect(failed?.type).toBe('BootstrapSessionFailed');
+    expect(failed?.data).toMatchObject({ reason: 'device-error', code: '4.00', step: 2 });
+    expect(device.served.map((r) => `${r.method} ${r.url}`)).toEqual(['DELETE /0', 'DELETE /1', 'PUT /0/0']);
+    expect(await h.store.readAll({ filter: { streamPrefixes: ['registration-'] } })).toEqual([]);
+  });
+
+  it('fails the session as timed out when the device goes silent, and a later request starts afresh', async () => {
+    const h = await harness([noSecRow('goes-silent')], { sessionTimeoutSeconds: 0.4 });
+    const silent = await client(h, 'goes-silent', { silent: true });
+    expect(await silent.requestBootstrap()).toBe('2.04');
+    const events = await waitForSessionEnds(h.store, 'goes-silent');
+    expect(events.at(-1)?.type).toBe('BootstrapSessionFailed');
+    expect(events.at(-1)?.data).toMatchObject({ reason: 'timeout', step: 0 });
+
+    const awake = await client(h, 'goes-silent');
+    expect(await awake.requestBootstrap()).toBe('2.04');
+    await awake.finished;
+    const after = await waitForSessionEnds(h.store, 'goes-silent', 2);
+    expect(after.filter((e) => e.type === 'BootstrapSessionStarted')).toHaveLength(2);
+    expect(after.at(-1)?.type).toBe('BootstrapSessionFinished');
+  });
+
+  it('refuses the second of two concurrent requests of one endpoint; the first still finishes', async () => {
+    const h = await harness([noSecRow('twice')]);
+    const first = await client(h, 'twice');
+    const second = await client(h, 'twice');
+    const codes = await Promise.all([first.requestBootstrap(), second.requestBootstrap()]);
+    expect([...codes].sort()).toEqual(['2.04', '4.00']);
+    const winner = codes[0] === '2.04' ? first : second;
+    const loser = winner === first ? second : first;
+    await winner.finished;
+    const events = await waitForSessionEnds(h.store, 'twice', 2);
+    const refused = events.find((e) => e.type === 'BootstrapRequestRefused');
+    const started = events.find((e) => e.type === 'BootstrapSessionStarted');
+    expect(refused?.data).toMatchObject({ reason: 'concurrent-bootstrap', activeSessionId: (started?.data as { sessionId: string }).sessionId, peer: { port: loser.port } });
+    expect(events.at(-1)?.type).toBe('BootstrapSessionFinished');
+    expect(loser.served).toEqual([]);
+  });
+
+  it('serves IPv6 clients', async () => {
+    const h = await harness([noSecRow('v6-device')], { host: '::1' });
+    const device = await client(h, 'v6-device');
+    expect(await device.requestBootstrap()).toBe('2.04');
+    await device.finished;
+    const events = await waitForSessionEnds(h.store, 'v6-device');
+    expect(events[0]?.data).toMatchObject({ peer: { address: '::1' } });
+    expect(events.at(-1)?.type).toBe('BootstrapSessionFinished');
+  });
+
+  it('answers 4.04 to a Bootstrap-Pack-Request, 4.00 to a request without ep, 4.05 to other methods', async () => {
+    const h = await harness([]);
+    const peer = await RawCoapPeer.open({ address: '127.0.0.1', port: h.endpoint.local.port });
+    try {
+      const ask = async (code: string, path: string[], query: string[], messageId: number): Promise<string | undefined> => {
+        const from = peer.received.length;
+        peer.send({
+          type: 'CON',
+          code,
+          messageId,
+          token: Uint8Array.of(messageId),
+          options: [...path.map((p) => ({ number: 11, value: new TextEncoder().encode(p) })), ...query.map((q) => ({ number: 15, value: new TextEncoder().encode(q) }))],
+          payload: new Uint8Array(),
+        });
+        return (await peer.waitFor((d) => d.message?.messageId === messageId, 2_000, from)).message?.code;
+      };
+      expect(await ask('0.01', ['bspack'], ['ep=dev'], 1)).toBe('4.04');
+      expect(await ask('0.02', ['bs'], [], 2)).toBe('4.00');
+      expect(await ask('0.02', ['bs'], ['ep=dev', 'pct=abc'], 3)).toBe('4.00');
+      expect(await ask('0.01', ['bs'], ['ep=dev'], 4)).toBe('4.05');
+      expect(await ask('0.02', ['rd'], ['ep=dev'], 5)).toBe('4.04');
+      expect(await h.store.headPosition()).toBe(0);
+    } finally {
+      await peer.close();
+    }
+  });
+
+  it('expires at start a session the log shows under way (the service stopped mid-session)', async () => {
+    const store = new MemoryEventStore();
+    const h = await harness([noSecRow('interrupted')], { store, sessionTimeoutSeconds: 0.3 });
+    const silent = await client(h, 'interrupted', { silent: true });
+    expect(await silent.requestBootstrap()).toBe('2.04');
+    h.server.close();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect((await bootstrapEvents(store, 'interrupted')).some((e) => e.type === 'BootstrapSessionFailed')).toBe(false);
+    const restarted = await BootstrapServer.start({
+      store,
+      directory: new BootstrapDeviceDirectory(store),
+      sealer: new AesGcmSecretSealer(Buffer.alloc(32, 7)),
+      clock: systemClock,
+      logger: silentLogger(),
+      defaults,
+    });
+    try {
+      const events = await waitForSessionEnds(store, 'interrupted');
+      expect(events.at(-1)?.data).toMatchObject({ reason: 'timeout' });
+    } finally {
+      restarted.close();
+    }
+  });
+});
+
+describe('parseBootstrapQuery', () => {
+  it('reads ep and pct, and refuses a missing ep or a bad pct', () => {
+    expect(parseBootstrapQuery(['ep=dev-1', 'pct=112'])).toEqual({ endpoint: 'dev-1', preferredContentFormat: 112 });
+    expect(parseBootstrapQuery(['ep=dev-1'])).toEqual({ endpoint: 'dev-1', preferredContentFormat: null });
+    expect(parseBootstrapQuery(['pct=112'])).toHaveProperty('error');
+    expect(parseBootstrapQuery(['ep='])).toHaveProperty('error');
+    expect(parseBootstrapQuery(['ep=x', 'pct=70000'])).toHaveProperty('error');
+    expect(parseBootstrapQuery(['ep=x', 'pct=01'])).toHaveProperty('error');
+  });
+});

@@ -16,7 +16,8 @@ import { compareObjectVersions, type ObjectModel } from '../../domain/lwm2m/Obje
 import type { DeviceProtocolCommand, DeviceProtocolState } from '../../domain/protocols/DeviceProtocolDecider.ts';
 import { deviceProtocolDecider } from '../../domain/protocols/DeviceProtocolDecider.ts';
 import type { DeviceProtocolEvent } from '../../domain/protocols/DeviceProtocolEvents.ts';
-import { protocolStream } from '../../domain/protocols/DeviceProtocolEvents.ts';
+import { protocolStream, protocolStreamPrefix } from '../../domain/protocols/DeviceProtocolEvents.ts';
+import { objectModelFromJson } from '../../domain/lwm2m/ObjectModelJson.ts';
 import { DomainError } from '../../domain/DomainError.ts';
 import type { FunctionalityInput, FunctionalityKind } from '../../domain/protocols/Functionality.ts';
 import { chooseProtocolVersion } from '../../domain/protocols/ProtocolVersionChoice.ts';
@@ -219,6 +220,33 @@ export class DeviceProtocolService {
     const protocol = version === undefined ? undefined : state.versions.get(version);
     if (version === undefined || protocol === undefined) return undefined;
     return { version, resources: protocol.functionalities };
+  }
+
+  /**
+   * Every uploaded object model, every version: for the codecs' catalog
+   * (`coreObjectCatalog().withObjects(models)`), so that a device's object with a protocol is decoded
+   * with its types.
+   */
+  async uploadedModels(): Promise<readonly ObjectModel[]> {
+    const models: ObjectModel[] = [];
+    let after = 0;
+    for (;;) {
+      const page = await this.#store.readAll({
+        after,
+        maxCount: 1000,
+        filter: { streamPrefixes: [protocolStreamPrefix], eventTypes: ['DeviceProtocolVersionCreated'] },
+      });
+      for (const recorded of page) {
+        const event = toDomainEvent<DeviceProtocolEvent>(recorded);
+        if (event.type !== 'DeviceProtocolVersionCreated') continue;
+        const parsed = objectModelFromJson(event.data.model);
+        if (!parsed.ok) throw new Error(`stored device protocol ${event.data.objectId} ${event.data.version} is unreadable: ${parsed.error}`);
+        models.push(parsed.model);
+      }
+      const last = page[page.length - 1];
+      if (last === undefined) return models;
+      after = last.position;
+    }
   }
 
   /** The resources of a device's object to observe whenever the device registers (Auto-observe). */

@@ -227,6 +227,7 @@ describe('DeviceProtocolService with TelemetryService on SQLite', () => {
     const again = await protocols.importDdf(temperatureDdf, user);
     expect(again).toMatchObject({ ok: true, protocols: [{ version: '1.1', created: false }], position: undefined });
     await settle();
+    expect((await protocols.uploadedModels()).map((m) => `${m.id} ${m.version}`)).toEqual(['3303 1.0', '3303 1.1']);
     const summary = new DeviceProtocolQueries(database.db).summary(3303);
     expect(summary).toMatchObject({ latestVersion: '1.1', versions: ['1.0', '1.1'] });
     expect(summary?.createdAt).toEqual(new Date('2026-02-01T08:00:00Z'));

@@ -357,16 +357,21 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
   }
 
   #onAckOrReset(message: CoapMessage, peer: CoapPeer): void {
-    const exchange = this.#byMessageId.get(`${peerKey(peer)}|${message.messageId}`);
+    const key = `${peerKey(peer)}|${message.messageId}`;
+    const exchange = this.#byMessageId.get(key);
     if (!exchange) return; // RFC 7252 section 4.2: unmatched ACK/RST are silently ignored
-    this.#byMessageId.delete(`${peerKey(peer)}|${message.messageId}`);
+    // A piggybacked response must also carry the request's token (section 5.3.2); one that does not
+    // is not ours, and the request keeps waiting (and retransmitting).
+    const piggybacked = message.type === 'ACK' && message.code !== '0.00' && !this.#separateResponses.has(exchange);
+    if (piggybacked && !tokensMatch(exchange, peer, message.token)) return;
+    this.#byMessageId.delete(key);
     if (message.type === 'RST') {
       exchange.reject(new CoapResetError(peer));
     } else if (this.#separateResponses.has(exchange)) {
       exchange.resolve(message);
     } else if (message.code === '0.00') {
       this.#awaitResponse(exchange); // section 5.2.2: the response will come separately
-    } else if (tokensMatch(exchange, peer, message.token)) {
+    } else {
       exchange.resolve(message);
     }
   }

@@ -255,6 +255,20 @@ describe('DatagramCoapEndpoint sending requests', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(40 + 80 + 160 + 320 - 20);
   });
 
+  it('ignores a piggybacked response with another token and keeps retransmitting until the right one', async () => {
+    const client = await endpoint();
+    const peer = await RawCoapPeer.open({ address: '127.0.0.1', port: client.local.port });
+    cleanups.push(() => peer.close());
+    const pending = client.request({ address: '127.0.0.1', port: peer.port }, { method: 'GET', path: ['3'] });
+    const first = await peer.waitFor(() => true);
+    const id = first.message?.messageId ?? 0;
+    peer.send({ type: 'ACK', code: '2.05', messageId: id, token: Uint8Array.of(0xee), options: [], payload: bytes('forged') });
+    const retransmitted = await peer.waitFor(() => true, 1_000, 1);
+    expect(retransmitted.message?.messageId).toBe(id);
+    peer.send({ type: 'ACK', code: '2.05', messageId: id, token: first.message?.token ?? new Uint8Array(0), options: [], payload: bytes('real') });
+    expect(text((await pending).payload)).toBe('real');
+  });
+
   it('rejects a request the peer answers with RST, and matches a separate response by token', async () => {
     const client = await endpoint();
     const peer = await RawCoapPeer.open({ address: '127.0.0.1', port: client.local.port });

@@ -59,7 +59,7 @@ describe('parseLinkFormat', () => {
         const parsed = parseLinkFormat(text);
         if (!parsed.ok) expect(parsed.error.offset).toBeLessThanOrEqual(text.length);
       }),
-      { numRuns: 3_000 },
+      { numRuns: 1_000 },
     );
     fc.assert(fc.property(fc.string({ maxLength: 300, unit: 'binary' }), (text) => void parseLinkFormat(text)));
   });

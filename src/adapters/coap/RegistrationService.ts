@@ -137,6 +137,15 @@ export class RegistrationService {
     return this.#byEndpoint.get(endpoint)?.state.registration ?? undefined;
   }
 
+  /** The registration made from this source address and port, for requests that name no endpoint (Send, `POST /dp`). */
+  registrationAt(peer: { readonly address: string; readonly port: number }): RegistrationRecord | undefined {
+    for (const { state } of this.#byEndpoint.values()) {
+      const record = state.registration;
+      if (record && record.address === peer.address && record.port === peer.port) return record;
+    }
+    return undefined;
+  }
+
   get registrationCount(): number {
     return this.#byEndpoint.size;
   }

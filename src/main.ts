@@ -26,6 +26,9 @@ import { openUdpCoapEndpoint } from './adapters/coap/DatagramCoapEndpoint.ts';
 import type { DatagramCoapEndpoint } from './adapters/coap/DatagramCoapEndpoint.ts';
 import { RegistrationService } from './adapters/coap/RegistrationService.ts';
 import { EventStoreDeviceDirectory } from './adapters/coap/DeviceDirectory.ts';
+import { BootstrapServer } from './adapters/bootstrap/BootstrapServer.ts';
+import { BootstrapDeviceDirectory } from './adapters/bootstrap/BootstrapDeviceDirectory.ts';
+import { bootstrapDefaultsFor } from './adapters/bootstrap/ServiceUris.ts';
 
 export interface RunningService {
   readonly store: EventStore;
@@ -36,6 +39,8 @@ export interface RunningService {
   /** The LwM2M server's plain CoAP endpoint (`coapHost`:`coapPort`) and its registrations. */
   readonly coap: DatagramCoapEndpoint;
   readonly registrations: RegistrationService;
+  /** The bootstrap server's plain CoAP endpoint (`coapHost`:`bootstrapPort`). */
+  readonly bootstrap: DatagramCoapEndpoint;
   close(): Promise<void>;
 }
 
@@ -82,6 +87,26 @@ export async function startService(config: Config, env: NodeJS.ProcessEnv, logge
   coap.handle(registrations.handler('plain'));
   closers.push(() => coap.close());
   logger.info({ host: config.coapHost, port: coap.local.port }, 'LwM2M server listening (CoAP)');
+
+  // The bootstrap server on its own plain CoAP endpoint (LwM2M Core 1.1 section 6.1).
+  const bootstrap = await openUdpCoapEndpoint({ host: config.coapHost, port: config.bootstrapPort, logger });
+  closers.push(() => bootstrap.close());
+  const bootstrapServer = await BootstrapServer.start({
+    store,
+    directory: new BootstrapDeviceDirectory(store),
+    sealer: masterKey.sealer,
+    clock: systemClock,
+    logger,
+    defaults: bootstrapDefaultsFor(config.publicHost, {
+      coapPort: coap.local.port,
+      coapsPort: config.coapsPort,
+      bootstrapPort: bootstrap.local.port,
+      bootstrapDtlsPort: config.bootstrapDtlsPort,
+    }),
+  });
+  bootstrapServer.attach(bootstrap);
+  closers.push(() => Promise.resolve(bootstrapServer.close()));
+  logger.info({ host: config.coapHost, port: bootstrap.local.port }, 'bootstrap server listening (CoAP)');
   logger.info('lwm2m-hub ready');
   return {
     store,
@@ -91,6 +116,7 @@ export async function startService(config: Config, env: NodeJS.ProcessEnv, logge
     graphql,
     coap,
     registrations,
+    bootstrap,
     async close() {
       for (const close of closers.reverse()) await close();
     },

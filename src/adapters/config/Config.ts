@@ -15,6 +15,8 @@ export interface Config {
   readonly coapsPort: number;
   readonly bootstrapPort: number;
   readonly bootstrapDtlsPort: number;
+  /** The host name devices reach the service at: the bootstrap server writes it in the server URIs. */
+  readonly publicHost: string;
   readonly logLevel: string;
 }
 
@@ -37,6 +39,7 @@ export const configOptions: readonly OptionSpec[] = [
   { key: 'coapsPort', flag: 'coaps-port', env: 'LWM2M_HUB_COAPS_PORT', kind: 'port', defaultValue: '5684', description: 'LwM2M server, CoAP over DTLS (PSK)' },
   { key: 'bootstrapPort', flag: 'bootstrap-port', env: 'LWM2M_HUB_BOOTSTRAP_PORT', kind: 'port', defaultValue: '5783', description: 'Bootstrap server, plain CoAP' },
   { key: 'bootstrapDtlsPort', flag: 'bootstrap-dtls-port', env: 'LWM2M_HUB_BOOTSTRAP_DTLS_PORT', kind: 'port', defaultValue: '5784', description: 'Bootstrap server, CoAP over DTLS (PSK)' },
+  { key: 'publicHost', flag: 'public-host', env: 'LWM2M_HUB_PUBLIC_HOST', kind: 'string', defaultValue: 'localhost', description: 'Host name devices reach the service at (written to devices as server URIs during bootstrap when the CSV has none)' },
   { key: 'logLevel', flag: 'log-level', env: 'LOG_LEVEL', kind: 'string', defaultValue: 'info', description: 'pino log level: trace, debug, info, warn, error' },
 ];
 

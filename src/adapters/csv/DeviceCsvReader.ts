@@ -97,14 +97,20 @@ export async function* readDeviceCsv(source: Readable | string, options: DeviceC
   input.pipe(parser);
 
   let headerYielded = false;
+  let pendingHead = 0;
   function* flush(beforeLine: number): Generator<DeviceCsvEntry> {
     if (!headerYielded && header) {
       headerYielded = true;
       yield { kind: 'header', ...header };
     }
-    while (pending.length > 0 && (pending[0]?.line ?? Infinity) < beforeLine) {
-      const entry = pending.shift();
-      if (entry) yield entry;
+    // An index, not shift(): a string source is one chunk, and all its problems can be pending at once.
+    for (let entry = pending[pendingHead]; entry !== undefined && entry.line < beforeLine; entry = pending[pendingHead]) {
+      pendingHead++;
+      yield entry;
+    }
+    if (pendingHead === pending.length) {
+      pending.length = 0;
+      pendingHead = 0;
     }
   }
 

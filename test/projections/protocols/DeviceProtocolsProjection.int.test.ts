@@ -1,0 +1,72 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DeviceProtocolService } from '../../../src/adapters/ddf/DeviceProtocolService.ts';
+import { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
+import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
+import { DeviceProtocolQueries } from '../../../src/projections/protocols/DeviceProtocolQueries.ts';
+import { deviceProtocolsProjection } from '../../../src/projections/protocols/DeviceProtocolsProjection.ts';
+import { Projector } from '../../../src/projections/Projector.ts';
+import { ReadModelDatabase } from '../../../src/projections/ReadModelDatabase.ts';
+import { ManualClock } from '../../support/ManualClock.ts';
+
+const fixture = (name: string): string => readFileSync(new URL(`../../fixtures/ddf/${name}`, import.meta.url), 'utf8');
+const user = { actor: 'user:test' };
+
+let dir: string;
+let store: SqliteEventStore;
+let database: ReadModelDatabase;
+let projector: Projector;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'protocols-projection-'));
+  store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
+  database = ReadModelDatabase.open(dir);
+  projector = new Projector({ store, database, projections: [deviceProtocolsProjection], logger: silentLogger() });
+  projector.start();
+});
+
+afterEach(async () => {
+  await projector.close();
+  database.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the device protocols read model', () => {
+  it('keeps the newest version as the protocol whatever the upload order, and each version its own functionalities', async () => {
+    const clock = new ManualClock(Date.parse('2026-04-01T00:00:00Z'));
+    const service = new DeviceProtocolService({ store, clock, logger: silentLogger() });
+    await service.importDdf(fixture('3303.xml'), user);
+    clock.advanceSeconds(60);
+    await service.importDdf(fixture('3303-1_0.xml'), user);
+    clock.advanceSeconds(60);
+    const change = await service.setResourceFunctionality(
+      { objectId: 3303, version: '1.0', resourceId: 5700, functionality: { kind: 'sendEvent', type: 'c8y_Reading', text: 'read' } },
+      user,
+    );
+    await projector.waitFor(change.position ?? 0);
+
+    const queries = new DeviceProtocolQueries(database.db);
+    expect(queries.list()).toEqual([
+      {
+        objectId: 3303,
+        name: 'Temperature',
+        description: expect.any(String) as unknown,
+        latestVersion: '1.1',
+        versions: ['1.0', '1.1'],
+        createdAt: new Date('2026-04-01T00:00:00Z'),
+        updatedAt: new Date('2026-04-01T00:02:00Z'),
+      },
+    ]);
+    expect(queries.get(3303)?.version).toBe('1.1');
+    expect(queries.get(3303)?.resources.find((r) => r.id === 5700)?.functionalities).toEqual({});
+    const old = queries.get(3303, '1.0');
+    expect(old?.resources.find((r) => r.id === 5700)?.functionalities).toEqual({ sendEvent: { kind: 'sendEvent', type: 'c8y_Reading', text: 'read' } });
+    expect(old?.updatedAt).toEqual(new Date('2026-04-01T00:02:00Z'));
+    expect(old?.createdAt).toEqual(new Date('2026-04-01T00:01:00Z'));
+    expect(queries.get(3303, '9.9')).toBeUndefined();
+    expect(queries.get(4242)).toBeUndefined();
+  });
+});

@@ -23,6 +23,6 @@ export class EventStoreDeviceDirectory implements DeviceDirectory {
   async lookup(endpoint: string): Promise<DeviceAccess | undefined> {
     const { state } = await loadAggregate(this.#store, deviceStream(endpoint), deviceRegistrationDecider);
     if (state.status !== 'active') return undefined;
-    return { securityMode: state.registration.securityMode };
+    return { securityMode: state.registration.securityMode, pskIdentity: state.registration.lwm2mPskId };
   }
 }

@@ -38,7 +38,7 @@ import {
 import type { RegistrationCommand, RegistrationPolicy, RegistrationState, Source } from '../../domain/registration/RegistrationDecider.ts';
 import type { RegistrationChannel, RegistrationEvent, RegistrationRecord } from '../../domain/registration/RegistrationEvents.ts';
 import { registrationStream, registrationStreamPrefix } from '../../domain/registration/RegistrationEvents.ts';
-import type { CoapRequestHandler, CoapResponse, IncomingCoapRequest } from './CoapEndpoint.ts';
+import type { CoapPeer, CoapRequestHandler, CoapResponse, IncomingCoapRequest } from './CoapEndpoint.ts';
 import type { DeviceDirectory } from './DeviceDirectory.ts';
 import { KeyedSerializer } from './KeyedSerializer.ts';
 
@@ -127,9 +127,13 @@ export class RegistrationService {
     this.#logger.info({ registrations: this.#byEndpoint.size }, 'registrations loaded');
   }
 
-  /** The request handler for one endpoint; `channel` says whether it is the plain or the DTLS port. */
-  handler(channel: RegistrationChannel): CoapRequestHandler {
-    return (request) => this.#route(request, channel);
+  /**
+   * The request handler for one endpoint; `channel` says whether it is the plain or the DTLS port, and
+   * `identityOf` tells the PSK identity of the DTLS session a peer's request came in (null: none, so
+   * that every registration of a PSK device is refused).
+   */
+  handler(channel: RegistrationChannel, identityOf: (peer: CoapPeer) => string | null = () => null): CoapRequestHandler {
+    return (request) => this.#route(request, channel, channel === 'psk' ? identityOf(request.peer) : null);
   }
 
   /** Where the device is registered now, for downlink requests; undefined when it is not registered. */
@@ -170,10 +174,10 @@ export class RegistrationService {
     clearInterval(this.#sweeper);
   }
 
-  async #route(request: IncomingCoapRequest, channel: RegistrationChannel): Promise<CoapResponse> {
+  async #route(request: IncomingCoapRequest, channel: RegistrationChannel, pskIdentity: string | null): Promise<CoapResponse> {
     const [first, id, ...rest] = request.path;
     if (first !== 'rd' || rest.length > 0) return { code: '4.04' };
-    const source: Source = { address: request.peer.address, port: request.peer.port, channel };
+    const source: Source = { address: request.peer.address, port: request.peer.port, channel, pskIdentity };
     if (id === undefined) {
       if (request.method !== 'POST') return { code: '4.05' };
       return this.#register(request, source);

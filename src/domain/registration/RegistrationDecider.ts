@@ -6,6 +6,9 @@
  * Rules:
  * - Only devices registered from the CSV may register; an unknown (or decommissioned) endpoint gets
  *   4.03, and so does a PSK device on the plain port (the guide's security modes).
+ * - On the DTLS port, the PSK identity the session authenticated must be the device's own
+ *   (`lwm2m psk_id`), as Leshan's Authorizer requires: otherwise one device's key would let it register,
+ *   update or de-register as another endpoint. 4.03 "identity-mismatch" otherwise.
  * - Versions: the policy lists what this server serves. A client asking for another version gets
  *   4.12 Precondition Failed (Transport 1.1 section 6.4.3: "Supported LwM2M versions of the Server and
  *   the Client are not compatible"), after which a 1.2 client retries as 1.1 (Core 1.2 section 6.2.1).
@@ -14,7 +17,8 @@
  * - A Register replaces any registration of the same endpoint (Core 1.1 section 6.2.1).
  * - Update and De-register name the registration by its id; an unknown or stale id gets 4.04 (the
  *   client then registers again, Core 1.1 section 6.2.2), and so does a registration that expired.
- *   They must come on the channel the registration was made on (4.03 otherwise). A change of source
+ *   They must come on the channel, and with the PSK identity, the registration was made with (4.03
+ *   otherwise). A change of source
  *   address is allowed (NAT rebinding) and recorded.
  * - Expiry: a registration not updated within its lifetime plus `expiryGraceSeconds` (default 45 s,
  *   RFC 7252's MAX_TRANSMIT_SPAN: an Update sent at the last moment may need that long to get through
@@ -29,6 +33,8 @@ import type { RegistrationChannel, RegistrationEvent, RegistrationRecord, Reject
 /** What the registration needs to know of the device's registration data (the CSV). */
 export interface DeviceAccess {
   readonly securityMode: 'NO_SEC' | 'PSK';
+  /** The device's `lwm2m psk_id` (PSK devices); null for NO_SEC devices. */
+  readonly pskIdentity: string | null;
 }
 
 export interface RegistrationPolicy {
@@ -51,6 +57,8 @@ export interface Source {
   readonly address: string;
   readonly port: number;
   readonly channel: RegistrationChannel;
+  /** The PSK identity of the DTLS session the message came in; null on the plain channel. */
+  readonly pskIdentity: string | null;
 }
 
 export type RegistrationCommand =
@@ -98,6 +106,9 @@ export type RegisterVerdict = { readonly accepted: true } | { readonly accepted:
 export function judgeRegister(device: DeviceAccess | undefined, source: Source, lwm2mVersion: string, policy: RegistrationPolicy): RegisterVerdict {
   if (!device) return { accepted: false, reason: 'unknown-endpoint', responseCode: '4.03' };
   if (device.securityMode === 'PSK' && source.channel !== 'psk') return { accepted: false, reason: 'security-mode', responseCode: '4.03' };
+  if (source.channel === 'psk' && (source.pskIdentity === null || source.pskIdentity !== device.pskIdentity)) {
+    return { accepted: false, reason: 'identity-mismatch', responseCode: '4.03' };
+  }
   if (!policy.supportedVersions.includes(lwm2mVersion)) return { accepted: false, reason: 'unsupported-version', responseCode: '4.12' };
   return { accepted: true };
 }
@@ -150,6 +161,7 @@ function decide(command: RegistrationCommand, state: RegistrationState, policy: 
               address: source.address,
               port: source.port,
               channel: source.channel,
+              pskIdentity: source.pskIdentity,
               lifetime: parameters.lifetime,
               lwm2mVersion: parameters.lwm2mVersion,
               binding: parameters.binding,
@@ -223,6 +235,7 @@ function requireRegistration(state: RegistrationState, registrationId: string, s
   // Expired but the expiry timer has not fired yet: the client must register again all the same.
   if (now >= registrationDeadline(current, policy)) throw new RegistrationRefused('4.04', `registration ${registrationId} has expired`);
   if (current.channel !== source.channel) throw new RegistrationRefused('4.03', `registration ${registrationId} was made on the ${current.channel} channel`);
+  if (current.pskIdentity !== source.pskIdentity) throw new RegistrationRefused('4.03', `registration ${registrationId} belongs to another PSK identity`);
   return current;
 }
 

@@ -16,6 +16,8 @@ export interface RegistrationRecord {
   readonly address: string;
   readonly port: number;
   readonly channel: RegistrationChannel;
+  /** The DTLS session's PSK identity (the psk channel), null on the plain channel. */
+  readonly pskIdentity: string | null;
   readonly lifetime: number;
   readonly lwm2mVersion: string;
   readonly binding: string;
@@ -27,7 +29,7 @@ export interface RegistrationRecord {
   readonly lastUpdateAt: string;
 }
 
-export type RejectionReason = 'unknown-endpoint' | 'security-mode' | 'unsupported-version';
+export type RejectionReason = 'unknown-endpoint' | 'security-mode' | 'identity-mismatch' | 'unsupported-version';
 
 export type RegistrationEvent =
   | { readonly type: 'DeviceRegistered'; readonly data: DeviceRegistered }

@@ -153,6 +153,33 @@ describe('RegistrationService over UDP', () => {
     expect(await lastEventData(h.store, 'dev-psk')).toMatchObject({ reason: 'security-mode' });
   });
 
+  it('serves the DTLS channel with the session identity the transport reports', async () => {
+    const store = new MemoryEventStore();
+    const endpoint = await openUdpCoapEndpoint({ host: '127.0.0.1', port: 0, logger: silentLogger() });
+    cleanups.push(() => endpoint.close());
+    const service = await RegistrationService.start({ store, directory: new EventStoreDeviceDirectory(store), clock: new ManualClock(), logger: silentLogger(), expirySweepMs: 0 });
+    cleanups.push(() => service.close());
+    // Stands in for the DTLS transport's session table: the identity each peer port authenticated.
+    const identities = new Map<number, string>();
+    endpoint.handle(service.handler('psk', (peer) => identities.get(peer.port) ?? null));
+    await importTestDevice(store, 'dev-psk-ok', 'PSK');
+    const start = async (): Promise<TestLwM2mClient> => {
+      const client = await TestLwM2mClient.start({ serverHost: '127.0.0.1', serverPort: endpoint.local.port, endpoint: 'dev-psk-ok' });
+      cleanups.push(() => client.close());
+      return client;
+    };
+    const own = await start();
+    identities.set(own.port, 'dev-psk-ok');
+    expect((await own.register()).code).toBe('2.01');
+    expect(service.registration('dev-psk-ok')).toMatchObject({ channel: 'psk', pskIdentity: 'dev-psk-ok' });
+    const impostor = await start();
+    identities.set(impostor.port, 'someone-else');
+    impostor.location = own.location;
+    expect((await impostor.update()).code).toBe('4.03');
+    expect((await impostor.register()).code).toBe('4.03');
+    expect(await lastEventData(store, 'dev-psk-ok')).toMatchObject({ reason: 'identity-mismatch' });
+  });
+
   it('answers a 1.2 client 4.12, and registers it when it retries as 1.1', async () => {
     const h = await harness();
     await importTestDevice(h.store, 'dev-12');

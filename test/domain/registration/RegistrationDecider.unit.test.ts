@@ -9,7 +9,8 @@ import type { RegisterParameters } from '../../../src/domain/registration/Regist
 const decider = registrationDecider();
 const t0 = new Date('2026-01-01T00:00:00Z');
 const at = (seconds: number): Date => new Date(t0.getTime() + seconds * 1000);
-const plain: Source = { address: '192.0.2.1', port: 40000, channel: 'plain' };
+const plain: Source = { address: '192.0.2.1', port: 40000, channel: 'plain', pskIdentity: null };
+const dtls = (pskIdentity: string | null): Source => ({ address: '192.0.2.1', port: 40001, channel: 'psk', pskIdentity });
 const links: RegisteredObjects = { rootPath: '/', contentFormats: [], objects: [{ objectId: 3, instanceId: 0, version: null }], ignoredLinks: 0 };
 const params = (overrides: Partial<RegisterParameters> = {}): RegisterParameters => ({
   endpoint: 'dev-1',
@@ -26,7 +27,7 @@ const register = (overrides: Partial<Extract<RegistrationCommand, { type: 'Regis
   source: plain,
   parameters: params(),
   objectLinks: links,
-  device: { securityMode: 'NO_SEC' },
+  device: { securityMode: 'NO_SEC', pskIdentity: null },
   now: t0,
   ...overrides,
 });
@@ -58,6 +59,7 @@ describe('RegistrationDecider: Register', () => {
             address: '192.0.2.1',
             port: 40000,
             channel: 'plain',
+            pskIdentity: null,
             lifetime: 60,
             lwm2mVersion: '1.1',
             binding: 'U',
@@ -99,10 +101,25 @@ describe('RegistrationDecider: Register', () => {
     expect(given(first, register({ device: undefined, now: at(60) }))[0]?.type).toBe('RegistrationRejected');
   });
 
-  it('rejects a PSK device on the plain channel and accepts it on the PSK channel', () => {
-    const psk = { securityMode: 'PSK' as const };
-    expect(given([], register({ device: psk }))[0]?.type === 'RegistrationRejected' && given([], register({ device: psk }))[0]?.data).toMatchObject({ reason: 'security-mode' });
-    expect(given([], register({ device: psk, source: { ...plain, channel: 'psk' } }))[0]?.type).toBe('DeviceRegistered');
+  it('rejects a PSK device on the plain channel and accepts it on the PSK channel with its own identity', () => {
+    const psk = { securityMode: 'PSK' as const, pskIdentity: 'id-dev-1' };
+    const rejection = (command: RegistrationCommand): unknown => {
+      const events = given([], command);
+      return events[0]?.type === 'RegistrationRejected' ? events[0].data.reason : events[0]?.type;
+    };
+    expect(rejection(register({ device: psk }))).toBe('security-mode');
+    expect(rejection(register({ device: psk, source: dtls('id-dev-1') }))).toBe('DeviceRegistered');
+    expect(rejection(register({ device: psk, source: dtls('id-of-another') }))).toBe('identity-mismatch');
+    expect(rejection(register({ device: psk, source: dtls(null) }))).toBe('identity-mismatch');
+    // A NO_SEC device has no identity: a DTLS session (someone else's key) cannot register it.
+    expect(rejection(register({ source: dtls('id-of-another') }))).toBe('identity-mismatch');
+  });
+
+  it('refuses an Update from another PSK identity than the registration one', () => {
+    const psk = { securityMode: 'PSK' as const, pskIdentity: 'id-dev-1' };
+    const events = given([], register({ device: psk, source: dtls('id-dev-1') }));
+    expect(given(events, update(1, { source: dtls('id-dev-1') }))[0]?.type).toBe('RegistrationUpdated');
+    expect(() => given(events, update(1, { source: dtls('id-of-another') }))).toThrow(/another PSK identity/);
   });
 });
 
@@ -169,7 +186,7 @@ describe('RegistrationDecider: Update and De-register', () => {
     };
     expect(refusal(update(1, { registrationId: 'nope' }))).toBe('4.04');
     expect(refusal(update(105))).toBe('4.04');
-    expect(refusal(update(1, { source: { ...plain, channel: 'psk' } }))).toBe('4.03');
+    expect(refusal(update(1, { source: dtls(null) }))).toBe('4.03');
     expect(refusal({ type: 'Deregister', registrationId: 'nope', source: plain, now: at(1) })).toBe('4.04');
     expect(() => given([], update(1))).toThrow(RegistrationRefused);
   });

@@ -304,3 +304,96 @@ describe('validateDeviceRow: rules, each problem with its line and column', () =
     );
   });
 });
+
+describe('validateDeviceRow: round trip (property)', () => {
+  const printable = fc.string({ unit: fc.constantFrom('a', 'Z', '0', '-', '_', ':', '.', ' ', 'é', '€'), minLength: 1, maxLength: 30 }).filter((s) => s.trim() === s && s !== '');
+  const hexKey = fc.uint8Array({ minLength: 1, maxLength: 64 });
+  const optionalInt = (min: number, max: number) => fc.option(fc.integer({ min, max }), { nil: null });
+  const registration = fc.record({
+    endpoint: printable,
+    externalId: printable,
+    idType: printable,
+    name: printable,
+    shellEnabled: fc.boolean(),
+    agent: fc.boolean(),
+    psk: fc.option(fc.record({ lwm2mPskId: printable, lwm2mPskKey: hexKey, bootstrapPskId: printable, bootstrapPskKey: hexKey }), { nil: null }),
+    host: fc.constantFrom('lwm2m.example.com', '192.0.2.7', '[2001:db8::1]'),
+    generateBootstrapServerConfig: fc.boolean(),
+    securityInstanceOffset: fc.integer({ min: 0, max: 65533 }),
+    bootstrapShortServerId: fc.integer({ min: 0, max: 65534 }),
+    lwm2mShortServerId: fc.integer({ min: 1, max: 65534 }),
+    registrationLifetime: optionalInt(1, 2_147_483_647),
+    defaultMinimumPeriod: optionalInt(0, 1000),
+    defaultMaximumPeriod: optionalInt(1000, 2_147_483_647),
+    bindingMode: fc.constantFrom('U' as const, 'UQ' as const),
+    notificationIfDisabled: fc.option(fc.boolean(), { nil: null }),
+    disableTimeout: optionalInt(0, 2_147_483_647),
+    externalBootstrapPskId: fc.option(printable, { nil: null }),
+  });
+  const hex = (bytes: Uint8Array, upper: boolean): string => {
+    const text = Buffer.from(bytes).toString('hex');
+    return upper ? text.toUpperCase() : text;
+  };
+
+  it('reads back every valid registration written as cells', () => {
+    fc.assert(
+      fc.property(registration, fc.boolean(), (r, upper) => {
+        const scheme = r.psk ? 'coaps' : 'coap';
+        const record: Record<string, string> = {
+          ID: r.externalId,
+          IDTYPE: r.idType,
+          NAME: r.name,
+          TYPE: 'c8y_lwm2m',
+          SHELL: r.shellEnabled ? '1' : '0',
+          com_cumulocity_model_Agent: r.agent ? 'true' : 'false',
+          'endpoint id': r.endpoint,
+          'lwm2m server uri': `${scheme}://${r.host}:5684`,
+          securityMode: r.psk ? 'PSK' : 'NO_SEC',
+          'lwm2m psk_id': r.psk?.lwm2mPskId ?? '',
+          'lwm2m psk_key': r.psk ? hex(r.psk.lwm2mPskKey, upper) : '',
+          'bootstrap psk_id': r.psk?.bootstrapPskId ?? '',
+          'bootstrap psk_key': r.psk ? hex(r.psk.bootstrapPskKey, upper) : '',
+          generateBootstrapServerConfig: String(r.generateBootstrapServerConfig),
+          securityInstanceOffset: String(r.securityInstanceOffset),
+          bootstrapShortServerId: String(r.bootstrapShortServerId),
+          lwm2mShortServerId: String(r.lwm2mShortServerId),
+          registrationLifetime: r.registrationLifetime === null ? '' : String(r.registrationLifetime),
+          defaultMinimumPeriod: r.defaultMinimumPeriod === null ? '' : String(r.defaultMinimumPeriod),
+          defaultMaximumPeriod: r.defaultMaximumPeriod === null ? '' : String(r.defaultMaximumPeriod),
+          bindingMode: r.bindingMode,
+          notificationIfDisabled: r.notificationIfDisabled === null ? '' : String(r.notificationIfDisabled),
+          disableTimeout: r.disableTimeout === null ? '' : String(r.disableTimeout),
+          'external-c8y_BootstrapPskId': r.externalBootstrapPskId ?? '',
+        };
+        const row = valid(record);
+        expect(row.registration).toEqual({
+          endpoint: r.endpoint,
+          externalId: r.externalId,
+          idType: r.idType,
+          name: r.name,
+          type: 'c8y_lwm2m',
+          shellEnabled: r.shellEnabled,
+          agent: r.agent,
+          serverUri: `${scheme}://${r.host}:5684`,
+          securityMode: r.psk ? 'PSK' : 'NO_SEC',
+          lwm2mPskId: r.psk?.lwm2mPskId ?? null,
+          bootstrapPskId: r.psk?.bootstrapPskId ?? null,
+          serverPublicKey: null,
+          generateBootstrapServerConfig: r.generateBootstrapServerConfig,
+          securityInstanceOffset: r.securityInstanceOffset,
+          bootstrapShortServerId: r.bootstrapShortServerId,
+          lwm2mShortServerId: r.lwm2mShortServerId,
+          registrationLifetime: r.registrationLifetime,
+          defaultMinimumPeriod: r.defaultMinimumPeriod,
+          defaultMaximumPeriod: r.defaultMaximumPeriod,
+          bindingMode: r.bindingMode,
+          notificationIfDisabled: r.notificationIfDisabled,
+          disableTimeout: r.disableTimeout,
+          externalBootstrapPskId: r.externalBootstrapPskId,
+        });
+        expect(row.lwm2mPskKey).toEqual(r.psk?.lwm2mPskKey ?? null);
+        expect(row.bootstrapPskKey).toEqual(r.psk?.bootstrapPskKey ?? null);
+      }),
+    );
+  });
+});

@@ -7,6 +7,7 @@ import { measurementsProjection } from './measurements/MeasurementsProjection.ts
 import { deviceEventsProjection } from './deviceevents/DeviceEventsProjection.ts';
 import { alarmsProjection } from './alarms/AlarmsProjection.ts';
 import { devicePropertiesProjection } from './deviceproperties/DevicePropertiesProjection.ts';
+import { bootstrapSessionsProjection } from './bootstrap/BootstrapSessionsProjection.ts';
 
 export const readModelProjections: readonly Projection[] = [
   devicesProjection,
@@ -16,4 +17,5 @@ export const readModelProjections: readonly Projection[] = [
   deviceEventsProjection,
   alarmsProjection,
   devicePropertiesProjection,
+  bootstrapSessionsProjection,
 ];

@@ -1,0 +1,120 @@
+/**
+ * The bootstrap sessions of each endpoint, from the `bootstrap-<endpoint>` streams: one row per
+ * session (started, or refused before it started) with its outcome, and one row per step of its plan
+ * with when it was sent and what the device answered. No payload is recorded anywhere: the events
+ * carry none. A session is listed under its stream's endpoint (the device's endpoint name, or the
+ * unknown `ep` a refused request sent).
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import type { RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
+import { toDomainEvent } from '../../adapters/eventstore/CommandHandler.ts';
+import { bootstrapStreamPrefix } from '../../domain/bootstrap/BootstrapEvents.ts';
+import type { BootstrapEvent } from '../../domain/bootstrap/BootstrapEvents.ts';
+import type { Projection } from '../Projection.ts';
+import { prepared } from '../PreparedStatements.ts';
+
+export const bootstrapSessionsProjection: Projection = {
+  name: 'bootstrap-sessions',
+  version: 1,
+  filter: { streamPrefixes: [bootstrapStreamPrefix] },
+  create(db: DatabaseSync): void {
+    db.exec(`CREATE TABLE IF NOT EXISTS bootstrap_sessions (
+      session_id TEXT PRIMARY KEY,
+      position INTEGER NOT NULL,
+      endpoint TEXT NOT NULL,
+      address TEXT NOT NULL,
+      port INTEGER NOT NULL,
+      channel TEXT NOT NULL,
+      identity_kind TEXT NOT NULL,
+      identity_value TEXT NOT NULL,
+      preferred_content_format INTEGER,
+      content_format INTEGER,
+      status TEXT NOT NULL,
+      reason TEXT,
+      failed_step INTEGER,
+      code TEXT,
+      detail TEXT,
+      started_at TEXT NOT NULL,
+      deadline TEXT,
+      ended_at TEXT
+    )`);
+    db.exec('CREATE INDEX IF NOT EXISTS bootstrap_sessions_by_endpoint ON bootstrap_sessions (endpoint, position)');
+    db.exec(`CREATE TABLE IF NOT EXISTS bootstrap_steps (
+      session_id TEXT NOT NULL,
+      step INTEGER NOT NULL,
+      kind TEXT NOT NULL,
+      target TEXT NOT NULL,
+      purpose TEXT,
+      sent_at TEXT,
+      answered_at TEXT,
+      code TEXT,
+      PRIMARY KEY (session_id, step)
+    )`);
+  },
+  drop(db: DatabaseSync): void {
+    db.exec('DROP TABLE IF EXISTS bootstrap_steps');
+    db.exec('DROP TABLE IF EXISTS bootstrap_sessions');
+  },
+  apply(db: DatabaseSync, recorded: RecordedEvent): void {
+    const event = toDomainEvent<BootstrapEvent>(recorded);
+    switch (event.type) {
+      case 'BootstrapSessionStarted': {
+        const d = event.data;
+        prepared(
+          db,
+          `INSERT INTO bootstrap_sessions (session_id, position, endpoint, address, port, channel, identity_kind, identity_value,
+             preferred_content_format, content_format, status, started_at, deadline)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
+        ).run(d.sessionId, recorded.position, d.endpoint, d.peer.address, d.peer.port, d.peer.channel, d.identity.kind, d.identity.value, d.preferredContentFormat, d.contentFormat, d.startedAt, d.deadline);
+        const insertStep = prepared(db, 'INSERT INTO bootstrap_steps (session_id, step, kind, target, purpose) VALUES (?, ?, ?, ?, ?)');
+        for (const [index, step] of d.steps.entries()) insertStep.run(d.sessionId, index, step.kind, step.target, step.purpose);
+        return;
+      }
+      case 'BootstrapStepSent':
+        prepared(db, 'UPDATE bootstrap_steps SET sent_at = ? WHERE session_id = ? AND step = ?').run(event.data.at, event.data.sessionId, event.data.step);
+        return;
+      case 'BootstrapStepAnswered':
+        prepared(db, 'UPDATE bootstrap_steps SET answered_at = ?, code = ? WHERE session_id = ? AND step = ?').run(event.data.at, event.data.code, event.data.sessionId, event.data.step);
+        return;
+      case 'BootstrapSessionFinished':
+        prepared(db, "UPDATE bootstrap_sessions SET status = 'finished', ended_at = ? WHERE session_id = ?").run(event.data.at, event.data.sessionId);
+        return;
+      case 'BootstrapSessionFailed': {
+        const d = event.data;
+        prepared(db, "UPDATE bootstrap_sessions SET status = 'failed', reason = ?, failed_step = ?, code = ?, detail = ?, ended_at = ? WHERE session_id = ?").run(
+          d.reason,
+          d.step,
+          d.code,
+          d.detail,
+          d.at,
+          d.sessionId,
+        );
+        return;
+      }
+      case 'BootstrapRequestRefused': {
+        const d = event.data;
+        prepared(
+          db,
+          `INSERT INTO bootstrap_sessions (session_id, position, endpoint, address, port, channel, identity_kind, identity_value,
+             status, reason, detail, started_at, ended_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'refused', ?, ?, ?, ?)`,
+        ).run(
+          d.sessionId,
+          recorded.position,
+          // The stream's endpoint: the device's name even when the request named it by its external id.
+          recorded.stream.slice(bootstrapStreamPrefix.length),
+          d.peer.address,
+          d.peer.port,
+          d.peer.channel,
+          d.identity.kind,
+          d.identity.value,
+          d.reason,
+          d.activeSessionId === null ? null : `session ${d.activeSessionId} is under way`,
+          d.at,
+          d.at,
+        );
+        return;
+      }
+    }
+  },
+};

@@ -12,7 +12,8 @@
  *   on which a 1.2 client falls back to the Bootstrap-Request.
  * - A request the server cannot serve (unknown endpoint, a bootstrap of the endpoint under way,
  *   registration data without a key) is answered 4.00 Bad Request (Transport 1.1 section 6, the
- *   Bootstrap-Request's failure code) and recorded as refused.
+ *   Bootstrap-Request's failure code) and recorded as refused; refusals of unknown endpoints within an
+ *   audit budget only (AuditBudget.ts).
  * - A session not finished `sessionTimeoutSeconds` after its start (default 60: a whole bootstrap is
  *   a handful of round trips, well within it even with CoAP retransmissions, RFC 7252 section 4.8.2)
  *   ends as failed ('timeout'); a timer expires it, and sessions found active at start (the service
@@ -40,6 +41,7 @@ import type { Logger } from '../logging/Logger.ts';
 import { CoapTimeoutError } from '../coap/CoapEndpoint.ts';
 import type { CoapEndpoint, CoapPeer, CoapResponse, IncomingCoapRequest, OutgoingCoapRequest } from '../coap/CoapEndpoint.ts';
 import type { BootstrapDeviceDirectory } from './BootstrapDeviceDirectory.ts';
+import { AuditBudget } from './AuditBudget.ts';
 
 export const DEFAULT_BOOTSTRAP_SESSION_TIMEOUT_SECONDS = 60;
 
@@ -52,6 +54,9 @@ export interface BootstrapServerOptions {
   readonly defaults: BootstrapDefaults;
   readonly sessionTimeoutSeconds?: number;
   readonly newSessionId?: () => string;
+  /** Refusals of unknown endpoints recorded at once, and refilled per second (AuditBudget.ts). */
+  readonly unknownEndpointBurst?: number;
+  readonly unknownEndpointsPerSecond?: number;
 }
 
 /** How an endpoint's requests are secured: plain CoAP, or DTLS with the PSK identity of each peer's session. */
@@ -80,6 +85,8 @@ export class BootstrapServer {
   readonly #timeoutSeconds: number;
   readonly #newSessionId: () => string;
   readonly #expiryTimers = new Map<string, NodeJS.Timeout>();
+  readonly #unknownBudget: AuditBudget;
+  #unrecordedRefusals = 0;
   #closed = false;
 
   private constructor(options: BootstrapServerOptions) {
@@ -91,6 +98,7 @@ export class BootstrapServer {
     this.#defaults = options.defaults;
     this.#timeoutSeconds = options.sessionTimeoutSeconds ?? DEFAULT_BOOTSTRAP_SESSION_TIMEOUT_SECONDS;
     this.#newSessionId = options.newSessionId ?? randomUUID;
+    this.#unknownBudget = new AuditBudget(options.clock, options.unknownEndpointBurst ?? 20, options.unknownEndpointsPerSecond ?? 10);
   }
 
   /** Schedules the expiry of sessions the log shows under way, then serves. */
@@ -155,6 +163,11 @@ export class BootstrapServer {
     pskIdentity: string | null,
   ): Promise<CoapResponse> {
     const found = await this.#find(requestedEndpoint, pskIdentity);
+    if (found === undefined && !this.#unknownBudget.take()) {
+      this.#unrecordedRefusals++;
+      this.#logger.warn({ endpoint: requestedEndpoint, address: peer.address, unrecorded: this.#unrecordedRefusals }, 'bootstrap of an unknown endpoint refused over the audit budget');
+      return diagnostic('4.00', refusalText['unknown-endpoint']);
+    }
     const sessionId = this.#newSessionId();
     const identity: BootstrapIdentity = found?.identity ?? (pskIdentity === null ? { kind: 'endpoint', value: requestedEndpoint } : { kind: 'pskIdentity', value: pskIdentity });
     const prepared = found === undefined ? undefined : this.#prepare(found.device, preferredContentFormat);

@@ -9,6 +9,7 @@ import { DeviceImportService } from '../../../src/adapters/csv/DeviceImportServi
 import { openUdpCoapEndpoint } from '../../../src/adapters/coap/DatagramCoapEndpoint.ts';
 import type { DatagramCoapEndpoint } from '../../../src/adapters/coap/DatagramCoapEndpoint.ts';
 import { BootstrapServer, parseBootstrapQuery } from '../../../src/adapters/bootstrap/BootstrapServer.ts';
+import type { BootstrapChannel } from '../../../src/adapters/bootstrap/BootstrapServer.ts';
 import { BootstrapDeviceDirectory } from '../../../src/adapters/bootstrap/BootstrapDeviceDirectory.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
 import { systemClock } from '../../../src/domain/Clock.ts';
@@ -42,7 +43,15 @@ afterEach(async () => {
   }
 });
 
-async function harness(rows: string[], options: { host?: string; sessionTimeoutSeconds?: number; store?: MemoryEventStore } = {}): Promise<Harness> {
+interface HarnessOptions {
+  readonly host?: string;
+  readonly sessionTimeoutSeconds?: number;
+  readonly store?: MemoryEventStore;
+  readonly channel?: BootstrapChannel;
+  readonly unknownEndpointBurst?: number;
+}
+
+async function harness(rows: string[], options: HarnessOptions = {}): Promise<Harness> {
   const logger = silentLogger();
   const store = options.store ?? new MemoryEventStore();
   const sealer = new AesGcmSecretSealer(Buffer.alloc(32, 7));
@@ -61,8 +70,9 @@ async function harness(rows: string[], options: { host?: string; sessionTimeoutS
     logger,
     defaults,
     ...(options.sessionTimeoutSeconds === undefined ? {} : { sessionTimeoutSeconds: options.sessionTimeoutSeconds }),
+    ...(options.unknownEndpointBurst === undefined ? {} : { unknownEndpointBurst: options.unknownEndpointBurst, unknownEndpointsPerSecond: 0 }),
   });
-  server.attach(endpoint);
+  server.attach(endpoint, options.channel);
   const result = { store, endpoint, server, clients: [] };
   open.push(result);
   return result;
@@ -148,6 +158,32 @@ describe('BootstrapServer', () => {
     expect(events.map((e) => [e.type, (e.data as { reason: string }).reason])).toEqual([['BootstrapRequestRefused', 'unknown-endpoint']]);
     expect(await h.store.headPosition()).toBe(before + 1);
     expect(device.served).toEqual([]);
+  });
+
+  it('records refusals of unknown endpoints within the audit budget only', async () => {
+    const h = await harness([], { unknownEndpointBurst: 2 });
+    for (const name of ['made-up-1', 'made-up-2', 'made-up-3']) {
+      const device = await client(h, name);
+      expect(await device.requestBootstrap()).toBe('4.00');
+    }
+    expect((await h.store.readAll()).map((e) => e.stream)).toEqual(['bootstrap-made-up-1', 'bootstrap-made-up-2']);
+  });
+
+  it('finds the device by the PSK identity of a DTLS channel, and refuses an ep that is not that device', async () => {
+    // The PSK identity comes from the channel (here a stand-in for the DTLS endpoint's sessions).
+    const h = await harness([fullPskRow('psk-dtls', 'coaps://127.0.0.1:40003')], {
+      channel: { kind: 'dtls', pskIdentityOf: () => FULL_PSK.bootstrapPskId },
+    });
+    const device = await client(h, 'psk-dtls');
+    expect(await device.requestBootstrap()).toBe('2.04');
+    await device.finished;
+    const events = await waitForSessionEnds(h.store, 'psk-dtls');
+    expect(events[0]?.data).toMatchObject({ identity: { kind: 'pskIdentity', value: FULL_PSK.bootstrapPskId }, peer: { channel: 'dtls' } });
+    expect(events.at(-1)?.type).toBe('BootstrapSessionFinished');
+
+    const impostor = await client(h, 'someone-else');
+    expect(await impostor.requestBootstrap()).toBe('4.00');
+    expect((await bootstrapEvents(h.store, 'someone-else'))[0]?.data).toMatchObject({ reason: 'unknown-endpoint', identity: { kind: 'pskIdentity' } });
   });
 
   it('fails the session with the device error code when the device answers 4.00 to a write', async () => {

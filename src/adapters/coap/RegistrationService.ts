@@ -48,6 +48,9 @@ interface Cached {
   readonly revision: number;
 }
 
+/** Distinct object-link sets and short texts shared between registrations. */
+const maxSharedValues = 10_000;
+
 /** RFC 7252 section 12.3: application/link-format. */
 const linkFormat = 40;
 
@@ -76,6 +79,8 @@ export class RegistrationService {
   readonly #serializer = new KeyedSerializer();
   readonly #byEndpoint = new Map<string, Cached>();
   readonly #endpointById = new Map<string, string>();
+  readonly #sharedLinks = new Map<string, RegisteredObjects>();
+  readonly #sharedText = new Map<string, string>();
   readonly #sweeper: NodeJS.Timeout | undefined;
   readonly #burst: number;
   readonly #refillPerMs: number;
@@ -291,8 +296,24 @@ export class RegistrationService {
   #remember(cached: Cached): void {
     const record = cached.state.registration;
     if (!record) return;
-    this.#byEndpoint.set(record.endpoint, { state: cached.state, revision: cached.revision });
+    // Devices of one model announce the same objects and version: sharing those values keeps an idle
+    // registration's footprint small (BENCHMARKS.md, "Registration").
+    const registration: RegistrationRecord = {
+      ...record,
+      objectLinks: this.#intern(this.#sharedLinks, JSON.stringify(record.objectLinks), record.objectLinks),
+      lwm2mVersion: this.#intern(this.#sharedText, record.lwm2mVersion, record.lwm2mVersion),
+      binding: this.#intern(this.#sharedText, record.binding, record.binding),
+    };
+    this.#byEndpoint.set(record.endpoint, { state: { ...cached.state, registration }, revision: cached.revision });
     this.#endpointById.set(record.registrationId, record.endpoint);
+  }
+
+  /** Returns the shared copy of a value, up to a bound on distinct values. */
+  #intern<T>(shared: Map<string, T>, key: string, value: T): T {
+    const existing = shared.get(key);
+    if (existing !== undefined) return existing;
+    if (shared.size < maxSharedValues) shared.set(key, value);
+    return value;
   }
 
   #takeAuditToken(): boolean {

@@ -11,6 +11,7 @@ import { runServe } from './cli/ServeCommand.ts';
 import { runReplay } from './cli/ReplayCommand.ts';
 import { runToken } from './cli/TokenCommand.ts';
 import { runImportProtocol } from './cli/ImportProtocolCommand.ts';
+import { runImportDevices } from './cli/ImportDevicesCommand.ts';
 
 interface Subcommand {
   readonly usage: string;
@@ -36,6 +37,19 @@ const subcommands: Record<string, Subcommand> = {
     options: { role: { type: 'string' }, description: { type: 'string' } },
     run: (config, positionals, extra, logger) =>
       runToken(config, { positionals, role: extra['role'], description: extra['description'] }, process.env, logger, process),
+  },
+  'import-devices': {
+    usage: 'import-devices FILE [--valid-only]',
+    summary: 'import device registrations from a CSV file, with progress (all rows or none, unless --valid-only)',
+    options: { 'valid-only': { type: 'boolean' } },
+    run: (config, positionals, extra, logger) => {
+      const [file, ...others] = positionals;
+      if (file === undefined || others.length > 0) {
+        process.stderr.write('lwm2m-hub import-devices: give exactly one CSV file\n');
+        return Promise.resolve(2);
+      }
+      return runImportDevices({ file, config, validOnly: extra['valid-only'] === true, logger });
+    },
   },
   'import-protocol': {
     usage: 'import-protocol FILE',

@@ -46,6 +46,24 @@ describe('lwm2m-hub command line', () => {
     expect(badPort.stderr).toContain('--http-port: "x" is not a port');
   });
 
+  it('import-devices imports a guide CSV with progress, and refuses a bad file with line and column', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'lwm2m-hub-import-'));
+    dirs.push(dataDir);
+    const fixtures = resolve(import.meta.dirname, '../fixtures');
+    const good = await run(['import-devices', join(fixtures, 'devices-psk.csv'), '--data-dir', dataDir]);
+    expect(good.code).toBe(0);
+    expect(good.stdout + good.stderr).toMatch(/imported/);
+    const again = await run(['import-devices', join(fixtures, 'devices-psk.csv'), '--data-dir', dataDir]);
+    expect(again.code).toBe(0);
+    expect(again.stdout + again.stderr).toMatch(/unchanged/);
+    const bad = await run(['import-devices', join(fixtures, 'devices-bad.csv'), '--data-dir', dataDir]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout + bad.stderr).toMatch(/line \d+/);
+    const missing = await run(['import-devices', '--data-dir', dataDir]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('give exactly one CSV file');
+  });
+
   it('serve opens the data directory, logs readiness, and stops cleanly on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'lwm2m-hub-serve-'));
     dirs.push(dataDir);
@@ -55,6 +73,7 @@ describe('lwm2m-hub command line', () => {
     let stderr = '';
     const ready = new Promise<void>((done, fail) => {
       const timer = setTimeout(() => fail(new Error(`no readiness within 20 s; stderr:\n${stderr}`)), 20_000);
+      child.on('close', (code) => fail(new Error(`serve exited with ${String(code)} before readiness; stderr:\n${stderr}`)));
       child.stderr.on('data', (chunk: Buffer) => {
         stderr += chunk.toString();
         if (stderr.includes('"msg":"lwm2m-hub ready"')) {

@@ -19,7 +19,7 @@ import type { TestLwM2mClient } from '../support/TestLwM2mClient.ts';
 import { FULL_PSK, csv, fullNoSecRow, fullPskRow, hexBytes, noSecRow, waitForSessionEnds } from '../support/BootstrapTestData.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hub-bootstrap-e2e-'));
-let service: RunningService;
+let started: RunningService | undefined;
 const clients: Array<TestBootstrapClient | TestLwM2mClient> = [];
 
 beforeAll(async () => {
@@ -27,7 +27,8 @@ beforeAll(async () => {
     ['--data-dir', dir, '--http-host', '127.0.0.1', '--http-port', '0', '--coap-host', '127.0.0.1', '--coap-port', '0', '--coaps-port', '0', '--bootstrap-port', '0', '--bootstrap-dtls-port', '0', '--public-host', '127.0.0.1'],
     {},
   );
-  service = await startService(config, {}, silentLogger());
+  started = await startService(config, {}, silentLogger());
+  const service = started;
   const lwm2mUri = `coap://127.0.0.1:${service.coap.local.port}`;
   const report = await new DeviceImportService({ store: service.store, sealer: service.sealer, logger: silentLogger() }).importDevices(
     csv(noSecRow('e2e-nosec'), fullNoSecRow('e2e-nosec-full', lwm2mUri), fullPskRow('e2e-psk-full', 'coaps://127.0.0.1:5684')),
@@ -38,14 +39,19 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const client of clients) await client.close();
-  await service.close();
+  await started?.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+function running(): RunningService {
+  if (started === undefined) throw new Error('the service did not start');
+  return started;
+}
 
 async function bootstrap(endpoint: string, preferredContentFormat?: number): Promise<TestBootstrapClient> {
   const client = await TestBootstrapClient.start({
     serverHost: '127.0.0.1',
-    serverPort: service.bootstrap.local.port,
+    serverPort: running().bootstrap.local.port,
     endpoint,
     ...(preferredContentFormat === undefined ? {} : { preferredContentFormat }),
   });
@@ -57,6 +63,7 @@ async function bootstrap(endpoint: string, preferredContentFormat?: number): Pro
 
 describe('client-initiated bootstrap through the running service', () => {
   it('bootstraps a NO_SEC device with the service defaults, which then registers with what it was written', async () => {
+    const service = running();
     const device = await bootstrap('e2e-nosec');
     const events = await waitForSessionEnds(service.store, 'e2e-nosec');
     expect(events.at(-1)?.type).toBe('BootstrapSessionFinished');
@@ -70,6 +77,7 @@ describe('client-initiated bootstrap through the running service', () => {
   });
 
   it('bootstraps a NO_SEC device with every optional column in SenML CBOR, which then registers with what it was written', async () => {
+    const service = running();
     const device = await bootstrap('e2e-nosec-full', CONTENT_FORMAT.senmlCbor);
     expect(device.served.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /', 'DELETE /0', 'DELETE /1', 'PUT /0/2', 'PUT /1/2', 'PUT /0/3', 'POST /bs']);
     expect(device.lwm2mServerAccount()).toMatchObject({ uri: `coap://127.0.0.1:${service.coap.local.port}`, securityMode: 3n, shortServerId: 101n, lifetime: 120n, binding: 'U' });
@@ -84,6 +92,7 @@ describe('client-initiated bootstrap through the running service', () => {
   });
 
   it('writes a PSK device with every optional column its identities and keys (its registration needs DTLS)', async () => {
+    const service = running();
     const device = await bootstrap('e2e-psk-full', CONTENT_FORMAT.tlv);
     expect(device.served.filter((r) => r.method === 'PUT').map((r) => r.contentFormat)).toEqual([CONTENT_FORMAT.tlv, CONTENT_FORMAT.tlv, CONTENT_FORMAT.tlv]);
     const account = device.lwm2mServerAccount();

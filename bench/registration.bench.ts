@@ -71,13 +71,14 @@ async function importFleet(store: EventStore, devices: number): Promise<void> {
   }
 }
 
-/** Sends one request per device through the fleet's sockets, `window` at a time; times each to its ACK. */
 /**
- * Message ids go on across phases: the server remembers (peer, id) for EXCHANGE_LIFETIME (RFC 7252
- * section 4.5). Each bench() has its own server, and a phase uses at most 20,000 of the 65,536 ids.
+ * Message ids, per fleet socket, go on across phases: the server remembers (peer, id) for
+ * EXCHANGE_LIFETIME (RFC 7252 section 4.5), so an id must not come back within a run. Each socket
+ * sends about 3 * devices / 32 requests per store, fewer than the 65,536 ids up to 300,000 devices.
  */
-let messageId = 0;
+const nextMessageId = new Array<number>(sockets).fill(0);
 
+/** Sends one request per device through the fleet's sockets, `window` at a time; times each to its ACK. */
 async function runPhase(phase: string, devices: number, fleet: Socket[], port: number, build: (index: number, messageId: number) => Uint8Array, onReply?: (index: number, reply: Uint8Array) => void): Promise<PhaseResult> {
   const latencies: number[] = [];
   let next = 0;
@@ -96,7 +97,7 @@ async function runPhase(phase: string, devices: number, fleet: Socket[], port: n
       while (pending.size < window && next < devices) {
         const index = next++;
         const socketIndex = index % sockets;
-        messageId = (messageId + 1) & 0xffff;
+        const messageId = (nextMessageId[socketIndex] = ((nextMessageId[socketIndex] ?? 0) + 1) & 0xffff);
         const key = `${socketIndex}|${messageId}`;
         const bytes = build(index, messageId);
         const transmit = (attempt: number): NodeJS.Timeout => {

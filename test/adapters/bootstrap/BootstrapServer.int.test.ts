@@ -8,7 +8,7 @@ import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventSt
 import { DeviceImportService } from '../../../src/adapters/csv/DeviceImportService.ts';
 import { openUdpCoapEndpoint } from '../../../src/adapters/coap/DatagramCoapEndpoint.ts';
 import type { DatagramCoapEndpoint } from '../../../src/adapters/coap/DatagramCoapEndpoint.ts';
-import { BootstrapServer, parseBootstrapQuery } from '../../../src/adapters/bootstrap/BootstrapServer.ts';
+import { BootstrapServer } from '../../../src/adapters/bootstrap/BootstrapServer.ts';
 import type { BootstrapChannel } from '../../../src/adapters/bootstrap/BootstrapServer.ts';
 import { BootstrapDeviceDirectory } from '../../../src/adapters/bootstrap/BootstrapDeviceDirectory.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
@@ -290,16 +290,5 @@ describe('BootstrapServer', () => {
     } finally {
       restarted.close();
     }
-  });
-});
-
-describe('parseBootstrapQuery', () => {
-  it('reads ep and pct, and refuses a missing ep or a bad pct', () => {
-    expect(parseBootstrapQuery(['ep=dev-1', 'pct=112'])).toEqual({ endpoint: 'dev-1', preferredContentFormat: 112 });
-    expect(parseBootstrapQuery(['ep=dev-1'])).toEqual({ endpoint: 'dev-1', preferredContentFormat: null });
-    expect(parseBootstrapQuery(['pct=112'])).toHaveProperty('error');
-    expect(parseBootstrapQuery(['ep='])).toHaveProperty('error');
-    expect(parseBootstrapQuery(['ep=x', 'pct=70000'])).toHaveProperty('error');
-    expect(parseBootstrapQuery(['ep=x', 'pct=01'])).toHaveProperty('error');
   });
 });

@@ -1,4 +1,5 @@
 import { Decoder } from 'cbor-x';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildBootstrapPlan, describeStep, IncompleteBootstrapData, bootstrapContentFormat } from '../../../src/domain/bootstrap/BootstrapPlan.ts';
 import type { BootstrapDefaults, BootstrapPlan, BootstrapStep } from '../../../src/domain/bootstrap/BootstrapPlan.ts';
@@ -6,6 +7,7 @@ import type { DeviceRegistrationData } from '../../../src/domain/devices/DeviceE
 import { decodeContent, encodeContent } from '../../../src/domain/lwm2m/content/ContentCodecs.ts';
 import { CONTENT_FORMAT } from '../../../src/domain/lwm2m/content/ContentFormat.ts';
 import type { LwM2mNode, LwM2mValue } from '../../../src/domain/lwm2m/LwM2mValue.ts';
+import { formatPath } from '../../../src/domain/lwm2m/LwM2mPath.ts';
 import { findResource } from '../../../src/domain/lwm2m/ObjectModel.ts';
 import { coreObjectCatalog } from '../../../src/domain/lwm2m/StaticObjectModelCatalog.ts';
 import { testDeviceData } from '../../support/TestDevices.ts';
@@ -200,5 +202,55 @@ describe('Bootstrap-Write content against the object definitions of objects 0 an
     expect(Uint8Array.from(byPath.get('/0/3/5')?.get(8) as Uint8Array)).toEqual(lwm2mKey);
     expect(byPath.get('/0/3/10')?.get(2)).toBe(101);
     expect(byPath.size).toBe(6);
+  });
+});
+
+describe('Bootstrap-Write content for any registration data (property)', () => {
+  const catalog = coreObjectCatalog();
+  const id16 = fc.integer({ min: 0, max: 65534 });
+  const optionalSeconds = fc.option(fc.integer({ min: 0, max: 2 ** 31 - 1 }), { nil: null });
+  const device = fc.record({
+    securityMode: fc.constantFrom('NO_SEC' as const, 'PSK' as const),
+    serverUri: fc.option(fc.webUrl(), { nil: null }),
+    lwm2mPskId: fc.string({ minLength: 1, maxLength: 128 }),
+    bootstrapPskId: fc.option(fc.string({ minLength: 1, maxLength: 128 }), { nil: null }),
+    generateBootstrapServerConfig: fc.boolean(),
+    securityInstanceOffset: fc.integer({ min: 0, max: 65533 }),
+    bootstrapShortServerId: id16,
+    lwm2mShortServerId: id16,
+    registrationLifetime: optionalSeconds,
+    defaultMinimumPeriod: optionalSeconds,
+    defaultMaximumPeriod: optionalSeconds,
+    disableTimeout: optionalSeconds,
+    bindingMode: fc.constantFrom('U' as const, 'UQ' as const),
+    notificationIfDisabled: fc.option(fc.boolean(), { nil: null }),
+  });
+  const key = fc.uint8Array({ minLength: 1, maxLength: 64 });
+
+  it('decodes back to what the plan holds, in TLV and SenML CBOR, at the instance ids from the offset', () => {
+    fc.assert(
+      fc.property(device, key, key, fc.constantFrom(CONTENT_FORMAT.tlv, CONTENT_FORMAT.senmlCbor), (fields, lwm2mPskKey, bootstrapPskKey, format) => {
+        const data: DeviceRegistrationData = {
+          ...testDeviceData('prop'),
+          ...fields,
+          lwm2mPskId: fields.securityMode === 'PSK' ? fields.lwm2mPskId : null,
+          lwm2mPskKey: fields.securityMode === 'PSK' ? sealedPlaceholder : null,
+          bootstrapPskKey: fields.bootstrapPskId === null ? null : sealedPlaceholder,
+        };
+        const plan = buildBootstrapPlan(data, { lwm2mPskKey, bootstrapPskKey: fields.bootstrapPskId === null ? null : bootstrapPskKey }, defaults, format);
+        const planned = writes(plan);
+        expect(planned.map((write) => formatPath(write.target))).toEqual([
+          `/0/${fields.securityInstanceOffset}`,
+          `/1/${fields.securityInstanceOffset}`,
+          ...(fields.generateBootstrapServerConfig ? [`/0/${fields.securityInstanceOffset + 1}`] : []),
+        ]);
+        for (const write of planned) {
+          const bytes = encodeContent(format, write.node, write.target);
+          if (!bytes.ok) throw new Error(bytes.error.message);
+          expect(decodeContent(format, bytes.value, write.target, catalog)).toEqual({ ok: true, value: write.node });
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -18,6 +18,12 @@ import { buildExecutableSchema } from './graphql/ExecutableSchema.ts';
 import { resolvers } from './graphql/Resolvers.ts';
 import { DeviceQueries } from './projections/devices/DeviceQueries.ts';
 import { DeviceHistoryQueries } from './projections/history/DeviceHistoryQueries.ts';
+import { AlarmQueries } from './projections/alarms/AlarmQueries.ts';
+import { DeviceEventQueries } from './projections/deviceevents/DeviceEventQueries.ts';
+import { DevicePropertyQueries } from './projections/deviceproperties/DevicePropertyQueries.ts';
+import { MeasurementQueries } from './projections/measurements/MeasurementQueries.ts';
+import { DeviceProtocolQueries } from './projections/protocols/DeviceProtocolQueries.ts';
+import { ValidationRuleService } from './adapters/protocols/ValidationRuleService.ts';
 import { Projector } from './projections/Projector.ts';
 import { ReadModelDatabase } from './projections/ReadModelDatabase.ts';
 import { readModelProjections } from './projections/ReadModels.ts';
@@ -26,6 +32,8 @@ import { openUdpCoapEndpoint } from './adapters/coap/DatagramCoapEndpoint.ts';
 import type { DatagramCoapEndpoint } from './adapters/coap/DatagramCoapEndpoint.ts';
 import { RegistrationService } from './adapters/coap/RegistrationService.ts';
 import { EventStoreDeviceDirectory } from './adapters/coap/DeviceDirectory.ts';
+import { TelemetryService } from './adapters/telemetry/TelemetryService.ts';
+import { DeviceProtocolService } from './adapters/ddf/DeviceProtocolService.ts';
 import { BootstrapServer } from './adapters/bootstrap/BootstrapServer.ts';
 import { BootstrapDeviceDirectory } from './adapters/bootstrap/BootstrapDeviceDirectory.ts';
 import { bootstrapDefaultsFor } from './adapters/bootstrap/ServiceUris.ts';
@@ -36,6 +44,9 @@ export interface RunningService {
   readonly projector: Projector;
   readonly tokens: ApiTokenRegistry;
   readonly graphql: RunningGraphQLServer;
+  /** Device protocols (DDF uploads, functionalities) and the telemetry their mappings produce. */
+  readonly protocols: DeviceProtocolService;
+  readonly telemetry: TelemetryService;
   /** The LwM2M server's plain CoAP endpoint (`coapHost`:`coapPort`) and its registrations. */
   readonly coap: DatagramCoapEndpoint;
   readonly registrations: RegistrationService;
@@ -60,6 +71,11 @@ export async function startService(config: Config, env: NodeJS.ProcessEnv, logge
   projector.start();
   closers.push(() => projector.close());
 
+  // Device protocols, and the telemetry service that maps values with them: one instance of each for
+  // the API and the LwM2M server, as the telemetry service keeps each device's alarm state.
+  const protocols = new DeviceProtocolService({ store, clock: systemClock, logger });
+  const telemetry = new TelemetryService({ store, protocols, clock: systemClock });
+
   // The GraphQL API, on HTTP and WebSocket, behind bearer tokens.
   const tokens = new ApiTokenRegistry(store, masterKey.sealer);
   await tokens.ensureAdminToken(join(dataDir, 'admin.token'), logger);
@@ -73,6 +89,14 @@ export async function startService(config: Config, env: NodeJS.ProcessEnv, logge
       devices: new DeviceQueries(readModels.db),
       history: new DeviceHistoryQueries(readModels.db),
       deviceImport: new DeviceImportService({ store, sealer: masterKey.sealer, logger }),
+      deviceProperties: new DevicePropertyQueries(readModels.db),
+      protocols,
+      protocolQueries: new DeviceProtocolQueries(readModels.db),
+      validationRules: new ValidationRuleService({ store, protocols }),
+      telemetry,
+      measurements: new MeasurementQueries(readModels.db),
+      deviceEvents: new DeviceEventQueries(readModels.db),
+      alarms: new AlarmQueries(readModels.db),
       logger,
     },
     tokens,
@@ -114,6 +138,8 @@ export async function startService(config: Config, env: NodeJS.ProcessEnv, logge
     projector,
     tokens,
     graphql,
+    protocols,
+    telemetry,
     coap,
     registrations,
     bootstrap,

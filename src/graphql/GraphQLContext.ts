@@ -3,10 +3,18 @@
  * and the services of the API. The same context serves HTTP and WebSocket operations.
  */
 import type { DeviceImportService } from '../adapters/csv/DeviceImportService.ts';
+import type { DeviceProtocolService } from '../adapters/ddf/DeviceProtocolService.ts';
+import type { ValidationRuleService } from '../adapters/protocols/ValidationRuleService.ts';
+import type { TelemetryService } from '../adapters/telemetry/TelemetryService.ts';
 import type { EventStore } from '../adapters/eventstore/EventStore.ts';
 import type { Logger } from '../adapters/logging/Logger.ts';
 import type { Principal } from '../domain/auth/ApiTokens.ts';
+import type { AlarmQueries } from '../projections/alarms/AlarmQueries.ts';
+import type { DeviceEventQueries } from '../projections/deviceevents/DeviceEventQueries.ts';
+import type { DevicePropertyQueries } from '../projections/deviceproperties/DevicePropertyQueries.ts';
 import type { DeviceQueries } from '../projections/devices/DeviceQueries.ts';
+import type { MeasurementQueries } from '../projections/measurements/MeasurementQueries.ts';
+import type { DeviceProtocolQueries } from '../projections/protocols/DeviceProtocolQueries.ts';
 import type { DeviceHistoryQueries } from '../projections/history/DeviceHistoryQueries.ts';
 import type { Projector } from '../projections/Projector.ts';
 
@@ -16,6 +24,16 @@ export interface ApiServices {
   readonly devices: DeviceQueries;
   readonly history: DeviceHistoryQueries;
   readonly deviceImport: DeviceImportService;
+  readonly deviceProperties: DevicePropertyQueries;
+  /** Uploads protocols and sets functionalities; `protocolQueries` reads them. */
+  readonly protocols: DeviceProtocolService;
+  readonly protocolQueries: DeviceProtocolQueries;
+  readonly validationRules: ValidationRuleService;
+  /** Acknowledges and clears alarms. */
+  readonly telemetry: TelemetryService;
+  readonly measurements: MeasurementQueries;
+  readonly deviceEvents: DeviceEventQueries;
+  readonly alarms: AlarmQueries;
   readonly logger: Logger;
 }
 
@@ -29,4 +47,9 @@ export interface GraphQLContext {
 /** The actor of events caused by an API call: the token's id, never the token. */
 export function actorOf(principal: Principal): string {
   return `user:${principal.tokenId}`;
+}
+
+/** Who asks and why, as the application services take it. */
+export function requestContextOf(context: GraphQLContext): { actor: string; correlationId: string } {
+  return { actor: actorOf(context.principal), correlationId: context.correlationId };
 }

@@ -1,17 +1,43 @@
 /** Every resolver of `schema.graphql`, typed by the generated types. */
 import type { Resolvers } from './generated/resolvers-types.ts';
-import { deviceQueryResolvers, deviceTypeResolvers } from './resolvers/DeviceResolvers.ts';
+import { devicePropertyTypeResolvers, deviceQueryResolvers, deviceTypeResolvers } from './resolvers/DeviceResolvers.ts';
 import { mutationResolvers } from './resolvers/MutationResolvers.ts';
+import {
+  customActionTypeResolvers,
+  deviceProtocolTypeResolvers,
+  protocolMutationResolvers,
+  protocolQueryResolvers,
+  protocolResourceTypeResolvers,
+  resourceFunctionalitiesTypeResolvers,
+  validationRuleTypeResolvers,
+} from './resolvers/ProtocolResolvers.ts';
 import { readModelQueryResolvers } from './resolvers/ReadModelResolvers.ts';
 import { subscriptionResolvers } from './resolvers/SubscriptionResolvers.ts';
+import {
+  alarmTypeResolvers,
+  deviceEventTypeResolvers,
+  measurementTypeResolvers,
+  telemetryMutationResolvers,
+  telemetryQueryResolvers,
+  telemetrySubscriptionResolvers,
+} from './resolvers/TelemetryResolvers.ts';
 import { dateTimeScalar, jsonScalar, positionScalar } from './Scalars.ts';
 
 export const resolvers: Resolvers = {
   DateTime: dateTimeScalar,
   Position: positionScalar,
   JSON: jsonScalar,
-  Query: { ...deviceQueryResolvers, ...readModelQueryResolvers },
-  Mutation: mutationResolvers,
-  Subscription: subscriptionResolvers,
+  Query: { ...deviceQueryResolvers, ...readModelQueryResolvers, ...protocolQueryResolvers, ...telemetryQueryResolvers },
+  Mutation: { ...mutationResolvers, ...protocolMutationResolvers, ...telemetryMutationResolvers },
+  Subscription: { ...subscriptionResolvers, ...telemetrySubscriptionResolvers },
   Device: deviceTypeResolvers,
+  DeviceProperty: devicePropertyTypeResolvers,
+  DeviceProtocol: deviceProtocolTypeResolvers,
+  ProtocolResource: protocolResourceTypeResolvers,
+  ResourceFunctionalities: resourceFunctionalitiesTypeResolvers,
+  CustomAction: customActionTypeResolvers,
+  ValidationRule: validationRuleTypeResolvers,
+  Measurement: measurementTypeResolvers,
+  DeviceEvent: deviceEventTypeResolvers,
+  Alarm: alarmTypeResolvers,
 };

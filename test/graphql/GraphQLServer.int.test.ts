@@ -11,12 +11,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiTokenRegistry } from '../../src/adapters/auth/ApiTokenRegistry.ts';
 import { AesGcmSecretSealer } from '../../src/adapters/crypto/AesGcmSecretSealer.ts';
 import { DeviceImportService } from '../../src/adapters/csv/DeviceImportService.ts';
+import { DeviceProtocolService } from '../../src/adapters/ddf/DeviceProtocolService.ts';
 import { SqliteEventStore } from '../../src/adapters/eventstore/SqliteEventStore.ts';
 import type { RunningGraphQLServer } from '../../src/adapters/http/GraphQLServer.ts';
 import { startGraphQLServer } from '../../src/adapters/http/GraphQLServer.ts';
+import { ValidationRuleService } from '../../src/adapters/protocols/ValidationRuleService.ts';
+import { TelemetryService } from '../../src/adapters/telemetry/TelemetryService.ts';
+import { systemClock } from '../../src/domain/Clock.ts';
 import { buildExecutableSchema } from '../../src/graphql/ExecutableSchema.ts';
 import { resolvers } from '../../src/graphql/Resolvers.ts';
+import { AlarmQueries } from '../../src/projections/alarms/AlarmQueries.ts';
+import { DeviceEventQueries } from '../../src/projections/deviceevents/DeviceEventQueries.ts';
+import { DevicePropertyQueries } from '../../src/projections/deviceproperties/DevicePropertyQueries.ts';
 import { DeviceQueries } from '../../src/projections/devices/DeviceQueries.ts';
+import { MeasurementQueries } from '../../src/projections/measurements/MeasurementQueries.ts';
+import { DeviceProtocolQueries } from '../../src/projections/protocols/DeviceProtocolQueries.ts';
 import { DeviceHistoryQueries } from '../../src/projections/history/DeviceHistoryQueries.ts';
 import { Projector } from '../../src/projections/Projector.ts';
 import { ReadModelDatabase } from '../../src/projections/ReadModelDatabase.ts';
@@ -49,6 +58,7 @@ beforeAll(async () => {
   const sealer = new AesGcmSecretSealer(Buffer.alloc(32, 7));
   const tokens = new ApiTokenRegistry(store, sealer);
   token = (await tokens.create({ role: 'viewer', actor: 'system:test' })).token;
+  const protocols = new DeviceProtocolService({ store, clock: systemClock, logger });
   server = await startGraphQLServer({
     host: '127.0.0.1',
     port: 0,
@@ -59,6 +69,14 @@ beforeAll(async () => {
       devices: new DeviceQueries(database.db),
       history: new DeviceHistoryQueries(database.db),
       deviceImport: new DeviceImportService({ store, sealer, logger }),
+      deviceProperties: new DevicePropertyQueries(database.db),
+      protocols,
+      protocolQueries: new DeviceProtocolQueries(database.db),
+      validationRules: new ValidationRuleService({ store, protocols }),
+      telemetry: new TelemetryService({ store, protocols, clock: systemClock }),
+      measurements: new MeasurementQueries(database.db),
+      deviceEvents: new DeviceEventQueries(database.db),
+      alarms: new AlarmQueries(database.db),
       logger,
     },
     tokens,

@@ -3,6 +3,16 @@ import type { JsonValue } from '../../domain/Json.ts';
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { DeviceView } from '../../projections/devices/DeviceView.ts';
 import type { DeviceHistoryRecord } from '../../projections/history/DeviceHistoryQueries.ts';
+import type { DevicePropertyView, DevicePositionView } from '../../projections/deviceproperties/DevicePropertyQueries.ts';
+import type { DeviceProtocolSummary as DeviceProtocolSummaryModel, DeviceProtocolVersionView } from '../../projections/protocols/DeviceProtocolQueries.ts';
+import type { ProtocolResourceNode } from '../resolvers/ProtocolResolvers.ts';
+import type { ResourceFunctionalities as ResourceFunctionalitiesModel, SendMeasurement as SendMeasurementModel, CreateAlarm as CreateAlarmModel, SendEvent as SendEventModel, CustomAction as CustomActionModel } from '../../domain/protocols/Functionality.ts';
+import type { PackedField as PackedFieldModel } from '../../domain/protocols/CustomActionRegistry.ts';
+import type { ValidationRuleGroup as ValidationRuleGroupModel, ValidationRule as ValidationRuleModel } from '../../domain/protocols/validation/ValidationRule.ts';
+import type { MappingSource as MappingSourceModel } from '../../domain/telemetry/TelemetryEvents.ts';
+import type { MeasurementView } from '../../projections/measurements/MeasurementQueries.ts';
+import type { DeviceEventView } from '../../projections/deviceevents/DeviceEventQueries.ts';
+import type { AlarmView } from '../../projections/alarms/AlarmQueries.ts';
 import type { GraphQLContext } from '../GraphQLContext.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -23,6 +33,48 @@ export type Scalars = {
   Position: { input: number; output: number; }
 };
 
+export type Alarm = {
+  __typename?: 'Alarm';
+  /** How often it was raised while open. */
+  count: Scalars['Int']['output'];
+  endpoint: Scalars['String']['output'];
+  firstTime: Scalars['DateTime']['output'];
+  /** <n>@<endpoint>. */
+  id: Scalars['ID']['output'];
+  lastTime: Scalars['DateTime']['output'];
+  severity: AlarmSeverity;
+  /** The value and rule that raised it; null when raised by other means. */
+  source?: Maybe<MappingSource>;
+  status: AlarmStatus;
+  text: Scalars['String']['output'];
+  type: Scalars['String']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type AlarmConnection = {
+  __typename?: 'AlarmConnection';
+  edges: Array<AlarmEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type AlarmEdge = {
+  __typename?: 'AlarmEdge';
+  cursor: Scalars['String']['output'];
+  node: Alarm;
+};
+
+export type AlarmSeverity =
+  | 'CRITICAL'
+  | 'MAJOR'
+  | 'MINOR'
+  | 'WARNING';
+
+export type AlarmStatus =
+  | 'ACKNOWLEDGED'
+  | 'ACTIVE'
+  | 'CLEARED';
+
 /** A past moment: give exactly one of the two. */
 export type AsOf = {
   /** Every event at or before this global position. */
@@ -34,6 +86,39 @@ export type AsOf = {
 export type BindingMode =
   | 'U'
   | 'UQ';
+
+export type CreateAlarm = {
+  __typename?: 'CreateAlarm';
+  severity: AlarmSeverity;
+  /** The status a raised alarm starts in; CLEARED: a value clears the open alarm of this type. */
+  status: AlarmStatus;
+  /** {value} is replaced by the value received. */
+  text: Scalars['String']['output'];
+  type: Scalars['String']['output'];
+};
+
+export type CreateAlarmInput = {
+  severity: AlarmSeverity;
+  status: AlarmStatus;
+  text: Scalars['String']['input'];
+  type: Scalars['String']['input'];
+};
+
+/** A custom action: name decodePackedReading (with fields) or mapToDeviceProperty (with property). */
+export type CustomAction = {
+  __typename?: 'CustomAction';
+  fields?: Maybe<Array<PackedField>>;
+  name: Scalars['String']['output'];
+  property?: Maybe<Scalars['String']['output']>;
+};
+
+/** Give exactly one action. */
+export type CustomActionInput = {
+  /** An Opaque resource holding one packed binary reading: each field becomes a measurement. */
+  decodePackedReading?: InputMaybe<Array<PackedFieldInput>>;
+  /** Each value becomes the value of this device property. */
+  mapToDeviceProperty?: InputMaybe<Scalars['String']['input']>;
+};
 
 /** A device's registration data as imported from the CSV; secrets appear only as whether they are set. */
 export type Device = {
@@ -58,6 +143,8 @@ export type Device = {
   history: DeviceHistoryConnection;
   /** CSV: IDTYPE. */
   idType: Scalars['String']['output'];
+  /** The device's last reported geographic position (object 6); null before any. */
+  location?: Maybe<DevicePosition>;
   lwm2mPskId?: Maybe<Scalars['String']['output']>;
   lwm2mPskKeySet: Scalars['Boolean']['output'];
   lwm2mShortServerId: Scalars['Int']['output'];
@@ -65,6 +152,8 @@ export type Device = {
   notificationIfDisabled?: Maybe<Scalars['Boolean']['output']>;
   /** The global position of the last event folded into this state. */
   position: Scalars['Position']['output'];
+  /** What the device reported about itself (object 3, custom actions), by name. */
+  properties: Array<DeviceProperty>;
   /** Seconds; null: the service's default. */
   registrationLifetime?: Maybe<Scalars['Int']['output']>;
   /** The revision of the device's registration stream this state reflects. */
@@ -97,6 +186,30 @@ export type DeviceEdge = {
   __typename?: 'DeviceEdge';
   cursor: Scalars['String']['output'];
   node: Device;
+};
+
+/** An event of a device (a value mapped by Send event, a location update, ...). */
+export type DeviceEvent = {
+  __typename?: 'DeviceEvent';
+  attributes: Scalars['JSON']['output'];
+  endpoint: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  source: MappingSource;
+  text: Scalars['String']['output'];
+  time: Scalars['DateTime']['output'];
+  type: Scalars['String']['output'];
+};
+
+export type DeviceEventConnection = {
+  __typename?: 'DeviceEventConnection';
+  edges: Array<DeviceEventEdge>;
+  pageInfo: PageInfo;
+};
+
+export type DeviceEventEdge = {
+  __typename?: 'DeviceEventEdge';
+  cursor: Scalars['String']['output'];
+  node: DeviceEvent;
 };
 
 export type DeviceFilter = {
@@ -138,9 +251,76 @@ export type DeviceHistoryEntry = {
   type: Scalars['String']['output'];
 };
 
+export type DevicePosition = {
+  __typename?: 'DevicePosition';
+  /** Metres; null when the device did not send it. */
+  altitude?: Maybe<Scalars['Float']['output']>;
+  /** Degrees, WGS84. */
+  latitude: Scalars['Float']['output'];
+  longitude: Scalars['Float']['output'];
+  time: Scalars['DateTime']['output'];
+};
+
+export type DeviceProperty = {
+  __typename?: 'DeviceProperty';
+  /** e.g. manufacturer, model, serialNumber, firmwareVersion. */
+  name: Scalars['String']['output'];
+  time: Scalars['DateTime']['output'];
+  value: Scalars['String']['output'];
+};
+
+/** One version of a device protocol: the object model as uploaded, and what the service does with each resource's values. */
+export type DeviceProtocol = {
+  __typename?: 'DeviceProtocol';
+  createdAt: Scalars['DateTime']['output'];
+  description: Scalars['String']['output'];
+  lwm2mVersion: Scalars['String']['output'];
+  mandatory: Scalars['Boolean']['output'];
+  multipleInstances: Scalars['Boolean']['output'];
+  name: Scalars['String']['output'];
+  /** The LwM2M object id: the protocol's id. */
+  objectId: Scalars['Int']['output'];
+  /** By resource id. */
+  resources: Array<ProtocolResource>;
+  updatedAt: Scalars['DateTime']['output'];
+  urn: Scalars['String']['output'];
+  /** The object's version (ObjectVersion). */
+  version: Scalars['String']['output'];
+};
+
+/** A device protocol (an uploaded LwM2M object), listed with its newest version's name. */
+export type DeviceProtocolSummary = {
+  __typename?: 'DeviceProtocolSummary';
+  createdAt: Scalars['DateTime']['output'];
+  description: Scalars['String']['output'];
+  latestVersion: Scalars['String']['output'];
+  name: Scalars['String']['output'];
+  objectId: Scalars['Int']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+  /** Oldest first. */
+  versions: Array<Scalars['String']['output']>;
+};
+
 export type DeviceStatus =
   | 'ACTIVE'
   | 'DECOMMISSIONED';
+
+/** Give exactly one functionality. */
+export type FunctionalityInput = {
+  /** true: observe the resource whenever a device registers (needs another functionality set first). */
+  autoObserve?: InputMaybe<Scalars['Boolean']['input']>;
+  createAlarm?: InputMaybe<CreateAlarmInput>;
+  customAction?: InputMaybe<CustomActionInput>;
+  sendEvent?: InputMaybe<SendEventInput>;
+  sendMeasurement?: InputMaybe<SendMeasurementInput>;
+};
+
+export type FunctionalityKind =
+  | 'AUTO_OBSERVE'
+  | 'CREATE_ALARM'
+  | 'CUSTOM_ACTION'
+  | 'SEND_EVENT'
+  | 'SEND_MEASUREMENT';
 
 export type ImportMode =
   /** Any invalid row rejects the whole file (BAD_USER_INPUT listing every problem). */
@@ -160,14 +340,80 @@ export type ImportResult = {
   updated: Scalars['Int']['output'];
 };
 
+/** Where a value became data: its path, the protocol version whose functionality applied (null: a built-in default), and the rule. */
+export type MappingSource = {
+  __typename?: 'MappingSource';
+  path: Scalars['String']['output'];
+  protocolVersion?: Maybe<Scalars['String']['output']>;
+  /** sendMeasurement, createAlarm, sendEvent, customAction:<name>, or default. */
+  rule: Scalars['String']['output'];
+};
+
+export type Measurement = {
+  __typename?: 'Measurement';
+  endpoint: Scalars['String']['output'];
+  /** The global position of the event that created it. */
+  id: Scalars['ID']['output'];
+  series: Scalars['String']['output'];
+  source: MappingSource;
+  time: Scalars['DateTime']['output'];
+  type: Scalars['String']['output'];
+  unit: Scalars['String']['output'];
+  value: Scalars['Float']['output'];
+};
+
+export type MeasurementConnection = {
+  __typename?: 'MeasurementConnection';
+  edges: Array<MeasurementEdge>;
+  pageInfo: PageInfo;
+};
+
+export type MeasurementEdge = {
+  __typename?: 'MeasurementEdge';
+  cursor: Scalars['String']['output'];
+  node: Measurement;
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
+  /** NOT_FOUND when unknown, CONFLICT when cleared. Operator. */
+  acknowledgeAlarm: Alarm;
+  /** Adds a validation rule group to a writable resource: CONFLICT when the group id is taken. Operator. */
+  addValidationRuleGroup: Array<ValidationRuleGroup>;
+  /** NOT_FOUND when unknown. Operator. */
+  clearAlarm: Alarm;
   /** Decommissions a device: NOT_FOUND if unknown, CONFLICT if already decommissioned. Operator. */
   decommissionDevice: Device;
   /** Imports the registration CSV (the guide's columns). Operator. */
   importDeviceRegistrations: ImportResult;
   /** Drops every read model and rebuilds it from the log. Admin. */
   rebuildReadModels: RebuildResult;
+  /** Removes one functionality of a resource (auto-observe goes with the last other one). Operator. */
+  removeResourceFunctionality: DeviceProtocol;
+  /** Removes a validation rule group: NOT_FOUND when the resource has none of this id. Operator. */
+  removeValidationRuleGroup: Array<ValidationRuleGroup>;
+  /** Sets (or replaces) one functionality of a resource, on the given version (newest when absent). Operator. */
+  setResourceFunctionality: DeviceProtocol;
+  /** Imports the objects of a DDF document (all or none). BAD_USER_INPUT with ddfErrors (what and where) when refused; nothing is stored then. Operator. */
+  uploadDeviceProtocol: UploadResult;
+};
+
+
+export type MutationAcknowledgeAlarmArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationAddValidationRuleGroupArgs = {
+  groupId: Scalars['String']['input'];
+  objectId: Scalars['Int']['input'];
+  resourceId: Scalars['Int']['input'];
+  rules: Array<ValidationRuleInput>;
+};
+
+
+export type MutationClearAlarmArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -182,6 +428,52 @@ export type MutationImportDeviceRegistrationsArgs = {
   options?: InputMaybe<ImportOptions>;
 };
 
+
+export type MutationRemoveResourceFunctionalityArgs = {
+  kind: FunctionalityKind;
+  objectId: Scalars['Int']['input'];
+  resourceId: Scalars['Int']['input'];
+  version?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationRemoveValidationRuleGroupArgs = {
+  groupId: Scalars['String']['input'];
+  objectId: Scalars['Int']['input'];
+  resourceId: Scalars['Int']['input'];
+};
+
+
+export type MutationSetResourceFunctionalityArgs = {
+  functionality: FunctionalityInput;
+  objectId: Scalars['Int']['input'];
+  resourceId: Scalars['Int']['input'];
+  version?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationUploadDeviceProtocolArgs = {
+  xml: Scalars['String']['input'];
+};
+
+export type PackedField = {
+  __typename?: 'PackedField';
+  measurementType: Scalars['String']['output'];
+  scale: Scalars['Float']['output'];
+  series: Scalars['String']['output'];
+  /** int8, uint8, int16, uint16, int32, uint32, float32 or float64 (big-endian). */
+  type: Scalars['String']['output'];
+  unit: Scalars['String']['output'];
+};
+
+export type PackedFieldInput = {
+  measurementType: Scalars['String']['input'];
+  scale?: InputMaybe<Scalars['Float']['input']>;
+  series: Scalars['String']['input'];
+  type: Scalars['String']['input'];
+  unit: Scalars['String']['input'];
+};
+
 export type PageInfo = {
   __typename?: 'PageInfo';
   endCursor?: Maybe<Scalars['String']['output']>;
@@ -190,16 +482,62 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
+export type ProtocolResource = {
+  __typename?: 'ProtocolResource';
+  description: Scalars['String']['output'];
+  functionalities: ResourceFunctionalities;
+  id: Scalars['Int']['output'];
+  mandatory: Scalars['Boolean']['output'];
+  multipleInstances: Scalars['Boolean']['output'];
+  name: Scalars['String']['output'];
+  /** R, W, RW, E, or empty for none. */
+  operations: Scalars['String']['output'];
+  /** The DDF's RangeEnumeration as written; empty when none. */
+  rangeEnumeration: Scalars['String']['output'];
+  type: ResourceType;
+  units: Scalars['String']['output'];
+  /** Validation rules of the resource (of the object, whatever the version): a written value must satisfy every rule of at least one group. */
+  validationRuleGroups: Array<ValidationRuleGroup>;
+};
+
 export type Query = {
   __typename?: 'Query';
+  alarm?: Maybe<Alarm>;
+  /** Alarms, the most recently raised first, at most 500 at a time; any of the statuses and severities given (all when absent). */
+  alarms: AlarmConnection;
   /** A device now (from the read model), or as of a past moment (folded from the log). */
   device?: Maybe<Device>;
   /** A device's audit trail, oldest first, at most 500 at a time. */
   deviceHistory: DeviceHistoryConnection;
+  /** One version of a device protocol; its newest version when version is absent. */
+  deviceProtocol?: Maybe<DeviceProtocol>;
+  /** Every device protocol, by object id. */
+  deviceProtocols: Array<DeviceProtocolSummary>;
   /** Devices ordered by endpoint, at most 500 at a time. */
   devices: DeviceConnection;
+  /** Device events, oldest first, at most 500 at a time; from inclusive, to exclusive. */
+  events: DeviceEventConnection;
+  /** Measurements, oldest first, at most 500 at a time; from inclusive, to exclusive. */
+  measurements: MeasurementConnection;
   /** The read models' progress. Admin. */
   readModels: ReadModelsStatus;
+  /** The validation rule groups of a resource, in the order they were added. */
+  validationRuleGroups: Array<ValidationRuleGroup>;
+};
+
+
+export type QueryAlarmArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryAlarmsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  endpoint?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  severity?: InputMaybe<Array<AlarmSeverity>>;
+  status?: InputMaybe<Array<AlarmStatus>>;
+  type?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -216,10 +554,43 @@ export type QueryDeviceHistoryArgs = {
 };
 
 
+export type QueryDeviceProtocolArgs = {
+  objectId: Scalars['Int']['input'];
+  version?: InputMaybe<Scalars['String']['input']>;
+};
+
+
 export type QueryDevicesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<DeviceFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  endpoint?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+  type?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryMeasurementsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  endpoint?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  series?: InputMaybe<Scalars['String']['input']>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+  type?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryValidationRuleGroupsArgs = {
+  objectId: Scalars['Int']['input'];
+  resourceId: Scalars['Int']['input'];
 };
 
 /** A read model's progress through the log. */
@@ -252,6 +623,29 @@ export type RebuildResult = {
   position: Scalars['Position']['output'];
 };
 
+/** The functionalities set on a resource; null: not set. */
+export type ResourceFunctionalities = {
+  __typename?: 'ResourceFunctionalities';
+  autoObserve: Scalars['Boolean']['output'];
+  createAlarm?: Maybe<CreateAlarm>;
+  customAction?: Maybe<CustomAction>;
+  sendEvent?: Maybe<SendEvent>;
+  sendMeasurement?: Maybe<SendMeasurement>;
+};
+
+/** The DDF types of a resource (LwM2M Core 1.1 Appendix C). */
+export type ResourceType =
+  | 'BOOLEAN'
+  | 'CORELNK'
+  | 'FLOAT'
+  | 'INTEGER'
+  | 'NONE'
+  | 'OBJLNK'
+  | 'OPAQUE'
+  | 'STRING'
+  | 'TIME'
+  | 'UNSIGNED';
+
 /** A problem in the CSV, where the operator can fix it. */
 export type RowError = {
   __typename?: 'RowError';
@@ -268,12 +662,50 @@ export type SecurityMode =
   | 'NO_SEC'
   | 'PSK';
 
+export type SendEvent = {
+  __typename?: 'SendEvent';
+  /** {value} is replaced by the value received. */
+  text: Scalars['String']['output'];
+  type: Scalars['String']['output'];
+};
+
+export type SendEventInput = {
+  text: Scalars['String']['input'];
+  type: Scalars['String']['input'];
+};
+
+export type SendMeasurement = {
+  __typename?: 'SendMeasurement';
+  series: Scalars['String']['output'];
+  /** e.g. c8y_TemperatureMeasurement. */
+  type: Scalars['String']['output'];
+  unit: Scalars['String']['output'];
+};
+
+export type SendMeasurementInput = {
+  series: Scalars['String']['input'];
+  type: Scalars['String']['input'];
+  /** Default: the DDF's units. */
+  unit?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type Subscription = {
   __typename?: 'Subscription';
+  /** An alarm after each change: raised, counted again, acknowledged, cleared (of one device when given). */
+  alarmChanged: Alarm;
   /** The device's new state after each change (every device when no endpoint is given). */
   deviceChanged: Device;
   /** Each event stored on the device's streams, as it is stored. */
   deviceEvents: DeviceHistoryEntry;
+  /** Each new device event (of one device, type when given). */
+  eventCreated: DeviceEvent;
+  /** Each new measurement (of one device, type, series when given). */
+  measurementCreated: Measurement;
+};
+
+
+export type SubscriptionAlarmChangedArgs = {
+  endpoint?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -285,6 +717,76 @@ export type SubscriptionDeviceChangedArgs = {
 export type SubscriptionDeviceEventsArgs = {
   endpoint: Scalars['String']['input'];
 };
+
+
+export type SubscriptionEventCreatedArgs = {
+  endpoint?: InputMaybe<Scalars['String']['input']>;
+  type?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type SubscriptionMeasurementCreatedArgs = {
+  endpoint?: InputMaybe<Scalars['String']['input']>;
+  series?: InputMaybe<Scalars['String']['input']>;
+  type?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UploadResult = {
+  __typename?: 'UploadResult';
+  protocols: Array<UploadedProtocol>;
+};
+
+/** A protocol stored by an upload. */
+export type UploadedProtocol = {
+  __typename?: 'UploadedProtocol';
+  /** False when the same version with the same definition was already there. */
+  created: Scalars['Boolean']['output'];
+  name: Scalars['String']['output'];
+  objectId: Scalars['Int']['output'];
+  version: Scalars['String']['output'];
+};
+
+export type ValidationOperator =
+  | 'EQUALS'
+  | 'EQUALS_NOT'
+  | 'GREATER_OR_EQUALS'
+  | 'GREATER_THAN'
+  | 'LOWER_OR_EQUALS'
+  | 'LOWER_THAN';
+
+export type ValidationRule = {
+  __typename?: 'ValidationRule';
+  /** How a person reads it: String equals not "test". */
+  description: Scalars['String']['output'];
+  operator: ValidationOperator;
+  /** The resource (of the same device) whose current value is compared with, e.g. /3/0/15; null for a literal. */
+  resourcePath?: Maybe<Scalars['String']['output']>;
+  type: ValidationRuleType;
+  /** The literal compared with; null when the operand is another resource. */
+  value?: Maybe<Scalars['String']['output']>;
+};
+
+/** Rules that must all hold. */
+export type ValidationRuleGroup = {
+  __typename?: 'ValidationRuleGroup';
+  groupId: Scalars['String']['output'];
+  rules: Array<ValidationRule>;
+};
+
+/** Give exactly one of value and resourcePath. */
+export type ValidationRuleInput = {
+  operator: ValidationOperator;
+  resourcePath?: InputMaybe<Scalars['String']['input']>;
+  type: ValidationRuleType;
+  value?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type ValidationRuleType =
+  | 'DATE'
+  | 'NUMBER'
+  | 'OBJECT_LINK'
+  | 'REGEX'
+  | 'STRING';
 
 
 
@@ -359,64 +861,174 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  Alarm: ResolverTypeWrapper<AlarmView>;
+  AlarmConnection: ResolverTypeWrapper<Omit<AlarmConnection, 'edges'> & { edges: Array<ResolversTypes['AlarmEdge']> }>;
+  AlarmEdge: ResolverTypeWrapper<Omit<AlarmEdge, 'node'> & { node: ResolversTypes['Alarm'] }>;
+  AlarmSeverity: AlarmSeverity;
+  AlarmStatus: AlarmStatus;
   AsOf: AsOf;
   BindingMode: BindingMode;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CreateAlarm: ResolverTypeWrapper<CreateAlarmModel>;
+  CreateAlarmInput: CreateAlarmInput;
+  CustomAction: ResolverTypeWrapper<CustomActionModel>;
+  CustomActionInput: CustomActionInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Device: ResolverTypeWrapper<DeviceView>;
   DeviceConnection: ResolverTypeWrapper<Omit<DeviceConnection, 'edges'> & { edges: Array<ResolversTypes['DeviceEdge']> }>;
   DeviceEdge: ResolverTypeWrapper<Omit<DeviceEdge, 'node'> & { node: ResolversTypes['Device'] }>;
+  DeviceEvent: ResolverTypeWrapper<DeviceEventView>;
+  DeviceEventConnection: ResolverTypeWrapper<Omit<DeviceEventConnection, 'edges'> & { edges: Array<ResolversTypes['DeviceEventEdge']> }>;
+  DeviceEventEdge: ResolverTypeWrapper<Omit<DeviceEventEdge, 'node'> & { node: ResolversTypes['DeviceEvent'] }>;
   DeviceFilter: DeviceFilter;
   DeviceHistoryConnection: ResolverTypeWrapper<Omit<DeviceHistoryConnection, 'edges'> & { edges: Array<ResolversTypes['DeviceHistoryEdge']> }>;
   DeviceHistoryEdge: ResolverTypeWrapper<Omit<DeviceHistoryEdge, 'node'> & { node: ResolversTypes['DeviceHistoryEntry'] }>;
   DeviceHistoryEntry: ResolverTypeWrapper<DeviceHistoryRecord>;
+  DevicePosition: ResolverTypeWrapper<DevicePositionView>;
+  DeviceProperty: ResolverTypeWrapper<DevicePropertyView>;
+  DeviceProtocol: ResolverTypeWrapper<DeviceProtocolVersionView>;
+  DeviceProtocolSummary: ResolverTypeWrapper<DeviceProtocolSummaryModel>;
   DeviceStatus: DeviceStatus;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  FunctionalityInput: FunctionalityInput;
+  FunctionalityKind: FunctionalityKind;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   ImportMode: ImportMode;
   ImportOptions: ImportOptions;
   ImportResult: ResolverTypeWrapper<ImportResult>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  MappingSource: ResolverTypeWrapper<MappingSourceModel>;
+  Measurement: ResolverTypeWrapper<MeasurementView>;
+  MeasurementConnection: ResolverTypeWrapper<Omit<MeasurementConnection, 'edges'> & { edges: Array<ResolversTypes['MeasurementEdge']> }>;
+  MeasurementEdge: ResolverTypeWrapper<Omit<MeasurementEdge, 'node'> & { node: ResolversTypes['Measurement'] }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  PackedField: ResolverTypeWrapper<PackedFieldModel>;
+  PackedFieldInput: PackedFieldInput;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Position: ResolverTypeWrapper<Scalars['Position']['output']>;
+  ProtocolResource: ResolverTypeWrapper<ProtocolResourceNode>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ReadModelStatus: ResolverTypeWrapper<ReadModelStatus>;
   ReadModelsStatus: ResolverTypeWrapper<ReadModelsStatus>;
   RebuildResult: ResolverTypeWrapper<RebuildResult>;
+  ResourceFunctionalities: ResolverTypeWrapper<ResourceFunctionalitiesModel>;
+  ResourceType: ResourceType;
   RowError: ResolverTypeWrapper<RowError>;
   SecurityMode: SecurityMode;
+  SendEvent: ResolverTypeWrapper<SendEventModel>;
+  SendEventInput: SendEventInput;
+  SendMeasurement: ResolverTypeWrapper<SendMeasurementModel>;
+  SendMeasurementInput: SendMeasurementInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  UploadResult: ResolverTypeWrapper<UploadResult>;
+  UploadedProtocol: ResolverTypeWrapper<UploadedProtocol>;
+  ValidationOperator: ValidationOperator;
+  ValidationRule: ResolverTypeWrapper<ValidationRuleModel>;
+  ValidationRuleGroup: ResolverTypeWrapper<ValidationRuleGroupModel>;
+  ValidationRuleInput: ValidationRuleInput;
+  ValidationRuleType: ValidationRuleType;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  Alarm: AlarmView;
+  AlarmConnection: Omit<AlarmConnection, 'edges'> & { edges: Array<ResolversParentTypes['AlarmEdge']> };
+  AlarmEdge: Omit<AlarmEdge, 'node'> & { node: ResolversParentTypes['Alarm'] };
   AsOf: AsOf;
   Boolean: Scalars['Boolean']['output'];
+  CreateAlarm: CreateAlarmModel;
+  CreateAlarmInput: CreateAlarmInput;
+  CustomAction: CustomActionModel;
+  CustomActionInput: CustomActionInput;
   DateTime: Scalars['DateTime']['output'];
   Device: DeviceView;
   DeviceConnection: Omit<DeviceConnection, 'edges'> & { edges: Array<ResolversParentTypes['DeviceEdge']> };
   DeviceEdge: Omit<DeviceEdge, 'node'> & { node: ResolversParentTypes['Device'] };
+  DeviceEvent: DeviceEventView;
+  DeviceEventConnection: Omit<DeviceEventConnection, 'edges'> & { edges: Array<ResolversParentTypes['DeviceEventEdge']> };
+  DeviceEventEdge: Omit<DeviceEventEdge, 'node'> & { node: ResolversParentTypes['DeviceEvent'] };
   DeviceFilter: DeviceFilter;
   DeviceHistoryConnection: Omit<DeviceHistoryConnection, 'edges'> & { edges: Array<ResolversParentTypes['DeviceHistoryEdge']> };
   DeviceHistoryEdge: Omit<DeviceHistoryEdge, 'node'> & { node: ResolversParentTypes['DeviceHistoryEntry'] };
   DeviceHistoryEntry: DeviceHistoryRecord;
+  DevicePosition: DevicePositionView;
+  DeviceProperty: DevicePropertyView;
+  DeviceProtocol: DeviceProtocolVersionView;
+  DeviceProtocolSummary: DeviceProtocolSummaryModel;
+  Float: Scalars['Float']['output'];
+  FunctionalityInput: FunctionalityInput;
   ID: Scalars['ID']['output'];
   ImportOptions: ImportOptions;
   ImportResult: ImportResult;
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
+  MappingSource: MappingSourceModel;
+  Measurement: MeasurementView;
+  MeasurementConnection: Omit<MeasurementConnection, 'edges'> & { edges: Array<ResolversParentTypes['MeasurementEdge']> };
+  MeasurementEdge: Omit<MeasurementEdge, 'node'> & { node: ResolversParentTypes['Measurement'] };
   Mutation: Record<PropertyKey, never>;
+  PackedField: PackedFieldModel;
+  PackedFieldInput: PackedFieldInput;
   PageInfo: PageInfo;
   Position: Scalars['Position']['output'];
+  ProtocolResource: ProtocolResourceNode;
   Query: Record<PropertyKey, never>;
   ReadModelStatus: ReadModelStatus;
   ReadModelsStatus: ReadModelsStatus;
   RebuildResult: RebuildResult;
+  ResourceFunctionalities: ResourceFunctionalitiesModel;
   RowError: RowError;
+  SendEvent: SendEventModel;
+  SendEventInput: SendEventInput;
+  SendMeasurement: SendMeasurementModel;
+  SendMeasurementInput: SendMeasurementInput;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
+  UploadResult: UploadResult;
+  UploadedProtocol: UploadedProtocol;
+  ValidationRule: ValidationRuleModel;
+  ValidationRuleGroup: ValidationRuleGroupModel;
+  ValidationRuleInput: ValidationRuleInput;
+};
+
+export type AlarmResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Alarm'] = ResolversParentTypes['Alarm']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  endpoint?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  firstTime?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastTime?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  severity?: Resolver<ResolversTypes['AlarmSeverity'], ParentType, ContextType>;
+  source?: Resolver<Maybe<ResolversTypes['MappingSource']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['AlarmStatus'], ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type AlarmConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AlarmConnection'] = ResolversParentTypes['AlarmConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['AlarmEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type AlarmEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AlarmEdge'] = ResolversParentTypes['AlarmEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Alarm'], ParentType, ContextType>;
+};
+
+export type CreateAlarmResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CreateAlarm'] = ResolversParentTypes['CreateAlarm']> = {
+  severity?: Resolver<ResolversTypes['AlarmSeverity'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['AlarmStatus'], ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type CustomActionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CustomAction'] = ResolversParentTypes['CustomAction']> = {
+  fields?: Resolver<Maybe<Array<ResolversTypes['PackedField']>>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  property?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -439,12 +1051,14 @@ export type DeviceResolvers<ContextType = GraphQLContext, ParentType extends Res
   generateBootstrapServerConfig?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   history?: Resolver<ResolversTypes['DeviceHistoryConnection'], ParentType, ContextType, RequireFields<DeviceHistoryArgs, 'first'>>;
   idType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  location?: Resolver<Maybe<ResolversTypes['DevicePosition']>, ParentType, ContextType>;
   lwm2mPskId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   lwm2mPskKeySet?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   lwm2mShortServerId?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   notificationIfDisabled?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   position?: Resolver<ResolversTypes['Position'], ParentType, ContextType>;
+  properties?: Resolver<Array<ResolversTypes['DeviceProperty']>, ParentType, ContextType>;
   registrationLifetime?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   securityInstanceOffset?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -466,6 +1080,26 @@ export type DeviceConnectionResolvers<ContextType = GraphQLContext, ParentType e
 export type DeviceEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DeviceEdge'] = ResolversParentTypes['DeviceEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Device'], ParentType, ContextType>;
+};
+
+export type DeviceEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DeviceEvent'] = ResolversParentTypes['DeviceEvent']> = {
+  attributes?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  endpoint?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['MappingSource'], ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  time?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type DeviceEventConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DeviceEventConnection'] = ResolversParentTypes['DeviceEventConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['DeviceEventEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type DeviceEventEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DeviceEventEdge'] = ResolversParentTypes['DeviceEventEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['DeviceEvent'], ParentType, ContextType>;
 };
 
 export type DeviceHistoryConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DeviceHistoryConnection'] = ResolversParentTypes['DeviceHistoryConnection']> = {
@@ -494,6 +1128,43 @@ export type DeviceHistoryEntryResolvers<ContextType = GraphQLContext, ParentType
   type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type DevicePositionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DevicePosition'] = ResolversParentTypes['DevicePosition']> = {
+  altitude?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  latitude?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  longitude?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  time?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type DevicePropertyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DeviceProperty'] = ResolversParentTypes['DeviceProperty']> = {
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  time?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type DeviceProtocolResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DeviceProtocol'] = ResolversParentTypes['DeviceProtocol']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  lwm2mVersion?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  mandatory?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  multipleInstances?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  objectId?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  resources?: Resolver<Array<ResolversTypes['ProtocolResource']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  urn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type DeviceProtocolSummaryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DeviceProtocolSummary'] = ResolversParentTypes['DeviceProtocolSummary']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  latestVersion?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  objectId?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  versions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type ImportResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ImportResult'] = ResolversParentTypes['ImportResult']> = {
   errors?: Resolver<Array<ResolversTypes['RowError']>, ParentType, ContextType>;
   imported?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -505,10 +1176,52 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
   name: 'JSON';
 }
 
+export type MappingSourceResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MappingSource'] = ResolversParentTypes['MappingSource']> = {
+  path?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  protocolVersion?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  rule?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type MeasurementResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Measurement'] = ResolversParentTypes['Measurement']> = {
+  endpoint?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  series?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['MappingSource'], ParentType, ContextType>;
+  time?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  unit?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type MeasurementConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MeasurementConnection'] = ResolversParentTypes['MeasurementConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['MeasurementEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type MeasurementEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MeasurementEdge'] = ResolversParentTypes['MeasurementEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Measurement'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  acknowledgeAlarm?: Resolver<ResolversTypes['Alarm'], ParentType, ContextType, RequireFields<MutationAcknowledgeAlarmArgs, 'id'>>;
+  addValidationRuleGroup?: Resolver<Array<ResolversTypes['ValidationRuleGroup']>, ParentType, ContextType, RequireFields<MutationAddValidationRuleGroupArgs, 'groupId' | 'objectId' | 'resourceId' | 'rules'>>;
+  clearAlarm?: Resolver<ResolversTypes['Alarm'], ParentType, ContextType, RequireFields<MutationClearAlarmArgs, 'id'>>;
   decommissionDevice?: Resolver<ResolversTypes['Device'], ParentType, ContextType, RequireFields<MutationDecommissionDeviceArgs, 'endpoint'>>;
   importDeviceRegistrations?: Resolver<ResolversTypes['ImportResult'], ParentType, ContextType, RequireFields<MutationImportDeviceRegistrationsArgs, 'csv'>>;
   rebuildReadModels?: Resolver<ResolversTypes['RebuildResult'], ParentType, ContextType>;
+  removeResourceFunctionality?: Resolver<ResolversTypes['DeviceProtocol'], ParentType, ContextType, RequireFields<MutationRemoveResourceFunctionalityArgs, 'kind' | 'objectId' | 'resourceId'>>;
+  removeValidationRuleGroup?: Resolver<Array<ResolversTypes['ValidationRuleGroup']>, ParentType, ContextType, RequireFields<MutationRemoveValidationRuleGroupArgs, 'groupId' | 'objectId' | 'resourceId'>>;
+  setResourceFunctionality?: Resolver<ResolversTypes['DeviceProtocol'], ParentType, ContextType, RequireFields<MutationSetResourceFunctionalityArgs, 'functionality' | 'objectId' | 'resourceId'>>;
+  uploadDeviceProtocol?: Resolver<ResolversTypes['UploadResult'], ParentType, ContextType, RequireFields<MutationUploadDeviceProtocolArgs, 'xml'>>;
+};
+
+export type PackedFieldResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PackedField'] = ResolversParentTypes['PackedField']> = {
+  measurementType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  scale?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  series?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  unit?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -522,11 +1235,32 @@ export interface PositionScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'Position';
 }
 
+export type ProtocolResourceResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ProtocolResource'] = ResolversParentTypes['ProtocolResource']> = {
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  functionalities?: Resolver<ResolversTypes['ResourceFunctionalities'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mandatory?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  multipleInstances?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  operations?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  rangeEnumeration?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['ResourceType'], ParentType, ContextType>;
+  units?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  validationRuleGroups?: Resolver<Array<ResolversTypes['ValidationRuleGroup']>, ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  alarm?: Resolver<Maybe<ResolversTypes['Alarm']>, ParentType, ContextType, RequireFields<QueryAlarmArgs, 'id'>>;
+  alarms?: Resolver<ResolversTypes['AlarmConnection'], ParentType, ContextType, RequireFields<QueryAlarmsArgs, 'first'>>;
   device?: Resolver<Maybe<ResolversTypes['Device']>, ParentType, ContextType, RequireFields<QueryDeviceArgs, 'endpoint'>>;
   deviceHistory?: Resolver<ResolversTypes['DeviceHistoryConnection'], ParentType, ContextType, RequireFields<QueryDeviceHistoryArgs, 'endpoint' | 'first'>>;
+  deviceProtocol?: Resolver<Maybe<ResolversTypes['DeviceProtocol']>, ParentType, ContextType, RequireFields<QueryDeviceProtocolArgs, 'objectId'>>;
+  deviceProtocols?: Resolver<Array<ResolversTypes['DeviceProtocolSummary']>, ParentType, ContextType>;
   devices?: Resolver<ResolversTypes['DeviceConnection'], ParentType, ContextType, RequireFields<QueryDevicesArgs, 'first'>>;
+  events?: Resolver<ResolversTypes['DeviceEventConnection'], ParentType, ContextType, RequireFields<QueryEventsArgs, 'first'>>;
+  measurements?: Resolver<ResolversTypes['MeasurementConnection'], ParentType, ContextType, RequireFields<QueryMeasurementsArgs, 'first'>>;
   readModels?: Resolver<ResolversTypes['ReadModelsStatus'], ParentType, ContextType>;
+  validationRuleGroups?: Resolver<Array<ResolversTypes['ValidationRuleGroup']>, ParentType, ContextType, RequireFields<QueryValidationRuleGroupsArgs, 'objectId' | 'resourceId'>>;
 };
 
 export type ReadModelStatusResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ReadModelStatus'] = ResolversParentTypes['ReadModelStatus']> = {
@@ -548,6 +1282,14 @@ export type RebuildResultResolvers<ContextType = GraphQLContext, ParentType exte
   position?: Resolver<ResolversTypes['Position'], ParentType, ContextType>;
 };
 
+export type ResourceFunctionalitiesResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ResourceFunctionalities'] = ResolversParentTypes['ResourceFunctionalities']> = {
+  autoObserve?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  createAlarm?: Resolver<Maybe<ResolversTypes['CreateAlarm']>, ParentType, ContextType>;
+  customAction?: Resolver<Maybe<ResolversTypes['CustomAction']>, ParentType, ContextType>;
+  sendEvent?: Resolver<Maybe<ResolversTypes['SendEvent']>, ParentType, ContextType>;
+  sendMeasurement?: Resolver<Maybe<ResolversTypes['SendMeasurement']>, ParentType, ContextType>;
+};
+
 export type RowErrorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RowError'] = ResolversParentTypes['RowError']> = {
   column?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   columnNumber?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -555,29 +1297,92 @@ export type RowErrorResolvers<ContextType = GraphQLContext, ParentType extends R
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type SendEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SendEvent'] = ResolversParentTypes['SendEvent']> = {
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type SendMeasurementResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SendMeasurement'] = ResolversParentTypes['SendMeasurement']> = {
+  series?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  unit?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  alarmChanged?: SubscriptionResolver<ResolversTypes['Alarm'], "alarmChanged", ParentType, ContextType, Partial<SubscriptionAlarmChangedArgs>>;
   deviceChanged?: SubscriptionResolver<ResolversTypes['Device'], "deviceChanged", ParentType, ContextType, Partial<SubscriptionDeviceChangedArgs>>;
   deviceEvents?: SubscriptionResolver<ResolversTypes['DeviceHistoryEntry'], "deviceEvents", ParentType, ContextType, RequireFields<SubscriptionDeviceEventsArgs, 'endpoint'>>;
+  eventCreated?: SubscriptionResolver<ResolversTypes['DeviceEvent'], "eventCreated", ParentType, ContextType, Partial<SubscriptionEventCreatedArgs>>;
+  measurementCreated?: SubscriptionResolver<ResolversTypes['Measurement'], "measurementCreated", ParentType, ContextType, Partial<SubscriptionMeasurementCreatedArgs>>;
+};
+
+export type UploadResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['UploadResult'] = ResolversParentTypes['UploadResult']> = {
+  protocols?: Resolver<Array<ResolversTypes['UploadedProtocol']>, ParentType, ContextType>;
+};
+
+export type UploadedProtocolResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['UploadedProtocol'] = ResolversParentTypes['UploadedProtocol']> = {
+  created?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  objectId?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ValidationRuleResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ValidationRule'] = ResolversParentTypes['ValidationRule']> = {
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  operator?: Resolver<ResolversTypes['ValidationOperator'], ParentType, ContextType>;
+  resourcePath?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['ValidationRuleType'], ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type ValidationRuleGroupResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ValidationRuleGroup'] = ResolversParentTypes['ValidationRuleGroup']> = {
+  groupId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  rules?: Resolver<Array<ResolversTypes['ValidationRule']>, ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = GraphQLContext> = {
+  Alarm?: AlarmResolvers<ContextType>;
+  AlarmConnection?: AlarmConnectionResolvers<ContextType>;
+  AlarmEdge?: AlarmEdgeResolvers<ContextType>;
+  CreateAlarm?: CreateAlarmResolvers<ContextType>;
+  CustomAction?: CustomActionResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Device?: DeviceResolvers<ContextType>;
   DeviceConnection?: DeviceConnectionResolvers<ContextType>;
   DeviceEdge?: DeviceEdgeResolvers<ContextType>;
+  DeviceEvent?: DeviceEventResolvers<ContextType>;
+  DeviceEventConnection?: DeviceEventConnectionResolvers<ContextType>;
+  DeviceEventEdge?: DeviceEventEdgeResolvers<ContextType>;
   DeviceHistoryConnection?: DeviceHistoryConnectionResolvers<ContextType>;
   DeviceHistoryEdge?: DeviceHistoryEdgeResolvers<ContextType>;
   DeviceHistoryEntry?: DeviceHistoryEntryResolvers<ContextType>;
+  DevicePosition?: DevicePositionResolvers<ContextType>;
+  DeviceProperty?: DevicePropertyResolvers<ContextType>;
+  DeviceProtocol?: DeviceProtocolResolvers<ContextType>;
+  DeviceProtocolSummary?: DeviceProtocolSummaryResolvers<ContextType>;
   ImportResult?: ImportResultResolvers<ContextType>;
   JSON?: GraphQLScalarType;
+  MappingSource?: MappingSourceResolvers<ContextType>;
+  Measurement?: MeasurementResolvers<ContextType>;
+  MeasurementConnection?: MeasurementConnectionResolvers<ContextType>;
+  MeasurementEdge?: MeasurementEdgeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  PackedField?: PackedFieldResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Position?: GraphQLScalarType;
+  ProtocolResource?: ProtocolResourceResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   ReadModelStatus?: ReadModelStatusResolvers<ContextType>;
   ReadModelsStatus?: ReadModelsStatusResolvers<ContextType>;
   RebuildResult?: RebuildResultResolvers<ContextType>;
+  ResourceFunctionalities?: ResourceFunctionalitiesResolvers<ContextType>;
   RowError?: RowErrorResolvers<ContextType>;
+  SendEvent?: SendEventResolvers<ContextType>;
+  SendMeasurement?: SendMeasurementResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  UploadResult?: UploadResultResolvers<ContextType>;
+  UploadedProtocol?: UploadedProtocolResolvers<ContextType>;
+  ValidationRule?: ValidationRuleResolvers<ContextType>;
+  ValidationRuleGroup?: ValidationRuleGroupResolvers<ContextType>;
 };
 

@@ -4,10 +4,12 @@ import type { DeviceStatus as ViewStatus } from '../../projections/devices/Devic
 import { deviceAsOf } from '../../projections/devices/DeviceAsOf.ts';
 import type { AsOf } from '../../projections/devices/DeviceAsOf.ts';
 import type { DeviceHistoryRecord } from '../../projections/history/DeviceHistoryQueries.ts';
+import { connection } from '../Connections.ts';
 import { decodeCursor, decodePositionCursor, encodeCursor, pageSize } from '../Cursors.ts';
 import type { GraphQLContext } from '../GraphQLContext.ts';
 import type {
   AsOf as AsOfInput,
+  DevicePropertyResolvers,
   DeviceResolvers,
   DeviceStatus,
   QueryResolvers,
@@ -40,27 +42,6 @@ export function historyConnection(
   return connection(page.entries, page.hasNextPage, page.totalCount, after, (entry: DeviceHistoryRecord) => encodeCursor(historyCursorKind, String(entry.position)));
 }
 
-function connection<Node>(
-  nodes: readonly Node[],
-  hasNextPage: boolean,
-  totalCount: number,
-  after: string | null | undefined,
-  cursorOf: (node: Node) => string,
-) {
-  const edges = nodes.map((node) => ({ cursor: cursorOf(node), node }));
-  return {
-    edges,
-    totalCount,
-    pageInfo: {
-      hasNextPage,
-      // Forward pagination only (Relay allows false when it is not cheap to know).
-      hasPreviousPage: after !== null && after !== undefined,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
-    },
-  };
-}
-
 export const deviceQueryResolvers: QueryResolvers = {
   async device(_parent, { endpoint, asOf }, context) {
     if (asOf) return (await deviceAsOf(context.services.store, endpoint, toAsOf(asOf))) ?? null;
@@ -84,4 +65,10 @@ export const deviceQueryResolvers: QueryResolvers = {
 export const deviceTypeResolvers: DeviceResolvers = {
   status: (device) => statusToApi[device.status],
   history: (device, { first, after }, context) => historyConnection(context, device.endpoint, first, after, 20),
+  properties: (device, _args, context) => [...context.services.deviceProperties.properties(device.endpoint)],
+  location: (device, _args, context) => context.services.deviceProperties.position(device.endpoint) ?? null,
+};
+
+export const devicePropertyTypeResolvers: DevicePropertyResolvers = {
+  name: (property) => property.property,
 };

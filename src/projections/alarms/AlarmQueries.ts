@@ -19,6 +19,8 @@ export interface AlarmView {
   readonly source: MappingSource | null;
   /** When the alarm last changed (raised, counted, acknowledged, cleared). */
   readonly updatedAt: Date;
+  /** The global position of the event that raised it: the order of pages, and the key of their cursors. */
+  readonly raisedPosition: number;
 }
 
 export interface AlarmFilter {
@@ -103,5 +105,6 @@ function toAlarmView(row: Record<string, SQLOutputValue>): AlarmView {
     lastTime: new Date(String(row['last_time'])),
     source: JSON.parse(String(row['source'])) as MappingSource | null,
     updatedAt: new Date(String(row['updated_at'])),
+    raisedPosition: Number(row['raised_position']),
   };
 }

@@ -1,0 +1,96 @@
+/**
+ * The DTLS (PSK) ports of the service: the LwM2M server's (`coapsPort`, 5684) and the bootstrap
+ * server's (`bootstrapDtlsPort`, 5784), CoAP over the DTLS server so that the same registration,
+ * device management and bootstrap logic serves them as the plain ports (LwM2M Transport 1.1 section
+ * 5.2.1: CoAP over DTLS in PSK mode). Keys come from the sealed CSV values through the PskKeyStore;
+ * failed handshakes and identity mismatches become audit events (without keys) within one budget.
+ */
+import type { Clock } from '../../domain/Clock.ts';
+import type { SecretSealer } from '../../domain/SealedSecret.ts';
+import { BootstrapDeviceDirectory } from '../bootstrap/BootstrapDeviceDirectory.ts';
+import type { BootstrapChannel } from '../bootstrap/BootstrapServer.ts';
+import type { CoapPeer, CoapRequestHandler } from '../coap/CoapEndpoint.ts';
+import { DatagramCoapEndpoint } from '../coap/DatagramCoapEndpoint.ts';
+import type { RegistrationService } from '../coap/RegistrationService.ts';
+import { DtlsDatagramTransport } from '../dtls/DtlsDatagramTransport.ts';
+import type { EventStore } from '../eventstore/EventStore.ts';
+import type { Logger } from '../logging/Logger.ts';
+import { auditHandshakeFailures } from './HandshakeFailureAudit.ts';
+import { Lwm2mPskIdentityIndex } from './Lwm2mPskIdentityIndex.ts';
+import { PskKeyStore, identityText } from './PskKeyStore.ts';
+import { auditRegistrationIdentity } from './RegistrationIdentityAudit.ts';
+import { SecurityAuditLog } from './SecurityAuditLog.ts';
+
+export interface SecureEndpointsOptions {
+  readonly host: string;
+  readonly lwm2mPort: number;
+  readonly bootstrapPort: number;
+  readonly store: EventStore;
+  readonly sealer: SecretSealer;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+export interface SecureEndpoints {
+  /** The LwM2M server's CoAP endpoint over DTLS, and its DTLS transport (sessions, identities). */
+  readonly lwm2m: DatagramCoapEndpoint;
+  readonly lwm2mTransport: DtlsDatagramTransport;
+  /** The bootstrap server's CoAP endpoint over DTLS, and how the bootstrap server reads its identities. */
+  readonly bootstrap: DatagramCoapEndpoint;
+  readonly bootstrapTransport: DtlsDatagramTransport;
+  readonly bootstrapChannel: BootstrapChannel;
+  readonly keys: PskKeyStore;
+  readonly audit: SecurityAuditLog;
+  /** The PSK identity of the DTLS session of an LwM2M server peer; null without a session. */
+  lwm2mIdentityOf(peer: CoapPeer): string | null;
+  /** The registration interface on the DTLS port: the 'psk' channel with the session's identity, audited. */
+  registrationHandler(registrations: RegistrationService): CoapRequestHandler;
+  close(): Promise<void>;
+}
+
+export async function openSecureEndpoints(options: SecureEndpointsOptions): Promise<SecureEndpoints> {
+  const { store, clock, logger } = options;
+  const keys = new PskKeyStore({ lwm2mIdentities: new Lwm2mPskIdentityIndex(store), bootstrapDevices: new BootstrapDeviceDirectory(store), sealer: options.sealer });
+  const audit = new SecurityAuditLog({ store, clock, logger });
+
+  const lwm2mTransport = await DtlsDatagramTransport.open({ host: options.host, port: options.lwm2mPort, logger, clock, pskLookup: keys.lwm2mLookup });
+  const bootstrapTransport = await DtlsDatagramTransport.open({ host: options.host, port: options.bootstrapPort, logger, clock, pskLookup: keys.bootstrapLookup }).catch(
+    async (error: unknown) => {
+      await lwm2mTransport.close();
+      throw error;
+    },
+  );
+  const stopAudits = [
+    auditHandshakeFailures({ server: lwm2mTransport.server, role: 'lwm2m', deviceOf: (identity) => keys.lwm2mDevice(identity), audit, clock, logger }),
+    auditHandshakeFailures({ server: bootstrapTransport.server, role: 'bootstrap', deviceOf: (identity) => keys.bootstrapDevice(identity), audit, clock, logger }),
+  ];
+  const lwm2m = new DatagramCoapEndpoint(lwm2mTransport, { logger });
+  const bootstrap = new DatagramCoapEndpoint(bootstrapTransport, { logger });
+  const identityOf = (transport: DtlsDatagramTransport, peer: CoapPeer): string | null => {
+    const identity = transport.sessionOf(peer)?.pskIdentity;
+    return identity === undefined ? null : (identityText(identity) ?? null);
+  };
+  const lwm2mIdentityOf = (peer: CoapPeer): string | null => identityOf(lwm2mTransport, peer);
+  return {
+    lwm2m,
+    lwm2mTransport,
+    bootstrap,
+    bootstrapTransport,
+    bootstrapChannel: { kind: 'dtls', pskIdentityOf: (peer) => identityOf(bootstrapTransport, peer) ?? undefined },
+    keys,
+    audit,
+    lwm2mIdentityOf,
+    registrationHandler: (registrations) =>
+      auditRegistrationIdentity({
+        handler: registrations.handler('psk', lwm2mIdentityOf),
+        identityOf: lwm2mIdentityOf,
+        deviceOf: (identity) => keys.lwm2mDevice(identity),
+        audit,
+        clock,
+      }),
+    async close() {
+      for (const stop of stopAudits) stop();
+      await Promise.all([lwm2m.close(), bootstrap.close()]);
+    },
+  };
+}

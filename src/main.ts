@@ -37,6 +37,9 @@ import { DeviceProtocolService } from './adapters/ddf/DeviceProtocolService.ts';
 import { BootstrapServer } from './adapters/bootstrap/BootstrapServer.ts';
 import { BootstrapDeviceDirectory } from './adapters/bootstrap/BootstrapDeviceDirectory.ts';
 import { bootstrapDefaultsFor } from './adapters/bootstrap/ServiceUris.ts';
+import { ChannelRoutingCoapEndpoint } from './adapters/coap/ChannelRoutingCoapEndpoint.ts';
+import { openSecureEndpoints } from './adapters/security/SecureEndpoints.ts';
+import type { SecureEndpoints } from './adapters/security/SecureEndpoints.ts';
 
 export interface RunningService {
   readonly store: EventStore;
@@ -52,6 +55,8 @@ export interface RunningService {
   readonly registrations: RegistrationService;
   /** The bootstrap server's plain CoAP endpoint (`coapHost`:`bootstrapPort`). */
   readonly bootstrap: DatagramCoapEndpoint;
+  /** The DTLS (PSK) ports: the LwM2M server's (`coapsPort`) and the bootstrap server's (`bootstrapDtlsPort`). */
+  readonly secure: SecureEndpoints;
   close(): Promise<void>;
 }
 
@@ -108,9 +113,23 @@ export async function startService(config: Config, env: NodeJS.ProcessEnv, logge
   const registrations = await RegistrationService.start({ store, directory: new EventStoreDeviceDirectory(store), clock: systemClock, logger });
   closers.push(() => Promise.resolve(registrations.close()));
   const coap = await openUdpCoapEndpoint({ host: config.coapHost, port: config.coapPort, logger });
-  coap.handle(registrations.handler('plain'));
   closers.push(() => coap.close());
-  logger.info({ host: config.coapHost, port: coap.local.port }, 'LwM2M server listening (CoAP)');
+  // The same LwM2M server over DTLS with PSK (LwM2M Transport 1.1 section 5.2.1), and the bootstrap server's DTLS port.
+  const secure = await openSecureEndpoints({
+    host: config.coapHost,
+    lwm2mPort: config.coapsPort,
+    bootstrapPort: config.bootstrapDtlsPort,
+    store,
+    sealer: masterKey.sealer,
+    clock: systemClock,
+    logger,
+  });
+  closers.push(() => secure.close());
+  const lwm2mEndpoint = new ChannelRoutingCoapEndpoint(coap, secure.lwm2m, (peer) => secure.lwm2mTransport.sessionOf(peer) !== undefined);
+  const plainRegistration = registrations.handler('plain');
+  const pskRegistration = secure.registrationHandler(registrations);
+  lwm2mEndpoint.handle((request) => (lwm2mEndpoint.cameSecure(request) ? pskRegistration(request) : plainRegistration(request)));
+  logger.info({ host: config.coapHost, port: coap.local.port, coapsPort: secure.lwm2m.local.port }, 'LwM2M server listening (CoAP, CoAP over DTLS)');
 
   // The bootstrap server on its own plain CoAP endpoint (LwM2M Core 1.1 section 6.1).
   const bootstrap = await openUdpCoapEndpoint({ host: config.coapHost, port: config.bootstrapPort, logger });
@@ -123,14 +142,15 @@ export async function startService(config: Config, env: NodeJS.ProcessEnv, logge
     logger,
     defaults: bootstrapDefaultsFor(config.publicHost, {
       coapPort: coap.local.port,
-      coapsPort: config.coapsPort,
+      coapsPort: secure.lwm2m.local.port,
       bootstrapPort: bootstrap.local.port,
-      bootstrapDtlsPort: config.bootstrapDtlsPort,
+      bootstrapDtlsPort: secure.bootstrap.local.port,
     }),
   });
   bootstrapServer.attach(bootstrap);
+  bootstrapServer.attach(secure.bootstrap, secure.bootstrapChannel);
   closers.push(() => Promise.resolve(bootstrapServer.close()));
-  logger.info({ host: config.coapHost, port: bootstrap.local.port }, 'bootstrap server listening (CoAP)');
+  logger.info({ host: config.coapHost, port: bootstrap.local.port, dtlsPort: secure.bootstrap.local.port }, 'bootstrap server listening (CoAP, CoAP over DTLS)');
   logger.info('lwm2m-hub ready');
   return {
     store,
@@ -143,6 +163,7 @@ export async function startService(config: Config, env: NodeJS.ProcessEnv, logge
     coap,
     registrations,
     bootstrap,
+    secure,
     async close() {
       for (const close of closers.reverse()) await close();
     },

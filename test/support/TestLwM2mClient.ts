@@ -21,6 +21,8 @@ export interface TestLwM2mClientOptions {
   readonly lwm2mVersion?: string;
   readonly binding?: string;
   readonly objectLinks?: string;
+  /** Answers the server's requests to the object tree (TestDeviceObjects); when absent, the simple reads below. */
+  readonly device?: { serve(request: IncomingMessage, response: OutgoingMessage): boolean };
 }
 
 export interface ClientResponse {
@@ -124,8 +126,26 @@ export class TestLwM2mClient {
     });
   }
 
+  /** Send (LwM2M Core 1.1 section 6.4.6, `POST /dp`) of SenML JSON values. */
+  async sendValues(senmlJson: string): Promise<ClientResponse> {
+    return new Promise((resolve, reject) => {
+      const request = this.#agent.request({
+        hostname: this.options.serverHost,
+        port: this.options.serverPort,
+        method: 'POST',
+        pathname: '/dp',
+        options: { 'Content-Format': 'application/senml+json' },
+      });
+      request.on('response', (response: IncomingMessage) => resolve({ code: response.code, payload: response.payload.toString(), locationPath: [] }));
+      request.on('error', reject);
+      request.on('timeout', reject);
+      request.end(Buffer.from(senmlJson));
+    });
+  }
+
   #serve(request: IncomingMessage, response: OutgoingMessage): void {
     this.served.push(`${request.method} ${request.url}`);
+    if (this.options.device?.serve(request, response) === true) return;
     const value = request.method === 'GET' ? this.resources.get(request.url) : undefined;
     if (value === undefined) {
       response.code = request.method === 'GET' ? '4.04' : '4.05';

@@ -1,0 +1,75 @@
+/**
+ * The application API of device management, for the GraphQL layer: request and cancel operations,
+ * read a device's operations and latest resource values, and hear of changes (`operationUpdated`,
+ * `resourceValues(endpoint, pathPrefix)`) as the projector commits them, so that a subscriber sees
+ * exactly what the queries then return.
+ */
+import type { OperationSpec } from '../../domain/operations/OperationEvents.ts';
+import type { ResourceValuesReported } from '../../domain/observations/ResourceValueEvents.ts';
+import { isPathPrefix, parsePath } from '../../domain/lwm2m/LwM2mPath.ts';
+import type { Projector } from '../../projections/Projector.ts';
+import type { OperationQueries, OperationView } from '../../projections/operations/OperationQueries.ts';
+import type { ResourceQueries, ResourceValueView } from '../../projections/resources/ResourceQueries.ts';
+import type { OperationDispatcher } from './OperationDispatcher.ts';
+
+export interface DeviceManagementApiOptions {
+  readonly dispatcher: OperationDispatcher;
+  readonly operations: OperationQueries;
+  readonly resources: ResourceQueries;
+  readonly projector: Projector;
+}
+
+export class DeviceManagementApi {
+  readonly #options: DeviceManagementApiOptions;
+
+  constructor(options: DeviceManagementApiOptions) {
+    this.#options = options;
+  }
+
+  /** Queues the operation (throws DomainError BAD_USER_INPUT, or LIMIT_EXCEEDED when the queue is full); returns its id. */
+  requestOperation(endpoint: string, operation: OperationSpec, actor: string, correlationId: string): Promise<string> {
+    return this.#options.dispatcher.requestOperation(endpoint, operation, actor, correlationId);
+  }
+
+  cancelOperation(endpoint: string, operationId: string, actor: string, reason: string | null): Promise<void> {
+    return this.#options.dispatcher.cancelOperation(endpoint, operationId, actor, reason);
+  }
+
+  operations(endpoint: string): readonly OperationView[] {
+    return this.#options.operations.operations(endpoint);
+  }
+
+  operation(operationId: string): OperationView | undefined {
+    return this.#options.operations.operation(operationId);
+  }
+
+  resources(endpoint: string, pathPrefix = '/'): readonly ResourceValueView[] {
+    return this.#options.resources.resources(endpoint, pathPrefix);
+  }
+
+  /** Every change of an operation's state, as the read model has it after the change. Returns the unsubscribe. */
+  onOperationUpdated(listener: (operation: OperationView) => void): () => void {
+    return this.#options.projector.onProjected(({ projection, event }) => {
+      if (projection !== 'operations') return;
+      const data = event.data;
+      const operationId = data !== null && typeof data === 'object' && !Array.isArray(data) ? data['operationId'] : undefined;
+      if (typeof operationId !== 'string') return;
+      const view = this.#options.operations.operation(operationId);
+      if (view) listener(view);
+    });
+  }
+
+  /** Each new value of the device at or under `pathPrefix` ("/" for all). Returns the unsubscribe. */
+  onResourceValues(endpoint: string, pathPrefix: string, listener: (values: readonly ResourceValueView[]) => void): () => void {
+    const prefix = pathPrefix === '/' ? undefined : parsePath(pathPrefix);
+    return this.#options.projector.onProjected(({ projection, event }) => {
+      if (projection !== 'resources') return;
+      const data = event.data as unknown as ResourceValuesReported;
+      if (data.endpoint !== endpoint) return;
+      const values = data.values
+        .filter((value) => prefix === undefined || isPathPrefix(prefix, parsePath(value.path)))
+        .map((value) => ({ path: value.path, type: value.value.type, text: value.value.text, time: new Date(value.time ?? data.receivedAt), deviceTime: value.time !== null, source: data.source }));
+      if (values.length > 0) listener(values);
+    });
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * The server's side of Observe (LwM2M Core 1.1 section 6.4; RFC 7641): it records observations as
+ * events on `observations-<endpoint>` through the observation decider, knows every active token (rebuilt
+ * from the log at start), turns each notification into recorded values, and answers RST to a
+ * notification of a token it does not know (RFC 7641 section 3.6), which also tells the device to stop.
+ *
+ * A token is known from the moment its Observe request is sent ("pending"), so that a notification
+ * overtaking the Observe response is not refused.
+ */
+import type { Clock } from '../../domain/Clock.ts';
+import type { LwM2mPath } from '../../domain/lwm2m/LwM2mPath.ts';
+import { parsePath } from '../../domain/lwm2m/LwM2mPath.ts';
+import type { ObjectModelCatalog } from '../../domain/lwm2m/ObjectModel.ts';
+import type { PathValue } from '../../domain/lwm2m/LwM2mValue.ts';
+import { decodeContent, decodeEntries, nodeToEntries } from '../../domain/lwm2m/content/ContentCodecs.ts';
+import type { ObservationCommand, ObservationState } from '../../domain/observations/ObservationDecider.ts';
+import { observationDecider } from '../../domain/observations/ObservationDecider.ts';
+import type { ObservationCancelReason, ObservationEvent } from '../../domain/observations/ObservationEvents.ts';
+import { observationStream, observationStreamPrefix } from '../../domain/observations/ObservationEvents.ts';
+import type { CoapPeer, UnsolicitedCoapResponse } from '../coap/CoapEndpoint.ts';
+import { KeyedSerializer } from '../coap/KeyedSerializer.ts';
+import { handleCommand, toDomainEvent } from '../eventstore/CommandHandler.ts';
+import type { EventStore } from '../eventstore/EventStore.ts';
+import type { Logger } from '../logging/Logger.ts';
+import type { RegistrationLookup } from './RegistrationLookup.ts';
+import type { ResourceValueRecorder } from './ResourceValueRecorder.ts';
+
+interface KnownObservation {
+  readonly endpoint: string;
+  readonly paths: readonly LwM2mPath[];
+  readonly composite: boolean;
+  readonly operationId: string;
+}
+
+export interface ObservationManagerOptions {
+  readonly store: EventStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly catalog: ObjectModelCatalog;
+  readonly registrations: RegistrationLookup;
+  readonly recorder: ResourceValueRecorder;
+  /** Told of every notification: the device is awake (queue mode, Core 1.1 section 6.5). */
+  readonly onDeviceMessage?: (endpoint: string) => void;
+}
+
+export class ObservationManager {
+  readonly #store: EventStore;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #catalog: ObjectModelCatalog;
+  readonly #registrations: RegistrationLookup;
+  readonly #recorder: ResourceValueRecorder;
+  readonly #serializer = new KeyedSerializer();
+  /** Established and pending observations by token (hex). */
+  readonly #byToken = new Map<string, KnownObservation>();
+  onDeviceMessage: ((endpoint: string) => void) | undefined;
+
+  private constructor(options: ObservationManagerOptions) {
+    this.#store = options.store;
+    this.#clock = options.clock;
+    this.#logger = options.logger;
+    this.#catalog = options.catalog;
+    this.#registrations = options.registrations;
+    this.#recorder = options.recorder;
+    this.onDeviceMessage = options.onDeviceMessage;
+  }
+
+  static async start(options: ObservationManagerOptions): Promise<ObservationManager> {
+    const manager = new ObservationManager(options);
+    await manager.#load();
+    return manager;
+  }
+
+  async #load(): Promise<void> {
+    const states = new Map<string, ObservationState>();
+    let after = 0;
+    for (;;) {
+      const page = await this.#store.readAll({ after, maxCount: 10_000, filter: { streamPrefixes: [observationStreamPrefix] } });
+      for (const recorded of page) {
+        const state = states.get(recorded.stream) ?? observationDecider.initialState;
+        states.set(recorded.stream, observationDecider.evolve(state, toDomainEvent<ObservationEvent>(recorded)));
+        after = recorded.position;
+      }
+      if (page.length < 10_000) break;
+    }
+    for (const state of states.values()) {
+      for (const observation of state.active.values()) {
+        this.#byToken.set(observation.token, { endpoint: observation.endpoint, paths: observation.paths.map((path) => parsePath(path)), composite: observation.composite, operationId: observation.operationId });
+      }
+    }
+  }
+
+  get activeCount(): number {
+    return this.#byToken.size;
+  }
+
+  /** Before the Observe request leaves: its notifications are expected from now on. */
+  expect(token: string, endpoint: string, paths: readonly string[], composite: boolean, operationId: string): void {
+    this.#byToken.set(token, { endpoint, paths: paths.map((path) => parsePath(path)), composite, operationId });
+  }
+
+  /** The Observe request failed: its token is no longer expected. */
+  forget(token: string): void {
+    this.#byToken.delete(token);
+  }
+
+  async established(endpoint: string, token: string, paths: readonly string[], composite: boolean, operationId: string): Promise<void> {
+    const registrationId = this.#registrations.registration(endpoint)?.registrationId ?? '';
+    await this.#run(endpoint, { type: 'EstablishObservation', observation: { endpoint, token, paths, composite, registrationId, operationId }, now: this.#clock.now() });
+  }
+
+  /** The token of the active observation of exactly these paths, for Cancel Observation. */
+  tokenOf(endpoint: string, paths: readonly string[]): string | undefined {
+    const wanted = paths.map((path) => parsePath(path));
+    for (const [token, known] of this.#byToken) {
+      if (known.endpoint !== endpoint || known.paths.length !== wanted.length) continue;
+      if (known.paths.every((path, index) => samePath(path, wanted[index]))) return token;
+    }
+    return undefined;
+  }
+
+  async cancel(endpoint: string, token: string, reason: ObservationCancelReason): Promise<void> {
+    this.#byToken.delete(token);
+    await this.#run(endpoint, { type: 'CancelObservation', endpoint, token, reason, now: this.#clock.now() });
+  }
+
+  /** A new registration (or none: de-registered, expired) ends the observations of the registrations before it. */
+  async registrationChanged(endpoint: string, currentRegistrationId: string | null): Promise<void> {
+    const events = await this.#run(endpoint, { type: 'EndObservationsOfOtherRegistrations', endpoint, currentRegistrationId, now: this.#clock.now() });
+    for (const event of events) this.#byToken.delete(event.data.token);
+  }
+
+  /** The endpoint's unsolicited-response handler: true when the token is an observation of ours. */
+  readonly onUnsolicited = (response: UnsolicitedCoapResponse): boolean => {
+    const token = Buffer.from(response.token).toString('hex');
+    const known = this.#byToken.get(token);
+    if (!known) return false;
+    const registration = this.#registrations.registration(known.endpoint);
+    if (!registration || !samePeer(registration, response.peer)) return false;
+    this.onDeviceMessage?.(known.endpoint);
+    this.#notified(token, known, response).catch((error: unknown) => this.#logger.error({ err: error, endpoint: known.endpoint }, 'notification handling failed'));
+    return true;
+  };
+
+  async #notified(token: string, known: KnownObservation, response: UnsolicitedCoapResponse): Promise<void> {
+    if (!response.code.startsWith('2.')) {
+      // RFC 7641 section 3.2: a notification with an error code ends the observation.
+      await this.cancel(known.endpoint, token, 'error-notification');
+      return;
+    }
+    const values = this.#decode(known, response);
+    if (!values.ok) {
+      this.#logger.warn({ endpoint: known.endpoint, reason: values.reason }, 'notification not decodable');
+      return;
+    }
+    await this.#recorder.record({
+      endpoint: known.endpoint,
+      source: 'notification',
+      values: values.values,
+      operationId: known.operationId,
+      observationToken: token,
+      registration: this.#registrations.registration(known.endpoint),
+    });
+  }
+
+  #decode(known: KnownObservation, response: UnsolicitedCoapResponse): { ok: true; values: PathValue[] } | { ok: false; reason: string } {
+    const format = response.contentFormat;
+    if (format === undefined) return { ok: false, reason: 'no content format' };
+    const now = this.#clock.now().getTime() / 1000;
+    if (known.composite) {
+      const entries = decodeEntries(format, response.payload, this.#catalog, { now });
+      return entries.ok ? { ok: true, values: entries.value } : { ok: false, reason: entries.error.message };
+    }
+    const path = known.paths[0];
+    if (!path) return { ok: false, reason: 'observation without a path' };
+    // A notification may carry several timestamped values of the observed resource (Core 1.1 section 6.4.2).
+    const entries = decodeEntries(format, response.payload, this.#catalog, { now });
+    if (entries.ok && entries.value.some((entry) => entry.time !== undefined)) return { ok: true, values: entries.value };
+    const node = decodeContent(format, response.payload, path, this.#catalog, { now });
+    return node.ok ? { ok: true, values: nodeToEntries(node.value, path) } : { ok: false, reason: node.error.message };
+  }
+
+  #run(endpoint: string, command: ObservationCommand): Promise<readonly ObservationEvent[]> {
+    return this.#serializer.run(endpoint, async () => {
+      const result = await handleCommand(this.#store, observationStream(endpoint), observationDecider, command, {
+        metadata: { actor: `system:observations`, schemaVersion: 1 },
+      });
+      return result.events;
+    });
+  }
+}
+
+function samePath(a: LwM2mPath, b: LwM2mPath | undefined): boolean {
+  return b !== undefined && a.objectId === b.objectId && a.instanceId === b.instanceId && a.resourceId === b.resourceId && a.resourceInstanceId === b.resourceInstanceId;
+}
+
+function samePeer(registration: { readonly address: string; readonly port: number }, peer: CoapPeer): boolean {
+  return registration.address === peer.address && registration.port === peer.port;
+}
+
+

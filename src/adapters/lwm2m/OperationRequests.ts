@@ -1,0 +1,307 @@
+/**
+ * How each LwM2M operation goes on the wire (LwM2M Transport 1.1 section 6.x, CoAP mapping of the
+ * Device Management and Information Reporting interfaces, Core 1.1 sections 6.3 and 6.4), and what
+ * its response means:
+ *
+ * | operation          | CoAP                                   | payload / options                      |
+ * |--------------------|----------------------------------------|----------------------------------------|
+ * | read               | GET path                               | Accept                                 |
+ * | discover           | GET path                               | Accept: link-format (40)               |
+ * | write-replace      | PUT path                               | Content-Format, the node               |
+ * | write-partial      | POST path                              | Content-Format, the node               |
+ * | write-attributes   | PUT path?pmin=..&pmax=..               | none (Core 1.1 section 5.1.2)          |
+ * | execute            | POST path                              | text/plain arguments (section 5.4.2)   |
+ * | create             | POST object path                       | Content-Format, the new instance       |
+ * | delete             | DELETE path                            |                                        |
+ * | observe            | GET path, Observe 0                    | Accept                                 |
+ * | cancel-observation | GET path, Observe 1, the observation's token (RFC 7641 section 3.6) |   |
+ * | read-composite     | FETCH root                             | SenML paths, Accept                    |
+ * | observe-composite  | FETCH root, Observe 0                  | SenML paths, Accept                    |
+ * | write-composite    | iPATCH root                            | SenML values                           |
+ *
+ * Operation content (the JSON of `OperationSpec.content`):
+ * - writes, create, write-composite: `{ "values": [{ "path": "/3/0/14", "type": "string", "text": "+02" }] }`;
+ * - execute: the argument string (`0='on',1`) or null;
+ * - write-attributes: `{ "pmin": 10, "pmax": 60, "gt": 30.5, "lt": 5, "st": 0.5, "epmin": 1, "epmax": 100 }`
+ *   (any subset; a null value removes the attribute, written as the bare name).
+ */
+import type { JsonValue } from '../../domain/Json.ts';
+import type { OperationSpec } from '../../domain/operations/OperationEvents.ts';
+import { formatPath, parsePath } from '../../domain/lwm2m/LwM2mPath.ts';
+import type { LwM2mPath } from '../../domain/lwm2m/LwM2mPath.ts';
+import type { ObjectModelCatalog } from '../../domain/lwm2m/ObjectModel.ts';
+import { findResource } from '../../domain/lwm2m/ObjectModel.ts';
+import type { PathValue } from '../../domain/lwm2m/LwM2mValue.ts';
+import { LWM2M_VALUE_TYPES } from '../../domain/lwm2m/LwM2mValue.ts';
+import type { LwM2mValueType } from '../../domain/lwm2m/LwM2mValue.ts';
+import { parseTypedValue } from '../../domain/lwm2m/TypedValueText.ts';
+import { decodeContent, decodeEntries, encodeContent, encodeEntries, encodePaths, entriesToNode, nodeToEntries } from '../../domain/lwm2m/content/ContentCodecs.ts';
+import { CONTENT_FORMAT, chooseContentFormat, contentFormatName } from '../../domain/lwm2m/content/ContentFormat.ts';
+import type { ContentOperation } from '../../domain/lwm2m/content/ContentFormat.ts';
+import { parseLinkFormat } from '../../domain/lwm2m/LinkFormat.ts';
+import { lwm2mValueToJson } from '../../domain/lwm2m/LwM2mValueJson.ts';
+import type { CoapMethod } from '../coap/CoapMessage.ts';
+import { OptionNumber, stringOptions } from '../coap/CoapMessage.ts';
+import type { IncomingCoapResponse, OutgoingCoapRequest } from '../coap/CoapEndpoint.ts';
+
+/** What the server knows of the device from its registration. */
+export interface DeviceProfile {
+  readonly rootPath: string;
+  readonly lwm2mVersion: string;
+  readonly contentFormats: readonly number[];
+}
+
+export type Built<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
+
+/** Write-Attributes names, Core 1.1 section 5.1.2 (Table: <NOTIFICATION> Class Attributes). */
+const attributeNames = ['pmin', 'pmax', 'gt', 'lt', 'st', 'epmin', 'epmax'] as const;
+
+/** The content format an operation negotiates (Accept or Content-Format); undefined when none. */
+export function contentOperationOf(spec: OperationSpec): ContentOperation | undefined {
+  const first = spec.paths[0];
+  switch (spec.kind) {
+    case 'read':
+    case 'observe':
+      return first === undefined ? undefined : { kind: 'read', path: parsePath(first) };
+    case 'write-replace':
+    case 'write-partial':
+    case 'create':
+      return first === undefined ? undefined : { kind: 'write', path: parsePath(first) };
+    case 'read-composite':
+    case 'observe-composite':
+    case 'write-composite':
+      return { kind: 'composite' };
+    case 'discover':
+    case 'write-attributes':
+    case 'execute':
+    case 'delete':
+    case 'cancel-observation':
+      return undefined;
+  }
+}
+
+/** The first format to use for the operation on this device. */
+export function initialFormat(spec: OperationSpec, device: DeviceProfile): number | undefined {
+  const operation = contentOperationOf(spec);
+  return operation === undefined ? undefined : chooseContentFormat(device.lwm2mVersion, device.contentFormats, operation);
+}
+
+/** Checks an operation as requested (paths, content) before it is queued. */
+export function validateOperation(spec: OperationSpec, catalog: ObjectModelCatalog): Built<void> {
+  if (spec.paths.length === 0) return { ok: false, reason: 'an operation needs at least one path' };
+  const composite = spec.kind === 'read-composite' || spec.kind === 'observe-composite' || spec.kind === 'write-composite';
+  if (!composite && spec.paths.length !== 1) return { ok: false, reason: `${spec.kind} takes exactly one path` };
+  for (const path of spec.paths) {
+    const parsed = tryParsePath(path);
+    if (!parsed.ok) return parsed;
+  }
+  switch (spec.kind) {
+    case 'write-replace':
+    case 'write-partial':
+    case 'create':
+    case 'write-composite': {
+      const values = valuesOf(spec.content, catalog);
+      return values.ok ? { ok: true, value: undefined } : values;
+    }
+    case 'write-attributes': {
+      const query = attributeQuery(spec.content);
+      return query.ok ? { ok: true, value: undefined } : query;
+    }
+    case 'execute':
+      return spec.content === null || typeof spec.content === 'string' ? { ok: true, value: undefined } : { ok: false, reason: 'execute arguments must be a string' };
+    case 'read':
+    case 'discover':
+    case 'delete':
+    case 'observe':
+    case 'cancel-observation':
+    case 'read-composite':
+    case 'observe-composite':
+      return { ok: true, value: undefined };
+  }
+}
+
+/** The CoAP request of the operation, with `format` as Accept or Content-Format where it negotiates one. */
+export function buildRequest(spec: OperationSpec, device: DeviceProfile, format: number | undefined, catalog: ObjectModelCatalog): Built<OutgoingCoapRequest> {
+  const first = spec.paths[0] ?? '/';
+  const target = tryParsePath(first);
+  const root = device.rootPath === '/' ? [] : device.rootPath.split('/').filter((segment) => segment !== '');
+  const uri = target.ok ? [...root, ...formatPath(target.value).split('/').filter((segment) => segment !== '')] : root;
+  const get = (method: CoapMethod, extra: Partial<OutgoingCoapRequest> = {}): Built<OutgoingCoapRequest> => ({ ok: true, value: { method, path: uri, ...extra } });
+  switch (spec.kind) {
+    case 'read':
+      return get('GET', withAccept(format));
+    case 'observe':
+      return get('GET', { ...withAccept(format), observe: 0 });
+    case 'cancel-observation':
+      return get('GET', { observe: 1 });
+    case 'discover':
+      return get('GET', { accept: CONTENT_FORMAT.linkFormat });
+    case 'delete':
+      return get('DELETE');
+    case 'execute':
+      return get('POST', typeof spec.content === 'string' && spec.content !== '' ? { contentFormat: CONTENT_FORMAT.textPlain, payload: new TextEncoder().encode(spec.content) } : {});
+    case 'write-attributes': {
+      const query = attributeQuery(spec.content);
+      return query.ok ? get('PUT', { query: query.value }) : query;
+    }
+    case 'write-replace':
+    case 'write-partial':
+    case 'create': {
+      if (!target.ok) return target;
+      if (format === undefined) return { ok: false, reason: `no content format of ${device.lwm2mVersion} fits ${first}` };
+      const values = valuesOf(spec.content, catalog);
+      if (!values.ok) return values;
+      const body = encodeTree(spec, target.value, values.value, format, catalog);
+      if (!body.ok) return body;
+      return get(spec.kind === 'write-replace' ? 'PUT' : 'POST', { contentFormat: format, payload: body.value });
+    }
+    case 'read-composite':
+    case 'observe-composite': {
+      if (format === undefined) return { ok: false, reason: `composite operations need LwM2M 1.1 or later (the device registered ${device.lwm2mVersion})` };
+      const paths: LwM2mPath[] = [];
+      for (const path of spec.paths) {
+        const parsed = tryParsePath(path);
+        if (!parsed.ok) return parsed;
+        paths.push(parsed.value);
+      }
+      const body = encodePaths(format, paths);
+      if (!body.ok) return { ok: false, reason: body.error.message };
+      return { ok: true, value: { method: 'FETCH', path: root, contentFormat: format, accept: format, payload: body.value, ...(spec.kind === 'observe-composite' ? { observe: 0 } : {}) } };
+    }
+    case 'write-composite': {
+      if (format === undefined) return { ok: false, reason: `composite operations need LwM2M 1.1 or later (the device registered ${device.lwm2mVersion})` };
+      const values = valuesOf(spec.content, catalog);
+      if (!values.ok) return values;
+      const body = encodeEntries(format, values.value);
+      if (!body.ok) return { ok: false, reason: body.error.message };
+      return { ok: true, value: { method: 'iPATCH', path: root, contentFormat: format, payload: body.value } };
+    }
+  }
+}
+
+/** What a success response of the operation carries: the operation's result and the values it reported. */
+export interface InterpretedResponse {
+  readonly content: JsonValue | null;
+  readonly values: readonly PathValue[];
+}
+
+export function interpretResponse(
+  spec: OperationSpec,
+  response: IncomingCoapResponse,
+  requestedFormat: number | undefined,
+  catalog: ObjectModelCatalog,
+  now: Date,
+): Built<InterpretedResponse> {
+  const format = response.contentFormat ?? requestedFormat;
+  switch (spec.kind) {
+    case 'read':
+    case 'observe': {
+      const path = parsePath(spec.paths[0] ?? '/');
+      if (format === undefined) return { ok: false, reason: 'the answer has no content format' };
+      const node = decodeContent(format, response.payload, path, catalog, { now: now.getTime() / 1000 });
+      if (!node.ok) return { ok: false, reason: `the answer is not valid ${contentFormatName(format)}: ${node.error.message}` };
+      const values = nodeToEntries(node.value, path);
+      return { ok: true, value: { content: valuesContent(format, values), values } };
+    }
+    case 'read-composite':
+    case 'observe-composite': {
+      if (format === undefined) return { ok: false, reason: 'the answer has no content format' };
+      const values = decodeEntries(format, response.payload, catalog, { now: now.getTime() / 1000 });
+      if (!values.ok) return { ok: false, reason: `the answer is not valid ${contentFormatName(format)}: ${values.error.message}` };
+      return { ok: true, value: { content: valuesContent(format, values.value), values: values.value } };
+    }
+    case 'discover': {
+      const links = parseLinkFormat(new TextDecoder().decode(response.payload));
+      if (!links.ok) return { ok: false, reason: `the answer is not valid link format: ${links.error.reason} at ${links.error.offset}` };
+      const content: JsonValue = {
+        links: links.links.map((link) => ({ target: link.target, attributes: Object.fromEntries(link.params.map((param) => [param.name, param.value])) })),
+      };
+      return { ok: true, value: { content, values: [] } };
+    }
+    case 'create': {
+      const location = stringOptions(response.options, OptionNumber.LocationPath);
+      return { ok: true, value: { content: location.length > 0 ? { location: `/${location.join('/')}` } : null, values: [] } };
+    }
+    case 'write-replace':
+    case 'write-partial':
+    case 'write-attributes':
+    case 'write-composite':
+    case 'execute':
+    case 'delete':
+    case 'cancel-observation':
+      return { ok: true, value: { content: null, values: [] } };
+  }
+}
+
+/** A value as JSON: path, LwM2M type, canonical text and, where the device gave one, its time. */
+export function valueJson(entry: PathValue): { [key: string]: JsonValue } {
+  const value = lwm2mValueToJson(entry.value);
+  return { path: formatPath(entry.path), type: value.type, text: value.text, ...(entry.time === undefined ? {} : { time: new Date(entry.time * 1000).toISOString() }) };
+}
+
+function valuesContent(format: number, values: readonly PathValue[]): JsonValue {
+  return { contentFormat: format, values: values.map(valueJson) };
+}
+
+function withAccept(format: number | undefined): Partial<OutgoingCoapRequest> {
+  return format === undefined ? {} : { accept: format };
+}
+
+function tryParsePath(text: string): Built<LwM2mPath> {
+  try {
+    return { ok: true, value: parsePath(text) };
+  } catch (error) {
+    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function encodeTree(spec: OperationSpec, target: LwM2mPath, values: readonly PathValue[], format: number, catalog: ObjectModelCatalog): Built<Uint8Array> {
+  // Create (Core 1.1 section 6.3.6) sends the new object instance to the object's path.
+  const instancePath: LwM2mPath = spec.kind === 'create' ? { objectId: target.objectId, instanceId: values[0]?.path.instanceId ?? 0 } : target;
+  const node = entriesToNode(values, instancePath, catalog);
+  if (!node.ok) return { ok: false, reason: node.error.message };
+  const body = encodeContent(format, node.value, spec.kind === 'create' ? { objectId: target.objectId } : target);
+  return body.ok ? { ok: true, value: body.value } : { ok: false, reason: body.error.message };
+}
+
+function valuesOf(content: JsonValue | null, catalog: ObjectModelCatalog): Built<PathValue[]> {
+  if (content === null || typeof content !== 'object' || Array.isArray(content) || !Array.isArray(content['values'])) {
+    return { ok: false, reason: 'the content must be { "values": [{ "path", "type", "text" }] }' };
+  }
+  const values: PathValue[] = [];
+  for (const [index, item] of content['values'].entries()) {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) return { ok: false, reason: `values[${index}] is not an object` };
+    const { path, type, text } = item;
+    if (typeof path !== 'string' || typeof text !== 'string') return { ok: false, reason: `values[${index}] needs a path and a text` };
+    const parsed = tryParsePath(path);
+    if (!parsed.ok) return { ok: false, reason: `values[${index}]: ${parsed.reason}` };
+    const valueType = typeof type === 'string' ? type : catalogType(catalog, parsed.value);
+    if (!isValueType(valueType)) return { ok: false, reason: `values[${index}]: unknown type ${String(valueType)} for ${path}` };
+    const value = parseTypedValue(text, valueType);
+    if (!value.ok) return { ok: false, reason: `values[${index}]: ${value.error.message}` };
+    values.push({ path: parsed.value, value: value.value });
+  }
+  return { ok: true, value: values };
+}
+
+function catalogType(catalog: ObjectModelCatalog, path: LwM2mPath): string | undefined {
+  const object = path.resourceId === undefined ? undefined : catalog.object(path.objectId);
+  return object === undefined || path.resourceId === undefined ? undefined : findResource(object, path.resourceId)?.type;
+}
+
+function isValueType(type: string | undefined): type is LwM2mValueType {
+  return LWM2M_VALUE_TYPES.some((known) => known === type);
+}
+
+function attributeQuery(content: JsonValue | null): Built<string[]> {
+  if (content === null || typeof content !== 'object' || Array.isArray(content)) return { ok: false, reason: 'write-attributes content must be an object like { "pmin": 10 }' };
+  const query: string[] = [];
+  for (const [name, value] of Object.entries(content)) {
+    if (!attributeNames.some((known) => known === name)) return { ok: false, reason: `unknown attribute ${name} (known: ${attributeNames.join(', ')})` };
+    if (value === null) query.push(name);
+    else if (typeof value === 'number' && Number.isFinite(value)) query.push(`${name}=${String(value)}`);
+    else return { ok: false, reason: `attribute ${name} must be a number or null` };
+  }
+  if (query.length === 0) return { ok: false, reason: 'write-attributes needs at least one attribute' };
+  return { ok: true, value: query };
+}

@@ -1,0 +1,61 @@
+/**
+ * Follows registration events live and tells device management what they mean: a Register or an Update
+ * makes the device reachable (its pending operations go out); a new registration ends the observations
+ * of the old one, and de-registration or expiry ends them all (LwM2M Core 1.1 section 6.2.1).
+ */
+import type { EventStore, Subscription } from '../eventstore/EventStore.ts';
+import { toDomainEvent } from '../eventstore/CommandHandler.ts';
+import type { Logger } from '../logging/Logger.ts';
+import type { RegistrationEvent } from '../../domain/registration/RegistrationEvents.ts';
+import { registrationStreamPrefix } from '../../domain/registration/RegistrationEvents.ts';
+import type { ObservationManager } from './ObservationManager.ts';
+import type { OperationDispatcher } from './OperationDispatcher.ts';
+
+export class RegistrationWatcher {
+  readonly #subscription: Subscription;
+  readonly #done: Promise<void>;
+
+  private constructor(subscription: Subscription, dispatcher: OperationDispatcher, observations: ObservationManager, logger: Logger) {
+    this.#subscription = subscription;
+    this.#done = this.#follow(dispatcher, observations, logger);
+  }
+
+  /** Follows the registration events appended from now on. */
+  static async start(store: EventStore, dispatcher: OperationDispatcher, observations: ObservationManager, logger: Logger): Promise<RegistrationWatcher> {
+    const subscription = store.subscribeToAll({
+      after: await store.headPosition(),
+      filter: { streamPrefixes: [registrationStreamPrefix], eventTypes: ['DeviceRegistered', 'RegistrationUpdated', 'DeviceDeregistered', 'RegistrationExpired'] },
+    });
+    return new RegistrationWatcher(subscription, dispatcher, observations, logger);
+  }
+
+  async #follow(dispatcher: OperationDispatcher, observations: ObservationManager, logger: Logger): Promise<void> {
+    for await (const recorded of this.#subscription) {
+      const event = toDomainEvent<RegistrationEvent>(recorded);
+      try {
+        switch (event.type) {
+          case 'DeviceRegistered':
+            await observations.registrationChanged(event.data.registration.endpoint, event.data.registration.registrationId);
+            dispatcher.deviceReachable(event.data.registration.endpoint);
+            break;
+          case 'RegistrationUpdated':
+            dispatcher.deviceReachable(event.data.endpoint);
+            break;
+          case 'DeviceDeregistered':
+          case 'RegistrationExpired':
+            await observations.registrationChanged(event.data.endpoint, null);
+            break;
+          case 'RegistrationRejected':
+            break;
+        }
+      } catch (error) {
+        logger.error({ err: error, event: recorded.type, stream: recorded.stream }, 'registration event handling failed');
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#subscription.close();
+    await this.#done;
+  }
+}

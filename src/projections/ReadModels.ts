@@ -7,6 +7,8 @@ import { measurementsProjection } from './measurements/MeasurementsProjection.ts
 import { deviceEventsProjection } from './deviceevents/DeviceEventsProjection.ts';
 import { alarmsProjection } from './alarms/AlarmsProjection.ts';
 import { devicePropertiesProjection } from './deviceproperties/DevicePropertiesProjection.ts';
+import { operationsProjection } from './operations/OperationsProjection.ts';
+import { resourcesProjection } from './resources/ResourcesProjection.ts';
 import { bootstrapSessionsProjection } from './bootstrap/BootstrapSessionsProjection.ts';
 
 export const readModelProjections: readonly Projection[] = [
@@ -17,5 +19,7 @@ export const readModelProjections: readonly Projection[] = [
   deviceEventsProjection,
   alarmsProjection,
   devicePropertiesProjection,
+  operationsProjection,
+  resourcesProjection,
   bootstrapSessionsProjection,
 ];

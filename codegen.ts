@@ -37,6 +37,8 @@ const config: CodegenConfig = {
           Measurement: '../../projections/measurements/MeasurementQueries.ts#MeasurementView',
           DeviceEvent: '../../projections/deviceevents/DeviceEventQueries.ts#DeviceEventView',
           Alarm: '../../projections/alarms/AlarmQueries.ts#AlarmView',
+          BootstrapSession: '../../projections/bootstrap/BootstrapSessionQueries.ts#BootstrapSessionView',
+          BootstrapStep: '../../projections/bootstrap/BootstrapSessionQueries.ts#BootstrapStepView',
         },
         scalars: {
           DateTime: 'Date',

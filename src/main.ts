@@ -19,6 +19,7 @@ import { resolvers } from './graphql/Resolvers.ts';
 import { DeviceQueries } from './projections/devices/DeviceQueries.ts';
 import { DeviceHistoryQueries } from './projections/history/DeviceHistoryQueries.ts';
 import { AlarmQueries } from './projections/alarms/AlarmQueries.ts';
+import { BootstrapSessionQueries } from './projections/bootstrap/BootstrapSessionQueries.ts';
 import { DeviceEventQueries } from './projections/deviceevents/DeviceEventQueries.ts';
 import { DevicePropertyQueries } from './projections/deviceproperties/DevicePropertyQueries.ts';
 import { MeasurementQueries } from './projections/measurements/MeasurementQueries.ts';
@@ -102,6 +103,7 @@ export async function startService(config: Config, env: NodeJS.ProcessEnv, logge
       measurements: new MeasurementQueries(readModels.db),
       deviceEvents: new DeviceEventQueries(readModels.db),
       alarms: new AlarmQueries(readModels.db),
+      bootstrapSessions: new BootstrapSessionQueries(readModels.db),
       logger,
     },
     tokens,

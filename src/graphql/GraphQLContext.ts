@@ -10,6 +10,7 @@ import type { EventStore } from '../adapters/eventstore/EventStore.ts';
 import type { Logger } from '../adapters/logging/Logger.ts';
 import type { Principal } from '../domain/auth/ApiTokens.ts';
 import type { AlarmQueries } from '../projections/alarms/AlarmQueries.ts';
+import type { BootstrapSessionQueries } from '../projections/bootstrap/BootstrapSessionQueries.ts';
 import type { DeviceEventQueries } from '../projections/deviceevents/DeviceEventQueries.ts';
 import type { DevicePropertyQueries } from '../projections/deviceproperties/DevicePropertyQueries.ts';
 import type { DeviceQueries } from '../projections/devices/DeviceQueries.ts';
@@ -34,6 +35,7 @@ export interface ApiServices {
   readonly measurements: MeasurementQueries;
   readonly deviceEvents: DeviceEventQueries;
   readonly alarms: AlarmQueries;
+  readonly bootstrapSessions: BootstrapSessionQueries;
   readonly logger: Logger;
 }
 

@@ -1,5 +1,6 @@
 /** Every resolver of `schema.graphql`, typed by the generated types. */
 import type { Resolvers } from './generated/resolvers-types.ts';
+import { bootstrapQueryResolvers, bootstrapSessionTypeResolvers, bootstrapSubscriptionResolvers } from './resolvers/BootstrapResolvers.ts';
 import { devicePropertyTypeResolvers, deviceQueryResolvers, deviceTypeResolvers } from './resolvers/DeviceResolvers.ts';
 import { mutationResolvers } from './resolvers/MutationResolvers.ts';
 import {
@@ -27,9 +28,9 @@ export const resolvers: Resolvers = {
   DateTime: dateTimeScalar,
   Position: positionScalar,
   JSON: jsonScalar,
-  Query: { ...deviceQueryResolvers, ...readModelQueryResolvers, ...protocolQueryResolvers, ...telemetryQueryResolvers },
+  Query: { ...deviceQueryResolvers, ...readModelQueryResolvers, ...protocolQueryResolvers, ...telemetryQueryResolvers, ...bootstrapQueryResolvers },
   Mutation: { ...mutationResolvers, ...protocolMutationResolvers, ...telemetryMutationResolvers },
-  Subscription: { ...subscriptionResolvers, ...telemetrySubscriptionResolvers },
+  Subscription: { ...subscriptionResolvers, ...telemetrySubscriptionResolvers, ...bootstrapSubscriptionResolvers },
   Device: deviceTypeResolvers,
   DeviceProperty: devicePropertyTypeResolvers,
   DeviceProtocol: deviceProtocolTypeResolvers,
@@ -40,4 +41,5 @@ export const resolvers: Resolvers = {
   Measurement: measurementTypeResolvers,
   DeviceEvent: deviceEventTypeResolvers,
   Alarm: alarmTypeResolvers,
+  BootstrapSession: bootstrapSessionTypeResolvers,
 };

@@ -21,6 +21,7 @@ import { systemClock } from '../../src/domain/Clock.ts';
 import { buildExecutableSchema } from '../../src/graphql/ExecutableSchema.ts';
 import { resolvers } from '../../src/graphql/Resolvers.ts';
 import { AlarmQueries } from '../../src/projections/alarms/AlarmQueries.ts';
+import { BootstrapSessionQueries } from '../../src/projections/bootstrap/BootstrapSessionQueries.ts';
 import { DeviceEventQueries } from '../../src/projections/deviceevents/DeviceEventQueries.ts';
 import { DevicePropertyQueries } from '../../src/projections/deviceproperties/DevicePropertyQueries.ts';
 import { DeviceQueries } from '../../src/projections/devices/DeviceQueries.ts';
@@ -77,6 +78,7 @@ beforeAll(async () => {
       measurements: new MeasurementQueries(database.db),
       deviceEvents: new DeviceEventQueries(database.db),
       alarms: new AlarmQueries(database.db),
+      bootstrapSessions: new BootstrapSessionQueries(database.db),
       logger,
     },
     tokens,

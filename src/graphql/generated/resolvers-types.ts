@@ -13,6 +13,7 @@ import type { MappingSource as MappingSourceModel } from '../../domain/telemetry
 import type { MeasurementView } from '../../projections/measurements/MeasurementQueries.ts';
 import type { DeviceEventView } from '../../projections/deviceevents/DeviceEventQueries.ts';
 import type { AlarmView } from '../../projections/alarms/AlarmQueries.ts';
+import type { BootstrapSessionView, BootstrapStepView } from '../../projections/bootstrap/BootstrapSessionQueries.ts';
 import type { GraphQLContext } from '../GraphQLContext.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -86,6 +87,69 @@ export type AsOf = {
 export type BindingMode =
   | 'U'
   | 'UQ';
+
+/** A client-initiated bootstrap: its steps and outcome. No payload (and so no key) is ever shown. */
+export type BootstrapSession = {
+  __typename?: 'BootstrapSession';
+  /** The device's address and port, and the channel (plain, psk) it came over. */
+  address: Scalars['String']['output'];
+  channel: Scalars['String']['output'];
+  /** The device's error code when it failed with one. */
+  code?: Maybe<Scalars['String']['output']>;
+  contentFormat?: Maybe<Scalars['Int']['output']>;
+  deadline?: Maybe<Scalars['DateTime']['output']>;
+  detail?: Maybe<Scalars['String']['output']>;
+  endedAt?: Maybe<Scalars['DateTime']['output']>;
+  endpoint: Scalars['String']['output'];
+  failedStep?: Maybe<Scalars['Int']['output']>;
+  id: Scalars['ID']['output'];
+  /** How the device was identified: endpoint, externalBootstrapPskId or pskIdentity, and the value used. */
+  identityKind: Scalars['String']['output'];
+  identityValue: Scalars['String']['output'];
+  port: Scalars['Int']['output'];
+  preferredContentFormat?: Maybe<Scalars['Int']['output']>;
+  /** Failed: timeout, device-error, device-unreachable; refused: unknown-endpoint, concurrent-bootstrap, incomplete-registration. */
+  reason?: Maybe<Scalars['String']['output']>;
+  startedAt: Scalars['DateTime']['output'];
+  status: BootstrapSessionStatus;
+  steps: Array<BootstrapStep>;
+};
+
+export type BootstrapSessionConnection = {
+  __typename?: 'BootstrapSessionConnection';
+  edges: Array<BootstrapSessionEdge>;
+  pageInfo: PageInfo;
+};
+
+export type BootstrapSessionEdge = {
+  __typename?: 'BootstrapSessionEdge';
+  cursor: Scalars['String']['output'];
+  node: BootstrapSession;
+};
+
+export type BootstrapSessionStatus =
+  | 'FAILED'
+  | 'FINISHED'
+  /** Refused before it started (unknown endpoint, a bootstrap already running, incomplete registration data). */
+  | 'REFUSED'
+  | 'RUNNING';
+
+/** One request of a bootstrap session's plan (LwM2M Core 1.1 section 6.1.7). */
+export type BootstrapStep = {
+  __typename?: 'BootstrapStep';
+  answeredAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The device's CoAP response code; null until it answered. */
+  code?: Maybe<Scalars['String']['output']>;
+  /** discover, delete, write or finish. */
+  kind: Scalars['String']['output'];
+  /** For writes: lwm2m-server-security, lwm2m-server or bootstrap-server-security. */
+  purpose?: Maybe<Scalars['String']['output']>;
+  sentAt?: Maybe<Scalars['DateTime']['output']>;
+  /** 1-based. */
+  step: Scalars['Int']['output'];
+  /** /, /0, /0/1, /bs. */
+  target: Scalars['String']['output'];
+};
 
 export type CreateAlarm = {
   __typename?: 'CreateAlarm';
@@ -505,6 +569,8 @@ export type Query = {
   alarm?: Maybe<Alarm>;
   /** Alarms, the most recently raised first, at most 500 at a time; any of the statuses and severities given (all when absent). */
   alarms: AlarmConnection;
+  /** An endpoint's bootstrap sessions, newest first, at most 500 at a time. */
+  bootstrapSessions: BootstrapSessionConnection;
   /** A device now (from the read model), or as of a past moment (folded from the log). */
   device?: Maybe<Device>;
   /** A device's audit trail, oldest first, at most 500 at a time. */
@@ -538,6 +604,13 @@ export type QueryAlarmsArgs = {
   severity?: InputMaybe<Array<AlarmSeverity>>;
   status?: InputMaybe<Array<AlarmStatus>>;
   type?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryBootstrapSessionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  endpoint: Scalars['String']['input'];
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -693,6 +766,8 @@ export type Subscription = {
   __typename?: 'Subscription';
   /** An alarm after each change: raised, counted again, acknowledged, cleared (of one device when given). */
   alarmChanged: Alarm;
+  /** A bootstrap session when it starts (or is refused) and after each step and its end (of one endpoint when given). */
+  bootstrapSessionChanged: BootstrapSession;
   /** The device's new state after each change (every device when no endpoint is given). */
   deviceChanged: Device;
   /** Each event stored on the device's streams, as it is stored. */
@@ -705,6 +780,11 @@ export type Subscription = {
 
 
 export type SubscriptionAlarmChangedArgs = {
+  endpoint?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type SubscriptionBootstrapSessionChangedArgs = {
   endpoint?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -869,6 +949,11 @@ export type ResolversTypes = {
   AsOf: AsOf;
   BindingMode: BindingMode;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  BootstrapSession: ResolverTypeWrapper<BootstrapSessionView>;
+  BootstrapSessionConnection: ResolverTypeWrapper<Omit<BootstrapSessionConnection, 'edges'> & { edges: Array<ResolversTypes['BootstrapSessionEdge']> }>;
+  BootstrapSessionEdge: ResolverTypeWrapper<Omit<BootstrapSessionEdge, 'node'> & { node: ResolversTypes['BootstrapSession'] }>;
+  BootstrapSessionStatus: BootstrapSessionStatus;
+  BootstrapStep: ResolverTypeWrapper<BootstrapStepView>;
   CreateAlarm: ResolverTypeWrapper<CreateAlarmModel>;
   CreateAlarmInput: CreateAlarmInput;
   CustomAction: ResolverTypeWrapper<CustomActionModel>;
@@ -938,6 +1023,10 @@ export type ResolversParentTypes = {
   AlarmEdge: Omit<AlarmEdge, 'node'> & { node: ResolversParentTypes['Alarm'] };
   AsOf: AsOf;
   Boolean: Scalars['Boolean']['output'];
+  BootstrapSession: BootstrapSessionView;
+  BootstrapSessionConnection: Omit<BootstrapSessionConnection, 'edges'> & { edges: Array<ResolversParentTypes['BootstrapSessionEdge']> };
+  BootstrapSessionEdge: Omit<BootstrapSessionEdge, 'node'> & { node: ResolversParentTypes['BootstrapSession'] };
+  BootstrapStep: BootstrapStepView;
   CreateAlarm: CreateAlarmModel;
   CreateAlarmInput: CreateAlarmInput;
   CustomAction: CustomActionModel;
@@ -1016,6 +1105,47 @@ export type AlarmConnectionResolvers<ContextType = GraphQLContext, ParentType ex
 export type AlarmEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AlarmEdge'] = ResolversParentTypes['AlarmEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Alarm'], ParentType, ContextType>;
+};
+
+export type BootstrapSessionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['BootstrapSession'] = ResolversParentTypes['BootstrapSession']> = {
+  address?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  channel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  code?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  contentFormat?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  deadline?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  detail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  endedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  endpoint?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  failedStep?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  identityKind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  identityValue?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  port?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  preferredContentFormat?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['BootstrapSessionStatus'], ParentType, ContextType>;
+  steps?: Resolver<Array<ResolversTypes['BootstrapStep']>, ParentType, ContextType>;
+};
+
+export type BootstrapSessionConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['BootstrapSessionConnection'] = ResolversParentTypes['BootstrapSessionConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['BootstrapSessionEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type BootstrapSessionEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['BootstrapSessionEdge'] = ResolversParentTypes['BootstrapSessionEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['BootstrapSession'], ParentType, ContextType>;
+};
+
+export type BootstrapStepResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['BootstrapStep'] = ResolversParentTypes['BootstrapStep']> = {
+  answeredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  code?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  purpose?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  sentAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  step?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  target?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type CreateAlarmResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CreateAlarm'] = ResolversParentTypes['CreateAlarm']> = {
@@ -1252,6 +1382,7 @@ export type ProtocolResourceResolvers<ContextType = GraphQLContext, ParentType e
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   alarm?: Resolver<Maybe<ResolversTypes['Alarm']>, ParentType, ContextType, RequireFields<QueryAlarmArgs, 'id'>>;
   alarms?: Resolver<ResolversTypes['AlarmConnection'], ParentType, ContextType, RequireFields<QueryAlarmsArgs, 'first'>>;
+  bootstrapSessions?: Resolver<ResolversTypes['BootstrapSessionConnection'], ParentType, ContextType, RequireFields<QueryBootstrapSessionsArgs, 'endpoint' | 'first'>>;
   device?: Resolver<Maybe<ResolversTypes['Device']>, ParentType, ContextType, RequireFields<QueryDeviceArgs, 'endpoint'>>;
   deviceHistory?: Resolver<ResolversTypes['DeviceHistoryConnection'], ParentType, ContextType, RequireFields<QueryDeviceHistoryArgs, 'endpoint' | 'first'>>;
   deviceProtocol?: Resolver<Maybe<ResolversTypes['DeviceProtocol']>, ParentType, ContextType, RequireFields<QueryDeviceProtocolArgs, 'objectId'>>;
@@ -1310,6 +1441,7 @@ export type SendMeasurementResolvers<ContextType = GraphQLContext, ParentType ex
 
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   alarmChanged?: SubscriptionResolver<ResolversTypes['Alarm'], "alarmChanged", ParentType, ContextType, Partial<SubscriptionAlarmChangedArgs>>;
+  bootstrapSessionChanged?: SubscriptionResolver<ResolversTypes['BootstrapSession'], "bootstrapSessionChanged", ParentType, ContextType, Partial<SubscriptionBootstrapSessionChangedArgs>>;
   deviceChanged?: SubscriptionResolver<ResolversTypes['Device'], "deviceChanged", ParentType, ContextType, Partial<SubscriptionDeviceChangedArgs>>;
   deviceEvents?: SubscriptionResolver<ResolversTypes['DeviceHistoryEntry'], "deviceEvents", ParentType, ContextType, RequireFields<SubscriptionDeviceEventsArgs, 'endpoint'>>;
   eventCreated?: SubscriptionResolver<ResolversTypes['DeviceEvent'], "eventCreated", ParentType, ContextType, Partial<SubscriptionEventCreatedArgs>>;
@@ -1344,6 +1476,10 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Alarm?: AlarmResolvers<ContextType>;
   AlarmConnection?: AlarmConnectionResolvers<ContextType>;
   AlarmEdge?: AlarmEdgeResolvers<ContextType>;
+  BootstrapSession?: BootstrapSessionResolvers<ContextType>;
+  BootstrapSessionConnection?: BootstrapSessionConnectionResolvers<ContextType>;
+  BootstrapSessionEdge?: BootstrapSessionEdgeResolvers<ContextType>;
+  BootstrapStep?: BootstrapStepResolvers<ContextType>;
   CreateAlarm?: CreateAlarmResolvers<ContextType>;
   CustomAction?: CustomActionResolvers<ContextType>;
   DateTime?: GraphQLScalarType;

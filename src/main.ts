@@ -33,8 +33,13 @@ import { openUdpCoapEndpoint } from './adapters/coap/DatagramCoapEndpoint.ts';
 import type { DatagramCoapEndpoint } from './adapters/coap/DatagramCoapEndpoint.ts';
 import { RegistrationService } from './adapters/coap/RegistrationService.ts';
 import { EventStoreDeviceDirectory } from './adapters/coap/DeviceDirectory.ts';
+import { startDeviceManagement } from './adapters/lwm2m/DeviceManagement.ts';
+import { DeviceManagementApi } from './adapters/lwm2m/DeviceManagementApi.ts';
 import { TelemetryService } from './adapters/telemetry/TelemetryService.ts';
 import { DeviceProtocolService } from './adapters/ddf/DeviceProtocolService.ts';
+import { OperationQueries } from './projections/operations/OperationQueries.ts';
+import { ResourceQueries } from './projections/resources/ResourceQueries.ts';
+import { coreObjectCatalog } from './domain/lwm2m/StaticObjectModelCatalog.ts';
 import { BootstrapServer } from './adapters/bootstrap/BootstrapServer.ts';
 import { BootstrapDeviceDirectory } from './adapters/bootstrap/BootstrapDeviceDirectory.ts';
 import { bootstrapDefaultsFor } from './adapters/bootstrap/ServiceUris.ts';
@@ -54,6 +59,8 @@ export interface RunningService {
   /** The LwM2M server's plain CoAP endpoint (`coapHost`:`coapPort`) and its registrations. */
   readonly coap: DatagramCoapEndpoint;
   readonly registrations: RegistrationService;
+  /** Operations, observations and reported values: the application API the GraphQL layer calls. */
+  readonly deviceManagement: DeviceManagementApi;
   /** The bootstrap server's plain CoAP endpoint (`coapHost`:`bootstrapPort`). */
   readonly bootstrap: DatagramCoapEndpoint;
   /** The DTLS (PSK) ports: the LwM2M server's (`coapsPort`) and the bootstrap server's (`bootstrapDtlsPort`). */
@@ -130,7 +137,24 @@ export async function startService(config: Config, env: NodeJS.ProcessEnv, logge
   const lwm2mEndpoint = new ChannelRoutingCoapEndpoint(coap, secure.lwm2m, (peer) => secure.lwm2mTransport.sessionOf(peer) !== undefined);
   const plainRegistration = registrations.handler('plain');
   const pskRegistration = secure.registrationHandler(registrations);
-  lwm2mEndpoint.handle((request) => (lwm2mEndpoint.cameSecure(request) ? pskRegistration(request) : plainRegistration(request)));
+  // Device management and information reporting on the same endpoint (LwM2M Core 1.1 sections 6.3, 6.4).
+  const management = await startDeviceManagement({
+    store,
+    endpoint: lwm2mEndpoint,
+    registrations,
+    registrationHandler: (request) => (lwm2mEndpoint.cameSecure(request) ? pskRegistration(request) : plainRegistration(request)),
+    catalog: coreObjectCatalog(),
+    clock: systemClock,
+    logger,
+    telemetry,
+  });
+  closers.push(() => management.close());
+  const deviceManagement = new DeviceManagementApi({
+    dispatcher: management.dispatcher,
+    operations: new OperationQueries(readModels.db),
+    resources: new ResourceQueries(readModels.db),
+    projector,
+  });
   logger.info({ host: config.coapHost, port: coap.local.port, coapsPort: secure.lwm2m.local.port }, 'LwM2M server listening (CoAP, CoAP over DTLS)');
 
   // The bootstrap server on its own plain CoAP endpoint (LwM2M Core 1.1 section 6.1).
@@ -164,6 +188,7 @@ export async function startService(config: Config, env: NodeJS.ProcessEnv, logge
     telemetry,
     coap,
     registrations,
+    deviceManagement,
     bootstrap,
     secure,
     async close() {

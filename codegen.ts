@@ -39,6 +39,10 @@ const config: CodegenConfig = {
           Alarm: '../../projections/alarms/AlarmQueries.ts#AlarmView',
           BootstrapSession: '../../projections/bootstrap/BootstrapSessionQueries.ts#BootstrapSessionView',
           BootstrapStep: '../../projections/bootstrap/BootstrapSessionQueries.ts#BootstrapStepView',
+          Registration: '../../domain/registration/RegistrationEvents.ts#RegistrationRecord',
+          ObjectLink: '../../domain/registration/ObjectLinks.ts#ObjectLink as ObjectLinkModel',
+          ResourceValue: '../../projections/resources/ResourceQueries.ts#ResourceValueView',
+          Operation: '../../projections/operations/OperationQueries.ts#OperationView',
         },
         scalars: {
           DateTime: 'Date',

@@ -89,35 +89,6 @@ export async function startService(config: Config, env: NodeJS.ProcessEnv, logge
   const protocols = new DeviceProtocolService({ store, clock: systemClock, logger });
   const telemetry = new TelemetryService({ store, protocols, clock: systemClock });
 
-  // The GraphQL API, on HTTP and WebSocket, behind bearer tokens.
-  const tokens = new ApiTokenRegistry(store, masterKey.sealer);
-  await tokens.ensureAdminToken(join(dataDir, 'admin.token'), logger);
-  const graphql = await startGraphQLServer({
-    host: config.httpHost,
-    port: config.httpPort,
-    schema: buildExecutableSchema(resolvers),
-    services: {
-      store,
-      projector,
-      devices: new DeviceQueries(readModels.db),
-      history: new DeviceHistoryQueries(readModels.db),
-      deviceImport: new DeviceImportService({ store, sealer: masterKey.sealer, logger }),
-      deviceProperties: new DevicePropertyQueries(readModels.db),
-      protocols,
-      protocolQueries: new DeviceProtocolQueries(readModels.db),
-      validationRules: new ValidationRuleService({ store, protocols }),
-      telemetry,
-      measurements: new MeasurementQueries(readModels.db),
-      deviceEvents: new DeviceEventQueries(readModels.db),
-      alarms: new AlarmQueries(readModels.db),
-      bootstrapSessions: new BootstrapSessionQueries(readModels.db),
-      logger,
-    },
-    tokens,
-    logger,
-  });
-  closers.push(() => graphql.close());
-
   // The LwM2M server on plain CoAP: the registration interface (LwM2M Transport 1.1 section 6.4).
   const registrations = await RegistrationService.start({ store, directory: new EventStoreDeviceDirectory(store), clock: systemClock, logger });
   closers.push(() => Promise.resolve(registrations.close()));
@@ -177,6 +148,37 @@ export async function startService(config: Config, env: NodeJS.ProcessEnv, logge
   bootstrapServer.attach(secure.bootstrap, secure.bootstrapChannel);
   closers.push(() => Promise.resolve(bootstrapServer.close()));
   logger.info({ host: config.coapHost, port: bootstrap.local.port, dtlsPort: secure.bootstrap.local.port }, 'bootstrap server listening (CoAP, CoAP over DTLS)');
+
+  // The GraphQL API, on HTTP and WebSocket, behind bearer tokens; started last, as it calls every part.
+  const tokens = new ApiTokenRegistry(store, masterKey.sealer);
+  await tokens.ensureAdminToken(join(dataDir, 'admin.token'), logger);
+  const graphql = await startGraphQLServer({
+    host: config.httpHost,
+    port: config.httpPort,
+    schema: buildExecutableSchema(resolvers),
+    services: {
+      store,
+      projector,
+      devices: new DeviceQueries(readModels.db),
+      history: new DeviceHistoryQueries(readModels.db),
+      deviceImport: new DeviceImportService({ store, sealer: masterKey.sealer, logger }),
+      deviceProperties: new DevicePropertyQueries(readModels.db),
+      protocols,
+      protocolQueries: new DeviceProtocolQueries(readModels.db),
+      validationRules: new ValidationRuleService({ store, protocols }),
+      telemetry,
+      measurements: new MeasurementQueries(readModels.db),
+      deviceEvents: new DeviceEventQueries(readModels.db),
+      alarms: new AlarmQueries(readModels.db),
+      bootstrapSessions: new BootstrapSessionQueries(readModels.db),
+      registrations,
+      deviceManagement,
+      logger,
+    },
+    tokens,
+    logger,
+  });
+  closers.push(() => graphql.close());
   logger.info('lwm2m-hub ready');
   return {
     store,

@@ -4,6 +4,8 @@
  */
 import type { DeviceImportService } from '../adapters/csv/DeviceImportService.ts';
 import type { DeviceProtocolService } from '../adapters/ddf/DeviceProtocolService.ts';
+import type { DeviceManagementApi } from '../adapters/lwm2m/DeviceManagementApi.ts';
+import type { RegistrationLookup } from '../adapters/lwm2m/RegistrationLookup.ts';
 import type { ValidationRuleService } from '../adapters/protocols/ValidationRuleService.ts';
 import type { TelemetryService } from '../adapters/telemetry/TelemetryService.ts';
 import type { EventStore } from '../adapters/eventstore/EventStore.ts';
@@ -36,6 +38,10 @@ export interface ApiServices {
   readonly deviceEvents: DeviceEventQueries;
   readonly alarms: AlarmQueries;
   readonly bootstrapSessions: BootstrapSessionQueries;
+  /** Where each device is registered now. */
+  readonly registrations: Pick<RegistrationLookup, 'registration'>;
+  /** Operations and the latest resource values. */
+  readonly deviceManagement: DeviceManagementApi;
   readonly logger: Logger;
 }
 

@@ -19,15 +19,23 @@ export function projectionFeed<T>(
   select: (change: ProjectedEvent) => T | undefined,
   maxQueued = 1000,
 ): AsyncGenerator<T, undefined> {
+  const listen = (emit: (item: T) => void): (() => void) =>
+    projector.onProjected((change) => {
+      const item = select(change);
+      if (item !== undefined) emit(item);
+    });
+  return listenerFeed(listen, maxQueued);
+}
+
+/** The same for any source that calls a listener after each commit (`listen` returns the unsubscribe). */
+export function listenerFeed<T>(listen: (emit: (item: T) => void) => () => void, maxQueued = 1000): AsyncGenerator<T, undefined> {
   const queue: T[] = [];
   let waiting: ((result: IteratorResult<T, undefined>) => void) | undefined;
   let failure: Error | undefined;
   let done = false;
 
-  const stop = projector.onProjected((change) => {
+  const stop = listen((item) => {
     if (done) return;
-    const item = select(change);
-    if (item === undefined) return;
     if (waiting) {
       const resolve = waiting;
       waiting = undefined;

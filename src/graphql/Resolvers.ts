@@ -1,6 +1,15 @@
 /** Every resolver of `schema.graphql`, typed by the generated types. */
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { bootstrapQueryResolvers, bootstrapSessionTypeResolvers, bootstrapSubscriptionResolvers } from './resolvers/BootstrapResolvers.ts';
+import {
+  deviceManagementDeviceResolvers,
+  deviceManagementMutationResolvers,
+  deviceManagementQueryResolvers,
+  deviceManagementSubscriptionResolvers,
+  operationTypeResolvers,
+  registrationTypeResolvers,
+  resourceValueTypeResolvers,
+} from './resolvers/DeviceManagementResolvers.ts';
 import { devicePropertyTypeResolvers, deviceQueryResolvers, deviceTypeResolvers } from './resolvers/DeviceResolvers.ts';
 import { mutationResolvers } from './resolvers/MutationResolvers.ts';
 import {
@@ -28,10 +37,10 @@ export const resolvers: Resolvers = {
   DateTime: dateTimeScalar,
   Position: positionScalar,
   JSON: jsonScalar,
-  Query: { ...deviceQueryResolvers, ...readModelQueryResolvers, ...protocolQueryResolvers, ...telemetryQueryResolvers, ...bootstrapQueryResolvers },
-  Mutation: { ...mutationResolvers, ...protocolMutationResolvers, ...telemetryMutationResolvers },
-  Subscription: { ...subscriptionResolvers, ...telemetrySubscriptionResolvers, ...bootstrapSubscriptionResolvers },
-  Device: deviceTypeResolvers,
+  Query: { ...deviceQueryResolvers, ...readModelQueryResolvers, ...protocolQueryResolvers, ...telemetryQueryResolvers, ...bootstrapQueryResolvers, ...deviceManagementQueryResolvers },
+  Mutation: { ...mutationResolvers, ...protocolMutationResolvers, ...telemetryMutationResolvers, ...deviceManagementMutationResolvers },
+  Subscription: { ...subscriptionResolvers, ...telemetrySubscriptionResolvers, ...bootstrapSubscriptionResolvers, ...deviceManagementSubscriptionResolvers },
+  Device: { ...deviceTypeResolvers, ...deviceManagementDeviceResolvers },
   DeviceProperty: devicePropertyTypeResolvers,
   DeviceProtocol: deviceProtocolTypeResolvers,
   ProtocolResource: protocolResourceTypeResolvers,
@@ -42,4 +51,7 @@ export const resolvers: Resolvers = {
   DeviceEvent: deviceEventTypeResolvers,
   Alarm: alarmTypeResolvers,
   BootstrapSession: bootstrapSessionTypeResolvers,
+  Registration: registrationTypeResolvers,
+  ResourceValue: resourceValueTypeResolvers,
+  Operation: operationTypeResolvers,
 };

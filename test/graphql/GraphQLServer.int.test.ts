@@ -12,6 +12,16 @@ import { ApiTokenRegistry } from '../../src/adapters/auth/ApiTokenRegistry.ts';
 import { AesGcmSecretSealer } from '../../src/adapters/crypto/AesGcmSecretSealer.ts';
 import { DeviceImportService } from '../../src/adapters/csv/DeviceImportService.ts';
 import { DeviceProtocolService } from '../../src/adapters/ddf/DeviceProtocolService.ts';
+import type { DatagramCoapEndpoint } from '../../src/adapters/coap/DatagramCoapEndpoint.ts';
+import { openUdpCoapEndpoint } from '../../src/adapters/coap/DatagramCoapEndpoint.ts';
+import { EventStoreDeviceDirectory } from '../../src/adapters/coap/DeviceDirectory.ts';
+import { RegistrationService } from '../../src/adapters/coap/RegistrationService.ts';
+import type { DeviceManagement } from '../../src/adapters/lwm2m/DeviceManagement.ts';
+import { startDeviceManagement } from '../../src/adapters/lwm2m/DeviceManagement.ts';
+import { DeviceManagementApi } from '../../src/adapters/lwm2m/DeviceManagementApi.ts';
+import { coreObjectCatalog } from '../../src/domain/lwm2m/StaticObjectModelCatalog.ts';
+import { OperationQueries } from '../../src/projections/operations/OperationQueries.ts';
+import { ResourceQueries } from '../../src/projections/resources/ResourceQueries.ts';
 import { SqliteEventStore } from '../../src/adapters/eventstore/SqliteEventStore.ts';
 import type { RunningGraphQLServer } from '../../src/adapters/http/GraphQLServer.ts';
 import { startGraphQLServer } from '../../src/adapters/http/GraphQLServer.ts';
@@ -38,6 +48,9 @@ let store: SqliteEventStore;
 let database: ReadModelDatabase;
 let projector: Projector;
 let server: RunningGraphQLServer;
+let registrations: RegistrationService;
+let coap: DatagramCoapEndpoint;
+let management: DeviceManagement;
 let token: string;
 const logLines: string[] = [];
 
@@ -60,6 +73,17 @@ beforeAll(async () => {
   const tokens = new ApiTokenRegistry(store, sealer);
   token = (await tokens.create({ role: 'viewer', actor: 'system:test' })).token;
   const protocols = new DeviceProtocolService({ store, clock: systemClock, logger });
+  registrations = await RegistrationService.start({ store, directory: new EventStoreDeviceDirectory(store), clock: systemClock, logger });
+  coap = await openUdpCoapEndpoint({ host: '127.0.0.1', port: 0, logger });
+  management = await startDeviceManagement({
+    store,
+    endpoint: coap,
+    registrations,
+    registrationHandler: registrations.handler('plain'),
+    catalog: coreObjectCatalog(),
+    clock: systemClock,
+    logger,
+  });
   server = await startGraphQLServer({
     host: '127.0.0.1',
     port: 0,
@@ -79,6 +103,13 @@ beforeAll(async () => {
       deviceEvents: new DeviceEventQueries(database.db),
       alarms: new AlarmQueries(database.db),
       bootstrapSessions: new BootstrapSessionQueries(database.db),
+      registrations,
+      deviceManagement: new DeviceManagementApi({
+        dispatcher: management.dispatcher,
+        operations: new OperationQueries(database.db),
+        resources: new ResourceQueries(database.db),
+        projector,
+      }),
       logger,
     },
     tokens,
@@ -89,6 +120,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server.close();
+  await management.close();
+  await coap.close();
+  registrations.close();
   await projector.close();
   database.close();
   await store.close();

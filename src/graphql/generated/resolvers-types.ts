@@ -14,6 +14,10 @@ import type { MeasurementView } from '../../projections/measurements/Measurement
 import type { DeviceEventView } from '../../projections/deviceevents/DeviceEventQueries.ts';
 import type { AlarmView } from '../../projections/alarms/AlarmQueries.ts';
 import type { BootstrapSessionView, BootstrapStepView } from '../../projections/bootstrap/BootstrapSessionQueries.ts';
+import type { RegistrationRecord } from '../../domain/registration/RegistrationEvents.ts';
+import type { ObjectLink as ObjectLinkModel } from '../../domain/registration/ObjectLinks.ts';
+import type { ResourceValueView } from '../../projections/resources/ResourceQueries.ts';
+import type { OperationView } from '../../projections/operations/OperationQueries.ts';
 import type { GraphQLContext } from '../GraphQLContext.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -207,6 +211,8 @@ export type Device = {
   history: DeviceHistoryConnection;
   /** CSV: IDTYPE. */
   idType: Scalars['String']['output'];
+  /** The device's last Register or Update; null when it is not registered. */
+  lastSeen?: Maybe<Scalars['DateTime']['output']>;
   /** The device's last reported geographic position (object 6); null before any. */
   location?: Maybe<DevicePosition>;
   lwm2mPskId?: Maybe<Scalars['String']['output']>;
@@ -214,12 +220,20 @@ export type Device = {
   lwm2mShortServerId: Scalars['Int']['output'];
   name: Scalars['String']['output'];
   notificationIfDisabled?: Maybe<Scalars['Boolean']['output']>;
+  /** Whether the device is registered now (LwM2M Core 1.1 section 6.2). */
+  online: Scalars['Boolean']['output'];
+  /** The device's operations, oldest first. */
+  operations: Array<Operation>;
   /** The global position of the last event folded into this state. */
   position: Scalars['Position']['output'];
   /** What the device reported about itself (object 3, custom actions), by name. */
   properties: Array<DeviceProperty>;
+  /** Its current registration; null when it is not registered. */
+  registration?: Maybe<Registration>;
   /** Seconds; null: the service's default. */
   registrationLifetime?: Maybe<Scalars['Int']['output']>;
+  /** The latest value of each resource at or under path, by path. */
+  resources: Array<ResourceValue>;
   /** The revision of the device's registration stream this state reflects. */
   revision: Scalars['Int']['output'];
   securityInstanceOffset: Scalars['Int']['output'];
@@ -237,6 +251,18 @@ export type Device = {
 export type DeviceHistoryArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A device's registration data as imported from the CSV; secrets appear only as whether they are set. */
+export type DeviceOperationsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A device's registration data as imported from the CSV; secrets appear only as whether they are set. */
+export type DeviceResourcesArgs = {
+  path?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type DeviceConnection = {
@@ -444,12 +470,25 @@ export type Mutation = {
   acknowledgeAlarm: Alarm;
   /** Adds a validation rule group to a writable resource: CONFLICT when the group id is taken. Operator. */
   addValidationRuleGroup: Array<ValidationRuleGroup>;
+  cancelObservation: Operation;
+  /** Cancels a queued or sent operation (a sent one's answer is then ignored). Operator. */
+  cancelOperation: Operation;
   /** NOT_FOUND when unknown. Operator. */
   clearAlarm: Alarm;
+  /** Creates an object instance under path (an object) with the values. */
+  createInstance: Operation;
   /** Decommissions a device: NOT_FOUND if unknown, CONFLICT if already decommissioned. Operator. */
   decommissionDevice: Device;
+  deleteInstance: Operation;
+  discover: Operation;
+  execute: Operation;
   /** Imports the registration CSV (the guide's columns). Operator. */
   importDeviceRegistrations: ImportResult;
+  observe: Operation;
+  observeComposite: Operation;
+  readComposite: Operation;
+  /** Device management: each queues an operation and returns it (PENDING until the device is reachable). Operator. */
+  readResource: Operation;
   /** Drops every read model and rebuilds it from the log. Admin. */
   rebuildReadModels: RebuildResult;
   /** Removes one functionality of a resource (auto-observe goes with the last other one). Operator. */
@@ -460,6 +499,10 @@ export type Mutation = {
   setResourceFunctionality: DeviceProtocol;
   /** Imports the objects of a DDF document (all or none). BAD_USER_INPUT with ddfErrors (what and where) when refused; nothing is stored then. Operator. */
   uploadDeviceProtocol: UploadResult;
+  writeAttributes: Operation;
+  writeComposite: Operation;
+  /** Write: replace (PUT) by default, partial update (POST) with replace: false. */
+  writeResource: Operation;
 };
 
 
@@ -476,8 +519,28 @@ export type MutationAddValidationRuleGroupArgs = {
 };
 
 
+export type MutationCancelObservationArgs = {
+  endpoint: Scalars['String']['input'];
+  path: Scalars['String']['input'];
+};
+
+
+export type MutationCancelOperationArgs = {
+  endpoint: Scalars['String']['input'];
+  id: Scalars['ID']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
 export type MutationClearAlarmArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationCreateInstanceArgs = {
+  endpoint: Scalars['String']['input'];
+  path: Scalars['String']['input'];
+  values: Array<ResourceValueInput>;
 };
 
 
@@ -487,9 +550,52 @@ export type MutationDecommissionDeviceArgs = {
 };
 
 
+export type MutationDeleteInstanceArgs = {
+  endpoint: Scalars['String']['input'];
+  path: Scalars['String']['input'];
+};
+
+
+export type MutationDiscoverArgs = {
+  endpoint: Scalars['String']['input'];
+  path: Scalars['String']['input'];
+};
+
+
+export type MutationExecuteArgs = {
+  arguments?: InputMaybe<Scalars['String']['input']>;
+  endpoint: Scalars['String']['input'];
+  path: Scalars['String']['input'];
+};
+
+
 export type MutationImportDeviceRegistrationsArgs = {
   csv: Scalars['String']['input'];
   options?: InputMaybe<ImportOptions>;
+};
+
+
+export type MutationObserveArgs = {
+  endpoint: Scalars['String']['input'];
+  path: Scalars['String']['input'];
+};
+
+
+export type MutationObserveCompositeArgs = {
+  endpoint: Scalars['String']['input'];
+  paths: Array<Scalars['String']['input']>;
+};
+
+
+export type MutationReadCompositeArgs = {
+  endpoint: Scalars['String']['input'];
+  paths: Array<Scalars['String']['input']>;
+};
+
+
+export type MutationReadResourceArgs = {
+  endpoint: Scalars['String']['input'];
+  path: Scalars['String']['input'];
 };
 
 
@@ -519,6 +625,93 @@ export type MutationSetResourceFunctionalityArgs = {
 export type MutationUploadDeviceProtocolArgs = {
   xml: Scalars['String']['input'];
 };
+
+
+export type MutationWriteAttributesArgs = {
+  attributes: NotificationAttributesInput;
+  endpoint: Scalars['String']['input'];
+  path: Scalars['String']['input'];
+};
+
+
+export type MutationWriteCompositeArgs = {
+  endpoint: Scalars['String']['input'];
+  values: Array<ResourceValueInput>;
+};
+
+
+export type MutationWriteResourceArgs = {
+  endpoint: Scalars['String']['input'];
+  path: Scalars['String']['input'];
+  replace?: InputMaybe<Scalars['Boolean']['input']>;
+  values: Array<ResourceValueInput>;
+};
+
+/** Notification attributes (LwM2M Core 1.1 section 5.1.2): those given are set, those given as null removed. */
+export type NotificationAttributesInput = {
+  epmax?: InputMaybe<Scalars['Int']['input']>;
+  epmin?: InputMaybe<Scalars['Int']['input']>;
+  gt?: InputMaybe<Scalars['Float']['input']>;
+  lt?: InputMaybe<Scalars['Float']['input']>;
+  pmax?: InputMaybe<Scalars['Int']['input']>;
+  pmin?: InputMaybe<Scalars['Int']['input']>;
+  st?: InputMaybe<Scalars['Float']['input']>;
+};
+
+/** An object or object instance the device registered (its link in the Register payload). */
+export type ObjectLink = {
+  __typename?: 'ObjectLink';
+  instanceId?: Maybe<Scalars['Int']['output']>;
+  objectId: Scalars['Int']['output'];
+  /** ver; null means 1.0. */
+  version?: Maybe<Scalars['String']['output']>;
+};
+
+/** An operation the server asks of a device (LwM2M Core 1.1 sections 6.3 and 6.4), queued until the device is reachable. */
+export type Operation = {
+  __typename?: 'Operation';
+  attempts: Scalars['Int']['output'];
+  completedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** What it writes, the execute arguments, the attributes; null when nothing. */
+  content?: Maybe<Scalars['JSON']['output']>;
+  correlationId: Scalars['String']['output'];
+  endpoint: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  kind: OperationKind;
+  paths: Array<Scalars['String']['output']>;
+  /** Why it failed or was cancelled. */
+  reason?: Maybe<Scalars['String']['output']>;
+  requestedAt: Scalars['DateTime']['output'];
+  requestedBy: Scalars['String']['output'];
+  /** The device's CoAP response code. */
+  responseCode?: Maybe<Scalars['String']['output']>;
+  /** The decoded answer (values read, links discovered). */
+  result?: Maybe<Scalars['JSON']['output']>;
+  sentAt?: Maybe<Scalars['DateTime']['output']>;
+  status: OperationStatus;
+};
+
+export type OperationKind =
+  | 'CANCEL_OBSERVATION'
+  | 'CREATE'
+  | 'DELETE'
+  | 'DISCOVER'
+  | 'EXECUTE'
+  | 'OBSERVE'
+  | 'OBSERVE_COMPOSITE'
+  | 'READ'
+  | 'READ_COMPOSITE'
+  | 'WRITE_ATTRIBUTES'
+  | 'WRITE_COMPOSITE'
+  | 'WRITE_PARTIAL'
+  | 'WRITE_REPLACE';
+
+export type OperationStatus =
+  | 'CANCELLED'
+  | 'FAILED'
+  | 'PENDING'
+  | 'SENT'
+  | 'SUCCEEDED';
 
 export type PackedField = {
   __typename?: 'PackedField';
@@ -585,6 +778,9 @@ export type Query = {
   events: DeviceEventConnection;
   /** Measurements, oldest first, at most 500 at a time; from inclusive, to exclusive. */
   measurements: MeasurementConnection;
+  operation?: Maybe<Operation>;
+  /** A device's operations, oldest first, at most 500. */
+  operations: Array<Operation>;
   /** The read models' progress. Admin. */
   readModels: ReadModelsStatus;
   /** The validation rule groups of a resource, in the order they were added. */
@@ -661,6 +857,17 @@ export type QueryMeasurementsArgs = {
 };
 
 
+export type QueryOperationArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryOperationsArgs = {
+  endpoint: Scalars['String']['input'];
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
 export type QueryValidationRuleGroupsArgs = {
   objectId: Scalars['Int']['input'];
   resourceId: Scalars['Int']['input'];
@@ -696,6 +903,27 @@ export type RebuildResult = {
   position: Scalars['Position']['output'];
 };
 
+/** A device's current registration. */
+export type Registration = {
+  __typename?: 'Registration';
+  address: Scalars['String']['output'];
+  binding: Scalars['String']['output'];
+  /** plain or psk. */
+  channel: Scalars['String']['output'];
+  contentFormats: Array<Scalars['Int']['output']>;
+  lastUpdateAt: Scalars['DateTime']['output'];
+  /** Seconds, counted from lastUpdateAt. */
+  lifetime: Scalars['Int']['output'];
+  lwm2mVersion: Scalars['String']['output'];
+  objectLinks: Array<ObjectLink>;
+  port: Scalars['Int']['output'];
+  queueMode: Scalars['Boolean']['output'];
+  registeredAt: Scalars['DateTime']['output'];
+  registrationId: Scalars['String']['output'];
+  /** / or the alternate path. */
+  rootPath: Scalars['String']['output'];
+};
+
 /** The functionalities set on a resource; null: not set. */
 export type ResourceFunctionalities = {
   __typename?: 'ResourceFunctionalities';
@@ -718,6 +946,31 @@ export type ResourceType =
   | 'STRING'
   | 'TIME'
   | 'UNSIGNED';
+
+/** The latest value of a resource (or resource instance). */
+export type ResourceValue = {
+  __typename?: 'ResourceValue';
+  /** Whether the device gave the time. */
+  deviceTime: Scalars['Boolean']['output'];
+  path: Scalars['String']['output'];
+  /** What carried it: read, notification, send. */
+  source: Scalars['String']['output'];
+  /** The canonical text: decimal numbers, true/false, base64 for opaque, 3:0 for objlnk, seconds for time. */
+  text: Scalars['String']['output'];
+  /** The device's time of the value, or when the server received it. */
+  time: Scalars['DateTime']['output'];
+  /** string, integer, unsigned, float, boolean, opaque, time, objlnk or corelnk. */
+  type: Scalars['String']['output'];
+  /** The value as JSON: a number for integer, unsigned (when exact), float (when finite) and time (seconds), a boolean, else the text. */
+  value: Scalars['JSON']['output'];
+};
+
+/** A value to write: its path, LwM2M type and text (as ResourceValue.text reads). */
+export type ResourceValueInput = {
+  path: Scalars['String']['input'];
+  text: Scalars['String']['input'];
+  type: Scalars['String']['input'];
+};
 
 /** A problem in the CSV, where the operator can fix it. */
 export type RowError = {
@@ -776,6 +1029,10 @@ export type Subscription = {
   eventCreated: DeviceEvent;
   /** Each new measurement (of one device, type, series when given). */
   measurementCreated: Measurement;
+  /** An operation after each change of its state (of one device when given). */
+  operationUpdated: Operation;
+  /** Each batch of new values of the device at or under path. */
+  resourceValues: Array<ResourceValue>;
 };
 
 
@@ -809,6 +1066,17 @@ export type SubscriptionMeasurementCreatedArgs = {
   endpoint?: InputMaybe<Scalars['String']['input']>;
   series?: InputMaybe<Scalars['String']['input']>;
   type?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type SubscriptionOperationUpdatedArgs = {
+  endpoint?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type SubscriptionResourceValuesArgs = {
+  endpoint: Scalars['String']['input'];
+  path?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type UploadResult = {
@@ -988,6 +1256,11 @@ export type ResolversTypes = {
   MeasurementConnection: ResolverTypeWrapper<Omit<MeasurementConnection, 'edges'> & { edges: Array<ResolversTypes['MeasurementEdge']> }>;
   MeasurementEdge: ResolverTypeWrapper<Omit<MeasurementEdge, 'node'> & { node: ResolversTypes['Measurement'] }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  NotificationAttributesInput: NotificationAttributesInput;
+  ObjectLink: ResolverTypeWrapper<ObjectLinkModel>;
+  Operation: ResolverTypeWrapper<OperationView>;
+  OperationKind: OperationKind;
+  OperationStatus: OperationStatus;
   PackedField: ResolverTypeWrapper<PackedFieldModel>;
   PackedFieldInput: PackedFieldInput;
   PageInfo: ResolverTypeWrapper<PageInfo>;
@@ -997,8 +1270,11 @@ export type ResolversTypes = {
   ReadModelStatus: ResolverTypeWrapper<ReadModelStatus>;
   ReadModelsStatus: ResolverTypeWrapper<ReadModelsStatus>;
   RebuildResult: ResolverTypeWrapper<RebuildResult>;
+  Registration: ResolverTypeWrapper<RegistrationRecord>;
   ResourceFunctionalities: ResolverTypeWrapper<ResourceFunctionalitiesModel>;
   ResourceType: ResourceType;
+  ResourceValue: ResolverTypeWrapper<ResourceValueView>;
+  ResourceValueInput: ResourceValueInput;
   RowError: ResolverTypeWrapper<RowError>;
   SecurityMode: SecurityMode;
   SendEvent: ResolverTypeWrapper<SendEventModel>;
@@ -1058,6 +1334,9 @@ export type ResolversParentTypes = {
   MeasurementConnection: Omit<MeasurementConnection, 'edges'> & { edges: Array<ResolversParentTypes['MeasurementEdge']> };
   MeasurementEdge: Omit<MeasurementEdge, 'node'> & { node: ResolversParentTypes['Measurement'] };
   Mutation: Record<PropertyKey, never>;
+  NotificationAttributesInput: NotificationAttributesInput;
+  ObjectLink: ObjectLinkModel;
+  Operation: OperationView;
   PackedField: PackedFieldModel;
   PackedFieldInput: PackedFieldInput;
   PageInfo: PageInfo;
@@ -1067,7 +1346,10 @@ export type ResolversParentTypes = {
   ReadModelStatus: ReadModelStatus;
   ReadModelsStatus: ReadModelsStatus;
   RebuildResult: RebuildResult;
+  Registration: RegistrationRecord;
   ResourceFunctionalities: ResourceFunctionalitiesModel;
+  ResourceValue: ResourceValueView;
+  ResourceValueInput: ResourceValueInput;
   RowError: RowError;
   SendEvent: SendEventModel;
   SendEventInput: SendEventInput;
@@ -1181,15 +1463,20 @@ export type DeviceResolvers<ContextType = GraphQLContext, ParentType extends Res
   generateBootstrapServerConfig?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   history?: Resolver<ResolversTypes['DeviceHistoryConnection'], ParentType, ContextType, RequireFields<DeviceHistoryArgs, 'first'>>;
   idType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  lastSeen?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   location?: Resolver<Maybe<ResolversTypes['DevicePosition']>, ParentType, ContextType>;
   lwm2mPskId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   lwm2mPskKeySet?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   lwm2mShortServerId?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   notificationIfDisabled?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  online?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  operations?: Resolver<Array<ResolversTypes['Operation']>, ParentType, ContextType, RequireFields<DeviceOperationsArgs, 'first'>>;
   position?: Resolver<ResolversTypes['Position'], ParentType, ContextType>;
   properties?: Resolver<Array<ResolversTypes['DeviceProperty']>, ParentType, ContextType>;
+  registration?: Resolver<Maybe<ResolversTypes['Registration']>, ParentType, ContextType>;
   registrationLifetime?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  resources?: Resolver<Array<ResolversTypes['ResourceValue']>, ParentType, ContextType, RequireFields<DeviceResourcesArgs, 'path'>>;
   revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   securityInstanceOffset?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   securityMode?: Resolver<ResolversTypes['SecurityMode'], ParentType, ContextType>;
@@ -1336,14 +1623,51 @@ export type MeasurementEdgeResolvers<ContextType = GraphQLContext, ParentType ex
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   acknowledgeAlarm?: Resolver<ResolversTypes['Alarm'], ParentType, ContextType, RequireFields<MutationAcknowledgeAlarmArgs, 'id'>>;
   addValidationRuleGroup?: Resolver<Array<ResolversTypes['ValidationRuleGroup']>, ParentType, ContextType, RequireFields<MutationAddValidationRuleGroupArgs, 'groupId' | 'objectId' | 'resourceId' | 'rules'>>;
+  cancelObservation?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationCancelObservationArgs, 'endpoint' | 'path'>>;
+  cancelOperation?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationCancelOperationArgs, 'endpoint' | 'id'>>;
   clearAlarm?: Resolver<ResolversTypes['Alarm'], ParentType, ContextType, RequireFields<MutationClearAlarmArgs, 'id'>>;
+  createInstance?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationCreateInstanceArgs, 'endpoint' | 'path' | 'values'>>;
   decommissionDevice?: Resolver<ResolversTypes['Device'], ParentType, ContextType, RequireFields<MutationDecommissionDeviceArgs, 'endpoint'>>;
+  deleteInstance?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationDeleteInstanceArgs, 'endpoint' | 'path'>>;
+  discover?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationDiscoverArgs, 'endpoint' | 'path'>>;
+  execute?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationExecuteArgs, 'endpoint' | 'path'>>;
   importDeviceRegistrations?: Resolver<ResolversTypes['ImportResult'], ParentType, ContextType, RequireFields<MutationImportDeviceRegistrationsArgs, 'csv'>>;
+  observe?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationObserveArgs, 'endpoint' | 'path'>>;
+  observeComposite?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationObserveCompositeArgs, 'endpoint' | 'paths'>>;
+  readComposite?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationReadCompositeArgs, 'endpoint' | 'paths'>>;
+  readResource?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationReadResourceArgs, 'endpoint' | 'path'>>;
   rebuildReadModels?: Resolver<ResolversTypes['RebuildResult'], ParentType, ContextType>;
   removeResourceFunctionality?: Resolver<ResolversTypes['DeviceProtocol'], ParentType, ContextType, RequireFields<MutationRemoveResourceFunctionalityArgs, 'kind' | 'objectId' | 'resourceId'>>;
   removeValidationRuleGroup?: Resolver<Array<ResolversTypes['ValidationRuleGroup']>, ParentType, ContextType, RequireFields<MutationRemoveValidationRuleGroupArgs, 'groupId' | 'objectId' | 'resourceId'>>;
   setResourceFunctionality?: Resolver<ResolversTypes['DeviceProtocol'], ParentType, ContextType, RequireFields<MutationSetResourceFunctionalityArgs, 'functionality' | 'objectId' | 'resourceId'>>;
   uploadDeviceProtocol?: Resolver<ResolversTypes['UploadResult'], ParentType, ContextType, RequireFields<MutationUploadDeviceProtocolArgs, 'xml'>>;
+  writeAttributes?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationWriteAttributesArgs, 'attributes' | 'endpoint' | 'path'>>;
+  writeComposite?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationWriteCompositeArgs, 'endpoint' | 'values'>>;
+  writeResource?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationWriteResourceArgs, 'endpoint' | 'path' | 'replace' | 'values'>>;
+};
+
+export type ObjectLinkResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ObjectLink'] = ResolversParentTypes['ObjectLink']> = {
+  instanceId?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  objectId?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  version?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type OperationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Operation'] = ResolversParentTypes['Operation']> = {
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  content?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  correlationId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  endpoint?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['OperationKind'], ParentType, ContextType>;
+  paths?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  requestedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  requestedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  responseCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  result?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  sentAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['OperationStatus'], ParentType, ContextType>;
 };
 
 export type PackedFieldResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PackedField'] = ResolversParentTypes['PackedField']> = {
@@ -1390,6 +1714,8 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   devices?: Resolver<ResolversTypes['DeviceConnection'], ParentType, ContextType, RequireFields<QueryDevicesArgs, 'first'>>;
   events?: Resolver<ResolversTypes['DeviceEventConnection'], ParentType, ContextType, RequireFields<QueryEventsArgs, 'first'>>;
   measurements?: Resolver<ResolversTypes['MeasurementConnection'], ParentType, ContextType, RequireFields<QueryMeasurementsArgs, 'first'>>;
+  operation?: Resolver<Maybe<ResolversTypes['Operation']>, ParentType, ContextType, RequireFields<QueryOperationArgs, 'id'>>;
+  operations?: Resolver<Array<ResolversTypes['Operation']>, ParentType, ContextType, RequireFields<QueryOperationsArgs, 'endpoint' | 'first'>>;
   readModels?: Resolver<ResolversTypes['ReadModelsStatus'], ParentType, ContextType>;
   validationRuleGroups?: Resolver<Array<ResolversTypes['ValidationRuleGroup']>, ParentType, ContextType, RequireFields<QueryValidationRuleGroupsArgs, 'objectId' | 'resourceId'>>;
 };
@@ -1413,12 +1739,38 @@ export type RebuildResultResolvers<ContextType = GraphQLContext, ParentType exte
   position?: Resolver<ResolversTypes['Position'], ParentType, ContextType>;
 };
 
+export type RegistrationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Registration'] = ResolversParentTypes['Registration']> = {
+  address?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  binding?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  channel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  contentFormats?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+  lastUpdateAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  lifetime?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lwm2mVersion?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  objectLinks?: Resolver<Array<ResolversTypes['ObjectLink']>, ParentType, ContextType>;
+  port?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  queueMode?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  registeredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  registrationId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  rootPath?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type ResourceFunctionalitiesResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ResourceFunctionalities'] = ResolversParentTypes['ResourceFunctionalities']> = {
   autoObserve?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   createAlarm?: Resolver<Maybe<ResolversTypes['CreateAlarm']>, ParentType, ContextType>;
   customAction?: Resolver<Maybe<ResolversTypes['CustomAction']>, ParentType, ContextType>;
   sendEvent?: Resolver<Maybe<ResolversTypes['SendEvent']>, ParentType, ContextType>;
   sendMeasurement?: Resolver<Maybe<ResolversTypes['SendMeasurement']>, ParentType, ContextType>;
+};
+
+export type ResourceValueResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ResourceValue'] = ResolversParentTypes['ResourceValue']> = {
+  deviceTime?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  path?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  time?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
 };
 
 export type RowErrorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RowError'] = ResolversParentTypes['RowError']> = {
@@ -1446,6 +1798,8 @@ export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType exten
   deviceEvents?: SubscriptionResolver<ResolversTypes['DeviceHistoryEntry'], "deviceEvents", ParentType, ContextType, RequireFields<SubscriptionDeviceEventsArgs, 'endpoint'>>;
   eventCreated?: SubscriptionResolver<ResolversTypes['DeviceEvent'], "eventCreated", ParentType, ContextType, Partial<SubscriptionEventCreatedArgs>>;
   measurementCreated?: SubscriptionResolver<ResolversTypes['Measurement'], "measurementCreated", ParentType, ContextType, Partial<SubscriptionMeasurementCreatedArgs>>;
+  operationUpdated?: SubscriptionResolver<ResolversTypes['Operation'], "operationUpdated", ParentType, ContextType, Partial<SubscriptionOperationUpdatedArgs>>;
+  resourceValues?: SubscriptionResolver<Array<ResolversTypes['ResourceValue']>, "resourceValues", ParentType, ContextType, RequireFields<SubscriptionResourceValuesArgs, 'endpoint' | 'path'>>;
 };
 
 export type UploadResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['UploadResult'] = ResolversParentTypes['UploadResult']> = {
@@ -1503,6 +1857,8 @@ export type Resolvers<ContextType = GraphQLContext> = {
   MeasurementConnection?: MeasurementConnectionResolvers<ContextType>;
   MeasurementEdge?: MeasurementEdgeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  ObjectLink?: ObjectLinkResolvers<ContextType>;
+  Operation?: OperationResolvers<ContextType>;
   PackedField?: PackedFieldResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Position?: GraphQLScalarType;
@@ -1511,7 +1867,9 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ReadModelStatus?: ReadModelStatusResolvers<ContextType>;
   ReadModelsStatus?: ReadModelsStatusResolvers<ContextType>;
   RebuildResult?: RebuildResultResolvers<ContextType>;
+  Registration?: RegistrationResolvers<ContextType>;
   ResourceFunctionalities?: ResourceFunctionalitiesResolvers<ContextType>;
+  ResourceValue?: ResourceValueResolvers<ContextType>;
   RowError?: RowErrorResolvers<ContextType>;
   SendEvent?: SendEventResolvers<ContextType>;
   SendMeasurement?: SendMeasurementResolvers<ContextType>;

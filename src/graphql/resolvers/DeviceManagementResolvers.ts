@@ -1,0 +1,175 @@
+/**
+ * Device management: a device's registration and latest values, its operations, one mutation per
+ * LwM2M operation (each queues it and answers with the operation as projected), and the live views
+ * of operations and reported values.
+ */
+import type { JsonObject, JsonValue } from '../../domain/Json.ts';
+import { DomainError } from '../../domain/DomainError.ts';
+import type { OperationKind as DomainOperationKind, OperationSpec } from '../../domain/operations/OperationEvents.ts';
+import type { OperationStatus as ViewStatus, OperationView } from '../../projections/operations/OperationQueries.ts';
+import { requireRole } from '../Authorization.ts';
+import { pageSize } from '../Cursors.ts';
+import type { GraphQLContext } from '../GraphQLContext.ts';
+import { actorOf } from '../GraphQLContext.ts';
+import type {
+  DeviceResolvers,
+  MutationResolvers,
+  NotificationAttributesInput,
+  OperationKind,
+  OperationResolvers,
+  OperationStatus,
+  QueryResolvers,
+  RegistrationResolvers,
+  ResourceValueInput,
+  ResourceValueResolvers,
+  SubscriptionResolvers,
+} from '../generated/resolvers-types.ts';
+import { listenerFeed } from '../ProjectionFeed.ts';
+import { resourceValueJson } from '../ResourceValueJson.ts';
+
+const kindToApi: Readonly<Record<DomainOperationKind, OperationKind>> = {
+  read: 'READ',
+  discover: 'DISCOVER',
+  'write-replace': 'WRITE_REPLACE',
+  'write-partial': 'WRITE_PARTIAL',
+  'write-attributes': 'WRITE_ATTRIBUTES',
+  execute: 'EXECUTE',
+  create: 'CREATE',
+  delete: 'DELETE',
+  observe: 'OBSERVE',
+  'cancel-observation': 'CANCEL_OBSERVATION',
+  'read-composite': 'READ_COMPOSITE',
+  'write-composite': 'WRITE_COMPOSITE',
+  'observe-composite': 'OBSERVE_COMPOSITE',
+};
+
+const statusToApi: Readonly<Record<ViewStatus, OperationStatus>> = {
+  pending: 'PENDING',
+  sent: 'SENT',
+  succeeded: 'SUCCEEDED',
+  failed: 'FAILED',
+  cancelled: 'CANCELLED',
+};
+
+/** Queues the operation as the caller and answers with it once the operations read model has it. */
+async function requestOperation(context: GraphQLContext, endpoint: string, spec: OperationSpec): Promise<OperationView> {
+  requireRole(context, 'operator');
+  const { deviceManagement, projector, store } = context.services;
+  const operationId = await deviceManagement.requestOperation(endpoint, spec, actorOf(context.principal), context.correlationId);
+  await projector.waitFor(await store.headPosition());
+  const operation = deviceManagement.operation(operationId);
+  if (!operation) throw new Error(`operation ${operationId} was queued but is not in the read model`);
+  return operation;
+}
+
+/** The content of writes and creates (see OperationRequests: `{ values: [{ path, type, text }] }`). */
+function valuesContent(values: readonly ResourceValueInput[]): JsonObject {
+  return { values: values.map((value) => ({ path: value.path, type: value.type, text: value.text })) };
+}
+
+/** The attributes given, a null one included (it removes the attribute); absent ones left out. */
+function attributesContent(attributes: NotificationAttributesInput): JsonObject {
+  const content: Record<string, JsonValue> = {};
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value !== undefined) content[name] = value;
+  }
+  if (Object.keys(content).length === 0) throw new DomainError('BAD_USER_INPUT', 'give at least one attribute (pmin, pmax, gt, lt, st, epmin, epmax)', {});
+  return content;
+}
+
+export const deviceManagementQueryResolvers: QueryResolvers = {
+  operations(_parent, { endpoint, first }, context) {
+    requireRole(context, 'viewer');
+    return context.services.deviceManagement.operations(endpoint).slice(0, pageSize(first, 100));
+  },
+  operation(_parent, { id }, context) {
+    requireRole(context, 'viewer');
+    return context.services.deviceManagement.operation(id) ?? null;
+  },
+};
+
+export const deviceManagementMutationResolvers: MutationResolvers = {
+  readResource: (_parent, { endpoint, path }, context) => requestOperation(context, endpoint, { kind: 'read', paths: [path], content: null }),
+  discover: (_parent, { endpoint, path }, context) => requestOperation(context, endpoint, { kind: 'discover', paths: [path], content: null }),
+  writeResource: (_parent, { endpoint, path, values, replace }, context) =>
+    requestOperation(context, endpoint, { kind: replace === false ? 'write-partial' : 'write-replace', paths: [path], content: valuesContent(values) }),
+  execute: (_parent, { endpoint, path, arguments: args }, context) =>
+    requestOperation(context, endpoint, { kind: 'execute', paths: [path], content: args ?? null }),
+  createInstance: (_parent, { endpoint, path, values }, context) =>
+    requestOperation(context, endpoint, { kind: 'create', paths: [path], content: valuesContent(values) }),
+  deleteInstance: (_parent, { endpoint, path }, context) => requestOperation(context, endpoint, { kind: 'delete', paths: [path], content: null }),
+  writeAttributes: (_parent, { endpoint, path, attributes }, context) =>
+    requestOperation(context, endpoint, { kind: 'write-attributes', paths: [path], content: attributesContent(attributes) }),
+  observe: (_parent, { endpoint, path }, context) => requestOperation(context, endpoint, { kind: 'observe', paths: [path], content: null }),
+  cancelObservation: (_parent, { endpoint, path }, context) =>
+    requestOperation(context, endpoint, { kind: 'cancel-observation', paths: [path], content: null }),
+  readComposite: (_parent, { endpoint, paths }, context) => requestOperation(context, endpoint, { kind: 'read-composite', paths, content: null }),
+  observeComposite: (_parent, { endpoint, paths }, context) => requestOperation(context, endpoint, { kind: 'observe-composite', paths, content: null }),
+  writeComposite: (_parent, { endpoint, values }, context) =>
+    requestOperation(context, endpoint, { kind: 'write-composite', paths: values.map((value) => value.path), content: valuesContent(values) }),
+
+  async cancelOperation(_parent, { endpoint, id, reason }, context) {
+    requireRole(context, 'operator');
+    const { deviceManagement, projector, store } = context.services;
+    await deviceManagement.cancelOperation(endpoint, id, actorOf(context.principal), reason ?? null);
+    await projector.waitFor(await store.headPosition());
+    const operation = deviceManagement.operation(id);
+    if (!operation) throw new DomainError('NOT_FOUND', `no operation ${id}`, { operationId: id });
+    return operation;
+  },
+};
+
+export const deviceManagementSubscriptionResolvers: SubscriptionResolvers = {
+  operationUpdated: {
+    subscribe(_parent, { endpoint }, context) {
+      requireRole(context, 'viewer');
+      const { deviceManagement } = context.services;
+      return listenerFeed((emit) =>
+        deviceManagement.onOperationUpdated((operation) => {
+          if (!endpoint || operation.endpoint === endpoint) emit({ operationUpdated: operation });
+        }),
+      );
+    },
+  },
+  resourceValues: {
+    subscribe(_parent, { endpoint, path }, context) {
+      requireRole(context, 'viewer');
+      const { deviceManagement } = context.services;
+      return listenerFeed((emit) => deviceManagement.onResourceValues(endpoint, path ?? '/', (values) => emit({ resourceValues: [...values] })));
+    },
+  },
+};
+
+export const deviceManagementDeviceResolvers: DeviceResolvers = {
+  online: (device, _args, context) => context.services.registrations.registration(device.endpoint) !== undefined,
+  registration: (device, _args, context) => context.services.registrations.registration(device.endpoint) ?? null,
+  lastSeen: (device, _args, context) => {
+    const registration = context.services.registrations.registration(device.endpoint);
+    return registration ? new Date(registration.lastUpdateAt) : null;
+  },
+  resources: (device, { path }, context) => [...context.services.deviceManagement.resources(device.endpoint, path ?? '/')],
+  operations: (device, { first }, context) => context.services.deviceManagement.operations(device.endpoint).slice(0, pageSize(first, 100)),
+};
+
+export const registrationTypeResolvers: RegistrationResolvers = {
+  registeredAt: (registration) => new Date(registration.registeredAt),
+  lastUpdateAt: (registration) => new Date(registration.lastUpdateAt),
+  rootPath: (registration) => registration.objectLinks.rootPath,
+  contentFormats: (registration) => [...registration.objectLinks.contentFormats],
+  objectLinks: (registration) => [...registration.objectLinks.objects],
+};
+
+export const resourceValueTypeResolvers: ResourceValueResolvers = {
+  value: (value) => resourceValueJson(value.type, value.text),
+};
+
+export const operationTypeResolvers: OperationResolvers = {
+  id: (operation) => operation.operationId,
+  kind: (operation) => {
+    const kind = kindToApi[operation.kind as DomainOperationKind];
+    if (kind === undefined) throw new Error(`operation ${operation.operationId} has an unknown kind "${operation.kind}"`);
+    return kind;
+  },
+  status: (operation) => statusToApi[operation.status],
+  paths: (operation) => [...operation.paths],
+};

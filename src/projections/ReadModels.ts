@@ -10,6 +10,7 @@ import { devicePropertiesProjection } from './deviceproperties/DevicePropertiesP
 import { operationsProjection } from './operations/OperationsProjection.ts';
 import { resourcesProjection } from './resources/ResourcesProjection.ts';
 import { bootstrapSessionsProjection } from './bootstrap/BootstrapSessionsProjection.ts';
+import { shellHistoryProjection } from './shell/ShellHistoryProjection.ts';
 
 export const readModelProjections: readonly Projection[] = [
   devicesProjection,
@@ -22,4 +23,5 @@ export const readModelProjections: readonly Projection[] = [
   operationsProjection,
   resourcesProjection,
   bootstrapSessionsProjection,
+  shellHistoryProjection,
 ];

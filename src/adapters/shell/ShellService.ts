@@ -1,0 +1,317 @@
+/**
+ * The device shell (issue 8, "Shell"; the guide's "Handling LwM2M shell commands"): parses an input
+ * of one command per line, refuses it unless the device's SHELL column enabled the shell, checks every
+ * command against the object model, the objects the device announced and the validation rules of the
+ * resources it writes, and only then queues one operation per command, in order, each recorded as a
+ * line of the device's shell history (`shell-<endpoint>`).
+ *
+ * The whole input is checked before anything is queued: an operator who pastes five lines where the
+ * third is wrong gets nothing half-done.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../domain/Clock.ts';
+import { DomainError } from '../../domain/DomainError.ts';
+import { deviceStream } from '../../domain/devices/DeviceEvents.ts';
+import { deviceRegistrationDecider } from '../../domain/devices/DeviceRegistrationDecider.ts';
+import type { LwM2mPath } from '../../domain/lwm2m/LwM2mPath.ts';
+import { formatPath } from '../../domain/lwm2m/LwM2mPath.ts';
+import type { ObjectModel } from '../../domain/lwm2m/ObjectModel.ts';
+import type { StaticObjectModelCatalog } from '../../domain/lwm2m/StaticObjectModelCatalog.ts';
+import type { OperationSpec } from '../../domain/operations/OperationEvents.ts';
+import type { ValidationRuleGroup } from '../../domain/protocols/validation/ValidationRule.ts';
+import type { ShellCommand } from '../../domain/shell/ShellCommand.ts';
+import { checkShellCommand } from '../../domain/shell/ShellCommandChecker.ts';
+import type { ShellScriptCommand, ShellSyntaxError } from '../../domain/shell/ShellCommandParser.ts';
+import { parseShellScript } from '../../domain/shell/ShellCommandParser.ts';
+import type { ShellHistoryEvent } from '../../domain/shell/ShellHistoryEvents.ts';
+import { shellStream } from '../../domain/shell/ShellHistoryEvents.ts';
+import { shellOperationSpec } from '../../domain/shell/ShellOperationSpec.ts';
+import { checkShellWriteRules } from '../../domain/shell/ShellWriteValidation.ts';
+import type { OperationView } from '../../projections/operations/OperationQueries.ts';
+import type { ShellHistoryQueries, ShellLineRecord } from '../../projections/shell/ShellHistoryQueries.ts';
+import type { Projector } from '../../projections/Projector.ts';
+import { loadAggregate } from '../eventstore/CommandHandler.ts';
+import type { EventStore } from '../eventstore/EventStore.ts';
+import type { DeviceManagementApi } from '../lwm2m/DeviceManagementApi.ts';
+import type { RegistrationLookup } from '../lwm2m/RegistrationLookup.ts';
+import type { ShellNaming } from './ShellResultText.ts';
+import { shellResultText } from './ShellResultText.ts';
+
+/** What the shell needs of the validation rules: every resource's groups of one object. */
+export interface ShellRuleSource {
+  ruleGroups(objectId: number, resourceId: number): Promise<readonly ValidationRuleGroup[]>;
+}
+
+export interface ShellServiceOptions {
+  readonly store: EventStore;
+  /** The shipped object models; `uploadedModels` (the device protocols) are added to them at each call. */
+  readonly catalog: StaticObjectModelCatalog;
+  readonly uploadedModels?: () => Promise<readonly ObjectModel[]>;
+  readonly registrations: RegistrationLookup;
+  readonly rules: ShellRuleSource;
+  readonly deviceManagement: DeviceManagementApi;
+  readonly history: ShellHistoryQueries;
+  readonly projector: Projector;
+  readonly clock: Clock;
+}
+
+export interface ShellRequestContext {
+  readonly actor: string;
+  readonly correlationId: string;
+}
+
+export type ShellLineStatus = 'pending' | 'sent' | 'succeeded' | 'failed' | 'cancelled';
+
+/** A line of the shell history as the API shows it. */
+export interface ShellLineView extends Omit<ShellLineRecord, 'operation'> {
+  readonly status: ShellLineStatus;
+  readonly responseCode: string | null;
+  readonly completedAt: Date | null;
+  /** Readable: values named by the object model, the created location, or why it failed; null while under way. */
+  readonly result: string | null;
+}
+
+export interface ShellRun {
+  readonly endpoint: string;
+  readonly runId: string;
+  readonly lines: readonly ShellLineView[];
+}
+
+export interface ShellRunOptions {
+  /** How long to wait for the lines' operations to end before answering; 0 answers once they are queued. */
+  readonly waitMs?: number;
+}
+
+/** Grammar errors of a shell input: each with its line, column, the expected form and the command's usage. */
+export class ShellGrammarError extends DomainError {
+  constructor(errors: readonly ShellSyntaxError[]) {
+    super('BAD_USER_INPUT', errors.map((error) => error.message).join('; '), {
+      errors: errors.map(({ line, column, expected, usage }) => ({ line, column, expected, usage })),
+    });
+  }
+}
+
+const MAX_WAIT_MS = 120_000;
+const MAX_INPUT_LINES = 100;
+
+export class ShellService {
+  readonly #options: ShellServiceOptions;
+  /** The shipped models with the device protocols as last read: names the results of later changes. */
+  #catalog: StaticObjectModelCatalog;
+
+  constructor(options: ShellServiceOptions) {
+    this.#options = options;
+    this.#catalog = options.catalog;
+  }
+
+  async run(endpoint: string, input: string, context: ShellRequestContext, runOptions: ShellRunOptions = {}): Promise<ShellRun> {
+    const commands = parseInput(input);
+    await this.#requireShellEnabled(endpoint);
+    const { store, deviceManagement, clock } = this.#options;
+    await this.#refreshCatalog();
+    const naming = this.#naming(endpoint);
+    const operations = await this.#checkAll(endpoint, commands, naming);
+    const runId = randomUUID();
+    let position = 0;
+    for (const [index, operation] of operations.entries()) {
+      const command = commands[index] as ShellScriptCommand;
+      const operationId = await withLine(command.line, () => deviceManagement.requestOperation(endpoint, operation, context.actor, context.correlationId));
+      const event: ShellHistoryEvent = {
+        type: 'ShellCommandQueued',
+        data: {
+          endpoint,
+          runId,
+          line: command.line,
+          text: command.text,
+          command: command.command.kind,
+          operationId,
+          operationKind: operation.kind,
+          requestedBy: context.actor,
+          requestedAt: clock.now().toISOString(),
+        },
+      };
+      const appended = await store.appendToStream(shellStream(endpoint), [{ type: event.type, data: { ...event.data }, metadata: { actor: context.actor, correlationId: context.correlationId } }], 'any');
+      position = appended.position;
+    }
+    // Read your writes: the history holds the lines before the answer.
+    await this.#options.projector.waitFor(position);
+    const waitMs = Math.min(Math.max(runOptions.waitMs ?? 0, 0), MAX_WAIT_MS);
+    const lines = () => this.#runLines(endpoint, runId, naming);
+    if (waitMs > 0) await this.#waitUntilEnded(lines().map((line) => line.operationId), waitMs);
+    return { endpoint, runId, lines: lines() };
+  }
+
+  /** The device's shell history, oldest line first, after position `afterPosition`. */
+  async history(endpoint: string, first: number, afterPosition: number): Promise<{ lines: readonly ShellLineView[]; hasNextPage: boolean; totalCount: number }> {
+    await this.#refreshCatalog();
+    const page = this.#options.history.page(endpoint, first, afterPosition);
+    const naming = this.#naming(endpoint);
+    return { lines: page.lines.map((line) => toView(line, naming)), hasNextPage: page.hasNextPage, totalCount: page.totalCount };
+  }
+
+  /** Each change of a shell line of the device (queued, sent, answered). Returns the unsubscribe. */
+  onLineUpdated(endpoint: string, listener: (line: ShellLineView) => void): () => void {
+    return this.#options.projector.onProjected(({ projection, event }) => {
+      const data = event.data;
+      const operationId = data !== null && typeof data === 'object' && !Array.isArray(data) ? data['operationId'] : undefined;
+      if ((projection !== 'operations' && projection !== 'shell-history') || typeof operationId !== 'string') return;
+      const line = this.#options.history.byOperation(operationId);
+      if (line !== undefined && line.endpoint === endpoint) listener(toView(line, this.#naming(endpoint)));
+    });
+  }
+
+  async #requireShellEnabled(endpoint: string): Promise<void> {
+    const { state } = await loadAggregate(this.#options.store, deviceStream(endpoint), deviceRegistrationDecider);
+    if (state.status === 'unknown') throw new DomainError('NOT_FOUND', `no device ${endpoint}`, { endpoint });
+    if (state.status === 'decommissioned') throw new DomainError('FORBIDDEN', `device ${endpoint} is decommissioned: its shell is closed`, { endpoint });
+    if (!state.registration.shellEnabled) {
+      throw new DomainError('FORBIDDEN', `the shell is disabled for device ${endpoint}: set its SHELL column to 1 in the device CSV and import it again`, { endpoint });
+    }
+  }
+
+  /** Every command's operation, or the first refusal (naming its line); nothing is queued before all pass. */
+  async #checkAll(endpoint: string, commands: readonly ShellScriptCommand[], naming: ShellNaming): Promise<OperationSpec[]> {
+    const registration = this.#options.registrations.registration(endpoint);
+    const rules = await this.#ruleGroupsOf(commands.map((command) => command.command));
+    const operations: OperationSpec[] = [];
+    for (const { line, command } of commands) {
+      const context = { catalog: naming.catalog, ...(naming.deviceObjects === undefined ? {} : { deviceObjects: naming.deviceObjects }) };
+      const operation = await withLine(line, () => {
+        checkShellCommand(command, context);
+        checkShellWriteRules(command, {
+          ...context,
+          ruleGroups: (objectId, resourceId) => rules.get(`${objectId}/${resourceId}`) ?? [],
+          currentValue: (path) => this.#currentValue(endpoint, path),
+        });
+        const built = shellOperationSpec(command, {
+          ...context,
+          announcedInstances: (objectId) =>
+            (registration?.objectLinks.objects ?? []).flatMap((link) => (link.objectId === objectId && link.instanceId !== null ? [link.instanceId] : [])),
+        });
+        if (!built.ok) throw new DomainError('BAD_USER_INPUT', `${command.kind} refused: ${built.reason}`, { command: command.kind });
+        return Promise.resolve(built.operation);
+      });
+      operations.push(operation);
+    }
+    return operations;
+  }
+
+  /** The rule groups of every resource the commands write, by "objectId/resourceId". */
+  async #ruleGroupsOf(commands: readonly ShellCommand[]): Promise<Map<string, readonly ValidationRuleGroup[]>> {
+    const groups = new Map<string, readonly ValidationRuleGroup[]>();
+    for (const path of commands.flatMap(writtenPaths)) {
+      if (path.resourceId === undefined) continue;
+      const key = `${path.objectId}/${path.resourceId}`;
+      if (!groups.has(key)) groups.set(key, await this.#options.rules.ruleGroups(path.objectId, path.resourceId));
+    }
+    return groups;
+  }
+
+  #currentValue(endpoint: string, path: LwM2mPath): string | undefined {
+    const text = formatPath(path);
+    return this.#options.deviceManagement.resources(endpoint, text).find((value) => value.path === text)?.text;
+  }
+
+  async #refreshCatalog(): Promise<void> {
+    const { catalog, uploadedModels } = this.#options;
+    if (uploadedModels !== undefined) this.#catalog = catalog.withObjects(await uploadedModels());
+  }
+
+  #naming(endpoint: string): ShellNaming {
+    const registration = this.#options.registrations.registration(endpoint);
+    if (registration === undefined) return { catalog: this.#catalog };
+    const deviceObjects = new Map<number, string>();
+    // Core 1.1 section 6.2.1: an object without `ver` is at version 1.0.
+    for (const link of registration.objectLinks.objects) if (link.instanceId === null || !deviceObjects.has(link.objectId)) deviceObjects.set(link.objectId, link.version ?? '1.0');
+    return { catalog: this.#catalog, deviceObjects };
+  }
+
+  #runLines(endpoint: string, runId: string, naming: ShellNaming): ShellLineView[] {
+    const lines: ShellLineView[] = [];
+    let after = 0;
+    for (;;) {
+      const page = this.#options.history.page(endpoint, 500, after);
+      for (const line of page.lines) if (line.runId === runId) lines.push(toView(line, naming));
+      const last = page.lines[page.lines.length - 1];
+      if (!page.hasNextPage || last === undefined) return lines;
+      after = last.position;
+    }
+  }
+
+  async #waitUntilEnded(operationIds: readonly string[], waitMs: number): Promise<void> {
+    const { deviceManagement } = this.#options;
+    const ended = (): boolean => operationIds.every((id) => isEnded(deviceManagement.operation(id)));
+    if (ended()) return;
+    await new Promise<void>((resolve) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve();
+      };
+      const timer = setTimeout(finish, waitMs);
+      const unsubscribe = deviceManagement.onOperationUpdated(() => {
+        if (ended()) finish();
+      });
+    });
+  }
+}
+
+function parseInput(input: string): readonly ShellScriptCommand[] {
+  const parsed = parseShellScript(input);
+  if (!parsed.ok) throw new ShellGrammarError(parsed.errors);
+  if (parsed.commands.length === 0) throw new DomainError('BAD_USER_INPUT', 'the input holds no command', {});
+  if (parsed.commands.length > MAX_INPUT_LINES) {
+    throw new DomainError('BAD_USER_INPUT', `at most ${MAX_INPUT_LINES} commands per input (got ${parsed.commands.length})`, { commands: parsed.commands.length });
+  }
+  return parsed.commands;
+}
+
+/** Names the input line in a refusal, so that a multi-line input says which command failed. */
+async function withLine<T>(line: number, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    if (error instanceof DomainError) throw new DomainError(error.code, `line ${line}: ${error.message}`, { ...error.details, line });
+    throw error;
+  }
+}
+
+function writtenPaths(command: ShellCommand): LwM2mPath[] {
+  switch (command.kind) {
+    case 'write':
+      return [command.path];
+    case 'cwrite':
+      return command.assignments.map((assignment) => assignment.path);
+    case 'writep':
+      return command.resources.map((entry) => ({ ...command.path, resourceId: entry.resourceId }));
+    // Create sets initial values: the rules guard changes to existing resources (as ShellWriteValidation).
+    case 'create':
+    case 'read':
+    case 'observe':
+    case 'cancelobservation':
+    case 'cancelobserve':
+    case 'execute':
+    case 'delete':
+    case 'discover':
+    case 'writeattr':
+    case 'fwupdate':
+    case 'cread':
+    case 'cobserve':
+      return [];
+  }
+}
+
+function isEnded(operation: OperationView | undefined): boolean {
+  return operation !== undefined && (operation.status === 'succeeded' || operation.status === 'failed' || operation.status === 'cancelled');
+}
+
+function toView(record: ShellLineRecord, naming: ShellNaming): ShellLineView {
+  const { operation, ...line } = record;
+  return {
+    ...line,
+    status: operation?.status ?? 'pending',
+    responseCode: operation?.responseCode ?? null,
+    completedAt: operation?.completedAt ?? null,
+    result: shellResultText(operation, naming),
+  };
+}

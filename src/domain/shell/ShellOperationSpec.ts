@@ -1,0 +1,133 @@
+/**
+ * Turns a checked shell command into the LwM2M operation that is queued for it (the `OperationSpec`
+ * of `operations/OperationEvents.ts`, whose content forms `adapters/lwm2m/OperationRequests.ts`
+ * documents). Pure: the object model and the device's announced objects come in.
+ *
+ * Decisions where the guide is silent:
+ * - `cancelobservation` (passive cancel) and `cancelobserve` (active cancel) both become a
+ *   Cancel Observation operation, which the dispatcher delivers as a GET with Observe 1 on the
+ *   observation's token (RFC 7641 section 3.6): the operation queue knows one cancel, and the active
+ *   form also ends the observation on a device that would otherwise keep notifying until its next
+ *   notification is answered with a Reset.
+ * - `create /O` without an instance id (Core 1.1 section 6.3.6 lets the server leave it to the device,
+ *   but our content formats carry it) gets the first instance id above those the device announced
+ *   in its registration, 0 when it announced none.
+ * - `writeattr ... cancel` removes every attribute the path level allows (Core 1.1 section 5.1.2:
+ *   gt, lt and st only on a resource), each sent without a value.
+ */
+import type { JsonValue } from '../Json.ts';
+import type { LwM2mPath } from '../lwm2m/LwM2mPath.ts';
+import { formatPath } from '../lwm2m/LwM2mPath.ts';
+import type { ObjectModelCatalog } from '../lwm2m/ObjectModel.ts';
+import { findResource } from '../lwm2m/ObjectModel.ts';
+import type { OperationSpec } from '../operations/OperationEvents.ts';
+import type { ExecuteArgument, NotificationAttributes, ShellCommand, ShellResourceEntry } from './ShellCommand.ts';
+
+export interface ShellOperationContext {
+  readonly catalog: ObjectModelCatalog;
+  /** Object id -> object version, from the device's registration; absent when not known yet. */
+  readonly deviceObjects?: ReadonlyMap<number, string>;
+  /** The instance ids of an object the device announced in its registration. */
+  readonly announcedInstances: (objectId: number) => readonly number[];
+}
+
+export type ShellOperationResult = { readonly ok: true; readonly operation: OperationSpec } | { readonly ok: false; readonly reason: string };
+
+/** The attributes of Write-Attributes in the order Core 1.1 section 5.1.2 lists them. */
+const ALL_ATTRIBUTES: readonly (keyof NotificationAttributes)[] = ['pmin', 'pmax', 'gt', 'lt', 'st', 'epmin', 'epmax'];
+const NON_RESOURCE_ATTRIBUTES: readonly (keyof NotificationAttributes)[] = ['pmin', 'pmax', 'epmin', 'epmax'];
+
+export function shellOperationSpec(command: ShellCommand, context: ShellOperationContext): ShellOperationResult {
+  const single = (kind: OperationSpec['kind'], path: LwM2mPath, content: JsonValue | null = null): ShellOperationResult => ({
+    ok: true,
+    operation: { kind, paths: [formatPath(path)], content },
+  });
+  switch (command.kind) {
+    case 'read':
+      return single('read', command.path);
+    case 'observe':
+      return single('observe', command.path);
+    case 'cancelobservation':
+    case 'cancelobserve':
+      return single('cancel-observation', command.path);
+    case 'discover':
+      return single('discover', command.path);
+    case 'delete':
+      return single('delete', command.path);
+    case 'execute':
+      return single('execute', command.path, command.arguments.length === 0 ? null : formatExecuteArguments(command.arguments));
+    case 'writeattr':
+      return single('write-attributes', command.path, attributeContent(command.path, command.attributes, command.cancel));
+    case 'write':
+      return single('write-replace', command.path, { values: [typedValue(command.path, command.value, context)] });
+    case 'writep':
+      return single('write-partial', command.path, { values: entryValues(command.path, command.resources, context) });
+    case 'create': {
+      const instanceId = command.path.instanceId ?? nextInstanceId(context.announcedInstances(command.path.objectId));
+      return single('create', { objectId: command.path.objectId }, { values: entryValues({ objectId: command.path.objectId, instanceId }, command.resources, context) });
+    }
+    case 'cread':
+      return { ok: true, operation: { kind: 'read-composite', paths: command.paths.map(formatPath), content: null } };
+    case 'cobserve':
+      return { ok: true, operation: { kind: 'observe-composite', paths: command.paths.map(formatPath), content: null } };
+    case 'cwrite':
+      return {
+        ok: true,
+        operation: {
+          kind: 'write-composite',
+          paths: command.assignments.map((assignment) => formatPath(assignment.path)),
+          content: { values: command.assignments.map((assignment) => typedValue(assignment.path, assignment.value, context)) },
+        },
+      };
+    case 'fwupdate':
+      return {
+        ok: false,
+        reason: 'the firmware update process (object 5: pull or push, then Update once Downloaded) is not available in this service yet, so fwupdate cannot be queued',
+      };
+  }
+}
+
+/** LwM2M Core 1.1 section 5.4.5: `0='abc',1`. */
+export function formatExecuteArguments(argumentList: readonly ExecuteArgument[]): string {
+  return argumentList.map((argument) => (argument.value === null ? String(argument.digit) : `${argument.digit}='${argument.value}'`)).join(',');
+}
+
+function attributeContent(path: LwM2mPath, attributes: NotificationAttributes, cancel: boolean): JsonValue {
+  const content: { [name: string]: JsonValue } = {};
+  for (const name of ALL_ATTRIBUTES) {
+    const value = attributes[name];
+    if (value !== undefined) content[name] = value;
+  }
+  if (cancel) {
+    for (const name of path.resourceId === undefined ? NON_RESOURCE_ATTRIBUTES : ALL_ATTRIBUTES) {
+      if (!(name in content)) content[name] = null;
+    }
+  }
+  return content;
+}
+
+/** A value with the type of its resource, so that the encoder need not guess it. */
+function typedValue(path: LwM2mPath, text: string, context: ShellOperationContext): JsonValue {
+  const type = resourceType(path, context);
+  return type === undefined ? { path: formatPath(path), text } : { path: formatPath(path), type, text };
+}
+
+function entryValues(instancePath: LwM2mPath, entries: readonly ShellResourceEntry[], context: ShellOperationContext): JsonValue[] {
+  return entries.flatMap((entry) => {
+    const resourcePath: LwM2mPath = { ...instancePath, resourceId: entry.resourceId };
+    if (typeof entry.value !== 'object') return [typedValue(resourcePath, String(entry.value), context)];
+    return entry.value.map((instance) => typedValue({ ...resourcePath, resourceInstanceId: instance.resourceInstanceId }, String(instance.value), context));
+  });
+}
+
+function resourceType(path: LwM2mPath, context: ShellOperationContext): string | undefined {
+  if (path.resourceId === undefined) return undefined;
+  const version = context.deviceObjects?.get(path.objectId);
+  const object = context.catalog.object(path.objectId, version) ?? context.catalog.object(path.objectId);
+  const type = object === undefined ? undefined : findResource(object, path.resourceId)?.type;
+  return type === undefined || type === 'none' ? undefined : type;
+}
+
+function nextInstanceId(announced: readonly number[]): number {
+  return announced.length === 0 ? 0 : Math.max(...announced) + 1;
+}

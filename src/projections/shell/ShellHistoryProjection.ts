@@ -1,0 +1,61 @@
+/**
+ * The device shell's history (issue 8, "Shell"): one row per queued command line, from the
+ * `shell-<endpoint>` streams. The line's status and result live in the operations read model and are
+ * joined by operation id when read (`ShellHistoryQueries`), as the operation may end before its line
+ * is recorded.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import type { RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
+import { toDomainEvent } from '../../adapters/eventstore/CommandHandler.ts';
+import type { ShellHistoryEvent } from '../../domain/shell/ShellHistoryEvents.ts';
+import { shellStreamPrefix } from '../../domain/shell/ShellHistoryEvents.ts';
+import { prepared } from '../PreparedStatements.ts';
+import type { Projection } from '../Projection.ts';
+
+export const shellHistoryProjection: Projection = {
+  name: 'shell-history',
+  version: 1,
+  filter: { streamPrefixes: [shellStreamPrefix] },
+  create(db: DatabaseSync): void {
+    db.exec(`CREATE TABLE IF NOT EXISTS shell_lines (
+      position INTEGER PRIMARY KEY,
+      endpoint TEXT NOT NULL,
+      run_id TEXT NOT NULL,
+      line INTEGER NOT NULL,
+      text TEXT NOT NULL,
+      command TEXT NOT NULL,
+      operation_id TEXT NOT NULL,
+      operation_kind TEXT NOT NULL,
+      requested_by TEXT NOT NULL,
+      requested_at TEXT NOT NULL,
+      correlation_id TEXT
+    )`);
+    db.exec('CREATE INDEX IF NOT EXISTS shell_lines_by_endpoint ON shell_lines (endpoint, position)');
+    db.exec('CREATE INDEX IF NOT EXISTS shell_lines_by_operation ON shell_lines (operation_id)');
+  },
+  drop(db: DatabaseSync): void {
+    db.exec('DROP TABLE IF EXISTS shell_lines');
+  },
+  apply(db: DatabaseSync, recorded: RecordedEvent): void {
+    const event = toDomainEvent<ShellHistoryEvent>(recorded);
+    if (event.type !== 'ShellCommandQueued') return;
+    const data = event.data;
+    prepared(
+      db,
+      `INSERT OR IGNORE INTO shell_lines (position, endpoint, run_id, line, text, command, operation_id, operation_kind, requested_by, requested_at, correlation_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      recorded.position,
+      data.endpoint,
+      data.runId,
+      data.line,
+      data.text,
+      data.command,
+      data.operationId,
+      data.operationKind,
+      data.requestedBy,
+      data.requestedAt,
+      recorded.metadata.correlationId ?? null,
+    );
+  },
+};

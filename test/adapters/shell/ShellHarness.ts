@@ -1,0 +1,83 @@
+/**
+ * The shell on the device-management stack (`../lwm2m/DeviceManagementHarness.ts`: SQLite store,
+ * projector, real UDP endpoint), with the device protocol service and its validation rules, and a
+ * test LwM2M client (objects 1, 3, 3303) registered for a device whose shell is enabled or not.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { systemClock } from '../../../src/domain/Clock.ts';
+import { coreObjectCatalog } from '../../../src/domain/lwm2m/StaticObjectModelCatalog.ts';
+import { deviceStream } from '../../../src/domain/devices/DeviceEvents.ts';
+import { deviceRegistrationDecider } from '../../../src/domain/devices/DeviceRegistrationDecider.ts';
+import { handleCommand } from '../../../src/adapters/eventstore/CommandHandler.ts';
+import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
+import { DeviceProtocolService } from '../../../src/adapters/ddf/DeviceProtocolService.ts';
+import { ValidationRuleService } from '../../../src/adapters/protocols/ValidationRuleService.ts';
+import { ShellService } from '../../../src/adapters/shell/ShellService.ts';
+import { OperationQueries } from '../../../src/projections/operations/OperationQueries.ts';
+import { ShellHistoryQueries } from '../../../src/projections/shell/ShellHistoryQueries.ts';
+import { ReadModelDatabase } from '../../../src/projections/ReadModelDatabase.ts';
+import { TestLwM2mClient } from '../../support/TestLwM2mClient.ts';
+import { TestDeviceObjects } from '../../support/TestDeviceObjects.ts';
+import { testDeviceData } from '../../support/TestDevices.ts';
+import type { Harness } from '../lwm2m/DeviceManagementHarness.ts';
+import { startHarness } from '../lwm2m/DeviceManagementHarness.ts';
+
+export const links = '</>;rt="oma.lwm2m";ct="110 0",</1/0>,</3/0>,</3303/0>';
+
+export interface ShellHarness {
+  readonly harness: Harness;
+  readonly shell: ShellService;
+  readonly protocols: DeviceProtocolService;
+  readonly rules: ValidationRuleService;
+  device(endpoint: string, shellEnabled?: boolean, objectLinks?: string): Promise<{ client: TestLwM2mClient; objects: TestDeviceObjects }>;
+  close(): Promise<void>;
+}
+
+export async function startShellHarness(): Promise<ShellHarness> {
+  const dir = mkdtempSync(join(tmpdir(), 'hub-shell-'));
+  const harness = await startHarness(dir, { clock: systemClock });
+  // A second connection to the read models' file, as the GraphQL layer reads them beside the projector.
+  const readModels = ReadModelDatabase.open(dir);
+  const protocols = new DeviceProtocolService({ store: harness.store, clock: systemClock, logger: silentLogger() });
+  const rules = new ValidationRuleService({ store: harness.store, protocols });
+  const shell = new ShellService({
+    store: harness.store,
+    catalog: coreObjectCatalog(),
+    uploadedModels: () => protocols.uploadedModels(),
+    registrations: harness.registrations,
+    rules,
+    deviceManagement: harness.api,
+    history: new ShellHistoryQueries(readModels.db, new OperationQueries(readModels.db)),
+    projector: harness.projector,
+    clock: systemClock,
+  });
+  const clients: TestLwM2mClient[] = [];
+  return {
+    harness,
+    shell,
+    protocols,
+    rules,
+    async device(endpoint, shellEnabled = true, objectLinks = links) {
+      await handleCommand(harness.store, deviceStream(endpoint), deviceRegistrationDecider, {
+        type: 'ImportDeviceRegistration',
+        registration: { ...testDeviceData(endpoint), shellEnabled },
+        importId: 'test-import',
+        line: 1,
+      });
+      const objects = new TestDeviceObjects();
+      const client = await TestLwM2mClient.start({ serverHost: '127.0.0.1', serverPort: harness.coap.local.port, endpoint, lifetime: 600, objectLinks, device: objects });
+      clients.push(client);
+      expect((await client.register()).code).toBe('2.01');
+      return { client, objects };
+    },
+    async close() {
+      for (const client of clients) await client.close();
+      await harness.close();
+      readModels.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -7,6 +7,7 @@
 import type { OperationSpec } from '../../domain/operations/OperationEvents.ts';
 import type { ResourceValuesReported } from '../../domain/observations/ResourceValueEvents.ts';
 import { isPathPrefix, parsePath } from '../../domain/lwm2m/LwM2mPath.ts';
+import type { LwM2mPath } from '../../domain/lwm2m/LwM2mPath.ts';
 import type { Projector } from '../../projections/Projector.ts';
 import type { OperationQueries, OperationView } from '../../projections/operations/OperationQueries.ts';
 import type { ResourceQueries, ResourceValueView } from '../../projections/resources/ResourceQueries.ts';
@@ -19,8 +20,15 @@ export interface DeviceManagementApiOptions {
   readonly projector: Projector;
 }
 
+interface ResourceListener {
+  readonly prefix: LwM2mPath | undefined;
+  readonly listener: (values: readonly ResourceValueView[]) => void;
+}
+
 export class DeviceManagementApi {
   readonly #options: DeviceManagementApiOptions;
+  readonly #resourceListeners = new Map<string, Set<ResourceListener>>();
+  #unsubscribeResources: (() => void) | undefined;
 
   constructor(options: DeviceManagementApiOptions) {
     this.#options = options;
@@ -62,14 +70,32 @@ export class DeviceManagementApi {
   /** Each new value of the device at or under `pathPrefix` ("/" for all). Returns the unsubscribe. */
   onResourceValues(endpoint: string, pathPrefix: string, listener: (values: readonly ResourceValueView[]) => void): () => void {
     const prefix = pathPrefix === '/' ? undefined : parsePath(pathPrefix);
-    return this.#options.projector.onProjected(({ projection, event }) => {
-      if (projection !== 'resources') return;
-      const data = event.data as unknown as ResourceValuesReported;
-      if (data.endpoint !== endpoint) return;
+    const entry: ResourceListener = { prefix, listener };
+    // One projector listener for every subscriber, dispatching by endpoint: a fleet's subscriptions
+    // must not make each committed event visit every subscriber.
+    this.#unsubscribeResources ??= this.#options.projector.onProjected(({ projection, event }) => {
+      if (projection === 'resources') this.#dispatchResources(event.data as unknown as ResourceValuesReported);
+    });
+    let listeners = this.#resourceListeners.get(endpoint);
+    if (!listeners) {
+      listeners = new Set();
+      this.#resourceListeners.set(endpoint, listeners);
+    }
+    listeners.add(entry);
+    return () => {
+      listeners.delete(entry);
+      if (listeners.size === 0) this.#resourceListeners.delete(endpoint);
+    };
+  }
+
+  #dispatchResources(data: ResourceValuesReported): void {
+    const listeners = this.#resourceListeners.get(data.endpoint);
+    if (!listeners) return;
+    for (const { prefix, listener } of listeners) {
       const values = data.values
         .filter((value) => prefix === undefined || isPathPrefix(prefix, parsePath(value.path)))
         .map((value) => ({ path: value.path, type: value.value.type, text: value.value.text, time: new Date(value.time ?? data.receivedAt), deviceTime: value.time !== null, source: data.source }));
       if (values.length > 0) listener(values);
-    });
+    }
   }
 }

@@ -149,6 +149,10 @@ export class OperationDispatcher {
       this.#lastMessage.set(endpoint, this.#clock.now());
       this.#asleep.delete(endpoint);
     }
+    // Every queue with work is cached (loaded at start, or touched by a request since): a device
+    // without one has nothing to receive, and its notifications need no trip through the queue.
+    const state = this.#queues.get(endpoint)?.state;
+    if (!state || (state.pending.length === 0 && !state.inFlight)) return;
     this.#kick(endpoint);
   }
 

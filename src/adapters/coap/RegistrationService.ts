@@ -39,6 +39,7 @@ import type { RegistrationCommand, RegistrationPolicy, RegistrationState, Source
 import type { RegistrationChannel, RegistrationEvent, RegistrationRecord } from '../../domain/registration/RegistrationEvents.ts';
 import { registrationStream, registrationStreamPrefix } from '../../domain/registration/RegistrationEvents.ts';
 import type { CoapPeer, CoapRequestHandler, CoapResponse, IncomingCoapRequest } from './CoapEndpoint.ts';
+import { peerKey } from './CoapEndpoint.ts';
 import type { DeviceDirectory } from './DeviceDirectory.ts';
 import { KeyedSerializer } from './KeyedSerializer.ts';
 
@@ -79,6 +80,8 @@ export class RegistrationService {
   readonly #serializer = new KeyedSerializer();
   readonly #byEndpoint = new Map<string, Cached>();
   readonly #endpointById = new Map<string, string>();
+  /** Source address and port of each registration, so that a Send (which names no endpoint) finds it at once. */
+  readonly #endpointByPeer = new Map<string, string>();
   readonly #sharedLinks = new Map<string, RegisteredObjects>();
   readonly #sharedText = new Map<string, string>();
   readonly #sweeper: NodeJS.Timeout | undefined;
@@ -148,11 +151,9 @@ export class RegistrationService {
 
   /** The registration made from this source address and port, for requests that name no endpoint (Send, `POST /dp`). */
   registrationAt(peer: { readonly address: string; readonly port: number }): RegistrationRecord | undefined {
-    for (const { state } of this.#byEndpoint.values()) {
-      const record = state.registration;
-      if (record && record.address === peer.address && record.port === peer.port) return record;
-    }
-    return undefined;
+    const endpoint = this.#endpointByPeer.get(peerKey(peer));
+    const record = endpoint === undefined ? undefined : this.#byEndpoint.get(endpoint)?.state.registration;
+    return record && record.address === peer.address && record.port === peer.port ? record : undefined;
   }
 
   get registrationCount(): number {
@@ -284,9 +285,9 @@ export class RegistrationService {
       } else {
         outcome = await handleCommand(this.#store, stream, this.#decider, command, { metadata });
       }
-      if (cached?.state.registration && cached.state.registration.registrationId !== outcome.state.registration?.registrationId) {
-        this.#endpointById.delete(cached.state.registration.registrationId);
-      }
+      const before = cached?.state.registration;
+      if (before && before.registrationId !== outcome.state.registration?.registrationId) this.#endpointById.delete(before.registrationId);
+      if (before && this.#endpointByPeer.get(peerKey(before)) === endpoint) this.#endpointByPeer.delete(peerKey(before));
       if (outcome.state.registration) this.#remember(outcome);
       else this.#byEndpoint.delete(endpoint);
       return outcome.events;
@@ -306,6 +307,7 @@ export class RegistrationService {
     };
     this.#byEndpoint.set(record.endpoint, { state: { ...cached.state, registration }, revision: cached.revision });
     this.#endpointById.set(record.registrationId, record.endpoint);
+    this.#endpointByPeer.set(peerKey(record), record.endpoint);
   }
 
   /** Returns the shared copy of a value, up to a bound on distinct values. */

@@ -121,6 +121,21 @@ describe('RegistrationService over UDP', () => {
     expect(h.service.registration('dev-2')).toBeUndefined();
   });
 
+  it('finds a registration by its source address, following address changes and de-registration', async () => {
+    const h = await harness('127.0.0.1');
+    await importTestDevice(h.store, 'dev-at');
+    const first = await h.client('dev-at');
+    await first.register();
+    expect(h.service.registrationAt({ address: '127.0.0.1', port: first.port })?.endpoint).toBe('dev-at');
+    const moved = await h.client('dev-at');
+    moved.location = first.location;
+    expect((await moved.update()).code).toBe('2.04');
+    expect(h.service.registrationAt({ address: '127.0.0.1', port: first.port })).toBeUndefined();
+    expect(h.service.registrationAt({ address: '127.0.0.1', port: moved.port })?.endpoint).toBe('dev-at');
+    expect((await moved.deregister()).code).toBe('2.02');
+    expect(h.service.registrationAt({ address: '127.0.0.1', port: moved.port })).toBeUndefined();
+  });
+
   it('replaces the registration of a device that registers again', async () => {
     const h = await harness();
     await importTestDevice(h.store, 'dev-3');

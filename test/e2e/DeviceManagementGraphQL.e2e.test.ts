@@ -190,6 +190,30 @@ describe('operations', () => {
     expect(objects.observedPaths).toEqual([]);
   });
 
+  it('refuses a write that breaks the validation rules of its resource before queueing it, and writes one that keeps them', async () => {
+    objects.set('/3303/0/5750', 'outdoor');
+    await operate('mutation { addValidationRuleGroup(objectId: 3303, resourceId: 5750, groupId: "not-test", rules: [{ type: STRING, operator: EQUALS_NOT, value: "test" }]) { groupId } }');
+    const before = ((await postGraphQL(url, viewerToken, `{ operations(endpoint: "${endpoint}") { id } }`)).data as { operations: unknown[] }).operations.length;
+
+    const refused = await postGraphQL(url, operatorToken, `mutation { writeResource(endpoint: "${endpoint}", path: "/3303/0/5750", values: [{ path: "/3303/0/5750", type: "string", text: "test" }]) { id } }`);
+    expect(refused.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    expect(refused.errors?.[0]?.message).toContain('/3303/0/5750');
+    const rejections = refused.errors?.[0]?.extensions?.['rejections'] as Array<{ path: string; value: string; groups: Array<{ groupId: string }> }>;
+    expect(rejections.map((rejection) => [rejection.path, rejection.value, rejection.groups.map((group) => group.groupId)])).toEqual([['/3303/0/5750', 'test', ['not-test']]]);
+    const composite = await postGraphQL(
+      url,
+      operatorToken,
+      `mutation { writeComposite(endpoint: "${endpoint}", values: [{ path: "/3/0/14", type: "string", text: "+04" }, { path: "/3303/0/5750", type: "string", text: "test" }]) { id } }`,
+    );
+    expect(composite.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    const after = ((await postGraphQL(url, viewerToken, `{ operations(endpoint: "${endpoint}") { id } }`)).data as { operations: unknown[] }).operations.length;
+    expect(after).toBe(before);
+
+    const allowed = await operate(`mutation { writeResource(endpoint: "${endpoint}", path: "/3303/0/5750", values: [{ path: "/3303/0/5750", type: "string", text: "indoor" }]) { id } }`);
+    expect(await settled(allowed['id'])).toMatchObject({ status: 'SUCCEEDED' });
+    expect(objects.resources.get('/3303/0/5750')?.value).toBe('indoor');
+  });
+
   it('reads composite, cancels an unanswered operation, lists the operations, and keeps viewers from operating', async () => {
     const composite = await operate(`mutation { readComposite(endpoint: "${endpoint}", paths: ["/3/0/0", "/3303/0/5700"]) { id kind paths } }`);
     expect(composite).toMatchObject({ kind: 'READ_COMPOSITE', paths: ['/3/0/0', '/3303/0/5700'] });
@@ -213,6 +237,7 @@ describe('operations', () => {
       'DISCOVER',
       'OBSERVE',
       'CANCEL_OBSERVATION',
+      'WRITE_REPLACE',
       'READ_COMPOSITE',
       'READ',
     ]);
@@ -230,4 +255,5 @@ describe('operations', () => {
     const badPath = await postGraphQL(url, operatorToken, `mutation { readResource(endpoint: "${endpoint}", path: "not a path") { id } }`);
     expect(badPath.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
   });
+
 });

@@ -5,6 +5,7 @@
  */
 import type { JsonObject, JsonValue } from '../../domain/Json.ts';
 import { DomainError } from '../../domain/DomainError.ts';
+import { formatPath } from '../../domain/lwm2m/LwM2mPath.ts';
 import type { OperationKind as DomainOperationKind, OperationSpec } from '../../domain/operations/OperationEvents.ts';
 import type { OperationStatus as ViewStatus, OperationView } from '../../projections/operations/OperationQueries.ts';
 import { requireRole } from '../Authorization.ts';
@@ -51,10 +52,17 @@ const statusToApi: Readonly<Record<ViewStatus, OperationStatus>> = {
   cancelled: 'CANCELLED',
 };
 
-/** Queues the operation as the caller and answers with it once the operations read model has it. */
-async function requestOperation(context: GraphQLContext, endpoint: string, spec: OperationSpec): Promise<OperationView> {
+/**
+ * Queues the operation as the caller and answers with it once the operations read model has it. The
+ * values of a write are checked against their resources' validation rules first.
+ */
+async function requestOperation(context: GraphQLContext, endpoint: string, spec: OperationSpec, written: readonly ResourceValueInput[] = []): Promise<OperationView> {
   requireRole(context, 'operator');
-  const { deviceManagement, projector, store } = context.services;
+  const { deviceManagement, projector, store, validationRules } = context.services;
+  await validationRules.checkWrite(written, (path) => {
+    const text = formatPath(path);
+    return deviceManagement.resources(endpoint, text).find((value) => value.path === text)?.text;
+  });
   const operationId = await deviceManagement.requestOperation(endpoint, spec, actorOf(context.principal), context.correlationId);
   await projector.waitFor(await store.headPosition());
   const operation = deviceManagement.operation(operationId);
@@ -92,11 +100,11 @@ export const deviceManagementMutationResolvers: MutationResolvers = {
   readResource: (_parent, { endpoint, path }, context) => requestOperation(context, endpoint, { kind: 'read', paths: [path], content: null }),
   discover: (_parent, { endpoint, path }, context) => requestOperation(context, endpoint, { kind: 'discover', paths: [path], content: null }),
   writeResource: (_parent, { endpoint, path, values, replace }, context) =>
-    requestOperation(context, endpoint, { kind: replace === false ? 'write-partial' : 'write-replace', paths: [path], content: valuesContent(values) }),
+    requestOperation(context, endpoint, { kind: replace === false ? 'write-partial' : 'write-replace', paths: [path], content: valuesContent(values) }, values),
   execute: (_parent, { endpoint, path, arguments: args }, context) =>
     requestOperation(context, endpoint, { kind: 'execute', paths: [path], content: args ?? null }),
   createInstance: (_parent, { endpoint, path, values }, context) =>
-    requestOperation(context, endpoint, { kind: 'create', paths: [path], content: valuesContent(values) }),
+    requestOperation(context, endpoint, { kind: 'create', paths: [path], content: valuesContent(values) }, values),
   deleteInstance: (_parent, { endpoint, path }, context) => requestOperation(context, endpoint, { kind: 'delete', paths: [path], content: null }),
   writeAttributes: (_parent, { endpoint, path, attributes }, context) =>
     requestOperation(context, endpoint, { kind: 'write-attributes', paths: [path], content: attributesContent(attributes) }),
@@ -106,7 +114,7 @@ export const deviceManagementMutationResolvers: MutationResolvers = {
   readComposite: (_parent, { endpoint, paths }, context) => requestOperation(context, endpoint, { kind: 'read-composite', paths, content: null }),
   observeComposite: (_parent, { endpoint, paths }, context) => requestOperation(context, endpoint, { kind: 'observe-composite', paths, content: null }),
   writeComposite: (_parent, { endpoint, values }, context) =>
-    requestOperation(context, endpoint, { kind: 'write-composite', paths: values.map((value) => value.path), content: valuesContent(values) }),
+    requestOperation(context, endpoint, { kind: 'write-composite', paths: values.map((value) => value.path), content: valuesContent(values) }, values),
 
   async cancelOperation(_parent, { endpoint, id, reason }, context) {
     requireRole(context, 'operator');

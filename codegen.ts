@@ -43,6 +43,8 @@ const config: CodegenConfig = {
           ObjectLink: '../../domain/registration/ObjectLinks.ts#ObjectLink as ObjectLinkModel',
           ResourceValue: '../../projections/resources/ResourceQueries.ts#ResourceValueView',
           Operation: '../../projections/operations/OperationQueries.ts#OperationView',
+          ShellLine: '../../adapters/shell/ShellService.ts#ShellLineView',
+          ShellRun: '../../adapters/shell/ShellService.ts#ShellRun as ShellRunModel',
         },
         scalars: {
           DateTime: 'Date',

@@ -39,6 +39,8 @@ import { TelemetryService } from './adapters/telemetry/TelemetryService.ts';
 import { DeviceProtocolService } from './adapters/ddf/DeviceProtocolService.ts';
 import { OperationQueries } from './projections/operations/OperationQueries.ts';
 import { ResourceQueries } from './projections/resources/ResourceQueries.ts';
+import { ShellHistoryQueries } from './projections/shell/ShellHistoryQueries.ts';
+import { ShellService } from './adapters/shell/ShellService.ts';
 import { coreObjectCatalog } from './domain/lwm2m/StaticObjectModelCatalog.ts';
 import { BootstrapServer } from './adapters/bootstrap/BootstrapServer.ts';
 import { BootstrapDeviceDirectory } from './adapters/bootstrap/BootstrapDeviceDirectory.ts';
@@ -152,6 +154,19 @@ export async function startService(config: Config, env: NodeJS.ProcessEnv, logge
   // The GraphQL API, on HTTP and WebSocket, behind bearer tokens; started last, as it calls every part.
   const tokens = new ApiTokenRegistry(store, masterKey.sealer);
   await tokens.ensureAdminToken(join(dataDir, 'admin.token'), logger);
+  const validationRules = new ValidationRuleService({ store, protocols });
+  // The device shell checks commands against the shipped models and the uploaded device protocols.
+  const shell = new ShellService({
+    store,
+    catalog: coreObjectCatalog(),
+    uploadedModels: () => protocols.uploadedModels(),
+    registrations,
+    rules: validationRules,
+    deviceManagement,
+    history: new ShellHistoryQueries(readModels.db, new OperationQueries(readModels.db)),
+    projector,
+    clock: systemClock,
+  });
   const graphql = await startGraphQLServer({
     host: config.httpHost,
     port: config.httpPort,
@@ -165,7 +180,7 @@ export async function startService(config: Config, env: NodeJS.ProcessEnv, logge
       deviceProperties: new DevicePropertyQueries(readModels.db),
       protocols,
       protocolQueries: new DeviceProtocolQueries(readModels.db),
-      validationRules: new ValidationRuleService({ store, protocols }),
+      validationRules,
       telemetry,
       measurements: new MeasurementQueries(readModels.db),
       deviceEvents: new DeviceEventQueries(readModels.db),
@@ -173,6 +188,7 @@ export async function startService(config: Config, env: NodeJS.ProcessEnv, logge
       bootstrapSessions: new BootstrapSessionQueries(readModels.db),
       registrations,
       deviceManagement,
+      shell,
       logger,
     },
     tokens,

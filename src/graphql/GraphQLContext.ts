@@ -7,6 +7,7 @@ import type { DeviceProtocolService } from '../adapters/ddf/DeviceProtocolServic
 import type { DeviceManagementApi } from '../adapters/lwm2m/DeviceManagementApi.ts';
 import type { RegistrationLookup } from '../adapters/lwm2m/RegistrationLookup.ts';
 import type { ValidationRuleService } from '../adapters/protocols/ValidationRuleService.ts';
+import type { ShellService } from '../adapters/shell/ShellService.ts';
 import type { TelemetryService } from '../adapters/telemetry/TelemetryService.ts';
 import type { EventStore } from '../adapters/eventstore/EventStore.ts';
 import type { Logger } from '../adapters/logging/Logger.ts';
@@ -42,6 +43,8 @@ export interface ApiServices {
   readonly registrations: Pick<RegistrationLookup, 'registration'>;
   /** Operations and the latest resource values. */
   readonly deviceManagement: DeviceManagementApi;
+  /** The device shell: commands to queued operations, and the shell history. */
+  readonly shell: ShellService;
   readonly logger: Logger;
 }
 

@@ -22,6 +22,7 @@ import {
   validationRuleTypeResolvers,
 } from './resolvers/ProtocolResolvers.ts';
 import { readModelQueryResolvers } from './resolvers/ReadModelResolvers.ts';
+import { shellLineTypeResolvers, shellMutationResolvers, shellQueryResolvers, shellSubscriptionResolvers } from './resolvers/ShellResolvers.ts';
 import { subscriptionResolvers } from './resolvers/SubscriptionResolvers.ts';
 import {
   alarmTypeResolvers,
@@ -37,9 +38,9 @@ export const resolvers: Resolvers = {
   DateTime: dateTimeScalar,
   Position: positionScalar,
   JSON: jsonScalar,
-  Query: { ...deviceQueryResolvers, ...readModelQueryResolvers, ...protocolQueryResolvers, ...telemetryQueryResolvers, ...bootstrapQueryResolvers, ...deviceManagementQueryResolvers },
-  Mutation: { ...mutationResolvers, ...protocolMutationResolvers, ...telemetryMutationResolvers, ...deviceManagementMutationResolvers },
-  Subscription: { ...subscriptionResolvers, ...telemetrySubscriptionResolvers, ...bootstrapSubscriptionResolvers, ...deviceManagementSubscriptionResolvers },
+  Query: { ...deviceQueryResolvers, ...readModelQueryResolvers, ...protocolQueryResolvers, ...telemetryQueryResolvers, ...bootstrapQueryResolvers, ...deviceManagementQueryResolvers, ...shellQueryResolvers },
+  Mutation: { ...mutationResolvers, ...protocolMutationResolvers, ...telemetryMutationResolvers, ...deviceManagementMutationResolvers, ...shellMutationResolvers },
+  Subscription: { ...subscriptionResolvers, ...telemetrySubscriptionResolvers, ...bootstrapSubscriptionResolvers, ...deviceManagementSubscriptionResolvers, ...shellSubscriptionResolvers },
   Device: { ...deviceTypeResolvers, ...deviceManagementDeviceResolvers },
   DeviceProperty: devicePropertyTypeResolvers,
   DeviceProtocol: deviceProtocolTypeResolvers,
@@ -54,4 +55,5 @@ export const resolvers: Resolvers = {
   Registration: registrationTypeResolvers,
   ResourceValue: resourceValueTypeResolvers,
   Operation: operationTypeResolvers,
+  ShellLine: shellLineTypeResolvers,
 };

@@ -22,6 +22,8 @@ import { DeviceManagementApi } from '../../src/adapters/lwm2m/DeviceManagementAp
 import { coreObjectCatalog } from '../../src/domain/lwm2m/StaticObjectModelCatalog.ts';
 import { OperationQueries } from '../../src/projections/operations/OperationQueries.ts';
 import { ResourceQueries } from '../../src/projections/resources/ResourceQueries.ts';
+import { ShellHistoryQueries } from '../../src/projections/shell/ShellHistoryQueries.ts';
+import { ShellService } from '../../src/adapters/shell/ShellService.ts';
 import { SqliteEventStore } from '../../src/adapters/eventstore/SqliteEventStore.ts';
 import type { RunningGraphQLServer } from '../../src/adapters/http/GraphQLServer.ts';
 import { startGraphQLServer } from '../../src/adapters/http/GraphQLServer.ts';
@@ -84,6 +86,13 @@ beforeAll(async () => {
     clock: systemClock,
     logger,
   });
+  const deviceManagement = new DeviceManagementApi({
+    dispatcher: management.dispatcher,
+    operations: new OperationQueries(database.db),
+    resources: new ResourceQueries(database.db),
+    projector,
+  });
+  const validationRules = new ValidationRuleService({ store, protocols });
   server = await startGraphQLServer({
     host: '127.0.0.1',
     port: 0,
@@ -97,18 +106,23 @@ beforeAll(async () => {
       deviceProperties: new DevicePropertyQueries(database.db),
       protocols,
       protocolQueries: new DeviceProtocolQueries(database.db),
-      validationRules: new ValidationRuleService({ store, protocols }),
+      validationRules,
       telemetry: new TelemetryService({ store, protocols, clock: systemClock }),
       measurements: new MeasurementQueries(database.db),
       deviceEvents: new DeviceEventQueries(database.db),
       alarms: new AlarmQueries(database.db),
       bootstrapSessions: new BootstrapSessionQueries(database.db),
       registrations,
-      deviceManagement: new DeviceManagementApi({
-        dispatcher: management.dispatcher,
-        operations: new OperationQueries(database.db),
-        resources: new ResourceQueries(database.db),
+      deviceManagement,
+      shell: new ShellService({
+        store,
+        catalog: coreObjectCatalog(),
+        registrations,
+        rules: validationRules,
+        deviceManagement,
+        history: new ShellHistoryQueries(database.db, new OperationQueries(database.db)),
         projector,
+        clock: systemClock,
       }),
       logger,
     },

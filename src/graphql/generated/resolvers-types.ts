@@ -18,6 +18,7 @@ import type { RegistrationRecord } from '../../domain/registration/RegistrationE
 import type { ObjectLink as ObjectLinkModel } from '../../domain/registration/ObjectLinks.ts';
 import type { ResourceValueView } from '../../projections/resources/ResourceQueries.ts';
 import type { OperationView } from '../../projections/operations/OperationQueries.ts';
+import type { ShellLineView, ShellRun as ShellRunModel } from '../../adapters/shell/ShellService.ts';
 import type { GraphQLContext } from '../GraphQLContext.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -497,6 +498,15 @@ export type Mutation = {
   removeValidationRuleGroup: Array<ValidationRuleGroup>;
   /** Sets (or replaces) one functionality of a resource, on the given version (newest when absent). Operator. */
   setResourceFunctionality: DeviceProtocol;
+  /**
+   * Runs device shell commands (the guide's "Handling LwM2M shell commands"), one per line, in order: each
+   * becomes a queued operation and a line of the shell history. The whole input is checked first (grammar,
+   * object model, the device's announced objects, validation rules) and nothing is queued when a line fails:
+   * BAD_USER_INPUT naming the line (grammar errors: extensions.errors with line, column, expected, usage).
+   * FORBIDDEN when the device's shell is disabled (its SHELL column). waitSeconds (at most 120) waits for
+   * the operations to end before answering. Operator.
+   */
+  shell: ShellRun;
   /** Imports the objects of a DDF document (all or none). BAD_USER_INPUT with ddfErrors (what and where) when refused; nothing is stored then. Operator. */
   uploadDeviceProtocol: UploadResult;
   writeAttributes: Operation;
@@ -619,6 +629,13 @@ export type MutationSetResourceFunctionalityArgs = {
   objectId: Scalars['Int']['input'];
   resourceId: Scalars['Int']['input'];
   version?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationShellArgs = {
+  command: Scalars['String']['input'];
+  endpoint: Scalars['String']['input'];
+  waitSeconds?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -783,6 +800,8 @@ export type Query = {
   operations: Array<Operation>;
   /** The read models' progress. Admin. */
   readModels: ReadModelsStatus;
+  /** The device's shell history, oldest line first. Viewer. */
+  shellHistory: ShellLineConnection;
   /** The validation rule groups of a resource, in the order they were added. */
   validationRuleGroups: Array<ValidationRuleGroup>;
 };
@@ -863,6 +882,13 @@ export type QueryOperationArgs = {
 
 
 export type QueryOperationsArgs = {
+  endpoint: Scalars['String']['input'];
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryShellHistoryArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   endpoint: Scalars['String']['input'];
   first?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -1015,6 +1041,58 @@ export type SendMeasurementInput = {
   unit?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** A command of the device shell as queued: the line it came from, its operation and a readable result. */
+export type ShellLine = {
+  __typename?: 'ShellLine';
+  /** The command's name: read, observe, write, cwrite, ... */
+  command: Scalars['String']['output'];
+  completedAt?: Maybe<Scalars['DateTime']['output']>;
+  endpoint: Scalars['String']['output'];
+  /** The id of the operation that carries the command. */
+  id: Scalars['ID']['output'];
+  /** The line of the input it came from (1-based). */
+  line: Scalars['Int']['output'];
+  operation?: Maybe<Operation>;
+  requestedAt: Scalars['DateTime']['output'];
+  requestedBy: Scalars['String']['output'];
+  responseCode?: Maybe<Scalars['String']['output']>;
+  /** Readable: values named by the object model ("/3/0/0 Manufacturer = Acme"), links, the created instance, or why it failed; null while under way. */
+  result?: Maybe<Scalars['String']['output']>;
+  /** Ties together the lines of one shell input. */
+  runId: Scalars['ID']['output'];
+  status: ShellLineStatus;
+  /** The command as typed. */
+  text: Scalars['String']['output'];
+};
+
+export type ShellLineConnection = {
+  __typename?: 'ShellLineConnection';
+  edges: Array<ShellLineEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ShellLineEdge = {
+  __typename?: 'ShellLineEdge';
+  cursor: Scalars['String']['output'];
+  node: ShellLine;
+};
+
+export type ShellLineStatus =
+  | 'CANCELLED'
+  | 'FAILED'
+  | 'PENDING'
+  | 'SENT'
+  | 'SUCCEEDED';
+
+/** The lines of one shell input, in order. */
+export type ShellRun = {
+  __typename?: 'ShellRun';
+  endpoint: Scalars['String']['output'];
+  lines: Array<ShellLine>;
+  runId: Scalars['ID']['output'];
+};
+
 export type Subscription = {
   __typename?: 'Subscription';
   /** An alarm after each change: raised, counted again, acknowledged, cleared (of one device when given). */
@@ -1033,6 +1111,8 @@ export type Subscription = {
   operationUpdated: Operation;
   /** Each batch of new values of the device at or under path. */
   resourceValues: Array<ResourceValue>;
+  /** A line of the device's shell history when it is queued and after each change of its operation. */
+  shellLineUpdated: ShellLine;
 };
 
 
@@ -1077,6 +1157,11 @@ export type SubscriptionOperationUpdatedArgs = {
 export type SubscriptionResourceValuesArgs = {
   endpoint: Scalars['String']['input'];
   path?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type SubscriptionShellLineUpdatedArgs = {
+  endpoint: Scalars['String']['input'];
 };
 
 export type UploadResult = {
@@ -1281,6 +1366,11 @@ export type ResolversTypes = {
   SendEventInput: SendEventInput;
   SendMeasurement: ResolverTypeWrapper<SendMeasurementModel>;
   SendMeasurementInput: SendMeasurementInput;
+  ShellLine: ResolverTypeWrapper<ShellLineView>;
+  ShellLineConnection: ResolverTypeWrapper<Omit<ShellLineConnection, 'edges'> & { edges: Array<ResolversTypes['ShellLineEdge']> }>;
+  ShellLineEdge: ResolverTypeWrapper<Omit<ShellLineEdge, 'node'> & { node: ResolversTypes['ShellLine'] }>;
+  ShellLineStatus: ShellLineStatus;
+  ShellRun: ResolverTypeWrapper<ShellRunModel>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   UploadResult: ResolverTypeWrapper<UploadResult>;
@@ -1355,6 +1445,10 @@ export type ResolversParentTypes = {
   SendEventInput: SendEventInput;
   SendMeasurement: SendMeasurementModel;
   SendMeasurementInput: SendMeasurementInput;
+  ShellLine: ShellLineView;
+  ShellLineConnection: Omit<ShellLineConnection, 'edges'> & { edges: Array<ResolversParentTypes['ShellLineEdge']> };
+  ShellLineEdge: Omit<ShellLineEdge, 'node'> & { node: ResolversParentTypes['ShellLine'] };
+  ShellRun: ShellRunModel;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
   UploadResult: UploadResult;
@@ -1640,6 +1734,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   removeResourceFunctionality?: Resolver<ResolversTypes['DeviceProtocol'], ParentType, ContextType, RequireFields<MutationRemoveResourceFunctionalityArgs, 'kind' | 'objectId' | 'resourceId'>>;
   removeValidationRuleGroup?: Resolver<Array<ResolversTypes['ValidationRuleGroup']>, ParentType, ContextType, RequireFields<MutationRemoveValidationRuleGroupArgs, 'groupId' | 'objectId' | 'resourceId'>>;
   setResourceFunctionality?: Resolver<ResolversTypes['DeviceProtocol'], ParentType, ContextType, RequireFields<MutationSetResourceFunctionalityArgs, 'functionality' | 'objectId' | 'resourceId'>>;
+  shell?: Resolver<ResolversTypes['ShellRun'], ParentType, ContextType, RequireFields<MutationShellArgs, 'command' | 'endpoint' | 'waitSeconds'>>;
   uploadDeviceProtocol?: Resolver<ResolversTypes['UploadResult'], ParentType, ContextType, RequireFields<MutationUploadDeviceProtocolArgs, 'xml'>>;
   writeAttributes?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationWriteAttributesArgs, 'attributes' | 'endpoint' | 'path'>>;
   writeComposite?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationWriteCompositeArgs, 'endpoint' | 'values'>>;
@@ -1717,6 +1812,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   operation?: Resolver<Maybe<ResolversTypes['Operation']>, ParentType, ContextType, RequireFields<QueryOperationArgs, 'id'>>;
   operations?: Resolver<Array<ResolversTypes['Operation']>, ParentType, ContextType, RequireFields<QueryOperationsArgs, 'endpoint' | 'first'>>;
   readModels?: Resolver<ResolversTypes['ReadModelsStatus'], ParentType, ContextType>;
+  shellHistory?: Resolver<ResolversTypes['ShellLineConnection'], ParentType, ContextType, RequireFields<QueryShellHistoryArgs, 'endpoint' | 'first'>>;
   validationRuleGroups?: Resolver<Array<ResolversTypes['ValidationRuleGroup']>, ParentType, ContextType, RequireFields<QueryValidationRuleGroupsArgs, 'objectId' | 'resourceId'>>;
 };
 
@@ -1791,6 +1887,39 @@ export type SendMeasurementResolvers<ContextType = GraphQLContext, ParentType ex
   unit?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type ShellLineResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ShellLine'] = ResolversParentTypes['ShellLine']> = {
+  command?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  endpoint?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  line?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  operation?: Resolver<Maybe<ResolversTypes['Operation']>, ParentType, ContextType>;
+  requestedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  requestedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  responseCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  result?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  runId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ShellLineStatus'], ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ShellLineConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ShellLineConnection'] = ResolversParentTypes['ShellLineConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['ShellLineEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ShellLineEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ShellLineEdge'] = ResolversParentTypes['ShellLineEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['ShellLine'], ParentType, ContextType>;
+};
+
+export type ShellRunResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ShellRun'] = ResolversParentTypes['ShellRun']> = {
+  endpoint?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['ShellLine']>, ParentType, ContextType>;
+  runId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   alarmChanged?: SubscriptionResolver<ResolversTypes['Alarm'], "alarmChanged", ParentType, ContextType, Partial<SubscriptionAlarmChangedArgs>>;
   bootstrapSessionChanged?: SubscriptionResolver<ResolversTypes['BootstrapSession'], "bootstrapSessionChanged", ParentType, ContextType, Partial<SubscriptionBootstrapSessionChangedArgs>>;
@@ -1800,6 +1929,7 @@ export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType exten
   measurementCreated?: SubscriptionResolver<ResolversTypes['Measurement'], "measurementCreated", ParentType, ContextType, Partial<SubscriptionMeasurementCreatedArgs>>;
   operationUpdated?: SubscriptionResolver<ResolversTypes['Operation'], "operationUpdated", ParentType, ContextType, Partial<SubscriptionOperationUpdatedArgs>>;
   resourceValues?: SubscriptionResolver<Array<ResolversTypes['ResourceValue']>, "resourceValues", ParentType, ContextType, RequireFields<SubscriptionResourceValuesArgs, 'endpoint' | 'path'>>;
+  shellLineUpdated?: SubscriptionResolver<ResolversTypes['ShellLine'], "shellLineUpdated", ParentType, ContextType, RequireFields<SubscriptionShellLineUpdatedArgs, 'endpoint'>>;
 };
 
 export type UploadResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['UploadResult'] = ResolversParentTypes['UploadResult']> = {
@@ -1873,6 +2003,10 @@ export type Resolvers<ContextType = GraphQLContext> = {
   RowError?: RowErrorResolvers<ContextType>;
   SendEvent?: SendEventResolvers<ContextType>;
   SendMeasurement?: SendMeasurementResolvers<ContextType>;
+  ShellLine?: ShellLineResolvers<ContextType>;
+  ShellLineConnection?: ShellLineConnectionResolvers<ContextType>;
+  ShellLineEdge?: ShellLineEdgeResolvers<ContextType>;
+  ShellRun?: ShellRunResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   UploadResult?: UploadResultResolvers<ContextType>;
   UploadedProtocol?: UploadedProtocolResolvers<ContextType>;

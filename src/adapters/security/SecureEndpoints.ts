@@ -29,6 +29,8 @@ export interface SecureEndpointsOptions {
   readonly sealer: SecretSealer;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The audit events' budget (SecurityAuditLog's defaults when absent). */
+  readonly auditBudget?: { readonly burst: number; readonly perSecond: number };
 }
 
 export interface SecureEndpoints {
@@ -51,7 +53,7 @@ export interface SecureEndpoints {
 export async function openSecureEndpoints(options: SecureEndpointsOptions): Promise<SecureEndpoints> {
   const { store, clock, logger } = options;
   const keys = new PskKeyStore({ lwm2mIdentities: new Lwm2mPskIdentityIndex(store), bootstrapDevices: new BootstrapDeviceDirectory(store), sealer: options.sealer });
-  const audit = new SecurityAuditLog({ store, clock, logger });
+  const audit = new SecurityAuditLog({ store, clock, logger, ...options.auditBudget });
 
   const lwm2mTransport = await DtlsDatagramTransport.open({ host: options.host, port: options.lwm2mPort, logger, clock, pskLookup: keys.lwm2mLookup });
   const bootstrapTransport = await DtlsDatagramTransport.open({ host: options.host, port: options.bootstrapPort, logger, clock, pskLookup: keys.bootstrapLookup }).catch(

@@ -195,30 +195,55 @@ describe.skipIf(!libcoapAvailable())('libcoap clients against the DTLS ports', (
   });
 });
 
+/** Registers over DTLS with a CoAP POST /rd (LwM2M Transport 1.1 section 6.4); resolves with the reply's code. */
+async function registerOverDtls(client: DtlsTestClient, endpoint: string): Promise<string> {
+  client.send(
+    generate({
+      messageId: 0x1234,
+      token: Buffer.from([1, 2, 3, 4]),
+      code: 'POST',
+      confirmable: true,
+      options: [
+        { name: 'Uri-Path', value: Buffer.from('rd') },
+        { name: 'Content-Format', value: Buffer.from([40]) },
+        { name: 'Uri-Query', value: Buffer.from(`ep=${endpoint}`) },
+        { name: 'Uri-Query', value: Buffer.from('lwm2m=1.1') },
+      ],
+      payload: Buffer.from('</1/0>,</3/0>'),
+    }),
+  );
+  const [reply] = await client.waitForMessages(1);
+  if (reply === undefined) throw new Error('no reply');
+  return parse(reply).code;
+}
+
 describe('node-dtls-client against the LwM2M server DTLS port', () => {
   it.each(['TLS_PSK_WITH_AES_128_CCM_8', 'TLS_PSK_WITH_AES_128_CBC_SHA256'] as const)('registers with %s and gets 2.01', async (suite) => {
     const d = suite === 'TLS_PSK_WITH_AES_128_CCM_8' ? device(4) : device(6);
     const client = await DtlsTestClient.connect(service.secure.lwm2m.local.port, d.identity, d.key, suite);
     try {
-      // RFC 7252 section 3: a confirmable POST /rd?ep=..., link-format payload (LwM2M Transport 1.1 section 6.4).
-      client.send(
-        generate({
-          messageId: 0x1234,
-          token: Buffer.from([1, 2, 3, 4]),
-          code: 'POST',
-          options: [
-            { name: 'Uri-Path', value: Buffer.from('rd') },
-            { name: 'Content-Format', value: Buffer.from([40]) },
-            { name: 'Uri-Query', value: Buffer.from(`ep=${d.endpoint}`) },
-            { name: 'Uri-Query', value: Buffer.from('lwm2m=1.1') },
-          ],
-          payload: Buffer.from('</1/0>,</3/0>'),
-        }),
-      );
-      const [reply] = await client.waitForMessages(1);
-      if (reply === undefined) throw new Error('no reply');
-      expect(parse(reply).code).toBe('2.01');
+      expect(await registerOverDtls(client, d.endpoint)).toBe('2.01');
       expect(service.registrations.registration(d.endpoint)).toMatchObject({ channel: 'psk', pskIdentity: d.identity });
+    } finally {
+      client.close();
+    }
+  });
+
+  it('a device registered over DTLS gets its operations over DTLS', async () => {
+    const d = device(5);
+    const client = await DtlsTestClient.connect(service.secure.lwm2m.local.port, d.identity, d.key, 'TLS_PSK_WITH_AES_128_CCM_8');
+    try {
+      expect(await registerOverDtls(client, d.endpoint)).toBe('2.01');
+      const operationId = await service.deviceManagement.requestOperation(d.endpoint, { kind: 'read', paths: ['/3/0/0'], content: null }, 'user:test', 'dtls-read');
+      // The device's side: the Read arrives in the DTLS session; answer 2.05 in text/plain (RFC 7252 section 5.2.1).
+      const messages = await client.waitForMessages(2);
+      const read = parse(messages[1] ?? Buffer.alloc(0));
+      expect(read.code).toBe('0.01');
+      expect(read.options.filter((option) => option.name === 'Uri-Path').map((option) => option.value.toString())).toEqual(['3', '0', '0']);
+      client.send(generate({ messageId: read.messageId, token: read.token, code: '2.05', ack: true, options: [{ name: 'Content-Format', value: Buffer.alloc(0) }], payload: Buffer.from('Acme') }));
+      const deadline = Date.now() + 3_000;
+      while (service.deviceManagement.operation(operationId)?.status !== 'succeeded' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(service.deviceManagement.operation(operationId)).toMatchObject({ status: 'succeeded', responseCode: '2.05' });
     } finally {
       client.close();
     }

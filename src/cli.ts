@@ -12,6 +12,7 @@ import { runReplay } from './cli/ReplayCommand.ts';
 import { runToken } from './cli/TokenCommand.ts';
 import { runImportProtocol } from './cli/ImportProtocolCommand.ts';
 import { runImportDevices } from './cli/ImportDevicesCommand.ts';
+import { runShell } from './cli/ShellCommand.ts';
 
 interface Subcommand {
   readonly usage: string;
@@ -62,6 +63,12 @@ const subcommands: Record<string, Subcommand> = {
       }
       return runImportProtocol({ file, config, logger });
     },
+  },
+  shell: {
+    usage: "shell ENDPOINT 'COMMAND'... [--url URL] [--wait SEC]",
+    summary: 'run device shell commands through the running service (token: LWM2M_HUB_TOKEN or <dataDir>/admin.token)',
+    options: { url: { type: 'string' }, wait: { type: 'string' } },
+    run: (config, positionals, extra) => runShell({ config, positionals, url: extra['url'], wait: extra['wait'], env: process.env, output: process }),
   },
 };
 

@@ -1,0 +1,184 @@
+/**
+ * The device shell through the real service: devices imported from the CSV (SHELL 1 and 0), a node-coap
+ * test device registered over CoAP on loopback, and an operator running the guide's shell commands
+ * through GraphQL (mutation, history, subscription) and through `lwm2m-hub shell`, which talks to the
+ * running service over HTTP.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Client } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCommandLine } from '../../src/adapters/config/Config.ts';
+import { silentLogger } from '../../src/adapters/logging/Logger.ts';
+import type { RunningService } from '../../src/main.ts';
+import { startService } from '../../src/main.ts';
+import { TestDeviceObjects } from '../support/TestDeviceObjects.ts';
+import { TestLwM2mClient } from '../support/TestLwM2mClient.ts';
+import { collect, postGraphQL, wsClient } from './GraphQLTestClient.ts';
+
+const cli = resolve(import.meta.dirname, '../../src/cli.ts');
+const nosecCsv = readFileSync(new URL('../fixtures/devices-nosec.csv', import.meta.url), 'utf8');
+/** SHELL 1 in the CSV. */
+const endpoint = 'lwm2m-nosec-0001';
+/** SHELL 0 in the CSV. */
+const disabledEndpoint = 'lwm2m-nosec-0002';
+const links = '</>;rt="oma.lwm2m";ct="110 0",</1/0>,</3/0>,</3303/0>';
+const shellMutation = `mutation Shell($endpoint: String!, $command: String!, $waitSeconds: Int) {
+  shell(endpoint: $endpoint, command: $command, waitSeconds: $waitSeconds) { endpoint runId lines { id line text command status responseCode result requestedBy operation { kind paths } } }
+}`;
+
+let dir: string;
+let service: RunningService;
+let url: string;
+let operatorToken: string;
+let viewerToken: string;
+let device: TestLwM2mClient;
+let objects: TestDeviceObjects;
+const sockets: Client[] = [];
+
+interface ShellLine {
+  id: string;
+  line: number;
+  text: string;
+  command: string;
+  status: string;
+  responseCode: string | null;
+  result: string | null;
+  requestedBy: string;
+  operation: { kind: string; paths: string[] } | null;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'hub-shell-e2e-'));
+  const { config } = parseCommandLine(
+    ['--data-dir', dir, '--http-host', '127.0.0.1', '--http-port', '0', '--coap-host', '127.0.0.1', '--coap-port', '0', '--coaps-port', '0', '--bootstrap-port', '0', '--bootstrap-dtls-port', '0'],
+    {},
+  );
+  service = await startService(config, {}, silentLogger());
+  url = service.graphql.url;
+  operatorToken = (await service.tokens.create({ role: 'operator', actor: 'system:test' })).token;
+  viewerToken = (await service.tokens.create({ role: 'viewer', actor: 'system:test' })).token;
+  const imported = await postGraphQL(url, operatorToken, 'mutation Import($csv: String!) { importDeviceRegistrations(csv: $csv) { imported } }', { csv: nosecCsv });
+  expect(imported.errors).toBeUndefined();
+  objects = new TestDeviceObjects();
+  device = await TestLwM2mClient.start({ serverHost: '127.0.0.1', serverPort: service.coap.local.port, endpoint, lifetime: 600, objectLinks: links, device: objects });
+  expect((await device.register()).code).toBe('2.01');
+});
+
+afterAll(async () => {
+  for (const socket of sockets) await socket.dispose();
+  await device.close();
+  await service.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function shell(command: string, token = operatorToken, target = endpoint): Promise<{ lines: ShellLine[] | undefined; errors: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }> | undefined }> {
+  const response = await postGraphQL(url, token, shellMutation, { endpoint: target, command, waitSeconds: 5 });
+  return { lines: (response.data as { shell: { lines: ShellLine[] } } | null)?.shell.lines, errors: response.errors };
+}
+
+function runCli(args: readonly string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolveRun) => {
+    const child = spawn(process.execPath, [cli, 'shell', ...args, '--url', url, '--data-dir', dir], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('close', (code) => resolveRun({ code, stdout, stderr }));
+  });
+}
+
+describe('the shell mutation', () => {
+  it("runs every command of the guide, one per line, in order, with readable results", async () => {
+    const script = [
+      'read /3/0/0',
+      'observe /3303/0/5700',
+      'writeattr /3303/0/5700 pmin=10&pmax=60',
+      'discover /3303/0/5700',
+      'cancelobservation /3303/0/5700',
+      "execute /3/0/4 0='now'",
+      'create /3303 {"5700": 18.5, "5701": "Cel"}',
+      'read /3303/1/5700',
+      'delete /3303/1',
+    ].join('\n');
+    const { lines, errors } = await shell(script);
+    expect(errors).toBeUndefined();
+    expect(lines?.map((line) => [line.line, line.command, line.status])).toEqual([
+      [1, 'read', 'SUCCEEDED'],
+      [2, 'observe', 'SUCCEEDED'],
+      [3, 'writeattr', 'SUCCEEDED'],
+      [4, 'discover', 'SUCCEEDED'],
+      [5, 'cancelobservation', 'SUCCEEDED'],
+      [6, 'execute', 'SUCCEEDED'],
+      [7, 'create', 'SUCCEEDED'],
+      [8, 'read', 'SUCCEEDED'],
+      [9, 'delete', 'SUCCEEDED'],
+    ]);
+    const results = lines?.map((line) => line.result) ?? [];
+    expect(results[0]).toBe('/3/0/0 Manufacturer = lwm2m-hub tests');
+    expect(results[1]).toBe('observing (2.05)\n/3303/0/5700 Sensor Value = 21.5');
+    expect(results[3]).toBe('</3303/0/5700>;pmin=10;pmax=60 Sensor Value');
+    expect(results[6]).toBe('created /3303/1 (2.01)');
+    expect(results[7]).toBe('/3303/1/5700 Sensor Value = 18.5');
+    expect(lines?.[0]).toMatchObject({ requestedBy: expect.stringMatching(/^user:/), operation: { kind: 'READ', paths: ['/3/0/0'] } });
+    expect(objects.executed).toEqual(["/3/0/4 0='now'"]);
+    expect(objects.resources.has('/3303/1/5700')).toBe(false);
+  });
+
+  it('names the line and column of a grammar error, and queues nothing', async () => {
+    const before = service.deviceManagement.operations(endpoint).length;
+    const { errors } = await shell('read /3/0/0\ncreate 3303');
+    expect(errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', errors: [{ line: 2, column: 8, usage: 'create /O [{"RESOURCE": VALUE, ...}]' }] });
+    expect(errors?.[0]?.message).toContain('line 2, column 8');
+    expect(service.deviceManagement.operations(endpoint)).toHaveLength(before);
+  });
+
+  it('refuses a device whose SHELL column is 0, a viewer, and an operation the resource does not allow', async () => {
+    const disabled = await shell('read /3/0/0', operatorToken, disabledEndpoint);
+    expect(disabled.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' }, message: expect.stringContaining('the shell is disabled') });
+    expect((await shell('read /3/0/0', viewerToken)).errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
+    const refused = await shell('write /3/0/0 Acme');
+    expect(refused.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+  });
+
+  it('lists the shell history page by page and tells a subscriber of each change', async () => {
+    const viewer = wsClient(url, viewerToken);
+    sockets.push(viewer);
+    const feed = collect(viewer, `subscription { shellLineUpdated(endpoint: "${endpoint}") { text status result } }`);
+    // The subscription is active once the socket answers a first query.
+    await postGraphQL(url, viewerToken, '{ __typename }');
+    await new Promise((resolveSoon) => setTimeout(resolveSoon, 100));
+    await shell('read /3/0/1');
+    const seen: string[] = [];
+    while (!seen.includes('read /3/0/1 SUCCEEDED')) {
+      const item = (await feed.next(3_000)) as { data: { shellLineUpdated: { text: string; status: string } } };
+      seen.push(`${item.data.shellLineUpdated.text} ${item.data.shellLineUpdated.status}`);
+    }
+    const first = await postGraphQL(url, viewerToken, `{ shellHistory(endpoint: "${endpoint}", first: 2) { totalCount edges { node { line text status } } pageInfo { hasNextPage endCursor } } }`);
+    const page = (first.data as { shellHistory: { totalCount: number; edges: Array<{ node: { text: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string } } }).shellHistory;
+    expect(page.edges.map((edge) => edge.node.text)).toEqual(['read /3/0/0', 'observe /3303/0/5700']);
+    expect(page.pageInfo.hasNextPage).toBe(true);
+    const next = await postGraphQL(url, viewerToken, `{ shellHistory(endpoint: "${endpoint}", first: 1, after: "${page.pageInfo.endCursor}") { edges { node { text } } } }`);
+    expect(next.data).toEqual({ shellHistory: { edges: [{ node: { text: 'writeattr /3303/0/5700 pmin=10&pmax=60' } }] } });
+  });
+});
+
+describe('lwm2m-hub shell', () => {
+  it('prints the results of the running service and exits 0 when every line succeeded', async () => {
+    const run = await runCli([endpoint, 'read /3/0/2', 'read /3303/0/5701'], { LWM2M_HUB_TOKEN: operatorToken });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('[1] read /3/0/2: SUCCEEDED 2.05\n    /3/0/2 Serial Number = SN-0001\n[2] read /3303/0/5701: SUCCEEDED 2.05\n    /3303/0/5701 Sensor Units = Cel\n');
+    expect(run.code).toBe(0);
+  });
+
+  it('exits 3 when a line fails, 1 with the reason when the service refuses, using admin.token without LWM2M_HUB_TOKEN', async () => {
+    const failed = await runCli([endpoint, 'read /3303/9'], { LWM2M_HUB_TOKEN: '' });
+    expect(failed.stdout).toBe('[1] read /3303/9: FAILED 4.04\n    the device answered 4.04 Not Found\n');
+    expect(failed.code).toBe(3);
+    const refused = await runCli([disabledEndpoint, 'read /3/0/0'], { LWM2M_HUB_TOKEN: '' });
+    expect(refused.stderr).toContain('FORBIDDEN: the shell is disabled for device lwm2m-nosec-0002');
+    expect(refused.code).toBe(1);
+  });
+});

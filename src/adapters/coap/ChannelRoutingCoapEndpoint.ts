@@ -8,6 +8,9 @@
  * - Outgoing requests leave from the endpoint the device talks to: the secure one when a DTLS session
  *   with that peer exists, the plain one otherwise (LwM2M Transport 1.1 section 5: the server
  *   addresses the client at the source of its last Register or Update, over the same channel).
+ * - On the plain endpoint, a request (4.03) or a notification (RST) from an address and port that holds
+ *   a DTLS session is refused: UDP source addresses can be forged, and a forged plain datagram must not
+ *   pass for a PSK device's Send, notification or any request that finds the device by its address.
  */
 import type { CoapEndpoint, CoapPeer, CoapRequestHandler, IncomingCoapRequest, IncomingCoapResponse, OutgoingCoapRequest, UnsolicitedResponseHandler } from './CoapEndpoint.ts';
 
@@ -26,7 +29,7 @@ export class ChannelRoutingCoapEndpoint implements CoapEndpoint {
   }
 
   handle(handler: CoapRequestHandler): void {
-    this.#plain.handle(handler);
+    this.#plain.handle((request) => (this.#hasSecureSession(request.peer) ? { code: '4.03' } : handler(request)));
     this.#secure.handle((request) => {
       this.#secureRequests.add(request);
       return handler(request);
@@ -39,7 +42,7 @@ export class ChannelRoutingCoapEndpoint implements CoapEndpoint {
   }
 
   handleUnsolicited(handler: UnsolicitedResponseHandler): void {
-    this.#plain.handleUnsolicited(handler);
+    this.#plain.handleUnsolicited((response) => !this.#hasSecureSession(response.peer) && handler(response));
     this.#secure.handleUnsolicited(handler);
   }
 

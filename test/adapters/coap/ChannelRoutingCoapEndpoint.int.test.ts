@@ -14,6 +14,7 @@ import type { CoapPeer } from '../../../src/adapters/coap/CoapEndpoint.ts';
 import { DatagramCoapEndpoint, openUdpCoapEndpoint } from '../../../src/adapters/coap/DatagramCoapEndpoint.ts';
 import { DtlsDatagramTransport } from '../../../src/adapters/dtls/DtlsDatagramTransport.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
+import { MinimalPskClient } from '../dtls/support/MinimalPskClient.ts';
 import { waitFor } from '../dtls/support/waitFor.ts';
 
 const KEY = '0123456789abcdef';
@@ -82,5 +83,23 @@ describe('ChannelRoutingCoapEndpoint', () => {
     expect(Buffer.from(toSecure.payload).toString()).toBe('dtls');
     const toPlain = await endpoint.request(plainSeen.peer, { method: 'GET', path: ['3', '0', '0'] });
     expect(Buffer.from(toPlain.payload).toString()).toBe('plain');
+  });
+
+  it('refuses a plain request from the address and port of a DTLS session (a forged source)', async () => {
+    const { plainPort, securePort, seen } = await routing();
+    // The DTLS device's socket goes away without close_notify, so that its session stays; a plain
+    // socket then takes its port, as a forger of its address would.
+    const device = await MinimalPskClient.connect(securePort, 'dev', KEY);
+    const port = device.localPort;
+    await device.close();
+    const forger: Socket = createSocket('udp4');
+    cleanups.push(() => new Promise<void>((resolve) => forger.close(() => resolve())));
+    await new Promise<void>((resolve) => forger.bind(port, '127.0.0.1', () => resolve()));
+    const replies: Buffer[] = [];
+    forger.on('message', (bytes) => replies.push(bytes));
+    forger.send(post(3), plainPort, '127.0.0.1');
+    await waitFor(() => replies.length === 1, 'the reply');
+    expect(parse(replies[0] ?? Buffer.alloc(0)).code).toBe('4.03');
+    expect(seen).toEqual([]);
   });
 });

@@ -1,0 +1,67 @@
+/** How operations go on the wire (Transport 1.1 section 6.x), checked message by message. */
+import { describe, expect, it } from 'vitest';
+import { coreObjectCatalog } from '../../../src/domain/lwm2m/StaticObjectModelCatalog.ts';
+import type { OperationSpec } from '../../../src/domain/operations/OperationEvents.ts';
+import { buildRequest, initialFormat, interpretResponse, validateOperation } from '../../../src/adapters/lwm2m/OperationRequests.ts';
+import type { DeviceProfile } from '../../../src/adapters/lwm2m/OperationRequests.ts';
+
+const catalog = coreObjectCatalog();
+const v11: DeviceProfile = { rootPath: '/', lwm2mVersion: '1.1', contentFormats: [] };
+const v10: DeviceProfile = { rootPath: '/lwm2m', lwm2mVersion: '1.0', contentFormats: [] };
+const spec = (kind: OperationSpec['kind'], paths: string[], content: OperationSpec['content'] = null): OperationSpec => ({ kind, paths, content });
+
+function built(operation: OperationSpec, device: DeviceProfile = v11) {
+  const result = buildRequest(operation, device, initialFormat(operation, device), catalog);
+  if (!result.ok) throw new Error(result.reason);
+  return result.value;
+}
+
+describe('operation requests', () => {
+  it('reads and observes with an Accept chosen by version, under the alternate root path', () => {
+    expect(built(spec('read', ['/3/0']))).toEqual({ method: 'GET', path: ['3', '0'], accept: 112 });
+    expect(built(spec('read', ['/3/0']), v10)).toEqual({ method: 'GET', path: ['lwm2m', '3', '0'], accept: 11542 });
+    expect(built(spec('observe', ['/3303/0/5700']))).toEqual({ method: 'GET', path: ['3303', '0', '5700'], accept: 112, observe: 0 });
+    expect(built(spec('cancel-observation', ['/3303/0/5700']))).toEqual({ method: 'GET', path: ['3303', '0', '5700'], observe: 1 });
+    expect(built(spec('discover', ['/3']))).toEqual({ method: 'GET', path: ['3'], accept: 40 });
+  });
+
+  it('writes attributes as a query and executes with text arguments', () => {
+    expect(built(spec('write-attributes', ['/3303/0/5700'], { pmin: 10, gt: 30.5, epmax: null }))).toEqual({ method: 'PUT', path: ['3303', '0', '5700'], query: ['pmin=10', 'gt=30.5', 'epmax'] });
+    const execute = built(spec('execute', ['/3/0/4'], "0='now'"));
+    expect(execute).toMatchObject({ method: 'POST', path: ['3', '0', '4'], contentFormat: 0 });
+    expect(new TextDecoder().decode(execute.payload)).toBe("0='now'");
+    expect(built(spec('delete', ['/3303/1']))).toEqual({ method: 'DELETE', path: ['3303', '1'] });
+  });
+
+  it('encodes writes, create and composite operations in the chosen format', () => {
+    const write = built(spec('write-replace', ['/3/0/14'], { values: [{ path: '/3/0/14', text: '+02' }] }), { ...v11, contentFormats: [110] });
+    expect(write).toMatchObject({ method: 'PUT', path: ['3', '0', '14'], contentFormat: 110 });
+    expect(JSON.parse(new TextDecoder().decode(write.payload))).toEqual([{ bn: '/3/0/14', vs: '+02' }]);
+    expect(built(spec('write-partial', ['/3/0'], { values: [{ path: '/3/0/14', text: '+02' }] }))).toMatchObject({ method: 'POST', contentFormat: 112 });
+    expect(built(spec('create', ['/3303'], { values: [{ path: '/3303/1/5700', text: '1.5' }] }))).toMatchObject({ method: 'POST', path: ['3303'] });
+    expect(built(spec('read-composite', ['/3/0/2', '/3303/0/5700']))).toMatchObject({ method: 'FETCH', path: [], contentFormat: 112, accept: 112 });
+    expect(built(spec('observe-composite', ['/3303/0/5700']))).toMatchObject({ method: 'FETCH', observe: 0 });
+    expect(built(spec('write-composite', ['/3/0/14'], { values: [{ path: '/3/0/14', text: 'x' }] }))).toMatchObject({ method: 'iPATCH', contentFormat: 112 });
+    const composite10 = buildRequest(spec('read-composite', ['/3/0/2']), v10, initialFormat(spec('read-composite', ['/3/0/2']), v10), catalog);
+    expect(composite10).toEqual({ ok: false, reason: 'composite operations need LwM2M 1.1 or later (the device registered 1.0)' });
+  });
+
+  it('refuses bad operations before they are queued, with the reason', () => {
+    expect(validateOperation(spec('read', []), catalog)).toEqual({ ok: false, reason: 'an operation needs at least one path' });
+    expect(validateOperation(spec('read', ['/3/0', '/4/0']), catalog)).toEqual({ ok: false, reason: 'read takes exactly one path' });
+    expect(validateOperation(spec('write-replace', ['/3/0/14'], { values: [{ path: '/3/0/9', text: 'lots' }] }), catalog).ok).toBe(false);
+    const attributes = validateOperation(spec('write-attributes', ['/3/0/9'], { often: 1 }), catalog);
+    expect(!attributes.ok && attributes.reason).toBe('unknown attribute often (known: pmin, pmax, gt, lt, st, epmin, epmax)');
+    expect(validateOperation(spec('execute', ['/3/0/4'], { a: 1 }), catalog)).toEqual({ ok: false, reason: 'execute arguments must be a string' });
+  });
+
+  it('decodes a read answer into typed values, and says why an answer is unusable', () => {
+    const answer = { code: '2.05', payload: new TextEncoder().encode('21.5'), contentFormat: 0, options: [] };
+    const read = interpretResponse(spec('read', ['/3303/0/5700']), answer, 0, catalog, new Date());
+    expect(read).toMatchObject({ ok: true, value: { content: { contentFormat: 0, values: [{ path: '/3303/0/5700', type: 'float', text: '21.5' }] } } });
+    const broken = interpretResponse(spec('read', ['/3303/0/5700']), { ...answer, payload: new TextEncoder().encode('warm') }, 0, catalog, new Date());
+    expect(broken.ok).toBe(false);
+    const links = interpretResponse(spec('discover', ['/3']), { ...answer, contentFormat: 40, payload: new TextEncoder().encode('</3/0>;pmin=10,</3/0/1>') }, 40, catalog, new Date());
+    expect(links).toEqual({ ok: true, value: { content: { links: [{ target: '/3/0', attributes: { pmin: '10' } }, { target: '/3/0/1', attributes: {} }] }, values: [] } });
+  });
+});

@@ -122,7 +122,8 @@ describe('the shell mutation', () => {
     expect(results[3]).toBe('</3303/0/5700>;pmin=10;pmax=60 Sensor Value');
     expect(results[6]).toBe('created /3303/1 (2.01)');
     expect(results[7]).toBe('/3303/1/5700 Sensor Value = 18.5');
-    expect(lines?.[0]).toMatchObject({ requestedBy: expect.stringMatching(/^user:/), operation: { kind: 'READ', paths: ['/3/0/0'] } });
+    expect(lines?.[0]).toMatchObject({ operation: { kind: 'READ', paths: ['/3/0/0'] } });
+    expect(lines?.[0]?.requestedBy).toMatch(/^user:/);
     expect(objects.executed).toEqual(["/3/0/4 0='now'"]);
     expect(objects.resources.has('/3303/1/5700')).toBe(false);
   });
@@ -137,7 +138,8 @@ describe('the shell mutation', () => {
 
   it('refuses a device whose SHELL column is 0, a viewer, and an operation the resource does not allow', async () => {
     const disabled = await shell('read /3/0/0', operatorToken, disabledEndpoint);
-    expect(disabled.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' }, message: expect.stringContaining('the shell is disabled') });
+    expect(disabled.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
+    expect(disabled.errors?.[0]?.message).toContain('the shell is disabled');
     expect((await shell('read /3/0/0', viewerToken)).errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
     const refused = await shell('write /3/0/0 Acme');
     expect(refused.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');

@@ -187,6 +187,18 @@ describe.skipIf(!libcoapAvailable())('libcoap clients against the DTLS ports', (
     expect(JSON.stringify(started.data)).toContain(identityOf(d));
   });
 
+  it('a Bootstrap-Request over DTLS for another endpoint than the identity is bound to gets 4.00 and an audit event', async () => {
+    const run = await coapClient('coap-client-openssl', ['-m', 'post', '-u', device(3).bootstrapIdentity, '-k', device(3).bootstrapKey, `coaps://127.0.0.1:${service.secure.bootstrap.local.port}/bs?ep=${device(4).endpoint}`]);
+    expect(run.output).toContain('4.00');
+    const mismatch = await waitForEvent(securityStream(device(3).endpoint, '127.0.0.1'), 'PskIdentityMismatch');
+    const audit = await events(securityStream(device(3).endpoint, '127.0.0.1'));
+    expect(audit.map((event) => event.data)).toContainEqual(
+      expect.objectContaining({ server: 'bootstrap', pskIdentity: device(3).bootstrapIdentity, boundEndpoint: device(3).endpoint, requestedEndpoint: device(4).endpoint }),
+    );
+    expect(mismatch.type).toBe('PskIdentityMismatch');
+    expect((await events(bootstrapStream(device(4).endpoint))).map((event) => event.type)).not.toContain('BootstrapSessionStarted');
+  });
+
   it('a bootstrap identity does not open the LwM2M server port', async () => {
     const d = device(6);
     const run = await register('coap-client-openssl', d.bootstrapIdentity, d.bootstrapKey, d.endpoint);

@@ -9,16 +9,17 @@ import type { Clock } from '../../domain/Clock.ts';
 import type { SecretSealer } from '../../domain/SealedSecret.ts';
 import { BootstrapDeviceDirectory } from '../bootstrap/BootstrapDeviceDirectory.ts';
 import type { BootstrapChannel } from '../bootstrap/BootstrapServer.ts';
-import type { CoapPeer, CoapRequestHandler } from '../coap/CoapEndpoint.ts';
+import type { CoapEndpoint, CoapPeer, CoapRequestHandler } from '../coap/CoapEndpoint.ts';
 import { DatagramCoapEndpoint } from '../coap/DatagramCoapEndpoint.ts';
 import type { RegistrationService } from '../coap/RegistrationService.ts';
 import { DtlsDatagramTransport } from '../dtls/DtlsDatagramTransport.ts';
 import type { EventStore } from '../eventstore/EventStore.ts';
 import type { Logger } from '../logging/Logger.ts';
 import { auditHandshakeFailures } from './HandshakeFailureAudit.ts';
+import { HandlerWrappingCoapEndpoint } from './HandlerWrappingCoapEndpoint.ts';
+import { auditIdentityMismatch } from './IdentityMismatchAudit.ts';
 import { Lwm2mPskIdentityIndex } from './Lwm2mPskIdentityIndex.ts';
 import { PskKeyStore, identityText } from './PskKeyStore.ts';
-import { auditRegistrationIdentity } from './RegistrationIdentityAudit.ts';
 import { SecurityAuditLog } from './SecurityAuditLog.ts';
 
 export interface SecureEndpointsOptions {
@@ -37,8 +38,11 @@ export interface SecureEndpoints {
   /** The LwM2M server's CoAP endpoint over DTLS, and its DTLS transport (sessions, identities). */
   readonly lwm2m: DatagramCoapEndpoint;
   readonly lwm2mTransport: DtlsDatagramTransport;
-  /** The bootstrap server's CoAP endpoint over DTLS, and how the bootstrap server reads its identities. */
-  readonly bootstrap: DatagramCoapEndpoint;
+  /**
+   * The bootstrap server's CoAP endpoint over DTLS (the handler installed on it is audited for identity
+   * mismatches), and how the bootstrap server reads its identities.
+   */
+  readonly bootstrap: CoapEndpoint;
   readonly bootstrapTransport: DtlsDatagramTransport;
   readonly bootstrapChannel: BootstrapChannel;
   readonly keys: PskKeyStore;
@@ -67,23 +71,27 @@ export async function openSecureEndpoints(options: SecureEndpointsOptions): Prom
     auditHandshakeFailures({ server: bootstrapTransport.server, role: 'bootstrap', deviceOf: (identity) => keys.bootstrapDevice(identity), audit, clock, logger }),
   ];
   const lwm2m = new DatagramCoapEndpoint(lwm2mTransport, { logger });
-  const bootstrap = new DatagramCoapEndpoint(bootstrapTransport, { logger });
   const identityOf = (transport: DtlsDatagramTransport, peer: CoapPeer): string | null => {
     const identity = transport.sessionOf(peer)?.pskIdentity;
     return identity === undefined ? null : (identityText(identity) ?? null);
   };
   const lwm2mIdentityOf = (peer: CoapPeer): string | null => identityOf(lwm2mTransport, peer);
+  const bootstrapIdentityOf = (peer: CoapPeer): string | null => identityOf(bootstrapTransport, peer);
+  const bootstrap = new HandlerWrappingCoapEndpoint(new DatagramCoapEndpoint(bootstrapTransport, { logger }), (handler) =>
+    auditIdentityMismatch({ role: 'bootstrap', handler, identityOf: bootstrapIdentityOf, deviceOf: (identity) => keys.bootstrapDevice(identity), audit, clock }),
+  );
   return {
     lwm2m,
     lwm2mTransport,
     bootstrap,
     bootstrapTransport,
-    bootstrapChannel: { kind: 'dtls', pskIdentityOf: (peer) => identityOf(bootstrapTransport, peer) ?? undefined },
+    bootstrapChannel: { kind: 'dtls', pskIdentityOf: (peer) => bootstrapIdentityOf(peer) ?? undefined },
     keys,
     audit,
     lwm2mIdentityOf,
     registrationHandler: (registrations) =>
-      auditRegistrationIdentity({
+      auditIdentityMismatch({
+        role: 'lwm2m',
         handler: registrations.handler('psk', lwm2mIdentityOf),
         identityOf: lwm2mIdentityOf,
         deviceOf: (identity) => keys.lwm2mDevice(identity),

@@ -25,6 +25,8 @@ const endpoint = 'lwm2m-nosec-0001';
 /** SHELL 0 in the CSV. */
 const disabledEndpoint = 'lwm2m-nosec-0002';
 const links = '</>;rt="oma.lwm2m";ct="110 0",</1/0>,</3/0>,</3303/0>';
+/** Starting the whole service on a busy machine takes longer than vitest's default 10 s for hooks. */
+const hookTimeoutMs = 60_000;
 const shellMutation = `mutation Shell($endpoint: String!, $command: String!, $waitSeconds: Int) {
   shell(endpoint: $endpoint, command: $command, waitSeconds: $waitSeconds) { endpoint runId lines { id line text command status responseCode result requestedBy operation { kind paths } } }
 }`;
@@ -65,14 +67,14 @@ beforeAll(async () => {
   objects = new TestDeviceObjects();
   device = await TestLwM2mClient.start({ serverHost: '127.0.0.1', serverPort: service.coap.local.port, endpoint, lifetime: 600, objectLinks: links, device: objects });
   expect((await device.register()).code).toBe('2.01');
-});
+}, hookTimeoutMs);
 
 afterAll(async () => {
   for (const socket of sockets) await socket.dispose();
   await device.close();
   await service.close();
   rmSync(dir, { recursive: true, force: true });
-});
+}, hookTimeoutMs);
 
 async function shell(command: string, token = operatorToken, target = endpoint): Promise<{ lines: ShellLine[] | undefined; errors: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }> | undefined }> {
   const response = await postGraphQL(url, token, shellMutation, { endpoint: target, command, waitSeconds: 5 });

@@ -18,12 +18,13 @@ const context = { actor: 'user:operator', correlationId: 'corr-shell' };
 const waitMs = 3_000;
 
 let setup: ShellHarness;
+// A busy machine can take longer than vitest's default 10 s for hooks.
 beforeEach(async () => {
   setup = await startShellHarness();
-});
+}, 30_000);
 afterEach(async () => {
   await setup.close();
-});
+}, 30_000);
 
 async function runOne(endpoint: string, command: string): Promise<ShellLineView> {
   const run = await setup.shell.run(endpoint, command, context, { waitMs });

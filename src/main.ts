@@ -25,6 +25,7 @@ import { DevicePropertyQueries } from './projections/deviceproperties/DeviceProp
 import { MeasurementQueries } from './projections/measurements/MeasurementQueries.ts';
 import { DeviceProtocolQueries } from './projections/protocols/DeviceProtocolQueries.ts';
 import { ValidationRuleService } from './adapters/protocols/ValidationRuleService.ts';
+import { AutoObserver } from './adapters/protocols/AutoObserver.ts';
 import { Projector } from './projections/Projector.ts';
 import { ReadModelDatabase } from './projections/ReadModelDatabase.ts';
 import { readModelProjections } from './projections/ReadModels.ts';
@@ -128,6 +129,9 @@ export async function startService(config: Config, env: NodeJS.ProcessEnv, logge
     resources: new ResourceQueries(readModels.db),
     projector,
   });
+  // Auto-observe: the resources the device protocols mark are observed on every Register.
+  const autoObserver = await AutoObserver.start({ store, protocols, deviceManagement, logger });
+  closers.push(() => autoObserver.close());
   logger.info({ host: config.coapHost, port: coap.local.port, coapsPort: secure.lwm2m.local.port }, 'LwM2M server listening (CoAP, CoAP over DTLS)');
 
   // The bootstrap server on its own plain CoAP endpoint (LwM2M Core 1.1 section 6.1).

@@ -28,6 +28,7 @@ import type { RegistrationRecord } from '../../domain/registration/RegistrationE
 import type { CoapEndpoint, IncomingCoapResponse } from '../coap/CoapEndpoint.ts';
 import { CoapResetError, CoapTimeoutError } from '../coap/CoapEndpoint.ts';
 import { KeyedSerializer } from '../coap/KeyedSerializer.ts';
+import { OptionNumber, uintOption } from '../coap/CoapMessage.ts';
 import { handleCommand, toDomainEvent } from '../eventstore/CommandHandler.ts';
 import type { EventStore } from '../eventstore/EventStore.ts';
 import { WrongExpectedVersion } from '../eventstore/EventStore.ts';
@@ -258,6 +259,13 @@ export class OperationDispatcher {
     if (!interpreted.ok) {
       if (observing && token !== undefined) this.#observations.forget(token);
       await this.#fail(endpoint, operationId, `the device answered ${response.code} but ${interpreted.reason}`);
+      return;
+    }
+    if (observing && token !== undefined && uintOption(response.options, OptionNumber.Observe) === undefined) {
+      // RFC 7641 section 3.1: a success without an Observe option is a plain answer; nothing is observed.
+      this.#observations.forget(token);
+      await this.#recorder.record({ endpoint, source: 'read', values: interpreted.value.values, operationId, observationToken: null, registration });
+      await this.#fail(endpoint, operationId, `the device answered ${response.code} without an Observe option: it did not accept the observation`);
       return;
     }
     if (observing && token !== undefined) await this.#observations.established(endpoint, token, operation.paths, operation.kind === 'observe-composite', operationId);

@@ -128,6 +128,34 @@ describe('device management over CoAP', () => {
     expect(await run(harness, 'dm-cancel', spec('cancel-observation', ['/3303/0/5700']))).toMatchObject({ status: 'failed', reason: 'there is no active observation of /3303/0/5700' });
   });
 
+  it('does not take a plain answer to Observe for an observation (RFC 7641 section 3.1)', async () => {
+    const { harness } = await setUp();
+    await importTestDevice(harness.store, 'dm-no-observe');
+    // A raw device (node-coap always answers Observe with an Observe option): registers, then answers without one.
+    const raw = await RawCoapPeer.open({ address: '127.0.0.1', port: harness.coap.local.port });
+    cleanups.push(() => raw.close());
+    const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+    raw.send({
+      type: 'CON',
+      code: '0.02',
+      messageId: 1,
+      token: Uint8Array.of(9),
+      options: [{ number: 11, value: utf8('rd') }, { number: 12, value: Uint8Array.of(40) }, { number: 15, value: utf8('ep=dm-no-observe') }, { number: 15, value: utf8('lwm2m=1.1') }],
+      payload: utf8('</>;rt="oma.lwm2m";ct=0,</3303/0>'),
+    });
+    expect((await raw.waitFor((datagram) => datagram.message?.messageId === 1)).message?.code).toBe('2.01');
+    const id = await harness.api.requestOperation('dm-no-observe', spec('observe', ['/3303/0/5700']), 'user:test', 'c');
+    const get = (await raw.waitFor((datagram) => datagram.message?.code === '0.01')).message;
+    if (!get) throw new Error('no GET');
+    raw.send({ type: 'ACK', code: '2.05', messageId: get.messageId, token: get.token, options: [{ number: 12, value: new Uint8Array(0) }], payload: utf8('21.5') });
+    expect(await finished(harness, id)).toMatchObject({
+      status: 'failed',
+      reason: 'the device answered 2.05 without an Observe option: it did not accept the observation',
+    });
+    expect(await harness.events(observationStream('dm-no-observe'))).toEqual([]);
+    expect(harness.management.observations.activeCount).toBe(0);
+  });
+
   it('writes, executes with arguments, writes attributes, discovers, creates and deletes', async () => {
     const { harness } = await setUp();
     const { objects } = await device(harness, 'dm-write');

@@ -36,14 +36,18 @@ export class Lwm2mPskIdentityIndex {
   #catchUp(): Promise<void> {
     // A failed read fails this lookup only; the next one starts again from the same position.
     this.#catchingUp = this.#catchingUp.catch(() => undefined).then(async () => {
+      // Every device event up to the head read first is read below; moving past the other streams'
+      // events too keeps each handshake's catch-up from scanning the same telemetry again.
+      const head = await this.#store.headPosition();
       for (;;) {
         const page = await this.#store.readAll({ after: this.#position, maxCount: PAGE, filter: { streamPrefixes: [deviceStreamPrefix] } });
         for (const recorded of page) {
           this.#apply(toDomainEvent<DeviceEvent>(recorded));
           this.#position = recorded.position;
         }
-        if (page.length < PAGE) return;
+        if (page.length < PAGE) break;
       }
+      this.#position = Math.max(this.#position, head);
     });
     return this.#catchingUp;
   }

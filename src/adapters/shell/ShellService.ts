@@ -30,6 +30,7 @@ import { checkShellWriteRules } from '../../domain/shell/ShellWriteValidation.ts
 import type { OperationView } from '../../projections/operations/OperationQueries.ts';
 import type { ShellHistoryQueries, ShellLineRecord } from '../../projections/shell/ShellHistoryQueries.ts';
 import type { Projector } from '../../projections/Projector.ts';
+import { KeyedSerializer } from '../coap/KeyedSerializer.ts';
 import { loadAggregate } from '../eventstore/CommandHandler.ts';
 import type { EventStore } from '../eventstore/EventStore.ts';
 import type { DeviceManagementApi } from '../lwm2m/DeviceManagementApi.ts';
@@ -98,6 +99,7 @@ export class ShellService {
   readonly #options: ShellServiceOptions;
   /** The shipped models with the device protocols as last read: names the results of later changes. */
   #catalog: StaticObjectModelCatalog;
+  readonly #serializer = new KeyedSerializer();
 
   constructor(options: ShellServiceOptions) {
     this.#options = options;
@@ -106,6 +108,17 @@ export class ShellService {
 
   async run(endpoint: string, input: string, context: ShellRequestContext, runOptions: ShellRunOptions = {}): Promise<ShellRun> {
     const commands = parseInput(input);
+    // One input at a time per device: its operations are queued together, in the order of its lines.
+    const { runId, position, naming } = await this.#serializer.run(endpoint, () => this.#queue(endpoint, commands, context));
+    // Read your writes: the history holds the lines before the answer.
+    await this.#options.projector.waitFor(position);
+    const waitMs = Math.min(Math.max(runOptions.waitMs ?? 0, 0), MAX_WAIT_MS);
+    const lines = (): ShellLineView[] => this.#options.history.run(runId).map((line) => toView(line, naming));
+    if (waitMs > 0) await this.#waitUntilEnded(lines().map((line) => line.operationId), waitMs);
+    return { endpoint, runId, lines: lines() };
+  }
+
+  async #queue(endpoint: string, commands: readonly ShellScriptCommand[], context: ShellRequestContext): Promise<{ runId: string; position: number; naming: ShellNaming }> {
     await this.#requireShellEnabled(endpoint);
     const { store, deviceManagement, clock } = this.#options;
     await this.#refreshCatalog();
@@ -133,12 +146,7 @@ export class ShellService {
       const appended = await store.appendToStream(shellStream(endpoint), [{ type: event.type, data: { ...event.data }, metadata: { actor: context.actor, correlationId: context.correlationId } }], 'any');
       position = appended.position;
     }
-    // Read your writes: the history holds the lines before the answer.
-    await this.#options.projector.waitFor(position);
-    const waitMs = Math.min(Math.max(runOptions.waitMs ?? 0, 0), MAX_WAIT_MS);
-    const lines = () => this.#runLines(endpoint, runId, naming);
-    if (waitMs > 0) await this.#waitUntilEnded(lines().map((line) => line.operationId), waitMs);
-    return { endpoint, runId, lines: lines() };
+    return { runId, position, naming };
   }
 
   /** The device's shell history, oldest line first, after position `afterPosition`. */
@@ -224,18 +232,6 @@ export class ShellService {
     // Core 1.1 section 6.2.1: an object without `ver` is at version 1.0.
     for (const link of registration.objectLinks.objects) if (link.instanceId === null || !deviceObjects.has(link.objectId)) deviceObjects.set(link.objectId, link.version ?? '1.0');
     return { catalog: this.#catalog, deviceObjects };
-  }
-
-  #runLines(endpoint: string, runId: string, naming: ShellNaming): ShellLineView[] {
-    const lines: ShellLineView[] = [];
-    let after = 0;
-    for (;;) {
-      const page = this.#options.history.page(endpoint, 500, after);
-      for (const line of page.lines) if (line.runId === runId) lines.push(toView(line, naming));
-      const last = page.lines[page.lines.length - 1];
-      if (!page.hasNextPage || last === undefined) return lines;
-      after = last.position;
-    }
   }
 
   async #waitUntilEnded(operationIds: readonly string[], waitMs: number): Promise<void> {

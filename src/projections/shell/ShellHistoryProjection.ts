@@ -32,6 +32,7 @@ export const shellHistoryProjection: Projection = {
     )`);
     db.exec('CREATE INDEX IF NOT EXISTS shell_lines_by_endpoint ON shell_lines (endpoint, position)');
     db.exec('CREATE INDEX IF NOT EXISTS shell_lines_by_operation ON shell_lines (operation_id)');
+    db.exec('CREATE INDEX IF NOT EXISTS shell_lines_by_run ON shell_lines (run_id, position)');
   },
   drop(db: DatabaseSync): void {
     db.exec('DROP TABLE IF EXISTS shell_lines');

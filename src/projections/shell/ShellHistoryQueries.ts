@@ -44,6 +44,11 @@ export class ShellHistoryQueries {
     return { lines: rows.slice(0, first).map((row) => this.#toRecord(row)), hasNextPage: rows.length > first, totalCount: Number(total?.['n'] ?? 0) };
   }
 
+  /** The lines of one input, in order. */
+  run(runId: string): readonly ShellLineRecord[] {
+    return prepared(this.#db, 'SELECT * FROM shell_lines WHERE run_id = ? ORDER BY position').all(runId).map((row) => this.#toRecord(row));
+  }
+
   /** The line that carries the operation, if a shell command queued it. */
   byOperation(operationId: string): ShellLineRecord | undefined {
     const row = prepared(this.#db, 'SELECT * FROM shell_lines WHERE operation_id = ?').get(operationId);

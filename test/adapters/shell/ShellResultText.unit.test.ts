@@ -44,7 +44,7 @@ describe('shellResultText', () => {
   });
 
   it('shows discovered links with their attributes and names, and the created location', () => {
-    const links = { links: [{ target: '/3/0', attributes: {} }, { target: '/3/0/9', attributes: { pmin: '10', dim: null } }] };
+    const links: JsonValue = { links: [{ target: '/3/0', attributes: {} }, { target: '/3/0/9', attributes: { pmin: '10', dim: null } }] };
     expect(shellResultText(view('discover', 'succeeded', links), naming)).toBe('</3/0> Device\n</3/0/9>;pmin=10;dim Battery Level');
     expect(shellResultText(view('create', 'succeeded', { location: '/3303/1' }, { responseCode: '2.01' }), naming)).toBe('created /3303/1 (2.01)');
   });

@@ -121,6 +121,10 @@ describe('the device shell', () => {
     const page = await setup.shell.history('sh-write', 2, 0);
     expect(page).toMatchObject({ totalCount: 4, hasNextPage: true });
     expect(page.lines.map((line) => line.text)).toEqual(['write /1/0/1 120', 'writep /3/0 {"14": "+02"}']);
+    // The history is a read model: rebuilt from the log, it is the same.
+    const before = await setup.shell.history('sh-write', 10, 0);
+    await setup.harness.projector.rebuild();
+    expect(await setup.shell.history('sh-write', 10, 0)).toEqual(before);
   });
 
   it('reports a failed operation with the device answer', async () => {
@@ -189,5 +193,16 @@ describe('the device shell', () => {
     await runOne('sh-feed', 'read /3/0/1');
     await eventually(() => (seen.includes('read /3/0/1:succeeded') ? true : undefined));
     stop();
+  });
+
+  it('queues two inputs for one device one after the other, each in its own order', async () => {
+    await setup.device('sh-concurrent');
+    const first = ['read /3/0/0', 'read /3/0/1', 'read /3/0/2'].join('\n');
+    const second = ['read /1/0/0', 'read /1/0/1'].join('\n');
+    const [a, b] = await Promise.all([setup.shell.run('sh-concurrent', first, context, { waitMs }), setup.shell.run('sh-concurrent', second, context, { waitMs })]);
+    const order = setup.harness.api.operations('sh-concurrent').map((operation) => operation.operationId);
+    const ids = (run: ShellRun): string[] => run.lines.map((line) => line.operationId);
+    expect([order.slice(0, 3), order.slice(3)]).toEqual([ids(a), ids(b)]);
+    expect([...a.lines, ...b.lines].every((line) => line.status === 'succeeded')).toBe(true);
   });
 });

@@ -128,7 +128,13 @@ export class ShellService {
     let position = 0;
     for (const [index, operation] of operations.entries()) {
       const command = commands[index] as ShellScriptCommand;
-      const operationId = await withLine(command.line, () => deviceManagement.requestOperation(endpoint, operation, context.actor, context.correlationId));
+      let operationId: string;
+      try {
+        operationId = await deviceManagement.requestOperation(endpoint, operation, context.actor, context.correlationId);
+      } catch (error) {
+        // The queue refused it (full): the lines before it stay queued and in the history.
+        throw onLine(command.line, error);
+      }
       const event: ShellHistoryEvent = {
         type: 'ShellCommandQueued',
         data: {
@@ -179,29 +185,33 @@ export class ShellService {
 
   /** Every command's operation, or the first refusal (naming its line); nothing is queued before all pass. */
   async #checkAll(endpoint: string, commands: readonly ShellScriptCommand[], naming: ShellNaming): Promise<OperationSpec[]> {
-    const registration = this.#options.registrations.registration(endpoint);
     const rules = await this.#ruleGroupsOf(commands.map((command) => command.command));
-    const operations: OperationSpec[] = [];
-    for (const { line, command } of commands) {
-      const context = { catalog: naming.catalog, ...(naming.deviceObjects === undefined ? {} : { deviceObjects: naming.deviceObjects }) };
-      const operation = await withLine(line, () => {
-        checkShellCommand(command, context);
-        checkShellWriteRules(command, {
-          ...context,
-          ruleGroups: (objectId, resourceId) => rules.get(`${objectId}/${resourceId}`) ?? [],
-          currentValue: (path) => this.#currentValue(endpoint, path),
-        });
-        const built = shellOperationSpec(command, {
-          ...context,
-          announcedInstances: (objectId) =>
-            (registration?.objectLinks.objects ?? []).flatMap((link) => (link.objectId === objectId && link.instanceId !== null ? [link.instanceId] : [])),
-        });
-        if (!built.ok) throw new DomainError('BAD_USER_INPUT', `${command.kind} refused: ${built.reason}`, { command: command.kind });
-        return Promise.resolve(built.operation);
-      });
-      operations.push(operation);
-    }
-    return operations;
+    return commands.map(({ line, command }) => {
+      try {
+        return this.#operationOf(endpoint, command, naming, rules);
+      } catch (error) {
+        throw onLine(line, error);
+      }
+    });
+  }
+
+  /** The command's operation; throws the refusal of the model, of the validation rules, or of the queue. */
+  #operationOf(endpoint: string, command: ShellCommand, naming: ShellNaming, rules: ReadonlyMap<string, readonly ValidationRuleGroup[]>): OperationSpec {
+    const context = { catalog: naming.catalog, ...(naming.deviceObjects === undefined ? {} : { deviceObjects: naming.deviceObjects }) };
+    checkShellCommand(command, context);
+    checkShellWriteRules(command, {
+      ...context,
+      ruleGroups: (objectId, resourceId) => rules.get(`${objectId}/${resourceId}`) ?? [],
+      currentValue: (path) => this.#currentValue(endpoint, path),
+    });
+    const registration = this.#options.registrations.registration(endpoint);
+    const built = shellOperationSpec(command, {
+      ...context,
+      announcedInstances: (objectId) =>
+        (registration?.objectLinks.objects ?? []).flatMap((link) => (link.objectId === objectId && link.instanceId !== null ? [link.instanceId] : [])),
+    });
+    if (!built.ok) throw new DomainError('BAD_USER_INPUT', `${command.kind} refused: ${built.reason}`, { command: command.kind });
+    return built.operation;
   }
 
   /** The rule groups of every resource the commands write, by "objectId/resourceId". */
@@ -263,13 +273,8 @@ function parseInput(input: string): readonly ShellScriptCommand[] {
 }
 
 /** Names the input line in a refusal, so that a multi-line input says which command failed. */
-async function withLine<T>(line: number, action: () => Promise<T>): Promise<T> {
-  try {
-    return await action();
-  } catch (error) {
-    if (error instanceof DomainError) throw new DomainError(error.code, `line ${line}: ${error.message}`, { ...error.details, line });
-    throw error;
-  }
+function onLine(line: number, error: unknown): unknown {
+  return error instanceof DomainError ? new DomainError(error.code, `line ${line}: ${error.message}`, { ...error.details, line }) : error;
 }
 
 function writtenPaths(command: ShellCommand): LwM2mPath[] {

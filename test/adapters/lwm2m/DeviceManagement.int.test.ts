@@ -303,6 +303,24 @@ describe('device management over CoAP', () => {
     expect(harness.api.operations('dm-offline').map((view) => view.operationId)).toEqual([a, b]);
   });
 
+  it('keeps observations across a restart: notifications to the restarted service are still recorded', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hub-dm-observe-restart-'));
+    const first = await startHarness(dir, { clock: systemClock });
+    const port = first.coap.local.port;
+    const { objects } = await device(first, 'dm-observe-restart');
+    expect((await run(first, 'dm-observe-restart', spec('observe', ['/3303/0/5700']))).status).toBe('succeeded');
+    await first.close();
+
+    const { harness } = await setUp({ clock: systemClock, coapPort: port }, dir);
+    expect(harness.management.observations.activeCount).toBe(1);
+    objects.set('/3303/0/5700', 26.5);
+    const values = await eventually(async () => {
+      const events = (await harness.events(resourceStream('dm-observe-restart'))).map((event) => event.data as unknown as ResourceValuesReported);
+      return events.length === 2 ? events.map((data) => data.values[0]?.value.text) : undefined;
+    });
+    expect(values).toEqual(['21.5', '26.5']);
+  });
+
   it('tells operationUpdated listeners of every state', async () => {
     const { harness } = await setUp();
     await device(harness, 'dm-listen');

@@ -38,6 +38,8 @@ export interface HarnessOptions {
   readonly clock: Clock;
   readonly policy?: OperationQueuePolicy;
   readonly awakeSeconds?: number;
+  /** The CoAP port; ephemeral when absent (a restarted service keeps its port, so a restart test reuses it). */
+  readonly coapPort?: number;
 }
 
 export async function startHarness(dir: string, options: HarnessOptions): Promise<Harness> {
@@ -48,7 +50,7 @@ export async function startHarness(dir: string, options: HarnessOptions): Promis
   projector.start();
   const registrations = await RegistrationService.start({ store, directory: new EventStoreDeviceDirectory(store), clock: options.clock, logger, expirySweepMs: 0 });
   // Short CoAP timeouts: an unanswered request times out in about half a second.
-  const coap = await openUdpCoapEndpoint({ host: '127.0.0.1', port: 0, logger, parameters: { ackTimeoutMs: 100, maxRetransmit: 1, responseTimeoutMs: 400 } });
+  const coap = await openUdpCoapEndpoint({ host: '127.0.0.1', port: options.coapPort ?? 0, logger, parameters: { ackTimeoutMs: 100, maxRetransmit: 1, responseTimeoutMs: 400 } });
   const management = await startDeviceManagement({
     store,
     endpoint: coap,

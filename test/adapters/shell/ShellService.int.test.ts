@@ -175,6 +175,20 @@ describe('the device shell', () => {
     expect(await setup.harness.events(operationStream('sh-rules'))).toEqual([]);
     expect(await runOne('sh-rules', 'write /3303/0/5750 indoor')).toMatchObject({ status: 'succeeded' });
     expect(objects.resources.get('/3303/0/5750')?.value).toBe('indoor');
+
+    // A rule whose operand is another resource of the device, compared with its last known value (the
+    // guide's /3/0/15). Groups are alternatives (OR), so it replaces the first group.
+    await setup.rules.removeRuleGroup({ objectId: 3303, resourceId: 5750, groupId: 'not-test' }, { actor: 'user:operator' });
+    await setup.rules.addRuleGroup(
+      { objectId: 3303, resourceId: 5750, groupId: 'not-timezone', rules: [{ type: 'String', operator: 'equalsNot', operand: { kind: 'resource', path: '/3/0/15' } }] },
+      { actor: 'user:operator' },
+    );
+    objects.set('/3/0/15', 'Europe/Berlin');
+    expect(await runOne('sh-rules', 'read /3/0/15')).toMatchObject({ status: 'succeeded', result: '/3/0/15 Timezone = Europe/Berlin' });
+    await eventually(() => setup.harness.api.resources('sh-rules', '/3/0/15')[0]);
+    const sameAsTimezone = await refusal(setup.shell.run('sh-rules', 'write /3303/0/5750 Europe/Berlin', context));
+    expect(sameAsTimezone.message).toContain('not-timezone');
+    expect(await runOne('sh-rules', 'write /3303/0/5750 greenhouse')).toMatchObject({ status: 'succeeded' });
   });
 
   it('parses fwupdate in both forms and refuses it cleanly: the firmware process does not exist yet', async () => {

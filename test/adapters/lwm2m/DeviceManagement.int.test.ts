@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import type { OperationSpec } from '../../../src/domain/operations/OperationEvents.ts';
 import { operationStream } from '../../../src/domain/operations/OperationEvents.ts';
 import { observationStream } from '../../../src/domain/observations/ObservationEvents.ts';
@@ -242,6 +243,46 @@ describe('device management over CoAP', () => {
     for (let i = 0; i < 40; i++) peer.sendBytes(Uint8Array.from({ length: i % 23 }, (_, j) => (i * 37 + j * 11) & 0xff));
     await device(harness, 'dm-garbage');
     expect((await run(harness, 'dm-garbage', spec('read', ['/3/0/2']))).status).toBe('succeeded');
+  });
+
+  it('answers every hostile Send and notification payload without failing (random bytes)', async () => {
+    const { harness } = await setUp();
+    await importTestDevice(harness.store, 'dm-hostile');
+    const raw = await RawCoapPeer.open({ address: '127.0.0.1', port: harness.coap.local.port });
+    cleanups.push(() => raw.close());
+    const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+    raw.send({
+      type: 'CON',
+      code: '0.02',
+      messageId: 1,
+      token: Uint8Array.of(9),
+      options: [{ number: 11, value: utf8('rd') }, { number: 12, value: Uint8Array.of(40) }, { number: 15, value: utf8('ep=dm-hostile') }, { number: 15, value: utf8('lwm2m=1.1') }],
+      payload: utf8('</>;rt="oma.lwm2m";ct=0,</3303/0>'),
+    });
+    expect((await raw.waitFor((datagram) => datagram.message?.messageId === 1)).message?.code).toBe('2.01');
+    // An observation to aim hostile notifications at.
+    const id = await harness.api.requestOperation('dm-hostile', spec('observe', ['/3303/0/5700']), 'user:test', 'c');
+    const get = (await raw.waitFor((datagram) => datagram.message?.code === '0.01')).message;
+    if (!get) throw new Error('no GET');
+    raw.send({ type: 'ACK', code: '2.05', messageId: get.messageId, token: get.token, options: [{ number: 6, value: Uint8Array.of(1) }, { number: 12, value: new Uint8Array(0) }], payload: utf8('21.5') });
+    expect((await finished(harness, id)).status).toBe('succeeded');
+    let messageId = 100;
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), fc.constantFrom(0, 42, 110, 112, 11542, 11544), async (payload, format) => {
+        const send = ++messageId;
+        const formatOption = { number: 12, value: format === 0 ? new Uint8Array(0) : format < 256 ? Uint8Array.of(format) : Uint8Array.of(format >> 8, format & 0xff) };
+        raw.send({ type: 'CON', code: '0.02', messageId: send, token: Uint8Array.of(1, 2), options: [{ number: 11, value: utf8('dp') }, formatOption], payload });
+        const reply = await raw.waitFor((datagram) => datagram.message?.messageId === send);
+        expect(['2.04', '4.00', '4.15']).toContain(reply.message?.code);
+        const notify = ++messageId;
+        raw.send({ type: 'CON', code: '2.05', messageId: notify, token: get.token, options: [{ number: 6, value: Uint8Array.of(notify & 0xff) }, formatOption], payload });
+        expect((await raw.waitFor((datagram) => datagram.message?.messageId === notify)).message?.type).toBe('ACK');
+      }),
+      { numRuns: 150 },
+    );
+    const { objects } = await device(harness, 'dm-after-hostile');
+    expect(objects).toBeDefined();
+    expect((await run(harness, 'dm-after-hostile', spec('read', ['/3/0/2']))).status).toBe('succeeded');
   });
 
   it('queues operations for a sleeping device in queue mode and delivers them, in order, on its next update', async () => {

@@ -122,6 +122,8 @@ export class ShellService {
     await this.#requireShellEnabled(endpoint);
     const { store, deviceManagement, clock } = this.#options;
     await this.#refreshCatalog();
+    // Rules compare with the device's last known values: read them as of this request.
+    await this.#options.projector.waitFor(await store.headPosition());
     const naming = this.#naming(endpoint);
     const operations = await this.#checkAll(endpoint, commands, naming);
     const runId = randomUUID();

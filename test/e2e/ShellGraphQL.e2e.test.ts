@@ -185,4 +185,13 @@ describe('lwm2m-hub shell', () => {
     expect(refused.stderr).toContain('FORBIDDEN: the shell is disabled for device lwm2m-nosec-0002');
     expect(refused.code).toBe(1);
   });
+
+  it('exits 2 on a usage error, before calling the service', async () => {
+    const noCommand = await runCli([endpoint], { LWM2M_HUB_TOKEN: operatorToken });
+    expect(noCommand.stderr).toContain("usage: lwm2m-hub shell ENDPOINT 'COMMAND'");
+    expect(noCommand.code).toBe(2);
+    const badWait = await runCli([endpoint, 'read /3/0/0', '--wait', 'soon'], { LWM2M_HUB_TOKEN: operatorToken });
+    expect(badWait.stderr).toContain('--wait must be a whole number of seconds');
+    expect(badWait.code).toBe(2);
+  });
 });

@@ -191,10 +191,11 @@ describe('the device shell', () => {
   });
 
   it('parses fwupdate in both forms and refuses it cleanly: the firmware process does not exist yet', async () => {
-    await setup.device('sh-fw', true);
+    await setup.device('sh-fw', true, '</>;rt="oma.lwm2m";ct="110 0",</1/0>,</3/0>,</5/0>');
     for (const command of ['fwupdate /fw/2.0/coap://127.0.0.1/fw.bin', 'fwupdate fw;2.0;http://127.0.0.1/fw.bin']) {
       const error = await refusal(setup.shell.run('sh-fw', command, context));
       expect(error.code).toBe('BAD_USER_INPUT');
+      expect(error.message).toContain('line 1: fwupdate refused: the firmware update process');
     }
     expect(await setup.harness.events(operationStream('sh-fw'))).toEqual([]);
   });

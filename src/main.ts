@@ -129,8 +129,9 @@ export async function startService(config: Config, env: NodeJS.ProcessEnv, logge
     resources: new ResourceQueries(readModels.db),
     projector,
   });
-  // Auto-observe: the resources the device protocols mark are observed on every Register.
-  const autoObserver = await AutoObserver.start({ store, protocols, deviceManagement, logger });
+  // Auto-observe: the resources the device protocols mark are observed on every Register, and for the
+  // devices still registered at start where no observation survived.
+  const autoObserver = await AutoObserver.start({ store, protocols, deviceManagement, registrations, observations: management.observations, logger });
   closers.push(() => autoObserver.close());
   logger.info({ host: config.coapHost, port: coap.local.port, coapsPort: secure.lwm2m.local.port }, 'LwM2M server listening (CoAP, CoAP over DTLS)');
 

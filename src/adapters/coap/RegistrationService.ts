@@ -156,6 +156,13 @@ export class RegistrationService {
     return record && record.address === peer.address && record.port === peer.port ? record : undefined;
   }
 
+  /** Every current registration, for work that concerns each registered device (e.g. at start). */
+  registrations(): RegistrationRecord[] {
+    const records: RegistrationRecord[] = [];
+    for (const { state } of this.#byEndpoint.values()) if (state.registration) records.push(state.registration);
+    return records;
+  }
+
   get registrationCount(): number {
     return this.#byEndpoint.size;
   }

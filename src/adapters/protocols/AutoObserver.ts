@@ -5,16 +5,27 @@
  * registration ends the observations of the old one (LwM2M Core 1.1 section 6.2.1), so they are
  * requested again on every Register; an Update keeps them and asks nothing.
  *
+ * Issue 7 also asks for them "again after the service restarts for devices still registered": at
+ * start, every current registration is caught up. Observations are events, and their tokens are known
+ * again after a restart, so only what is missing is requested: a resource with an established
+ * observation, or an Observe still queued (pending or in flight), is left alone.
+ *
  * Each observation is a queued operation like any other (requested by `system:auto-observe`, under
- * the registration's event id as correlation id), so it is delivered when the device is reachable
- * and shows in the device's operations.
+ * the registration's event id as correlation id, or its registration id when caught up at start), so
+ * it is delivered when the device is reachable and shows in the device's operations.
  */
-import type { RegistrationEvent } from '../../domain/registration/RegistrationEvents.ts';
+import type { RegisteredObjects } from '../../domain/registration/ObjectLinks.ts';
+import type { RegistrationEvent, RegistrationRecord } from '../../domain/registration/RegistrationEvents.ts';
 import { registrationStreamPrefix } from '../../domain/registration/RegistrationEvents.ts';
+import type { OperationEvent } from '../../domain/operations/OperationEvents.ts';
+import { operationStream } from '../../domain/operations/OperationEvents.ts';
+import type { QueuedOperation } from '../../domain/operations/OperationQueueDecider.ts';
+import { operationQueueDecider } from '../../domain/operations/OperationQueueDecider.ts';
 import type { DeviceProtocolService } from '../ddf/DeviceProtocolService.ts';
 import { toDomainEvent } from '../eventstore/CommandHandler.ts';
 import type { EventStore, Subscription } from '../eventstore/EventStore.ts';
 import type { DeviceManagementApi } from '../lwm2m/DeviceManagementApi.ts';
+import type { ObservationManager } from '../lwm2m/ObservationManager.ts';
 import type { Logger } from '../logging/Logger.ts';
 
 export const autoObserveActor = 'system:auto-observe';
@@ -23,19 +34,30 @@ export interface AutoObserverOptions {
   readonly store: EventStore;
   readonly protocols: DeviceProtocolService;
   readonly deviceManagement: Pick<DeviceManagementApi, 'requestOperation'>;
+  /** The registrations current at start, to observe again what a restart left unobserved. */
+  readonly registrations: { registrations(): readonly RegistrationRecord[] };
+  /** The established observations (rebuilt from the log), so that none is requested twice. */
+  readonly observations: Pick<ObservationManager, 'tokenOf'>;
   readonly logger: Logger;
 }
 
 export class AutoObserver {
   readonly #subscription: Subscription;
+  readonly #options: AutoObserverOptions;
+  readonly #logger: Logger;
   readonly #done: Promise<void>;
+  readonly #caughtUp: Promise<void>;
+  #closed = false;
 
   private constructor(subscription: Subscription, options: AutoObserverOptions) {
     this.#subscription = subscription;
-    this.#done = this.#follow(options);
+    this.#options = options;
+    this.#logger = options.logger.child({ component: 'auto-observe' });
+    this.#done = this.#follow();
+    this.#caughtUp = this.#catchUp(options.registrations.registrations());
   }
 
-  /** Follows the registrations made from now on. */
+  /** Follows the registrations made from now on, and catches up (in the background) those made before. */
   static async start(options: AutoObserverOptions): Promise<AutoObserver> {
     const subscription = options.store.subscribeToAll({
       after: await options.store.headPosition(),
@@ -44,30 +66,68 @@ export class AutoObserver {
     return new AutoObserver(subscription, options);
   }
 
-  async #follow(options: AutoObserverOptions): Promise<void> {
-    const logger = options.logger.child({ component: 'auto-observe' });
+  async #follow(): Promise<void> {
     for await (const recorded of this.#subscription) {
       const event = toDomainEvent<RegistrationEvent>(recorded);
       if (event.type !== 'DeviceRegistered') continue;
       const { endpoint, objectLinks } = event.data.registration;
       try {
-        for (const link of objectLinks.objects) {
-          // An object link without an instance announces the object only: there is no resource to observe yet.
-          if (link.instanceId === null) continue;
-          for (const resourceId of await options.protocols.autoObservedResources(link.objectId, link.version)) {
-            const path = `/${link.objectId}/${link.instanceId}/${resourceId}`;
-            await options.deviceManagement.requestOperation(endpoint, { kind: 'observe', paths: [path], content: null }, autoObserveActor, recorded.id);
-            logger.info({ endpoint, path }, 'auto-observe requested');
-          }
-        }
+        for (const path of await this.#autoObservedPaths(objectLinks)) await this.#observe(endpoint, path, recorded.id);
       } catch (error) {
-        logger.error({ err: error, endpoint }, 'auto-observe failed');
+        this.#logger.error({ err: error, endpoint }, 'auto-observe failed');
       }
     }
   }
 
+  async #catchUp(registrations: readonly RegistrationRecord[]): Promise<void> {
+    let requested = 0;
+    for (const { endpoint, registrationId, objectLinks } of registrations) {
+      if (this.#closed) return;
+      try {
+        const paths = (await this.#autoObservedPaths(objectLinks)).filter((path) => this.#options.observations.tokenOf(endpoint, [path]) === undefined);
+        if (paths.length === 0) continue;
+        const queued = await this.#queuedObserves(endpoint);
+        for (const path of paths) {
+          if (queued.some((operation) => operation.operation.kind === 'observe' && operation.operation.paths.length === 1 && operation.operation.paths[0] === path)) continue;
+          await this.#observe(endpoint, path, registrationId);
+          requested++;
+        }
+      } catch (error) {
+        this.#logger.error({ err: error, endpoint }, 'auto-observe catch-up failed');
+      }
+    }
+    this.#logger.info({ registrations: registrations.length, requested }, 'auto-observe caught up after start');
+  }
+
+  async #autoObservedPaths(objectLinks: RegisteredObjects): Promise<string[]> {
+    const paths: string[] = [];
+    for (const link of objectLinks.objects) {
+      // An object link without an instance announces the object only: there is no resource to observe yet.
+      if (link.instanceId === null) continue;
+      for (const resourceId of await this.#options.protocols.autoObservedResources(link.objectId, link.version)) paths.push(`/${link.objectId}/${link.instanceId}/${resourceId}`);
+    }
+    return paths;
+  }
+
+  /** The operations still waiting or in flight for the device, from its operations stream. */
+  async #queuedObserves(endpoint: string): Promise<readonly QueuedOperation[]> {
+    const read = await this.#options.store.readStream(operationStream(endpoint));
+    if (read.status !== 'found') return [];
+    const decider = operationQueueDecider();
+    let state = decider.initialState;
+    for (const recorded of read.events) state = decider.evolve(state, toDomainEvent<OperationEvent>(recorded));
+    return state.inFlight ? [...state.pending, state.inFlight] : state.pending;
+  }
+
+  async #observe(endpoint: string, path: string, correlationId: string): Promise<void> {
+    await this.#options.deviceManagement.requestOperation(endpoint, { kind: 'observe', paths: [path], content: null }, autoObserveActor, correlationId);
+    this.#logger.info({ endpoint, path }, 'auto-observe requested');
+  }
+
   async close(): Promise<void> {
+    this.#closed = true;
     await this.#subscription.close();
     await this.#done;
+    await this.#caughtUp;
   }
 }

@@ -1,0 +1,31 @@
+/**
+ * Events of the firmware repository, on the one stream `firmware-repository` (issue 8, "Firmware
+ * update (object 5)"): a firmware is added — its binary stored by the service under the data
+ * directory with its SHA-256, or an external URL the device fetches itself — and removed.
+ */
+
+/** Where a firmware's package comes from. */
+export type FirmwareSource =
+  | { readonly kind: 'stored'; readonly fileName: string; readonly sha256: string; readonly size: number }
+  | { readonly kind: 'external'; readonly url: string };
+
+export interface FirmwareAdded {
+  readonly firmwareId: string;
+  readonly name: string;
+  readonly version: string;
+  readonly source: FirmwareSource;
+  readonly addedBy: string;
+  readonly addedAt: string;
+}
+
+export interface FirmwareRemoved {
+  readonly firmwareId: string;
+  readonly removedBy: string;
+  readonly removedAt: string;
+}
+
+export type FirmwareRepositoryEvent =
+  | { readonly type: 'FirmwareAdded'; readonly data: FirmwareAdded }
+  | { readonly type: 'FirmwareRemoved'; readonly data: FirmwareRemoved };
+
+export const firmwareRepositoryStream = 'firmware-repository';

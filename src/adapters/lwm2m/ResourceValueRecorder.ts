@@ -12,7 +12,6 @@ import { lwm2mValueToJson } from '../../domain/lwm2m/LwM2mValueJson.ts';
 import type { ResourceValueSource, ResourceValuesReported } from '../../domain/observations/ResourceValueEvents.ts';
 import { resourceStream } from '../../domain/observations/ResourceValueEvents.ts';
 import type { RegistrationRecord } from '../../domain/registration/RegistrationEvents.ts';
-import { KeyedSerializer } from '../coap/KeyedSerializer.ts';
 import type { EventStore } from '../eventstore/EventStore.ts';
 import type { Logger } from '../logging/Logger.ts';
 import type { ReceivedValuesRequest } from '../telemetry/TelemetryService.ts';
@@ -39,12 +38,20 @@ export interface ResourceValueRecorderOptions {
   readonly telemetry?: TelemetrySink;
 }
 
+interface Waiting {
+  readonly message: ReportedMessage;
+  readonly receivedAt: Date;
+  readonly resolve: (position: number) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 export class ResourceValueRecorder {
   readonly #store: EventStore;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #telemetry: TelemetrySink | undefined;
-  readonly #order = new KeyedSerializer();
+  /** Per device, the messages waiting while an earlier batch of the device is being stored. */
+  readonly #waiting = new Map<string, Waiting[]>();
 
   constructor(options: ResourceValueRecorderOptions) {
     this.#store = options.store;
@@ -53,13 +60,45 @@ export class ResourceValueRecorder {
     this.#telemetry = options.telemetry;
   }
 
-  /** Stores the values; resolves with the event's global position (undefined when there were none). */
+  /**
+   * Stores the values; resolves with the global position of the append that stored them (undefined when there were none).
+   * A device's messages are stored in arrival order; those that arrive while the device's previous
+   * batch is being stored go together in the next one: one append of their events and one telemetry
+   * call (whose protocol lookups are then made once per batch, not once per message).
+   */
   record(message: ReportedMessage): Promise<number | undefined> {
     if (message.values.length === 0) return Promise.resolve(undefined);
-    const receivedAt = this.#clock.now();
-    return this.#order.run(message.endpoint, async () => {
+    return new Promise<number>((resolve, reject) => {
+      const waiting = this.#waiting.get(message.endpoint);
+      const entry: Waiting = { message, receivedAt: this.#clock.now(), resolve, reject };
+      if (waiting) {
+        waiting.push(entry);
+        return;
+      }
+      this.#waiting.set(message.endpoint, []);
+      void this.#drain(message.endpoint, [entry]);
+    });
+  }
+
+  async #drain(endpoint: string, first: Waiting[]): Promise<void> {
+    let batch = first;
+    while (batch.length > 0) {
+      try {
+        const position = await this.#storeBatch(endpoint, batch);
+        for (const entry of batch) entry.resolve(position);
+      } catch (error) {
+        for (const entry of batch) entry.reject(error);
+      }
+      batch = this.#waiting.get(endpoint) ?? [];
+      this.#waiting.set(endpoint, []);
+    }
+    this.#waiting.delete(endpoint);
+  }
+
+  async #storeBatch(endpoint: string, batch: readonly Waiting[]): Promise<number> {
+    const events = batch.map(({ message, receivedAt }) => {
       const data: ResourceValuesReported = {
-        endpoint: message.endpoint,
+        endpoint,
         source: message.source,
         operationId: message.operationId,
         observationToken: message.observationToken,
@@ -70,25 +109,33 @@ export class ResourceValueRecorder {
         })),
         receivedAt: receivedAt.toISOString(),
       };
-      // A log of what the device said, not a state anything is decided on: no expected revision.
-      const appended = await this.#store.appendToStream(
-        resourceStream(message.endpoint),
-        [{ type: 'ResourceValuesReported', data: data as unknown as JsonValue, metadata: { actor: `device:${message.endpoint}`, schemaVersion: 1 } }],
-        'any',
-      );
-      await this.#mapTelemetry(message, receivedAt);
-      return appended.position;
+      return { type: 'ResourceValuesReported', data: data as unknown as JsonValue, metadata: { actor: `device:${endpoint}`, schemaVersion: 1 } };
     });
+    // A log of what the device said, not a state anything is decided on: no expected revision.
+    const appended = await this.#store.appendToStream(resourceStream(endpoint), events, 'any');
+    await this.#mapTelemetry(endpoint, batch);
+    return appended.position;
   }
 
-  async #mapTelemetry(message: ReportedMessage, receivedAt: Date): Promise<void> {
-    if (!this.#telemetry) return;
+  async #mapTelemetry(endpoint: string, batch: readonly Waiting[]): Promise<void> {
+    const last = batch[batch.length - 1];
+    if (!this.#telemetry || !last) return;
     const objectVersions = new Map<number, string | null>();
-    for (const link of message.registration?.objectLinks.objects ?? []) if (link.instanceId === null || !objectVersions.has(link.objectId)) objectVersions.set(link.objectId, link.version);
+    for (const link of last.message.registration?.objectLinks.objects ?? []) if (link.instanceId === null || !objectVersions.has(link.objectId)) objectVersions.set(link.objectId, link.version);
+    // Each value keeps its own time: the device's, else when its message arrived.
+    const values = batch.flatMap(({ message, receivedAt }) => message.values.map((entry) => (entry.time === undefined && batch.length > 1 ? { ...entry, time: receivedAt.getTime() / 1000 } : entry)));
+    const operationIds = new Set(batch.map(({ message }) => message.operationId));
+    const [operationId] = operationIds;
     try {
-      await this.#telemetry.recordValues({ endpoint: message.endpoint, values: message.values, objectVersions, receivedAt, ...(message.operationId === null ? {} : { correlationId: message.operationId }) });
+      await this.#telemetry.recordValues({
+        endpoint,
+        values,
+        objectVersions,
+        receivedAt: last.receivedAt,
+        ...(operationIds.size === 1 && operationId !== null && operationId !== undefined ? { correlationId: operationId } : {}),
+      });
     } catch (error) {
-      this.#logger.error({ err: error, endpoint: message.endpoint }, 'telemetry mapping of reported values failed');
+      this.#logger.error({ err: error, endpoint }, 'telemetry mapping of reported values failed');
     }
   }
 }

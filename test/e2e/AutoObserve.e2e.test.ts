@@ -138,3 +138,22 @@ describe('Auto-observe', () => {
     expect(observes.map((operation) => operation.requestedBy)).toEqual(['system:auto-observe', 'system:auto-observe']);
   });
 });
+
+describe('Auto-observe set while devices are registered', () => {
+  // The guide's "the LwM2M server observes" the resource while Auto-observe is on: a device registered
+  // before the setting is not left unobserved until its next Register.
+  it('observes the resource at once on the devices already registered, once', async () => {
+    if (!device) throw new Error('no device');
+    const setOn5701 = setFunctionality.replaceAll('5700', '5701');
+    await operator(setOn5701, { functionality: { sendEvent: { type: 'c8y_UnitEvent', text: 'unit {value}' } } });
+    await operator(setOn5701, { functionality: { autoObserve: true } });
+    const observes = await eventually(async () => {
+      const operations = await observeOperations();
+      return operations.length === 3 && operations.every((operation) => operation.status === 'SUCCEEDED') ? operations : undefined;
+    });
+    expect(observes[2]).toEqual({ kind: 'OBSERVE', status: 'SUCCEEDED', requestedBy: 'system:auto-observe', paths: ['/3303/0/5701'] });
+    // 5700 was observed already: setting Auto-observe on another resource does not ask for it again.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await observeOperations()).map((operation) => operation.paths)).toEqual([['/3303/0/5700'], ['/3303/0/5700'], ['/3303/0/5701']]);
+  });
+});

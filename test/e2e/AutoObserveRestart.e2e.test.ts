@@ -2,8 +2,8 @@
  * Issue 7: the server observes the Auto-observe resources "whenever the device registers ... and again
  * after the service restarts for devices still registered". Two devices stay registered across a
  * restart on the same data directory and CoAP port: one whose observation was established before the
- * stop (it must not be requested again, and its notifications still count), one registered before
- * Auto-observe was set, so without any observation (it must be observed after the restart).
+ * stop (it must not be requested again, and its notifications still count), one whose observation an
+ * operator cancelled, so without any (Auto-observe is a standing rule: it is observed after the restart).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -89,16 +89,17 @@ describe('Auto-observe across a restart', () => {
     const coapPort = first.coap.local.port;
     await graphql(first, 'mutation U($xml: String!) { uploadDeviceProtocol(xml: $xml) { protocols { objectId } } }', { xml: temperatureDdf });
     await graphql(first, 'mutation { setResourceFunctionality(objectId: 3303, resourceId: 5700, functionality: { sendMeasurement: { type: "c8y_TemperatureMeasurement", series: "T", unit: "Cel" } }) { version } }');
-
-    // Registered before Auto-observe is set: nothing observes it in this run.
-    const unobservedObjects = new TestDeviceObjects();
-    await registerDevice(first, unobservedBefore, unobservedObjects);
     await graphql(first, 'mutation { setResourceFunctionality(objectId: 3303, resourceId: 5700, functionality: { autoObserve: true }) { version } }');
 
+    const unobservedObjects = new TestDeviceObjects();
+    await registerDevice(first, unobservedBefore, unobservedObjects);
     const observedObjects = new TestDeviceObjects();
     await registerDevice(first, observedBefore, observedObjects);
-    await eventually(async () => ((await observeOperations(first, observedBefore))[0]?.status === 'SUCCEEDED' ? true : undefined));
-    expect(await observeOperations(first, unobservedBefore)).toEqual([]);
+    for (const endpoint of [unobservedBefore, observedBefore]) {
+      await eventually(async () => ((await observeOperations(first, endpoint))[0]?.status === 'SUCCEEDED' ? true : undefined));
+    }
+    await graphql(first, `mutation { cancelObservation(endpoint: "${unobservedBefore}", path: "/3303/0/5700") { id } }`);
+    await eventually(async () => ((await observeOperations(first, unobservedBefore)).length === 1 && unobservedObjects.observedPaths.length === 0 ? true : undefined));
 
     await first.close();
     service = undefined;
@@ -109,9 +110,9 @@ describe('Auto-observe across a restart', () => {
     expect(second.registrations.registration(unobservedBefore)).toBeDefined();
     const reobserved = await eventually(async () => {
       const operations = await observeOperations(second, unobservedBefore);
-      return operations[0]?.status === 'SUCCEEDED' ? operations : undefined;
+      return operations.length === 2 && operations.every((operation) => operation.status === 'SUCCEEDED') ? operations : undefined;
     });
-    expect(reobserved).toEqual([{ status: 'SUCCEEDED', requestedBy: 'system:auto-observe', paths: ['/3303/0/5700'] }]);
+    expect(reobserved[1]).toEqual({ status: 'SUCCEEDED', requestedBy: 'system:auto-observe', paths: ['/3303/0/5700'] });
     expect(unobservedObjects.observedPaths).toEqual(['/3303/0/5700']);
 
     // The established observation was not requested again, and its notifications are still taken.

@@ -10,8 +10,12 @@
  * again after a restart, so only what is missing is requested: a resource with an established
  * observation, or an Observe still queued (pending or in flight), is left alone.
  *
+ * The guide says that with Auto-observe on, "the LwM2M server observes" the resource: a standing rule,
+ * not only a step of Register. So setting Auto-observe on a resource also observes it, the same way
+ * (only what is missing), on every device registered now that announced an instance of its object.
+ *
  * Each observation is a queued operation like any other (requested by `system:auto-observe`, under
- * the registration's event id as correlation id, or its registration id when caught up at start), so
+ * the causing event's id as correlation id, or the registration id when caught up at start), so
  * it is delivered when the device is reachable and shows in the device's operations.
  */
 import type { RegisteredObjects } from '../../domain/registration/ObjectLinks.ts';
@@ -21,6 +25,8 @@ import type { OperationEvent } from '../../domain/operations/OperationEvents.ts'
 import { operationStream } from '../../domain/operations/OperationEvents.ts';
 import type { QueuedOperation } from '../../domain/operations/OperationQueueDecider.ts';
 import { operationQueueDecider } from '../../domain/operations/OperationQueueDecider.ts';
+import type { DeviceProtocolEvent } from '../../domain/protocols/DeviceProtocolEvents.ts';
+import { protocolStreamPrefix } from '../../domain/protocols/DeviceProtocolEvents.ts';
 import type { DeviceProtocolService } from '../ddf/DeviceProtocolService.ts';
 import { toDomainEvent } from '../eventstore/CommandHandler.ts';
 import type { EventStore, Subscription } from '../eventstore/EventStore.ts';
@@ -34,7 +40,7 @@ export interface AutoObserverOptions {
   readonly store: EventStore;
   readonly protocols: DeviceProtocolService;
   readonly deviceManagement: Pick<DeviceManagementApi, 'requestOperation'>;
-  /** The registrations current at start, to observe again what a restart left unobserved. */
+  /** The current registrations: at start, and when Auto-observe is set on a resource. */
   readonly registrations: { registrations(): readonly RegistrationRecord[] };
   /** The established observations (rebuilt from the log), so that none is requested twice. */
   readonly observations: Pick<ObservationManager, 'tokenOf'>;
@@ -57,18 +63,27 @@ export class AutoObserver {
     this.#caughtUp = this.#catchUp(options.registrations.registrations());
   }
 
-  /** Follows the registrations made from now on, and catches up (in the background) those made before. */
+  /**
+   * Follows the registrations and Auto-observe settings made from now on, and catches up (in the
+   * background) the registrations made before.
+   */
   static async start(options: AutoObserverOptions): Promise<AutoObserver> {
     const subscription = options.store.subscribeToAll({
       after: await options.store.headPosition(),
-      filter: { streamPrefixes: [registrationStreamPrefix], eventTypes: ['DeviceRegistered'] },
+      filter: { streamPrefixes: [registrationStreamPrefix, protocolStreamPrefix], eventTypes: ['DeviceRegistered', 'ResourceFunctionalitySet'] },
     });
     return new AutoObserver(subscription, options);
   }
 
   async #follow(): Promise<void> {
     for await (const recorded of this.#subscription) {
-      const event = toDomainEvent<RegistrationEvent>(recorded);
+      const event = toDomainEvent<RegistrationEvent | DeviceProtocolEvent>(recorded);
+      if (event.type === 'ResourceFunctionalitySet' && event.data.functionality.kind === 'autoObserve') {
+        const { objectId } = event.data;
+        const announcing = this.#options.registrations.registrations().filter((registration) => registration.objectLinks.objects.some((link) => link.objectId === objectId));
+        await this.#observeMissing(announcing, () => recorded.id);
+        continue;
+      }
       if (event.type !== 'DeviceRegistered') continue;
       const { endpoint, objectLinks } = event.data.registration;
       try {
@@ -80,23 +95,30 @@ export class AutoObserver {
   }
 
   async #catchUp(registrations: readonly RegistrationRecord[]): Promise<void> {
+    const requested = await this.#observeMissing(registrations, (registration) => registration.registrationId);
+    this.#logger.info({ registrations: registrations.length, requested }, 'auto-observe caught up after start');
+  }
+
+  /** Requests the Auto-observe resources of each registration that are neither observed nor queued; returns how many. */
+  async #observeMissing(registrations: readonly RegistrationRecord[], correlationOf: (registration: RegistrationRecord) => string): Promise<number> {
     let requested = 0;
-    for (const { endpoint, registrationId, objectLinks } of registrations) {
-      if (this.#closed) return;
+    for (const registration of registrations) {
+      if (this.#closed) break;
+      const { endpoint, objectLinks } = registration;
       try {
         const paths = (await this.#autoObservedPaths(objectLinks)).filter((path) => this.#options.observations.tokenOf(endpoint, [path]) === undefined);
         if (paths.length === 0) continue;
-        const queued = await this.#queuedObserves(endpoint);
+        const queued = await this.#queuedOperations(endpoint);
         for (const path of paths) {
-          if (queued.some((operation) => operation.operation.kind === 'observe' && operation.operation.paths.length === 1 && operation.operation.paths[0] === path)) continue;
-          await this.#observe(endpoint, path, registrationId);
+          if (queued.some(({ operation }) => operation.kind === 'observe' && operation.paths.length === 1 && operation.paths[0] === path)) continue;
+          await this.#observe(endpoint, path, correlationOf(registration));
           requested++;
         }
       } catch (error) {
-        this.#logger.error({ err: error, endpoint }, 'auto-observe catch-up failed');
+        this.#logger.error({ err: error, endpoint }, 'auto-observe failed');
       }
     }
-    this.#logger.info({ registrations: registrations.length, requested }, 'auto-observe caught up after start');
+    return requested;
   }
 
   async #autoObservedPaths(objectLinks: RegisteredObjects): Promise<string[]> {
@@ -110,7 +132,7 @@ export class AutoObserver {
   }
 
   /** The operations still waiting or in flight for the device, from its operations stream. */
-  async #queuedObserves(endpoint: string): Promise<readonly QueuedOperation[]> {
+  async #queuedOperations(endpoint: string): Promise<readonly QueuedOperation[]> {
     const read = await this.#options.store.readStream(operationStream(endpoint));
     if (read.status !== 'found') return [];
     const decider = operationQueueDecider();

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { AesGcmSecretSealer } from '../../../src/adapters/crypto/AesGcmSecretSealer.ts';
 import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventStore.ts';
+import type { ReadAllOptions, RecordedEvent } from '../../../src/adapters/eventstore/EventStore.ts';
 import { handleCommand } from '../../../src/adapters/eventstore/CommandHandler.ts';
 import { DeviceImportService } from '../../../src/adapters/csv/DeviceImportService.ts';
 import { BootstrapDeviceDirectory } from '../../../src/adapters/bootstrap/BootstrapDeviceDirectory.ts';
@@ -38,4 +39,29 @@ describe('BootstrapDeviceDirectory', () => {
     expect(await directory.byExternalBootstrapPskId('ext-renamed')).toBeUndefined();
     expect(await directory.byPskIdentity(FULL_PSK.bootstrapPskId)).toBeUndefined();
   });
+
+  it('does not read again the other streams\' events it has passed on a later lookup', async () => {
+    const store = new ReadCountingStore();
+    const directory = new BootstrapDeviceDirectory(store);
+    await importRows(store, fullPskRow('dir-2', 'coaps://127.0.0.1:5684'));
+    for (let i = 0; i < 200; i++) await store.appendToStream(`telemetry-dir-2`, [{ type: 'MeasurementRecorded', data: { value: i } }], 'any');
+    expect((await directory.byExternalBootstrapPskId(FULL_PSK.externalBootstrapPskId))?.endpoint).toBe('dir-2');
+    const head = await store.headPosition();
+
+    store.readFrom.length = 0;
+    expect(await directory.byPskIdentity('nobody')).toBeUndefined();
+    // Each catch-up read starts at the head the previous lookup reached: none of the 200 is scanned again.
+    expect(store.readFrom.length).toBeGreaterThan(0);
+    expect(Math.min(...store.readFrom)).toBe(head);
+  });
 });
+
+/** A real memory store that notes where each read of the log starts. */
+class ReadCountingStore extends MemoryEventStore {
+  readonly readFrom: number[] = [];
+
+  override readAll(options: ReadAllOptions = {}): Promise<readonly RecordedEvent[]> {
+    this.readFrom.push(options.after ?? 0);
+    return super.readAll(options);
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Which device an identity belongs to, for identities from the registration data on the
+ * `device-<endpoint>` streams (the CSV's `lwm2m psk_id`, `bootstrap psk_id`,
+ * `external-c8y_BootstrapPskId`). The LwM2M server's PSK lookup and the bootstrap server's directory
+ * both use it, each with the fields it looks devices up by.
+ *
+ * The identities are indexed in memory, caught up from the log before each lookup (so that a device
+ * imported a moment ago is found without a subscription to run), and every hit is confirmed on the
+ * device's own stream, so that the answer is the latest registration data even when the index lags; a
+ * decommissioned device is as unknown as one never imported.
+ */
+import type { EventStore } from '../eventstore/EventStore.ts';
+import { loadAggregate, toDomainEvent } from '../eventstore/CommandHandler.ts';
+import { deviceStream, deviceStreamPrefix } from '../../domain/devices/DeviceEvents.ts';
+import type { DeviceEvent, DeviceRegistrationData } from '../../domain/devices/DeviceEvents.ts';
+import { deviceRegistrationDecider } from '../../domain/devices/DeviceRegistrationDecider.ts';
+
+export type DeviceIdentityField = 'lwm2mPskId' | 'bootstrapPskId' | 'externalBootstrapPskId';
+
+const PAGE = 10_000;
+
+interface FieldIndex {
+  readonly identityOf: Map<string, string>;
+  readonly endpointOf: Map<string, string>;
+}
+
+export class DeviceIdentityIndex {
+  readonly #store: EventStore;
+  readonly #fields: ReadonlyMap<DeviceIdentityField, FieldIndex>;
+  #position = 0;
+  #catchingUp: Promise<void> = Promise.resolve();
+
+  constructor(store: EventStore, fields: readonly DeviceIdentityField[]) {
+    this.#store = store;
+    this.#fields = new Map(fields.map((field) => [field, { identityOf: new Map(), endpointOf: new Map() }]));
+  }
+
+  /** The active device with this endpoint name, from its own stream. */
+  async byEndpoint(endpoint: string): Promise<DeviceRegistrationData | undefined> {
+    const { state } = await loadAggregate(this.#store, deviceStream(endpoint), deviceRegistrationDecider);
+    return state.status === 'active' ? state.registration : undefined;
+  }
+
+  /** The active device whose `field` is `identity`. */
+  async device(field: DeviceIdentityField, identity: string): Promise<DeviceRegistrationData | undefined> {
+    await this.#catchUp();
+    const endpoint = this.#fields.get(field)?.endpointOf.get(identity);
+    if (endpoint === undefined) return undefined;
+    const device = await this.byEndpoint(endpoint);
+    return device && device[field] === identity ? device : undefined;
+  }
+
+  #catchUp(): Promise<void> {
+    // A failed read fails this lookup only; the next one starts again from the same position.
+    this.#catchingUp = this.#catchingUp.catch(() => undefined).then(async () => {
+      // Every device event up to the head read first is read below; moving past the other streams'
+      // events too keeps each lookup's catch-up from scanning the same telemetry again.
+      const head = await this.#store.headPosition();
+      for (;;) {
+        const page = await this.#store.readAll({ after: this.#position, maxCount: PAGE, filter: { streamPrefixes: [deviceStreamPrefix] } });
+        for (const recorded of page) {
+          this.#apply(toDomainEvent<DeviceEvent>(recorded));
+          this.#position = recorded.position;
+        }
+        if (page.length < PAGE) break;
+      }
+      this.#position = Math.max(this.#position, head);
+    });
+    return this.#catchingUp;
+  }
+
+  #apply(event: DeviceEvent): void {
+    for (const [field, index] of this.#fields) {
+      switch (event.type) {
+        case 'DeviceRegistrationImported':
+          set(index, event.data.registration.endpoint, event.data.registration[field]);
+          break;
+        case 'DeviceRegistrationUpdated': {
+          const changed = event.data.changes[field];
+          if (changed !== undefined) set(index, event.data.endpoint, changed);
+          break;
+        }
+        case 'DeviceDecommissioned':
+          set(index, event.data.endpoint, null);
+          break;
+      }
+    }
+  }
+}
+
+function set(index: FieldIndex, endpoint: string, identity: string | null): void {
+  const previous = index.identityOf.get(endpoint);
+  if (previous !== undefined && index.endpointOf.get(previous) === endpoint) index.endpointOf.delete(previous);
+  index.identityOf.delete(endpoint);
+  if (identity === null) return;
+  index.identityOf.set(endpoint, identity);
+  index.endpointOf.set(identity, endpoint);
+}

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import type { Config } from './adapters/config/Config.ts';
 import type { Logger } from './adapters/logging/Logger.ts';
 import { loadMasterKey } from './adapters/crypto/MasterKey.ts';
+import type { MasterKeyResult } from './adapters/crypto/MasterKey.ts';
 import { openEventStore } from './adapters/eventstore/openEventStore.ts';
 import type { EventStore } from './adapters/eventstore/EventStore.ts';
 import type { SecretSealer } from './domain/SealedSecret.ts';
@@ -76,9 +77,36 @@ export async function startService(config: Config, env: NodeJS.ProcessEnv, logge
   const masterKey = loadMasterKey(dataDir, env);
   logger.info({ source: masterKey.source, keyFile: masterKey.source === 'environment' ? undefined : masterKey.keyFile }, 'master key loaded');
   const store = await openEventStore({ url: config.eventStoreUrl, dataDir, logger });
-  logger.info({ dataDir, eventStore: config.eventStoreUrl === '' ? 'sqlite' : 'eventstoredb', head: await store.headPosition() }, 'event store open');
-
+  // What a later step had opened is closed again, last opened first, before its error goes on: a
+  // failed start leaves no open file, socket or SQLite writer behind, so the next start can run at once.
   const closers: Array<() => Promise<void>> = [() => store.close()];
+  try {
+    return await wireService(config, dataDir, masterKey, store, closers, logger);
+  } catch (error) {
+    await closeAll(closers, logger);
+    throw namingTakenPort(error);
+  }
+}
+
+async function closeAll(closers: Array<() => Promise<void>>, logger: Logger): Promise<void> {
+  for (const close of closers.reverse()) {
+    try {
+      await close();
+    } catch (error) {
+      logger.error({ err: error }, 'closing after a failed start failed');
+    }
+  }
+}
+
+/** A port someone else holds (EADDRINUSE from listen or bind) is the usual failed start: say which. */
+function namingTakenPort(error: unknown): unknown {
+  if (!(error instanceof Error) || !('code' in error) || error.code !== 'EADDRINUSE') return error;
+  const where = 'address' in error && 'port' in error ? `${String(error.address)}:${String(error.port)}` : 'a configured address';
+  return new Error(`cannot listen on ${where}: the port is already in use by another process`, { cause: error });
+}
+
+async function wireService(config: Config, dataDir: string, masterKey: MasterKeyResult, store: EventStore, closers: Array<() => Promise<void>>, logger: Logger): Promise<RunningService> {
+  logger.info({ dataDir, eventStore: config.eventStoreUrl === '' ? 'sqlite' : 'eventstoredb', head: await store.headPosition() }, 'event store open');
 
   // Read models: their own SQLite file, projected from the log from each one's checkpoint.
   const readModels = ReadModelDatabase.open(dataDir);

@@ -10,7 +10,7 @@ import { alarmsProjection } from '../../projections/alarms/AlarmsProjection.ts';
 import type { AlarmView } from '../../projections/alarms/AlarmQueries.ts';
 import { deviceEventsProjection } from '../../projections/deviceevents/DeviceEventsProjection.ts';
 import { measurementsProjection } from '../../projections/measurements/MeasurementsProjection.ts';
-import { formatTimeCursor } from '../../projections/measurements/TimeCursor.ts';
+import { formatTimeCursor } from '../../projections/TimeCursor.ts';
 import { requireRole } from '../Authorization.ts';
 import { connection } from '../Connections.ts';
 import { decodeCursor, decodePositionCursor, encodeCursor, pageSize } from '../Cursors.ts';

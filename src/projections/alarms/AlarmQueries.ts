@@ -1,10 +1,11 @@
 /** Reads the alarms read model: one alarm, or a filtered page, newest alarm first. */
-import type { DatabaseSync, SQLInputValue, SQLOutputValue } from 'node:sqlite';
+import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
 import { DomainError } from '../../domain/DomainError.ts';
 import type { AlarmSeverity } from '../../domain/protocols/Functionality.ts';
 import type { RaisedAlarmStatus } from '../../domain/telemetry/AlarmEvents.ts';
 import type { MappingSource } from '../../domain/telemetry/TelemetryEvents.ts';
 import { prepared } from '../PreparedStatements.ts';
+import { QueryConditions } from '../QueryConditions.ts';
 
 export interface AlarmView {
   readonly alarmId: string;
@@ -52,35 +53,17 @@ export class AlarmQueries {
 
   /** At most `first` alarms matching the filter, the most recently raised first, after the cursor `after`. */
   page(filter: AlarmFilter, first: number, after?: string | null): AlarmPage {
-    const conditions: string[] = [];
-    const parameters: SQLInputValue[] = [];
-    if (filter.endpoint !== undefined && filter.endpoint !== null) {
-      conditions.push('endpoint = ?');
-      parameters.push(filter.endpoint);
-    }
-    if (filter.type !== undefined && filter.type !== null) {
-      conditions.push('type = ?');
-      parameters.push(filter.type);
-    }
-    for (const [column, values] of [
-      ['status', filter.status],
-      ['severity', filter.severity],
-    ] as const) {
-      if (values && values.length > 0) {
-        conditions.push(`${column} IN (${values.map(() => '?').join(', ')})`);
-        parameters.push(...values);
-      }
-    }
-    const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
-    const total = prepared(this.#db, `SELECT COUNT(*) AS n FROM alarms ${where}`).get(...parameters);
-    let pageWhere = where;
-    const pageParameters = [...parameters];
+    const conditions = new QueryConditions();
+    conditions.equals('endpoint', filter.endpoint);
+    conditions.equals('type', filter.type);
+    conditions.anyOf('status', filter.status);
+    conditions.anyOf('severity', filter.severity);
+    const total = prepared(this.#db, `SELECT COUNT(*) AS n FROM alarms ${conditions.where()}`).get(...conditions.parameters());
     if (after !== undefined && after !== null) {
       if (!/^\d{1,16}$/.test(after)) throw new DomainError('BAD_USER_INPUT', `"${after}" is not a cursor of this list`, { cursor: after });
-      pageWhere = `${where === '' ? 'WHERE' : `${where} AND`} raised_position < ?`;
-      pageParameters.push(Number(after));
+      conditions.add('raised_position < ?', Number(after));
     }
-    const rows = prepared(this.#db, `SELECT * FROM alarms ${pageWhere} ORDER BY raised_position DESC LIMIT ?`).all(...pageParameters, first + 1);
+    const rows = prepared(this.#db, `SELECT * FROM alarms ${conditions.where()} ORDER BY raised_position DESC LIMIT ?`).all(...conditions.parameters(), first + 1);
     const page = rows.slice(0, first);
     const last = page[page.length - 1];
     return {

@@ -1,9 +1,10 @@
 /** Reads the device events read model: pages in time order, filtered by device, type and time range. */
-import type { DatabaseSync, SQLInputValue, SQLOutputValue } from 'node:sqlite';
+import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
 import type { JsonObject } from '../../domain/Json.ts';
 import type { MappingSource } from '../../domain/telemetry/TelemetryEvents.ts';
-import { formatTimeCursor, parseTimeCursor } from '../measurements/TimeCursor.ts';
 import { prepared } from '../PreparedStatements.ts';
+import { QueryConditions } from '../QueryConditions.ts';
+import { timeOrderedPage, type TimeRange } from '../TimeOrderedPage.ts';
 
 export interface DeviceEventView {
   readonly position: number;
@@ -15,13 +16,9 @@ export interface DeviceEventView {
   readonly source: MappingSource;
 }
 
-export interface DeviceEventFilter {
+export interface DeviceEventFilter extends TimeRange {
   readonly endpoint?: string | null;
   readonly type?: string | null;
-  /** Inclusive. */
-  readonly from?: Date | null;
-  /** Exclusive. */
-  readonly to?: Date | null;
 }
 
 export interface DeviceEventPage {
@@ -39,38 +36,11 @@ export class DeviceEventQueries {
 
   /** At most `first` events matching the filter, oldest first, after the cursor `after`. */
   page(filter: DeviceEventFilter, first: number, after?: string | null): DeviceEventPage {
-    const conditions: string[] = [];
-    const parameters: SQLInputValue[] = [];
-    if (filter.endpoint !== undefined && filter.endpoint !== null) {
-      conditions.push('endpoint = ?');
-      parameters.push(filter.endpoint);
-    }
-    if (filter.type !== undefined && filter.type !== null) {
-      conditions.push('type = ?');
-      parameters.push(filter.type);
-    }
-    if (filter.from) {
-      conditions.push('time_ms >= ?');
-      parameters.push(filter.from.getTime());
-    }
-    if (filter.to) {
-      conditions.push('time_ms < ?');
-      parameters.push(filter.to.getTime());
-    }
-    if (after !== undefined && after !== null) {
-      const cursor = parseTimeCursor(after);
-      conditions.push('(time_ms > ? OR (time_ms = ? AND position > ?))');
-      parameters.push(cursor.timeMs, cursor.timeMs, cursor.position);
-    }
-    const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
-    const rows = prepared(this.#db, `SELECT * FROM device_events ${where} ORDER BY time_ms, position LIMIT ?`).all(...parameters, first + 1);
-    const events = rows.slice(0, first).map(toDeviceEventView);
-    const last = events[events.length - 1];
-    return {
-      events,
-      hasNextPage: rows.length > first,
-      endCursor: last === undefined ? null : formatTimeCursor({ timeMs: last.time.getTime(), position: last.position }),
-    };
+    const conditions = new QueryConditions();
+    conditions.equals('endpoint', filter.endpoint);
+    conditions.equals('type', filter.type);
+    const page = timeOrderedPage(this.#db, 'device_events', conditions, filter, first, after, toDeviceEventView);
+    return { events: page.items, hasNextPage: page.hasNextPage, endCursor: page.endCursor };
   }
 
   /** The device event created by the store event at `position` (for subscriptions). */

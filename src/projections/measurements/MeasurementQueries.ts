@@ -1,8 +1,9 @@
 /** Reads the measurements read model: pages in time order, filtered by device, type, series and time range. */
-import type { DatabaseSync, SQLInputValue, SQLOutputValue } from 'node:sqlite';
+import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
 import type { MappingSource } from '../../domain/telemetry/TelemetryEvents.ts';
 import { prepared } from '../PreparedStatements.ts';
-import { formatTimeCursor, parseTimeCursor } from './TimeCursor.ts';
+import { QueryConditions } from '../QueryConditions.ts';
+import { timeOrderedPage, type TimeRange } from '../TimeOrderedPage.ts';
 
 export interface MeasurementView {
   /** The global position of the event that created it: its id. */
@@ -16,14 +17,10 @@ export interface MeasurementView {
   readonly source: MappingSource;
 }
 
-export interface MeasurementFilter {
+export interface MeasurementFilter extends TimeRange {
   readonly endpoint?: string | null;
   readonly type?: string | null;
   readonly series?: string | null;
-  /** Inclusive. */
-  readonly from?: Date | null;
-  /** Exclusive. */
-  readonly to?: Date | null;
 }
 
 export interface MeasurementPage {
@@ -42,40 +39,12 @@ export class MeasurementQueries {
 
   /** At most `first` measurements matching the filter, oldest first, after the cursor `after`. */
   page(filter: MeasurementFilter, first: number, after?: string | null): MeasurementPage {
-    const conditions: string[] = [];
-    const parameters: SQLInputValue[] = [];
-    for (const [column, value] of [
-      ['endpoint', filter.endpoint],
-      ['type', filter.type],
-      ['series', filter.series],
-    ] as const) {
-      if (value !== undefined && value !== null) {
-        conditions.push(`${column} = ?`);
-        parameters.push(value);
-      }
-    }
-    if (filter.from) {
-      conditions.push('time_ms >= ?');
-      parameters.push(filter.from.getTime());
-    }
-    if (filter.to) {
-      conditions.push('time_ms < ?');
-      parameters.push(filter.to.getTime());
-    }
-    if (after !== undefined && after !== null) {
-      const cursor = parseTimeCursor(after);
-      conditions.push('(time_ms > ? OR (time_ms = ? AND position > ?))');
-      parameters.push(cursor.timeMs, cursor.timeMs, cursor.position);
-    }
-    const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
-    const rows = prepared(this.#db, `SELECT * FROM measurements ${where} ORDER BY time_ms, position LIMIT ?`).all(...parameters, first + 1);
-    const measurements = rows.slice(0, first).map(toMeasurementView);
-    const last = measurements[measurements.length - 1];
-    return {
-      measurements,
-      hasNextPage: rows.length > first,
-      endCursor: last === undefined ? null : formatTimeCursor({ timeMs: last.time.getTime(), position: last.position }),
-    };
+    const conditions = new QueryConditions();
+    conditions.equals('endpoint', filter.endpoint);
+    conditions.equals('type', filter.type);
+    conditions.equals('series', filter.series);
+    const page = timeOrderedPage(this.#db, 'measurements', conditions, filter, first, after, toMeasurementView);
+    return { measurements: page.items, hasNextPage: page.hasNextPage, endCursor: page.endCursor };
   }
 
   /** The measurement created by the event at `position` (for subscriptions told of that event). */

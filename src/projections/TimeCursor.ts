@@ -3,7 +3,7 @@
  * time, then by the global position of their event (unique, so the order is total), and a cursor is
  * the pair `<time in ms>:<position>` of the last row of a page. A client treats it as opaque.
  */
-import { DomainError } from '../../domain/DomainError.ts';
+import { DomainError } from '../domain/DomainError.ts';
 
 export interface TimeCursor {
   readonly timeMs: number;

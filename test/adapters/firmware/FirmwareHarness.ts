@@ -1,0 +1,81 @@
+/**
+ * The device-management stack as in DeviceManagementHarness (real SQLite store in a temp dir, real
+ * UDP endpoint on loopback, short CoAP timeouts), plus the firmware repository, the package resource
+ * `/fw/<id>` on the same CoAP endpoint and the firmware update runner.
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { systemClock } from '../../../src/domain/Clock.ts';
+import { coreObjectCatalog } from '../../../src/domain/lwm2m/StaticObjectModelCatalog.ts';
+import { openUdpCoapEndpoint } from '../../../src/adapters/coap/DatagramCoapEndpoint.ts';
+import type { DatagramCoapEndpoint } from '../../../src/adapters/coap/DatagramCoapEndpoint.ts';
+import { RegistrationService } from '../../../src/adapters/coap/RegistrationService.ts';
+import { EventStoreDeviceDirectory } from '../../../src/adapters/coap/DeviceDirectory.ts';
+import { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
+import type { EventStore, RecordedEvent } from '../../../src/adapters/eventstore/EventStore.ts';
+import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
+import { startDeviceManagement } from '../../../src/adapters/lwm2m/DeviceManagement.ts';
+import type { DeviceManagement } from '../../../src/adapters/lwm2m/DeviceManagement.ts';
+import { DeviceManagementApi } from '../../../src/adapters/lwm2m/DeviceManagementApi.ts';
+import { FirmwareRepository } from '../../../src/adapters/firmware/FirmwareRepository.ts';
+import { firmwarePackageCoapHandler, firmwarePackageUri } from '../../../src/adapters/firmware/FirmwarePackageCoapResource.ts';
+import { FirmwareUpdateRunner } from '../../../src/adapters/firmware/FirmwareUpdateRunner.ts';
+import { Projector } from '../../../src/projections/Projector.ts';
+import { ReadModelDatabase } from '../../../src/projections/ReadModelDatabase.ts';
+import { readModelProjections } from '../../../src/projections/ReadModels.ts';
+import { OperationQueries } from '../../../src/projections/operations/OperationQueries.ts';
+import { ResourceQueries } from '../../../src/projections/resources/ResourceQueries.ts';
+
+export interface FirmwareHarness {
+  readonly store: EventStore;
+  readonly coap: DatagramCoapEndpoint;
+  readonly api: DeviceManagementApi;
+  readonly repository: FirmwareRepository;
+  readonly runner: FirmwareUpdateRunner;
+  events(stream: string): Promise<readonly RecordedEvent[]>;
+  close(): Promise<void>;
+}
+
+export async function startFirmwareHarness(dir: string, options: { readonly timeoutMs?: number } = {}): Promise<FirmwareHarness> {
+  const logger = silentLogger();
+  const clock = systemClock;
+  const store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
+  const database = ReadModelDatabase.open(dir);
+  const projector = new Projector({ store, database, projections: readModelProjections, logger });
+  projector.start();
+  const repository = new FirmwareRepository({ store, dataDir: dir, clock, newId: randomUUID });
+  const registrations = await RegistrationService.start({ store, directory: new EventStoreDeviceDirectory(store), clock, logger, expirySweepMs: 0 });
+  const coap = await openUdpCoapEndpoint({ host: '127.0.0.1', port: 0, logger, parameters: { ackTimeoutMs: 200, maxRetransmit: 2, responseTimeoutMs: 1_000 } });
+  const management: DeviceManagement = await startDeviceManagement({
+    store,
+    endpoint: coap,
+    registrations,
+    registrationHandler: firmwarePackageCoapHandler(repository, registrations.handler('plain')),
+    catalog: coreObjectCatalog(),
+    clock,
+    logger,
+  });
+  const api = new DeviceManagementApi({ dispatcher: management.dispatcher, operations: new OperationQueries(database.db), resources: new ResourceQueries(database.db), projector });
+  const base = `coap://127.0.0.1:${coap.local.port}`;
+  const runner = new FirmwareUpdateRunner({ store, api, repository, clock, logger, newId: randomUUID, packageUris: (firmwareId) => [firmwarePackageUri(base, firmwareId)], timeoutMs: options.timeoutMs ?? 10_000 });
+  return {
+    store,
+    coap,
+    api,
+    repository,
+    runner,
+    async events(stream) {
+      const result = await store.readStream(stream);
+      return result.status === 'found' ? result.events : [];
+    },
+    async close() {
+      runner.close();
+      await management.close();
+      await coap.close();
+      registrations.close();
+      await projector.close();
+      database.close();
+      await store.close();
+    },
+  };
+}

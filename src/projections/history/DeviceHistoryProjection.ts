@@ -6,13 +6,13 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
 import type { Projection } from '../Projection.ts';
 import { redactSecrets } from '../SecretRedaction.ts';
-import { deviceStreamPrefixes, endpointOfStream } from './DeviceStreamCategories.ts';
+import { deviceOfEvent, deviceStreamPrefixes } from './DeviceStreamCategories.ts';
 import { prepared } from '../PreparedStatements.ts';
 
 export const deviceHistoryProjection: Projection = {
   name: 'device-history',
-  // 2: registration, operations and bootstrap streams joined the history.
-  version: 2,
+  // 2: registration, operations and bootstrap streams joined the history; 3: the security audit streams.
+  version: 3,
   filter: { streamPrefixes: deviceStreamPrefixes },
   create(db: DatabaseSync): void {
     db.exec(`CREATE TABLE IF NOT EXISTS device_history (
@@ -35,7 +35,7 @@ export const deviceHistoryProjection: Projection = {
     db.exec('DROP TABLE IF EXISTS device_history');
   },
   apply(db: DatabaseSync, event: RecordedEvent): void {
-    const owner = endpointOfStream(event.stream);
+    const owner = deviceOfEvent(event);
     if (!owner) return;
     prepared(db, 
       `INSERT INTO device_history (position, endpoint, category, stream, revision, event_id, type, recorded_at, actor, correlation_id, causation_id, data)

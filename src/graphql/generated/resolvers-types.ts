@@ -328,7 +328,7 @@ export type DeviceHistoryEntry = {
   __typename?: 'DeviceHistoryEntry';
   /** Who caused it: user:<token id>, device:<endpoint>, system:<component>. */
   actor?: Maybe<Scalars['String']['output']>;
-  /** The stream's category: device (registration data), registration (LwM2M registrations), operations, bootstrap. */
+  /** The stream's category: device (registration data), registration (LwM2M registrations), operations, bootstrap, security (DTLS audit). */
   category: Scalars['String']['output'];
   causationId?: Maybe<Scalars['String']['output']>;
   correlationId?: Maybe<Scalars['String']['output']>;

@@ -10,8 +10,8 @@ import type { LwM2mNode, PathValue } from '../LwM2mValue.ts';
 import { CborWriter } from './CborWriter.ts';
 import { readCbor } from './CborReader.ts';
 import { failure, success, type ContentResult } from './ContentResult.ts';
-import { entriesToNode, nodeToEntries } from './NodeEntries.ts';
-import { entriesToSenml, pathsToSenml, senmlToEntries, senmlToPaths, type SenmlDecodeOptions, type SenmlRecord } from './SenmlPack.ts';
+import { decodeSenmlEntries, decodeSenmlNode, decodeSenmlPaths, encodeSenmlEntries, encodeSenmlNode, encodeSenmlPaths, type SenmlSerialisation } from './SenmlCodec.ts';
+import { readSenmlRecords, senmlRecord, type SenmlDecodeOptions, type SenmlRecord } from './SenmlPack.ts';
 import type { WireValue } from './WireValue.ts';
 
 const FORMAT = 'SenML CBOR';
@@ -22,34 +22,30 @@ const SENML_VERSION = 10;
 // Root item, the pack array, the record maps: nothing deeper is SenML.
 const LIMITS = { maxDepth: 3, allowedTags: [] };
 
+const SERIALISATION: SenmlSerialisation = { format: FORMAT, writePack: (records) => success(writePack(records)), readPack };
+
 export function encodeSenmlCbor(node: LwM2mNode, path: LwM2mPath): ContentResult<Uint8Array> {
-  return success(writePack(entriesToSenml(nodeToEntries(node, path), path)));
+  return encodeSenmlNode(SERIALISATION, node, path);
 }
 
 export function encodeSenmlCborEntries(entries: readonly PathValue[]): ContentResult<Uint8Array> {
-  return success(writePack(entriesToSenml(entries)));
+  return encodeSenmlEntries(SERIALISATION, entries);
 }
 
 export function encodeSenmlCborPaths(paths: readonly LwM2mPath[]): ContentResult<Uint8Array> {
-  return success(writePack(pathsToSenml(paths)));
+  return encodeSenmlPaths(SERIALISATION, paths);
 }
 
 export function decodeSenmlCbor(bytes: Uint8Array, path: LwM2mPath, catalog: ObjectModelCatalog, options: SenmlDecodeOptions = {}): ContentResult<LwM2mNode> {
-  const entries = decodeSenmlCborEntries(bytes, catalog, options);
-  if (!entries.ok) return entries;
-  return entriesToNode(entries.value, path, catalog);
+  return decodeSenmlNode(SERIALISATION, bytes, path, catalog, options);
 }
 
 export function decodeSenmlCborEntries(bytes: Uint8Array, catalog: ObjectModelCatalog, options: SenmlDecodeOptions = {}): ContentResult<PathValue[]> {
-  const records = readPack(bytes);
-  if (!records.ok) return records;
-  return senmlToEntries(records.value, catalog, options, FORMAT);
+  return decodeSenmlEntries(SERIALISATION, bytes, catalog, options);
 }
 
 export function decodeSenmlCborPaths(bytes: Uint8Array): ContentResult<LwM2mPath[]> {
-  const records = readPack(bytes);
-  if (!records.ok) return records;
-  return senmlToPaths(records.value, FORMAT);
+  return decodeSenmlPaths(SERIALISATION, bytes);
 }
 
 function writePack(records: readonly SenmlRecord[]): Uint8Array {
@@ -95,13 +91,7 @@ function readPack(bytes: Uint8Array): ContentResult<SenmlRecord[]> {
   const decoded = readCbor(bytes, LIMITS);
   if (!decoded.ok) return decoded;
   if (!Array.isArray(decoded.value)) return failure(`${FORMAT} content is not a CBOR array`, 0);
-  const records: SenmlRecord[] = [];
-  for (const [index, raw] of (decoded.value as unknown[]).entries()) {
-    const record = readRecord(raw);
-    if (typeof record === 'string') return failure(`${FORMAT} record ${index}: ${record}`);
-    records.push(record);
-  }
-  return success(records);
+  return readSenmlRecords(decoded.value as unknown[], readRecord, FORMAT);
 }
 
 function readRecord(raw: unknown): SenmlRecord | string {
@@ -120,13 +110,7 @@ function readRecord(raw: unknown): SenmlRecord | string {
   if (baseTime === null || time === null) return 'bt (-3) and t (6) must be finite numbers';
   const value = readValue(fields);
   if (typeof value === 'string') return value;
-  return {
-    ...(baseName === undefined ? {} : { baseName }),
-    ...(baseTime === undefined ? {} : { baseTime }),
-    ...(name === undefined ? {} : { name }),
-    ...(time === undefined ? {} : { time }),
-    ...(value === undefined ? {} : { value }),
-  };
+  return senmlRecord({ baseName, baseTime, name, time, value });
 }
 
 function readValue(fields: Map<unknown, unknown>): WireValue | undefined | string {

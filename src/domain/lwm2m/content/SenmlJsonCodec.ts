@@ -9,43 +9,39 @@ import type { ObjectModelCatalog } from '../ObjectModel.ts';
 import type { LwM2mNode, PathValue } from '../LwM2mValue.ts';
 import { failure, success, type ContentResult } from './ContentResult.ts';
 import { isJsonObject, jsonDoubleValue, jsonNumberText, jsonNumberValue, jsonObjectText, parseExactJson, type ExactJsonValue } from './ExactJson.ts';
-import { entriesToNode, nodeToEntries } from './NodeEntries.ts';
 import { decodeBase64, decodeUtf8, encodeBase64Url, encodeUtf8 } from './ScalarConversion.ts';
-import { entriesToSenml, pathsToSenml, senmlToEntries, senmlToPaths, type SenmlDecodeOptions, type SenmlRecord } from './SenmlPack.ts';
+import { decodeSenmlEntries, decodeSenmlNode, decodeSenmlPaths, encodeSenmlEntries, encodeSenmlNode, encodeSenmlPaths, type SenmlSerialisation } from './SenmlCodec.ts';
+import { readSenmlRecords, senmlRecord, type SenmlDecodeOptions, type SenmlRecord } from './SenmlPack.ts';
 import type { WireValue } from './WireValue.ts';
 
 const FORMAT = 'SenML JSON';
 /** RFC 8428 section 4.4: the version this decoder understands. */
 const SENML_VERSION = 10;
 
+const SERIALISATION: SenmlSerialisation = { format: FORMAT, writePack, readPack };
+
 export function encodeSenmlJson(node: LwM2mNode, path: LwM2mPath): ContentResult<Uint8Array> {
-  return writePack(entriesToSenml(nodeToEntries(node, path), path));
+  return encodeSenmlNode(SERIALISATION, node, path);
 }
 
 export function encodeSenmlJsonEntries(entries: readonly PathValue[]): ContentResult<Uint8Array> {
-  return writePack(entriesToSenml(entries));
+  return encodeSenmlEntries(SERIALISATION, entries);
 }
 
 export function encodeSenmlJsonPaths(paths: readonly LwM2mPath[]): ContentResult<Uint8Array> {
-  return writePack(pathsToSenml(paths));
+  return encodeSenmlPaths(SERIALISATION, paths);
 }
 
 export function decodeSenmlJson(bytes: Uint8Array, path: LwM2mPath, catalog: ObjectModelCatalog, options: SenmlDecodeOptions = {}): ContentResult<LwM2mNode> {
-  const entries = decodeSenmlJsonEntries(bytes, catalog, options);
-  if (!entries.ok) return entries;
-  return entriesToNode(entries.value, path, catalog);
+  return decodeSenmlNode(SERIALISATION, bytes, path, catalog, options);
 }
 
 export function decodeSenmlJsonEntries(bytes: Uint8Array, catalog: ObjectModelCatalog, options: SenmlDecodeOptions = {}): ContentResult<PathValue[]> {
-  const records = readPack(bytes);
-  if (!records.ok) return records;
-  return senmlToEntries(records.value, catalog, options, FORMAT);
+  return decodeSenmlEntries(SERIALISATION, bytes, catalog, options);
 }
 
 export function decodeSenmlJsonPaths(bytes: Uint8Array): ContentResult<LwM2mPath[]> {
-  const records = readPack(bytes);
-  if (!records.ok) return records;
-  return senmlToPaths(records.value, FORMAT);
+  return decodeSenmlPaths(SERIALISATION, bytes);
 }
 
 function writePack(records: readonly SenmlRecord[]): ContentResult<Uint8Array> {
@@ -92,13 +88,7 @@ function readPack(bytes: Uint8Array): ContentResult<SenmlRecord[]> {
   const parsed = parseExactJson(text);
   if (!parsed.ok) return parsed;
   if (!Array.isArray(parsed.value)) return failure(`${FORMAT} content is not a JSON array`);
-  const records: SenmlRecord[] = [];
-  for (const [index, raw] of parsed.value.entries()) {
-    const record = readRecord(raw);
-    if (typeof record === 'string') return failure(`${FORMAT} record ${index}: ${record}`);
-    records.push(record);
-  }
-  return success(records);
+  return readSenmlRecords(parsed.value, readRecord, FORMAT);
 }
 
 function readRecord(raw: ExactJsonValue): SenmlRecord | string {
@@ -116,13 +106,7 @@ function readRecord(raw: ExactJsonValue): SenmlRecord | string {
   if (typeof time === 'string') return `"t" ${time}`;
   const value = recordValue(raw);
   if (typeof value === 'string') return value;
-  return {
-    ...(baseName === undefined ? {} : { baseName }),
-    ...(baseTime === undefined ? {} : { baseTime }),
-    ...(name === undefined ? {} : { name }),
-    ...(time === undefined ? {} : { time }),
-    ...(value === undefined ? {} : { value }),
-  };
+  return senmlRecord({ baseName, baseTime, name, time, value });
 }
 
 const VALUE_LABELS = ['v', 'vs', 'vb', 'vd', 'vlo'] as const;

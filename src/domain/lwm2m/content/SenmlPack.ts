@@ -114,3 +114,31 @@ export function entriesToSenml(entries: readonly PathValue[], basePath?: LwM2mPa
 export function pathsToSenml(paths: readonly LwM2mPath[]): SenmlRecord[] {
   return paths.map((path) => ({ name: formatPath(path) }));
 }
+
+/** A record of the fields a format read, without the ones it did not carry. */
+export function senmlRecord(fields: {
+  readonly baseName: string | undefined;
+  readonly baseTime: number | undefined;
+  readonly name: string | undefined;
+  readonly time: number | undefined;
+  readonly value: WireValue | undefined;
+}): SenmlRecord {
+  return {
+    ...(fields.baseName === undefined ? {} : { baseName: fields.baseName }),
+    ...(fields.baseTime === undefined ? {} : { baseTime: fields.baseTime }),
+    ...(fields.name === undefined ? {} : { name: fields.name }),
+    ...(fields.time === undefined ? {} : { time: fields.time }),
+    ...(fields.value === undefined ? {} : { value: fields.value }),
+  };
+}
+
+/** Reads each item of a pack array as a record; the first that is not one fails the pack, by index. */
+export function readSenmlRecords<Item>(items: readonly Item[], readRecord: (item: Item) => SenmlRecord | string, format: string): ContentResult<SenmlRecord[]> {
+  const records: SenmlRecord[] = [];
+  for (const [index, item] of items.entries()) {
+    const record = readRecord(item);
+    if (typeof record === 'string') return failure(`${format} record ${index}: ${record}`);
+    records.push(record);
+  }
+  return success(records);
+}

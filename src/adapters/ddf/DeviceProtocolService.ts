@@ -23,8 +23,9 @@ import type { FunctionalityInput, FunctionalityKind } from '../../domain/protoco
 import { chooseProtocolVersion } from '../../domain/protocols/ProtocolVersionChoice.ts';
 import type { DeviceProtocolMapping } from '../../domain/telemetry/MappingPolicy.ts';
 import type { JsonValue } from '../../domain/Json.ts';
+import type { HandleResult } from '../eventstore/CommandHandler.ts';
 import { handleCommand, loadAggregate, toDomainEvent } from '../eventstore/CommandHandler.ts';
-import type { EventMetadata, EventStore } from '../eventstore/EventStore.ts';
+import type { EventMetadata, EventStore, Subscription } from '../eventstore/EventStore.ts';
 import { WrongExpectedVersion } from '../eventstore/EventStore.ts';
 import type { Logger } from '../logging/Logger.ts';
 
@@ -79,12 +80,29 @@ export interface DeviceProtocolServiceOptions {
 /** How often a concurrent append makes an import start again before it gives up. */
 const IMPORT_ATTEMPTS = 3;
 
+/** An object's protocol state folded so far, and the revision of its stream it covers. */
+interface KeptProtocol {
+  readonly state: DeviceProtocolState;
+  readonly revision: number;
+  /** No protocol event has been appended since the read that gave it: it is answered without reading the stream. */
+  fresh: boolean;
+}
+
 export class DeviceProtocolService {
   readonly #store: EventStore;
   readonly #clock: Clock;
   readonly #logger: Logger;
   /** Per object, the protocol state folded so far and the revision it covers: only newer events are read. */
-  readonly #states = new Map<number, { state: DeviceProtocolState; revision: number }>();
+  readonly #states = new Map<number, KeptProtocol>();
+  /**
+   * Counts the protocol appends heard of (this service's own, and every protocol event the watch
+   * delivers): a read that began before one of them is kept, but not as fresh.
+   */
+  #changes = 0;
+  /** Started by the first read of a protocol state. */
+  #watch: Promise<void> | undefined;
+  /** Whether the subscription to every protocol stream runs: kept states count as fresh only while it does. */
+  #watching = false;
 
   constructor(options: DeviceProtocolServiceOptions) {
     this.#store = options.store;
@@ -129,13 +147,17 @@ export class DeviceProtocolService {
     }
 
     let position: number | undefined;
-    for (const plan of plans) {
-      const appended = await this.#store.appendToStream(
-        plan.stream,
-        plan.events.map((event) => ({ type: event.type, data: event.data as unknown as JsonValue, metadata: metadataOf(context) })),
-        plan.revision === -1 ? 'no_stream' : plan.revision,
-      );
-      position = appended.position;
+    try {
+      for (const plan of plans) {
+        const appended = await this.#store.appendToStream(
+          plan.stream,
+          plan.events.map((event) => ({ type: event.type, data: event.data as unknown as JsonValue, metadata: metadataOf(context) })),
+          plan.revision === -1 ? 'no_stream' : plan.revision,
+        );
+        position = appended.position;
+      }
+    } finally {
+      for (const plan of plans) this.#protocolChanged(plan.stream);
     }
     this.#logger.info({ protocols, actor: context.actor, correlationId: context.correlationId }, 'imported device protocols');
     return { protocols, position };
@@ -175,7 +197,13 @@ export class DeviceProtocolService {
     command: Extract<DeviceProtocolCommand, { objectId: number }>,
     context: RequestContext,
   ): Promise<FunctionalityChange> {
-    const result = await handleCommand(this.#store, protocolStream(command.objectId), deviceProtocolDecider, command, { metadata: metadataOf(context) });
+    const stream = protocolStream(command.objectId);
+    let result: HandleResult<DeviceProtocolEvent, DeviceProtocolState>;
+    try {
+      result = await handleCommand(this.#store, stream, deviceProtocolDecider, command, { metadata: metadataOf(context) });
+    } finally {
+      this.#protocolChanged(stream);
+    }
     return {
       objectId: command.objectId,
       version: command.version,
@@ -193,21 +221,67 @@ export class DeviceProtocolService {
     return newest;
   }
 
-  /** The object's protocol as the event store has it now (folded incrementally from a cache). */
+  /**
+   * The object's protocol as the event store has it now. Telemetry asks for it for every value, so it
+   * is kept in memory and read again (only the events after the kept revision) only when a protocol
+   * event may have been appended since: this service's own appends mark it at once, before the
+   * command returns, so the next value sees an upload or a functionality change; other writers'
+   * appends (another service instance, another process) mark it when the watch delivers them, within
+   * milliseconds of their commit. Without a running watch every call reads the stream.
+   */
   async protocolState(objectId: number): Promise<DeviceProtocolState> {
-    const cached = this.#states.get(objectId);
-    const fromRevision = cached === undefined ? 0 : cached.revision + 1;
+    await (this.#watch ??= this.#startWatch());
+    const kept = this.#states.get(objectId);
+    if (kept?.fresh && this.#watching) return kept.state;
+    const changesBefore = this.#changes;
+    const fromRevision = kept === undefined ? 0 : kept.revision + 1;
     const read = await this.#store.readStream(protocolStream(objectId), { fromRevision });
-    let state = cached?.state ?? deviceProtocolDecider.initialState;
-    let revision = cached?.revision ?? -1;
+    let state = kept?.state ?? deviceProtocolDecider.initialState;
+    let revision = kept?.revision ?? -1;
     if (read.status === 'found') {
       for (const recorded of read.events) {
         state = deviceProtocolDecider.evolve(state, toDomainEvent<DeviceProtocolEvent>(recorded));
         revision = recorded.revision;
       }
     }
-    this.#states.set(objectId, { state, revision });
+    // A read that began before a change was heard of may have missed it: keep it, but read again next time.
+    const current = this.#states.get(objectId);
+    if (current === undefined || current.revision <= revision) {
+      this.#states.set(objectId, { state, revision, fresh: this.#watching && changesBefore === this.#changes });
+    }
     return state;
+  }
+
+  /**
+   * Subscribes to every protocol stream from the head of the log as it is now: a state read after
+   * this includes everything up to that head, and every later protocol event reaches the watch.
+   */
+  async #startWatch(): Promise<void> {
+    let subscription: Subscription;
+    try {
+      subscription = this.#store.subscribeToAll({ after: await this.#store.headPosition(), filter: { streamPrefixes: [protocolStreamPrefix] } });
+    } catch (error) {
+      this.#logger.warn({ err: error }, 'cannot watch the device protocols: every value reads its protocol stream');
+      return;
+    }
+    this.#watching = true;
+    void this.#followWatch(subscription);
+  }
+
+  async #followWatch(subscription: Subscription): Promise<void> {
+    try {
+      for await (const event of subscription) this.#protocolChanged(event.stream);
+    } catch (error) {
+      this.#logger.warn({ err: error }, 'the device protocol watch has ended: every value reads its protocol stream');
+    } finally {
+      this.#watching = false;
+    }
+  }
+
+  /** A protocol event may have been appended to `stream`: its kept state is read again before it is used. */
+  #protocolChanged(stream: string): void {
+    this.#changes++;
+    for (const [objectId, kept] of this.#states) if (protocolStream(objectId) === stream) kept.fresh = false;
   }
 
   /**

@@ -268,4 +268,29 @@ describe('DeviceProtocolService with TelemetryService on SQLite', () => {
       protocols.setResourceFunctionality({ objectId: 9999, resourceId: 1, functionality: { kind: 'sendEvent', type: 't', text: 'x' } }, user),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
+  it('maps the next value with an upload or a functionality change made just before it (the kept protocol is read again)', async () => {
+    const values = { endpoint: 'dev-3', values: [temperature(floatValue(21.5))] };
+    // Read (and keep) the protocol of 3303 while it has no upload: nothing is mapped.
+    expect((await telemetry.recordValues(values)).telemetry).toEqual([]);
+    await protocols.importDdf(temperatureDdf, user);
+    expect(await protocols.mappingFor(3303, '1.1')).toMatchObject({ version: '1.1' });
+    expect((await telemetry.recordValues(values)).telemetry).toEqual([]);
+    await protocols.setResourceFunctionality(
+      { objectId: 3303, resourceId: 5700, functionality: { kind: 'sendMeasurement', type: 'c8y_TemperatureMeasurement', series: 'T', unit: 'Cel' } },
+      user,
+    );
+    expect((await telemetry.recordValues(values)).telemetry.map((event) => event.type)).toEqual(['MeasurementCreated']);
+    await protocols.removeResourceFunctionality({ objectId: 3303, resourceId: 5700, kind: 'sendMeasurement' }, user);
+    expect((await telemetry.recordValues(values)).telemetry).toEqual([]);
+  });
+
+  it('sees a functionality change made through another service instance once its watch delivers it', async () => {
+    await protocols.importDdf(temperatureDdf, user);
+    const other = new DeviceProtocolService({ store, clock, logger: silentLogger() });
+    expect((await other.mappingFor(3303, '1.1'))?.resources.size).toBe(0);
+    await protocols.setResourceFunctionality({ objectId: 3303, resourceId: 5700, functionality: { kind: 'sendEvent', type: 'c8y_Temperature', text: 'measured' } }, user);
+    const deadline = Date.now() + 2000;
+    while ((await other.mappingFor(3303, '1.1'))?.resources.size === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect([...((await other.mappingFor(3303, '1.1'))?.resources.keys() ?? [])]).toEqual([5700]);
+  });
 });

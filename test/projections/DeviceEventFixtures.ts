@@ -3,36 +3,19 @@ import type { NewEvent } from '../../src/adapters/eventstore/EventStore.ts';
 import type { JsonValue } from '../../src/domain/Json.ts';
 import type { DeviceRegistrationData } from '../../src/domain/devices/DeviceEvents.ts';
 import type { SealedSecret } from '../../src/domain/SealedSecret.ts';
+import { testDeviceData } from '../support/TestDevices.ts';
 
 export const sealedKey: SealedSecret = { sealed: 'AAAAsealedAAAA', fingerprint: 'fpfpfpfp' };
 
+/** A device as the projection tests import it: an IMEI, the shell enabled, a server URI, UQ binding. */
 export function registration(endpoint: string, overrides: Partial<DeviceRegistrationData> = {}): DeviceRegistrationData {
   return {
-    endpoint,
+    ...testDeviceData(endpoint),
     externalId: `imei-${endpoint}`,
     idType: 'IMEI',
-    name: endpoint,
-    type: 'c8y_lwm2m',
     shellEnabled: true,
-    agent: true,
     serverUri: 'coap://127.0.0.1:5683',
-    securityMode: 'NO_SEC',
-    lwm2mPskId: null,
-    lwm2mPskKey: null,
-    bootstrapPskId: null,
-    bootstrapPskKey: null,
-    serverPublicKey: null,
-    generateBootstrapServerConfig: false,
-    securityInstanceOffset: 0,
-    bootstrapShortServerId: 0,
-    lwm2mShortServerId: 1,
-    registrationLifetime: null,
-    defaultMinimumPeriod: null,
-    defaultMaximumPeriod: null,
     bindingMode: 'UQ',
-    notificationIfDisabled: null,
-    disableTimeout: null,
-    externalBootstrapPskId: null,
     ...overrides,
   };
 }

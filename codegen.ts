@@ -45,6 +45,9 @@ const config: CodegenConfig = {
           Operation: '../../projections/operations/OperationQueries.ts#OperationView',
           ShellLine: '../../adapters/shell/ShellService.ts#ShellLineView',
           ShellRun: '../../adapters/shell/ShellService.ts#ShellRun as ShellRunModel',
+          Firmware: '../../projections/firmware/FirmwareQueries.ts#FirmwareView',
+          FirmwareUpdate: '../../projections/firmware/FirmwareQueries.ts#FirmwareUpdateView',
+          FirmwareUpdateStep: '../../projections/firmware/FirmwareQueries.ts#FirmwareUpdateStepView',
         },
         scalars: {
           DateTime: 'Date',

@@ -46,9 +46,14 @@ import { ShellService } from './adapters/shell/ShellService.ts';
 import { coreObjectCatalog } from './domain/lwm2m/StaticObjectModelCatalog.ts';
 import { BootstrapServer } from './adapters/bootstrap/BootstrapServer.ts';
 import { BootstrapDeviceDirectory } from './adapters/bootstrap/BootstrapDeviceDirectory.ts';
-import { bootstrapDefaultsFor } from './adapters/bootstrap/ServiceUris.ts';
+import { bootstrapDefaultsFor, serviceUri } from './adapters/bootstrap/ServiceUris.ts';
 import { ChannelRoutingCoapEndpoint } from './adapters/coap/ChannelRoutingCoapEndpoint.ts';
 import { openSecureEndpoints } from './adapters/security/SecureEndpoints.ts';
+import { randomUUID } from 'node:crypto';
+import { FirmwareRepository } from './adapters/firmware/FirmwareRepository.ts';
+import { firmwarePackageCoapHandler, firmwarePackageUri } from './adapters/firmware/FirmwarePackageCoapResource.ts';
+import { firmwarePackageHttpUri } from './adapters/firmware/FirmwarePackageHttpRoute.ts';
+import { startFirmware } from './adapters/firmware/Firmware.ts';
 import type { SecureEndpoints } from './adapters/security/SecureEndpoints.ts';
 
 export interface RunningService {
@@ -139,12 +144,14 @@ async function wireService(config: Config, dataDir: string, masterKey: MasterKey
   const lwm2mEndpoint = new ChannelRoutingCoapEndpoint(coap, secure.lwm2m, (peer) => secure.lwm2mTransport.sessionOf(peer) !== undefined);
   const plainRegistration = registrations.handler('plain');
   const pskRegistration = secure.registrationHandler(registrations);
+  // Firmware packages are served on the LwM2M server's endpoint too (`GET /fw/<id>`, issue 8).
+  const firmwareRepository = new FirmwareRepository({ store, dataDir, clock: systemClock, newId: randomUUID });
   // Device management and information reporting on the same endpoint (LwM2M Core 1.1 sections 6.3, 6.4).
   const management = await startDeviceManagement({
     store,
     endpoint: lwm2mEndpoint,
     registrations,
-    registrationHandler: (request) => (lwm2mEndpoint.cameSecure(request) ? pskRegistration(request) : plainRegistration(request)),
+    registrationHandler: firmwarePackageCoapHandler(firmwareRepository, (request) => (lwm2mEndpoint.cameSecure(request) ? pskRegistration(request) : plainRegistration(request))),
     catalog: coreObjectCatalog(),
     clock: systemClock,
     logger,
@@ -161,6 +168,22 @@ async function wireService(config: Config, dataDir: string, masterKey: MasterKey
   // devices still registered at start where no observation survived.
   const autoObserver = await AutoObserver.start({ store, protocols, deviceManagement, registrations, observations: management.observations, logger });
   closers.push(() => autoObserver.close());
+  // Firmware updates (issue 8): a device pulls from the plain CoAP endpoint, or over HTTP once the HTTP server listens.
+  const firmwareHttp: { base?: string } = {};
+  const firmware = startFirmware({
+    store,
+    repository: firmwareRepository,
+    deviceManagement,
+    projector,
+    db: readModels.db,
+    clock: systemClock,
+    logger,
+    packageUris: (firmwareId) => [
+      firmwarePackageUri(serviceUri('coap', config.publicHost, coap.local.port), firmwareId),
+      ...(firmwareHttp.base === undefined ? [] : [firmwarePackageHttpUri(firmwareHttp.base, firmwareId)]),
+    ],
+  });
+  closers.push(() => Promise.resolve(firmware.close()));
   logger.info({ host: config.coapHost, port: coap.local.port, coapsPort: secure.lwm2m.local.port }, 'LwM2M server listening (CoAP, CoAP over DTLS)');
 
   // The bootstrap server on its own plain CoAP endpoint (LwM2M Core 1.1 section 6.1).
@@ -222,12 +245,15 @@ async function wireService(config: Config, dataDir: string, masterKey: MasterKey
       registrations,
       deviceManagement,
       shell,
+      firmware: firmware.service,
       logger,
     },
     tokens,
     logger,
+    routes: [firmware.httpRoute],
   });
   closers.push(() => graphql.close());
+  firmwareHttp.base = `http://${config.publicHost.includes(':') && !config.publicHost.startsWith('[') ? `[${config.publicHost}]` : config.publicHost}:${graphql.port}`;
   logger.info('lwm2m-hub ready');
   return {
     store,

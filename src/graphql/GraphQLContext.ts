@@ -5,6 +5,7 @@
 import type { DeviceImportService } from '../adapters/csv/DeviceImportService.ts';
 import type { DeviceProtocolService } from '../adapters/ddf/DeviceProtocolService.ts';
 import type { DeviceManagementApi } from '../adapters/lwm2m/DeviceManagementApi.ts';
+import type { FirmwareService } from '../adapters/firmware/FirmwareService.ts';
 import type { RegistrationLookup } from '../adapters/lwm2m/RegistrationLookup.ts';
 import type { ValidationRuleService } from '../adapters/protocols/ValidationRuleService.ts';
 import type { ShellService } from '../adapters/shell/ShellService.ts';
@@ -45,6 +46,8 @@ export interface ApiServices {
   readonly deviceManagement: DeviceManagementApi;
   /** The device shell: commands to queued operations, and the shell history. */
   readonly shell: ShellService;
+  /** The firmware repository and firmware updates. */
+  readonly firmware: FirmwareService;
   readonly logger: Logger;
 }
 

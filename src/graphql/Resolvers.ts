@@ -21,6 +21,7 @@ import {
   resourceFunctionalitiesTypeResolvers,
   validationRuleTypeResolvers,
 } from './resolvers/ProtocolResolvers.ts';
+import { firmwareMutationResolvers, firmwareQueryResolvers, firmwareSubscriptionResolvers, firmwareTypeResolvers, firmwareUpdateTypeResolvers } from './resolvers/FirmwareResolvers.ts';
 import { readModelQueryResolvers } from './resolvers/ReadModelResolvers.ts';
 import { shellLineTypeResolvers, shellMutationResolvers, shellQueryResolvers, shellSubscriptionResolvers } from './resolvers/ShellResolvers.ts';
 import { subscriptionResolvers } from './resolvers/SubscriptionResolvers.ts';
@@ -38,9 +39,9 @@ export const resolvers: Resolvers = {
   DateTime: dateTimeScalar,
   Position: positionScalar,
   JSON: jsonScalar,
-  Query: { ...deviceQueryResolvers, ...readModelQueryResolvers, ...protocolQueryResolvers, ...telemetryQueryResolvers, ...bootstrapQueryResolvers, ...deviceManagementQueryResolvers, ...shellQueryResolvers },
-  Mutation: { ...mutationResolvers, ...protocolMutationResolvers, ...telemetryMutationResolvers, ...deviceManagementMutationResolvers, ...shellMutationResolvers },
-  Subscription: { ...subscriptionResolvers, ...telemetrySubscriptionResolvers, ...bootstrapSubscriptionResolvers, ...deviceManagementSubscriptionResolvers, ...shellSubscriptionResolvers },
+  Query: { ...deviceQueryResolvers, ...readModelQueryResolvers, ...protocolQueryResolvers, ...telemetryQueryResolvers, ...bootstrapQueryResolvers, ...deviceManagementQueryResolvers, ...shellQueryResolvers, ...firmwareQueryResolvers },
+  Mutation: { ...mutationResolvers, ...protocolMutationResolvers, ...telemetryMutationResolvers, ...deviceManagementMutationResolvers, ...shellMutationResolvers, ...firmwareMutationResolvers },
+  Subscription: { ...subscriptionResolvers, ...telemetrySubscriptionResolvers, ...bootstrapSubscriptionResolvers, ...deviceManagementSubscriptionResolvers, ...shellSubscriptionResolvers, ...firmwareSubscriptionResolvers },
   Device: { ...deviceTypeResolvers, ...deviceManagementDeviceResolvers },
   DeviceProperty: devicePropertyTypeResolvers,
   DeviceProtocol: deviceProtocolTypeResolvers,
@@ -56,4 +57,6 @@ export const resolvers: Resolvers = {
   ResourceValue: resourceValueTypeResolvers,
   Operation: operationTypeResolvers,
   ShellLine: shellLineTypeResolvers,
+  Firmware: firmwareTypeResolvers,
+  FirmwareUpdate: firmwareUpdateTypeResolvers,
 };

@@ -11,6 +11,7 @@ import { operationsProjection } from './operations/OperationsProjection.ts';
 import { resourcesProjection } from './resources/ResourcesProjection.ts';
 import { bootstrapSessionsProjection } from './bootstrap/BootstrapSessionsProjection.ts';
 import { shellHistoryProjection } from './shell/ShellHistoryProjection.ts';
+import { firmwareProjection } from './firmware/FirmwareProjection.ts';
 
 export const readModelProjections: readonly Projection[] = [
   devicesProjection,
@@ -24,4 +25,5 @@ export const readModelProjections: readonly Projection[] = [
   resourcesProjection,
   bootstrapSessionsProjection,
   shellHistoryProjection,
+  firmwareProjection,
 ];

@@ -44,6 +44,9 @@ import { Projector } from '../../src/projections/Projector.ts';
 import { ReadModelDatabase } from '../../src/projections/ReadModelDatabase.ts';
 import { readModelProjections } from '../../src/projections/ReadModels.ts';
 import { postGraphQL, wsClient, wsQuery } from '../e2e/GraphQLTestClient.ts';
+import { randomUUID } from 'node:crypto';
+import { FirmwareRepository } from '../../src/adapters/firmware/FirmwareRepository.ts';
+import { startFirmware } from '../../src/adapters/firmware/Firmware.ts';
 
 let dir: string;
 let store: SqliteEventStore;
@@ -124,6 +127,16 @@ beforeAll(async () => {
         projector,
         clock: systemClock,
       }),
+      firmware: startFirmware({
+        store,
+        repository: new FirmwareRepository({ store, dataDir: dir, clock: systemClock, newId: randomUUID }),
+        deviceManagement,
+        projector,
+        db: database.db,
+        clock: systemClock,
+        logger,
+        packageUris: () => [],
+      }).service,
       logger,
     },
     tokens,

@@ -44,6 +44,8 @@ export interface GraphQLServerOptions {
   readonly limits?: OperationLimits;
   /** Largest request body accepted (a CSV upload travels in one). */
   readonly maxBodyBytes?: number;
+  /** Further routes beside the GraphQL path (firmware packages); each answers and returns true, or returns false. */
+  readonly routes?: ReadonlyArray<(request: IncomingMessage, response: ServerResponse, url: URL) => Promise<boolean>>;
 }
 
 export interface RunningGraphQLServer {
@@ -86,6 +88,7 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
   async function handleHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== path) {
+      for (const route of options.routes ?? []) if (await route(request, response, url)) return;
       response.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: the GraphQL endpoint is ${path}\n`);
       return;
     }

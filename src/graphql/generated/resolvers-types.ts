@@ -19,6 +19,7 @@ import type { ObjectLink as ObjectLinkModel } from '../../domain/registration/Ob
 import type { ResourceValueView } from '../../projections/resources/ResourceQueries.ts';
 import type { OperationView } from '../../projections/operations/OperationQueries.ts';
 import type { ShellLineView, ShellRun as ShellRunModel } from '../../adapters/shell/ShellService.ts';
+import type { FirmwareView, FirmwareUpdateView, FirmwareUpdateStepView } from '../../projections/firmware/FirmwareQueries.ts';
 import type { GraphQLContext } from '../GraphQLContext.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -396,6 +397,73 @@ export type DeviceStatus =
   | 'ACTIVE'
   | 'DECOMMISSIONED';
 
+/** A firmware in the repository (issue 8): an uploaded binary the service stores and serves, or an external URL. */
+export type Firmware = {
+  __typename?: 'Firmware';
+  addedAt: Scalars['DateTime']['output'];
+  addedBy: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  kind: FirmwareKind;
+  name: Scalars['String']['output'];
+  /** SHA-256 of a stored binary, hex. */
+  sha256?: Maybe<Scalars['String']['output']>;
+  /** Bytes of a stored binary. */
+  size?: Maybe<Scalars['Int']['output']>;
+  /** The external URL. */
+  url?: Maybe<Scalars['String']['output']>;
+  version: Scalars['String']['output'];
+};
+
+export type FirmwareDeliveryMethod =
+  /** The device fetches the package from the Package URI /5/0/1. */
+  | 'PULL'
+  /** The service writes the package to /5/0/0. */
+  | 'PUSH';
+
+export type FirmwareKind =
+  | 'EXTERNAL'
+  | 'STORED';
+
+/** A firmware update of one device (object 5, LwM2M Core 1.1 Appendix E.6). */
+export type FirmwareUpdate = {
+  __typename?: 'FirmwareUpdate';
+  deadline: Scalars['DateTime']['output'];
+  endedAt?: Maybe<Scalars['DateTime']['output']>;
+  endpoint: Scalars['String']['output'];
+  /** The firmware; null once removed from the repository. */
+  firmware?: Maybe<Firmware>;
+  firmwareId: Scalars['ID']['output'];
+  id: Scalars['ID']['output'];
+  method: FirmwareDeliveryMethod;
+  name: Scalars['String']['output'];
+  /** The URI written to /5/0/1 when pulling. */
+  packageUri?: Maybe<Scalars['String']['output']>;
+  /** Why it failed: the Update Result's meaning, a refused operation, or a timeout. */
+  reason?: Maybe<Scalars['String']['output']>;
+  requestedAt: Scalars['DateTime']['output'];
+  requestedBy: Scalars['String']['output'];
+  status: FirmwareUpdateStatus;
+  /** The last step reached. */
+  step?: Maybe<Scalars['String']['output']>;
+  steps: Array<FirmwareUpdateStep>;
+  /** The device's Update Result /5/0/5 when it caused the failure. */
+  updateResult?: Maybe<Scalars['Int']['output']>;
+  version: Scalars['String']['output'];
+};
+
+export type FirmwareUpdateStatus =
+  | 'FAILED'
+  | 'RUNNING'
+  | 'SUCCEEDED';
+
+/** A step of a firmware update and when it was reached. */
+export type FirmwareUpdateStep = {
+  __typename?: 'FirmwareUpdateStep';
+  at: Scalars['DateTime']['output'];
+  /** observing, delivering-package, package-delivered, downloaded, update-executed, update-reported-success, new-version-reported */
+  step: Scalars['String']['output'];
+};
+
 /** Give exactly one functionality. */
 export type FunctionalityInput = {
   /** true: observe the resource whenever a device registers (needs another functionality set first). */
@@ -469,6 +537,12 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** NOT_FOUND when unknown, CONFLICT when cleared. Operator. */
   acknowledgeAlarm: Alarm;
+  /**
+   * Adds a firmware to the repository: exactly one of url (an external coap, coaps, http or https URL the
+   * device fetches itself) and binaryBase64 (the binary, stored under the data directory with its SHA-256).
+   * CONFLICT when the name and version exist. Operator.
+   */
+  addFirmware: Firmware;
   /** Adds a validation rule group to a writable resource: CONFLICT when the group id is taken. Operator. */
   addValidationRuleGroup: Array<ValidationRuleGroup>;
   cancelObservation: Operation;
@@ -492,6 +566,8 @@ export type Mutation = {
   readResource: Operation;
   /** Drops every read model and rebuilds it from the log. Admin. */
   rebuildReadModels: RebuildResult;
+  /** Removes a firmware and its stored binary. NOT_FOUND when unknown. Operator. */
+  removeFirmware: Scalars['Boolean']['output'];
   /** Removes one functionality of a resource (auto-observe goes with the last other one). Operator. */
   removeResourceFunctionality: DeviceProtocol;
   /** Removes a validation rule group: NOT_FOUND when the resource has none of this id. Operator. */
@@ -507,6 +583,12 @@ export type Mutation = {
    * the operations to end before answering. Operator.
    */
   shell: ShellRun;
+  /**
+   * Starts updating the device to a firmware of the repository: reads /5/0, chooses pull or push from
+   * /5/0/8 and /5/0/9, and runs the update (follow it with firmwareUpdateChanged). CONFLICT while another
+   * update of the device runs; BAD_USER_INPUT when the device cannot take the firmware. Operator.
+   */
+  startFirmwareUpdate: FirmwareUpdate;
   /** Imports the objects of a DDF document (all or none). BAD_USER_INPUT with ddfErrors (what and where) when refused; nothing is stored then. Operator. */
   uploadDeviceProtocol: UploadResult;
   writeAttributes: Operation;
@@ -518,6 +600,14 @@ export type Mutation = {
 
 export type MutationAcknowledgeAlarmArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationAddFirmwareArgs = {
+  binaryBase64?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+  url?: InputMaybe<Scalars['String']['input']>;
+  version: Scalars['String']['input'];
 };
 
 
@@ -609,6 +699,11 @@ export type MutationReadResourceArgs = {
 };
 
 
+export type MutationRemoveFirmwareArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationRemoveResourceFunctionalityArgs = {
   kind: FunctionalityKind;
   objectId: Scalars['Int']['input'];
@@ -636,6 +731,12 @@ export type MutationShellArgs = {
   command: Scalars['String']['input'];
   endpoint: Scalars['String']['input'];
   waitSeconds?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type MutationStartFirmwareUpdateArgs = {
+  endpoint: Scalars['String']['input'];
+  firmwareId: Scalars['ID']['input'];
 };
 
 
@@ -793,6 +894,10 @@ export type Query = {
   devices: DeviceConnection;
   /** Device events, oldest first, at most 500 at a time; from inclusive, to exclusive. */
   events: DeviceEventConnection;
+  /** The device's firmware updates, newest first, at most 100. Viewer. */
+  firmwareUpdates: Array<FirmwareUpdate>;
+  /** The firmware repository, oldest first. Viewer. */
+  firmwares: Array<Firmware>;
   /** Measurements, oldest first, at most 500 at a time; from inclusive, to exclusive. */
   measurements: MeasurementConnection;
   operation?: Maybe<Operation>;
@@ -862,6 +967,11 @@ export type QueryEventsArgs = {
   from?: InputMaybe<Scalars['DateTime']['input']>;
   to?: InputMaybe<Scalars['DateTime']['input']>;
   type?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryFirmwareUpdatesArgs = {
+  endpoint: Scalars['String']['input'];
 };
 
 
@@ -1105,6 +1215,8 @@ export type Subscription = {
   deviceEvents: DeviceHistoryEntry;
   /** Each new device event (of one device, type when given). */
   eventCreated: DeviceEvent;
+  /** A firmware update after each step and at its end (of one device when given). */
+  firmwareUpdateChanged: FirmwareUpdate;
   /** Each new measurement (of one device, type, series when given). */
   measurementCreated: Measurement;
   /** An operation after each change of its state (of one device when given). */
@@ -1139,6 +1251,11 @@ export type SubscriptionDeviceEventsArgs = {
 export type SubscriptionEventCreatedArgs = {
   endpoint?: InputMaybe<Scalars['String']['input']>;
   type?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type SubscriptionFirmwareUpdateChangedArgs = {
+  endpoint?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -1327,6 +1444,12 @@ export type ResolversTypes = {
   DeviceProtocol: ResolverTypeWrapper<DeviceProtocolVersionView>;
   DeviceProtocolSummary: ResolverTypeWrapper<DeviceProtocolSummaryModel>;
   DeviceStatus: DeviceStatus;
+  Firmware: ResolverTypeWrapper<FirmwareView>;
+  FirmwareDeliveryMethod: FirmwareDeliveryMethod;
+  FirmwareKind: FirmwareKind;
+  FirmwareUpdate: ResolverTypeWrapper<FirmwareUpdateView>;
+  FirmwareUpdateStatus: FirmwareUpdateStatus;
+  FirmwareUpdateStep: ResolverTypeWrapper<FirmwareUpdateStepView>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   FunctionalityInput: FunctionalityInput;
   FunctionalityKind: FunctionalityKind;
@@ -1412,6 +1535,9 @@ export type ResolversParentTypes = {
   DeviceProperty: DevicePropertyView;
   DeviceProtocol: DeviceProtocolVersionView;
   DeviceProtocolSummary: DeviceProtocolSummaryModel;
+  Firmware: FirmwareView;
+  FirmwareUpdate: FirmwareUpdateView;
+  FirmwareUpdateStep: FirmwareUpdateStepView;
   Float: Scalars['Float']['output'];
   FunctionalityInput: FunctionalityInput;
   ID: Scalars['ID']['output'];
@@ -1676,6 +1802,43 @@ export type DeviceProtocolSummaryResolvers<ContextType = GraphQLContext, ParentT
   versions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type FirmwareResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Firmware'] = ResolversParentTypes['Firmware']> = {
+  addedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  addedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['FirmwareKind'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sha256?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  size?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  url?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type FirmwareUpdateResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FirmwareUpdate'] = ResolversParentTypes['FirmwareUpdate']> = {
+  deadline?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  endedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  endpoint?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  firmware?: Resolver<Maybe<ResolversTypes['Firmware']>, ParentType, ContextType>;
+  firmwareId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  method?: Resolver<ResolversTypes['FirmwareDeliveryMethod'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  packageUri?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  requestedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  requestedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['FirmwareUpdateStatus'], ParentType, ContextType>;
+  step?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  steps?: Resolver<Array<ResolversTypes['FirmwareUpdateStep']>, ParentType, ContextType>;
+  updateResult?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type FirmwareUpdateStepResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FirmwareUpdateStep'] = ResolversParentTypes['FirmwareUpdateStep']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  step?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type ImportResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ImportResult'] = ResolversParentTypes['ImportResult']> = {
   errors?: Resolver<Array<ResolversTypes['RowError']>, ParentType, ContextType>;
   imported?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1716,6 +1879,7 @@ export type MeasurementEdgeResolvers<ContextType = GraphQLContext, ParentType ex
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   acknowledgeAlarm?: Resolver<ResolversTypes['Alarm'], ParentType, ContextType, RequireFields<MutationAcknowledgeAlarmArgs, 'id'>>;
+  addFirmware?: Resolver<ResolversTypes['Firmware'], ParentType, ContextType, RequireFields<MutationAddFirmwareArgs, 'name' | 'version'>>;
   addValidationRuleGroup?: Resolver<Array<ResolversTypes['ValidationRuleGroup']>, ParentType, ContextType, RequireFields<MutationAddValidationRuleGroupArgs, 'groupId' | 'objectId' | 'resourceId' | 'rules'>>;
   cancelObservation?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationCancelObservationArgs, 'endpoint' | 'path'>>;
   cancelOperation?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationCancelOperationArgs, 'endpoint' | 'id'>>;
@@ -1731,10 +1895,12 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   readComposite?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationReadCompositeArgs, 'endpoint' | 'paths'>>;
   readResource?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationReadResourceArgs, 'endpoint' | 'path'>>;
   rebuildReadModels?: Resolver<ResolversTypes['RebuildResult'], ParentType, ContextType>;
+  removeFirmware?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRemoveFirmwareArgs, 'id'>>;
   removeResourceFunctionality?: Resolver<ResolversTypes['DeviceProtocol'], ParentType, ContextType, RequireFields<MutationRemoveResourceFunctionalityArgs, 'kind' | 'objectId' | 'resourceId'>>;
   removeValidationRuleGroup?: Resolver<Array<ResolversTypes['ValidationRuleGroup']>, ParentType, ContextType, RequireFields<MutationRemoveValidationRuleGroupArgs, 'groupId' | 'objectId' | 'resourceId'>>;
   setResourceFunctionality?: Resolver<ResolversTypes['DeviceProtocol'], ParentType, ContextType, RequireFields<MutationSetResourceFunctionalityArgs, 'functionality' | 'objectId' | 'resourceId'>>;
   shell?: Resolver<ResolversTypes['ShellRun'], ParentType, ContextType, RequireFields<MutationShellArgs, 'command' | 'endpoint' | 'waitSeconds'>>;
+  startFirmwareUpdate?: Resolver<ResolversTypes['FirmwareUpdate'], ParentType, ContextType, RequireFields<MutationStartFirmwareUpdateArgs, 'endpoint' | 'firmwareId'>>;
   uploadDeviceProtocol?: Resolver<ResolversTypes['UploadResult'], ParentType, ContextType, RequireFields<MutationUploadDeviceProtocolArgs, 'xml'>>;
   writeAttributes?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationWriteAttributesArgs, 'attributes' | 'endpoint' | 'path'>>;
   writeComposite?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationWriteCompositeArgs, 'endpoint' | 'values'>>;
@@ -1808,6 +1974,8 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   deviceProtocols?: Resolver<Array<ResolversTypes['DeviceProtocolSummary']>, ParentType, ContextType>;
   devices?: Resolver<ResolversTypes['DeviceConnection'], ParentType, ContextType, RequireFields<QueryDevicesArgs, 'first'>>;
   events?: Resolver<ResolversTypes['DeviceEventConnection'], ParentType, ContextType, RequireFields<QueryEventsArgs, 'first'>>;
+  firmwareUpdates?: Resolver<Array<ResolversTypes['FirmwareUpdate']>, ParentType, ContextType, RequireFields<QueryFirmwareUpdatesArgs, 'endpoint'>>;
+  firmwares?: Resolver<Array<ResolversTypes['Firmware']>, ParentType, ContextType>;
   measurements?: Resolver<ResolversTypes['MeasurementConnection'], ParentType, ContextType, RequireFields<QueryMeasurementsArgs, 'first'>>;
   operation?: Resolver<Maybe<ResolversTypes['Operation']>, ParentType, ContextType, RequireFields<QueryOperationArgs, 'id'>>;
   operations?: Resolver<Array<ResolversTypes['Operation']>, ParentType, ContextType, RequireFields<QueryOperationsArgs, 'endpoint' | 'first'>>;
@@ -1926,6 +2094,7 @@ export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType exten
   deviceChanged?: SubscriptionResolver<ResolversTypes['Device'], "deviceChanged", ParentType, ContextType, Partial<SubscriptionDeviceChangedArgs>>;
   deviceEvents?: SubscriptionResolver<ResolversTypes['DeviceHistoryEntry'], "deviceEvents", ParentType, ContextType, RequireFields<SubscriptionDeviceEventsArgs, 'endpoint'>>;
   eventCreated?: SubscriptionResolver<ResolversTypes['DeviceEvent'], "eventCreated", ParentType, ContextType, Partial<SubscriptionEventCreatedArgs>>;
+  firmwareUpdateChanged?: SubscriptionResolver<ResolversTypes['FirmwareUpdate'], "firmwareUpdateChanged", ParentType, ContextType, Partial<SubscriptionFirmwareUpdateChangedArgs>>;
   measurementCreated?: SubscriptionResolver<ResolversTypes['Measurement'], "measurementCreated", ParentType, ContextType, Partial<SubscriptionMeasurementCreatedArgs>>;
   operationUpdated?: SubscriptionResolver<ResolversTypes['Operation'], "operationUpdated", ParentType, ContextType, Partial<SubscriptionOperationUpdatedArgs>>;
   resourceValues?: SubscriptionResolver<Array<ResolversTypes['ResourceValue']>, "resourceValues", ParentType, ContextType, RequireFields<SubscriptionResourceValuesArgs, 'endpoint' | 'path'>>;
@@ -1980,6 +2149,9 @@ export type Resolvers<ContextType = GraphQLContext> = {
   DeviceProperty?: DevicePropertyResolvers<ContextType>;
   DeviceProtocol?: DeviceProtocolResolvers<ContextType>;
   DeviceProtocolSummary?: DeviceProtocolSummaryResolvers<ContextType>;
+  Firmware?: FirmwareResolvers<ContextType>;
+  FirmwareUpdate?: FirmwareUpdateResolvers<ContextType>;
+  FirmwareUpdateStep?: FirmwareUpdateStepResolvers<ContextType>;
   ImportResult?: ImportResultResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   MappingSource?: MappingSourceResolvers<ContextType>;

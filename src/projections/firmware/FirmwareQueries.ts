@@ -18,6 +18,11 @@ export interface FirmwareView {
 
 export type FirmwareUpdateStatus = 'running' | 'succeeded' | 'failed';
 
+export interface FirmwareUpdateStepView {
+  readonly step: FirmwareUpdateStep;
+  readonly at: Date;
+}
+
 export interface FirmwareUpdateView {
   readonly updateId: string;
   readonly endpoint: string;
@@ -29,7 +34,7 @@ export interface FirmwareUpdateView {
   readonly status: FirmwareUpdateStatus;
   /** The last step reached; null before the first. */
   readonly step: FirmwareUpdateStep | null;
-  readonly steps: readonly { readonly step: FirmwareUpdateStep; readonly at: Date }[];
+  readonly steps: readonly FirmwareUpdateStepView[];
   readonly reason: string | null;
   readonly updateResult: number | null;
   readonly requestedBy: string;

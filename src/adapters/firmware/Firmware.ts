@@ -1,0 +1,61 @@
+/**
+ * The firmware feature as the service wires it (issue 8): on the repository (built first, as the
+ * LwM2M server's CoAP endpoint serves its packages with `firmwarePackageCoapHandler`), the update
+ * runner on the device management API, the application service for GraphQL and the shell, and the
+ * package route to mount on the HTTP server.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DatabaseSync } from 'node:sqlite';
+import type { Clock } from '../../domain/Clock.ts';
+import { FirmwareQueries } from '../../projections/firmware/FirmwareQueries.ts';
+import type { Projector } from '../../projections/Projector.ts';
+import type { EventStore } from '../eventstore/EventStore.ts';
+import type { Logger } from '../logging/Logger.ts';
+import type { DeviceManagementApi } from '../lwm2m/DeviceManagementApi.ts';
+import { firmwarePackageHttpRoute } from './FirmwarePackageHttpRoute.ts';
+import type { HttpRoute } from './FirmwarePackageHttpRoute.ts';
+import type { FirmwareRepository } from './FirmwareRepository.ts';
+import { FirmwareService } from './FirmwareService.ts';
+import { FirmwareUpdateRunner } from './FirmwareUpdateRunner.ts';
+
+export interface FirmwareOptions {
+  readonly store: EventStore;
+  readonly repository: FirmwareRepository;
+  readonly deviceManagement: DeviceManagementApi;
+  readonly projector: Projector;
+  /** The read models' database. */
+  readonly db: DatabaseSync;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** The URIs under which the service serves a stored firmware, CoAP first (see firmwarePackageUri). */
+  readonly packageUris: (firmwareId: string) => readonly string[];
+  /** How long an update may take; 30 minutes by default. */
+  readonly updateTimeoutMs?: number;
+}
+
+export interface Firmware {
+  readonly service: FirmwareService;
+  /** Serves `GET /fw/<id>` on the HTTP server. */
+  readonly httpRoute: HttpRoute;
+  close(): void;
+}
+
+export function startFirmware(options: FirmwareOptions): Firmware {
+  const { store, repository, clock, logger } = options;
+  const runner = new FirmwareUpdateRunner({
+    store,
+    api: options.deviceManagement,
+    repository,
+    clock,
+    logger: logger.child({ component: 'firmware' }),
+    newId: randomUUID,
+    packageUris: options.packageUris,
+    timeoutMs: options.updateTimeoutMs ?? 30 * 60_000,
+  });
+  const service = new FirmwareService({ store, repository, runner, queries: new FirmwareQueries(options.db), projector: options.projector });
+  return {
+    service,
+    httpRoute: firmwarePackageHttpRoute(repository),
+    close: () => runner.close(),
+  };
+}

@@ -26,7 +26,7 @@ import { parseShellScript } from '../../domain/shell/ShellCommandParser.ts';
 import type { ShellHistoryEvent } from '../../domain/shell/ShellHistoryEvents.ts';
 import { shellStream } from '../../domain/shell/ShellHistoryEvents.ts';
 import { shellOperationSpec } from '../../domain/shell/ShellOperationSpec.ts';
-import { checkShellWriteRules } from '../../domain/shell/ShellWriteValidation.ts';
+import { checkShellWriteRules, shellWrittenValues } from '../../domain/shell/ShellWriteValidation.ts';
 import type { OperationView } from '../../projections/operations/OperationQueries.ts';
 import type { ShellHistoryQueries, ShellLineRecord } from '../../projections/shell/ShellHistoryQueries.ts';
 import type { Projector } from '../../projections/Projector.ts';
@@ -219,7 +219,8 @@ export class ShellService {
   /** The rule groups of every resource the commands write, by "objectId/resourceId". */
   async #ruleGroupsOf(commands: readonly ShellCommand[]): Promise<Map<string, readonly ValidationRuleGroup[]>> {
     const groups = new Map<string, readonly ValidationRuleGroup[]>();
-    for (const path of commands.flatMap(writtenPaths)) {
+    // The very values checkShellWriteRules checks, so every rule group it asks for is loaded.
+    for (const { path } of commands.flatMap(shellWrittenValues)) {
       if (path.resourceId === undefined) continue;
       const key = `${path.objectId}/${path.resourceId}`;
       if (!groups.has(key)) groups.set(key, await this.#options.rules.ruleGroups(path.objectId, path.resourceId));
@@ -277,31 +278,6 @@ function parseInput(input: string): readonly ShellScriptCommand[] {
 /** Names the input line in a refusal, so that a multi-line input says which command failed. */
 function onLine(line: number, error: unknown): unknown {
   return error instanceof DomainError ? new DomainError(error.code, `line ${line}: ${error.message}`, { ...error.details, line }) : error;
-}
-
-function writtenPaths(command: ShellCommand): LwM2mPath[] {
-  switch (command.kind) {
-    case 'write':
-      return [command.path];
-    case 'cwrite':
-      return command.assignments.map((assignment) => assignment.path);
-    case 'writep':
-      return command.resources.map((entry) => ({ ...command.path, resourceId: entry.resourceId }));
-    // Create sets initial values: the rules guard changes to existing resources (as ShellWriteValidation).
-    case 'create':
-    case 'read':
-    case 'observe':
-    case 'cancelobservation':
-    case 'cancelobserve':
-    case 'execute':
-    case 'delete':
-    case 'discover':
-    case 'writeattr':
-    case 'fwupdate':
-    case 'cread':
-    case 'cobserve':
-      return [];
-  }
 }
 
 function isEnded(operation: OperationView | undefined): boolean {

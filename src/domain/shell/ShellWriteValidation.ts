@@ -43,20 +43,20 @@ export class ShellWriteRejectedError extends DomainError {
 
 /** Throws ShellWriteRejectedError naming every written value that no rule group of its resource accepts. */
 export function checkShellWriteRules(command: ShellCommand, context: ShellWriteValidationContext): void {
-  const rejections = writtenValues(command).flatMap(({ path, value }) => {
+  const rejections = shellWrittenValues(command).flatMap(({ path, value }) => {
     const rejection = rejectionOf(path, value, context);
     return rejection === null ? [] : [rejection];
   });
   if (rejections.length > 0) throw new ShellWriteRejectedError(command.kind, rejections);
 }
 
-interface WrittenValue {
+export interface WrittenValue {
   readonly path: LwM2mPath;
   readonly value: string;
 }
 
 /** The values a command writes, each with the path of its resource (or resource instance). */
-function writtenValues(command: ShellCommand): WrittenValue[] {
+export function shellWrittenValues(command: ShellCommand): WrittenValue[] {
   switch (command.kind) {
     case 'write':
       return [{ path: command.path, value: command.value }];

@@ -4,22 +4,12 @@
  * it back checks every field, since a JSON value's static type says nothing about its content.
  */
 import type { JsonObject } from '../Json.ts';
+import { LWM2M_VALUE_TYPES } from './LwM2mValue.ts';
 import type { ObjectModel, ResourceModel, ResourceOperations, ResourceType } from './ObjectModel.ts';
 
 export type ObjectModelJsonResult = { readonly ok: true; readonly model: ObjectModel } | { readonly ok: false; readonly error: string };
 
-const RESOURCE_TYPES: ReadonlySet<string> = new Set<ResourceType>([
-  'string',
-  'integer',
-  'unsigned',
-  'float',
-  'boolean',
-  'opaque',
-  'time',
-  'objlnk',
-  'corelnk',
-  'none',
-]);
+const RESOURCE_TYPES: ReadonlySet<string> = new Set<ResourceType>([...LWM2M_VALUE_TYPES, 'none']);
 const OPERATIONS: ReadonlySet<string> = new Set<ResourceOperations>(['', 'R', 'W', 'RW', 'E']);
 
 export function objectModelToJson(model: ObjectModel): JsonObject {

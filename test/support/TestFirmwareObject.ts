@@ -2,7 +2,7 @@
  * Object 5 (Firmware Update, LwM2M Core 1.1 Appendix E.6) for the test LwM2M client, on top of its
  * TestDeviceObjects (which keeps the readable resources, answers reads and notifies observers):
  * - pull: a write of Package URI /5/0/1 makes it fetch the URI with a node-coap GET (Block2 handled
- *   by node-coap), State 1 (Downloading) then 2 (Downloaded);
+ *   by node-coap) or, for an http URI, with fetch; State 1 (Downloading) then 2 (Downloaded);
  * - push: a write of Package /5/0/0 (octet-stream, SenML JSON `vd` or base64 text; node-coap
  *   reassembles Block1) makes it Downloaded at once;
  * - the package is checked against `expectedSha256`; a mismatch, or `corruptDownload`, gives State 0
@@ -89,6 +89,12 @@ export class TestFirmwareObject {
 
   #pull(uri: string): void {
     const url = new URL(uri);
+    if (url.protocol === 'http:') {
+      fetch(url)
+        .then(async (response) => (response.ok ? this.#downloaded('pull', Buffer.from(await response.arrayBuffer()), false) : this.#failed(4)))
+        .catch(() => this.#failed(4));
+      return;
+    }
     const request = coapRequest({ hostname: url.hostname, port: Number(url.port), pathname: url.pathname, method: 'GET' });
     request.on('response', (response: IncomingMessage) => {
       if (response.code !== '2.05') return this.#failed(4);

@@ -71,6 +71,24 @@ function parseSms(value: string | null | undefined): string | null | { error: st
   return value;
 }
 
+/** `b`, `sms` and `Q`, which Register and Update carry alike. */
+interface TransportParameters {
+  readonly binding: { binding: string; queue: boolean } | undefined;
+  readonly smsNumber: string | null;
+  /** The 1.1 `Q` parameter was present. */
+  readonly queueParameter: boolean;
+}
+
+/** Checked in the order b, sms, Q; a string says what is wrong. */
+function parseTransportParameters(map: ReadonlyMap<string, string | null>): TransportParameters | string {
+  const binding = parseBinding(map.get('b'));
+  if (typeof binding === 'string') return binding;
+  const sms = parseSms(map.get('sms'));
+  if (sms !== null && typeof sms === 'object') return sms.error;
+  if (map.has('Q') && map.get('Q') !== null) return 'Q takes no value';
+  return { binding, smsNumber: sms, queueParameter: map.has('Q') };
+}
+
 export function parseRegisterParameters(query: readonly string[]): ParametersResult<RegisterParameters> {
   const map = toMap(query);
   if (typeof map === 'string') return { ok: false, reason: map };
@@ -82,20 +100,17 @@ export function parseRegisterParameters(query: readonly string[]): ParametersRes
   if (typeof lifetime === 'string') return { ok: false, reason: lifetime };
   const version = map.get('lwm2m');
   if (version === null || (version !== undefined && !/^\d{1,3}\.\d{1,3}$/.test(version))) return { ok: false, reason: `lwm2m "${String(version)}" is not a version` };
-  const binding = parseBinding(map.get('b'));
-  if (typeof binding === 'string') return { ok: false, reason: binding };
-  const sms = parseSms(map.get('sms'));
-  if (sms !== null && typeof sms === 'object') return { ok: false, reason: sms.error };
-  if (map.has('Q') && map.get('Q') !== null) return { ok: false, reason: 'Q takes no value' };
+  const transport = parseTransportParameters(map);
+  if (typeof transport === 'string') return { ok: false, reason: transport };
   return {
     ok: true,
     parameters: {
       endpoint,
       lifetime: lifetime ?? defaultLifetimeSeconds,
       lwm2mVersion: version ?? '1.0',
-      binding: binding?.binding ?? 'U',
-      queueMode: (binding?.queue ?? false) || map.has('Q'),
-      smsNumber: sms,
+      binding: transport.binding?.binding ?? 'U',
+      queueMode: (transport.binding?.queue ?? false) || transport.queueParameter,
+      smsNumber: transport.smsNumber,
     },
   };
 }
@@ -105,19 +120,16 @@ export function parseUpdateParameters(query: readonly string[]): ParametersResul
   if (typeof map === 'string') return { ok: false, reason: map };
   const lifetime = parseLifetime(map.get('lt'));
   if (typeof lifetime === 'string') return { ok: false, reason: lifetime };
-  const binding = parseBinding(map.get('b'));
-  if (typeof binding === 'string') return { ok: false, reason: binding };
-  const sms = parseSms(map.get('sms'));
-  if (sms !== null && typeof sms === 'object') return { ok: false, reason: sms.error };
-  if (map.has('Q') && map.get('Q') !== null) return { ok: false, reason: 'Q takes no value' };
+  const transport = parseTransportParameters(map);
+  if (typeof transport === 'string') return { ok: false, reason: transport };
   return {
     ok: true,
     parameters: {
       lifetime: lifetime ?? null,
-      binding: binding?.binding ?? null,
-      bindingQueue: binding?.queue ?? null,
-      queueParameter: map.has('Q'),
-      smsNumber: sms,
+      binding: transport.binding?.binding ?? null,
+      bindingQueue: transport.binding?.queue ?? null,
+      queueParameter: transport.queueParameter,
+      smsNumber: transport.smsNumber,
     },
   };
 }

@@ -184,6 +184,8 @@ async function wireService(config: Config, dataDir: string, masterKey: MasterKey
     ],
   });
   closers.push(() => Promise.resolve(firmware.close()));
+  const resumedUpdates = await firmware.resume();
+  if (resumedUpdates > 0) logger.info({ updates: resumedUpdates }, 'firmware updates resumed');
   logger.info({ host: config.coapHost, port: coap.local.port, coapsPort: secure.lwm2m.local.port }, 'LwM2M server listening (CoAP, CoAP over DTLS)');
 
   // The bootstrap server on its own plain CoAP endpoint (LwM2M Core 1.1 section 6.1).

@@ -37,6 +37,8 @@ export interface Firmware {
   readonly service: FirmwareService;
   /** Serves `GET /fw/<id>` on the HTTP server. */
   readonly httpRoute: HttpRoute;
+  /** Takes up the updates under way when the service last stopped; returns how many. */
+  resume(): Promise<number>;
   close(): void;
 }
 
@@ -56,6 +58,7 @@ export function startFirmware(options: FirmwareOptions): Firmware {
   return {
     service,
     httpRoute: firmwarePackageHttpRoute(repository),
+    resume: () => runner.resume(),
     close: () => runner.close(),
   };
 }

@@ -24,7 +24,7 @@ import { chooseDeliveryMethod } from '../../domain/firmware/FirmwareDeliveryMeth
 import type { FirmwareUpdateCommand } from '../../domain/firmware/FirmwareUpdateDecider.ts';
 import { firmwareUpdateDecider, FirmwareUpdateError } from '../../domain/firmware/FirmwareUpdateDecider.ts';
 import type { FirmwareUpdateEvent, FirmwareUpdateRequested, FirmwareUpdateStep } from '../../domain/firmware/FirmwareUpdateEvents.ts';
-import { firmwareUpdateStream } from '../../domain/firmware/FirmwareUpdateEvents.ts';
+import { firmwareUpdateStream, firmwareUpdateStreamPrefix } from '../../domain/firmware/FirmwareUpdateEvents.ts';
 import type { OperationSpec } from '../../domain/operations/OperationEvents.ts';
 import { registrationStream } from '../../domain/registration/RegistrationEvents.ts';
 import type { OperationView } from '../../projections/operations/OperationQueries.ts';
@@ -102,6 +102,25 @@ export class FirmwareUpdateRunner {
     return updateId;
   }
 
+  /**
+   * Takes up the updates that were under way when the service stopped, from where each got to: the
+   * package delivered again (the device starts its download over), Update executed, or the outcome
+   * read and awaited. An update whose deadline passed meanwhile fails at once.
+   */
+  async resume(): Promise<number> {
+    const { store } = this.#options;
+    const requested = await store.readAll({ filter: { streamPrefixes: [firmwareUpdateStreamPrefix], eventTypes: ['FirmwareUpdateRequested'] } });
+    const endpoints = new Set(requested.map((event) => (event.data as unknown as FirmwareUpdateRequested).endpoint));
+    let resumed = 0;
+    for (const endpoint of endpoints) {
+      const { state } = await loadAggregate(store, firmwareUpdateStream(endpoint), firmwareUpdateDecider);
+      if (!state.active || this.#running.has(state.active.request.updateId)) continue;
+      this.#drive(state.active.request, state.active.steps);
+      resumed++;
+    }
+    return resumed;
+  }
+
   /** Stops following every update (the service shuts down); their deadlines still hold when it restarts. */
   close(): void {
     for (const update of this.#running.values()) this.#stopFollowing(update);
@@ -118,7 +137,7 @@ export class FirmwareUpdateRunner {
     };
   }
 
-  #drive(request: FirmwareUpdateRequested): void {
+  #drive(request: FirmwareUpdateRequested, steps: readonly FirmwareUpdateStep[] = []): void {
     const update: RunningUpdate = { request, chain: Promise.resolve(), ended: false, cleanups: [] };
     this.#running.set(request.updateId, update);
     const { api, clock } = this.#options;
@@ -129,7 +148,12 @@ export class FirmwareUpdateRunner {
     }));
     const timer = setTimeout(() => this.#submit(update, { type: 'CheckFirmwareUpdateDeadline', updateId: request.updateId, now: clock.now().toISOString() }), Math.max(0, Date.parse(request.deadline) - clock.now().getTime()));
     update.cleanups.push(() => clearTimeout(timer));
-    this.#deliver(update).catch((error: unknown) => this.#fail(update, error));
+    const run = steps.includes('update-executed')
+      ? this.#options.store.headPosition().then((after) => this.#awaitRestart(update, after, true))
+      : steps.includes('downloaded')
+        ? this.#executeUpdate(update)
+        : this.#deliver(update);
+    run.catch((error: unknown) => this.#fail(update, error));
   }
 
   async #deliver(update: RunningUpdate): Promise<void> {
@@ -150,18 +174,31 @@ export class FirmwareUpdateRunner {
 
   /** Once Downloaded: Update /5/0/2, then the device's next registration brings the outcome. */
   async #executeUpdate(update: RunningUpdate): Promise<void> {
-    const { store } = this.#options;
-    const after = await store.headPosition();
+    const after = await this.#options.store.headPosition();
     await this.#require(update, { kind: 'execute', paths: ['/5/0/2'], content: null }, 'execute Update /5/0/2');
     await this.#step(update, 'update-executed');
+    await this.#awaitRestart(update, after);
+  }
+
+  /**
+   * Reads the outcome (/5/0 and /3/0/3) at each registration of the device after `after`; at once as
+   * well when `readNow` (the service restarted after Update: the device may have registered meanwhile).
+   */
+  async #awaitRestart(update: RunningUpdate, after: number, readNow = false): Promise<void> {
+    const { store } = this.#options;
     const subscription = store.subscribeToAll({ after, filter: { streamPrefixes: [registrationStream(update.request.endpoint)], eventTypes: ['DeviceRegistered'] } });
     update.cleanups.push(() => void subscription.close());
+    if (readNow) await this.#readOutcome(update);
     for await (const event of subscription) {
       // The prefix also matches longer endpoint names ("dev" and "dev2").
       if (event.stream !== registrationStream(update.request.endpoint) || update.ended) continue;
-      await this.#require(update, { kind: 'read', paths: ['/5/0'], content: null }, 'read /5/0 after the restart');
-      await this.#require(update, { kind: 'read', paths: ['/3/0/3'], content: null }, 'read Firmware Version /3/0/3 after the restart');
+      await this.#readOutcome(update);
     }
+  }
+
+  async #readOutcome(update: RunningUpdate): Promise<void> {
+    await this.#require(update, { kind: 'read', paths: ['/5/0'], content: null }, 'read /5/0 after the restart');
+    await this.#require(update, { kind: 'read', paths: ['/3/0/3'], content: null }, 'read Firmware Version /3/0/3 after the restart');
   }
 
   /** Requests an operation and waits for its end; a failure ends the update. */

@@ -32,6 +32,8 @@ export interface FirmwareHarness {
   readonly api: DeviceManagementApi;
   readonly repository: FirmwareRepository;
   readonly runner: FirmwareUpdateRunner;
+  /** Another runner on the same stack, as a restarted service builds it. */
+  newRunner(): FirmwareUpdateRunner;
   events(stream: string): Promise<readonly RecordedEvent[]>;
   close(): Promise<void>;
 }
@@ -57,19 +59,26 @@ export async function startFirmwareHarness(dir: string, options: { readonly time
   });
   const api = new DeviceManagementApi({ dispatcher: management.dispatcher, operations: new OperationQueries(database.db), resources: new ResourceQueries(database.db), projector });
   const base = `coap://127.0.0.1:${coap.local.port}`;
-  const runner = new FirmwareUpdateRunner({ store, api, repository, clock, logger, newId: randomUUID, packageUris: (firmwareId) => [firmwarePackageUri(base, firmwareId)], timeoutMs: options.timeoutMs ?? 10_000 });
+  const runners: FirmwareUpdateRunner[] = [];
+  const newRunner = (): FirmwareUpdateRunner => {
+    const runner = new FirmwareUpdateRunner({ store, api, repository, clock, logger, newId: randomUUID, packageUris: (firmwareId) => [firmwarePackageUri(base, firmwareId)], timeoutMs: options.timeoutMs ?? 10_000 });
+    runners.push(runner);
+    return runner;
+  };
+  const runner = newRunner();
   return {
     store,
     coap,
     api,
     repository,
     runner,
+    newRunner,
     async events(stream) {
       const result = await store.readStream(stream);
       return result.status === 'found' ? result.events : [];
     },
     async close() {
-      runner.close();
+      for (const each of runners) each.close();
       await management.close();
       await coap.close();
       registrations.close();

@@ -109,6 +109,32 @@ describe('firmware update runner', () => {
     expect(client.served.filter((line) => line.startsWith('POST /5/0/2'))).toEqual([]);
   });
 
+  it('takes up an update after a restart of the service between Update and the device\'s new registration', async () => {
+    const harness = await setUp();
+    const { client, firmware } = await device(harness, 'fw-resume', { deliveryMethod: 0, protocols: [0], currentVersion: '1.0' });
+    const binary = randomBytes(800);
+    const added = await harness.repository.add({ name: 'app', version: '4.0', binary }, 'user:t');
+    firmware.expectedSha256 = sha256Hex(binary);
+    firmware.newVersion = '4.0';
+    let restarted: () => void = () => undefined;
+    const restartedDevice = new Promise<void>((resolve) => {
+      restarted = resolve;
+    });
+    firmware.onRestart = () => {
+      restarted();
+      return Promise.resolve();
+    };
+    await harness.runner.start('fw-resume', added.firmwareId, 'user:t');
+    await restartedDevice;
+    await eventually(async () => (steps(await harness.events(firmwareUpdateStream('fw-resume'))).includes('update-executed') ? true : undefined));
+    harness.runner.close();
+    expect(await harness.newRunner().resume()).toBe(1);
+    expect((await client.register()).code).toBe('2.01');
+    const events = await ended(harness, 'fw-resume');
+    expect(events.at(-1)).toMatchObject({ type: 'FirmwareUpdateSucceeded', data: { version: '4.0' } });
+    expect(await harness.newRunner().resume()).toBe(0);
+  });
+
   it('refuses a second update while one runs, an unknown firmware, and fails on its deadline', async () => {
     const harness = await setUp(1_500);
     const { firmware } = await device(harness, 'fw-slow', { deliveryMethod: 0, protocols: [0], currentVersion: '1.0' });

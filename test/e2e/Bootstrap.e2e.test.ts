@@ -8,26 +8,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCommandLine } from '../../src/adapters/config/Config.ts';
 import { DeviceImportService } from '../../src/adapters/csv/DeviceImportService.ts';
 import { silentLogger } from '../../src/adapters/logging/Logger.ts';
-import { startService } from '../../src/main.ts';
 import type { RunningService } from '../../src/main.ts';
 import { CONTENT_FORMAT } from '../../src/domain/lwm2m/content/ContentFormat.ts';
 import { TestBootstrapClient } from '../support/TestBootstrapClient.ts';
 import type { TestLwM2mClient } from '../support/TestLwM2mClient.ts';
 import { FULL_PSK, csv, fullNoSecRow, fullPskRow, hexBytes, noSecRow, waitForSessionEnds } from '../support/BootstrapTestData.ts';
+import { startTestService } from './TestService.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hub-bootstrap-e2e-'));
 let started: RunningService | undefined;
 const clients: Array<TestBootstrapClient | TestLwM2mClient> = [];
 
 beforeAll(async () => {
-  const { config } = parseCommandLine(
-    ['--data-dir', dir, '--http-host', '127.0.0.1', '--http-port', '0', '--coap-host', '127.0.0.1', '--coap-port', '0', '--coaps-port', '0', '--bootstrap-port', '0', '--bootstrap-dtls-port', '0', '--public-host', '127.0.0.1'],
-    {},
-  );
-  started = await startService(config, {}, silentLogger());
+  started = await startTestService(dir, ['--public-host', '127.0.0.1']);
   const service = started;
   const lwm2mUri = `coap://127.0.0.1:${service.coap.local.port}`;
   const report = await new DeviceImportService({ store: service.store, sealer: service.sealer, logger: silentLogger() }).importDevices(

@@ -8,13 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCommandLine } from '../../src/adapters/config/Config.ts';
-import { silentLogger } from '../../src/adapters/logging/Logger.ts';
 import type { RunningService } from '../../src/main.ts';
-import { startService } from '../../src/main.ts';
 import { csv, noSecRow, waitForSessionEnds } from '../support/BootstrapTestData.ts';
 import { TestBootstrapClient } from '../support/TestBootstrapClient.ts';
 import { collect, postGraphQL, wsClient, wsQuery } from './GraphQLTestClient.ts';
+import { startTestService } from './TestService.ts';
 
 let dir: string;
 let service: RunningService;
@@ -27,11 +25,7 @@ const sessionFields = 'id endpoint channel identityKind identityValue status rea
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hub-bootstrap-graphql-'));
-  const { config } = parseCommandLine(
-    ['--data-dir', dir, '--http-host', '127.0.0.1', '--http-port', '0', '--coap-host', '127.0.0.1', '--coap-port', '0', '--coaps-port', '0', '--bootstrap-port', '0', '--bootstrap-dtls-port', '0', '--public-host', '127.0.0.1'],
-    {},
-  );
-  service = await startService(config, {}, silentLogger());
+  service = await startTestService(dir, ['--public-host', '127.0.0.1']);
   operatorToken = (await service.tokens.create({ role: 'operator', actor: 'system:test' })).token;
   viewerToken = (await service.tokens.create({ role: 'viewer', actor: 'system:test' })).token;
   const imported = await postGraphQL(service.graphql.url, operatorToken, 'mutation Import($csv: String!) { importDeviceRegistrations(csv: $csv) { imported } }', {

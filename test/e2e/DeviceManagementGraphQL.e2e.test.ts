@@ -9,14 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCommandLine } from '../../src/adapters/config/Config.ts';
-import { silentLogger } from '../../src/adapters/logging/Logger.ts';
 import type { RunningService } from '../../src/main.ts';
-import { startService } from '../../src/main.ts';
 import { TestDeviceObjects } from '../support/TestDeviceObjects.ts';
 import { importTestDevice } from '../support/TestDevices.ts';
 import { TestLwM2mClient } from '../support/TestLwM2mClient.ts';
 import { collect, postGraphQL, wsClient, wsQuery } from './GraphQLTestClient.ts';
+import { startTestService } from './TestService.ts';
 
 const endpoint = 'dm-graphql-1';
 const links = '</>;rt="oma.lwm2m";ct="110 0",</1/0>,</3/0>,</3303/0>;ver=1.1';
@@ -35,11 +33,7 @@ const operationFields = 'id endpoint kind paths content status requestedBy respo
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hub-dm-graphql-'));
-  const { config } = parseCommandLine(
-    ['--data-dir', dir, '--http-host', '127.0.0.1', '--http-port', '0', '--coap-host', '127.0.0.1', '--coap-port', '0', '--coaps-port', '0', '--bootstrap-port', '0', '--bootstrap-dtls-port', '0'],
-    {},
-  );
-  service = await startService(config, {}, silentLogger());
+  service = await startTestService(dir);
   url = service.graphql.url;
   operatorToken = (await service.tokens.create({ role: 'operator', actor: 'system:test' })).token;
   viewerToken = (await service.tokens.create({ role: 'viewer', actor: 'system:test' })).token;

@@ -11,18 +11,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate, parse } from 'coap-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCommandLine } from '../../src/adapters/config/Config.ts';
 import { DeviceImportService } from '../../src/adapters/csv/DeviceImportService.ts';
 import type { RecordedEvent } from '../../src/adapters/eventstore/EventStore.ts';
 import { silentLogger } from '../../src/adapters/logging/Logger.ts';
 import { securityStream } from '../../src/adapters/security/SecurityAuditEvents.ts';
 import { bootstrapStream } from '../../src/domain/bootstrap/BootstrapEvents.ts';
 import { registrationStream } from '../../src/domain/registration/RegistrationEvents.ts';
-import { startService } from '../../src/main.ts';
 import type { RunningService } from '../../src/main.ts';
 import { DtlsTestClient } from '../adapters/dtls/support/DtlsTestClient.ts';
 import { libcoapAvailable } from '../adapters/dtls/support/libcoapAvailable.ts';
 import { csv, noSecRow } from '../support/BootstrapTestData.ts';
+import { startTestService } from './TestService.ts';
 
 const CLIENTS = ['coap-client-openssl', 'coap-client-gnutls'] as const;
 
@@ -64,11 +63,7 @@ const dir = mkdtempSync(join(tmpdir(), 'hub-dtls-e2e-'));
 let service: RunningService;
 
 beforeAll(async () => {
-  const { config } = parseCommandLine(
-    ['--data-dir', dir, '--http-host', '127.0.0.1', '--http-port', '0', '--coap-host', '127.0.0.1', '--coap-port', '0', '--coaps-port', '0', '--bootstrap-port', '0', '--bootstrap-dtls-port', '0', '--public-host', '127.0.0.1'],
-    {},
-  );
-  service = await startService(config, {}, silentLogger());
+  service = await startTestService(dir, ['--public-host', '127.0.0.1']);
   const report = await new DeviceImportService({ store: service.store, sealer: service.sealer, logger: silentLogger() }).importDevices(csv(...devices.map(pskRow), noSecRow('dtls-nosec')), {
     actor: 'test',
     correlationId: 'dtls-e2e',

@@ -10,13 +10,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCommandLine } from '../../src/adapters/config/Config.ts';
-import { silentLogger } from '../../src/adapters/logging/Logger.ts';
 import type { RunningService } from '../../src/main.ts';
-import { startService } from '../../src/main.ts';
 import { TestDeviceObjects } from '../support/TestDeviceObjects.ts';
 import { TestLwM2mClient } from '../support/TestLwM2mClient.ts';
 import { collect, postGraphQL, wsClient } from './GraphQLTestClient.ts';
+import { startTestService } from './TestService.ts';
 
 const cli = resolve(import.meta.dirname, '../../src/cli.ts');
 const nosecCsv = readFileSync(new URL('../fixtures/devices-nosec.csv', import.meta.url), 'utf8');
@@ -54,11 +52,7 @@ interface ShellLine {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hub-shell-e2e-'));
-  const { config } = parseCommandLine(
-    ['--data-dir', dir, '--http-host', '127.0.0.1', '--http-port', '0', '--coap-host', '127.0.0.1', '--coap-port', '0', '--coaps-port', '0', '--bootstrap-port', '0', '--bootstrap-dtls-port', '0'],
-    {},
-  );
-  service = await startService(config, {}, silentLogger());
+  service = await startTestService(dir);
   url = service.graphql.url;
   operatorToken = (await service.tokens.create({ role: 'operator', actor: 'system:test' })).token;
   viewerToken = (await service.tokens.create({ role: 'viewer', actor: 'system:test' })).token;

@@ -1,7 +1,7 @@
 /**
  * The device-management stack as in DeviceManagementHarness (real SQLite store in a temp dir, real
  * UDP endpoint on loopback, short CoAP timeouts), plus the firmware repository, the package resource
- * `/fw/<id>` on the same CoAP endpoint and the firmware update runner.
+ * `/fw/<id>` on the same CoAP endpoint, the firmware update runner and the firmware service.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -20,6 +20,8 @@ import { DeviceManagementApi } from '../../../src/adapters/lwm2m/DeviceManagemen
 import { FirmwareRepository } from '../../../src/adapters/firmware/FirmwareRepository.ts';
 import { firmwarePackageCoapHandler, firmwarePackageUri } from '../../../src/adapters/firmware/FirmwarePackageCoapResource.ts';
 import { FirmwareUpdateRunner } from '../../../src/adapters/firmware/FirmwareUpdateRunner.ts';
+import { FirmwareService } from '../../../src/adapters/firmware/FirmwareService.ts';
+import { FirmwareQueries } from '../../../src/projections/firmware/FirmwareQueries.ts';
 import { Projector } from '../../../src/projections/Projector.ts';
 import { ReadModelDatabase } from '../../../src/projections/ReadModelDatabase.ts';
 import { readModelProjections } from '../../../src/projections/ReadModels.ts';
@@ -32,6 +34,8 @@ export interface FirmwareHarness {
   readonly api: DeviceManagementApi;
   readonly repository: FirmwareRepository;
   readonly runner: FirmwareUpdateRunner;
+  /** The application service on the first runner and the read model. */
+  readonly service: FirmwareService;
   /** Another runner on the same stack, as a restarted service builds it. */
   newRunner(): FirmwareUpdateRunner;
   events(stream: string): Promise<readonly RecordedEvent[]>;
@@ -66,12 +70,14 @@ export async function startFirmwareHarness(dir: string, options: { readonly time
     return runner;
   };
   const runner = newRunner();
+  const service = new FirmwareService({ store, repository, runner, queries: new FirmwareQueries(database.db), projector });
   return {
     store,
     coap,
     api,
     repository,
     runner,
+    service,
     newRunner,
     async events(stream) {
       const result = await store.readStream(stream);

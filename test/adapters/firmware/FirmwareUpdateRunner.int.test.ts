@@ -135,6 +135,23 @@ describe('firmware update runner', () => {
     expect(await harness.newRunner().resume()).toBe(0);
   });
 
+  it('runs the shell\'s fwupdate NAME VERSION URL: adds the URL as an external firmware once, then updates to it', async () => {
+    const harness = await setUp();
+    const { firmware } = await device(harness, 'fw-url', { deliveryMethod: 0, protocols: [0], currentVersion: '1.0' });
+    const binary = randomBytes(1800);
+    // The external URL: a package the LwM2M server serves itself, as another firmware.
+    const hosted = await harness.repository.add({ name: 'hosted', version: '0', binary }, 'user:t');
+    const uri = `coap://127.0.0.1:${harness.coap.local.port}/fw/${hosted.firmwareId}`;
+    firmware.expectedSha256 = sha256Hex(binary);
+    firmware.newVersion = '5.0';
+    const first = await harness.service.updateFromUrl('fw-url', { name: 'app', version: '5.0', url: uri }, 'user:t');
+    expect(first).toMatchObject({ method: 'pull', packageUri: uri, status: 'running' });
+    expect((await ended(harness, 'fw-url')).at(-1)?.type).toBe('FirmwareUpdateSucceeded');
+    const second = await harness.service.updateFromUrl('fw-url', { name: 'app', version: '5.0', url: uri }, 'user:t');
+    expect(second.firmwareId).toBe(first.firmwareId);
+    expect(harness.service.firmwares().map((each) => `${each.name} ${each.version} ${each.kind}`)).toEqual(['hosted 0 stored', 'app 5.0 external']);
+  });
+
   it('refuses a second update while one runs, an unknown firmware, and fails on its deadline', async () => {
     const harness = await setUp(1_500);
     const { firmware } = await device(harness, 'fw-slow', { deliveryMethod: 0, protocols: [0], currentVersion: '1.0' });

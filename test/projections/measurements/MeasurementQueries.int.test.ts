@@ -1,18 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewEvent } from '../../../src/adapters/eventstore/EventStore.ts';
-import { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
-import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
+import type { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
 import { DomainError } from '../../../src/domain/DomainError.ts';
 import { telemetryStream } from '../../../src/domain/telemetry/TelemetryEvents.ts';
 import { DeviceEventQueries } from '../../../src/projections/deviceevents/DeviceEventQueries.ts';
 import { deviceEventsProjection } from '../../../src/projections/deviceevents/DeviceEventsProjection.ts';
 import { MeasurementQueries } from '../../../src/projections/measurements/MeasurementQueries.ts';
 import { measurementsProjection } from '../../../src/projections/measurements/MeasurementsProjection.ts';
-import { Projector } from '../../../src/projections/Projector.ts';
-import { ReadModelDatabase } from '../../../src/projections/ReadModelDatabase.ts';
+import type { Projector } from '../../../src/projections/Projector.ts';
+import type { ReadModelDatabase } from '../../../src/projections/ReadModelDatabase.ts';
+import { openProjectionTestBed, type ProjectionTestBed } from '../ProjectionTestBed.ts';
 
 const source = { path: '/3303/0/5700', protocolVersion: '1.1', rule: 'sendMeasurement' };
 
@@ -20,25 +17,17 @@ function measurement(endpoint: string, value: number, time: string, series = 'T'
   return { type: 'MeasurementCreated', data: { endpoint, type: 'c8y_TemperatureMeasurement', series, value, unit: 'Cel', time, source } };
 }
 
-let dir: string;
+let bed: ProjectionTestBed;
 let store: SqliteEventStore;
 let database: ReadModelDatabase;
 let projector: Projector;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'measurements-'));
-  store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
-  database = ReadModelDatabase.open(dir);
-  projector = new Projector({ store, database, projections: [measurementsProjection, deviceEventsProjection], logger: silentLogger() });
-  projector.start();
+  bed = await openProjectionTestBed('measurements-', [measurementsProjection, deviceEventsProjection]);
+  ({ store, database, projector } = bed);
 });
 
-afterEach(async () => {
-  await projector.close();
-  database.close();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => bed.close());
 
 describe('MeasurementQueries', () => {
   it('pages in time order (not arrival order) with cursors, filtered by series and time range', async () => {

@@ -1,38 +1,29 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeviceProtocolService } from '../../../src/adapters/ddf/DeviceProtocolService.ts';
-import { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
+import type { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
 import { DeviceProtocolQueries } from '../../../src/projections/protocols/DeviceProtocolQueries.ts';
 import { deviceProtocolsProjection } from '../../../src/projections/protocols/DeviceProtocolsProjection.ts';
-import { Projector } from '../../../src/projections/Projector.ts';
-import { ReadModelDatabase } from '../../../src/projections/ReadModelDatabase.ts';
+import type { Projector } from '../../../src/projections/Projector.ts';
+import type { ReadModelDatabase } from '../../../src/projections/ReadModelDatabase.ts';
+import { openProjectionTestBed, type ProjectionTestBed } from '../ProjectionTestBed.ts';
 import { ManualClock } from '../../support/ManualClock.ts';
 
 const fixture = (name: string): string => readFileSync(new URL(`../../fixtures/ddf/${name}`, import.meta.url), 'utf8');
 const user = { actor: 'user:test' };
 
-let dir: string;
+let bed: ProjectionTestBed;
 let store: SqliteEventStore;
 let database: ReadModelDatabase;
 let projector: Projector;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'protocols-projection-'));
-  store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
-  database = ReadModelDatabase.open(dir);
-  projector = new Projector({ store, database, projections: [deviceProtocolsProjection], logger: silentLogger() });
-  projector.start();
+  bed = await openProjectionTestBed('protocols-projection-', [deviceProtocolsProjection]);
+  ({ store, database, projector } = bed);
 });
 
-afterEach(async () => {
-  await projector.close();
-  database.close();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => bed.close());
 
 describe('the device protocols read model', () => {
   it('keeps the newest version as the protocol whatever the upload order, and each version its own functionalities', async () => {

@@ -32,10 +32,10 @@ export const firmwareMutationResolvers: MutationResolvers = {
   addFirmware(_parent, { name, version, url, binaryBase64 }, context) {
     requireRole(context, 'operator');
     const actor = actorOf(context.principal);
-    if ((url ?? undefined) === undefined === ((binaryBase64 ?? undefined) === undefined)) {
-      throw new DomainError('BAD_USER_INPUT', 'give exactly one of url and binaryBase64');
-    }
-    if (url !== null && url !== undefined) return context.services.firmware.add({ name, version, url }, actor);
+    const hasUrl = url !== null && url !== undefined;
+    const hasBinary = binaryBase64 !== null && binaryBase64 !== undefined;
+    if (hasUrl === hasBinary) throw new DomainError('BAD_USER_INPUT', 'give exactly one of url and binaryBase64');
+    if (hasUrl) return context.services.firmware.add({ name, version, url }, actor);
     const text = (binaryBase64 ?? '').replace(/\s+/g, '');
     if (!base64Pattern.test(text)) throw new DomainError('BAD_USER_INPUT', 'binaryBase64 is not base64 (RFC 4648 section 4)');
     return context.services.firmware.add({ name, version, binary: Buffer.from(text, 'base64') }, actor);

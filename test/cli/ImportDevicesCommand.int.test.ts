@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../src/adapters/config/Config.ts';
@@ -9,21 +8,9 @@ import type { Config } from '../../src/adapters/config/Config.ts';
 import { SqliteEventStore } from '../../src/adapters/eventstore/SqliteEventStore.ts';
 import { silentLogger } from '../../src/adapters/logging/Logger.ts';
 import { progressBar, runImportDevices } from '../../src/cli/ImportDevicesCommand.ts';
+import { CapturedOutput } from './CapturedOutput.ts';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
-
-class Capture extends Writable {
-  text = '';
-  isTTY: boolean;
-  constructor(isTTY = false) {
-    super();
-    this.isTTY = isTTY;
-  }
-  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
 
 describe('runImportDevices', () => {
   let dir: string;
@@ -37,8 +24,8 @@ describe('runImportDevices', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   async function run(file: string, validOnly = false, tty = false): Promise<{ code: number; stdout: string; stderr: string }> {
-    const stdout = new Capture();
-    const stderr = new Capture(tty);
+    const stdout = new CapturedOutput();
+    const stderr = new CapturedOutput(tty);
     const code = await runImportDevices({ file, config, validOnly, logger: silentLogger(), stdout, stderr, env: {} });
     return { code, stdout: stdout.text, stderr: stderr.text };
   }

@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../src/adapters/config/Config.ts';
@@ -10,16 +9,9 @@ import { SqliteEventStore } from '../../src/adapters/eventstore/SqliteEventStore
 import { silentLogger } from '../../src/adapters/logging/Logger.ts';
 import { runImportProtocol } from '../../src/cli/ImportProtocolCommand.ts';
 import { MAX_DDF_BYTES } from '../../src/domain/lwm2m/DdfParser.ts';
+import { CapturedOutput } from './CapturedOutput.ts';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/ddf/${name}`, import.meta.url));
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
 
 describe('runImportProtocol', () => {
   let dir: string;
@@ -33,8 +25,8 @@ describe('runImportProtocol', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   async function run(file: string): Promise<{ code: number; stdout: string; stderr: string }> {
-    const stdout = new Capture();
-    const stderr = new Capture();
+    const stdout = new CapturedOutput();
+    const stderr = new CapturedOutput();
     const code = await runImportProtocol({ file, config, logger: silentLogger(), stdout, stderr });
     return { code, stdout: stdout.text, stderr: stderr.text };
   }

@@ -3,34 +3,16 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { cliPath, runCli } from './CliProcess.ts';
 
-const cli = resolve(import.meta.dirname, '../../src/cli.ts');
 const dirs: string[] = [];
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-interface Finished {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Finished> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
-
 describe('lwm2m-hub command line', () => {
   it('lists every flag and environment variable in --help', async () => {
-    const { code, stdout } = await run(['--help']);
+    const { code, stdout } = await runCli(['--help']);
     expect(code).toBe(0);
     for (const text of ['serve', '--data-dir', 'LWM2M_HUB_DATA_DIR', '--eventstore', 'EVENTSTORE_URL', '--http-port', '--coap-port']) {
       expect(stdout).toContain(text);
@@ -38,10 +20,10 @@ describe('lwm2m-hub command line', () => {
   });
 
   it('refuses an unknown command and a bad flag with exit code 2 and a reason', async () => {
-    const unknown = await run(['frobnicate']);
+    const unknown = await runCli(['frobnicate']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
-    const badPort = await run(['serve', '--http-port', 'x']);
+    const badPort = await runCli(['serve', '--http-port', 'x']);
     expect(badPort.code).toBe(2);
     expect(badPort.stderr).toContain('--http-port: "x" is not a port');
   });
@@ -50,16 +32,16 @@ describe('lwm2m-hub command line', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'lwm2m-hub-import-'));
     dirs.push(dataDir);
     const fixtures = resolve(import.meta.dirname, '../fixtures');
-    const good = await run(['import-devices', join(fixtures, 'devices-psk.csv'), '--data-dir', dataDir]);
+    const good = await runCli(['import-devices', join(fixtures, 'devices-psk.csv'), '--data-dir', dataDir]);
     expect(good.code).toBe(0);
     expect(good.stdout + good.stderr).toMatch(/imported/);
-    const again = await run(['import-devices', join(fixtures, 'devices-psk.csv'), '--data-dir', dataDir]);
+    const again = await runCli(['import-devices', join(fixtures, 'devices-psk.csv'), '--data-dir', dataDir]);
     expect(again.code).toBe(0);
     expect(again.stdout + again.stderr).toMatch(/unchanged/);
-    const bad = await run(['import-devices', join(fixtures, 'devices-bad.csv'), '--data-dir', dataDir]);
+    const bad = await runCli(['import-devices', join(fixtures, 'devices-bad.csv'), '--data-dir', dataDir]);
     expect(bad.code).toBe(1);
     expect(bad.stdout + bad.stderr).toMatch(/line \d+/);
-    const missing = await run(['import-devices', '--data-dir', dataDir]);
+    const missing = await runCli(['import-devices', '--data-dir', dataDir]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('give exactly one CSV file');
   });
@@ -67,7 +49,7 @@ describe('lwm2m-hub command line', () => {
   it('serve opens the data directory, logs readiness, and stops cleanly on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'lwm2m-hub-serve-'));
     dirs.push(dataDir);
-    const child = spawn(process.execPath, [cli, 'serve', '--data-dir', dataDir, ...ephemeralPorts()], {
+    const child = spawn(process.execPath, [cliPath, 'serve', '--data-dir', dataDir, ...ephemeralPorts()], {
       env: { ...process.env, LWM2M_HUB_MASTER_KEY: '' },
     });
     let stderr = '';

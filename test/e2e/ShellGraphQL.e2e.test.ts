@@ -4,10 +4,9 @@
  * through GraphQL (mutation, history, subscription) and through `lwm2m-hub shell`, which talks to the
  * running service over HTTP.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../src/main.ts';
@@ -15,8 +14,8 @@ import { TestDeviceObjects } from '../support/TestDeviceObjects.ts';
 import { TestLwM2mClient } from '../support/TestLwM2mClient.ts';
 import { collect, postGraphQL, wsClient } from './GraphQLTestClient.ts';
 import { startTestService } from './TestService.ts';
+import { runCli, type CliRun } from './CliProcess.ts';
 
-const cli = resolve(import.meta.dirname, '../../src/cli.ts');
 const nosecCsv = readFileSync(new URL('../fixtures/devices-nosec.csv', import.meta.url), 'utf8');
 /** SHELL 1 in the CSV. */
 const endpoint = 'lwm2m-nosec-0001';
@@ -75,15 +74,8 @@ async function shell(command: string, token = operatorToken, target = endpoint):
   return { lines: (response.data as { shell: { lines: ShellLine[] } } | null)?.shell.lines, errors: response.errors };
 }
 
-function runCli(args: readonly string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, [cli, 'shell', ...args, '--url', url, '--data-dir', dir], { env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('close', (code) => resolveRun({ code, stdout, stderr }));
-  });
+function runShellCli(args: readonly string[], env: Record<string, string>): Promise<CliRun> {
+  return runCli(['shell', ...args, '--url', url, '--data-dir', dir], env);
 }
 
 describe('the shell mutation', () => {
@@ -165,26 +157,26 @@ describe('the shell mutation', () => {
 
 describe('lwm2m-hub shell', () => {
   it('prints the results of the running service and exits 0 when every line succeeded', async () => {
-    const run = await runCli([endpoint, 'read /3/0/2', 'read /3303/0/5701'], { LWM2M_HUB_TOKEN: operatorToken });
+    const run = await runShellCli([endpoint, 'read /3/0/2', 'read /3303/0/5701'], { LWM2M_HUB_TOKEN: operatorToken });
     expect(run.stderr).toBe('');
     expect(run.stdout).toBe('[1] read /3/0/2: SUCCEEDED 2.05\n    /3/0/2 Serial Number = SN-0001\n[2] read /3303/0/5701: SUCCEEDED 2.05\n    /3303/0/5701 Sensor Units = Cel\n');
     expect(run.code).toBe(0);
   });
 
   it('exits 3 when a line fails, 1 with the reason when the service refuses, using admin.token without LWM2M_HUB_TOKEN', async () => {
-    const failed = await runCli([endpoint, 'read /3303/9'], { LWM2M_HUB_TOKEN: '' });
+    const failed = await runShellCli([endpoint, 'read /3303/9'], { LWM2M_HUB_TOKEN: '' });
     expect(failed.stdout).toBe('[1] read /3303/9: FAILED 4.04\n    the device answered 4.04 Not Found\n');
     expect(failed.code).toBe(3);
-    const refused = await runCli([disabledEndpoint, 'read /3/0/0'], { LWM2M_HUB_TOKEN: '' });
+    const refused = await runShellCli([disabledEndpoint, 'read /3/0/0'], { LWM2M_HUB_TOKEN: '' });
     expect(refused.stderr).toContain('FORBIDDEN: the shell is disabled for device lwm2m-nosec-0002');
     expect(refused.code).toBe(1);
   });
 
   it('exits 2 on a usage error, before calling the service', async () => {
-    const noCommand = await runCli([endpoint], { LWM2M_HUB_TOKEN: operatorToken });
+    const noCommand = await runShellCli([endpoint], { LWM2M_HUB_TOKEN: operatorToken });
     expect(noCommand.stderr).toContain("usage: lwm2m-hub shell ENDPOINT 'COMMAND'");
     expect(noCommand.code).toBe(2);
-    const badWait = await runCli([endpoint, 'read /3/0/0', '--wait', 'soon'], { LWM2M_HUB_TOKEN: operatorToken });
+    const badWait = await runShellCli([endpoint, 'read /3/0/0', '--wait', 'soon'], { LWM2M_HUB_TOKEN: operatorToken });
     expect(badWait.stderr).toContain('--wait must be a whole number of seconds');
     expect(badWait.code).toBe(2);
   });

@@ -1,7 +1,7 @@
 /**
- * Events of the firmware repository, on the one stream `firmware-repository` (issue 8, "Firmware
- * update (object 5)"): a firmware is added — its binary stored by the service under the data
- * directory with its SHA-256, or an external URL the device fetches itself — and removed.
+ * Events of the firmware repository, on the one stream `firmwares` (issue 8, "Firmware update
+ * (object 5)"): a firmware is added — its binary stored by the service under the data directory with
+ * its SHA-256, or an external URL the device fetches itself — and removed.
  */
 
 /** Where a firmware's package comes from. */
@@ -28,4 +28,8 @@ export type FirmwareRepositoryEvent =
   | { readonly type: 'FirmwareAdded'; readonly data: FirmwareAdded }
   | { readonly type: 'FirmwareRemoved'; readonly data: FirmwareRemoved };
 
-export const firmwareRepositoryStream = 'firmware-repository';
+/**
+ * Outside every per-device category (`<category>-<endpoint>`): as `firmware-repository` it was also
+ * the update stream `firmware-<endpoint>` of a device named `repository`.
+ */
+export const firmwareRepositoryStream = 'firmwares';

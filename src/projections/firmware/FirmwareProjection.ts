@@ -1,12 +1,13 @@
 /**
- * The firmware read model (issue 8): the repository's firmwares from `firmware-repository`, and each
- * device's updates from `firmware-<endpoint>` with their progress (the last step and every step with
- * its time) and outcome. Both streams share the prefix `firmware-`; the event types tell them apart.
+ * The firmware read model (issue 8): the repository's firmwares from `firmwares`, and each device's
+ * updates from `firmware-<endpoint>` with their progress (the last step and every step with its time)
+ * and outcome.
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
 import { toDomainEvent } from '../../adapters/eventstore/CommandHandler.ts';
 import type { FirmwareRepositoryEvent } from '../../domain/firmware/FirmwareRepositoryEvents.ts';
+import { firmwareRepositoryStream } from '../../domain/firmware/FirmwareRepositoryEvents.ts';
 import type { FirmwareUpdateEvent } from '../../domain/firmware/FirmwareUpdateEvents.ts';
 import { firmwareUpdateStreamPrefix } from '../../domain/firmware/FirmwareUpdateEvents.ts';
 import { prepared } from '../PreparedStatements.ts';
@@ -15,7 +16,7 @@ import type { Projection } from '../Projection.ts';
 export const firmwareProjection: Projection = {
   name: 'firmware',
   version: 1,
-  filter: { streamPrefixes: [firmwareUpdateStreamPrefix] },
+  filter: { streamPrefixes: [firmwareRepositoryStream, firmwareUpdateStreamPrefix] },
   create(db: DatabaseSync): void {
     db.exec(`CREATE TABLE IF NOT EXISTS firmwares (
       firmware_id TEXT PRIMARY KEY,

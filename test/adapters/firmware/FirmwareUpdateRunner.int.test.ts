@@ -152,6 +152,23 @@ describe('firmware update runner', () => {
     expect(harness.service.firmwares().map((each) => `${each.name} ${each.version} ${each.kind}`)).toEqual(['hosted 0 stored', 'app 5.0 external']);
   });
 
+  it('updates a device named "repository": its update stream is not the repository\'s', async () => {
+    const harness = await setUp();
+    const { firmware } = await device(harness, 'repository', { deliveryMethod: 0, protocols: [0], currentVersion: '1.0' });
+    await harness.repository.add({ name: 'other', version: '1.0', url: 'coap://fw.example.com/other' }, 'user:t');
+    const binary = randomBytes(900);
+    const added = await harness.repository.add({ name: 'app', version: '6.0', binary }, 'user:t');
+    firmware.expectedSha256 = sha256Hex(binary);
+    firmware.newVersion = '6.0';
+    const update = await harness.service.startUpdate('repository', added.firmwareId, 'user:t');
+    const events = await ended(harness, 'repository');
+    expect(events.map((event) => event.type).filter((type) => !type.startsWith('FirmwareUpdate'))).toEqual([]);
+    expect(events.at(-1)).toMatchObject({ type: 'FirmwareUpdateSucceeded', data: { updateId: update.updateId, version: '6.0' } });
+    expect((await harness.repository.list()).map((each) => `${each.name} ${each.version}`)).toEqual(['other 1.0', 'app 6.0']);
+    expect(harness.service.firmwares().map((each) => `${each.name} ${each.version}`)).toEqual(['other 1.0', 'app 6.0']);
+    await eventually(() => (harness.service.updates('repository')[0]?.status === 'succeeded' ? true : undefined));
+  });
+
   it('refuses a second update while one runs, an unknown firmware, and fails on its deadline', async () => {
     const harness = await setUp(1_500);
     const { firmware } = await device(harness, 'fw-slow', { deliveryMethod: 0, protocols: [0], currentVersion: '1.0' });

@@ -8,6 +8,15 @@
  * Batching without delay: the loop commits what the subscription hands over at once (a page being
  * drained, during a catch-up or a burst of appends) in one transaction, and commits a lone live event
  * immediately, so listeners hear of an append within milliseconds.
+ *
+ * One subscription for the caught-up: a projection catches up on a subscription of its own (filtered
+ * to what it reads), and once that has nothing more to hand over it joins the shared feed, one
+ * unfiltered subscription whose events go, in memory, to every member whose filter takes them. The
+ * log is then read once per append instead of once per read model. Each member still commits its
+ * events and its checkpoint in a transaction of its own, so a failing read model stops alone and a
+ * crash loses no event and repeats none. A projection joins only when the log holds no event it
+ * reads between its checkpoint and the feed's position; the feed hands it only the events after its
+ * checkpoint.
  */
 import type { EventStore, RecordedEvent, Subscription } from '../adapters/eventstore/EventStore.ts';
 import { matchesFilter } from '../adapters/eventstore/EventStore.ts';
@@ -67,6 +76,15 @@ interface Runner {
   applied: number;
 }
 
+/** The subscription shared by the caught-up projections. */
+interface Feed {
+  readonly subscription: Subscription;
+  readonly members: Set<Runner>;
+  /** The position of the last event handed to the members (the start, before the first). */
+  position: number;
+  loop: Promise<void> | undefined;
+}
+
 const immediately = Symbol('immediately');
 
 export class ProjectorError extends Error {
@@ -88,6 +106,9 @@ export class Projector {
   readonly #progressIntervalMs: number;
   readonly #waitTimeoutMs: number;
   #started = false;
+  /** Set while the runners are being stopped: nothing joins the feed then. */
+  #stopping = false;
+  #feed: Feed | undefined;
   #rebuilding: Promise<RebuildResult> | undefined;
 
   constructor(options: ProjectorOptions) {
@@ -232,11 +253,22 @@ export class Projector {
   }
 
   async #stopRunners(): Promise<void> {
-    await Promise.all(this.#runners.map((r) => r.subscription?.close() ?? Promise.resolve()));
-    await Promise.all(this.#runners.map((r) => r.loop ?? Promise.resolve()));
-    for (const runner of this.#runners) {
-      runner.subscription = undefined;
-      runner.loop = undefined;
+    this.#stopping = true;
+    try {
+      await Promise.all(this.#runners.map((r) => r.subscription?.close() ?? Promise.resolve()));
+      await Promise.all(this.#runners.map((r) => r.loop ?? Promise.resolve()));
+      const feed = this.#feed;
+      this.#feed = undefined;
+      if (feed) {
+        await feed.subscription.close();
+        await feed.loop;
+      }
+      for (const runner of this.#runners) {
+        runner.subscription = undefined;
+        runner.loop = undefined;
+      }
+    } finally {
+      this.#stopping = false;
     }
   }
 
@@ -244,35 +276,88 @@ export class Projector {
     runner.applied = 0;
     const subscription = this.#store.subscribeToAll({ after: runner.checkpoint, filter: runner.projection.filter });
     runner.subscription = subscription;
-    runner.loop = this.#run(runner, subscription).catch((error: unknown) => {
-      runner.failure = error instanceof Error ? error : new Error(String(error));
-      this.#logger.error({ err: error, projection: runner.projection.name, checkpoint: runner.checkpoint }, 'projection stopped on an error');
-      this.#wakeWaiters();
-    });
+    runner.loop = this.#run(runner, subscription).catch((error: unknown) => this.#stopped(runner, error));
+  }
+
+  #stopped(runner: Runner, error: unknown): void {
+    runner.failure = error instanceof Error ? error : new Error(String(error));
+    this.#logger.error({ err: error, projection: runner.projection.name, checkpoint: runner.checkpoint }, 'projection stopped on an error');
+    this.#wakeWaiters();
   }
 
   async #run(runner: Runner, subscription: Subscription): Promise<void> {
-    const iterator = subscription[Symbol.asyncIterator]();
     const progress = new ProgressLog(this.#logger, runner.projection.name, this.#progressIntervalMs, () => this.#store.headPosition());
-    let pending = iterator.next();
+    const batches = new BatchReader(subscription[Symbol.asyncIterator](), this.#maxBatch);
+    // Until a join is refused, an empty hand also asks to join: a read model with nothing to catch up joins at once.
+    let joinEmptyHanded = true;
     for (;;) {
-      const first = await pending;
-      if (first.done) return;
-      const batch: RecordedEvent[] = [first.value];
-      pending = iterator.next();
-      let ended = false;
-      while (batch.length < this.#maxBatch) {
-        const ready = await Promise.race([pending, new Promise<typeof immediately>((resolve) => setImmediate(() => resolve(immediately)))]);
-        if (ready === immediately) break;
-        if (ready.done) {
-          ended = true;
-          break;
-        }
-        batch.push(ready.value);
-        pending = iterator.next();
-      }
+      const { batch, ended, drained } = await batches.next(!joinEmptyHanded);
       this.#commit(runner, batch);
       progress.report(runner.checkpoint, runner.applied);
+      if (ended) return;
+      if (!drained) continue;
+      // Its subscription has nothing more at hand: from here on the shared feed serves it, if it can.
+      if (await this.#join(runner)) {
+        batches.abandon();
+        await subscription.close();
+        return;
+      }
+      // Refused: the events it must apply first are on their way; ask again once some have come.
+      joinEmptyHanded = false;
+    }
+  }
+
+  /**
+   * Makes the runner a member of the shared feed (starting the feed at the head of the log if there is
+   * none) when the log holds no event it reads between its checkpoint and the feed's position; false
+   * when there is one, which it must apply on its own subscription first. Runs in the runner's loop,
+   * so its checkpoint does not move meanwhile.
+   */
+  async #join(runner: Runner): Promise<boolean> {
+    for (;;) {
+      if (this.#stopping) return false;
+      const feed = this.#feed;
+      const position = feed ? feed.position : await this.#store.headPosition();
+      if (this.#feed !== feed) continue;
+      if (runner.checkpoint < position) {
+        const [next] = await this.#store.readAll({ after: runner.checkpoint, maxCount: 1, filter: runner.projection.filter });
+        if (next && next.position <= position) return false;
+        // The feed moved (or started) during the read: check again against where it is now.
+        if (this.#feed !== feed || (feed && feed.position !== position)) continue;
+      }
+      if (this.#stopping) return false;
+      (feed ?? this.#startFeed(position)).members.add(runner);
+      return true;
+    }
+  }
+
+  #startFeed(after: number): Feed {
+    const feed: Feed = { subscription: this.#store.subscribeToAll({ after }), members: new Set(), position: after, loop: undefined };
+    this.#feed = feed;
+    feed.loop = this.#runFeed(feed).catch((error: unknown) => {
+      for (const runner of feed.members) this.#stopped(runner, error);
+      feed.members.clear();
+    });
+    return feed;
+  }
+
+  async #runFeed(feed: Feed): Promise<void> {
+    const batches = new BatchReader(feed.subscription[Symbol.asyncIterator](), this.#maxBatch);
+    for (;;) {
+      const { batch, ended } = await batches.next(true);
+      for (const runner of this.#runners) {
+        if (!feed.members.has(runner)) continue;
+        const { filter } = runner.projection;
+        const events = batch.filter((event) => event.position > runner.checkpoint && matchesFilter(filter, event.stream, event.type));
+        try {
+          this.#commit(runner, events);
+        } catch (error) {
+          feed.members.delete(runner);
+          this.#stopped(runner, error);
+        }
+      }
+      const last = batch[batch.length - 1];
+      if (last) feed.position = last.position;
       if (ended) return;
     }
   }
@@ -307,6 +392,53 @@ export class Projector {
     const waiters = this.#progressWaiters;
     this.#progressWaiters = new Set();
     for (const wake of waiters) wake();
+  }
+}
+
+/**
+ * Takes what a subscription hands over at once, up to `maxBatch` events: the rest of a page being
+ * drained, or a burst of appends; a lone live event makes a batch of one without waiting for more.
+ */
+class BatchReader {
+  readonly #iterator: AsyncIterator<RecordedEvent>;
+  readonly #maxBatch: number;
+  #pending: Promise<IteratorResult<RecordedEvent>>;
+
+  constructor(iterator: AsyncIterator<RecordedEvent>, maxBatch: number) {
+    this.#iterator = iterator;
+    this.#maxBatch = maxBatch;
+    this.#pending = iterator.next();
+  }
+
+  /**
+   * The next batch; `drained` when nothing more was at hand. Empty when the subscription has ended, or
+   * when nothing was at hand and `waitForFirst` is false.
+   */
+  async next(waitForFirst: boolean): Promise<{ batch: RecordedEvent[]; ended: boolean; drained: boolean }> {
+    const batch: RecordedEvent[] = [];
+    const first = waitForFirst ? await this.#pending : await this.#atHand();
+    if (first === immediately) return { batch, ended: false, drained: true };
+    if (first.done) return { batch, ended: true, drained: false };
+    batch.push(first.value);
+    this.#pending = this.#iterator.next();
+    while (batch.length < this.#maxBatch) {
+      const ready = await this.#atHand();
+      if (ready === immediately) return { batch, ended: false, drained: true };
+      if (ready.done) return { batch, ended: true, drained: false };
+      batch.push(ready.value);
+      this.#pending = this.#iterator.next();
+    }
+    return { batch, ended: false, drained: false };
+  }
+
+  /** The next event if the subscription hands it over within this turn of the event loop. */
+  #atHand(): Promise<IteratorResult<RecordedEvent> | typeof immediately> {
+    return Promise.race([this.#pending, new Promise<typeof immediately>((resolve) => setImmediate(() => resolve(immediately)))]);
+  }
+
+  /** Stops reading: the event asked for in advance is not wanted, nor its failure. */
+  abandon(): void {
+    this.#pending.catch(() => undefined);
   }
 }
 

@@ -190,4 +190,70 @@ describe('Projector', () => {
     expect(new DeviceQueries(second.database.db).get('a')?.name).toBe('a');
     expect(second.database.checkpoint('devices')?.version).toBe(devicesProjection.version + 1);
   });
+  it('reads the log once per append for all the read models that are caught up (one shared feed)', async () => {
+    const pageReads: number[] = [];
+    const counted = await SqliteEventStore.open(join(dir, 'counted', 'events.sqlite'), { onSubscriptionPageRead: (events) => pageReads.push(events) });
+    const database = ReadModelDatabase.open(join(dir, 'counted'));
+    const projector = new Projector({ store: counted, database, projections: [devicesProjection, deviceHistoryProjection], logger: silentLogger() });
+    open.push(counted, database, projector);
+    projector.start();
+    let revision = -1;
+    const append = async (): Promise<void> => {
+      const appended = await counted.appendToStream(deviceStream('a'), [revision === -1 ? imported(registration('a')) : updated('a', { name: `n${revision}` })], revision === -1 ? 'no_stream' : revision);
+      revision = appended.nextExpectedRevision;
+      await projector.waitFor(appended.position);
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    // Both read models join the feed once they have caught up; from then on, one page read per append.
+    const deadline = Date.now() + 3000;
+    do {
+      pageReads.length = 0;
+      await append();
+    } while (pageReads.length !== 1 && Date.now() < deadline);
+    pageReads.length = 0;
+    for (let i = 0; i < 5; i++) await append();
+    expect(pageReads).toEqual([1, 1, 1, 1, 1]);
+    expect(new DeviceHistoryQueries(database.db).dump().map((entry) => entry.position)).toEqual(Array.from({ length: revision + 1 }, (_, i) => i + 1));
+    expect(new DeviceQueries(database.db).get('a')?.name).toBe(`n${revision - 1}`);
+  });
+
+  it('lets a read model that is behind catch up on its own while the others stay live, then applies every event once', async () => {
+    const first = startProjector();
+    let last = await store.appendToStream(deviceStream('a'), [imported(registration('a'))], 'no_stream');
+    for (let i = 0; i < 30; i++) last = await store.appendToStream(deviceStream(`d${i}`), [imported(registration(`d${i}`))], 'no_stream');
+    await first.projector.waitFor(last.position);
+    await first.projector.close();
+    first.database.close();
+
+    // A new version of the history read model: rebuilt from the start while devices stays caught up.
+    const second = startProjector([devicesProjection, { ...deviceHistoryProjection, version: deviceHistoryProjection.version + 1 }]);
+    const appends = [];
+    for (let i = 0; i < 30; i++) appends.push(store.appendToStream(deviceStream(`live${i}`), [imported(registration(`live${i}`))], 'no_stream'));
+    const appended = await Promise.all(appends);
+    await second.projector.waitFor(Math.max(...appended.map((a) => a.position)));
+    const positions = new DeviceHistoryQueries(second.database.db).dump().map((entry) => entry.position).sort((a, b) => a - b);
+    expect(positions).toEqual(Array.from({ length: 61 }, (_, i) => i + 1));
+    expect(new DeviceQueries(second.database.db).dump()).toHaveLength(61);
+  });
+
+  it('stops a read model that fails on a live event alone: the others go on', async () => {
+    const flaky: Projection = {
+      ...deviceHistoryProjection,
+      apply(db: DatabaseSync, event: RecordedEvent) {
+        if (event.stream === deviceStream('bad')) throw new Error('cannot project this');
+        deviceHistoryProjection.apply(db, event);
+      },
+    };
+    const { database, projector } = startProjector([devicesProjection, flaky]);
+    const a = await store.appendToStream(deviceStream('a'), [imported(registration('a'))], 'no_stream');
+    await projector.waitFor(a.position);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await store.appendToStream(deviceStream('bad'), [imported(registration('bad'))], 'no_stream');
+    const after = await store.appendToStream(deviceStream('b'), [imported(registration('b'))], 'no_stream');
+    await expect(projector.waitFor(after.position, 1000)).rejects.toThrow(/device-history has failed/);
+    const deadline = Date.now() + 2000;
+    while (new DeviceQueries(database.db).get('b') === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(new DeviceQueries(database.db).dump().map((device) => device.endpoint).sort()).toEqual(['a', 'b', 'bad']);
+    expect(new DeviceHistoryQueries(database.db).dump().map((entry) => entry.position)).toEqual([1]);
+  });
 });

@@ -41,6 +41,7 @@ import { TelemetryService } from './adapters/telemetry/TelemetryService.ts';
 import { DeviceProtocolService } from './adapters/ddf/DeviceProtocolService.ts';
 import { OperationQueries } from './projections/operations/OperationQueries.ts';
 import { ResourceQueries } from './projections/resources/ResourceQueries.ts';
+import { FirmwareQueries } from './projections/firmware/FirmwareQueries.ts';
 import { ShellHistoryQueries } from './projections/shell/ShellHistoryQueries.ts';
 import { ShellService } from './adapters/shell/ShellService.ts';
 import { coreObjectCatalog } from './domain/lwm2m/StaticObjectModelCatalog.ts';
@@ -221,7 +222,8 @@ async function wireService(config: Config, dataDir: string, masterKey: MasterKey
     registrations,
     rules: validationRules,
     deviceManagement,
-    history: new ShellHistoryQueries(readModels.db, new OperationQueries(readModels.db)),
+    firmware: firmware.service,
+    history: new ShellHistoryQueries(readModels.db, new OperationQueries(readModels.db), new FirmwareQueries(readModels.db)),
     projector,
     clock: systemClock,
   });

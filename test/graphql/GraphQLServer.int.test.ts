@@ -20,6 +20,7 @@ import type { DeviceManagement } from '../../src/adapters/lwm2m/DeviceManagement
 import { startDeviceManagement } from '../../src/adapters/lwm2m/DeviceManagement.ts';
 import { DeviceManagementApi } from '../../src/adapters/lwm2m/DeviceManagementApi.ts';
 import { coreObjectCatalog } from '../../src/domain/lwm2m/StaticObjectModelCatalog.ts';
+import { FirmwareQueries } from '../../src/projections/firmware/FirmwareQueries.ts';
 import { OperationQueries } from '../../src/projections/operations/OperationQueries.ts';
 import { ResourceQueries } from '../../src/projections/resources/ResourceQueries.ts';
 import { ShellHistoryQueries } from '../../src/projections/shell/ShellHistoryQueries.ts';
@@ -96,6 +97,16 @@ beforeAll(async () => {
     projector,
   });
   const validationRules = new ValidationRuleService({ store, protocols });
+  const firmware = startFirmware({
+    store,
+    repository: new FirmwareRepository({ store, dataDir: dir, clock: systemClock, newId: randomUUID }),
+    deviceManagement,
+    projector,
+    db: database.db,
+    clock: systemClock,
+    logger,
+    packageUris: () => [],
+  });
   server = await startGraphQLServer({
     host: '127.0.0.1',
     port: 0,
@@ -123,20 +134,12 @@ beforeAll(async () => {
         registrations,
         rules: validationRules,
         deviceManagement,
-        history: new ShellHistoryQueries(database.db, new OperationQueries(database.db)),
+        firmware: firmware.service,
+        history: new ShellHistoryQueries(database.db, new OperationQueries(database.db), new FirmwareQueries(database.db)),
         projector,
         clock: systemClock,
       }),
-      firmware: startFirmware({
-        store,
-        repository: new FirmwareRepository({ store, dataDir: dir, clock: systemClock, newId: randomUUID }),
-        deviceManagement,
-        projector,
-        db: database.db,
-        clock: systemClock,
-        logger,
-        packageUris: () => [],
-      }).service,
+      firmware: firmware.service,
       logger,
     },
     tokens,

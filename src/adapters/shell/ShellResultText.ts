@@ -1,13 +1,15 @@
 /**
  * The readable result of a shell line: its operation's outcome, with reported values named by the
  * object model ("/3/0/0 Manufacturer = Acme"), discovered links with their resource names, the
- * location of a created instance, or why it failed.
+ * location of a created instance, or why it failed; for `fwupdate`, its firmware update's step or
+ * outcome ("firmware update to app 2.0: failed: integrity check failure for new downloaded package").
  */
 import type { JsonValue } from '../../domain/Json.ts';
 import { parsePath } from '../../domain/lwm2m/LwM2mPath.ts';
 import type { LwM2mPath } from '../../domain/lwm2m/LwM2mPath.ts';
 import type { ObjectModelCatalog } from '../../domain/lwm2m/ObjectModel.ts';
 import { findResource } from '../../domain/lwm2m/ObjectModel.ts';
+import type { FirmwareUpdateView } from '../../projections/firmware/FirmwareQueries.ts';
 import type { OperationView } from '../../projections/operations/OperationQueries.ts';
 
 export interface ShellNaming {
@@ -31,6 +33,20 @@ export function shellResultText(operation: OperationView | undefined, naming: Sh
       return `cancelled: ${operation.reason ?? 'no reason given'}`;
     case 'succeeded':
       return successText(operation, naming);
+  }
+}
+
+/** Null until the update reaches its first step. */
+export function firmwareUpdateResultText(update: FirmwareUpdateView | undefined): string | null {
+  if (update === undefined) return null;
+  const what = `firmware update to ${update.name} ${update.version}`;
+  switch (update.status) {
+    case 'running':
+      return update.step === null ? null : `${what} (${update.method}): ${update.step}`;
+    case 'succeeded':
+      return `${what}: succeeded`;
+    case 'failed':
+      return `${what}: failed: ${update.reason ?? 'no reason given'}`;
   }
 }
 

@@ -3,7 +3,9 @@
  * of one command per line, refuses it unless the device's SHELL column enabled the shell, checks every
  * command against the object model, the objects the device announced and the validation rules of the
  * resources it writes, and only then queues one operation per command, in order, each recorded as a
- * line of the device's shell history (`shell-<endpoint>`).
+ * line of the device's shell history (`shell-<endpoint>`). A `fwupdate` line starts the firmware
+ * update process instead (`../firmware/FirmwareService.ts`), which queues operations of its own; its
+ * line shows the update's step and outcome.
  *
  * The whole input is checked before anything is queued: an operator who pastes five lines where the
  * third is wrong gets nothing half-done.
@@ -17,26 +19,27 @@ import type { LwM2mPath } from '../../domain/lwm2m/LwM2mPath.ts';
 import { formatPath } from '../../domain/lwm2m/LwM2mPath.ts';
 import type { ObjectModel } from '../../domain/lwm2m/ObjectModel.ts';
 import type { StaticObjectModelCatalog } from '../../domain/lwm2m/StaticObjectModelCatalog.ts';
-import type { OperationSpec } from '../../domain/operations/OperationEvents.ts';
 import type { ValidationRuleGroup } from '../../domain/protocols/validation/ValidationRule.ts';
 import type { ShellCommand } from '../../domain/shell/ShellCommand.ts';
 import { checkShellCommand } from '../../domain/shell/ShellCommandChecker.ts';
 import type { ShellScriptCommand, ShellSyntaxError } from '../../domain/shell/ShellCommandParser.ts';
 import { parseShellScript } from '../../domain/shell/ShellCommandParser.ts';
-import type { ShellHistoryEvent } from '../../domain/shell/ShellHistoryEvents.ts';
+import type { ShellFirmwareUpdateLine, ShellHistoryEvent, ShellOperationLine } from '../../domain/shell/ShellHistoryEvents.ts';
 import { shellStream } from '../../domain/shell/ShellHistoryEvents.ts';
+import type { ShellOperationResult } from '../../domain/shell/ShellOperationSpec.ts';
 import { shellOperationSpec } from '../../domain/shell/ShellOperationSpec.ts';
 import { checkShellWriteRules, shellWrittenValues } from '../../domain/shell/ShellWriteValidation.ts';
-import type { OperationView } from '../../projections/operations/OperationQueries.ts';
+import type { FirmwareUpdateView } from '../../projections/firmware/FirmwareQueries.ts';
 import type { ShellHistoryQueries, ShellLineRecord } from '../../projections/shell/ShellHistoryQueries.ts';
 import type { Projector } from '../../projections/Projector.ts';
 import { KeyedSerializer } from '../coap/KeyedSerializer.ts';
 import { loadAggregate } from '../eventstore/CommandHandler.ts';
 import type { EventStore } from '../eventstore/EventStore.ts';
+import type { FirmwareService } from '../firmware/FirmwareService.ts';
 import type { DeviceManagementApi } from '../lwm2m/DeviceManagementApi.ts';
 import type { RegistrationLookup } from '../lwm2m/RegistrationLookup.ts';
 import type { ShellNaming } from './ShellResultText.ts';
-import { shellResultText } from './ShellResultText.ts';
+import { firmwareUpdateResultText, shellResultText } from './ShellResultText.ts';
 
 /** What the shell needs of the validation rules: every resource's groups of one object. */
 export interface ShellRuleSource {
@@ -51,6 +54,8 @@ export interface ShellServiceOptions {
   readonly registrations: RegistrationLookup;
   readonly rules: ShellRuleSource;
   readonly deviceManagement: DeviceManagementApi;
+  /** Runs `fwupdate`. */
+  readonly firmware: Pick<FirmwareService, 'updateFromUrl' | 'updates' | 'onUpdateChanged'>;
   readonly history: ShellHistoryQueries;
   readonly projector: Projector;
   readonly clock: Clock;
@@ -63,13 +68,18 @@ export interface ShellRequestContext {
 
 export type ShellLineStatus = 'pending' | 'sent' | 'succeeded' | 'failed' | 'cancelled';
 
-/** A line of the shell history as the API shows it. */
-export interface ShellLineView extends Omit<ShellLineRecord, 'operation'> {
+/**
+ * A line of the shell history as the API shows it. A `fwupdate` line is `sent` while its firmware
+ * update runs, and ends with it.
+ */
+export interface ShellLineView extends Omit<ShellLineRecord, 'operation' | 'firmwareUpdate'> {
   readonly status: ShellLineStatus;
   readonly responseCode: string | null;
   readonly completedAt: Date | null;
-  /** Readable: values named by the object model, the created location, or why it failed; null while under way. */
+  /** Readable: values named by the object model, the created location, the update's step, or why it failed; null while under way. */
   readonly result: string | null;
+  /** The firmware update of a `fwupdate` line. */
+  readonly firmwareUpdate: FirmwareUpdateView | null;
 }
 
 export interface ShellRun {
@@ -79,7 +89,7 @@ export interface ShellRun {
 }
 
 export interface ShellRunOptions {
-  /** How long to wait for the lines' operations to end before answering; 0 answers once they are queued. */
+  /** How long to wait for the lines' operations (and firmware updates) to end before answering; 0 answers once they are queued. */
   readonly waitMs?: number;
 }
 
@@ -114,7 +124,7 @@ export class ShellService {
     await this.#options.projector.waitFor(position);
     const waitMs = Math.min(Math.max(runOptions.waitMs ?? 0, 0), MAX_WAIT_MS);
     const lines = (): ShellLineView[] => this.#options.history.run(runId).map((line) => toView(line, naming));
-    if (waitMs > 0) await this.#waitUntilEnded(lines().map((line) => line.operationId), waitMs);
+    if (waitMs > 0) await this.#waitUntilEnded(endpoint, () => lines().every(isEnded), waitMs);
     return { endpoint, runId, lines: lines() };
   }
 
@@ -125,16 +135,20 @@ export class ShellService {
     // Rules compare with the device's last known values: read them as of this request.
     await this.#options.projector.waitFor(await store.headPosition());
     const naming = this.#naming(endpoint);
-    const operations = await this.#checkAll(endpoint, commands, naming);
+    const steps = await this.#checkAll(endpoint, commands, naming);
     const runId = randomUUID();
     let position = 0;
-    for (const [index, operation] of operations.entries()) {
+    for (const [index, step] of steps.entries()) {
       const command = commands[index] as ShellScriptCommand;
-      let operationId: string;
+      let carrier: ShellOperationLine | ShellFirmwareUpdateLine;
       try {
-        operationId = await deviceManagement.requestOperation(endpoint, operation, context.actor, context.correlationId);
+        carrier =
+          step.kind === 'operation'
+            ? { operationId: await deviceManagement.requestOperation(endpoint, step.operation, context.actor, context.correlationId), operationKind: step.operation.kind }
+            : { firmwareUpdateId: (await this.#options.firmware.updateFromUrl(endpoint, step.firmwareUpdate, context.actor)).updateId };
       } catch (error) {
-        // The queue refused it (full): the lines before it stay queued and in the history.
+        // The queue refused it (full), or the update could not start (object 5 unreadable): the lines
+        // before it stay queued and in the history.
         throw onLine(command.line, error);
       }
       const event: ShellHistoryEvent = {
@@ -145,8 +159,7 @@ export class ShellService {
           line: command.line,
           text: command.text,
           command: command.command.kind,
-          operationId,
-          operationKind: operation.kind,
+          ...carrier,
           requestedBy: context.actor,
           requestedAt: clock.now().toISOString(),
         },
@@ -165,15 +178,24 @@ export class ShellService {
     return { lines: page.lines.map((line) => toView(line, naming)), hasNextPage: page.hasNextPage, totalCount: page.totalCount };
   }
 
-  /** Each change of a shell line of the device (queued, sent, answered). Returns the unsubscribe. */
+  /** Each change of a shell line of the device (queued, sent, answered; a firmware update's steps). Returns the unsubscribe. */
   onLineUpdated(endpoint: string, listener: (line: ShellLineView) => void): () => void {
-    return this.#options.projector.onProjected(({ projection, event }) => {
-      const data = event.data;
-      const operationId = data !== null && typeof data === 'object' && !Array.isArray(data) ? data['operationId'] : undefined;
-      if ((projection !== 'operations' && projection !== 'shell-history') || typeof operationId !== 'string') return;
-      const line = this.#options.history.byOperation(operationId);
+    const { history, projector, firmware } = this.#options;
+    const emit = (line: ShellLineRecord | undefined): void => {
       if (line !== undefined && line.endpoint === endpoint) listener(toView(line, this.#naming(endpoint)));
+    };
+    const stopLines = projector.onProjected(({ projection, event }) => {
+      const data = event.data;
+      if ((projection !== 'operations' && projection !== 'shell-history') || data === null || typeof data !== 'object' || Array.isArray(data)) return;
+      const { operationId, firmwareUpdateId } = data;
+      if (typeof operationId === 'string') emit(history.byOperation(operationId));
+      else if (projection === 'shell-history' && typeof firmwareUpdateId === 'string') emit(history.byFirmwareUpdate(firmwareUpdateId));
     });
+    const stopUpdates = firmware.onUpdateChanged(endpoint, (update) => emit(history.byFirmwareUpdate(update.updateId)));
+    return () => {
+      stopLines();
+      stopUpdates();
+    };
   }
 
   async #requireShellEnabled(endpoint: string): Promise<void> {
@@ -185,20 +207,27 @@ export class ShellService {
     }
   }
 
-  /** Every command's operation, or the first refusal (naming its line); nothing is queued before all pass. */
-  async #checkAll(endpoint: string, commands: readonly ShellScriptCommand[], naming: ShellNaming): Promise<OperationSpec[]> {
+  /** Every command's operation or firmware update, or the first refusal (naming its line); nothing is queued before all pass. */
+  async #checkAll(endpoint: string, commands: readonly ShellScriptCommand[], naming: ShellNaming): Promise<ShellOperationResult[]> {
     const rules = await this.#ruleGroupsOf(commands.map((command) => command.command));
+    // One firmware update at a time per device (the update process refuses a second one).
+    let updating = this.#options.firmware.updates(endpoint).some((update) => update.status === 'running');
     return commands.map(({ line, command }) => {
       try {
-        return this.#operationOf(endpoint, command, naming, rules);
+        const step = this.#stepOf(endpoint, command, naming, rules);
+        if (step.kind === 'firmware-update') {
+          if (updating) throw new DomainError('CONFLICT', `fwupdate refused: ${endpoint} is already updating its firmware`, { command: command.kind });
+          updating = true;
+        }
+        return step;
       } catch (error) {
         throw onLine(line, error);
       }
     });
   }
 
-  /** The command's operation; throws the refusal of the model, of the validation rules, or of the queue. */
-  #operationOf(endpoint: string, command: ShellCommand, naming: ShellNaming, rules: ReadonlyMap<string, readonly ValidationRuleGroup[]>): OperationSpec {
+  /** The command's operation or firmware update; throws the refusal of the model or of the validation rules. */
+  #stepOf(endpoint: string, command: ShellCommand, naming: ShellNaming, rules: ReadonlyMap<string, readonly ValidationRuleGroup[]>): ShellOperationResult {
     const context = { catalog: naming.catalog, ...(naming.deviceObjects === undefined ? {} : { deviceObjects: naming.deviceObjects }) };
     checkShellCommand(command, context);
     checkShellWriteRules(command, {
@@ -207,13 +236,11 @@ export class ShellService {
       currentValue: (path) => this.#currentValue(endpoint, path),
     });
     const registration = this.#options.registrations.registration(endpoint);
-    const built = shellOperationSpec(command, {
+    return shellOperationSpec(command, {
       ...context,
       announcedInstances: (objectId) =>
         (registration?.objectLinks.objects ?? []).flatMap((link) => (link.objectId === objectId && link.instanceId !== null ? [link.instanceId] : [])),
     });
-    if (!built.ok) throw new DomainError('BAD_USER_INPUT', `${command.kind} refused: ${built.reason}`, { command: command.kind });
-    return built.operation;
   }
 
   /** The rule groups of every resource the commands write, by "objectId/resourceId". */
@@ -247,20 +274,22 @@ export class ShellService {
     return { catalog: this.#catalog, deviceObjects };
   }
 
-  async #waitUntilEnded(operationIds: readonly string[], waitMs: number): Promise<void> {
-    const { deviceManagement } = this.#options;
-    const ended = (): boolean => operationIds.every((id) => isEnded(deviceManagement.operation(id)));
+  async #waitUntilEnded(endpoint: string, ended: () => boolean, waitMs: number): Promise<void> {
+    const { deviceManagement, firmware } = this.#options;
     if (ended()) return;
     await new Promise<void>((resolve) => {
       const finish = (): void => {
         clearTimeout(timer);
-        unsubscribe();
+        stopOperations();
+        stopUpdates();
         resolve();
       };
-      const timer = setTimeout(finish, waitMs);
-      const unsubscribe = deviceManagement.onOperationUpdated(() => {
+      const check = (): void => {
         if (ended()) finish();
-      });
+      };
+      const timer = setTimeout(finish, waitMs);
+      const stopOperations = deviceManagement.onOperationUpdated(check);
+      const stopUpdates = firmware.onUpdateChanged(endpoint, check);
     });
   }
 }
@@ -280,17 +309,28 @@ function onLine(line: number, error: unknown): unknown {
   return error instanceof DomainError ? new DomainError(error.code, `line ${line}: ${error.message}`, { ...error.details, line }) : error;
 }
 
-function isEnded(operation: OperationView | undefined): boolean {
-  return operation !== undefined && (operation.status === 'succeeded' || operation.status === 'failed' || operation.status === 'cancelled');
+function isEnded(line: ShellLineView): boolean {
+  return line.status === 'succeeded' || line.status === 'failed' || line.status === 'cancelled';
 }
 
 function toView(record: ShellLineRecord, naming: ShellNaming): ShellLineView {
-  const { operation, ...line } = record;
+  const { operation, firmwareUpdate, ...line } = record;
+  if (record.firmwareUpdateId !== null) {
+    return {
+      ...line,
+      status: firmwareUpdate === undefined ? 'pending' : firmwareUpdate.status === 'running' ? 'sent' : firmwareUpdate.status,
+      responseCode: null,
+      completedAt: firmwareUpdate?.endedAt ?? null,
+      result: firmwareUpdateResultText(firmwareUpdate),
+      firmwareUpdate: firmwareUpdate ?? null,
+    };
+  }
   return {
     ...line,
     status: operation?.status ?? 'pending',
     responseCode: operation?.responseCode ?? null,
     completedAt: operation?.completedAt ?? null,
     result: shellResultText(operation, naming),
+    firmwareUpdate: null,
   };
 }

@@ -1,7 +1,10 @@
 /**
  * Turns a checked shell command into the LwM2M operation that is queued for it (the `OperationSpec`
  * of `operations/OperationEvents.ts`, whose content forms `adapters/lwm2m/OperationRequests.ts`
- * documents). Pure: the object model and the device's announced objects come in.
+ * documents), or for `fwupdate` into the firmware update to start: that is a process of several
+ * operations (read /5/0, observe, deliver the package, execute Update once Downloaded; see
+ * `firmware/FirmwareUpdateDecider.ts`), not one. Pure: the object model and the device's announced
+ * objects come in.
  *
  * Decisions where the guide is silent:
  * - `cancelobservation` (passive cancel) and `cancelobserve` (active cancel) both become a
@@ -31,7 +34,16 @@ export interface ShellOperationContext {
   readonly announcedInstances: (objectId: number) => readonly number[];
 }
 
-export type ShellOperationResult = { readonly ok: true; readonly operation: OperationSpec } | { readonly ok: false; readonly reason: string };
+/** The firmware of a `fwupdate`: found in the repository by name and version, or added with the URL. */
+export interface ShellFirmwareUpdate {
+  readonly name: string;
+  readonly version: string;
+  readonly url: string;
+}
+
+export type ShellOperationResult =
+  | { readonly kind: 'operation'; readonly operation: OperationSpec }
+  | { readonly kind: 'firmware-update'; readonly firmwareUpdate: ShellFirmwareUpdate };
 
 /** The attributes of Write-Attributes in the order Core 1.1 section 5.1.2 lists them. */
 const ALL_ATTRIBUTES: readonly (keyof NotificationAttributes)[] = ['pmin', 'pmax', 'gt', 'lt', 'st', 'epmin', 'epmax'];
@@ -39,7 +51,7 @@ const NON_RESOURCE_ATTRIBUTES: readonly (keyof NotificationAttributes)[] = ['pmi
 
 export function shellOperationSpec(command: ShellCommand, context: ShellOperationContext): ShellOperationResult {
   const single = (kind: OperationSpec['kind'], path: LwM2mPath, content: JsonValue | null = null): ShellOperationResult => ({
-    ok: true,
+    kind: 'operation',
     operation: { kind, paths: [formatPath(path)], content },
   });
   switch (command.kind) {
@@ -67,12 +79,12 @@ export function shellOperationSpec(command: ShellCommand, context: ShellOperatio
       return single('create', { objectId: command.path.objectId }, { values: entryValues({ objectId: command.path.objectId, instanceId }, command.resources, context) });
     }
     case 'cread':
-      return { ok: true, operation: { kind: 'read-composite', paths: command.paths.map(formatPath), content: null } };
+      return { kind: 'operation', operation: { kind: 'read-composite', paths: command.paths.map(formatPath), content: null } };
     case 'cobserve':
-      return { ok: true, operation: { kind: 'observe-composite', paths: command.paths.map(formatPath), content: null } };
+      return { kind: 'operation', operation: { kind: 'observe-composite', paths: command.paths.map(formatPath), content: null } };
     case 'cwrite':
       return {
-        ok: true,
+        kind: 'operation',
         operation: {
           kind: 'write-composite',
           paths: command.assignments.map((assignment) => formatPath(assignment.path)),
@@ -80,10 +92,7 @@ export function shellOperationSpec(command: ShellCommand, context: ShellOperatio
         },
       };
     case 'fwupdate':
-      return {
-        ok: false,
-        reason: 'the firmware update process (object 5: pull or push, then Update once Downloaded) is not available in this service yet, so fwupdate cannot be queued',
-      };
+      return { kind: 'firmware-update', firmwareUpdate: { name: command.name, version: command.version, url: command.url } };
   }
 }
 

@@ -1151,14 +1151,16 @@ export type SendMeasurementInput = {
   unit?: InputMaybe<Scalars['String']['input']>;
 };
 
-/** A command of the device shell as queued: the line it came from, its operation and a readable result. */
+/** A command of the device shell as queued: the line it came from, its operation (or firmware update) and a readable result. */
 export type ShellLine = {
   __typename?: 'ShellLine';
   /** The command's name: read, observe, write, cwrite, ... */
   command: Scalars['String']['output'];
   completedAt?: Maybe<Scalars['DateTime']['output']>;
   endpoint: Scalars['String']['output'];
-  /** The id of the operation that carries the command. */
+  /** The firmware update that a fwupdate line started (its operations are its own). */
+  firmwareUpdate?: Maybe<FirmwareUpdate>;
+  /** The id of the operation that carries the command; of the firmware update for fwupdate. */
   id: Scalars['ID']['output'];
   /** The line of the input it came from (1-based). */
   line: Scalars['Int']['output'];
@@ -1166,7 +1168,7 @@ export type ShellLine = {
   requestedAt: Scalars['DateTime']['output'];
   requestedBy: Scalars['String']['output'];
   responseCode?: Maybe<Scalars['String']['output']>;
-  /** Readable: values named by the object model ("/3/0/0 Manufacturer = Acme"), links, the created instance, or why it failed; null while under way. */
+  /** Readable: values named by the object model ("/3/0/0 Manufacturer = Acme"), links, the created instance, a firmware update's step, or why it failed; null while under way. */
   result?: Maybe<Scalars['String']['output']>;
   /** Ties together the lines of one shell input. */
   runId: Scalars['ID']['output'];
@@ -2059,6 +2061,7 @@ export type ShellLineResolvers<ContextType = GraphQLContext, ParentType extends 
   command?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   endpoint?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  firmwareUpdate?: Resolver<Maybe<ResolversTypes['FirmwareUpdate']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   line?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   operation?: Resolver<Maybe<ResolversTypes['Operation']>, ParentType, ContextType>;

@@ -44,7 +44,7 @@ export const shellSubscriptionResolvers: SubscriptionResolvers = {
 };
 
 export const shellLineTypeResolvers: ShellLineResolvers = {
-  id: (line) => line.operationId,
+  id: (line) => line.operationId ?? line.firmwareUpdateId ?? String(line.position),
   status: (line) => statusToApi[line.status],
-  operation: (line, _args, context) => context.services.deviceManagement.operation(line.operationId) ?? null,
+  operation: (line, _args, context) => (line.operationId === null ? null : (context.services.deviceManagement.operation(line.operationId) ?? null)),
 };

@@ -1,8 +1,8 @@
 /**
  * The device shell's history (issue 8, "Shell"): one row per queued command line, from the
- * `shell-<endpoint>` streams. The line's status and result live in the operations read model and are
- * joined by operation id when read (`ShellHistoryQueries`), as the operation may end before its line
- * is recorded.
+ * `shell-<endpoint>` streams. The line's status and result live in the operations read model (or for
+ * `fwupdate`, the firmware read model) and are joined by id when read (`ShellHistoryQueries`), as the
+ * operation or update may end before its line is recorded.
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
@@ -14,7 +14,8 @@ import type { Projection } from '../Projection.ts';
 
 export const shellHistoryProjection: Projection = {
   name: 'shell-history',
-  version: 1,
+  // 2: a line carries an operation or a firmware update.
+  version: 2,
   filter: { streamPrefixes: [shellStreamPrefix] },
   create(db: DatabaseSync): void {
     db.exec(`CREATE TABLE IF NOT EXISTS shell_lines (
@@ -24,14 +25,16 @@ export const shellHistoryProjection: Projection = {
       line INTEGER NOT NULL,
       text TEXT NOT NULL,
       command TEXT NOT NULL,
-      operation_id TEXT NOT NULL,
-      operation_kind TEXT NOT NULL,
+      operation_id TEXT,
+      operation_kind TEXT,
+      firmware_update_id TEXT,
       requested_by TEXT NOT NULL,
       requested_at TEXT NOT NULL,
       correlation_id TEXT
     )`);
     db.exec('CREATE INDEX IF NOT EXISTS shell_lines_by_endpoint ON shell_lines (endpoint, position)');
     db.exec('CREATE INDEX IF NOT EXISTS shell_lines_by_operation ON shell_lines (operation_id)');
+    db.exec('CREATE INDEX IF NOT EXISTS shell_lines_by_firmware_update ON shell_lines (firmware_update_id)');
     db.exec('CREATE INDEX IF NOT EXISTS shell_lines_by_run ON shell_lines (run_id, position)');
   },
   drop(db: DatabaseSync): void {
@@ -41,10 +44,11 @@ export const shellHistoryProjection: Projection = {
     const event = toDomainEvent<ShellHistoryEvent>(recorded);
     if (event.type !== 'ShellCommandQueued') return;
     const data = event.data;
+    const operation = 'operationId' in data ? data : undefined;
     prepared(
       db,
-      `INSERT OR IGNORE INTO shell_lines (position, endpoint, run_id, line, text, command, operation_id, operation_kind, requested_by, requested_at, correlation_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO shell_lines (position, endpoint, run_id, line, text, command, operation_id, operation_kind, firmware_update_id, requested_by, requested_at, correlation_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       recorded.position,
       data.endpoint,
@@ -52,8 +56,9 @@ export const shellHistoryProjection: Projection = {
       data.line,
       data.text,
       data.command,
-      data.operationId,
-      data.operationKind,
+      operation?.operationId ?? null,
+      operation?.operationKind ?? null,
+      'firmwareUpdateId' in data ? data.firmwareUpdateId : null,
       data.requestedBy,
       data.requestedAt,
       recorded.metadata.correlationId ?? null,

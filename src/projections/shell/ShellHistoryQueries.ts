@@ -1,10 +1,12 @@
 /**
  * Reads the device shell's history, oldest line first, in pages keyed by global position; each line
- * with its operation as the operations read model has it now (status, response, result), or none
- * while the operations projection has not caught up with it.
+ * with its operation as the operations read model has it now (status, response, result), or for
+ * `fwupdate` its firmware update as the firmware read model has it; none while that projection has
+ * not caught up with it.
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { prepared } from '../PreparedStatements.ts';
+import type { FirmwareQueries, FirmwareUpdateView } from '../firmware/FirmwareQueries.ts';
 import type { OperationQueries, OperationView } from '../operations/OperationQueries.ts';
 
 export interface ShellLineRecord {
@@ -14,12 +16,16 @@ export interface ShellLineRecord {
   readonly line: number;
   readonly text: string;
   readonly command: string;
-  readonly operationId: string;
-  readonly operationKind: string;
+  /** The operation that carries the line; null for a `fwupdate` line. */
+  readonly operationId: string | null;
+  readonly operationKind: string | null;
+  /** The firmware update that carries a `fwupdate` line; null for the others. */
+  readonly firmwareUpdateId: string | null;
   readonly requestedBy: string;
   readonly requestedAt: Date;
   readonly correlationId: string | null;
   readonly operation: OperationView | undefined;
+  readonly firmwareUpdate: FirmwareUpdateView | undefined;
 }
 
 export interface ShellHistoryPage {
@@ -31,10 +37,12 @@ export interface ShellHistoryPage {
 export class ShellHistoryQueries {
   readonly #db: DatabaseSync;
   readonly #operations: OperationQueries;
+  readonly #firmware: FirmwareQueries;
 
-  constructor(db: DatabaseSync, operations: OperationQueries) {
+  constructor(db: DatabaseSync, operations: OperationQueries, firmware: FirmwareQueries) {
     this.#db = db;
     this.#operations = operations;
+    this.#firmware = firmware;
   }
 
   /** At most `first` lines of the device after position `afterPosition` (exclusive). */
@@ -55,9 +63,15 @@ export class ShellHistoryQueries {
     return row === undefined ? undefined : this.#toRecord(row);
   }
 
+  /** The `fwupdate` line that started the firmware update, if a shell command started it. */
+  byFirmwareUpdate(updateId: string): ShellLineRecord | undefined {
+    const row = prepared(this.#db, 'SELECT * FROM shell_lines WHERE firmware_update_id = ?').get(updateId);
+    return row === undefined ? undefined : this.#toRecord(row);
+  }
+
   #toRecord(row: Record<string, unknown>): ShellLineRecord {
-    const operationId = String(row['operation_id']);
-    const correlationId = row['correlation_id'];
+    const operationId = textOrNull(row['operation_id']);
+    const firmwareUpdateId = textOrNull(row['firmware_update_id']);
     return {
       position: Number(row['position']),
       endpoint: String(row['endpoint']),
@@ -66,11 +80,17 @@ export class ShellHistoryQueries {
       text: String(row['text']),
       command: String(row['command']),
       operationId,
-      operationKind: String(row['operation_kind']),
+      operationKind: textOrNull(row['operation_kind']),
+      firmwareUpdateId,
       requestedBy: String(row['requested_by']),
       requestedAt: new Date(String(row['requested_at'])),
-      correlationId: typeof correlationId === 'string' ? correlationId : null,
-      operation: this.#operations.operation(operationId),
+      correlationId: textOrNull(row['correlation_id']),
+      operation: operationId === null ? undefined : this.#operations.operation(operationId),
+      firmwareUpdate: firmwareUpdateId === null ? undefined : this.#firmware.update(firmwareUpdateId),
     };
   }
+}
+
+function textOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
 }

@@ -1,8 +1,10 @@
 /**
  * The shell on the device-management stack (`../lwm2m/DeviceManagementHarness.ts`: SQLite store,
- * projector, real UDP endpoint), with the device protocol service and its validation rules, and a
- * test LwM2M client (objects 1, 3, 3303) registered for a device whose shell is enabled or not.
+ * projector, real UDP endpoint), with the device protocol service and its validation rules, the
+ * firmware update process, and a test LwM2M client (objects 1, 3, 3303; or with object 5) registered
+ * for a device whose shell is enabled or not.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,11 +18,16 @@ import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
 import { DeviceProtocolService } from '../../../src/adapters/ddf/DeviceProtocolService.ts';
 import { ValidationRuleService } from '../../../src/adapters/protocols/ValidationRuleService.ts';
 import { ShellService } from '../../../src/adapters/shell/ShellService.ts';
+import { startFirmware } from '../../../src/adapters/firmware/Firmware.ts';
+import { FirmwareRepository } from '../../../src/adapters/firmware/FirmwareRepository.ts';
+import { FirmwareQueries } from '../../../src/projections/firmware/FirmwareQueries.ts';
 import { OperationQueries } from '../../../src/projections/operations/OperationQueries.ts';
 import { ShellHistoryQueries } from '../../../src/projections/shell/ShellHistoryQueries.ts';
 import { ReadModelDatabase } from '../../../src/projections/ReadModelDatabase.ts';
 import { TestLwM2mClient } from '../../support/TestLwM2mClient.ts';
 import { TestDeviceObjects } from '../../support/TestDeviceObjects.ts';
+import { TestFirmwareObject } from '../../support/TestFirmwareObject.ts';
+import type { TestFirmwareObjectOptions } from '../../support/TestFirmwareObject.ts';
 import { testDeviceData } from '../../support/TestDevices.ts';
 import type { Harness } from '../lwm2m/DeviceManagementHarness.ts';
 import { startHarness } from '../lwm2m/DeviceManagementHarness.ts';
@@ -33,6 +40,8 @@ export interface ShellHarness {
   readonly protocols: DeviceProtocolService;
   readonly rules: ValidationRuleService;
   device(endpoint: string, shellEnabled?: boolean, objectLinks?: string): Promise<{ client: TestLwM2mClient; objects: TestDeviceObjects }>;
+  /** A device with the test client's object 5, which registers again when it restarts into a new firmware. */
+  firmwareDevice(endpoint: string, options: TestFirmwareObjectOptions): Promise<{ client: TestLwM2mClient; firmware: TestFirmwareObject }>;
   close(): Promise<void>;
 }
 
@@ -43,6 +52,17 @@ export async function startShellHarness(): Promise<ShellHarness> {
   const readModels = ReadModelDatabase.open(dir);
   const protocols = new DeviceProtocolService({ store: harness.store, clock: systemClock, logger: silentLogger() });
   const rules = new ValidationRuleService({ store: harness.store, protocols });
+  const firmware = startFirmware({
+    store: harness.store,
+    repository: new FirmwareRepository({ store: harness.store, dataDir: dir, clock: systemClock, newId: randomUUID }),
+    deviceManagement: harness.api,
+    projector: harness.projector,
+    db: readModels.db,
+    clock: systemClock,
+    logger: silentLogger(),
+    packageUris: () => [],
+    updateTimeoutMs: 10_000,
+  });
   const shell = new ShellService({
     store: harness.store,
     catalog: coreObjectCatalog(),
@@ -50,30 +70,47 @@ export async function startShellHarness(): Promise<ShellHarness> {
     registrations: harness.registrations,
     rules,
     deviceManagement: harness.api,
-    history: new ShellHistoryQueries(readModels.db, new OperationQueries(readModels.db)),
+    firmware: firmware.service,
+    history: new ShellHistoryQueries(readModels.db, new OperationQueries(readModels.db), new FirmwareQueries(readModels.db)),
     projector: harness.projector,
     clock: systemClock,
   });
   const clients: TestLwM2mClient[] = [];
+  const importDevice = async (endpoint: string, shellEnabled: boolean): Promise<void> => {
+    await handleCommand(harness.store, deviceStream(endpoint), deviceRegistrationDecider, {
+      type: 'ImportDeviceRegistration',
+      registration: { ...testDeviceData(endpoint), shellEnabled },
+      importId: 'test-import',
+      line: 1,
+    });
+  };
   return {
     harness,
     shell,
     protocols,
     rules,
     async device(endpoint, shellEnabled = true, objectLinks = links) {
-      await handleCommand(harness.store, deviceStream(endpoint), deviceRegistrationDecider, {
-        type: 'ImportDeviceRegistration',
-        registration: { ...testDeviceData(endpoint), shellEnabled },
-        importId: 'test-import',
-        line: 1,
-      });
+      await importDevice(endpoint, shellEnabled);
       const objects = new TestDeviceObjects();
       const client = await TestLwM2mClient.start({ serverHost: '127.0.0.1', serverPort: harness.coap.local.port, endpoint, lifetime: 600, objectLinks, device: objects });
       clients.push(client);
       expect((await client.register()).code).toBe('2.01');
       return { client, objects };
     },
+    async firmwareDevice(endpoint, options) {
+      await importDevice(endpoint, true);
+      const device = new TestFirmwareObject(new TestDeviceObjects(), options);
+      const objectLinks = '</>;rt="oma.lwm2m";ct="110 0",</1/0>,</3/0>,</5/0>';
+      const client = await TestLwM2mClient.start({ serverHost: '127.0.0.1', serverPort: harness.coap.local.port, endpoint, lifetime: 600, objectLinks, device });
+      clients.push(client);
+      device.onRestart = async () => {
+        await client.register();
+      };
+      expect((await client.register()).code).toBe('2.01');
+      return { client, firmware: device };
+    },
     async close() {
+      firmware.close();
       for (const client of clients) await client.close();
       await harness.close();
       readModels.close();

@@ -1,8 +1,9 @@
-/** The readable result of a shell line, from its operation as the operations read model has it. */
+/** The readable result of a shell line, from its operation (or firmware update) as the read models have it. */
 import { describe, expect, it } from 'vitest';
 import type { JsonValue } from '../../../src/domain/Json.ts';
 import { coreObjectCatalog } from '../../../src/domain/lwm2m/StaticObjectModelCatalog.ts';
-import { shellResultText } from '../../../src/adapters/shell/ShellResultText.ts';
+import { firmwareUpdateResultText, shellResultText } from '../../../src/adapters/shell/ShellResultText.ts';
+import type { FirmwareUpdateView } from '../../../src/projections/firmware/FirmwareQueries.ts';
 import type { OperationStatus, OperationView } from '../../../src/projections/operations/OperationQueries.ts';
 
 const naming = { catalog: coreObjectCatalog(), deviceObjects: new Map([[3, '1.0']]) };
@@ -63,5 +64,32 @@ describe('shellResultText', () => {
     expect(shellResultText(view('execute', 'succeeded', null, { responseCode: '2.04' }), naming)).toBe('executed (2.04)');
     expect(shellResultText(view('delete', 'succeeded', null, { responseCode: '2.02' }), naming)).toBe('deleted (2.02)');
     expect(shellResultText(view('cancel-observation', 'succeeded'), naming)).toBe('observation cancelled (2.05)');
+  });
+
+  it('gives a fwupdate line its firmware update\'s step, success or failure', () => {
+    const update = (extra: Partial<FirmwareUpdateView>): FirmwareUpdateView => ({
+      updateId: 'u-1',
+      endpoint: 'dev',
+      firmwareId: 'f-1',
+      name: 'app',
+      version: '2.0',
+      method: 'push',
+      packageUri: null,
+      status: 'running',
+      step: null,
+      steps: [],
+      reason: null,
+      updateResult: null,
+      requestedBy: 'user:t',
+      requestedAt: new Date(0),
+      deadline: new Date(60_000),
+      endedAt: null,
+      ...extra,
+    });
+    expect(firmwareUpdateResultText(undefined)).toBeNull();
+    expect(firmwareUpdateResultText(update({}))).toBeNull();
+    expect(firmwareUpdateResultText(update({ step: 'delivering-package' }))).toBe('firmware update to app 2.0 (push): delivering-package');
+    expect(firmwareUpdateResultText(update({ status: 'succeeded', step: 'update-reported-success' }))).toBe('firmware update to app 2.0: succeeded');
+    expect(firmwareUpdateResultText(update({ status: 'failed', reason: 'out of storage space', updateResult: 2 }))).toBe('firmware update to app 2.0: failed: out of storage space');
   });
 });

@@ -3,11 +3,16 @@
  * fleets use beyond it) parsed, checked, queued as an operation, delivered to the node-coap test
  * client, and recorded as a line of the shell history with a readable result.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DomainError } from '../../../src/domain/DomainError.ts';
+import { firmwareUpdateStream } from '../../../src/domain/firmware/FirmwareUpdateEvents.ts';
 import { operationStream } from '../../../src/domain/operations/OperationEvents.ts';
 import { shellStream } from '../../../src/domain/shell/ShellHistoryEvents.ts';
+import { sha256Hex } from '../../../src/adapters/firmware/FirmwareRepository.ts';
 import type { ShellLineView, ShellRun } from '../../../src/adapters/shell/ShellService.ts';
 import { eventually } from '../lwm2m/DeviceManagementHarness.ts';
 import type { ShellHarness } from './ShellHarness.ts';
@@ -18,13 +23,25 @@ const context = { actor: 'user:operator', correlationId: 'corr-shell' };
 const waitMs = 3_000;
 
 let setup: ShellHarness;
+const packageServers: Array<ReturnType<typeof createServer>> = [];
 // A busy machine can take longer than vitest's default 10 s for hooks.
 beforeEach(async () => {
   setup = await startShellHarness();
 }, 30_000);
 afterEach(async () => {
+  for (const server of packageServers.splice(0)) server.close();
   await setup.close();
 }, 30_000);
+
+/** A firmware package at an external URL: an HTTP server on loopback that the test device pulls from. */
+async function servePackage(binary: Buffer): Promise<string> {
+  const server = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/octet-stream' }).end(binary);
+  });
+  packageServers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/app.bin`;
+}
 
 async function runOne(endpoint: string, command: string): Promise<ShellLineView> {
   const run = await setup.shell.run(endpoint, command, context, { waitMs });
@@ -190,14 +207,61 @@ describe('the device shell', () => {
     expect(await runOne('sh-rules', 'write /3303/0/5750 greenhouse')).toMatchObject({ status: 'succeeded' });
   });
 
-  it('parses fwupdate in both forms and refuses it cleanly: the firmware process does not exist yet', async () => {
-    await setup.device('sh-fw', true, '</>;rt="oma.lwm2m";ct="110 0",</1/0>,</3/0>,</5/0>');
-    for (const command of ['fwupdate /fw/2.0/coap://127.0.0.1/fw.bin', 'fwupdate fw;2.0;http://127.0.0.1/fw.bin']) {
-      const error = await refusal(setup.shell.run('sh-fw', command, context));
-      expect(error.code).toBe('BAD_USER_INPUT');
-      expect(error.message).toContain('line 1: fwupdate refused: the firmware update process');
+  it('runs fwupdate as a firmware update by pull: the line shows its steps and its success', async () => {
+    const { firmware } = await setup.firmwareDevice('sh-fw', { deliveryMethod: 0, protocols: [0, 2], currentVersion: '1.0' });
+    const binary = randomBytes(2000);
+    const url = await servePackage(binary);
+    firmware.expectedSha256 = sha256Hex(binary);
+    firmware.newVersion = '2.0';
+    const seen: string[] = [];
+    const stop = setup.shell.onLineUpdated('sh-fw', (line) => seen.push(`${line.status}:${line.result ?? ''}`));
+    const run = await setup.shell.run('sh-fw', `read /3/0/3\nfwupdate /app/2.0/${url}`, context, { waitMs: 8_000 });
+    stop();
+    expect(run.lines.map((line) => [line.command, line.status, line.result])).toEqual([
+      ['read', 'succeeded', '/3/0/3 Firmware Version = 1.0'],
+      ['fwupdate', 'succeeded', 'firmware update to app 2.0: succeeded'],
+    ]);
+    const update = run.lines[1];
+    expect(update).toMatchObject({ operationId: null, operationKind: null, responseCode: null, firmwareUpdate: { name: 'app', version: '2.0', method: 'pull', packageUri: url, status: 'succeeded' } });
+    expect(update?.firmwareUpdateId).toBe(update?.firmwareUpdate?.updateId);
+    expect(update?.completedAt).toEqual(update?.firmwareUpdate?.endedAt);
+    expect(firmware.received).toMatchObject({ via: 'pull' });
+    expect(firmware.received?.bytes.equals(binary)).toBe(true);
+    const history = (await setup.harness.events(shellStream('sh-fw'))).map((event) => event.data);
+    expect(history[1]).toEqual(expect.objectContaining({ line: 2, command: 'fwupdate', firmwareUpdateId: update?.firmwareUpdateId }));
+    expect(history[1]).not.toHaveProperty('operationId');
+    expect(seen).toEqual(expect.arrayContaining(['sent:firmware update to app 2.0 (pull): downloaded', 'succeeded:firmware update to app 2.0: succeeded']));
+    const page = await setup.shell.history('sh-fw', 10, 0);
+    expect(page.lines.map((line) => line.result)).toEqual(run.lines.map((line) => line.result));
+  });
+
+  it('runs fwupdate name;version;url and fails with the integrity check failure the device reports', async () => {
+    const { client, firmware } = await setup.firmwareDevice('sh-fw-bad', { deliveryMethod: 0, protocols: [0, 2], currentVersion: '1.0' });
+    const binary = randomBytes(1200);
+    const url = await servePackage(binary);
+    firmware.expectedSha256 = sha256Hex(binary);
+    firmware.corruptDownload = true;
+    const line = await setup.shell.run('sh-fw-bad', `fwupdate app;3.0;${url}`, context, { waitMs: 8_000 }).then((run) => run.lines[0]);
+    expect(line).toMatchObject({ command: 'fwupdate', status: 'failed', result: 'firmware update to app 3.0: failed: integrity check failure for new downloaded package' });
+    expect(line?.firmwareUpdate).toMatchObject({ status: 'failed', updateResult: 5 });
+    expect(client.served.filter((served) => served.startsWith('POST /5/0/2'))).toEqual([]);
+  });
+
+  it('checks fwupdate with the whole input before anything is queued or started', async () => {
+    await setup.device('sh-no-fw');
+    const noObject5 = await refusal(setup.shell.run('sh-no-fw', 'fwupdate app;2.0;http://127.0.0.1/app.bin', context));
+    expect(noObject5.message).toContain('line 1:');
+    expect(noObject5.message).toContain('object 5');
+    await setup.firmwareDevice('sh-fw-input', { deliveryMethod: 0, protocols: [0], currentVersion: '1.0' });
+    const badLater = await refusal(setup.shell.run('sh-fw-input', 'fwupdate app;2.0;http://127.0.0.1/app.bin\nread /77/0/0', context));
+    expect(badLater.message).toContain('line 2:');
+    const twice = await refusal(setup.shell.run('sh-fw-input', 'fwupdate app;2.0;http://127.0.0.1/app.bin\nfwupdate app;2.1;http://127.0.0.1/app.bin', context));
+    expect(twice).toMatchObject({ code: 'CONFLICT' });
+    expect(twice.message).toContain('line 2: fwupdate refused: sh-fw-input is already updating its firmware');
+    for (const endpoint of ['sh-no-fw', 'sh-fw-input']) {
+      expect(await setup.harness.events(operationStream(endpoint))).toEqual([]);
+      expect(await setup.harness.events(firmwareUpdateStream(endpoint))).toEqual([]);
     }
-    expect(await setup.harness.events(operationStream('sh-fw'))).toEqual([]);
   });
 
   it('tells a subscriber of each change of a line', async () => {
@@ -215,7 +279,7 @@ describe('the device shell', () => {
     const second = ['read /1/0/0', 'read /1/0/1'].join('\n');
     const [a, b] = await Promise.all([setup.shell.run('sh-concurrent', first, context, { waitMs }), setup.shell.run('sh-concurrent', second, context, { waitMs })]);
     const order = setup.harness.api.operations('sh-concurrent').map((operation) => operation.operationId);
-    const ids = (run: ShellRun): string[] => run.lines.map((line) => line.operationId);
+    const ids = (run: ShellRun): (string | null)[] => run.lines.map((line) => line.operationId);
     expect([order.slice(0, 3), order.slice(3)]).toEqual([ids(a), ids(b)]);
     expect([...a.lines, ...b.lines].every((line) => line.status === 'succeeded')).toBe(true);
   });

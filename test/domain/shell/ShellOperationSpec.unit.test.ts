@@ -28,7 +28,7 @@ function command(text: string): ShellCommand {
 
 function operation(text: string): OperationSpec {
   const result = shellOperationSpec(command(text), context);
-  if (!result.ok) throw new Error(result.reason);
+  if (result.kind !== 'operation') throw new Error(`${text} is not one operation`);
   return result.operation;
 }
 
@@ -64,12 +64,11 @@ describe('shellOperationSpec', () => {
 
   it('creates instance 0 of an object the device announced no instance of', () => {
     const result = shellOperationSpec(command('create /3303 {"5701": "Cel"}'), { ...context, announcedInstances: () => [] });
-    expect(result).toEqual({ ok: true, operation: { kind: 'create', paths: ['/3303'], content: { values: [{ path: '/3303/0/5701', type: 'string', text: 'Cel' }] } } });
+    expect(result).toEqual({ kind: 'operation', operation: { kind: 'create', paths: ['/3303'], content: { values: [{ path: '/3303/0/5701', type: 'string', text: 'Cel' }] } } });
   });
 
-  it('refuses fwupdate: there is no firmware update process to run it', () => {
-    const result = shellOperationSpec(command('fwupdate /fw/2.0/coap://127.0.0.1/fw.bin'), context);
-    expect(result.ok).toBe(false);
+  it.each(['fwupdate /fw/2.0/coap://127.0.0.1/fw.bin', 'fwupdate fw;2.0;coap://127.0.0.1/fw.bin'])('%s starts a firmware update, not one operation', (text) => {
+    expect(shellOperationSpec(command(text), context)).toEqual({ kind: 'firmware-update', firmwareUpdate: { name: 'fw', version: '2.0', url: 'coap://127.0.0.1/fw.bin' } });
   });
 
   it('formats execute arguments as the parser reads them back (Core 1.1 section 5.4.5)', () => {

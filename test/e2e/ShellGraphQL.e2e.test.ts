@@ -2,15 +2,21 @@
  * The device shell through the real service: devices imported from the CSV (SHELL 1 and 0), a node-coap
  * test device registered over CoAP on loopback, and an operator running the guide's shell commands
  * through GraphQL (mutation, history, subscription) and through `lwm2m-hub shell`, which talks to the
- * running service over HTTP.
+ * running service over HTTP; and `fwupdate` run as a firmware update of a test device with object 5,
+ * pulling its package from an HTTP server on loopback.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../src/adapters/firmware/FirmwareRepository.ts';
 import type { RunningService } from '../../src/main.ts';
 import { TestDeviceObjects } from '../support/TestDeviceObjects.ts';
+import { TestFirmwareObject } from '../support/TestFirmwareObject.ts';
 import { TestLwM2mClient } from '../support/TestLwM2mClient.ts';
 import { collect, postGraphQL, wsClient } from './GraphQLTestClient.ts';
 import { startTestService } from './TestService.ts';
@@ -36,6 +42,7 @@ let viewerToken: string;
 let device: TestLwM2mClient;
 let objects: TestDeviceObjects;
 const sockets: Client[] = [];
+const closers: Array<() => Promise<void> | void> = [];
 
 interface ShellLine {
   id: string;
@@ -64,6 +71,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const socket of sockets) await socket.dispose();
+  for (const close of closers.reverse()) await close();
   await device.close();
   await service.close();
   rmSync(dir, { recursive: true, force: true });
@@ -179,5 +187,65 @@ describe('lwm2m-hub shell', () => {
     const badWait = await runShellCli([endpoint, 'read /3/0/0', '--wait', 'soon'], { LWM2M_HUB_TOKEN: operatorToken });
     expect(badWait.stderr).toContain('--wait must be a whole number of seconds');
     expect(badWait.code).toBe(2);
+  });
+});
+
+describe('fwupdate through GraphQL', () => {
+  const fwupdateMutation = `mutation Shell($endpoint: String!, $command: String!) {
+    shell(endpoint: $endpoint, command: $command, waitSeconds: 10) { lines { id command status result operation { kind } firmwareUpdate { id name version method status reason updateResult } } }
+  }`;
+
+  /** A device with object 5 (pull over HTTP), imported with SHELL 1, and the URL of its package. */
+  async function firmwareDevice(name: string, binary: Buffer): Promise<{ firmware: TestFirmwareObject; packageUrl: string }> {
+    const [header, row] = nosecCsv.split('\n');
+    const imported = await postGraphQL(url, operatorToken, 'mutation Import($csv: String!) { importDeviceRegistrations(csv: $csv) { imported } }', { csv: `${header}\n${(row ?? '').replaceAll(endpoint, name)}\n` });
+    expect(imported.errors).toBeUndefined();
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/octet-stream' }).end(binary);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    // /5/0/8: 0 CoAP and 2 HTTP 1.1 (LwM2M Core 1.1 Appendix E.6); /5/0/9: 0 pull only.
+    const firmware = new TestFirmwareObject(new TestDeviceObjects(), { deliveryMethod: 0, protocols: [0, 2], currentVersion: '1.0' });
+    firmware.expectedSha256 = sha256Hex(binary);
+    const client = await TestLwM2mClient.start({ serverHost: '127.0.0.1', serverPort: service.coap.local.port, endpoint: name, lifetime: 600, objectLinks: '</>;rt="oma.lwm2m";ct="110 0",</1/0>,</3/0>,</5/0>', device: firmware });
+    closers.push(() => client.close());
+    firmware.onRestart = async () => {
+      await client.register();
+    };
+    expect((await client.register()).code).toBe('2.01');
+    return { firmware, packageUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/app.bin` };
+  }
+
+  it('runs fwupdate /name/version/url to success: the line is the update, with its outcome', async () => {
+    const { firmware, packageUrl } = await firmwareDevice('lwm2m-nosec-fw-ok', randomBytes(1500));
+    firmware.newVersion = '2.0';
+    const response = await postGraphQL(url, operatorToken, fwupdateMutation, { endpoint: 'lwm2m-nosec-fw-ok', command: `fwupdate /app/2.0/${packageUrl}` });
+    expect(response.errors).toBeUndefined();
+    const [line] = (response.data as { shell: { lines: Array<Record<string, unknown>> } }).shell.lines;
+    expect(line).toMatchObject({
+      command: 'fwupdate',
+      status: 'SUCCEEDED',
+      result: 'firmware update to app 2.0: succeeded',
+      operation: null,
+      firmwareUpdate: { name: 'app', version: '2.0', method: 'PULL', status: 'SUCCEEDED', reason: null },
+    });
+    expect(line?.['id']).toBe((line?.['firmwareUpdate'] as { id: string }).id);
+    const firmwares = await postGraphQL(url, viewerToken, '{ firmwares { name version url } }', {});
+    expect((firmwares.data as { firmwares: unknown[] }).firmwares).toContainEqual({ name: 'app', version: '2.0', url: packageUrl });
+  });
+
+  it('runs fwupdate name;version;url to a failure the device reports: integrity check failure', async () => {
+    const { firmware, packageUrl } = await firmwareDevice('lwm2m-nosec-fw-bad', randomBytes(900));
+    firmware.corruptDownload = true;
+    const response = await postGraphQL(url, operatorToken, fwupdateMutation, { endpoint: 'lwm2m-nosec-fw-bad', command: `fwupdate app;3.0;${packageUrl}` });
+    expect(response.errors).toBeUndefined();
+    const [line] = (response.data as { shell: { lines: Array<Record<string, unknown>> } }).shell.lines;
+    expect(line).toMatchObject({
+      command: 'fwupdate',
+      status: 'FAILED',
+      result: 'firmware update to app 3.0: failed: integrity check failure for new downloaded package',
+      firmwareUpdate: { status: 'FAILED', reason: 'integrity check failure for new downloaded package', updateResult: 5 },
+    });
   });
 });

@@ -12,9 +12,9 @@
  * One subscription for the caught-up: a projection catches up on a subscription of its own (filtered
  * to what it reads), and once that has nothing more to hand over it joins the shared feed, one
  * unfiltered subscription whose events go, in memory, to every member whose filter takes them. The
- * log is then read once per append instead of once per read model. Each member still commits its
- * events and its checkpoint in a transaction of its own, so a failing read model stops alone and a
- * crash loses no event and repeats none. A projection joins only when the log holds no event it
+ * log is then read once per append instead of once per read model. A feed batch is one transaction
+ * for all members, each member's events and checkpoint in a savepoint of its own, so a failing read
+ * model is rolled back and stops alone, and a crash loses no event and repeats none. A projection joins only when the log holds no event it
  * reads between its checkpoint and the feed's position; the feed hands it only the events after its
  * checkpoint.
  */
@@ -345,17 +345,35 @@ export class Projector {
     const batches = new BatchReader(feed.subscription[Symbol.asyncIterator](), this.#maxBatch);
     for (;;) {
       const { batch, ended } = await batches.next(true);
-      for (const runner of this.#runners) {
-        if (!feed.members.has(runner)) continue;
-        const { filter } = runner.projection;
-        const events = batch.filter((event) => event.position > runner.checkpoint && matchesFilter(filter, event.stream, event.type));
-        try {
-          this.#commit(runner, events);
-        } catch (error) {
-          feed.members.delete(runner);
-          this.#stopped(runner, error);
+      // One transaction for every member, each in a savepoint of its own: a member that fails is rolled
+      // back alone and stops, the others commit.
+      const applied: Array<{ runner: Runner; events: readonly RecordedEvent[] }> = [];
+      const failed: Array<{ runner: Runner; error: unknown }> = [];
+      const db = this.#database.db;
+      this.#database.transaction(() => {
+        for (const runner of this.#runners) {
+          if (!feed.members.has(runner)) continue;
+          const { filter } = runner.projection;
+          const events = batch.filter((event) => event.position > runner.checkpoint && matchesFilter(filter, event.stream, event.type));
+          if (events.length === 0) continue;
+          db.exec('SAVEPOINT feed_member');
+          try {
+            this.#apply(runner, events);
+            db.exec('RELEASE feed_member');
+            applied.push({ runner, events });
+          } catch (error) {
+            db.exec('ROLLBACK TO feed_member');
+            db.exec('RELEASE feed_member');
+            failed.push({ runner, error });
+          }
         }
+      });
+      for (const { runner, events } of applied) this.#committed(runner, events);
+      for (const { runner, error } of failed) {
+        feed.members.delete(runner);
+        this.#stopped(runner, error);
       }
+      this.#wakeWaiters();
       const last = batch[batch.length - 1];
       if (last) feed.position = last.position;
       if (ended) return;
@@ -363,17 +381,30 @@ export class Projector {
   }
 
   #commit(runner: Runner, batch: readonly RecordedEvent[]): void {
+    if (batch.length === 0) return;
+    this.#database.transaction(() => this.#apply(runner, batch));
+    this.#committed(runner, batch);
+    this.#wakeWaiters();
+  }
+
+  /** Inside a transaction: applies the batch and moves the checkpoint past it. */
+  #apply(runner: Runner, batch: readonly RecordedEvent[]): void {
     const { projection } = runner;
     const last = batch[batch.length - 1];
     if (!last) return;
     const db = this.#database.db;
-    this.#database.transaction(() => {
-      for (const event of batch) {
-        // The filter is a promise of the port; checking again keeps a projection safe from a store that filters loosely.
-        if (matchesFilter(projection.filter, event.stream, event.type)) projection.apply(db, event);
-      }
-      this.#database.saveCheckpoint(projection.name, { position: last.position, version: projection.version });
-    });
+    for (const event of batch) {
+      // The filter is a promise of the port; checking again keeps a projection safe from a store that filters loosely.
+      if (matchesFilter(projection.filter, event.stream, event.type)) projection.apply(db, event);
+    }
+    this.#database.saveCheckpoint(projection.name, { position: last.position, version: projection.version });
+  }
+
+  /** After the commit of a batch `#apply` wrote: the runner's position, then the listeners. */
+  #committed(runner: Runner, batch: readonly RecordedEvent[]): void {
+    const { projection } = runner;
+    const last = batch[batch.length - 1];
+    if (!last) return;
     runner.checkpoint = last.position;
     runner.applied += batch.length;
     for (const event of batch) {
@@ -385,7 +416,6 @@ export class Projector {
         }
       }
     }
-    this.#wakeWaiters();
   }
 
   #wakeWaiters(): void {

@@ -22,9 +22,9 @@ export function redactSecrets(value: JsonValue): JsonValue {
   if (isSealedSecret(value)) return redactedSecret;
   if (Array.isArray(value)) return value.map(redactSecrets);
   if (typeof value === 'object' && value !== null) {
-    const result: Record<string, JsonValue> = {};
-    for (const [key, item] of Object.entries(value)) result[key] = redactSecrets(item);
-    return result;
+    // Object.fromEntries defines own properties: an assignment loop would turn a "__proto__" key (legal
+    // in JSON, and JSON.parse keeps it as an own property) into a prototype change and drop it.
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactSecrets(item)]));
   }
   return value;
 }

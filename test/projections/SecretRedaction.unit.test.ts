@@ -34,6 +34,13 @@ describe('redactSecrets', () => {
     );
   });
 
+  it('keeps a "__proto__" key as data, as JSON.parse does', () => {
+    const value = JSON.parse('{"__proto__":{"a":1},"b":[{"__proto__":2}]}') as JsonValue;
+    const redacted = redactSecrets(value);
+    expect(redacted).toEqual(value);
+    expect(Object.keys(redacted as object)).toEqual(['__proto__', 'b']);
+  });
+
   it('marks where a secret was', () => {
     expect(redactSecrets({ changes: { lwm2mPskKey: { sealed: 'x', fingerprint: 'y' }, bootstrapPskKey: null } })).toEqual({
       changes: { lwm2mPskKey: redactedSecret, bootstrapPskKey: null },

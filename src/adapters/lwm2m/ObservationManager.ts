@@ -109,12 +109,17 @@ export class ObservationManager {
     await this.#run(endpoint, { type: 'EstablishObservation', observation: { endpoint, token, paths, composite, registrationId, operationId }, now: this.#clock.now() });
   }
 
-  /** The token of the active observation of exactly these paths, for Cancel Observation. */
+  /** The token of the active observation of exactly these paths. */
   tokenOf(endpoint: string, paths: readonly string[]): string | undefined {
+    return this.observationOf(endpoint, paths)?.token;
+  }
+
+  /** The active observation of exactly these paths, for Cancel Observation: its token and whether it is an Observe-Composite. */
+  observationOf(endpoint: string, paths: readonly string[]): { readonly token: string; readonly composite: boolean } | undefined {
     const wanted = paths.map((path) => parsePath(path));
     for (const [token, known] of this.#byToken) {
       if (known.endpoint !== endpoint || known.paths.length !== wanted.length) continue;
-      if (known.paths.every((path, index) => samePath(path, wanted[index]))) return token;
+      if (known.paths.every((path, index) => samePath(path, wanted[index]))) return { token, composite: known.composite };
     }
     return undefined;
   }

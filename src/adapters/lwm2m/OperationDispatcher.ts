@@ -34,7 +34,7 @@ import type { EventStore } from '../eventstore/EventStore.ts';
 import { WrongExpectedVersion } from '../eventstore/EventStore.ts';
 import type { Logger } from '../logging/Logger.ts';
 import type { ObservationManager } from './ObservationManager.ts';
-import { buildRequest, contentOperationOf, initialFormat, interpretResponse, validateOperation } from './OperationRequests.ts';
+import { buildCancelCompositeRequest, buildRequest, contentOperationOf, initialFormat, interpretResponse, validateOperation } from './OperationRequests.ts';
 import type { DeviceProfile } from './OperationRequests.ts';
 import type { RegistrationLookup } from './RegistrationLookup.ts';
 import type { ResourceValueRecorder } from './ResourceValueRecorder.ts';
@@ -212,12 +212,15 @@ export class OperationDispatcher {
     const peer = { address: registration.address, port: registration.port };
     const observing = operation.kind === 'observe' || operation.kind === 'observe-composite';
     let token: string | undefined;
+    let cancelsComposite = false;
     if (operation.kind === 'cancel-observation') {
-      token = this.#observations.tokenOf(endpoint, operation.paths);
-      if (token === undefined) {
+      const observation = this.#observations.observationOf(endpoint, operation.paths);
+      if (observation === undefined) {
         await this.#fail(endpoint, operationId, `there is no active observation of ${operation.paths.join(', ')}`);
         return;
       }
+      token = observation.token;
+      cancelsComposite = observation.composite;
     } else if (observing) {
       token = randomBytes(8).toString('hex');
       this.#observations.expect(token, endpoint, operation.paths, operation.kind === 'observe-composite', operationId);
@@ -225,7 +228,7 @@ export class OperationDispatcher {
     let format = initialFormat(operation, device);
     let response: IncomingCoapResponse;
     for (;;) {
-      const built = buildRequest(operation, device, format, this.#catalog);
+      const built = cancelsComposite ? buildCancelCompositeRequest(operation, device) : buildRequest(operation, device, format, this.#catalog);
       if (!built.ok) {
         if (observing && token !== undefined) this.#observations.forget(token);
         await this.#fail(endpoint, operationId, built.reason);

@@ -15,6 +15,7 @@
  * | delete             | DELETE path                            |                                        |
  * | observe            | GET path, Observe 0                    | Accept                                 |
  * | cancel-observation | GET path, Observe 1, the observation's token (RFC 7641 section 3.6) |   |
+ * | cancel-observation of an observe-composite | FETCH root, Observe 1, the observation's token | SenML paths, Accept (Transport 1.1 section 6.x) |
  * | read-composite     | FETCH root                             | SenML paths, Accept                    |
  * | observe-composite  | FETCH root, Observe 0                  | SenML paths, Accept                    |
  * | write-composite    | iPATCH root                            | SenML values                           |
@@ -90,7 +91,8 @@ export function initialFormat(spec: OperationSpec, device: DeviceProfile): numbe
 export function validateOperation(spec: OperationSpec, catalog: ObjectModelCatalog): Built<void> {
   if (spec.paths.length === 0) return { ok: false, reason: 'an operation needs at least one path' };
   const composite = spec.kind === 'read-composite' || spec.kind === 'observe-composite' || spec.kind === 'write-composite';
-  if (!composite && spec.paths.length !== 1) return { ok: false, reason: `${spec.kind} takes exactly one path` };
+  // Cancel Observation names the paths of the observation it ends: several for an Observe-Composite.
+  if (!composite && spec.kind !== 'cancel-observation' && spec.paths.length !== 1) return { ok: false, reason: `${spec.kind} takes exactly one path` };
   for (const path of spec.paths) {
     const parsed = tryParsePath(path);
     if (!parsed.ok) return parsed;
@@ -124,7 +126,7 @@ export function validateOperation(spec: OperationSpec, catalog: ObjectModelCatal
 export function buildRequest(spec: OperationSpec, device: DeviceProfile, format: number | undefined, catalog: ObjectModelCatalog): Built<OutgoingCoapRequest> {
   const first = spec.paths[0] ?? '/';
   const target = tryParsePath(first);
-  const root = device.rootPath === '/' ? [] : device.rootPath.split('/').filter((segment) => segment !== '');
+  const root = rootSegments(device);
   const uri = target.ok ? [...root, ...formatPath(target.value).split('/').filter((segment) => segment !== '')] : root;
   const get = (method: CoapMethod, extra: Partial<OutgoingCoapRequest> = {}): Built<OutgoingCoapRequest> => ({ ok: true, value: { method, path: uri, ...extra } });
   switch (spec.kind) {
@@ -156,18 +158,9 @@ export function buildRequest(spec: OperationSpec, device: DeviceProfile, format:
       return get(spec.kind === 'write-replace' ? 'PUT' : 'POST', { contentFormat: format, payload: body.value });
     }
     case 'read-composite':
-    case 'observe-composite': {
-      if (format === undefined) return { ok: false, reason: `composite operations need LwM2M 1.1 or later (the device registered ${device.lwm2mVersion})` };
-      const paths: LwM2mPath[] = [];
-      for (const path of spec.paths) {
-        const parsed = tryParsePath(path);
-        if (!parsed.ok) return parsed;
-        paths.push(parsed.value);
-      }
-      const body = encodePaths(format, paths);
-      if (!body.ok) return { ok: false, reason: body.error.message };
-      return { ok: true, value: { method: 'FETCH', path: root, contentFormat: format, accept: format, payload: body.value, ...(spec.kind === 'observe-composite' ? { observe: 0 } : {}) } };
-    }
+      return compositeFetch(spec.paths, device, root, format, undefined);
+    case 'observe-composite':
+      return compositeFetch(spec.paths, device, root, format, 0);
     case 'write-composite': {
       if (format === undefined) return { ok: false, reason: `composite operations need LwM2M 1.1 or later (the device registered ${device.lwm2mVersion})` };
       const values = valuesOf(spec.content, catalog);
@@ -177,6 +170,34 @@ export function buildRequest(spec: OperationSpec, device: DeviceProfile, format:
       return { ok: true, value: { method: 'iPATCH', path: root, contentFormat: format, payload: body.value } };
     }
   }
+}
+
+/**
+ * The Cancel Observation of an Observe-Composite: LwM2M Transport 1.1 section 6.x maps it to a FETCH
+ * of the root with Observe 1 and the same SenML path list as the Observe-Composite (RFC 7641 section
+ * 3.6 asks for the request that registered the observation, with Observe 1 and the same token).
+ */
+export function buildCancelCompositeRequest(spec: OperationSpec, device: DeviceProfile): Built<OutgoingCoapRequest> {
+  const root = rootSegments(device);
+  const format = chooseContentFormat(device.lwm2mVersion, device.contentFormats, { kind: 'composite' });
+  return compositeFetch(spec.paths, device, root, format, 1);
+}
+
+function compositeFetch(paths: readonly string[], device: DeviceProfile, root: string[], format: number | undefined, observe: 0 | 1 | undefined): Built<OutgoingCoapRequest> {
+  if (format === undefined) return { ok: false, reason: `composite operations need LwM2M 1.1 or later (the device registered ${device.lwm2mVersion})` };
+  const parsedPaths: LwM2mPath[] = [];
+  for (const path of paths) {
+    const parsed = tryParsePath(path);
+    if (!parsed.ok) return parsed;
+    parsedPaths.push(parsed.value);
+  }
+  const body = encodePaths(format, parsedPaths);
+  if (!body.ok) return { ok: false, reason: body.error.message };
+  return { ok: true, value: { method: 'FETCH', path: root, contentFormat: format, accept: format, payload: body.value, ...(observe === undefined ? {} : { observe }) } };
+}
+
+function rootSegments(device: DeviceProfile): string[] {
+  return device.rootPath === '/' ? [] : device.rootPath.split('/').filter((segment) => segment !== '');
 }
 
 /** What a success response of the operation carries: the operation's result and the values it reported. */

@@ -12,6 +12,9 @@ import { defaultRegistrationPolicy } from '../../../src/domain/registration/Regi
 import { TestLwM2mClient } from '../../support/TestLwM2mClient.ts';
 import type { TestLwM2mClientOptions } from '../../support/TestLwM2mClient.ts';
 import { importTestDevice } from '../../support/TestDevices.ts';
+import { handleCommand } from '../../../src/adapters/eventstore/CommandHandler.ts';
+import { deviceStream } from '../../../src/domain/devices/DeviceEvents.ts';
+import { deviceRegistrationDecider } from '../../../src/domain/devices/DeviceRegistrationDecider.ts';
 import { ManualClock } from '../../support/ManualClock.ts';
 import { RawCoapPeer } from '../../support/RawCoapPeer.ts';
 
@@ -158,6 +161,17 @@ describe('RegistrationService over UDP', () => {
     h.clock.advanceSeconds(60);
     expect((await client.register()).code).toBe('4.03');
     expect(await eventTypes(h.store, 'stranger')).toEqual(['RegistrationRejected', 'RegistrationRejected']);
+  });
+
+  it('registers a device imported a moment before, and refuses it with 4.03 right after it is decommissioned', async () => {
+    const h = await harness();
+    // A first Register before the import, so that the directory has caught up once and must notice the import.
+    const client = await h.client('dev-fresh');
+    expect((await client.register()).code).toBe('4.03');
+    await importTestDevice(h.store, 'dev-fresh');
+    expect((await client.register()).code).toBe('2.01');
+    await handleCommand(h.store, deviceStream('dev-fresh'), deviceRegistrationDecider, { type: 'DecommissionDevice', endpoint: 'dev-fresh', reason: 'test' });
+    expect((await client.register()).code).toBe('4.03');
   });
 
   it('refuses a PSK device on the plain port', async () => {

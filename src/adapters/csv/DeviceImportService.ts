@@ -9,11 +9,22 @@
  *   that failed half-way, e.g. on a full disk) appends only what is still missing.
  * - PSK keys are sealed as soon as a row is valid; the clear bytes are then zeroed, and only sealed
  *   keys enter commands and events.
+ * - A PSK identity selects one device's key in the DTLS handshake (RFC 4279 section 2), so a row may not
+ *   take an identity that another active device already holds (a decommissioned device has freed
+ *   its identities; a device keeping its own is fine). The check runs on the valid rows before
+ *   anything is appended, and a refused row counts as an invalid one in either mode. Swapping two
+ *   stored devices' identities in one file is refused too: the rows are appended concurrently, so for
+ *   a moment both devices would hold one identity; swap them in two imports.
+ * - Imports through one service take turns from that check to their last append, so that two of them
+ *   cannot bind one identity to two devices. Two processes importing into one store at once (the CLI
+ *   beside the server) are not guarded: their checks may both pass before either appends.
  * - Rows run with bounded concurrency, so that the SQLite store's group commit writes many of them in
  *   one transaction (one fsync) instead of one each.
  */
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import type { DeviceCsvField } from '../../domain/devices/DeviceCsvColumns.ts';
+import type { DeviceCsvHeader } from '../../domain/devices/DeviceCsvHeader.ts';
 import type { DeviceCsvProblem } from '../../domain/devices/DeviceCsvProblem.ts';
 import { compareProblems } from '../../domain/devices/DeviceCsvProblem.ts';
 import { resolveDeviceCsvHeader } from '../../domain/devices/DeviceCsvHeader.ts';
@@ -28,6 +39,8 @@ import type { SecretSealer } from '../../domain/SealedSecret.ts';
 import { handleCommand } from '../eventstore/CommandHandler.ts';
 import type { EventMetadata, EventStore } from '../eventstore/EventStore.ts';
 import type { Logger } from '../logging/Logger.ts';
+import type { DeviceIdentityClaim, DeviceIdentityField } from '../security/DeviceIdentityIndex.ts';
+import { DeviceIdentityIndex } from '../security/DeviceIdentityIndex.ts';
 import { readDeviceCsv } from './DeviceCsvReader.ts';
 
 export type DeviceImportMode = 'all-or-nothing' | 'valid-rows-only';
@@ -75,22 +88,52 @@ export interface DeviceImportServiceDependencies {
 
 const SCHEMA_VERSION = 1;
 
+/**
+ * The identity namespaces, as in `DeviceIdentityUniqueness`: a row's value in one of `columns` may not be
+ * held by another device in any of `fields`.
+ */
+const identityNamespaces: readonly { readonly what: string; readonly columns: readonly (DeviceCsvField & DeviceIdentityField)[] }[] = [
+  { what: 'LwM2M PSK identity', columns: ['lwm2mPskId'] },
+  { what: 'bootstrap PSK identity', columns: ['bootstrapPskId', 'externalBootstrapPskId'] },
+];
+
 export class DeviceImportService {
   readonly #store: EventStore;
   readonly #sealer: SecretSealer;
   readonly #logger: Logger;
   readonly #concurrency: number;
+  readonly #identities: DeviceIdentityIndex;
+  /** The import holding the turn from its identity check to its last append. */
+  #binding: Promise<unknown> = Promise.resolve();
 
   constructor(dependencies: DeviceImportServiceDependencies) {
     this.#store = dependencies.store;
     this.#sealer = dependencies.sealer;
     this.#logger = dependencies.logger;
     this.#concurrency = dependencies.concurrency ?? 64;
+    this.#identities = new DeviceIdentityIndex(this.#store, ['lwm2mPskId', 'bootstrapPskId', 'externalBootstrapPskId']);
   }
 
   async importDevices(source: Readable | string, options: DeviceImportOptions): Promise<DeviceImportReport> {
     const mode = options.mode ?? 'all-or-nothing';
     const importId = options.importId ?? randomUUID();
+    const every = options.progressEvery ?? 1000;
+    const read = await this.#readRows(source, (rows) => {
+      if (rows % every === 0) options.onProgress?.({ phase: 'reading', rows, total: null });
+    });
+    options.onProgress?.({ phase: 'reading', rows: read.rowsRead, total: null });
+    const turn = this.#binding.then(() => this.#bindAndAppend(read, mode, importId, options));
+    this.#binding = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** Refuses the rows whose identities other devices hold, then appends (or rejects) the file. */
+  async #bindAndAppend(
+    read: ReadRows,
+    mode: DeviceImportMode,
+    importId: string,
+    options: DeviceImportOptions,
+  ): Promise<DeviceImportReport> {
     const every = options.progressEvery ?? 1000;
     const report = (counts: { imported: number; updated: number; unchanged: number }, errors: DeviceCsvProblem[]): DeviceImportReport => ({
       importId,
@@ -99,11 +142,13 @@ export class DeviceImportService {
       errors: errors.sort(compareProblems),
     });
     const none = { imported: 0, updated: 0, unchanged: 0 };
-
-    const read = await this.#readRows(source, (rows) => {
-      if (rows % every === 0) options.onProgress?.({ phase: 'reading', rows, total: null });
-    });
-    options.onProgress?.({ phase: 'reading', rows: read.rowsRead, total: null });
+    if (read.header !== null && !read.structural) {
+      const taken = await this.#identitiesTaken(read.rows, read.header);
+      read.errors.push(...taken);
+      const takenLines = new Set(taken.map((problem) => problem.line));
+      read.rows.filter((row) => takenLines.has(row.line)).forEach(zeroKeys);
+      read.rows = read.rows.filter((row) => !takenLines.has(row.line));
+    }
     if (read.errors.length > 0 && (mode === 'all-or-nothing' || read.structural)) {
       read.rows.forEach(zeroKeys);
       this.#logger.info({ importId, mode, errors: read.errors.length }, 'device import rejected: nothing imported');
@@ -164,11 +209,46 @@ export class DeviceImportService {
     return report(counts, read.errors);
   }
 
+  /**
+   * One problem per valid row's identity that another active device holds, at the identity's column.
+   * Rows repeating an identity within the file were dropped before, so each identity is claimed once.
+   */
+  async #identitiesTaken(rows: readonly ValidDeviceRow[], header: DeviceCsvHeader): Promise<DeviceCsvProblem[]> {
+    const claims: { claim: DeviceIdentityClaim; line: number; column: DeviceCsvField; what: string }[] = [];
+    for (const row of rows) {
+      const { endpoint } = row.registration;
+      for (const { what, columns } of identityNamespaces) {
+        const values = new Set<string>();
+        for (const column of columns) {
+          const identity = row.registration[column];
+          // One device may use one identity in both columns of a namespace: one problem is enough.
+          if (identity === null || values.has(identity)) continue;
+          values.add(identity);
+          for (const field of columns) claims.push({ claim: { field, identity, endpoint }, line: row.line, column, what });
+        }
+      }
+    }
+    const holders = await this.#identities.otherHolders(claims.map(({ claim }) => claim));
+    const problems: DeviceCsvProblem[] = [];
+    const reported = new Set<string>();
+    claims.forEach(({ claim, line, column, what }, index) => {
+      const holder = holders[index];
+      const key = `${line}\u0000${column}`;
+      if (holder === undefined || reported.has(key)) return;
+      reported.add(key);
+      const cell = header.cells.get(column);
+      problems.push({
+        line,
+        column: cell?.header ?? column,
+        columnNumber: cell?.columnNumber ?? null,
+        message: `${what} "${claim.identity}" is already bound to device "${holder.endpoint}"`,
+      });
+    });
+    return problems;
+  }
+
   /** Reads and validates the whole file; the valid rows are kept (their keys still in clear). */
-  async #readRows(
-    source: Readable | string,
-    onRow: (rowsRead: number) => void,
-  ): Promise<{ rows: ValidDeviceRow[]; errors: DeviceCsvProblem[]; structural: boolean; rowsRead: number }> {
+  async #readRows(source: Readable | string, onRow: (rowsRead: number) => void): Promise<ReadRows> {
     const rows: ValidDeviceRow[] = [];
     const errors: DeviceCsvProblem[] = [];
     let structural = false;
@@ -178,7 +258,7 @@ export class DeviceImportService {
     for await (const entry of readDeviceCsv(source)) {
       if (entry.kind === 'header') {
         header = resolveDeviceCsvHeader(entry.headers, entry.line);
-        if (!header.ok) return { rows, errors: [...header.problems], structural: true, rowsRead };
+        if (!header.ok) return { rows, errors: [...header.problems], structural: true, rowsRead, header: null };
         uniqueness = new DeviceIdentityUniqueness(header.header);
         continue;
       }
@@ -197,14 +277,14 @@ export class DeviceImportService {
     }
     if (header === undefined) {
       errors.push({ line: 1, column: null, columnNumber: null, message: 'the file is empty: a header row naming the columns is expected' });
-      return { rows, errors, structural: true, rowsRead };
+      return { rows, errors, structural: true, rowsRead, header: null };
     }
     const duplicates = uniqueness?.problems() ?? [];
     errors.push(...duplicates);
     const duplicateLines = new Set(duplicates.map((problem) => problem.line));
     const kept = rows.filter((row) => !duplicateLines.has(row.line));
     rows.filter((row) => duplicateLines.has(row.line)).forEach(zeroKeys);
-    return { rows: kept, errors, structural, rowsRead };
+    return { rows: kept, errors, structural, rowsRead, header: header.ok ? header.header : null };
   }
 
   #seal(row: ValidDeviceRow): DeviceRegistrationData {
@@ -216,6 +296,16 @@ export class DeviceImportService {
     zeroKeys(row);
     return registration;
   }
+}
+
+/** A file read and validated: its valid rows (keys still in clear) and every problem found so far. */
+interface ReadRows {
+  rows: ValidDeviceRow[];
+  readonly errors: DeviceCsvProblem[];
+  readonly structural: boolean;
+  readonly rowsRead: number;
+  /** Null when the header is missing or unreadable. */
+  readonly header: DeviceCsvHeader | null;
 }
 
 /** Overwrites a row's clear keys, so that they do not linger in memory once sealed or rejected. */

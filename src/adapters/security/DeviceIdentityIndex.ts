@@ -17,6 +17,13 @@ import { deviceRegistrationDecider } from '../../domain/devices/DeviceRegistrati
 
 export type DeviceIdentityField = 'lwm2mPskId' | 'bootstrapPskId' | 'externalBootstrapPskId';
 
+/** A device (`endpoint`) about to take `identity` in `field`. */
+export interface DeviceIdentityClaim {
+  readonly field: DeviceIdentityField;
+  readonly identity: string;
+  readonly endpoint: string;
+}
+
 const PAGE = 10_000;
 
 interface FieldIndex {
@@ -48,6 +55,23 @@ export class DeviceIdentityIndex {
     if (endpoint === undefined) return undefined;
     const device = await this.byEndpoint(endpoint);
     return device && device[field] === identity ? device : undefined;
+  }
+
+  /**
+   * For each claim, the active device other than the claimant whose `field` is already the claimed
+   * identity, or undefined. One catch-up serves the whole batch (an import checks every row at once),
+   * and only a hit on another device is confirmed on that device's stream.
+   */
+  async otherHolders(claims: readonly DeviceIdentityClaim[]): Promise<(DeviceRegistrationData | undefined)[]> {
+    await this.#catchUp();
+    return Promise.all(
+      claims.map(async ({ field, identity, endpoint }) => {
+        const holder = this.#fields.get(field)?.endpointOf.get(identity);
+        if (holder === undefined || holder === endpoint) return undefined;
+        const device = await this.byEndpoint(holder);
+        return device && device[field] === identity ? device : undefined;
+      }),
+    );
   }
 
   #catchUp(): Promise<void> {

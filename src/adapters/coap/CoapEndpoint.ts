@@ -61,6 +61,12 @@ export interface OutgoingCoapRequest {
   readonly token?: Uint8Array;
   /** The Observe option: 0 registers an observation, 1 cancels it (RFC 7641 section 2). */
   readonly observe?: number;
+  /**
+   * The first block to ask for with Block2 (RFC 7959 section 2.4), the following ones are fetched in
+   * turn; the response carries the body from that block on. For the rest of a notification that came
+   * block-wise (RFC 7959 section 2.6), which asks for NUM 1 onwards.
+   */
+  readonly block2?: { readonly num: number; readonly size: number };
 }
 
 /** A response that matches no pending request: a notification of an observation (RFC 7641 section 3.2). */

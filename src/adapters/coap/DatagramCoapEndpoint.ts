@@ -191,12 +191,18 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
     const code = methodCode(request.method);
 
     let response: CoapMessage;
+    if (request.block2 !== undefined) {
+      const first: BlockOption = { num: request.block2.num, more: false, size: request.block2.size };
+      const blockOptions = [...baseOptions, { number: OptionNumber.Block2, value: encodeBlockOption(first) }];
+      response = await this.#exchange(peer, { type: confirmable ? 'CON' : 'NON', code, token, options: blockOptions, payload: body });
+      return this.#fetchBlock2(peer, code, token, baseOptions, response, confirmable, first.num * first.size);
+    }
     if (body.length <= this.#params.blockSize) {
       response = await this.#exchange(peer, { type: confirmable ? 'CON' : 'NON', code, token, options: baseOptions, payload: body });
     } else {
       response = await this.#sendBlock1(peer, code, token, baseOptions, body, confirmable);
     }
-    return this.#fetchBlock2(peer, code, token, baseOptions, response, confirmable);
+    return this.#fetchBlock2(peer, code, token, baseOptions, response, confirmable, 0);
   }
 
   /** RFC 7959 section 2.5: sends the body block by block, following the size the peer asks for. */
@@ -218,11 +224,14 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
     }
   }
 
-  /** RFC 7959 section 2.4: fetches the remaining blocks of a response, bounded by maxBodySize. */
-  async #fetchBlock2(peer: CoapPeer, code: string, token: Uint8Array, options: CoapOption[], first: CoapMessage, confirmable: boolean): Promise<IncomingCoapResponse> {
+  /**
+   * RFC 7959 section 2.4: fetches the remaining blocks of a response, bounded by maxBodySize; `offset`
+   * is where the first response's payload starts in the body (0, or the bytes the caller already has).
+   */
+  async #fetchBlock2(peer: CoapPeer, code: string, token: Uint8Array, options: CoapOption[], first: CoapMessage, confirmable: boolean, offset: number): Promise<IncomingCoapResponse> {
     let response = first;
     const chunks: Uint8Array[] = [];
-    let received = 0;
+    let received = offset;
     for (;;) {
       const raw = optionValues(response.options, OptionNumber.Block2)[0];
       chunks.push(response.payload);

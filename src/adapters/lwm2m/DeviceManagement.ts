@@ -41,7 +41,7 @@ export interface DeviceManagement {
 export async function startDeviceManagement(options: DeviceManagementOptions): Promise<DeviceManagement> {
   const { store, endpoint, registrations, catalog, clock, logger } = options;
   const recorder = new ResourceValueRecorder({ store, clock, logger, ...(options.telemetry ? { telemetry: options.telemetry } : {}) });
-  const observations = await ObservationManager.start({ store, clock, logger, catalog, registrations, recorder });
+  const observations = await ObservationManager.start({ store, clock, logger, catalog, registrations, recorder, coap: endpoint });
   const dispatcher = await OperationDispatcher.start({
     store,
     endpoint,

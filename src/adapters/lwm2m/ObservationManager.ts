@@ -6,18 +6,25 @@
  *
  * A token is known from the moment its Observe request is sent ("pending"), so that a notification
  * overtaking the Observe response is not refused.
+ *
+ * A notification larger than a block arrives as its first block (Block2 NUM 0, M=1): RFC 7959 section
+ * 2.6 has the server fetch the rest of the resource with requests carrying Block2 NUM 1 onwards and no
+ * Observe option, and the values are decoded from the assembled representation.
  */
 import type { Clock } from '../../domain/Clock.ts';
 import type { LwM2mPath } from '../../domain/lwm2m/LwM2mPath.ts';
-import { parsePath } from '../../domain/lwm2m/LwM2mPath.ts';
+import { formatPath, parsePath } from '../../domain/lwm2m/LwM2mPath.ts';
 import type { ObjectModelCatalog } from '../../domain/lwm2m/ObjectModel.ts';
 import type { PathValue } from '../../domain/lwm2m/LwM2mValue.ts';
-import { decodeContent, decodeEntries, nodeToEntries } from '../../domain/lwm2m/content/ContentCodecs.ts';
+import { decodeContent, decodeEntries, encodePaths, nodeToEntries } from '../../domain/lwm2m/content/ContentCodecs.ts';
 import type { ObservationCommand, ObservationState } from '../../domain/observations/ObservationDecider.ts';
 import { observationDecider } from '../../domain/observations/ObservationDecider.ts';
 import type { ObservationCancelReason, ObservationEvent } from '../../domain/observations/ObservationEvents.ts';
 import { observationStream, observationStreamPrefix } from '../../domain/observations/ObservationEvents.ts';
-import type { CoapPeer, UnsolicitedCoapResponse } from '../coap/CoapEndpoint.ts';
+import type { BlockOption } from '../coap/BlockOption.ts';
+import { decodeBlockOption } from '../coap/BlockOption.ts';
+import { OptionNumber, optionValues } from '../coap/CoapMessage.ts';
+import type { CoapEndpoint, CoapPeer, OutgoingCoapRequest, UnsolicitedCoapResponse } from '../coap/CoapEndpoint.ts';
 import { KeyedSerializer } from '../coap/KeyedSerializer.ts';
 import { handleCommand, toDomainEvent } from '../eventstore/CommandHandler.ts';
 import type { EventStore } from '../eventstore/EventStore.ts';
@@ -39,6 +46,8 @@ export interface ObservationManagerOptions {
   readonly catalog: ObjectModelCatalog;
   readonly registrations: RegistrationLookup;
   readonly recorder: ResourceValueRecorder;
+  /** Where the rest of a block-wise notification is fetched from: the endpoint the device registered to. */
+  readonly coap: Pick<CoapEndpoint, 'request'>;
   /** Told of every notification: the device is awake (queue mode, Core 1.1 section 6.5). */
   readonly onDeviceMessage?: (endpoint: string) => void;
 }
@@ -50,6 +59,7 @@ export class ObservationManager {
   readonly #catalog: ObjectModelCatalog;
   readonly #registrations: RegistrationLookup;
   readonly #recorder: ResourceValueRecorder;
+  readonly #coap: Pick<CoapEndpoint, 'request'>;
   readonly #serializer = new KeyedSerializer();
   /** Established and pending observations by token (hex). */
   readonly #byToken = new Map<string, KnownObservation>();
@@ -62,6 +72,7 @@ export class ObservationManager {
     this.#catalog = options.catalog;
     this.#registrations = options.registrations;
     this.#recorder = options.recorder;
+    this.#coap = options.coap;
     this.onDeviceMessage = options.onDeviceMessage;
   }
 
@@ -143,9 +154,32 @@ export class ObservationManager {
     const registration = this.#registrations.registration(known.endpoint);
     if (!registration || !samePeer(registration, response.peer)) return false;
     this.onDeviceMessage?.(known.endpoint);
-    this.#notified(token, known, response).catch((error: unknown) => this.#logger.error({ err: error, endpoint: known.endpoint }, 'notification handling failed'));
+    const block = block2Of(response);
+    const handling = block?.more === true ? this.#notifiedInBlocks(token, known, response, block) : this.#notified(token, known, response);
+    handling.catch((error: unknown) => this.#logger.error({ err: error, endpoint: known.endpoint }, 'notification handling failed'));
     return true;
   };
+
+  /** RFC 7959 section 2.6: the first block of a notification; the rest is fetched from the resource, Block2 NUM 1 onwards. */
+  async #notifiedInBlocks(token: string, known: KnownObservation, first: UnsolicitedCoapResponse, block: BlockOption): Promise<void> {
+    const registration = this.#registrations.registration(known.endpoint);
+    if (!registration) return;
+    if (block.num !== 0 || first.payload.length !== block.size) {
+      this.#logger.warn({ endpoint: known.endpoint, num: block.num, bytes: first.payload.length }, 'block-wise notification that does not start with a full block 0');
+      return;
+    }
+    const resource = resourceOf(known, registration.objectLinks.rootPath, first.contentFormat);
+    if (!resource.ok) {
+      this.#logger.warn({ endpoint: known.endpoint, reason: resource.reason }, 'block-wise notification not fetchable');
+      return;
+    }
+    const rest = await this.#coap.request(first.peer, { ...resource.value, block2: { num: 1, size: block.size } });
+    if (!rest.code.startsWith('2.')) {
+      this.#logger.warn({ endpoint: known.endpoint, code: rest.code }, 'the rest of a block-wise notification was refused');
+      return;
+    }
+    await this.#notified(token, known, { ...first, payload: Buffer.concat([first.payload, rest.payload]) });
+  }
 
   async #notified(token: string, known: KnownObservation, response: UnsolicitedCoapResponse): Promise<void> {
     if (!response.code.startsWith('2.')) {
@@ -193,6 +227,32 @@ export class ObservationManager {
       return result.events;
     });
   }
+}
+
+function block2Of(response: UnsolicitedCoapResponse): BlockOption | undefined {
+  const raw = optionValues(response.options, OptionNumber.Block2)[0];
+  if (raw === undefined) return undefined;
+  const decoded = decodeBlockOption(raw);
+  return decoded.ok ? decoded.block : undefined;
+}
+
+/**
+ * The request that reads the observed resource again without Observe: GET of the path, or for an
+ * Observe-Composite the FETCH of the root with its SenML path list (LwM2M Transport 1.1 section 6.x),
+ * asking for the notification's content format.
+ */
+function resourceOf(known: KnownObservation, rootPath: string, format: number | undefined): { ok: true; value: OutgoingCoapRequest } | { ok: false; reason: string } {
+  const root = rootPath.split('/').filter((segment) => segment !== '');
+  const accept = format === undefined ? {} : { accept: format };
+  if (!known.composite) {
+    const path = known.paths[0];
+    if (!path) return { ok: false, reason: 'observation without a path' };
+    return { ok: true, value: { method: 'GET', path: [...root, ...formatPath(path).split('/').filter((segment) => segment !== '')], ...accept } };
+  }
+  if (format === undefined) return { ok: false, reason: 'a composite notification without a content format' };
+  const body = encodePaths(format, known.paths);
+  if (!body.ok) return { ok: false, reason: body.error.message };
+  return { ok: true, value: { method: 'FETCH', path: root, contentFormat: format, accept: format, payload: body.value } };
 }
 
 function samePath(a: LwM2mPath, b: LwM2mPath | undefined): boolean {

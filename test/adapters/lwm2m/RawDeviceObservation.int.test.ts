@@ -9,11 +9,14 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OperationSpec } from '../../../src/domain/operations/OperationEvents.ts';
 import { observationStream } from '../../../src/domain/observations/ObservationEvents.ts';
+import { resourceStream } from '../../../src/domain/observations/ResourceValueEvents.ts';
+import type { ResourceValuesReported } from '../../../src/domain/observations/ResourceValueEvents.ts';
 import { CONTENT_FORMAT } from '../../../src/domain/lwm2m/content/ContentFormat.ts';
 import { decodePaths } from '../../../src/domain/lwm2m/content/ContentCodecs.ts';
 import { formatPath } from '../../../src/domain/lwm2m/LwM2mPath.ts';
 import { systemClock } from '../../../src/domain/Clock.ts';
 import type { CoapMessage } from '../../../src/adapters/coap/CoapMessage.ts';
+import { decodeBlockOption, encodeBlockOption } from '../../../src/adapters/coap/BlockOption.ts';
 import { OptionNumber, optionValues, uintOption, uintOptionOf } from '../../../src/adapters/coap/CoapMessage.ts';
 import type { OperationView } from '../../../src/projections/operations/OperationQueries.ts';
 import { importTestDevice } from '../../support/TestDevices.ts';
@@ -104,5 +107,79 @@ describe('observation exchanges with a raw device', () => {
     expect(events.map((event) => event.type)).toEqual(['ObservationEstablished', 'ObservationCancelled']);
     expect(harness.management.observations.activeCount).toBe(0);
     expect(optionValues(cancel.message.options, OptionNumber.UriPath)).toEqual([]);
+  });
+
+  it('fetches the rest of a block-wise notification with GET Block2 NUM 1.. and records the full value set (RFC 7959 section 2.6)', async () => {
+    const harness = await setUp();
+    const raw = await rawDevice(harness, 'raw-block-notify');
+    const observeId = await harness.api.requestOperation('raw-block-notify', spec('observe', ['/3/0']), 'user:test', 'c1');
+    const observe = await request(raw, '0.01', 0);
+    raw.send({
+      type: 'ACK',
+      code: '2.05',
+      messageId: observe.message.messageId,
+      token: observe.message.token,
+      options: [uintOptionOf(OptionNumber.Observe, 1), uintOptionOf(OptionNumber.ContentFormat, CONTENT_FORMAT.senmlJson)],
+      payload: senml([{ bn: '/3/0/', n: '0', vs: 'Short' }]),
+    });
+    expect((await finished(harness, observeId)).status).toBe('succeeded');
+
+    // The notification: a /3/0 far larger than one 64-byte block.
+    const records = [
+      { bn: '/3/0/', n: '0', vs: `Manufacturer ${'m'.repeat(60)}` },
+      { n: '1', vs: `Model ${'x'.repeat(40)}` },
+      { n: '2', vs: 'SN-0123456789' },
+      { n: '3', vs: 'firmware 1.2.3' },
+      { n: '9', v: 87 },
+    ];
+    const body = senml(records);
+    const size = 64;
+    const blocks = Math.ceil(body.length / size);
+    expect(blocks).toBeGreaterThan(2);
+    const from = raw.received.length;
+    raw.send({
+      type: 'CON',
+      code: '2.05',
+      messageId: 500,
+      token: observe.message.token,
+      options: [
+        uintOptionOf(OptionNumber.Observe, 2),
+        uintOptionOf(OptionNumber.ContentFormat, CONTENT_FORMAT.senmlJson),
+        { number: OptionNumber.Block2, value: encodeBlockOption({ num: 0, more: true, size }) },
+      ],
+      payload: body.subarray(0, size),
+    });
+    const ack = await raw.waitFor((datagram) => datagram.message?.messageId === 500, 2_000, from);
+    expect(ack.message?.type).toBe('ACK');
+    let index = from;
+    for (let num = 1; num < blocks; num++) {
+      const get = await request(raw, '0.01', index);
+      index = get.index;
+      const asked = decodeBlockOption(optionValues(get.message.options, OptionNumber.Block2)[0] ?? new Uint8Array(0));
+      expect(asked.ok && asked.block).toMatchObject({ num, size });
+      expect(uintOption(get.message.options, OptionNumber.Observe)).toBeUndefined();
+      expect(optionValues(get.message.options, OptionNumber.UriPath).map((segment) => new TextDecoder().decode(segment))).toEqual(['3', '0']);
+      const end = Math.min((num + 1) * size, body.length);
+      raw.send({
+        type: 'ACK',
+        code: '2.05',
+        messageId: get.message.messageId,
+        token: get.message.token,
+        options: [uintOptionOf(OptionNumber.ContentFormat, CONTENT_FORMAT.senmlJson), { number: OptionNumber.Block2, value: encodeBlockOption({ num, more: end < body.length, size }) }],
+        payload: body.subarray(num * size, end),
+      });
+    }
+    const notified = await eventually(async () => {
+      const events = await harness.events(resourceStream('raw-block-notify'));
+      return events.map((event) => event.data as unknown as ResourceValuesReported).find((data) => data.source === 'notification' && data.values.length > 1);
+    });
+    expect(notified.values.map((value) => [value.path, value.value.text])).toEqual([
+      ['/3/0/0', `Manufacturer ${'m'.repeat(60)}`],
+      ['/3/0/1', `Model ${'x'.repeat(40)}`],
+      ['/3/0/2', 'SN-0123456789'],
+      ['/3/0/3', 'firmware 1.2.3'],
+      ['/3/0/9', '87'],
+    ]);
+    expect(raw.received.slice(index).some((datagram) => datagram.message?.type === 'RST')).toBe(false);
   });
 });

@@ -13,6 +13,11 @@
  * then decided again by `handleCommand` on the stream as it is. Endpoints without a registration
  * (rejected strangers) are not cached, so made-up names cannot grow memory.
  *
+ * A known device's first Register is appended as the first event of its registration stream without
+ * reading it first (`assumeNewStream`), unless the stream is known to exist (registrations that ended
+ * since start or before it, in `#endedStreams`); a wrong guess only costs a refused append, after which
+ * the command runs on the stream as it is.
+ *
  * Audit budget: on top of the decider's one rejected event per endpoint per minute, at most
  * `rejectionBurst` rejected events are recorded at once, refilled at `rejectionsPerSecond`; beyond
  * that, rejections (still answered 4.03/4.12) are only counted in the logs, so that a flood of
@@ -82,6 +87,8 @@ export class RegistrationService {
   readonly #endpointById = new Map<string, string>();
   /** Source address and port of each registration, so that a Send (which names no endpoint) finds it at once. */
   readonly #endpointByPeer = new Map<string, string>();
+  /** Endpoints whose registration stream exists without a current registration: known devices only, after start. */
+  readonly #endedStreams = new Set<string>();
   readonly #sharedLinks = new Map<string, RegisteredObjects>();
   readonly #sharedText = new Map<string, string>();
   readonly #sweeper: NodeJS.Timeout | undefined;
@@ -131,7 +138,10 @@ export class RegistrationService {
       }
       if (page.length < 10_000) break;
     }
-    for (const cached of states.values()) this.#remember(cached);
+    for (const [stream, cached] of states) {
+      if (cached.state.registration) this.#remember(cached);
+      else this.#endedStreams.add(stream.slice(registrationStreamPrefix.length));
+    }
     this.#logger.info({ registrations: this.#byEndpoint.size }, 'registrations loaded');
   }
 
@@ -290,13 +300,20 @@ export class RegistrationService {
           outcome = await handleCommand(this.#store, stream, this.#decider, command, { metadata });
         }
       } else {
-        outcome = await handleCommand(this.#store, stream, this.#decider, command, { metadata });
+        const assumeNewStream = command.type === 'Register' && command.device !== undefined && !this.#endedStreams.has(endpoint);
+        outcome = await handleCommand(this.#store, stream, this.#decider, command, { metadata, assumeNewStream });
       }
       const before = cached?.state.registration;
       if (before && before.registrationId !== outcome.state.registration?.registrationId) this.#endpointById.delete(before.registrationId);
       if (before && this.#endpointByPeer.get(peerKey(before)) === endpoint) this.#endpointByPeer.delete(peerKey(before));
-      if (outcome.state.registration) this.#remember(outcome);
-      else this.#byEndpoint.delete(endpoint);
+      if (outcome.state.registration) {
+        this.#remember(outcome);
+        this.#endedStreams.delete(endpoint);
+      } else {
+        this.#byEndpoint.delete(endpoint);
+        // Strangers (no device, never registered) are left out, so that made-up names cannot grow memory.
+        if (cached || (command.type === 'Register' && command.device !== undefined)) this.#endedStreams.add(endpoint);
+      }
       return outcome.events;
     });
   }

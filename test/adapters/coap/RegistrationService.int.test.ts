@@ -232,6 +232,23 @@ describe('RegistrationService over UDP', () => {
     expect((await client.update()).code).toBe('4.04');
   });
 
+  it('registers again on the existing stream after a de-registration and after an expiry recorded before a restart', async () => {
+    const h = await harness();
+    await importTestDevice(h.store, 'dev-again');
+    const client = await h.client('dev-again', { lifetime: 60 });
+    expect((await client.register()).code).toBe('2.01');
+    expect((await client.deregister()).code).toBe('2.02');
+    expect((await client.register()).code).toBe('2.01');
+    h.clock.advanceSeconds(105);
+    expect(await h.service.expireDue()).toBe(1);
+    const restarted = await RegistrationService.start({ store: h.store, directory: new EventStoreDeviceDirectory(h.store), clock: h.clock, logger: silentLogger(), expirySweepMs: 0 });
+    cleanups.push(() => restarted.close());
+    h.endpoint.handle(restarted.handler('plain'));
+    expect((await client.register()).code).toBe('2.01');
+    expect(await eventTypes(h.store, 'dev-again')).toEqual(['DeviceRegistered', 'DeviceDeregistered', 'DeviceRegistered', 'RegistrationExpired', 'DeviceRegistered']);
+    expect(restarted.registration('dev-again')?.port).toBe(client.port);
+  });
+
   it('knows the registrations recorded before a restart', async () => {
     const store = new MemoryEventStore();
     const clock = new ManualClock();

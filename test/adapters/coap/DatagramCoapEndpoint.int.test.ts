@@ -5,8 +5,10 @@ import { openUdpCoapEndpoint } from '../../../src/adapters/coap/DatagramCoapEndp
 import type { DatagramCoapEndpoint } from '../../../src/adapters/coap/DatagramCoapEndpoint.ts';
 import { CoapResetError, CoapTimeoutError } from '../../../src/adapters/coap/CoapEndpoint.ts';
 import type { IncomingCoapRequest } from '../../../src/adapters/coap/CoapEndpoint.ts';
-import { OptionNumber, stringOption, stringOptions } from '../../../src/adapters/coap/CoapMessage.ts';
+import { OptionNumber, optionValues, stringOption, stringOptions } from '../../../src/adapters/coap/CoapMessage.ts';
 import { decodeBlockOption, encodeBlockOption } from '../../../src/adapters/coap/BlockOption.ts';
+import type { BlockOption } from '../../../src/adapters/coap/BlockOption.ts';
+import type { CoapMessage } from '../../../src/adapters/coap/CoapMessage.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
 import { RawCoapPeer } from '../../support/RawCoapPeer.ts';
 
@@ -267,6 +269,31 @@ describe('DatagramCoapEndpoint sending requests', () => {
     expect(retransmitted.message?.messageId).toBe(id);
     peer.send({ type: 'ACK', code: '2.05', messageId: id, token: first.message?.token ?? new Uint8Array(0), options: [], payload: bytes('real') });
     expect(text((await pending).payload)).toBe('real');
+  });
+
+  it('starts Block2 fetching at a given block and returns the body from there (the rest of a block-wise notification)', async () => {
+    const client = await endpoint();
+    const peer = await RawCoapPeer.open({ address: '127.0.0.1', port: client.local.port });
+    cleanups.push(() => peer.close());
+    const body = bytes(Array.from({ length: 40 }, (_, index) => String.fromCharCode(97 + (index % 26))).join(''));
+    const rest = client.request({ address: '127.0.0.1', port: peer.port }, { method: 'GET', path: ['3', '0'], block2: { num: 1, size: 16 } });
+    const askedBlock = (d: { message: CoapMessage | undefined }): BlockOption | undefined => {
+      const decoded = decodeBlockOption(optionValues(d.message?.options ?? [], OptionNumber.Block2)[0] ?? new Uint8Array(0));
+      return decoded.ok ? decoded.block : undefined;
+    };
+    // The first GET asks for block 1 directly (block 0 came with the notification); no request asks for block 0.
+    for (const num of [1, 2]) {
+      const request = await peer.waitFor((d) => d.message?.code === '0.01' && askedBlock(d)?.num === num);
+      const message = request.message;
+      if (!message) throw new Error('unreadable request');
+      expect(askedBlock(request)).toMatchObject({ num, size: 16 });
+      const end = Math.min((num + 1) * 16, body.length);
+      peer.send({ type: 'ACK', code: '2.05', messageId: message.messageId, token: message.token, options: [{ number: OptionNumber.Block2, value: encodeBlockOption({ num, more: end < body.length, size: 16 }) }], payload: body.subarray(num * 16, end) });
+    }
+    const response = await rest;
+    expect(response.code).toBe('2.05');
+    expect(text(response.payload)).toBe(text(body.subarray(16)));
+    expect(peer.received.some((d) => d.message?.code === '0.01' && askedBlock(d)?.num !== 1 && askedBlock(d)?.num !== 2)).toBe(false);
   });
 
   it('rejects a request the peer answers with RST, and matches a separate response by token', async () => {

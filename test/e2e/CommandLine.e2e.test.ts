@@ -65,6 +65,11 @@ describe('lwm2m-hub command line', () => {
       });
     });
     await ready;
+    // A command that opens the embedded store beside the running service is refused, naming it,
+    // instead of breaking the service's next append.
+    const beside = await runCli(['import-devices', resolve(import.meta.dirname, '../fixtures/devices-psk.csv'), '--data-dir', dataDir]);
+    expect(beside.code).toBe(2);
+    expect(beside.stdout + beside.stderr).toContain(`is open in process ${child.pid}`);
     const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

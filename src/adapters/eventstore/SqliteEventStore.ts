@@ -39,6 +39,7 @@ import { LogHead } from './LogHead.ts';
 import { createPagedSubscription } from './PagedSubscription.ts';
 import type { AppendOutcome, BatchResult, EventRow, PendingAppend } from './SqliteAppendBatch.ts';
 import { SqliteEventReader } from './SqliteEventReader.ts';
+import { acquireProcessLock } from './SqliteProcessLock.ts';
 import { SqliteStreamTail } from './SqliteStreamTail.ts';
 import { configureConnection, createSchema } from './SqliteSchema.ts';
 import type { WriterReply, WriterRequest, WriterSettings } from './SqliteWriterMessages.ts';
@@ -61,6 +62,8 @@ interface QueuedAppend {
 
 export class SqliteEventStore implements EventStore {
   readonly #writer: Worker;
+  /** Releases this store's share of the one-process lock (SqliteProcessLock). */
+  readonly #releaseLock: () => void;
   readonly #readDb: DatabaseSync;
   readonly #tail: SqliteStreamTail;
   readonly #reader: SqliteEventReader;
@@ -78,7 +81,8 @@ export class SqliteEventStore implements EventStore {
   #onSettled: Array<() => void> = [];
   #closed = false;
 
-  private constructor(writer: Worker, readDb: DatabaseSync, options: SqliteEventStoreOptions) {
+  private constructor(writer: Worker, readDb: DatabaseSync, options: SqliteEventStoreOptions, releaseLock: () => void) {
+    this.#releaseLock = releaseLock;
     this.#writer = writer;
     this.#readDb = readDb;
     this.#tail = SqliteStreamTail.load(readDb);
@@ -98,19 +102,23 @@ export class SqliteEventStore implements EventStore {
   /** Opens (creating it and its directory if needed) the event log in `file`. */
   static async open(file: string, options: SqliteEventStoreOptions = {}): Promise<SqliteEventStore> {
     mkdirSync(dirname(file), { recursive: true });
-    const readDb = new DatabaseSync(file);
-    configureConnection(readDb);
-    createSchema(readDb);
-    const settings: WriterSettings = { file, mergeThreshold: options.streamIndexMergeThreshold ?? 4096 };
-    const writer = new Worker(new URL('./SqliteWriterWorker.ts', import.meta.url), { workerData: settings });
+    const releaseLock = acquireProcessLock(file);
+    let readDb: DatabaseSync | undefined;
+    let writer: Worker | undefined;
     try {
+      readDb = new DatabaseSync(file);
+      configureConnection(readDb);
+      createSchema(readDb);
+      const settings: WriterSettings = { file, mergeThreshold: options.streamIndexMergeThreshold ?? 4096 };
+      writer = new Worker(new URL('./SqliteWriterWorker.ts', import.meta.url), { workerData: settings });
       await writerReady(writer);
     } catch (error) {
-      readDb.close();
-      await writer.terminate();
+      readDb?.close();
+      await writer?.terminate();
+      releaseLock();
       throw error;
     }
-    return new SqliteEventStore(writer, readDb, options);
+    return new SqliteEventStore(writer, readDb, options, releaseLock);
   }
 
   appendToStream(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -183,6 +191,7 @@ export class SqliteEventStore implements EventStore {
     this.#closed = true;
     this.#head.close();
     this.#readDb.close();
+    this.#releaseLock();
   }
 
   #send(): void {

@@ -36,20 +36,23 @@ describe('Projector across a crash', () => {
   it('resumes after SIGKILL with every event applied exactly once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'projector-crash-'));
     dirs.push(dir);
-    const store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
+    const file = join(dir, 'events.sqlite');
+    const writer = await SqliteEventStore.open(file);
     const devices = 1000;
     const eventsPerDevice = 4;
     await Promise.all(
       Array.from({ length: devices }, (_, i) =>
-        store.appendToStream(
+        writer.appendToStream(
           deviceStream(`d-${i}`),
           [imported(registration(`d-${i}`)), ...Array.from({ length: eventsPerDevice - 1 }, (_, n) => updated(`d-${i}`, { name: `name-${n}` }))],
           'no_stream',
         ),
       ),
     );
-    const head = await store.headPosition();
+    const head = await writer.headPosition();
     expect(head).toBe(devices * eventsPerDevice);
+    // One process per embedded store (SqliteProcessLock): the child projecting it must have it alone.
+    await writer.close();
 
     const killAt = 1234;
     expect(await projectUntilKilled(dir, killAt)).toBe('SIGKILL');
@@ -64,6 +67,7 @@ describe('Projector across a crash', () => {
     const historyCheckpoint = database.checkpoint('device-history')?.position ?? 0;
     expect(new DeviceHistoryQueries(database.db).dump().map((entry) => entry.position)).toEqual(Array.from({ length: historyCheckpoint }, (_, i) => i + 1));
 
+    const store = await SqliteEventStore.open(file);
     const projector = new Projector({ store, database, projections: readModelProjections, logger: silentLogger() });
     projector.start();
     await projector.waitFor(head);

@@ -20,7 +20,7 @@ import { importTestDevice } from '../../support/TestDevices.ts';
 import { ManualClock } from '../../support/ManualClock.ts';
 import { RawCoapPeer } from '../../support/RawCoapPeer.ts';
 import type { Harness, HarnessOptions } from './DeviceManagementHarness.ts';
-import { eventually, startHarness } from './DeviceManagementHarness.ts';
+import { eventually, registerRawDevice, startHarness } from './DeviceManagementHarness.ts';
 
 const links = '</>;rt="oma.lwm2m";ct="110 0",</1/0>,</3/0>,</3303/0>';
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -133,18 +133,9 @@ describe('device management over CoAP', () => {
     const { harness } = await setUp();
     await importTestDevice(harness.store, 'dm-no-observe');
     // A raw device (node-coap always answers Observe with an Observe option): registers, then answers without one.
-    const raw = await RawCoapPeer.open({ address: '127.0.0.1', port: harness.coap.local.port });
+    const raw = await registerRawDevice(harness, 'dm-no-observe', '</>;rt="oma.lwm2m";ct=0,</3303/0>');
     cleanups.push(() => raw.close());
     const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
-    raw.send({
-      type: 'CON',
-      code: '0.02',
-      messageId: 1,
-      token: Uint8Array.of(9),
-      options: [{ number: 11, value: utf8('rd') }, { number: 12, value: Uint8Array.of(40) }, { number: 15, value: utf8('ep=dm-no-observe') }, { number: 15, value: utf8('lwm2m=1.1') }],
-      payload: utf8('</>;rt="oma.lwm2m";ct=0,</3303/0>'),
-    });
-    expect((await raw.waitFor((datagram) => datagram.message?.messageId === 1)).message?.code).toBe('2.01');
     const id = await harness.api.requestOperation('dm-no-observe', spec('observe', ['/3303/0/5700']), 'user:test', 'c');
     const get = (await raw.waitFor((datagram) => datagram.message?.code === '0.01')).message;
     if (!get) throw new Error('no GET');
@@ -248,18 +239,9 @@ describe('device management over CoAP', () => {
   it('answers every hostile Send and notification payload without failing (random bytes)', async () => {
     const { harness } = await setUp();
     await importTestDevice(harness.store, 'dm-hostile');
-    const raw = await RawCoapPeer.open({ address: '127.0.0.1', port: harness.coap.local.port });
+    const raw = await registerRawDevice(harness, 'dm-hostile', '</>;rt="oma.lwm2m";ct=0,</3303/0>');
     cleanups.push(() => raw.close());
     const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
-    raw.send({
-      type: 'CON',
-      code: '0.02',
-      messageId: 1,
-      token: Uint8Array.of(9),
-      options: [{ number: 11, value: utf8('rd') }, { number: 12, value: Uint8Array.of(40) }, { number: 15, value: utf8('ep=dm-hostile') }, { number: 15, value: utf8('lwm2m=1.1') }],
-      payload: utf8('</>;rt="oma.lwm2m";ct=0,</3303/0>'),
-    });
-    expect((await raw.waitFor((datagram) => datagram.message?.messageId === 1)).message?.code).toBe('2.01');
     // An observation to aim hostile notifications at.
     const id = await harness.api.requestOperation('dm-hostile', spec('observe', ['/3303/0/5700']), 'user:test', 'c');
     const get = (await raw.waitFor((datagram) => datagram.message?.code === '0.01')).message;

@@ -20,9 +20,9 @@ import { decodeBlockOption, encodeBlockOption } from '../../../src/adapters/coap
 import { OptionNumber, optionValues, uintOption, uintOptionOf } from '../../../src/adapters/coap/CoapMessage.ts';
 import type { OperationView } from '../../../src/projections/operations/OperationQueries.ts';
 import { importTestDevice } from '../../support/TestDevices.ts';
-import { RawCoapPeer } from '../../support/RawCoapPeer.ts';
+import type { RawCoapPeer } from '../../support/RawCoapPeer.ts';
 import type { Harness } from './DeviceManagementHarness.ts';
-import { eventually, startHarness } from './DeviceManagementHarness.ts';
+import { eventually, registerRawDevice, startHarness } from './DeviceManagementHarness.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -43,17 +43,8 @@ async function setUp(): Promise<Harness> {
 /** A raw LwM2M 1.1 device that registers with SenML JSON announced on its root link. */
 async function rawDevice(harness: Harness, endpoint: string): Promise<RawCoapPeer> {
   await importTestDevice(harness.store, endpoint);
-  const raw = await RawCoapPeer.open({ address: '127.0.0.1', port: harness.coap.local.port });
+  const raw = await registerRawDevice(harness, endpoint, '</>;rt="oma.lwm2m";ct=110,</3/0>,</3303/0>');
   cleanups.push(() => raw.close());
-  raw.send({
-    type: 'CON',
-    code: '0.02',
-    messageId: 1,
-    token: Uint8Array.of(9),
-    options: [{ number: 11, value: utf8('rd') }, { number: 12, value: Uint8Array.of(40) }, { number: 15, value: utf8(`ep=${endpoint}`) }, { number: 15, value: utf8('lwm2m=1.1') }],
-    payload: utf8('</>;rt="oma.lwm2m";ct=110,</3/0>,</3303/0>'),
-  });
-  expect((await raw.waitFor((datagram) => datagram.message?.messageId === 1)).message?.code).toBe('2.01');
   return raw;
 }
 

@@ -1,6 +1,7 @@
 /** Every resolver of `schema.graphql`, typed by the generated types. */
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { bootstrapQueryResolvers, bootstrapSessionTypeResolvers, bootstrapSubscriptionResolvers } from './resolvers/BootstrapResolvers.ts';
+import { callerQueryResolvers } from './resolvers/CallerResolvers.ts';
 import {
   deviceManagementDeviceResolvers,
   deviceManagementMutationResolvers,
@@ -22,6 +23,7 @@ import {
   validationRuleTypeResolvers,
 } from './resolvers/ProtocolResolvers.ts';
 import { firmwareMutationResolvers, firmwareQueryResolvers, firmwareSubscriptionResolvers, firmwareTypeResolvers, firmwareUpdateTypeResolvers } from './resolvers/FirmwareResolvers.ts';
+import { objectModelQueryResolvers } from './resolvers/ObjectModelResolvers.ts';
 import { readModelQueryResolvers } from './resolvers/ReadModelResolvers.ts';
 import { shellLineTypeResolvers, shellMutationResolvers, shellQueryResolvers, shellSubscriptionResolvers } from './resolvers/ShellResolvers.ts';
 import { subscriptionResolvers } from './resolvers/SubscriptionResolvers.ts';
@@ -39,7 +41,7 @@ export const resolvers: Resolvers = {
   DateTime: dateTimeScalar,
   Position: positionScalar,
   JSON: jsonScalar,
-  Query: { ...deviceQueryResolvers, ...readModelQueryResolvers, ...protocolQueryResolvers, ...telemetryQueryResolvers, ...bootstrapQueryResolvers, ...deviceManagementQueryResolvers, ...shellQueryResolvers, ...firmwareQueryResolvers },
+  Query: { ...deviceQueryResolvers, ...readModelQueryResolvers, ...protocolQueryResolvers, ...telemetryQueryResolvers, ...bootstrapQueryResolvers, ...deviceManagementQueryResolvers, ...shellQueryResolvers, ...firmwareQueryResolvers, ...callerQueryResolvers, ...objectModelQueryResolvers },
   Mutation: { ...mutationResolvers, ...protocolMutationResolvers, ...telemetryMutationResolvers, ...deviceManagementMutationResolvers, ...shellMutationResolvers, ...firmwareMutationResolvers },
   Subscription: { ...subscriptionResolvers, ...telemetrySubscriptionResolvers, ...bootstrapSubscriptionResolvers, ...deviceManagementSubscriptionResolvers, ...shellSubscriptionResolvers, ...firmwareSubscriptionResolvers },
   Device: { ...deviceTypeResolvers, ...deviceManagementDeviceResolvers },

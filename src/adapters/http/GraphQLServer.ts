@@ -28,6 +28,7 @@ import { defaultOperationLimits, operationLimitRules } from '../../graphql/limit
 import type { ApiTokenRegistry } from '../auth/ApiTokenRegistry.ts';
 import type { Logger } from '../logging/Logger.ts';
 import { bearerToken, connectionParamsToken } from './BearerToken.ts';
+import { consoleFilesRoute } from './ConsoleFiles.ts';
 import { offlineLandingPagePlugin } from './LandingPage.ts';
 
 /** The graphql-ws close code for a failed authentication: 4401, mirroring HTTP 401. */
@@ -46,6 +47,8 @@ export interface GraphQLServerOptions {
   readonly maxBodyBytes?: number;
   /** Further routes beside the GraphQL path (firmware packages); each answers and returns true, or returns false. */
   readonly routes?: ReadonlyArray<(request: IncomingMessage, response: ServerResponse, url: URL) => Promise<boolean>>;
+  /** The built operator's console, served at / (default: dist/console beside the sources). */
+  readonly consoleDirectory?: string;
 }
 
 export interface RunningGraphQLServer {
@@ -63,6 +66,7 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
   const limits = options.limits ?? defaultOperationLimits;
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
   const { schema, services, tokens } = options;
+  const consoleFiles = consoleFilesRoute(options.consoleDirectory);
 
   const authenticate = async (token: string | undefined): Promise<Principal | undefined> =>
     token === undefined ? undefined : tokens.authenticate(token);
@@ -89,6 +93,7 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== path) {
       for (const route of options.routes ?? []) if (await route(request, response, url)) return;
+      if (await consoleFiles(request, response, url)) return;
       response.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: the GraphQL endpoint is ${path}\n`);
       return;
     }

@@ -82,6 +82,11 @@ export type AlarmStatus =
   | 'ACTIVE'
   | 'CLEARED';
 
+export type ApiRole =
+  | 'ADMIN'
+  | 'OPERATOR'
+  | 'VIEWER';
+
 /** A past moment: give exactly one of the two. */
 export type AsOf = {
   /** Every event at or before this global position. */
@@ -155,6 +160,14 @@ export type BootstrapStep = {
   step: Scalars['Int']['output'];
   /** /, /0, /0/1, /bs. */
   target: Scalars['String']['output'];
+};
+
+/** The caller of the API, as its token says. */
+export type Caller = {
+  __typename?: 'Caller';
+  role: ApiRole;
+  /** The token's id (never the token). */
+  tokenId: Scalars['ID']['output'];
 };
 
 export type CreateAlarm = {
@@ -785,6 +798,21 @@ export type ObjectLink = {
   version?: Maybe<Scalars['String']['output']>;
 };
 
+/** An LwM2M object's model (LwM2M Core 1.1 Appendix D): its resources and what each allows. */
+export type ObjectModel = {
+  __typename?: 'ObjectModel';
+  description: Scalars['String']['output'];
+  mandatory: Scalars['Boolean']['output'];
+  multipleInstances: Scalars['Boolean']['output'];
+  name: Scalars['String']['output'];
+  objectId: Scalars['Int']['output'];
+  resources: Array<ResourceModel>;
+  /** Whether it comes from an uploaded device protocol (else it is a model the service ships). */
+  uploaded: Scalars['Boolean']['output'];
+  /** ObjectVersion. */
+  version: Scalars['String']['output'];
+};
+
 /** An operation the server asks of a device (LwM2M Core 1.1 sections 6.3 and 6.4), queued until the device is reachable. */
 export type Operation = {
   __typename?: 'Operation';
@@ -898,8 +926,12 @@ export type Query = {
   firmwareUpdates: Array<FirmwareUpdate>;
   /** The firmware repository, oldest first. Viewer. */
   firmwares: Array<Firmware>;
+  /** Who is calling: the token's id and role, so that a client offers only what the role allows. Viewer. */
+  me: Caller;
   /** Measurements, oldest first, at most 500 at a time; from inclusive, to exclusive. */
   measurements: MeasurementConnection;
+  /** The object models the service decodes these objects with (an uploaded device protocol's newest version, else the shipped model); objects neither knows are left out. At most 100 ids. Viewer. */
+  objectModels: Array<ObjectModel>;
   operation?: Maybe<Operation>;
   /** A device's operations, oldest first, at most 500. */
   operations: Array<Operation>;
@@ -986,6 +1018,11 @@ export type QueryMeasurementsArgs = {
 };
 
 
+export type QueryObjectModelsArgs = {
+  objectIds: Array<Scalars['Int']['input']>;
+};
+
+
 export type QueryOperationArgs = {
   id: Scalars['ID']['input'];
 };
@@ -1068,6 +1105,21 @@ export type ResourceFunctionalities = {
   customAction?: Maybe<CustomAction>;
   sendEvent?: Maybe<SendEvent>;
   sendMeasurement?: Maybe<SendMeasurement>;
+};
+
+/** A resource of an object model. */
+export type ResourceModel = {
+  __typename?: 'ResourceModel';
+  description: Scalars['String']['output'];
+  id: Scalars['Int']['output'];
+  mandatory: Scalars['Boolean']['output'];
+  multipleInstances: Scalars['Boolean']['output'];
+  name: Scalars['String']['output'];
+  /** R, W, RW, E, or empty for none. */
+  operations: Scalars['String']['output'];
+  rangeEnumeration: Scalars['String']['output'];
+  type: ResourceType;
+  units: Scalars['String']['output'];
 };
 
 /** The DDF types of a resource (LwM2M Core 1.1 Appendix C). */
@@ -1418,6 +1470,7 @@ export type ResolversTypes = {
   AlarmEdge: ResolverTypeWrapper<Omit<AlarmEdge, 'node'> & { node: ResolversTypes['Alarm'] }>;
   AlarmSeverity: AlarmSeverity;
   AlarmStatus: AlarmStatus;
+  ApiRole: ApiRole;
   AsOf: AsOf;
   BindingMode: BindingMode;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -1426,6 +1479,7 @@ export type ResolversTypes = {
   BootstrapSessionEdge: ResolverTypeWrapper<Omit<BootstrapSessionEdge, 'node'> & { node: ResolversTypes['BootstrapSession'] }>;
   BootstrapSessionStatus: BootstrapSessionStatus;
   BootstrapStep: ResolverTypeWrapper<BootstrapStepView>;
+  Caller: ResolverTypeWrapper<Caller>;
   CreateAlarm: ResolverTypeWrapper<CreateAlarmModel>;
   CreateAlarmInput: CreateAlarmInput;
   CustomAction: ResolverTypeWrapper<CustomActionModel>;
@@ -1468,6 +1522,7 @@ export type ResolversTypes = {
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   NotificationAttributesInput: NotificationAttributesInput;
   ObjectLink: ResolverTypeWrapper<ObjectLinkModel>;
+  ObjectModel: ResolverTypeWrapper<ObjectModel>;
   Operation: ResolverTypeWrapper<OperationView>;
   OperationKind: OperationKind;
   OperationStatus: OperationStatus;
@@ -1482,6 +1537,7 @@ export type ResolversTypes = {
   RebuildResult: ResolverTypeWrapper<RebuildResult>;
   Registration: ResolverTypeWrapper<RegistrationRecord>;
   ResourceFunctionalities: ResolverTypeWrapper<ResourceFunctionalitiesModel>;
+  ResourceModel: ResolverTypeWrapper<ResourceModel>;
   ResourceType: ResourceType;
   ResourceValue: ResolverTypeWrapper<ResourceValueView>;
   ResourceValueInput: ResourceValueInput;
@@ -1518,6 +1574,7 @@ export type ResolversParentTypes = {
   BootstrapSessionConnection: Omit<BootstrapSessionConnection, 'edges'> & { edges: Array<ResolversParentTypes['BootstrapSessionEdge']> };
   BootstrapSessionEdge: Omit<BootstrapSessionEdge, 'node'> & { node: ResolversParentTypes['BootstrapSession'] };
   BootstrapStep: BootstrapStepView;
+  Caller: Caller;
   CreateAlarm: CreateAlarmModel;
   CreateAlarmInput: CreateAlarmInput;
   CustomAction: CustomActionModel;
@@ -1554,6 +1611,7 @@ export type ResolversParentTypes = {
   Mutation: Record<PropertyKey, never>;
   NotificationAttributesInput: NotificationAttributesInput;
   ObjectLink: ObjectLinkModel;
+  ObjectModel: ObjectModel;
   Operation: OperationView;
   PackedField: PackedFieldModel;
   PackedFieldInput: PackedFieldInput;
@@ -1566,6 +1624,7 @@ export type ResolversParentTypes = {
   RebuildResult: RebuildResult;
   Registration: RegistrationRecord;
   ResourceFunctionalities: ResourceFunctionalitiesModel;
+  ResourceModel: ResourceModel;
   ResourceValue: ResourceValueView;
   ResourceValueInput: ResourceValueInput;
   RowError: RowError;
@@ -1650,6 +1709,11 @@ export type BootstrapStepResolvers<ContextType = GraphQLContext, ParentType exte
   sentAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   step?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   target?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type CallerResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Caller'] = ResolversParentTypes['Caller']> = {
+  role?: Resolver<ResolversTypes['ApiRole'], ParentType, ContextType>;
+  tokenId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type CreateAlarmResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CreateAlarm'] = ResolversParentTypes['CreateAlarm']> = {
@@ -1915,6 +1979,17 @@ export type ObjectLinkResolvers<ContextType = GraphQLContext, ParentType extends
   version?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type ObjectModelResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ObjectModel'] = ResolversParentTypes['ObjectModel']> = {
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  mandatory?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  multipleInstances?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  objectId?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  resources?: Resolver<Array<ResolversTypes['ResourceModel']>, ParentType, ContextType>;
+  uploaded?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type OperationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Operation'] = ResolversParentTypes['Operation']> = {
   attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -1978,7 +2053,9 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   events?: Resolver<ResolversTypes['DeviceEventConnection'], ParentType, ContextType, RequireFields<QueryEventsArgs, 'first'>>;
   firmwareUpdates?: Resolver<Array<ResolversTypes['FirmwareUpdate']>, ParentType, ContextType, RequireFields<QueryFirmwareUpdatesArgs, 'endpoint'>>;
   firmwares?: Resolver<Array<ResolversTypes['Firmware']>, ParentType, ContextType>;
+  me?: Resolver<ResolversTypes['Caller'], ParentType, ContextType>;
   measurements?: Resolver<ResolversTypes['MeasurementConnection'], ParentType, ContextType, RequireFields<QueryMeasurementsArgs, 'first'>>;
+  objectModels?: Resolver<Array<ResolversTypes['ObjectModel']>, ParentType, ContextType, RequireFields<QueryObjectModelsArgs, 'objectIds'>>;
   operation?: Resolver<Maybe<ResolversTypes['Operation']>, ParentType, ContextType, RequireFields<QueryOperationArgs, 'id'>>;
   operations?: Resolver<Array<ResolversTypes['Operation']>, ParentType, ContextType, RequireFields<QueryOperationsArgs, 'endpoint' | 'first'>>;
   readModels?: Resolver<ResolversTypes['ReadModelsStatus'], ParentType, ContextType>;
@@ -2027,6 +2104,18 @@ export type ResourceFunctionalitiesResolvers<ContextType = GraphQLContext, Paren
   customAction?: Resolver<Maybe<ResolversTypes['CustomAction']>, ParentType, ContextType>;
   sendEvent?: Resolver<Maybe<ResolversTypes['SendEvent']>, ParentType, ContextType>;
   sendMeasurement?: Resolver<Maybe<ResolversTypes['SendMeasurement']>, ParentType, ContextType>;
+};
+
+export type ResourceModelResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ResourceModel'] = ResolversParentTypes['ResourceModel']> = {
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mandatory?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  multipleInstances?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  operations?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  rangeEnumeration?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['ResourceType'], ParentType, ContextType>;
+  units?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type ResourceValueResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ResourceValue'] = ResolversParentTypes['ResourceValue']> = {
@@ -2136,6 +2225,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   BootstrapSessionConnection?: BootstrapSessionConnectionResolvers<ContextType>;
   BootstrapSessionEdge?: BootstrapSessionEdgeResolvers<ContextType>;
   BootstrapStep?: BootstrapStepResolvers<ContextType>;
+  Caller?: CallerResolvers<ContextType>;
   CreateAlarm?: CreateAlarmResolvers<ContextType>;
   CustomAction?: CustomActionResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
@@ -2163,6 +2253,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   MeasurementEdge?: MeasurementEdgeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   ObjectLink?: ObjectLinkResolvers<ContextType>;
+  ObjectModel?: ObjectModelResolvers<ContextType>;
   Operation?: OperationResolvers<ContextType>;
   PackedField?: PackedFieldResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
@@ -2174,6 +2265,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   RebuildResult?: RebuildResultResolvers<ContextType>;
   Registration?: RegistrationResolvers<ContextType>;
   ResourceFunctionalities?: ResourceFunctionalitiesResolvers<ContextType>;
+  ResourceModel?: ResourceModelResolvers<ContextType>;
   ResourceValue?: ResourceValueResolvers<ContextType>;
   RowError?: RowErrorResolvers<ContextType>;
   SendEvent?: SendEventResolvers<ContextType>;

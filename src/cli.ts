@@ -102,13 +102,20 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
-  const logger = createLogger(parsed.config.logLevel);
+  const logger = createLogger({ level: parsed.config.logLevel, format: parsed.config.logFormat });
   try {
     return await subcommand.run(parsed.config, parsed.positionals, parsed.extra, logger);
   } catch (error) {
-    logger.fatal({ err: error }, `${name} failed`);
+    // What went wrong, in one line a person can act on; the stack is for --log-level debug.
+    process.stderr.write(`lwm2m-hub ${name}: ${oneLine(error)}\n`);
+    logger.debug({ err: error }, `${name} failed`);
     return 1;
   }
+}
+
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0] ?? message;
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -70,7 +70,7 @@ export async function runImportDevices(args: ImportDevicesArgs): Promise<number>
     stdout.write(formatReport(report, seconds));
     return report.errors.length === 0 ? 0 : 1;
   } catch (error) {
-    logger.error({ err: error }, 'device import failed');
+    logger.debug({ err: error }, 'device import failed');
     stderr.write(`import-devices: ${error instanceof Error ? error.message : String(error)}\n`);
     return 2;
   } finally {

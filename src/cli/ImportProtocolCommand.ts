@@ -65,7 +65,7 @@ export async function runImportProtocol(args: ImportProtocolArgs): Promise<numbe
       stderr.write(`import-protocol: ${file}: ${error.message}; nothing was imported\n`);
       return 1;
     }
-    logger.error({ err: error }, 'protocol import failed');
+    logger.debug({ err: error }, 'protocol import failed');
     stderr.write(`import-protocol: ${error instanceof Error ? error.message : String(error)}\n`);
     return 2;
   } finally {

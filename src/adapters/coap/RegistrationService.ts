@@ -29,6 +29,7 @@ import type { EventStore } from '../eventstore/EventStore.ts';
 import { handleCommand, toDomainEvent } from '../eventstore/CommandHandler.ts';
 import { WrongExpectedVersion } from '../eventstore/EventStore.ts';
 import type { JsonValue } from '../../domain/Json.ts';
+import { logRegistrationEvents } from '../logging/DeviceActivityLog.ts';
 import type { Logger } from '../logging/Logger.ts';
 import { parseObjectLinks } from '../../domain/registration/ObjectLinks.ts';
 import type { RegisteredObjects } from '../../domain/registration/ObjectLinks.ts';
@@ -314,6 +315,7 @@ export class RegistrationService {
         // Strangers (no device, never registered) are left out, so that made-up names cannot grow memory.
         if (cached || (command.type === 'Register' && command.device !== undefined)) this.#endedStreams.add(endpoint);
       }
+      logRegistrationEvents(this.#logger, outcome.events);
       return outcome.events;
     });
   }

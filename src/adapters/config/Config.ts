@@ -3,6 +3,8 @@
  * variable, the flag winning. One table drives parsing, defaults and `--help`, so they cannot drift.
  */
 import { parseArgs } from 'node:util';
+import { logFormats } from '../logging/Logger.ts';
+import type { LogFormat } from '../logging/Logger.ts';
 
 export interface Config {
   readonly dataDir: string;
@@ -18,6 +20,7 @@ export interface Config {
   /** The host name devices reach the service at: the bootstrap server writes it in the server URIs. */
   readonly publicHost: string;
   readonly logLevel: string;
+  readonly logFormat: LogFormat;
 }
 
 interface OptionSpec {
@@ -25,6 +28,8 @@ interface OptionSpec {
   readonly flag: string;
   readonly env: string;
   readonly kind: 'string' | 'port';
+  /** The only values accepted, when the option is a choice. */
+  readonly choices?: readonly string[];
   readonly defaultValue: string;
   readonly description: string;
 }
@@ -41,6 +46,7 @@ export const configOptions: readonly OptionSpec[] = [
   { key: 'bootstrapDtlsPort', flag: 'bootstrap-dtls-port', env: 'LWM2M_HUB_BOOTSTRAP_DTLS_PORT', kind: 'port', defaultValue: '5784', description: 'Bootstrap server, CoAP over DTLS (PSK)' },
   { key: 'publicHost', flag: 'public-host', env: 'LWM2M_HUB_PUBLIC_HOST', kind: 'string', defaultValue: 'localhost', description: 'Host name devices reach the service at (written to devices as server URIs during bootstrap when the CSV has none)' },
   { key: 'logLevel', flag: 'log-level', env: 'LOG_LEVEL', kind: 'string', defaultValue: 'info', description: 'pino log level: trace, debug, info, warn, error' },
+  { key: 'logFormat', flag: 'log-format', env: 'LOG_FORMAT', kind: 'string', choices: logFormats, defaultValue: 'auto', description: 'json, pretty (human-readable), or auto: pretty when stderr is a terminal, JSON otherwise' },
 ];
 
 export class ConfigError extends Error {
@@ -80,6 +86,7 @@ export function parseCommandLine(
     const fromFlag = values[spec.flag];
     const raw = typeof fromFlag === 'string' ? fromFlag : (env[spec.env] ?? spec.defaultValue);
     const source = typeof fromFlag === 'string' ? `--${spec.flag}` : env[spec.env] !== undefined ? spec.env : 'default';
+    if (spec.choices !== undefined && !spec.choices.includes(raw)) throw new ConfigError(`${source}: "${raw}" is not one of ${spec.choices.join(', ')}`);
     config[spec.key] = spec.kind === 'port' ? parsePort(raw, source) : raw;
   }
   const extra: Record<string, string | boolean | undefined> = {};

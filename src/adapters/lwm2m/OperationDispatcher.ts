@@ -32,6 +32,7 @@ import { OptionNumber, uintOption } from '../coap/CoapMessage.ts';
 import { handleCommand, toDomainEvent } from '../eventstore/CommandHandler.ts';
 import type { EventStore } from '../eventstore/EventStore.ts';
 import { WrongExpectedVersion } from '../eventstore/EventStore.ts';
+import { logOperationOutcomes } from '../logging/DeviceActivityLog.ts';
 import type { Logger } from '../logging/Logger.ts';
 import type { ObservationManager } from './ObservationManager.ts';
 import { buildCancelCompositeRequest, buildRequest, contentOperationOf, initialFormat, interpretResponse, validateOperation } from './OperationRequests.ts';
@@ -324,9 +325,11 @@ export class OperationDispatcher {
         const handled = await handleCommand(this.#store, stream, this.#decider, command, { metadata });
         outcome = { state: handled.state, revision: handled.revision };
         this.#queues.set(endpoint, outcome);
+        logOperationOutcomes(this.#logger, endpoint, handled.events, cached.state);
         return handled.events;
       }
       this.#queues.set(endpoint, outcome);
+      logOperationOutcomes(this.#logger, endpoint, events, cached.state);
       return events;
     });
   }

@@ -78,7 +78,7 @@ async function bootstrapOverDtls(endpoint: string, bootstrapPskId: string, boots
   // The session was found by the DTLS identity, and the writes used the format a 1.0 or 1.1 client takes.
   expect(events.find((event) => event.type === 'BootstrapSessionStarted')?.data).toMatchObject({
     endpoint,
-    peer: { address: '127.0.0.1', channel: 'dtls' },
+    peer: { address: '127.0.0.1', channel: 'psk' },
     identity: { kind: 'pskIdentity', value: bootstrapPskId },
     contentFormat: preferredContentFormat ?? CONTENT_FORMAT.tlv,
   });

@@ -59,10 +59,10 @@ export interface BootstrapServerOptions {
   readonly unknownEndpointsPerSecond?: number;
 }
 
-/** How an endpoint's requests are secured: plain CoAP, or DTLS with the PSK identity of each peer's session. */
+/** How an endpoint's requests are secured: plain CoAP, or DTLS ('psk') with the PSK identity of each peer's session. */
 export type BootstrapChannel =
   | { readonly kind: 'plain' }
-  | { readonly kind: 'dtls'; readonly pskIdentityOf: (peer: CoapPeer) => string | undefined };
+  | { readonly kind: 'psk'; readonly pskIdentityOf: (peer: CoapPeer) => string | undefined };
 
 interface FoundDevice {
   readonly device: DeviceRegistrationData;
@@ -150,7 +150,7 @@ export class BootstrapServer {
     const query = parseBootstrapQuery(request.query);
     if ('error' in query) return diagnostic('4.00', query.error);
     const peer: BootstrapPeer = { address: request.peer.address, port: request.peer.port, channel: channel.kind };
-    const pskIdentity = channel.kind === 'dtls' ? (channel.pskIdentityOf(request.peer) ?? null) : null;
+    const pskIdentity = channel.kind === 'psk' ? (channel.pskIdentityOf(request.peer) ?? null) : null;
     return this.#bootstrap(endpoint, request.peer, peer, query.endpoint, query.preferredContentFormat, pskIdentity);
   }
 

@@ -85,7 +85,7 @@ export async function openSecureEndpoints(options: SecureEndpointsOptions): Prom
     lwm2mTransport,
     bootstrap,
     bootstrapTransport,
-    bootstrapChannel: { kind: 'dtls', pskIdentityOf: (peer) => bootstrapIdentityOf(peer) ?? undefined },
+    bootstrapChannel: { kind: 'psk', pskIdentityOf: (peer) => bootstrapIdentityOf(peer) ?? undefined },
     keys,
     audit,
     lwm2mIdentityOf,

@@ -5,6 +5,7 @@
  * unknown endpoint, a bootstrap already under way) is refused. No event carries a payload: the
  * written PSK keys stay out of the log.
  */
+import type { RegistrationChannel } from '../registration/RegistrationEvents.ts';
 import type { BootstrapStepDescription } from './BootstrapPlan.ts';
 
 /** How the device was found: by the `ep` it sent, by its external bootstrap id, or by its DTLS PSK identity. */
@@ -16,8 +17,16 @@ export interface BootstrapIdentity {
 export interface BootstrapPeer {
   readonly address: string;
   readonly port: number;
-  /** 'plain' CoAP or CoAP over DTLS. */
-  readonly channel: 'plain' | 'dtls';
+  /** The port it came in on, in the registration's words: 'plain' CoAP, or 'psk' (CoAP over DTLS with a PSK). */
+  readonly channel: RegistrationChannel;
+}
+
+/**
+ * The channel of a recorded peer: events recorded before the bootstrap and registration interfaces
+ * shared one vocabulary call the DTLS port 'dtls'.
+ */
+export function recordedChannel(channel: string): RegistrationChannel {
+  return channel === 'plain' ? 'plain' : 'psk';
 }
 
 export type BootstrapFailureReason =

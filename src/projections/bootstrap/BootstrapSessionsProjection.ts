@@ -8,14 +8,15 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
 import { toDomainEvent } from '../../adapters/eventstore/CommandHandler.ts';
-import { bootstrapStreamPrefix } from '../../domain/bootstrap/BootstrapEvents.ts';
+import { bootstrapStreamPrefix, recordedChannel } from '../../domain/bootstrap/BootstrapEvents.ts';
 import type { BootstrapEvent } from '../../domain/bootstrap/BootstrapEvents.ts';
 import type { Projection } from '../Projection.ts';
 import { prepared } from '../PreparedStatements.ts';
 
 export const bootstrapSessionsProjection: Projection = {
   name: 'bootstrap-sessions',
-  version: 1,
+  // 2: the DTLS channel reads 'psk', as registrations have it.
+  version: 2,
   filter: { streamPrefixes: [bootstrapStreamPrefix] },
   create(db: DatabaseSync): void {
     db.exec(`CREATE TABLE IF NOT EXISTS bootstrap_sessions (
@@ -65,7 +66,7 @@ export const bootstrapSessionsProjection: Projection = {
           `INSERT INTO bootstrap_sessions (session_id, position, endpoint, address, port, channel, identity_kind, identity_value,
              preferred_content_format, content_format, status, started_at, deadline)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
-        ).run(d.sessionId, recorded.position, d.endpoint, d.peer.address, d.peer.port, d.peer.channel, d.identity.kind, d.identity.value, d.preferredContentFormat, d.contentFormat, d.startedAt, d.deadline);
+        ).run(d.sessionId, recorded.position, d.endpoint, d.peer.address, d.peer.port, recordedChannel(d.peer.channel), d.identity.kind, d.identity.value, d.preferredContentFormat, d.contentFormat, d.startedAt, d.deadline);
         const insertStep = prepared(db, 'INSERT INTO bootstrap_steps (session_id, step, kind, target, purpose) VALUES (?, ?, ?, ?, ?)');
         for (const [index, step] of d.steps.entries()) insertStep.run(d.sessionId, index, step.kind, step.target, step.purpose);
         return;
@@ -105,7 +106,7 @@ export const bootstrapSessionsProjection: Projection = {
           recorded.stream.slice(bootstrapStreamPrefix.length),
           d.peer.address,
           d.peer.port,
-          d.peer.channel,
+          recordedChannel(d.peer.channel),
           d.identity.kind,
           d.identity.value,
           d.reason,

@@ -172,13 +172,13 @@ describe('BootstrapServer', () => {
   it('finds the device by the PSK identity of a DTLS channel, and refuses an ep that is not that device', async () => {
     // The PSK identity comes from the channel (here a stand-in for the DTLS endpoint's sessions).
     const h = await harness([fullPskRow('psk-dtls', 'coaps://127.0.0.1:40003')], {
-      channel: { kind: 'dtls', pskIdentityOf: () => FULL_PSK.bootstrapPskId },
+      channel: { kind: 'psk', pskIdentityOf: () => FULL_PSK.bootstrapPskId },
     });
     const device = await client(h, 'psk-dtls');
     expect(await device.requestBootstrap()).toBe('2.04');
     await device.finished;
     const events = await waitForSessionEnds(h.store, 'psk-dtls');
-    expect(events[0]?.data).toMatchObject({ identity: { kind: 'pskIdentity', value: FULL_PSK.bootstrapPskId }, peer: { channel: 'dtls' } });
+    expect(events[0]?.data).toMatchObject({ identity: { kind: 'pskIdentity', value: FULL_PSK.bootstrapPskId }, peer: { channel: 'psk' } });
     expect(events.at(-1)?.type).toBe('BootstrapSessionFinished');
 
     const impostor = await client(h, 'someone-else');

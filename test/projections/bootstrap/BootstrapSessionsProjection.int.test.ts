@@ -103,6 +103,33 @@ describe('bootstrap sessions read model', () => {
     expect(queries.session('missing')).toBeUndefined();
   });
 
+  it('shows the DTLS channel of sessions recorded as "dtls" by earlier versions as "psk", like registrations', async () => {
+    const store = new MemoryEventStore();
+    const recordedPeer = { address: '192.0.2.8', port: 5001, channel: 'dtls' };
+    const identity = { kind: 'pskIdentity', value: 'id-1' };
+    await store.appendToStream(
+      bootstrapStream('dev-1'),
+      [
+        {
+          type: 'BootstrapSessionStarted',
+          data: { sessionId: 'old', endpoint: 'dev-1', peer: recordedPeer, identity, preferredContentFormat: null, contentFormat: 11542, steps: [], startedAt: at(0).toISOString(), deadline: at(60).toISOString() },
+          metadata: { schemaVersion: 1 },
+        },
+        {
+          type: 'BootstrapRequestRefused',
+          data: { sessionId: 'old-refused', endpoint: 'dev-1', peer: recordedPeer, identity, reason: 'concurrent-bootstrap', activeSessionId: 'old', at: at(1).toISOString() },
+          metadata: { schemaVersion: 1 },
+        },
+      ],
+      'no_stream',
+    );
+    const queries = new BootstrapSessionQueries(await project(store));
+    expect(queries.sessions('dev-1', 10).map((s) => [s.sessionId, s.channel])).toEqual([
+      ['old-refused', 'psk'],
+      ['old', 'psk'],
+    ]);
+  });
+
   it('rebuilds to the same tables', async () => {
     const store = await history();
     const db = await project(store);

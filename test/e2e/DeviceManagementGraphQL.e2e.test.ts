@@ -110,6 +110,17 @@ describe('registration state', () => {
   });
 });
 
+describe('live registration state', () => {
+  it('tells deviceChanged when the device updates its registration, with its new registration', async () => {
+    const socket = viewerSocket();
+    const changes = collect(socket, `subscription { deviceChanged(endpoint: "${endpoint}") { endpoint online registration { lifetime } } }`);
+    await wsQuery(socket, '{ deviceProtocols { objectId } }');
+    expect((await device.update({ query: ['lt=900'] })).code).toBe('2.04');
+    expect(await changes.next()).toEqual({ data: { deviceChanged: { endpoint, online: true, registration: { lifetime: 900 } } } });
+    changes.dispose();
+  });
+});
+
 describe('operations', () => {
   it('reads an instance: the operation live over the WebSocket, the values typed in Device.resources', async () => {
     const socket = viewerSocket();

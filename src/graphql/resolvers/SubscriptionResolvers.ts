@@ -6,9 +6,12 @@ import { devicesProjection } from '../../projections/devices/DevicesProjection.t
 import { deviceHistoryProjection } from '../../projections/history/DeviceHistoryProjection.ts';
 import { endpointOfStream } from '../../projections/history/DeviceStreamCategories.ts';
 import { deviceStream, deviceStreamPrefix } from '../../domain/devices/DeviceEvents.ts';
+import { registrationStreamPrefix } from '../../domain/registration/RegistrationEvents.ts';
 import { requireRole } from '../Authorization.ts';
 import { projectionFeed } from '../ProjectionFeed.ts';
 import type { SubscriptionResolvers } from '../generated/resolvers-types.ts';
+
+const registrationCategory = registrationStreamPrefix.slice(0, -1);
 
 export const subscriptionResolvers: SubscriptionResolvers = {
   deviceChanged: {
@@ -17,6 +20,14 @@ export const subscriptionResolvers: SubscriptionResolvers = {
       const { projector, devices } = context.services;
       const stream = endpoint ? deviceStream(endpoint) : undefined;
       return projectionFeed(projector, ({ projection, event }) => {
+        // A Register, Update, De-register or expiry changes what the device shows (online, registration,
+        // last seen): its registration stream's events reach the history read model, not the devices one.
+        if (projection === deviceHistoryProjection.name) {
+          const owner = endpointOfStream(event.stream);
+          if (owner?.category !== registrationCategory || (endpoint && owner.endpoint !== endpoint)) return undefined;
+          const device = devices.get(owner.endpoint);
+          return device ? { deviceChanged: device } : undefined;
+        }
         if (projection !== devicesProjection.name) return undefined;
         if (stream !== undefined && event.stream !== stream) return undefined;
         const device = devices.get(event.stream.slice(deviceStreamPrefix.length));

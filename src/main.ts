@@ -85,7 +85,7 @@ export async function startService(config: Config, env: NodeJS.ProcessEnv, logge
   const store = await openEventStore({ url: config.eventStoreUrl, dataDir, logger });
   // What a later step had opened is closed again, last opened first, before its error goes on: a
   // failed start leaves no open file, socket or SQLite writer behind, so the next start can run at once.
-  const closers: Array<() => Promise<void>> = [() => store.close()];
+  const closers: Closer[] = [{ part: 'event store', close: () => store.close() }];
   try {
     return await wireService(config, dataDir, masterKey, store, closers, logger);
   } catch (error) {
@@ -94,8 +94,15 @@ export async function startService(config: Config, env: NodeJS.ProcessEnv, logge
   }
 }
 
-async function closeAll(closers: Array<() => Promise<void>>, logger: Logger): Promise<void> {
-  for (const close of closers.reverse()) {
+/** A part of the running service and how to close it; the service closes its parts last opened first. */
+interface Closer {
+  /** What it is, as the stop logs it. */
+  readonly part: string;
+  readonly close: () => Promise<void> | void;
+}
+
+async function closeAll(closers: Closer[], logger: Logger): Promise<void> {
+  for (const { close } of closers.reverse()) {
     try {
       await close();
     } catch (error) {
@@ -111,15 +118,15 @@ function namingTakenPort(error: unknown): unknown {
   return new Error(`cannot listen on ${where}: the port is already in use by another process`, { cause: error });
 }
 
-async function wireService(config: Config, dataDir: string, masterKey: MasterKeyResult, store: EventStore, closers: Array<() => Promise<void>>, logger: Logger): Promise<RunningService> {
+async function wireService(config: Config, dataDir: string, masterKey: MasterKeyResult, store: EventStore, closers: Closer[], logger: Logger): Promise<RunningService> {
   logger.info({ dataDir, eventStore: config.eventStoreUrl === '' ? 'sqlite' : 'eventstoredb', head: await store.headPosition() }, 'event store open');
 
   // Read models: their own SQLite file, projected from the log from each one's checkpoint.
   const readModels = ReadModelDatabase.open(dataDir);
-  closers.push(() => Promise.resolve(readModels.close()));
+  closers.push({ part: 'read models', close: () => readModels.close() });
   const projector = new Projector({ store, database: readModels, projections: readModelProjections, logger });
   projector.start();
-  closers.push(() => projector.close());
+  closers.push({ part: 'projector', close: () => projector.close() });
 
   // Device protocols, and the telemetry service that maps values with them: one instance of each for
   // the API and the LwM2M server, as the telemetry service keeps each device's alarm state.
@@ -128,9 +135,9 @@ async function wireService(config: Config, dataDir: string, masterKey: MasterKey
 
   // The LwM2M server on plain CoAP: the registration interface (LwM2M Transport 1.1 section 6.4).
   const registrations = await RegistrationService.start({ store, directory: new EventStoreDeviceDirectory(store), clock: systemClock, logger });
-  closers.push(() => Promise.resolve(registrations.close()));
+  closers.push({ part: 'registrations', close: () => registrations.close() });
   const coap = await openUdpCoapEndpoint({ host: config.coapHost, port: config.coapPort, logger });
-  closers.push(() => coap.close());
+  closers.push({ part: 'lwm2m server (CoAP)', close: () => coap.close() });
   // The same LwM2M server over DTLS with PSK (LwM2M Transport 1.1 section 5.2.1), and the bootstrap server's DTLS port.
   const secure = await openSecureEndpoints({
     host: config.coapHost,
@@ -141,7 +148,7 @@ async function wireService(config: Config, dataDir: string, masterKey: MasterKey
     clock: systemClock,
     logger,
   });
-  closers.push(() => secure.close());
+  closers.push({ part: 'lwm2m and bootstrap servers (DTLS)', close: () => secure.close() });
   const lwm2mEndpoint = new ChannelRoutingCoapEndpoint(coap, secure.lwm2m, (peer) => secure.lwm2mTransport.sessionOf(peer) !== undefined);
   const plainRegistration = registrations.handler('plain');
   const pskRegistration = secure.registrationHandler(registrations);
@@ -158,7 +165,7 @@ async function wireService(config: Config, dataDir: string, masterKey: MasterKey
     logger,
     telemetry,
   });
-  closers.push(() => management.close());
+  closers.push({ part: 'device management', close: () => management.close() });
   const deviceManagement = new DeviceManagementApi({
     dispatcher: management.dispatcher,
     operations: new OperationQueries(readModels.db),
@@ -168,7 +175,7 @@ async function wireService(config: Config, dataDir: string, masterKey: MasterKey
   // Auto-observe: the resources the device protocols mark are observed on every Register, and for the
   // devices still registered at start where no observation survived.
   const autoObserver = await AutoObserver.start({ store, protocols, deviceManagement, registrations, observations: management.observations, logger });
-  closers.push(() => autoObserver.close());
+  closers.push({ part: 'auto-observe', close: () => autoObserver.close() });
   // Firmware updates (issue 8): a device pulls from the plain CoAP endpoint, or over HTTP once the HTTP server listens.
   const firmwareHttp: { base?: string } = {};
   const firmware = startFirmware({
@@ -184,14 +191,14 @@ async function wireService(config: Config, dataDir: string, masterKey: MasterKey
       ...(firmwareHttp.base === undefined ? [] : [firmwarePackageHttpUri(firmwareHttp.base, firmwareId)]),
     ],
   });
-  closers.push(() => Promise.resolve(firmware.close()));
+  closers.push({ part: 'firmware updates', close: () => firmware.close() });
   const resumedUpdates = await firmware.resume();
   if (resumedUpdates > 0) logger.info({ updates: resumedUpdates }, 'firmware updates resumed');
   logger.info({ host: config.coapHost, port: coap.local.port, coapsPort: secure.lwm2m.local.port }, 'LwM2M server listening (CoAP, CoAP over DTLS)');
 
   // The bootstrap server on its own plain CoAP endpoint (LwM2M Core 1.1 section 6.1).
   const bootstrap = await openUdpCoapEndpoint({ host: config.coapHost, port: config.bootstrapPort, logger });
-  closers.push(() => bootstrap.close());
+  closers.push({ part: 'bootstrap server (CoAP)', close: () => bootstrap.close() });
   const bootstrapServer = await BootstrapServer.start({
     store,
     directory: new BootstrapDeviceDirectory(store),
@@ -207,7 +214,7 @@ async function wireService(config: Config, dataDir: string, masterKey: MasterKey
   });
   bootstrapServer.attach(bootstrap);
   bootstrapServer.attach(secure.bootstrap, secure.bootstrapChannel);
-  closers.push(() => Promise.resolve(bootstrapServer.close()));
+  closers.push({ part: 'bootstrap sessions', close: () => bootstrapServer.close() });
   logger.info({ host: config.coapHost, port: bootstrap.local.port, dtlsPort: secure.bootstrap.local.port }, 'bootstrap server listening (CoAP, CoAP over DTLS)');
 
   // The GraphQL API, on HTTP and WebSocket, behind bearer tokens; started last, as it calls every part.
@@ -256,7 +263,7 @@ async function wireService(config: Config, dataDir: string, masterKey: MasterKey
     logger,
     routes: [firmware.httpRoute],
   });
-  closers.push(() => graphql.close());
+  closers.push({ part: 'graphql', close: () => graphql.close() });
   firmwareHttp.base = `http://${config.publicHost.includes(':') && !config.publicHost.startsWith('[') ? `[${config.publicHost}]` : config.publicHost}:${graphql.port}`;
   logger.info('lwm2m-hub ready');
   return {
@@ -273,7 +280,13 @@ async function wireService(config: Config, dataDir: string, masterKey: MasterKey
     bootstrap,
     secure,
     async close() {
-      for (const close of closers.reverse()) await close();
+      // Last opened first: the API, then the device-facing servers, then the projector, the store
+      // last, so that every append already acknowledged to a client or device reaches the log.
+      for (const { part, close } of closers.reverse()) {
+        const started = performance.now();
+        await close();
+        logger.info({ part, ms: Math.round(performance.now() - started) }, 'closed');
+      }
     },
   };
 }

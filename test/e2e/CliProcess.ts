@@ -1,5 +1,6 @@
 /** Runs `lwm2m-hub` (src/cli.ts) as a child process, as an operator would, and collects its output. */
 import { spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export const cliPath = resolve(import.meta.dirname, '../../src/cli.ts');
@@ -21,4 +22,38 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Pr
     child.on('error', fail);
     child.on('close', (code) => done({ code, stdout, stderr }));
   });
+}
+
+/** Port 0 for every listener, so that parallel test runs never collide. */
+function ephemeralPorts(): string[] {
+  return ['--http-port', '0', '--coap-port', '0', '--coaps-port', '0', '--bootstrap-port', '0', '--bootstrap-dtls-port', '0'];
+}
+
+export interface ServeProcess {
+  readonly child: ChildProcessWithoutNullStreams;
+  /** Everything the process wrote to stderr (its JSON log) so far. */
+  stderr(): string;
+  /** Resolves with the exit code once the process has exited. */
+  readonly exited: Promise<number | null>;
+}
+
+/** Starts `lwm2m-hub serve` on `dataDir` at ephemeral ports and resolves once it logged readiness. */
+export async function startServe(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [cliPath, 'serve', '--data-dir', dataDir, ...ephemeralPorts()], {
+    env: { ...process.env, LWM2M_HUB_MASTER_KEY: '', ...env },
+  });
+  let stderr = '';
+  const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+  await new Promise<void>((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`no readiness within 20 s; stderr:\n${stderr}`)), 20_000);
+    void exited.then((code) => fail(new Error(`serve exited with ${String(code)} before readiness; stderr:\n${stderr}`)));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes('"msg":"lwm2m-hub ready"')) {
+        clearTimeout(timer);
+        done();
+      }
+    });
+  });
+  return { child, stderr: () => stderr, exited };
 }

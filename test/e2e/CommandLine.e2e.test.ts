@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cliPath, runCli } from './CliProcess.ts';
+import { runCli, startServe } from './CliProcess.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -49,39 +48,18 @@ describe('lwm2m-hub command line', () => {
   it('serve opens the data directory, logs readiness, and stops cleanly on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'lwm2m-hub-serve-'));
     dirs.push(dataDir);
-    const child = spawn(process.execPath, [cliPath, 'serve', '--data-dir', dataDir, ...ephemeralPorts()], {
-      env: { ...process.env, LWM2M_HUB_MASTER_KEY: '' },
-    });
-    let stderr = '';
-    const ready = new Promise<void>((done, fail) => {
-      const timer = setTimeout(() => fail(new Error(`no readiness within 20 s; stderr:\n${stderr}`)), 20_000);
-      child.on('close', (code) => fail(new Error(`serve exited with ${String(code)} before readiness; stderr:\n${stderr}`)));
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        if (stderr.includes('"msg":"lwm2m-hub ready"')) {
-          clearTimeout(timer);
-          done();
-        }
-      });
-    });
-    await ready;
+    const serve = await startServe(dataDir);
     // A command that opens the embedded store beside the running service is refused, naming it,
     // instead of breaking the service's next append.
     const beside = await runCli(['import-devices', resolve(import.meta.dirname, '../fixtures/devices-psk.csv'), '--data-dir', dataDir]);
     expect(beside.code).toBe(2);
-    expect(beside.stdout + beside.stderr).toContain(`is open in process ${child.pid}`);
-    const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(beside.stdout + beside.stderr).toContain(`is open in process ${serve.child.pid}`);
+    serve.child.kill('SIGTERM');
+    expect(await serve.exited).toBe(0);
     expect(existsSync(join(dataDir, 'events.sqlite'))).toBe(true);
     expect(existsSync(join(dataDir, 'master.key'))).toBe(true);
     // The first start writes an admin token file and says where it is, never what it is.
-    expect(stderr).not.toMatch(/"token":"[A-Za-z0-9_-]{20,}"/);
-    expect(stderr).toContain('"msg":"stopped"');
+    expect(serve.stderr()).not.toMatch(/"token":"[A-Za-z0-9_-]{20,}"/);
+    expect(serve.stderr()).toContain('"msg":"stopped"');
   });
 });
-
-/** Port 0 for every listener, so that parallel test runs never collide. */
-function ephemeralPorts(): string[] {
-  return ['--http-port', '0', '--coap-port', '0', '--coaps-port', '0', '--bootstrap-port', '0', '--bootstrap-dtls-port', '0'];
-}

@@ -76,6 +76,9 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
     validationRules: operationLimitRules(limits),
     plugins: [offlineLandingPagePlugin()],
     includeStacktraceInErrorResponses: false,
+    // The process owner (`lwm2m-hub serve`) stops the whole service in order on SIGINT/SIGTERM; Apollo's
+    // own handlers (on unless NODE_ENV is test) would stop only the API and re-raise the signal.
+    stopOnTerminationSignals: false,
     formatError: (formatted, error) => formatGraphQLError(formatted, error, logger),
     logger,
   });

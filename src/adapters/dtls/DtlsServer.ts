@@ -21,7 +21,7 @@ import type { ClientHello } from './ClientHello.ts';
 import { CIPHER_SUITES, selectCipherSuite } from './CipherSuites.ts';
 import type { CipherSuite, CipherSuiteName } from './CipherSuites.ts';
 import { CookieIssuer } from './CookieIssuer.ts';
-import { ContentType, DTLS_1_2, parseDatagram, serializeRecord } from './DtlsRecord.ts';
+import { ContentType, DTLS_1_0, DTLS_1_2, parseDatagram, serializeRecord } from './DtlsRecord.ts';
 import type { DtlsRecord } from './DtlsRecord.ts';
 import { DtlsSession } from './DtlsSession.ts';
 import type { DtlsSessionInfo } from './DtlsSession.ts';
@@ -201,6 +201,13 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       this.onClientHello(peer, key, record);
       return;
     }
+    // A ClientHello's record may carry any {254, x}: the client cannot know our version yet (RFC 5246
+    // appendix E.1 says the same of TLS's {3, x}). Every other record follows our ServerHello, which agreed
+    // on DTLS 1.2, so one with another version is invalid and discarded (RFC 6347 section 4.1.2.7).
+    if (record.version !== DTLS_1_2) {
+      this.logger.debug({ peer, version: record.version }, 'DTLS: record with another version than the negotiated DTLS 1.2 discarded');
+      return;
+    }
     // RFC 9146 section 6: a record with a connection ID finds its session by that ID, whatever its source
     // (and even while a new handshake runs from the same address).
     const byConnectionId = record.connectionId === undefined ? undefined : this.sessionsByConnectionId.get(record.connectionId.toString('hex'));
@@ -251,7 +258,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     }
     if (!this.cookies.verify(peer.address, peer.port, hello)) {
       const cookie = this.cookies.issue(peer.address, peer.port, hello);
-      this.transmit(peer, helloVerifyRequestDatagram(cookie, fragment.messageSeq, record.version, record.sequenceNumber));
+      this.transmit(peer, helloVerifyRequestDatagram(cookie, fragment.messageSeq, record.sequenceNumber));
       return;
     }
     // The client proved it receives at this address: a new handshake may now replace what was there
@@ -370,11 +377,12 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
 
   /**
    * A fatal alert without any state (the handshake never started), echoing the ClientHello's record
-   * number; internal_error for our own limits (RFC 5246 section 7.2.2).
+   * number; internal_error for our own limits (RFC 5246 section 7.2.2). No version was agreed, so the
+   * record says DTLS 1.0, as the HelloVerifyRequest does (RFC 6347 section 4.2.1).
    */
   private refuse(peer: PeerAddress, sequenceNumber: number, description: number, reason: string): void {
     const fragment = serializeAlert({ level: AlertLevel.fatal, description });
-    this.transmit(peer, serializeRecord({ type: ContentType.alert, version: DTLS_1_2, epoch: 0, sequenceNumber, fragment }));
+    this.transmit(peer, serializeRecord({ type: ContentType.alert, version: DTLS_1_0, epoch: 0, sequenceNumber, fragment }));
     this.emit('handshakeFailed', peer, reason, undefined);
   }
 

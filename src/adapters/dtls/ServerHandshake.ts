@@ -17,7 +17,7 @@ import type { ClientHello, HelloExtension } from './ClientHello.ts';
 import { parseClientKeyExchange } from './ClientKeyExchange.ts';
 import { connectionKeys, keyBlockLength } from './CipherSuites.ts';
 import type { CipherSuite } from './CipherSuites.ts';
-import { ContentType, DTLS_1_2, serializeRecord } from './DtlsRecord.ts';
+import { ContentType, DTLS_1_0, DTLS_1_2, serializeRecord } from './DtlsRecord.ts';
 import type { DtlsRecord } from './DtlsRecord.ts';
 import { FragmentReassembler } from './FragmentReassembler.ts';
 import { HandshakeType, parseHandshakeFragments, serializeHandshake } from './HandshakeCodec.ts';
@@ -358,11 +358,16 @@ export class ServerHandshake {
   }
 }
 
-/** The stateless answer to a ClientHello without a valid cookie (RFC 6347 section 4.2.1). */
-export function helloVerifyRequestDatagram(cookie: Buffer, messageSeq: number, recordVersion: number, recordSequence: number): Buffer {
+/**
+ * The stateless answer to a ClientHello without a valid cookie (RFC 6347 section 4.2.1). No version is
+ * agreed yet, so the record says DTLS 1.0, as the message's server_version does: every DTLS client reads
+ * that, whereas the ClientHello's record version may be a value the client itself refuses to read back
+ * (mbedTLS writes its configured minimum there, {254, 0} for the lowest).
+ */
+export function helloVerifyRequestDatagram(cookie: Buffer, messageSeq: number, recordSequence: number): Buffer {
   return serializeRecord({
     type: ContentType.handshake,
-    version: recordVersion,
+    version: DTLS_1_0,
     epoch: 0,
     sequenceNumber: recordSequence,
     fragment: serializeHandshake(HandshakeType.helloVerifyRequest, messageSeq, helloVerifyRequestBody(cookie)),

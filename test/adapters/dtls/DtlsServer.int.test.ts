@@ -297,6 +297,7 @@ describe('DtlsServer failures', () => {
     await peer.send(clientHelloRecord({ random, clientVersion: 0xfeff, cookie: cookieOfHelloVerifyRequest(verify), messageSeq: 1, recordSequence: 1 }), harness.port);
     const [, alert] = await peer.waitForCount(2);
     expect(alert?.subarray(0, 1)).toEqual(Buffer.from([21])); // an alert record...
+    expect(alert?.readUInt16BE(1)).toBe(0xfeff); // ...in DTLS 1.0, as no version was agreed...
     expect(alert?.subarray(13)).toEqual(Buffer.from([2, 70])); // ...fatal protocol_version
     expect(harness.failures.map((failure) => failure.reason)).toEqual(['client offers only DTLS version 0xfeff']);
     expect(harness.server.handshakeCount()).toBe(0);
@@ -325,5 +326,54 @@ describe('DtlsServer failures', () => {
     await connected(harness.port, 'device-1', 'secret-key-1', 'TLS_PSK_WITH_AES_128_CCM_8');
     await harness.server.close();
     expect(harness.closed.map((entry) => entry.reason)).toEqual(['server closing']);
+  });
+});
+
+/**
+ * RFC 6347 section 4.2.1: the HelloVerifyRequest says DTLS 1.0 whatever the ClientHello's record said,
+ * since a client may write there a version it cannot read back (mbedTLS writes its configured minimum,
+ * {254, 0} for the lowest, and drops a reply that echoes it).
+ */
+describe('DtlsServer record versions before and after a version is agreed', () => {
+  it.each([
+    ['{254, 0}', 0xfe00],
+    ['DTLS 1.0', 0xfeff],
+    ['DTLS 1.2', 0xfefd],
+    ['{254, 66}', 0xfe42],
+  ])('answers a ClientHello in a record of version %s with a HelloVerifyRequest that says DTLS 1.0, then negotiates DTLS 1.2', async (_name, recordVersion) => {
+    const peer = await UdpTestPeer.open();
+    cleanups.push(() => peer.close());
+    const random = Buffer.alloc(32, 5);
+    await peer.send(clientHelloRecord({ random, recordVersion, recordSequence: 7 }), harness.port);
+    const [verify] = await peer.waitForCount(1);
+    if (verify === undefined) throw new Error('no HelloVerifyRequest');
+    expect(verify[0]).toBe(22);
+    expect(verify.readUInt16BE(1)).toBe(0xfeff); // record version
+    expect(verify.readUIntBE(5, 6)).toBe(7); // the ClientHello's record sequence number (section 4.2.1)
+    expect(verify[13]).toBe(3); // hello_verify_request
+    expect(verify.readUInt16BE(25)).toBe(0xfeff); // server_version
+    await peer.send(clientHelloRecord({ random, recordVersion, cookie: cookieOfHelloVerifyRequest(verify), messageSeq: 1, recordSequence: 8 }), harness.port);
+    const [, serverHello] = await peer.waitForCount(2);
+    expect(serverHello?.[13]).toBe(2); // server_hello
+    expect(serverHello?.readUInt16BE(1)).toBe(0xfefd); // record version, now agreed
+    expect(serverHello?.readUInt16BE(25)).toBe(0xfefd); // server_version
+  });
+
+  it('discards a record after the ServerHello whose version is not DTLS 1.2', async () => {
+    const peer = await UdpTestPeer.open();
+    cleanups.push(() => peer.close());
+    const random = Buffer.alloc(32, 7);
+    await peer.send(clientHelloRecord({ random, recordVersion: 0xfeff }), harness.port);
+    const [verify] = await peer.waitForCount(1);
+    if (verify === undefined) throw new Error('no HelloVerifyRequest');
+    await peer.send(clientHelloRecord({ random, recordVersion: 0xfeff, cookie: cookieOfHelloVerifyRequest(verify), messageSeq: 1, recordSequence: 1 }), harness.port);
+    await peer.waitForCount(2); // flight 4
+    // An out-of-order Finished in a DTLS 1.0 record: discarded, so it cannot end the handshake...
+    await peer.send(Buffer.from('16feff00000000000000020018' + '1400000c000200000000000c' + '00'.repeat(12), 'hex'), harness.port);
+    // ...which the next, malformed, DTLS 1.2 handshake record then does, for its own reason.
+    await peer.send(Buffer.from('16fefd0000000000000003000110', 'hex'), harness.port); // a ClientKeyExchange cut after its type
+    await waitFor(() => harness.failures.length === 1, 'handshake failure');
+    expect(harness.failures[0]?.reason).toMatch(/^malformed handshake record/);
+    expect(harness.logLines.join('')).toContain('record with another version than the negotiated DTLS 1.2 discarded');
   });
 });

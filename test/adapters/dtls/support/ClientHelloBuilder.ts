@@ -6,6 +6,8 @@ export interface ClientHelloSpec {
   readonly messageSeq?: number;
   readonly recordSequence?: number;
   readonly clientVersion?: number;
+  /** The record layer's version; default DTLS 1.2 (a client may put any {254, x} there: RFC 5246 appendix E.1). */
+  readonly recordVersion?: number;
   /** Offers RFC 9146 connection IDs, asking for this one in the server's records. */
   readonly connectionId?: Buffer;
 }
@@ -37,7 +39,7 @@ export function clientHelloRecord(spec: ClientHelloSpec): Buffer {
   const handshake = Buffer.concat([Buffer.from([1]), u24(body.length), u16(spec.messageSeq ?? 0), u24(0), u24(body.length), body]);
   const header = Buffer.alloc(13);
   header.writeUInt8(22, 0);
-  header.writeUInt16BE(0xfefd, 1);
+  header.writeUInt16BE(spec.recordVersion ?? 0xfefd, 1);
   header.writeUInt16BE(0, 3);
   header.writeUIntBE(spec.recordSequence ?? 0, 5, 6);
   header.writeUInt16BE(handshake.length, 11);

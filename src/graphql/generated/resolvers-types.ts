@@ -99,11 +99,15 @@ export type BindingMode =
   | 'U'
   | 'UQ';
 
-/** A client-initiated bootstrap: its steps and outcome. No payload (and so no key) is ever shown. */
+/** A client-initiated bootstrap: its steps and outcome. No written payload (and so no key) is ever shown. */
 export type BootstrapSession = {
   __typename?: 'BootstrapSession';
   /** The device's address and port, and the channel (plain, psk) it came over. */
   address: Scalars['String']['output'];
+  /** The Security instance ids the device keeps through Bootstrap-Delete (its Bootstrap-Server accounts), which the writes avoid; null for refused sessions. */
+  bootstrapAccounts?: Maybe<Array<Scalars['Int']['output']>>;
+  /** How bootstrapAccounts is known: discovered (the device's Bootstrap-Discover listed them) or assumed (no Discover answer, as from a 1.0 client: /0/0). */
+  bootstrapAccountsBasis?: Maybe<Scalars['String']['output']>;
   channel: Scalars['String']['output'];
   /** The device's error code when it failed with one. */
   code?: Maybe<Scalars['String']['output']>;
@@ -148,6 +152,8 @@ export type BootstrapSessionStatus =
 /** One request of a bootstrap session's plan (LwM2M Core 1.1 section 6.1.7). */
 export type BootstrapStep = {
   __typename?: 'BootstrapStep';
+  /** A Bootstrap-Discover's answer as the device sent it (link format, its first 2,048 characters); null for other steps. */
+  answer?: Maybe<Scalars['String']['output']>;
   answeredAt?: Maybe<Scalars['DateTime']['output']>;
   /** The device's CoAP response code; null until it answered. */
   code?: Maybe<Scalars['String']['output']>;
@@ -185,6 +191,15 @@ export type CreateAlarmInput = {
   status: AlarmStatus;
   text: Scalars['String']['input'];
   type: Scalars['String']['input'];
+};
+
+/** A new API token: `token` is here once, and never shown again. */
+export type CreatedApiToken = {
+  __typename?: 'CreatedApiToken';
+  role: ApiRole;
+  token: Scalars['String']['output'];
+  /** The token's id, which events name as their actor (user:<tokenId>). */
+  tokenId: Scalars['ID']['output'];
 };
 
 /** A custom action: name decodePackedReading (with fields) or mapToDeviceProperty (with property). */
@@ -563,6 +578,8 @@ export type Mutation = {
   cancelOperation: Operation;
   /** NOT_FOUND when unknown. Operator. */
   clearAlarm: Alarm;
+  /** Creates an API token with the role: the answer is the only time the token is shown, as only its sealed form is stored (`lwm2m-hub token create` beside a running service calls this). Admin. */
+  createApiToken: CreatedApiToken;
   /** Creates an object instance under path (an object) with the values. */
   createInstance: Operation;
   /** Decommissions a device: NOT_FOUND if unknown, CONFLICT if already decommissioned. Operator. */
@@ -647,6 +664,12 @@ export type MutationCancelOperationArgs = {
 
 export type MutationClearAlarmArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationCreateApiTokenArgs = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  role: ApiRole;
 };
 
 
@@ -912,7 +935,7 @@ export type Query = {
   bootstrapSessions: BootstrapSessionConnection;
   /** A device now (from the read model), or as of a past moment (folded from the log). */
   device?: Maybe<Device>;
-  /** A device's audit trail, oldest first, at most 500 at a time. */
+  /** A device's audit trail, oldest first, at most 500 at a time; only the events of one stream category (device, registration, operations, bootstrap, security) when category is given. */
   deviceHistory: DeviceHistoryConnection;
   /** One version of a device protocol; its newest version when version is absent. */
   deviceProtocol?: Maybe<DeviceProtocol>;
@@ -974,6 +997,7 @@ export type QueryDeviceArgs = {
 
 export type QueryDeviceHistoryArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  category?: InputMaybe<Scalars['String']['input']>;
   endpoint: Scalars['String']['input'];
   first?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -1482,6 +1506,7 @@ export type ResolversTypes = {
   Caller: ResolverTypeWrapper<Caller>;
   CreateAlarm: ResolverTypeWrapper<CreateAlarmModel>;
   CreateAlarmInput: CreateAlarmInput;
+  CreatedApiToken: ResolverTypeWrapper<CreatedApiToken>;
   CustomAction: ResolverTypeWrapper<CustomActionModel>;
   CustomActionInput: CustomActionInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -1577,6 +1602,7 @@ export type ResolversParentTypes = {
   Caller: Caller;
   CreateAlarm: CreateAlarmModel;
   CreateAlarmInput: CreateAlarmInput;
+  CreatedApiToken: CreatedApiToken;
   CustomAction: CustomActionModel;
   CustomActionInput: CustomActionInput;
   DateTime: Scalars['DateTime']['output'];
@@ -1672,6 +1698,8 @@ export type AlarmEdgeResolvers<ContextType = GraphQLContext, ParentType extends 
 
 export type BootstrapSessionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['BootstrapSession'] = ResolversParentTypes['BootstrapSession']> = {
   address?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  bootstrapAccounts?: Resolver<Maybe<Array<ResolversTypes['Int']>>, ParentType, ContextType>;
+  bootstrapAccountsBasis?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   channel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   code?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   contentFormat?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -1702,6 +1730,7 @@ export type BootstrapSessionEdgeResolvers<ContextType = GraphQLContext, ParentTy
 };
 
 export type BootstrapStepResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['BootstrapStep'] = ResolversParentTypes['BootstrapStep']> = {
+  answer?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   answeredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   code?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1721,6 +1750,12 @@ export type CreateAlarmResolvers<ContextType = GraphQLContext, ParentType extend
   status?: Resolver<ResolversTypes['AlarmStatus'], ParentType, ContextType>;
   text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type CreatedApiTokenResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CreatedApiToken'] = ResolversParentTypes['CreatedApiToken']> = {
+  role?: Resolver<ResolversTypes['ApiRole'], ParentType, ContextType>;
+  token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  tokenId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type CustomActionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CustomAction'] = ResolversParentTypes['CustomAction']> = {
@@ -1950,6 +1985,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   cancelObservation?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationCancelObservationArgs, 'endpoint' | 'path'>>;
   cancelOperation?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationCancelOperationArgs, 'endpoint' | 'id'>>;
   clearAlarm?: Resolver<ResolversTypes['Alarm'], ParentType, ContextType, RequireFields<MutationClearAlarmArgs, 'id'>>;
+  createApiToken?: Resolver<ResolversTypes['CreatedApiToken'], ParentType, ContextType, RequireFields<MutationCreateApiTokenArgs, 'role'>>;
   createInstance?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationCreateInstanceArgs, 'endpoint' | 'path' | 'values'>>;
   decommissionDevice?: Resolver<ResolversTypes['Device'], ParentType, ContextType, RequireFields<MutationDecommissionDeviceArgs, 'endpoint'>>;
   deleteInstance?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationDeleteInstanceArgs, 'endpoint' | 'path'>>;
@@ -2227,6 +2263,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   BootstrapStep?: BootstrapStepResolvers<ContextType>;
   Caller?: CallerResolvers<ContextType>;
   CreateAlarm?: CreateAlarmResolvers<ContextType>;
+  CreatedApiToken?: CreatedApiTokenResolvers<ContextType>;
   CustomAction?: CustomActionResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Device?: DeviceResolvers<ContextType>;

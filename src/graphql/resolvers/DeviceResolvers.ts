@@ -35,10 +35,11 @@ export function historyConnection(
   first: number | null | undefined,
   after: string | null | undefined,
   defaultSize: number,
+  category?: string | null,
 ): ResolversTypes['DeviceHistoryConnection'] {
   const size = pageSize(first, defaultSize);
   const afterPosition = after ? decodePositionCursor(historyCursorKind, after) : 0;
-  const page = context.services.history.page(endpoint, size, afterPosition);
+  const page = context.services.history.page(endpoint, size, afterPosition, category ?? undefined);
   return connection(page.entries, page.hasNextPage, page.totalCount, after, (entry: DeviceHistoryRecord) => encodeCursor(historyCursorKind, String(entry.position)));
 }
 
@@ -57,8 +58,8 @@ export const deviceQueryResolvers: QueryResolvers = {
     );
     return connection(page.devices, page.hasNextPage, page.totalCount, after, (device) => encodeCursor(deviceCursorKind, device.endpoint));
   },
-  deviceHistory(_parent, { endpoint, first, after }, context) {
-    return historyConnection(context, endpoint, first, after, 50);
+  deviceHistory(_parent, { endpoint, category, first, after }, context) {
+    return historyConnection(context, endpoint, first, after, 50, category);
   },
 };
 

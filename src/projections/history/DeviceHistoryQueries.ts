@@ -32,14 +32,30 @@ export class DeviceHistoryQueries {
     this.#db = db;
   }
 
-  /** At most `first` entries of the device after position `afterPosition` (exclusive). */
-  page(endpoint: string, first: number, afterPosition: number): HistoryPage {
+  /** At most `first` entries of the device after position `afterPosition` (exclusive); of one category (security, ...) when given. */
+  page(endpoint: string, first: number, afterPosition: number, category?: string): HistoryPage {
+    if (category !== undefined) return this.#categoryPage(endpoint, first, afterPosition, category);
     const rows = prepared(this.#db, 'SELECT * FROM device_history WHERE endpoint = ? AND position > ? ORDER BY position LIMIT ?').all(
       endpoint,
       afterPosition,
       first + 1,
     );
     const total = prepared(this.#db, 'SELECT COUNT(*) AS n FROM device_history WHERE endpoint = ?').get(endpoint);
+    return {
+      entries: rows.slice(0, first).map(toEntry),
+      hasNextPage: rows.length > first,
+      totalCount: Number(total?.['n'] ?? 0),
+    };
+  }
+
+  #categoryPage(endpoint: string, first: number, afterPosition: number, category: string): HistoryPage {
+    const rows = prepared(this.#db, 'SELECT * FROM device_history WHERE endpoint = ? AND category = ? AND position > ? ORDER BY position LIMIT ?').all(
+      endpoint,
+      category,
+      afterPosition,
+      first + 1,
+    );
+    const total = prepared(this.#db, 'SELECT COUNT(*) AS n FROM device_history WHERE endpoint = ? AND category = ?').get(endpoint, category);
     return {
       entries: rows.slice(0, first).map(toEntry),
       hasNextPage: rows.length > first,

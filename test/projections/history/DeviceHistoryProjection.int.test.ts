@@ -66,6 +66,11 @@ describe('device history: security audit events', () => {
       ['security', 'security-a', 'PskIdentityMismatch'],
     ]);
     expect(history.page('peer-127.0.0.1', 10, 0).entries).toEqual([]);
+    // The security audit alone (the console's device page), counted and paged by itself.
+    const audit = history.page('a', 1, 0, 'security');
+    expect(audit.entries.map((entry) => entry.type)).toEqual(['DtlsHandshakeFailed']);
+    expect({ hasNextPage: audit.hasNextPage, totalCount: audit.totalCount }).toEqual({ hasNextPage: true, totalCount: 2 });
+    expect(history.page('a', 10, audit.entries[0]?.position ?? 0, 'security').entries.map((entry) => entry.type)).toEqual(['PskIdentityMismatch']);
   });
 
   it('keeps the security events of a device whose endpoint name begins with "peer-"', async () => {

@@ -1,0 +1,135 @@
+/*
+ * An LwM2M device's first steps on mbedTLS with the library's default configuration: a DTLS 1.2 PSK
+ * handshake (RFC 6347, RFC 4279), then a CoAP Register. Nothing about the handshake is set here beyond the
+ * PSK, so what is tested is what an embedded mbedTLS client sends out of the box.
+ *
+ * --lowest-min-version lowers the minimum version to the lowest value mbedtls_ssl_conf_min_version takes
+ * (major 3, minor 0), as a client that accepts whatever the server offers sets it. mbedTLS then writes
+ * {254, 0} as the record version of its first ClientHello and drops any reply whose record echoes it.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <string.h>
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/error.h>
+#include <mbedtls/net_sockets.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/timing.h>
+
+#include "coap_register.h"
+#include "peer_arguments.h"
+
+#define DEADLINE_SECONDS 20
+
+static void report_error(const char *step, int code)
+{
+    char text[160];
+    mbedtls_strerror(code, text, sizeof text);
+    fprintf(stderr, "%s failed: -0x%04x %s\n", step, (unsigned int) -code, text);
+}
+
+static int handshake(mbedtls_ssl_context *ssl)
+{
+    int ret;
+    do ret = mbedtls_ssl_handshake(ssl);
+    while (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE);
+    return ret;
+}
+
+static int register_device(mbedtls_ssl_context *ssl, const struct peer_arguments *arguments)
+{
+    unsigned char message[COAP_MAX_MESSAGE];
+    size_t length = coap_register_request(arguments, message, sizeof message);
+    if (length == 0) {
+        fprintf(stderr, "the Register request does not fit one datagram\n");
+        return PEER_USAGE;
+    }
+    int ret = mbedtls_ssl_write(ssl, message, length);
+    if (ret < 0) {
+        report_error("mbedtls_ssl_write", ret);
+        return PEER_DTLS_FAILED;
+    }
+    for (;;) {
+        ret = mbedtls_ssl_read(ssl, message, sizeof message);
+        if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) continue;
+        if (ret <= 0) {
+            report_error("mbedtls_ssl_read", ret);
+            return PEER_DTLS_FAILED;
+        }
+        struct coap_reply reply;
+        if (coap_read_reply(message, (size_t) ret, &reply) == COAP_REPLY_PENDING) continue;
+        if (reply.ack_length > 0) mbedtls_ssl_write(ssl, reply.ack, reply.ack_length);
+        return coap_report(&reply);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    int lowest_min_version = argc > 1 && strcmp(argv[1], "--lowest-min-version") == 0;
+    if (lowest_min_version) {
+        argv[1] = argv[0];
+        argc--;
+        argv++;
+    }
+    struct peer_arguments arguments;
+    peer_parse_arguments(argc, argv, &arguments);
+    peer_start_deadline(DEADLINE_SECONDS);
+
+    mbedtls_net_context connection;
+    mbedtls_ssl_context ssl;
+    mbedtls_ssl_config config;
+    mbedtls_entropy_context entropy;
+    mbedtls_ctr_drbg_context drbg;
+    mbedtls_timing_delay_context timer;
+    mbedtls_net_init(&connection);
+    mbedtls_ssl_init(&ssl);
+    mbedtls_ssl_config_init(&config);
+    mbedtls_entropy_init(&entropy);
+    mbedtls_ctr_drbg_init(&drbg);
+
+    int result = PEER_DTLS_FAILED;
+    int ret = mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, NULL, 0);
+    if (ret != 0) {
+        report_error("mbedtls_ctr_drbg_seed", ret);
+        goto done;
+    }
+    ret = mbedtls_net_connect(&connection, arguments.host, arguments.port, MBEDTLS_NET_PROTO_UDP);
+    if (ret != 0) {
+        report_error("mbedtls_net_connect", ret);
+        goto done;
+    }
+    ret = mbedtls_ssl_config_defaults(&config, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_DATAGRAM, MBEDTLS_SSL_PRESET_DEFAULT);
+    if (ret == 0) ret = mbedtls_ssl_conf_psk(&config, arguments.key, arguments.key_length, (const unsigned char *) arguments.identity, strlen(arguments.identity));
+    if (ret != 0) {
+        report_error("configuration", ret);
+        goto done;
+    }
+    mbedtls_ssl_conf_rng(&config, mbedtls_ctr_drbg_random, &drbg);
+    if (lowest_min_version) mbedtls_ssl_conf_min_version(&config, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_0);
+    ret = mbedtls_ssl_setup(&ssl, &config);
+    if (ret != 0) {
+        report_error("mbedtls_ssl_setup", ret);
+        goto done;
+    }
+    mbedtls_ssl_set_bio(&ssl, &connection, mbedtls_net_send, mbedtls_net_recv, mbedtls_net_recv_timeout);
+    mbedtls_ssl_set_timer_cb(&ssl, &timer, mbedtls_timing_set_delay, mbedtls_timing_get_delay);
+
+    ret = handshake(&ssl);
+    if (ret != 0) {
+        report_error("DTLS handshake", ret);
+        goto done;
+    }
+    printf("handshake %s\n", mbedtls_ssl_get_ciphersuite(&ssl));
+    result = register_device(&ssl, &arguments);
+    mbedtls_ssl_close_notify(&ssl);
+
+done:
+    mbedtls_net_free(&connection);
+    mbedtls_ssl_free(&ssl);
+    mbedtls_ssl_config_free(&config);
+    mbedtls_ctr_drbg_free(&drbg);
+    mbedtls_entropy_free(&entropy);
+    return result;
+}

@@ -13,6 +13,9 @@ import { silentLogger } from '../../src/adapters/logging/Logger.ts';
 import { startService } from '../../src/main.ts';
 import type { RunningService } from '../../src/main.ts';
 import type { OperationSpec } from '../../src/domain/operations/OperationEvents.ts';
+import { operationStream } from '../../src/domain/operations/OperationEvents.ts';
+import { registrationStream } from '../../src/domain/registration/RegistrationEvents.ts';
+import type { DeviceRegistered } from '../../src/domain/registration/RegistrationEvents.ts';
 import { resourceStream } from '../../src/domain/observations/ResourceValueEvents.ts';
 import type { ResourceValuesReported } from '../../src/domain/observations/ResourceValueEvents.ts';
 import { telemetryStream } from '../../src/domain/telemetry/TelemetryEvents.ts';
@@ -20,6 +23,8 @@ import type { OperationView } from '../../src/projections/operations/OperationQu
 import { TestLwM2mClient } from '../support/TestLwM2mClient.ts';
 import { TestDeviceObjects } from '../support/TestDeviceObjects.ts';
 import { importTestDevice } from '../support/TestDevices.ts';
+import { registerRawDevice } from '../support/RawCoapPeer.ts';
+import { startTestService } from './TestService.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hub-dm-e2e-'));
 const running: RunningService[] = [];
@@ -105,5 +110,54 @@ describe('device management through the running service', () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+describe('an operation in flight when the device comes back from another address', () => {
+  /**
+   * A queue-mode device (a raw peer that never answers) is sent a Read; it comes back from a new source
+   * port (a reboot, or a NAT rebinding) while the CoAP retransmissions to the old port still run. The Read
+   * goes to the new port at once, as a second attempt, and the log says why the first was given up.
+   */
+  async function moveDuringRead(endpoint: string, comeBack: (fresh: TestLwM2mClient, registrationId: string) => Promise<string>): Promise<void> {
+    const service = await startTestService(mkdtempSync(join(dir, `${endpoint}-`)));
+    running.push(service);
+    await importTestDevice(service.store, endpoint);
+    const links = '</>;rt="oma.lwm2m";ct="110 0",</1/0>,</3/0>';
+    const server = { address: '127.0.0.1', port: service.coap.local.port };
+    const silent = await registerRawDevice(server, endpoint, links, ['b=UQ', 'lt=600']);
+    const fresh = await TestLwM2mClient.start({ serverHost: server.address, serverPort: server.port, endpoint, binding: 'UQ', lifetime: 600, objectLinks: links, device: new TestDeviceObjects() });
+    try {
+      const api = service.deviceManagement;
+      const id = await api.requestOperation(endpoint, { kind: 'read', paths: ['/3/0/2'], content: null }, 'user:e2e', 'e2e-moved');
+      await silent.waitFor((datagram) => datagram.message?.code === '0.01');
+      const registered = await service.store.readStream(registrationStream(endpoint));
+      const registrationId = registered.status === 'found' ? (registered.events[0]?.data as unknown as DeviceRegistered).registration.registrationId : '';
+      expect((await comeBack(fresh, registrationId)).startsWith('2.0')).toBe(true);
+      const view = await eventually(() => {
+        const operation = api.operation(id);
+        return operation && ['succeeded', 'failed'].includes(operation.status) ? operation : undefined;
+      });
+      expect(view).toMatchObject({ status: 'succeeded', attempts: 2 });
+      expect(api.resources(endpoint, '/3/0/2')).toMatchObject([{ text: 'SN-0001' }]);
+      expect(fresh.served).toContain('GET /3/0/2');
+      const events = await service.store.readStream(operationStream(endpoint));
+      const returned = events.status === 'found' ? events.events.find((event) => event.type === 'OperationReturnedToQueue') : undefined;
+      expect(returned?.data).toMatchObject({ operationId: id, attempt: 1, from: `127.0.0.1:${silent.port}`, to: `127.0.0.1:${fresh.port}` });
+    } finally {
+      await silent.close();
+      await fresh.close();
+    }
+  }
+
+  it('re-sends it to the device that registered again from a new source port', async () => {
+    await moveDuringRead('dm-e2e-reboot', async (fresh) => (await fresh.register()).code);
+  });
+
+  it('re-sends it to the device whose Update came from a new source port (NAT rebinding)', async () => {
+    await moveDuringRead('dm-e2e-rebind', async (fresh, registrationId) => {
+      fresh.location = `rd/${registrationId}`;
+      return (await fresh.update()).code;
+    });
   });
 });

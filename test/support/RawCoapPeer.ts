@@ -71,3 +71,32 @@ export class RawCoapPeer {
     return new Promise((resolve) => this.#socket.close(() => resolve()));
   }
 }
+
+/**
+ * A raw LwM2M 1.1 device on its own UDP socket that registers `endpoint` at `server` with the given
+ * CoRE links (`POST /rd`, link format, and `query` beside `ep` and `lwm2m`) and has been answered 2.01;
+ * the caller closes it. For tests that must play the device byte by byte (answers node-coap would never
+ * give, or none at all).
+ */
+export async function registerRawDevice(server: { address: string; port: number }, endpoint: string, links: string, query: readonly string[] = []): Promise<RawCoapPeer> {
+  const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+  const raw = await RawCoapPeer.open(server);
+  raw.send({
+    type: 'CON',
+    code: '0.02',
+    messageId: 1,
+    token: Uint8Array.of(9),
+    options: [
+      { number: 11, value: utf8('rd') },
+      { number: 12, value: Uint8Array.of(40) },
+      ...[`ep=${endpoint}`, 'lwm2m=1.1', ...query].map((argument) => ({ number: 15, value: utf8(argument) })),
+    ],
+    payload: utf8(links),
+  });
+  const answer = (await raw.waitFor((datagram) => datagram.message?.messageId === 1)).message?.code;
+  if (answer !== '2.01') {
+    await raw.close();
+    throw new Error(`the raw device ${endpoint} was answered ${String(answer)} to its Register, not 2.01`);
+  }
+  return raw;
+}

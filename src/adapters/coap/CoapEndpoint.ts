@@ -67,6 +67,11 @@ export interface OutgoingCoapRequest {
    * block-wise (RFC 7959 section 2.6), which asks for NUM 1 onwards.
    */
   readonly block2?: { readonly num: number; readonly size: number };
+  /**
+   * Abandons the request once aborted (the peer has left the address it was sent to): retransmissions
+   * stop, a late answer is no longer matched, and the promise rejects with the signal's reason.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** A response that matches no pending request: a notification of an observation (RFC 7641 section 3.2). */

@@ -115,6 +115,12 @@ interface Exchange {
   timer: NodeJS.Timeout | undefined;
 }
 
+/** The error an abandoned request rejects with: the abort's reason when it is one. */
+function abandonment(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason : new Error('the request was abandoned');
+}
+
 /** A CoAP endpoint on its own UDP socket bound to `host`:`port`. */
 export async function openUdpCoapEndpoint(options: UdpCoapEndpointOptions): Promise<DatagramCoapEndpoint> {
   const transport = await UdpDatagramTransport.open(options);
@@ -194,19 +200,19 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
     if (request.block2 !== undefined) {
       const first: BlockOption = { num: request.block2.num, more: false, size: request.block2.size };
       const blockOptions = [...baseOptions, { number: OptionNumber.Block2, value: encodeBlockOption(first) }];
-      response = await this.#exchange(peer, { type: confirmable ? 'CON' : 'NON', code, token, options: blockOptions, payload: body });
-      return this.#fetchBlock2(peer, code, token, baseOptions, response, confirmable, first.num * first.size);
+      response = await this.#exchange(peer, { type: confirmable ? 'CON' : 'NON', code, token, options: blockOptions, payload: body }, request.signal);
+      return this.#fetchBlock2(peer, code, token, baseOptions, response, confirmable, first.num * first.size, request.signal);
     }
     if (body.length <= this.#params.blockSize) {
-      response = await this.#exchange(peer, { type: confirmable ? 'CON' : 'NON', code, token, options: baseOptions, payload: body });
+      response = await this.#exchange(peer, { type: confirmable ? 'CON' : 'NON', code, token, options: baseOptions, payload: body }, request.signal);
     } else {
-      response = await this.#sendBlock1(peer, code, token, baseOptions, body, confirmable);
+      response = await this.#sendBlock1(peer, code, token, baseOptions, body, confirmable, request.signal);
     }
-    return this.#fetchBlock2(peer, code, token, baseOptions, response, confirmable, 0);
+    return this.#fetchBlock2(peer, code, token, baseOptions, response, confirmable, 0, request.signal);
   }
 
   /** RFC 7959 section 2.5: sends the body block by block, following the size the peer asks for. */
-  async #sendBlock1(peer: CoapPeer, code: string, token: Uint8Array, options: CoapOption[], body: Uint8Array, confirmable: boolean): Promise<CoapMessage> {
+  async #sendBlock1(peer: CoapPeer, code: string, token: Uint8Array, options: CoapOption[], body: Uint8Array, confirmable: boolean, signal: AbortSignal | undefined): Promise<CoapMessage> {
     let size = this.#params.blockSize;
     let offset = 0;
     for (;;) {
@@ -215,7 +221,7 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
       const more = offset + chunk.length < body.length;
       const blockOptions = [...options, { number: OptionNumber.Block1, value: encodeBlockOption({ num, more, size }) }];
       if (num === 0) blockOptions.push(uintOptionOf(OptionNumber.Size1, body.length));
-      const response = await this.#exchange(peer, { type: confirmable ? 'CON' : 'NON', code, token, options: blockOptions, payload: chunk });
+      const response = await this.#exchange(peer, { type: confirmable ? 'CON' : 'NON', code, token, options: blockOptions, payload: chunk }, signal);
       if (!more || response.code !== '2.31') return response;
       const echoed = optionValues(response.options, OptionNumber.Block1)[0];
       const block = echoed ? decodeBlockOption(echoed) : undefined;
@@ -228,7 +234,16 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
    * RFC 7959 section 2.4: fetches the remaining blocks of a response, bounded by maxBodySize; `offset`
    * is where the first response's payload starts in the body (0, or the bytes the caller already has).
    */
-  async #fetchBlock2(peer: CoapPeer, code: string, token: Uint8Array, options: CoapOption[], first: CoapMessage, confirmable: boolean, offset: number): Promise<IncomingCoapResponse> {
+  async #fetchBlock2(
+    peer: CoapPeer,
+    code: string,
+    token: Uint8Array,
+    options: CoapOption[],
+    first: CoapMessage,
+    confirmable: boolean,
+    offset: number,
+    signal: AbortSignal | undefined,
+  ): Promise<IncomingCoapResponse> {
     let response = first;
     const chunks: Uint8Array[] = [];
     let received = offset;
@@ -249,34 +264,39 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
         token,
         options: [...options, { number: OptionNumber.Block2, value: encodeBlockOption(next) }],
         payload: new Uint8Array(0),
-      });
+      }, signal);
     }
     const payload = chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks);
     return { code: response.code, payload, contentFormat: uintOption(response.options, OptionNumber.ContentFormat), options: response.options };
   }
 
   /** Sends one request message and resolves with the response message (piggybacked or separate). */
-  #exchange(peer: CoapPeer, message: Omit<CoapMessage, 'messageId'>): Promise<CoapMessage> {
+  #exchange(peer: CoapPeer, message: Omit<CoapMessage, 'messageId'>, signal: AbortSignal | undefined): Promise<CoapMessage> {
     if (this.#closed) return Promise.reject(new Error('CoAP endpoint closed'));
+    if (signal?.aborted) return Promise.reject(abandonment(signal));
     const messageId = this.#allocateMessageId();
     const bytes = encodeCoapMessage({ ...message, messageId });
     const key = peerKey(peer);
     return new Promise<CoapMessage>((resolve, reject) => {
       const tokenKey = `${key}|${Buffer.from(message.token).toString('hex')}`;
+      const abandon = (): void => exchange.reject(abandonment(signal));
       const exchange: Exchange = {
         peer,
         messageId,
         tokenKey,
         resolve: (response) => {
+          signal?.removeEventListener('abort', abandon);
           this.#forget(exchange);
           resolve(response);
         },
         reject: (error) => {
+          signal?.removeEventListener('abort', abandon);
           this.#forget(exchange);
           reject(error);
         },
         timer: undefined,
       };
+      signal?.addEventListener('abort', abandon, { once: true });
       this.#byToken.set(tokenKey, exchange);
       if (message.type === 'CON') {
         this.#byMessageId.set(`${key}|${messageId}`, exchange);

@@ -7,6 +7,10 @@
  *   (Register, Update, notification, Send); pending operations go out, in order, as it wakes up.
  * A request that times out puts the operation back at the head of the queue (up to the decider's
  * attempts) and the device is taken as asleep until it next sends something; then it is redelivered.
+ * A request in flight to an address the device has left (it registered again, or an Update came from
+ * another source address: LwM2M Transport 1.1 section 5, the server addresses the client at the source
+ * of its last Register or Update) is abandoned at once and its operation goes back to the head of the
+ * queue, recorded with both addresses, to be delivered to the new one.
  * Every Read and Observe carries an Accept option chosen from the device's version and announced
  * formats; on 4.06 or 4.15 the next format is tried in the same attempt.
  *
@@ -20,12 +24,12 @@ import { DomainError } from '../../domain/DomainError.ts';
 import type { ObjectModelCatalog } from '../../domain/lwm2m/ObjectModel.ts';
 import { nextFallback } from '../../domain/lwm2m/content/ContentFormat.ts';
 import { defaultAwakeSeconds, isReachable } from '../../domain/operations/DeviceReachability.ts';
-import type { OperationEvent, OperationSpec } from '../../domain/operations/OperationEvents.ts';
+import type { OperationEvent, OperationReturnReason, OperationSpec } from '../../domain/operations/OperationEvents.ts';
 import { operationStream, operationStreamPrefix } from '../../domain/operations/OperationEvents.ts';
 import type { OperationCommand, OperationQueuePolicy, OperationQueueState, QueuedOperation } from '../../domain/operations/OperationQueueDecider.ts';
 import { defaultOperationQueuePolicy, operationQueueDecider } from '../../domain/operations/OperationQueueDecider.ts';
 import type { RegistrationRecord } from '../../domain/registration/RegistrationEvents.ts';
-import type { CoapEndpoint, IncomingCoapResponse } from '../coap/CoapEndpoint.ts';
+import type { CoapEndpoint, CoapPeer, IncomingCoapResponse } from '../coap/CoapEndpoint.ts';
 import { CoapResetError, CoapTimeoutError } from '../coap/CoapEndpoint.ts';
 import { KeyedSerializer } from '../coap/KeyedSerializer.ts';
 import { OptionNumber, uintOption } from '../coap/CoapMessage.ts';
@@ -43,6 +47,26 @@ import type { ResourceValueRecorder } from './ResourceValueRecorder.ts';
 interface Cached {
   readonly state: OperationQueueState;
   readonly revision: number;
+}
+
+/** The request in flight to a device: where it went, so that a move of the device abandons it. */
+interface InFlightExchange {
+  readonly registrationId: string;
+  readonly peer: CoapPeer;
+  readonly abandon: AbortController;
+}
+
+/** Why a request in flight was abandoned: the device is no longer at the address it was sent to. */
+class DeviceMoved extends Error {
+  readonly reason: OperationReturnReason;
+  readonly to: string;
+
+  constructor(reason: OperationReturnReason, to: string) {
+    super(`the device is now at ${to}`);
+    this.name = 'DeviceMoved';
+    this.reason = reason;
+    this.to = to;
+  }
 }
 
 export interface OperationDispatcherOptions {
@@ -78,6 +102,7 @@ export class OperationDispatcher {
   readonly #lastMessage = new Map<string, Date>();
   /** Devices whose last request timed out: asleep until they next send something. */
   readonly #asleep = new Set<string>();
+  readonly #exchanges = new Map<string, InFlightExchange>();
   readonly #delivering = new Set<string>();
   readonly #again = new Set<string>();
   #closed = false;
@@ -150,6 +175,7 @@ export class OperationDispatcher {
     if (messageReceived) {
       this.#lastMessage.set(endpoint, this.#clock.now());
       this.#asleep.delete(endpoint);
+      this.#abandonIfMoved(endpoint);
     }
     // Every queue with work is cached (loaded at start, or touched by a request since): a device
     // without one has nothing to receive, and its notifications need no trip through the queue.
@@ -175,6 +201,16 @@ export class OperationDispatcher {
     const lastUpdate = new Date(registration.lastUpdateAt);
     const last = seen && seen > lastUpdate ? seen : lastUpdate;
     return isReachable({ registered: true, queueMode, lastMessageAt: last.toISOString() }, this.#clock.now(), this.#awakeSeconds);
+  }
+
+  /** Abandons the request in flight to the device when its registration or address is no longer the one it went to. */
+  #abandonIfMoved(endpoint: string): void {
+    const exchange = this.#exchanges.get(endpoint);
+    const now = this.#registrations.registration(endpoint);
+    if (!exchange || !now) return;
+    const moved = now.address !== exchange.peer.address || now.port !== exchange.peer.port;
+    const reason = now.registrationId !== exchange.registrationId ? 'new-registration' : moved ? 'address-changed' : undefined;
+    if (reason !== undefined) exchange.abandon.abort(new DeviceMoved(reason, addressText(now)));
   }
 
   #kick(endpoint: string): void {
@@ -208,9 +244,21 @@ export class OperationDispatcher {
   }
 
   async #perform(endpoint: string, registration: RegistrationRecord, queued: QueuedOperation): Promise<void> {
+    const exchange: InFlightExchange = { registrationId: registration.registrationId, peer: { address: registration.address, port: registration.port }, abandon: new AbortController() };
+    this.#exchanges.set(endpoint, exchange);
+    // The device may have moved between the choice of this operation and now.
+    this.#abandonIfMoved(endpoint);
+    try {
+      await this.#attempt(endpoint, registration, queued, exchange);
+    } finally {
+      this.#exchanges.delete(endpoint);
+    }
+  }
+
+  async #attempt(endpoint: string, registration: RegistrationRecord, queued: QueuedOperation, exchange: InFlightExchange): Promise<void> {
     const { operationId, operation } = queued;
     const device: DeviceProfile = { rootPath: registration.objectLinks.rootPath, lwm2mVersion: registration.lwm2mVersion, contentFormats: registration.objectLinks.contentFormats };
-    const peer = { address: registration.address, port: registration.port };
+    const { peer } = exchange;
     const observing = operation.kind === 'observe' || operation.kind === 'observe-composite';
     let token: string | undefined;
     let cancelsComposite = false;
@@ -236,10 +284,10 @@ export class OperationDispatcher {
         return;
       }
       try {
-        response = await this.#endpoint.request(peer, { ...built.value, ...(token === undefined ? {} : { token: Buffer.from(token, 'hex') }) });
+        response = await this.#endpoint.request(peer, { ...built.value, ...(token === undefined ? {} : { token: Buffer.from(token, 'hex') }), signal: exchange.abandon.signal });
       } catch (error) {
         if (observing && token !== undefined) this.#observations.forget(token);
-        await this.#recordError(endpoint, operationId, error);
+        await this.#recordError(endpoint, operationId, peer, error);
         return;
       }
       // Core 1.1 section 7.4 / RFC 7252 sections 5.10.4 and 5.9.2.7: the device refuses this format; try the next.
@@ -286,7 +334,11 @@ export class OperationDispatcher {
     await this.#run(endpoint, { type: 'RecordResponse', operationId, responseCode: response.code, content: interpreted.value.content, now: this.#clock.now() }, `device:${endpoint}`);
   }
 
-  async #recordError(endpoint: string, operationId: string, error: unknown): Promise<void> {
+  async #recordError(endpoint: string, operationId: string, peer: CoapPeer, error: unknown): Promise<void> {
+    if (error instanceof DeviceMoved) {
+      await this.#run(endpoint, { type: 'ReturnToQueue', operationId, reason: error.reason, from: addressText(peer), to: error.to, now: this.#clock.now() }, 'system:operations');
+      return;
+    }
     if (error instanceof CoapTimeoutError) {
       // The device went away (or to sleep): wait for its next message before trying again.
       this.#asleep.add(endpoint);
@@ -333,6 +385,11 @@ export class OperationDispatcher {
       return events;
     });
   }
+}
+
+/** "192.0.2.1:5683", "[2001:db8::1]:5683". */
+function addressText(peer: CoapPeer): string {
+  return `${peer.address.includes(':') ? `[${peer.address}]` : peer.address}:${peer.port}`;
 }
 
 /** RFC 7252 section 5.5.2: an error response may explain itself in a diagnostic payload. */

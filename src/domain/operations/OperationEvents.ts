@@ -3,7 +3,8 @@
  * device, so that the queue's order is the stream's order). An operation is requested (by whom,
  * under which correlation id), sent (each attempt), and ends as succeeded, failed or cancelled; an
  * attempt that timed out puts it back at the head of the queue, to be delivered again when the device
- * is next reachable (issue 5, "Operations queue").
+ * is next reachable; so does an attempt sent to an address the device has left (a new registration, or
+ * an Update from another source address).
  */
 import type { JsonValue } from '../Json.ts';
 
@@ -35,6 +36,7 @@ export type OperationEvent =
   | { readonly type: 'OperationRequested'; readonly data: OperationRequested }
   | { readonly type: 'OperationSent'; readonly data: OperationSent }
   | { readonly type: 'OperationDeliveryTimedOut'; readonly data: OperationDeliveryTimedOut }
+  | { readonly type: 'OperationReturnedToQueue'; readonly data: OperationReturnedToQueue }
   | { readonly type: 'OperationSucceeded'; readonly data: OperationSucceeded }
   | { readonly type: 'OperationFailed'; readonly data: OperationFailed }
   | { readonly type: 'OperationCancelled'; readonly data: OperationCancelled };
@@ -60,6 +62,30 @@ export interface OperationDeliveryTimedOut {
   readonly operationId: string;
   readonly attempt: number;
   readonly timedOutAt: string;
+}
+
+/**
+ * Why an attempt in flight was given up before its answer: the device registered again (it restarted,
+ * and its CoAP state with it), or an Update came from another source address (NAT rebinding, roaming).
+ * LwM2M Transport 1.1 section 5: the server addresses the client at the source of its last Register
+ * or Update, so an answer to the old address will not come.
+ */
+export type OperationReturnReason = 'new-registration' | 'address-changed';
+
+export interface OperationReturnedToQueue {
+  readonly operationId: string;
+  /** The attempt given up. */
+  readonly attempt: number;
+  readonly reason: OperationReturnReason;
+  /** Where the attempt was sent, and where the device is now ("192.0.2.1:5683"). */
+  readonly from: string;
+  readonly to: string;
+  readonly returnedAt: string;
+}
+
+/** Why an attempt was given up, for a person: "the device moved from 192.0.2.1:5683 to 192.0.2.1:6000". */
+export function describeReturn(returned: Pick<OperationReturnedToQueue, 'reason' | 'from' | 'to'>): string {
+  return returned.reason === 'new-registration' ? `the device registered again from ${returned.to}` : `the device moved from ${returned.from} to ${returned.to}`;
 }
 
 export interface OperationSucceeded {

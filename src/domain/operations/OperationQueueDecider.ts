@@ -13,12 +13,16 @@
  * - An attempt that times out goes back to the head of the queue and is delivered again when the
  *   device is next reachable, up to `maxAttempts` attempts (default 3); then the operation fails with
  *   a reason a person understands.
+ * - An attempt sent to an address the device has left (`ReturnToQueue`: it registered again, or updated
+ *   from another address) goes back to the head of the queue as well, and counts as an attempt: it is
+ *   delivered to the new address while attempts remain, else it fails saying why.
  * - A response to an operation that is no longer in flight (cancelled meanwhile) is ignored.
  */
 import type { Decider } from '../Decider.ts';
 import { DomainError } from '../DomainError.ts';
 import type { JsonValue } from '../Json.ts';
-import type { OperationEvent, OperationSpec } from './OperationEvents.ts';
+import type { OperationEvent, OperationReturnReason, OperationSpec } from './OperationEvents.ts';
+import { describeReturn } from './OperationEvents.ts';
 
 export interface OperationQueuePolicy {
   readonly maxQueueLength: number;
@@ -40,6 +44,8 @@ export type OperationCommand =
   | { readonly type: 'DeliverNext'; readonly reachable: boolean; readonly now: Date }
   | { readonly type: 'RecordResponse'; readonly operationId: string; readonly responseCode: string; readonly content: JsonValue | null; readonly now: Date }
   | { readonly type: 'RecordTimeout'; readonly operationId: string; readonly now: Date }
+  /** The device left the address the operation was sent to (`from`, `to`: "address:port"). */
+  | { readonly type: 'ReturnToQueue'; readonly operationId: string; readonly reason: OperationReturnReason; readonly from: string; readonly to: string; readonly now: Date }
   /** A failure that retrying cannot cure: the device reset the request, or its answer was unreadable. */
   | { readonly type: 'RecordFailure'; readonly operationId: string; readonly reason: string; readonly now: Date }
   | { readonly type: 'CancelOperation'; readonly operationId: string; readonly cancelledBy: string; readonly reason: string | null; readonly now: Date };
@@ -157,6 +163,26 @@ function decide(command: OperationCommand, state: OperationQueueState, policy: O
         },
       ];
     }
+    case 'ReturnToQueue': {
+      const current = state.inFlight;
+      if (!current || current.operationId !== command.operationId) return [];
+      const { reason, from, to } = command;
+      const returned: OperationEvent = { type: 'OperationReturnedToQueue', data: { operationId: current.operationId, attempt: current.attempts, reason, from, to, returnedAt: now } };
+      if (current.attempts < policy.maxAttempts) return [returned];
+      return [
+        returned,
+        {
+          type: 'OperationFailed',
+          data: {
+            operationId: current.operationId,
+            responseCode: null,
+            reason: `${describeReturn(command)} before answering the last of ${current.attempts} attempt${current.attempts === 1 ? '' : 's'}`,
+            attempts: current.attempts,
+            failedAt: now,
+          },
+        },
+      ];
+    }
     case 'RecordFailure': {
       const current = state.inFlight;
       if (!current || current.operationId !== command.operationId) return [];
@@ -199,7 +225,8 @@ function evolve(state: OperationQueueState, event: OperationEvent): OperationQue
         inFlight: { ...sent, attempts: event.data.attempt },
       };
     }
-    case 'OperationDeliveryTimedOut': {
+    case 'OperationDeliveryTimedOut':
+    case 'OperationReturnedToQueue': {
       const current = state.inFlight;
       if (!current || current.operationId !== event.data.operationId) return state;
       // Back to the head: it keeps its place before everything requested after it.

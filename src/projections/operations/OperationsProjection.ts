@@ -7,7 +7,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
 import { toDomainEvent } from '../../adapters/eventstore/CommandHandler.ts';
 import type { OperationEvent } from '../../domain/operations/OperationEvents.ts';
-import { operationStreamPrefix } from '../../domain/operations/OperationEvents.ts';
+import { describeReturn, operationStreamPrefix } from '../../domain/operations/OperationEvents.ts';
 import { prepared } from '../PreparedStatements.ts';
 import type { Projection } from '../Projection.ts';
 
@@ -56,6 +56,9 @@ export const operationsProjection: Projection = {
         return;
       case 'OperationDeliveryTimedOut':
         prepared(db, "UPDATE operations SET status = 'pending', reason = ? WHERE operation_id = ?").run(`attempt ${event.data.attempt} timed out`, event.data.operationId);
+        return;
+      case 'OperationReturnedToQueue':
+        prepared(db, "UPDATE operations SET status = 'pending', reason = ? WHERE operation_id = ?").run(`attempt ${event.data.attempt} given up: ${describeReturn(event.data)}`, event.data.operationId);
         return;
       case 'OperationSucceeded':
         prepared(db, "UPDATE operations SET status = 'succeeded', completed_at = ?, response_code = ?, result = ?, reason = NULL WHERE operation_id = ?").run(

@@ -257,6 +257,22 @@ describe('DatagramCoapEndpoint sending requests', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(40 + 80 + 160 + 320 - 20);
   });
 
+  it('abandons a request when its signal is aborted: it rejects with the reason and a late answer is refused with RST', async () => {
+    const client = await endpoint();
+    const silent = await rawPeer(client);
+    const abandon = new AbortController();
+    const outcome = client.request({ address: '127.0.0.1', port: silent.port }, { method: 'GET', path: ['3'], signal: abandon.signal }).catch((error: unknown) => error);
+    const first = (await silent.waitFor(() => true)).message;
+    const moved = new Error('the device moved');
+    abandon.abort(moved);
+    expect(await outcome).toBe(moved);
+    const sent = silent.received.length;
+    // A separate response (RFC 7252 section 5.2.2) to the abandoned token matches nothing any more.
+    silent.send({ type: 'CON', code: '2.05', messageId: 7, token: first?.token ?? new Uint8Array(0), options: [], payload: bytes('late') });
+    const reset = await silent.waitFor((datagram) => datagram.message?.type === 'RST', 2_000, sent);
+    expect(reset.message?.messageId).toBe(7);
+  });
+
   it('ignores a piggybacked response with another token and keeps retransmitting until the right one', async () => {
     const client = await endpoint();
     const peer = await RawCoapPeer.open({ address: '127.0.0.1', port: client.local.port });

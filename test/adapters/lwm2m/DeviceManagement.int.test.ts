@@ -18,9 +18,9 @@ import { TestLwM2mClient } from '../../support/TestLwM2mClient.ts';
 import { TestDeviceObjects } from '../../support/TestDeviceObjects.ts';
 import { importTestDevice } from '../../support/TestDevices.ts';
 import { ManualClock } from '../../support/ManualClock.ts';
-import { RawCoapPeer } from '../../support/RawCoapPeer.ts';
+import { RawCoapPeer, registerRawDevice } from '../../support/RawCoapPeer.ts';
 import type { Harness, HarnessOptions } from './DeviceManagementHarness.ts';
-import { eventually, registerRawDevice, startHarness } from './DeviceManagementHarness.ts';
+import { eventually, startHarness } from './DeviceManagementHarness.ts';
 
 const links = '</>;rt="oma.lwm2m";ct="110 0",</1/0>,</3/0>,</3303/0>';
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -133,7 +133,7 @@ describe('device management over CoAP', () => {
     const { harness } = await setUp();
     await importTestDevice(harness.store, 'dm-no-observe');
     // A raw device (node-coap always answers Observe with an Observe option): registers, then answers without one.
-    const raw = await registerRawDevice(harness, 'dm-no-observe', '</>;rt="oma.lwm2m";ct=0,</3303/0>');
+    const raw = await registerRawDevice(harness.coap.local, 'dm-no-observe', '</>;rt="oma.lwm2m";ct=0,</3303/0>');
     cleanups.push(() => raw.close());
     const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
     const id = await harness.api.requestOperation('dm-no-observe', spec('observe', ['/3303/0/5700']), 'user:test', 'c');
@@ -239,7 +239,7 @@ describe('device management over CoAP', () => {
   it('answers every hostile Send and notification payload without failing (random bytes)', async () => {
     const { harness } = await setUp();
     await importTestDevice(harness.store, 'dm-hostile');
-    const raw = await registerRawDevice(harness, 'dm-hostile', '</>;rt="oma.lwm2m";ct=0,</3303/0>');
+    const raw = await registerRawDevice(harness.coap.local, 'dm-hostile', '</>;rt="oma.lwm2m";ct=0,</3303/0>');
     cleanups.push(() => raw.close());
     const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
     // An observation to aim hostile notifications at.

@@ -22,7 +22,6 @@ import { readModelProjections } from '../../../src/projections/ReadModels.ts';
 import { OperationQueries } from '../../../src/projections/operations/OperationQueries.ts';
 import { ResourceQueries } from '../../../src/projections/resources/ResourceQueries.ts';
 import { join } from 'node:path';
-import { RawCoapPeer } from '../../support/RawCoapPeer.ts';
 
 export interface Harness {
   readonly store: EventStore;
@@ -95,28 +94,4 @@ export async function eventually<T>(check: () => T | undefined | Promise<T | und
     if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-}
-
-/**
- * A raw LwM2M 1.1 device on its own UDP socket that registers `endpoint` with the given CoRE links
- * (`POST /rd`, link format) and has been answered 2.01; the caller closes it. For tests that must play
- * the device byte by byte (answers node-coap would never give).
- */
-export async function registerRawDevice(harness: Harness, endpoint: string, links: string): Promise<RawCoapPeer> {
-  const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
-  const raw = await RawCoapPeer.open({ address: '127.0.0.1', port: harness.coap.local.port });
-  raw.send({
-    type: 'CON',
-    code: '0.02',
-    messageId: 1,
-    token: Uint8Array.of(9),
-    options: [{ number: 11, value: utf8('rd') }, { number: 12, value: Uint8Array.of(40) }, { number: 15, value: utf8(`ep=${endpoint}`) }, { number: 15, value: utf8('lwm2m=1.1') }],
-    payload: utf8(links),
-  });
-  const answer = (await raw.waitFor((datagram) => datagram.message?.messageId === 1)).message?.code;
-  if (answer !== '2.01') {
-    await raw.close();
-    throw new Error(`the raw device ${endpoint} was answered ${String(answer)} to its Register, not 2.01`);
-  }
-  return raw;
 }

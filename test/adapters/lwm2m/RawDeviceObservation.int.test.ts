@@ -21,8 +21,9 @@ import { OptionNumber, optionValues, uintOption, uintOptionOf } from '../../../s
 import type { OperationView } from '../../../src/projections/operations/OperationQueries.ts';
 import { importTestDevice } from '../../support/TestDevices.ts';
 import type { RawCoapPeer } from '../../support/RawCoapPeer.ts';
+import { registerRawDevice } from '../../support/RawCoapPeer.ts';
 import type { Harness } from './DeviceManagementHarness.ts';
-import { eventually, registerRawDevice, startHarness } from './DeviceManagementHarness.ts';
+import { eventually, startHarness } from './DeviceManagementHarness.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -43,7 +44,7 @@ async function setUp(): Promise<Harness> {
 /** A raw LwM2M 1.1 device that registers with SenML JSON announced on its root link. */
 async function rawDevice(harness: Harness, endpoint: string): Promise<RawCoapPeer> {
   await importTestDevice(harness.store, endpoint);
-  const raw = await registerRawDevice(harness, endpoint, '</>;rt="oma.lwm2m";ct=110,</3/0>,</3303/0>');
+  const raw = await registerRawDevice(harness.coap.local, endpoint, '</>;rt="oma.lwm2m";ct=110,</3/0>,</3303/0>');
   cleanups.push(() => raw.close());
   return raw;
 }

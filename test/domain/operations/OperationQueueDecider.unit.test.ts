@@ -57,6 +57,21 @@ describe('OperationQueueDecider', () => {
     expect(given([...events, ...again, ...last], deliver(201))[0]).toMatchObject({ data: { operationId: 'op-2', attempt: 1 } });
   });
 
+  it('returns an attempt sent to an address the device left to the head, and fails it when it was the last', () => {
+    const moved = (seconds: number): OperationCommand => ({ type: 'ReturnToQueue', operationId: 'op-1', reason: 'address-changed', from: '192.0.2.1:5683', to: '192.0.2.1:6000', now: at(seconds) });
+    const events = history(request('op-1'), request('op-2'), deliver(1), moved(2));
+    expect(events.at(-1)).toEqual({
+      type: 'OperationReturnedToQueue',
+      data: { operationId: 'op-1', attempt: 1, reason: 'address-changed', from: '192.0.2.1:5683', to: '192.0.2.1:6000', returnedAt: at(2).toISOString() },
+    });
+    const again = given(events, deliver(3));
+    expect(again).toEqual([{ type: 'OperationSent', data: { operationId: 'op-1', attempt: 2, sentAt: at(3).toISOString() } }]);
+    const last = given([...events, ...again], { type: 'ReturnToQueue', operationId: 'op-1', reason: 'new-registration', from: '192.0.2.1:6000', to: '192.0.2.9:7000', now: at(4) });
+    expect(last.map((event) => event.type)).toEqual(['OperationReturnedToQueue', 'OperationFailed']);
+    expect(last[1]?.type === 'OperationFailed' && last[1].data).toMatchObject({ reason: 'the device registered again from 192.0.2.9:7000 before answering the last of 2 attempts', attempts: 2 });
+    expect(given([...events, ...again, ...last], moved(5))).toEqual([]);
+  });
+
   it('fails on an error response with a reason a person understands', () => {
     const events = history(request('op-1'), deliver(1));
     const failed = given(events, { type: 'RecordResponse', operationId: 'op-1', responseCode: '4.04', content: null, now: at(2) });

@@ -50,6 +50,21 @@ export function fullPskRow(endpoint: string, serverUri: string): string {
   return `${endpoint};c8y_Serial;;Full ${endpoint};c8y_lwm2m;1;1;${endpoint};${serverUri};PSK;${p.lwm2mPskId};${p.lwm2mPskKey};${p.bootstrapPskId};${p.bootstrapPskKey};;true;3;100;101;3600;10;900;UQ;false;7200;${p.externalBootstrapPskId}`;
 }
 
+/** One PSK device's credentials as a CSV row carries them (keys in hex). */
+export interface PskRowCredentials {
+  readonly endpoint: string;
+  readonly lwm2mPskId: string;
+  readonly lwm2mPskKey: string;
+  readonly bootstrapPskId: string;
+  readonly bootstrapPskKey: string;
+}
+
+/** A PSK row with only the mandatory columns: the service writes its own coaps:// server URI. */
+export function minimalPskRow(device: PskRowCredentials): string {
+  const d = device;
+  return `${d.endpoint};c8y_Serial;;${d.endpoint};c8y_lwm2m;0;1;${d.endpoint};;PSK;${d.lwm2mPskId};${d.lwm2mPskKey};${d.bootstrapPskId};${d.bootstrapPskKey};;;;;;;;;;;;`;
+}
+
 /** A NO_SEC row with every optional column that NO_SEC allows set. */
 export function fullNoSecRow(endpoint: string, serverUri: string): string {
   return `${endpoint};c8y_Serial;;Full ${endpoint};c8y_lwm2m;1;1;${endpoint};${serverUri};NO_SEC;;;;;;true;2;100;101;120;5;600;U;true;300;ext-${endpoint}`;

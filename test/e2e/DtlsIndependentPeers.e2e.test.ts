@@ -1,0 +1,138 @@
+/**
+ * The service's DTLS (PSK) port against the C peers in test/peers, built by test/peers/build.sh on
+ * Debian's mbedTLS and wolfSSL in their default configurations: the handshake is the library's, the
+ * Register a plain CoAP POST /rd. PSK devices are imported from CSV text, so their keys reach the DTLS
+ * server only through the sealed values.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeviceImportService } from '../../src/adapters/csv/DeviceImportService.ts';
+import type { RecordedEvent } from '../../src/adapters/eventstore/EventStore.ts';
+import { silentLogger } from '../../src/adapters/logging/Logger.ts';
+import { securityStream } from '../../src/adapters/security/SecurityAuditEvents.ts';
+import { registrationStream } from '../../src/domain/registration/RegistrationEvents.ts';
+import type { RunningService } from '../../src/main.ts';
+import { csv, minimalPskRow } from '../support/BootstrapTestData.ts';
+import type { PskRowCredentials } from '../support/BootstrapTestData.ts';
+import { startTestService } from './TestService.ts';
+
+const PEERS_DIR = join(import.meta.dirname, '..', 'peers', 'bin');
+const MBEDTLS = join(PEERS_DIR, 'mbedtls-register');
+const WOLFSSL = join(PEERS_DIR, 'wolfssl-register');
+
+function device(name: string, lwm2mPskKey: string): PskRowCredentials {
+  return { endpoint: `peer-${name}`, lwm2mPskId: `peer-${name}-id`, lwm2mPskKey, bootstrapPskId: `peer-${name}-bs-id`, bootstrapPskKey: 'a5b6c7d8e9fa0b1c' };
+}
+
+const MBEDTLS_DEFAULT = device('mbedtls', '00112233445566778899aabbccddeeff');
+const MBEDTLS_LOWEST_MINIMUM = device('mbedtls-lowest-min', '0f1e2d3c4b5a69788796a5b4c3d2e1f0');
+const MBEDTLS_WRONG_KEY = device('mbedtls-wrong-key', 'c0ffeec0ffeec0ffeec0ffeec0ffeec0');
+const WOLFSSL_DEFAULT = device('wolfssl', 'fedcba98765432100123456789abcdef');
+
+const dir = mkdtempSync(join(tmpdir(), 'hub-dtls-peers-e2e-'));
+let service: RunningService;
+
+beforeAll(async () => {
+  service = await startTestService(dir);
+  const report = await new DeviceImportService({ store: service.store, sealer: service.sealer, logger: silentLogger() }).importDevices(
+    csv(...[MBEDTLS_DEFAULT, MBEDTLS_LOWEST_MINIMUM, MBEDTLS_WRONG_KEY, WOLFSSL_DEFAULT].map(minimalPskRow)),
+    { actor: 'test', correlationId: 'dtls-peers-e2e' },
+  );
+  expect(report.errors).toEqual([]);
+});
+
+afterAll(async () => {
+  await service.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface PeerRun {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a peer against the LwM2M server's DTLS port; the peer gives up by itself after 20 s. */
+function runPeer(binary: string, options: readonly string[], credentials: PskRowCredentials, key = credentials.lwm2mPskKey): Promise<PeerRun> {
+  const args = [...options, '127.0.0.1', String(service.secure.lwm2m.local.port), credentials.lwm2mPskId, key, credentials.endpoint, '300'];
+  return new Promise((resolve) => {
+    execFile(binary, args, { timeout: 30_000 }, (error, stdout, stderr) => {
+      resolve({ exitCode: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr });
+    });
+  });
+}
+
+async function events(stream: string): Promise<readonly RecordedEvent[]> {
+  const result = await service.store.readStream(stream);
+  return result.status === 'found' ? result.events : [];
+}
+
+/** Waits, with a deadline, for an event of `type` on the stream (audit events are appended after the handshake ends). */
+async function waitForEvent(stream: string, type: string, ms = 3_000): Promise<RecordedEvent> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const found = (await events(stream)).find((event) => event.type === type);
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`no ${type} on ${stream} within ${ms} ms: ${(await events(stream)).map((event) => event.type).join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function expectRegistered(run: PeerRun, credentials: PskRowCredentials): Promise<void> {
+  expect(run, run.stderr).toMatchObject({ exitCode: 0 });
+  const registration = service.registrations.registration(credentials.endpoint);
+  expect(registration).toMatchObject({ endpoint: credentials.endpoint, channel: 'psk', pskIdentity: credentials.lwm2mPskId, lifetime: 300, binding: 'U', lwm2mVersion: '1.1' });
+  expect(run.stdout).toContain('response 2.01');
+  expect(run.stdout).toContain(`location-path /rd/${registration?.registrationId ?? '?'}`);
+  const registered = (await events(registrationStream(credentials.endpoint))).find((event) => event.type === 'DeviceRegistered');
+  expect(registered?.data).toMatchObject({ registration: { channel: 'psk', pskIdentity: credentials.lwm2mPskId } });
+}
+
+// Skipped, and reported as skipped, only where test/peers/build.sh has not run (it needs Debian's
+// libmbedtls-dev and libwolfssl-dev); .ci/run always builds the peers.
+const mbedtlsBuilt = existsSync(MBEDTLS);
+const wolfsslBuilt = existsSync(WOLFSSL);
+if (!mbedtlsBuilt) process.stderr.write(`DtlsIndependentPeers e2e: ${MBEDTLS} not built (run test/peers/build.sh), its tests are skipped\n`);
+if (!wolfsslBuilt) process.stderr.write(`DtlsIndependentPeers e2e: ${WOLFSSL} not built (run test/peers/build.sh), its test is skipped\n`);
+
+describe.skipIf(!mbedtlsBuilt)('mbedTLS DTLS client (Debian libmbedtls, default configuration)', () => {
+  it('completes the handshake and registers: 2.01 with the registration\'s Location-Path', async () => {
+    await expectRegistered(await runPeer(MBEDTLS, [], MBEDTLS_DEFAULT), MBEDTLS_DEFAULT);
+  });
+
+  // mbedTLS then writes {254, 0} as its first ClientHello's record version and drops a HelloVerifyRequest
+  // whose record says the same: the server must say DTLS 1.0 there (RFC 6347 section 4.2.1).
+  it('registers with its minimum version at the lowest mbedTLS accepts', async () => {
+    await expectRegistered(await runPeer(MBEDTLS, ['--lowest-min-version'], MBEDTLS_LOWEST_MINIMUM), MBEDTLS_LOWEST_MINIMUM);
+  });
+
+  it('fails the handshake cleanly with a wrong key: no registration, an audit event without the key', async () => {
+    const wrongKey = '0123456789abcdef0123456789abcdef';
+    const run = await runPeer(MBEDTLS, [], MBEDTLS_WRONG_KEY, wrongKey);
+    expect(run.exitCode).toBe(3); // the peer's "DTLS failed", not its timeout
+    expect(run.stderr).toContain('DTLS handshake failed');
+    expect(run.stdout).not.toContain('response');
+    expect(service.registrations.registration(MBEDTLS_WRONG_KEY.endpoint)).toBeUndefined();
+    const failed = await waitForEvent(securityStream(MBEDTLS_WRONG_KEY.endpoint, '127.0.0.1'), 'DtlsHandshakeFailed');
+    expect(failed.data).toMatchObject({ server: 'lwm2m', pskIdentity: MBEDTLS_WRONG_KEY.lwm2mPskId, endpoint: MBEDTLS_WRONG_KEY.endpoint, address: '127.0.0.1' });
+    const stored = JSON.stringify(failed);
+    for (const secret of [MBEDTLS_WRONG_KEY.lwm2mPskKey, wrongKey]) expect(stored).not.toContain(secret);
+  });
+});
+
+describe.skipIf(!wolfsslBuilt)('wolfSSL DTLS client (Debian libwolfssl, default configuration)', () => {
+  // Debian's wolfSSL is built without WOLFSSL_STATIC_PSK: with a PSK it offers only (EC)DHE-PSK suites and
+  // TLS_PSK_WITH_CHACHA20_POLY1305_SHA256, none of which this server implements (RFC 7925 section 4.2 asks
+  // for TLS_PSK_WITH_AES_128_CCM_8). The handshake must end at once with an alert, not hang.
+  it('is refused with handshake_failure, as it offers no suite of the server\'s', async () => {
+    const run = await runPeer(WOLFSSL, [], WOLFSSL_DEFAULT);
+    expect(run.exitCode).toBe(3);
+    expect(run.stderr).toContain('DTLS handshake failed');
+    expect(service.registrations.registration(WOLFSSL_DEFAULT.endpoint)).toBeUndefined();
+    const failed = await waitForEvent(securityStream(null, '127.0.0.1'), 'DtlsHandshakeFailed');
+    expect(failed.data).toMatchObject({ server: 'lwm2m', pskIdentity: null, reason: 'no cipher suite in common' });
+  });
+});

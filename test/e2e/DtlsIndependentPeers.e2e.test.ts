@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceImportService } from '../../src/adapters/csv/DeviceImportService.ts';
-import type { RecordedEvent } from '../../src/adapters/eventstore/EventStore.ts';
 import { silentLogger } from '../../src/adapters/logging/Logger.ts';
 import { securityStream } from '../../src/adapters/security/SecurityAuditEvents.ts';
 import { registrationStream } from '../../src/domain/registration/RegistrationEvents.ts';
 import type { RunningService } from '../../src/main.ts';
 import { csv, minimalPskRow } from '../support/BootstrapTestData.ts';
 import type { PskRowCredentials } from '../support/BootstrapTestData.ts';
+import { streamEvents, waitForStreamEvent } from '../support/StreamEvents.ts';
 import { startTestService } from './TestService.ts';
 
 const PEERS_DIR = join(import.meta.dirname, '..', 'peers', 'bin');
@@ -65,21 +65,6 @@ function runPeer(binary: string, options: readonly string[], credentials: PskRow
   });
 }
 
-async function events(stream: string): Promise<readonly RecordedEvent[]> {
-  const result = await service.store.readStream(stream);
-  return result.status === 'found' ? result.events : [];
-}
-
-/** Waits, with a deadline, for an event of `type` on the stream (audit events are appended after the handshake ends). */
-async function waitForEvent(stream: string, type: string, ms = 3_000): Promise<RecordedEvent> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const found = (await events(stream)).find((event) => event.type === type);
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error(`no ${type} on ${stream} within ${ms} ms: ${(await events(stream)).map((event) => event.type).join(', ')}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 async function expectRegistered(run: PeerRun, credentials: PskRowCredentials): Promise<void> {
   expect(run, run.stderr).toMatchObject({ exitCode: 0 });
@@ -87,7 +72,7 @@ async function expectRegistered(run: PeerRun, credentials: PskRowCredentials): P
   expect(registration).toMatchObject({ endpoint: credentials.endpoint, channel: 'psk', pskIdentity: credentials.lwm2mPskId, lifetime: 300, binding: 'U', lwm2mVersion: '1.1' });
   expect(run.stdout).toContain('response 2.01');
   expect(run.stdout).toContain(`location-path /rd/${registration?.registrationId ?? '?'}`);
-  const registered = (await events(registrationStream(credentials.endpoint))).find((event) => event.type === 'DeviceRegistered');
+  const registered = (await streamEvents(service.store, registrationStream(credentials.endpoint))).find((event) => event.type === 'DeviceRegistered');
   expect(registered?.data).toMatchObject({ registration: { channel: 'psk', pskIdentity: credentials.lwm2mPskId } });
 }
 
@@ -116,7 +101,7 @@ describe.skipIf(!mbedtlsBuilt)('mbedTLS DTLS client (Debian libmbedtls, default 
     expect(run.stderr).toContain('DTLS handshake failed');
     expect(run.stdout).not.toContain('response');
     expect(service.registrations.registration(MBEDTLS_WRONG_KEY.endpoint)).toBeUndefined();
-    const failed = await waitForEvent(securityStream(MBEDTLS_WRONG_KEY.endpoint, '127.0.0.1'), 'DtlsHandshakeFailed');
+    const failed = await waitForStreamEvent(service.store, securityStream(MBEDTLS_WRONG_KEY.endpoint, '127.0.0.1'), 'DtlsHandshakeFailed');
     expect(failed.data).toMatchObject({ server: 'lwm2m', pskIdentity: MBEDTLS_WRONG_KEY.lwm2mPskId, endpoint: MBEDTLS_WRONG_KEY.endpoint, address: '127.0.0.1' });
     const stored = JSON.stringify(failed);
     for (const secret of [MBEDTLS_WRONG_KEY.lwm2mPskKey, wrongKey]) expect(stored).not.toContain(secret);
@@ -132,7 +117,7 @@ describe.skipIf(!wolfsslBuilt)('wolfSSL DTLS client (Debian libwolfssl, default 
     expect(run.exitCode).toBe(3);
     expect(run.stderr).toContain('DTLS handshake failed');
     expect(service.registrations.registration(WOLFSSL_DEFAULT.endpoint)).toBeUndefined();
-    const failed = await waitForEvent(securityStream(null, '127.0.0.1'), 'DtlsHandshakeFailed');
+    const failed = await waitForStreamEvent(service.store, securityStream(null, '127.0.0.1'), 'DtlsHandshakeFailed');
     expect(failed.data).toMatchObject({ server: 'lwm2m', pskIdentity: null, reason: 'no cipher suite in common' });
   });
 });

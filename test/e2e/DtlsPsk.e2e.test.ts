@@ -21,6 +21,7 @@ import type { RunningService } from '../../src/main.ts';
 import { DtlsTestClient } from '../adapters/dtls/support/DtlsTestClient.ts';
 import { libcoapAvailable } from '../adapters/dtls/support/libcoapAvailable.ts';
 import { csv, noSecRow } from '../support/BootstrapTestData.ts';
+import { streamEvents, waitForStreamEvent } from '../support/StreamEvents.ts';
 import { startTestService } from './TestService.ts';
 
 const CLIENTS = ['coap-client-openssl', 'coap-client-gnutls'] as const;
@@ -93,20 +94,12 @@ function register(client: string, identity: string, key: string, endpoint: strin
   return coapClient(client, ['-m', 'post', '-u', identity, '-k', key, '-t', '40', '-e', '</1/0>,</3/0>', `coaps://127.0.0.1:${service.secure.lwm2m.local.port}/rd?ep=${endpoint}&lt=300&lwm2m=1.1`]);
 }
 
-async function events(stream: string): Promise<readonly RecordedEvent[]> {
-  const result = await service.store.readStream(stream);
-  return result.status === 'found' ? result.events : [];
+function events(stream: string): Promise<readonly RecordedEvent[]> {
+  return streamEvents(service.store, stream);
 }
 
-/** Waits, with a deadline, for an event of `type` on the stream (audit events are appended after the reply). */
-async function waitForEvent(stream: string, type: string, ms = 3_000): Promise<RecordedEvent> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const found = (await events(stream)).find((event) => event.type === type);
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error(`no ${type} on ${stream} within ${ms} ms: ${(await events(stream)).map((event) => event.type).join(', ')}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+function waitForEvent(stream: string, type: string): Promise<RecordedEvent> {
+  return waitForStreamEvent(service.store, stream, type);
 }
 
 // Skipped, and reported as skipped, only where libcoap3-bin is missing (.ci/run installs it).

@@ -11,6 +11,7 @@ import { DtlsTestClient } from './support/DtlsTestClient.ts';
 import { UdpRelay } from './support/UdpRelay.ts';
 import { UdpTestPeer } from './support/UdpTestPeer.ts';
 import { clientHelloRecord, cookieOfHelloVerifyRequest } from './support/ClientHelloBuilder.ts';
+import type { ClientHelloSpec } from './support/ClientHelloBuilder.ts';
 import { waitFor } from './support/waitFor.ts';
 
 const KEYS = new Map([
@@ -69,6 +70,20 @@ async function connected(port: number, identity: string, key: string, cipher: Pa
   const client = await DtlsTestClient.connect(port, identity, key, cipher);
   cleanups.push(() => client.close());
   return client;
+}
+
+/**
+ * A raw peer's cookie exchange (RFC 6347 section 4.2.1): the ClientHello, then the same again with the
+ * HelloVerifyRequest's cookie, in the next message and record numbers. Resolves with the HelloVerifyRequest.
+ */
+async function cookieExchange(peer: UdpTestPeer, port: number, hello: ClientHelloSpec): Promise<Buffer> {
+  const before = peer.received.length;
+  await peer.send(clientHelloRecord(hello), port);
+  const verify = (await peer.waitForCount(before + 1))[before];
+  if (verify === undefined) throw new Error('no HelloVerifyRequest');
+  const recordSequence = (hello.recordSequence ?? 0) + 1;
+  await peer.send(clientHelloRecord({ ...hello, cookie: cookieOfHelloVerifyRequest(verify), messageSeq: 1, recordSequence }), port);
+  return verify;
 }
 
 beforeEach(async () => {
@@ -291,10 +306,7 @@ describe('DtlsServer failures', () => {
     const peer = await UdpTestPeer.open();
     cleanups.push(() => peer.close());
     const random = Buffer.alloc(32, 3);
-    await peer.send(clientHelloRecord({ random, clientVersion: 0xfeff }), harness.port);
-    const [verify] = await peer.waitForCount(1);
-    if (verify === undefined) throw new Error('no HelloVerifyRequest');
-    await peer.send(clientHelloRecord({ random, clientVersion: 0xfeff, cookie: cookieOfHelloVerifyRequest(verify), messageSeq: 1, recordSequence: 1 }), harness.port);
+    await cookieExchange(peer, harness.port, { random, clientVersion: 0xfeff });
     const [, alert] = await peer.waitForCount(2);
     expect(alert?.subarray(0, 1)).toEqual(Buffer.from([21])); // an alert record...
     expect(alert?.readUInt16BE(1)).toBe(0xfeff); // ...in DTLS 1.0, as no version was agreed...
@@ -307,10 +319,7 @@ describe('DtlsServer failures', () => {
     const peer = await UdpTestPeer.open();
     cleanups.push(() => peer.close());
     const random = Buffer.alloc(32, 4);
-    await peer.send(clientHelloRecord({ random }), harness.port);
-    const [verify] = await peer.waitForCount(1);
-    if (verify === undefined) throw new Error('no HelloVerifyRequest');
-    await peer.send(clientHelloRecord({ random, cookie: cookieOfHelloVerifyRequest(verify), messageSeq: 1, recordSequence: 1 }), harness.port);
+    await cookieExchange(peer, harness.port, { random });
     await peer.waitForCount(2); // flight 4
     // A Finished (type 20) in plaintext where the ClientKeyExchange (message_seq 2) belongs.
     const finished = Buffer.from('16fefd00000000000000020018' + '1400000c000200000000000c' + '00'.repeat(12), 'hex');
@@ -344,15 +353,12 @@ describe('DtlsServer record versions before and after a version is agreed', () =
     const peer = await UdpTestPeer.open();
     cleanups.push(() => peer.close());
     const random = Buffer.alloc(32, 5);
-    await peer.send(clientHelloRecord({ random, recordVersion, recordSequence: 7 }), harness.port);
-    const [verify] = await peer.waitForCount(1);
-    if (verify === undefined) throw new Error('no HelloVerifyRequest');
+    const verify = await cookieExchange(peer, harness.port, { random, recordVersion, recordSequence: 7 });
     expect(verify[0]).toBe(22);
     expect(verify.readUInt16BE(1)).toBe(0xfeff); // record version
     expect(verify.readUIntBE(5, 6)).toBe(7); // the ClientHello's record sequence number (section 4.2.1)
     expect(verify[13]).toBe(3); // hello_verify_request
     expect(verify.readUInt16BE(25)).toBe(0xfeff); // server_version
-    await peer.send(clientHelloRecord({ random, recordVersion, cookie: cookieOfHelloVerifyRequest(verify), messageSeq: 1, recordSequence: 8 }), harness.port);
     const [, serverHello] = await peer.waitForCount(2);
     expect(serverHello?.[13]).toBe(2); // server_hello
     expect(serverHello?.readUInt16BE(1)).toBe(0xfefd); // record version, now agreed
@@ -363,10 +369,7 @@ describe('DtlsServer record versions before and after a version is agreed', () =
     const peer = await UdpTestPeer.open();
     cleanups.push(() => peer.close());
     const random = Buffer.alloc(32, 7);
-    await peer.send(clientHelloRecord({ random, recordVersion: 0xfeff }), harness.port);
-    const [verify] = await peer.waitForCount(1);
-    if (verify === undefined) throw new Error('no HelloVerifyRequest');
-    await peer.send(clientHelloRecord({ random, recordVersion: 0xfeff, cookie: cookieOfHelloVerifyRequest(verify), messageSeq: 1, recordSequence: 1 }), harness.port);
+    await cookieExchange(peer, harness.port, { random, recordVersion: 0xfeff });
     await peer.waitForCount(2); // flight 4
     // An out-of-order Finished in a DTLS 1.0 record: discarded, so it cannot end the handshake...
     await peer.send(Buffer.from('16feff00000000000000020018' + '1400000c000200000000000c' + '00'.repeat(12), 'hex'), harness.port);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../src/main.ts';
+import { CONTENT_FORMAT } from '../../src/domain/lwm2m/content/ContentFormat.ts';
 import { csv, noSecRow, waitForSessionEnds } from '../support/BootstrapTestData.ts';
 import { TestBootstrapClient } from '../support/TestBootstrapClient.ts';
 import { collect, postGraphQL, wsClient, wsQuery } from './GraphQLTestClient.ts';
@@ -29,7 +30,7 @@ beforeAll(async () => {
   operatorToken = (await service.tokens.create({ role: 'operator', actor: 'system:test' })).token;
   viewerToken = (await service.tokens.create({ role: 'viewer', actor: 'system:test' })).token;
   const imported = await postGraphQL(service.graphql.url, operatorToken, 'mutation Import($csv: String!) { importDeviceRegistrations(csv: $csv) { imported } }', {
-    csv: csv(noSecRow('bs-graphql-1')),
+    csv: csv(noSecRow('bs-graphql-1'), noSecRow('bs-graphql-11')),
   });
   expect(imported.errors).toBeUndefined();
 });
@@ -41,10 +42,19 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function bootstrap(endpoint: string): Promise<string> {
-  const device = await TestBootstrapClient.start({ serverHost: '127.0.0.1', serverPort: service.bootstrap.local.port, endpoint });
+async function bootstrap(endpoint: string, preferredContentFormat?: number): Promise<string> {
+  return (await bootstrapDevice(endpoint, preferredContentFormat)).requestBootstrap();
+}
+
+async function bootstrapDevice(endpoint: string, preferredContentFormat?: number): Promise<TestBootstrapClient> {
+  const device = await TestBootstrapClient.start({
+    serverHost: '127.0.0.1',
+    serverPort: service.bootstrap.local.port,
+    endpoint,
+    ...(preferredContentFormat === undefined ? {} : { preferredContentFormat }),
+  });
   devices.push(device);
-  return device.requestBootstrap();
+  return device;
 }
 
 describe('bootstrap sessions', () => {
@@ -96,5 +106,38 @@ describe('bootstrap sessions', () => {
     const [a, b] = [newest.bootstrapSessions.edges[0]?.node, older.bootstrapSessions.edges[0]?.node];
     expect(a?.id).not.toBe(b?.id);
     expect(Date.parse(a?.startedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(b?.startedAt ?? ''));
+  });
+
+  it('shows the Bootstrap-Discover after the writes and before Bootstrap-Finish, with the accounts just written, as on the wire', async () => {
+    const device = await bootstrapDevice('bs-graphql-11', CONTENT_FORMAT.senmlCbor);
+    expect(await device.requestBootstrap()).toBe('2.04');
+    await device.finished;
+    await waitForSessionEnds(service.store, 'bs-graphql-11');
+    await service.projector.waitFor(await service.store.headPosition());
+    expect(device.served.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /', 'DELETE /0', 'DELETE /1', 'PUT /0/1', 'PUT /1/1', 'GET /', 'POST /bs']);
+
+    const response = await postGraphQL(
+      service.graphql.url,
+      viewerToken,
+      '{ bootstrapSessions(endpoint: "bs-graphql-11") { edges { node { status bootstrapAccounts bootstrapAccountsBasis steps { kind target code answer } } } } }',
+    );
+    expect(response.errors).toBeUndefined();
+    type Session = { status: string; bootstrapAccounts: number[]; bootstrapAccountsBasis: string; steps: { kind: string; target: string; code: string; answer: string | null }[] };
+    const session = (response.data as { bootstrapSessions: { edges: { node: Session }[] } }).bootstrapSessions.edges[0]?.node;
+    expect(session).toMatchObject({ status: 'FINISHED', bootstrapAccounts: [0], bootstrapAccountsBasis: 'discovered' });
+    expect(session?.steps.map((step) => `${step.kind} ${step.target} ${step.code}`)).toEqual([
+      'discover / 2.05',
+      'delete /0 2.02',
+      'delete /1 2.02',
+      'write /0/1 2.04',
+      'write /1/1 2.04',
+      'discover / 2.05',
+      'finish /bs 2.04',
+    ]);
+    const bootstrapUri = `coap://127.0.0.1:${service.bootstrap.local.port}`;
+    const lwm2mUri = `coap://127.0.0.1:${service.coap.local.port}`;
+    expect(session?.steps[0]?.answer).toBe(`</>;lwm2m=1.1,</0/0>;uri="${bootstrapUri}"`);
+    expect(session?.steps[5]?.answer).toBe(`</>;lwm2m=1.1,</0/0>;uri="${bootstrapUri}",</0/1>;ssid=1;uri="${lwm2mUri}",</1/1>;ssid=1`);
+    expect(session?.steps.filter((step) => step.kind !== 'discover').every((step) => step.answer === null)).toBe(true);
   });
 });

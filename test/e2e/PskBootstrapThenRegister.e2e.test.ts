@@ -97,9 +97,10 @@ describe('a PSK device bootstraps over DTLS, then registers over DTLS with what 
   it('with only the mandatory columns, in TLV over TLS_PSK_WITH_AES_128_CCM_8: the service default coaps:// URI and the lwm2m PSK', async () => {
     const service = running();
     const device = await bootstrapOverDtls(MINIMAL.endpoint, MINIMAL.bootstrapPskId, MINIMAL.bootstrapPskKey, 'TLS_PSK_WITH_AES_128_CCM_8');
-    // A 1.0 client gets no Discover; the default securityInstanceOffset 0 writes /0/0, over the factory
-    // bootstrap account (see BootstrapPlan): the device still registers with what it was written.
-    expect(device.served).toEqual(['DELETE /0', 'DELETE /1', 'PUT /0/0', 'PUT /1/0', 'POST /bs']);
+    // A 1.0 client gets no Discover; the default securityInstanceOffset 0 writes from /0/1, past the
+    // factory bootstrap account assumed at /0/0 (see BootstrapPlan), which survives.
+    expect(device.served).toEqual(['DELETE /0', 'DELETE /1', 'PUT /0/1', 'PUT /1/1', 'POST /bs']);
+    expect(device.value(0, 0, 1)).toEqual({ type: 'boolean', value: true });
     const account = device.lwm2mServerAccount();
     expect(account).toMatchObject({ uri: `coaps://127.0.0.1:${service.secure.lwm2m.local.port}`, securityMode: 0n, shortServerId: 1n });
     expect(new TextDecoder().decode(account.pskIdentity)).toBe(MINIMAL.lwm2mPskId);
@@ -113,7 +114,7 @@ describe('a PSK device bootstraps over DTLS, then registers over DTLS with what 
   it('with every optional column, in SenML CBOR over TLS_PSK_WITH_AES_128_CBC_SHA256: the CSV server URI and short server id', async () => {
     const service = running();
     const device = await bootstrapOverDtls(FULL_ENDPOINT, FULL_PSK.bootstrapPskId, FULL_PSK.bootstrapPskKey, 'TLS_PSK_WITH_AES_128_CBC_SHA256', CONTENT_FORMAT.senmlCbor);
-    expect(device.served).toEqual(['GET /', 'DELETE /0', 'DELETE /1', 'PUT /0/3', 'PUT /1/3', 'PUT /0/4', 'POST /bs']);
+    expect(device.served).toEqual(['GET /', 'DELETE /0', 'DELETE /1', 'PUT /0/3', 'PUT /1/3', 'PUT /0/4', 'GET /', 'POST /bs']);
     const account = device.lwm2mServerAccount();
     expect(account).toMatchObject({ uri: `coaps://127.0.0.1:${service.secure.lwm2m.local.port}`, securityMode: 0n, shortServerId: 101n, lifetime: 3600n, binding: 'UQ' });
     expect(new TextDecoder().decode(account.pskIdentity)).toBe(FULL_PSK.lwm2mPskId);

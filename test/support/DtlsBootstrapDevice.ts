@@ -11,6 +11,7 @@
 import { decodeContent } from '../../src/domain/lwm2m/content/ContentCodecs.ts';
 import type { LwM2mValue, ObjectInstanceNode } from '../../src/domain/lwm2m/LwM2mValue.ts';
 import { coreObjectCatalog } from '../../src/domain/lwm2m/StaticObjectModelCatalog.ts';
+import { bootstrapDiscoverAnswer } from './BootstrapDiscoverAnswer.ts';
 import { DtlsCoapSession } from './DtlsCoapSession.ts';
 import type { PskCipherSuite, ServerRequest, ServerResponse } from './DtlsCoapSession.ts';
 
@@ -152,9 +153,7 @@ export class DtlsBootstrapDevice {
     switch (request.method) {
       case 'GET': {
         if (segments.length > 0) return { code: '4.04' };
-        // Bootstrap-Discover of the root, Core 1.1 section 6.1: the version, then the instances.
-        const links = ['</>;lwm2m=1.1', ...[0, 1].flatMap((objectId) => [...(this.objects.get(objectId)?.keys() ?? [])].map((id) => `</${objectId}/${id}>`))];
-        return { code: '2.05', contentFormat: 40, payload: Buffer.from(links.join(',')) };
+        return { code: '2.05', contentFormat: 40, payload: Buffer.from(bootstrapDiscoverAnswer(this.objects)) };
       }
       case 'DELETE': {
         const objectIds = segments.length === 0 ? [0, 1] : [Number(segments[0])];

@@ -20,6 +20,7 @@ import { decodeContent } from '../../src/domain/lwm2m/content/ContentCodecs.ts';
 import { CONTENT_FORMAT_NAMES } from '../../src/domain/lwm2m/content/ContentFormat.ts';
 import type { LwM2mValue, ObjectInstanceNode } from '../../src/domain/lwm2m/LwM2mValue.ts';
 import { coreObjectCatalog } from '../../src/domain/lwm2m/StaticObjectModelCatalog.ts';
+import { bootstrapDiscoverAnswer } from './BootstrapDiscoverAnswer.ts';
 import { TestLwM2mClient } from './TestLwM2mClient.ts';
 
 export interface TestBootstrapClientOptions {
@@ -166,10 +167,8 @@ export class TestBootstrapClient {
     switch (request.method) {
       case 'GET': {
         if (segments.length > 0) return answer('4.04');
-        // Bootstrap-Discover of the root, Core 1.1 section 6.1: the version, then the instances.
-        const links = ['</>;lwm2m=1.1', ...[0, 1].flatMap((objectId) => [...(this.objects.get(objectId)?.keys() ?? [])].map((id) => `</${objectId}/${id}>`))];
         response.setOption('Content-Format', 'application/link-format');
-        return answer('2.05', links.join(','));
+        return answer('2.05', bootstrapDiscoverAnswer(this.objects));
       }
       case 'DELETE': {
         const objectIds = segments.length === 0 ? [0, 1] : [Number(segments[0])];

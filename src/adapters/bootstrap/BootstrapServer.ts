@@ -3,7 +3,9 @@
  * Interface, and its CoAP mapping in Transport 1.1 section 6): it answers the client's
  * Bootstrap-Request `POST /bs?ep={name}[&pct={format}]` with 2.04, then runs the device's plan
  * (BootstrapPlan.ts) as requests to the client from the same endpoint, each recorded through the
- * session decider on `bootstrap-<endpoint>`.
+ * session decider on `bootstrap-<endpoint>`. The answer to the first Bootstrap-Discover tells which
+ * Security instances the device keeps (BootstrapDiscovery.ts): the plan is built again with them
+ * before any write, and recorded revised.
  *
  * Transport-agnostic: it knows only the CoapEndpoint port. `attach` installs it on an endpoint; a DTLS
  * endpoint passes `pskIdentityOf`, and the device is then found by the PSK identity of the handshake.
@@ -29,8 +31,9 @@ import type { DeviceRegistrationData } from '../../domain/devices/DeviceEvents.t
 import { formatPath } from '../../domain/lwm2m/LwM2mPath.ts';
 import { encodeContent } from '../../domain/lwm2m/content/ContentCodecs.ts';
 import { CONTENT_FORMAT } from '../../domain/lwm2m/content/ContentFormat.ts';
-import { IncompleteBootstrapData, buildBootstrapPlan, describeStep } from '../../domain/bootstrap/BootstrapPlan.ts';
-import type { BootstrapDefaults, BootstrapPlan, BootstrapStep } from '../../domain/bootstrap/BootstrapPlan.ts';
+import { ASSUMED_KEPT_ACCOUNTS, IncompleteBootstrapData, buildBootstrapPlan, describeStep } from '../../domain/bootstrap/BootstrapPlan.ts';
+import type { BootstrapDefaults, BootstrapPlan, BootstrapStep, KeptAccounts } from '../../domain/bootstrap/BootstrapPlan.ts';
+import { discoverBootstrapAccounts } from '../../domain/bootstrap/BootstrapDiscovery.ts';
 import { SessionNotActive, bootstrapSessionDecider } from '../../domain/bootstrap/BootstrapSessionDecider.ts';
 import type { BootstrapPlanOutcome, BootstrapSessionCommand, BootstrapSessionState } from '../../domain/bootstrap/BootstrapSessionDecider.ts';
 import { bootstrapStream, bootstrapStreamPrefix } from '../../domain/bootstrap/BootstrapEvents.ts';
@@ -73,6 +76,11 @@ interface FoundDevice {
 interface PreparedStep {
   readonly step: BootstrapStep;
   readonly request: OutgoingCoapRequest;
+}
+
+interface PreparedPlan {
+  readonly plan: BootstrapPlan;
+  readonly steps: readonly PreparedStep[];
 }
 
 export class BootstrapServer {
@@ -170,7 +178,7 @@ export class BootstrapServer {
     }
     const sessionId = this.#newSessionId();
     const identity: BootstrapIdentity = found?.identity ?? (pskIdentity === null ? { kind: 'endpoint', value: requestedEndpoint } : { kind: 'pskIdentity', value: pskIdentity });
-    const prepared = found === undefined ? undefined : this.#prepare(found.device, preferredContentFormat);
+    const prepared = found === undefined ? undefined : this.#prepare(found.device, preferredContentFormat, ASSUMED_KEPT_ACCOUNTS);
     const planOutcome: BootstrapPlanOutcome =
       found === undefined
         ? { ok: false, reason: 'unknown-endpoint' }
@@ -181,6 +189,7 @@ export class BootstrapServer {
               endpoint: found.device.endpoint,
               preferredContentFormat,
               contentFormat: prepared.plan.contentFormat,
+              keptAccounts: prepared.plan.kept,
               steps: prepared.plan.steps.map(describeStep),
             };
     const stream = bootstrapStream(found?.device.endpoint ?? requestedEndpoint);
@@ -202,8 +211,9 @@ export class BootstrapServer {
     this.#scheduleExpiry(found.device.endpoint, sessionId, started.data.deadline);
     // The 2.04 goes out when this handler returns; the plan's first request follows it (Core 1.1
     // section 6.1: the server starts its operations after answering the Bootstrap-Request).
+    const revise = (kept: KeptAccounts): PreparedPlan | undefined => this.#prepare(found.device, preferredContentFormat, kept);
     setImmediate(() => {
-      this.#run(endpoint, coapPeer, found.device.endpoint, sessionId, prepared.steps).catch((error: unknown) =>
+      this.#run(endpoint, coapPeer, found.device.endpoint, sessionId, prepared.steps, revise).catch((error: unknown) =>
         this.#logger.error({ err: error, endpoint: found.device.endpoint, sessionId }, 'bootstrap session runner failed'),
       );
     });
@@ -227,10 +237,10 @@ export class BootstrapServer {
   }
 
   /** The plan with its requests encoded; undefined when the registration data cannot make one. */
-  #prepare(device: DeviceRegistrationData, preferredContentFormat: number | null): { plan: BootstrapPlan; steps: PreparedStep[] } | undefined {
+  #prepare(device: DeviceRegistrationData, preferredContentFormat: number | null, kept: KeptAccounts): PreparedPlan | undefined {
     const keys = { lwm2mPskKey: this.#open(device.lwm2mPskKey), bootstrapPskKey: this.#open(device.bootstrapPskKey) };
     try {
-      const plan = buildBootstrapPlan(device, keys, this.#defaults, preferredContentFormat);
+      const plan = buildBootstrapPlan(device, keys, this.#defaults, preferredContentFormat, kept);
       return { plan, steps: plan.steps.map((step) => ({ step, request: toRequest(step, plan.contentFormat) })) };
     } catch (error) {
       if (error instanceof IncompleteBootstrapData) return undefined;
@@ -245,7 +255,15 @@ export class BootstrapServer {
     return secret === null ? null : this.#sealer.open(secret);
   }
 
-  async #run(endpoint: CoapEndpoint, peer: CoapPeer, deviceEndpoint: string, sessionId: string, steps: readonly PreparedStep[]): Promise<void> {
+  async #run(
+    endpoint: CoapEndpoint,
+    peer: CoapPeer,
+    deviceEndpoint: string,
+    sessionId: string,
+    planned: readonly PreparedStep[],
+    revise: (kept: KeptAccounts) => PreparedPlan | undefined,
+  ): Promise<void> {
+    let steps = planned;
     const record = async (command: BootstrapSessionCommand): Promise<boolean> => {
       if (this.#closed) return false;
       try {
@@ -260,12 +278,20 @@ export class BootstrapServer {
         throw error;
       }
     };
-    for (const [index, { request }] of steps.entries()) {
+    for (let index = 0; index < steps.length; index++) {
+      const current = steps[index];
+      if (current === undefined) return;
       if (!(await record({ type: 'SendStep', sessionId, step: index, now: this.#clock.now() }))) return;
       let answer: BootstrapSessionCommand;
+      let revised: PreparedPlan | undefined;
       try {
-        const response = await endpoint.request(peer, request);
+        const response = await endpoint.request(peer, current.request);
         answer = { type: 'RecordAnswer', sessionId, step: index, code: response.code, now: this.#clock.now() };
+        if (current.step.kind === 'discover') {
+          const content = new TextDecoder().decode(response.payload);
+          revised = response.code === '2.05' && steps.slice(index + 1).some(({ step }) => step.kind === 'write') ? this.#revise(deviceEndpoint, sessionId, content, revise) : undefined;
+          answer = { ...answer, content, ...(revised === undefined ? {} : { revision: { keptAccounts: revised.plan.kept, steps: revised.plan.steps.map(describeStep) } }) };
+        }
       } catch (error) {
         if (this.#closed) return;
         answer =
@@ -281,7 +307,18 @@ export class BootstrapServer {
               };
       }
       if (!(await record(answer))) return;
+      if (revised !== undefined) steps = revised.steps;
     }
+  }
+
+  /** The plan built again with the accounts a Discover answer lists; undefined when the answer says nothing usable. */
+  #revise(deviceEndpoint: string, sessionId: string, answer: string, revise: (kept: KeptAccounts) => PreparedPlan | undefined): PreparedPlan | undefined {
+    const discovered = discoverBootstrapAccounts(answer);
+    if (!discovered.ok) {
+      this.#logger.info({ endpoint: deviceEndpoint, sessionId, reason: discovered.reason }, 'bootstrap discover answer not understood: the plan keeps its assumption');
+      return undefined;
+    }
+    return revise({ basis: 'discovered', securityInstances: discovered.bootstrapAccounts });
   }
 
   #ended(deviceEndpoint: string, sessionId: string, event: BootstrapEvent): void {

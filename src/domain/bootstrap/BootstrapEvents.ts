@@ -2,11 +2,12 @@
  * Events of client-initiated bootstrap sessions, on the stream `bootstrap-<endpoint>` (the endpoint
  * name the client sent in its Bootstrap-Request). A session is started, then each step of its plan is
  * sent and answered, and it ends finished or failed; a request that never becomes a session (an
- * unknown endpoint, a bootstrap already under way) is refused. No event carries a payload: the
- * written PSK keys stay out of the log.
+ * unknown endpoint, a bootstrap already under way) is refused. A Bootstrap-Discover's answer may
+ * revise the plan's instance ids (BootstrapPlanRevised). No event carries a written payload: the PSK
+ * keys stay out of the log; only a Discover's answer (object links and server URIs) is kept.
  */
 import type { RegistrationChannel } from '../registration/RegistrationEvents.ts';
-import type { BootstrapStepDescription } from './BootstrapPlan.ts';
+import type { BootstrapStepDescription, KeptAccounts } from './BootstrapPlan.ts';
 
 /** How the device was found: by the `ep` it sent, by its external bootstrap id, or by its DTLS PSK identity. */
 export interface BootstrapIdentity {
@@ -55,6 +56,8 @@ export interface BootstrapSessionStarted {
   readonly preferredContentFormat: number | null;
   /** The format of the Bootstrap-Writes. */
   readonly contentFormat: number;
+  /** The Security instances the plan avoids (assumed until a Discover answers); absent in sessions recorded before it was kept. */
+  readonly keptAccounts?: KeptAccounts;
   readonly steps: readonly BootstrapStepDescription[];
   readonly startedAt: string;
   /** ISO time after which an unfinished session counts as failed ('timeout'). */
@@ -73,6 +76,19 @@ export interface BootstrapStepAnswered {
   readonly step: number;
   /** The CoAP response code, "2.04", "4.00". */
   readonly code: string;
+  /** A Bootstrap-Discover's answer (link format), cut to its first 2,048 characters; absent for other steps. */
+  readonly content?: string;
+  readonly at: string;
+}
+
+/** A Bootstrap-Discover told which Security instances the device keeps: the plan's instance ids as they are now. */
+export interface BootstrapPlanRevised {
+  readonly sessionId: string;
+  /** The Discover step whose answer told. */
+  readonly step: number;
+  readonly keptAccounts: KeptAccounts;
+  /** The whole plan, revised; the steps up to `step` are unchanged. */
+  readonly steps: readonly BootstrapStepDescription[];
   readonly at: string;
 }
 
@@ -108,6 +124,7 @@ export type BootstrapEvent =
   | { readonly type: 'BootstrapSessionStarted'; readonly data: BootstrapSessionStarted }
   | { readonly type: 'BootstrapStepSent'; readonly data: BootstrapStepSent }
   | { readonly type: 'BootstrapStepAnswered'; readonly data: BootstrapStepAnswered }
+  | { readonly type: 'BootstrapPlanRevised'; readonly data: BootstrapPlanRevised }
   | { readonly type: 'BootstrapSessionFinished'; readonly data: BootstrapSessionFinished }
   | { readonly type: 'BootstrapSessionFailed'; readonly data: BootstrapSessionFailed }
   | { readonly type: 'BootstrapRequestRefused'; readonly data: BootstrapRequestRefused };
@@ -116,6 +133,7 @@ export const bootstrapEventTypes: readonly BootstrapEvent['type'][] = [
   'BootstrapSessionStarted',
   'BootstrapStepSent',
   'BootstrapStepAnswered',
+  'BootstrapPlanRevised',
   'BootstrapSessionFinished',
   'BootstrapSessionFailed',
   'BootstrapRequestRefused',

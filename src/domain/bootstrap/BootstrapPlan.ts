@@ -1,25 +1,35 @@
 /**
  * The client-initiated bootstrap sequence of one device, as data (LwM2M Core 1.1 section 6.1, the
- * Bootstrap Interface): built from the device's registration data (the operator's CSV) and the
- * service's defaults, run step by step by the bootstrap server adapter, recorded step by step by the
- * session decider.
+ * Bootstrap Interface): built from the device's registration data (the operator's CSV), the
+ * service's defaults and what the server knows of the accounts the device keeps, run step by step by
+ * the bootstrap server adapter, recorded step by step by the session decider.
  *
  * The sequence:
  * 1. Bootstrap-Discover of "/" (Core 1.1 section 6.1, Bootstrap-Discover; new in 1.1), only when the
- *    client announced a preferred content format (`pct`, which only 1.1 and later clients send): its
- *    answer is recorded for the audit trail and does not change the plan.
+ *    client announced a preferred content format (`pct`, which only 1.1 and later clients send). Its
+ *    answer tells which Security instances the device keeps (BootstrapDiscovery.ts), and the plan is
+ *    built again with that knowledge before the first write.
  * 2. Bootstrap-Delete of /0 and /1 (Core 1.1 section 6.1, Bootstrap-Delete): the client deletes every
  *    instance except the LwM2M Bootstrap-Server Account (the Security instance whose Bootstrap-Server
- *    resource is true), which it must keep, so that it can bootstrap again.
- * 3. Bootstrap-Write of the LwM2M server's Security instance /0/offset.
- * 4. Bootstrap-Write of the LwM2M server's Server instance /1/offset.
+ *    resource is true), which it must keep, so that it can bootstrap again. The server never deletes
+ *    that account itself: it names no instance of /0 in a Delete.
+ * 3. Bootstrap-Write of the LwM2M server's Security instance.
+ * 4. Bootstrap-Write of the LwM2M server's Server instance (the Security instance's id).
  * 5. With `generateBootstrapServerConfig`, Bootstrap-Write of the bootstrap server's own Security
- *    instance /0/(offset+1).
- * 6. Bootstrap-Finish.
+ *    instance, at the next id the device does not keep.
+ * 6. With a Discover in step 1, a second Bootstrap-Discover of "/": the accounts as the device now holds
+ *    them, recorded before Bootstrap-Finish (the sequence of the OMA LwM2M interoperability test cases
+ *    for client-initiated bootstrap).
+ * 7. Bootstrap-Finish.
  *
- * Instance ids start at `securityInstanceOffset` (the guide's "first instance to which entries are
- * written"): an operator whose devices keep their bootstrap account at /0/0 sets the offset to 1 so
- * that the writes never touch it; the Server instance shares the Security instance's id.
+ * Instance ids: the writes start at `securityInstanceOffset` (the guide's "first instance to which
+ * entries are written") and skip every Security instance the device keeps, so that the device's
+ * Bootstrap-Server account survives (a write of an existing instance replaces it, Core 1.1 section
+ * 6.1, Bootstrap-Write). The kept instances are those its Bootstrap-Discover listed; without an
+ * answer (a 1.0 client, which has no Bootstrap-Discover, or one that answered with an error) the plan
+ * assumes the account at /0/0, where the factory bootstrap account of the common client stacks
+ * (Leshan, Wakaama, Zephyr) is: offset 0 then writes from /0/1 upward. An operator whose 1.0 devices
+ * keep their account elsewhere sets the offset past it.
  *
  * Resource ids and types follow the Security (0) and Server (1) object definitions (Core 1.1
  * Appendix E.1 and E.2): integers are 'integer', the PSK identity and key are 'opaque' (the identity as
@@ -47,6 +57,9 @@ import { CONTENT_FORMAT } from '../lwm2m/content/ContentFormat.ts';
 
 /** Security Mode resource values, Core 1.1 Appendix E.1 (resource 2 of object 0). */
 export const SECURITY_MODE = { psk: 0, rawPublicKey: 1, certificate: 2, noSec: 3 } as const;
+
+/** Object instance ids are 0 to 65534; 65535 is reserved. */
+const MAX_INSTANCE_ID = 65534;
 
 /** Resource ids of the Security object (0), Core 1.1 Appendix E.1. */
 export const SECURITY_RESOURCE = {
@@ -102,9 +115,20 @@ export type BootstrapStep =
 
 export type BootstrapStepKind = BootstrapStep['kind'];
 
+/** The Security instances the device keeps through Bootstrap-Delete (its Bootstrap-Server accounts), and how the server knows. */
+export interface KeptAccounts {
+  /** 'discovered': its Bootstrap-Discover listed them; 'assumed': no answer, the factory account at /0/0. */
+  readonly basis: 'discovered' | 'assumed';
+  readonly securityInstances: readonly number[];
+}
+
+/** What the plan assumes without a Bootstrap-Discover answer (see the header). */
+export const ASSUMED_KEPT_ACCOUNTS: KeptAccounts = { basis: 'assumed', securityInstances: [0] };
+
 export interface BootstrapPlan {
   /** The format of every Bootstrap-Write. */
   readonly contentFormat: number;
+  readonly kept: KeptAccounts;
   readonly steps: readonly BootstrapStep[];
 }
 
@@ -135,25 +159,41 @@ export function buildBootstrapPlan(
   keys: BootstrapKeys,
   defaults: BootstrapDefaults,
   preferredContentFormat: number | null,
+  kept: KeptAccounts = ASSUMED_KEPT_ACCOUNTS,
 ): BootstrapPlan {
-  const offset = device.securityInstanceOffset;
+  const [serverId, bootstrapId] = freeInstanceIds(device.securityInstanceOffset, kept.securityInstances, device.generateBootstrapServerConfig ? 2 : 1);
+  if (serverId === undefined) throw new IncompleteBootstrapData(device.endpoint, 'the device keeps every Security instance id');
   const steps: BootstrapStep[] = [];
-  if (preferredContentFormat !== null) steps.push({ kind: 'discover', target: '/' });
+  const discovers = preferredContentFormat !== null;
+  if (discovers) steps.push({ kind: 'discover', target: '/' });
   steps.push({ kind: 'delete', target: { objectId: 0 } }, { kind: 'delete', target: { objectId: 1 } });
   steps.push(
-    { kind: 'write', target: { objectId: 0, instanceId: offset }, purpose: 'lwm2m-server-security', node: lwm2mServerSecurity(device, keys, defaults) },
-    { kind: 'write', target: { objectId: 1, instanceId: offset }, purpose: 'lwm2m-server', node: lwm2mServer(device, defaults) },
+    { kind: 'write', target: { objectId: 0, instanceId: serverId }, purpose: 'lwm2m-server-security', node: lwm2mServerSecurity(device, keys, defaults, serverId) },
+    { kind: 'write', target: { objectId: 1, instanceId: serverId }, purpose: 'lwm2m-server', node: lwm2mServer(device, defaults, serverId) },
   );
   if (device.generateBootstrapServerConfig) {
+    if (bootstrapId === undefined) throw new IncompleteBootstrapData(device.endpoint, 'the device keeps every Security instance id');
     steps.push({
       kind: 'write',
-      target: { objectId: 0, instanceId: offset + 1 },
+      target: { objectId: 0, instanceId: bootstrapId },
       purpose: 'bootstrap-server-security',
-      node: bootstrapServerSecurity(device, keys, defaults, offset + 1),
+      node: bootstrapServerSecurity(device, keys, defaults, bootstrapId),
     });
   }
+  if (discovers) steps.push({ kind: 'discover', target: '/' });
   steps.push({ kind: 'finish' });
-  return { contentFormat: bootstrapContentFormat(preferredContentFormat), steps };
+  return { contentFormat: bootstrapContentFormat(preferredContentFormat), kept, steps };
+}
+
+/** The first `count` instance ids from `offset` upward that are not `kept`, wrapping to 0 after the last id. */
+export function freeInstanceIds(offset: number, kept: readonly number[], count: number): number[] {
+  const taken = new Set(kept);
+  const ids: number[] = [];
+  for (let step = 0; step <= MAX_INSTANCE_ID && ids.length < count; step++) {
+    const id = (offset + step) % (MAX_INSTANCE_ID + 1);
+    if (!taken.has(id)) ids.push(id);
+  }
+  return ids;
 }
 
 export function describeStep(step: BootstrapStep): BootstrapStepDescription {
@@ -169,7 +209,7 @@ export function describeStep(step: BootstrapStep): BootstrapStepDescription {
   }
 }
 
-function lwm2mServerSecurity(device: DeviceRegistrationData, keys: BootstrapKeys, defaults: BootstrapDefaults): ObjectInstanceNode {
+function lwm2mServerSecurity(device: DeviceRegistrationData, keys: BootstrapKeys, defaults: BootstrapDefaults, instanceId: number): ObjectInstanceNode {
   const psk = device.securityMode === 'PSK';
   const uri = device.serverUri ?? (psk ? defaults.lwm2mServerUri.secure : defaults.lwm2mServerUri.plain);
   const resources: [number, LwM2mValue][] = [
@@ -186,10 +226,10 @@ function lwm2mServerSecurity(device: DeviceRegistrationData, keys: BootstrapKeys
     );
   }
   resources.push([SECURITY_RESOURCE.shortServerId, integerValue(BigInt(device.lwm2mShortServerId))]);
-  return instance(device.securityInstanceOffset, resources);
+  return instance(instanceId, resources);
 }
 
-function lwm2mServer(device: DeviceRegistrationData, defaults: BootstrapDefaults): ObjectInstanceNode {
+function lwm2mServer(device: DeviceRegistrationData, defaults: BootstrapDefaults, instanceId: number): ObjectInstanceNode {
   const resources: [number, LwM2mValue][] = [
     [SERVER_RESOURCE.shortServerId, integerValue(BigInt(device.lwm2mShortServerId))],
     [SERVER_RESOURCE.lifetime, integerValue(BigInt(device.registrationLifetime ?? defaults.lifetime))],
@@ -203,7 +243,7 @@ function lwm2mServer(device: DeviceRegistrationData, defaults: BootstrapDefaults
   // the definition's recommended value, true.
   resources.push([SERVER_RESOURCE.notificationStoring, booleanValue(device.notificationIfDisabled ?? true)]);
   resources.push([SERVER_RESOURCE.binding, stringValue(device.bindingMode)]);
-  return instance(device.securityInstanceOffset, resources);
+  return instance(instanceId, resources);
 }
 
 function bootstrapServerSecurity(device: DeviceRegistrationData, keys: BootstrapKeys, defaults: BootstrapDefaults, instanceId: number): ObjectInstanceNode {

@@ -13,6 +13,10 @@
  * - Steps are sent in the plan's order, each answered before the next is sent. A 2.xx answer moves on
  *   (Bootstrap-Finish's 2.04 finishes the session); an error answer fails it ('device-error'), except
  *   to Bootstrap-Discover, which only informs (a client may not support it) and never fails a session.
+ * - A Bootstrap-Discover's answer is kept with the step (its first `maxRecordedContent` characters: a
+ *   device cannot grow the log with it). A successful one may come with the plan revised from it
+ *   (the instance ids that avoid the accounts the device keeps, BootstrapPlan.ts): recorded as
+ *   BootstrapPlanRevised, after which the session runs the revised steps.
  * - Commands of a session that is no longer the active one (it failed, timed out, or another started)
  *   are refused with SessionNotActive, which tells the runner to stop.
  *
@@ -20,7 +24,7 @@
  */
 import type { Decider } from '../Decider.ts';
 import { DomainError } from '../DomainError.ts';
-import type { BootstrapStepDescription } from './BootstrapPlan.ts';
+import type { BootstrapStepDescription, KeptAccounts } from './BootstrapPlan.ts';
 import type { BootstrapEvent, BootstrapFailureReason, BootstrapIdentity, BootstrapPeer, BootstrapRefusalReason } from './BootstrapEvents.ts';
 
 export interface ActiveBootstrapSession {
@@ -44,9 +48,19 @@ export type BootstrapPlanOutcome =
       readonly endpoint: string;
       readonly preferredContentFormat: number | null;
       readonly contentFormat: number;
+      readonly keptAccounts: KeptAccounts;
       readonly steps: readonly BootstrapStepDescription[];
     }
   | { readonly ok: false; readonly reason: Exclude<BootstrapRefusalReason, 'concurrent-bootstrap'> };
+
+/** The plan as a Bootstrap-Discover's answer revised it; its steps up to the Discover are the session's own. */
+export interface BootstrapPlanRevision {
+  readonly keptAccounts: KeptAccounts;
+  readonly steps: readonly BootstrapStepDescription[];
+}
+
+/** How much of a Bootstrap-Discover's answer is kept: a whole answer of a device with the core objects fits. */
+export const maxRecordedContent = 2048;
 
 export type BootstrapSessionCommand =
   | {
@@ -61,7 +75,16 @@ export type BootstrapSessionCommand =
       readonly sessionTimeoutSeconds: number;
     }
   | { readonly type: 'SendStep'; readonly sessionId: string; readonly step: number; readonly now: Date }
-  | { readonly type: 'RecordAnswer'; readonly sessionId: string; readonly step: number; readonly code: string; readonly now: Date }
+  | {
+      readonly type: 'RecordAnswer';
+      readonly sessionId: string;
+      readonly step: number;
+      readonly code: string;
+      /** A Bootstrap-Discover's answer, as text. */
+      readonly content?: string;
+      readonly revision?: BootstrapPlanRevision;
+      readonly now: Date;
+    }
   | {
       readonly type: 'RecordNoAnswer';
       readonly sessionId: string;
@@ -165,6 +188,7 @@ export const bootstrapSessionDecider: Decider<BootstrapSessionCommand, Bootstrap
             identity: command.identity,
             preferredContentFormat: plan.preferredContentFormat,
             contentFormat: plan.contentFormat,
+            keptAccounts: plan.keptAccounts,
             steps: plan.steps,
             startedAt: at,
             deadline: new Date(command.now.getTime() + command.sessionTimeoutSeconds * 1000).toISOString(),
@@ -179,10 +203,15 @@ export const bootstrapSessionDecider: Decider<BootstrapSessionCommand, Bootstrap
       }
       case 'RecordAnswer': {
         const session = activeStep(state, command.sessionId, command.step, true);
-        const answered: BootstrapEvent = { type: 'BootstrapStepAnswered', data: { sessionId: command.sessionId, step: command.step, code: command.code, at } };
         const kind = session.steps[command.step]?.kind;
+        const content = kind === 'discover' && command.content !== undefined ? { content: command.content.slice(0, maxRecordedContent) } : {};
+        const answered: BootstrapEvent = { type: 'BootstrapStepAnswered', data: { sessionId: command.sessionId, step: command.step, code: command.code, ...content, at } };
         if (isSuccess(command.code) || kind === 'discover') {
           if (kind === 'finish') return [answered, { type: 'BootstrapSessionFinished', data: { sessionId: command.sessionId, at } }];
+          const revision = command.revision;
+          if (kind === 'discover' && isSuccess(command.code) && revision !== undefined) {
+            return [answered, { type: 'BootstrapPlanRevised', data: { sessionId: command.sessionId, step: command.step, keptAccounts: revision.keptAccounts, steps: revision.steps, at } }];
+          }
           return [answered];
         }
         return [
@@ -227,6 +256,8 @@ export const bootstrapSessionDecider: Decider<BootstrapSessionCommand, Bootstrap
         return state.active === null ? state : { active: { ...state.active, awaitingAnswer: true } };
       case 'BootstrapStepAnswered':
         return state.active === null ? state : { active: { ...state.active, step: state.active.step + 1, awaitingAnswer: false } };
+      case 'BootstrapPlanRevised':
+        return state.active?.sessionId === event.data.sessionId ? { active: { ...state.active, steps: event.data.steps } } : state;
       case 'BootstrapSessionFinished':
       case 'BootstrapSessionFailed':
         return state.active?.sessionId === event.data.sessionId ? { active: null } : state;

@@ -16,6 +16,8 @@ export interface BootstrapStepView {
   readonly answeredAt: Date | null;
   /** The device's CoAP response code, null until it answered. */
   readonly code: string | null;
+  /** A Bootstrap-Discover's answer (link format, its first 2,048 characters); null for other steps. */
+  readonly answer: string | null;
 }
 
 export interface BootstrapSessionView {
@@ -31,6 +33,10 @@ export interface BootstrapSessionView {
   readonly identityValue: string;
   readonly preferredContentFormat: number | null;
   readonly contentFormat: number | null;
+  /** The Security instances the device keeps (its Bootstrap-Server accounts), which the writes avoid; null for refused and older sessions. */
+  readonly bootstrapAccounts: readonly number[] | null;
+  /** 'discovered' (its Bootstrap-Discover listed them) or 'assumed' (no answer: /0/0). */
+  readonly bootstrapAccountsBasis: string | null;
   readonly status: BootstrapSessionStatus;
   /** Failed: 'timeout' | 'device-error' | 'device-unreachable'; refused: 'unknown-endpoint' | 'concurrent-bootstrap' | 'incomplete-registration'. */
   readonly reason: string | null;
@@ -77,6 +83,8 @@ export class BootstrapSessionQueries {
       identityValue: String(row['identity_value']),
       preferredContentFormat: nullableNumber(row['preferred_content_format']),
       contentFormat: nullableNumber(row['content_format']),
+      bootstrapAccounts: keptAccounts(row['kept_accounts']),
+      bootstrapAccountsBasis: nullableString(row['kept_accounts_basis']),
       status: String(row['status']) as BootstrapSessionStatus,
       reason: nullableString(row['reason']),
       failedStep: nullableNumber(row['failed_step']),
@@ -99,7 +107,15 @@ function toStep(row: Record<string, SQLOutputValue>): BootstrapStepView {
     sentAt: nullableDate(row['sent_at']),
     answeredAt: nullableDate(row['answered_at']),
     code: nullableString(row['code']),
+    answer: nullableString(row['content']),
   };
+}
+
+/** The JSON array of instance ids the projection wrote. */
+function keptAccounts(value: SQLOutputValue | undefined): readonly number[] | null {
+  if (typeof value !== 'string') return null;
+  const parsed: unknown = JSON.parse(value);
+  return Array.isArray(parsed) ? parsed.filter((id): id is number => typeof id === 'number') : null;
 }
 
 function nullableString(value: SQLOutputValue | undefined): string | null {

@@ -1,21 +1,24 @@
 /**
  * The bootstrap sessions of each endpoint, from the `bootstrap-<endpoint>` streams: one row per
- * session (started, or refused before it started) with its outcome, and one row per step of its plan
- * with when it was sent and what the device answered. No payload is recorded anywhere: the events
- * carry none. A session is listed under its stream's endpoint (the device's endpoint name, or the
- * unknown `ep` a refused request sent).
+ * session (started, or refused before it started) with its outcome and the Security instances its
+ * writes avoid, and one row per step of its plan with when it was sent and what the device answered
+ * (a Bootstrap-Discover's link-format answer too). A revised plan replaces the steps after the
+ * Discover that revised it. No written payload is recorded anywhere: the events carry none. A session
+ * is listed under its stream's endpoint (the device's endpoint name, or the unknown `ep` a refused
+ * request sent).
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
 import { toDomainEvent } from '../../adapters/eventstore/CommandHandler.ts';
 import { bootstrapStreamPrefix, recordedChannel } from '../../domain/bootstrap/BootstrapEvents.ts';
 import type { BootstrapEvent } from '../../domain/bootstrap/BootstrapEvents.ts';
+import type { BootstrapStepDescription } from '../../domain/bootstrap/BootstrapPlan.ts';
 import type { Projection } from '../Projection.ts';
 import { prepared } from '../PreparedStatements.ts';
 
 export const bootstrapSessionsProjection: Projection = {
   name: 'bootstrap-sessions',
-  // 2: the DTLS channel reads 'psk', as registrations have it.
+  // 2: the DTLS channel reads 'psk', as registrations have it; Discover answers; the kept accounts.
   version: 2,
   filter: { streamPrefixes: [bootstrapStreamPrefix] },
   create(db: DatabaseSync): void {
@@ -30,6 +33,8 @@ export const bootstrapSessionsProjection: Projection = {
       identity_value TEXT NOT NULL,
       preferred_content_format INTEGER,
       content_format INTEGER,
+      kept_accounts TEXT,
+      kept_accounts_basis TEXT,
       status TEXT NOT NULL,
       reason TEXT,
       failed_step INTEGER,
@@ -49,6 +54,7 @@ export const bootstrapSessionsProjection: Projection = {
       sent_at TEXT,
       answered_at TEXT,
       code TEXT,
+      content TEXT,
       PRIMARY KEY (session_id, step)
     )`);
   },
@@ -64,18 +70,45 @@ export const bootstrapSessionsProjection: Projection = {
         prepared(
           db,
           `INSERT INTO bootstrap_sessions (session_id, position, endpoint, address, port, channel, identity_kind, identity_value,
-             preferred_content_format, content_format, status, started_at, deadline)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
-        ).run(d.sessionId, recorded.position, d.endpoint, d.peer.address, d.peer.port, recordedChannel(d.peer.channel), d.identity.kind, d.identity.value, d.preferredContentFormat, d.contentFormat, d.startedAt, d.deadline);
-        const insertStep = prepared(db, 'INSERT INTO bootstrap_steps (session_id, step, kind, target, purpose) VALUES (?, ?, ?, ?, ?)');
-        for (const [index, step] of d.steps.entries()) insertStep.run(d.sessionId, index, step.kind, step.target, step.purpose);
+             preferred_content_format, content_format, kept_accounts, kept_accounts_basis, status, started_at, deadline)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
+        ).run(
+          d.sessionId,
+          recorded.position,
+          d.endpoint,
+          d.peer.address,
+          d.peer.port,
+          recordedChannel(d.peer.channel),
+          d.identity.kind,
+          d.identity.value,
+          d.preferredContentFormat,
+          d.contentFormat,
+          d.keptAccounts === undefined ? null : JSON.stringify(d.keptAccounts.securityInstances),
+          d.keptAccounts?.basis ?? null,
+          d.startedAt,
+          d.deadline,
+        );
+        insertSteps(db, d.sessionId, d.steps, 0);
+        return;
+      }
+      case 'BootstrapPlanRevised': {
+        const d = event.data;
+        prepared(db, 'UPDATE bootstrap_sessions SET kept_accounts = ?, kept_accounts_basis = ? WHERE session_id = ?').run(JSON.stringify(d.keptAccounts.securityInstances), d.keptAccounts.basis, d.sessionId);
+        prepared(db, 'DELETE FROM bootstrap_steps WHERE session_id = ? AND step > ?').run(d.sessionId, d.step);
+        insertSteps(db, d.sessionId, d.steps, d.step + 1);
         return;
       }
       case 'BootstrapStepSent':
         prepared(db, 'UPDATE bootstrap_steps SET sent_at = ? WHERE session_id = ? AND step = ?').run(event.data.at, event.data.sessionId, event.data.step);
         return;
       case 'BootstrapStepAnswered':
-        prepared(db, 'UPDATE bootstrap_steps SET answered_at = ?, code = ? WHERE session_id = ? AND step = ?').run(event.data.at, event.data.code, event.data.sessionId, event.data.step);
+        prepared(db, 'UPDATE bootstrap_steps SET answered_at = ?, code = ?, content = ? WHERE session_id = ? AND step = ?').run(
+          event.data.at,
+          event.data.code,
+          event.data.content ?? null,
+          event.data.sessionId,
+          event.data.step,
+        );
         return;
       case 'BootstrapSessionFinished':
         prepared(db, "UPDATE bootstrap_sessions SET status = 'finished', ended_at = ? WHERE session_id = ?").run(event.data.at, event.data.sessionId);
@@ -119,3 +152,9 @@ export const bootstrapSessionsProjection: Projection = {
     }
   },
 };
+
+/** The plan's steps from index `from` on. */
+function insertSteps(db: DatabaseSync, sessionId: string, steps: readonly BootstrapStepDescription[], from: number): void {
+  const insertStep = prepared(db, 'INSERT INTO bootstrap_steps (session_id, step, kind, target, purpose) VALUES (?, ?, ?, ?, ?)');
+  for (const [index, step] of steps.entries()) if (index >= from) insertStep.run(sessionId, index, step.kind, step.target, step.purpose);
+}

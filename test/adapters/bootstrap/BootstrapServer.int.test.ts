@@ -78,21 +78,28 @@ async function harness(rows: string[], options: HarnessOptions = {}): Promise<Ha
   return result;
 }
 
-async function client(h: Harness, endpoint: string, options: Pick<TestBootstrapClientOptions, 'preferredContentFormat' | 'answerWritesWith' | 'silent'> = {}): Promise<TestBootstrapClient> {
+async function client(
+  h: Harness,
+  endpoint: string,
+  options: Pick<TestBootstrapClientOptions, 'preferredContentFormat' | 'answerWritesWith' | 'silent' | 'bootstrapInstance'> = {},
+): Promise<TestBootstrapClient> {
   const started = await TestBootstrapClient.start({ serverHost: h.endpoint.local.address, serverPort: h.endpoint.local.port, endpoint, ...options });
   h.clients.push(started);
   return started;
 }
 
 describe('BootstrapServer', () => {
-  it('bootstraps a NO_SEC 1.0 client in TLV and records every step', async () => {
+  it('bootstraps a NO_SEC 1.0 client in TLV past its factory account at /0/0, and records every step', async () => {
     const h = await harness([noSecRow('nosec-1', 'coap://127.0.0.1:40001')]);
     const device = await client(h, 'nosec-1');
     expect(await device.requestBootstrap()).toBe('2.04');
     await device.finished;
     const events = await waitForSessionEnds(h.store, 'nosec-1');
 
-    expect(device.served.map((r) => `${r.method} ${r.url}`)).toEqual(['DELETE /0', 'DELETE /1', 'PUT /0/0', 'PUT /1/0', 'POST /bs']);
+    // A 1.0 client cannot be asked (no Bootstrap-Discover): offset 0 writes from /0/1, past the account assumed at /0/0.
+    expect(device.served.map((r) => `${r.method} ${r.url}`)).toEqual(['DELETE /0', 'DELETE /1', 'PUT /0/1', 'PUT /1/1', 'POST /bs']);
+    expect(device.value(0, 0, 1)).toEqual({ type: 'boolean', value: true });
+    expect(device.value(0, 0, 0)).toEqual({ type: 'string', value: `coap://${h.endpoint.local.address}:${h.endpoint.local.port}` });
     expect(device.served.filter((r) => r.method === 'PUT').map((r) => r.contentFormat)).toEqual([CONTENT_FORMAT.tlv, CONTENT_FORMAT.tlv]);
     expect(device.lwm2mServerAccount()).toEqual({
       uri: 'coap://127.0.0.1:40001',
@@ -114,6 +121,7 @@ describe('BootstrapServer', () => {
       identity: { kind: 'endpoint', value: 'nosec-1' },
       preferredContentFormat: null,
       contentFormat: CONTENT_FORMAT.tlv,
+      keptAccounts: { basis: 'assumed', securityInstances: [0] },
     });
     expect(events.filter((e) => e.type === 'BootstrapStepAnswered').map((e) => (e.data as { code: string }).code)).toEqual(['2.02', '2.02', '2.04', '2.04', '2.04']);
   });
@@ -125,7 +133,7 @@ describe('BootstrapServer', () => {
     await device.finished;
     const events = await waitForSessionEnds(h.store, 'psk-full');
 
-    expect(device.served.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /', 'DELETE /0', 'DELETE /1', 'PUT /0/3', 'PUT /1/3', 'PUT /0/4', 'POST /bs']);
+    expect(device.served.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /', 'DELETE /0', 'DELETE /1', 'PUT /0/3', 'PUT /1/3', 'PUT /0/4', 'GET /', 'POST /bs']);
     expect(device.served.filter((r) => r.method === 'PUT').every((r) => r.contentFormat === CONTENT_FORMAT.senmlCbor)).toBe(true);
     const account = device.lwm2mServerAccount();
     expect(account).toMatchObject({ uri: 'coaps://127.0.0.1:40002', securityMode: 0n, shortServerId: 101n, lifetime: 3600n, binding: 'UQ' });
@@ -147,6 +155,37 @@ describe('BootstrapServer', () => {
       expect(log.toLowerCase()).not.toContain(secret);
       expect(log).not.toContain(Buffer.from(hexBytes(secret)).toString('base64'));
     }
+  });
+
+  it('writes a 1.1 client around the bootstrap account its Discover lists, and records the choice', async () => {
+    const h = await harness([noSecRow('keeps-0', 'coap://127.0.0.1:40004'), noSecRow('keeps-1', 'coap://127.0.0.1:40005')]);
+    // The account at /0/0 (Leshan, Wakaama, Zephyr): the default offset 0 must not write over it.
+    const atZero = await client(h, 'keeps-0', { preferredContentFormat: CONTENT_FORMAT.senmlCbor });
+    expect(await atZero.requestBootstrap()).toBe('2.04');
+    await atZero.finished;
+    expect(atZero.served.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /', 'DELETE /0', 'DELETE /1', 'PUT /0/1', 'PUT /1/1', 'GET /', 'POST /bs']);
+    expect(atZero.value(0, 0, 1)).toEqual({ type: 'boolean', value: true });
+    expect(atZero.lwm2mServerAccount()).toMatchObject({ uri: 'coap://127.0.0.1:40004', shortServerId: 1n });
+    const zeroEvents = await waitForSessionEnds(h.store, 'keeps-0');
+    expect(zeroEvents.find((e) => e.type === 'BootstrapPlanRevised')?.data).toMatchObject({ step: 0, keptAccounts: { basis: 'discovered', securityInstances: [0] } });
+    expect(zeroEvents.at(-1)?.type).toBe('BootstrapSessionFinished');
+
+    // The account at /0/1 (as Anjay keeps it): the writes take /0/0 and leave /0/1 alone.
+    const atOne = await client(h, 'keeps-1', { preferredContentFormat: CONTENT_FORMAT.senmlCbor, bootstrapInstance: 1 });
+    expect(await atOne.requestBootstrap()).toBe('2.04');
+    await atOne.finished;
+    expect(atOne.served.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /', 'DELETE /0', 'DELETE /1', 'PUT /0/0', 'PUT /1/0', 'GET /', 'POST /bs']);
+    expect(atOne.value(0, 1, 1)).toEqual({ type: 'boolean', value: true });
+    const oneEvents = await waitForSessionEnds(h.store, 'keeps-1');
+    const revised = oneEvents.find((e) => e.type === 'BootstrapPlanRevised')?.data as { keptAccounts: unknown; steps: { target: string }[] } | undefined;
+    expect(revised?.keptAccounts).toEqual({ basis: 'discovered', securityInstances: [1] });
+    expect(revised?.steps.map((step) => step.target)).toEqual(['/', '/0', '/1', '/0/0', '/1/0', '/', '/bs']);
+    // The Discover after the writes shows the account just written next to the kept one.
+    const answers = oneEvents.flatMap((e) => {
+      const content = e.type === 'BootstrapStepAnswered' ? (e.data as { content?: string }).content : undefined;
+      return content === undefined ? [] : [content];
+    });
+    expect(answers).toEqual(['</>;lwm2m=1.1,</0/1>;uri="coap://127.0.0.1:' + String(h.endpoint.local.port) + '"', expect.stringContaining('</0/0>;ssid=1;uri="coap://127.0.0.1:40005"')]);
   });
 
   it('refuses an unknown endpoint with 4.00 and a refused session, and changes nothing else', async () => {
@@ -194,7 +233,7 @@ describe('BootstrapServer', () => {
     const failed = events.at(-1);
     expect(failed?.type).toBe('BootstrapSessionFailed');
     expect(failed?.data).toMatchObject({ reason: 'device-error', code: '4.00', step: 2 });
-    expect(device.served.map((r) => `${r.method} ${r.url}`)).toEqual(['DELETE /0', 'DELETE /1', 'PUT /0/0']);
+    expect(device.served.map((r) => `${r.method} ${r.url}`)).toEqual(['DELETE /0', 'DELETE /1', 'PUT /0/1']);
     expect(await h.store.readAll({ filter: { streamPrefixes: ['registration-'] } })).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
 import { Decoder } from 'cbor-x';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildBootstrapPlan, describeStep, IncompleteBootstrapData, bootstrapContentFormat } from '../../../src/domain/bootstrap/BootstrapPlan.ts';
+import { buildBootstrapPlan, describeStep, freeInstanceIds, IncompleteBootstrapData, bootstrapContentFormat } from '../../../src/domain/bootstrap/BootstrapPlan.ts';
 import type { BootstrapDefaults, BootstrapPlan, BootstrapStep } from '../../../src/domain/bootstrap/BootstrapPlan.ts';
 import type { DeviceRegistrationData } from '../../../src/domain/devices/DeviceEvents.ts';
 import { decodeContent, encodeContent } from '../../../src/domain/lwm2m/content/ContentCodecs.ts';
@@ -62,16 +62,36 @@ function valueAt(node: LwM2mNode, resourceId: number): LwM2mValue | undefined {
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 describe('buildBootstrapPlan', () => {
-  it('deletes /0 and /1, writes the server account and finishes, in TLV, for a NO_SEC device of a 1.0 client', () => {
+  it('deletes /0 and /1, writes the server account past the factory account assumed at /0/0 and finishes, in TLV, for a NO_SEC device of a 1.0 client', () => {
     const plan = buildBootstrapPlan(testDeviceData('dev-1'), { lwm2mPskKey: null, bootstrapPskKey: null }, defaults, null);
     expect(plan.contentFormat).toBe(CONTENT_FORMAT.tlv);
+    expect(plan.kept).toEqual({ basis: 'assumed', securityInstances: [0] });
     expect(plan.steps.map(describeStep)).toEqual([
       { kind: 'delete', target: '/0', purpose: null },
       { kind: 'delete', target: '/1', purpose: null },
-      { kind: 'write', target: '/0/0', purpose: 'lwm2m-server-security' },
-      { kind: 'write', target: '/1/0', purpose: 'lwm2m-server' },
+      { kind: 'write', target: '/0/1', purpose: 'lwm2m-server-security' },
+      { kind: 'write', target: '/1/1', purpose: 'lwm2m-server' },
       { kind: 'finish', target: '/bs', purpose: null },
     ]);
+  });
+
+  it('skips the Security instances a Discover found kept, from the offset upward, and discovers again before Bootstrap-Finish', () => {
+    const device = { ...testDeviceData('dev-1'), generateBootstrapServerConfig: true };
+    const noKeys = { lwm2mPskKey: null, bootstrapPskKey: null };
+    const targets = (plan: BootstrapPlan): string[] => plan.steps.map(describeStep).map((step) => `${step.kind} ${step.target}`);
+    const keptAtZero = buildBootstrapPlan(device, noKeys, defaults, CONTENT_FORMAT.senmlCbor, { basis: 'discovered', securityInstances: [0] });
+    expect(targets(keptAtZero)).toEqual(['discover /', 'delete /0', 'delete /1', 'write /0/1', 'write /1/1', 'write /0/2', 'discover /', 'finish /bs']);
+    // A device that keeps its account at /0/1 (as Anjay does) is written from /0/0, around it.
+    const keptAtOne = buildBootstrapPlan(device, noKeys, defaults, CONTENT_FORMAT.senmlCbor, { basis: 'discovered', securityInstances: [1] });
+    expect(writes(keptAtOne).map((write) => formatPath(write.target))).toEqual(['/0/0', '/1/0', '/0/2']);
+    expect(writes(keptAtOne).map((write) => write.node.id)).toEqual([0, 0, 2]);
+    const nothingKept = buildBootstrapPlan({ ...device, securityInstanceOffset: 4 }, noKeys, defaults, CONTENT_FORMAT.tlv, { basis: 'discovered', securityInstances: [4, 6] });
+    expect(writes(nothingKept).map((write) => formatPath(write.target))).toEqual(['/0/5', '/1/5', '/0/7']);
+  });
+
+  it('wraps to the lowest free instance id past the last one', () => {
+    expect(freeInstanceIds(65533, [0, 65534], 2)).toEqual([65533, 1]);
+    expect(freeInstanceIds(0, [], 1)).toEqual([0]);
   });
 
   it('encodes the NO_SEC Security and Server instances byte for byte in TLV (Core 1.1 section 7.4.3)', () => {
@@ -96,6 +116,7 @@ describe('buildBootstrapPlan', () => {
       'write /0/3',
       'write /1/3',
       'write /0/4',
+      'discover /',
       'finish /bs',
     ]);
     const [security, server, bootstrap] = writes(plan);
@@ -126,7 +147,7 @@ describe('buildBootstrapPlan', () => {
   it('writes a NoSec bootstrap account when the device has no bootstrap PSK', () => {
     const plan = buildBootstrapPlan({ ...testDeviceData('dev-2'), generateBootstrapServerConfig: true }, { lwm2mPskKey: null, bootstrapPskKey: null }, defaults, null);
     const bootstrap = writes(plan)[2];
-    expect(bootstrap?.target).toEqual({ objectId: 0, instanceId: 1 });
+    expect(bootstrap?.target).toEqual({ objectId: 0, instanceId: 2 });
     expect(bootstrap && [...bootstrap.node.resources.keys()]).toEqual([0, 1, 2, 10]);
     expect(bootstrap && valueAt(bootstrap.node, 0)).toEqual({ type: 'string', value: defaults.bootstrapServerUri.plain });
     expect(bootstrap && valueAt(bootstrap.node, 2)).toEqual({ type: 'integer', value: 3n });
@@ -227,7 +248,7 @@ describe('Bootstrap-Write content for any registration data (property)', () => {
   });
   const key = fc.uint8Array({ minLength: 1, maxLength: 64 });
 
-  it('decodes back to what the plan holds, in TLV and SenML CBOR, at the instance ids from the offset', () => {
+  it('decodes back to what the plan holds, in TLV and SenML CBOR, at the instance ids from the offset past the assumed /0/0', () => {
     fc.assert(
       fc.property(device, key, key, fc.constantFrom(CONTENT_FORMAT.tlv, CONTENT_FORMAT.senmlCbor), (fields, lwm2mPskKey, bootstrapPskKey, format) => {
         const data: DeviceRegistrationData = {
@@ -239,11 +260,8 @@ describe('Bootstrap-Write content for any registration data (property)', () => {
         };
         const plan = buildBootstrapPlan(data, { lwm2mPskKey, bootstrapPskKey: fields.bootstrapPskId === null ? null : bootstrapPskKey }, defaults, format);
         const planned = writes(plan);
-        expect(planned.map((write) => formatPath(write.target))).toEqual([
-          `/0/${fields.securityInstanceOffset}`,
-          `/1/${fields.securityInstanceOffset}`,
-          ...(fields.generateBootstrapServerConfig ? [`/0/${fields.securityInstanceOffset + 1}`] : []),
-        ]);
+        const first = Math.max(1, fields.securityInstanceOffset);
+        expect(planned.map((write) => formatPath(write.target))).toEqual([`/0/${first}`, `/1/${first}`, ...(fields.generateBootstrapServerConfig ? [`/0/${first + 1}`] : [])]);
         for (const write of planned) {
           const bytes = encodeContent(format, write.node, write.target);
           if (!bytes.ok) throw new Error(bytes.error.message);

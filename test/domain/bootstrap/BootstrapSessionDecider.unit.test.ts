@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bootstrapSessionDecider, SessionNotActive } from '../../../src/domain/bootstrap/BootstrapSessionDecider.ts';
+import { bootstrapSessionDecider, maxRecordedContent, SessionNotActive } from '../../../src/domain/bootstrap/BootstrapSessionDecider.ts';
 import type { BootstrapPlanOutcome, BootstrapSessionCommand } from '../../../src/domain/bootstrap/BootstrapSessionDecider.ts';
 import type { BootstrapEvent } from '../../../src/domain/bootstrap/BootstrapEvents.ts';
 import { foldEvents } from '../../../src/domain/Decider.ts';
@@ -14,6 +14,7 @@ const plan: BootstrapPlanOutcome = {
   endpoint: 'dev-1',
   preferredContentFormat: 112,
   contentFormat: 112,
+  keptAccounts: { basis: 'assumed', securityInstances: [0] },
   steps: [
     { kind: 'discover', target: '/', purpose: null },
     { kind: 'delete', target: '/0', purpose: null },
@@ -52,6 +53,7 @@ const started: BootstrapEvent = {
     identity,
     preferredContentFormat: 112,
     contentFormat: 112,
+    keptAccounts: { basis: 'assumed', securityInstances: [0] },
     steps: plan.ok ? plan.steps : [],
     startedAt: t0.toISOString(),
     deadline: at(60).toISOString(),
@@ -105,6 +107,30 @@ describe('bootstrapSessionDecider', () => {
     given(history)
       .when({ type: 'RecordAnswer', sessionId: 's1', step: 0, code: '4.04', now: at(1) })
       .then([{ type: 'BootstrapStepAnswered', data: { sessionId: 's1', step: 0, code: '4.04', at: at(1).toISOString() } }]);
+  });
+
+  it("keeps a Bootstrap-Discover's answer, cut to its bound, and records the plan it revised, whose steps the session then runs", () => {
+    const revised = [
+      { kind: 'discover', target: '/', purpose: null },
+      { kind: 'delete', target: '/0', purpose: null },
+      { kind: 'write', target: '/0/1', purpose: 'lwm2m-server-security' },
+      { kind: 'finish', target: '/bs', purpose: null },
+    ] as const;
+    const answer = '</>;lwm2m=1.1,</0/0>;uri="coap://bs.example.com"';
+    const history = run([request('s1', t0), { type: 'SendStep', sessionId: 's1', step: 0, now: at(1) }]);
+    const keptAccounts = { basis: 'discovered', securityInstances: [0] } as const;
+    const events = given(history)
+      .when({ type: 'RecordAnswer', sessionId: 's1', step: 0, code: '2.05', content: answer, revision: { keptAccounts, steps: revised }, now: at(1) })
+      .events();
+    expect(events).toEqual([
+      { type: 'BootstrapStepAnswered', data: { sessionId: 's1', step: 0, code: '2.05', content: answer, at: at(1).toISOString() } },
+      { type: 'BootstrapPlanRevised', data: { sessionId: 's1', step: 0, keptAccounts, steps: revised, at: at(1).toISOString() } },
+    ]);
+    expect(foldEvents(bootstrapSessionDecider, [...history, ...events]).active?.steps).toEqual(revised);
+
+    const long = given(history).when({ type: 'RecordAnswer', sessionId: 's1', step: 0, code: '2.05', content: `</0/0>,${'</3/0>,'.repeat(1000)}`, now: at(1) }).events();
+    expect(long).toHaveLength(1);
+    expect((long[0]?.data as { content: string }).content).toHaveLength(maxRecordedContent);
   });
 
   it('fails a step without an answer (timeout)', () => {

@@ -21,6 +21,7 @@ const plan: BootstrapPlanOutcome = {
   endpoint: 'dev-1',
   preferredContentFormat: null,
   contentFormat: 11542,
+  keptAccounts: { basis: 'assumed', securityInstances: [0] },
   steps: [
     { kind: 'delete', target: '/0', purpose: null },
     { kind: 'write', target: '/0/0', purpose: 'lwm2m-server-security' },
@@ -87,11 +88,42 @@ describe('bootstrap sessions read model', () => {
       endedAt: at(3),
     });
     expect(finished?.steps).toEqual([
-      { step: 0, kind: 'delete', target: '/0', purpose: null, sentAt: at(1), answeredAt: at(1), code: '2.02' },
-      { step: 1, kind: 'write', target: '/0/0', purpose: 'lwm2m-server-security', sentAt: at(2), answeredAt: at(2), code: '2.04' },
-      { step: 2, kind: 'finish', target: '/bs', purpose: null, sentAt: at(3), answeredAt: at(3), code: '2.04' },
+      { step: 0, kind: 'delete', target: '/0', purpose: null, sentAt: at(1), answeredAt: at(1), code: '2.02', answer: null },
+      { step: 1, kind: 'write', target: '/0/0', purpose: 'lwm2m-server-security', sentAt: at(2), answeredAt: at(2), code: '2.04', answer: null },
+      { step: 2, kind: 'finish', target: '/bs', purpose: null, sentAt: at(3), answeredAt: at(3), code: '2.04', answer: null },
     ]);
+    expect(finished).toMatchObject({ bootstrapAccounts: [0], bootstrapAccountsBasis: 'assumed' });
     expect(queries.sessions('nobody', 10).map((s) => [s.status, s.reason])).toEqual([['refused', 'unknown-endpoint']]);
+  });
+
+  it("shows a Bootstrap-Discover's answer and the plan it revised: the kept accounts and the new instance ids", async () => {
+    const store = new MemoryEventStore();
+    const run = (command: BootstrapSessionCommand) => handleCommand(store, bootstrapStream('dev-1'), bootstrapSessionDecider, command);
+    const discover = { kind: 'discover', target: '/', purpose: null } as const;
+    const finish = { kind: 'finish', target: '/bs', purpose: null } as const;
+    const discovering: BootstrapPlanOutcome = {
+      ok: true,
+      endpoint: 'dev-1',
+      preferredContentFormat: 112,
+      contentFormat: 112,
+      keptAccounts: { basis: 'assumed', securityInstances: [0] },
+      steps: [discover, { kind: 'write', target: '/0/1', purpose: 'lwm2m-server-security' }, finish],
+    };
+    await run(requestBootstrap('d1', at(0), discovering));
+    await run({ type: 'SendStep', sessionId: 'd1', step: 0, now: at(1) });
+    const answer = '</>;lwm2m=1.1,</0/1>;uri="coap://bs"';
+    const revision = {
+      keptAccounts: { basis: 'discovered', securityInstances: [1] },
+      steps: [discover, { kind: 'write', target: '/0/0', purpose: 'lwm2m-server-security' }, finish],
+    } as const;
+    await run({ type: 'RecordAnswer', sessionId: 'd1', step: 0, code: '2.05', content: answer, revision, now: at(1) });
+    const session = new BootstrapSessionQueries(await project(store)).session('d1');
+    expect(session).toMatchObject({ bootstrapAccounts: [1], bootstrapAccountsBasis: 'discovered' });
+    expect(session?.steps.map((step) => [step.kind, step.target, step.code, step.answer])).toEqual([
+      ['discover', '/', '2.05', answer],
+      ['write', '/0/0', null, null],
+      ['finish', '/bs', null, null],
+    ]);
   });
 
   it('pages by position and finds a session by id', async () => {

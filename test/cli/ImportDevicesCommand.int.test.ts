@@ -7,6 +7,7 @@ import { parseCommandLine } from '../../src/adapters/config/Config.ts';
 import type { Config } from '../../src/adapters/config/Config.ts';
 import { SqliteEventStore } from '../../src/adapters/eventstore/SqliteEventStore.ts';
 import { silentLogger } from '../../src/adapters/logging/Logger.ts';
+import { deviceStreamPrefix } from '../../src/domain/devices/DeviceEvents.ts';
 import { progressBar, runImportDevices } from '../../src/cli/ImportDevicesCommand.ts';
 import { CapturedOutput } from './CapturedOutput.ts';
 
@@ -30,10 +31,11 @@ describe('runImportDevices', () => {
     return { code, stdout: stdout.text, stderr: stderr.text };
   }
 
+  /** The device streams' events (an import that appends also commits them on its own stream). */
   async function eventCount(): Promise<number> {
     const store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
     try {
-      return (await store.readAll()).length;
+      return (await store.readAll({ filter: { streamPrefixes: [deviceStreamPrefix] } })).length;
     } finally {
       await store.close();
     }

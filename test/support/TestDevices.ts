@@ -1,4 +1,6 @@
 /** Imports devices into an event store as the CSV import does, through the device decider. */
+import { randomUUID } from 'node:crypto';
+import { commitDeviceImport, DeviceImportCommits } from '../../src/adapters/csv/DeviceImportCommits.ts';
 import type { EventStore } from '../../src/adapters/eventstore/EventStore.ts';
 import { handleCommand } from '../../src/adapters/eventstore/CommandHandler.ts';
 import { deviceRegistrationDecider } from '../../src/domain/devices/DeviceRegistrationDecider.ts';
@@ -36,10 +38,21 @@ export function testDeviceData(endpoint: string, securityMode: SecurityMode = 'N
 }
 
 export async function importTestDevice(store: EventStore, endpoint: string, securityMode: SecurityMode = 'NO_SEC'): Promise<void> {
-  await handleCommand(store, deviceStream(endpoint), deviceRegistrationDecider, {
-    type: 'ImportDeviceRegistration',
-    registration: testDeviceData(endpoint, securityMode),
-    importId: 'test-import',
-    line: 1,
-  });
+  await importTestRegistration(store, testDeviceData(endpoint, securityMode));
+}
+
+/** Imports one registration as a one-row CSV import: staged on the device stream, then committed. */
+export async function importTestRegistration(store: EventStore, registration: DeviceRegistrationData): Promise<void> {
+  const importId = randomUUID();
+  const result = await handleCommand(
+    store,
+    deviceStream(registration.endpoint),
+    deviceRegistrationDecider,
+    { type: 'ImportDeviceRegistration', registration, importId, line: 1 },
+    { counted: new DeviceImportCommits(store).counted },
+  );
+  const event = result.events[0];
+  if (result.position === undefined || event === undefined) return;
+  const imported = event.type === 'DeviceRegistrationImported' ? 1 : 0;
+  await commitDeviceImport(store, { importId, firstPosition: result.position, lastPosition: result.position, imported, updated: 1 - imported }, {});
 }

@@ -1,6 +1,7 @@
 /**
  * Who may register: the device's registration data from the CSV, as the `device-<endpoint>` streams
- * recorded it (a decommissioned device is as unknown as one never imported).
+ * recorded it (a decommissioned device is as unknown as one never imported, and an imported one is
+ * known only once its import is committed: DeviceImportEvents.ts).
  *
  * Each device's security mode and PSK identity are kept in memory, folded from the device events the
  * same way as the device decider's `evolve`, so that a Register costs no read of the device's stream
@@ -10,8 +11,7 @@
  * Registers, and only the events appended since the last batch.
  */
 import type { EventStore } from '../eventstore/EventStore.ts';
-import { toDomainEvent } from '../eventstore/CommandHandler.ts';
-import { deviceStreamPrefix } from '../../domain/devices/DeviceEvents.ts';
+import { committedDeviceEvents } from '../csv/DeviceImportCommits.ts';
 import type { DeviceEvent, DeviceRegistrationData } from '../../domain/devices/DeviceEvents.ts';
 import type { DeviceAccess } from '../../domain/registration/RegistrationDecider.ts';
 
@@ -88,13 +88,9 @@ export class EventStoreDeviceDirectory implements DeviceDirectory {
   async #read(): Promise<void> {
     const head = await this.#store.headPosition();
     if (head <= this.#position) return;
-    for (;;) {
-      const page = await this.#store.readAll({ after: this.#position, maxCount: PAGE, filter: { streamPrefixes: [deviceStreamPrefix] } });
-      for (const recorded of page) {
-        this.#apply(recorded.stream.slice(deviceStreamPrefix.length), toDomainEvent<DeviceEvent>(recorded));
-        this.#position = recorded.position;
-      }
-      if (page.length < PAGE) break;
+    for await (const { endpoint, event, through } of committedDeviceEvents(this.#store, this.#position, PAGE)) {
+      this.#apply(endpoint, event);
+      this.#position = through;
     }
     // Moving past the other streams' events too keeps the next catch-up from scanning them again.
     this.#position = Math.max(this.#position, head);

@@ -5,8 +5,12 @@
  * - "all-or-nothing" (the default): if any row is invalid, nothing is appended and every problem of
  *   the file is reported. "valid-rows-only" imports the valid rows and reports the others. A broken
  *   quote imports nothing in either mode: after it the rows cannot be told apart.
- * - Idempotent: an unchanged row decides no event, so running the same import again (or retrying one
- *   that failed half-way, e.g. on a full disk) appends only what is still missing.
+ * - All rows or none, whenever the process stops (DeviceImportEvents.ts): each row's event is staged on
+ *   its device stream, and one `DeviceImportCommitted` event then makes them all count at once. An
+ *   import that fails or is killed before its commit leaves nothing that counts; running it again
+ *   imports every row.
+ * - Idempotent: an unchanged row decides no event, so running the same import again appends nothing
+ *   (no commit either).
  * - PSK keys are sealed as soon as a row is valid; the clear bytes are then zeroed, and only sealed
  *   keys enter commands and events.
  * - A PSK identity selects one device's key in the DTLS handshake (RFC 4279 section 2), so a row may not
@@ -36,12 +40,14 @@ import { deviceRegistrationDecider } from '../../domain/devices/DeviceRegistrati
 import type { ValidDeviceRow } from '../../domain/devices/DeviceRowValidator.ts';
 import { validateDeviceRow } from '../../domain/devices/DeviceRowValidator.ts';
 import type { SecretSealer } from '../../domain/SealedSecret.ts';
+import type { CountedEvents } from '../eventstore/CommandHandler.ts';
 import { handleCommand } from '../eventstore/CommandHandler.ts';
 import type { EventMetadata, EventStore } from '../eventstore/EventStore.ts';
 import type { Logger } from '../logging/Logger.ts';
 import type { DeviceIdentityClaim, DeviceIdentityField } from '../security/DeviceIdentityIndex.ts';
 import { DeviceIdentityIndex } from '../security/DeviceIdentityIndex.ts';
 import { readDeviceCsv } from './DeviceCsvReader.ts';
+import { commitDeviceImport, DeviceImportCommits } from './DeviceImportCommits.ts';
 
 export type DeviceImportMode = 'all-or-nothing' | 'valid-rows-only';
 
@@ -103,6 +109,7 @@ export class DeviceImportService {
   readonly #logger: Logger;
   readonly #concurrency: number;
   readonly #identities: DeviceIdentityIndex;
+  readonly #commits: DeviceImportCommits;
   /** The import holding the turn from its identity check to its last append. */
   #binding: Promise<unknown> = Promise.resolve();
 
@@ -112,6 +119,12 @@ export class DeviceImportService {
     this.#logger = dependencies.logger;
     this.#concurrency = dependencies.concurrency ?? 64;
     this.#identities = new DeviceIdentityIndex(this.#store, ['lwm2mPskId', 'bootstrapPskId', 'externalBootstrapPskId']);
+    this.#commits = new DeviceImportCommits(this.#store);
+  }
+
+  /** Which events of a device stream count: another command on the stream decides on those (DeviceImportCommits.ts). */
+  get countedDeviceEvents(): CountedEvents {
+    return this.#commits.counted;
   }
 
   async importDevices(source: Readable | string, options: DeviceImportOptions): Promise<DeviceImportReport> {
@@ -166,8 +179,11 @@ export class DeviceImportService {
     let done = 0;
     let next = 0;
     // After a failure (the store is down, the disk is full) the other workers stop taking rows; the
-    // rows already appended stay, and running the import again appends only the rest.
+    // rows already staged never count, as the import is not committed.
     let failed = false;
+    // The staged events' positions, named by the commit for the readers that follow the log.
+    let firstPosition = Number.POSITIVE_INFINITY;
+    let lastPosition = 0;
     // A bulk import mostly registers new devices: while that guess mostly comes true, each row is
     // appended as a new stream without reading it first (the store refuses the append if the stream
     // exists, and the row then runs on its real state). A re-import of known devices soon stops guessing.
@@ -187,6 +203,7 @@ export class DeviceImportService {
         const result = await handleCommand(this.#store, deviceStream(row.registration.endpoint), deviceRegistrationDecider, command, {
           metadata,
           assumeNewStream,
+          counted: this.#commits.counted,
         }).catch((error: unknown) => {
           failed = true;
           throw error;
@@ -196,6 +213,10 @@ export class DeviceImportService {
           guesses++;
           if (event?.type !== 'DeviceRegistrationImported' || result.revision !== 0) wrongGuesses++;
         }
+        if (result.position !== undefined) {
+          firstPosition = Math.min(firstPosition, result.position);
+          lastPosition = Math.max(lastPosition, result.position);
+        }
         if (event === undefined) counts.unchanged++;
         else if (event.type === 'DeviceRegistrationImported') counts.imported++;
         else counts.updated++;
@@ -204,6 +225,9 @@ export class DeviceImportService {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.#concurrency, total) }, worker));
+    if (lastPosition > 0) {
+      await commitDeviceImport(this.#store, { importId, firstPosition, lastPosition, imported: counts.imported, updated: counts.updated }, metadata);
+    }
     options.onProgress?.({ phase: 'importing', rows: done, total });
     this.#logger.info({ importId, mode, ...counts, errors: read.errors.length }, 'device import done');
     return report(counts, read.errors);

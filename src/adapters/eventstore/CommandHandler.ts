@@ -39,22 +39,29 @@ export interface HandleOptions {
    * store refuses the append and the command runs the usual way, on the stream's real state.
    */
   readonly assumeNewStream?: boolean;
+  /** Which of the stream's events the state is folded from (all of them when absent). */
+  readonly counted?: CountedEvents;
 }
 
-/** Reads a whole stream and folds it; returns the state and the last revision (-1 if none). */
+/**
+ * Chooses the events of a stream that count, e.g. an import's staged events only once it is
+ * committed. The append still expects the stream's real last revision.
+ */
+export type CountedEvents = (events: readonly RecordedEvent[]) => Promise<readonly RecordedEvent[]>;
+
+/** Reads a whole stream and folds the events that count; returns the state and the last revision (-1 if none). */
 export async function loadAggregate<Command, Event extends DomainEvent, State>(
   store: EventStore,
   stream: string,
   decider: Decider<Command, Event, State>,
+  counted?: CountedEvents,
 ): Promise<{ state: State; revision: number }> {
   const result = await store.readStream(stream);
   let state = decider.initialState;
   let revision = -1;
   if (result.status === 'found') {
-    for (const recorded of result.events) {
-      state = decider.evolve(state, toDomainEvent<Event>(recorded));
-      revision = recorded.revision;
-    }
+    revision = result.events.at(-1)?.revision ?? -1;
+    for (const recorded of counted ? await counted(result.events) : result.events) state = decider.evolve(state, toDomainEvent<Event>(recorded));
   }
   return { state, revision };
 }
@@ -72,7 +79,7 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
     if (result) return result;
   }
   for (let attempt = 0; ; attempt++) {
-    const { state, revision } = await loadAggregate(store, stream, decider);
+    const { state, revision } = await loadAggregate(store, stream, decider, options.counted);
     const events = decider.decide(command, state);
     if (events.length === 0) return { events, state, revision, position: undefined };
     try {

@@ -7,11 +7,13 @@
  * The identities are indexed in memory, caught up from the log before each lookup (so that a device
  * imported a moment ago is found without a subscription to run), and every hit is confirmed on the
  * device's own stream, so that the answer is the latest registration data even when the index lags; a
- * decommissioned device is as unknown as one never imported.
+ * decommissioned device is as unknown as one never imported, and an imported one is known only once its
+ * import is committed (DeviceImportEvents.ts).
  */
 import type { EventStore } from '../eventstore/EventStore.ts';
-import { loadAggregate, toDomainEvent } from '../eventstore/CommandHandler.ts';
-import { deviceStream, deviceStreamPrefix } from '../../domain/devices/DeviceEvents.ts';
+import { loadAggregate } from '../eventstore/CommandHandler.ts';
+import { committedDeviceEvents, DeviceImportCommits } from '../csv/DeviceImportCommits.ts';
+import { deviceStream } from '../../domain/devices/DeviceEvents.ts';
 import type { DeviceEvent, DeviceRegistrationData } from '../../domain/devices/DeviceEvents.ts';
 import { deviceRegistrationDecider } from '../../domain/devices/DeviceRegistrationDecider.ts';
 
@@ -34,17 +36,19 @@ interface FieldIndex {
 export class DeviceIdentityIndex {
   readonly #store: EventStore;
   readonly #fields: ReadonlyMap<DeviceIdentityField, FieldIndex>;
+  readonly #commits: DeviceImportCommits;
   #position = 0;
   #catchingUp: Promise<void> = Promise.resolve();
 
   constructor(store: EventStore, fields: readonly DeviceIdentityField[]) {
     this.#store = store;
+    this.#commits = new DeviceImportCommits(store);
     this.#fields = new Map(fields.map((field) => [field, { identityOf: new Map(), endpointOf: new Map() }]));
   }
 
   /** The active device with this endpoint name, from its own stream. */
   async byEndpoint(endpoint: string): Promise<DeviceRegistrationData | undefined> {
-    const { state } = await loadAggregate(this.#store, deviceStream(endpoint), deviceRegistrationDecider);
+    const { state } = await loadAggregate(this.#store, deviceStream(endpoint), deviceRegistrationDecider, this.#commits.counted);
     return state.status === 'active' ? state.registration : undefined;
   }
 
@@ -80,13 +84,9 @@ export class DeviceIdentityIndex {
       // Every device event up to the head read first is read below; moving past the other streams'
       // events too keeps each lookup's catch-up from scanning the same telemetry again.
       const head = await this.#store.headPosition();
-      for (;;) {
-        const page = await this.#store.readAll({ after: this.#position, maxCount: PAGE, filter: { streamPrefixes: [deviceStreamPrefix] } });
-        for (const recorded of page) {
-          this.#apply(toDomainEvent<DeviceEvent>(recorded));
-          this.#position = recorded.position;
-        }
-        if (page.length < PAGE) break;
+      for await (const { event, through } of committedDeviceEvents(this.#store, this.#position, PAGE)) {
+        this.#apply(event);
+        this.#position = through;
       }
       this.#position = Math.max(this.#position, head);
     });

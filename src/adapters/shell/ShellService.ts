@@ -34,6 +34,7 @@ import type { ShellHistoryQueries, ShellLineRecord } from '../../projections/she
 import type { Projector } from '../../projections/Projector.ts';
 import { KeyedSerializer } from '../coap/KeyedSerializer.ts';
 import { loadAggregate } from '../eventstore/CommandHandler.ts';
+import { DeviceImportCommits } from '../csv/DeviceImportCommits.ts';
 import type { EventStore } from '../eventstore/EventStore.ts';
 import type { FirmwareService } from '../firmware/FirmwareService.ts';
 import type { DeviceManagementApi } from '../lwm2m/DeviceManagementApi.ts';
@@ -110,10 +111,12 @@ export class ShellService {
   /** The shipped models with the device protocols as last read: names the results of later changes. */
   #catalog: StaticObjectModelCatalog;
   readonly #serializer = new KeyedSerializer();
+  readonly #commits: DeviceImportCommits;
 
   constructor(options: ShellServiceOptions) {
     this.#options = options;
     this.#catalog = options.catalog;
+    this.#commits = new DeviceImportCommits(options.store);
   }
 
   async run(endpoint: string, input: string, context: ShellRequestContext, runOptions: ShellRunOptions = {}): Promise<ShellRun> {
@@ -199,7 +202,7 @@ export class ShellService {
   }
 
   async #requireShellEnabled(endpoint: string): Promise<void> {
-    const { state } = await loadAggregate(this.#options.store, deviceStream(endpoint), deviceRegistrationDecider);
+    const { state } = await loadAggregate(this.#options.store, deviceStream(endpoint), deviceRegistrationDecider, this.#commits.counted);
     if (state.status === 'unknown') throw new DomainError('NOT_FOUND', `no device ${endpoint}`, { endpoint });
     if (state.status === 'decommissioned') throw new DomainError('FORBIDDEN', `device ${endpoint} is decommissioned: its shell is closed`, { endpoint });
     if (!state.registration.shellEnabled) {

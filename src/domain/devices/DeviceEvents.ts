@@ -60,6 +60,8 @@ export interface DeviceRegistrationImported {
   /** Where it came from: the import's id and the CSV line, for the audit trail. */
   readonly importId: string;
   readonly line: number;
+  /** True: the event counts only once its import is committed (DeviceImportEvents.ts). Absent in older logs. */
+  readonly staged?: boolean;
 }
 
 export interface DeviceRegistrationUpdated {
@@ -68,6 +70,8 @@ export interface DeviceRegistrationUpdated {
   readonly changes: Partial<DeviceRegistrationData>;
   readonly importId: string;
   readonly line: number;
+  /** As in DeviceRegistrationImported. */
+  readonly staged?: boolean;
 }
 
 export interface DeviceDecommissioned {

@@ -3,7 +3,8 @@
  * updated by later imports, decommissioned by an operator.
  *
  * Importing is idempotent: a row equal to the current registration decides nothing, so a retried or
- * repeated import appends no event. Secrets are compared by their fingerprint (SealedSecret.ts): each
+ * repeated import appends no event. An import's events are staged: they count once the import is
+ * committed (DeviceImportEvents.ts), so the state folded here must be folded from the events that count. Secrets are compared by their fingerprint (SealedSecret.ts): each
  * sealing has its own IV, so the sealed texts of one key always differ.
  */
 import type { Decider } from '../Decider.ts';
@@ -82,7 +83,7 @@ export const deviceRegistrationDecider: Decider<DeviceRegistrationCommand, Devic
       case 'ImportDeviceRegistration': {
         const { registration, importId, line } = command;
         if (state.status !== 'active') {
-          return [{ type: 'DeviceRegistrationImported', data: { registration, importId, line } }];
+          return [{ type: 'DeviceRegistrationImported', data: { registration, importId, line, staged: true } }];
         }
         if (registration.endpoint !== state.registration.endpoint) {
           throw new DomainError('BAD_USER_INPUT', `a registration for "${registration.endpoint}" cannot change device "${state.registration.endpoint}"`, {
@@ -91,7 +92,7 @@ export const deviceRegistrationDecider: Decider<DeviceRegistrationCommand, Devic
         }
         const changes = registrationChanges(state.registration, registration);
         if (Object.keys(changes).length === 0) return [];
-        return [{ type: 'DeviceRegistrationUpdated', data: { endpoint: registration.endpoint, changes, importId, line } }];
+        return [{ type: 'DeviceRegistrationUpdated', data: { endpoint: registration.endpoint, changes, importId, line, staged: true } }];
       }
       case 'DecommissionDevice': {
         if (state.status === 'unknown') {

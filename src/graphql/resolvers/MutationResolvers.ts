@@ -40,7 +40,7 @@ export const mutationResolvers: MutationResolvers = {
       deviceStream(endpoint),
       deviceRegistrationDecider,
       { type: 'DecommissionDevice', endpoint, reason: reason ?? null },
-      { metadata: { actor: actorOf(context.principal), correlationId: context.correlationId, schemaVersion } },
+      { metadata: { actor: actorOf(context.principal), correlationId: context.correlationId, schemaVersion }, counted: services.deviceImport.countedDeviceEvents },
     );
     if (result.position !== undefined) await services.projector.waitFor(result.position);
     const device = services.devices.get(endpoint);

@@ -1,12 +1,13 @@
 /**
  * A device's state as of a past moment, computed from the log rather than the read model: its
  * registration events are folded with the decider's own `evolve` up to a time or a global position, so
- * the answer is what the service itself believed then.
+ * the answer is what the service itself believed then: an import's staged events count from its commit.
  */
 import type { EventStore, RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
 import { toDomainEvent } from '../../adapters/eventstore/CommandHandler.ts';
 import type { DeviceEvent } from '../../domain/devices/DeviceEvents.ts';
 import { deviceStream } from '../../domain/devices/DeviceEvents.ts';
+import { deviceImportStream, stagedImportOf } from '../../domain/devices/DeviceImportEvents.ts';
 import type { DeviceRegistrationState } from '../../domain/devices/DeviceRegistrationDecider.ts';
 import { deviceRegistrationDecider } from '../../domain/devices/DeviceRegistrationDecider.ts';
 import type { DeviceView } from './DeviceView.ts';
@@ -23,7 +24,10 @@ export async function deviceAsOf(store: EventStore, endpoint: string, asOf: AsOf
   let last: RecordedEvent | undefined;
   for (const recorded of result.events) {
     if (!happenedBy(recorded, asOf)) break;
-    state = deviceRegistrationDecider.evolve(state, toDomainEvent<DeviceEvent>(recorded));
+    const event = toDomainEvent<DeviceEvent>(recorded);
+    const importId = stagedImportOf(event);
+    if (importId !== undefined && !(await committedBy(store, importId, asOf))) continue;
+    state = deviceRegistrationDecider.evolve(state, event);
     first ??= recorded;
     last = recorded;
   }
@@ -36,6 +40,12 @@ export async function deviceAsOf(store: EventStore, endpoint: string, asOf: AsOf
     revision: last.revision,
     position: last.position,
   };
+}
+
+/** Whether an import's staged events counted at that moment: its commit had been recorded by then. */
+async function committedBy(store: EventStore, importId: string, asOf: AsOf): Promise<boolean> {
+  const result = await store.readStream(deviceImportStream(importId));
+  return result.status === 'found' && result.events.some((recorded) => recorded.type === 'DeviceImportCommitted' && happenedBy(recorded, asOf));
 }
 
 function happenedBy(event: RecordedEvent, asOf: AsOf): boolean {

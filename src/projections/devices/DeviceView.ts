@@ -26,14 +26,10 @@ export function redactRegistration(registration: DeviceRegistrationData): Redact
   return { ...rest, lwm2mPskKeySet: lwm2mPskKey !== null, bootstrapPskKeySet: bootstrapPskKey !== null };
 }
 
-/** Applies an update's changed fields to a redacted registration. */
-export function applyRegistrationChanges(
-  registration: RedactedRegistration,
-  changes: Partial<DeviceRegistrationData>,
-): RedactedRegistration {
+/** An update's changed fields, each secret replaced by whether it is set. */
+export function redactRegistrationChanges(changes: Partial<DeviceRegistrationData>): Partial<RedactedRegistration> {
   const { lwm2mPskKey, bootstrapPskKey, ...rest } = changes;
   return {
-    ...registration,
     ...rest,
     ...(lwm2mPskKey !== undefined ? { lwm2mPskKeySet: lwm2mPskKey !== null } : {}),
     ...(bootstrapPskKey !== undefined ? { bootstrapPskKeySet: bootstrapPskKey !== null } : {}),

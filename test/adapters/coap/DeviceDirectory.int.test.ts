@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventStoreDeviceDirectory } from '../../../src/adapters/coap/DeviceDirectory.ts';
 import { handleCommand, loadAggregate } from '../../../src/adapters/eventstore/CommandHandler.ts';
+import { DeviceImportCommits } from '../../../src/adapters/csv/DeviceImportCommits.ts';
 import type { EventStore } from '../../../src/adapters/eventstore/EventStore.ts';
 import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventStore.ts';
 import { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
@@ -12,7 +13,7 @@ import type { DeviceRegistrationData, DeviceRegistrationImported } from '../../.
 import type { JsonValue } from '../../../src/domain/Json.ts';
 import { deviceRegistrationDecider } from '../../../src/domain/devices/DeviceRegistrationDecider.ts';
 import type { DeviceAccess } from '../../../src/domain/registration/RegistrationDecider.ts';
-import { testDeviceData } from '../../support/TestDevices.ts';
+import { importTestRegistration, testDeviceData } from '../../support/TestDevices.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -28,7 +29,7 @@ async function sqliteStore(): Promise<EventStore> {
 }
 
 function importDevice(store: EventStore, registration: DeviceRegistrationData): Promise<unknown> {
-  return handleCommand(store, deviceStream(registration.endpoint), deviceRegistrationDecider, { type: 'ImportDeviceRegistration', registration, importId: 'test', line: 2 });
+  return importTestRegistration(store, registration);
 }
 
 function decommission(store: EventStore, endpoint: string): Promise<unknown> {
@@ -37,7 +38,7 @@ function decommission(store: EventStore, endpoint: string): Promise<unknown> {
 
 /** What the device's own stream says, the way the directory answered before it cached anything. */
 async function fromStream(store: EventStore, endpoint: string): Promise<DeviceAccess | undefined> {
-  const { state } = await loadAggregate(store, deviceStream(endpoint), deviceRegistrationDecider);
+  const { state } = await loadAggregate(store, deviceStream(endpoint), deviceRegistrationDecider, new DeviceImportCommits(store).counted);
   return state.status === 'active' ? { securityMode: state.registration.securityMode, pskIdentity: state.registration.lwm2mPskId } : undefined;
 }
 

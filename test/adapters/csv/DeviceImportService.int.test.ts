@@ -14,7 +14,9 @@ import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventSt
 import { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
 import type { DeviceRegistrationData, DeviceRegistrationImported, DeviceRegistrationUpdated } from '../../../src/domain/devices/DeviceEvents.ts';
-import { deviceStream } from '../../../src/domain/devices/DeviceEvents.ts';
+import { deviceStream, deviceStreamPrefix } from '../../../src/domain/devices/DeviceEvents.ts';
+import { deviceImportStream } from '../../../src/domain/devices/DeviceImportEvents.ts';
+import { EventStoreDeviceDirectory } from '../../../src/adapters/coap/DeviceDirectory.ts';
 import { deviceRegistrationDecider } from '../../../src/domain/devices/DeviceRegistrationDecider.ts';
 
 const fixturePath = (name: string): string => fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url));
@@ -44,8 +46,9 @@ describe.each(stores)('DeviceImportService on the %s store', (_name, openStore) 
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** The device streams' events (each import that appended any also commits them on its own stream). */
   async function events(): Promise<readonly RecordedEvent[]> {
-    return store.readAll();
+    return store.readAll({ filter: { streamPrefixes: [deviceStreamPrefix] } });
   }
 
   function registrationOf(event: RecordedEvent | undefined): DeviceRegistrationData {
@@ -67,7 +70,12 @@ describe.each(stores)('DeviceImportService on the %s store', (_name, openStore) 
     expect(stored).toHaveLength(3);
     for (const event of stored) {
       expect(event.metadata).toMatchObject({ actor: 'user:test', correlationId: 'corr-1', causationId: 'import-1', schemaVersion: 1 });
+      expect(event.data).toMatchObject({ staged: true });
     }
+    const commit = await store.readStream(deviceImportStream('import-1'));
+    expect(commit.status === 'found' ? commit.events.map((e) => [e.type, e.data]) : []).toEqual([
+      ['DeviceImportCommitted', { importId: 'import-1', firstPosition: Math.min(...stored.map((e) => e.position)), lastPosition: Math.max(...stored.map((e) => e.position)), imported: 3, updated: 0 }],
+    ]);
     const meter = stored.find((e) => e.stream === deviceStream('urn:imei:357518080211964'));
     expect(meter?.data).toMatchObject({ importId: 'import-1', line: 4 });
     expect(registrationOf(meter)).toMatchObject({
@@ -151,7 +159,7 @@ describe.each(stores)('DeviceImportService on the %s store', (_name, openStore) 
 
     const updates = (await events()).filter((e) => e.type === 'DeviceRegistrationUpdated');
     const byStream = new Map(updates.map((e) => [e.stream, e.data as unknown as DeviceRegistrationUpdated]));
-    expect(byStream.get(deviceStream('lwm2m-psk-0002'))).toEqual({ endpoint: 'lwm2m-psk-0002', changes: { name: 'Boiler room' }, importId: 'import-2', line: 3 });
+    expect(byStream.get(deviceStream('lwm2m-psk-0002'))).toEqual({ endpoint: 'lwm2m-psk-0002', changes: { name: 'Boiler room' }, importId: 'import-2', line: 3, staged: true });
     const keyUpdate = byStream.get(deviceStream('lwm2m-psk-0001'));
     expect(Object.keys(keyUpdate?.changes ?? {})).toEqual(['lwm2mPskKey']);
     const newKey = keyUpdate?.changes.lwm2mPskKey;
@@ -250,7 +258,7 @@ describe.each(stores)('DeviceImportService on the %s store', (_name, openStore) 
 });
 
 describe('DeviceImportService interrupted by a failing store', () => {
-  it('stops, and a second run appends exactly the rows the first did not', async () => {
+  it('stops with nothing that counts, and a second run imports every row', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lwm2m-hub-import-retry-'));
     try {
       const file = join(dir, 'events.sqlite');
@@ -273,13 +281,17 @@ describe('DeviceImportService interrupted by a failing store', () => {
 
       const second = await SqliteEventStore.open(file);
       try {
-        const appendedBefore = (await second.readAll()).length;
-        expect(appendedBefore).toBeGreaterThanOrEqual(10);
-        expect(appendedBefore).toBeLessThan(60);
+        const stagedBefore = (await second.readAll()).length;
+        expect(stagedBefore).toBeGreaterThanOrEqual(10);
+        expect(stagedBefore).toBeLessThan(60);
+        const directory = new EventStoreDeviceDirectory(second);
+        const endpoints = Array.from({ length: 60 }, (_, i) => `dev-${i}`);
+        const known = async (): Promise<number> => (await Promise.all(endpoints.map((endpoint) => directory.lookup(endpoint)))).filter((access) => access !== undefined).length;
+        expect(await known()).toBe(0);
         const retry = new DeviceImportService({ store: second, sealer, logger: silentLogger() });
-        const report = await retry.importDevices(csv, who);
-        expect(report).toMatchObject({ imported: 60 - appendedBefore, unchanged: appendedBefore, errors: [] });
-        expect(new Set((await second.readAll()).map((e) => e.stream)).size).toBe(60);
+        expect(await retry.importDevices(csv, who)).toMatchObject({ imported: 60, unchanged: 0, errors: [] });
+        expect(await known()).toBe(60);
+        expect(await retry.importDevices(csv, who)).toMatchObject({ imported: 0, unchanged: 60, errors: [] });
       } finally {
         await second.close();
       }

@@ -11,9 +11,6 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { systemClock } from '../../../src/domain/Clock.ts';
 import { coreObjectCatalog } from '../../../src/domain/lwm2m/StaticObjectModelCatalog.ts';
-import { deviceStream } from '../../../src/domain/devices/DeviceEvents.ts';
-import { deviceRegistrationDecider } from '../../../src/domain/devices/DeviceRegistrationDecider.ts';
-import { handleCommand } from '../../../src/adapters/eventstore/CommandHandler.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
 import { DeviceProtocolService } from '../../../src/adapters/ddf/DeviceProtocolService.ts';
 import { ValidationRuleService } from '../../../src/adapters/protocols/ValidationRuleService.ts';
@@ -28,7 +25,7 @@ import { TestLwM2mClient } from '../../support/TestLwM2mClient.ts';
 import { TestDeviceObjects } from '../../support/TestDeviceObjects.ts';
 import { TestFirmwareObject } from '../../support/TestFirmwareObject.ts';
 import type { TestFirmwareObjectOptions } from '../../support/TestFirmwareObject.ts';
-import { testDeviceData } from '../../support/TestDevices.ts';
+import { importTestRegistration, testDeviceData } from '../../support/TestDevices.ts';
 import type { Harness } from '../lwm2m/DeviceManagementHarness.ts';
 import { startHarness } from '../lwm2m/DeviceManagementHarness.ts';
 
@@ -77,12 +74,7 @@ export async function startShellHarness(): Promise<ShellHarness> {
   });
   const clients: TestLwM2mClient[] = [];
   const importDevice = async (endpoint: string, shellEnabled: boolean): Promise<void> => {
-    await handleCommand(harness.store, deviceStream(endpoint), deviceRegistrationDecider, {
-      type: 'ImportDeviceRegistration',
-      registration: { ...testDeviceData(endpoint), shellEnabled },
-      importId: 'test-import',
-      line: 1,
-    });
+    await importTestRegistration(harness.store, { ...testDeviceData(endpoint), shellEnabled });
   };
   return {
     harness,

@@ -43,7 +43,7 @@ function importRow(data: DeviceRegistrationData, importId = 'import-2', line = 5
   return { type: 'ImportDeviceRegistration', registration: data, importId, line };
 }
 
-const imported: DeviceEvent = { type: 'DeviceRegistrationImported', data: { registration, importId: 'import-1', line: 2 } };
+const imported: DeviceEvent = { type: 'DeviceRegistrationImported', data: { registration, importId: 'import-1', line: 2, staged: true } };
 const decommissioned: DeviceEvent = { type: 'DeviceDecommissioned', data: { endpoint: 'dev-1', reason: 'scrapped' } };
 
 /** given events, when command: the events decided. */
@@ -77,7 +77,7 @@ describe('deviceRegistrationDecider', () => {
     expect(given([imported]).when(importRow(changed, 'import-2', 8))).toEqual([
       {
         type: 'DeviceRegistrationUpdated',
-        data: { endpoint: 'dev-1', changes: { name: 'Boiler', registrationLifetime: 600, lwm2mPskKey: sealed('fp-new', 3) }, importId: 'import-2', line: 8 },
+        data: { endpoint: 'dev-1', changes: { name: 'Boiler', registrationLifetime: 600, lwm2mPskKey: sealed('fp-new', 3) }, importId: 'import-2', line: 8, staged: true },
       },
     ]);
   });
@@ -93,7 +93,7 @@ describe('deviceRegistrationDecider', () => {
 
   it('given a decommissioned device, importing it registers it again', () => {
     expect(given([imported, decommissioned]).when(importRow(registration, 'import-3', 4))).toEqual([
-      { type: 'DeviceRegistrationImported', data: { registration, importId: 'import-3', line: 4 } },
+      { type: 'DeviceRegistrationImported', data: { registration, importId: 'import-3', line: 4, staged: true } },
     ]);
   });
 

@@ -11,10 +11,10 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** `env` is added to this process's environment. */
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+/** `env` is added to this process's environment; `cwd` is where the operator runs it (this process's by default). */
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<CliRun> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, ...env }, ...(cwd === undefined ? {} : { cwd }) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -35,6 +35,8 @@ export interface ServeProcess {
   stderr(): string;
   /** Resolves with the exit code once the process has exited. */
   readonly exited: Promise<number | null>;
+  /** The GraphQL endpoint it logged (`http://127.0.0.1:<port>/graphql`). */
+  readonly graphqlUrl: string;
 }
 
 /** Starts `lwm2m-hub serve` on `dataDir` at ephemeral ports and resolves once it logged readiness. */
@@ -55,5 +57,7 @@ export async function startServe(dataDir: string, env: NodeJS.ProcessEnv = {}): 
       }
     });
   });
-  return { child, stderr: () => stderr, exited };
+  const listening = /"url":"(http:[^"]+)"[^\n]*"msg":"GraphQL server listening/.exec(stderr);
+  if (!listening?.[1]) throw new Error(`serve logged no GraphQL address; stderr:\n${stderr}`);
+  return { child, stderr: () => stderr, exited, graphqlUrl: listening[1] };
 }

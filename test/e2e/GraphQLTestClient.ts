@@ -11,10 +11,11 @@ export interface GraphQLResponse {
   readonly errors: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }> | undefined;
 }
 
-export async function postGraphQL(url: string, token: string | undefined, query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResponse> {
+/** `signal` aborts the request (e.g. `AbortSignal.timeout(ms)` for an answer expected in time). */
+export async function postGraphQL(url: string, token: string | undefined, query: string, variables: Record<string, unknown> = {}, signal?: AbortSignal): Promise<GraphQLResponse> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
-  const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }), signal });
   const raw = await response.text();
   const body = JSON.parse(raw) as Pick<GraphQLResponse, 'data' | 'errors'>;
   return { status: response.status, headers: response.headers, raw, data: body.data, errors: body.errors };

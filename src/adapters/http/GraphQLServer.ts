@@ -2,9 +2,11 @@
  * The GraphQL endpoint: Apollo Server 5 on node:http for queries and mutations, and graphql-ws
  * (graphql-transport-ws protocol) for subscriptions, on the same port and path.
  *
- * Authentication happens before any operation runs: over HTTP in Apollo's context function (a missing
- * or unknown token answers 401 before parsing), over the WebSocket in `connection_init` (close code
- * 4401). Depth and cost limits are validation rules that Apollo applies to HTTP operations and that
+ * Authentication happens before any operation runs: over HTTP from the Authorization header before
+ * the request body is read (a missing or unknown token answers 401 and the body is never read), over
+ * the WebSocket in `connection_init` (close code 4401). The body's size is capped by the caller's role
+ * (413 beyond), the document's by its token count (graphql-js `maxTokens`, refused while parsing).
+ * Depth and cost limits are validation rules that Apollo applies to HTTP operations and that
  * `onSubscribe` applies to WebSocket operations, which Apollo never sees.
  */
 import { randomUUID } from 'node:crypto';
@@ -17,10 +19,9 @@ import { GraphQLError, parse, specifiedRules, validate } from 'graphql';
 import type { ExecutionArgs, GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import type { Context as WsContext } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { WebSocket } from 'ws';
 import type { Principal } from '../../domain/auth/ApiTokens.ts';
+import { roleAllows } from '../../domain/auth/ApiTokens.ts';
 import type { ApiServices, GraphQLContext } from '../../graphql/GraphQLContext.ts';
 import { formatGraphQLError } from '../../graphql/ErrorFormatting.ts';
 import type { OperationLimits } from '../../graphql/limits/OperationLimits.ts';
@@ -30,6 +31,8 @@ import type { Logger } from '../logging/Logger.ts';
 import { bearerToken, connectionParamsToken } from './BearerToken.ts';
 import { consoleFilesRoute } from './ConsoleFiles.ts';
 import { offlineLandingPagePlugin } from './LandingPage.ts';
+import { serveGraphQLWebSocket } from './GraphQLWebSocket.ts';
+import type { GraphQLWebSocketServer, WebSocketExtra, WebSocketLimits } from './GraphQLWebSocket.ts';
 
 /** The graphql-ws close code for a failed authentication: 4401, mirroring HTTP 401. */
 const unauthorizedCloseCode = CloseCode.Unauthorized;
@@ -43,8 +46,7 @@ export interface GraphQLServerOptions {
   readonly tokens: ApiTokenRegistry;
   readonly logger: Logger;
   readonly limits?: OperationLimits;
-  /** Largest request body accepted (a CSV upload travels in one). */
-  readonly maxBodyBytes?: number;
+  readonly requestLimits?: RequestLimits;
   /** Further routes beside the GraphQL path (firmware packages); each answers and returns true, or returns false. */
   readonly routes?: ReadonlyArray<(request: IncomingMessage, response: ServerResponse, url: URL) => Promise<boolean>>;
   /** The built operator's console, served at / (default: dist/console beside the sources). */
@@ -55,8 +57,37 @@ export interface RunningGraphQLServer {
   readonly port: number;
   /** `http://host:port/path`. */
   readonly url: string;
+  readonly webSocket: Pick<GraphQLWebSocketServer, 'activeOperations'>;
   close(): Promise<void>;
 }
+
+/** What one request or connection may send, checked before it costs memory or parsing time. */
+export interface RequestLimits extends WebSocketLimits {
+  /** Largest HTTP body of a viewer's request: viewers only query. */
+  readonly viewerBodyBytes: number;
+  /** Largest HTTP body of an operator's or admin's request: a CSV import, a DDF or a firmware upload travels in one. */
+  readonly writerBodyBytes: number;
+  /** Largest WebSocket message once authenticated (subscriptions and queries; uploads go over HTTP). */
+  readonly webSocketMessageBytes: number;
+  /** Most lexical tokens in one GraphQL document (graphql-js `maxTokens`): bounds parsing and validation. */
+  readonly maxTokens: number;
+}
+
+const mebibyte = 1024 * 1024;
+
+/**
+ * A 100,000-row registration CSV with every column of the guide's PSK table is about 23 MB as a JSON
+ * string, so writers get 32 MiB; a viewer's query needs far less than 1 MiB. The standard introspection
+ * query is about 200 tokens.
+ */
+export const defaultRequestLimits: RequestLimits = {
+  viewerBodyBytes: mebibyte,
+  writerBodyBytes: 32 * mebibyte,
+  webSocketMessageBytes: mebibyte,
+  initMessageBytes: 4096,
+  operationsPerConnection: 100,
+  maxTokens: 5000,
+};
 
 class BodyTooLarge extends Error {}
 
@@ -64,7 +95,7 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
   const path = options.path ?? '/graphql';
   const logger = options.logger.child({ component: 'graphql' });
   const limits = options.limits ?? defaultOperationLimits;
-  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
+  const requestLimits = options.requestLimits ?? defaultRequestLimits;
   const { schema, services, tokens } = options;
   const consoleFiles = consoleFilesRoute(options.consoleDirectory);
 
@@ -74,6 +105,7 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     validationRules: operationLimitRules(limits),
+    parseOptions: { maxTokens: requestLimits.maxTokens },
     plugins: [offlineLandingPagePlugin()],
     includeStacktraceInErrorResponses: false,
     // The process owner (`lwm2m-hub serve`) stops the whole service in order on SIGINT/SIGTERM; Apollo's
@@ -104,21 +136,34 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
     for (const [name, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
+    const principal = await authenticate(bearerToken(headers.get('authorization')));
     let body: unknown;
-    try {
-      body = await readBody(request, headers.get('content-type'), maxBodyBytes);
-    } catch (error) {
-      const status = error instanceof BodyTooLarge ? 413 : 400;
-      response.writeHead(status, { 'content-type': 'text/plain' }).end(error instanceof Error ? `${error.message}\n` : '\n');
-      return;
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      // The token first: a request without a valid one never has its body read, let alone parsed.
+      if (!principal) {
+        const error = { message: unauthenticatedMessage, extensions: { code: 'UNAUTHENTICATED' } };
+        refuseUnread(request, response, 401, { 'www-authenticate': unauthenticatedChallenge, 'content-type': 'application/json' }, JSON.stringify({ errors: [error] }));
+        return;
+      }
+      const maxBytes = roleAllows(principal.role, 'operator') ? requestLimits.writerBodyBytes : requestLimits.viewerBodyBytes;
+      try {
+        body = await readBody(request, headers.get('content-type'), maxBytes);
+      } catch (error) {
+        if (error instanceof BodyTooLarge) {
+          const tooLarge = { message: error.message, extensions: { code: 'PAYLOAD_TOO_LARGE', maxBytes } };
+          refuseUnread(request, response, 413, { 'content-type': 'application/json' }, JSON.stringify({ errors: [tooLarge] }));
+          return;
+        }
+        response.writeHead(400, { 'content-type': 'text/plain' }).end(error instanceof Error ? `${error.message}\n` : '\n');
+        return;
+      }
     }
     const httpGraphQLRequest: HTTPGraphQLRequest = { method: request.method ?? 'GET', headers, search: url.search, body };
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest,
-      context: async () => {
-        const principal = await authenticate(bearerToken(headers.get('authorization')));
+      context: () => {
         if (!principal) throw unauthenticated();
-        return { principal, correlationId: randomUUID(), services };
+        return Promise.resolve({ principal, correlationId: randomUUID(), services });
       },
     });
     const responseHeaders: Record<string, string> = {};
@@ -132,7 +177,7 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
     response.end();
   }
 
-  const webSockets = new WebSocketServer({ noServer: true, maxPayload: maxBodyBytes });
+  const webSockets = new WebSocketServer({ noServer: true, maxPayload: requestLimits.webSocketMessageBytes });
   http.on('upgrade', (request, socket, head) => {
     if (new URL(request.url ?? '/', 'http://localhost').pathname !== path) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
@@ -141,9 +186,10 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
     webSockets.handleUpgrade(request, socket, head, (client) => webSockets.emit('connection', client, request));
   });
 
-  const principals = new WeakMap<WsContext, Principal>();
+  const principals = new WeakMap<WsContext<Record<string, unknown> | undefined, WebSocketExtra>, Principal>();
   const rules = [...specifiedRules, ...operationLimitRules(limits)];
-  const wsServer = useServer<Record<string, unknown> | undefined, { socket: WebSocket }>(
+  const wsServer = serveGraphQLWebSocket<Record<string, unknown> | undefined>(
+    webSockets,
     {
       async onConnect(context) {
         const principal = await authenticate(connectionParamsToken(context.connectionParams));
@@ -160,7 +206,7 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
         if (!principal) return [new GraphQLError('not authenticated', { extensions: { code: 'UNAUTHENTICATED' } })];
         let document;
         try {
-          document = parse(payload.query);
+          document = parse(payload.query, { maxTokens: requestLimits.maxTokens });
         } catch (error) {
           return [error instanceof GraphQLError ? error : new GraphQLError('the query does not parse')];
         }
@@ -177,7 +223,8 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
         return errors.map((error) => formatGraphQLError(error.toJSON(), error, logger));
       },
     },
-    webSockets,
+    requestLimits,
+    logger,
   );
 
   await new Promise<void>((resolve, reject) => {
@@ -195,6 +242,7 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
   return {
     port: address.port,
     url,
+    webSocket: wsServer,
     async close() {
       await wsServer.dispose();
       await closeHttp(http);
@@ -203,9 +251,12 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
   };
 }
 
+const unauthenticatedChallenge = 'Bearer realm="lwm2m-hub"';
+const unauthenticatedMessage = 'a valid API token is required: Authorization: Bearer <token>';
+
 function unauthenticated(): GraphQLError {
-  const headers = new HeaderMap([['www-authenticate', 'Bearer realm="lwm2m-hub"']]);
-  return new GraphQLError('a valid API token is required: Authorization: Bearer <token>', {
+  const headers = new HeaderMap([['www-authenticate', unauthenticatedChallenge]]);
+  return new GraphQLError(unauthenticatedMessage, {
     extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers } },
   });
 }
@@ -214,12 +265,22 @@ function withCode(error: GraphQLError, code: string): GraphQLError {
   return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code } });
 }
 
+/**
+ * Answers without reading the rest of the body, and closes the connection after the answer: keeping it
+ * open would mean reading (and discarding) whatever the client still sends.
+ */
+function refuseUnread(request: IncomingMessage, response: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
+  response.writeHead(status, { ...headers, connection: 'close' }).end(body, () => request.destroy());
+}
+
 async function readBody(request: IncomingMessage, contentType: string | undefined, maxBytes: number): Promise<unknown> {
+  const declared = Number(request.headers['content-length']);
+  if (declared > maxBytes) throw new BodyTooLarge(`the request body (${declared} bytes) exceeds the ${maxBytes} bytes allowed for this token's role`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > maxBytes) throw new BodyTooLarge(`the request body exceeds ${maxBytes} bytes`);
+    if (size > maxBytes) throw new BodyTooLarge(`the request body exceeds the ${maxBytes} bytes allowed for this token's role`);
     chunks.push(chunk);
   }
   if (size === 0) return undefined;

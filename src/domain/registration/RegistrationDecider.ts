@@ -18,8 +18,14 @@
  * - Update and De-register name the registration by its id; an unknown or stale id gets 4.04 (the
  *   client then registers again, Core 1.1 section 6.2.2), and so does a registration that expired.
  *   They must come on the channel, and with the PSK identity, the registration was made with (4.03
- *   otherwise). A change of source
- *   address is allowed (NAT rebinding) and recorded.
+ *   otherwise).
+ * - The source address of an Update or De-register is not checked against the registration's: NAT
+ *   rebinding and a client's new socket after sleeping change it legitimately (Transport 1.1 section
+ *   6.4 names the registration by its location alone, and the OMA interoperability test
+ *   LightweightM2M-1.1-int-105 accepts it). What authorizes the request is the registration id, 96
+ *   random bits the device alone was given, and on the DTLS channel the PSK identity as well. Both
+ *   events record the address the request came from and, when it differs, where the registration was
+ *   (`previousAddress`); an Update moves the registration there.
  * - Expiry: a registration not updated within its lifetime plus `expiryGraceSeconds` (default 45 s,
  *   RFC 7252's MAX_TRANSMIT_SPAN: an Update sent at the last moment may need that long to get through
  *   its retransmissions) expires, as an event.
@@ -201,10 +207,19 @@ function decide(command: RegistrationCommand, state: RegistrationState, policy: 
     }
     case 'Deregister': {
       const current = requireRegistration(state, command.registrationId, command.source, command.now, policy);
+      const { address, port } = command.source;
+      const moved = current.address !== address || current.port !== port;
       return [
         {
           type: 'DeviceDeregistered',
-          data: { endpoint: current.endpoint, registrationId: current.registrationId, address: command.source.address, port: command.source.port, deregisteredAt: now },
+          data: {
+            endpoint: current.endpoint,
+            registrationId: current.registrationId,
+            address,
+            port,
+            previousAddress: moved ? { address: current.address, port: current.port } : null,
+            deregisteredAt: now,
+          },
         },
       ];
     }

@@ -63,8 +63,15 @@ export interface RegistrationUpdated {
 export interface DeviceDeregistered {
   readonly endpoint: string;
   readonly registrationId: string;
+  /** Where the De-register came from. */
   readonly address: string;
   readonly port: number;
+  /**
+   * Where the registration was, when the De-register came from another address or port (NAT
+   * rebinding, or another host that knew the registration id); null when from the same. Absent in
+   * events recorded before it was kept.
+   */
+  readonly previousAddress?: { readonly address: string; readonly port: number } | null;
   readonly deregisteredAt: string;
 }
 

@@ -139,6 +139,21 @@ describe('RegistrationService over UDP', () => {
     expect(h.service.registrationAt({ address: '127.0.0.1', port: moved.port })).toBeUndefined();
   });
 
+  it('accepts an Update and a De-register of a NoSec registration from another address, recording where each came from', async () => {
+    const h = await harness('127.0.0.1');
+    await importTestDevice(h.store, 'dev-elsewhere');
+    const device = await h.client('dev-elsewhere');
+    await device.register();
+    const other = await h.client('dev-elsewhere');
+    other.location = device.location;
+    expect((await other.update()).code).toBe('2.04');
+    expect(await lastEventData(h.store, 'dev-elsewhere')).toMatchObject({ port: other.port, previousAddress: { address: '127.0.0.1', port: device.port } });
+    const third = await h.client('dev-elsewhere');
+    third.location = device.location;
+    expect((await third.deregister()).code).toBe('2.02');
+    expect(await lastEventData(h.store, 'dev-elsewhere')).toMatchObject({ address: '127.0.0.1', port: third.port, previousAddress: { address: '127.0.0.1', port: other.port } });
+  });
+
   it('replaces the registration of a device that registers again', async () => {
     const h = await harness();
     await importTestDevice(h.store, 'dev-3');

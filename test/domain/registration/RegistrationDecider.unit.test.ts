@@ -194,10 +194,31 @@ describe('RegistrationDecider: Update and De-register', () => {
   it('de-registers, after which updates get 4.04 and expiry does nothing', () => {
     const events = given(registered, { type: 'Deregister', registrationId: 'reg-1', source: plain, now: at(3) });
     expect(events).toEqual([
-      { type: 'DeviceDeregistered', data: { endpoint: 'dev-1', registrationId: 'reg-1', address: '192.0.2.1', port: 40000, deregisteredAt: at(3).toISOString() } },
+      { type: 'DeviceDeregistered', data: { endpoint: 'dev-1', registrationId: 'reg-1', address: '192.0.2.1', port: 40000, previousAddress: null, deregisteredAt: at(3).toISOString() } },
     ]);
     expect(() => given([...registered, ...events], update(4))).toThrow(RegistrationRefused);
     expect(given([...registered, ...events], { type: 'Expire', registrationId: 'reg-1', now: at(1000) })).toEqual([]);
+  });
+});
+
+describe('RegistrationDecider: Update and De-register from another address (NoSec)', () => {
+  it('accepts both on the registration id alone and records where they came from and where the registration was', () => {
+    const elsewhere: Source = { address: '198.51.100.9', port: 61000, channel: 'plain', pskIdentity: null };
+    const updated = given(registered, update(1, { source: elsewhere }));
+    expect(updated[0]?.data).toMatchObject({ address: '198.51.100.9', port: 61000, previousAddress: { address: '192.0.2.1', port: 40000 } });
+    expect(given(registered, { type: 'Deregister', registrationId: 'reg-1', source: elsewhere, now: at(2) })).toEqual([
+      {
+        type: 'DeviceDeregistered',
+        data: {
+          endpoint: 'dev-1',
+          registrationId: 'reg-1',
+          address: '198.51.100.9',
+          port: 61000,
+          previousAddress: { address: '192.0.2.1', port: 40000 },
+          deregisteredAt: at(2).toISOString(),
+        },
+      },
+    ]);
   });
 });
 

@@ -56,6 +56,7 @@ import { firmwarePackageCoapHandler, firmwarePackageUri } from './adapters/firmw
 import { firmwarePackageHttpUri } from './adapters/firmware/FirmwarePackageHttpRoute.ts';
 import { startFirmware } from './adapters/firmware/Firmware.ts';
 import type { SecureEndpoints } from './adapters/security/SecureEndpoints.ts';
+import { announceRunningService } from './adapters/runtime/RunningServiceFile.ts';
 
 export interface RunningService {
   readonly store: EventStore;
@@ -257,6 +258,7 @@ async function wireService(config: Config, dataDir: string, masterKey: MasterKey
       deviceManagement,
       shell,
       firmware: firmware.service,
+      tokens,
       logger,
     },
     tokens,
@@ -265,6 +267,8 @@ async function wireService(config: Config, dataDir: string, masterKey: MasterKey
   });
   closers.push({ part: 'graphql', close: () => graphql.close() });
   firmwareHttp.base = `http://${config.publicHost.includes(':') && !config.publicHost.startsWith('[') ? `[${config.publicHost}]` : config.publicHost}:${graphql.port}`;
+  // The command line finds the running service (and its API) through this file.
+  closers.push({ part: 'service file', close: announceRunningService(dataDir, graphql.url) });
   logger.info('lwm2m-hub ready');
   return {
     store,

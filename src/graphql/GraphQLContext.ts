@@ -12,7 +12,7 @@ import type { ShellService } from '../adapters/shell/ShellService.ts';
 import type { TelemetryService } from '../adapters/telemetry/TelemetryService.ts';
 import type { EventStore } from '../adapters/eventstore/EventStore.ts';
 import type { Logger } from '../adapters/logging/Logger.ts';
-import type { Principal } from '../domain/auth/ApiTokens.ts';
+import type { ApiRole, Principal } from '../domain/auth/ApiTokens.ts';
 import type { AlarmQueries } from '../projections/alarms/AlarmQueries.ts';
 import type { BootstrapSessionQueries } from '../projections/bootstrap/BootstrapSessionQueries.ts';
 import type { DeviceEventQueries } from '../projections/deviceevents/DeviceEventQueries.ts';
@@ -48,6 +48,10 @@ export interface ApiServices {
   readonly shell: ShellService;
   /** The firmware repository and firmware updates. */
   readonly firmware: FirmwareService;
+  /** Issues API tokens; a new token is in the answer once, and only its sealed form is stored. */
+  readonly tokens: {
+    create(options: { readonly role: ApiRole; readonly actor: string; readonly description: string | null; readonly correlationId: string }): Promise<{ readonly tokenId: string; readonly role: ApiRole; readonly token: string }>;
+  };
   readonly logger: Logger;
 }
 

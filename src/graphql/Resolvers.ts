@@ -1,7 +1,7 @@
 /** Every resolver of `schema.graphql`, typed by the generated types. */
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { bootstrapQueryResolvers, bootstrapSessionTypeResolvers, bootstrapSubscriptionResolvers } from './resolvers/BootstrapResolvers.ts';
-import { callerQueryResolvers } from './resolvers/CallerResolvers.ts';
+import { callerMutationResolvers, callerQueryResolvers } from './resolvers/CallerResolvers.ts';
 import {
   deviceManagementDeviceResolvers,
   deviceManagementMutationResolvers,
@@ -42,7 +42,7 @@ export const resolvers: Resolvers = {
   Position: positionScalar,
   JSON: jsonScalar,
   Query: { ...deviceQueryResolvers, ...readModelQueryResolvers, ...protocolQueryResolvers, ...telemetryQueryResolvers, ...bootstrapQueryResolvers, ...deviceManagementQueryResolvers, ...shellQueryResolvers, ...firmwareQueryResolvers, ...callerQueryResolvers, ...objectModelQueryResolvers },
-  Mutation: { ...mutationResolvers, ...protocolMutationResolvers, ...telemetryMutationResolvers, ...deviceManagementMutationResolvers, ...shellMutationResolvers, ...firmwareMutationResolvers },
+  Mutation: { ...mutationResolvers, ...protocolMutationResolvers, ...telemetryMutationResolvers, ...deviceManagementMutationResolvers, ...shellMutationResolvers, ...firmwareMutationResolvers, ...callerMutationResolvers },
   Subscription: { ...subscriptionResolvers, ...telemetrySubscriptionResolvers, ...bootstrapSubscriptionResolvers, ...deviceManagementSubscriptionResolvers, ...shellSubscriptionResolvers, ...firmwareSubscriptionResolvers },
   Device: { ...deviceTypeResolvers, ...deviceManagementDeviceResolvers },
   DeviceProperty: devicePropertyTypeResolvers,

@@ -24,6 +24,24 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd
   });
 }
 
+export interface CliProcess {
+  readonly child: ChildProcessWithoutNullStreams;
+  /** Everything the process wrote to stderr so far. */
+  stderr(): string;
+  /** Resolves with the exit code (null when a signal ended it) once the process has exited. */
+  readonly exited: Promise<number | null>;
+}
+
+/** Starts `lwm2m-hub` without waiting for it, e.g. to kill it at a chosen moment. */
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliProcess {
+  const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, ...env } });
+  let stderr = '';
+  child.stdout.resume();
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+  return { child, stderr: () => stderr, exited };
+}
+
 /** Port 0 for every listener, so that parallel test runs never collide. */
 function ephemeralPorts(): string[] {
   return ['--http-port', '0', '--coap-port', '0', '--coaps-port', '0', '--bootstrap-port', '0', '--bootstrap-dtls-port', '0'];

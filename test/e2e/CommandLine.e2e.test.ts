@@ -49,11 +49,11 @@ describe('lwm2m-hub command line', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'lwm2m-hub-serve-'));
     dirs.push(dataDir);
     const serve = await startServe(dataDir);
-    // A command that opens the embedded store beside the running service is refused, naming it,
-    // instead of breaking the service's next append.
-    const beside = await runCli(['import-devices', resolve(import.meta.dirname, '../fixtures/devices-psk.csv'), '--data-dir', dataDir]);
-    expect(beside.code).toBe(2);
-    expect(beside.stdout + beside.stderr).toContain(`is open in process ${serve.child.pid}`);
+    // A command that opens the embedded store beside the running service is refused in one line,
+    // naming it, instead of breaking the service's next append.
+    const beside = await runCli(['replay', '--data-dir', dataDir]);
+    expect(beside.code).toBe(1);
+    expect(beside.stderr).toBe(`lwm2m-hub replay: the event store ${join(dataDir, 'events.sqlite')} is open in process ${serve.child.pid} (a running lwm2m-hub serve?): stop it first, or use the running service's GraphQL API\n`);
     serve.child.kill('SIGTERM');
     expect(await serve.exited).toBe(0);
     expect(existsSync(join(dataDir, 'events.sqlite'))).toBe(true);

@@ -171,10 +171,10 @@ describe('lwm2m-hub shell', () => {
     expect(run.code).toBe(0);
   });
 
-  it('exits 3 when a line fails, 1 with the reason when the service refuses, using admin.token without LWM2M_HUB_TOKEN', async () => {
+  it('exits 1 when a line fails, and with the reason when the service refuses, using admin.token without LWM2M_HUB_TOKEN', async () => {
     const failed = await runShellCli([endpoint, 'read /3303/9'], { LWM2M_HUB_TOKEN: '' });
     expect(failed.stdout).toBe('[1] read /3303/9: FAILED 4.04\n    the device answered 4.04 Not Found\n');
-    expect(failed.code).toBe(3);
+    expect(failed.code).toBe(1);
     const refused = await runShellCli([disabledEndpoint, 'read /3/0/0'], { LWM2M_HUB_TOKEN: '' });
     expect(refused.stderr).toContain('FORBIDDEN: the shell is disabled for device lwm2m-nosec-0002');
     expect(refused.code).toBe(1);

@@ -140,6 +140,7 @@ beforeAll(async () => {
         clock: systemClock,
       }),
       firmware: firmware.service,
+      tokens,
       logger,
     },
     tokens,

@@ -48,6 +48,12 @@ export function acquireProcessLock(file: string): () => void {
   };
 }
 
+/** The running process (not this one) that holds the lock of `file`, if any: a stale lock names none. */
+export function lockHolder(file: string): number | undefined {
+  const owner = Number.parseInt(readOwner(`${file}.lock`), 10);
+  return Number.isInteger(owner) && owner !== process.pid && processRuns(owner) ? owner : undefined;
+}
+
 function takeLockFile(file: string, lockFile: string): void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -76,7 +82,7 @@ function readOwner(lockFile: string): string {
   }
 }
 
-function processRuns(pid: number): boolean {
+export function processRuns(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

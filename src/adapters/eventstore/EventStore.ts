@@ -102,6 +102,13 @@ export interface Subscription extends AsyncIterable<RecordedEvent> {
   close(): Promise<void>;
 }
 
+/** Whether the store can serve the service now: readiness reports it. */
+export interface StoreHealth {
+  readonly ok: boolean;
+  /** Why not, when not. */
+  readonly reason?: string;
+}
+
 export interface EventStore {
   appendToStream(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
   readStream(stream: string, options?: ReadStreamOptions): Promise<ReadStreamResult>;
@@ -109,6 +116,8 @@ export interface EventStore {
   subscribeToAll(options?: SubscribeToAllOptions): Subscription;
   /** The position of the last event in the log, or 0 when it is empty. */
   headPosition(): Promise<number>;
+  /** Unhealthy while the store cannot serve: closed, failed, or a subscription waiting to resume. */
+  health(): StoreHealth;
   close(): Promise<void>;
 }
 
@@ -125,6 +134,30 @@ export class WrongExpectedVersion extends Error {
     this.stream = stream;
     this.expected = expected;
     this.actual = actual;
+  }
+}
+
+/** The stream was deleted for good (tombstoned): it can be neither read nor appended to again. */
+export class StreamDeleted extends Error {
+  readonly stream: string;
+
+  constructor(stream: string, options?: ErrorOptions) {
+    super(`stream ${stream} has been deleted for good`, options);
+    this.name = 'StreamDeleted';
+    this.stream = stream;
+  }
+}
+
+/** The append's events are larger, together, than the store accepts in one append. */
+export class AppendTooLarge extends Error {
+  readonly stream: string;
+  readonly maxBytes: number;
+
+  constructor(stream: string, maxBytes: number, options?: ErrorOptions) {
+    super(`append to stream ${stream} refused: its events exceed the store's limit of ${maxBytes} bytes per append`, options);
+    this.name = 'AppendTooLarge';
+    this.stream = stream;
+    this.maxBytes = maxBytes;
   }
 }
 

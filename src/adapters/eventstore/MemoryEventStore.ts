@@ -17,6 +17,7 @@ import type {
   ReadStreamOptions,
   ReadStreamResult,
   RecordedEvent,
+  StoreHealth,
   SubscribeToAllOptions,
   Subscription,
 } from './EventStore.ts';
@@ -114,6 +115,10 @@ export class MemoryEventStore implements EventStore {
 
   headPosition(): Promise<number> {
     return Promise.resolve(this.#log.length);
+  }
+
+  health(): StoreHealth {
+    return this.#closed ? { ok: false, reason: 'the event store is closed' } : { ok: true };
   }
 
   close(): Promise<void> {

@@ -31,6 +31,7 @@ import type {
   ReadStreamOptions,
   ReadStreamResult,
   RecordedEvent,
+  StoreHealth,
   SubscribeToAllOptions,
   Subscription,
 } from './EventStore.ts';
@@ -169,6 +170,12 @@ export class SqliteEventStore implements EventStore {
 
   headPosition(): Promise<number> {
     return Promise.resolve(this.#head.position);
+  }
+
+  health(): StoreHealth {
+    if (this.#failure) return { ok: false, reason: this.#failure.message };
+    if (this.#closing) return { ok: false, reason: 'the event store is closed' };
+    return { ok: true };
   }
 
   /** Commits what is queued, stops the writer thread and closes the database; later calls fail. */

@@ -43,6 +43,8 @@ export interface ProjectionStatus {
   readonly checkpoint: number;
   /** Whether it has applied every event it reads up to the head of the log. */
   readonly caughtUp: boolean;
+  /** When the oldest event it reads and has not applied yet was recorded; null when caught up. */
+  readonly oldestUnappliedAt: Date | null;
   /** Why it stopped, when it has. */
   readonly failure: string | null;
 }
@@ -158,10 +160,12 @@ export class Projector {
     const head = await this.#store.headPosition();
     const projections: ProjectionStatus[] = [];
     for (const runner of this.#runners) {
+      const unapplied = await this.#firstUnapplied(runner, head);
       projections.push({
         name: runner.projection.name,
         checkpoint: runner.checkpoint,
-        caughtUp: await this.#runnerCaughtUp(runner, head),
+        caughtUp: unapplied === undefined,
+        oldestUnappliedAt: unapplied?.recordedAt ?? null,
         failure: runner.failure?.message ?? null,
       });
     }
@@ -205,9 +209,14 @@ export class Projector {
   }
 
   async #runnerCaughtUp(runner: Runner, position: number): Promise<boolean> {
-    if (runner.checkpoint >= position) return true;
+    return (await this.#firstUnapplied(runner, position)) === undefined;
+  }
+
+  /** The first event up to `position` that the projection reads and has not applied, if any. */
+  async #firstUnapplied(runner: Runner, position: number): Promise<RecordedEvent | undefined> {
+    if (runner.checkpoint >= position) return undefined;
     const [next] = await this.#store.readAll({ after: runner.checkpoint, maxCount: 1, filter: runner.projection.filter });
-    return !next || next.position > position;
+    return next && next.position <= position ? next : undefined;
   }
 
   /**

@@ -105,7 +105,20 @@ describe('Projector', () => {
     await projector.waitFor(other.position);
     const status = await projector.status();
     expect(status.head).toBe(other.position);
-    expect(status.projections.find((p) => p.name === 'devices')).toEqual({ name: 'devices', checkpoint: 0, caughtUp: true, failure: null });
+    expect(status.projections.find((p) => p.name === 'devices')).toEqual({ name: 'devices', checkpoint: 0, caughtUp: true, oldestUnappliedAt: null, failure: null });
+  });
+
+  it('reports when the oldest event a projection has still to apply was recorded', async () => {
+    const first = await store.appendToStream(deviceStream('a'), [imported(registration('a'))], 'no_stream');
+    await store.appendToStream(deviceStream('b'), [imported(registration('b'))], 'no_stream');
+    // Not started: it has applied nothing yet.
+    const database = ReadModelDatabase.open(dir);
+    const projector = new Projector({ store, database, projections: [devicesProjection], logger: silentLogger() });
+    open.push(database, projector);
+    const [recorded] = await store.readAll({ maxCount: 1 });
+    const status = await projector.status();
+    expect(status.projections).toEqual([{ name: 'devices', checkpoint: 0, caughtUp: false, oldestUnappliedAt: recorded?.recordedAt, failure: null }]);
+    expect(recorded?.position).toBe(first.position);
   });
 
   it('resumes from its checkpoint after a restart: no event is applied twice or lost', async () => {

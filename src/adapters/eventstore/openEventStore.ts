@@ -32,7 +32,7 @@ export async function openEventStore(options: OpenEventStoreOptions): Promise<Ev
   }
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
   if (scheme === 'esdb' || scheme === 'esdb+discover') {
-    const store = EventStoreDbEventStore.connect(url);
+    const store = EventStoreDbEventStore.connect(url, { logger });
     // The connection string may carry credentials: log the scheme only.
     logger.info({ scheme }, 'EventStoreDB event store selected');
     return store;

@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'coverage/**', 'src/graphql/generated/**', '.ci/node/**'] },
+  { ignores: ['node_modules/**', 'data/**', 'coverage/**', 'src/graphql/generated/**', '.ci/node/**', 'dist/**', 'test-results/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

@@ -1,0 +1,78 @@
+/** The console's frame: sign-in until a token is accepted, then the navigation and the page of the current path. */
+import { useEffect, useState } from 'preact/hooks';
+import { canOperate, resumeSession, session, signOut } from './api/Session.ts';
+import { Link } from './components/Link.tsx';
+import { AlarmsPage } from './pages/AlarmsPage.tsx';
+import { DevicePage } from './pages/DevicePage.tsx';
+import { DevicesPage } from './pages/DevicesPage.tsx';
+import { FirmwarePage } from './pages/FirmwarePage.tsx';
+import { ProtocolPage } from './pages/ProtocolPage.tsx';
+import { ProtocolsPage } from './pages/ProtocolsPage.tsx';
+import { SignInPage } from './pages/SignInPage.tsx';
+import { currentPath, navigate, pathSegments } from './Router.ts';
+
+export function App() {
+  const [resuming, setResuming] = useState(true);
+  useEffect(() => {
+    void resumeSession().finally(() => setResuming(false));
+  }, []);
+  if (resuming) return <p class="loading">Loading…</p>;
+  const signedIn = session.value;
+  if (signedIn === undefined) return <SignInPage />;
+  const [section = 'devices'] = pathSegments(currentPath.value);
+  return (
+    <div class="frame">
+      <header class="top">
+        <a class="skip" href="#main">Skip to content</a>
+        <span class="brand">lwm2m-hub</span>
+        <nav aria-label="Sections">
+          <Link href="/devices" current={section === 'devices'}>Devices</Link>
+          <Link href="/protocols" current={section === 'protocols'}>Device protocols</Link>
+          <Link href="/alarms" current={section === 'alarms'}>Alarms</Link>
+          <Link href="/firmware" current={section === 'firmware'}>Firmware</Link>
+        </nav>
+        <span class="who" data-testid="role">
+          {signedIn.role.toLowerCase()}
+          {canOperate.value ? '' : ' (read only)'}
+        </span>
+        <button
+          type="button"
+          class="quiet"
+          onClick={() => {
+            signOut();
+            navigate('/');
+          }}
+        >
+          Sign out
+        </button>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Page />
+      </main>
+    </div>
+  );
+}
+
+function Page() {
+  const [section, id, tab] = pathSegments(currentPath.value);
+  switch (section) {
+    case undefined:
+    case 'devices':
+      return id === undefined ? <DevicesPage /> : <DevicePage endpoint={id} tab={tab ?? 'overview'} />;
+    case 'protocols':
+      return id === undefined ? <ProtocolsPage /> : <ProtocolPage objectId={Number(id)} />;
+    case 'alarms':
+      return <AlarmsPage />;
+    case 'firmware':
+      return <FirmwarePage />;
+    default:
+      return (
+        <section>
+          <h1>Not found</h1>
+          <p>
+            There is no page at {currentPath.value}. <Link href="/devices">Devices</Link>
+          </p>
+        </section>
+      );
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The signed-in token, kept in sessionStorage: for this tab only, gone when it closes. The role comes
+ * from the service (`me`), so the console offers only what the token may do.
+ */
+import { computed, signal } from '@preact/signals';
+import { GraphQLClient, gql } from './GraphQLClient.ts';
+
+export type Role = 'VIEWER' | 'OPERATOR' | 'ADMIN';
+
+export interface Session {
+  readonly client: GraphQLClient;
+  readonly tokenId: string;
+  readonly role: Role;
+}
+
+const storageKey = 'lwm2m-hub.token';
+
+const meQuery = gql<{ me: { tokenId: string; role: Role } }>('query Me { me { tokenId role } }');
+
+export const session = signal<Session | undefined>(undefined);
+
+/** Whether the token may change things (operator and admin): a viewer sees no button that would be refused. */
+export const canOperate = computed(() => session.value !== undefined && session.value.role !== 'VIEWER');
+
+export async function signIn(token: string): Promise<void> {
+  const client = new GraphQLClient(token.trim());
+  const { me } = await client.request(meQuery, {});
+  sessionStorage.setItem(storageKey, token.trim());
+  session.value = { client, tokenId: me.tokenId, role: me.role };
+}
+
+export function signOut(): void {
+  sessionStorage.removeItem(storageKey);
+  session.value?.client.close();
+  session.value = undefined;
+}
+
+/** Signs in again with the tab's token after a reload; false when there is none or it is refused. */
+export async function resumeSession(): Promise<boolean> {
+  const token = sessionStorage.getItem(storageKey);
+  if (token === null) return false;
+  try {
+    await signIn(token);
+    return true;
+  } catch {
+    sessionStorage.removeItem(storageKey);
+    return false;
+  }
+}
+
+/** The client of the signed-in session; pages are only shown signed in. */
+export function api(): GraphQLClient {
+  const current = session.value;
+  if (current === undefined) throw new Error('not signed in');
+  return current.client;
+}

@@ -1,0 +1,38 @@
+/** The device shell's documents. */
+import { gql } from './GraphQLClient.ts';
+
+export interface ShellLine {
+  readonly id: string;
+  readonly runId: string;
+  readonly line: number;
+  readonly text: string;
+  readonly command: string;
+  readonly status: string;
+  readonly responseCode: string | null;
+  readonly result: string | null;
+  readonly requestedAt: string;
+  readonly completedAt: string | null;
+}
+
+const lineFields = 'id runId line text command status responseCode result requestedAt completedAt';
+
+export const shellHistoryQuery = gql<{ shellHistory: { totalCount: number; edges: ReadonlyArray<{ node: ShellLine }> } }, { endpoint: string }>(
+  `query ShellHistory($endpoint: String!) { shellHistory(endpoint: $endpoint, first: 500) { totalCount edges { node { ${lineFields} } } } }`,
+);
+
+export const shellLineUpdated = gql<{ shellLineUpdated: ShellLine }, { endpoint: string }>(
+  `subscription ShellLineUpdated($endpoint: String!) { shellLineUpdated(endpoint: $endpoint) { ${lineFields} } }`,
+);
+
+export const shellMutation = gql<{ shell: { runId: string; lines: readonly ShellLine[] } }, { endpoint: string; command: string }>(
+  `mutation Shell($endpoint: String!, $command: String!) { shell(endpoint: $endpoint, command: $command) { runId lines { ${lineFields} } } }`,
+);
+
+/** A grammar error of the shell input, as extensions.errors carries it. */
+export interface ShellGrammarError {
+  readonly line: number;
+  readonly column: number;
+  readonly message?: string;
+  readonly expected?: string;
+  readonly usage?: string;
+}

@@ -1,0 +1,52 @@
+/** The device's measurements of the last day as a chart per series, live. */
+import { useMemo, useState } from 'preact/hooks';
+import { useQuery, useSubscription } from '../../api/Hooks.ts';
+import type { Measurement } from '../../api/TelemetryDocuments.ts';
+import { measurementCreated, measurementsQuery } from '../../api/TelemetryDocuments.ts';
+import { ErrorMessage, Time } from '../../components/Common.tsx';
+import { TimeSeriesChart } from '../../components/TimeSeriesChart.tsx';
+
+const day = 24 * 60 * 60 * 1000;
+
+export function MeasurementsTab({ endpoint }: { endpoint: string }) {
+  const [from] = useState(() => new Date(Date.now() - day).toISOString());
+  const measurements = useQuery(measurementsQuery, { endpoint, from });
+  useSubscription(measurementCreated, { endpoint }, ({ measurementCreated: created }) =>
+    measurements.update((data) => ({ measurements: { ...data.measurements, edges: [...data.measurements.edges, { node: created }] } })),
+  );
+  const series = useMemo(() => {
+    const bySeries = new Map<string, Measurement[]>();
+    for (const { node } of measurements.data?.measurements.edges ?? []) {
+      const key = `${node.type} ${node.series}`;
+      bySeries.set(key, [...(bySeries.get(key) ?? []), node]);
+    }
+    return [...bySeries.values()];
+  }, [measurements.data]);
+  const width = Math.max(320, Math.min(1100, (typeof window === 'undefined' ? 1100 : window.innerWidth) - 80));
+  return (
+    <section aria-labelledby="measurements-heading">
+      <h2 id="measurements-heading">Measurements (last 24 hours)</h2>
+      <ErrorMessage error={measurements.error} />
+      {measurements.data?.measurements.pageInfo.hasNextPage ? <p class="hint">Showing the first 500 measurements of the last day.</p> : null}
+      {series.length === 0 && !measurements.loading ? <p class="muted">No measurement yet: turn on “Send measurement” for a resource in Device protocols.</p> : null}
+      {series.map((points) => {
+        const first = points[0];
+        const last = points[points.length - 1];
+        if (first === undefined || last === undefined) return null;
+        const label = `${first.type} ${first.series}`;
+        return (
+          <figure key={label} class="series" data-series={label}>
+            <figcaption>
+              <strong>{first.type}</strong> {first.series}: <span data-testid="point-count">{points.length}</span> point(s), latest{' '}
+              <span data-testid="latest-value">
+                {last.value} {last.unit}
+              </span>{' '}
+              at <Time value={last.time} />
+            </figcaption>
+            <TimeSeriesChart label={label} unit={first.unit} width={width} points={points.map((point) => ({ time: Date.parse(point.time) / 1000, value: point.value }))} />
+          </figure>
+        );
+      })}
+    </section>
+  );
+}

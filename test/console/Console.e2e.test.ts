@@ -1,0 +1,253 @@
+/**
+ * The operator's console in a real browser (Debian's Chromium) against the real service on loopback,
+ * with the project's test LwM2M device: the guide's workflows end to end, as an operator clicks them.
+ * The steps run in order on one service and one browser (each builds on the previous one).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningService } from '../../src/main.ts';
+import { TestDeviceObjects } from '../support/TestDeviceObjects.ts';
+import { TestLwM2mClient } from '../support/TestLwM2mClient.ts';
+import { startTestService } from '../e2e/TestService.ts';
+import { launchChromium, screenshot, signIn } from './ConsoleBrowser.ts';
+
+const endpoint = 'console-device-1';
+const links = '</>;rt="oma.lwm2m";ct="110 0",</1/0>,</3/0>,</3303/0>;ver=1.1';
+const temperatureDdf = readFileSync(new URL('../fixtures/ddf/3303.xml', import.meta.url));
+const deviceDdf = readFileSync(new URL('../fixtures/ddf/3.xml', import.meta.url));
+// Line 3 names a security mode the guide does not have: its line and column must be shown.
+const registrationCsv = [
+  'ID,IDTYPE,CREDENTIALS,NAME,TYPE,SHELL,com_cumulocity_model_Agent,endpoint id,lwm2m server url,securityMode',
+  `${endpoint},c8y_Serial,not-used,Console device,c8y_lwm2m,1,1,${endpoint},coap://127.0.0.1:5683,NO_SEC`,
+  'console-bad-1,c8y_Serial,not-used,Bad device,c8y_lwm2m,0,1,console-bad-1,coap://127.0.0.1:5683,DTLS',
+  '',
+].join('\n');
+
+let dir: string;
+let service: RunningService;
+let baseUrl: string;
+let browser: Browser;
+let page: Page;
+let objects: TestDeviceObjects;
+let device: TestLwM2mClient | undefined;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'hub-console-'));
+  service = await startTestService(dir);
+  baseUrl = service.graphql.url.replace(/\/graphql$/, '/');
+  browser = await launchChromium();
+  page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  objects = new TestDeviceObjects();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await device?.close();
+  await service?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A link of the console's main navigation. */
+const section = (name: string) => page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name, exact: true });
+
+/** The row of a resource in the device's object tree. */
+const resourceRow = (path: string) => page.locator(`tr[data-path="${path}"]`);
+
+describe('the operator console', () => {
+  it('signs in with the admin token and shows the (empty) fleet', async () => {
+    await signIn(page, baseUrl, readFileSync(join(dir, 'admin.token'), 'utf8').trim());
+    await page.getByRole('heading', { name: 'Devices' }).waitFor();
+    expect(await page.getByTestId('role').textContent()).toBe('admin');
+  });
+
+  it('uploads a registration CSV with a bad row: the valid row is imported, the bad one shown with its line and column', async () => {
+    await page.getByText('Register devices from a CSV file').click();
+    await page.getByLabel('Registration CSV').setInputFiles({ name: 'devices.csv', mimeType: 'text/csv', buffer: Buffer.from(registrationCsv) });
+    await page.getByLabel('import the valid rows only').check();
+    await page.getByRole('button', { name: 'Upload' }).click();
+    const rowErrors = page.getByRole('table', { name: 'Row errors' });
+    await rowErrors.waitFor();
+    const cells = await rowErrors.locator('tbody tr').first().locator('td').allTextContents();
+    expect(cells[0]).toBe('3');
+    expect(cells[1]).toBe('securityMode (column 10)');
+    expect(cells[2]).toMatch(/DTLS/);
+    await page.locator(`tr[data-endpoint="${endpoint}"]`).getByText('offline').waitFor();
+    expect(await page.locator('tr[data-endpoint="console-bad-1"]').count()).toBe(0);
+  });
+
+  it('uploads DDF files: a broken one shows the parser error with its line, a good one becomes a protocol', async () => {
+    await section('Device protocols').click();
+    await page.getByLabel(/drop a DDF\/XML file here/).setInputFiles({ name: 'broken.xml', mimeType: 'text/xml', buffer: Buffer.from('<LWM2M>\n  <Object ObjectType="MODefinition">\n    <Name>Broken</Name>\n  </Object>\n</LWM2M>\n') });
+    const ddfErrors = page.getByRole('table', { name: 'DDF errors' });
+    await ddfErrors.waitFor();
+    expect(await ddfErrors.locator('tbody tr').count()).toBeGreaterThan(0);
+
+    await page.getByLabel(/drop a DDF\/XML file here/).setInputFiles({ name: '3303.xml', mimeType: 'text/xml', buffer: temperatureDdf });
+    await page.getByRole('status').getByText(/3303 Temperature 1.1 added/).waitFor();
+    await page.getByLabel(/drop a DDF\/XML file here/).setInputFiles({ name: '3.xml', mimeType: 'text/xml', buffer: deviceDdf });
+    await page.getByRole('status').getByText(/3 Device 1.2 added/).waitFor();
+    await screenshot(page, 'protocols');
+  });
+
+  it('turns on Send measurement, Create alarm and auto-observe for the temperature, as the guide describes', async () => {
+    await page.getByRole('link', { name: 'Temperature' }).click();
+    await page.getByRole('heading', { name: 'Temperature' }).waitFor();
+    const row = page.locator('tr[data-resource="5700"]');
+    // Auto-observe needs another functionality first.
+    await row.getByRole('button', { name: 'Configure' }).click();
+    const autoObserve = page.getByLabel('Observe this resource whenever a device registers');
+    expect(await autoObserve.isDisabled()).toBe(true);
+
+    const measurement = page.locator('fieldset[data-functionality="SEND_MEASUREMENT"]');
+    await measurement.getByLabel('Send measurement').check();
+    await measurement.getByLabel('Type').fill('c8y_TemperatureMeasurement');
+    await measurement.getByLabel('Series').fill('T');
+    await measurement.getByLabel('Unit').fill('Cel');
+    await measurement.getByRole('button', { name: 'Save Send measurement' }).click();
+    await row.getByText('measurement c8y_TemperatureMeasurement.T').waitFor();
+
+    const alarm = page.locator('fieldset[data-functionality="CREATE_ALARM"]');
+    await alarm.getByLabel('Create alarm').check();
+    await alarm.getByLabel('Severity').selectOption('MAJOR');
+    await alarm.getByLabel('Type').fill('c8y_TemperatureAlarm');
+    await alarm.getByLabel('Text').fill('Temperature is {value}');
+    await alarm.getByRole('button', { name: 'Save Create alarm' }).click();
+    await row.getByText('alarm major c8y_TemperatureAlarm').waitFor();
+
+    await autoObserve.check();
+    await row.getByText('auto-observe').waitFor();
+    await screenshot(page, 'protocol-3303');
+  });
+
+  it('adds a validation rule group to a writable resource of the Device protocol', async () => {
+    await section('Device protocols').click();
+    await page.getByRole('link', { name: 'Device', exact: true }).click();
+    const row = page.locator('tr[data-resource="14"]');
+    expect(await row.getByRole('img', { name: 'no validation rules' }).count()).toBe(1);
+    await row.getByRole('button', { name: 'Configure' }).click();
+    await page.getByLabel('Group name').fill('utc-offset-format');
+    await page.getByLabel('Rule 1 type').selectOption('REGEX');
+    await page.getByLabel('Rule 1 operator').selectOption('EQUALS');
+    await page.getByLabel('Rule 1 value').fill('^[+-]\\d\\d:\\d\\d$');
+    await page.getByRole('button', { name: 'Save group' }).click();
+    await row.getByRole('img', { name: '1 validation rule group(s)' }).waitFor();
+    await screenshot(page, 'protocol-3-rules');
+  });
+
+  it('shows the device turn online when it registers, without a reload', async () => {
+    await section('Devices').click();
+    const row = page.locator(`tr[data-endpoint="${endpoint}"]`);
+    await row.getByText('offline').waitFor();
+    // A mark on the page's global object: a reload would drop it.
+    await page.evaluate(() => {
+      Object.assign(globalThis, { consoleNotReloaded: true });
+    });
+
+    device = await TestLwM2mClient.start({ serverHost: '127.0.0.1', serverPort: service.coap.local.port, endpoint, binding: 'U', lifetime: 600, objectLinks: links, device: objects });
+    expect((await device.register()).code).toBe('2.01');
+
+    await row.getByText('online').waitFor();
+    expect(await row.locator('td').nth(4).textContent()).toBe('1.1');
+    expect(await page.evaluate(() => 'consoleNotReloaded' in globalThis)).toBe(true);
+    await screenshot(page, 'devices');
+  });
+
+  it('reads /3/0 from the object tree and shows its values', async () => {
+    await page.getByRole('link', { name: endpoint }).click();
+    await page.getByRole('link', { name: 'Objects' }).click();
+    await page.getByRole('button', { name: 'Read /3/0', exact: true }).click();
+    await page.getByTestId('value-/3/0/0').getByText('lwm2m-hub tests').waitFor();
+    expect(await page.getByTestId('value-/3/0/2').textContent()).toContain('SN-0001');
+    expect(await resourceRow('/3/0/0').locator('th').textContent()).toContain('Manufacturer');
+  });
+
+  it('observes a resource and shows the new value the device notifies', async () => {
+    await page.getByRole('button', { name: 'Observe /3/0/9', exact: true }).click();
+    await resourceRow('/3/0/9').locator('[data-kind="OBSERVE"][data-status="SUCCEEDED"]').waitFor();
+    await page.getByTestId('value-/3/0/9').getByText('87').waitFor();
+    objects.set('/3/0/9', 42);
+    await page.getByTestId('value-/3/0/9').getByText('42').waitFor();
+    await screenshot(page, 'device-objects');
+  });
+
+  it('refuses a write that breaks the validation rules and names the failed group', async () => {
+    await page.getByRole('button', { name: 'Write /3/0/14', exact: true }).click();
+    await page.getByLabel('New value of /3/0/14').fill('+01');
+    await page.getByRole('button', { name: 'Write', exact: true }).click();
+    const refusal = page.locator('[data-failed-group="utc-offset-format"]');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toContain('utc-offset-format');
+    await screenshot(page, 'device-write-refused');
+  });
+
+  it('runs a shell command and shows its result', async () => {
+    await page.getByRole('link', { name: 'Shell' }).click();
+    await page.getByLabel(/Commands, one per line/).fill('read /3/0/2');
+    await page.getByRole('button', { name: 'Run' }).click();
+    const history = page.getByRole('list', { name: 'Shell history' });
+    await history.getByText(/SN-0001/).waitFor();
+
+    // The parser's error names the line and column.
+    await page.getByLabel(/Commands, one per line/).fill('read /3/0/2\nreed /3/0');
+    await page.getByRole('button', { name: 'Run' }).click();
+    await page.getByRole('alert').getByText(/line 2, column 1/).waitFor();
+    await screenshot(page, 'device-shell');
+  });
+
+  it('charts the auto-observed temperature and adds the point a notification brings', async () => {
+    await page.getByRole('link', { name: 'Measurements' }).click();
+    const series = page.locator('figure[data-series="c8y_TemperatureMeasurement T"]');
+    await series.getByTestId('latest-value').getByText('21.5 Cel').waitFor();
+    const before = Number(await series.getByTestId('point-count').textContent());
+    objects.set('/3303/0/5700', 24.5);
+    await series.getByTestId('latest-value').getByText('24.5 Cel').waitFor();
+    expect(Number(await series.getByTestId('point-count').textContent())).toBe(before + 1);
+    expect(await series.locator('canvas').count()).toBe(1);
+    await screenshot(page, 'device-measurements');
+  });
+
+  it('shows the alarm the temperature raised, and acknowledges it', async () => {
+    await page.getByRole('navigation', { name: 'Device sections' }).getByRole('link', { name: 'Alarms' }).click();
+    const alarm = page.locator('tr[data-status="ACTIVE"]').filter({ hasText: 'c8y_TemperatureAlarm' });
+    await alarm.waitFor();
+    await alarm.getByRole('button', { name: 'Acknowledge' }).click();
+    await page.locator('tr[data-status="ACKNOWLEDGED"]').filter({ hasText: 'c8y_TemperatureAlarm' }).waitFor();
+    await screenshot(page, 'device-alarms');
+  });
+
+  it('shows the registration, the history timeline and the state as of a moment', async () => {
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.getByRole('heading', { name: 'Registration', exact: true }).waitFor();
+    await screenshot(page, 'device-overview');
+    await page.getByRole('link', { name: 'History' }).click();
+    await page.getByRole('list', { name: 'Device history' }).getByText('DeviceRegistered').first().waitFor();
+    await screenshot(page, 'device-history');
+  });
+
+  it('shows a viewer no button that would be refused', async () => {
+    const viewerToken = (await service.tokens.create({ role: 'viewer', actor: 'system:test' })).token;
+    const viewer = await (await browser.newContext({ viewport: { width: 1024, height: 768 } })).newPage();
+    await signIn(viewer, baseUrl, viewerToken);
+    expect(await viewer.getByTestId('role').textContent()).toBe('viewer (read only)');
+    await viewer.locator(`tr[data-endpoint="${endpoint}"]`).waitFor();
+    expect(await viewer.getByText('Register devices from a CSV file').count()).toBe(0);
+
+    await viewer.goto(`${baseUrl}devices/${endpoint}/objects`);
+    await viewer.getByTestId('value-/3/0/9').getByText('42').waitFor();
+    for (const name of ['Read', 'Write', 'Observe', 'Execute', 'Delete', 'Create instance', 'Decommission']) {
+      expect(await viewer.getByRole('button', { name, exact: true }).count()).toBe(0);
+    }
+    await screenshot(viewer, 'viewer-device-objects');
+
+    await viewer.goto(`${baseUrl}devices/${endpoint}/alarms`);
+    await viewer.locator('tr[data-status="ACKNOWLEDGED"]').waitFor();
+    expect(await viewer.getByRole('button', { name: 'Clear' }).count()).toBe(0);
+    await viewer.goto(`${baseUrl}protocols/3303`);
+    await viewer.getByRole('heading', { name: 'Temperature' }).waitFor();
+    expect(await viewer.getByText(/drop a DDF/).count()).toBe(0);
+    await viewer.close();
+  });
+});

@@ -16,7 +16,7 @@
  * for all members, each member's events and checkpoint in a savepoint of its own, so a failing read
  * model is rolled back and stops alone, and a crash loses no event and repeats none. A projection joins only when the log holds no event it
  * reads between its checkpoint and the feed's position; the feed hands it only the events after its
- * checkpoint.
+ * checkpoint, and moves its checkpoint to the end of every batch, past the events it does not read.
  */
 import type { EventStore, RecordedEvent, Subscription } from '../adapters/eventstore/EventStore.ts';
 import { matchesFilter } from '../adapters/eventstore/EventStore.ts';
@@ -39,7 +39,10 @@ export interface RebuildResult {
 
 export interface ProjectionStatus {
   readonly name: string;
-  /** Position of the last event it has applied (it skips the events its filter does not read). */
+  /**
+   * How far it has seen the log: it has applied every event it reads up to here. Once it shares the
+   * feed, this is the feed's position, past the events it does not read.
+   */
   readonly checkpoint: number;
   /** Whether it has applied every event it reads up to the head of the log. */
   readonly caughtUp: boolean;
@@ -336,6 +339,8 @@ export class Projector {
       }
       if (this.#stopping) return false;
       (feed ?? this.#startFeed(position)).members.add(runner);
+      // Nothing it reads lies up to the feed's position: it has seen that far (saved with the next feed batch).
+      runner.checkpoint = Math.max(runner.checkpoint, position);
       return true;
     }
   }
@@ -354,69 +359,74 @@ export class Projector {
     const batches = new BatchReader(feed.subscription[Symbol.asyncIterator](), this.#maxBatch);
     for (;;) {
       const { batch, ended } = await batches.next(true);
-      // One transaction for every member, each in a savepoint of its own: a member that fails is rolled
-      // back alone and stops, the others commit.
-      const applied: Array<{ runner: Runner; events: readonly RecordedEvent[] }> = [];
-      const failed: Array<{ runner: Runner; error: unknown }> = [];
-      const db = this.#database.db;
-      this.#database.transaction(() => {
-        for (const runner of this.#runners) {
-          if (!feed.members.has(runner)) continue;
-          const { filter } = runner.projection;
-          const events = batch.filter((event) => event.position > runner.checkpoint && matchesFilter(filter, event.stream, event.type));
-          if (events.length === 0) continue;
-          db.exec('SAVEPOINT feed_member');
-          try {
-            this.#apply(runner, events);
-            db.exec('RELEASE feed_member');
-            applied.push({ runner, events });
-          } catch (error) {
-            db.exec('ROLLBACK TO feed_member');
-            db.exec('RELEASE feed_member');
-            failed.push({ runner, error });
-          }
-        }
-      });
-      for (const { runner, events } of applied) this.#committed(runner, events);
-      for (const { runner, error } of failed) {
-        feed.members.delete(runner);
-        this.#stopped(runner, error);
-      }
-      this.#wakeWaiters();
       const last = batch[batch.length - 1];
-      if (last) feed.position = last.position;
+      if (last) this.#commitFeedBatch(feed, batch, last.position);
       if (ended) return;
     }
   }
 
+  /**
+   * One transaction for every member, each in a savepoint of its own: a member that fails is rolled
+   * back alone and stops, the others commit. Every member has seen the whole batch, so each
+   * checkpoint moves to its end, also past events the member does not read: neither `waitFor` nor a
+   * restart then looks through them again, and a read model that reads rare events does not fall
+   * ever further behind the head.
+   */
+  #commitFeedBatch(feed: Feed, batch: readonly RecordedEvent[], seen: number): void {
+    const applied: Array<{ runner: Runner; events: readonly RecordedEvent[] }> = [];
+    const failed: Array<{ runner: Runner; error: unknown }> = [];
+    const db = this.#database.db;
+    this.#database.transaction(() => {
+      for (const runner of this.#runners) {
+        if (!feed.members.has(runner) || runner.checkpoint >= seen) continue;
+        const { filter } = runner.projection;
+        const events = batch.filter((event) => event.position > runner.checkpoint && matchesFilter(filter, event.stream, event.type));
+        db.exec('SAVEPOINT feed_member');
+        try {
+          this.#apply(runner, events, seen);
+          db.exec('RELEASE feed_member');
+          applied.push({ runner, events });
+        } catch (error) {
+          db.exec('ROLLBACK TO feed_member');
+          db.exec('RELEASE feed_member');
+          failed.push({ runner, error });
+        }
+      }
+    });
+    for (const { runner, events } of applied) this.#committed(runner, events, seen);
+    for (const { runner, error } of failed) {
+      feed.members.delete(runner);
+      this.#stopped(runner, error);
+    }
+    this.#wakeWaiters();
+    feed.position = seen;
+  }
+
   #commit(runner: Runner, batch: readonly RecordedEvent[]): void {
-    if (batch.length === 0) return;
-    this.#database.transaction(() => this.#apply(runner, batch));
-    this.#committed(runner, batch);
+    const last = batch[batch.length - 1];
+    if (!last) return;
+    this.#database.transaction(() => this.#apply(runner, batch, last.position));
+    this.#committed(runner, batch, last.position);
     this.#wakeWaiters();
   }
 
-  /** Inside a transaction: applies the batch and moves the checkpoint past it. */
-  #apply(runner: Runner, batch: readonly RecordedEvent[]): void {
+  /** Inside a transaction: applies the events and moves the checkpoint to `seen`, the end of what was looked at. */
+  #apply(runner: Runner, events: readonly RecordedEvent[], seen: number): void {
     const { projection } = runner;
-    const last = batch[batch.length - 1];
-    if (!last) return;
     const db = this.#database.db;
-    for (const event of batch) {
+    for (const event of events) {
       // The filter is a promise of the port; checking again keeps a projection safe from a store that filters loosely.
       if (matchesFilter(projection.filter, event.stream, event.type)) projection.apply(db, event);
     }
-    this.#database.saveCheckpoint(projection.name, { position: last.position, version: projection.version });
+    this.#database.saveCheckpoint(projection.name, { position: seen, version: projection.version });
   }
 
-  /** After the commit of a batch `#apply` wrote: the runner's position, then the listeners. */
-  #committed(runner: Runner, batch: readonly RecordedEvent[]): void {
+  /** After the commit of what `#apply` wrote: the runner's position, then the listeners. */
+  #committed(runner: Runner, events: readonly RecordedEvent[], seen: number): void {
     const { projection } = runner;
-    const last = batch[batch.length - 1];
-    if (!last) return;
-    runner.checkpoint = last.position;
-    runner.applied += batch.length;
-    for (const event of batch) {
+    runner.checkpoint = seen;
+    runner.applied += events.length;
+    for (const event of events) {
       for (const listener of this.#listeners) {
         try {
           listener({ projection: projection.name, event });

@@ -13,7 +13,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { prepared } from './PreparedStatements.ts';
 
 export interface Checkpoint {
-  /** Position of the last event the projection has applied; 0 before the first. */
+  /** How far the projection has seen the log (every event it reads up to here is applied); 0 before the first. */
   readonly position: number;
   /** The projection's schema version that wrote the read model. */
   readonly version: number;

@@ -105,7 +105,22 @@ describe('Projector', () => {
     await projector.waitFor(other.position);
     const status = await projector.status();
     expect(status.head).toBe(other.position);
-    expect(status.projections.find((p) => p.name === 'devices')).toEqual({ name: 'devices', checkpoint: 0, caughtUp: true, oldestUnappliedAt: null, failure: null });
+    expect(status.projections.find((p) => p.name === 'devices')).toMatchObject({ name: 'devices', caughtUp: true, oldestUnappliedAt: null, failure: null });
+  });
+
+  it("moves a caught-up read model's checkpoint past the events it does not read, and keeps it there across a restart", async () => {
+    const everything: Projection = { name: 'everything', version: 1, filter: {}, create: () => undefined, drop: () => undefined, apply: () => undefined };
+    const first = startProjector([devicesProjection, everything]);
+    const device = await store.appendToStream(deviceStream('a'), [imported(registration('a'))], 'no_stream');
+    await first.projector.waitFor(device.position);
+    let other = device;
+    for (let i = 0; i < 5; i++) other = await store.appendToStream('api-tokens', [{ type: 'Unrelated', data: {} }], 'any');
+    // The read model that reads everything has applied the last event: the feed batch that held it is committed.
+    await first.projector.waitFor(other.position);
+    const devices = (await first.projector.status()).projections.find((p) => p.name === 'devices');
+    expect(devices?.checkpoint).toBe(other.position);
+    await first.projector.close();
+    expect(first.database.checkpoint('devices')?.position).toBe(other.position);
   });
 
   it('reports when the oldest event a projection has still to apply was recorded', async () => {

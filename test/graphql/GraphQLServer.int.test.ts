@@ -153,7 +153,7 @@ afterAll(async () => {
   await server.close();
   await management.close();
   await coap.close();
-  registrations.close();
+  await registrations.close();
   await projector.close();
   database.close();
   await store.close();

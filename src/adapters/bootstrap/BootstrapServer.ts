@@ -14,8 +14,8 @@
  *   on which a 1.2 client falls back to the Bootstrap-Request.
  * - A request the server cannot serve (unknown endpoint, a bootstrap of the endpoint under way,
  *   registration data without a key) is answered 4.00 Bad Request (Transport 1.1 section 6, the
- *   Bootstrap-Request's failure code) and recorded as refused; refusals of unknown endpoints within an
- *   audit budget only (AuditBudget.ts).
+ *   Bootstrap-Request's failure code) and recorded as refused; refusals of unknown endpoints one by
+ *   one within RefusalAudit's per-window limit, beyond it counted into one event per window.
  * - A session not finished `sessionTimeoutSeconds` after its start (default 60: a whole bootstrap is
  *   a handful of round trips, well within it even with CoAP retransmissions, RFC 7252 section 4.8.2)
  *   ends as failed ('timeout'); a timer expires it, and sessions found active at start (the service
@@ -44,7 +44,8 @@ import type { Logger } from '../logging/Logger.ts';
 import { CoapTimeoutError } from '../coap/CoapEndpoint.ts';
 import type { CoapEndpoint, CoapPeer, CoapResponse, IncomingCoapRequest, OutgoingCoapRequest } from '../coap/CoapEndpoint.ts';
 import type { BootstrapDeviceDirectory } from './BootstrapDeviceDirectory.ts';
-import { AuditBudget } from './AuditBudget.ts';
+import { RefusalAudit } from '../refusals/RefusalAudit.ts';
+import type { RefusalTallyPolicy } from '../../domain/refusals/RefusalTally.ts';
 
 export const DEFAULT_BOOTSTRAP_SESSION_TIMEOUT_SECONDS = 60;
 
@@ -57,9 +58,8 @@ export interface BootstrapServerOptions {
   readonly defaults: BootstrapDefaults;
   readonly sessionTimeoutSeconds?: number;
   readonly newSessionId?: () => string;
-  /** Refusals of unknown endpoints recorded at once, and refilled per second (AuditBudget.ts). */
-  readonly unknownEndpointBurst?: number;
-  readonly unknownEndpointsPerSecond?: number;
+  /** The bounded audit of unknown endpoints' requests (RefusalTally's defaults when absent). */
+  readonly refusalPolicy?: Partial<RefusalTallyPolicy>;
 }
 
 /** How an endpoint's requests are secured: plain CoAP, or DTLS ('psk') with the PSK identity of each peer's session. */
@@ -93,8 +93,7 @@ export class BootstrapServer {
   readonly #timeoutSeconds: number;
   readonly #newSessionId: () => string;
   readonly #expiryTimers = new Map<string, NodeJS.Timeout>();
-  readonly #unknownBudget: AuditBudget;
-  #unrecordedRefusals = 0;
+  readonly #refusals: RefusalAudit;
   #closed = false;
 
   private constructor(options: BootstrapServerOptions) {
@@ -106,7 +105,13 @@ export class BootstrapServer {
     this.#defaults = options.defaults;
     this.#timeoutSeconds = options.sessionTimeoutSeconds ?? DEFAULT_BOOTSTRAP_SESSION_TIMEOUT_SECONDS;
     this.#newSessionId = options.newSessionId ?? randomUUID;
-    this.#unknownBudget = new AuditBudget(options.clock, options.unknownEndpointBurst ?? 20, options.unknownEndpointsPerSecond ?? 10);
+    this.#refusals = new RefusalAudit({
+      store: options.store,
+      clock: options.clock,
+      logger: options.logger,
+      interface: 'bootstrap',
+      ...(options.refusalPolicy === undefined ? {} : { policy: options.refusalPolicy }),
+    });
   }
 
   /** Schedules the expiry of sessions the log shows under way, then serves. */
@@ -139,11 +144,12 @@ export class BootstrapServer {
     endpoint.handle((request) => this.#route(endpoint, request, channel));
   }
 
-  /** Stops expiry timers and the sessions' runners; sessions under way are expired at the next start. */
-  close(): void {
+  /** Stops expiry timers and the sessions' runners (sessions under way are expired at the next start), and records the refusals counted so far. */
+  async close(): Promise<void> {
     this.#closed = true;
     for (const timer of this.#expiryTimers.values()) clearTimeout(timer);
     this.#expiryTimers.clear();
+    await this.#refusals.close();
   }
 
   async #route(endpoint: CoapEndpoint, request: IncomingCoapRequest, channel: BootstrapChannel): Promise<CoapResponse> {
@@ -171,9 +177,7 @@ export class BootstrapServer {
     pskIdentity: string | null,
   ): Promise<CoapResponse> {
     const found = await this.#find(requestedEndpoint, pskIdentity);
-    if (found === undefined && !this.#unknownBudget.take()) {
-      this.#unrecordedRefusals++;
-      this.#logger.warn({ endpoint: requestedEndpoint, address: peer.address, unrecorded: this.#unrecordedRefusals }, 'bootstrap of an unknown endpoint refused over the audit budget');
+    if (found === undefined && !this.#refusals.admit({ endpoint: requestedEndpoint, address: peer.address, reason: 'unknown-endpoint' })) {
       return diagnostic('4.00', refusalText['unknown-endpoint']);
     }
     const sessionId = this.#newSessionId();

@@ -18,10 +18,10 @@
  * since start or before it, in `#endedStreams`); a wrong guess only costs a refused append, after which
  * the command runs on the stream as it is.
  *
- * Audit budget: on top of the decider's one rejected event per endpoint per minute, at most
- * `rejectionBurst` rejected events are recorded at once, refilled at `rejectionsPerSecond`; beyond
- * that, rejections (still answered 4.03/4.12) are only counted in the logs, so that a flood of
- * made-up endpoint names cannot fill the event store.
+ * Bounded audit: on top of the decider's one rejected event per endpoint per minute, rejections are
+ * recorded one by one only within the per-window limit of RefusalAudit; beyond it they are still
+ * answered (4.03/4.12) and counted into one event per window (who, from where, why), so that a flood
+ * of made-up endpoint names cannot fill the event store and is still on record.
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../domain/Clock.ts';
@@ -48,6 +48,8 @@ import type { CoapPeer, CoapRequestHandler, CoapResponse, IncomingCoapRequest } 
 import { peerKey } from './CoapEndpoint.ts';
 import type { DeviceDirectory } from './DeviceDirectory.ts';
 import { KeyedSerializer } from './KeyedSerializer.ts';
+import { RefusalAudit } from '../refusals/RefusalAudit.ts';
+import type { RefusalTallyPolicy } from '../../domain/refusals/RefusalTally.ts';
 
 /** A registered endpoint's decider state and the revision of its stream. */
 interface Cached {
@@ -69,8 +71,8 @@ export interface RegistrationServiceOptions {
   readonly policy?: RegistrationPolicy;
   /** How often due expiries are looked for; 0 disables the timer (tests call `expireDue`). */
   readonly expirySweepMs?: number;
-  readonly rejectionBurst?: number;
-  readonly rejectionsPerSecond?: number;
+  /** The bounded audit of rejections (RefusalTally's defaults when absent). */
+  readonly refusalPolicy?: Partial<RefusalTallyPolicy>;
   /** Random by default (96 bits, base64url): the id must not be guessable (Transport 1.1 section 6.4). */
   readonly newRegistrationId?: () => string;
 }
@@ -93,11 +95,7 @@ export class RegistrationService {
   readonly #sharedLinks = new Map<string, RegisteredObjects>();
   readonly #sharedText = new Map<string, string>();
   readonly #sweeper: NodeJS.Timeout | undefined;
-  readonly #burst: number;
-  readonly #refillPerMs: number;
-  #tokens: number;
-  #lastRefill: number;
-  #unrecordedRejections = 0;
+  readonly #refusals: RefusalAudit;
 
   private constructor(options: RegistrationServiceOptions) {
     this.#store = options.store;
@@ -107,10 +105,13 @@ export class RegistrationService {
     this.#policy = options.policy ?? defaultRegistrationPolicy;
     this.#decider = registrationDecider(this.#policy);
     this.#newId = options.newRegistrationId ?? (() => randomBytes(12).toString('base64url'));
-    this.#burst = options.rejectionBurst ?? 20;
-    this.#refillPerMs = (options.rejectionsPerSecond ?? 10) / 1000;
-    this.#tokens = this.#burst;
-    this.#lastRefill = this.#clock.now().getTime();
+    this.#refusals = new RefusalAudit({
+      store: this.#store,
+      clock: this.#clock,
+      logger: this.#logger,
+      interface: 'registration',
+      ...(options.refusalPolicy === undefined ? {} : { policy: options.refusalPolicy }),
+    });
     const sweepMs = options.expirySweepMs ?? 1_000;
     if (sweepMs > 0) {
       this.#sweeper = setInterval(() => {
@@ -194,8 +195,10 @@ export class RegistrationService {
     return expired;
   }
 
-  close(): void {
+  /** Stops the expiry timer and records the rejections counted so far. */
+  async close(): Promise<void> {
     clearInterval(this.#sweeper);
+    await this.#refusals.close();
   }
 
   async #route(request: IncomingCoapRequest, channel: RegistrationChannel, pskIdentity: string | null): Promise<CoapResponse> {
@@ -219,11 +222,7 @@ export class RegistrationService {
     const { endpoint, lwm2mVersion } = parameters.parameters;
     const device = await this.#directory.lookup(endpoint);
     const verdict = judgeRegister(device, source, lwm2mVersion, this.#policy);
-    if (!verdict.accepted && !this.#takeAuditToken()) {
-      this.#unrecordedRejections++;
-      this.#logger.warn({ endpoint, reason: verdict.reason, unrecorded: this.#unrecordedRejections }, 'registration rejected over the audit budget');
-      return { code: verdict.responseCode };
-    }
+    if (!verdict.accepted && !this.#refusals.admit({ endpoint, address: source.address, reason: verdict.reason })) return { code: verdict.responseCode };
     const command: RegistrationCommand = {
       type: 'Register',
       registrationId: this.#newId(),
@@ -233,8 +232,10 @@ export class RegistrationService {
       device,
       now: this.#clock.now(),
     };
-    await this.#run(endpoint, command, `device:${endpoint}`);
+    const events = await this.#run(endpoint, command, `device:${endpoint}`);
     if (!verdict.accepted) {
+      // The decider records one rejection per endpoint a minute: the repeats are counted instead.
+      if (events.length === 0) this.#refusals.count({ endpoint, address: source.address, reason: verdict.reason });
       this.#logger.info({ endpoint, reason: verdict.reason, address: source.address }, 'registration rejected');
       return { code: verdict.responseCode };
     }
@@ -342,15 +343,6 @@ export class RegistrationService {
     if (existing !== undefined) return existing;
     if (shared.size < maxSharedValues) shared.set(key, value);
     return value;
-  }
-
-  #takeAuditToken(): boolean {
-    const now = this.#clock.now().getTime();
-    this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#lastRefill) * this.#refillPerMs);
-    this.#lastRefill = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
   }
 }
 

@@ -36,7 +36,7 @@ interface Harness {
 const open: Harness[] = [];
 afterEach(async () => {
   for (const harness of open.splice(0)) {
-    harness.server.close();
+    await harness.server.close();
     for (const client of harness.clients) await client.close();
     await harness.endpoint.close();
     await harness.store.close();
@@ -48,7 +48,7 @@ interface HarnessOptions {
   readonly sessionTimeoutSeconds?: number;
   readonly store?: MemoryEventStore;
   readonly channel?: BootstrapChannel;
-  readonly unknownEndpointBurst?: number;
+  readonly individualRefusals?: number;
 }
 
 async function harness(rows: string[], options: HarnessOptions = {}): Promise<Harness> {
@@ -70,7 +70,7 @@ async function harness(rows: string[], options: HarnessOptions = {}): Promise<Ha
     logger,
     defaults,
     ...(options.sessionTimeoutSeconds === undefined ? {} : { sessionTimeoutSeconds: options.sessionTimeoutSeconds }),
-    ...(options.unknownEndpointBurst === undefined ? {} : { unknownEndpointBurst: options.unknownEndpointBurst, unknownEndpointsPerSecond: 0 }),
+    ...(options.individualRefusals === undefined ? {} : { refusalPolicy: { individualLimit: options.individualRefusals } }),
   });
   server.attach(endpoint, options.channel);
   const result = { store, endpoint, server, clients: [] };
@@ -199,13 +199,28 @@ describe('BootstrapServer', () => {
     expect(device.served).toEqual([]);
   });
 
-  it('records refusals of unknown endpoints within the audit budget only', async () => {
-    const h = await harness([], { unknownEndpointBurst: 2 });
-    for (const name of ['made-up-1', 'made-up-2', 'made-up-3']) {
+  it('records refusals of unknown endpoints one by one up to the limit of the window, and counts the others into one event', async () => {
+    const h = await harness([], { individualRefusals: 2 });
+    for (const name of ['made-up-1', 'made-up-2', 'made-up-3', 'made-up-4', 'made-up-3']) {
       const device = await client(h, name);
       expect(await device.requestBootstrap()).toBe('4.00');
     }
     expect((await h.store.readAll()).map((e) => e.stream)).toEqual(['bootstrap-made-up-1', 'bootstrap-made-up-2']);
+    await h.server.close();
+    const counted = (await h.store.readAll()).slice(2);
+    expect(counted.map((e) => [e.stream, e.type])).toEqual([['refusals-bootstrap', 'RefusedRequestsCounted']]);
+    expect(counted[0]?.data).toMatchObject({
+      interface: 'bootstrap',
+      count: 3,
+      reasons: [{ name: 'unknown-endpoint', count: 3 }],
+      sources: [{ name: '127.0.0.1', count: 3 }],
+      otherSources: 0,
+      endpoints: [
+        { name: 'made-up-3', count: 2 },
+        { name: 'made-up-4', count: 1 },
+      ],
+      otherEndpoints: 0,
+    });
   });
 
   it('finds the device by the PSK identity of a DTLS channel, and refuses an ep that is not that device', async () => {
@@ -312,7 +327,7 @@ describe('BootstrapServer', () => {
     const h = await harness([noSecRow('interrupted')], { store, sessionTimeoutSeconds: 0.3 });
     const silent = await client(h, 'interrupted', { silent: true });
     expect(await silent.requestBootstrap()).toBe('2.04');
-    h.server.close();
+    await h.server.close();
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect((await bootstrapEvents(store, 'interrupted')).some((e) => e.type === 'BootstrapSessionFailed')).toBe(false);
     const restarted = await BootstrapServer.start({
@@ -327,7 +342,7 @@ describe('BootstrapServer', () => {
       const events = await waitForSessionEnds(store, 'interrupted');
       expect(events.at(-1)?.data).toMatchObject({ reason: 'timeout' });
     } finally {
-      restarted.close();
+      await restarted.close();
     }
   });
 });

@@ -178,6 +178,36 @@ describe('RegistrationService over UDP', () => {
     expect(await eventTypes(h.store, 'stranger')).toEqual(['RegistrationRejected', 'RegistrationRejected']);
   });
 
+  it('keeps the log bounded under a flood: 10,000 rejected registrations over 10 minutes append at most 21 events a minute, which count all 10,000', async () => {
+    const h = await harness();
+    const handle = h.service.handler('plain');
+    for (let i = 0; i < 10_000; i++) {
+      const response = await handle({
+        peer: { address: `2001:db8::${(i % 7) + 1}`, port: 40000 + (i % 1000) },
+        method: 'POST',
+        path: ['rd'],
+        query: [`ep=made-up-${i}`, 'lt=60', 'lwm2m=1.1', 'b=U'],
+        contentFormat: 40,
+        accept: undefined,
+        observe: undefined,
+        payload: new TextEncoder().encode('</3/0>'),
+        options: [],
+      });
+      expect(response.code).toBe('4.03');
+      h.clock.advanceSeconds(0.06);
+    }
+    await h.service.close();
+    const events = await h.store.readAll();
+    expect(events.length).toBeLessThanOrEqual(10 * 21);
+    const rejected = events.filter((event) => event.type === 'RegistrationRejected');
+    const countEvents = events.filter((event) => event.type === 'RefusedRequestsCounted');
+    expect(new Set(countEvents.map((event) => event.stream))).toEqual(new Set(['refusals-registration']));
+    const counted = countEvents.map((event) => event.data as { count: number; sources: { name: string }[]; reasons: unknown });
+    expect(rejected.length + counted.reduce((sum, each) => sum + each.count, 0)).toBe(10_000);
+    expect(counted[0]?.sources.map((source) => source.name)).toContain('2001:db8::1');
+    expect(counted[0]?.reasons).toEqual([{ name: 'unknown-endpoint', count: counted[0]?.count }]);
+  });
+
   it('registers a device imported a moment before, and refuses it with 4.03 right after it is decommissioned', async () => {
     const h = await harness();
     // A first Register before the import, so that the directory has caught up once and must notice the import.

@@ -14,6 +14,7 @@ import { runImportProtocol } from './cli/ImportProtocolCommand.ts';
 import { runImportDevices } from './cli/ImportDevicesCommand.ts';
 import { runShell } from './cli/ShellCommand.ts';
 import { exitCodes, exitCodesHelp } from './cli/ExitCodes.ts';
+import { runBackup } from './cli/BackupCommand.ts';
 import { resolveUserPath } from './cli/InvocationDirectory.ts';
 
 interface Subcommand {
@@ -41,6 +42,21 @@ const subcommands: Record<string, Subcommand> = {
     summary: 'drop the read models and rebuild them from the event log (service stopped)',
     examples: [['lwm2m-hub replay --data-dir ./data', 'rebuild every read model of ./data, with progress (a running service: the rebuildReadModels mutation)']],
     run: (config, _positionals, _extra, logger) => runReplay(config, logger, process.stdout),
+  },
+  backup: {
+    usage: 'backup DIR',
+    summary: 'copy the embedded store (a consistent snapshot, the service running or not), master key, tokens and firmware into a new directory',
+    examples: [
+      ['lwm2m-hub backup backups/$(date +%F)', "today's copy of ./data; restore: stop the service, then serve with --data-dir backups/DATE (or copy it back)"],
+    ],
+    run: (config, positionals) => {
+      const [target, ...others] = positionals;
+      if (target === undefined || others.length > 0) {
+        process.stderr.write('lwm2m-hub backup: give exactly one directory to copy into\n');
+        return Promise.resolve(exitCodes.usage);
+      }
+      return Promise.resolve(runBackup({ config, target: resolveUserPath(target, process.env), output: process }));
+    },
   },
   token: {
     usage: 'token create --role ROLE',

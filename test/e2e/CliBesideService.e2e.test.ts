@@ -123,3 +123,23 @@ describe('npx lwm2m-hub', () => {
     expect(stdout).toContain('Exit codes: 0 done; 1 the work failed');
   });
 });
+
+describe('lwm2m-hub backup', () => {
+  it('copies the store of the running service consistently; a service started on the copy has the same devices', async () => {
+    const target = join(dir, 'backups', 'first');
+    const run = await runCli(['backup', target, '--data-dir', dir]);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/: events\.sqlite, master\.key, master\.key\.id, admin\.token \(\d+ events\)/);
+    expect(run.code).toBe(0);
+    const copy = await startTestService(target);
+    try {
+      const devices = await postGraphQL(copy.graphql.url, adminToken, '{ devices { totalCount } }');
+      expect(devices.data).toEqual({ devices: { totalCount: 6 } });
+    } finally {
+      await copy.close();
+    }
+    const again = await runCli(['backup', target, '--data-dir', dir]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('exists and is not empty');
+  }, hookTimeoutMs);
+});

@@ -293,8 +293,11 @@ export class BootstrapServer {
         answer = { type: 'RecordAnswer', sessionId, step: index, code: response.code, now: this.#clock.now() };
         if (current.step.kind === 'discover') {
           const content = new TextDecoder().decode(response.payload);
-          revised = response.code === '2.05' && steps.slice(index + 1).some(({ step }) => step.kind === 'write') ? this.#revise(deviceEndpoint, sessionId, content, revise) : undefined;
-          answer = { ...answer, content, ...(revised === undefined ? {} : { revision: { keptAccounts: revised.plan.kept, steps: revised.plan.steps.map(describeStep) } }) };
+          // The Discover before the writes decides their instance ids; the one after them only informs.
+          const beforeWrites = steps.slice(index + 1).some(({ step }) => step.kind === 'write');
+          revised = response.code === '2.05' && beforeWrites ? this.#revise(deviceEndpoint, sessionId, content, revise) : undefined;
+          const revision = revised === undefined ? {} : { revision: { keptAccounts: revised.plan.kept, steps: revised.plan.steps.map(describeStep) } };
+          answer = { ...answer, content, ...revision };
         }
       } catch (error) {
         if (this.#closed) return;

@@ -25,6 +25,8 @@ const HANDSHAKE_SECONDS = 4;
 const ECHO_SECONDS = 3;
 const PAYLOAD = Buffer.alloc(64, 0x5a);
 const rows: Array<[string, string]> = [];
+/** The suites node-dtls-client implements too (it has no ChaCha20-Poly1305). */
+type BenchedSuite = Exclude<CipherSuiteName, 'TLS_PSK_WITH_CHACHA20_POLY1305_SHA256'>;
 
 const server = new DtlsServer({
   logger: silentLogger(),
@@ -34,7 +36,7 @@ const server = new DtlsServer({
 server.on('datagram', (data, session) => server.send(session, data));
 const { port } = await server.listen(0, '127.0.0.1');
 
-function connect(cipher: CipherSuiteName): Promise<dtls.Socket> {
+function connect(cipher: BenchedSuite): Promise<dtls.Socket> {
   return new Promise((resolve, reject) => {
     const socket = dtls.createSocket({ type: 'udp4', address: '127.0.0.1', port, psk: { bench: '0123456789abcdef' }, ciphers: [cipher], timeout: 5000 });
     socket.once('connected', () => resolve(socket));
@@ -92,7 +94,7 @@ async function echoRate(send: (data: Buffer) => void, onEcho: (listener: () => v
   return completed / ((performance.now() - start) / 1000);
 }
 
-async function dtlsEcho(kind: ClientKind, cipher: CipherSuiteName, window: number): Promise<number> {
+async function dtlsEcho(kind: ClientKind, cipher: BenchedSuite, window: number): Promise<number> {
   if (kind === 'node-dtls-client') {
     const socket = await connect(cipher);
     const rate = await echoRate((data) => socket.send(data), (listener) => socket.on('message', listener), window);

@@ -6,7 +6,7 @@
  */
 import { createCipheriv, createDecipheriv, createSecretKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { additionalData } from './RecordProtection.ts';
+import { additionalData, openAead } from './RecordProtection.ts';
 import type { RecordHeaderFields, RecordProtection } from './RecordProtection.ts';
 
 const EXPLICIT_NONCE_LENGTH = 8;
@@ -39,12 +39,6 @@ export class AesCcm8Protection implements RecordProtection {
     const decipher = createDecipheriv('aes-128-ccm', this.key, nonce, { authTagLength: TAG_LENGTH });
     decipher.setAuthTag(fragment.subarray(fragment.length - TAG_LENGTH));
     decipher.setAAD(additionalData(header, plaintextLength), { plaintextLength });
-    const plaintext = decipher.update(fragment.subarray(EXPLICIT_NONCE_LENGTH, fragment.length - TAG_LENGTH));
-    try {
-      decipher.final(); // throws when the tag does not verify; node:crypto has no other way to say so
-    } catch {
-      return undefined;
-    }
-    return plaintext;
+    return openAead(decipher, fragment.subarray(EXPLICIT_NONCE_LENGTH, fragment.length - TAG_LENGTH));
   }
 }

@@ -1,12 +1,15 @@
 /**
  * The cipher suites this server offers, in preference order (RFC 7925 section 4.2: CCM_8 is the one
- * every LwM2M client implements), and how each cuts the key block (RFC 5246 section 6.3).
+ * every LwM2M client implements), and how each cuts the key block (RFC 5246 section 6.3). ChaCha20-Poly1305
+ * comes last, for clients with neither AES suite: wolfSSL built without static PSK suites (as Debian's is)
+ * offers it as its only PSK suite without an ephemeral key exchange.
  */
 import { AesCbcHmacSha256Protection } from './AesCbcHmacSha256Protection.ts';
 import { AesCcm8Protection } from './AesCcm8Protection.ts';
+import { ChaCha20Poly1305Protection } from './ChaCha20Poly1305Protection.ts';
 import type { RecordProtection } from './RecordProtection.ts';
 
-export type CipherSuiteName = 'TLS_PSK_WITH_AES_128_CCM_8' | 'TLS_PSK_WITH_AES_128_CBC_SHA256';
+export type CipherSuiteName = 'TLS_PSK_WITH_AES_128_CCM_8' | 'TLS_PSK_WITH_AES_128_CBC_SHA256' | 'TLS_PSK_WITH_CHACHA20_POLY1305_SHA256';
 
 export interface CipherSuite {
   readonly id: number;
@@ -33,6 +36,14 @@ export const CIPHER_SUITES: readonly CipherSuite[] = [
     keyLength: 16,
     fixedIvLength: 0,
     protection: (macKey, key) => new AesCbcHmacSha256Protection(macKey, key),
+  },
+  {
+    id: 0xccab, // RFC 7905 section 3
+    name: 'TLS_PSK_WITH_CHACHA20_POLY1305_SHA256',
+    macKeyLength: 0,
+    keyLength: 32,
+    fixedIvLength: 12,
+    protection: (_macKey, key, fixedIv) => new ChaCha20Poly1305Protection(key, fixedIv),
   },
 ];
 

@@ -36,7 +36,7 @@ export interface DtlsServerOptions {
   readonly pskLookup: (identity: Buffer, peer: PeerAddress) => Promise<Buffer | undefined>;
   readonly logger: Logger;
   readonly clock?: Clock;
-  /** Offered suites in preference order; default both, CCM_8 first (RFC 7925 section 4.2). */
+  /** Offered suites in preference order; default all of CIPHER_SUITES, CCM_8 first (RFC 7925 section 4.2). */
   readonly cipherSuites?: readonly CipherSuiteName[];
   /** Handshakes in progress at once (after the cookie exchange); default 256. */
   readonly maxHandshakes?: number;

@@ -48,3 +48,17 @@ function connectionIdAdditionalData(header: RecordHeaderFields, connectionId: Bu
   out.writeUInt16BE(innerPlaintextLength, 21 + connectionId.length);
   return out;
 }
+
+/**
+ * The end of an AEAD decryption (RFC 5246 section 6.2.3.3): the plaintext, or undefined when the tag does
+ * not verify, which node:crypto reports only by throwing from final().
+ */
+export function openAead(decipher: { update(data: Buffer): Buffer; final(): Buffer }, ciphertext: Buffer): Buffer | undefined {
+  const plaintext = decipher.update(ciphertext);
+  try {
+    decipher.final();
+  } catch {
+    return undefined;
+  }
+  return plaintext;
+}

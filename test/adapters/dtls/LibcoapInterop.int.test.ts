@@ -13,7 +13,7 @@ import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
 import { libcoapAvailable } from './support/libcoapAvailable.ts';
 
 const CLIENTS = ['coap-client-openssl', 'coap-client-gnutls'] as const;
-const SUITES: readonly CipherSuiteName[] = ['TLS_PSK_WITH_AES_128_CCM_8', 'TLS_PSK_WITH_AES_128_CBC_SHA256'];
+const SUITES: readonly CipherSuiteName[] = ['TLS_PSK_WITH_AES_128_CCM_8', 'TLS_PSK_WITH_AES_128_CBC_SHA256', 'TLS_PSK_WITH_CHACHA20_POLY1305_SHA256'];
 
 const servers: DtlsServer[] = [];
 

@@ -45,6 +45,7 @@ describe('PSK key schedule', () => {
     expect(CIPHER_SUITES.map((suite) => [suite.name, keyBlockLength(suite)])).toEqual([
       ['TLS_PSK_WITH_AES_128_CCM_8', 40],
       ['TLS_PSK_WITH_AES_128_CBC_SHA256', 96],
+      ['TLS_PSK_WITH_CHACHA20_POLY1305_SHA256', 88], // RFC 7905 section 2: 32-byte keys, 12-byte IVs
     ]);
   });
 });

@@ -1,44 +1,63 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createDecipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { AesCbcHmacSha256Protection } from '../../../src/adapters/dtls/AesCbcHmacSha256Protection.ts';
 import { AesCcm8Protection } from '../../../src/adapters/dtls/AesCcm8Protection.ts';
+import { ChaCha20Poly1305Protection } from '../../../src/adapters/dtls/ChaCha20Poly1305Protection.ts';
 import { CIPHER_SUITES, connectionKeys, keyBlockLength } from '../../../src/adapters/dtls/CipherSuites.ts';
+import { additionalData } from '../../../src/adapters/dtls/RecordProtection.ts';
 import type { RecordHeaderFields } from '../../../src/adapters/dtls/RecordProtection.ts';
 
 const header: RecordHeaderFields = { type: 23, version: 0xfefd, epoch: 1, sequenceNumber: 0x0102030405 };
 const key = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
 
-describe('AES-128-CCM-8 (RFC 6655)', () => {
-  const ccm = new AesCcm8Protection(key, Buffer.from('a0a1a2a3', 'hex'));
+const ccm = new AesCcm8Protection(key, Buffer.from('a0a1a2a3', 'hex'));
+const chachaKey = Buffer.alloc(32, 0x42);
+const chacha = new ChaCha20Poly1305Protection(chachaKey, Buffer.from('a0a1a2a3a4a5a6a7a8a9aaab', 'hex'));
 
+describe.each([
+  { name: 'AES-128-CCM-8 (RFC 6655): 8-byte explicit nonce and 8-byte tag', aead: ccm, overhead: 16 },
+  { name: 'ChaCha20-Poly1305 (RFC 7905): 16-byte tag, no explicit nonce', aead: chacha, overhead: 16 },
+])('$name', ({ aead, overhead }) => {
   it('round-trips any plaintext through node:crypto', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 1500 }), fc.nat(2 ** 48 - 1), (bytes, sequenceNumber) => {
         const plaintext = Buffer.from(bytes);
         const fields = { ...header, sequenceNumber };
-        const sealed = ccm.seal(fields, plaintext);
-        expect(sealed).toHaveLength(8 + plaintext.length + 8); // explicit nonce + ciphertext + 8-byte tag
-        expect(ccm.open(fields, sealed)).toEqual(plaintext);
+        const sealed = aead.seal(fields, plaintext);
+        expect(sealed).toHaveLength(plaintext.length + overhead);
+        expect(aead.open(fields, sealed)).toEqual(plaintext);
       }),
       { numRuns: 200 },
     );
   });
 
-  it('carries epoch and sequence number as the explicit nonce', () => {
-    expect(ccm.seal(header, Buffer.from('x')).subarray(0, 8).toString('hex')).toBe('0001000102030405');
-  });
-
-  it('rejects any flipped bit, and records moved to another number or type', () => {
-    const sealed = ccm.seal(header, Buffer.from('confidential'));
+  it('rejects any flipped bit, and records moved to another epoch, number or type', () => {
+    const sealed = aead.seal(header, Buffer.from('confidential'));
     for (let index = 0; index < sealed.length; index++) {
       const tampered = Buffer.from(sealed);
       tampered[index] = (tampered[index] ?? 0) ^ 0x01;
-      expect(ccm.open(header, tampered)).toBeUndefined();
+      expect(aead.open(header, tampered)).toBeUndefined();
     }
-    expect(ccm.open({ ...header, sequenceNumber: header.sequenceNumber + 1 }, sealed)).toBeUndefined();
-    expect(ccm.open({ ...header, type: 22 }, sealed)).toBeUndefined();
-    expect(ccm.open(header, sealed.subarray(0, 15))).toBeUndefined();
+    expect(aead.open({ ...header, sequenceNumber: header.sequenceNumber + 1 }, sealed)).toBeUndefined();
+    expect(aead.open({ ...header, epoch: 2 }, sealed)).toBeUndefined();
+    expect(aead.open({ ...header, type: 22 }, sealed)).toBeUndefined();
+    expect(aead.open(header, sealed.subarray(0, 15))).toBeUndefined();
+  });
+});
+
+describe('AEAD nonces', () => {
+  it('AES-128-CCM-8 carries epoch and sequence number as the explicit nonce (RFC 6655 section 3)', () => {
+    expect(ccm.seal(header, Buffer.from('x')).subarray(0, 8).toString('hex')).toBe('0001000102030405');
+  });
+
+  it('ChaCha20-Poly1305 XORs the write IV with 0000 0000, epoch and sequence number (RFC 7905 section 2)', () => {
+    // epoch 1, sequence number 0x0102030405: 00000000 0001 000102030405, XORed with a0..ab.
+    const nonce = Buffer.from('a0a1a2a3a4a4a6a6aaaaaeae', 'hex');
+    const cipher = createCipheriv('chacha20-poly1305', chachaKey, nonce, { authTagLength: 16 });
+    cipher.setAAD(additionalData(header, 5), { plaintextLength: 5 });
+    const expected = Buffer.concat([cipher.update(Buffer.from('hello')), cipher.final(), cipher.getAuthTag()]);
+    expect(chacha.seal(header, Buffer.from('hello'))).toEqual(expected);
   });
 });
 

@@ -3,6 +3,7 @@
  * built from our own codecs, because it has to lose and repeat flights on purpose.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { CIPHER_SUITES } from '../../../src/adapters/dtls/CipherSuites.ts';
 import { DtlsServer } from '../../../src/adapters/dtls/DtlsServer.ts';
 import type { DtlsSessionInfo } from '../../../src/adapters/dtls/DtlsSession.ts';
 import { parseDatagram } from '../../../src/adapters/dtls/DtlsRecord.ts';
@@ -33,9 +34,9 @@ async function client(port: number, suite: number): Promise<MinimalPskClient> {
 }
 
 describe('ServerHandshake flights', () => {
-  it.each([0xc0a8, 0x00ae])('establishes a session with suite 0x%s and the extended master secret', async (suite) => {
+  it.each(CIPHER_SUITES)('establishes a session with $name and the extended master secret', async (suite) => {
     const { port, sessions } = await echoServer();
-    const peer = await client(port, suite);
+    const peer = await client(port, suite.id);
     const echoed = new Promise<Buffer>((resolve) => peer.onData(resolve));
     peer.send(Buffer.from('ping'));
     expect((await echoed).toString()).toBe('ping');

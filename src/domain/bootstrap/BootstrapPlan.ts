@@ -24,12 +24,12 @@
  *
  * Instance ids: the writes start at `securityInstanceOffset` (the guide's "first instance to which
  * entries are written") and skip every Security instance the device keeps, so that the device's
- * Bootstrap-Server account survives (a write of an existing instance replaces it, Core 1.1 section
- * 6.1, Bootstrap-Write). The kept instances are those its Bootstrap-Discover listed; without an
- * answer (a 1.0 client, which has no Bootstrap-Discover, or one that answered with an error) the plan
- * assumes the account at /0/0, where the factory bootstrap account of the common client stacks
- * (Leshan, Wakaama, Zephyr) is: offset 0 then writes from /0/1 upward. An operator whose 1.0 devices
- * keep their account elsewhere sets the offset past it.
+ * Bootstrap-Server account survives (a write of an existing instance overwrites it, Core 1.1 section
+ * 6.1, Bootstrap-Write). The kept instances are the Bootstrap-Server accounts its Bootstrap-Discover
+ * lists (BootstrapDiscovery.ts); without an answer (a 1.0 client, which has no Bootstrap-Discover, or
+ * one that answered with an error) the plan assumes the account at /0/0, where the factory bootstrap
+ * account of the common client stacks (Leshan, Wakaama, Zephyr) is: offset 0 then writes from /0/1
+ * upward. An operator whose 1.0 devices keep their account elsewhere sets the offset past it.
  *
  * Resource ids and types follow the Security (0) and Server (1) object definitions (Core 1.1
  * Appendix E.1 and E.2): integers are 'integer', the PSK identity and key are 'opaque' (the identity as

@@ -115,6 +115,10 @@ export class Projector {
   #stopping = false;
   #feed: Feed | undefined;
   #rebuilding: Promise<RebuildResult> | undefined;
+  /** The start-up check of the store's identity, after which the runners start. */
+  #starting: Promise<void> | undefined;
+  #identityRecording: Promise<void> | undefined;
+  #identityRecorded = false;
 
   constructor(options: ProjectorOptions) {
     this.#store = options.store;
@@ -131,7 +135,10 @@ export class Projector {
     });
   }
 
-  /** Creates missing tables, rebuilds read models of an older version, and starts every projection. */
+  /**
+   * Creates missing tables, rebuilds read models of an older version or projected from another event
+   * store, and starts every projection.
+   */
   start(): void {
     if (this.#started) return;
     this.#started = true;
@@ -148,7 +155,68 @@ export class Projector {
         projection.create(db);
       });
       runner.checkpoint = stored && stored.version === projection.version ? stored.position : 0;
-      this.#startRunner(runner);
+    }
+    this.#starting = this.#checkStoreIdentity().then(
+      () => {
+        if (this.#started) for (const runner of this.#runners) this.#startRunner(runner);
+      },
+      (error: unknown) => {
+        for (const runner of this.#runners) this.#stopped(runner, error);
+      },
+    );
+  }
+
+  /**
+   * Checkpoints are positions in one store's log: read models projected from another store (another
+   * SQLite file, another EventStoreDB database) are dropped and rebuilt from this one. A store is
+   * known by the id of its first event, which no other log shares. Read models with progress but no
+   * recorded identity (written before identities were recorded) are rebuilt too: nothing says where
+   * they came from.
+   */
+  async #checkStoreIdentity(): Promise<void> {
+    const identity = await this.#firstEventId();
+    const recorded = this.#database.storeIdentity();
+    const progressed = this.#runners.some((runner) => runner.checkpoint > 0);
+    if (recorded === undefined ? progressed : recorded !== identity) {
+      this.#logger.warn({ recorded, identity }, 'read models were projected from another event store: rebuilding');
+      this.#dropReadModels();
+    }
+    this.#saveStoreIdentity(identity);
+  }
+
+  #saveStoreIdentity(identity: string | undefined): void {
+    this.#database.saveStoreIdentity(identity);
+    this.#identityRecorded = identity !== undefined;
+  }
+
+  /** Undefined while the log is empty: the identity is then recorded after the first commit. */
+  async #firstEventId(): Promise<string | undefined> {
+    const [first] = await this.#store.readAll({ maxCount: 1 });
+    return first?.id;
+  }
+
+  /** Once the first event of a store that was empty at start has been projected: records its identity. */
+  #recordIdentityOnce(): void {
+    if (this.#identityRecorded || this.#identityRecording) return;
+    this.#identityRecording = this.#firstEventId()
+      .then((identity) => this.#saveStoreIdentity(identity))
+      .catch((error: unknown) => this.#logger.warn({ err: error }, 'could not record the event store identity: will try again'))
+      .finally(() => (this.#identityRecording = undefined));
+  }
+
+  /** Drops every read model and its checkpoint, and creates the tables again, empty. */
+  #dropReadModels(): void {
+    const db = this.#database.db;
+    this.#database.transaction(() => {
+      for (const { projection } of this.#runners) {
+        projection.drop(db);
+        this.#database.deleteCheckpoint(projection.name);
+        projection.create(db);
+      }
+    });
+    for (const runner of this.#runners) {
+      runner.checkpoint = 0;
+      runner.failure = undefined;
     }
   }
 
@@ -160,6 +228,7 @@ export class Projector {
 
   /** Where each projection is in the log: the progress of a rebuild or of a catch-up. */
   async status(): Promise<ProjectorStatus> {
+    await this.#starting;
     const head = await this.#store.headPosition();
     const projections: ProjectionStatus[] = [];
     for (const runner of this.#runners) {
@@ -183,6 +252,8 @@ export class Projector {
    */
   async waitFor(position: number, timeoutMs: number = this.#waitTimeoutMs): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    // Until the start-up check is done, the checkpoints may belong to another store's log.
+    await this.#starting;
     for (;;) {
       const failed = this.#runners.find((r) => r.failure);
       if (failed) throw new ProjectorError(`projection ${failed.projection.name} has failed`, { cause: failed.failure });
@@ -236,19 +307,10 @@ export class Projector {
     const started = Date.now();
     const target = await this.#store.headPosition();
     this.#logger.info({ target }, 'rebuilding read models from the log');
+    await this.#starting;
     await this.#stopRunners();
-    const db = this.#database.db;
-    this.#database.transaction(() => {
-      for (const { projection } of this.#runners) {
-        projection.drop(db);
-        this.#database.deleteCheckpoint(projection.name);
-        projection.create(db);
-      }
-    });
-    for (const runner of this.#runners) {
-      runner.checkpoint = 0;
-      runner.failure = undefined;
-    }
+    this.#dropReadModels();
+    this.#saveStoreIdentity(await this.#firstEventId());
     this.#started = true;
     for (const runner of this.#runners) this.#startRunner(runner);
     await this.waitFor(target, Number.POSITIVE_INFINITY);
@@ -259,8 +321,10 @@ export class Projector {
   }
 
   async close(): Promise<void> {
-    await this.#stopRunners();
     this.#started = false;
+    await this.#starting;
+    await this.#identityRecording;
+    await this.#stopRunners();
     this.#wakeWaiters();
   }
 
@@ -426,6 +490,7 @@ export class Projector {
     const { projection } = runner;
     runner.checkpoint = seen;
     runner.applied += events.length;
+    this.#recordIdentityOnce();
     for (const event of events) {
       for (const listener of this.#listeners) {
         try {

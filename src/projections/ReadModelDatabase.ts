@@ -32,6 +32,7 @@ export class ReadModelDatabase {
     this.db.exec(
       'CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL, version INTEGER NOT NULL)',
     );
+    this.db.exec('CREATE TABLE IF NOT EXISTS read_model_source (id INTEGER PRIMARY KEY CHECK (id = 1), store_identity TEXT NOT NULL)');
   }
 
   static open(dataDir: string): ReadModelDatabase {
@@ -51,6 +52,20 @@ export class ReadModelDatabase {
       this.db,
       'INSERT INTO projection_checkpoints (name, position, version) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position, version = excluded.version',
     ).run(name, checkpoint.position, checkpoint.version);
+  }
+
+  /**
+   * The identity of the event store the read models were projected from (the id of its first event),
+   * or undefined when none has been recorded: checkpoints are positions in that store's log only.
+   */
+  storeIdentity(): string | undefined {
+    const row = prepared(this.db, 'SELECT store_identity FROM read_model_source WHERE id = 1').get();
+    return row ? String(row['store_identity']) : undefined;
+  }
+
+  saveStoreIdentity(identity: string | undefined): void {
+    if (identity === undefined) prepared(this.db, 'DELETE FROM read_model_source').run();
+    else prepared(this.db, 'INSERT INTO read_model_source (id, store_identity) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET store_identity = excluded.store_identity').run(identity);
   }
 
   deleteCheckpoint(name: string): void {

@@ -205,6 +205,43 @@ describe('Projector', () => {
     expect(new DeviceQueries(database.db).get('late')?.status).toBe('active');
   });
 
+  it('rebuilds read models projected from another event store instead of resuming from its checkpoints', async () => {
+    const first = startProjector([devicesProjection]);
+    const a = await store.appendToStream(deviceStream('a'), [imported(registration('a'))], 'no_stream');
+    await first.projector.waitFor(a.position);
+    await first.projector.close();
+    first.database.close();
+
+    // Another store, at the same positions: its first event sits where the read models' checkpoint is.
+    const other = await SqliteEventStore.open(join(dir, 'other', 'events.sqlite'));
+    open.push(other);
+    const b = await other.appendToStream(deviceStream('b'), [imported(registration('b'))], 'no_stream');
+    expect(b.position).toBe(a.position);
+    const database = ReadModelDatabase.open(dir);
+    const projector = new Projector({ store: other, database, projections: [devicesProjection], logger: silentLogger() });
+    open.push(database, projector);
+    projector.start();
+    await projector.waitFor(b.position);
+    const devices = new DeviceQueries(database.db);
+    expect(devices.get('a')).toBeUndefined();
+    expect(devices.get('b')?.name).toBe('b');
+  });
+
+  it('keeps read models across a restart on the same store, also when the log was empty at the first start', async () => {
+    const first = startProjector([devicesProjection]);
+    const a = await store.appendToStream(deviceStream('a'), [imported(registration('a'))], 'no_stream');
+    await first.projector.waitFor(a.position);
+    await first.projector.close();
+    // A mark that only a rebuild would erase.
+    first.database.db.exec("UPDATE devices SET external_id = 'kept'");
+    first.database.close();
+
+    const second = startProjector([devicesProjection]);
+    const b = await store.appendToStream(deviceStream('b'), [imported(registration('b'))], 'no_stream');
+    await second.projector.waitFor(b.position);
+    expect(second.database.db.prepare("SELECT external_id FROM devices WHERE endpoint = 'a'").get()).toEqual({ external_id: 'kept' });
+  });
+
   it('rebuilds a read model whose stored version differs from the code', async () => {
     const first = startProjector([devicesProjection]);
     const a = await store.appendToStream(deviceStream('a'), [imported(registration('a'))], 'no_stream');

@@ -65,7 +65,6 @@ function runPeer(binary: string, options: readonly string[], credentials: PskRow
   });
 }
 
-
 async function expectRegistered(run: PeerRun, credentials: PskRowCredentials): Promise<void> {
   expect(run, run.stderr).toMatchObject({ exitCode: 0 });
   const registration = service.registrations.registration(credentials.endpoint);

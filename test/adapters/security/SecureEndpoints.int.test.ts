@@ -35,7 +35,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  registrations.close();
+  await registrations.close();
   await secure.close();
 });
 

@@ -136,7 +136,13 @@ async function run(storeName: string, store: EventStore, dir: string, report: (r
     logger,
     telemetry: new TelemetryService({ store, protocols: new DeviceProtocolService({ store, clock: systemClock, logger }), clock: systemClock }),
   });
-  const api = new DeviceManagementApi({ dispatcher: management.dispatcher, operations: new OperationQueries(database.db), resources: new ResourceQueries(database.db), projector });
+  const api = new DeviceManagementApi({
+    dispatcher: management.dispatcher,
+    operations: new OperationQueries(database.db),
+    resources: new ResourceQueries(database.db),
+    projector,
+    registrations: management.registrationFeed,
+  });
   const port = coap.local.port;
   const devices = await Promise.all(Array.from({ length: deviceCount }, (_, index) => openDevice(index, port)));
   for (const device of devices) {
@@ -238,7 +244,7 @@ async function run(storeName: string, store: EventStore, dir: string, report: (r
   for (const device of devices) device.socket.close();
   await management.close();
   await coap.close();
-  registrations.close();
+  await registrations.close();
   await projector.close();
   database.close();
 }

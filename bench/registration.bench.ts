@@ -163,7 +163,7 @@ async function bench(storeName: string, store: EventStore, devices: number, repo
   const baseline = heapAfterGc();
   const service = await serveFleet(storeName, store, devices, report);
   const perDevice = (heapAfterGc() - baseline) / Math.max(1, service.registrationCount);
-  service.close();
+  await service.close();
   return perDevice;
 }
 

@@ -18,8 +18,15 @@ export default defineConfig({
     // Hashed names under assets/: the server caches them for a year.
     assetsDir: 'assets',
     rollupOptions: {
+      // GraphiQL's React dependencies mark their modules "use client" for React Server Components, which
+      // mean nothing in this client-only bundle: their warnings (dozens per build) are noise.
+      onwarn(warning, warn) {
+        if (warning.code !== 'MODULE_LEVEL_DIRECTIVE') warn(warning);
+      },
       input: {
         console: here('index.html'),
+        // The GraphQL explorer (GraphiQL, React): GET /graphql from a browser serves it.
+        explorer: here('explorer.html'),
       },
     },
   },

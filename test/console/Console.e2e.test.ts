@@ -126,7 +126,7 @@ describe('the operator console', () => {
     await section('Device protocols').click();
     await page.getByRole('link', { name: 'Device', exact: true }).click();
     const row = page.locator('tr[data-resource="14"]');
-    expect(await row.getByRole('img', { name: 'no validation rules' }).count()).toBe(1);
+    await row.getByRole('img', { name: 'no validation rules' }).waitFor();
     await row.getByRole('button', { name: 'Configure' }).click();
     await page.getByLabel('Group name').fill('utc-offset-format');
     await page.getByLabel('Rule 1 type').selectOption('REGEX');
@@ -171,6 +171,8 @@ describe('the operator console', () => {
     objects.set('/3/0/9', 42);
     await page.getByTestId('value-/3/0/9').getByText('42').waitFor();
     await screenshot(page, 'device-objects');
+    // The README's picture of the device page: what a 1280x800 window shows.
+    await screenshot(page, 'device-page', false);
   });
 
   it('refuses a write that breaks the validation rules and names the failed group', async () => {
@@ -229,10 +231,12 @@ describe('the operator console', () => {
 
   it('shows a viewer no button that would be refused', async () => {
     const viewerToken = (await service.tokens.create({ role: 'viewer', actor: 'system:test' })).token;
-    const viewer = await (await browser.newContext({ viewport: { width: 1024, height: 768 } })).newPage();
+    // A tablet held upright.
+    const viewer = await (await browser.newContext({ viewport: { width: 768, height: 1024 } })).newPage();
     await signIn(viewer, baseUrl, viewerToken);
     expect(await viewer.getByTestId('role').textContent()).toBe('viewer (read only)');
     await viewer.locator(`tr[data-endpoint="${endpoint}"]`).waitFor();
+    await screenshot(viewer, 'viewer-devices-tablet');
     expect(await viewer.getByText('Register devices from a CSV file').count()).toBe(0);
 
     await viewer.goto(`${baseUrl}devices/${endpoint}/objects`);

@@ -21,10 +21,10 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Saves a full-page screenshot as test-results/console/<name>.png. */
-export async function screenshot(page: Page, name: string): Promise<void> {
+/** Saves a screenshot as test-results/console/<name>.png: the whole page, or what the window shows. */
+export async function screenshot(page: Page, name: string, fullPage = true): Promise<void> {
   mkdirSync(screenshotDirectory, { recursive: true });
-  await page.screenshot({ path: join(screenshotDirectory, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(screenshotDirectory, `${name}.png`), fullPage });
 }
 
 /** Opens the console at `baseUrl` and signs in with `token`, as an operator pasting it would. */

@@ -14,6 +14,12 @@ import { ErrorMessage, Time } from '../../components/Common.tsx';
 import { ActionButton, OperationOutcome, useDeviceActions } from './DeviceActions.tsx';
 import { AttributesForm, CreateInstanceForm, ExecuteForm, WriteForm } from './ResourceForms.tsx';
 
+/**
+ * Security (0), Server (1) and OSCORE (21) configure the device's LwM2M connection rather than
+ * report its state: shown folded, to be opened when needed.
+ */
+const infrastructureObjects: ReadonlySet<number> = new Set([0, 1, 21]);
+
 interface Instance {
   readonly objectId: number;
   readonly instanceId: number;
@@ -61,13 +67,13 @@ export function ObjectTree({ device, operations }: { device: DeviceDetail; opera
         const model = modelById.get(objectId);
         const instances: Instance[] = links.filter((link) => link.objectId === objectId && link.instanceId !== null).map((link) => ({ objectId, instanceId: link.instanceId ?? 0 }));
         return (
-          <section key={objectId} class="object" aria-labelledby={`object-${objectId}`}>
-            <header class="object-header">
+          <details key={objectId} class="object" open={!infrastructureObjects.has(objectId)}>
+            <summary class="object-header">
               <h2 id={`object-${objectId}`}>
                 /{objectId} {model?.name ?? 'Unknown object'} {model ? <span class="muted">v{model.version}</span> : null}
               </h2>
-              {canOperate.value && model ? <CreateInstanceForm model={model} onCreate={(values) => actions.createInstance(`/${objectId}`, values)} /> : null}
-            </header>
+            </summary>
+            {canOperate.value && model?.multipleInstances === true ? <CreateInstanceForm model={model} onCreate={(values) => actions.createInstance(`/${objectId}`, values)} /> : null}
             {model === undefined ? <p class="muted">No model of this object: upload its DDF in Device protocols to see its resources.</p> : null}
             {instances.map((instance) => (
               <InstanceView
@@ -82,7 +88,7 @@ export function ObjectTree({ device, operations }: { device: DeviceDetail; opera
                 actions={actions}
               />
             ))}
-          </section>
+          </details>
         );
       })}
     </div>

@@ -74,11 +74,11 @@ describe('client-initiated bootstrap through the running service', () => {
   it('bootstraps a NO_SEC device with every optional column in SenML CBOR, which then registers with what it was written', async () => {
     const service = running();
     const device = await bootstrap('e2e-nosec-full', CONTENT_FORMAT.senmlCbor);
-    expect(device.served.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /', 'DELETE /0', 'DELETE /1', 'PUT /0/2', 'PUT /1/2', 'PUT /0/3', 'GET /', 'POST /bs']);
+    expect(device.served.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /', 'DELETE /0', 'DELETE /1', 'PUT /0/2', 'PUT /1/2', 'PUT /0/0', 'GET /', 'POST /bs']);
     expect(device.lwm2mServerAccount()).toMatchObject({ uri: `coap://127.0.0.1:${service.coap.local.port}`, securityMode: 3n, shortServerId: 101n, lifetime: 120n, binding: 'U' });
     expect([2, 3, 5, 6].map((id) => device.value(1, 2, id)?.value)).toEqual([5n, 600n, 300n, true]);
-    expect(device.value(0, 3, 0)).toEqual({ type: 'string', value: `coap://127.0.0.1:${service.bootstrap.local.port}` });
-    expect(device.value(0, 3, 10)).toEqual({ type: 'integer', value: 100n });
+    expect(device.value(0, 0, 0)).toEqual({ type: 'string', value: `coap://127.0.0.1:${service.bootstrap.local.port}` });
+    expect(device.value(0, 0, 10)).toEqual({ type: 'integer', value: 100n });
 
     const lwm2m = await device.registrationClient();
     clients.push(lwm2m);
@@ -94,8 +94,8 @@ describe('client-initiated bootstrap through the running service', () => {
     expect(account).toMatchObject({ uri: 'coaps://127.0.0.1:5684', securityMode: 0n, shortServerId: 101n, lifetime: 3600n, binding: 'UQ' });
     expect(new TextDecoder().decode(account.pskIdentity)).toBe(FULL_PSK.lwm2mPskId);
     expect(account.pskKey).toEqual(hexBytes(FULL_PSK.lwm2mPskKey));
-    expect(device.value(0, 4, 3)).toEqual({ type: 'opaque', value: new TextEncoder().encode(FULL_PSK.bootstrapPskId) });
-    expect(device.value(0, 4, 5)).toEqual({ type: 'opaque', value: hexBytes(FULL_PSK.bootstrapPskKey) });
+    expect(device.value(0, 0, 3)).toEqual({ type: 'opaque', value: new TextEncoder().encode(FULL_PSK.bootstrapPskId) });
+    expect(device.value(0, 0, 5)).toEqual({ type: 'opaque', value: hexBytes(FULL_PSK.bootstrapPskKey) });
     await expect(device.registrationClient()).rejects.toThrow(/needs DTLS/);
     const events = await waitForSessionEnds(service.store, 'e2e-psk-full');
     expect(events.at(-1)?.type).toBe('BootstrapSessionFinished');

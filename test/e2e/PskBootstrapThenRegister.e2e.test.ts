@@ -114,7 +114,7 @@ describe('a PSK device bootstraps over DTLS, then registers over DTLS with what 
   it('with every optional column, in SenML CBOR over TLS_PSK_WITH_AES_128_CBC_SHA256: the CSV server URI and short server id', async () => {
     const service = running();
     const device = await bootstrapOverDtls(FULL_ENDPOINT, FULL_PSK.bootstrapPskId, FULL_PSK.bootstrapPskKey, 'TLS_PSK_WITH_AES_128_CBC_SHA256', CONTENT_FORMAT.senmlCbor);
-    expect(device.served).toEqual(['GET /', 'DELETE /0', 'DELETE /1', 'PUT /0/3', 'PUT /1/3', 'PUT /0/4', 'GET /', 'POST /bs']);
+    expect(device.served).toEqual(['GET /', 'DELETE /0', 'DELETE /1', 'PUT /0/3', 'PUT /1/3', 'PUT /0/0', 'GET /', 'POST /bs']);
     const account = device.lwm2mServerAccount();
     expect(account).toMatchObject({ uri: `coaps://127.0.0.1:${service.secure.lwm2m.local.port}`, securityMode: 0n, shortServerId: 101n, lifetime: 3600n, binding: 'UQ' });
     expect(new TextDecoder().decode(account.pskIdentity)).toBe(FULL_PSK.lwm2mPskId);

@@ -16,7 +16,9 @@
  * 3. Bootstrap-Write of the LwM2M server's Security instance.
  * 4. Bootstrap-Write of the LwM2M server's Server instance (the Security instance's id).
  * 5. With `generateBootstrapServerConfig`, Bootstrap-Write of the bootstrap server's own Security
- *    instance, at the next id the device does not keep.
+ *    instance over the device's Bootstrap-Server account (the first kept instance), so that the device
+ *    is left with one such account, the operator's, rather than two to choose from; at the next free
+ *    id when the device keeps none.
  * 6. With a Discover in step 1, a second Bootstrap-Discover of "/": the accounts as the device now holds
  *    them, recorded before Bootstrap-Finish (the sequence of the OMA LwM2M interoperability test cases
  *    for client-initiated bootstrap).
@@ -161,8 +163,9 @@ export function buildBootstrapPlan(
   preferredContentFormat: number | null,
   kept: KeptAccounts = ASSUMED_KEPT_ACCOUNTS,
 ): BootstrapPlan {
-  const [serverId, bootstrapId] = freeInstanceIds(device.securityInstanceOffset, kept.securityInstances, device.generateBootstrapServerConfig ? 2 : 1);
-  if (serverId === undefined) throw new IncompleteBootstrapData(device.endpoint, 'the device keeps every Security instance id');
+  const [serverId, nextFreeId] = freeInstanceIds(device.securityInstanceOffset, kept.securityInstances, 2);
+  const bootstrapId = kept.securityInstances[0] ?? nextFreeId;
+  if (serverId === undefined || bootstrapId === undefined) throw new IncompleteBootstrapData(device.endpoint, 'the device keeps every Security instance id');
   const steps: BootstrapStep[] = [];
   const discovers = preferredContentFormat !== null;
   if (discovers) steps.push({ kind: 'discover', target: '/' });
@@ -172,7 +175,6 @@ export function buildBootstrapPlan(
     { kind: 'write', target: { objectId: 1, instanceId: serverId }, purpose: 'lwm2m-server', node: lwm2mServer(device, defaults, serverId) },
   );
   if (device.generateBootstrapServerConfig) {
-    if (bootstrapId === undefined) throw new IncompleteBootstrapData(device.endpoint, 'the device keeps every Security instance id');
     steps.push({
       kind: 'write',
       target: { objectId: 0, instanceId: bootstrapId },

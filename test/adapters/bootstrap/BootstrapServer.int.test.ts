@@ -133,20 +133,20 @@ describe('BootstrapServer', () => {
     await device.finished;
     const events = await waitForSessionEnds(h.store, 'psk-full');
 
-    expect(device.served.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /', 'DELETE /0', 'DELETE /1', 'PUT /0/3', 'PUT /1/3', 'PUT /0/4', 'GET /', 'POST /bs']);
+    expect(device.served.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /', 'DELETE /0', 'DELETE /1', 'PUT /0/3', 'PUT /1/3', 'PUT /0/0', 'GET /', 'POST /bs']);
     expect(device.served.filter((r) => r.method === 'PUT').every((r) => r.contentFormat === CONTENT_FORMAT.senmlCbor)).toBe(true);
     const account = device.lwm2mServerAccount();
     expect(account).toMatchObject({ uri: 'coaps://127.0.0.1:40002', securityMode: 0n, shortServerId: 101n, lifetime: 3600n, binding: 'UQ' });
     expect(new TextDecoder().decode(account.pskIdentity)).toBe(FULL_PSK.lwm2mPskId);
     expect(account.pskKey).toEqual(hexBytes(FULL_PSK.lwm2mPskKey));
     expect([2, 3, 5, 6].map((id) => device.value(1, 3, id)?.value)).toEqual([10n, 900n, 7200n, false]);
-    // The factory bootstrap account at /0/0 survived the delete; the generated one is at /0/4.
+    // The factory bootstrap account at /0/0 survived the delete and was replaced by the generated one: the device has one.
+    expect([...(device.objects.get(0)?.keys() ?? [])].sort()).toEqual([0, 3]);
     expect(device.value(0, 0, 1)).toEqual({ type: 'boolean', value: true });
-    expect(device.value(0, 4, 1)).toEqual({ type: 'boolean', value: true });
-    expect(device.value(0, 4, 10)).toEqual({ type: 'integer', value: 100n });
-    expect(device.value(0, 4, 3)).toEqual({ type: 'opaque', value: new TextEncoder().encode(FULL_PSK.bootstrapPskId) });
-    expect(device.value(0, 4, 5)).toEqual({ type: 'opaque', value: hexBytes(FULL_PSK.bootstrapPskKey) });
-    expect(device.value(0, 4, 0)).toEqual({ type: 'string', value: defaults.bootstrapServerUri.secure });
+    expect(device.value(0, 0, 10)).toEqual({ type: 'integer', value: 100n });
+    expect(device.value(0, 0, 3)).toEqual({ type: 'opaque', value: new TextEncoder().encode(FULL_PSK.bootstrapPskId) });
+    expect(device.value(0, 0, 5)).toEqual({ type: 'opaque', value: hexBytes(FULL_PSK.bootstrapPskKey) });
+    expect(device.value(0, 0, 0)).toEqual({ type: 'string', value: defaults.bootstrapServerUri.secure });
 
     expect(events[0]?.data).toMatchObject({ identity: { kind: 'externalBootstrapPskId', value: FULL_PSK.externalBootstrapPskId }, contentFormat: CONTENT_FORMAT.senmlCbor });
     expect(events.at(-1)?.type).toBe('BootstrapSessionFinished');

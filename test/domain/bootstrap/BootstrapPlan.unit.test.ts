@@ -80,13 +80,16 @@ describe('buildBootstrapPlan', () => {
     const noKeys = { lwm2mPskKey: null, bootstrapPskKey: null };
     const targets = (plan: BootstrapPlan): string[] => plan.steps.map(describeStep).map((step) => `${step.kind} ${step.target}`);
     const keptAtZero = buildBootstrapPlan(device, noKeys, defaults, CONTENT_FORMAT.senmlCbor, { basis: 'discovered', securityInstances: [0] });
-    expect(targets(keptAtZero)).toEqual(['discover /', 'delete /0', 'delete /1', 'write /0/1', 'write /1/1', 'write /0/2', 'discover /', 'finish /bs']);
+    // The generated Bootstrap-Server account replaces the device's own.
+    expect(targets(keptAtZero)).toEqual(['discover /', 'delete /0', 'delete /1', 'write /0/1', 'write /1/1', 'write /0/0', 'discover /', 'finish /bs']);
     // A device that keeps its account at /0/1 (as Anjay does) is written from /0/0, around it.
     const keptAtOne = buildBootstrapPlan(device, noKeys, defaults, CONTENT_FORMAT.senmlCbor, { basis: 'discovered', securityInstances: [1] });
-    expect(writes(keptAtOne).map((write) => formatPath(write.target))).toEqual(['/0/0', '/1/0', '/0/2']);
-    expect(writes(keptAtOne).map((write) => write.node.id)).toEqual([0, 0, 2]);
-    const nothingKept = buildBootstrapPlan({ ...device, securityInstanceOffset: 4 }, noKeys, defaults, CONTENT_FORMAT.tlv, { basis: 'discovered', securityInstances: [4, 6] });
-    expect(writes(nothingKept).map((write) => formatPath(write.target))).toEqual(['/0/5', '/1/5', '/0/7']);
+    expect(writes(keptAtOne).map((write) => formatPath(write.target))).toEqual(['/0/0', '/1/0', '/0/1']);
+    expect(writes(keptAtOne).map((write) => write.node.id)).toEqual([0, 0, 1]);
+    const keptPastOffset = buildBootstrapPlan({ ...device, securityInstanceOffset: 4 }, noKeys, defaults, CONTENT_FORMAT.tlv, { basis: 'discovered', securityInstances: [4, 6] });
+    expect(writes(keptPastOffset).map((write) => formatPath(write.target))).toEqual(['/0/5', '/1/5', '/0/4']);
+    const nothingKept = buildBootstrapPlan(device, noKeys, defaults, CONTENT_FORMAT.tlv, { basis: 'discovered', securityInstances: [] });
+    expect(writes(nothingKept).map((write) => formatPath(write.target))).toEqual(['/0/0', '/1/0', '/0/1']);
   });
 
   it('wraps to the lowest free instance id past the last one', () => {
@@ -106,7 +109,7 @@ describe('buildBootstrapPlan', () => {
     expect(serverBytes).toEqual({ ok: true, value: hex('C1 00 01  C4 01 00015180  C1 06 01  C1 07 55') });
   });
 
-  it('writes every CSV column of a PSK device, instance ids from the offset, and the bootstrap server account', () => {
+  it('writes every CSV column of a PSK device, instance ids from the offset, and the bootstrap server account over the assumed one', () => {
     const plan = buildBootstrapPlan(fullDevice, fullKeys, defaults, CONTENT_FORMAT.senmlCbor);
     expect(plan.contentFormat).toBe(CONTENT_FORMAT.senmlCbor);
     expect(plan.steps.map(describeStep).map((step) => `${step.kind} ${step.target}`)).toEqual([
@@ -115,7 +118,7 @@ describe('buildBootstrapPlan', () => {
       'delete /1',
       'write /0/3',
       'write /1/3',
-      'write /0/4',
+      'write /0/0',
       'discover /',
       'finish /bs',
     ]);
@@ -147,7 +150,7 @@ describe('buildBootstrapPlan', () => {
   it('writes a NoSec bootstrap account when the device has no bootstrap PSK', () => {
     const plan = buildBootstrapPlan({ ...testDeviceData('dev-2'), generateBootstrapServerConfig: true }, { lwm2mPskKey: null, bootstrapPskKey: null }, defaults, null);
     const bootstrap = writes(plan)[2];
-    expect(bootstrap?.target).toEqual({ objectId: 0, instanceId: 2 });
+    expect(bootstrap?.target).toEqual({ objectId: 0, instanceId: 0 });
     expect(bootstrap && [...bootstrap.node.resources.keys()]).toEqual([0, 1, 2, 10]);
     expect(bootstrap && valueAt(bootstrap.node, 0)).toEqual({ type: 'string', value: defaults.bootstrapServerUri.plain });
     expect(bootstrap && valueAt(bootstrap.node, 2)).toEqual({ type: 'integer', value: 3n });
@@ -261,7 +264,7 @@ describe('Bootstrap-Write content for any registration data (property)', () => {
         const plan = buildBootstrapPlan(data, { lwm2mPskKey, bootstrapPskKey: fields.bootstrapPskId === null ? null : bootstrapPskKey }, defaults, format);
         const planned = writes(plan);
         const first = Math.max(1, fields.securityInstanceOffset);
-        expect(planned.map((write) => formatPath(write.target))).toEqual([`/0/${first}`, `/1/${first}`, ...(fields.generateBootstrapServerConfig ? [`/0/${first + 1}`] : [])]);
+        expect(planned.map((write) => formatPath(write.target))).toEqual([`/0/${first}`, `/1/${first}`, ...(fields.generateBootstrapServerConfig ? ['/0/0'] : [])]);
         for (const write of planned) {
           const bytes = encodeContent(format, write.node, write.target);
           if (!bytes.ok) throw new Error(bytes.error.message);

@@ -48,6 +48,7 @@ import { postGraphQL, wsClient, wsQuery } from '../e2e/GraphQLTestClient.ts';
 import { randomUUID } from 'node:crypto';
 import { FirmwareRepository } from '../../src/adapters/firmware/FirmwareRepository.ts';
 import { startFirmware } from '../../src/adapters/firmware/Firmware.ts';
+import { FirmwarePackageAccess } from '../../src/adapters/firmware/FirmwarePackageAccess.ts';
 
 let dir: string;
 let store: SqliteEventStore;
@@ -95,11 +96,14 @@ beforeAll(async () => {
     operations: new OperationQueries(database.db),
     resources: new ResourceQueries(database.db),
     projector,
+    registrations: management.registrationFeed,
   });
   const validationRules = new ValidationRuleService({ store, protocols });
   const firmware = startFirmware({
     store,
     repository: new FirmwareRepository({ store, dataDir: dir, clock: systemClock, newId: randomUUID }),
+    access: new FirmwarePackageAccess(registrations, sealer),
+    sealer,
     deviceManagement,
     projector,
     db: database.db,

@@ -31,9 +31,10 @@ export class RawCoapPeer {
     });
   }
 
-  static async open(target: { address: string; port: number }): Promise<RawCoapPeer> {
+  /** A peer on `localAddress` (by default the target's: loopback for loopback; any of 127.0.0.0/8 is another host). */
+  static async open(target: { address: string; port: number }, localAddress = target.address): Promise<RawCoapPeer> {
     const socket = createSocket(target.address.includes(':') ? 'udp6' : 'udp4');
-    await new Promise<void>((resolve) => socket.bind(0, target.address, resolve));
+    await new Promise<void>((resolve) => socket.bind(0, localAddress, resolve));
     return new RawCoapPeer(socket, target);
   }
 

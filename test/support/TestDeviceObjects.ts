@@ -55,6 +55,11 @@ export class TestDeviceObjects {
     return [...this.#observers.keys()];
   }
 
+  /** Forgets every observation without a word, as a device that restarts does. */
+  forgetObservations(): void {
+    this.#observers.clear();
+  }
+
   /** Sets a value and notifies the observers of its path or of a path above it (Core 1.1 section 6.4.2). */
   set(path: string, value: number | string | boolean): void {
     const resource = this.resources.get(path);

@@ -7,9 +7,12 @@
  *   reassembles Block1) makes it Downloaded at once;
  * - the package is checked against `expectedSha256`; a mismatch, or `corruptDownload`, gives State 0
  *   and Update Result 5 (integrity check failure);
- * - Execute Update /5/0/2 in State 2: State 3 (Updating), then, as after a restart into the new
- *   firmware, /3/0/3 and PkgVersion /5/0/7 become `newVersion`, State 0, Update Result 1, and
- *   `onRestart` runs (the test registers the client again).
+ * - Execute Update /5/0/2 in State 2: State 3 (Updating), then, by `afterUpdate`:
+ *   - 'report': as after a restart into the new firmware, /3/0/3 and PkgVersion /5/0/7 become
+ *     `newVersion`, State 0, Update Result 1, and `onRestart` runs (the test registers the client again);
+ *   - 'restart-then-report': the device restarts (its observations are gone) into the new firmware,
+ *     State 0, Update Result still 0, `onRestart` runs; the test then calls `reportSuccess()`;
+ *   - 'hang': it stays Updating and reports nothing more.
  */
 import { createHash } from 'node:crypto';
 import { request as coapRequest } from 'coap';
@@ -32,6 +35,8 @@ export class TestFirmwareObject {
   newVersion = '';
   /** Flip a byte of each downloaded package, as a corrupted transfer would. */
   corruptDownload = false;
+  /** What the device does after Execute Update. */
+  afterUpdate: 'report' | 'restart-then-report' | 'hang' = 'report';
   /** Called once the device has "restarted" into the new firmware. */
   onRestart: () => Promise<void> = () => Promise.resolve();
   /** The package as the device received it, how ('pull' or 'push'), and whether block-wise (RFC 7959). */
@@ -61,13 +66,15 @@ export class TestFirmwareObject {
       return true;
     }
     if (path === '/5/0/2' && request.method === 'POST') {
-      if (this.#value('/5/0/3') !== 2) return reply(response, '4.05');
+      if (this.value('/5/0/3') !== 2) return reply(response, '4.05');
       reply(response, '2.04');
       this.#objects.set('/5/0/3', 3);
+      if (this.afterUpdate === 'hang') return true;
       setTimeout(() => {
+        if (this.afterUpdate === 'restart-then-report') this.#objects.forgetObservations();
         this.#objects.set('/3/0/3', this.newVersion);
         this.#objects.set('/5/0/7', this.newVersion);
-        this.#objects.set('/5/0/5', 1);
+        if (this.afterUpdate === 'report') this.#objects.set('/5/0/5', 1);
         this.#objects.set('/5/0/3', 0);
         void this.onRestart();
       }, 20);
@@ -77,9 +84,14 @@ export class TestFirmwareObject {
     if (path === '/5/0/1' && (request.method === 'PUT' || request.method === 'POST') && response.code === '2.04') {
       this.#startProcess();
       this.#objects.set('/5/0/3', 1);
-      this.#pull(String(this.#value('/5/0/1')));
+      this.#pull(String(this.value('/5/0/1')));
     }
     return handled;
+  }
+
+  /** Update Result 1 (Firmware updated successfully), told to whoever observes it. */
+  reportSuccess(): void {
+    this.#objects.set('/5/0/5', 1);
   }
 
   /** Core 1.1 E.6: the result is reset to 0 once the process is initiated. */
@@ -119,7 +131,8 @@ export class TestFirmwareObject {
     this.#objects.set('/5/0/3', 0);
   }
 
-  #value(path: string): number | string | boolean | undefined {
+  /** A resource's value as the device holds it (the Package URI written to it, say). */
+  value(path: string): number | string | boolean | undefined {
     return this.#objects.resources.get(path)?.value;
   }
 }

@@ -10,7 +10,7 @@ export interface TransmissionParameters {
   readonly responseTimeoutMs: number;
   /** Time a request may take before the server sends an empty ACK and answers separately. */
   readonly piggybackWindowMs: number;
-  /** Largest message body, reassembled from blocks, accepted in either direction. */
+  /** Largest message body a peer may make us reassemble from blocks: a request's (Block1), or a response's (Block2). */
   readonly maxBodySize: number;
   /** Block size used when a body does not fit in one datagram (RFC 7959 section 2.2). */
   readonly blockSize: number;

@@ -1,17 +1,19 @@
 /**
- * The firmware feature as the service wires it (issue 8): on the repository (built first, as the
- * LwM2M server's CoAP endpoint serves its packages with `firmwarePackageCoapHandler`), the update
+ * The firmware feature as the service wires it: on the repository and the package access (built first,
+ * as the LwM2M server's CoAP endpoint serves packages with `firmwarePackageCoapHandler`), the update
  * runner on the device management API, the application service for GraphQL and the shell, and the
  * package route to mount on the HTTP server.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
 import type { Clock } from '../../domain/Clock.ts';
+import type { SecretSealer } from '../../domain/SealedSecret.ts';
 import { FirmwareQueries } from '../../projections/firmware/FirmwareQueries.ts';
 import type { Projector } from '../../projections/Projector.ts';
 import type { EventStore } from '../eventstore/EventStore.ts';
 import type { Logger } from '../logging/Logger.ts';
 import type { DeviceManagementApi } from '../lwm2m/DeviceManagementApi.ts';
+import type { FirmwarePackageAccess } from './FirmwarePackageAccess.ts';
 import { firmwarePackageHttpRoute } from './FirmwarePackageHttpRoute.ts';
 import type { HttpRoute } from './FirmwarePackageHttpRoute.ts';
 import type { FirmwareRepository } from './FirmwareRepository.ts';
@@ -21,6 +23,10 @@ import { FirmwareUpdateRunner } from './FirmwareUpdateRunner.ts';
 export interface FirmwareOptions {
   readonly store: EventStore;
   readonly repository: FirmwareRepository;
+  /** Who may fetch a package; shared with the CoAP package resource. */
+  readonly access: FirmwarePackageAccess;
+  /** Seals the HTTP access tokens of updates. */
+  readonly sealer: SecretSealer;
   readonly deviceManagement: DeviceManagementApi;
   readonly projector: Projector;
   /** The read models' database. */
@@ -53,11 +59,14 @@ export function startFirmware(options: FirmwareOptions): Firmware {
     newId: randomUUID,
     packageUris: options.packageUris,
     timeoutMs: options.updateTimeoutMs ?? 30 * 60_000,
+    access: options.access,
+    sealer: options.sealer,
+    newAccessToken: () => randomBytes(32),
   });
   const service = new FirmwareService({ store, repository, runner, queries: new FirmwareQueries(options.db), projector: options.projector });
   return {
     service,
-    httpRoute: firmwarePackageHttpRoute(repository),
+    httpRoute: firmwarePackageHttpRoute(repository, options.access),
     resume: () => runner.resume(),
     close: () => runner.close(),
   };

@@ -3,7 +3,9 @@
  * uploaded binaries on disk under `<dataDir>/firmware/`, one file per firmware named by its id, with
  * their SHA-256 in the event. A binary is written (to a temporary name, then renamed, so that a crash
  * never leaves a half file under a firmware's name) before the event that refers to it is appended,
- * and deleted when the append is refused or the firmware removed.
+ * and deleted when the append is refused or the firmware removed. Whatever the event store, packages
+ * stay here: events refer to them by firmware id and SHA-256 (a pushed package is read from here when
+ * the write is sent), so no event carries a package's bytes.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -14,6 +16,7 @@ import type { FirmwareAdded, FirmwareSource } from '../../domain/firmware/Firmwa
 import { firmwareRepositoryStream } from '../../domain/firmware/FirmwareRepositoryEvents.ts';
 import { handleCommand, loadAggregate } from '../eventstore/CommandHandler.ts';
 import type { EventStore } from '../eventstore/EventStore.ts';
+import type { PackageReference, PackageSource } from '../lwm2m/ContentReferences.ts';
 
 export interface FirmwareRepositoryOptions {
   readonly store: EventStore;
@@ -28,7 +31,7 @@ export type NewFirmware =
   | { readonly name: string; readonly version: string; readonly binary: Uint8Array }
   | { readonly name: string; readonly version: string; readonly url: string };
 
-export class FirmwareRepository {
+export class FirmwareRepository implements PackageSource {
   readonly #options: FirmwareRepositoryOptions;
   readonly #directory: string;
 
@@ -102,6 +105,16 @@ export class FirmwareRepository {
     const bytes = await readFile(join(this.#directory, firmware.source.fileName));
     if (sha256Hex(bytes) !== firmware.source.sha256) throw new Error(`the stored binary of firmware ${firmwareId} does not match its SHA-256`);
     return bytes;
+  }
+
+  /**
+   * The bytes an operation refers to: the stored firmware's binary, when its SHA-256 is the one the
+   * reference names (a package replaced since would otherwise reach the device unannounced).
+   */
+  async packageBytes(reference: PackageReference): Promise<Uint8Array | undefined> {
+    const firmware = await this.get(reference.firmwareId);
+    if (firmware?.source.kind !== 'stored' || firmware.source.sha256 !== reference.sha256) return undefined;
+    return this.binary(reference.firmwareId);
   }
 }
 

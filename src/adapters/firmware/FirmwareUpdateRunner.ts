@@ -1,18 +1,24 @@
 /**
- * Runs firmware updates (issue 8; LwM2M Core 1.1 Appendix E.6) through the device management API:
- * every device interaction is a queued operation, every fact a `firmware-<endpoint>` event decided by
- * the firmware update decider.
+ * Runs firmware updates (LwM2M Core 1.1 Appendix E.6) through the device management API: every device
+ * interaction is a queued operation, every fact a `firmware-<endpoint>` event decided by the firmware
+ * update decider.
  *
  * 1. read /5/0 for Firmware Update Protocol Support /5/0/8 and Delivery Method /5/0/9, choose pull
- *    or push, record the request;
+ *    or push, record the request (with a sealed access token when the device pulls over HTTP);
  * 2. observe State /5/0/3 and Update Result /5/0/5;
  * 3. pull: write Package URI /5/0/1 (the service's own URI of the package, or the external URL);
- *    push: write Package /5/0/0 (the dispatcher sends a large body with Block1, RFC 7959);
+ *    push: write Package /5/0/0 by reference to the repository (the dispatcher reads the bytes and
+ *    sends them with Block1, RFC 7959);
  * 4. once the device reports State 2 (Downloaded), execute Update /5/0/2;
- * 5. when the device registers again (it restarts into the new firmware), read /5/0/5, /5/0/7 and
- *    /3/0/3: the decider takes result 1 and the new version as success.
+ * 5. Update Result 1 ends it as a success: the device then reports its Firmware Version /3/0/3,
+ *    recorded beside the label.
+ * Whenever the device registers again (it restarted: into the new firmware, or in the middle of the
+ * download), its observations of the former registration are gone (Core 1.1 section 6.2.1): State and
+ * Update Result are observed again, which also reports their values now.
  * A failure result, a refused operation or the deadline ends the update as failed.
  *
+ * One live feed for all updates: values come through the projector's listeners, registrations through
+ * the registration watcher's one subscription; no update opens an event-store subscription of its own.
  * Values reach the decider in the order the device management API delivers them, one command at a
  * time per update (a chain of promises), so that the decision always sees the previous one.
  */
@@ -26,12 +32,14 @@ import { firmwareUpdateDecider, FirmwareUpdateError } from '../../domain/firmwar
 import type { FirmwareUpdateEvent, FirmwareUpdateRequested, FirmwareUpdateStep } from '../../domain/firmware/FirmwareUpdateEvents.ts';
 import { firmwareUpdateStream, firmwareUpdateStreamPrefix } from '../../domain/firmware/FirmwareUpdateEvents.ts';
 import type { OperationSpec } from '../../domain/operations/OperationEvents.ts';
-import { registrationStream } from '../../domain/registration/RegistrationEvents.ts';
+import type { SecretSealer } from '../../domain/SealedSecret.ts';
 import type { OperationView } from '../../projections/operations/OperationQueries.ts';
 import { handleCommand, loadAggregate } from '../eventstore/CommandHandler.ts';
 import type { EventStore } from '../eventstore/EventStore.ts';
 import type { Logger } from '../logging/Logger.ts';
 import type { DeviceManagementApi } from '../lwm2m/DeviceManagementApi.ts';
+import type { FirmwarePackageAccess } from './FirmwarePackageAccess.ts';
+import { packageUriWithToken } from './FirmwarePackageHttpRoute.ts';
 import type { FirmwareRepository } from './FirmwareRepository.ts';
 
 export interface FirmwareUpdateRunnerOptions {
@@ -45,15 +53,25 @@ export interface FirmwareUpdateRunnerOptions {
   readonly packageUris: (firmwareId: string) => readonly string[];
   /** How long an update may take from its request to its end. */
   readonly timeoutMs: number;
+  /** Who may fetch a package: the runner grants each running update's device, and revokes at its end. */
+  readonly access: FirmwarePackageAccess;
+  /** Seals the HTTP access tokens in the update's event (and opens them to write the URI again after a restart). */
+  readonly sealer: SecretSealer;
+  /** 32 random bytes for each HTTP access token. */
+  readonly newAccessToken: () => Uint8Array;
 }
 
 const actorName = 'system:firmware-update';
 const terminal = new Set(['succeeded', 'failed', 'cancelled']);
 /** The values the decider takes; the rest of what the device reports is not the update's business. */
-const reportedPaths = new Set(['/5/0/3', '/5/0/5', '/5/0/7', '/3/0/3']);
+const reportedPaths = new Set(['/5/0/3', '/5/0/5', '/3/0/3']);
+/** State and Update Result, observed while the update runs. */
+const observedPaths = ['/5/0/3', '/5/0/5'];
 
 interface RunningUpdate {
   readonly request: FirmwareUpdateRequested;
+  /** The steps recorded so far. */
+  readonly steps: Set<FirmwareUpdateStep>;
   chain: Promise<void>;
   ended: boolean;
   readonly cleanups: Array<() => void>;
@@ -81,6 +99,9 @@ export class FirmwareUpdateRunner {
     const capabilities = await this.#capabilities(endpoint, actor);
     const choice = chooseDeliveryMethod(firmware.source, capabilities, this.#options.packageUris(firmwareId));
     if (!choice.ok) throw new FirmwareUpdateError('BAD_USER_INPUT', choice.reason);
+    // HTTP carries no device identity: a pull of the service's own package over HTTP needs a token.
+    const servedOverHttp = firmware.source.kind === 'stored' && choice.packageUri !== null && /^https?:/i.test(choice.packageUri);
+    const token = servedOverHttp ? Buffer.from(this.#options.newAccessToken()).toString('base64url') : undefined;
     const updateId = this.#options.newId();
     const now = clock.now();
     const result = await handleCommand(store, firmwareUpdateStream(endpoint), firmwareUpdateDecider, {
@@ -92,6 +113,7 @@ export class FirmwareUpdateRunner {
       version: firmware.version,
       method: choice.method,
       packageUri: choice.packageUri,
+      packageAccess: token === undefined ? null : this.#options.sealer.seal(new TextEncoder().encode(token)),
       requestedBy: actor,
       requestedAt: now.toISOString(),
       deadline: new Date(now.getTime() + this.#options.timeoutMs).toISOString(),
@@ -138,67 +160,82 @@ export class FirmwareUpdateRunner {
   }
 
   #drive(request: FirmwareUpdateRequested, steps: readonly FirmwareUpdateStep[] = []): void {
-    const update: RunningUpdate = { request, chain: Promise.resolve(), ended: false, cleanups: [] };
+    const update: RunningUpdate = { request, steps: new Set(steps), chain: Promise.resolve(), ended: false, cleanups: [] };
     this.#running.set(request.updateId, update);
-    const { api, clock } = this.#options;
-    update.cleanups.push(api.onResourceValues(request.endpoint, '/', (values) => {
-      for (const value of values) {
-        if (reportedPaths.has(value.path)) this.#submit(update, { type: 'ReportFirmwareValue', updateId: request.updateId, path: value.path, text: value.text, at: clock.now().toISOString() });
-      }
+    const { api, clock, access } = this.#options;
+    access.grant({ updateId: request.updateId, endpoint: request.endpoint, firmwareId: request.firmwareId, tokenFingerprint: request.packageAccess?.fingerprint ?? null });
+    update.cleanups.push(() => access.revoke(request.updateId));
+    update.cleanups.push(api.onResourceValues(request.endpoint, '/', (values) => this.#report(update, values)));
+    update.cleanups.push(api.onDeviceRegistered(request.endpoint, () => {
+      if (update.steps.has('observing')) this.#observe(update).catch((error: unknown) => this.#fail(update, error));
     }));
     const timer = setTimeout(() => this.#submit(update, { type: 'CheckFirmwareUpdateDeadline', updateId: request.updateId, now: clock.now().toISOString() }), Math.max(0, Date.parse(request.deadline) - clock.now().getTime()));
     update.cleanups.push(() => clearTimeout(timer));
-    const run = steps.includes('update-executed')
-      ? this.#options.store.headPosition().then((after) => this.#awaitRestart(update, after, true))
-      : steps.includes('downloaded')
-        ? this.#executeUpdate(update)
-        : this.#deliver(update);
+    // Taken up after a restart: the device may have registered (and reported) while nobody followed it.
+    const run = steps.includes('update-reported-success')
+      ? this.#readVersion(update)
+      : steps.includes('update-executed')
+        ? this.#require(update, { kind: 'read', paths: ['/5/0'], content: null }, 'read /5/0')
+        : steps.includes('downloaded')
+          ? this.#executeUpdate(update)
+          : this.#deliver(update);
     run.catch((error: unknown) => this.#fail(update, error));
   }
 
+  /** Hands the values the decider takes over to it, in order. */
+  #report(update: RunningUpdate, values: readonly ValueJson[]): void {
+    for (const value of values) {
+      if (reportedPaths.has(value.path)) this.#submit(update, { type: 'ReportFirmwareValue', updateId: update.request.updateId, path: value.path, text: value.text, at: this.#options.clock.now().toISOString() });
+    }
+  }
+
+  /** Observes State and Update Result; each observation's first answer reports the value now. */
+  async #observe(update: RunningUpdate): Promise<void> {
+    for (const path of observedPaths) await this.#require(update, { kind: 'observe', paths: [path], content: null }, `observe ${path}`);
+  }
+
   async #deliver(update: RunningUpdate): Promise<void> {
-    const { endpoint, packageUri, firmwareId } = update.request;
-    for (const path of ['/5/0/3', '/5/0/5']) await this.#require(update, { kind: 'observe', paths: [path], content: null }, `observe ${path}`);
+    const { endpoint, packageUri, packageAccess, firmwareId } = update.request;
+    await this.#observe(update);
     await this.#step(update, 'observing');
     await this.#step(update, 'delivering-package');
     if (packageUri !== null) {
-      await this.#require(update, { kind: 'write-replace', paths: ['/5/0/1'], content: { values: [{ path: '/5/0/1', type: 'string', text: packageUri }] } }, 'write Package URI /5/0/1');
+      const { sealer } = this.#options;
+      // A URI with the update's token is a secret: the write's event holds it sealed.
+      const sealed = packageAccess ? sealer.seal(new TextEncoder().encode(packageUriWithToken(packageUri, new TextDecoder().decode(sealer.open(packageAccess))))) : undefined;
+      const value: JsonValue = sealed ? { path: '/5/0/1', type: 'string', sealedText: { sealed: sealed.sealed, fingerprint: sealed.fingerprint } } : { path: '/5/0/1', type: 'string', text: packageUri };
+      await this.#require(update, { kind: 'write-replace', paths: ['/5/0/1'], content: { values: [value] } }, 'write Package URI /5/0/1');
     } else {
-      const binary = await this.#options.repository.binary(firmwareId);
-      if (!binary) throw new FirmwareUpdateError('NOT_FOUND', `the binary of firmware ${firmwareId} is gone`);
-      await this.#require(update, { kind: 'write-replace', paths: ['/5/0/0'], content: { values: [{ path: '/5/0/0', type: 'opaque', text: Buffer.from(binary).toString('base64') }] } }, 'write Package /5/0/0');
+      const firmware = await this.#options.repository.get(firmwareId);
+      if (firmware?.source.kind !== 'stored') throw new FirmwareUpdateError('NOT_FOUND', `the binary of firmware ${firmwareId} is gone`);
+      // By reference: the dispatcher reads the bytes from the repository as it sends them.
+      const reference = { firmwareId, sha256: firmware.source.sha256, size: firmware.source.size };
+      await this.#require(update, { kind: 'write-replace', paths: ['/5/0/0'], content: { values: [{ path: '/5/0/0', type: 'opaque', package: reference }] } }, 'write Package /5/0/0');
     }
     if (!update.ended) this.#options.logger.info({ endpoint, updateId: update.request.updateId }, 'firmware package delivered');
     await this.#step(update, 'package-delivered');
   }
 
-  /** Once Downloaded: Update /5/0/2, then the device's next registration brings the outcome. */
+  /** Once Downloaded: Update /5/0/2; the observed Update Result then tells the outcome. */
   async #executeUpdate(update: RunningUpdate): Promise<void> {
-    const after = await this.#options.store.headPosition();
     await this.#require(update, { kind: 'execute', paths: ['/5/0/2'], content: null }, 'execute Update /5/0/2');
     await this.#step(update, 'update-executed');
-    await this.#awaitRestart(update, after);
   }
 
   /**
-   * Reads the outcome (/5/0 and /3/0/3) at each registration of the device after `after`; at once as
-   * well when `readNow` (the service restarted after Update: the device may have registered meanwhile).
+   * Once the device reported success: the version it runs now, for the record. A device that cannot
+   * be read does not undo its own report of success.
    */
-  async #awaitRestart(update: RunningUpdate, after: number, readNow = false): Promise<void> {
-    const { store } = this.#options;
-    const subscription = store.subscribeToAll({ after, filter: { streamPrefixes: [registrationStream(update.request.endpoint)], eventTypes: ['DeviceRegistered'] } });
-    update.cleanups.push(() => void subscription.close());
-    if (readNow) await this.#readOutcome(update);
-    for await (const event of subscription) {
-      // The prefix also matches longer endpoint names ("dev" and "dev2").
-      if (event.stream !== registrationStream(update.request.endpoint) || update.ended) continue;
-      await this.#readOutcome(update);
+  async #readVersion(update: RunningUpdate): Promise<void> {
+    if (update.ended) return;
+    const view = await this.#operation(update.request.endpoint, { kind: 'read', paths: ['/3/0/3'], content: null }, actorName, update.request.updateId);
+    const values = view.status === 'succeeded' ? resultValues(view.result) : [];
+    if (values.some((value) => value.path === '/3/0/3')) {
+      this.#report(update, values);
+      return;
     }
-  }
-
-  async #readOutcome(update: RunningUpdate): Promise<void> {
-    await this.#require(update, { kind: 'read', paths: ['/5/0'], content: null }, 'read /5/0 after the restart');
-    await this.#require(update, { kind: 'read', paths: ['/3/0/3'], content: null }, 'read Firmware Version /3/0/3 after the restart');
+    const reason = `read Firmware Version /3/0/3 ${view.status === 'succeeded' ? 'gave no value' : `failed: ${view.reason ?? view.status}`}`;
+    this.#submit(update, { type: 'ReportFirmwareVersionUnreadable', updateId: update.request.updateId, reason, at: this.#options.clock.now().toISOString() });
   }
 
   /** Requests an operation and waits for its end; a failure ends the update. */
@@ -208,9 +245,7 @@ export class FirmwareUpdateRunner {
     if (view.status !== 'succeeded') throw new FirmwareUpdateError('CONFLICT', `${what} failed: ${view.reason ?? view.status}`);
     // A read's values reach the decider through the resource listener; the read result is the same
     // value, handed over here in case the listener saw it before the update was followed.
-    for (const value of resultValues(view.result)) {
-      if (reportedPaths.has(value.path)) this.#submit(update, { type: 'ReportFirmwareValue', updateId: update.request.updateId, path: value.path, text: value.text, at: this.#options.clock.now().toISOString() });
-    }
+    this.#report(update, resultValues(view.result));
   }
 
   #step(update: RunningUpdate, step: FirmwareUpdateStep): Promise<void> {
@@ -239,7 +274,9 @@ export class FirmwareUpdateRunner {
   #react(update: RunningUpdate, event: FirmwareUpdateEvent): void {
     switch (event.type) {
       case 'FirmwareUpdateProgressed':
+        update.steps.add(event.data.step);
         if (event.data.step === 'downloaded') this.#executeUpdate(update).catch((error: unknown) => this.#fail(update, error));
+        if (event.data.step === 'update-reported-success') this.#readVersion(update).catch((error: unknown) => this.#fail(update, error));
         return;
       case 'FirmwareUpdateSucceeded':
       case 'FirmwareUpdateFailed':
@@ -261,7 +298,7 @@ export class FirmwareUpdateRunner {
 
   /** The observations were the update's; nobody else asked for them. */
   #cancelObservations(update: RunningUpdate): void {
-    for (const path of ['/5/0/3', '/5/0/5']) {
+    for (const path of observedPaths) {
       this.#options.api.requestOperation(update.request.endpoint, { kind: 'cancel-observation', paths: [path], content: null }, actorName, update.request.updateId).catch((error: unknown) => {
         this.#options.logger.warn({ err: error, path }, 'could not cancel the firmware observation');
       });

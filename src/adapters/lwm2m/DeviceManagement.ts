@@ -11,9 +11,11 @@ import type { CoapEndpoint, CoapRequestHandler } from '../coap/CoapEndpoint.ts';
 import type { EventStore } from '../eventstore/EventStore.ts';
 import type { Logger } from '../logging/Logger.ts';
 import { ObservationManager } from './ObservationManager.ts';
+import type { ContentSources } from './ContentReferences.ts';
 import { OperationDispatcher } from './OperationDispatcher.ts';
 import type { RegistrationLookup } from './RegistrationLookup.ts';
 import { RegistrationWatcher } from './RegistrationWatcher.ts';
+import type { RegistrationFeed } from './RegistrationWatcher.ts';
 import { ResourceValueRecorder } from './ResourceValueRecorder.ts';
 import type { TelemetrySink } from './ResourceValueRecorder.ts';
 import { SendReceiver } from './SendReceiver.ts';
@@ -30,11 +32,15 @@ export interface DeviceManagementOptions {
   readonly telemetry?: TelemetrySink;
   readonly policy?: OperationQueuePolicy;
   readonly awakeSeconds?: number;
+  /** What writes may refer to instead of holding it: firmware packages, sealed texts. */
+  readonly contentSources?: ContentSources;
 }
 
 export interface DeviceManagement {
   readonly dispatcher: OperationDispatcher;
   readonly observations: ObservationManager;
+  /** New registrations, live, for the application API. */
+  readonly registrationFeed: RegistrationFeed;
   close(): Promise<void>;
 }
 
@@ -53,6 +59,7 @@ export async function startDeviceManagement(options: DeviceManagementOptions): P
     logger,
     ...(options.policy ? { policy: options.policy } : {}),
     ...(options.awakeSeconds === undefined ? {} : { awakeSeconds: options.awakeSeconds }),
+    ...(options.contentSources ? { contentSources: options.contentSources } : {}),
   });
   observations.onDeviceMessage = (device) => dispatcher.deviceReachable(device);
   const send = new SendReceiver({ registrations, recorder, catalog, clock, onDeviceMessage: (device) => dispatcher.deviceReachable(device) });
@@ -62,6 +69,7 @@ export async function startDeviceManagement(options: DeviceManagementOptions): P
   return {
     dispatcher,
     observations,
+    registrationFeed: watcher,
     async close() {
       dispatcher.close();
       await watcher.close();

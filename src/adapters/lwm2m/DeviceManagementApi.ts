@@ -2,7 +2,7 @@
  * The application API of device management, for the GraphQL layer: request and cancel operations,
  * read a device's operations and latest resource values, and hear of changes (`operationUpdated`,
  * `resourceValues(endpoint, pathPrefix)`) as the projector commits them, so that a subscriber sees
- * exactly what the queries then return.
+ * exactly what the queries then return; and hear of a device's new registrations, live.
  */
 import type { OperationSpec } from '../../domain/operations/OperationEvents.ts';
 import type { ResourceValuesReported } from '../../domain/observations/ResourceValueEvents.ts';
@@ -12,12 +12,14 @@ import type { Projector } from '../../projections/Projector.ts';
 import type { OperationQueries, OperationView } from '../../projections/operations/OperationQueries.ts';
 import type { ResourceQueries, ResourceValueView } from '../../projections/resources/ResourceQueries.ts';
 import type { OperationDispatcher } from './OperationDispatcher.ts';
+import type { RegistrationFeed, RegistrationListener } from './RegistrationWatcher.ts';
 
 export interface DeviceManagementApiOptions {
   readonly dispatcher: OperationDispatcher;
   readonly operations: OperationQueries;
   readonly resources: ResourceQueries;
   readonly projector: Projector;
+  readonly registrations: RegistrationFeed;
 }
 
 interface ResourceListener {
@@ -65,6 +67,14 @@ export class DeviceManagementApi {
       const view = this.#options.operations.operation(operationId);
       if (view) listener(view);
     });
+  }
+
+  /**
+   * Each new registration (Register) of the device, once the observations of the former one have ended:
+   * a device that restarted must be observed again. Returns the unsubscribe.
+   */
+  onDeviceRegistered(endpoint: string, listener: RegistrationListener): () => void {
+    return this.#options.registrations.onDeviceRegistered(endpoint, listener);
   }
 
   /** Each new value of the device at or under `pathPrefix` ("/" for all). Returns the unsubscribe. */

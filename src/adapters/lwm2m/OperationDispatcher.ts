@@ -12,7 +12,9 @@
  * of its last Register or Update) is abandoned at once and its operation goes back to the head of the
  * queue, recorded with both addresses, to be delivered to the new one.
  * Every Read and Observe carries an Accept option chosen from the device's version and announced
- * formats; on 4.06 or 4.15 the next format is tried in the same attempt.
+ * formats; on 4.06 or 4.15 the next format is tried in the same attempt. What a write refers to instead
+ * of holding it in the event (a package of the firmware repository, a sealed text) is read or opened
+ * for each attempt, in memory only (ContentReferences.ts).
  *
  * Pending operations survive a restart: they are events. At start the queues are rebuilt from the log;
  * an operation that was in flight when the process stopped counts as timed out.
@@ -41,6 +43,8 @@ import type { Logger } from '../logging/Logger.ts';
 import type { ObservationManager } from './ObservationManager.ts';
 import { buildCancelCompositeRequest, buildRequest, contentOperationOf, initialFormat, interpretResponse, validateOperation } from './OperationRequests.ts';
 import type { DeviceProfile } from './OperationRequests.ts';
+import { resolveContentReferences, withReferenceStandIns } from './ContentReferences.ts';
+import type { ContentSources } from './ContentReferences.ts';
 import type { RegistrationLookup } from './RegistrationLookup.ts';
 import type { ResourceValueRecorder } from './ResourceValueRecorder.ts';
 
@@ -82,6 +86,8 @@ export interface OperationDispatcherOptions {
   /** How long a device in queue mode listens after its last message (default 93 s, see DeviceReachability.ts). */
   readonly awakeSeconds?: number;
   readonly newOperationId?: () => string;
+  /** What writes may refer to (firmware packages, sealed texts); without a source, such writes fail. */
+  readonly contentSources?: ContentSources;
 }
 
 export class OperationDispatcher {
@@ -96,6 +102,7 @@ export class OperationDispatcher {
   readonly #decider: ReturnType<typeof operationQueueDecider>;
   readonly #awakeSeconds: number;
   readonly #newId: () => string;
+  readonly #contentSources: ContentSources;
   readonly #serializer = new KeyedSerializer();
   readonly #queues = new Map<string, Cached>();
   /** The last message from each device (beyond its Register/Update), for queue mode. */
@@ -119,6 +126,7 @@ export class OperationDispatcher {
     this.#decider = operationQueueDecider(options.policy ?? defaultOperationQueuePolicy);
     this.#awakeSeconds = options.awakeSeconds ?? defaultAwakeSeconds;
     this.#newId = options.newOperationId ?? randomUUID;
+    this.#contentSources = options.contentSources ?? {};
   }
 
   /** Rebuilds every device's queue from the log, re-arms what was in flight, and delivers what it can. */
@@ -154,7 +162,8 @@ export class OperationDispatcher {
 
   /** Queues an operation; it is delivered at once when the device is reachable. Returns its id. */
   async requestOperation(endpoint: string, operation: OperationSpec, actor: string, correlationId: string): Promise<string> {
-    const valid = validateOperation(operation, this.#catalog);
+    const standIns = withReferenceStandIns(operation);
+    const valid = standIns.ok ? validateOperation(standIns.value, this.#catalog) : standIns;
     if (!valid.ok) throw new DomainError('BAD_USER_INPUT', `${operation.kind} ${operation.paths.join(', ')}: ${valid.reason}`, { endpoint });
     const operationId = this.#newId();
     await this.#run(endpoint, { type: 'RequestOperation', operationId, endpoint, operation, requestedBy: actor, correlationId, now: this.#clock.now() }, actor, correlationId);
@@ -256,7 +265,13 @@ export class OperationDispatcher {
   }
 
   async #attempt(endpoint: string, registration: RegistrationRecord, queued: QueuedOperation, exchange: InFlightExchange): Promise<void> {
-    const { operationId, operation } = queued;
+    const { operationId } = queued;
+    const resolved = await resolveContentReferences(queued.operation, this.#contentSources);
+    if (!resolved.ok) {
+      await this.#fail(endpoint, operationId, resolved.reason);
+      return;
+    }
+    const operation = resolved.value;
     const device: DeviceProfile = { rootPath: registration.objectLinks.rootPath, lwm2mVersion: registration.lwm2mVersion, contentFormats: registration.objectLinks.contentFormats };
     const { peer } = exchange;
     const observing = operation.kind === 'observe' || operation.kind === 'observe-composite';

@@ -22,6 +22,9 @@
  *
  * Operation content (the JSON of `OperationSpec.content`):
  * - writes, create, write-composite: `{ "values": [{ "path": "/3/0/14", "type": "string", "text": "+02" }] }`;
+ *   in the event, a value may refer to what must not be stored there instead of holding it (a package
+ *   of the firmware repository, a sealed text): ContentReferences.ts resolves those before a request
+ *   is built;
  * - execute: the argument string (`0='on',1`) or null;
  * - write-attributes: `{ "pmin": 10, "pmax": 60, "gt": 30.5, "lt": 5, "st": 0.5, "epmin": 1, "epmax": 100 }`
  *   (any subset; a null value removes the attribute, written as the bare name).

@@ -1,19 +1,30 @@
 /**
  * Follows registration events live and tells device management what they mean: a Register or an Update
  * makes the device reachable (its pending operations go out); a new registration ends the observations
- * of the old one, and de-registration or expiry ends them all (LwM2M Core 1.1 section 6.2.1).
+ * of the old one, and de-registration or expiry ends them all (LwM2M Core 1.1 section 6.2.1). It is also
+ * the one live feed of new registrations for whoever follows a device through a restart (firmware
+ * updates): one subscription for all of them, whatever their number.
  */
 import type { EventStore, Subscription } from '../eventstore/EventStore.ts';
 import { toDomainEvent } from '../eventstore/CommandHandler.ts';
 import type { Logger } from '../logging/Logger.ts';
-import type { RegistrationEvent } from '../../domain/registration/RegistrationEvents.ts';
+import type { RegistrationEvent, RegistrationRecord } from '../../domain/registration/RegistrationEvents.ts';
 import { registrationStreamPrefix } from '../../domain/registration/RegistrationEvents.ts';
 import type { ObservationManager } from './ObservationManager.ts';
 import type { OperationDispatcher } from './OperationDispatcher.ts';
 
-export class RegistrationWatcher {
+export type RegistrationListener = (registration: RegistrationRecord) => void;
+
+/** Tells of each new registration (Register) of a device, once the observations of the former one have ended. */
+export interface RegistrationFeed {
+  /** Returns the unsubscribe. */
+  onDeviceRegistered(endpoint: string, listener: RegistrationListener): () => void;
+}
+
+export class RegistrationWatcher implements RegistrationFeed {
   readonly #subscription: Subscription;
   readonly #done: Promise<void>;
+  readonly #listeners = new Map<string, Set<RegistrationListener>>();
 
   private constructor(subscription: Subscription, dispatcher: OperationDispatcher, observations: ObservationManager, logger: Logger) {
     this.#subscription = subscription;
@@ -37,6 +48,7 @@ export class RegistrationWatcher {
           case 'DeviceRegistered':
             await observations.registrationChanged(event.data.registration.endpoint, event.data.registration.registrationId);
             dispatcher.deviceReachable(event.data.registration.endpoint);
+            for (const listener of this.#listeners.get(event.data.registration.endpoint) ?? []) listener(event.data.registration);
             break;
           case 'RegistrationUpdated':
             dispatcher.deviceReachable(event.data.endpoint);
@@ -52,6 +64,19 @@ export class RegistrationWatcher {
         logger.error({ err: error, event: recorded.type, stream: recorded.stream }, 'registration event handling failed');
       }
     }
+  }
+
+  onDeviceRegistered(endpoint: string, listener: RegistrationListener): () => void {
+    let listeners = this.#listeners.get(endpoint);
+    if (!listeners) {
+      listeners = new Set();
+      this.#listeners.set(endpoint, listeners);
+    }
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0) this.#listeners.delete(endpoint);
+    };
   }
 
   async close(): Promise<void> {

@@ -4,12 +4,15 @@
  * device reports for object 5 and /3/0/3; this decider says what they mean:
  * - State /5/0/3 = 2 (Downloaded): the package is there, Update /5/0/2 may be executed;
  * - Update Result /5/0/5 >= 2, once the package is being delivered: the update failed, in words;
- * - after Update was executed, Update Result 1 and the firmware's version in /3/0/3 or PkgVersion
- *   /5/0/7 (in either order): the update succeeded.
+ * - after Update was executed, Update Result 1 ("Firmware updated successfully", Core 1.1 E.6): the
+ *   update succeeded, whether or not the device registered again in between; the Firmware Version
+ *   /3/0/3 the device reports next is recorded beside the operator's label, and completes it. Devices
+ *   often report a version string that is not the label: a difference is shown, never a failure.
  * A command about an update that has ended, or another one, decides nothing: reports arrive late.
  */
 import type { Decider } from '../Decider.ts';
 import { DomainError } from '../DomainError.ts';
+import type { SealedSecret } from '../SealedSecret.ts';
 import type { DeliveryMethod } from './FirmwareDeliveryMethod.ts';
 import type { FirmwareUpdateEvent, FirmwareUpdateRequested, FirmwareUpdateStep } from './FirmwareUpdateEvents.ts';
 import { firmwareState, updateResultFailure, updateResultSuccess } from './FirmwareUpdateResult.ts';
@@ -24,13 +27,16 @@ export type FirmwareUpdateCommand =
       readonly version: string;
       readonly method: DeliveryMethod;
       readonly packageUri: string | null;
+      readonly packageAccess: SealedSecret | null;
       readonly requestedBy: string;
       readonly requestedAt: string;
       readonly deadline: string;
     }
   | { readonly type: 'RecordFirmwareUpdateStep'; readonly updateId: string; readonly step: FirmwareUpdateStep; readonly at: string }
-  /** A value the device reported, as text ("2"), for /5/0/3, /5/0/5, /5/0/7 or /3/0/3; other paths are ignored. */
+  /** A value the device reported, as text ("2"), for /5/0/3, /5/0/5 or /3/0/3; other paths are ignored. */
   | { readonly type: 'ReportFirmwareValue'; readonly updateId: string; readonly path: string; readonly text: string; readonly at: string }
+  /** The device reported success but its Firmware Version /3/0/3 could not be read: success without it. */
+  | { readonly type: 'ReportFirmwareVersionUnreadable'; readonly updateId: string; readonly reason: string; readonly at: string }
   | { readonly type: 'FailFirmwareUpdate'; readonly updateId: string; readonly reason: string; readonly at: string }
   | { readonly type: 'CheckFirmwareUpdateDeadline'; readonly updateId: string; readonly now: string };
 
@@ -53,6 +59,7 @@ export const firmwareUpdateDecider: Decider<FirmwareUpdateCommand, FirmwareUpdat
     if (command.type === 'StartFirmwareUpdate') {
       if (state.active) throw new FirmwareUpdateError('CONFLICT', `${command.endpoint} is already updating to ${state.active.request.name} ${state.active.request.version}`, { updateId: state.active.request.updateId });
       if ((command.method === 'pull') !== (command.packageUri !== null)) throw new FirmwareUpdateError('BAD_USER_INPUT', 'a pull needs a Package URI and a push none');
+      if (command.packageAccess !== null && command.method !== 'pull') throw new FirmwareUpdateError('BAD_USER_INPUT', 'only a pull carries a package access token');
       const { type: _type, ...data } = command;
       return [{ type: 'FirmwareUpdateRequested', data }];
     }
@@ -63,6 +70,8 @@ export const firmwareUpdateDecider: Decider<FirmwareUpdateCommand, FirmwareUpdat
         return progressed(active, command.step, command.at);
       case 'ReportFirmwareValue':
         return report(active, command.path, command.text, command.at);
+      case 'ReportFirmwareVersionUnreadable':
+        return active.steps.includes('update-reported-success') ? [succeeded(active, null, command.at)] : [];
       case 'FailFirmwareUpdate':
         return [failed(active, command.reason, null, command.at)];
       case 'CheckFirmwareUpdateDeadline':
@@ -102,20 +111,18 @@ function report(active: ActiveFirmwareUpdate, path: string, text: string, at: st
       const failure = updateResultFailure(result);
       if (failure !== undefined) return [failed(active, failure, result, at)];
       if (result !== updateResultSuccess || !has('update-executed')) return [];
-      return has('new-version-reported') ? [...progressed(active, 'update-reported-success', at), succeeded(active, at)] : progressed(active, 'update-reported-success', at);
+      return progressed(active, 'update-reported-success', at);
     }
     case '/3/0/3':
-    case '/5/0/7':
-      // Only after Update: before it, the device may already run this version (a re-install).
-      if (!has('update-executed') || text !== active.request.version) return [];
-      return has('update-reported-success') ? [...progressed(active, 'new-version-reported', at), succeeded(active, at)] : progressed(active, 'new-version-reported', at);
+      // Only once the device reported success: before it, the version is the one it ran before.
+      return has('update-reported-success') ? [succeeded(active, text, at)] : [];
     default:
       return [];
   }
 }
 
-function succeeded(active: ActiveFirmwareUpdate, at: string): FirmwareUpdateEvent {
-  return { type: 'FirmwareUpdateSucceeded', data: { updateId: active.request.updateId, version: active.request.version, at } };
+function succeeded(active: ActiveFirmwareUpdate, reportedVersion: string | null, at: string): FirmwareUpdateEvent {
+  return { type: 'FirmwareUpdateSucceeded', data: { updateId: active.request.updateId, version: active.request.version, reportedVersion, at } };
 }
 
 function failed(active: ActiveFirmwareUpdate, reason: string, updateResult: number | null, at: string): FirmwareUpdateEvent {

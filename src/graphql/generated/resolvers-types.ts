@@ -464,10 +464,12 @@ export type FirmwareUpdate = {
   id: Scalars['ID']['output'];
   method: FirmwareDeliveryMethod;
   name: Scalars['String']['output'];
-  /** The URI written to /5/0/1 when pulling. */
+  /** The URI written to /5/0/1 when pulling, without the update's access token (an HTTP pull from the service carries one, never shown). */
   packageUri?: Maybe<Scalars['String']['output']>;
   /** Why it failed: the Update Result's meaning, a refused operation, or a timeout. */
   reason?: Maybe<Scalars['String']['output']>;
+  /** The Firmware Version /3/0/3 the device reported after it reported success; it may differ from `version`, the operator's label (shown, not a failure). */
+  reportedVersion?: Maybe<Scalars['String']['output']>;
   requestedAt: Scalars['DateTime']['output'];
   requestedBy: Scalars['String']['output'];
   status: FirmwareUpdateStatus;
@@ -1926,6 +1928,7 @@ export type FirmwareUpdateResolvers<ContextType = GraphQLContext, ParentType ext
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   packageUri?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reportedVersion?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   requestedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   requestedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['FirmwareUpdateStatus'], ParentType, ContextType>;

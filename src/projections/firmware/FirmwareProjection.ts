@@ -1,7 +1,7 @@
 /**
  * The firmware read model (issue 8): the repository's firmwares from `firmwares`, and each device's
  * updates from `firmware-<endpoint>` with their progress (the last step and every step with its time)
- * and outcome.
+ * and outcome, with the version the device reported beside the operator's label.
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
@@ -15,7 +15,8 @@ import type { Projection } from '../Projection.ts';
 
 export const firmwareProjection: Projection = {
   name: 'firmware',
-  version: 1,
+  // 2: the version the device reported after success.
+  version: 2,
   filter: { streamPrefixes: [firmwareRepositoryStream, firmwareUpdateStreamPrefix] },
   create(db: DatabaseSync): void {
     db.exec(`CREATE TABLE IF NOT EXISTS firmwares (
@@ -45,6 +46,7 @@ export const firmwareProjection: Projection = {
       steps TEXT NOT NULL,
       reason TEXT,
       update_result INTEGER,
+      reported_version TEXT,
       requested_by TEXT NOT NULL,
       requested_at TEXT NOT NULL,
       deadline TEXT NOT NULL,
@@ -108,7 +110,12 @@ export const firmwareProjection: Projection = {
         );
         return;
       case 'FirmwareUpdateSucceeded':
-        prepared(db, `UPDATE firmware_updates SET status = 'succeeded', ended_at = ? WHERE update_id = ?`).run(event.data.at, event.data.updateId);
+        // Before the reported version was kept, success required the device to report the label itself.
+        prepared(db, `UPDATE firmware_updates SET status = 'succeeded', reported_version = ?, ended_at = ? WHERE update_id = ?`).run(
+          event.data.reportedVersion === undefined ? event.data.version : event.data.reportedVersion,
+          event.data.at,
+          event.data.updateId,
+        );
         return;
       case 'FirmwareUpdateFailed':
         prepared(db, `UPDATE firmware_updates SET status = 'failed', reason = ?, update_result = ?, ended_at = ? WHERE update_id = ?`).run(

@@ -37,6 +37,8 @@ export interface FirmwareUpdateView {
   readonly steps: readonly FirmwareUpdateStepView[];
   readonly reason: string | null;
   readonly updateResult: number | null;
+  /** The Firmware Version /3/0/3 the device reported after success; it may differ from `version`, the label. */
+  readonly reportedVersion: string | null;
   readonly requestedBy: string;
   readonly requestedAt: Date;
   readonly deadline: Date;
@@ -68,6 +70,7 @@ interface UpdateRow {
   steps: string;
   reason: string | null;
   update_result: number | null;
+  reported_version: string | null;
   requested_by: string;
   requested_at: string;
   deadline: string;
@@ -131,6 +134,7 @@ function updateView(row: UpdateRow): FirmwareUpdateView {
     steps: steps.map((each) => ({ step: each.step, at: new Date(each.at) })),
     reason: row.reason,
     updateResult: row.update_result,
+    reportedVersion: row.reported_version,
     requestedBy: row.requested_by,
     requestedAt: new Date(row.requested_at),
     deadline: new Date(row.deadline),

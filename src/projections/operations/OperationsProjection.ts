@@ -9,6 +9,7 @@ import { toDomainEvent } from '../../adapters/eventstore/CommandHandler.ts';
 import type { OperationEvent } from '../../domain/operations/OperationEvents.ts';
 import { describeReturn, operationStreamPrefix } from '../../domain/operations/OperationEvents.ts';
 import { prepared } from '../PreparedStatements.ts';
+import { redactSecrets } from '../SecretRedaction.ts';
 import type { Projection } from '../Projection.ts';
 
 export const operationsProjection: Projection = {
@@ -44,11 +45,12 @@ export const operationsProjection: Projection = {
     switch (event.type) {
       case 'OperationRequested': {
         const { operationId, endpoint, operation, requestedBy, correlationId, requestedAt } = event.data;
+        // A write may carry a sealed text (a Package URI with its access token): it shows as redacted.
         prepared(
           db,
           `INSERT OR IGNORE INTO operations (operation_id, endpoint, seq, kind, paths, content, status, requested_by, correlation_id, requested_at)
            VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
-        ).run(operationId, endpoint, recorded.position, operation.kind, JSON.stringify(operation.paths), JSON.stringify(operation.content), requestedBy, correlationId, requestedAt);
+        ).run(operationId, endpoint, recorded.position, operation.kind, JSON.stringify(operation.paths), JSON.stringify(redactSecrets(operation.content)), requestedBy, correlationId, requestedAt);
         return;
       }
       case 'OperationSent':

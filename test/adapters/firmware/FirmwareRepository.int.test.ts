@@ -1,6 +1,7 @@
 /**
  * The firmware repository on a real SQLite store and data directory, and its packages served over
- * real UDP (CoAP with Block2) and HTTP on loopback, fetched by node-coap and fetch.
+ * real UDP (CoAP with Block2) and HTTP on loopback, fetched by node-coap and fetch, to the device whose
+ * update is granted access only.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -16,9 +17,12 @@ import { firmwareRepositoryStream } from '../../../src/domain/firmware/FirmwareR
 import { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
 import { openUdpCoapEndpoint } from '../../../src/adapters/coap/DatagramCoapEndpoint.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
+import { AesGcmSecretSealer } from '../../../src/adapters/crypto/AesGcmSecretSealer.ts';
 import { FirmwareRepository, sha256Hex } from '../../../src/adapters/firmware/FirmwareRepository.ts';
+import { FirmwarePackageAccess } from '../../../src/adapters/firmware/FirmwarePackageAccess.ts';
+import type { RegistrationRecord } from '../../../src/domain/registration/RegistrationEvents.ts';
 import { firmwarePackageCoapHandler, firmwarePackageUri } from '../../../src/adapters/firmware/FirmwarePackageCoapResource.ts';
-import { firmwarePackageHttpRoute, firmwarePackageHttpUri } from '../../../src/adapters/firmware/FirmwarePackageHttpRoute.ts';
+import { firmwarePackageHttpRoute, firmwarePackageHttpUri, packageUriWithToken } from '../../../src/adapters/firmware/FirmwarePackageHttpRoute.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -32,6 +36,29 @@ async function setUp(): Promise<{ repository: FirmwareRepository; store: SqliteE
   const store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
   cleanups.push(() => store.close());
   return { repository: new FirmwareRepository({ store, dataDir: dir, clock: systemClock, newId: randomUUID }), store, dir };
+}
+
+const sealer = new AesGcmSecretSealer(Buffer.alloc(32, 3));
+
+/** Where each device is registered: the registration service's answer, as the package access asks it. */
+function registeredAt(registrations: Map<string, RegistrationRecord>, endpoint: string, address: string, pskIdentity: string | null = null): void {
+  const at = '2026-11-25T08:00:00.000Z';
+  registrations.set(endpoint, {
+    endpoint,
+    registrationId: `reg-${endpoint}`,
+    address,
+    port: 56830,
+    channel: pskIdentity === null ? 'plain' : 'psk',
+    pskIdentity,
+    lifetime: 600,
+    lwm2mVersion: '1.1',
+    binding: 'U',
+    queueMode: false,
+    smsNumber: null,
+    objectLinks: { rootPath: '/', contentFormats: [], objects: [], ignoredLinks: 0 },
+    registeredAt: at,
+    lastUpdateAt: at,
+  });
 }
 
 function coapGet(uri: string): Promise<{ code: string; payload: Buffer; format: unknown }> {
@@ -83,27 +110,51 @@ describe('firmware repository', () => {
     await expect(repository.binary(added.firmwareId)).rejects.toThrow(/SHA-256/);
   });
 
-  it('serves a package over CoAP in Block2 blocks and passes other requests on', async () => {
+  it('serves a package over CoAP in Block2 blocks to the device of a running update only, and passes other requests on', async () => {
     const { repository } = await setUp();
     const binary = randomBytes(5000);
     const added = await repository.add({ name: 'app', version: '2.0', binary }, 'user:t');
+    const registrations = new Map<string, RegistrationRecord>();
+    const access = new FirmwarePackageAccess({ registration: (endpoint) => registrations.get(endpoint) }, sealer);
     const endpoint = await openUdpCoapEndpoint({ host: '127.0.0.1', port: 0, logger: silentLogger() });
     cleanups.push(() => endpoint.close());
-    endpoint.handle(firmwarePackageCoapHandler(repository, () => ({ code: '2.04' })));
+    endpoint.handle(firmwarePackageCoapHandler({ repository, access, pskIdentityOf: () => null }, () => ({ code: '2.04' })));
     const base = `coap://127.0.0.1:${endpoint.local.port}`;
+    registeredAt(registrations, 'dev', '127.0.0.1');
+    expect((await coapGet(firmwarePackageUri(base, added.firmwareId))).code).toBe('4.03');
+    access.grant({ updateId: 'u1', endpoint: 'dev', firmwareId: added.firmwareId, tokenFingerprint: null });
     const fetched = await coapGet(firmwarePackageUri(base, added.firmwareId));
     expect(fetched.code).toBe('2.05');
     expect(fetched.format).toBe('application/octet-stream');
     expect(fetched.payload.equals(binary)).toBe(true);
-    expect((await coapGet(firmwarePackageUri(base, randomUUID()))).code).toBe('4.04');
+    // The device now registers from elsewhere: this address is another host's.
+    registeredAt(registrations, 'dev', '192.0.2.7');
+    expect((await coapGet(firmwarePackageUri(base, added.firmwareId))).code).toBe('4.03');
+    registeredAt(registrations, 'dev', '127.0.0.1');
+    access.revoke('u1');
+    expect((await coapGet(firmwarePackageUri(base, added.firmwareId))).code).toBe('4.03');
     expect((await coapGet(`${base}/rd`)).code).toBe('2.04');
   });
 
-  it('serves a package over HTTP', async () => {
+  it('takes the DTLS identity into account: a secure request must come from the identity the device registered with', () => {
+    const registrations = new Map<string, RegistrationRecord>();
+    registeredAt(registrations, 'psk-dev', '192.0.2.1', 'psk-dev-identity');
+    const access = new FirmwarePackageAccess({ registration: (endpoint) => registrations.get(endpoint) }, sealer);
+    access.grant({ updateId: 'u2', endpoint: 'psk-dev', firmwareId: 'f1', tokenFingerprint: null });
+    const peer = { address: '192.0.2.1', port: 40000 };
+    expect(access.allowsPeer('f1', peer, 'psk-dev-identity')).toBe(true);
+    expect(access.allowsPeer('f1', peer, 'another-identity')).toBe(false);
+    expect(access.allowsPeer('f2', peer, 'psk-dev-identity')).toBe(false);
+  });
+
+  it('serves a package over HTTP only with the token of a running update, and answers 400 to a malformed path', async () => {
     const { repository } = await setUp();
     const binary = randomBytes(3000);
     const added = await repository.add({ name: 'app', version: '2.0', binary }, 'user:t');
-    const route = firmwarePackageHttpRoute(repository);
+    const access = new FirmwarePackageAccess({ registration: () => undefined }, sealer);
+    const token = randomBytes(32).toString('base64url');
+    access.grant({ updateId: 'u1', endpoint: 'dev', firmwareId: added.firmwareId, tokenFingerprint: sealer.fingerprint(new TextEncoder().encode(token)) });
+    const route = firmwarePackageHttpRoute(repository, access);
     const server = createServer((request, response) => {
       void route(request, response, new URL(request.url ?? '/', 'http://localhost')).then((handled) => {
         if (!handled) response.writeHead(404).end();
@@ -112,12 +163,18 @@ describe('firmware repository', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const response = await fetch(firmwarePackageHttpUri(base, added.firmwareId));
+    const uri = firmwarePackageHttpUri(base, added.firmwareId);
+    const response = await fetch(packageUriWithToken(uri, token));
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/octet-stream');
     expect(Buffer.from(await response.arrayBuffer()).equals(binary)).toBe(true);
-    expect((await fetch(firmwarePackageHttpUri(base, 'nope'))).status).toBe(404);
-    expect((await fetch(firmwarePackageHttpUri(base, added.firmwareId), { method: 'POST' })).status).toBe(405);
+    expect((await fetch(uri)).status).toBe(403);
+    expect((await fetch(packageUriWithToken(uri, randomBytes(32).toString('base64url')))).status).toBe(403);
+    expect((await fetch(packageUriWithToken(firmwarePackageHttpUri(base, randomUUID()), token))).status).toBe(403);
+    expect((await fetch(`${base}/fw/%`)).status).toBe(400);
+    expect((await fetch(packageUriWithToken(uri, token), { method: 'POST' })).status).toBe(405);
     expect((await fetch(`${base}/graphql`)).status).toBe(404);
+    access.revoke('u1');
+    expect((await fetch(packageUriWithToken(uri, token))).status).toBe(403);
   });
 });

@@ -62,7 +62,13 @@ export async function startHarness(dir: string, options: HarnessOptions): Promis
     ...(options.policy ? { policy: options.policy } : {}),
     ...(options.awakeSeconds === undefined ? {} : { awakeSeconds: options.awakeSeconds }),
   });
-  const api = new DeviceManagementApi({ dispatcher: management.dispatcher, operations: new OperationQueries(database.db), resources: new ResourceQueries(database.db), projector });
+  const api = new DeviceManagementApi({
+    dispatcher: management.dispatcher,
+    operations: new OperationQueries(database.db),
+    resources: new ResourceQueries(database.db),
+    projector,
+    registrations: management.registrationFeed,
+  });
   return {
     store,
     coap,
@@ -77,7 +83,7 @@ export async function startHarness(dir: string, options: HarnessOptions): Promis
     async close() {
       await management.close();
       await coap.close();
-      registrations.close();
+      await registrations.close();
       await projector.close();
       database.close();
       await store.close();

@@ -4,7 +4,7 @@
  * firmware update process, and a test LwM2M client (objects 1, 3, 3303; or with object 5) registered
  * for a device whose shell is enabled or not.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,8 @@ import { ValidationRuleService } from '../../../src/adapters/protocols/Validatio
 import { ShellService } from '../../../src/adapters/shell/ShellService.ts';
 import { startFirmware } from '../../../src/adapters/firmware/Firmware.ts';
 import { FirmwareRepository } from '../../../src/adapters/firmware/FirmwareRepository.ts';
+import { FirmwarePackageAccess } from '../../../src/adapters/firmware/FirmwarePackageAccess.ts';
+import { AesGcmSecretSealer } from '../../../src/adapters/crypto/AesGcmSecretSealer.ts';
 import { FirmwareQueries } from '../../../src/projections/firmware/FirmwareQueries.ts';
 import { OperationQueries } from '../../../src/projections/operations/OperationQueries.ts';
 import { ShellHistoryQueries } from '../../../src/projections/shell/ShellHistoryQueries.ts';
@@ -49,9 +51,12 @@ export async function startShellHarness(): Promise<ShellHarness> {
   const readModels = ReadModelDatabase.open(dir);
   const protocols = new DeviceProtocolService({ store: harness.store, clock: systemClock, logger: silentLogger() });
   const rules = new ValidationRuleService({ store: harness.store, protocols });
+  const sealer = new AesGcmSecretSealer(randomBytes(32));
   const firmware = startFirmware({
     store: harness.store,
     repository: new FirmwareRepository({ store: harness.store, dataDir: dir, clock: systemClock, newId: randomUUID }),
+    access: new FirmwarePackageAccess(harness.registrations, sealer),
+    sealer,
     deviceManagement: harness.api,
     projector: harness.projector,
     db: readModels.db,

@@ -80,6 +80,7 @@ describe('shellResultText', () => {
       steps: [],
       reason: null,
       updateResult: null,
+      reportedVersion: null,
       requestedBy: 'user:t',
       requestedAt: new Date(0),
       deadline: new Date(60_000),

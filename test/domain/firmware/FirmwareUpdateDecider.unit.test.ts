@@ -5,10 +5,8 @@ import { firmwareUpdateDecider } from '../../../src/domain/firmware/FirmwareUpda
 import type { FirmwareUpdateEvent, FirmwareUpdateStep } from '../../../src/domain/firmware/FirmwareUpdateEvents.ts';
 
 const at = '2026-11-25T08:00:00.000Z';
-const requested: FirmwareUpdateEvent = {
-  type: 'FirmwareUpdateRequested',
-  data: { updateId: 'u1', endpoint: 'dev', firmwareId: 'f1', name: 'app', version: '2.0', method: 'pull', packageUri: 'coap://h/fw/f1', requestedBy: 'user:t', requestedAt: at, deadline: '2026-11-25T08:10:00.000Z' },
-};
+const request = { updateId: 'u1', endpoint: 'dev', firmwareId: 'f1', name: 'app', version: '2.0', method: 'pull', packageUri: 'coap://h/fw/f1', packageAccess: null, requestedBy: 'user:t', requestedAt: at, deadline: '2026-11-25T08:10:00.000Z' } as const;
+const requested: FirmwareUpdateEvent = { type: 'FirmwareUpdateRequested', data: request };
 
 function step(name: FirmwareUpdateStep): FirmwareUpdateEvent {
   return { type: 'FirmwareUpdateProgressed', data: { updateId: 'u1', step: name, at } };
@@ -31,20 +29,20 @@ const executed = [...delivering, step('downloaded'), step('update-executed')];
 
 describe('firmware update decider', () => {
   it('starts an update on a device without one', () => {
-    const { type: _type, ...command } = { ...requested.data, type: 'StartFirmwareUpdate' as const };
+    const { type: _type, ...command } = { ...request, type: 'StartFirmwareUpdate' as const };
     expect(given([]).when({ type: 'StartFirmwareUpdate', ...command })).toEqual([requested]);
   });
 
   it('refuses a second update while one is under way, and accepts one after it ended', () => {
-    const start: FirmwareUpdateCommand = { type: 'StartFirmwareUpdate', ...requested.data, updateId: 'u2' };
+    const start: FirmwareUpdateCommand = { type: 'StartFirmwareUpdate', ...request, updateId: 'u2' };
     expect(() => given([requested]).when(start)).toThrow(expect.objectContaining({ code: 'CONFLICT' }));
     const failed: FirmwareUpdateEvent = { type: 'FirmwareUpdateFailed', data: { updateId: 'u1', reason: 'x', updateResult: null, at } };
     expect(given([requested, failed]).when(start)).toHaveLength(1);
   });
 
   it('refuses a pull without a Package URI and a push with one', () => {
-    expect(() => given([]).when({ type: 'StartFirmwareUpdate', ...requested.data, packageUri: null })).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT' }));
-    expect(() => given([]).when({ type: 'StartFirmwareUpdate', ...requested.data, method: 'push' })).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT' }));
+    expect(() => given([]).when({ type: 'StartFirmwareUpdate', ...request, packageUri: null })).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT' }));
+    expect(() => given([]).when({ type: 'StartFirmwareUpdate', ...request, method: 'push' })).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT' }));
   });
 
   it('records each step once', () => {
@@ -67,18 +65,29 @@ describe('firmware update decider', () => {
     expect(given(delivering).when(value('/5/0/5', '0'))).toEqual([]);
   });
 
-  it('succeeds with result success and the new version after Update, in either order', () => {
-    const success: FirmwareUpdateEvent = { type: 'FirmwareUpdateSucceeded', data: { updateId: 'u1', version: '2.0', at } };
+  it('succeeds on Update Result 1 after Update, recording the version the device then reports beside the label', () => {
+    const reported = [...executed, step('update-reported-success')];
     expect(given(executed).when(value('/5/0/5', '1'))).toEqual([step('update-reported-success')]);
-    expect(given([...executed, step('update-reported-success')]).when(value('/3/0/3', '2.0'))).toEqual([step('new-version-reported'), success]);
-    expect(given(executed).when(value('/5/0/7', '2.0'))).toEqual([step('new-version-reported')]);
-    expect(given([...executed, step('new-version-reported')]).when(value('/5/0/5', '1'))).toEqual([step('update-reported-success'), success]);
+    expect(given(reported).when(value('/5/0/5', '1'))).toEqual([]);
+    expect(given(reported).when(value('/3/0/3', '2.0'))).toEqual([{ type: 'FirmwareUpdateSucceeded', data: { updateId: 'u1', version: '2.0', reportedVersion: '2.0', at } }]);
+    expect(given(reported).when(value('/3/0/3', 'v2.0.0-build.17'))).toEqual([
+      { type: 'FirmwareUpdateSucceeded', data: { updateId: 'u1', version: '2.0', reportedVersion: 'v2.0.0-build.17', at } },
+    ]);
+    expect(given(reported).when({ type: 'ReportFirmwareVersionUnreadable', updateId: 'u1', reason: 'the device answered 4.04 Not Found', at })).toEqual([
+      { type: 'FirmwareUpdateSucceeded', data: { updateId: 'u1', version: '2.0', reportedVersion: null, at } },
+    ]);
   });
 
-  it('does not take the version before Update, nor another version, as success', () => {
-    expect(given(delivering).when(value('/3/0/3', '2.0'))).toEqual([]);
+  it('takes neither Update Result 1 before Update nor a version before the device reported success', () => {
     expect(given(delivering).when(value('/5/0/5', '1'))).toEqual([]);
-    expect(given([...executed, step('update-reported-success')]).when(value('/3/0/3', '1.0'))).toEqual([]);
+    expect(given(delivering).when(value('/3/0/3', '2.0'))).toEqual([]);
+    expect(given(executed).when(value('/3/0/3', '2.0'))).toEqual([]);
+    expect(given(executed).when({ type: 'ReportFirmwareVersionUnreadable', updateId: 'u1', reason: 'x', at })).toEqual([]);
+  });
+
+  it('refuses a package access token on a push', () => {
+    const sealed = { sealed: 'AAAA', fingerprint: 'BBBB' };
+    expect(() => given([]).when({ type: 'StartFirmwareUpdate', ...request, method: 'push', packageUri: null, packageAccess: sealed })).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT' }));
   });
 
   it('fails on its deadline, saying how far it got', () => {

@@ -39,8 +39,12 @@ describe('firmware read model', () => {
     expect(running.update('u1')).toMatchObject({ status: 'running', step: 'delivering-package', steps: [{ step: 'observing', at: new Date(at) }, { step: 'delivering-package', at: new Date(later) }], endedAt: null });
     const failed = project([requested, { type: 'FirmwareUpdateFailed', data: { updateId: 'u1', reason: 'integrity check failure for new downloaded package', updateResult: 5, at: later } }]);
     expect(failed.updates('dev')).toMatchObject([{ updateId: 'u1', status: 'failed', reason: 'integrity check failure for new downloaded package', updateResult: 5, endedAt: new Date(later) }]);
-    const succeeded = project([requested, { type: 'FirmwareUpdateSucceeded', data: { updateId: 'u1', version: '2.0', at: later } }]);
-    expect(succeeded.update('u1')).toMatchObject({ status: 'succeeded', reason: null });
+    const succeeded = project([requested, { type: 'FirmwareUpdateSucceeded', data: { updateId: 'u1', version: '2.0', reportedVersion: 'v2.0-rc3', at: later } }]);
+    expect(succeeded.update('u1')).toMatchObject({ status: 'succeeded', reason: null, version: '2.0', reportedVersion: 'v2.0-rc3' });
     expect(succeeded.updates('other')).toEqual([]);
+    // Recorded before the reported version was kept: success then meant the device reported the label.
+    const earlier = project([requested, { type: 'FirmwareUpdateSucceeded', data: { updateId: 'u1', version: '2.0', at: later } }]);
+    expect(earlier.update('u1')).toMatchObject({ status: 'succeeded', reportedVersion: '2.0' });
+    expect(project([requested]).update('u1')).toMatchObject({ status: 'running', reportedVersion: null });
   });
 });

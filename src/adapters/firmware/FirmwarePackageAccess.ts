@@ -1,0 +1,63 @@
+/**
+ * Who may fetch a stored firmware package: only the device whose update to it is running. A firmware
+ * id is no secret (every viewer lists the repository), so knowing it grants nothing.
+ * - CoAP (`coap://.../fw/<firmware id>`): the request must come from the address the device is
+ *   registered from now and, when it came over DTLS, from a session with the PSK identity the device
+ *   registered with. The port is not compared: a device's download client often has a socket of its
+ *   own (and a NAT then gives it another port), while the address stays the device's.
+ * - HTTP (`http://.../fw/<firmware id>/<token>`): HTTP carries no device identity, so the URI written
+ *   to the device holds a per-update token (256 random bits); the update's event keeps it sealed, and
+ *   it is recognised here by its keyed fingerprint, never stored in clear.
+ * The grants live as long as the runner follows the update: memory only, rebuilt when updates resume.
+ */
+import type { SecretSealer } from '../../domain/SealedSecret.ts';
+import type { CoapPeer } from '../coap/CoapEndpoint.ts';
+import type { RegistrationLookup } from '../lwm2m/RegistrationLookup.ts';
+
+export interface PackageGrant {
+  readonly updateId: string;
+  readonly endpoint: string;
+  readonly firmwareId: string;
+  /** The sealer's fingerprint of the HTTP access token; null when the update has none. */
+  readonly tokenFingerprint: string | null;
+}
+
+export class FirmwarePackageAccess {
+  readonly #registrations: Pick<RegistrationLookup, 'registration'>;
+  readonly #sealer: SecretSealer;
+  readonly #grants = new Map<string, PackageGrant>();
+
+  constructor(registrations: Pick<RegistrationLookup, 'registration'>, sealer: SecretSealer) {
+    this.#registrations = registrations;
+    this.#sealer = sealer;
+  }
+
+  grant(grant: PackageGrant): void {
+    this.#grants.set(grant.updateId, grant);
+  }
+
+  revoke(updateId: string): void {
+    this.#grants.delete(updateId);
+  }
+
+  /** Whether a CoAP request from `peer` (over DTLS with `pskIdentity`, or plain when null) may fetch the firmware. */
+  allowsPeer(firmwareId: string, peer: CoapPeer, pskIdentity: string | null): boolean {
+    for (const grant of this.#grants.values()) {
+      if (grant.firmwareId !== firmwareId) continue;
+      const registration = this.#registrations.registration(grant.endpoint);
+      if (!registration || registration.address !== peer.address) continue;
+      if (pskIdentity === null || registration.pskIdentity === pskIdentity) return true;
+    }
+    return false;
+  }
+
+  /** Whether the token (as written in the URI) is that of a running update to the firmware. */
+  allowsToken(firmwareId: string, token: string): boolean {
+    if (token === '') return false;
+    const fingerprint = this.#sealer.fingerprint(new TextEncoder().encode(token));
+    for (const grant of this.#grants.values()) {
+      if (grant.firmwareId === firmwareId && grant.tokenFingerprint === fingerprint) return true;
+    }
+    return false;
+  }
+}

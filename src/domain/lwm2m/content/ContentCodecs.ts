@@ -10,6 +10,7 @@
 import { formatPath, pathLevel, type LwM2mPath } from '../LwM2mPath.ts';
 import type { ObjectModelCatalog } from '../ObjectModel.ts';
 import type { LwM2mNode, PathValue } from '../LwM2mValue.ts';
+import { decodeCborSingleValue, encodeCborSingleValue } from './CborSingleValueCodec.ts';
 import { CONTENT_FORMAT, contentFormatName } from './ContentFormat.ts';
 import { failure, success, type ContentResult } from './ContentResult.ts';
 import { decodeLwM2mCbor, decodeLwM2mCborEntries, encodeLwM2mCbor, encodeLwM2mCborEntries } from './LwM2mCborCodec.ts';
@@ -58,6 +59,8 @@ export function encodeContent(format: number, node: LwM2mNode, path: LwM2mPath):
       return encodeTextPlain(node);
     case CONTENT_FORMAT.opaque:
       return encodeOpaque(node);
+    case CONTENT_FORMAT.cbor:
+      return encodeCborSingleValue(node);
     case CONTENT_FORMAT.tlv:
     case CONTENT_FORMAT.tlvPreRegistration:
       return encodeTlv(node, path);
@@ -81,6 +84,8 @@ export function decodeContent(format: number, bytes: Uint8Array, path: LwM2mPath
       return decodeTextPlain(bytes, path, catalog);
     case CONTENT_FORMAT.opaque:
       return decodeOpaque(bytes, path, catalog);
+    case CONTENT_FORMAT.cbor:
+      return decodeCborSingleValue(bytes, path, catalog);
     case CONTENT_FORMAT.tlv:
     case CONTENT_FORMAT.tlvPreRegistration:
       return decodeTlv(bytes, path, catalog);

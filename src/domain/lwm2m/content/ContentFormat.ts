@@ -21,6 +21,10 @@
  *
  * On 4.06 Not Acceptable (to an Accept option) or 4.15 Unsupported Content-Format (to a payload), the
  * sender moves to `nextFallback`.
+ *
+ * An operator may instead choose the format of one request (`usableContentFormats` lists what this
+ * server can read and write for it, announced or not): CBOR (60, Core 1.2 section 7.4.6) is only
+ * used when chosen, so that the formats a device gets by default stay those above.
  */
 import { pathLevel, type LwM2mPath } from '../LwM2mPath.ts';
 
@@ -28,6 +32,7 @@ export const CONTENT_FORMAT = {
   textPlain: 0,
   linkFormat: 40,
   opaque: 42,
+  cbor: 60,
   senmlJson: 110,
   senmlCbor: 112,
   tlvPreRegistration: 1542,
@@ -43,6 +48,7 @@ export const CONTENT_FORMAT_NAMES: Readonly<Record<ContentFormatId, string>> = {
   0: 'text/plain',
   40: 'application/link-format',
   42: 'application/octet-stream',
+  60: 'application/cbor',
   110: 'application/senml+json',
   112: 'application/senml+cbor',
   1542: 'application/vnd.oma.lwm2m+tlv (pre-registration id)',
@@ -96,6 +102,40 @@ export function contentFormatCandidates(lwm2mVersion: string, announcedFormats: 
     if (level === 'resource' || level === 'resourceInstance') filtered.push(CONTENT_FORMAT.textPlain);
   }
   return filtered;
+}
+
+/** The formats that carry one value: for a resource or resource instance only (Core 1.2 sections 7.4.1, 7.4.2, 7.4.6). */
+const SINGLE_VALUE_FORMATS: readonly ContentFormatId[] = [CONTENT_FORMAT.textPlain, CONTENT_FORMAT.opaque, CONTENT_FORMAT.cbor];
+
+/** The formats this server reads and writes for `operation`, whatever the device announced: the formats an operator may choose. */
+export function usableContentFormats(operation: ContentOperation): ContentFormatId[] {
+  if (operation.kind === 'composite') return [...COMPOSITE_FORMATS['1.2']];
+  const tree = [...TREE_FORMATS['1.2'], CONTENT_FORMAT.tlvPreRegistration, CONTENT_FORMAT.lwm2mJsonPreRegistration];
+  const level = pathLevel(operation.path);
+  return level === 'resource' || level === 'resourceInstance' ? [...tree, ...SINGLE_VALUE_FORMATS] : tree;
+}
+
+/**
+ * Short names of the content formats an operator may choose (the shell's `--format`), beside their
+ * numeric ids: "senml-cbor" is 112.
+ */
+export const CONTENT_FORMAT_SHORT_NAMES: Readonly<Record<string, ContentFormatId>> = {
+  text: CONTENT_FORMAT.textPlain,
+  opaque: CONTENT_FORMAT.opaque,
+  cbor: CONTENT_FORMAT.cbor,
+  'senml-json': CONTENT_FORMAT.senmlJson,
+  'senml-cbor': CONTENT_FORMAT.senmlCbor,
+  tlv: CONTENT_FORMAT.tlv,
+  'lwm2m-json': CONTENT_FORMAT.lwm2mJson,
+  'lwm2m-cbor': CONTENT_FORMAT.lwm2mCbor,
+};
+
+/** The format a short name or a numeric id names ("senml-cbor", "112"); undefined when it names none this server knows. */
+export function contentFormatByName(text: string): ContentFormatId | undefined {
+  const named = Object.hasOwn(CONTENT_FORMAT_SHORT_NAMES, text) ? CONTENT_FORMAT_SHORT_NAMES[text] : undefined;
+  if (named !== undefined) return named;
+  const id = /^(0|[1-9][0-9]{0,4})$/.test(text) ? Number(text) : Number.NaN;
+  return isContentFormatId(id) ? id : undefined;
 }
 
 /** The format to put in Accept (read) or Content-Format (write), or undefined when none fits (composite on 1.0). */

@@ -87,12 +87,13 @@ function writeMap(writer: CborWriter, trie: Trie): void {
       writer.array(key.length);
       for (const segment of key) writer.integer(segment);
     }
-    if (node.value !== undefined) writeValue(writer, node.value);
+    if (node.value !== undefined) writeCborValue(writer, node.value);
     else writeMap(writer, node);
   }
 }
 
-function writeValue(writer: CborWriter, wire: WireValue): void {
+/** One value as LwM2M CBOR writes it (Core 1.2 section 7.4.7); the CBOR single-value format (section 7.4.6) writes the same items. */
+export function writeCborValue(writer: CborWriter, wire: WireValue): void {
   switch (wire.kind) {
     case 'number':
       if (typeof wire.value === 'bigint') writer.integer(wire.value);
@@ -141,7 +142,7 @@ function walk(map: Map<unknown, unknown>, prefix: readonly number[], entries: Pa
     const [objectId, instanceId, resourceId, resourceInstanceId] = full;
     if (objectId === undefined || instanceId === undefined || resourceId === undefined) return `a value at /${full.join('/')}, which is not a resource`;
     const path: LwM2mPath = resourceInstanceId === undefined ? { objectId, instanceId, resourceId } : { objectId, instanceId, resourceId, resourceInstanceId };
-    const wire = toWire(value);
+    const wire = cborItemToWire(value);
     if (wire === undefined) return `the value at /${full.join('/')} is a ${describe(value)}, not an LwM2M value`;
     const typed = typeWireValue(path, wire, catalog);
     if (!typed.ok) return typed.error.message;
@@ -161,7 +162,8 @@ function keySegments(key: unknown): number[] | undefined {
   return out;
 }
 
-function toWire(value: unknown): WireValue | undefined {
+/** A decoded CBOR item as a wire value; undefined for maps, arrays, null and invalid dates. */
+export function cborItemToWire(value: unknown): WireValue | undefined {
   if (typeof value === 'number' || typeof value === 'bigint') return { kind: 'number', value };
   if (typeof value === 'string') return { kind: 'string', value };
   if (typeof value === 'boolean') return { kind: 'boolean', value };

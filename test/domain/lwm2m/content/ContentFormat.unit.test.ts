@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { chooseContentFormat, CONTENT_FORMAT, contentFormatCandidates, contentFormatName, nextFallback, type ContentOperation } from '../../../../src/domain/lwm2m/content/ContentFormat.ts';
+import {
+  chooseContentFormat,
+  CONTENT_FORMAT,
+  contentFormatByName,
+  contentFormatCandidates,
+  contentFormatName,
+  nextFallback,
+  usableContentFormats,
+  type ContentOperation,
+} from '../../../../src/domain/lwm2m/content/ContentFormat.ts';
 import { decodeContent, encodeContent } from '../../../../src/domain/lwm2m/content/ContentCodecs.ts';
 import { DEVICE_INSTANCE } from './deviceFixture.ts';
 import { ALL_TYPES_OBJECT_ID, allTypesResourceId, testCatalog } from './testCatalog.ts';
@@ -39,7 +48,25 @@ describe('choosing a content format', () => {
 
   it('names the formats', () => {
     expect(contentFormatName(11542)).toBe('application/vnd.oma.lwm2m+tlv');
-    expect(contentFormatName(60)).toBe('content format 60');
+    expect(contentFormatName(60)).toBe('application/cbor');
+    expect(contentFormatName(61)).toBe('content format 61');
+  });
+
+  it('keeps CBOR (60) out of the defaults, even announced, and offers it to an operator for a single value only', () => {
+    expect(contentFormatCandidates('1.2', [CONTENT_FORMAT.cbor, CONTENT_FORMAT.textPlain], readResource)).toEqual([CONTENT_FORMAT.textPlain]);
+    expect(usableContentFormats(readResource)).toContain(CONTENT_FORMAT.cbor);
+    expect(usableContentFormats(readInstance)).not.toContain(CONTENT_FORMAT.cbor);
+    expect(usableContentFormats(readInstance)).not.toContain(CONTENT_FORMAT.textPlain);
+    expect(usableContentFormats(composite)).toEqual([CONTENT_FORMAT.senmlCbor, CONTENT_FORMAT.senmlJson]);
+  });
+
+  it('finds a format by its short name or its id', () => {
+    expect(contentFormatByName('senml-cbor')).toBe(112);
+    expect(contentFormatByName('cbor')).toBe(60);
+    expect(contentFormatByName('11542')).toBe(CONTENT_FORMAT.tlv);
+    expect(contentFormatByName('0112')).toBeUndefined();
+    expect(contentFormatByName('61')).toBeUndefined();
+    expect(contentFormatByName('toString')).toBeUndefined();
   });
 });
 

@@ -1,6 +1,6 @@
 /** The documents of the devices list and the device page, with the types of what they return. */
-import { gql } from './GraphQLClient.ts';
-import type { Document } from './GraphQLClient.ts';
+import { gql } from './Document.ts';
+import type { Document } from './Document.ts';
 
 export interface ObjectLink {
   readonly objectId: number;

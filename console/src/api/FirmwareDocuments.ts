@@ -1,5 +1,5 @@
 /** The firmware repository and firmware updates. */
-import { gql } from './GraphQLClient.ts';
+import { gql } from './Document.ts';
 
 export interface Firmware {
   readonly id: string;

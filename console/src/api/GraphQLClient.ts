@@ -5,16 +5,8 @@
  */
 import { createClient } from 'graphql-ws';
 import type { Client } from 'graphql-ws';
+import type { Document } from './Document.ts';
 
-/** A GraphQL document with the types of its result and variables (they exist only for the compiler). */
-export interface Document<TResult, TVariables> {
-  readonly source: string;
-  readonly _types?: { result: TResult; variables: TVariables };
-}
-
-export function gql<TResult, TVariables = Record<string, never>>(source: string): Document<TResult, TVariables> {
-  return { source };
-}
 
 export interface ApiErrorDetail {
   readonly message: string;

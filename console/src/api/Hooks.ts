@@ -1,6 +1,6 @@
 /** Loading a query and following a subscription from a component, with the signed-in client. */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Document } from './GraphQLClient.ts';
+import type { Document } from './Document.ts';
 import { api } from './Session.ts';
 
 export interface QueryState<TResult> {

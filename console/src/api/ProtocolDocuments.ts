@@ -1,5 +1,5 @@
 /** Device protocols: the list, the DDF upload, functionalities and validation rule groups. */
-import { gql } from './GraphQLClient.ts';
+import { gql } from './Document.ts';
 
 export interface ProtocolSummary {
   readonly objectId: number;

@@ -3,9 +3,9 @@
  * from the service (`me`), so the console offers only what the token may do.
  */
 import { computed, signal } from '@preact/signals';
-import { GraphQLClient, gql } from './GraphQLClient.ts';
-
-export type Role = 'VIEWER' | 'OPERATOR' | 'ADMIN';
+import { GraphQLClient } from './GraphQLClient.ts';
+import type { Role } from './SessionDocuments.ts';
+import { meQuery } from './SessionDocuments.ts';
 
 export interface Session {
   readonly client: GraphQLClient;
@@ -15,7 +15,6 @@ export interface Session {
 
 const storageKey = 'lwm2m-hub.token';
 
-const meQuery = gql<{ me: { tokenId: string; role: Role } }>('query Me { me { tokenId role } }');
 
 export const session = signal<Session | undefined>(undefined);
 

@@ -1,5 +1,5 @@
 /** The device shell's documents. */
-import { gql } from './GraphQLClient.ts';
+import { gql } from './Document.ts';
 
 export interface ShellLine {
   readonly id: string;

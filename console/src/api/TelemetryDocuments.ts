@@ -1,5 +1,5 @@
 /** Measurements, device events and alarms. */
-import { gql } from './GraphQLClient.ts';
+import { gql } from './Document.ts';
 import type { PageInfo } from './DeviceDocuments.ts';
 import type { AlarmStatus, Severity } from './ProtocolDocuments.ts';
 

@@ -69,6 +69,8 @@ export interface ProjectorOptions {
   readonly progressIntervalMs?: number;
   /** How long `waitFor` waits before giving up. */
   readonly waitTimeoutMs?: number;
+  /** The first wait before the start-up check of the store is tried again; it doubles up to 30 s. */
+  readonly startRetryMs?: number;
 }
 
 interface Runner {
@@ -117,6 +119,10 @@ export class Projector {
   #rebuilding: Promise<RebuildResult> | undefined;
   /** The start-up check of the store's identity, after which the runners start. */
   #starting: Promise<void> | undefined;
+  #startAbort: AbortController | undefined;
+  /** Set once the start-up check of the store's identity has passed. */
+  #storeChecked = false;
+  readonly #startRetryMs: number;
   #identityRecording: Promise<void> | undefined;
   #identityRecorded = false;
 
@@ -127,6 +133,7 @@ export class Projector {
     this.#maxBatch = options.maxBatch ?? 500;
     this.#progressIntervalMs = options.progressIntervalMs ?? 2000;
     this.#waitTimeoutMs = options.waitTimeoutMs ?? 30_000;
+    this.#startRetryMs = options.startRetryMs ?? 1000;
     const names = new Set<string>();
     this.#runners = options.projections.map((projection) => {
       if (names.has(projection.name)) throw new ProjectorError(`two projections are named ${projection.name}`);
@@ -156,14 +163,39 @@ export class Projector {
       });
       runner.checkpoint = stored && stored.version === projection.version ? stored.position : 0;
     }
-    this.#starting = this.#checkStoreIdentity().then(
-      () => {
-        if (this.#started) for (const runner of this.#runners) this.#startRunner(runner);
-      },
-      (error: unknown) => {
-        for (const runner of this.#runners) this.#stopped(runner, error);
-      },
-    );
+    const abort = new AbortController();
+    this.#startAbort = abort;
+    this.#starting = this.#checkStoreIdentityUntilDone(abort.signal).then(() => {
+      if (!this.#started || abort.signal.aborted) return;
+      for (const runner of this.#runners) this.#startRunner(runner);
+      this.#wakeWaiters();
+    });
+  }
+
+  /**
+   * The store may be unreachable at start (a remote one): the check is tried again, after a back-off
+   * that doubles up to 30 s, until it succeeds or the projector closes. Nothing is projected meanwhile.
+   */
+  async #checkStoreIdentityUntilDone(signal: AbortSignal): Promise<void> {
+    for (let attempt = 1; !signal.aborted; attempt++) {
+      try {
+        await this.#checkStoreIdentity();
+        this.#storeChecked = true;
+        return;
+      } catch (error) {
+        const delayMs = Math.min(30_000, this.#startRetryMs * 2 ** Math.min(attempt - 1, 20));
+        this.#logger.warn({ err: error, attempt, delayMs }, 'cannot check which event store the read models come from: trying again');
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, delayMs);
+          function done(): void {
+            clearTimeout(timer);
+            signal.removeEventListener('abort', done);
+            resolve();
+          }
+          signal.addEventListener('abort', done, { once: true });
+        });
+      }
+    }
   }
 
   /**
@@ -228,7 +260,6 @@ export class Projector {
 
   /** Where each projection is in the log: the progress of a rebuild or of a catch-up. */
   async status(): Promise<ProjectorStatus> {
-    await this.#starting;
     const head = await this.#store.headPosition();
     const projections: ProjectionStatus[] = [];
     for (const runner of this.#runners) {
@@ -252,8 +283,6 @@ export class Projector {
    */
   async waitFor(position: number, timeoutMs: number = this.#waitTimeoutMs): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    // Until the start-up check is done, the checkpoints may belong to another store's log.
-    await this.#starting;
     for (;;) {
       const failed = this.#runners.find((r) => r.failure);
       if (failed) throw new ProjectorError(`projection ${failed.projection.name} has failed`, { cause: failed.failure });
@@ -276,6 +305,8 @@ export class Projector {
   }
 
   async #caughtUp(position: number): Promise<boolean> {
+    // Until the start-up check is done, the checkpoints may be positions in another store's log.
+    if (this.#started && !this.#storeChecked) return false;
     for (const runner of this.#runners) {
       if (!(await this.#runnerCaughtUp(runner, position))) return false;
     }
@@ -311,6 +342,7 @@ export class Projector {
     await this.#stopRunners();
     this.#dropReadModels();
     this.#saveStoreIdentity(await this.#firstEventId());
+    this.#storeChecked = true;
     this.#started = true;
     for (const runner of this.#runners) this.#startRunner(runner);
     await this.waitFor(target, Number.POSITIVE_INFINITY);
@@ -322,6 +354,7 @@ export class Projector {
 
   async close(): Promise<void> {
     this.#started = false;
+    this.#startAbort?.abort();
     await this.#starting;
     await this.#identityRecording;
     await this.#stopRunners();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RecordedEvent } from '../../src/adapters/eventstore/EventStore.ts';
+import type { EventStore, RecordedEvent } from '../../src/adapters/eventstore/EventStore.ts';
 import { SqliteEventStore } from '../../src/adapters/eventstore/SqliteEventStore.ts';
 import { silentLogger } from '../../src/adapters/logging/Logger.ts';
 import { deviceStream } from '../../src/domain/devices/DeviceEvents.ts';
@@ -225,6 +225,27 @@ describe('Projector', () => {
     const devices = new DeviceQueries(database.db);
     expect(devices.get('a')).toBeUndefined();
     expect(devices.get('b')?.name).toBe('b');
+  });
+
+  it('starts projecting once the store answers, when it does not at first', async () => {
+    let refusals = 2;
+    const flaky: EventStore = {
+      appendToStream: (stream, events, expected) => store.appendToStream(stream, events, expected),
+      readStream: (stream, options) => store.readStream(stream, options),
+      readAll: (options) => (refusals-- > 0 ? Promise.reject(new Error('the event store is unreachable')) : store.readAll(options)),
+      subscribeToAll: (options) => store.subscribeToAll(options),
+      headPosition: () => store.headPosition(),
+      health: () => store.health(),
+      close: () => Promise.resolve(),
+    };
+    const database = ReadModelDatabase.open(dir);
+    const projector = new Projector({ store: flaky, database, projections: [devicesProjection], logger: silentLogger(), startRetryMs: 1 });
+    open.push(database, projector);
+    projector.start();
+    const a = await store.appendToStream(deviceStream('a'), [imported(registration('a'))], 'no_stream');
+    await projector.waitFor(a.position);
+    expect(refusals).toBeLessThan(0);
+    expect(new DeviceQueries(database.db).get('a')?.status).toBeDefined();
   });
 
   it('keeps read models across a restart on the same store, also when the log was empty at the first start', async () => {

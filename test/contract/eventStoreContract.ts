@@ -366,5 +366,14 @@ export function eventStoreContract(name: string, createSubject: () => Promise<Co
         expect(pageReads.sizes.reduce((sum, size) => sum + size, 0)).toBe(total);
       });
     });
+
+    describe('health', () => {
+      it('reports itself healthy while open, and unhealthy with a reason once closed', async () => {
+        await store.appendToStream(`${prefix}s`, [event('E', 1)], 'no_stream');
+        expect(store.health()).toEqual({ ok: true });
+        await store.close();
+        expect(store.health()).toMatchObject({ ok: false, reason: expect.stringMatching(/closed/) as unknown });
+      });
+    });
   });
 }

@@ -10,6 +10,7 @@ import type { Delay, EventStoreDbOptions } from '../../../src/adapters/eventstor
 import { EventStoreConnectionError, EventStoreDbEventStore } from '../../../src/adapters/eventstore/EventStoreDbEventStore.ts';
 import type { EventStoreDbTestServerOptions } from '../../support/EventStoreDbTestServer.ts';
 import { EventStoreDbTestServer } from '../../support/EventStoreDbTestServer.ts';
+import { eventually } from '../lwm2m/DeviceManagementHarness.ts';
 
 const servers: EventStoreDbTestServer[] = [];
 const stores: EventStoreDbEventStore[] = [];
@@ -29,15 +30,6 @@ function connect(server: EventStoreDbTestServer, options: EventStoreDbOptions = 
   const store = EventStoreDbEventStore.connect(server.url, options);
   stores.push(store);
   return store;
-}
-
-/** Resolves once `condition` holds, checking after each turn of the event loop; fails after `within` ms. */
-async function eventually(condition: () => boolean, what: string, within = 10_000): Promise<void> {
-  const deadline = Date.now() + within;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`still waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 /** Pulls `count` events from a subscription. */
@@ -96,7 +88,7 @@ describe('EventStoreDB adapter: reads close their gRPC calls', () => {
       // A cancelled read may still be closing on the server; a leaked one stays: 50 are a leak.
       expect(server.openReads).toBeLessThan(50);
     }
-    await eventually(() => server.openReads === 0, 'the server to see every read closed');
+    await eventually(() => (server.openReads === 0 ? true : undefined));
   }, 60_000);
 
   it('reads a stream longer than one page completely, page by page', async () => {
@@ -107,7 +99,7 @@ describe('EventStoreDB adapter: reads close their gRPC calls', () => {
     const backwards = await store.readStream('long', { direction: 'backwards' });
     expect(forwards.status === 'found' ? forwards.events.map((e) => e.revision) : []).toEqual(Array.from({ length: 600 }, (_, i) => i));
     expect(backwards.status === 'found' ? backwards.events.map((e) => e.revision) : []).toEqual(Array.from({ length: 600 }, (_, i) => 599 - i));
-    await eventually(() => server.openReads === 0, 'the server to see every read closed');
+    await eventually(() => (server.openReads === 0 ? true : undefined));
   });
 });
 
@@ -123,7 +115,7 @@ describe('EventStoreDB adapter: filtered reads', () => {
     expect(events.map((e) => e.stream)).toEqual(['firmware-1']);
     // One matching event, and one page of the log's tail to find its head.
     expect(server.eventsSent - before).toBeLessThan(50);
-    await eventually(() => server.openReads === 0, 'the server to see every read closed');
+    await eventually(() => (server.openReads === 0 ? true : undefined));
   });
 
   it('matches event types exactly and skips system events', async () => {
@@ -153,7 +145,7 @@ describe('EventStoreDB adapter: subscriptions resume', () => {
 
     server.dropSubscriptions();
     const third = iterator.next();
-    await eventually(() => backoff.requested.length === 1, 'the back-off after the drop');
+    await eventually(() => (backoff.requested.length === 1 ? true : undefined));
     expect(store.health()).toMatchObject({ ok: false });
     expect(store.health().reason).toMatch(/resuming/);
     server.appendDirect('a', [{ type: 'Three' }]);
@@ -175,7 +167,7 @@ describe('EventStoreDB adapter: subscriptions resume', () => {
     await take(iterator, 1);
     server.endSubscriptions();
     const next = iterator.next();
-    await eventually(() => backoff.requested.length === 1, 'the back-off after the end');
+    await eventually(() => (backoff.requested.length === 1 ? true : undefined));
     expect(store.health().reason).toMatch(/ended the subscription/);
     server.appendDirect('a', [{ type: 'Two' }]);
     backoff.release();
@@ -194,9 +186,9 @@ describe('EventStoreDB adapter: subscriptions resume', () => {
     const store = connect(server, { delay, backoff: { initialMs: 100, maxMs: 1000 } });
     const subscription: Subscription = store.subscribeToAll({});
     const pending = subscription[Symbol.asyncIterator]().next();
-    await eventually(() => server.liveSubscriptions === 1, 'the first subscription');
+    await eventually(() => (server.liveSubscriptions === 1 ? true : undefined));
     await server.stop();
-    await eventually(() => requested.length >= 7, 'seven attempts to resubscribe');
+    await eventually(() => (requested.length >= 7 ? true : undefined));
     expect(requested.slice(0, 7)).toEqual([100, 200, 400, 800, 1000, 1000, 1000]);
     expect(store.health().ok).toBe(false);
     await subscription.close();
@@ -208,10 +200,10 @@ describe('EventStoreDB adapter: subscriptions resume', () => {
     const store = connect(server);
     const subscription = store.subscribeToAll({});
     const pending = subscription[Symbol.asyncIterator]().next();
-    await eventually(() => server.liveSubscriptions === 1, 'the subscription');
+    await eventually(() => (server.liveSubscriptions === 1 ? true : undefined));
     await subscription.close();
     expect((await pending).done).toBe(true);
-    await eventually(() => server.openReads === 0, 'the server to see the subscription closed');
+    await eventually(() => (server.openReads === 0 ? true : undefined));
   });
 });
 
@@ -235,12 +227,12 @@ describe('EventStoreDB adapter: appends and errors', () => {
     const store = connect(server, { delay: backoff.delay });
     server.failNextAppends({ committed: true });
     const lostReply = store.appendToStream('a', [{ type: 'One', data: {} }], 'no_stream');
-    await eventually(() => backoff.requested.length === 1, 'the retry');
+    await eventually(() => (backoff.requested.length === 1 ? true : undefined));
     backoff.release();
     expect((await lostReply).nextExpectedRevision).toBe(0);
     server.failNextAppends({ committed: false });
     const refused = store.appendToStream('a', [{ type: 'Two', data: {} }], 0);
-    await eventually(() => backoff.requested.length === 2, 'the second retry');
+    await eventually(() => (backoff.requested.length === 2 ? true : undefined));
     backoff.release();
     expect((await refused).nextExpectedRevision).toBe(1);
     expect(server.log.map((e) => e.type)).toEqual(['One', 'Two']);

@@ -1,4 +1,5 @@
 /** Device protocols: the list, the DDF upload, functionalities and validation rule groups. */
+import type { ResourceModel } from './DeviceDocuments.ts';
 import { gql } from './Document.ts';
 
 export interface ProtocolSummary {
@@ -64,16 +65,8 @@ export interface RuleGroup {
   readonly rules: readonly ValidationRule[];
 }
 
-export interface ProtocolResource {
-  readonly id: number;
-  readonly name: string;
-  readonly operations: string;
-  readonly multipleInstances: boolean;
-  readonly mandatory: boolean;
-  readonly type: string;
-  readonly rangeEnumeration: string;
-  readonly units: string;
-  readonly description: string;
+/** A resource of a protocol: its model as uploaded, and what the service does with its values. */
+export interface ProtocolResource extends ResourceModel {
   readonly functionalities: Functionalities;
   readonly validationRuleGroups: readonly RuleGroup[];
 }

@@ -8,6 +8,7 @@ import { acknowledgeAlarmMutation, alarmChanged, alarmsQuery, clearAlarmMutation
 import { devicePath } from '../Router.ts';
 import { ErrorMessage, errorOf, StatusBadge, Time } from './Common.tsx';
 import { Link } from './Link.tsx';
+import { ListTable } from './ListTable.tsx';
 
 const severities: readonly Severity[] = ['CRITICAL', 'MAJOR', 'MINOR', 'WARNING'];
 const statuses: readonly AlarmStatus[] = ['ACTIVE', 'ACKNOWLEDGED', 'CLEARED'];
@@ -54,24 +55,9 @@ export function AlarmList({ endpoint }: { endpoint: string | null }) {
         </span>
       </div>
       <ErrorMessage error={alarms.error ?? error} />
-      <table class="list" aria-label="Alarms">
-        <thead>
-          <tr>
-            <th scope="col">Severity</th>
-            <th scope="col">Status</th>
-            {endpoint === null ? <th scope="col">Device</th> : null}
-            <th scope="col">Type</th>
-            <th scope="col">Text</th>
-            <th scope="col">Count</th>
-            <th scope="col">First</th>
-            <th scope="col">Last</th>
-            {canOperate.value ? <th scope="col">Actions</th> : null}
-          </tr>
-        </thead>
-        <tbody>
-          {connection?.edges.map(({ node }) => <AlarmRow key={node.id} alarm={node} showDevice={endpoint === null} onAct={act} />)}
-        </tbody>
-      </table>
+      <ListTable label="Alarms" columns={['Severity', 'Status', endpoint === null && 'Device', 'Type', 'Text', 'Count', 'First', 'Last', canOperate.value && 'Actions']}>
+        {connection?.edges.map(({ node }) => <AlarmRow key={node.id} alarm={node} showDevice={endpoint === null} onAct={act} />)}
+      </ListTable>
       {connection?.edges.length === 0 ? <p class="muted">No alarm with these statuses and severities.</p> : null}
       <nav class="pager" aria-label="Alarm pages">
         <button type="button" disabled={cursors.length <= 1} onClick={() => setCursors(cursors.slice(0, -1))}>

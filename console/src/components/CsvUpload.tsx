@@ -5,6 +5,7 @@ import { importDevicesMutation } from '../api/DeviceDocuments.ts';
 import { ApiError } from '../api/GraphQLClient.ts';
 import { api } from '../api/Session.ts';
 import { ErrorMessage, errorOf } from './Common.tsx';
+import { ListTable } from './ListTable.tsx';
 
 interface Outcome {
   readonly summary: string;
@@ -71,24 +72,15 @@ export function CsvUpload({ onImported }: { onImported: () => void }) {
         <div class="import-outcome" aria-live="polite">
           <p>{outcome.summary}</p>
           {outcome.errors.length > 0 ? (
-            <table class="list" aria-label="Row errors">
-              <thead>
-                <tr>
-                  <th scope="col">Line</th>
-                  <th scope="col">Column</th>
-                  <th scope="col">Problem</th>
+            <ListTable label="Row errors" columns={['Line', 'Column', 'Problem']}>
+              {outcome.errors.map((rowError, index) => (
+                <tr key={index}>
+                  <td>{rowError.line}</td>
+                  <td>{rowError.column === null ? 'whole row' : `${rowError.column}${rowError.columnNumber === null ? '' : ` (column ${rowError.columnNumber})`}`}</td>
+                  <td>{rowError.message}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {outcome.errors.map((rowError, index) => (
-                  <tr key={index}>
-                    <td>{rowError.line}</td>
-                    <td>{rowError.column === null ? 'whole row' : `${rowError.column}${rowError.columnNumber === null ? '' : ` (column ${rowError.columnNumber})`}`}</td>
-                    <td>{rowError.message}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </ListTable>
           ) : null}
         </div>
       ) : null}

@@ -11,6 +11,7 @@ import { ErrorMessage, OnlineBadge, StatusBadge, Time } from '../components/Comm
 import { CsvUpload } from '../components/CsvUpload.tsx';
 import { Link } from '../components/Link.tsx';
 import { devicePath } from '../Router.ts';
+import { ListTable } from '../components/ListTable.tsx';
 
 const pageSize = 25;
 
@@ -59,29 +60,16 @@ export function DevicesPage() {
         </span>
       </div>
       <ErrorMessage error={devices.error} />
-      <table class="list" aria-label="Devices">
-        <thead>
+      <ListTable label="Devices" columns={['Endpoint', 'Name', 'Type', 'State', 'LwM2M', 'Binding', 'Last seen']}>
+        {connection?.edges.map(({ node }) => <DeviceRowView key={node.endpoint} device={node} />)}
+        {connection?.edges.length === 0 ? (
           <tr>
-            <th scope="col">Endpoint</th>
-            <th scope="col">Name</th>
-            <th scope="col">Type</th>
-            <th scope="col">State</th>
-            <th scope="col">LwM2M</th>
-            <th scope="col">Binding</th>
-            <th scope="col">Last seen</th>
+            <td colSpan={7} class="muted">
+              No device{search === '' ? ' yet: upload a registration CSV' : ` matches “${search}”`}.
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {connection?.edges.map(({ node }) => <DeviceRowView key={node.endpoint} device={node} />)}
-          {connection?.edges.length === 0 ? (
-            <tr>
-              <td colSpan={7} class="muted">
-                No device{search === '' ? ' yet: upload a registration CSV' : ` matches “${search}”`}.
-              </td>
-            </tr>
-          ) : null}
-        </tbody>
-      </table>
+        ) : null}
+      </ListTable>
       <nav class="pager" aria-label="Pages">
         <button type="button" disabled={cursors.length <= 1} onClick={() => setCursors(cursors.slice(0, -1))}>
           Previous

@@ -4,6 +4,7 @@ import { addFirmwareMutation, firmwaresQuery, removeFirmwareMutation } from '../
 import { useQuery } from '../api/Hooks.ts';
 import { api, canOperate } from '../api/Session.ts';
 import { ErrorMessage, errorOf, Time } from '../components/Common.tsx';
+import { ListTable } from '../components/ListTable.tsx';
 
 export function FirmwarePage() {
   const firmwares = useQuery(firmwaresQuery, {});
@@ -13,48 +14,37 @@ export function FirmwarePage() {
       <h1 id="firmware-heading">Firmware repository</h1>
       {canOperate.value ? <AddFirmware onAdded={() => firmwares.reload()} /> : null}
       <ErrorMessage error={firmwares.error ?? error} />
-      <table class="list" aria-label="Firmware">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Version</th>
-            <th scope="col">Where</th>
-            <th scope="col">Added</th>
-            {canOperate.value ? <th scope="col">Remove</th> : null}
-          </tr>
-        </thead>
-        <tbody>
-          {firmwares.data?.firmwares.map((firmware) => (
-            <tr key={firmware.id}>
-              <td>{firmware.name}</td>
-              <td>{firmware.version}</td>
-              <td>{firmware.kind === 'EXTERNAL' ? firmware.url : `stored, ${firmware.size ?? 0} bytes, SHA-256 ${firmware.sha256?.slice(0, 12) ?? ''}…`}</td>
+      <ListTable label="Firmware" columns={['Name', 'Version', 'Where', 'Added', canOperate.value && 'Remove']}>
+        {firmwares.data?.firmwares.map((firmware) => (
+          <tr key={firmware.id}>
+            <td>{firmware.name}</td>
+            <td>{firmware.version}</td>
+            <td>{firmware.kind === 'EXTERNAL' ? firmware.url : `stored, ${firmware.size ?? 0} bytes, SHA-256 ${firmware.sha256?.slice(0, 12) ?? ''}…`}</td>
+            <td>
+              <Time value={firmware.addedAt} />
+            </td>
+            {canOperate.value ? (
               <td>
-                <Time value={firmware.addedAt} />
+                <button
+                  type="button"
+                  class="small danger"
+                  onClick={() => {
+                    if (!confirm(`Remove ${firmware.name} ${firmware.version} from the repository?`)) return;
+                    api()
+                      .request(removeFirmwareMutation, { id: firmware.id })
+                      .then(
+                        () => firmwares.reload(),
+                        (failure: unknown) => setError(errorOf(failure)),
+                      );
+                  }}
+                >
+                  Remove
+                </button>
               </td>
-              {canOperate.value ? (
-                <td>
-                  <button
-                    type="button"
-                    class="small danger"
-                    onClick={() => {
-                      if (!confirm(`Remove ${firmware.name} ${firmware.version} from the repository?`)) return;
-                      api()
-                        .request(removeFirmwareMutation, { id: firmware.id })
-                        .then(
-                          () => firmwares.reload(),
-                          (failure: unknown) => setError(errorOf(failure)),
-                        );
-                    }}
-                  >
-                    Remove
-                  </button>
-                </td>
-              ) : null}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+            ) : null}
+          </tr>
+        ))}
+      </ListTable>
       {firmwares.data?.firmwares.length === 0 ? <p class="muted">The repository is empty.</p> : null}
     </section>
   );

@@ -12,6 +12,7 @@ import { addRuleGroupMutation, protocolQuery, protocolsQuery as protocolVersions
 import { api, canOperate } from '../api/Session.ts';
 import { ErrorMessage, errorOf, Time } from '../components/Common.tsx';
 import { Link } from '../components/Link.tsx';
+import { ListTable } from '../components/ListTable.tsx';
 
 export function ProtocolPage({ objectId }: { objectId: number }) {
   const [version, setVersion] = useState<string | null>(null);
@@ -57,34 +58,18 @@ export function ProtocolPage({ objectId }: { objectId: number }) {
           </dd>
         </dl>
       </div>
-      <table class="list" aria-label="Resources">
-        <thead>
-          <tr>
-            <th scope="col">ID</th>
-            <th scope="col">Name</th>
-            <th scope="col">Ops</th>
-            <th scope="col">Type</th>
-            <th scope="col">Units</th>
-            <th scope="col">Functionalities</th>
-            <th scope="col">Validation</th>
-            <th scope="col">
-              <span class="visually-hidden">Configure</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {detail.resources.map((resource) => (
-            <ResourceRows
-              key={resource.id}
-              protocol={detail}
-              resource={resource}
-              open={open === resource.id}
-              onToggle={() => setOpen(open === resource.id ? undefined : resource.id)}
-              onChanged={() => protocol.reload()}
-            />
-          ))}
-        </tbody>
-      </table>
+      <ListTable label="Resources" columns={['ID', 'Name', 'Ops', 'Type', 'Units', 'Functionalities', 'Validation', { label: 'Configure', hidden: true }]}>
+        {detail.resources.map((resource) => (
+          <ResourceRows
+            key={resource.id}
+            protocol={detail}
+            resource={resource}
+            open={open === resource.id}
+            onToggle={() => setOpen(open === resource.id ? undefined : resource.id)}
+            onChanged={() => protocol.reload()}
+          />
+        ))}
+      </ListTable>
     </section>
   );
 }

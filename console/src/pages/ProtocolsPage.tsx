@@ -7,6 +7,7 @@ import { protocolsQuery, uploadProtocolMutation } from '../api/ProtocolDocuments
 import { api, canOperate } from '../api/Session.ts';
 import { ErrorMessage, errorOf, Time } from '../components/Common.tsx';
 import { Link } from '../components/Link.tsx';
+import { ListTable } from '../components/ListTable.tsx';
 
 export function ProtocolsPage() {
   const protocols = useQuery(protocolsQuery, {});
@@ -15,37 +16,26 @@ export function ProtocolsPage() {
       <h1 id="protocols-heading">Device protocols</h1>
       {canOperate.value ? <DdfUpload onUploaded={() => protocols.reload()} /> : null}
       <ErrorMessage error={protocols.error} />
-      <table class="list" aria-label="Device protocols">
-        <thead>
-          <tr>
-            <th scope="col">Object ID</th>
-            <th scope="col">Name</th>
-            <th scope="col">Description</th>
-            <th scope="col">Version</th>
-            <th scope="col">Updated</th>
+      <ListTable label="Device protocols" columns={['Object ID', 'Name', 'Description', 'Version', 'Updated']}>
+        {protocols.data?.deviceProtocols.map((protocol) => (
+          <tr key={protocol.objectId}>
+            <td>
+              <Link href={`/protocols/${protocol.objectId}`}>{protocol.objectId}</Link>
+            </td>
+            <td>
+              <Link href={`/protocols/${protocol.objectId}`}>{protocol.name}</Link>
+            </td>
+            <td class="description">{protocol.description}</td>
+            <td>
+              {protocol.latestVersion}
+              {protocol.versions.length > 1 ? <span class="muted"> ({protocol.versions.length} versions)</span> : null}
+            </td>
+            <td>
+              <Time value={protocol.updatedAt} />
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {protocols.data?.deviceProtocols.map((protocol) => (
-            <tr key={protocol.objectId}>
-              <td>
-                <Link href={`/protocols/${protocol.objectId}`}>{protocol.objectId}</Link>
-              </td>
-              <td>
-                <Link href={`/protocols/${protocol.objectId}`}>{protocol.name}</Link>
-              </td>
-              <td class="description">{protocol.description}</td>
-              <td>
-                {protocol.latestVersion}
-                {protocol.versions.length > 1 ? <span class="muted"> ({protocol.versions.length} versions)</span> : null}
-              </td>
-              <td>
-                <Time value={protocol.updatedAt} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </ListTable>
       {protocols.data?.deviceProtocols.length === 0 ? <p class="muted">No device protocol yet: upload a DDF file.</p> : null}
     </section>
   );
@@ -105,26 +95,16 @@ function DdfUpload({ onUploaded }: { onUploaded: () => void }) {
       )}
       <ErrorMessage error={error} />
       {ddfErrors.length > 0 ? (
-        <table class="list" aria-label="DDF errors">
-          <thead>
-            <tr>
-              <th scope="col">Line</th>
-              <th scope="col">Column</th>
-              <th scope="col">Where</th>
-              <th scope="col">Problem</th>
+        <ListTable label="DDF errors" columns={['Line', 'Column', 'Where', 'Problem']}>
+          {ddfErrors.map((each, index) => (
+            <tr key={index}>
+              <td>{each.line ?? '—'}</td>
+              <td>{each.column ?? '—'}</td>
+              <td>{[each.element, each.objectId === null ? null : `object ${each.objectId}`, each.resourceId === null ? null : `resource ${each.resourceId}`].filter((part) => part !== null).join(', ') || '—'}</td>
+              <td>{each.message}</td>
             </tr>
-          </thead>
-          <tbody>
-            {ddfErrors.map((each, index) => (
-              <tr key={index}>
-                <td>{each.line ?? '—'}</td>
-                <td>{each.column ?? '—'}</td>
-                <td>{[each.element, each.objectId === null ? null : `object ${each.objectId}`, each.resourceId === null ? null : `resource ${each.resourceId}`].filter((part) => part !== null).join(', ') || '—'}</td>
-                <td>{each.message}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </ListTable>
       ) : null}
     </div>
   );

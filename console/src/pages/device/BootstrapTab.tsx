@@ -2,6 +2,7 @@
 import { useQuery } from '../../api/Hooks.ts';
 import { bootstrapSessionsQuery } from '../../api/DeviceDocuments.ts';
 import { ErrorMessage, StatusBadge, Time } from '../../components/Common.tsx';
+import { ListTable } from '../../components/ListTable.tsx';
 
 export function BootstrapTab({ endpoint }: { endpoint: string }) {
   const sessions = useQuery(bootstrapSessionsQuery, { endpoint });
@@ -17,32 +18,20 @@ export function BootstrapTab({ endpoint }: { endpoint: string }) {
             <Time value={node.startedAt} /> from {node.address} ({node.channel}) <StatusBadge status={node.status} />
             {node.reason === null ? null : <span class="error-text"> {node.reason}</span>}
           </h3>
-          <table class="list" aria-label="Bootstrap steps">
-            <thead>
-              <tr>
-                <th scope="col">Step</th>
-                <th scope="col">Request</th>
-                <th scope="col">Target</th>
-                <th scope="col">Purpose</th>
-                <th scope="col">Sent</th>
-                <th scope="col">Answer</th>
+          <ListTable label="Bootstrap steps" columns={['Step', 'Request', 'Target', 'Purpose', 'Sent', 'Answer']}>
+            {node.steps.map((step) => (
+              <tr key={step.step}>
+                <td>{step.step}</td>
+                <td>{step.kind}</td>
+                <td>{step.target}</td>
+                <td>{step.purpose ?? '—'}</td>
+                <td>
+                  <Time value={step.sentAt} />
+                </td>
+                <td>{step.code ?? '—'}</td>
               </tr>
-            </thead>
-            <tbody>
-              {node.steps.map((step) => (
-                <tr key={step.step}>
-                  <td>{step.step}</td>
-                  <td>{step.kind}</td>
-                  <td>{step.target}</td>
-                  <td>{step.purpose ?? '—'}</td>
-                  <td>
-                    <Time value={step.sentAt} />
-                  </td>
-                  <td>{step.code ?? '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </ListTable>
         </article>
       ))}
     </section>

@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { useQuery, useSubscription } from '../../api/Hooks.ts';
 import { eventCreated, eventsQuery } from '../../api/TelemetryDocuments.ts';
 import { ErrorMessage, Time } from '../../components/Common.tsx';
+import { ListTable } from '../../components/ListTable.tsx';
 
 const day = 24 * 60 * 60 * 1000;
 
@@ -16,30 +17,20 @@ export function EventsTab({ endpoint }: { endpoint: string }) {
       <h2 id="events-heading">Events (last 24 hours)</h2>
       <ErrorMessage error={events.error} />
       {newestFirst.length === 0 ? <p class="muted">No event.</p> : null}
-      <table class="list" aria-label="Events">
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Type</th>
-            <th scope="col">Text</th>
-            <th scope="col">From</th>
+      <ListTable label="Events" columns={['Time', 'Type', 'Text', 'From']}>
+        {newestFirst.map(({ node }) => (
+          <tr key={node.id}>
+            <td>
+              <Time value={node.time} />
+            </td>
+            <td>{node.type}</td>
+            <td>{node.text}</td>
+            <td>
+              {node.source.path} ({node.source.rule})
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {newestFirst.map(({ node }) => (
-            <tr key={node.id}>
-              <td>
-                <Time value={node.time} />
-              </td>
-              <td>{node.type}</td>
-              <td>{node.text}</td>
-              <td>
-                {node.source.path} ({node.source.rule})
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </ListTable>
     </section>
   );
 }

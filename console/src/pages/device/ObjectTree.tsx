@@ -13,6 +13,7 @@ import { canOperate } from '../../api/Session.ts';
 import { ErrorMessage, Time } from '../../components/Common.tsx';
 import { ActionButton, OperationOutcome, useDeviceActions } from './DeviceActions.tsx';
 import { AttributesForm, CreateInstanceForm, ExecuteForm, WriteForm } from './ResourceForms.tsx';
+import { ListTable } from '../../components/ListTable.tsx';
 
 /**
  * Security (0), Server (1) and OSCORE (21) configure the device's LwM2M connection rather than
@@ -135,39 +136,22 @@ function InstanceView({ instance, model, valueByPath, observed, latest, selected
         ) : null}
       </div>
       {model ? (
-        <table class="list resources" aria-label={`Resources of ${path}`}>
-          <thead>
-            <tr>
-              {operate ? (
-                <th scope="col">
-                  <span class="visually-hidden">Select for a composite read</span>
-                </th>
-              ) : null}
-              <th scope="col">ID</th>
-              <th scope="col">Resource</th>
-              <th scope="col">Type</th>
-              <th scope="col">Ops</th>
-              <th scope="col">Value</th>
-              {operate ? <th scope="col">Actions</th> : null}
-            </tr>
-          </thead>
-          <tbody>
-            {model.resources.map((resource) => (
-              <ResourceRow
-                key={resource.id}
-                path={`${path}/${resource.id}`}
-                resource={resource}
-                value={valueByPath.get(`${path}/${resource.id}`)}
-                instanceValues={resource.multipleInstances ? [...valueByPath.values()].filter((value) => value.path.startsWith(`${path}/${resource.id}/`)) : []}
-                observed={observed}
-                latest={latest}
-                selected={selected}
-                onToggle={onToggle}
-                actions={actions}
-              />
-            ))}
-          </tbody>
-        </table>
+        <ListTable label={`Resources of ${path}`} class="resources" columns={[operate && { label: 'Select for a composite read', hidden: true }, 'ID', 'Resource', 'Type', 'Ops', 'Value', operate && 'Actions']}>
+          {model.resources.map((resource) => (
+            <ResourceRow
+              key={resource.id}
+              path={`${path}/${resource.id}`}
+              resource={resource}
+              value={valueByPath.get(`${path}/${resource.id}`)}
+              instanceValues={resource.multipleInstances ? [...valueByPath.values()].filter((value) => value.path.startsWith(`${path}/${resource.id}/`)) : []}
+              observed={observed}
+              latest={latest}
+              selected={selected}
+              onToggle={onToggle}
+              actions={actions}
+            />
+          ))}
+        </ListTable>
       ) : null}
     </div>
   );

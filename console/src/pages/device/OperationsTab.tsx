@@ -4,6 +4,7 @@ import type { Operation } from '../../api/DeviceDocuments.ts';
 import { cancelOperationMutation } from '../../api/DeviceDocuments.ts';
 import { api, canOperate } from '../../api/Session.ts';
 import { ErrorMessage, errorOf, JsonText, StatusBadge, Time } from '../../components/Common.tsx';
+import { ListTable } from '../../components/ListTable.tsx';
 
 export function OperationsTab({ endpoint, operations }: { endpoint: string; operations: readonly Operation[] }) {
   const [error, setError] = useState<Error | undefined>(undefined);
@@ -13,58 +14,44 @@ export function OperationsTab({ endpoint, operations }: { endpoint: string; oper
       <h2 id="operations-heading">Operations</h2>
       <ErrorMessage error={error} />
       {newestFirst.length === 0 ? <p class="muted">No operation yet.</p> : null}
-      <table class="list" aria-label="Operations">
-        <thead>
-          <tr>
-            <th scope="col">Requested</th>
-            <th scope="col">Operation</th>
-            <th scope="col">Paths</th>
-            <th scope="col">Status</th>
-            <th scope="col">Code</th>
-            <th scope="col">Result</th>
-            <th scope="col">By</th>
-            {canOperate.value ? <th scope="col">Cancel</th> : null}
+      <ListTable label="Operations" columns={['Requested', 'Operation', 'Paths', 'Status', 'Code', 'Result', 'By', canOperate.value && 'Cancel']}>
+        {newestFirst.map((operation) => (
+          <tr key={operation.id} data-operation={operation.id}>
+            <td>
+              <Time value={operation.requestedAt} />
+            </td>
+            <td>{operation.kind.toLowerCase().replaceAll('_', ' ')}</td>
+            <td>{operation.paths.join(' ')}</td>
+            <td>
+              <StatusBadge status={operation.status} />
+              {operation.attempts > 1 ? <small class="muted"> ({operation.attempts} attempts)</small> : null}
+            </td>
+            <td>{operation.responseCode ?? '—'}</td>
+            <td>{operation.reason === null ? <JsonText value={operation.result} /> : <span class="error-text">{operation.reason}</span>}</td>
+            <td>{operation.requestedBy}</td>
+            {canOperate.value ? (
+              <td>
+                {operation.status === 'PENDING' || operation.status === 'SENT' ? (
+                  <button
+                    type="button"
+                    class="small"
+                    onClick={() => {
+                      api()
+                        .request(cancelOperationMutation, { endpoint, id: operation.id })
+                        .then(
+                          () => setError(undefined),
+                          (failure: unknown) => setError(errorOf(failure)),
+                        );
+                    }}
+                  >
+                    Cancel
+                  </button>
+                ) : null}
+              </td>
+            ) : null}
           </tr>
-        </thead>
-        <tbody>
-          {newestFirst.map((operation) => (
-            <tr key={operation.id} data-operation={operation.id}>
-              <td>
-                <Time value={operation.requestedAt} />
-              </td>
-              <td>{operation.kind.toLowerCase().replaceAll('_', ' ')}</td>
-              <td>{operation.paths.join(' ')}</td>
-              <td>
-                <StatusBadge status={operation.status} />
-                {operation.attempts > 1 ? <small class="muted"> ({operation.attempts} attempts)</small> : null}
-              </td>
-              <td>{operation.responseCode ?? '—'}</td>
-              <td>{operation.reason === null ? <JsonText value={operation.result} /> : <span class="error-text">{operation.reason}</span>}</td>
-              <td>{operation.requestedBy}</td>
-              {canOperate.value ? (
-                <td>
-                  {operation.status === 'PENDING' || operation.status === 'SENT' ? (
-                    <button
-                      type="button"
-                      class="small"
-                      onClick={() => {
-                        api()
-                          .request(cancelOperationMutation, { endpoint, id: operation.id })
-                          .then(
-                            () => setError(undefined),
-                            (failure: unknown) => setError(errorOf(failure)),
-                          );
-                      }}
-                    >
-                      Cancel
-                    </button>
-                  ) : null}
-                </td>
-              ) : null}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </ListTable>
     </section>
   );
 }

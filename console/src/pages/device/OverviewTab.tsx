@@ -4,6 +4,7 @@ import type { DeviceDetail } from '../../api/DeviceDocuments.ts';
 import { deviceHistoryQuery } from '../../api/DeviceDocuments.ts';
 import { useQuery } from '../../api/Hooks.ts';
 import { ErrorMessage, JsonText, Time } from '../../components/Common.tsx';
+import { ListTable } from '../../components/ListTable.tsx';
 
 export function OverviewTab({ device }: { device: DeviceDetail }) {
   const registration = device.registration;
@@ -89,28 +90,19 @@ function SecurityAudit({ endpoint }: { endpoint: string }) {
       {entries.length === 0 ? (
         <p class="muted">No DTLS or identity incident recorded.</p>
       ) : (
-        <table class="list" aria-label="Security audit">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Event</th>
-              <th scope="col">Details</th>
+        <ListTable label="Security audit" columns={['When', 'Event', 'Details']}>
+          {entries.map(({ node }) => (
+            <tr key={node.position}>
+              <td>
+                <Time value={node.recordedAt} />
+              </td>
+              <td>{node.type}</td>
+              <td>
+                <JsonText value={node.data} />
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {entries.map(({ node }) => (
-              <tr key={node.position}>
-                <td>
-                  <Time value={node.recordedAt} />
-                </td>
-                <td>{node.type}</td>
-                <td>
-                  <JsonText value={node.data} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </ListTable>
       )}
     </section>
   );

@@ -31,6 +31,19 @@ function useSubmission() {
   };
 }
 
+/** Below a form's submit button: Close, whether the operation was queued, and why it was refused. */
+function FormOutcome({ submission, onClose, refusal }: { submission: ReturnType<typeof useSubmission>; onClose: () => void; refusal?: boolean }) {
+  return (
+    <>
+      <button type="button" class="quiet" onClick={onClose}>
+        Close
+      </button>
+      {submission.done ? <span role="status">queued</span> : null}
+      {refusal === true ? <WriteRefusal error={submission.error} /> : <ErrorMessage error={submission.error} />}
+    </>
+  );
+}
+
 /** An input for a value of the resource's LwM2M type (Core 1.1 Appendix C), in the text form the API takes. */
 export function TypedInput({ id, resource, value, onInput }: { id: string; resource: ResourceModel; value: string; onInput: (text: string) => void }) {
   switch (resource.type) {
@@ -78,11 +91,7 @@ export function WriteForm({ path, resource, current, onWrite, onClose }: { path:
       <button type="submit" disabled={submission.busy}>
         Write
       </button>
-      <button type="button" class="quiet" onClick={onClose}>
-        Close
-      </button>
-      {submission.done ? <span role="status">queued</span> : null}
-      <WriteRefusal error={submission.error} />
+      <FormOutcome submission={submission} onClose={onClose} refusal />
     </form>
   );
 }
@@ -105,11 +114,7 @@ export function ExecuteForm({ path, onExecute, onClose }: { path: string; onExec
       <button type="submit" disabled={submission.busy}>
         Execute
       </button>
-      <button type="button" class="quiet" onClick={onClose}>
-        Close
-      </button>
-      {submission.done ? <span role="status">queued</span> : null}
-      <ErrorMessage error={submission.error} />
+      <FormOutcome submission={submission} onClose={onClose} />
     </form>
   );
 }
@@ -148,11 +153,7 @@ export function AttributesForm({ path, onWrite, onClose }: { path: string; onWri
       <button type="submit" disabled={submission.busy}>
         Write attributes
       </button>
-      <button type="button" class="quiet" onClick={onClose}>
-        Close
-      </button>
-      {submission.done ? <span role="status">queued</span> : null}
-      <ErrorMessage error={submission.error} />
+      <FormOutcome submission={submission} onClose={onClose} />
     </form>
   );
 }
@@ -193,11 +194,7 @@ export function CreateInstanceForm({ model, onCreate }: { model: ObjectModel; on
       <button type="submit" disabled={submission.busy}>
         Create
       </button>
-      <button type="button" class="quiet" onClick={() => setOpen(false)}>
-        Close
-      </button>
-      {submission.done ? <span role="status">queued</span> : null}
-      <ErrorMessage error={submission.error} />
+      <FormOutcome submission={submission} onClose={() => setOpen(false)} />
     </form>
   );
 }

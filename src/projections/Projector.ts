@@ -18,6 +18,7 @@
  * reads between its checkpoint and the feed's position; the feed hands it only the events after its
  * checkpoint, and moves its checkpoint to the end of every batch, past the events it does not read.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventStore, RecordedEvent, Subscription } from '../adapters/eventstore/EventStore.ts';
 import { matchesFilter } from '../adapters/eventstore/EventStore.ts';
 import type { Logger } from '../adapters/logging/Logger.ts';
@@ -185,15 +186,8 @@ export class Projector {
       } catch (error) {
         const delayMs = Math.min(30_000, this.#startRetryMs * 2 ** Math.min(attempt - 1, 20));
         this.#logger.warn({ err: error, attempt, delayMs }, 'cannot check which event store the read models come from: trying again');
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(done, delayMs);
-          function done(): void {
-            clearTimeout(timer);
-            signal.removeEventListener('abort', done);
-            resolve();
-          }
-          signal.addEventListener('abort', done, { once: true });
-        });
+        // An abort (the projector closing) ends the wait early: its rejection is the signal, not an error.
+        await sleep(delayMs, undefined, { signal }).catch(() => undefined);
       }
     }
   }

@@ -24,6 +24,7 @@
  * back-off, and `health()` reports the store unhealthy while any subscription is waiting to resume.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ANY,
   BACKWARDS,
@@ -117,17 +118,8 @@ const HEAD_PAGE = 32;
  */
 const NO_POSITION = 2n ** 64n - 1n;
 
-const systemDelay: Delay = (ms, signal) =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
+/** Waits on a real timer; an abort ends the wait early (the rejection it causes is the signal, not an error). */
+const systemDelay: Delay = (ms, signal) => sleep(ms, undefined, { signal }).catch(() => undefined);
 
 /** A subscription's resume point: the last event delivered or the last checkpoint, whichever is later. */
 interface ResumingSubscription {

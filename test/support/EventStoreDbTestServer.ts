@@ -6,10 +6,13 @@
  * transient append failures, tombstoned streams, the append size limit, and stream reads without a
  * position (servers before 22.6).
  *
- * It is NOT a conformance test of EventStoreDB: it answers only what the adapter asks, the way the
- * server's source reads (Enumerator.AllSubscriptionFiltered, ReadAllForwards, Append), and whatever it
- * gets wrong, the tests against it cannot see. Positions are byte-like (100 per record) and system
- * events may sit between the application's, as in a real transaction log.
+ * It is NOT a conformance test of EventStoreDB: it answers only what the adapter asks, modelled on
+ * the server's source (Enumerator.AllSubscriptionFiltered, ReadAllForwards, Append), and whatever it
+ * gets wrong, the tests against it cannot see. Known simplifications: a checkpoint carries the
+ * position of the last record looked at (the server's carries the last match or the page's start,
+ * never further), a subscription's history is written without waiting for flow control, and reads
+ * take no deadline or credentials. Positions are byte-like (100 per record) and system events may
+ * sit between the application's, as in a real transaction log.
  *
  * Only `Read` and `Append` are served (grpc-js answers UNIMPLEMENTED for the rest): without the
  * `ServerFeatures` service the client falls back from `BatchAppend` to the streaming `Append`.

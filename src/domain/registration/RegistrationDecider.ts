@@ -9,9 +9,10 @@
  * - On the DTLS port, the PSK identity the session authenticated must be the device's own
  *   (`lwm2m psk_id`), as Leshan's Authorizer requires: otherwise one device's key would let it register,
  *   update or de-register as another endpoint. 4.03 "identity-mismatch" otherwise.
- * - Versions: the policy lists what this server serves. A client asking for another version gets
- *   4.12 Precondition Failed (Transport 1.1 section 6.4.3: "Supported LwM2M versions of the Server and
- *   the Client are not compatible"), after which a 1.2 client retries as 1.1 (Core 1.2 section 6.2.1).
+ * - Versions: the policy lists what this server serves, 1.0, 1.1 and 1.2 by default, each served as
+ *   registered (content formats, notification attributes). A client asking for another version (1.3,
+ *   2.0) gets 4.12 Precondition Failed (Transport 1.1 section 6.4.3: "Supported LwM2M versions of the
+ *   Server and the Client are not compatible"), after which it may retry with an older version.
  * - Rejections are audit events, at most one per endpoint per `rejectionAuditSeconds` (default 60 s),
  *   so that a misconfigured or hostile device retrying cannot flood the log; the 4.03 is sent anyway.
  * - A Register replaces any registration of the same endpoint (Core 1.1 section 6.2.1).
@@ -49,12 +50,8 @@ export interface RegistrationPolicy {
   readonly rejectionAuditSeconds: number;
 }
 
-/**
- * 1.2 is off by default: a 1.2 client expects LwM2M CBOR (11544) and the 1.2 composite behaviour;
- * the composition root turns it on once those are served.
- */
 export const defaultRegistrationPolicy: RegistrationPolicy = {
-  supportedVersions: ['1.0', '1.1'],
+  supportedVersions: ['1.0', '1.1', '1.2'],
   expiryGraceSeconds: 45,
   rejectionAuditSeconds: 60,
 };

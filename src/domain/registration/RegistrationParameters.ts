@@ -1,12 +1,15 @@
 /**
  * The query parameters of Register and Update, LwM2M Core 1.1 section 6.2.1 (table "Register
- * parameters") and Transport 1.1 section 6.4, with the 1.0 variants:
+ * parameters") and Transport 1.1 section 6.4, with the 1.0 variants; Core 1.2 section 6.2.1 keeps the
+ * same set:
  * - `ep` endpoint name (Register only, mandatory), `lt` lifetime in seconds (default 86400),
  *   `lwm2m` enabler version (default "1.0", as 1.0 clients may omit it), `b` binding (default "U"),
- *   `Q` queue mode (1.1; in 1.0 queue mode is the "Q" letter of the binding, e.g. "UQ"),
- *   `sms` MSISDN.
- * - Unknown parameters are ignored (1.2 adds some; a server must not break on them); a parameter given
- *   twice is refused.
+ *   `Q` queue mode without a value (1.1 and 1.2; in 1.0 queue mode is the "Q" letter of the binding,
+ *   e.g. "UQ"), `sms` MSISDN.
+ * - Binding letters: U (UDP), S (SMS), N (Non-IP), T (TCP), and the MQTT (M) and HTTP (H) bindings of
+ *   Transport 1.2, so that a 1.2 client announcing them still registers (this server serves CoAP).
+ * - Unknown parameters are ignored (a server must not break on a parameter of a later version or a
+ *   vendor's); a parameter given twice is refused.
  */
 
 export interface RegisterParameters {
@@ -56,10 +59,10 @@ function parseLifetime(value: string | null | undefined): number | string | unde
   return Number(value);
 }
 
-/** Binding letters U, S, N, T (1.1) and Q (1.0 queue mode), each at most once. */
+/** Binding letters U, S, N, T (1.1), M, H (1.2) and Q (1.0 queue mode), each at most once. */
 function parseBinding(value: string | null | undefined): { binding: string; queue: boolean } | string | undefined {
   if (value === undefined) return undefined;
-  if (value === null || !/^[USNTQ]{1,5}$/.test(value) || new Set(value).size !== value.length) return `b "${String(value)}" is not a binding mode`;
+  if (value === null || !/^[USNTMHQ]{1,7}$/.test(value) || new Set(value).size !== value.length) return `b "${String(value)}" is not a binding mode`;
   const binding = value.replace('Q', '');
   if (binding === '') return `b "${value}" names no transport`;
   return { binding, queue: value.includes('Q') };

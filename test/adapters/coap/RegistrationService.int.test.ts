@@ -254,14 +254,23 @@ describe('RegistrationService over UDP', () => {
     expect(await lastEventData(store, 'dev-psk-ok')).toMatchObject({ reason: 'identity-mismatch' });
   });
 
-  it('answers a 1.2 client 4.12, and registers it when it retries as 1.1', async () => {
+  it('registers a 1.2 client as 1.2, with the 1.2 parameters and one it does not know', async () => {
     const h = await harness();
     await importTestDevice(h.store, 'dev-12');
-    const client = await h.client('dev-12', { lwm2mVersion: '1.2' });
+    const client = await h.client('dev-12', { lwm2mVersion: '1.2', binding: 'UT' });
+    expect((await client.register(['Q', 'vendor=1'])).code).toBe('2.01');
+    expect(h.service.registration('dev-12')).toMatchObject({ lwm2mVersion: '1.2', binding: 'UT', queueMode: true });
+  });
+
+  it('answers a client of a version it does not serve (1.3) 4.12, and registers it when it retries as 1.2', async () => {
+    const h = await harness();
+    await importTestDevice(h.store, 'dev-13');
+    const client = await h.client('dev-13', { lwm2mVersion: '1.3' });
     expect((await client.register()).code).toBe('4.12');
-    const retry = await h.client('dev-12', { lwm2mVersion: '1.1' });
+    expect(await lastEventData(h.store, 'dev-13')).toMatchObject({ reason: 'unsupported-version', lwm2mVersion: '1.3' });
+    const retry = await h.client('dev-13', { lwm2mVersion: '1.2' });
     expect((await retry.register()).code).toBe('2.01');
-    expect(defaultRegistrationPolicy.supportedVersions).not.toContain('1.2');
+    expect(defaultRegistrationPolicy.supportedVersions).toEqual(['1.0', '1.1', '1.2']);
   });
 
   it('expires a registration after lifetime plus grace, by the injected clock', async () => {

@@ -63,7 +63,7 @@ describe.skipIf(!libcoapAvailable())('RegistrationService with libcoap coap-clie
   });
 
   afterAll(async () => {
-    service.close();
+    await service.close();
     await endpoint.close();
   });
 
@@ -103,7 +103,7 @@ describe.skipIf(!libcoapAvailable())('RegistrationService with libcoap coap-clie
     expect((await coapClient(['-m', 'get', `${base4}/bs`])).code).toBe('4.04');
     expect((await coapClient(['-m', 'post', '-O', '2051,x', `${base4}/rd?ep=libcoap-1`])).code).toBe('4.02'); // unknown critical option
     expect((await coapClient(['-m', 'post', '-t', '40', '-e', '</1/0>', `${base4}/rd?ep=nobody`])).code).toBe('4.03');
-    expect((await coapClient(['-m', 'post', '-t', '40', '-e', '</1/0>', `${base4}/rd?ep=libcoap-1&lwm2m=1.2`])).code).toBe('4.12');
+    expect((await coapClient(['-m', 'post', '-t', '40', '-e', '</1/0>', `${base4}/rd?ep=libcoap-1&lwm2m=1.3`])).code).toBe('4.12');
     expect((await coapClient(['-m', 'post', '-t', '40', '-e', '</1/0>', `${base6}/rd?ep=libcoap-1&lwm2m=1.0&b=UQ`])).code).toBe('2.01');
     expect(service.registration('libcoap-1')).toMatchObject({ lwm2mVersion: '1.0', queueMode: true });
   });

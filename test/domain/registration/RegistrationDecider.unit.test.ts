@@ -81,12 +81,15 @@ describe('RegistrationDecider: Register', () => {
     expect(events[0]?.type === 'DeviceRegistered' && events[0].data.replacedRegistrationId).toBe('reg-1');
   });
 
-  it('accepts 1.0 and refuses 1.2 with 4.12 unless the policy serves it', () => {
+  it('accepts 1.0 and 1.2, and refuses 1.3 and 2.0 with 4.12 unless the policy serves them', () => {
     expect(given([], register({ parameters: params({ lwm2mVersion: '1.0' }) }))[0]?.type).toBe('DeviceRegistered');
-    const refused = given([], register({ parameters: params({ lwm2mVersion: '1.2' }) }));
-    expect(refused[0]?.type === 'RegistrationRejected' && refused[0].data).toMatchObject({ reason: 'unsupported-version', responseCode: '4.12' });
-    const with12 = registrationDecider({ ...defaultRegistrationPolicy, supportedVersions: ['1.0', '1.1', '1.2'] });
-    expect(with12.decide(register({ parameters: params({ lwm2mVersion: '1.2' }) }), with12.initialState)[0]?.type).toBe('DeviceRegistered');
+    expect(given([], register({ parameters: params({ lwm2mVersion: '1.2' }) }))[0]?.type).toBe('DeviceRegistered');
+    for (const lwm2mVersion of ['1.3', '2.0']) {
+      const refused = given([], register({ parameters: params({ lwm2mVersion }) }));
+      expect(refused[0]?.type === 'RegistrationRejected' && refused[0].data).toMatchObject({ reason: 'unsupported-version', responseCode: '4.12', lwm2mVersion });
+    }
+    const with13 = registrationDecider({ ...defaultRegistrationPolicy, supportedVersions: ['1.0', '1.1', '1.2', '1.3'] });
+    expect(with13.decide(register({ parameters: params({ lwm2mVersion: '1.3' }) }), with13.initialState)[0]?.type).toBe('DeviceRegistered');
   });
 
   it('rejects an unknown endpoint with an audit event at most once a minute', () => {

@@ -20,6 +20,13 @@ describe('parseRegisterParameters', () => {
     expect(parseRegisterParameters(['ep=x', 'pid=7']).ok).toBe(true);
   });
 
+  it('reads a 1.2 Register: Q without a value, and the MQTT and HTTP binding letters of Transport 1.2', () => {
+    expect(parseRegisterParameters(['ep=dev-12', 'lt=600', 'lwm2m=1.2', 'b=UMH', 'Q', 'sms=+4912345', 'apn=internet'])).toEqual({
+      ok: true,
+      parameters: { endpoint: 'dev-12', lifetime: 600, lwm2mVersion: '1.2', binding: 'UMH', queueMode: true, smsNumber: '+4912345' },
+    });
+  });
+
   it.each([
     [[], 'missing'],
     [['ep='], 'missing'],

@@ -10,7 +10,8 @@
  * - 1.1: SenML CBOR, SenML JSON, TLV, LwM2M JSON (Core 1.1 section 7.4: a 1.1 client supports at
  *   least one of SenML CBOR, SenML JSON and TLV; CBOR is the most compact and carries exact types).
  * - 1.2: LwM2M CBOR, SenML CBOR, SenML JSON, TLV, LwM2M JSON (Core 1.2 section 7.4.7 adds LwM2M CBOR,
- *   the most compact).
+ *   the most compact). LwM2M CBOR is optional for a client, so it is asked for only when the device
+ *   announced it; a 1.2 device that announced nothing is served the 1.1 order (SenML CBOR first).
  * - Composite operations (Read-, Write-, Observe-Composite, Core 1.1 sections 6.3.x and 6.4.x) need a
  *   format that names full paths and can list bare paths in the request: SenML CBOR, then SenML JSON
  *   (1.1 and up; none in 1.0).
@@ -96,7 +97,10 @@ function versionOf(lwm2mVersion: string): Version {
 export function contentFormatCandidates(lwm2mVersion: string, announcedFormats: readonly number[], operation: ContentOperation): ContentFormatId[] {
   const version = versionOf(lwm2mVersion);
   const preferred: ContentFormatId[] = [...(operation.kind === 'composite' ? COMPOSITE_FORMATS[version] : TREE_FORMATS[version])];
-  const filtered = announcedFormats.length === 0 ? preferred : preferred.filter((format) => announcedFormats.includes(format));
+  const filtered =
+    announcedFormats.length === 0
+      ? preferred.filter((format) => format !== CONTENT_FORMAT.lwm2mCbor)
+      : preferred.filter((format) => announcedFormats.includes(format));
   if (operation.kind !== 'composite') {
     const level = pathLevel(operation.path);
     if (level === 'resource' || level === 'resourceInstance') filtered.push(CONTENT_FORMAT.textPlain);

@@ -18,11 +18,20 @@ const readResource: ContentOperation = { kind: 'read', path: { objectId: 3, inst
 const composite: ContentOperation = { kind: 'composite' };
 
 describe('choosing a content format', () => {
-  it('prefers TLV for 1.0, SenML CBOR for 1.1 and LwM2M CBOR for 1.2 when the device announced nothing', () => {
+  it('prefers TLV for 1.0 and SenML CBOR for 1.1 and 1.2 when the device announced nothing', () => {
     expect(chooseContentFormat('1.0', [], readInstance)).toBe(CONTENT_FORMAT.tlv);
     expect(chooseContentFormat('1.1', [], readInstance)).toBe(CONTENT_FORMAT.senmlCbor);
-    expect(chooseContentFormat('1.2', [], readInstance)).toBe(CONTENT_FORMAT.lwm2mCbor);
+    expect(chooseContentFormat('1.2', [], readInstance)).toBe(CONTENT_FORMAT.senmlCbor);
+    expect(contentFormatCandidates('1.2', [], readInstance)).not.toContain(CONTENT_FORMAT.lwm2mCbor);
     expect(chooseContentFormat('1.1.1', [], readInstance)).toBe(CONTENT_FORMAT.senmlCbor);
+  });
+
+  it('prefers LwM2M CBOR for a 1.2 device that announced it, and never for 1.0 or 1.1', () => {
+    const announced = [60, 110, 112, 11542, 11543, 11544];
+    expect(chooseContentFormat('1.2', announced, readInstance)).toBe(CONTENT_FORMAT.lwm2mCbor);
+    expect(chooseContentFormat('1.1', announced, readInstance)).toBe(CONTENT_FORMAT.senmlCbor);
+    expect(chooseContentFormat('1.0', announced, readInstance)).toBe(CONTENT_FORMAT.tlv);
+    expect(chooseContentFormat('1.2', announced, composite)).toBe(CONTENT_FORMAT.senmlCbor);
   });
 
   it('keeps to what the device announced, in our order', () => {

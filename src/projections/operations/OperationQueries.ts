@@ -40,6 +40,12 @@ export class OperationQueries {
     const row = prepared(this.#db, 'SELECT * FROM operations WHERE operation_id = ?').get(operationId);
     return row === undefined ? undefined : toView(row);
   }
+
+  /** How many operations wait for an answer: queued, or sent and not answered yet. */
+  unansweredCount(): number {
+    const row = prepared(this.#db, "SELECT COUNT(*) AS n FROM operations WHERE status IN ('pending', 'sent')").get();
+    return Number(row?.['n'] ?? 0);
+  }
 }
 
 function toView(row: Record<string, unknown>): OperationView {

@@ -21,6 +21,7 @@ import { DeviceImportService } from '../adapters/csv/DeviceImportService.ts';
 import type { EventStore } from '../adapters/eventstore/EventStore.ts';
 import { openEventStore } from '../adapters/eventstore/openEventStore.ts';
 import type { Logger } from '../adapters/logging/Logger.ts';
+import { terminalText } from './TerminalText.ts';
 import type { DeviceCsvProblem } from '../domain/devices/DeviceCsvProblem.ts';
 import { exitCodes } from './ExitCodes.ts';
 import { apiToken, callGraphQL, formatErrors, missingTokenMessage, runningServiceUrl, ServiceUnreachable } from './ServiceApi.ts';
@@ -141,8 +142,9 @@ export function formatReport(report: Omit<DeviceImportReport, 'importId'> & { re
   ];
   if (report.errors.length > 0 && report.mode === 'all-or-nothing') lines.push('nothing was imported: fix these rows, or import the valid rows only with --valid-only');
   for (const error of report.errors) {
-    const column = error.column === null ? '' : `, column ${error.columnNumber ?? '-'} (${error.column})`;
-    lines.push(`line ${error.line}${column}: ${error.message}`);
+    const column = error.column === null ? (error.columnNumber === null ? '' : `, column ${error.columnNumber}`) : `, column ${error.columnNumber ?? '-'} (${error.column})`;
+    // Headers and cells quoted in a problem come from the file: never let them drive the terminal.
+    lines.push(terminalText(`line ${error.line}${column}: ${error.message}`));
   }
   return lines.join('\n') + '\n';
 }

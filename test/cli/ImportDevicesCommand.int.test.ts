@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +65,23 @@ describe('runImportDevices', () => {
     expect(code).toBe(1);
     expect(stdout).toMatch(/\(valid-rows-only\): 2 imported/);
     expect(await eventCount()).toBe(2);
+  });
+
+  it('shows the control characters of a file escaped, never sending them to the terminal', async () => {
+    const file = join(dir, 'escapes.csv');
+    writeFileSync(file, 'endpoint id,securityMode,\u001b]0;owned\u0007\u001b[2J\u202enote\nd-1,NO_SEC,x\n');
+    const { code, stdout } = await run(file);
+    expect(code).toBe(1);
+    expect(stdout).toContain('unknown column "\\u001b]0;owned\\u0007\\u001b[2J\\u202enote"');
+    expect(stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/u);
+  });
+
+  it('names the line and column of bytes that are not UTF-8', async () => {
+    const file = join(dir, 'latin1.csv');
+    writeFileSync(file, Buffer.concat([Buffer.from('endpoint id;securityMode\nd-1;NO_SEC\nd-'), Buffer.from([0xe9]), Buffer.from(';NO_SEC\n')]));
+    const { code, stdout } = await run(file, true);
+    expect(code).toBe(1);
+    expect(stdout).toContain('line 3, column 1 (endpoint id): the file is not UTF-8: byte e9 is not a UTF-8 character (save the file as UTF-8)');
   });
 
   it('exits 2 when the file cannot be read', async () => {

@@ -6,7 +6,9 @@
  * Format: UTF-8 with or without a byte order mark; fields separated by commas, semicolons or tabs
  * (whichever the header row uses most: spreadsheet programs write semicolons in many locales);
  * fields may be quoted (RFC 4180 section 2); cells are trimmed; empty lines and rows of empty cells
- * are skipped.
+ * are skipped. Lines may end in CR LF, LF or CR, mixed within one file (a file exported on one system
+ * and edited on another). Bytes that are not UTF-8 stop the reading with their line and column: read
+ * as U+FFFD they would silently change an endpoint name or a PSK identity.
  */
 import { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
@@ -18,6 +20,8 @@ export type DeviceCsvEntry =
   | {
       readonly kind: 'malformed';
       readonly line: number;
+      /** The 1-based field position, when the problem is in one field. */
+      readonly column?: number;
       readonly message: string;
       /**
        * A broken quote: csv-parse cannot tell where the rows after it begin, so the rest of the
@@ -41,17 +45,26 @@ interface LocatedRecord {
 }
 
 export async function* readDeviceCsv(source: Readable | string, options: DeviceCsvReaderOptions = {}): AsyncGenerator<DeviceCsvEntry> {
-  const chunks = toBuffers(source)[Symbol.asyncIterator]();
+  // An invalid byte's column is counted with the header's separator once it is known.
+  const separator: { detected?: string } = {};
+  const chunks = strictUtf8(toBuffers(source), (lineText) => separator.detected ?? detectDelimiter(lineText))[Symbol.asyncIterator]();
   const head: Buffer[] = [];
   let headLength = 0;
-  for (;;) {
-    if (head.some((chunk) => chunk.includes(0x0a)) || headLength > HEADER_PEEK_LIMIT) break;
-    const next = await chunks.next();
-    if (next.done === true) break;
-    head.push(next.value);
-    headLength += next.value.length;
+  try {
+    for (;;) {
+      if (head.some((chunk) => chunk.includes(0x0a)) || headLength > HEADER_PEEK_LIMIT) break;
+      const next = await chunks.next();
+      if (next.done === true) break;
+      head.push(next.value);
+      headLength += next.value.length;
+    }
+  } catch (error) {
+    if (!(error instanceof InvalidUtf8Error)) throw error;
+    yield error.entry;
+    return;
   }
   const delimiter = detectDelimiter(firstLine(Buffer.concat(head).toString('utf8')));
+  separator.detected = delimiter;
 
   let header: { line: number; headers: string[] } | undefined;
   let lastRecordEnd = 0;
@@ -59,6 +72,9 @@ export async function* readDeviceCsv(source: Readable | string, options: DeviceC
   const parser = parse({
     delimiter,
     bom: true,
+    // Every line ending, not only the first one's: csv-parse would otherwise join the lines that end
+    // differently into one row, and report its field count.
+    record_delimiter: ['\r\n', '\n', '\r'],
     trim: true,
     skip_empty_lines: true,
     skip_records_with_empty_values: true,
@@ -120,6 +136,11 @@ export async function* readDeviceCsv(source: Readable | string, options: DeviceC
       yield { kind: 'record', line: located.line, record: located.record };
     }
   } catch (error) {
+    if (error instanceof InvalidUtf8Error) {
+      pending.push(error.entry);
+      yield* flush(Infinity);
+      return;
+    }
     if (!(error instanceof CsvError)) throw error;
     const fields = recordFields(error);
     pending.push(malformed(error, typeof error['lines'] === 'number' ? toEditorLine(error['lines'], fields) : undefined, fields, lastRecordEnd));
@@ -194,6 +215,124 @@ function firstLine(text: string): string {
 function lineBreaksIn(values: readonly string[]): number {
   let count = 0;
   for (const value of values) if (value.includes('\n') || value.includes('\r')) count += value.match(/\r\n|\r|\n/g)?.length ?? 0;
+  return count;
+}
+
+/** Where the bytes of a file stop being UTF-8, as the reader's entry for it. */
+class InvalidUtf8Error extends Error {
+  readonly entry: DeviceCsvEntry;
+
+  constructor(entry: DeviceCsvEntry) {
+    super(entry.kind === 'malformed' ? entry.message : 'invalid UTF-8');
+    this.name = 'InvalidUtf8Error';
+    this.entry = entry;
+  }
+}
+
+/** Bytes of the current line kept to name the column of an invalid byte; a longer line gets no column. */
+const LINE_KEPT_LIMIT = 64 * 1024;
+
+/**
+ * Passes the file's bytes on, checked by a fatal UTF-8 decoder (WHATWG Encoding Standard, "fatal"
+ * error mode), which also sees a character cut between two chunks. On the first invalid bytes it
+ * throws their line and column; `delimiterOf` gives the separator to count the column with.
+ */
+async function* strictUtf8(chunks: AsyncIterable<Buffer>, delimiterOf: (lineText: string) => string): AsyncGenerator<Buffer> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let line = 1;
+  /** The current line's bytes before this chunk (after its last line feed); null when too long to keep. */
+  let lineStart: Buffer | null = Buffer.alloc(0);
+  for await (const chunk of chunks) {
+    try {
+      decoder.decode(chunk, { stream: true });
+    } catch {
+      const text = lineStart === null ? chunk : Buffer.concat([lineStart, chunk]);
+      const { error, lineBegin } = invalidUtf8(text, lineStart !== null, line, delimiterOf);
+      // The whole lines before it still reach the parser, so that the header is known to name the column.
+      const wholeLines = lineBegin - (text.length - chunk.length);
+      if (wholeLines > 0) yield chunk.subarray(0, wholeLines);
+      throw error;
+    }
+    const lastBreak = chunk.lastIndexOf(0x0a);
+    if (lastBreak === -1) {
+      lineStart = lineStart === null || lineStart.length + chunk.length > LINE_KEPT_LIMIT ? null : Buffer.concat([lineStart, chunk]);
+    } else {
+      for (let index = chunk.indexOf(0x0a); index !== -1; index = chunk.indexOf(0x0a, index + 1)) line++;
+      lineStart = chunk.subarray(lastBreak + 1);
+    }
+    yield chunk;
+  }
+  try {
+    decoder.decode();
+  } catch {
+    // The file ends inside a character.
+    throw invalidUtf8(lineStart ?? Buffer.alloc(0), lineStart !== null, line, delimiterOf).error;
+  }
+}
+
+/**
+ * Locates the first invalid sequence in `text`, which begins on line `line`, at its start when
+ * `fromLineStart` (else the line was too long to keep: only the line is known). The shortest prefix a
+ * fatal decoder refuses ends at the refused byte. `lineBegin`: where the offending line begins in
+ * `text`.
+ */
+function invalidUtf8(
+  text: Buffer,
+  fromLineStart: boolean,
+  line: number,
+  delimiterOf: (lineText: string) => string,
+): { readonly error: InvalidUtf8Error; readonly lineBegin: number } {
+  // A character cut by the end of the file: every prefix decodes, and its bytes are the last ones.
+  const cut = decodes(text);
+  let low = 1;
+  let high = text.length;
+  while (!cut && low < high) {
+    const middle = (low + high) >> 1;
+    if (decodes(text.subarray(0, middle))) low = middle + 1;
+    else high = middle;
+  }
+  // The refused byte ends a sequence begun by a lead byte before it, or stands alone (a stray
+  // continuation byte, a byte never used in UTF-8); a byte that cuts a sequence short is read again
+  // on its own (WHATWG Encoding Standard, UTF-8 decoder), so it is not part of the invalid sequence.
+  const refused = cut ? text.length : high - 1;
+  let start = refused;
+  for (let back = refused - 1; back >= 0 && refused - back <= 3; back--) {
+    const byte = text[back] ?? 0;
+    if (byte >= 0xc0) start = back;
+    if (byte < 0x80 || byte >= 0xc0) break;
+  }
+  const end = start < refused ? refused : refused + 1;
+  // (A negative offset would make lastIndexOf search from the end.)
+  const lineBegin = start === 0 ? 0 : text.lastIndexOf(0x0a, start - 1) + 1;
+  let lineOfBad = line;
+  for (let index = text.indexOf(0x0a); index !== -1 && index < start; index = text.indexOf(0x0a, index + 1)) lineOfBad++;
+  const sequence = [...text.subarray(start, end)].map((byte) => byte.toString(16).padStart(2, '0'));
+  const what = sequence.length === 1 ? `byte ${sequence.join(' ')} is` : `bytes ${sequence.join(' ')} are`;
+  const message = `the file is not UTF-8: ${what} not a UTF-8 character (save the file as UTF-8)`;
+  if (!fromLineStart && lineBegin === 0) return { error: new InvalidUtf8Error({ kind: 'malformed', line: lineOfBad, message, structural: true }), lineBegin };
+  const before = text.subarray(lineBegin, start).toString('utf8');
+  const column = fieldsBefore(before, delimiterOf(before)) + 1;
+  return { error: new InvalidUtf8Error({ kind: 'malformed', line: lineOfBad, column, message, structural: true }), lineBegin };
+}
+
+/** Whether a fatal decoder takes these bytes (a character cut at their end is taken: more may follow). */
+function decodes(bytes: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Separators outside quotes in the start of a line: the fields it has finished. */
+function fieldsBefore(lineText: string, delimiter: string): number {
+  let count = 0;
+  let quoted = false;
+  for (const char of lineText) {
+    if (char === '"') quoted = !quoted;
+    else if (!quoted && char === delimiter) count++;
+  }
   return count;
 }
 

@@ -279,8 +279,10 @@ export class DeviceImportService {
     let rowsRead = 0;
     let uniqueness: DeviceIdentityUniqueness | undefined;
     let header: ReturnType<typeof resolveDeviceCsvHeader> | undefined;
+    let headers: readonly string[] = [];
     for await (const entry of readDeviceCsv(source)) {
       if (entry.kind === 'header') {
+        headers = entry.headers;
         header = resolveDeviceCsvHeader(entry.headers, entry.line);
         if (!header.ok) return { rows, errors: [...header.problems], structural: true, rowsRead, header: null };
         uniqueness = new DeviceIdentityUniqueness(header.header);
@@ -289,7 +291,8 @@ export class DeviceImportService {
       rowsRead++;
       onRow(rowsRead);
       if (entry.kind === 'malformed') {
-        errors.push({ line: entry.line, column: null, columnNumber: null, message: entry.message });
+        const columnNumber = entry.column ?? null;
+        errors.push({ line: entry.line, column: columnNumber === null ? null : (headers[columnNumber - 1] ?? null), columnNumber, message: entry.message });
         structural ||= entry.structural;
         continue;
       }
@@ -300,7 +303,8 @@ export class DeviceImportService {
       else errors.push(...validation.problems);
     }
     if (header === undefined) {
-      errors.push({ line: 1, column: null, columnNumber: null, message: 'the file is empty: a header row naming the columns is expected' });
+      // A header row that is not UTF-8 has its own problem already.
+      if (errors.length === 0) errors.push({ line: 1, column: null, columnNumber: null, message: 'the file is empty: a header row naming the columns is expected' });
       return { rows, errors, structural: true, rowsRead, header: null };
     }
     const duplicates = uniqueness?.problems() ?? [];

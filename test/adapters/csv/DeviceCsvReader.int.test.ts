@@ -89,6 +89,35 @@ describe('readDeviceCsv', () => {
     expect(all.at(-1)).toMatchObject({ kind: 'malformed', line: 2, structural: true });
   });
 
+  it('reads a file whose lines end in CR LF and LF mixed (an edited export) row by row', async () => {
+    expect(await entries('a,b\r\n1,2\n3,4\r\n5,6\n')).toEqual([
+      { kind: 'header', line: 1, headers: ['a', 'b'] },
+      { kind: 'record', line: 2, record: { a: '1', b: '2' } },
+      { kind: 'record', line: 3, record: { a: '3', b: '4' } },
+      { kind: 'record', line: 4, record: { a: '5', b: '6' } },
+    ]);
+    expect(await entries('a,b\n1,2\r\n3,4\n')).toHaveLength(3);
+  });
+
+  it('refuses bytes that are not UTF-8 at their line and column instead of reading U+FFFD, whatever the chunking', async () => {
+    const bytes = Buffer.concat([Buffer.from('a;b;c\n1;2;3\n4;"x;y"'), Buffer.from([0x7a, 0xc3, 0x28]), Buffer.from(';6\n7;8;9\n')]);
+    for (const size of [1, 2, 5, bytes.length]) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+      const read = await entries(Readable.from(chunks));
+      expect(read.filter((e) => e.kind === 'record').map((e) => e.line)).not.toContain(3);
+      expect(read.at(-1)).toEqual({
+        kind: 'malformed',
+        line: 3,
+        column: 2,
+        message: 'the file is not UTF-8: byte c3 is not a UTF-8 character (save the file as UTF-8)',
+        structural: true,
+      });
+    }
+    const truncated = await entries(Readable.from([Buffer.from('a,b\n1,'), Buffer.from([0xe2, 0x82])]));
+    expect(truncated.at(-1)).toMatchObject({ kind: 'malformed', line: 2, column: 2, message: 'the file is not UTF-8: bytes e2 82 are not a UTF-8 character (save the file as UTF-8)', structural: true });
+  });
+
   it('yields nothing for an empty file, and the header alone for a header-only file', async () => {
     expect(await entries('')).toEqual([]);
     expect(await entries('a,b')).toEqual([{ kind: 'header', line: 1, headers: ['a', 'b'] }]);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeviceImportProgress } from '../../../src/adapters/csv/DeviceImportService.ts';
 import { DeviceImportService } from '../../../src/adapters/csv/DeviceImportService.ts';
@@ -225,6 +226,21 @@ describe.each(stores)('DeviceImportService on the %s store', (_name, openStore) 
     expect(await store.headPosition()).toBe(0);
     const empty = await service.importDevices('', who);
     expect(empty.errors).toEqual([{ line: 1, column: null, columnNumber: null, message: 'the file is empty: a header row naming the columns is expected' }]);
+  });
+
+  it('refuses an endpoint that is not UTF-8 at its line and column, in either mode, instead of storing U+FFFD', async () => {
+    const file = Buffer.concat([Buffer.from('ID;endpoint id;securityMode\nm-1;meter-1;NO_SEC\nm-2;meter-'), Buffer.from([0xff]), Buffer.from('2;NO_SEC\n')]);
+    for (const mode of ['all-or-nothing', 'valid-rows-only'] as const) {
+      const report = await service.importDevices(Readable.from([file]), { ...who, mode });
+      expect(report.imported).toBe(0);
+      expect(report.errors).toEqual([
+        { line: 3, column: 'endpoint id', columnNumber: 2, message: 'the file is not UTF-8: byte ff is not a UTF-8 character (save the file as UTF-8)' },
+      ]);
+    }
+    const header = await service.importDevices(Readable.from([Buffer.concat([Buffer.from('endpoint id,security'), Buffer.from([0xc0, 0xaf]), Buffer.from('Mode\n')])]), who);
+    // In the header row itself, the column has no name yet.
+    expect(header.errors).toEqual([{ line: 1, column: null, columnNumber: 2, message: 'the file is not UTF-8: byte c0 is not a UTF-8 character (save the file as UTF-8)' }]);
+    expect(await store.headPosition()).toBe(0);
   });
 
   it('registers a decommissioned device again on import', async () => {

@@ -12,8 +12,8 @@
  * Observe option, and the values are decoded from the assembled representation.
  */
 import type { Clock } from '../../domain/Clock.ts';
-import type { LwM2mPath } from '../../domain/lwm2m/LwM2mPath.ts';
-import { formatPath, parsePath } from '../../domain/lwm2m/LwM2mPath.ts';
+import type { CompositePath, LwM2mPath } from '../../domain/lwm2m/LwM2mPath.ts';
+import { formatCompositePath, formatPath, parseCompositePath } from '../../domain/lwm2m/LwM2mPath.ts';
 import type { ObjectModelCatalog } from '../../domain/lwm2m/ObjectModel.ts';
 import type { PathValue } from '../../domain/lwm2m/LwM2mValue.ts';
 import { decodeContent, decodeEntries, encodePaths, nodeToEntries } from '../../domain/lwm2m/content/ContentCodecs.ts';
@@ -29,14 +29,19 @@ import { KeyedSerializer } from '../coap/KeyedSerializer.ts';
 import { handleCommand, toDomainEvent } from '../eventstore/CommandHandler.ts';
 import type { EventStore } from '../eventstore/EventStore.ts';
 import type { Logger } from '../logging/Logger.ts';
+import type { ObservationRequest } from './OperationRequests.ts';
 import type { RegistrationLookup } from './RegistrationLookup.ts';
 import type { ResourceValueRecorder } from './ResourceValueRecorder.ts';
 
 interface KnownObservation {
   readonly endpoint: string;
-  readonly paths: readonly LwM2mPath[];
+  /** The root "/" only in an Observe-Composite. */
+  readonly paths: readonly CompositePath[];
   readonly composite: boolean;
   readonly operationId: string;
+  /** The Accept and Uri-Query of the Observe, once established; a Cancel Observation repeats them. */
+  readonly format?: number;
+  readonly query: readonly string[];
 }
 
 export interface ObservationManagerOptions {
@@ -96,7 +101,14 @@ export class ObservationManager {
     }
     for (const state of states.values()) {
       for (const observation of state.active.values()) {
-        this.#byToken.set(observation.token, { endpoint: observation.endpoint, paths: observation.paths.map((path) => parsePath(path)), composite: observation.composite, operationId: observation.operationId });
+        this.#byToken.set(observation.token, {
+          endpoint: observation.endpoint,
+          paths: observation.paths.map((path) => parseCompositePath(path)),
+          composite: observation.composite,
+          operationId: observation.operationId,
+          ...(observation.format === undefined ? {} : { format: observation.format }),
+          query: observation.query ?? [],
+        });
       }
     }
   }
@@ -107,7 +119,7 @@ export class ObservationManager {
 
   /** Before the Observe request leaves: its notifications are expected from now on. */
   expect(token: string, endpoint: string, paths: readonly string[], composite: boolean, operationId: string): void {
-    this.#byToken.set(token, { endpoint, paths: paths.map((path) => parsePath(path)), composite, operationId });
+    this.#byToken.set(token, { endpoint, paths: paths.map((path) => parseCompositePath(path)), composite, operationId, query: [] });
   }
 
   /** The Observe request failed: its token is no longer expected. */
@@ -115,9 +127,13 @@ export class ObservationManager {
     this.#byToken.delete(token);
   }
 
-  async established(endpoint: string, token: string, paths: readonly string[], composite: boolean, operationId: string): Promise<void> {
+  /** The device accepted the Observe, sent with `format` (Accept) and `query`, which its cancel will repeat. */
+  async established(endpoint: string, token: string, paths: readonly string[], composite: boolean, operationId: string, format: number | undefined, query: readonly string[]): Promise<void> {
     const registrationId = this.#registrations.registration(endpoint)?.registrationId ?? '';
-    await this.#run(endpoint, { type: 'EstablishObservation', observation: { endpoint, token, paths, composite, registrationId, operationId }, now: this.#clock.now() });
+    const known = this.#byToken.get(token);
+    if (known) this.#byToken.set(token, { ...known, ...(format === undefined ? {} : { format }), query });
+    const request = { ...(format === undefined ? {} : { format }), ...(query.length === 0 ? {} : { query }) };
+    await this.#run(endpoint, { type: 'EstablishObservation', observation: { endpoint, token, paths, composite, registrationId, operationId, ...request }, now: this.#clock.now() });
   }
 
   /** The token of the active observation of exactly these paths. */
@@ -125,12 +141,17 @@ export class ObservationManager {
     return this.observationOf(endpoint, paths)?.token;
   }
 
-  /** The active observation of exactly these paths, for Cancel Observation: its token and whether it is an Observe-Composite. */
-  observationOf(endpoint: string, paths: readonly string[]): { readonly token: string; readonly composite: boolean } | undefined {
-    const wanted = paths.map((path) => parsePath(path));
+  /**
+   * The active observation of exactly these paths (an Observe-Composite: the same set, in any order),
+   * for Cancel Observation: its token and what its Observe request carried.
+   */
+  observationOf(endpoint: string, paths: readonly string[]): (ObservationRequest & { readonly token: string }) | undefined {
+    const wanted = new Set(paths.map((path) => formatCompositePath(parseCompositePath(path))));
     for (const [token, known] of this.#byToken) {
-      if (known.endpoint !== endpoint || known.paths.length !== wanted.length) continue;
-      if (known.paths.every((path, index) => samePath(path, wanted[index]))) return { token, composite: known.composite };
+      if (known.endpoint !== endpoint || known.paths.length !== wanted.size) continue;
+      if (known.paths.every((path) => wanted.has(formatCompositePath(path)))) {
+        return { token, paths: known.paths.map(formatCompositePath), composite: known.composite, format: known.format, query: known.query };
+      }
     }
     return undefined;
   }
@@ -210,7 +231,7 @@ export class ObservationManager {
       const entries = decodeEntries(format, response.payload, this.#catalog, { now });
       return entries.ok ? { ok: true, values: entries.value } : { ok: false, reason: entries.error.message };
     }
-    const path = known.paths[0];
+    const path = singlePath(known);
     if (!path) return { ok: false, reason: 'observation without a path' };
     // A notification may carry several timestamped values of the observed resource (Core 1.1 section 6.4.2).
     const entries = decodeEntries(format, response.payload, this.#catalog, { now });
@@ -245,7 +266,7 @@ function resourceOf(known: KnownObservation, rootPath: string, format: number | 
   const root = rootPath.split('/').filter((segment) => segment !== '');
   const accept = format === undefined ? {} : { accept: format };
   if (!known.composite) {
-    const path = known.paths[0];
+    const path = singlePath(known);
     if (!path) return { ok: false, reason: 'observation without a path' };
     return { ok: true, value: { method: 'GET', path: [...root, ...formatPath(path).split('/').filter((segment) => segment !== '')], ...accept } };
   }
@@ -255,8 +276,10 @@ function resourceOf(known: KnownObservation, rootPath: string, format: number | 
   return { ok: true, value: { method: 'FETCH', path: root, contentFormat: format, accept: format, payload: body.value } };
 }
 
-function samePath(a: LwM2mPath, b: LwM2mPath | undefined): boolean {
-  return b !== undefined && a.objectId === b.objectId && a.instanceId === b.instanceId && a.resourceId === b.resourceId && a.resourceInstanceId === b.resourceInstanceId;
+/** The path of an Observe of one path (never the root). */
+function singlePath(known: KnownObservation): LwM2mPath | undefined {
+  const path = known.paths[0];
+  return path === undefined || 'root' in path ? undefined : path;
 }
 
 function samePeer(registration: { readonly address: string; readonly port: number }, peer: CoapPeer): boolean {

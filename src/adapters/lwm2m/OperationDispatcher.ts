@@ -12,9 +12,12 @@
  * of its last Register or Update) is abandoned at once and its operation goes back to the head of the
  * queue, recorded with both addresses, to be delivered to the new one.
  * Every Read and Observe carries an Accept option chosen from the device's version and announced
- * formats; on 4.06 or 4.15 the next format is tried in the same attempt. What a write refers to instead
- * of holding it in the event (a package of the firmware repository, a sealed text) is read or opened
- * for each attempt, in memory only (ContentReferences.ts).
+ * formats, or the one the operator chose; on 4.06 or 4.15 the next format is tried in the same attempt
+ * (not after an operator's choice). A Cancel Observation repeats the Observe it ends, Accept and
+ * query included (RFC 7641 section 3.6), or by the operator's choice sends nothing and lets the next
+ * notification be answered with a Reset. What a write refers to instead of holding it in the event (a
+ * package of the firmware repository, a sealed text) is read or opened for each attempt, in memory
+ * only (ContentReferences.ts).
  *
  * Pending operations survive a restart: they are events. At start the queues are rebuilt from the log;
  * an operation that was in flight when the process stopped counts as timed out.
@@ -41,8 +44,8 @@ import { WrongExpectedVersion } from '../eventstore/EventStore.ts';
 import { logOperationOutcomes } from '../logging/DeviceActivityLog.ts';
 import type { Logger } from '../logging/Logger.ts';
 import type { ObservationManager } from './ObservationManager.ts';
-import { buildCancelCompositeRequest, buildRequest, contentOperationOf, initialFormat, interpretResponse, validateOperation } from './OperationRequests.ts';
-import type { DeviceProfile } from './OperationRequests.ts';
+import { buildCancelRequest, buildRequest, cancelsByReset, contentOperationOf, initialFormat, interpretResponse, observeQueryOf, validateOperation } from './OperationRequests.ts';
+import type { DeviceProfile, ObservationRequest } from './OperationRequests.ts';
 import { resolveContentReferences, withReferenceStandIns } from './ContentReferences.ts';
 import type { ContentSources } from './ContentReferences.ts';
 import type { RegistrationLookup } from './RegistrationLookup.ts';
@@ -276,15 +279,22 @@ export class OperationDispatcher {
     const { peer } = exchange;
     const observing = operation.kind === 'observe' || operation.kind === 'observe-composite';
     let token: string | undefined;
-    let cancelsComposite = false;
+    let cancelled: ObservationRequest | undefined;
     if (operation.kind === 'cancel-observation') {
       const observation = this.#observations.observationOf(endpoint, operation.paths);
       if (observation === undefined) {
         await this.#fail(endpoint, operationId, `there is no active observation of ${operation.paths.join(', ')}`);
         return;
       }
+      if (cancelsByReset(operation)) {
+        // RFC 7641 section 3.6, the passive cancel: nothing is sent; the observation is forgotten, and
+        // the endpoint answers its next notification, of a token no longer known, with a Reset.
+        await this.#observations.cancel(endpoint, observation.token, 'reset-requested');
+        await this.#run(endpoint, { type: 'RecordDoneWithoutRequest', operationId, content: null, now: this.#clock.now() }, 'system:operations');
+        return;
+      }
       token = observation.token;
-      cancelsComposite = observation.composite;
+      cancelled = observation;
     } else if (observing) {
       token = randomBytes(8).toString('hex');
       this.#observations.expect(token, endpoint, operation.paths, operation.kind === 'observe-composite', operationId);
@@ -292,7 +302,7 @@ export class OperationDispatcher {
     let format = initialFormat(operation, device);
     let response: IncomingCoapResponse;
     for (;;) {
-      const built = cancelsComposite ? buildCancelCompositeRequest(operation, device) : buildRequest(operation, device, format, this.#catalog);
+      const built = cancelled ? buildCancelRequest(cancelled, device) : buildRequest(operation, device, format, this.#catalog);
       if (!built.ok) {
         if (observing && token !== undefined) this.#observations.forget(token);
         await this.#fail(endpoint, operationId, built.reason);
@@ -305,9 +315,10 @@ export class OperationDispatcher {
         await this.#recordError(endpoint, operationId, peer, error);
         return;
       }
-      // Core 1.1 section 7.4 / RFC 7252 sections 5.10.4 and 5.9.2.7: the device refuses this format; try the next.
+      // Core 1.1 section 7.4 / RFC 7252 sections 5.10.4 and 5.9.2.7: the device refuses this format; try
+      // the next, unless the operator chose it: the refusal of that format is then the answer.
       const contentOperation = contentOperationOf(operation);
-      if ((response.code === '4.06' || response.code === '4.15') && format !== undefined && contentOperation !== undefined) {
+      if ((response.code === '4.06' || response.code === '4.15') && format !== undefined && contentOperation !== undefined && operation.format === undefined) {
         const next = nextFallback(format, device.lwm2mVersion, device.contentFormats, contentOperation);
         if (next !== undefined) {
           format = next;
@@ -335,7 +346,7 @@ export class OperationDispatcher {
       await this.#fail(endpoint, operationId, `the device answered ${response.code} without an Observe option: it did not accept the observation`);
       return;
     }
-    if (observing && token !== undefined) await this.#observations.established(endpoint, token, operation.paths, operation.kind === 'observe-composite', operationId);
+    if (observing && token !== undefined) await this.#observations.established(endpoint, token, operation.paths, operation.kind === 'observe-composite', operationId, format, observeQueryOf(operation));
     if (operation.kind === 'cancel-observation' && token !== undefined) await this.#observations.cancel(endpoint, token, 'cancel-requested');
     // The values first: whoever hears of the success finds them stored.
     await this.#recorder.record({

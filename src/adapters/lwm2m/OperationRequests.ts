@@ -6,17 +6,18 @@
  * | operation          | CoAP                                   | payload / options                      |
  * |--------------------|----------------------------------------|----------------------------------------|
  * | read               | GET path                               | Accept                                 |
- * | discover           | GET path                               | Accept: link-format (40)               |
+ * | discover           | GET path[?depth=N]                     | Accept: link-format (40)               |
  * | write-replace      | PUT path                               | Content-Format, the node               |
  * | write-partial      | POST path                              | Content-Format, the node               |
  * | write-attributes   | PUT path?pmin=..&pmax=..               | none (Core 1.1 section 5.1.2)          |
  * | execute            | POST path                              | text/plain arguments (section 5.4.2)   |
  * | create             | POST object path                       | Content-Format, the new instance       |
  * | delete             | DELETE path                            |                                        |
- * | observe            | GET path, Observe 0                    | Accept                                 |
- * | cancel-observation | GET path, Observe 1, the observation's token (RFC 7641 section 3.6) |   |
- * | cancel-observation of an observe-composite | FETCH root, Observe 1, the observation's token | SenML paths, Accept (Transport 1.1 section 6.x) |
- * | read-composite     | FETCH root                             | SenML paths, Accept                    |
+ * | observe            | GET path[?pmin=..&pmax=..], Observe 0  | Accept                                 |
+ * | cancel-observation | the Observe again with Observe 1 and its token: every other option identical (RFC 7641 section 3.6) | |
+ * | cancel-observation of an observe-composite | FETCH root, Observe 1, the observation's token | SenML paths, Content-Format and Accept of the Observe-Composite (Transport 1.1 section 6.x) |
+ * | cancel-observation by reset | nothing: the next notification is answered with RST (RFC 7641 section 3.6) | |
+ * | read-composite     | FETCH root                             | SenML paths ("/" for every object), Accept |
  * | observe-composite  | FETCH root, Observe 0                  | SenML paths, Accept                    |
  * | write-composite    | iPATCH root                            | SenML values                           |
  *
@@ -27,12 +28,22 @@
  *   is built;
  * - execute: the argument string (`0='on',1`) or null;
  * - write-attributes: `{ "pmin": 10, "pmax": 60, "gt": 30.5, "lt": 5, "st": 0.5, "epmin": 1, "epmax": 100 }`
- *   (any subset; a null value removes the attribute, written as the bare name).
+ *   (any subset; a null value removes the attribute, written as the bare name);
+ * - observe: null, or the notification attributes of this observation in the Observe request's own
+ *   query, `{ "pmin": 10, "gt": 30.5 }` (LwM2M Core 1.2 section 5.1.1: attributes given with an
+ *   Observe apply to it alone); no null values there;
+ * - discover: null, or `{ "depth": 0..3 }`, how many levels below the path the answer lists (LwM2M
+ *   Core 1.2 section 6.3.2, the `depth` query parameter);
+ * - cancel-observation: null (a request with Observe 1), or `{ "reset": true }`: the passive cancel,
+ *   no request; the observation is forgotten and its next notification answered with a Reset.
+ *
+ * `OperationSpec.format`, when the operator chose one, replaces the format chosen from the
+ * registration; it must be one `usableContentFormats` lists for the operation.
  */
 import type { JsonValue } from '../../domain/Json.ts';
 import type { OperationSpec } from '../../domain/operations/OperationEvents.ts';
-import { formatPath, parsePath } from '../../domain/lwm2m/LwM2mPath.ts';
-import type { LwM2mPath } from '../../domain/lwm2m/LwM2mPath.ts';
+import { formatPath, parseCompositePath, parsePath } from '../../domain/lwm2m/LwM2mPath.ts';
+import type { CompositePath, LwM2mPath } from '../../domain/lwm2m/LwM2mPath.ts';
 import type { ObjectModelCatalog } from '../../domain/lwm2m/ObjectModel.ts';
 import { findResource } from '../../domain/lwm2m/ObjectModel.ts';
 import type { PathValue } from '../../domain/lwm2m/LwM2mValue.ts';
@@ -40,7 +51,7 @@ import { LWM2M_VALUE_TYPES } from '../../domain/lwm2m/LwM2mValue.ts';
 import type { LwM2mValueType } from '../../domain/lwm2m/LwM2mValue.ts';
 import { parseTypedValue } from '../../domain/lwm2m/TypedValueText.ts';
 import { decodeContent, decodeEntries, encodeContent, encodeEntries, encodePaths, entriesToNode, nodeToEntries } from '../../domain/lwm2m/content/ContentCodecs.ts';
-import { CONTENT_FORMAT, chooseContentFormat, contentFormatName } from '../../domain/lwm2m/content/ContentFormat.ts';
+import { CONTENT_FORMAT, chooseContentFormat, contentFormatName, usableContentFormats } from '../../domain/lwm2m/content/ContentFormat.ts';
 import type { ContentOperation } from '../../domain/lwm2m/content/ContentFormat.ts';
 import { parseLinkFormat } from '../../domain/lwm2m/LinkFormat.ts';
 import { lwm2mValueToJson } from '../../domain/lwm2m/LwM2mValueJson.ts';
@@ -59,6 +70,19 @@ export type Built<T> = { readonly ok: true; readonly value: T } | { readonly ok:
 
 /** Write-Attributes names, Core 1.1 section 5.1.2 (Table: <NOTIFICATION> Class Attributes). */
 const attributeNames = ['pmin', 'pmax', 'gt', 'lt', 'st', 'epmin', 'epmax'] as const;
+
+/** The depths of a Discover, LwM2M Core 1.2 section 6.3.2: the path itself (0) down to resource instances (3). */
+const MAX_DISCOVER_DEPTH = 3;
+
+/** What a Cancel Observation repeats of the Observe that established the observation (RFC 7641 section 3.6). */
+export interface ObservationRequest {
+  readonly paths: readonly string[];
+  readonly composite: boolean;
+  /** The Accept (and for a composite the Content-Format) the Observe carried. */
+  readonly format: number | undefined;
+  /** The Observe's Uri-Query: its notification attributes. */
+  readonly query: readonly string[];
+}
 
 /** The content format an operation negotiates (Accept or Content-Format); undefined when none. */
 export function contentOperationOf(spec: OperationSpec): ContentOperation | undefined {
@@ -84,10 +108,16 @@ export function contentOperationOf(spec: OperationSpec): ContentOperation | unde
   }
 }
 
-/** The first format to use for the operation on this device. */
+/** The first format to use for the operation on this device: the operator's choice, else the best the registration allows. */
 export function initialFormat(spec: OperationSpec, device: DeviceProfile): number | undefined {
   const operation = contentOperationOf(spec);
-  return operation === undefined ? undefined : chooseContentFormat(device.lwm2mVersion, device.contentFormats, operation);
+  if (operation === undefined) return undefined;
+  return spec.format ?? chooseContentFormat(device.lwm2mVersion, device.contentFormats, operation);
+}
+
+/** Whether a Cancel Observation asks for the passive cancel: no request, a Reset to the next notification. */
+export function cancelsByReset(spec: OperationSpec): boolean {
+  return spec.kind === 'cancel-observation' && isObject(spec.content) && spec.content['reset'] === true;
 }
 
 /** Checks an operation as requested (paths, content) before it is queued. */
@@ -96,10 +126,14 @@ export function validateOperation(spec: OperationSpec, catalog: ObjectModelCatal
   const composite = spec.kind === 'read-composite' || spec.kind === 'observe-composite' || spec.kind === 'write-composite';
   // Cancel Observation names the paths of the observation it ends: several for an Observe-Composite.
   if (!composite && spec.kind !== 'cancel-observation' && spec.paths.length !== 1) return { ok: false, reason: `${spec.kind} takes exactly one path` };
+  // The root "/" is a target of Read-Composite and Observe-Composite only (and so of the cancel of the latter).
+  const rootAllowed = spec.kind === 'read-composite' || spec.kind === 'observe-composite' || (spec.kind === 'cancel-observation' && spec.paths.length > 1);
   for (const path of spec.paths) {
-    const parsed = tryParsePath(path);
+    const parsed = rootAllowed ? tryParseCompositePath(path) : tryParsePath(path);
     if (!parsed.ok) return parsed;
   }
+  const format = validateFormat(spec);
+  if (!format.ok) return format;
   switch (spec.kind) {
     case 'write-replace':
     case 'write-partial':
@@ -114,15 +148,32 @@ export function validateOperation(spec: OperationSpec, catalog: ObjectModelCatal
     }
     case 'execute':
       return spec.content === null || typeof spec.content === 'string' ? { ok: true, value: undefined } : { ok: false, reason: 'execute arguments must be a string' };
-    case 'read':
-    case 'discover':
-    case 'delete':
-    case 'observe':
+    case 'observe': {
+      const query = observeQuery(spec.content);
+      return query.ok ? { ok: true, value: undefined } : query;
+    }
+    case 'discover': {
+      const query = discoverQuery(spec.content);
+      return query.ok ? { ok: true, value: undefined } : query;
+    }
     case 'cancel-observation':
+      return spec.content === null || cancelsByReset(spec) ? { ok: true, value: undefined } : { ok: false, reason: 'cancel-observation content must be null or { "reset": true }' };
+    case 'read':
+    case 'delete':
     case 'read-composite':
     case 'observe-composite':
-      return { ok: true, value: undefined };
+      return spec.content === null ? { ok: true, value: undefined } : { ok: false, reason: `${spec.kind} carries no content` };
   }
+}
+
+/** An operator's format: only for an operation that negotiates one, and one this server reads or writes for it. */
+function validateFormat(spec: OperationSpec): Built<void> {
+  if (spec.format === undefined) return { ok: true, value: undefined };
+  const operation = contentOperationOf(spec);
+  if (operation === undefined) return { ok: false, reason: `${spec.kind} takes no content format` };
+  const usable = usableContentFormats(operation);
+  if (usable.some((format) => format === spec.format)) return { ok: true, value: undefined };
+  return { ok: false, reason: `content format ${spec.format} does not fit ${spec.kind} ${spec.paths.join(', ')} (usable: ${usable.join(', ')})` };
 }
 
 /** The CoAP request of the operation, with `format` as Accept or Content-Format where it negotiates one. */
@@ -135,12 +186,17 @@ export function buildRequest(spec: OperationSpec, device: DeviceProfile, format:
   switch (spec.kind) {
     case 'read':
       return get('GET', withAccept(format));
-    case 'observe':
-      return get('GET', { ...withAccept(format), observe: 0 });
+    case 'observe': {
+      const query = observeQuery(spec.content);
+      return query.ok ? get('GET', { ...withAccept(format), ...withQuery(query.value), observe: 0 }) : query;
+    }
     case 'cancel-observation':
-      return get('GET', { observe: 1 });
-    case 'discover':
-      return get('GET', { accept: CONTENT_FORMAT.linkFormat });
+      // RFC 7641 section 3.6: the cancel repeats the Observe that established the observation.
+      return { ok: false, reason: 'a Cancel Observation is built from the observation it ends (buildCancelRequest)' };
+    case 'discover': {
+      const query = discoverQuery(spec.content);
+      return query.ok ? get('GET', { accept: CONTENT_FORMAT.linkFormat, ...withQuery(query.value) }) : query;
+    }
     case 'delete':
       return get('DELETE');
     case 'execute':
@@ -176,21 +232,38 @@ export function buildRequest(spec: OperationSpec, device: DeviceProfile, format:
 }
 
 /**
- * The Cancel Observation of an Observe-Composite: LwM2M Transport 1.1 section 6.x maps it to a FETCH
- * of the root with Observe 1 and the same SenML path list as the Observe-Composite (RFC 7641 section
- * 3.6 asks for the request that registered the observation, with Observe 1 and the same token).
+ * The active Cancel Observation: RFC 7641 section 3.6 asks for the request that registered the
+ * observation again, with Observe 1, the same token and every other option identical (Accept, the
+ * Uri-Query of its attributes). For an Observe-Composite, LwM2M Transport 1.1 section 6.x makes it a
+ * FETCH of the root with Observe 1, the same SenML path list and the same Content-Format and Accept.
+ * An observation recorded before its format was kept is cancelled with the format the registration
+ * gives, as it was then observed.
  */
-export function buildCancelCompositeRequest(spec: OperationSpec, device: DeviceProfile): Built<OutgoingCoapRequest> {
+export function buildCancelRequest(observation: ObservationRequest, device: DeviceProfile): Built<OutgoingCoapRequest> {
   const root = rootSegments(device);
-  const format = chooseContentFormat(device.lwm2mVersion, device.contentFormats, { kind: 'composite' });
-  return compositeFetch(spec.paths, device, root, format, 1);
+  if (observation.composite) {
+    const format = observation.format ?? chooseContentFormat(device.lwm2mVersion, device.contentFormats, { kind: 'composite' });
+    return compositeFetch(observation.paths, device, root, format, 1);
+  }
+  const target = tryParsePath(observation.paths[0] ?? '/');
+  if (!target.ok) return target;
+  const format = observation.format ?? chooseContentFormat(device.lwm2mVersion, device.contentFormats, { kind: 'read', path: target.value });
+  const path = [...root, ...formatPath(target.value).split('/').filter((segment) => segment !== '')];
+  return { ok: true, value: { method: 'GET', path, ...withAccept(format), ...withQuery(observation.query), observe: 1 } };
+}
+
+/** The Uri-Query of an Observe: its attributes, or none. */
+export function observeQueryOf(spec: OperationSpec): readonly string[] {
+  if (spec.kind !== 'observe') return [];
+  const query = observeQuery(spec.content);
+  return query.ok ? query.value : [];
 }
 
 function compositeFetch(paths: readonly string[], device: DeviceProfile, root: string[], format: number | undefined, observe: 0 | 1 | undefined): Built<OutgoingCoapRequest> {
   if (format === undefined) return { ok: false, reason: `composite operations need LwM2M 1.1 or later (the device registered ${device.lwm2mVersion})` };
-  const parsedPaths: LwM2mPath[] = [];
+  const parsedPaths: CompositePath[] = [];
   for (const path of paths) {
-    const parsed = tryParsePath(path);
+    const parsed = tryParseCompositePath(path);
     if (!parsed.ok) return parsed;
     parsedPaths.push(parsed.value);
   }
@@ -271,12 +344,45 @@ function withAccept(format: number | undefined): Partial<OutgoingCoapRequest> {
   return format === undefined ? {} : { accept: format };
 }
 
+function withQuery(query: readonly string[]): Partial<OutgoingCoapRequest> {
+  return query.length === 0 ? {} : { query: [...query] };
+}
+
 function tryParsePath(text: string): Built<LwM2mPath> {
+  return tryParse(() => parsePath(text));
+}
+
+function tryParseCompositePath(text: string): Built<CompositePath> {
+  return tryParse(() => parseCompositePath(text));
+}
+
+function tryParse<T>(parse: () => T): Built<T> {
   try {
-    return { ok: true, value: parsePath(text) };
+    return { ok: true, value: parse() };
   } catch (error) {
     return { ok: false, reason: error instanceof Error ? error.message : String(error) };
   }
+}
+
+function isObject(content: JsonValue | null): content is { [key: string]: JsonValue } {
+  return content !== null && typeof content === 'object' && !Array.isArray(content);
+}
+
+/** The attributes of an Observe in its own query: numbers only (nothing to remove on a new observation). */
+function observeQuery(content: JsonValue | null): Built<string[]> {
+  if (content === null) return { ok: true, value: [] };
+  if (isObject(content) && Object.values(content).some((value) => value === null)) return { ok: false, reason: 'observe attributes must be numbers' };
+  const query = attributeQuery(content);
+  return query.ok ? query : { ok: false, reason: query.reason.replace('write-attributes', 'observe') };
+}
+
+function discoverQuery(content: JsonValue | null): Built<string[]> {
+  if (content === null) return { ok: true, value: [] };
+  const depth = isObject(content) && Object.keys(content).length === 1 ? content['depth'] : undefined;
+  if (typeof depth !== 'number' || !Number.isInteger(depth) || depth < 0 || depth > MAX_DISCOVER_DEPTH) {
+    return { ok: false, reason: `discover content must be null or { "depth": 0..${MAX_DISCOVER_DEPTH} }` };
+  }
+  return { ok: true, value: [`depth=${depth}`] };
 }
 
 function encodeTree(spec: OperationSpec, target: LwM2mPath, values: readonly PathValue[], format: number, catalog: ObjectModelCatalog): Built<Uint8Array> {

@@ -67,3 +67,21 @@ export function isPathPrefix(prefix: LwM2mPath, path: LwM2mPath): boolean {
   if (prefix.resourceInstanceId === undefined) return true;
   return prefix.resourceInstanceId === path.resourceInstanceId;
 }
+
+/**
+ * The root "/" of a device's object tree. A Read-Composite or Observe-Composite may name it (LwM2M
+ * Core 1.1 section 6.3, Read-Composite: "/" selects every object of the client), no other operation.
+ */
+export const ROOT_PATH = { root: true } as const;
+
+/** A path of a composite operation's list: an LwM2M path or the root. */
+export type CompositePath = LwM2mPath | typeof ROOT_PATH;
+
+/** Parses "/" as the root and anything else as `parsePath` does. Throws InvalidPathError. */
+export function parseCompositePath(text: string): CompositePath {
+  return text === '/' ? ROOT_PATH : parsePath(text);
+}
+
+export function formatCompositePath(path: CompositePath): string {
+  return 'root' in path ? '/' : formatPath(path);
+}

@@ -6,6 +6,11 @@
 export type ObservationCancelReason =
   /** Cancel Observation was requested (Core 1.1 section 6.4.2). */
   | 'cancel-requested'
+  /**
+   * Cancel Observation by Reset was requested: the server forgot the observation and answers its next
+   * notification with a Reset (the passive cancel of RFC 7641 section 3.6).
+   */
+  | 'reset-requested'
   /** The device registered again: its observations end with the old registration (Core 1.1 section 6.2.1). */
   | 'new-registration'
   /** The device de-registered or its registration expired. */
@@ -27,6 +32,13 @@ export interface ObservationEstablished {
   readonly registrationId: string;
   /** The Observe operation that established it. */
   readonly operationId: string;
+  /**
+   * The content format the Observe request asked for (its Accept; for an Observe-Composite also the
+   * Content-Format of its path list) and its Uri-Query (notification attributes): a Cancel Observation
+   * repeats them (RFC 7641 section 3.6). Absent in observations recorded before they were kept.
+   */
+  readonly format?: number;
+  readonly query?: readonly string[];
   readonly establishedAt: string;
 }
 

@@ -28,8 +28,17 @@ export interface OperationSpec {
   readonly kind: OperationKind;
   /** Target paths ("/3/0/1"); one for simple operations, several for composite ones. */
   readonly paths: readonly string[];
-  /** What to write, the execute arguments, the attributes; null when the operation carries nothing. */
+  /**
+   * What to write, the execute arguments, the attributes (of Write-Attributes, and of an Observe in its
+   * own query), a Discover's depth, a Cancel Observation's way; null when the operation carries nothing.
+   */
   readonly content: JsonValue | null;
+  /**
+   * The content format an operator chose: the Accept of a Read or Observe, the Content-Format of a
+   * Write or Create, both for a composite operation. Absent: chosen from the device's registration,
+   * and the next format tried on 4.06 or 4.15; present: that format only.
+   */
+  readonly format?: number;
 }
 
 export type OperationEvent =
@@ -90,7 +99,8 @@ export function describeReturn(returned: Pick<OperationReturnedToQueue, 'reason'
 
 export interface OperationSucceeded {
   readonly operationId: string;
-  readonly responseCode: string;
+  /** null when the operation needed no request: a Cancel Observation by Reset (RFC 7641 section 3.6). */
+  readonly responseCode: string | null;
   /** The decoded response content; null when the response has none. */
   readonly content: JsonValue | null;
   readonly completedAt: string;

@@ -46,6 +46,8 @@ export type OperationCommand =
   | { readonly type: 'RecordTimeout'; readonly operationId: string; readonly now: Date }
   /** The device left the address the operation was sent to (`from`, `to`: "address:port"). */
   | { readonly type: 'ReturnToQueue'; readonly operationId: string; readonly reason: OperationReturnReason; readonly from: string; readonly to: string; readonly now: Date }
+  /** The operation in flight was done without a request to the device (a Cancel Observation by Reset). */
+  | { readonly type: 'RecordDoneWithoutRequest'; readonly operationId: string; readonly content: JsonValue | null; readonly now: Date }
   /** A failure that retrying cannot cure: the device reset the request, or its answer was unreadable. */
   | { readonly type: 'RecordFailure'; readonly operationId: string; readonly reason: string; readonly now: Date }
   | { readonly type: 'CancelOperation'; readonly operationId: string; readonly cancelledBy: string; readonly reason: string | null; readonly now: Date };
@@ -143,6 +145,11 @@ function decide(command: OperationCommand, state: OperationQueueState, policy: O
           },
         },
       ];
+    }
+    case 'RecordDoneWithoutRequest': {
+      const current = state.inFlight;
+      if (!current || current.operationId !== command.operationId) return [];
+      return [{ type: 'OperationSucceeded', data: { operationId: current.operationId, responseCode: null, content: command.content, completedAt: now } }];
     }
     case 'RecordTimeout': {
       const current = state.inFlight;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { coreObjectCatalog } from '../../../src/domain/lwm2m/StaticObjectModelCatalog.ts';
 import type { OperationSpec } from '../../../src/domain/operations/OperationEvents.ts';
-import { buildRequest, initialFormat, interpretResponse, validateOperation } from '../../../src/adapters/lwm2m/OperationRequests.ts';
+import { buildCancelRequest, buildRequest, initialFormat, interpretResponse, validateOperation } from '../../../src/adapters/lwm2m/OperationRequests.ts';
 import type { DeviceProfile } from '../../../src/adapters/lwm2m/OperationRequests.ts';
 
 const catalog = coreObjectCatalog();
@@ -21,8 +21,50 @@ describe('operation requests', () => {
     expect(built(spec('read', ['/3/0']))).toEqual({ method: 'GET', path: ['3', '0'], accept: 112 });
     expect(built(spec('read', ['/3/0']), v10)).toEqual({ method: 'GET', path: ['lwm2m', '3', '0'], accept: 11542 });
     expect(built(spec('observe', ['/3303/0/5700']))).toEqual({ method: 'GET', path: ['3303', '0', '5700'], accept: 112, observe: 0 });
-    expect(built(spec('cancel-observation', ['/3303/0/5700']))).toEqual({ method: 'GET', path: ['3303', '0', '5700'], observe: 1 });
     expect(built(spec('discover', ['/3']))).toEqual({ method: 'GET', path: ['3'], accept: 40 });
+  });
+
+  it('uses the format an operator chose, and refuses one that does not fit the operation', () => {
+    expect(built({ ...spec('read', ['/3/0/9']), format: 60 })).toEqual({ method: 'GET', path: ['3', '0', '9'], accept: 60 });
+    expect(built({ ...spec('observe', ['/3/0']), format: 11542 })).toEqual({ method: 'GET', path: ['3', '0'], accept: 11542, observe: 0 });
+    expect(built({ ...spec('write-replace', ['/3/0/14'], { values: [{ path: '/3/0/14', text: '+02' }] }), format: 60 })).toMatchObject({ contentFormat: 60, payload: Uint8Array.of(0x63, 0x2b, 0x30, 0x32) });
+    expect(built({ ...spec('read-composite', ['/3/0/2']), format: 110 })).toMatchObject({ contentFormat: 110, accept: 110 });
+    expect(validateOperation({ ...spec('read', ['/3/0']), format: 60 }, catalog)).toEqual({ ok: false, reason: 'content format 60 does not fit read /3/0 (usable: 11544, 112, 110, 11542, 11543, 1542, 1543)' });
+    expect(validateOperation({ ...spec('read-composite', ['/3/0']), format: 11542 }, catalog).ok).toBe(false);
+    expect(validateOperation({ ...spec('delete', ['/3/0']), format: 110 }, catalog)).toEqual({ ok: false, reason: 'delete takes no content format' });
+  });
+
+  it('discovers with a depth and observes with attributes in the query, and refuses them malformed', () => {
+    expect(built(spec('discover', ['/3'], { depth: 1 }))).toEqual({ method: 'GET', path: ['3'], accept: 40, query: ['depth=1'] });
+    expect(built(spec('observe', ['/3303/0/5700'], { pmin: 10, pmax: 60, gt: 30.5, lt: 5, st: 0.5, epmin: 1, epmax: 100 }))).toEqual({
+      method: 'GET',
+      path: ['3303', '0', '5700'],
+      accept: 112,
+      query: ['pmin=10', 'pmax=60', 'gt=30.5', 'lt=5', 'st=0.5', 'epmin=1', 'epmax=100'],
+      observe: 0,
+    });
+    expect(validateOperation(spec('discover', ['/3'], { depth: 4 }), catalog)).toEqual({ ok: false, reason: 'discover content must be null or { "depth": 0..3 }' });
+    expect(validateOperation(spec('observe', ['/3/0/9'], { pmin: null }), catalog)).toEqual({ ok: false, reason: 'observe attributes must be numbers' });
+    expect(validateOperation(spec('observe', ['/3/0/9'], { often: 1 }), catalog)).toEqual({ ok: false, reason: 'unknown attribute often (known: pmin, pmax, gt, lt, st, epmin, epmax)' });
+    expect(validateOperation(spec('cancel-observation', ['/3/0/9'], { reset: 'yes' }), catalog)).toEqual({ ok: false, reason: 'cancel-observation content must be null or { "reset": true }' });
+  });
+
+  it('cancels an observation with the Observe it ends again, Observe 1 and every other option identical (RFC 7641 section 3.6)', () => {
+    expect(buildCancelRequest({ paths: ['/3303/0/5700'], composite: false, format: 110, query: ['pmin=10'] }, v11)).toEqual({
+      ok: true,
+      value: { method: 'GET', path: ['3303', '0', '5700'], accept: 110, query: ['pmin=10'], observe: 1 },
+    });
+    expect(buildCancelRequest({ paths: ['/3/0'], composite: true, format: 110, query: [] }, v11)).toMatchObject({ ok: true, value: { method: 'FETCH', path: [], contentFormat: 110, accept: 110, observe: 1 } });
+    // Recorded before the format was kept: the format the registration gives, as it was observed with.
+    expect(buildCancelRequest({ paths: ['/3/0'], composite: false, format: undefined, query: [] }, v10)).toEqual({ ok: true, value: { method: 'GET', path: ['lwm2m', '3', '0'], accept: 11542, observe: 1 } });
+  });
+
+  it('reads and observes the root "/" as a composite, and no other operation', () => {
+    const root = built(spec('read-composite', ['/']));
+    expect(root).toMatchObject({ method: 'FETCH', path: [], contentFormat: 112 });
+    expect(built({ ...spec('observe-composite', ['/']), format: 110 }).payload).toEqual(new TextEncoder().encode('[{"n":"/"}]'));
+    expect(validateOperation(spec('read-composite', ['/']), catalog)).toEqual({ ok: true, value: undefined });
+    expect(validateOperation(spec('read', ['/']), catalog)).toEqual({ ok: false, reason: 'invalid LwM2M path "/": it names no object' });
   });
 
   it('writes attributes as a query and executes with text arguments', () => {

@@ -7,7 +7,7 @@
  *   notifications with historical values), for the formats that name full paths.
  * - `encodePaths`/`decodePaths`: the path lists of Read-Composite and Observe-Composite (SenML).
  */
-import { formatPath, pathLevel, type LwM2mPath } from '../LwM2mPath.ts';
+import { formatPath, pathLevel, type CompositePath, type LwM2mPath } from '../LwM2mPath.ts';
 import type { ObjectModelCatalog } from '../ObjectModel.ts';
 import type { LwM2mNode, PathValue } from '../LwM2mValue.ts';
 import { decodeCborSingleValue, encodeCborSingleValue } from './CborSingleValueCodec.ts';
@@ -135,7 +135,7 @@ export function decodeEntries(format: number, bytes: Uint8Array, catalog: Object
   }
 }
 
-export function encodePaths(format: number, paths: readonly LwM2mPath[]): ContentResult<Uint8Array> {
+export function encodePaths(format: number, paths: readonly CompositePath[]): ContentResult<Uint8Array> {
   switch (format) {
     case CONTENT_FORMAT.senmlJson:
       return encodeSenmlJsonPaths(paths);

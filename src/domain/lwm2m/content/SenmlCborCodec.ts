@@ -4,7 +4,7 @@
  * and the LwM2M object link under the text label "vlo". `vd` is a byte string. Unknown labels are
  * ignored, except text labels ending in "_" (RFC 8428 section 4.4).
  */
-import type { LwM2mPath } from '../LwM2mPath.ts';
+import type { CompositePath, LwM2mPath } from '../LwM2mPath.ts';
 import type { ObjectModelCatalog } from '../ObjectModel.ts';
 import type { LwM2mNode, PathValue } from '../LwM2mValue.ts';
 import { CborWriter } from './CborWriter.ts';
@@ -32,7 +32,7 @@ export function encodeSenmlCborEntries(entries: readonly PathValue[]): ContentRe
   return encodeSenmlEntries(SERIALISATION, entries);
 }
 
-export function encodeSenmlCborPaths(paths: readonly LwM2mPath[]): ContentResult<Uint8Array> {
+export function encodeSenmlCborPaths(paths: readonly CompositePath[]): ContentResult<Uint8Array> {
   return encodeSenmlPaths(SERIALISATION, paths);
 }
 

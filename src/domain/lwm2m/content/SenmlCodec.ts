@@ -3,7 +3,7 @@
  * 110, SenML CBOR 112): a node, entries or paths become SenML records (SenmlPack) and the
  * serialisation writes them; bytes are read into records and the records resolved.
  */
-import type { LwM2mPath } from '../LwM2mPath.ts';
+import type { CompositePath, LwM2mPath } from '../LwM2mPath.ts';
 import type { ObjectModelCatalog } from '../ObjectModel.ts';
 import type { LwM2mNode, PathValue } from '../LwM2mValue.ts';
 import type { ContentResult } from './ContentResult.ts';
@@ -25,7 +25,7 @@ export function encodeSenmlEntries(serialisation: SenmlSerialisation, entries: r
   return serialisation.writePack(entriesToSenml(entries));
 }
 
-export function encodeSenmlPaths(serialisation: SenmlSerialisation, paths: readonly LwM2mPath[]): ContentResult<Uint8Array> {
+export function encodeSenmlPaths(serialisation: SenmlSerialisation, paths: readonly CompositePath[]): ContentResult<Uint8Array> {
   return serialisation.writePack(pathsToSenml(paths));
 }
 

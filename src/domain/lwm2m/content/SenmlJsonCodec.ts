@@ -4,7 +4,7 @@
  * section 5; any base64 is accepted) or `vlo`. Labels it does not know are ignored, except those
  * ending in "_", which RFC 8428 section 4.4 says must be understood; `bver` above 10 is refused.
  */
-import type { LwM2mPath } from '../LwM2mPath.ts';
+import type { CompositePath, LwM2mPath } from '../LwM2mPath.ts';
 import type { ObjectModelCatalog } from '../ObjectModel.ts';
 import type { LwM2mNode, PathValue } from '../LwM2mValue.ts';
 import { failure, success, type ContentResult } from './ContentResult.ts';
@@ -28,7 +28,7 @@ export function encodeSenmlJsonEntries(entries: readonly PathValue[]): ContentRe
   return encodeSenmlEntries(SERIALISATION, entries);
 }
 
-export function encodeSenmlJsonPaths(paths: readonly LwM2mPath[]): ContentResult<Uint8Array> {
+export function encodeSenmlJsonPaths(paths: readonly CompositePath[]): ContentResult<Uint8Array> {
   return encodeSenmlPaths(SERIALISATION, paths);
 }
 

@@ -8,13 +8,13 @@
  * that time as an option (the domain has no clock) and refuses relative times without it. A record
  * without `bt` or `t` has no time.
  */
-import type { LwM2mPath } from '../LwM2mPath.ts';
+import type { CompositePath, LwM2mPath } from '../LwM2mPath.ts';
 import type { ObjectModelCatalog } from '../ObjectModel.ts';
 import type { PathValue } from '../LwM2mValue.ts';
 import { failure, success, type ContentResult } from './ContentResult.ts';
 import { nameToPath, relativeNames } from './EntryNames.ts';
 import { typeWireValue, valueToWire, type WireValue } from './WireValue.ts';
-import { formatPath } from '../LwM2mPath.ts';
+import { formatCompositePath, formatPath } from '../LwM2mPath.ts';
 
 /** One SenML record as the format carries it, before base values are applied. */
 export interface SenmlRecord {
@@ -111,8 +111,8 @@ export function entriesToSenml(entries: readonly PathValue[], basePath?: LwM2mPa
   });
 }
 
-export function pathsToSenml(paths: readonly LwM2mPath[]): SenmlRecord[] {
-  return paths.map((path) => ({ name: formatPath(path) }));
+export function pathsToSenml(paths: readonly CompositePath[]): SenmlRecord[] {
+  return paths.map((path) => ({ name: formatCompositePath(path) }));
 }
 
 /** A record of the fields a format read, without the ones it did not carry. */

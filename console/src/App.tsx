@@ -1,5 +1,5 @@
 /** The console's frame: sign-in until a token is accepted, then the navigation and the page of the current path. */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { canOperate, resumeSession, session, signOut } from './api/Session.ts';
 import { Link } from './components/Link.tsx';
 import { AlarmsPage } from './pages/AlarmsPage.tsx';
@@ -19,7 +19,24 @@ export function App() {
   if (resuming) return <p class="loading">Loading…</p>;
   const signedIn = session.value;
   if (signedIn === undefined) return <SignInPage />;
-  const [section = 'devices'] = pathSegments(currentPath.value);
+  return <Frame role={signedIn.role} />;
+}
+
+function Frame({ role }: { role: string }) {
+  const main = useRef<HTMLElement>(null);
+  const path = currentPath.value;
+  const previousPath = useRef(path);
+  useEffect(() => {
+    const previous = pathSegments(previousPath.current);
+    previousPath.current = path;
+    const current = pathSegments(path);
+    // After moving to another page, focus goes to its content, so that a keyboard or screen-reader user
+    // starts there rather than on the link they left (WCAG 2.4.3); between the tabs of one device it
+    // stays on the tab list, where the user is.
+    const sameDevice = current[0] === 'devices' && previous[0] === 'devices' && current[1] !== undefined && current[1] === previous[1];
+    if (previous.join('/') !== current.join('/') && !sameDevice) main.current?.focus();
+  }, [path]);
+  const [section = 'devices'] = pathSegments(path);
   return (
     <div class="frame">
       <header class="top">
@@ -32,7 +49,7 @@ export function App() {
           <Link href="/firmware" current={section === 'firmware'}>Firmware</Link>
         </nav>
         <span class="who" data-testid="role">
-          {signedIn.role.toLowerCase()}
+          {role.toLowerCase()}
           {canOperate.value ? '' : ' (read only)'}
         </span>
         <button
@@ -46,7 +63,7 @@ export function App() {
           Sign out
         </button>
       </header>
-      <main id="main" tabIndex={-1}>
+      <main id="main" tabIndex={-1} ref={main}>
         <Page />
       </main>
     </div>

@@ -50,6 +50,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** A moment as a datetime-local input takes it (the browser and this process share the machine's time zone). */
+function localMoment(epochMs: number): string {
+  const at = new Date(epochMs);
+  const two = (value: number) => String(value).padStart(2, '0');
+  return `${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())}T${two(at.getHours())}:${two(at.getMinutes())}:${two(at.getSeconds())}`;
+}
+
 /** A link of the console's main navigation. */
 const section = (name: string) => page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name, exact: true });
 
@@ -226,7 +233,16 @@ describe('the operator console', () => {
     await screenshot(page, 'device-overview');
     await page.getByRole('link', { name: 'History' }).click();
     await page.getByRole('list', { name: 'Device history' }).getByText('DeviceRegistered').first().waitFor();
+
+    // As of a minute from now: registered, from the test device's address.
+    await page.getByLabel('Moment (your local time)').fill(localMoment(Date.now() + 60_000));
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByTestId('as-of-state').getByText(`yes, from 127.0.0.1:${device?.port ?? 0} over plain`).waitFor();
     await screenshot(page, 'device-history');
+    // As of a day ago, before the CSV was imported: the device did not exist.
+    await page.getByLabel('Moment (your local time)').fill(localMoment(Date.now() - 24 * 60 * 60_000));
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByText('The device did not exist yet at that moment.').waitFor();
   });
 
   it('shows a viewer no button that would be refused', async () => {

@@ -32,10 +32,13 @@ export const graphqlPath = '/graphql';
 
 export class GraphQLClient {
   readonly #token: string;
+  readonly #onUnauthenticated: () => void;
   #socket: Client | undefined;
 
-  constructor(token: string) {
+  /** `onUnauthenticated`: the service no longer accepts the token (revoked): the session ends. */
+  constructor(token: string, onUnauthenticated: () => void = () => undefined) {
     this.#token = token;
+    this.#onUnauthenticated = onUnauthenticated;
   }
 
   async request<TResult, TVariables>(document: Document<TResult, TVariables>, variables: TVariables): Promise<TResult> {
@@ -44,6 +47,7 @@ export class GraphQLClient {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${this.#token}` },
       body: JSON.stringify({ query: document.source, variables }),
     });
+    if (response.status === 401) this.#onUnauthenticated();
     return parseResponse<TResult>(response.status, await response.text());
   }
 
@@ -99,7 +103,11 @@ export class GraphQLClient {
       retryAttempts: Number.POSITIVE_INFINITY,
       // Exponential back-off with jitter, at most 10 s between attempts.
       retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 500 * 2 ** retries) * (0.5 + Math.random() / 2))),
-      shouldRetry: (event) => !(event instanceof CloseEvent && event.code === 4401),
+      shouldRetry: (event) => {
+        const refused = event instanceof CloseEvent && event.code === 4401;
+        if (refused) this.#onUnauthenticated();
+        return !refused;
+      },
     });
     return this.#socket;
   }

@@ -22,7 +22,7 @@ export const session = signal<Session | undefined>(undefined);
 export const canOperate = computed(() => session.value !== undefined && session.value.role !== 'VIEWER');
 
 export async function signIn(token: string): Promise<void> {
-  const client = new GraphQLClient(token.trim());
+  const client = new GraphQLClient(token.trim(), signOut);
   const { me } = await client.request(meQuery, {});
   sessionStorage.setItem(storageKey, token.trim());
   session.value = { client, tokenId: me.tokenId, role: me.role };

@@ -40,8 +40,6 @@ import { coreObjectCatalog } from '../src/domain/lwm2m/StaticObjectModelCatalog.
 import { Projector } from '../src/projections/Projector.ts';
 import { ReadModelDatabase } from '../src/projections/ReadModelDatabase.ts';
 import { readModelProjections } from '../src/projections/ReadModels.ts';
-import { OperationQueries } from '../src/projections/operations/OperationQueries.ts';
-import { ResourceQueries } from '../src/projections/resources/ResourceQueries.ts';
 import { testDeviceData } from '../test/support/TestDevices.ts';
 
 const deviceCount = Number(process.argv[2] ?? 200);
@@ -136,13 +134,7 @@ async function run(storeName: string, store: EventStore, dir: string, report: (r
     logger,
     telemetry: new TelemetryService({ store, protocols: new DeviceProtocolService({ store, clock: systemClock, logger }), clock: systemClock }),
   });
-  const api = new DeviceManagementApi({
-    dispatcher: management.dispatcher,
-    operations: new OperationQueries(database.db),
-    resources: new ResourceQueries(database.db),
-    projector,
-    registrations: management.registrationFeed,
-  });
+  const api = DeviceManagementApi.over(management, database.db, projector);
   const port = coap.local.port;
   const devices = await Promise.all(Array.from({ length: deviceCount }, (_, index) => openDevice(index, port)));
   for (const device of devices) {

@@ -40,7 +40,6 @@ import { DeviceManagementApi } from './adapters/lwm2m/DeviceManagementApi.ts';
 import { TelemetryService } from './adapters/telemetry/TelemetryService.ts';
 import { DeviceProtocolService } from './adapters/ddf/DeviceProtocolService.ts';
 import { OperationQueries } from './projections/operations/OperationQueries.ts';
-import { ResourceQueries } from './projections/resources/ResourceQueries.ts';
 import { FirmwareQueries } from './projections/firmware/FirmwareQueries.ts';
 import { ShellHistoryQueries } from './projections/shell/ShellHistoryQueries.ts';
 import { ShellService } from './adapters/shell/ShellService.ts';
@@ -55,6 +54,7 @@ import { FirmwareRepository } from './adapters/firmware/FirmwareRepository.ts';
 import { firmwarePackageCoapHandler, firmwarePackageUri } from './adapters/firmware/FirmwarePackageCoapResource.ts';
 import { firmwarePackageHttpUri } from './adapters/firmware/FirmwarePackageHttpRoute.ts';
 import { startFirmware } from './adapters/firmware/Firmware.ts';
+import { FirmwarePackageAccess } from './adapters/firmware/FirmwarePackageAccess.ts';
 import type { SecureEndpoints } from './adapters/security/SecureEndpoints.ts';
 import { announceRunningService } from './adapters/runtime/RunningServiceFile.ts';
 
@@ -155,24 +155,25 @@ async function wireService(config: Config, dataDir: string, masterKey: MasterKey
   const pskRegistration = secure.registrationHandler(registrations);
   // Firmware packages are served on the LwM2M server's endpoint too (`GET /fw/<id>`, issue 8).
   const firmwareRepository = new FirmwareRepository({ store, dataDir, clock: systemClock, newId: randomUUID });
+  // A package goes only to the device whose update to it runs: by address and DTLS identity over CoAP, by token over HTTP.
+  const packageAccess = new FirmwarePackageAccess(registrations, masterKey.sealer);
   // Device management and information reporting on the same endpoint (LwM2M Core 1.1 sections 6.3, 6.4).
   const management = await startDeviceManagement({
     store,
     endpoint: lwm2mEndpoint,
     registrations,
-    registrationHandler: firmwarePackageCoapHandler(firmwareRepository, (request) => (lwm2mEndpoint.cameSecure(request) ? pskRegistration(request) : plainRegistration(request))),
+    registrationHandler: firmwarePackageCoapHandler(
+      { repository: firmwareRepository, access: packageAccess, pskIdentityOf: (request) => (lwm2mEndpoint.cameSecure(request) ? secure.lwm2mIdentityOf(request.peer) : null) },
+      (request) => (lwm2mEndpoint.cameSecure(request) ? pskRegistration(request) : plainRegistration(request)),
+    ),
     catalog: coreObjectCatalog(),
     clock: systemClock,
     logger,
     telemetry,
+    contentSources: { packages: firmwareRepository, sealer: masterKey.sealer },
   });
   closers.push({ part: 'device management', close: () => management.close() });
-  const deviceManagement = new DeviceManagementApi({
-    dispatcher: management.dispatcher,
-    operations: new OperationQueries(readModels.db),
-    resources: new ResourceQueries(readModels.db),
-    projector,
-  });
+  const deviceManagement = DeviceManagementApi.over(management, readModels.db, projector);
   // Auto-observe: the resources the device protocols mark are observed on every Register, and for the
   // devices still registered at start where no observation survived.
   const autoObserver = await AutoObserver.start({ store, protocols, deviceManagement, registrations, observations: management.observations, logger });
@@ -182,6 +183,8 @@ async function wireService(config: Config, dataDir: string, masterKey: MasterKey
   const firmware = startFirmware({
     store,
     repository: firmwareRepository,
+    access: packageAccess,
+    sealer: masterKey.sealer,
     deviceManagement,
     projector,
     db: readModels.db,

@@ -22,7 +22,6 @@ import { DeviceManagementApi } from '../../src/adapters/lwm2m/DeviceManagementAp
 import { coreObjectCatalog } from '../../src/domain/lwm2m/StaticObjectModelCatalog.ts';
 import { FirmwareQueries } from '../../src/projections/firmware/FirmwareQueries.ts';
 import { OperationQueries } from '../../src/projections/operations/OperationQueries.ts';
-import { ResourceQueries } from '../../src/projections/resources/ResourceQueries.ts';
 import { ShellHistoryQueries } from '../../src/projections/shell/ShellHistoryQueries.ts';
 import { ShellService } from '../../src/adapters/shell/ShellService.ts';
 import { SqliteEventStore } from '../../src/adapters/eventstore/SqliteEventStore.ts';
@@ -91,13 +90,7 @@ beforeAll(async () => {
     clock: systemClock,
     logger,
   });
-  const deviceManagement = new DeviceManagementApi({
-    dispatcher: management.dispatcher,
-    operations: new OperationQueries(database.db),
-    resources: new ResourceQueries(database.db),
-    projector,
-    registrations: management.registrationFeed,
-  });
+  const deviceManagement = DeviceManagementApi.over(management, database.db, projector);
   const validationRules = new ValidationRuleService({ store, protocols });
   const firmware = startFirmware({
     store,

@@ -183,8 +183,9 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
   // ---------------------------------------------------------------- outgoing requests
 
   async request(peer: CoapPeer, request: OutgoingCoapRequest): Promise<IncomingCoapResponse> {
+    // maxBodySize bounds what peers make us hold; a body of ours (a firmware package pushed with Block1)
+    // is already in memory and as large as the operator made it.
     const body = request.payload ?? new Uint8Array(0);
-    if (body.length > this.#params.maxBodySize) throw new RangeError(`request body of ${body.length} bytes exceeds ${this.#params.maxBodySize}`);
     const token = request.token ?? randomBytes(8);
     const baseOptions: CoapOption[] = [
       ...request.path.map((segment) => stringOption(OptionNumber.UriPath, segment)),

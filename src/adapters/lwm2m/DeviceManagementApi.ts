@@ -9,8 +9,13 @@ import type { ResourceValuesReported } from '../../domain/observations/ResourceV
 import { isPathPrefix, parsePath } from '../../domain/lwm2m/LwM2mPath.ts';
 import type { LwM2mPath } from '../../domain/lwm2m/LwM2mPath.ts';
 import type { Projector } from '../../projections/Projector.ts';
-import type { OperationQueries, OperationView } from '../../projections/operations/OperationQueries.ts';
-import type { ResourceQueries, ResourceValueView } from '../../projections/resources/ResourceQueries.ts';
+import type { DatabaseSync } from 'node:sqlite';
+import { OperationQueries } from '../../projections/operations/OperationQueries.ts';
+import type { OperationView } from '../../projections/operations/OperationQueries.ts';
+import { ResourceQueries } from '../../projections/resources/ResourceQueries.ts';
+import type { ResourceValueView } from '../../projections/resources/ResourceQueries.ts';
+import type { DeviceManagement } from './DeviceManagement.ts';
+import { ListenersByEndpoint } from './ListenersByEndpoint.ts';
 import type { OperationDispatcher } from './OperationDispatcher.ts';
 import type { RegistrationFeed, RegistrationListener } from './RegistrationWatcher.ts';
 
@@ -29,11 +34,22 @@ interface ResourceListener {
 
 export class DeviceManagementApi {
   readonly #options: DeviceManagementApiOptions;
-  readonly #resourceListeners = new Map<string, Set<ResourceListener>>();
+  readonly #resourceListeners = new ListenersByEndpoint<ResourceListener>();
   #unsubscribeResources: (() => void) | undefined;
 
   constructor(options: DeviceManagementApiOptions) {
     this.#options = options;
+  }
+
+  /** The API over running device management and the read models' database, as the service wires it. */
+  static over(management: DeviceManagement, db: DatabaseSync, projector: Projector): DeviceManagementApi {
+    return new DeviceManagementApi({
+      dispatcher: management.dispatcher,
+      operations: new OperationQueries(db),
+      resources: new ResourceQueries(db),
+      projector,
+      registrations: management.registrationFeed,
+    });
   }
 
   /** Queues the operation (throws DomainError BAD_USER_INPUT, or LIMIT_EXCEEDED when the queue is full); returns its id. */
@@ -86,22 +102,11 @@ export class DeviceManagementApi {
     this.#unsubscribeResources ??= this.#options.projector.onProjected(({ projection, event }) => {
       if (projection === 'resources') this.#dispatchResources(event.data as unknown as ResourceValuesReported);
     });
-    let listeners = this.#resourceListeners.get(endpoint);
-    if (!listeners) {
-      listeners = new Set();
-      this.#resourceListeners.set(endpoint, listeners);
-    }
-    listeners.add(entry);
-    return () => {
-      listeners.delete(entry);
-      if (listeners.size === 0) this.#resourceListeners.delete(endpoint);
-    };
+    return this.#resourceListeners.add(endpoint, entry);
   }
 
   #dispatchResources(data: ResourceValuesReported): void {
-    const listeners = this.#resourceListeners.get(data.endpoint);
-    if (!listeners) return;
-    for (const { prefix, listener } of listeners) {
+    for (const { prefix, listener } of this.#resourceListeners.of(data.endpoint)) {
       const values = data.values
         .filter((value) => prefix === undefined || isPathPrefix(prefix, parsePath(value.path)))
         .map((value) => ({ path: value.path, type: value.value.type, text: value.value.text, time: new Date(value.time ?? data.receivedAt), deviceTime: value.time !== null, source: data.source }));

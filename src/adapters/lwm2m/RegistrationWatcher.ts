@@ -10,6 +10,7 @@ import { toDomainEvent } from '../eventstore/CommandHandler.ts';
 import type { Logger } from '../logging/Logger.ts';
 import type { RegistrationEvent, RegistrationRecord } from '../../domain/registration/RegistrationEvents.ts';
 import { registrationStreamPrefix } from '../../domain/registration/RegistrationEvents.ts';
+import { ListenersByEndpoint } from './ListenersByEndpoint.ts';
 import type { ObservationManager } from './ObservationManager.ts';
 import type { OperationDispatcher } from './OperationDispatcher.ts';
 
@@ -24,7 +25,7 @@ export interface RegistrationFeed {
 export class RegistrationWatcher implements RegistrationFeed {
   readonly #subscription: Subscription;
   readonly #done: Promise<void>;
-  readonly #listeners = new Map<string, Set<RegistrationListener>>();
+  readonly #listeners = new ListenersByEndpoint<RegistrationListener>();
 
   private constructor(subscription: Subscription, dispatcher: OperationDispatcher, observations: ObservationManager, logger: Logger) {
     this.#subscription = subscription;
@@ -48,7 +49,7 @@ export class RegistrationWatcher implements RegistrationFeed {
           case 'DeviceRegistered':
             await observations.registrationChanged(event.data.registration.endpoint, event.data.registration.registrationId);
             dispatcher.deviceReachable(event.data.registration.endpoint);
-            for (const listener of this.#listeners.get(event.data.registration.endpoint) ?? []) listener(event.data.registration);
+            for (const listener of this.#listeners.of(event.data.registration.endpoint)) listener(event.data.registration);
             break;
           case 'RegistrationUpdated':
             dispatcher.deviceReachable(event.data.endpoint);
@@ -67,16 +68,7 @@ export class RegistrationWatcher implements RegistrationFeed {
   }
 
   onDeviceRegistered(endpoint: string, listener: RegistrationListener): () => void {
-    let listeners = this.#listeners.get(endpoint);
-    if (!listeners) {
-      listeners = new Set();
-      this.#listeners.set(endpoint, listeners);
-    }
-    listeners.add(listener);
-    return () => {
-      listeners.delete(listener);
-      if (listeners.size === 0) this.#listeners.delete(endpoint);
-    };
+    return this.#listeners.add(endpoint, listener);
   }
 
   async close(): Promise<void> {

@@ -31,8 +31,6 @@ import { FirmwareQueries } from '../../../src/projections/firmware/FirmwareQueri
 import { Projector } from '../../../src/projections/Projector.ts';
 import { ReadModelDatabase } from '../../../src/projections/ReadModelDatabase.ts';
 import { readModelProjections } from '../../../src/projections/ReadModels.ts';
-import { OperationQueries } from '../../../src/projections/operations/OperationQueries.ts';
-import { ResourceQueries } from '../../../src/projections/resources/ResourceQueries.ts';
 
 export interface FirmwareHarness {
   readonly store: EventStore;
@@ -73,13 +71,7 @@ export async function startFirmwareHarness(dir: string, options: { readonly time
     logger,
     contentSources: { packages: repository, sealer },
   });
-  const api = new DeviceManagementApi({
-    dispatcher: management.dispatcher,
-    operations: new OperationQueries(database.db),
-    resources: new ResourceQueries(database.db),
-    projector,
-    registrations: management.registrationFeed,
-  });
+  const api = DeviceManagementApi.over(management, database.db, projector);
   const route = firmwarePackageHttpRoute(repository, access);
   const http: Server = createServer((request, response) => {
     route(request, response, new URL(request.url ?? '/', 'http://127.0.0.1'))

@@ -19,8 +19,6 @@ import { DeviceManagementApi } from '../../../src/adapters/lwm2m/DeviceManagemen
 import { Projector } from '../../../src/projections/Projector.ts';
 import { ReadModelDatabase } from '../../../src/projections/ReadModelDatabase.ts';
 import { readModelProjections } from '../../../src/projections/ReadModels.ts';
-import { OperationQueries } from '../../../src/projections/operations/OperationQueries.ts';
-import { ResourceQueries } from '../../../src/projections/resources/ResourceQueries.ts';
 import { join } from 'node:path';
 
 export interface Harness {
@@ -62,13 +60,7 @@ export async function startHarness(dir: string, options: HarnessOptions): Promis
     ...(options.policy ? { policy: options.policy } : {}),
     ...(options.awakeSeconds === undefined ? {} : { awakeSeconds: options.awakeSeconds }),
   });
-  const api = new DeviceManagementApi({
-    dispatcher: management.dispatcher,
-    operations: new OperationQueries(database.db),
-    resources: new ResourceQueries(database.db),
-    projector,
-    registrations: management.registrationFeed,
-  });
+  const api = DeviceManagementApi.over(management, database.db, projector);
   return {
     store,
     coap,

@@ -155,40 +155,14 @@ function decide(command: OperationCommand, state: OperationQueueState, policy: O
       const current = state.inFlight;
       if (!current || current.operationId !== command.operationId) return [];
       const timedOut: OperationEvent = { type: 'OperationDeliveryTimedOut', data: { operationId: current.operationId, attempt: current.attempts, timedOutAt: now } };
-      if (current.attempts < policy.maxAttempts) return [timedOut];
-      return [
-        timedOut,
-        {
-          type: 'OperationFailed',
-          data: {
-            operationId: current.operationId,
-            responseCode: null,
-            reason: `the device did not answer, ${current.attempts} attempt${current.attempts === 1 ? '' : 's'}`,
-            attempts: current.attempts,
-            failedAt: now,
-          },
-        },
-      ];
+      return unanswered(current, policy, timedOut, `the device did not answer, ${attempts(current.attempts)}`, now);
     }
     case 'ReturnToQueue': {
       const current = state.inFlight;
       if (!current || current.operationId !== command.operationId) return [];
       const { reason, from, to } = command;
       const returned: OperationEvent = { type: 'OperationReturnedToQueue', data: { operationId: current.operationId, attempt: current.attempts, reason, from, to, returnedAt: now } };
-      if (current.attempts < policy.maxAttempts) return [returned];
-      return [
-        returned,
-        {
-          type: 'OperationFailed',
-          data: {
-            operationId: current.operationId,
-            responseCode: null,
-            reason: `${describeReturn(command)} before answering the last of ${current.attempts} attempt${current.attempts === 1 ? '' : 's'}`,
-            attempts: current.attempts,
-            failedAt: now,
-          },
-        },
-      ];
+      return unanswered(current, policy, returned, `${describeReturn(command)} before answering the last of ${attempts(current.attempts)}`, now);
     }
     case 'RecordFailure': {
       const current = state.inFlight;
@@ -205,6 +179,16 @@ function decide(command: OperationCommand, state: OperationQueueState, policy: O
       return [{ type: 'OperationCancelled', data: { operationId: command.operationId, cancelledBy: command.cancelledBy, reason: command.reason, wasSent, cancelledAt: now } }];
     }
   }
+}
+
+/** An attempt left unanswered goes back to the head of the queue while attempts remain; after the last, the operation fails saying why. */
+function unanswered(current: QueuedOperation, policy: OperationQueuePolicy, requeued: OperationEvent, reasonAfterLast: string, now: string): OperationEvent[] {
+  if (current.attempts < policy.maxAttempts) return [requeued];
+  return [requeued, { type: 'OperationFailed', data: { operationId: current.operationId, responseCode: null, reason: reasonAfterLast, attempts: current.attempts, failedAt: now } }];
+}
+
+function attempts(count: number): string {
+  return `${count} attempt${count === 1 ? '' : 's'}`;
 }
 
 function isKnown(state: OperationQueueState, operationId: string): boolean {

@@ -10,8 +10,11 @@
  * Transport-agnostic: it knows only the CoapEndpoint port. `attach` installs it on an endpoint; a DTLS
  * endpoint passes `pskIdentityOf`, and the device is then found by the PSK identity of the handshake.
  *
- * - `GET /bspack?ep=...` (Bootstrap-Pack-Request, Core 1.2 section 6.1): not served; 4.04 Not Found,
- *   on which a 1.2 client falls back to the Bootstrap-Request.
+ * - `GET /bspack?ep=...` (Bootstrap-Pack-Request, Core 1.2 section 6.1.7, Transport 1.2): the device is
+ *   found as for the Bootstrap-Request and answered 2.05 with its whole configuration, the writes of
+ *   its plan, in one SenML CBOR pack (`buildBootstrapPack`); the session is recorded started, its one
+ *   'pack' step sent and finished before the answer leaves. Only a 1.2 client asks for it. An Accept
+ *   other than SenML CBOR gets 4.06 Not Acceptable; refusals are those of the Bootstrap-Request.
  * - A request the server cannot serve (unknown endpoint, a bootstrap of the endpoint under way,
  *   registration data without a key) is answered 4.00 Bad Request (Transport 1.1 section 6, the
  *   Bootstrap-Request's failure code) and recorded as refused; refusals of unknown endpoints one by
@@ -29,10 +32,10 @@ import type { Clock } from '../../domain/Clock.ts';
 import type { SecretSealer, SealedSecret } from '../../domain/SealedSecret.ts';
 import type { DeviceRegistrationData } from '../../domain/devices/DeviceEvents.ts';
 import { formatPath } from '../../domain/lwm2m/LwM2mPath.ts';
-import { encodeContent } from '../../domain/lwm2m/content/ContentCodecs.ts';
-import { CONTENT_FORMAT } from '../../domain/lwm2m/content/ContentFormat.ts';
-import { ASSUMED_KEPT_ACCOUNTS, IncompleteBootstrapData, buildBootstrapPlan, describeStep } from '../../domain/bootstrap/BootstrapPlan.ts';
-import type { BootstrapDefaults, BootstrapPlan, BootstrapStep, KeptAccounts } from '../../domain/bootstrap/BootstrapPlan.ts';
+import { encodeContent, encodeEntries, nodeToEntries } from '../../domain/lwm2m/content/ContentCodecs.ts';
+import { CONTENT_FORMAT, contentFormatName } from '../../domain/lwm2m/content/ContentFormat.ts';
+import { ASSUMED_KEPT_ACCOUNTS, IncompleteBootstrapData, buildBootstrapPack, buildBootstrapPlan, describeStep } from '../../domain/bootstrap/BootstrapPlan.ts';
+import type { BootstrapDefaults, BootstrapKeys, BootstrapPlan, BootstrapStep, BootstrapWrite, KeptAccounts } from '../../domain/bootstrap/BootstrapPlan.ts';
 import { discoverBootstrapAccounts } from '../../domain/bootstrap/BootstrapDiscovery.ts';
 import { SessionNotActive, bootstrapSessionDecider } from '../../domain/bootstrap/BootstrapSessionDecider.ts';
 import type { BootstrapPlanOutcome, BootstrapSessionCommand, BootstrapSessionState } from '../../domain/bootstrap/BootstrapSessionDecider.ts';
@@ -67,6 +70,11 @@ export type BootstrapChannel =
   | { readonly kind: 'plain' }
   | { readonly kind: 'psk'; readonly pskIdentityOf: (peer: CoapPeer) => string | undefined };
 
+/** What the client asked for: a Bootstrap-Request (the server then sends its requests from `endpoint`) or a Bootstrap-Pack. */
+type BootstrapAsked =
+  | { readonly kind: 'request'; readonly endpoint: CoapEndpoint; readonly preferredContentFormat: number | null }
+  | { readonly kind: 'pack' };
+
 interface FoundDevice {
   readonly device: DeviceRegistrationData;
   readonly identity: BootstrapIdentity;
@@ -81,6 +89,8 @@ interface PreparedStep {
 interface PreparedPlan {
   readonly plan: BootstrapPlan;
   readonly steps: readonly PreparedStep[];
+  /** A Bootstrap-Pack's payload, SenML CBOR; undefined for a plan of requests. */
+  readonly pack: Uint8Array | undefined;
 }
 
 export class BootstrapServer {
@@ -155,34 +165,34 @@ export class BootstrapServer {
   async #route(endpoint: CoapEndpoint, request: IncomingCoapRequest, channel: BootstrapChannel): Promise<CoapResponse> {
     const [first, ...rest] = request.path;
     if (rest.length > 0) return { code: '4.04' };
-    if (first === 'bspack') {
-      if (request.method !== 'GET') return { code: '4.05' };
-      return diagnostic('4.04', 'Bootstrap-Pack is not served: use the Bootstrap-Request, POST /bs');
-    }
-    if (first !== 'bs') return { code: '4.04' };
-    if (request.method !== 'POST') return { code: '4.05' };
+    const pack = first === 'bspack';
+    if (first !== 'bs' && !pack) return { code: '4.04' };
+    if (request.method !== (pack ? 'GET' : 'POST')) return { code: '4.05' };
     const query = parseBootstrapQuery(request.query);
     if ('error' in query) return diagnostic('4.00', query.error);
+    if (pack && request.accept !== undefined && request.accept !== CONTENT_FORMAT.senmlCbor) {
+      return diagnostic('4.06', `a Bootstrap-Pack is ${contentFormatName(CONTENT_FORMAT.senmlCbor)} (${CONTENT_FORMAT.senmlCbor})`);
+    }
     const peer: BootstrapPeer = { address: request.peer.address, port: request.peer.port, channel: channel.kind };
     const pskIdentity = channel.kind === 'psk' ? (channel.pskIdentityOf(request.peer) ?? null) : null;
-    return this.#bootstrap(endpoint, request.peer, peer, query.endpoint, query.preferredContentFormat, pskIdentity);
+    const asked: BootstrapAsked = pack ? { kind: 'pack' } : { kind: 'request', endpoint, preferredContentFormat: query.preferredContentFormat };
+    return this.#bootstrap(asked, request.peer, peer, query.endpoint, pskIdentity);
   }
 
-  async #bootstrap(
-    endpoint: CoapEndpoint,
-    coapPeer: CoapPeer,
-    peer: BootstrapPeer,
-    requestedEndpoint: string,
-    preferredContentFormat: number | null,
-    pskIdentity: string | null,
-  ): Promise<CoapResponse> {
+  async #bootstrap(asked: BootstrapAsked, coapPeer: CoapPeer, peer: BootstrapPeer, requestedEndpoint: string, pskIdentity: string | null): Promise<CoapResponse> {
     const found = await this.#find(requestedEndpoint, pskIdentity);
     if (found === undefined && !this.#refusals.admit({ endpoint: requestedEndpoint, address: peer.address, reason: 'unknown-endpoint' })) {
       return diagnostic('4.00', refusalText['unknown-endpoint']);
     }
     const sessionId = this.#newSessionId();
     const identity: BootstrapIdentity = found?.identity ?? (pskIdentity === null ? { kind: 'endpoint', value: requestedEndpoint } : { kind: 'pskIdentity', value: pskIdentity });
-    const prepared = found === undefined ? undefined : this.#prepare(found.device, preferredContentFormat, ASSUMED_KEPT_ACCOUNTS);
+    const preferredContentFormat = asked.kind === 'request' ? asked.preferredContentFormat : null;
+    const prepared =
+      found === undefined
+        ? undefined
+        : asked.kind === 'pack'
+          ? this.#prepare(found.device, (keys) => buildBootstrapPack(found.device, keys, this.#defaults))
+          : this.#prepare(found.device, (keys) => buildBootstrapPlan(found.device, keys, this.#defaults, preferredContentFormat, ASSUMED_KEPT_ACCOUNTS));
     const planOutcome: BootstrapPlanOutcome =
       found === undefined
         ? { ok: false, reason: 'unknown-endpoint' }
@@ -211,17 +221,34 @@ export class BootstrapServer {
       this.#logger.info({ endpoint: requestedEndpoint, address: peer.address, reason }, 'bootstrap request refused');
       return diagnostic('4.00', refusalText[reason]);
     }
-    this.#logger.info({ endpoint: found.device.endpoint, sessionId, address: peer.address, identity: identity.kind }, 'bootstrap session started');
+    this.#logger.info({ endpoint: found.device.endpoint, sessionId, address: peer.address, identity: identity.kind, pack: asked.kind === 'pack' }, 'bootstrap session started');
     this.#scheduleExpiry(found.device.endpoint, sessionId, started.data.deadline);
+    if (asked.kind === 'pack') {
+      // buildBootstrapPack makes a plan of one pack step, which #prepare encodes; anything else is a bug.
+      if (prepared.pack === undefined) throw new Error('a Bootstrap-Pack plan without its pack');
+      return this.#sendPack(found.device.endpoint, sessionId, prepared.pack);
+    }
     // The 2.04 goes out when this handler returns; the plan's first request follows it (Core 1.1
     // section 6.1: the server starts its operations after answering the Bootstrap-Request).
-    const revise = (kept: KeptAccounts): PreparedPlan | undefined => this.#prepare(found.device, preferredContentFormat, kept);
+    const revise = (kept: KeptAccounts): PreparedPlan | undefined =>
+      this.#prepare(found.device, (keys) => buildBootstrapPlan(found.device, keys, this.#defaults, preferredContentFormat, kept));
     setImmediate(() => {
-      this.#run(endpoint, coapPeer, found.device.endpoint, sessionId, prepared.steps, revise).catch((error: unknown) =>
+      this.#run(asked.endpoint, coapPeer, found.device.endpoint, sessionId, prepared.steps, revise).catch((error: unknown) =>
         this.#logger.error({ err: error, endpoint: found.device.endpoint, sessionId }, 'bootstrap session runner failed'),
       );
     });
     return { code: '2.04' };
+  }
+
+  /** Records the pack sent (which finishes the session), then answers with it. */
+  async #sendPack(deviceEndpoint: string, sessionId: string, pack: Uint8Array): Promise<CoapResponse> {
+    const result = await handleCommand(this.#store, bootstrapStream(deviceEndpoint), bootstrapSessionDecider, { type: 'SendStep', sessionId, step: 0, now: this.#clock.now() }, {
+      metadata: { actor: 'system:bootstrap-server', correlationId: sessionId, schemaVersion: 1 },
+    });
+    const ended = result.events.find((event) => event.type === 'BootstrapSessionFinished' || event.type === 'BootstrapSessionFailed');
+    if (ended) this.#ended(deviceEndpoint, sessionId, ended);
+    if (ended?.type !== 'BootstrapSessionFinished') return diagnostic('5.03', 'the bootstrap session ended before its pack was sent');
+    return { code: '2.05', contentFormat: CONTENT_FORMAT.senmlCbor, payload: pack };
   }
 
   async #find(requestedEndpoint: string, pskIdentity: string | null): Promise<FoundDevice | undefined> {
@@ -240,12 +267,15 @@ export class BootstrapServer {
     return undefined;
   }
 
-  /** The plan with its requests encoded; undefined when the registration data cannot make one. */
-  #prepare(device: DeviceRegistrationData, preferredContentFormat: number | null, kept: KeptAccounts): PreparedPlan | undefined {
+  /** The plan `build` makes with the device's clear keys, its requests encoded; undefined when the registration data cannot make one. */
+  #prepare(device: DeviceRegistrationData, build: (keys: BootstrapKeys) => BootstrapPlan): PreparedPlan | undefined {
     const keys = { lwm2mPskKey: this.#open(device.lwm2mPskKey), bootstrapPskKey: this.#open(device.bootstrapPskKey) };
     try {
-      const plan = buildBootstrapPlan(device, keys, this.#defaults, preferredContentFormat, kept);
-      return { plan, steps: plan.steps.map((step) => ({ step, request: toRequest(step, plan.contentFormat) })) };
+      const plan = build(keys);
+      // Encoded here, before the keys are wiped below. A pack is the answer to the client's request: no request of its own.
+      const steps = plan.steps.flatMap((step) => (step.kind === 'pack' ? [] : [{ step, request: toRequest(step, plan.contentFormat) }]));
+      const packStep = plan.steps.find((step) => step.kind === 'pack');
+      return { plan, steps, pack: packStep === undefined ? undefined : encodePack(packStep.writes) };
     } catch (error) {
       if (error instanceof IncompleteBootstrapData) return undefined;
       throw error;
@@ -363,8 +393,16 @@ const refusalText: Readonly<Record<BootstrapRefusalReason, string>> = {
   'incomplete-registration': 'the registration data of this endpoint is incomplete',
 };
 
+/** A Bootstrap-Pack's payload: every written instance as SenML CBOR records named by full path (Core 1.2 section 6.1.7). */
+function encodePack(writes: readonly BootstrapWrite[]): Uint8Array {
+  const encoded = encodeEntries(CONTENT_FORMAT.senmlCbor, writes.flatMap((write) => nodeToEntries(write.node, write.target)));
+  // The plan's nodes are typed by the object definitions; a pack that cannot be encoded is a bug.
+  if (!encoded.ok) throw new Error(`cannot encode the Bootstrap-Pack: ${encoded.error.message}`);
+  return encoded.value;
+}
+
 /** The CoAP request of a step (Transport 1.1 section 6, the Bootstrap Interface's operations). */
-function toRequest(step: BootstrapStep, contentFormat: number): OutgoingCoapRequest {
+function toRequest(step: Exclude<BootstrapStep, { kind: 'pack' }>, contentFormat: number): OutgoingCoapRequest {
   switch (step.kind) {
     case 'discover':
       // Bootstrap-Discover: GET with Accept application/link-format, here on the root.

@@ -1,7 +1,8 @@
 /**
  * Events of client-initiated bootstrap sessions, on the stream `bootstrap-<endpoint>` (the endpoint
  * name the client sent in its Bootstrap-Request). A session is started, then each step of its plan is
- * sent and answered, and it ends finished or failed; a request that never becomes a session (an
+ * sent and answered, and it ends finished or failed (a Bootstrap-Pack session's one step, the pack, is
+ * sent and finishes it); a request that never becomes a session (an
  * unknown endpoint, a bootstrap already under way) is refused. A Bootstrap-Discover's answer may
  * revise the plan's instance ids (BootstrapPlanRevised). No event carries a written payload: the PSK
  * keys stay out of the log; only a Discover's answer (object links and server URIs) is kept.

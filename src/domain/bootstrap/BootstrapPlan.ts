@@ -24,6 +24,13 @@
  *    for client-initiated bootstrap).
  * 7. Bootstrap-Finish.
  *
+ * A Bootstrap-Pack (Core 1.2 section 6.1.7, Bootstrap-Pack-Request; `GET /bspack`, Transport 1.2) is
+ * the same writes in one answer instead: `buildBootstrapPack` makes a plan of one 'pack' step that
+ * holds them, in SenML CBOR (full paths, so one pack carries instances of several objects). There is
+ * no Discover (the client asks and is answered; the server sends no request), so the instance ids
+ * are those of the assumption below, and no Bootstrap-Finish: the client applies the pack and then
+ * registers.
+ *
  * Instance ids: the writes start at `securityInstanceOffset` (the guide's "first instance to which
  * entries are written") and skip every Security instance the device keeps, so that the device's
  * Bootstrap-Server account survives (a write of an existing instance overwrites it, Core 1.1 section
@@ -109,10 +116,19 @@ export interface BootstrapKeys {
 
 export type WritePurpose = 'lwm2m-server-security' | 'lwm2m-server' | 'bootstrap-server-security';
 
+export interface BootstrapWrite {
+  readonly kind: 'write';
+  readonly target: LwM2mPath;
+  readonly purpose: WritePurpose;
+  readonly node: ObjectInstanceNode;
+}
+
 export type BootstrapStep =
   | { readonly kind: 'discover'; readonly target: '/' }
   | { readonly kind: 'delete'; readonly target: LwM2mPath }
-  | { readonly kind: 'write'; readonly target: LwM2mPath; readonly purpose: WritePurpose; readonly node: ObjectInstanceNode }
+  | BootstrapWrite
+  /** A Bootstrap-Pack: the answer to the client's `GET /bspack`, every write at once. */
+  | { readonly kind: 'pack'; readonly writes: readonly BootstrapWrite[] }
   | { readonly kind: 'finish' };
 
 export type BootstrapStepKind = BootstrapStep['kind'];
@@ -137,7 +153,7 @@ export interface BootstrapPlan {
 /** A step as events and read models show it: never its payload. */
 export interface BootstrapStepDescription {
   readonly kind: BootstrapStepKind;
-  /** "/", "/0", "/0/1"; the Bootstrap-Finish request's own path "/bs". */
+  /** "/", "/0", "/0/1"; the Bootstrap-Finish request's own path "/bs"; a Bootstrap-Pack's "/bspack". */
   readonly target: string;
   readonly purpose: WritePurpose | null;
 }
@@ -163,28 +179,41 @@ export function buildBootstrapPlan(
   preferredContentFormat: number | null,
   kept: KeptAccounts = ASSUMED_KEPT_ACCOUNTS,
 ): BootstrapPlan {
-  const [serverId, nextFreeId] = freeInstanceIds(device.securityInstanceOffset, kept.securityInstances, 2);
-  const bootstrapId = kept.securityInstances[0] ?? nextFreeId;
-  if (serverId === undefined || bootstrapId === undefined) throw new IncompleteBootstrapData(device.endpoint, 'the device keeps every Security instance id');
+  const writes = bootstrapWrites(device, keys, defaults, kept);
   const steps: BootstrapStep[] = [];
   const discovers = preferredContentFormat !== null;
   if (discovers) steps.push({ kind: 'discover', target: '/' });
   steps.push({ kind: 'delete', target: { objectId: 0 } }, { kind: 'delete', target: { objectId: 1 } });
-  steps.push(
+  steps.push(...writes);
+  if (discovers) steps.push({ kind: 'discover', target: '/' });
+  steps.push({ kind: 'finish' });
+  return { contentFormat: bootstrapContentFormat(preferredContentFormat), kept, steps };
+}
+
+/** The plan of a Bootstrap-Pack-Request: one 'pack' step with the writes, in SenML CBOR (see the header). */
+export function buildBootstrapPack(device: DeviceRegistrationData, keys: BootstrapKeys, defaults: BootstrapDefaults): BootstrapPlan {
+  const writes = bootstrapWrites(device, keys, defaults, ASSUMED_KEPT_ACCOUNTS);
+  return { contentFormat: CONTENT_FORMAT.senmlCbor, kept: ASSUMED_KEPT_ACCOUNTS, steps: [{ kind: 'pack', writes }] };
+}
+
+/** The Security and Server instances the device is given, at ids that avoid the `kept` accounts. */
+function bootstrapWrites(device: DeviceRegistrationData, keys: BootstrapKeys, defaults: BootstrapDefaults, kept: KeptAccounts): BootstrapWrite[] {
+  const [serverId, nextFreeId] = freeInstanceIds(device.securityInstanceOffset, kept.securityInstances, 2);
+  const bootstrapId = kept.securityInstances[0] ?? nextFreeId;
+  if (serverId === undefined || bootstrapId === undefined) throw new IncompleteBootstrapData(device.endpoint, 'the device keeps every Security instance id');
+  const writes: BootstrapWrite[] = [
     { kind: 'write', target: { objectId: 0, instanceId: serverId }, purpose: 'lwm2m-server-security', node: lwm2mServerSecurity(device, keys, defaults, serverId) },
     { kind: 'write', target: { objectId: 1, instanceId: serverId }, purpose: 'lwm2m-server', node: lwm2mServer(device, defaults, serverId) },
-  );
+  ];
   if (device.generateBootstrapServerConfig) {
-    steps.push({
+    writes.push({
       kind: 'write',
       target: { objectId: 0, instanceId: bootstrapId },
       purpose: 'bootstrap-server-security',
       node: bootstrapServerSecurity(device, keys, defaults, bootstrapId),
     });
   }
-  if (discovers) steps.push({ kind: 'discover', target: '/' });
-  steps.push({ kind: 'finish' });
-  return { contentFormat: bootstrapContentFormat(preferredContentFormat), kept, steps };
+  return writes;
 }
 
 /** The first `count` instance ids from `offset` upward that are not `kept`, wrapping to 0 after the last id. */
@@ -206,6 +235,8 @@ export function describeStep(step: BootstrapStep): BootstrapStepDescription {
       return { kind: 'delete', target: `/${step.target.objectId}`, purpose: null };
     case 'write':
       return { kind: 'write', target: `/${step.target.objectId}/${String(step.target.instanceId)}`, purpose: step.purpose };
+    case 'pack':
+      return { kind: 'pack', target: '/bspack', purpose: null };
     case 'finish':
       return { kind: 'finish', target: '/bs', purpose: null };
   }

@@ -1,6 +1,7 @@
 /**
  * Bootstrap sessions of one endpoint, on the stream `bootstrap-<endpoint>` (LwM2M Core 1.1 section
- * 6.1: the Bootstrap-Request, the server's Discover/Delete/Write requests, Bootstrap-Finish).
+ * 6.1: the Bootstrap-Request, the server's Discover/Delete/Write requests, Bootstrap-Finish; Core 1.2
+ * section 6.1.7: the Bootstrap-Pack-Request and its pack).
  *
  * Rules:
  * - One session at a time. A request while a session is under way and within its deadline is refused
@@ -13,6 +14,9 @@
  * - Steps are sent in the plan's order, each answered before the next is sent. A 2.xx answer moves on
  *   (Bootstrap-Finish's 2.04 finishes the session); an error answer fails it ('device-error'), except
  *   to Bootstrap-Discover, which only informs (a client may not support it) and never fails a session.
+ * - A Bootstrap-Pack (Core 1.2 section 6.1.7) is the server's answer to the client's request, not a
+ *   request the client answers: sending it finishes the session (the client applies the pack and
+ *   registers; there is no Bootstrap-Finish).
  * - A Bootstrap-Discover's answer is kept with the step (its first `maxRecordedContent` characters: a
  *   device cannot grow the log with it). A successful one may come with the plan revised from it
  *   (the instance ids that avoid the accounts the device keeps, BootstrapPlan.ts): recorded as
@@ -199,7 +203,9 @@ export const bootstrapSessionDecider: Decider<BootstrapSessionCommand, Bootstrap
       case 'SendStep': {
         const session = activeStep(state, command.sessionId, command.step, false);
         if (expired(session, command.now)) return [timedOut(session, command.now)];
-        return [{ type: 'BootstrapStepSent', data: { sessionId: command.sessionId, step: command.step, at } }];
+        const sent: BootstrapEvent = { type: 'BootstrapStepSent', data: { sessionId: command.sessionId, step: command.step, at } };
+        if (session.steps[command.step]?.kind === 'pack') return [sent, { type: 'BootstrapSessionFinished', data: { sessionId: command.sessionId, at } }];
+        return [sent];
       }
       case 'RecordAnswer': {
         const session = activeStep(state, command.sessionId, command.step, true);

@@ -6,9 +6,9 @@ export type BootstrapSessionStatus = 'running' | 'finished' | 'failed' | 'refuse
 
 export interface BootstrapStepView {
   readonly step: number;
-  /** 'discover' | 'delete' | 'write' | 'finish'. */
+  /** 'discover' | 'delete' | 'write' | 'finish', or 'pack' (the answer to a Bootstrap-Pack-Request). */
   readonly kind: string;
-  /** "/", "/0", "/0/1", "/bs". */
+  /** "/", "/0", "/0/1", "/bs", "/bspack". */
   readonly target: string;
   /** For writes: 'lwm2m-server-security' | 'lwm2m-server' | 'bootstrap-server-security'. */
   readonly purpose: string | null;

@@ -157,6 +157,43 @@ describe('BootstrapServer', () => {
     }
   });
 
+  it('answers a Bootstrap-Pack-Request with the whole configuration in one SenML CBOR pack, recorded as a finished session, keys kept out of the log', async () => {
+    const h = await harness([fullPskRow('psk-pack', 'coaps://127.0.0.1:40002')]);
+    const device = await client(h, FULL_PSK.externalBootstrapPskId);
+    expect(await device.requestBootstrapPack()).toEqual({ code: '2.05', contentFormat: CONTENT_FORMAT.senmlCbor });
+    await device.finished;
+    // The server sent no request: the pack was the answer.
+    expect(device.served).toEqual([]);
+    const account = device.lwm2mServerAccount();
+    expect(account).toMatchObject({ uri: 'coaps://127.0.0.1:40002', securityMode: 0n, shortServerId: 101n, lifetime: 3600n, binding: 'UQ' });
+    expect(new TextDecoder().decode(account.pskIdentity)).toBe(FULL_PSK.lwm2mPskId);
+    expect(account.pskKey).toEqual(hexBytes(FULL_PSK.lwm2mPskKey));
+    expect([2, 3, 5, 6].map((id) => device.value(1, 3, id)?.value)).toEqual([10n, 900n, 7200n, false]);
+    expect(device.value(0, 0, 5)).toEqual({ type: 'opaque', value: hexBytes(FULL_PSK.bootstrapPskKey) });
+
+    const events = await waitForSessionEnds(h.store, 'psk-pack');
+    expect(events.map((event) => event.type)).toEqual(['BootstrapSessionStarted', 'BootstrapStepSent', 'BootstrapSessionFinished']);
+    expect(events[0]?.data).toMatchObject({
+      identity: { kind: 'externalBootstrapPskId', value: FULL_PSK.externalBootstrapPskId },
+      preferredContentFormat: null,
+      contentFormat: CONTENT_FORMAT.senmlCbor,
+      steps: [{ kind: 'pack', target: '/bspack', purpose: null }],
+    });
+    const log = JSON.stringify(await h.store.readAll());
+    for (const secret of [FULL_PSK.lwm2mPskKey, FULL_PSK.bootstrapPskKey]) {
+      expect(log.toLowerCase()).not.toContain(secret);
+      expect(log).not.toContain(Buffer.from(hexBytes(secret)).toString('base64'));
+    }
+  });
+
+  it('refuses a Bootstrap-Pack-Request of an unknown endpoint with 4.00 and a refused session', async () => {
+    const h = await harness([noSecRow('known-2')]);
+    const device = await client(h, 'nobody-pack');
+    expect((await device.requestBootstrapPack()).code).toBe('4.00');
+    const events = await bootstrapEvents(h.store, 'nobody-pack');
+    expect(events.map((e) => [e.type, (e.data as { reason: string }).reason])).toEqual([['BootstrapRequestRefused', 'unknown-endpoint']]);
+  });
+
   it('writes a 1.1 client around the bootstrap account its Discover lists, and records the choice', async () => {
     const h = await harness([noSecRow('keeps-0', 'coap://127.0.0.1:40004'), noSecRow('keeps-1', 'coap://127.0.0.1:40005')]);
     // The account at /0/0 (Leshan, Wakaama, Zephyr): the default offset 0 must not write over it.
@@ -295,23 +332,29 @@ describe('BootstrapServer', () => {
     expect(events.at(-1)?.type).toBe('BootstrapSessionFinished');
   });
 
-  it('answers 4.04 to a Bootstrap-Pack-Request, 4.00 to a request without ep, 4.05 to other methods', async () => {
+  it('answers 4.00 to a request without ep, 4.06 to a Bootstrap-Pack-Request accepting another format than SenML CBOR, 4.05 to other methods', async () => {
     const h = await harness([]);
     const peer = await RawCoapPeer.open({ address: '127.0.0.1', port: h.endpoint.local.port });
     try {
-      const ask = async (code: string, path: string[], query: string[], messageId: number): Promise<string | undefined> => {
+      const ask = async (code: string, path: string[], query: string[], messageId: number, accept?: number): Promise<string | undefined> => {
         const from = peer.received.length;
         peer.send({
           type: 'CON',
           code,
           messageId,
           token: Uint8Array.of(messageId),
-          options: [...path.map((p) => ({ number: 11, value: new TextEncoder().encode(p) })), ...query.map((q) => ({ number: 15, value: new TextEncoder().encode(q) }))],
+          options: [
+            ...path.map((p) => ({ number: 11, value: new TextEncoder().encode(p) })),
+            ...query.map((q) => ({ number: 15, value: new TextEncoder().encode(q) })),
+            ...(accept === undefined ? [] : [{ number: 17, value: Uint8Array.of(accept) }]),
+          ],
           payload: new Uint8Array(),
         });
         return (await peer.waitFor((d) => d.message?.messageId === messageId, 2_000, from)).message?.code;
       };
-      expect(await ask('0.01', ['bspack'], ['ep=dev'], 1)).toBe('4.04');
+      expect(await ask('0.01', ['bspack'], [], 1)).toBe('4.00');
+      expect(await ask('0.01', ['bspack'], ['ep=dev'], 6, CONTENT_FORMAT.senmlJson)).toBe('4.06');
+      expect(await ask('0.02', ['bspack'], ['ep=dev'], 7)).toBe('4.05');
       expect(await ask('0.02', ['bs'], [], 2)).toBe('4.00');
       expect(await ask('0.02', ['bs'], ['ep=dev', 'pct=abc'], 3)).toBe('4.00');
       expect(await ask('0.01', ['bs'], ['ep=dev'], 4)).toBe('4.05');

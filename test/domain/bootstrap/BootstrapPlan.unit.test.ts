@@ -1,7 +1,7 @@
 import { Decoder } from 'cbor-x';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildBootstrapPlan, describeStep, freeInstanceIds, IncompleteBootstrapData, bootstrapContentFormat } from '../../../src/domain/bootstrap/BootstrapPlan.ts';
+import { buildBootstrapPack, buildBootstrapPlan, describeStep, freeInstanceIds, IncompleteBootstrapData, bootstrapContentFormat } from '../../../src/domain/bootstrap/BootstrapPlan.ts';
 import type { BootstrapDefaults, BootstrapPlan, BootstrapStep } from '../../../src/domain/bootstrap/BootstrapPlan.ts';
 import type { DeviceRegistrationData } from '../../../src/domain/devices/DeviceEvents.ts';
 import { decodeContent, encodeContent } from '../../../src/domain/lwm2m/content/ContentCodecs.ts';
@@ -166,6 +166,23 @@ describe('buildBootstrapPlan', () => {
     expect(bootstrapContentFormat(CONTENT_FORMAT.senmlJson)).toBe(CONTENT_FORMAT.senmlJson);
     expect(bootstrapContentFormat(CONTENT_FORMAT.textPlain)).toBe(CONTENT_FORMAT.senmlCbor);
     expect(bootstrapContentFormat(CONTENT_FORMAT.lwm2mJson)).toBe(CONTENT_FORMAT.senmlCbor);
+  });
+});
+
+describe('buildBootstrapPack', () => {
+  it('holds the writes of the Bootstrap-Request plan in one pack step, in SenML CBOR, with no Discover, Delete or Finish', () => {
+    const pack = buildBootstrapPack(fullDevice, fullKeys, defaults);
+    expect(pack.contentFormat).toBe(CONTENT_FORMAT.senmlCbor);
+    expect(pack.kept).toEqual({ basis: 'assumed', securityInstances: [0] });
+    expect(pack.steps.map(describeStep)).toEqual([{ kind: 'pack', target: '/bspack', purpose: null }]);
+    const [step] = pack.steps;
+    if (step?.kind !== 'pack') throw new Error('one pack step expected');
+    expect(step.writes).toEqual(writes(buildBootstrapPlan(fullDevice, fullKeys, defaults, null)));
+    expect(step.writes.map((write) => `${write.purpose} ${formatPath(write.target)}`)).toEqual(['lwm2m-server-security /0/3', 'lwm2m-server /1/3', 'bootstrap-server-security /0/0']);
+  });
+
+  it('refuses a PSK device without its key, as the Bootstrap-Request plan does', () => {
+    expect(() => buildBootstrapPack(fullDevice, { lwm2mPskKey: null, bootstrapPskKey: null }, defaults)).toThrow(IncompleteBootstrapData);
   });
 });
 

@@ -82,6 +82,17 @@ describe('bootstrapSessionDecider', () => {
     expect(foldEvents(bootstrapSessionDecider, history).active).toBeNull();
   });
 
+  it('finishes a Bootstrap-Pack session when its pack is sent, with no answer awaited', () => {
+    const pack: BootstrapPlanOutcome = { ...plan, ok: true, preferredContentFormat: null, steps: [{ kind: 'pack', target: '/bspack', purpose: null }] };
+    const history = run([request('s1', t0, pack), { type: 'SendStep', sessionId: 's1', step: 0, now: at(0) }]);
+    expect(history.slice(1)).toEqual([
+      { type: 'BootstrapStepSent', data: { sessionId: 's1', step: 0, at: t0.toISOString() } },
+      { type: 'BootstrapSessionFinished', data: { sessionId: 's1', at: t0.toISOString() } },
+    ]);
+    expect(foldEvents(bootstrapSessionDecider, history).active).toBeNull();
+    given(history).when({ type: 'RecordAnswer', sessionId: 's1', step: 0, code: '2.04', now: at(1) }).thenRefuses();
+  });
+
   it('fails on a device error to a write, recording the answer and the code', () => {
     const history = run([
       request('s1', t0),

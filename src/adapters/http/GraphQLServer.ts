@@ -30,7 +30,7 @@ import type { ApiTokenRegistry } from '../auth/ApiTokenRegistry.ts';
 import type { Logger } from '../logging/Logger.ts';
 import { bearerToken, connectionParamsToken } from './BearerToken.ts';
 import { consoleFilesRoute } from './ConsoleFiles.ts';
-import { offlineLandingPagePlugin } from './LandingPage.ts';
+import { explorerLandingPagePlugin } from './LandingPage.ts';
 import { serveGraphQLWebSocket } from './GraphQLWebSocket.ts';
 import type { GraphQLWebSocketServer, WebSocketExtra, WebSocketLimits } from './GraphQLWebSocket.ts';
 
@@ -106,7 +106,7 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
     schema,
     validationRules: operationLimitRules(limits),
     parseOptions: { maxTokens: requestLimits.maxTokens },
-    plugins: [offlineLandingPagePlugin()],
+    plugins: [explorerLandingPagePlugin(options.consoleDirectory)],
     includeStacktraceInErrorResponses: false,
     // The process owner (`lwm2m-hub serve`) stops the whole service in order on SIGINT/SIGTERM; Apollo's
     // own handlers (on unless NODE_ENV is test) would stop only the API and re-raise the signal.

@@ -4,9 +4,10 @@
  * CSV text by the CSV import service, the node-coap bootstrap test client as the device; after
  * Bootstrap-Finish the device registers with the LwM2M server using exactly what it was written.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Decoder } from 'cbor-x';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceImportService } from '../../src/adapters/csv/DeviceImportService.ts';
 import { silentLogger } from '../../src/adapters/logging/Logger.ts';
@@ -15,6 +16,7 @@ import { CONTENT_FORMAT } from '../../src/domain/lwm2m/content/ContentFormat.ts'
 import { TestBootstrapClient } from '../support/TestBootstrapClient.ts';
 import type { TestLwM2mClient } from '../support/TestLwM2mClient.ts';
 import { FULL_PSK, csv, fullNoSecRow, fullPskRow, hexBytes, noSecRow, waitForSessionEnds } from '../support/BootstrapTestData.ts';
+import { coapClient, libcoapAvailable } from '../support/LibcoapClient.ts';
 import { startTestService } from './TestService.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hub-bootstrap-e2e-'));
@@ -26,7 +28,7 @@ beforeAll(async () => {
   const service = started;
   const lwm2mUri = `coap://127.0.0.1:${service.coap.local.port}`;
   const report = await new DeviceImportService({ store: service.store, sealer: service.sealer, logger: silentLogger() }).importDevices(
-    csv(noSecRow('e2e-nosec'), fullNoSecRow('e2e-nosec-full', lwm2mUri), fullPskRow('e2e-psk-full', 'coaps://127.0.0.1:5684')),
+    csv(noSecRow('e2e-nosec'), fullNoSecRow('e2e-nosec-full', lwm2mUri), fullPskRow('e2e-psk-full', 'coaps://127.0.0.1:5684'), fullNoSecRow('e2e-pack', lwm2mUri), noSecRow('e2e-pack-libcoap')),
     { actor: 'test', correlationId: 'bootstrap-e2e' },
   );
   expect(report.errors).toEqual([]);
@@ -98,6 +100,37 @@ describe('client-initiated bootstrap through the running service', () => {
     expect(device.value(0, 0, 5)).toEqual({ type: 'opaque', value: hexBytes(FULL_PSK.bootstrapPskKey) });
     await expect(device.registrationClient()).rejects.toThrow(/needs DTLS/);
     const events = await waitForSessionEnds(service.store, 'e2e-psk-full');
+    expect(events.at(-1)?.type).toBe('BootstrapSessionFinished');
+  });
+});
+
+describe('Bootstrap-Pack (LwM2M Core 1.2 section 6.1.7) through the running service', () => {
+  it('gives a 1.2 device its whole configuration in one pack, after which it registers as 1.2 with what it got', async () => {
+    const service = running();
+    const device = await TestBootstrapClient.start({ serverHost: '127.0.0.1', serverPort: service.bootstrap.local.port, endpoint: 'e2e-pack' });
+    clients.push(device);
+    expect(await device.requestBootstrapPack()).toEqual({ code: '2.05', contentFormat: CONTENT_FORMAT.senmlCbor });
+    await device.finished;
+    expect(device.served).toEqual([]);
+    expect(device.lwm2mServerAccount()).toMatchObject({ uri: `coap://127.0.0.1:${service.coap.local.port}`, securityMode: 3n, shortServerId: 101n, lifetime: 120n, binding: 'U' });
+    const events = await waitForSessionEnds(service.store, 'e2e-pack');
+    expect(events.map((event) => event.type)).toEqual(['BootstrapSessionStarted', 'BootstrapStepSent', 'BootstrapSessionFinished']);
+
+    const lwm2m = await device.registrationClient('1.2');
+    clients.push(lwm2m);
+    expect((await lwm2m.register()).code).toBe('2.01');
+    expect(service.registrations.registration('e2e-pack')).toMatchObject({ lwm2mVersion: '1.2', lifetime: 120, binding: 'U' });
+  });
+
+  it.skipIf(!libcoapAvailable())("answers libcoap's GET /bspack with 2.05 and a SenML CBOR pack naming the server account by full path", async () => {
+    const service = running();
+    const output = join(dir, 'pack.cbor');
+    const reply = await coapClient(['-m', 'get', '-A', '112', '-o', output, `coap://127.0.0.1:${service.bootstrap.local.port}/bspack?ep=e2e-pack-libcoap`]);
+    expect(reply).toMatchObject({ code: '2.05', contentFormat: 'application/senml+cbor' });
+    const records = new Decoder({ mapsAsObjects: false, useRecords: false }).decode(readFileSync(output)) as Map<number, unknown>[];
+    const uri = records.find((record) => record.get(0) === '/0/1/0' || record.get(-2) === '/0/1/0');
+    expect(uri?.get(3)).toBe(`coap://127.0.0.1:${service.coap.local.port}`);
+    const events = await waitForSessionEnds(service.store, 'e2e-pack-libcoap');
     expect(events.at(-1)?.type).toBe('BootstrapSessionFinished');
   });
 });

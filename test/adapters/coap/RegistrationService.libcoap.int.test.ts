@@ -4,8 +4,6 @@
  * Block1 blocks, and sends malformed requests; the service answers as the specification says and
  * keeps serving.
  */
-import { execFile, execFileSync } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventStore.ts';
 import { openUdpCoapEndpoint } from '../../../src/adapters/coap/DatagramCoapEndpoint.ts';
@@ -16,34 +14,7 @@ import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
 import { registrationStream } from '../../../src/domain/registration/RegistrationEvents.ts';
 import { importTestDevice } from '../../support/TestDevices.ts';
 import { ManualClock } from '../../support/ManualClock.ts';
-
-const run = promisify(execFile);
-
-function libcoapAvailable(): boolean {
-  try {
-    execFileSync('coap-client-notls', ['-h'], { stdio: 'ignore' });
-    return true;
-  } catch (error) {
-    // coap-client -h exits non-zero after printing its help; only a missing binary means unavailable.
-    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
-  }
-}
-
-interface LibcoapReply {
-  readonly code: string;
-  readonly locationPath: readonly string[];
-}
-
-/** Runs coap-client-notls with -v 6 and reads the response line ("v:1 t:ACK c:2.01 ... [ options ]"). */
-async function coapClient(args: readonly string[]): Promise<LibcoapReply> {
-  const { stdout, stderr } = await run('coap-client-notls', ['-v', '6', '-B', '5', ...args], { timeout: 15_000 });
-  const lines = `${stdout}\n${stderr}`.split('\n');
-  const response = lines.find((line) => /^v:1 t:(ACK|CON|NON) c:[245]\.\d\d/.test(line));
-  if (!response) throw new Error(`no response in coap-client output:\n${stdout}\n${stderr}`);
-  const code = /c:(\d\.\d\d)/.exec(response)?.[1] ?? '';
-  const locationPath = [...response.matchAll(/Location-Path:([^,\s\]]+)/g)].map((match) => match[1] ?? '');
-  return { code, locationPath };
-}
+import { coapClient, libcoapAvailable } from '../../support/LibcoapClient.ts';
 
 describe.skipIf(!libcoapAvailable())('RegistrationService with libcoap coap-client-notls as the peer', () => {
   const store = new MemoryEventStore();

@@ -1,0 +1,38 @@
+/**
+ * libcoap's coap-client (Debian package libcoap3-bin, installed by .ci/run) as an independent CoAP peer
+ * in tests: it runs with -v 6, which prints the response's header and options, and the response line
+ * ("v:1 t:ACK c:2.05 i:... [ Content-Format:application/senml+cbor, ... ]") is read from its output.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export function libcoapAvailable(): boolean {
+  try {
+    execFileSync('coap-client-notls', ['-h'], { stdio: 'ignore' });
+    return true;
+  } catch (error) {
+    // coap-client -h exits non-zero after printing its help; only a missing binary means unavailable.
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+}
+
+export interface LibcoapReply {
+  readonly code: string;
+  readonly locationPath: readonly string[];
+  /** The Content-Format option as libcoap names it ("application/senml+cbor"); undefined without one. */
+  readonly contentFormat: string | undefined;
+}
+
+/** Runs coap-client-notls with `args` (a payload goes to the file of `-o` when given) and reads the response line. */
+export async function coapClient(args: readonly string[]): Promise<LibcoapReply> {
+  const { stdout, stderr } = await run('coap-client-notls', ['-v', '6', '-B', '5', ...args], { timeout: 15_000 });
+  const lines = `${stdout}\n${stderr}`.split('\n');
+  const response = lines.find((line) => /^v:1 t:(ACK|CON|NON) c:[245]\.\d\d/.test(line));
+  if (!response) throw new Error(`no response in coap-client output:\n${stdout}\n${stderr}`);
+  const code = /c:(\d\.\d\d)/.exec(response)?.[1] ?? '';
+  const locationPath = [...response.matchAll(/Location-Path:([^,\s\]]+)/g)].map((match) => match[1] ?? '');
+  const contentFormat = /Content-Format:([^,\s\]]+)/.exec(response)?.[1];
+  return { code, locationPath, contentFormat };
+}

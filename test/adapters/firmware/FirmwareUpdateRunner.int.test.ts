@@ -17,6 +17,7 @@ import { firmwareUpdateStream } from '../../../src/domain/firmware/FirmwareUpdat
 import type { FirmwareUpdateFailed, FirmwareUpdateProgressed, FirmwareUpdateRequested } from '../../../src/domain/firmware/FirmwareUpdateEvents.ts';
 import type { RecordedEvent, SubscribeToAllOptions, Subscription } from '../../../src/adapters/eventstore/EventStore.ts';
 import { sha256Hex } from '../../../src/adapters/firmware/FirmwareRepository.ts';
+import type { FirmwareAdded } from '../../../src/domain/firmware/FirmwareRepositoryEvents.ts';
 import { RawCoapPeer } from '../../support/RawCoapPeer.ts';
 import { TestLwM2mClient } from '../../support/TestLwM2mClient.ts';
 import { TestDeviceObjects } from '../../support/TestDeviceObjects.ts';
@@ -75,6 +76,15 @@ async function coapGetFrom(harness: FirmwareHarness, localAddress: string, path:
   }
 }
 
+/** A stored firmware of `size` random bytes labelled app `version`, which the device checks and then runs as `version`. */
+async function storedFirmware(harness: FirmwareHarness, firmware: TestFirmwareObject, version: string, size: number): Promise<{ binary: Buffer; added: FirmwareAdded }> {
+  const binary = randomBytes(size);
+  const added = await harness.repository.add({ name: 'app', version, binary }, 'user:t');
+  firmware.expectedSha256 = sha256Hex(binary);
+  firmware.newVersion = version;
+  return { binary, added };
+}
+
 async function ended(harness: FirmwareHarness, endpoint: string): Promise<readonly RecordedEvent[]> {
   return eventually(async () => {
     const events = await harness.events(firmwareUpdateStream(endpoint));
@@ -90,10 +100,7 @@ describe('firmware update runner', () => {
   it('updates by pull: the device fetches the package from the LwM2M server in Block2 blocks', async () => {
     const harness = await setUp();
     const { firmware } = await device(harness, 'fw-pull', { deliveryMethod: 0, protocols: [0], currentVersion: '1.0' });
-    const binary = randomBytes(3000);
-    const added = await harness.repository.add({ name: 'app', version: '2.0', binary }, 'user:t');
-    firmware.expectedSha256 = sha256Hex(binary);
-    firmware.newVersion = '2.0';
+    const { binary, added } = await storedFirmware(harness, firmware, '2.0', 3000);
     const updateId = await harness.runner.start('fw-pull', added.firmwareId, 'user:t');
     const events = await ended(harness, 'fw-pull');
     expect(events.at(-1)).toMatchObject({ type: 'FirmwareUpdateSucceeded', data: { updateId, version: '2.0' } });
@@ -107,10 +114,7 @@ describe('firmware update runner', () => {
   it('updates by push: a device that only takes pushes gets /5/0/0 written (Block1)', async () => {
     const harness = await setUp();
     const { firmware } = await device(harness, 'fw-push', { deliveryMethod: 1, protocols: [0], currentVersion: '1.0' });
-    const binary = randomBytes(2500);
-    const added = await harness.repository.add({ name: 'app', version: '3.1', binary }, 'user:t');
-    firmware.expectedSha256 = sha256Hex(binary);
-    firmware.newVersion = '3.1';
+    const { binary, added } = await storedFirmware(harness, firmware, '3.1', 2500);
     await harness.runner.start('fw-push', added.firmwareId, 'user:t');
     const events = await ended(harness, 'fw-push');
     expect(events.at(-1)).toMatchObject({ type: 'FirmwareUpdateSucceeded', data: { version: '3.1' } });
@@ -122,9 +126,7 @@ describe('firmware update runner', () => {
   it('fails with "integrity check failure" when the device reports Update Result 5, and never executes Update', async () => {
     const harness = await setUp();
     const { client, firmware } = await device(harness, 'fw-bad', { deliveryMethod: 2, protocols: [0], currentVersion: '1.0' });
-    const binary = randomBytes(1500);
-    const added = await harness.repository.add({ name: 'app', version: '2.0', binary }, 'user:t');
-    firmware.expectedSha256 = sha256Hex(binary);
+    const { added } = await storedFirmware(harness, firmware, '2.0', 1500);
     firmware.corruptDownload = true;
     await harness.runner.start('fw-bad', added.firmwareId, 'user:t');
     const events = await ended(harness, 'fw-bad');
@@ -137,10 +139,7 @@ describe('firmware update runner', () => {
   it('takes up an update after a restart of the service between Update and the device\'s new registration', async () => {
     const harness = await setUp();
     const { client, firmware } = await device(harness, 'fw-resume', { deliveryMethod: 0, protocols: [0], currentVersion: '1.0' });
-    const binary = randomBytes(800);
-    const added = await harness.repository.add({ name: 'app', version: '4.0', binary }, 'user:t');
-    firmware.expectedSha256 = sha256Hex(binary);
-    firmware.newVersion = '4.0';
+    const { added } = await storedFirmware(harness, firmware, '4.0', 800);
     let restarted: () => void = () => undefined;
     const restartedDevice = new Promise<void>((resolve) => {
       restarted = resolve;
@@ -183,10 +182,7 @@ describe('firmware update runner', () => {
     const harness = await setUp();
     const { firmware } = await device(harness, 'repository', { deliveryMethod: 0, protocols: [0], currentVersion: '1.0' });
     await harness.repository.add({ name: 'other', version: '1.0', url: 'coap://fw.example.com/other' }, 'user:t');
-    const binary = randomBytes(900);
-    const added = await harness.repository.add({ name: 'app', version: '6.0', binary }, 'user:t');
-    firmware.expectedSha256 = sha256Hex(binary);
-    firmware.newVersion = '6.0';
+    const { added } = await storedFirmware(harness, firmware, '6.0', 900);
     const update = await harness.service.startUpdate('repository', added.firmwareId, 'user:t');
     const events = await ended(harness, 'repository');
     expect(events.map((event) => event.type).filter((type) => !type.startsWith('FirmwareUpdate'))).toEqual([]);
@@ -213,9 +209,7 @@ describe('firmware update runner', () => {
   it('succeeds on Update Result 1 without a new registration, recording the version the device reports beside the label', async () => {
     const harness = await setUp();
     const { firmware } = await device(harness, 'fw-label', { deliveryMethod: 0, protocols: [0], currentVersion: '1.0' });
-    const binary = randomBytes(1200);
-    const added = await harness.repository.add({ name: 'app', version: '2.0', binary }, 'user:t');
-    firmware.expectedSha256 = sha256Hex(binary);
+    const { added } = await storedFirmware(harness, firmware, '2.0', 1200);
     firmware.newVersion = 'v2.0.0-build.17';
     firmware.onRestart = () => Promise.resolve();
     const update = await harness.service.startUpdate('fw-label', added.firmwareId, 'user:t');
@@ -229,10 +223,7 @@ describe('firmware update runner', () => {
   it('follows a device that restarts, registering again from a new port, before it reports Update Result 1', async () => {
     const harness = await setUp();
     const { firmware } = await device(harness, 'fw-reboot', { deliveryMethod: 0, protocols: [0], currentVersion: '1.0' });
-    const binary = randomBytes(1000);
-    const added = await harness.repository.add({ name: 'app', version: '3.0', binary }, 'user:t');
-    firmware.expectedSha256 = sha256Hex(binary);
-    firmware.newVersion = '3.0';
+    const { added } = await storedFirmware(harness, firmware, '3.0', 1000);
     firmware.afterUpdate = 'restart-then-report';
     let rebooted: TestLwM2mClient | undefined;
     firmware.onRestart = async () => {
@@ -276,10 +267,7 @@ describe('firmware update runner', () => {
   it('pushes a package larger than 1 MiB by reference: no event carries it', async () => {
     const harness = await setUp(60_000);
     const { firmware } = await device(harness, 'fw-big-push', { deliveryMethod: 1, protocols: [0], currentVersion: '1.0' });
-    const binary = randomBytes(1_100_000);
-    const added = await harness.repository.add({ name: 'big', version: '9.0', binary }, 'user:t');
-    firmware.expectedSha256 = sha256Hex(binary);
-    firmware.newVersion = '9.0';
+    const { binary, added } = await storedFirmware(harness, firmware, '9.0', 1_100_000);
     await harness.runner.start('fw-big-push', added.firmwareId, 'user:t');
     expect((await ended(harness, 'fw-big-push')).at(-1)?.type).toBe('FirmwareUpdateSucceeded');
     expect(firmware.received?.bytes.equals(binary)).toBe(true);
@@ -290,11 +278,9 @@ describe('firmware update runner', () => {
   it('serves a CoAP package only to the device whose update runs, from its address', async () => {
     const harness = await setUp();
     const { firmware } = await device(harness, 'fw-guarded', { deliveryMethod: 0, protocols: [0], currentVersion: '1.0' });
-    const binary = randomBytes(700);
-    const added = await harness.repository.add({ name: 'app', version: '2.0', binary }, 'user:t');
+    const { binary, added } = await storedFirmware(harness, firmware, '2.0', 700);
     const path = ['fw', added.firmwareId];
     expect(await coapGetFrom(harness, '127.0.0.1', path)).toBe('4.03');
-    firmware.expectedSha256 = sha256Hex(binary);
     firmware.afterUpdate = 'hang';
     await harness.runner.start('fw-guarded', added.firmwareId, 'user:t');
     await stepReached(harness, 'fw-guarded', 'update-executed');
@@ -307,9 +293,7 @@ describe('firmware update runner', () => {
   it('serves an HTTP package only with the token of the running update, never shown, and answers 400 to a malformed path', async () => {
     const harness = await setUp();
     const { firmware } = await device(harness, 'fw-http', { deliveryMethod: 0, protocols: [2], currentVersion: '1.0' });
-    const binary = randomBytes(900);
-    const added = await harness.repository.add({ name: 'app', version: '2.0', binary }, 'user:t');
-    firmware.expectedSha256 = sha256Hex(binary);
+    const { binary, added } = await storedFirmware(harness, firmware, '2.0', 900);
     firmware.afterUpdate = 'hang';
     const update = await harness.service.startUpdate('fw-http', added.firmwareId, 'user:t');
     await stepReached(harness, 'fw-http', 'update-executed');

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../src/main.ts';
+import { OptionNumber, stringOptions, uintOption, uintOptionOf } from '../../src/adapters/coap/CoapMessage.ts';
+import { registerRawDevice } from '../support/RawCoapPeer.ts';
 import { TestDeviceObjects } from '../support/TestDeviceObjects.ts';
 import { importTestDevice } from '../support/TestDevices.ts';
 import { TestLwM2mClient } from '../support/TestLwM2mClient.ts';
@@ -264,4 +266,58 @@ describe('operations', () => {
     expect(badPath.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
   });
 
+  it('puts what an operator chose on the wire: a format, a Discover depth, Observe attributes, the root, a cancel by Reset or of a composite set', async () => {
+    const rawEndpoint = 'dm-graphql-raw';
+    await importTestDevice(service.store, rawEndpoint);
+    const raw = await registerRawDevice(service.coap.local, rawEndpoint, '</>;rt="oma.lwm2m";ct=110,</3/0>,</3303/0>');
+    try {
+      const read = await operate(`mutation { readResource(endpoint: "${rawEndpoint}", path: "/3/0/9", format: 60) { id } }`);
+      const get = await raw.request('0.01');
+      expect(uintOption(get.message.options, OptionNumber.Accept)).toBe(60);
+      raw.reply(get.message, '2.05', [uintOptionOf(OptionNumber.ContentFormat, 60)], Uint8Array.of(0x18, 0x57));
+      expect(await settled(read['id'])).toMatchObject({ status: 'SUCCEEDED', result: { contentFormat: 60, values: [{ path: '/3/0/9', type: 'integer', text: '87' }] } });
+
+      const discover = await operate(`mutation { discover(endpoint: "${rawEndpoint}", path: "/3", depth: 2) { id } }`);
+      const links = await raw.request('0.01', get.index);
+      expect(stringOptions(links.message.options, OptionNumber.UriQuery)).toEqual(['depth=2']);
+      raw.reply(links.message, '2.05', [uintOptionOf(OptionNumber.ContentFormat, 40)], new TextEncoder().encode('</3>,</3/0>,</3/0/9>'));
+      expect(await settled(discover['id'])).toMatchObject({ status: 'SUCCEEDED' });
+
+      const observe = await operate(`mutation { observe(endpoint: "${rawEndpoint}", path: "/3303/0/5700", format: 0, attributes: { pmin: 5, gt: 30.5 }) { id content } }`);
+      expect(observe['content']).toEqual({ pmin: 5, gt: 30.5 });
+      const observed = await raw.request('0.01', links.index);
+      expect(uintOption(observed.message.options, OptionNumber.Accept)).toBe(0);
+      expect(stringOptions(observed.message.options, OptionNumber.UriQuery)).toEqual(['pmin=5', 'gt=30.5']);
+      raw.reply(observed.message, '2.05', [uintOptionOf(OptionNumber.Observe, 1), uintOptionOf(OptionNumber.ContentFormat, 0)], new TextEncoder().encode('21.5'));
+      expect(await settled(observe['id'])).toMatchObject({ status: 'SUCCEEDED' });
+      const reset = await operate(`mutation { cancelObservation(endpoint: "${rawEndpoint}", path: "/3303/0/5700", byReset: true) { id content } }`);
+      expect(reset['content']).toEqual({ reset: true });
+      expect(await settled(reset['id'])).toMatchObject({ kind: 'CANCEL_OBSERVATION', status: 'SUCCEEDED', responseCode: null });
+
+      const composite = await operate(`mutation { observeComposite(endpoint: "${rawEndpoint}", paths: ["/"], format: 110) { id } }`);
+      const fetch = await raw.request('0.05', observed.index);
+      expect(new TextDecoder().decode(fetch.message.payload)).toBe('[{"n":"/"}]');
+      raw.reply(fetch.message, '2.05', [uintOptionOf(OptionNumber.Observe, 1), uintOptionOf(OptionNumber.ContentFormat, 110)], new TextEncoder().encode('[{"n":"/3/0/9","v":87}]'));
+      expect(await settled(composite['id'])).toMatchObject({ status: 'SUCCEEDED' });
+      const cancel = await operate(`mutation { cancelObservation(endpoint: "${rawEndpoint}", paths: ["/"]) { id paths } }`);
+      expect(cancel['paths']).toEqual(['/']);
+      const refetch = await raw.request('0.05', fetch.index);
+      expect(uintOption(refetch.message.options, OptionNumber.Observe)).toBe(1);
+      expect([uintOption(refetch.message.options, OptionNumber.ContentFormat), uintOption(refetch.message.options, OptionNumber.Accept)]).toEqual([110, 110]);
+      raw.reply(refetch.message, '2.05');
+      expect(await settled(cancel['id'])).toMatchObject({ status: 'SUCCEEDED', responseCode: '2.05' });
+
+      for (const [mutation, message] of [
+        [`mutation { cancelObservation(endpoint: "${rawEndpoint}") { id } }`, 'give either path or paths (the set of an Observe-Composite)'],
+        [`mutation { readResource(endpoint: "${rawEndpoint}", path: "/3/0", format: 60) { id } }`, 'content format 60 does not fit read /3/0'],
+        [`mutation { discover(endpoint: "${rawEndpoint}", path: "/3", depth: 9) { id } }`, 'discover content must be null or { "depth": 0..3 }'],
+      ]) {
+        const refused = await postGraphQL(url, operatorToken, mutation);
+        expect(refused.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+        expect(refused.errors?.[0]?.message).toContain(message);
+      }
+    } finally {
+      await raw.close();
+    }
+  });
 });

@@ -4,7 +4,7 @@
  */
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
-import type { CoapMessage } from '../../src/adapters/coap/CoapMessage.ts';
+import type { CoapMessage, CoapOption } from '../../src/adapters/coap/CoapMessage.ts';
 import { decodeCoapMessage, encodeCoapMessage } from '../../src/adapters/coap/CoapMessageCodec.ts';
 
 export interface ReceivedDatagram {
@@ -66,6 +66,18 @@ export class RawCoapPeer {
         });
       });
     }
+  }
+
+  /** The first request with `code` ("0.01" GET) received from index `from`, and the index just after it. */
+  async request(code: string, from = 0): Promise<{ readonly message: CoapMessage; readonly index: number }> {
+    const found = await this.waitFor((datagram) => datagram.message?.code === code, 2_000, from);
+    if (!found.message) throw new Error(`no ${code} request`);
+    return { message: found.message, index: this.received.indexOf(found) + 1 };
+  }
+
+  /** Answers `request` in a piggybacked ACK (RFC 7252 section 5.2.1). */
+  reply(request: CoapMessage, code: string, options: readonly CoapOption[] = [], payload: Uint8Array = new Uint8Array(0)): void {
+    this.send({ type: 'ACK', code, messageId: request.messageId, token: request.token, options: [...options], payload });
   }
 
   close(): Promise<void> {

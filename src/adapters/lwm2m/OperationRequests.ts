@@ -127,7 +127,7 @@ export function validateOperation(spec: OperationSpec, catalog: ObjectModelCatal
   // Cancel Observation names the paths of the observation it ends: several for an Observe-Composite.
   if (!composite && spec.kind !== 'cancel-observation' && spec.paths.length !== 1) return { ok: false, reason: `${spec.kind} takes exactly one path` };
   // The root "/" is a target of Read-Composite and Observe-Composite only (and so of the cancel of the latter).
-  const rootAllowed = spec.kind === 'read-composite' || spec.kind === 'observe-composite' || (spec.kind === 'cancel-observation' && spec.paths.length > 1);
+  const rootAllowed = spec.kind === 'read-composite' || spec.kind === 'observe-composite' || spec.kind === 'cancel-observation';
   for (const path of spec.paths) {
     const parsed = rootAllowed ? tryParseCompositePath(path) : tryParsePath(path);
     if (!parsed.ok) return parsed;

@@ -575,6 +575,11 @@ export type Mutation = {
   addFirmware: Firmware;
   /** Adds a validation rule group to a writable resource: CONFLICT when the group id is taken. Operator. */
   addValidationRuleGroup: Array<ValidationRuleGroup>;
+  /**
+   * Ends the observation of path, or of paths: an Observe-Composite, named by the set it was established
+   * with (give one of the two). By default the Observe is sent again with Observe 1 (RFC 7641 section 3.6);
+   * byReset: true sends nothing, forgets the observation and answers its next notification with a Reset.
+   */
   cancelObservation: Operation;
   /** Cancels a queued or sent operation (a sent one's answer is then ignored). Operator. */
   cancelOperation: Operation;
@@ -587,14 +592,23 @@ export type Mutation = {
   /** Decommissions a device: NOT_FOUND if unknown, CONFLICT if already decommissioned. Operator. */
   decommissionDevice: Device;
   deleteInstance: Operation;
+  /** depth: how many levels below path the answer lists, 0 to 3 (the depth parameter of LwM2M 1.2); absent: all. */
   discover: Operation;
   execute: Operation;
   /** Imports the registration CSV (the guide's columns). Operator. */
   importDeviceRegistrations: ImportResult;
+  /** attributes: notification attributes of this observation alone, carried in the Observe request's query (numbers only). */
   observe: Operation;
   observeComposite: Operation;
+  /** paths may be ["/"]: every object of the device. */
   readComposite: Operation;
-  /** Device management: each queues an operation and returns it (PENDING until the device is reachable). Operator. */
+  /**
+   * Device management: each queues an operation and returns it (PENDING until the device is reachable). Operator.
+   * format (where offered): the content format id to use, as the Accept of a read or observe, the
+   * Content-Format of a write or create, both for a composite (e.g. 60 CBOR, 110 SenML JSON, 112 SenML CBOR,
+   * 11542 TLV, 11544 LwM2M CBOR, 0 text/plain); only that one is tried. Absent: chosen from the device's
+   * registration, with the next one tried when the device refuses it.
+   */
   readResource: Operation;
   /** Drops every read model and rebuilds it from the log. Admin. */
   rebuildReadModels: RebuildResult;
@@ -652,8 +666,10 @@ export type MutationAddValidationRuleGroupArgs = {
 
 
 export type MutationCancelObservationArgs = {
+  byReset?: InputMaybe<Scalars['Boolean']['input']>;
   endpoint: Scalars['String']['input'];
-  path: Scalars['String']['input'];
+  path?: InputMaybe<Scalars['String']['input']>;
+  paths?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
 
@@ -677,6 +693,7 @@ export type MutationCreateApiTokenArgs = {
 
 export type MutationCreateInstanceArgs = {
   endpoint: Scalars['String']['input'];
+  format?: InputMaybe<Scalars['Int']['input']>;
   path: Scalars['String']['input'];
   values: Array<ResourceValueInput>;
 };
@@ -695,6 +712,7 @@ export type MutationDeleteInstanceArgs = {
 
 
 export type MutationDiscoverArgs = {
+  depth?: InputMaybe<Scalars['Int']['input']>;
   endpoint: Scalars['String']['input'];
   path: Scalars['String']['input'];
 };
@@ -714,25 +732,30 @@ export type MutationImportDeviceRegistrationsArgs = {
 
 
 export type MutationObserveArgs = {
+  attributes?: InputMaybe<NotificationAttributesInput>;
   endpoint: Scalars['String']['input'];
+  format?: InputMaybe<Scalars['Int']['input']>;
   path: Scalars['String']['input'];
 };
 
 
 export type MutationObserveCompositeArgs = {
   endpoint: Scalars['String']['input'];
+  format?: InputMaybe<Scalars['Int']['input']>;
   paths: Array<Scalars['String']['input']>;
 };
 
 
 export type MutationReadCompositeArgs = {
   endpoint: Scalars['String']['input'];
+  format?: InputMaybe<Scalars['Int']['input']>;
   paths: Array<Scalars['String']['input']>;
 };
 
 
 export type MutationReadResourceArgs = {
   endpoint: Scalars['String']['input'];
+  format?: InputMaybe<Scalars['Int']['input']>;
   path: Scalars['String']['input'];
 };
 
@@ -792,12 +815,14 @@ export type MutationWriteAttributesArgs = {
 
 export type MutationWriteCompositeArgs = {
   endpoint: Scalars['String']['input'];
+  format?: InputMaybe<Scalars['Int']['input']>;
   values: Array<ResourceValueInput>;
 };
 
 
 export type MutationWriteResourceArgs = {
   endpoint: Scalars['String']['input'];
+  format?: InputMaybe<Scalars['Int']['input']>;
   path: Scalars['String']['input'];
   replace?: InputMaybe<Scalars['Boolean']['input']>;
   values: Array<ResourceValueInput>;
@@ -1985,7 +2010,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   acknowledgeAlarm?: Resolver<ResolversTypes['Alarm'], ParentType, ContextType, RequireFields<MutationAcknowledgeAlarmArgs, 'id'>>;
   addFirmware?: Resolver<ResolversTypes['Firmware'], ParentType, ContextType, RequireFields<MutationAddFirmwareArgs, 'name' | 'version'>>;
   addValidationRuleGroup?: Resolver<Array<ResolversTypes['ValidationRuleGroup']>, ParentType, ContextType, RequireFields<MutationAddValidationRuleGroupArgs, 'groupId' | 'objectId' | 'resourceId' | 'rules'>>;
-  cancelObservation?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationCancelObservationArgs, 'endpoint' | 'path'>>;
+  cancelObservation?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationCancelObservationArgs, 'byReset' | 'endpoint'>>;
   cancelOperation?: Resolver<ResolversTypes['Operation'], ParentType, ContextType, RequireFields<MutationCancelOperationArgs, 'endpoint' | 'id'>>;
   clearAlarm?: Resolver<ResolversTypes['Alarm'], ParentType, ContextType, RequireFields<MutationClearAlarmArgs, 'id'>>;
   createApiToken?: Resolver<ResolversTypes['CreatedApiToken'], ParentType, ContextType, RequireFields<MutationCreateApiTokenArgs, 'role'>>;

@@ -75,6 +75,19 @@ function valuesContent(values: readonly ResourceValueInput[]): JsonObject {
   return { values: values.map((value) => ({ path: value.path, type: value.type, text: value.text })) };
 }
 
+/** The operation with the content format the operator chose, if any (absent or null: chosen from the registration). */
+function withFormat(spec: OperationSpec, format: number | null | undefined): OperationSpec {
+  return format === null || format === undefined ? spec : { ...spec, format };
+}
+
+/** The observation a cancel names: one path, or the set of paths of an Observe-Composite. */
+function observedPaths(path: string | null | undefined, paths: readonly string[] | null | undefined): string[] {
+  const single = path === null || path === undefined ? undefined : path;
+  const set = paths === null || paths === undefined ? undefined : paths;
+  if ((single === undefined) === (set === undefined)) throw new DomainError('BAD_USER_INPUT', 'give either path or paths (the set of an Observe-Composite)', {});
+  return single === undefined ? [...(set ?? [])] : [single];
+}
+
 /** The attributes given, a null one included (it removes the attribute); absent ones left out. */
 function attributesContent(attributes: NotificationAttributesInput): JsonObject {
   const content: Record<string, JsonValue> = {};
@@ -97,24 +110,26 @@ export const deviceManagementQueryResolvers: QueryResolvers = {
 };
 
 export const deviceManagementMutationResolvers: MutationResolvers = {
-  readResource: (_parent, { endpoint, path }, context) => requestOperation(context, endpoint, { kind: 'read', paths: [path], content: null }),
-  discover: (_parent, { endpoint, path }, context) => requestOperation(context, endpoint, { kind: 'discover', paths: [path], content: null }),
-  writeResource: (_parent, { endpoint, path, values, replace }, context) =>
-    requestOperation(context, endpoint, { kind: replace === false ? 'write-partial' : 'write-replace', paths: [path], content: valuesContent(values) }, values),
+  readResource: (_parent, { endpoint, path, format }, context) => requestOperation(context, endpoint, withFormat({ kind: 'read', paths: [path], content: null }, format)),
+  discover: (_parent, { endpoint, path, depth }, context) =>
+    requestOperation(context, endpoint, { kind: 'discover', paths: [path], content: depth === null || depth === undefined ? null : { depth } }),
+  writeResource: (_parent, { endpoint, path, values, replace, format }, context) =>
+    requestOperation(context, endpoint, withFormat({ kind: replace === false ? 'write-partial' : 'write-replace', paths: [path], content: valuesContent(values) }, format), values),
   execute: (_parent, { endpoint, path, arguments: args }, context) =>
     requestOperation(context, endpoint, { kind: 'execute', paths: [path], content: args ?? null }),
-  createInstance: (_parent, { endpoint, path, values }, context) =>
-    requestOperation(context, endpoint, { kind: 'create', paths: [path], content: valuesContent(values) }, values),
+  createInstance: (_parent, { endpoint, path, values, format }, context) =>
+    requestOperation(context, endpoint, withFormat({ kind: 'create', paths: [path], content: valuesContent(values) }, format), values),
   deleteInstance: (_parent, { endpoint, path }, context) => requestOperation(context, endpoint, { kind: 'delete', paths: [path], content: null }),
   writeAttributes: (_parent, { endpoint, path, attributes }, context) =>
     requestOperation(context, endpoint, { kind: 'write-attributes', paths: [path], content: attributesContent(attributes) }),
-  observe: (_parent, { endpoint, path }, context) => requestOperation(context, endpoint, { kind: 'observe', paths: [path], content: null }),
-  cancelObservation: (_parent, { endpoint, path }, context) =>
-    requestOperation(context, endpoint, { kind: 'cancel-observation', paths: [path], content: null }),
-  readComposite: (_parent, { endpoint, paths }, context) => requestOperation(context, endpoint, { kind: 'read-composite', paths, content: null }),
-  observeComposite: (_parent, { endpoint, paths }, context) => requestOperation(context, endpoint, { kind: 'observe-composite', paths, content: null }),
-  writeComposite: (_parent, { endpoint, values }, context) =>
-    requestOperation(context, endpoint, { kind: 'write-composite', paths: values.map((value) => value.path), content: valuesContent(values) }, values),
+  observe: (_parent, { endpoint, path, format, attributes }, context) =>
+    requestOperation(context, endpoint, withFormat({ kind: 'observe', paths: [path], content: attributes ? attributesContent(attributes) : null }, format)),
+  cancelObservation: (_parent, { endpoint, path, paths, byReset }, context) =>
+    requestOperation(context, endpoint, { kind: 'cancel-observation', paths: observedPaths(path, paths), content: byReset === true ? { reset: true } : null }),
+  readComposite: (_parent, { endpoint, paths, format }, context) => requestOperation(context, endpoint, withFormat({ kind: 'read-composite', paths, content: null }, format)),
+  observeComposite: (_parent, { endpoint, paths, format }, context) => requestOperation(context, endpoint, withFormat({ kind: 'observe-composite', paths, content: null }, format)),
+  writeComposite: (_parent, { endpoint, values, format }, context) =>
+    requestOperation(context, endpoint, withFormat({ kind: 'write-composite', paths: values.map((value) => value.path), content: valuesContent(values) }, format), values),
 
   async cancelOperation(_parent, { endpoint, id, reason }, context) {
     requireRole(context, 'operator');

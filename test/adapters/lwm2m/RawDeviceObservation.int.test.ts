@@ -51,12 +51,6 @@ async function rawDevice(harness: Harness, endpoint: string): Promise<RawCoapPee
   return raw;
 }
 
-async function request(raw: RawCoapPeer, code: string, from: number): Promise<{ message: CoapMessage; index: number }> {
-  const found = await raw.waitFor((datagram) => datagram.message?.code === code, 2_000, from);
-  if (!found.message) throw new Error(`no ${code}`);
-  return { message: found.message, index: raw.received.indexOf(found) + 1 };
-}
-
 async function finished(harness: Harness, operationId: string): Promise<OperationView> {
   return eventually(() => {
     const view = harness.api.operation(operationId);
@@ -75,14 +69,7 @@ function optionsBesideObserve(message: CoapMessage): string[] {
 
 /** Answers an Observe request as a device that accepts it, with `payload` in `format`. */
 function acceptObserve(raw: RawCoapPeer, observe: CoapMessage, format: number, payload: Uint8Array): void {
-  raw.send({
-    type: 'ACK',
-    code: '2.05',
-    messageId: observe.messageId,
-    token: observe.token,
-    options: [uintOptionOf(OptionNumber.Observe, 1), uintOptionOf(OptionNumber.ContentFormat, format)],
-    payload,
-  });
+  raw.reply(observe, '2.05', [uintOptionOf(OptionNumber.Observe, 1), uintOptionOf(OptionNumber.ContentFormat, format)], payload);
 }
 
 const senml = (records: unknown[]): Uint8Array => utf8(JSON.stringify(records));
@@ -93,26 +80,19 @@ describe('observation exchanges with a raw device', () => {
     const raw = await rawDevice(harness, 'raw-cancel-composite');
     const paths = ['/3/0/2', '/3303/0/5700'];
     const observeId = await harness.api.requestOperation('raw-cancel-composite', spec('observe-composite', paths), 'user:test', 'c1');
-    const observe = await request(raw, '0.05', 0);
+    const observe = await raw.request('0.05', 0);
     expect(uintOption(observe.message.options, OptionNumber.Observe)).toBe(0);
-    raw.send({
-      type: 'ACK',
-      code: '2.05',
-      messageId: observe.message.messageId,
-      token: observe.message.token,
-      options: [uintOptionOf(OptionNumber.Observe, 1), uintOptionOf(OptionNumber.ContentFormat, CONTENT_FORMAT.senmlJson)],
-      payload: senml([{ n: '/3/0/2', vs: 'SN-1' }, { n: '/3303/0/5700', v: 21.5 }]),
-    });
+    acceptObserve(raw, observe.message, CONTENT_FORMAT.senmlJson, senml([{ n: '/3/0/2', vs: 'SN-1' }, { n: '/3303/0/5700', v: 21.5 }]));
     expect((await finished(harness, observeId)).status).toBe('succeeded');
 
     const cancelId = await harness.api.requestOperation('raw-cancel-composite', spec('cancel-observation', paths), 'user:test', 'c2');
-    const cancel = await request(raw, '0.05', observe.index);
+    const cancel = await raw.request('0.05', observe.index);
     expect(uintOption(cancel.message.options, OptionNumber.Observe)).toBe(1);
     expect(Buffer.from(cancel.message.token).toString('hex')).toBe(Buffer.from(observe.message.token).toString('hex'));
     expect(uintOption(cancel.message.options, OptionNumber.ContentFormat)).toBe(CONTENT_FORMAT.senmlJson);
     const sentPaths = decodePaths(CONTENT_FORMAT.senmlJson, cancel.message.payload);
     expect(sentPaths.ok && sentPaths.value.map((path) => formatPath(path))).toEqual(paths);
-    raw.send({ type: 'ACK', code: '2.05', messageId: cancel.message.messageId, token: cancel.message.token, options: [uintOptionOf(OptionNumber.ContentFormat, CONTENT_FORMAT.senmlJson)], payload: senml([{ n: '/3/0/2', vs: 'SN-1' }]) });
+    raw.reply(cancel.message, '2.05', [uintOptionOf(OptionNumber.ContentFormat, CONTENT_FORMAT.senmlJson)], senml([{ n: '/3/0/2', vs: 'SN-1' }]));
     expect((await finished(harness, cancelId)).status).toBe('succeeded');
     const events = await harness.events(observationStream('raw-cancel-composite'));
     expect(events.map((event) => event.type)).toEqual(['ObservationEstablished', 'ObservationCancelled']);
@@ -124,15 +104,8 @@ describe('observation exchanges with a raw device', () => {
     const harness = await setUp();
     const raw = await rawDevice(harness, 'raw-block-notify');
     const observeId = await harness.api.requestOperation('raw-block-notify', spec('observe', ['/3/0']), 'user:test', 'c1');
-    const observe = await request(raw, '0.01', 0);
-    raw.send({
-      type: 'ACK',
-      code: '2.05',
-      messageId: observe.message.messageId,
-      token: observe.message.token,
-      options: [uintOptionOf(OptionNumber.Observe, 1), uintOptionOf(OptionNumber.ContentFormat, CONTENT_FORMAT.senmlJson)],
-      payload: senml([{ bn: '/3/0/', n: '0', vs: 'Short' }]),
-    });
+    const observe = await raw.request('0.01', 0);
+    acceptObserve(raw, observe.message, CONTENT_FORMAT.senmlJson, senml([{ bn: '/3/0/', n: '0', vs: 'Short' }]));
     expect((await finished(harness, observeId)).status).toBe('succeeded');
 
     // The notification: a /3/0 far larger than one 64-byte block.
@@ -164,21 +137,14 @@ describe('observation exchanges with a raw device', () => {
     expect(ack.message?.type).toBe('ACK');
     let index = from;
     for (let num = 1; num < blocks; num++) {
-      const get = await request(raw, '0.01', index);
+      const get = await raw.request('0.01', index);
       index = get.index;
       const asked = decodeBlockOption(optionValues(get.message.options, OptionNumber.Block2)[0] ?? new Uint8Array(0));
       expect(asked.ok && asked.block).toMatchObject({ num, size });
       expect(uintOption(get.message.options, OptionNumber.Observe)).toBeUndefined();
       expect(optionValues(get.message.options, OptionNumber.UriPath).map((segment) => new TextDecoder().decode(segment))).toEqual(['3', '0']);
       const end = Math.min((num + 1) * size, body.length);
-      raw.send({
-        type: 'ACK',
-        code: '2.05',
-        messageId: get.message.messageId,
-        token: get.message.token,
-        options: [uintOptionOf(OptionNumber.ContentFormat, CONTENT_FORMAT.senmlJson), { number: OptionNumber.Block2, value: encodeBlockOption({ num, more: end < body.length, size }) }],
-        payload: body.subarray(num * size, end),
-      });
+      raw.reply(get.message, '2.05', [uintOptionOf(OptionNumber.ContentFormat, CONTENT_FORMAT.senmlJson), { number: OptionNumber.Block2, value: encodeBlockOption({ num, more: end < body.length, size }) }], body.subarray(num * size, end));
     }
     const notified = await eventually(async () => {
       const events = await harness.events(resourceStream('raw-block-notify'));
@@ -201,18 +167,18 @@ describe('observation exchanges with a raw device', () => {
       const path = index === 0 ? '/3/0' : '/3303/0/5700';
       const from = raw.received.length;
       const observeId = await harness.api.requestOperation('raw-cancel-same-options', spec('observe', [path], content), 'user:test', `o${index}`);
-      const observe = await request(raw, '0.01', from);
+      const observe = await raw.request('0.01', from);
       expect(uintOption(observe.message.options, OptionNumber.Accept)).toBe(CONTENT_FORMAT.senmlJson);
       acceptObserve(raw, observe.message, CONTENT_FORMAT.senmlJson, senml(index === 0 ? [{ bn: '/3/0/', n: '2', vs: 'SN-1' }] : [{ bn: path, v: 21.5 }]));
       expect((await finished(harness, observeId)).status).toBe('succeeded');
 
       const cancelId = await harness.api.requestOperation('raw-cancel-same-options', spec('cancel-observation', [path]), 'user:test', `c${index}`);
-      const cancel = await request(raw, '0.01', observe.index);
+      const cancel = await raw.request('0.01', observe.index);
       expect(uintOption(cancel.message.options, OptionNumber.Observe)).toBe(1);
       expect(Buffer.from(cancel.message.token).toString('hex')).toBe(Buffer.from(observe.message.token).toString('hex'));
       expect(optionsBesideObserve(cancel.message)).toEqual(optionsBesideObserve(observe.message));
       if (content !== null) expect(stringOptions(cancel.message.options, OptionNumber.UriQuery)).toEqual(['pmin=10', 'pmax=60']);
-      raw.send({ type: 'ACK', code: '2.05', messageId: cancel.message.messageId, token: cancel.message.token, options: [uintOptionOf(OptionNumber.ContentFormat, CONTENT_FORMAT.senmlJson)], payload: senml([{ bn: path, vs: 'x' }]) });
+      raw.reply(cancel.message, '2.05', [uintOptionOf(OptionNumber.ContentFormat, CONTENT_FORMAT.senmlJson)], senml([{ bn: path, vs: 'x' }]));
       expect((await finished(harness, cancelId)).status).toBe('succeeded');
     }
   });
@@ -221,7 +187,7 @@ describe('observation exchanges with a raw device', () => {
     const harness = await setUp();
     const raw = await rawDevice(harness, 'raw-cancel-composite-set');
     const observeId = await harness.api.requestOperation('raw-cancel-composite-set', { ...spec('observe-composite', ['/3/0/2', '/3303/0/5700']), format: CONTENT_FORMAT.senmlCbor }, 'user:test', 'o');
-    const observe = await request(raw, '0.05', 0);
+    const observe = await raw.request('0.05', 0);
     expect(uintOption(observe.message.options, OptionNumber.ContentFormat)).toBe(CONTENT_FORMAT.senmlCbor);
     expect(uintOption(observe.message.options, OptionNumber.Accept)).toBe(CONTENT_FORMAT.senmlCbor);
     // [{0: "/3/0/2", 3: "SN-1"}] in SenML CBOR (RFC 8428 section 6).
@@ -231,11 +197,11 @@ describe('observation exchanges with a raw device', () => {
     const single = await harness.api.requestOperation('raw-cancel-composite-set', spec('cancel-observation', ['/3/0/2']), 'user:test', 'c1');
     expect((await finished(harness, single)).reason).toBe('there is no active observation of /3/0/2');
     const cancelId = await harness.api.requestOperation('raw-cancel-composite-set', spec('cancel-observation', ['/3303/0/5700', '/3/0/2']), 'user:test', 'c2');
-    const cancel = await request(raw, '0.05', observe.index);
+    const cancel = await raw.request('0.05', observe.index);
     expect(uintOption(cancel.message.options, OptionNumber.Observe)).toBe(1);
     expect(optionsBesideObserve(cancel.message)).toEqual(optionsBesideObserve(observe.message));
     expect(Buffer.from(cancel.message.payload).toString('hex')).toBe(Buffer.from(observe.message.payload).toString('hex'));
-    raw.send({ type: 'ACK', code: '2.05', messageId: cancel.message.messageId, token: cancel.message.token, options: [], payload: new Uint8Array(0) });
+    raw.reply(cancel.message, '2.05');
     expect((await finished(harness, cancelId)).status).toBe('succeeded');
     expect(harness.management.observations.activeCount).toBe(0);
   });
@@ -244,7 +210,7 @@ describe('observation exchanges with a raw device', () => {
     const harness = await setUp();
     const raw = await rawDevice(harness, 'raw-cancel-reset');
     const observeId = await harness.api.requestOperation('raw-cancel-reset', spec('observe', ['/3/0/9']), 'user:test', 'o');
-    const observe = await request(raw, '0.01', 0);
+    const observe = await raw.request('0.01', 0);
     acceptObserve(raw, observe.message, CONTENT_FORMAT.textPlain, utf8('80'));
     expect((await finished(harness, observeId)).status).toBe('succeeded');
 
@@ -268,9 +234,9 @@ describe('observation exchanges with a raw device', () => {
     const harness = await setUp();
     const raw = await rawDevice(harness, 'raw-chosen-format');
     const readId = await harness.api.requestOperation('raw-chosen-format', { ...spec('read', ['/3/0/9']), format: CONTENT_FORMAT.cbor }, 'user:test', 'r');
-    const read = await request(raw, '0.01', 0);
+    const read = await raw.request('0.01', 0);
     expect(uintOption(read.message.options, OptionNumber.Accept)).toBe(CONTENT_FORMAT.cbor);
-    raw.send({ type: 'ACK', code: '2.05', messageId: read.message.messageId, token: read.message.token, options: [uintOptionOf(OptionNumber.ContentFormat, CONTENT_FORMAT.cbor)], payload: Uint8Array.of(0x18, 0x57) });
+    raw.reply(read.message, '2.05', [uintOptionOf(OptionNumber.ContentFormat, CONTENT_FORMAT.cbor)], Uint8Array.of(0x18, 0x57));
     expect((await finished(harness, readId)).result).toEqual({ contentFormat: 60, values: [{ path: '/3/0/9', type: 'integer', text: '87' }] });
 
     const writeId = await harness.api.requestOperation(
@@ -279,10 +245,10 @@ describe('observation exchanges with a raw device', () => {
       'user:test',
       'w',
     );
-    const write = await request(raw, '0.03', read.index);
+    const write = await raw.request('0.03', read.index);
     expect(uintOption(write.message.options, OptionNumber.ContentFormat)).toBe(CONTENT_FORMAT.cbor);
     expect(Buffer.from(write.message.payload).toString('hex')).toBe('632b3032');
-    raw.send({ type: 'ACK', code: '4.15', messageId: write.message.messageId, token: write.message.token, options: [], payload: new Uint8Array(0) });
+    raw.reply(write.message, '4.15');
     const refused = await finished(harness, writeId);
     expect([refused.status, refused.responseCode]).toEqual(['failed', '4.15']);
     expect(raw.received.slice(write.index).filter((datagram) => datagram.message?.code === '0.03')).toEqual([]);
@@ -292,32 +258,25 @@ describe('observation exchanges with a raw device', () => {
     const harness = await setUp();
     const raw = await rawDevice(harness, 'raw-queries');
     const discoverId = await harness.api.requestOperation('raw-queries', spec('discover', ['/3'], { depth: 1 }), 'user:test', 'd');
-    const discover = await request(raw, '0.01', 0);
+    const discover = await raw.request('0.01', 0);
     expect(stringOptions(discover.message.options, OptionNumber.UriPath)).toEqual(['3']);
     expect(stringOptions(discover.message.options, OptionNumber.UriQuery)).toEqual(['depth=1']);
     expect(uintOption(discover.message.options, OptionNumber.Accept)).toBe(CONTENT_FORMAT.linkFormat);
-    raw.send({ type: 'ACK', code: '2.05', messageId: discover.message.messageId, token: discover.message.token, options: [uintOptionOf(OptionNumber.ContentFormat, 40)], payload: utf8('</3>,</3/0>') });
+    raw.reply(discover.message, '2.05', [uintOptionOf(OptionNumber.ContentFormat, 40)], utf8('</3>,</3/0>'));
     expect((await finished(harness, discoverId)).status).toBe('succeeded');
 
     const observeId = await harness.api.requestOperation('raw-queries', spec('observe', ['/3303/0/5700'], { pmin: 5, gt: 30.5, epmax: 120 }), 'user:test', 'o');
-    const observe = await request(raw, '0.01', discover.index);
+    const observe = await raw.request('0.01', discover.index);
     expect(uintOption(observe.message.options, OptionNumber.Observe)).toBe(0);
     expect(stringOptions(observe.message.options, OptionNumber.UriQuery)).toEqual(['pmin=5', 'gt=30.5', 'epmax=120']);
     acceptObserve(raw, observe.message, CONTENT_FORMAT.textPlain, utf8('21.5'));
     expect((await finished(harness, observeId)).status).toBe('succeeded');
 
     const rootId = await harness.api.requestOperation('raw-queries', spec('read-composite', ['/']), 'user:test', 'r');
-    const root = await request(raw, '0.05', observe.index);
+    const root = await raw.request('0.05', observe.index);
     expect(optionValues(root.message.options, OptionNumber.UriPath)).toEqual([]);
     expect(JSON.parse(new TextDecoder().decode(root.message.payload))).toEqual([{ n: '/' }]);
-    raw.send({
-      type: 'ACK',
-      code: '2.05',
-      messageId: root.message.messageId,
-      token: root.message.token,
-      options: [uintOptionOf(OptionNumber.ContentFormat, CONTENT_FORMAT.senmlJson)],
-      payload: senml([{ n: '/3/0/2', vs: 'SN-1' }, { n: '/3303/0/5700', v: 21.5 }]),
-    });
+    raw.reply(root.message, '2.05', [uintOptionOf(OptionNumber.ContentFormat, CONTENT_FORMAT.senmlJson)], senml([{ n: '/3/0/2', vs: 'SN-1' }, { n: '/3303/0/5700', v: 21.5 }]));
     const rootRead = await finished(harness, rootId);
     expect(rootRead.status).toBe('succeeded');
     expect(rootRead.result).toEqual({ contentFormat: 110, values: [{ path: '/3/0/2', type: 'string', text: 'SN-1' }, { path: '/3303/0/5700', type: 'float', text: '21.5' }] });

@@ -1,6 +1,7 @@
 /** Imports devices into an event store as the CSV import does, through the device decider. */
 import { randomUUID } from 'node:crypto';
-import { commitDeviceImport, DeviceImportCommits } from '../../src/adapters/csv/DeviceImportCommits.ts';
+import { commitDeviceImport } from '../../src/adapters/csv/DeviceImportCommits.ts';
+import { ImportCommits } from '../../src/adapters/eventstore/ImportCommits.ts';
 import type { EventStore } from '../../src/adapters/eventstore/EventStore.ts';
 import { handleCommand } from '../../src/adapters/eventstore/CommandHandler.ts';
 import { deviceRegistrationDecider } from '../../src/domain/devices/DeviceRegistrationDecider.ts';
@@ -49,7 +50,7 @@ export async function importTestRegistration(store: EventStore, registration: De
     deviceStream(registration.endpoint),
     deviceRegistrationDecider,
     { type: 'ImportDeviceRegistration', registration, importId, line: 1 },
-    { counted: new DeviceImportCommits(store).counted },
+    { counted: new ImportCommits(store).counted },
   );
   const event = result.events[0];
   if (result.position === undefined || event === undefined) return;

@@ -1,7 +1,7 @@
 /**
  * Who may register: the device's registration data from the CSV, as the `device-<endpoint>` streams
  * recorded it (a decommissioned device is as unknown as one never imported, and an imported one is
- * known only once its import is committed: DeviceImportEvents.ts).
+ * known only once its import is committed: StagedImports.ts).
  *
  * Each device's security mode and PSK identity are kept in memory, folded from the device events the
  * same way as the device decider's `evolve`, so that a Register costs no read of the device's stream

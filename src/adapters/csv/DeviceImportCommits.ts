@@ -1,52 +1,23 @@
 /**
- * Reading device registrations as committed (DeviceImportEvents.ts): a staged device event counts only
- * once its import's `DeviceImportCommitted` is in the log.
- *
- * - A device stream read on its own (a decider's fold, a lookup by endpoint) keeps the staged events of
- *   committed imports only; a committed import stays committed, so that answer is cached.
- * - A reader following the log (the registration directory, the PSK identity index) skips staged
- *   events where they stand and takes them at their import's commit, re-reading them between the
- *   positions the commit names: nothing is held in memory for an import that never commits.
+ * Device registrations as committed (StagedImports.ts, DeviceImportEvents.ts), for the readers that
+ * follow the log (the registration directory, the PSK identity index): they skip staged events where
+ * they stand and take them at their import's commit, re-reading them between the positions the commit
+ * names, so that nothing is held in memory for an import that never commits. A device stream read on
+ * its own counts its events with `ImportCommits`.
  */
 import type { DeviceEvent } from '../../domain/devices/DeviceEvents.ts';
 import { deviceStreamPrefix } from '../../domain/devices/DeviceEvents.ts';
 import type { DeviceImportCommitted, DeviceImportEvent } from '../../domain/devices/DeviceImportEvents.ts';
-import { deviceImportStream, deviceImportStreamPrefix, stagedImportOf } from '../../domain/devices/DeviceImportEvents.ts';
+import { importStreamPrefix, stagedImportOf } from '../../domain/imports/StagedImports.ts';
 import { toDomainEvent } from '../eventstore/CommandHandler.ts';
-import type { AppendResult, EventMetadata, EventStore, RecordedEvent } from '../eventstore/EventStore.ts';
+import type { AppendResult, EventMetadata, EventStore } from '../eventstore/EventStore.ts';
+import { commitImport } from '../eventstore/ImportCommits.ts';
 
 const commitType: DeviceImportEvent['type'] = 'DeviceImportCommitted';
 
-export class DeviceImportCommits {
-  readonly #store: EventStore;
-  readonly #committed = new Set<string>();
-
-  constructor(store: EventStore) {
-    this.#store = store;
-  }
-
-  async isCommitted(importId: string): Promise<boolean> {
-    if (this.#committed.has(importId)) return true;
-    const result = await this.#store.readStream(deviceImportStream(importId), { maxCount: 1 });
-    const committed = result.status === 'found' && result.events.some((recorded) => recorded.type === commitType);
-    if (committed) this.#committed.add(importId);
-    return committed;
-  }
-
-  /** The events of a device stream that count, in stream order. */
-  readonly counted = async (events: readonly RecordedEvent[]): Promise<readonly RecordedEvent[]> => {
-    const counted: RecordedEvent[] = [];
-    for (const recorded of events) {
-      const importId = stagedImportOf(toDomainEvent<DeviceEvent>(recorded));
-      if (importId === undefined || (await this.isCommitted(importId))) counted.push(recorded);
-    }
-    return counted;
-  };
-}
-
-/** Commits an import's staged events: one event, so that they all count from the same moment. */
+/** Commits a CSV import's staged rows. */
 export function commitDeviceImport(store: EventStore, commit: DeviceImportCommitted, metadata: Partial<EventMetadata>): Promise<AppendResult> {
-  return store.appendToStream(deviceImportStream(commit.importId), [{ type: commitType, data: { ...commit }, metadata }], 'no_stream');
+  return commitImport(store, commitType, commit, metadata);
 }
 
 /** A device event that counts, with the log position a reader has reached once it has applied it. */
@@ -63,15 +34,15 @@ export interface CommittedDeviceEvent {
 export async function* committedDeviceEvents(store: EventStore, after: number, pageSize: number): AsyncGenerator<CommittedDeviceEvent> {
   let position = after;
   for (;;) {
-    const page = await store.readAll({ after: position, maxCount: pageSize, filter: { streamPrefixes: [deviceStreamPrefix, deviceImportStreamPrefix] } });
+    const page = await store.readAll({ after: position, maxCount: pageSize, filter: { streamPrefixes: [deviceStreamPrefix, importStreamPrefix] } });
     for (const recorded of page) {
       position = recorded.position;
-      if (recorded.stream.startsWith(deviceImportStreamPrefix)) {
+      if (recorded.stream.startsWith(importStreamPrefix)) {
         if (recorded.type === commitType) yield* stagedEventsOf(store, recorded.data as unknown as DeviceImportCommitted, pageSize, position);
         continue;
       }
       const event = toDomainEvent<DeviceEvent>(recorded);
-      if (stagedImportOf(event) === undefined) yield { endpoint: recorded.stream.slice(deviceStreamPrefix.length), event, through: position };
+      if (stagedImportOf(event.data) === undefined) yield { endpoint: recorded.stream.slice(deviceStreamPrefix.length), event, through: position };
     }
     if (page.length < pageSize) return;
   }
@@ -86,7 +57,7 @@ async function* stagedEventsOf(store: EventStore, commit: DeviceImportCommitted,
       position = recorded.position;
       if (position > commit.lastPosition) return;
       const event = toDomainEvent<DeviceEvent>(recorded);
-      if (stagedImportOf(event) === commit.importId) yield { endpoint: recorded.stream.slice(deviceStreamPrefix.length), event, through };
+      if (stagedImportOf(event.data) === commit.importId) yield { endpoint: recorded.stream.slice(deviceStreamPrefix.length), event, through };
     }
     if (page.length < pageSize) return;
   }

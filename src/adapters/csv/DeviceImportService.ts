@@ -5,7 +5,7 @@
  * - "all-or-nothing" (the default): if any row is invalid, nothing is appended and every problem of
  *   the file is reported. "valid-rows-only" imports the valid rows and reports the others. A broken
  *   quote imports nothing in either mode: after it the rows cannot be told apart.
- * - All rows or none, whenever the process stops (DeviceImportEvents.ts): each row's event is staged on
+ * - All rows or none, whenever the process stops (StagedImports.ts): each row's event is staged on
  *   its device stream, and one `DeviceImportCommitted` event then makes them all count at once. An
  *   import that fails or is killed before its commit leaves nothing that counts; running it again
  *   imports every row.
@@ -47,7 +47,8 @@ import type { Logger } from '../logging/Logger.ts';
 import type { DeviceIdentityClaim, DeviceIdentityField } from '../security/DeviceIdentityIndex.ts';
 import { DeviceIdentityIndex } from '../security/DeviceIdentityIndex.ts';
 import { readDeviceCsv } from './DeviceCsvReader.ts';
-import { commitDeviceImport, DeviceImportCommits } from './DeviceImportCommits.ts';
+import { commitDeviceImport } from './DeviceImportCommits.ts';
+import { ImportCommits } from '../eventstore/ImportCommits.ts';
 
 export type DeviceImportMode = 'all-or-nothing' | 'valid-rows-only';
 
@@ -109,7 +110,7 @@ export class DeviceImportService {
   readonly #logger: Logger;
   readonly #concurrency: number;
   readonly #identities: DeviceIdentityIndex;
-  readonly #commits: DeviceImportCommits;
+  readonly #commits: ImportCommits;
   /** The import holding the turn from its identity check to its last append. */
   #binding: Promise<unknown> = Promise.resolve();
 
@@ -119,10 +120,10 @@ export class DeviceImportService {
     this.#logger = dependencies.logger;
     this.#concurrency = dependencies.concurrency ?? 64;
     this.#identities = new DeviceIdentityIndex(this.#store, ['lwm2mPskId', 'bootstrapPskId', 'externalBootstrapPskId']);
-    this.#commits = new DeviceImportCommits(this.#store);
+    this.#commits = new ImportCommits(this.#store);
   }
 
-  /** Which events of a device stream count: another command on the stream decides on those (DeviceImportCommits.ts). */
+  /** Which events of a device stream count: another command on the stream decides on those (StagedImports.ts). */
   get countedDeviceEvents(): CountedEvents {
     return this.#commits.counted;
   }

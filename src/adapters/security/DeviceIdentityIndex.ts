@@ -8,11 +8,12 @@
  * imported a moment ago is found without a subscription to run), and every hit is confirmed on the
  * device's own stream, so that the answer is the latest registration data even when the index lags; a
  * decommissioned device is as unknown as one never imported, and an imported one is known only once its
- * import is committed (DeviceImportEvents.ts).
+ * import is committed (StagedImports.ts).
  */
 import type { EventStore } from '../eventstore/EventStore.ts';
 import { loadAggregate } from '../eventstore/CommandHandler.ts';
-import { committedDeviceEvents, DeviceImportCommits } from '../csv/DeviceImportCommits.ts';
+import { committedDeviceEvents } from '../csv/DeviceImportCommits.ts';
+import { ImportCommits } from '../eventstore/ImportCommits.ts';
 import { deviceStream } from '../../domain/devices/DeviceEvents.ts';
 import type { DeviceEvent, DeviceRegistrationData } from '../../domain/devices/DeviceEvents.ts';
 import { deviceRegistrationDecider } from '../../domain/devices/DeviceRegistrationDecider.ts';
@@ -36,13 +37,13 @@ interface FieldIndex {
 export class DeviceIdentityIndex {
   readonly #store: EventStore;
   readonly #fields: ReadonlyMap<DeviceIdentityField, FieldIndex>;
-  readonly #commits: DeviceImportCommits;
+  readonly #commits: ImportCommits;
   #position = 0;
   #catchingUp: Promise<void> = Promise.resolve();
 
   constructor(store: EventStore, fields: readonly DeviceIdentityField[]) {
     this.#store = store;
-    this.#commits = new DeviceImportCommits(store);
+    this.#commits = new ImportCommits(store);
     this.#fields = new Map(fields.map((field) => [field, { identityOf: new Map(), endpointOf: new Map() }]));
   }
 

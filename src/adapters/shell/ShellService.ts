@@ -34,7 +34,7 @@ import type { ShellHistoryQueries, ShellLineRecord } from '../../projections/she
 import type { Projector } from '../../projections/Projector.ts';
 import { KeyedSerializer } from '../coap/KeyedSerializer.ts';
 import { loadAggregate } from '../eventstore/CommandHandler.ts';
-import { DeviceImportCommits } from '../csv/DeviceImportCommits.ts';
+import { ImportCommits } from '../eventstore/ImportCommits.ts';
 import type { EventStore } from '../eventstore/EventStore.ts';
 import type { FirmwareService } from '../firmware/FirmwareService.ts';
 import type { DeviceManagementApi } from '../lwm2m/DeviceManagementApi.ts';
@@ -111,12 +111,12 @@ export class ShellService {
   /** The shipped models with the device protocols as last read: names the results of later changes. */
   #catalog: StaticObjectModelCatalog;
   readonly #serializer = new KeyedSerializer();
-  readonly #commits: DeviceImportCommits;
+  readonly #commits: ImportCommits;
 
   constructor(options: ShellServiceOptions) {
     this.#options = options;
     this.#catalog = options.catalog;
-    this.#commits = new DeviceImportCommits(options.store);
+    this.#commits = new ImportCommits(options.store);
   }
 
   async run(endpoint: string, input: string, context: ShellRequestContext, runOptions: ShellRunOptions = {}): Promise<ShellRun> {

@@ -60,7 +60,7 @@ export interface DeviceRegistrationImported {
   /** Where it came from: the import's id and the CSV line, for the audit trail. */
   readonly importId: string;
   readonly line: number;
-  /** True: the event counts only once its import is committed (DeviceImportEvents.ts). Absent in older logs. */
+  /** True: the event counts only once its import is committed (StagedImports.ts). Absent in older logs. */
   readonly staged?: boolean;
 }
 

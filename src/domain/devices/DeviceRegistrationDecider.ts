@@ -4,7 +4,7 @@
  *
  * Importing is idempotent: a row equal to the current registration decides nothing, so a retried or
  * repeated import appends no event. An import's events are staged: they count once the import is
- * committed (DeviceImportEvents.ts), so the state folded here must be folded from the events that count. Secrets are compared by their fingerprint (SealedSecret.ts): each
+ * committed (StagedImports.ts), so the state folded here must be folded from the events that count. Secrets are compared by their fingerprint (SealedSecret.ts): each
  * sealing has its own IV, so the sealed texts of one key always differ.
  */
 import type { Decider } from '../Decider.ts';

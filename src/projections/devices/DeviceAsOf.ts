@@ -7,7 +7,7 @@ import type { EventStore, RecordedEvent } from '../../adapters/eventstore/EventS
 import { toDomainEvent } from '../../adapters/eventstore/CommandHandler.ts';
 import type { DeviceEvent } from '../../domain/devices/DeviceEvents.ts';
 import { deviceStream } from '../../domain/devices/DeviceEvents.ts';
-import { deviceImportStream, stagedImportOf } from '../../domain/devices/DeviceImportEvents.ts';
+import { importStream, stagedImportOf } from '../../domain/imports/StagedImports.ts';
 import type { DeviceRegistrationState } from '../../domain/devices/DeviceRegistrationDecider.ts';
 import { deviceRegistrationDecider } from '../../domain/devices/DeviceRegistrationDecider.ts';
 import type { DeviceView } from './DeviceView.ts';
@@ -25,7 +25,7 @@ export async function deviceAsOf(store: EventStore, endpoint: string, asOf: AsOf
   for (const recorded of result.events) {
     if (!happenedBy(recorded, asOf)) break;
     const event = toDomainEvent<DeviceEvent>(recorded);
-    const importId = stagedImportOf(event);
+    const importId = stagedImportOf(event.data);
     if (importId !== undefined && !(await committedBy(store, importId, asOf))) continue;
     state = deviceRegistrationDecider.evolve(state, event);
     first ??= recorded;
@@ -44,8 +44,8 @@ export async function deviceAsOf(store: EventStore, endpoint: string, asOf: AsOf
 
 /** Whether an import's staged events counted at that moment: its commit had been recorded by then. */
 async function committedBy(store: EventStore, importId: string, asOf: AsOf): Promise<boolean> {
-  const result = await store.readStream(deviceImportStream(importId));
-  return result.status === 'found' && result.events.some((recorded) => recorded.type === 'DeviceImportCommitted' && happenedBy(recorded, asOf));
+  const result = await store.readStream(importStream(importId), { maxCount: 1 });
+  return result.status === 'found' && result.events.some((recorded) => happenedBy(recorded, asOf));
 }
 
 function happenedBy(event: RecordedEvent, asOf: AsOf): boolean {

@@ -1,10 +1,7 @@
 /**
  * The devices read model: one row per device with its redacted registration data and status, built
- * from the registration events on `device-<endpoint>` streams.
- *
- * An import's staged events (DeviceImportEvents.ts) wait in `device_import_staged`, redacted, until
- * the import's commit, which applies them all in one step; an import that never commits leaves them
- * there and no device row.
+ * from the registration events on `device-<endpoint>` streams. An import's staged events wait,
+ * redacted, for its commit (StagedChanges.ts): its devices appear all in one transaction.
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
@@ -12,12 +9,13 @@ import { toDomainEvent } from '../../adapters/eventstore/CommandHandler.ts';
 import type { DeviceEvent } from '../../domain/devices/DeviceEvents.ts';
 import { deviceStreamPrefix } from '../../domain/devices/DeviceEvents.ts';
 import type { DeviceImportEvent } from '../../domain/devices/DeviceImportEvents.ts';
-import { deviceImportStreamPrefix, stagedImportOf } from '../../domain/devices/DeviceImportEvents.ts';
+import { importStreamPrefix, stagedImportOf } from '../../domain/imports/StagedImports.ts';
 import type { Projection } from '../Projection.ts';
 import type { DeviceStatus, RedactedRegistration } from './DeviceView.ts';
 import { redactRegistration, redactRegistrationChanges } from './DeviceView.ts';
 import { readRegistration } from './DeviceRows.ts';
 import { prepared } from '../PreparedStatements.ts';
+import { StagedChanges } from '../StagedChanges.ts';
 
 const eventTypes: readonly (DeviceEvent | DeviceImportEvent)['type'][] = [
   'DeviceRegistrationImported',
@@ -38,11 +36,13 @@ type RegistrationChange =
   | { readonly registration: RedactedRegistration }
   | { readonly endpoint: string; readonly changes: Partial<RedactedRegistration> };
 
+const staged = new StagedChanges<RegistrationChange>('device_import_staged');
+
 export const devicesProjection: Projection = {
   name: 'devices',
   // 2: an import's events count at its commit.
   version: 2,
-  filter: { streamPrefixes: [deviceStreamPrefix, deviceImportStreamPrefix], eventTypes },
+  filter: { streamPrefixes: [deviceStreamPrefix, importStreamPrefix], eventTypes },
   create(db: DatabaseSync): void {
     db.exec(`CREATE TABLE IF NOT EXISTS devices (
       endpoint TEXT PRIMARY KEY,
@@ -57,21 +57,15 @@ export const devicesProjection: Projection = {
       position INTEGER NOT NULL
     )`);
     db.exec('CREATE INDEX IF NOT EXISTS devices_by_status ON devices (status, endpoint)');
-    db.exec(`CREATE TABLE IF NOT EXISTS device_import_staged (
-      position INTEGER PRIMARY KEY,
-      import_id TEXT NOT NULL,
-      revision INTEGER NOT NULL,
-      change TEXT NOT NULL
-    )`);
-    db.exec('CREATE INDEX IF NOT EXISTS device_import_staged_by_import ON device_import_staged (import_id, position)');
+    staged.create(db);
   },
   drop(db: DatabaseSync): void {
     db.exec('DROP TABLE IF EXISTS devices');
-    db.exec('DROP TABLE IF EXISTS device_import_staged');
+    staged.drop(db);
   },
   apply(db: DatabaseSync, recorded: RecordedEvent): void {
     const at = recorded.recordedAt.toISOString();
-    if (recorded.stream.startsWith(deviceImportStreamPrefix)) {
+    if (recorded.stream.startsWith(importStreamPrefix)) {
       const event = toDomainEvent<DeviceImportEvent>(recorded);
       if (event.type === 'DeviceImportCommitted') applyCommit(db, event.data.importId, at);
       return;
@@ -85,9 +79,9 @@ export const devicesProjection: Projection = {
           event.type === 'DeviceRegistrationImported'
             ? { registration: redactRegistration(event.data.registration) }
             : { endpoint: event.data.endpoint, changes: redactRegistrationChanges(event.data.changes) };
-        const importId = stagedImportOf(event);
+        const importId = stagedImportOf(event.data);
         if (importId === undefined) applyChange(db, change, stamp);
-        else prepared(db, 'INSERT INTO device_import_staged (position, import_id, revision, change) VALUES (?, ?, ?, ?)').run(recorded.position, importId, recorded.revision, JSON.stringify(change));
+        else staged.stage(db, importId, recorded, change);
         return;
       }
       case 'DeviceDecommissioned':
@@ -99,11 +93,7 @@ export const devicesProjection: Projection = {
 
 /** Applies an import's staged changes in log order, stamped with the commit's time. */
 function applyCommit(db: DatabaseSync, importId: string, at: string): void {
-  const rows = prepared(db, 'SELECT position, revision, change FROM device_import_staged WHERE import_id = ? ORDER BY position').all(importId);
-  for (const row of rows) {
-    applyChange(db, JSON.parse(String(row['change'])) as RegistrationChange, { at, revision: Number(row['revision']), position: Number(row['position']) });
-  }
-  prepared(db, 'DELETE FROM device_import_staged WHERE import_id = ?').run(importId);
+  for (const { change, revision, position } of staged.take(db, importId)) applyChange(db, change, { at, revision, position });
 }
 
 function applyChange(db: DatabaseSync, change: RegistrationChange, stamp: RowStamp): void {

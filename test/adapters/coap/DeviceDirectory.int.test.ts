@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventStoreDeviceDirectory } from '../../../src/adapters/coap/DeviceDirectory.ts';
 import { handleCommand, loadAggregate } from '../../../src/adapters/eventstore/CommandHandler.ts';
-import { DeviceImportCommits } from '../../../src/adapters/csv/DeviceImportCommits.ts';
+import { ImportCommits } from '../../../src/adapters/eventstore/ImportCommits.ts';
 import type { EventStore } from '../../../src/adapters/eventstore/EventStore.ts';
 import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventStore.ts';
 import { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
@@ -38,7 +38,7 @@ function decommission(store: EventStore, endpoint: string): Promise<unknown> {
 
 /** What the device's own stream says, the way the directory answered before it cached anything. */
 async function fromStream(store: EventStore, endpoint: string): Promise<DeviceAccess | undefined> {
-  const { state } = await loadAggregate(store, deviceStream(endpoint), deviceRegistrationDecider, new DeviceImportCommits(store).counted);
+  const { state } = await loadAggregate(store, deviceStream(endpoint), deviceRegistrationDecider, new ImportCommits(store).counted);
   return state.status === 'active' ? { securityMode: state.registration.securityMode, pskIdentity: state.registration.lwm2mPskId } : undefined;
 }
 

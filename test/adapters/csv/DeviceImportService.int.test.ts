@@ -16,7 +16,7 @@ import { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventSt
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
 import type { DeviceRegistrationData, DeviceRegistrationImported, DeviceRegistrationUpdated } from '../../../src/domain/devices/DeviceEvents.ts';
 import { deviceStream, deviceStreamPrefix } from '../../../src/domain/devices/DeviceEvents.ts';
-import { deviceImportStream } from '../../../src/domain/devices/DeviceImportEvents.ts';
+import { importStream } from '../../../src/domain/imports/StagedImports.ts';
 import { EventStoreDeviceDirectory } from '../../../src/adapters/coap/DeviceDirectory.ts';
 import { deviceRegistrationDecider } from '../../../src/domain/devices/DeviceRegistrationDecider.ts';
 
@@ -73,7 +73,7 @@ describe.each(stores)('DeviceImportService on the %s store', (_name, openStore) 
       expect(event.metadata).toMatchObject({ actor: 'user:test', correlationId: 'corr-1', causationId: 'import-1', schemaVersion: 1 });
       expect(event.data).toMatchObject({ staged: true });
     }
-    const commit = await store.readStream(deviceImportStream('import-1'));
+    const commit = await store.readStream(importStream('import-1'));
     expect(commit.status === 'found' ? commit.events.map((e) => [e.type, e.data]) : []).toEqual([
       ['DeviceImportCommitted', { importId: 'import-1', firstPosition: Math.min(...stored.map((e) => e.position)), lastPosition: Math.max(...stored.map((e) => e.position)), imported: 3, updated: 0 }],
     ]);

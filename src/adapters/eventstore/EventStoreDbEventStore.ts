@@ -10,8 +10,8 @@
  * Every gRPC call is bounded or cancelled. EventStoreDB's Kestrel serves at most 100 concurrent
  * HTTP/2 streams on a connection (RFC 9113 section 5.1.2), and a read the client stops iterating
  * stays open on the server until `cancel()`: a leaked read per lookup freezes the connection after
- * about a hundred. So reads ask for a real `maxCount`, and a read not consumed to its end is
- * cancelled in `finally`.
+ * about a hundred. So reads ask for a real `maxCount` and are read to their end (a read that fails
+ * midway is cancelled in `finally`), and a subscription is cancelled when left.
  *
  * Filters: client 6.x's `readAll` sends no filter, so every filtered or unfiltered read of `$all`
  * here is a catch-up subscription with a server-side filter (stream-name prefixes, else event-type
@@ -215,12 +215,11 @@ export class EventStoreDbEventStore implements EventStore {
         const read = this.#client.readStream(stream, { direction: backwards ? BACKWARDS : FORWARDS, fromRevision: from, maxCount });
         let count = 0;
         let last: bigint | undefined;
-        await consume(read, (resolved) => {
+        await readToEnd(read, (resolved) => {
           count++;
           if (resolved.event) last = resolved.event.revision;
           const recorded = toRecordedEvent(resolved);
           if (recorded) events.push(recorded);
-          return true;
         });
         if (count < maxCount || events.length >= wanted || last === undefined) break;
         if (backwards && last === 0n) break;
@@ -329,11 +328,10 @@ export class EventStoreDbEventStore implements EventStore {
       let count = 0;
       let oldest: Position | undefined;
       let found: number | undefined;
-      await consume(read, (resolved) => {
+      await readToEnd(read, (resolved) => {
         count++;
         oldest = resolved.event?.position ?? oldest;
-        found = toRecordedEvent(resolved)?.position;
-        return found === undefined;
+        found ??= toRecordedEvent(resolved)?.position;
       });
       if (found !== undefined) return found;
       if (count < HEAD_PAGE || !oldest) return 0;
@@ -364,15 +362,15 @@ function isTransient(error: unknown): boolean {
 }
 
 /**
- * Iterates a read, calling `onEvent` until it returns false; a read left before its end is
- * cancelled, since leaving the loop destroys only the client's wrapper stream, not the gRPC call.
+ * Reads a bounded read to its end. Leaving a `for await` early destroys only the client's wrapper
+ * stream: the gRPC call stays open until `cancel()`, and when the server had already finished it,
+ * `cancel()` does nothing and the call's stream never ends, so that the client's `dispose()` waits on
+ * it for ever. A read is therefore always bounded and drained; one that fails midway is cancelled.
  */
-async function consume(read: StreamingRead<ResolvedEvent>, onEvent: (resolved: ResolvedEvent) => boolean): Promise<void> {
+async function readToEnd(read: StreamingRead<ResolvedEvent>, onEvent: (resolved: ResolvedEvent) => void): Promise<void> {
   let ended = false;
   try {
-    for await (const resolved of read as AsyncIterable<ResolvedEvent>) {
-      if (!onEvent(resolved)) return;
-    }
+    for await (const resolved of read as AsyncIterable<ResolvedEvent>) onEvent(resolved);
     ended = true;
   } finally {
     if (!ended) await read.cancel();

@@ -3,6 +3,9 @@
  * protocol definitions (test/support/EventStoreDbTestServer.ts). What the adapter does on a healthy
  * server is the contract suite's business (test/contract/eventstoredb.test.ts, with EVENTSTORE_URL).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RecordedEvent, Subscription } from '../../../src/adapters/eventstore/EventStore.ts';
 import { AppendTooLarge, StreamDeleted, WrongExpectedVersion } from '../../../src/adapters/eventstore/EventStore.ts';
@@ -11,6 +14,10 @@ import { EventStoreConnectionError, EventStoreDbEventStore } from '../../../src/
 import type { EventStoreDbTestServerOptions } from '../../support/EventStoreDbTestServer.ts';
 import { EventStoreDbTestServer } from '../../support/EventStoreDbTestServer.ts';
 import { eventually } from '../lwm2m/DeviceManagementHarness.ts';
+import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
+import type { Projection } from '../../../src/projections/Projection.ts';
+import { Projector } from '../../../src/projections/Projector.ts';
+import { ReadModelDatabase } from '../../../src/projections/ReadModelDatabase.ts';
 
 const servers: EventStoreDbTestServer[] = [];
 const stores: EventStoreDbEventStore[] = [];
@@ -77,11 +84,12 @@ describe('EventStoreDB adapter: reads close their gRPC calls', () => {
     server.appendDirect('measurements', Array.from({ length: 3000 }, () => ({ type: 'MeasurementTaken', data: { value: 'x'.repeat(100) } })));
     server.appendSystemEvents(1);
     const store = connect(server);
-    // A third of each kind: every kind alone is well over the cap.
+    // A quarter of each kind: every kind alone is well over the cap.
     const lookups = [
       async () => expect(await store.headPosition()).toBeGreaterThan(0),
       async () => expect(await store.readAll({ after: 0, maxCount: 2, filter: { streamPrefixes: ['device-'] } })).toHaveLength(2),
       async () => expect((await store.readStream('device-7', { direction: 'backwards', maxCount: 1 })).status).toBe('found'),
+      async () => expect((await store.appendToStream('registration-7', [{ type: 'DeviceRegistered', data: {} }], 'any')).position).toBeGreaterThan(0),
     ];
     for (let lookup = 0; lookup < 1000; lookup++) {
       await lookups[lookup % lookups.length]?.();
@@ -204,6 +212,40 @@ describe('EventStoreDB adapter: subscriptions resume', () => {
     await subscription.close();
     expect((await pending).done).toBe(true);
     await eventually(() => (server.openReads === 0 ? true : undefined));
+  });
+});
+
+describe('EventStoreDB adapter: read models across a dropped connection', () => {
+  /** A read model of the `device-` events' types, in order. */
+  const deviceTypes: Projection = {
+    name: 'device-types',
+    version: 1,
+    filter: { streamPrefixes: ['device-'] },
+    create: (db) => db.exec('CREATE TABLE IF NOT EXISTS device_types (position INTEGER PRIMARY KEY, type TEXT NOT NULL)'),
+    drop: (db) => db.exec('DROP TABLE IF EXISTS device_types'),
+    apply: (db, event) => void db.prepare('INSERT INTO device_types (position, type) VALUES (?, ?)').run(event.position, event.type),
+  };
+
+  it('keeps projecting after the server drops every subscription', async () => {
+    const server = await startServer();
+    const store = connect(server, { backoff: { initialMs: 1, maxMs: 1 } });
+    const dir = mkdtempSync(join(tmpdir(), 'esdb-projector-'));
+    const database = ReadModelDatabase.open(dir);
+    const projector = new Projector({ store, database, projections: [deviceTypes], logger: silentLogger() });
+    try {
+      projector.start();
+      const first = await store.appendToStream('device-a', [{ type: 'Imported', data: {} }], 'no_stream');
+      await projector.waitFor(first.position);
+      server.dropSubscriptions();
+      const second = await store.appendToStream('device-a', [{ type: 'Updated', data: {} }], 0);
+      await projector.waitFor(second.position);
+      expect(database.db.prepare('SELECT type FROM device_types ORDER BY position').all()).toEqual([{ type: 'Imported' }, { type: 'Updated' }]);
+      expect((await projector.status()).projections.map((p) => p.failure)).toEqual([null]);
+    } finally {
+      await projector.close();
+      database.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -113,6 +113,47 @@ describe('device management through the running service', () => {
   });
 });
 
+describe('LwM2M 1.2 through the running service', () => {
+  const announced = '</>;rt="oma.lwm2m";ct="60 110 112 11542 11543 11544",</1/0>,</3/0>,</3303/0>';
+
+  it('registers a 1.2 device as 1.2 and reads it in LwM2M CBOR, which it announced; a 1.1 device announcing the same is asked for SenML CBOR', async () => {
+    const service = await startTestService(mkdtempSync(join(dir, 'lwm2m12-')));
+    running.push(service);
+    const api = service.deviceManagement;
+    const read = async (endpoint: string, lwm2mVersion: string): Promise<{ view: OperationView; objects: TestDeviceObjects }> => {
+      await importTestDevice(service.store, endpoint);
+      const objects = new TestDeviceObjects();
+      const client = await TestLwM2mClient.start({ serverHost: '127.0.0.1', serverPort: service.coap.local.port, endpoint, lwm2mVersion, objectLinks: announced, device: objects });
+      try {
+        expect((await client.register(['Q'])).code).toBe('2.01');
+        const id = await api.requestOperation(endpoint, { kind: 'read', paths: ['/3/0'], content: null }, 'user:e2e', `e2e-read-${lwm2mVersion}`);
+        const view = await eventually(() => {
+          const operation = api.operation(id);
+          return operation && ['succeeded', 'failed'].includes(operation.status) ? operation : undefined;
+        });
+        return { view, objects };
+      } finally {
+        await client.close();
+      }
+    };
+
+    const v12 = await read('dm-lwm2m-12', '1.2');
+    expect(service.registrations.registration('dm-lwm2m-12')).toMatchObject({ lwm2mVersion: '1.2', queueMode: true });
+    expect(v12.view).toMatchObject({ status: 'succeeded', responseCode: '2.05' });
+    expect(v12.objects.reads).toEqual([{ path: '/3/0', accept: 11544 }]);
+    expect(api.resources('dm-lwm2m-12', '/3/0/2')).toMatchObject([{ path: '/3/0/2', type: 'string', text: 'SN-0001' }]);
+    expect(api.resources('dm-lwm2m-12', '/3/0/9')).toMatchObject([{ path: '/3/0/9', text: '87' }]);
+
+    // The test device speaks no SenML CBOR: the 1.1 device is asked for it, answers 4.06, and is read in SenML JSON, as before.
+    const v11 = await read('dm-lwm2m-11', '1.1');
+    expect(v11.view).toMatchObject({ status: 'succeeded', responseCode: '2.05' });
+    expect(v11.objects.reads).toEqual([
+      { path: '/3/0', accept: 112 },
+      { path: '/3/0', accept: 110 },
+    ]);
+  });
+});
+
 describe('an operation in flight when the device comes back from another address', () => {
   /**
    * A queue-mode device (a raw peer that never answers) is sent a Read; it comes back from a new source

@@ -5,10 +5,13 @@
  * Execute, Create, Delete, Observe (GET or FETCH with Observe 0; node-coap ends an observation on RST),
  * Cancel Observation (GET with Observe 1), Read-Composite (FETCH), Write-Composite (iPATCH).
  *
- * SenML JSON is written and read here by hand (JSON.stringify), independently of the server's codecs.
+ * SenML JSON is written and read here by hand (JSON.stringify), independently of the server's codecs;
+ * a Read that accepts LwM2M CBOR (11544, Core 1.2 section 7.4.7) is answered in it, as nested maps
+ * from the root, one per path segment, written with cbor-x. Every Read's Accept is kept in `reads`.
  * Switches make it misbehave on purpose: `silent` answers nothing (timeouts), `refusedFormats` answers
  * 4.06 to those Accept values.
  */
+import { Encoder } from 'cbor-x';
 import type { IncomingMessage, OutgoingMessage } from 'coap';
 
 type SenmlValueKey = 'v' | 'vs' | 'vb';
@@ -28,6 +31,11 @@ interface SenmlRecord {
 
 const executable = new Set(['/3/0/4', '/3/0/5', '/1/0/8', '/3303/0/5605']);
 
+const LWM2M_CBOR = 11544;
+
+/** LwM2M CBOR's nesting: a map per path segment, keyed by ids. */
+type CborTree = Map<number, CborTree | number | string | boolean>;
+
 export class TestDeviceObjects {
   readonly resources = new Map<string, Resource>([
     ['/1/0/0', { kind: 'v', value: 1 }],
@@ -43,6 +51,8 @@ export class TestDeviceObjects {
   ]);
   /** Executed resources with their arguments: "/3/0/4 0='now'". */
   readonly executed: string[] = [];
+  /** Each Read as it came: its path and Accept. */
+  readonly reads: { readonly path: string; readonly accept: number | undefined }[] = [];
   /** Write-Attributes received, by path: the query arguments. */
   readonly attributes = new Map<string, string[]>();
   /** Accept values answered with 4.06 Not Acceptable. */
@@ -144,7 +154,13 @@ export class TestDeviceObjects {
     // Core 1.1 section 6.3.1: an executable resource cannot be read.
     if (executable.has(path)) return this.#reply(response, '4.05');
     if (!this.#exists(path)) return this.#reply(response, '4.04');
+    this.reads.push({ path, accept });
     const single = this.resources.get(path);
+    if (accept === LWM2M_CBOR) {
+      response.setOption('Content-Format', LWM2M_CBOR);
+      response.end(new Encoder({ mapsAsObjects: false, useRecords: false }).encode(this.#lwm2mCbor(path)));
+      return true;
+    }
     if (accept === 0) {
       if (!single) return this.#reply(response, '4.06');
       response.setOption('Content-Format', 'text/plain');
@@ -201,6 +217,24 @@ export class TestDeviceObjects {
       .map(([key, resource]) => ({ n: key, [resource.kind]: resource.value }));
   }
 
+  #lwm2mCbor(path: string): CborTree {
+    const root: CborTree = new Map();
+    for (const record of this.#records(path)) {
+      const ids = record.n?.split('/').slice(1).map(Number) ?? [];
+      const last = ids.pop();
+      let map = root;
+      for (const id of ids) {
+        const child = map.get(id);
+        const next: CborTree = typeof child === 'object' ? child : new Map<number, CborTree | number | string | boolean>();
+        map.set(id, next);
+        map = next;
+      }
+      const value = record.v ?? record.vs ?? record.vb;
+      if (last !== undefined && value !== undefined) map.set(last, value);
+    }
+    return root;
+  }
+
   #senml(path: string): string {
     return JSON.stringify(this.#records(path));
   }
@@ -216,7 +250,16 @@ function formatNumber(header: unknown): number | undefined {
   if (header === undefined || header === null) return undefined;
   if (typeof header === 'number') return header;
   if (typeof header !== 'string') return -1;
-  const names: Record<string, number> = { 'text/plain': 0, 'application/link-format': 40, 'application/octet-stream': 42, 'application/senml+json': 110, 'application/senml+cbor': 112 };
+  const names: Record<string, number> = {
+    'text/plain': 0,
+    'application/link-format': 40,
+    'application/octet-stream': 42,
+    'application/senml+json': 110,
+    'application/senml+cbor': 112,
+    'application/vnd.oma.lwm2m+tlv': 11542,
+    'application/vnd.oma.lwm2m+json': 11543,
+    'application/vnd.oma.lwm2m+cbor': LWM2M_CBOR,
+  };
   const text = header.split(';')[0] ?? '';
   return names[text] ?? (/^\d+$/.test(text) ? Number(text) : -1);
 }

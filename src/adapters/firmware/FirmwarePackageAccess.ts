@@ -25,7 +25,8 @@ export interface PackageGrant {
 export class FirmwarePackageAccess {
   readonly #registrations: Pick<RegistrationLookup, 'registration'>;
   readonly #sealer: SecretSealer;
-  readonly #grants = new Map<string, PackageGrant>();
+  /** By firmware, then by update: each block of a package asks, so only that firmware's grants are looked at. */
+  readonly #grants = new Map<string, Map<string, PackageGrant>>();
 
   constructor(registrations: Pick<RegistrationLookup, 'registration'>, sealer: SecretSealer) {
     this.#registrations = registrations;
@@ -33,17 +34,23 @@ export class FirmwarePackageAccess {
   }
 
   grant(grant: PackageGrant): void {
-    this.#grants.set(grant.updateId, grant);
+    let updates = this.#grants.get(grant.firmwareId);
+    if (!updates) {
+      updates = new Map();
+      this.#grants.set(grant.firmwareId, updates);
+    }
+    updates.set(grant.updateId, grant);
   }
 
-  revoke(updateId: string): void {
-    this.#grants.delete(updateId);
+  revoke(grant: Pick<PackageGrant, 'updateId' | 'firmwareId'>): void {
+    const updates = this.#grants.get(grant.firmwareId);
+    updates?.delete(grant.updateId);
+    if (updates?.size === 0) this.#grants.delete(grant.firmwareId);
   }
 
   /** Whether a CoAP request from `peer` (over DTLS with `pskIdentity`, or plain when null) may fetch the firmware. */
   allowsPeer(firmwareId: string, peer: CoapPeer, pskIdentity: string | null): boolean {
-    for (const grant of this.#grants.values()) {
-      if (grant.firmwareId !== firmwareId) continue;
+    for (const grant of this.#grants.get(firmwareId)?.values() ?? []) {
       const registration = this.#registrations.registration(grant.endpoint);
       if (!registration || registration.address !== peer.address) continue;
       if (pskIdentity === null || registration.pskIdentity === pskIdentity) return true;
@@ -55,8 +62,8 @@ export class FirmwarePackageAccess {
   allowsToken(firmwareId: string, token: string): boolean {
     if (token === '') return false;
     const fingerprint = this.#sealer.fingerprint(new TextEncoder().encode(token));
-    for (const grant of this.#grants.values()) {
-      if (grant.firmwareId === firmwareId && grant.tokenFingerprint === fingerprint) return true;
+    for (const grant of this.#grants.get(firmwareId)?.values() ?? []) {
+      if (grant.tokenFingerprint === fingerprint) return true;
     }
     return false;
   }

@@ -164,7 +164,7 @@ export class FirmwareUpdateRunner {
     this.#running.set(request.updateId, update);
     const { api, clock, access } = this.#options;
     access.grant({ updateId: request.updateId, endpoint: request.endpoint, firmwareId: request.firmwareId, tokenFingerprint: request.packageAccess?.fingerprint ?? null });
-    update.cleanups.push(() => access.revoke(request.updateId));
+    update.cleanups.push(() => access.revoke(request));
     update.cleanups.push(api.onResourceValues(request.endpoint, '/', (values) => this.#report(update, values)));
     update.cleanups.push(api.onDeviceRegistered(request.endpoint, () => {
       if (update.steps.has('observing')) this.#observe(update).catch((error: unknown) => this.#fail(update, error));

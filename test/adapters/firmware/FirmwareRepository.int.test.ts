@@ -131,7 +131,7 @@ describe('firmware repository', () => {
     registeredAt(registrations, 'dev', '192.0.2.7');
     expect((await coapGet(firmwarePackageUri(base, added.firmwareId))).code).toBe('4.03');
     registeredAt(registrations, 'dev', '127.0.0.1');
-    access.revoke('u1');
+    access.revoke({ updateId: 'u1', firmwareId: added.firmwareId });
     expect((await coapGet(firmwarePackageUri(base, added.firmwareId))).code).toBe('4.03');
     expect((await coapGet(`${base}/rd`)).code).toBe('2.04');
   });
@@ -174,7 +174,7 @@ describe('firmware repository', () => {
     expect((await fetch(`${base}/fw/%`)).status).toBe(400);
     expect((await fetch(packageUriWithToken(uri, token), { method: 'POST' })).status).toBe(405);
     expect((await fetch(`${base}/graphql`)).status).toBe(404);
-    access.revoke('u1');
+    access.revoke({ updateId: 'u1', firmwareId: added.firmwareId });
     expect((await fetch(packageUriWithToken(uri, token))).status).toBe(403);
   });
 });

@@ -153,6 +153,9 @@ describe('firmware updates through GraphQL and CoAP', () => {
     expect(started).toMatchObject({ method: 'PULL', packageUri: `http://127.0.0.1:${service.graphql.port}/fw/${String(added['id'])}` });
     expect(changes.at(-1)).toMatchObject({ status: 'SUCCEEDED' });
     expect(firmware.received?.bytes.equals(binary)).toBe(true);
+    // Whoever lists the repository knows the id; without the update's token (never shown) it gets nothing.
+    expect((await fetch(String(started['packageUri']))).status).toBe(403);
+    expect((await fetch(`http://127.0.0.1:${service.graphql.port}/fw/%`)).status).toBe(400);
   });
 
   it('updates by push when the device only takes pushes: /5/0/0 written block-wise', async () => {

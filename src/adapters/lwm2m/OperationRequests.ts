@@ -28,7 +28,9 @@
  *   is built;
  * - execute: the argument string (`0='on',1`) or null;
  * - write-attributes: `{ "pmin": 10, "pmax": 60, "gt": 30.5, "lt": 5, "st": 0.5, "epmin": 1, "epmax": 100 }`
- *   (any subset; a null value removes the attribute, written as the bare name);
+ *   and, for a device registered with 1.2, `"edge": 1, "con": 1, "hqmax": 10` (any subset; a null value
+ *   removes the attribute, written as the bare name; NotificationAttributes.ts has the names, values
+ *   and the version rule);
  * - observe: null, or the notification attributes of this observation in the Observe request's own
  *   query, `{ "pmin": 10, "gt": 30.5 }` (LwM2M Core 1.2 section 5.1.1: attributes given with an
  *   Observe apply to it alone); no null values there;
@@ -54,6 +56,8 @@ import { decodeContent, decodeEntries, encodeContent, encodeEntries, encodePaths
 import { CONTENT_FORMAT, chooseContentFormat, contentFormatName, usableContentFormats } from '../../domain/lwm2m/content/ContentFormat.ts';
 import type { ContentOperation } from '../../domain/lwm2m/content/ContentFormat.ts';
 import { parseLinkFormat } from '../../domain/lwm2m/LinkFormat.ts';
+import { NOTIFICATION_ATTRIBUTE_NAMES, attributeValueProblem, attributesRefusedFor, isNotificationAttributeName } from '../../domain/lwm2m/NotificationAttributes.ts';
+import type { NotificationAttributeName } from '../../domain/lwm2m/NotificationAttributes.ts';
 import { lwm2mValueToJson } from '../../domain/lwm2m/LwM2mValueJson.ts';
 import type { CoapMethod } from '../coap/CoapMessage.ts';
 import { OptionNumber, stringOptions } from '../coap/CoapMessage.ts';
@@ -67,9 +71,6 @@ export interface DeviceProfile {
 }
 
 export type Built<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
-
-/** Write-Attributes names, Core 1.1 section 5.1.2 (Table: <NOTIFICATION> Class Attributes). */
-const attributeNames = ['pmin', 'pmax', 'gt', 'lt', 'st', 'epmin', 'epmax'] as const;
 
 /** The depths of a Discover, LwM2M Core 1.2 section 6.3.2: the path itself (0) down to resource instances (3). */
 const MAX_DISCOVER_DEPTH = 3;
@@ -187,7 +188,7 @@ export function buildRequest(spec: OperationSpec, device: DeviceProfile, format:
     case 'read':
       return get('GET', withAccept(format));
     case 'observe': {
-      const query = observeQuery(spec.content);
+      const query = observeQuery(spec.content, device.lwm2mVersion);
       return query.ok ? get('GET', { ...withAccept(format), ...withQuery(query.value), observe: 0 }) : query;
     }
     case 'cancel-observation':
@@ -202,7 +203,7 @@ export function buildRequest(spec: OperationSpec, device: DeviceProfile, format:
     case 'execute':
       return get('POST', typeof spec.content === 'string' && spec.content !== '' ? { contentFormat: CONTENT_FORMAT.textPlain, payload: new TextEncoder().encode(spec.content) } : {});
     case 'write-attributes': {
-      const query = attributeQuery(spec.content);
+      const query = attributeQuery(spec.content, device.lwm2mVersion);
       return query.ok ? get('PUT', { query: query.value }) : query;
     }
     case 'write-replace':
@@ -369,10 +370,10 @@ function isObject(content: JsonValue | null): content is { [key: string]: JsonVa
 }
 
 /** The attributes of an Observe in its own query: numbers only (nothing to remove on a new observation). */
-function observeQuery(content: JsonValue | null): Built<string[]> {
+function observeQuery(content: JsonValue | null, lwm2mVersion?: string): Built<string[]> {
   if (content === null) return { ok: true, value: [] };
   if (isObject(content) && Object.values(content).some((value) => value === null)) return { ok: false, reason: 'observe attributes must be numbers' };
-  const query = attributeQuery(content);
+  const query = attributeQuery(content, lwm2mVersion);
   return query.ok ? query : { ok: false, reason: query.reason.replace('write-attributes', 'observe') };
 }
 
@@ -423,15 +424,24 @@ function isValueType(type: string | undefined): type is LwM2mValueType {
   return LWM2M_VALUE_TYPES.some((known) => known === type);
 }
 
-function attributeQuery(content: JsonValue | null): Built<string[]> {
+/** The Uri-Query of the attributes; with the device's version (when sent), refused if it names attributes that version lacks. */
+function attributeQuery(content: JsonValue | null, lwm2mVersion?: string): Built<string[]> {
   if (content === null || typeof content !== 'object' || Array.isArray(content)) return { ok: false, reason: 'write-attributes content must be an object like { "pmin": 10 }' };
   const query: string[] = [];
+  const names: NotificationAttributeName[] = [];
   for (const [name, value] of Object.entries(content)) {
-    if (!attributeNames.some((known) => known === name)) return { ok: false, reason: `unknown attribute ${name} (known: ${attributeNames.join(', ')})` };
+    if (!isNotificationAttributeName(name)) return { ok: false, reason: `unknown attribute ${name} (known: ${NOTIFICATION_ATTRIBUTE_NAMES.join(', ')})` };
+    names.push(name);
     if (value === null) query.push(name);
-    else if (typeof value === 'number' && Number.isFinite(value)) query.push(`${name}=${String(value)}`);
-    else return { ok: false, reason: `attribute ${name} must be a number or null` };
+    else if (typeof value !== 'number') return { ok: false, reason: `attribute ${name} must be a number or null` };
+    else {
+      const problem = attributeValueProblem(name, value);
+      if (problem !== undefined) return { ok: false, reason: problem };
+      query.push(`${name}=${String(value)}`);
+    }
   }
   if (query.length === 0) return { ok: false, reason: 'write-attributes needs at least one attribute' };
+  const refused = lwm2mVersion === undefined ? [] : attributesRefusedFor(lwm2mVersion, names);
+  if (refused.length > 0) return { ok: false, reason: `${refused.join(', ')} need LwM2M 1.2 (Core 1.2 section 5.1.2); the device registered with ${lwm2mVersion ?? ''}` };
   return { ok: true, value: query };
 }

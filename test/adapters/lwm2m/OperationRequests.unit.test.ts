@@ -45,7 +45,7 @@ describe('operation requests', () => {
     });
     expect(validateOperation(spec('discover', ['/3'], { depth: 4 }), catalog)).toEqual({ ok: false, reason: 'discover content must be null or { "depth": 0..3 }' });
     expect(validateOperation(spec('observe', ['/3/0/9'], { pmin: null }), catalog)).toEqual({ ok: false, reason: 'observe attributes must be numbers' });
-    expect(validateOperation(spec('observe', ['/3/0/9'], { often: 1 }), catalog)).toEqual({ ok: false, reason: 'unknown attribute often (known: pmin, pmax, gt, lt, st, epmin, epmax)' });
+    expect(validateOperation(spec('observe', ['/3/0/9'], { often: 1 }), catalog)).toEqual({ ok: false, reason: 'unknown attribute often (known: pmin, pmax, gt, lt, st, epmin, epmax, edge, con, hqmax)' });
     expect(validateOperation(spec('cancel-observation', ['/3/0/9'], { reset: 'yes' }), catalog)).toEqual({ ok: false, reason: 'cancel-observation content must be null or { "reset": true }' });
   });
 
@@ -75,6 +75,24 @@ describe('operation requests', () => {
     expect(built(spec('delete', ['/3303/1']))).toEqual({ method: 'DELETE', path: ['3303', '1'] });
   });
 
+  it('writes the 1.2 attributes edge, con and hqmax to a 1.2 device, in Write-Attributes and an Observe, and refuses them below 1.2', () => {
+    const v12: DeviceProfile = { ...v11, lwm2mVersion: '1.2' };
+    const attributes = { edge: 1, con: 0, hqmax: 10, pmin: 5 };
+    expect(built(spec('write-attributes', ['/3303/0/5700'], attributes), v12)).toEqual({ method: 'PUT', path: ['3303', '0', '5700'], query: ['edge=1', 'con=0', 'hqmax=10', 'pmin=5'] });
+    expect(built(spec('write-attributes', ['/3/0'], { con: null }), v12)).toEqual({ method: 'PUT', path: ['3', '0'], query: ['con'] });
+    expect(built(spec('observe', ['/3303/0/5700'], { con: 1 }), v12)).toMatchObject({ query: ['con=1'], observe: 0 });
+    for (const device of [v11, v10]) {
+      expect(buildRequest(spec('write-attributes', ['/3303/0/5700'], attributes), device, undefined, catalog)).toEqual({
+        ok: false,
+        reason: `edge, con, hqmax need LwM2M 1.2 (Core 1.2 section 5.1.2); the device registered with ${device.lwm2mVersion}`,
+      });
+    }
+    expect(built(spec('write-attributes', ['/3303/0/5700'], { epmin: 1 }), v10)).toEqual({ method: 'PUT', path: ['lwm2m', '3303', '0', '5700'], query: ['epmin=1'] });
+    expect(validateOperation(spec('write-attributes', ['/3303/0/5700'], { edge: 2 }), catalog)).toEqual({ ok: false, reason: 'edge must be 0 or 1' });
+    expect(validateOperation(spec('write-attributes', ['/3303/0/5700'], { hqmax: -1 }), catalog)).toEqual({ ok: false, reason: 'hqmax must be a whole number from 0' });
+    expect(validateOperation(spec('write-attributes', ['/3303/0/5700'], { pmin: 1.5 }), catalog)).toEqual({ ok: false, reason: 'pmin must be a whole number of seconds from 0' });
+  });
+
   it('encodes writes, create and composite operations in the chosen format', () => {
     const write = built(spec('write-replace', ['/3/0/14'], { values: [{ path: '/3/0/14', text: '+02' }] }), { ...v11, contentFormats: [110] });
     expect(write).toMatchObject({ method: 'PUT', path: ['3', '0', '14'], contentFormat: 110 });
@@ -93,7 +111,7 @@ describe('operation requests', () => {
     expect(validateOperation(spec('read', ['/3/0', '/4/0']), catalog)).toEqual({ ok: false, reason: 'read takes exactly one path' });
     expect(validateOperation(spec('write-replace', ['/3/0/14'], { values: [{ path: '/3/0/9', text: 'lots' }] }), catalog).ok).toBe(false);
     const attributes = validateOperation(spec('write-attributes', ['/3/0/9'], { often: 1 }), catalog);
-    expect(!attributes.ok && attributes.reason).toBe('unknown attribute often (known: pmin, pmax, gt, lt, st, epmin, epmax)');
+    expect(!attributes.ok && attributes.reason).toBe('unknown attribute often (known: pmin, pmax, gt, lt, st, epmin, epmax, edge, con, hqmax)');
     expect(validateOperation(spec('execute', ['/3/0/4'], { a: 1 }), catalog)).toEqual({ ok: false, reason: 'execute arguments must be a string' });
   });
 

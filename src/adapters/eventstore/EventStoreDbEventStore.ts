@@ -260,6 +260,7 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
+    if (this.#closing.signal.aborted) throw new Error('event store is closed');
     const state: ResumingSubscription = { after: options.after ?? 0, current: undefined, closed: new AbortController() };
     const onStoreClose = (): void => state.closed.abort();
     this.#closing.signal.addEventListener('abort', onStoreClose, { once: true });

@@ -266,6 +266,27 @@ describe('operations', () => {
     expect(badPath.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
   });
 
+  it('puts the 1.2 attributes edge, con and hqmax on the wire to a 1.2 device, and fails them for a 1.1 device with the reason', async () => {
+    const rawEndpoint = 'dm-graphql-raw-12';
+    await importTestDevice(service.store, rawEndpoint);
+    const raw = await registerRawDevice(service.coap.local, rawEndpoint, '</>;rt="oma.lwm2m";ct="110 11544",</3/0>,</3303/0>', ['lwm2m=1.2']);
+    try {
+      const attributes = await operate(`mutation { writeAttributes(endpoint: "${rawEndpoint}", path: "/3303/0/5700", attributes: { edge: 1, con: 1, hqmax: 10, pmin: null }) { id content } }`);
+      expect(attributes['content']).toEqual({ edge: 1, con: 1, hqmax: 10, pmin: null });
+      const put = await raw.request('0.03');
+      expect(stringOptions(put.message.options, OptionNumber.UriQuery)).toEqual(['pmin', 'edge=1', 'con=1', 'hqmax=10']);
+      raw.reply(put.message, '2.04');
+      expect(await settled(attributes['id'])).toMatchObject({ status: 'SUCCEEDED', responseCode: '2.04' });
+    } finally {
+      await raw.close();
+    }
+    const refused = await operate(`mutation { writeAttributes(endpoint: "${endpoint}", path: "/3303/0/5700", attributes: { con: 1 }) { id } }`);
+    expect(await settled(refused['id'])).toMatchObject({ status: 'FAILED', reason: expect.stringContaining('con need LwM2M 1.2') as unknown });
+    expect(objects.attributes.get('/3303/0/5700')).not.toContain('con=1');
+    const badValue = await postGraphQL(url, operatorToken, `mutation { writeAttributes(endpoint: "${endpoint}", path: "/3303/0/5700", attributes: { edge: 2 }) { id } }`);
+    expect(badValue.errors?.[0]?.message).toContain('edge must be 0 or 1');
+  });
+
   it('puts what an operator chose on the wire: a format, a Discover depth, Observe attributes, the root, a cancel by Reset or of a composite set', async () => {
     const rawEndpoint = 'dm-graphql-raw';
     await importTestDevice(service.store, rawEndpoint);
@@ -311,7 +332,7 @@ describe('operations', () => {
         [`mutation { cancelObservation(endpoint: "${rawEndpoint}") { id } }`, 'give either path or paths (the set of an Observe-Composite)'],
         [`mutation { readResource(endpoint: "${rawEndpoint}", path: "/3/0", format: 60) { id } }`, 'content format 60 does not fit read /3/0'],
         [`mutation { discover(endpoint: "${rawEndpoint}", path: "/3", depth: 9) { id } }`, 'discover content must be null or { "depth": 0..3 }'],
-      ]) {
+      ] as const) {
         const refused = await postGraphQL(url, operatorToken, mutation);
         expect(refused.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
         expect(refused.errors?.[0]?.message).toContain(message);

@@ -102,7 +102,8 @@ export async function registerRawDevice(server: { address: string; port: number 
     options: [
       { number: 11, value: utf8('rd') },
       { number: 12, value: Uint8Array.of(40) },
-      ...[`ep=${endpoint}`, 'lwm2m=1.1', ...query].map((argument) => ({ number: 15, value: utf8(argument) })),
+      // LwM2M 1.1 unless the query names the version.
+      ...[`ep=${endpoint}`, ...(query.some((argument) => argument.startsWith('lwm2m=')) ? [] : ['lwm2m=1.1']), ...query].map((argument) => ({ number: 15, value: utf8(argument) })),
     ],
     payload: utf8(links),
   });

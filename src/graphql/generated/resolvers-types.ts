@@ -828,11 +828,17 @@ export type MutationWriteResourceArgs = {
   values: Array<ResourceValueInput>;
 };
 
-/** Notification attributes (LwM2M Core 1.1 section 5.1.2): those given are set, those given as null removed. */
+/** Notification attributes (LwM2M Core 1.1 section 5.1.2): those given are set, those given as null removed. edge, con and hqmax (Core 1.2 section 5.1.2) only for a device registered with 1.2: the operation fails for an older one. */
 export type NotificationAttributesInput = {
+  /** 1.2: notifications non-confirmable (0) or confirmable (1). */
+  con?: InputMaybe<Scalars['Int']['input']>;
+  /** 1.2: notify on the falling (0) or rising (1) edge of a boolean resource. */
+  edge?: InputMaybe<Scalars['Int']['input']>;
   epmax?: InputMaybe<Scalars['Int']['input']>;
   epmin?: InputMaybe<Scalars['Int']['input']>;
   gt?: InputMaybe<Scalars['Float']['input']>;
+  /** 1.2: how many historical notifications the device keeps while the server cannot be reached. */
+  hqmax?: InputMaybe<Scalars['Int']['input']>;
   lt?: InputMaybe<Scalars['Float']['input']>;
   pmax?: InputMaybe<Scalars['Int']['input']>;
   pmin?: InputMaybe<Scalars['Int']['input']>;

@@ -6,6 +6,7 @@
 import type { JsonObject, JsonValue } from '../../domain/Json.ts';
 import { DomainError } from '../../domain/DomainError.ts';
 import { formatPath } from '../../domain/lwm2m/LwM2mPath.ts';
+import { NOTIFICATION_ATTRIBUTE_NAMES } from '../../domain/lwm2m/NotificationAttributes.ts';
 import type { OperationKind as DomainOperationKind, OperationSpec } from '../../domain/operations/OperationEvents.ts';
 import type { OperationStatus as ViewStatus, OperationView } from '../../projections/operations/OperationQueries.ts';
 import { requireRole } from '../Authorization.ts';
@@ -94,7 +95,7 @@ function attributesContent(attributes: NotificationAttributesInput): JsonObject 
   for (const [name, value] of Object.entries(attributes)) {
     if (value !== undefined) content[name] = value;
   }
-  if (Object.keys(content).length === 0) throw new DomainError('BAD_USER_INPUT', 'give at least one attribute (pmin, pmax, gt, lt, st, epmin, epmax)', {});
+  if (Object.keys(content).length === 0) throw new DomainError('BAD_USER_INPUT', `give at least one attribute (${NOTIFICATION_ATTRIBUTE_NAMES.join(', ')})`, {});
   return content;
 }
 

@@ -56,6 +56,12 @@ import { firmwarePackageHttpUri } from './adapters/firmware/FirmwarePackageHttpR
 import { startFirmware } from './adapters/firmware/Firmware.ts';
 import { FirmwarePackageAccess } from './adapters/firmware/FirmwarePackageAccess.ts';
 import type { SecureEndpoints } from './adapters/security/SecureEndpoints.ts';
+import { healthRoute } from './adapters/http/HealthRoutes.ts';
+import { measureAppends } from './adapters/metrics/MeasuredEventStore.ts';
+import { metricsRoute } from './adapters/metrics/MetricsRoute.ts';
+import { PrometheusMetrics } from './adapters/metrics/PrometheusMetrics.ts';
+import { startServiceMetrics } from './adapters/metrics/ServiceMetrics.ts';
+import { eventStoreCheck, readModelsCheck, socketsCheck } from './adapters/health/Readiness.ts';
 import { announceRunningService } from './adapters/runtime/RunningServiceFile.ts';
 
 export interface RunningService {
@@ -83,12 +89,14 @@ export async function startService(config: Config, env: NodeJS.ProcessEnv, logge
   const dataDir = resolve(config.dataDir);
   const masterKey = loadMasterKey(dataDir, env);
   logger.info({ source: masterKey.source, keyFile: masterKey.source === 'environment' ? undefined : masterKey.keyFile }, 'master key loaded');
-  const store = await openEventStore({ url: config.eventStoreUrl, dataDir, logger });
+  // Metrics (Prometheus, GET /metrics): appends are measured from the first one on.
+  const metrics = new PrometheusMetrics();
+  const store = measureAppends(await openEventStore({ url: config.eventStoreUrl, dataDir, logger }), metrics);
   // What a later step had opened is closed again, last opened first, before its error goes on: a
   // failed start leaves no open file, socket or SQLite writer behind, so the next start can run at once.
   const closers: Closer[] = [{ part: 'event store', close: () => store.close() }];
   try {
-    return await wireService(config, dataDir, masterKey, store, closers, logger);
+    return await wireService(config, dataDir, masterKey, store, metrics, closers, logger);
   } catch (error) {
     await closeAll(closers, logger);
     throw namingTakenPort(error);
@@ -119,7 +127,15 @@ function namingTakenPort(error: unknown): unknown {
   return new Error(`cannot listen on ${where}: the port is already in use by another process`, { cause: error });
 }
 
-async function wireService(config: Config, dataDir: string, masterKey: MasterKeyResult, store: EventStore, closers: Closer[], logger: Logger): Promise<RunningService> {
+async function wireService(
+  config: Config,
+  dataDir: string,
+  masterKey: MasterKeyResult,
+  store: EventStore,
+  metrics: PrometheusMetrics,
+  closers: Closer[],
+  logger: Logger,
+): Promise<RunningService> {
   logger.info({ dataDir, eventStore: config.eventStoreUrl === '' ? 'sqlite' : 'eventstoredb', head: await store.headPosition() }, 'event store open');
 
   // Read models: their own SQLite file, projected from the log from each one's checkpoint.
@@ -221,6 +237,27 @@ async function wireService(config: Config, dataDir: string, masterKey: MasterKey
   closers.push({ part: 'bootstrap sessions', close: () => bootstrapServer.close() });
   logger.info({ host: config.coapHost, port: bootstrap.local.port, dtlsPort: secure.bootstrap.local.port }, 'bootstrap server listening (CoAP, CoAP over DTLS)');
 
+  const serviceMetrics = await startServiceMetrics(metrics, {
+    store,
+    projector,
+    devices: new DeviceQueries(readModels.db),
+    operations: new OperationQueries(readModels.db),
+    registeredDevices: () => registrations.registrations().length,
+    coapEndpoints: [
+      { server: 'lwm2m', traffic: () => coap.traffic() },
+      { server: 'bootstrap', traffic: () => bootstrap.traffic() },
+      { server: 'lwm2m-dtls', traffic: () => secure.datagramEndpoints.lwm2m.traffic() },
+      { server: 'bootstrap-dtls', traffic: () => secure.datagramEndpoints.bootstrap.traffic() },
+    ],
+    dtlsServers: [
+      { server: 'lwm2m', dtls: secure.lwm2mTransport.server },
+      { server: 'bootstrap', dtls: secure.bootstrapTransport.server },
+    ],
+    clock: systemClock,
+    logger,
+  });
+  closers.push({ part: 'metrics', close: () => serviceMetrics.close() });
+
   // The GraphQL API, on HTTP and WebSocket, behind bearer tokens; started last, as it calls every part.
   const tokens = new ApiTokenRegistry(store, masterKey.sealer);
   await tokens.ensureAdminToken(join(dataDir, 'admin.token'), logger);
@@ -266,7 +303,20 @@ async function wireService(config: Config, dataDir: string, masterKey: MasterKey
     },
     tokens,
     logger,
-    routes: [firmware.httpRoute],
+    metrics,
+    routes: [
+      firmware.httpRoute,
+      metricsRoute(metrics, (token) => tokens.authenticate(token)),
+      healthRoute([
+        eventStoreCheck(store),
+        readModelsCheck(projector, systemClock),
+        socketsCheck([
+          { name: 'lwm2m server (CoAP)', listening: () => coap.listening },
+          { name: 'bootstrap server (CoAP)', listening: () => bootstrap.listening },
+          { name: 'lwm2m and bootstrap servers (DTLS)', listening: () => secure.datagramEndpoints.lwm2m.listening && secure.datagramEndpoints.bootstrap.listening },
+        ]),
+      ]),
+    ],
   });
   closers.push({ part: 'graphql', close: () => graphql.close() });
   firmwareHttp.base = `http://${config.publicHost.includes(':') && !config.publicHost.startsWith('[') ? `[${config.publicHost}]` : config.publicHost}:${graphql.port}`;

@@ -145,6 +145,8 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
   readonly #separateResponses = new Set<Exchange>();
   readonly #sweeper: NodeJS.Timeout;
   #closed = false;
+  #retransmissions = 0;
+  #droppedDatagrams = 0;
 
   constructor(transport: DatagramTransport, options: DatagramCoapEndpointOptions) {
     this.#transport = transport;
@@ -156,6 +158,16 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
     transport.onDatagram((bytes, peer) => this.#onDatagram(bytes, peer));
     this.#sweeper = setInterval(() => this.#sweep(), Math.max(50, this.#params.ackTimeoutMs));
     this.#sweeper.unref();
+  }
+
+  /** Whether its socket is open: from open until close (readiness reports it). */
+  get listening(): boolean {
+    return !this.#closed;
+  }
+
+  /** Totals since it opened, for metrics: messages sent again for want of an ACK, datagrams dropped (malformed, unmatched, failed). */
+  traffic(): { readonly retransmissions: number; readonly droppedDatagrams: number } {
+    return { retransmissions: this.#retransmissions, droppedDatagrams: this.#droppedDatagrams };
   }
 
   handle(handler: CoapRequestHandler): void {
@@ -312,6 +324,7 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
   }
 
   #retransmit(exchange: Exchange, bytes: Uint8Array, attempt: number, timeoutMs: number, giveUp: () => void): void {
+    if (attempt > 0) this.#retransmissions += 1;
     this.#send(bytes, exchange.peer);
     exchange.timer = setTimeout(() => {
       if (attempt >= this.#params.maxRetransmit) giveUp();
@@ -344,6 +357,7 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
       this.#dispatch(bytes, peer);
     } catch (error) {
       // A bug of ours must not let a peer take the process down: log it and drop the datagram.
+      this.#droppedDatagrams += 1;
       this.#logger.error({ err: error, peer }, 'CoAP datagram handling failed');
     }
   }
@@ -352,6 +366,7 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
     const decoded = decodeCoapMessage(bytes);
     if (!decoded.ok) {
       const { error } = decoded;
+      this.#droppedDatagrams += 1;
       this.#logger.debug({ peer, reason: error.reason, offset: error.offset }, 'malformed CoAP message dropped');
       // RFC 7252 section 4.2: a confirmable message with a format error is rejected with RST.
       if (error.header?.type === 'CON') this.#sendEmpty('RST', error.header.messageId, peer);
@@ -389,7 +404,10 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
   #onAckOrReset(message: CoapMessage, peer: CoapPeer): void {
     const key = `${peerKey(peer)}|${message.messageId}`;
     const exchange = this.#byMessageId.get(key);
-    if (!exchange) return; // RFC 7252 section 4.2: unmatched ACK/RST are silently ignored
+    if (!exchange) {
+      this.#droppedDatagrams += 1; // RFC 7252 section 4.2: unmatched ACK/RST are silently ignored
+      return;
+    }
     // A piggybacked response must also carry the request's token (section 5.3.2); one that does not
     // is not ours, and the request keeps waiting (and retransmitting).
     const piggybacked = message.type === 'ACK' && message.code !== '0.00' && !this.#separateResponses.has(exchange);

@@ -32,7 +32,10 @@ import { bearerToken, connectionParamsToken } from './BearerToken.ts';
 import { consoleFilesRoute } from './ConsoleFiles.ts';
 import { explorerLandingPagePlugin } from './LandingPage.ts';
 import { serveGraphQLWebSocket } from './GraphQLWebSocket.ts';
-import type { GraphQLWebSocketServer, WebSocketExtra, WebSocketLimits } from './GraphQLWebSocket.ts';
+import type { WebSocketExtra, WebSocketLimits } from './GraphQLWebSocket.ts';
+import { graphqlOperationMetrics } from '../metrics/GraphQLMetrics.ts';
+import type { Metrics } from '../metrics/Metrics.ts';
+import { noMetrics } from '../metrics/Metrics.ts';
 
 /** The graphql-ws close code for a failed authentication: 4401, mirroring HTTP 401. */
 const unauthorizedCloseCode = CloseCode.Unauthorized;
@@ -51,13 +54,14 @@ export interface GraphQLServerOptions {
   readonly routes?: ReadonlyArray<(request: IncomingMessage, response: ServerResponse, url: URL) => Promise<boolean>>;
   /** The built operator's console, served at / (default: dist/console beside the sources). */
   readonly consoleDirectory?: string;
+  /** Where operations and active WebSocket operations are counted (nowhere by default). */
+  readonly metrics?: Metrics;
 }
 
 export interface RunningGraphQLServer {
   readonly port: number;
   /** `http://host:port/path`. */
   readonly url: string;
-  readonly webSocket: Pick<GraphQLWebSocketServer, 'activeOperations'>;
   close(): Promise<void>;
 }
 
@@ -98,6 +102,8 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
   const requestLimits = options.requestLimits ?? defaultRequestLimits;
   const { schema, services, tokens } = options;
   const consoleFiles = consoleFilesRoute(options.consoleDirectory);
+  const metrics = options.metrics ?? noMetrics;
+  const operationMetrics = graphqlOperationMetrics(metrics);
 
   const authenticate = async (token: string | undefined): Promise<Principal | undefined> =>
     token === undefined ? undefined : tokens.authenticate(token);
@@ -106,7 +112,7 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
     schema,
     validationRules: operationLimitRules(limits),
     parseOptions: { maxTokens: requestLimits.maxTokens },
-    plugins: [explorerLandingPagePlugin(options.consoleDirectory)],
+    plugins: [explorerLandingPagePlugin(options.consoleDirectory), operationMetrics.apolloPlugin()],
     includeStacktraceInErrorResponses: false,
     // The process owner (`lwm2m-hub serve`) stops the whole service in order on SIGINT/SIGTERM; Apollo's
     // own handlers (on unless NODE_ENV is test) would stop only the API and re-raise the signal.
@@ -187,6 +193,12 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
   });
 
   const principals = new WeakMap<WsContext<Record<string, unknown> | undefined, WebSocketExtra>, Principal>();
+  // The ids of a connection's running operations that have sent an error: they end as 'error'.
+  const failedOperations = new WeakMap<WsContext<Record<string, unknown> | undefined, WebSocketExtra>, Set<string>>();
+  const markFailed = (context: WsContext<Record<string, unknown> | undefined, WebSocketExtra>, id: string): void => {
+    const failed = failedOperations.get(context) ?? new Set<string>();
+    failedOperations.set(context, failed.add(id));
+  };
   const rules = [...specifiedRules, ...operationLimitRules(limits)];
   const wsServer = serveGraphQLWebSocket<Record<string, unknown> | undefined>(
     webSockets,
@@ -215,17 +227,28 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
         const contextValue: GraphQLContext = { principal, correlationId: randomUUID(), services };
         return { schema, document, operationName: payload.operationName ?? null, variableValues: payload.variables ?? null, contextValue };
       },
-      onNext(_context, _id, _payload, _args, result) {
+      onNext(context, id, _payload, _args, result) {
         if (!result.errors) return undefined;
+        markFailed(context, id);
         return { ...result, errors: result.errors.map((error) => formatGraphQLError(error.toJSON(), error, logger)) };
       },
-      onError(_context, _id, _payload, errors) {
+      onError(context, id, payload, errors) {
+        // A running operation that fails still completes (counted then); one refused before it ran does not.
+        if (context.subscriptions[id]) markFailed(context, id);
+        else operationMetrics.ended('websocket', payload.operationName, 'error');
         return errors.map((error) => formatGraphQLError(error.toJSON(), error, logger));
+      },
+      onComplete(context, id, payload) {
+        const failed = failedOperations.get(context)?.delete(id) ?? false;
+        operationMetrics.ended('websocket', payload.operationName, failed ? 'error' : 'ok');
       },
     },
     requestLimits,
     logger,
   );
+  metrics.gauge({ name: 'lwm2m_hub_graphql_active_subscriptions', help: 'Operations running over WebSocket connections: subscriptions, and queries in flight' }, () => [
+    { value: wsServer.activeOperations() },
+  ]);
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -242,7 +265,6 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
   return {
     port: address.port,
     url,
-    webSocket: wsServer,
     async close() {
       await wsServer.dispose();
       await closeHttp(http);

@@ -51,6 +51,8 @@ export interface SecureEndpoints {
   lwm2mIdentityOf(peer: CoapPeer): string | null;
   /** The registration interface on the DTLS port: the 'psk' channel with the session's identity, audited. */
   registrationHandler(registrations: RegistrationService): CoapRequestHandler;
+  /** The CoAP endpoints of both DTLS ports, unwrapped, for readiness and metrics. */
+  readonly datagramEndpoints: { readonly lwm2m: DatagramCoapEndpoint; readonly bootstrap: DatagramCoapEndpoint };
   close(): Promise<void>;
 }
 
@@ -77,7 +79,8 @@ export async function openSecureEndpoints(options: SecureEndpointsOptions): Prom
   };
   const lwm2mIdentityOf = (peer: CoapPeer): string | null => identityOf(lwm2mTransport, peer);
   const bootstrapIdentityOf = (peer: CoapPeer): string | null => identityOf(bootstrapTransport, peer);
-  const bootstrap = new HandlerWrappingCoapEndpoint(new DatagramCoapEndpoint(bootstrapTransport, { logger }), (handler) =>
+  const bootstrapEndpoint = new DatagramCoapEndpoint(bootstrapTransport, { logger });
+  const bootstrap = new HandlerWrappingCoapEndpoint(bootstrapEndpoint, (handler) =>
     auditIdentityMismatch({ role: 'bootstrap', handler, identityOf: bootstrapIdentityOf, deviceOf: (identity) => keys.bootstrapDevice(identity), audit, clock }),
   );
   return {
@@ -98,6 +101,7 @@ export async function openSecureEndpoints(options: SecureEndpointsOptions): Prom
         audit,
         clock,
       }),
+    datagramEndpoints: { lwm2m, bootstrap: bootstrapEndpoint },
     async close() {
       for (const stop of stopAudits) stop();
       await Promise.all([lwm2m.close(), bootstrap.close()]);

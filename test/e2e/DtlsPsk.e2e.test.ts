@@ -19,7 +19,7 @@ import { bootstrapStream } from '../../src/domain/bootstrap/BootstrapEvents.ts';
 import { registrationStream } from '../../src/domain/registration/RegistrationEvents.ts';
 import type { RunningService } from '../../src/main.ts';
 import { DtlsTestClient } from '../adapters/dtls/support/DtlsTestClient.ts';
-import { libcoapAvailable } from '../adapters/dtls/support/libcoapAvailable.ts';
+import { libcoapAvailable } from '../support/LibcoapClient.ts';
 import { csv, noSecRow } from '../support/BootstrapTestData.ts';
 import { streamEvents, waitForStreamEvent } from '../support/StreamEvents.ts';
 import { startTestService } from './TestService.ts';
@@ -103,9 +103,9 @@ function waitForEvent(stream: string, type: string): Promise<RecordedEvent> {
 }
 
 // Skipped, and reported as skipped, only where libcoap3-bin is missing (.ci/run installs it).
-if (!libcoapAvailable()) process.stderr.write('DtlsPsk e2e: libcoap clients (Debian libcoap3-bin) not found, their tests are skipped\n');
+if (!libcoapAvailable('coap-client-openssl')) process.stderr.write('DtlsPsk e2e: libcoap clients (Debian libcoap3-bin) not found, their tests are skipped\n');
 
-describe.skipIf(!libcoapAvailable())('libcoap clients against the DTLS ports', () => {
+describe.skipIf(!libcoapAvailable('coap-client-openssl'))('libcoap clients against the DTLS ports', () => {
   it.each(CLIENTS.map((client, i) => [client, device(i + 1)] as const))('%s registers a PSK device over DTLS with its own identity: 2.01', async (client, d) => {
     const run = await register(client, d.identity, d.key, d.endpoint);
     expect(run.output).not.toMatch(/4\.0\d/);

@@ -8,9 +8,10 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-export function libcoapAvailable(): boolean {
+/** Whether libcoap's `client` (coap-client-notls, -openssl, -gnutls: all of libcoap3-bin) is on this machine. */
+export function libcoapAvailable(client = 'coap-client-notls'): boolean {
   try {
-    execFileSync('coap-client-notls', ['-h'], { stdio: 'ignore' });
+    execFileSync(client, ['-h'], { stdio: 'ignore' });
     return true;
   } catch (error) {
     // coap-client -h exits non-zero after printing its help; only a missing binary means unavailable.

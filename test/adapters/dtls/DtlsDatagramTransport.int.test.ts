@@ -11,7 +11,7 @@ import { CoapTimeoutError } from '../../../src/adapters/coap/CoapEndpoint.ts';
 import { DtlsDatagramTransport } from '../../../src/adapters/dtls/DtlsDatagramTransport.ts';
 import type { DtlsSessionInfo } from '../../../src/adapters/dtls/DtlsSession.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
-import { libcoapAvailable } from './support/libcoapAvailable.ts';
+import { libcoapAvailable } from '../../support/LibcoapClient.ts';
 import { waitFor } from './support/waitFor.ts';
 
 const KEY = '0123456789abcdef';
@@ -46,7 +46,7 @@ function coapClient(binary: string, uri: string, identity: string): Promise<stri
 }
 
 describe('DatagramCoapEndpoint over DTLS', () => {
-  it.skipIf(!libcoapAvailable())('answers libcoap requests over IPv4 and IPv6, knowing the PSK identity of each', async () => {
+  it.skipIf(!libcoapAvailable('coap-client-openssl'))('answers libcoap requests over IPv4 and IPv6, knowing the PSK identity of each', async () => {
     const { transport } = await coapOverDtls();
     const port = transport.local.port;
     expect(await coapClient('coap-client-openssl', `coaps://127.0.0.1:${port}/3/0/0`, 'urn:imei:1')).toBe('3/0/0 for urn:imei:1');

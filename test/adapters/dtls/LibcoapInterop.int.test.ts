@@ -10,7 +10,7 @@ import { DtlsServer } from '../../../src/adapters/dtls/DtlsServer.ts';
 import type { CipherSuiteName } from '../../../src/adapters/dtls/CipherSuites.ts';
 import type { DtlsSessionInfo } from '../../../src/adapters/dtls/DtlsSession.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
-import { libcoapAvailable } from './support/libcoapAvailable.ts';
+import { libcoapAvailable } from '../../support/LibcoapClient.ts';
 
 const CLIENTS = ['coap-client-openssl', 'coap-client-gnutls'] as const;
 const SUITES: readonly CipherSuiteName[] = ['TLS_PSK_WITH_AES_128_CCM_8', 'TLS_PSK_WITH_AES_128_CBC_SHA256', 'TLS_PSK_WITH_CHACHA20_POLY1305_SHA256'];
@@ -52,7 +52,7 @@ function runClient(client: string, port: number, identity: string, key: string):
 }
 
 // Skipped, and reported as skipped, only where libcoap3-bin is missing and cannot be installed (.ci/run).
-describe.skipIf(!libcoapAvailable()).each(CLIENTS)('%s', (client) => {
+describe.skipIf(!libcoapAvailable('coap-client-openssl')).each(CLIENTS)('%s', (client) => {
   it.each(SUITES)('completes a handshake with %s and gets a CoAP response', async (suite) => {
     const server = await coapServer(suite);
     const result = await runClient(client, server.port, 'urn:imei:123', '0123456789abcdef');

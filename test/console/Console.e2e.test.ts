@@ -58,7 +58,7 @@ function localMoment(epochMs: number): string {
 }
 
 /** A link of the console's main navigation. */
-const section = (name: string) => page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name, exact: true });
+const section = (name: string) => page.getByRole('navigation', { name: 'Sections', exact: true }).getByRole('link', { name, exact: true });
 
 /** The row of a resource in the device's object tree. */
 const resourceRow = (path: string) => page.locator(`tr[data-path="${path}"]`);
@@ -227,7 +227,45 @@ describe('the operator console', () => {
     await screenshot(page, 'device-alarms');
   });
 
+  it('lists the operations live, and cancels one the device leaves unanswered', async () => {
+    await page.getByRole('link', { name: 'Objects' }).click();
+    objects.silent = true;
+    await page.getByRole('button', { name: 'Read /3/0/1', exact: true }).click();
+    await page.getByRole('link', { name: 'Operations' }).click();
+    const waiting = page.getByRole('table', { name: 'Operations' }).locator('tbody tr').filter({ hasText: '/3/0/1' });
+    await waiting.getByRole('button', { name: 'Cancel' }).click();
+    await waiting.getByText('cancelled', { exact: true }).waitFor();
+    objects.silent = false;
+    expect(await page.getByRole('table', { name: 'Operations' }).getByText('succeeded', { exact: true }).count()).toBeGreaterThan(0);
+    await screenshot(page, 'device-operations');
+  });
+
+  it('adds a firmware by URL to the repository, offered on the device page', async () => {
+    await section('Firmware').click();
+    await page.getByText('Add a firmware').click();
+    await page.getByLabel('Name').fill('console-fw');
+    await page.getByLabel('Version').fill('2.0.0');
+    await page.getByLabel(/or a URL the device fetches itself/).fill('coap://192.0.2.10/console-fw-2.0.0.bin');
+    await page.getByRole('button', { name: 'Add' }).click();
+    await page.getByRole('table', { name: 'Firmware' }).getByText('coap://192.0.2.10/console-fw-2.0.0.bin').waitFor();
+    await screenshot(page, 'firmware');
+    await page.goto(`${baseUrl}devices/${endpoint}/firmware`);
+    await page.getByLabel('Firmware', { exact: true }).getByText('console-fw 2.0.0').waitFor({ state: 'attached' });
+  });
+
+  it('lists the alarms of the fleet, filtered by status', async () => {
+    await section('Alarms').click();
+    const row = page.getByRole('table', { name: 'Alarms' }).locator('tbody tr').filter({ hasText: 'c8y_TemperatureAlarm' });
+    await row.getByRole('link', { name: endpoint }).waitFor();
+    await page.getByRole('group', { name: 'Status' }).getByLabel('acknowledged').uncheck();
+    await page.getByText('0 alarm(s)').waitFor();
+    await page.getByRole('group', { name: 'Status' }).getByLabel('acknowledged').check();
+    await row.waitFor();
+    await screenshot(page, 'alarms');
+  });
+
   it('shows the registration, the history timeline and the state as of a moment', async () => {
+    await page.goto(`${baseUrl}devices/${endpoint}`);
     await page.getByRole('link', { name: 'Overview' }).click();
     await page.getByRole('heading', { name: 'Registration', exact: true }).waitFor();
     await screenshot(page, 'device-overview');

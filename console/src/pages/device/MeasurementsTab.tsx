@@ -6,10 +6,16 @@ import { measurementCreated, measurementsQuery } from '../../api/TelemetryDocume
 import { ErrorMessage, Time } from '../../components/Common.tsx';
 import { TimeSeriesChart } from '../../components/TimeSeriesChart.tsx';
 
-const day = 24 * 60 * 60 * 1000;
+const hour = 60 * 60 * 1000;
+const ranges: ReadonlyArray<readonly [number, string]> = [
+  [hour, 'last hour'],
+  [24 * hour, 'last 24 hours'],
+  [7 * 24 * hour, 'last 7 days'],
+];
 
 export function MeasurementsTab({ endpoint }: { endpoint: string }) {
-  const [from] = useState(() => new Date(Date.now() - day).toISOString());
+  const [range, setRange] = useState(24 * hour);
+  const [from, setFrom] = useState(() => new Date(Date.now() - range).toISOString());
   const measurements = useQuery(measurementsQuery, { endpoint, from });
   useSubscription(measurementCreated, { endpoint }, ({ measurementCreated: created }) =>
     measurements.update((data) => ({ measurements: { ...data.measurements, edges: [...data.measurements.edges, { node: created }] } })),
@@ -25,9 +31,27 @@ export function MeasurementsTab({ endpoint }: { endpoint: string }) {
   const width = Math.max(320, Math.min(1100, (typeof window === 'undefined' ? 1100 : window.innerWidth) - 80));
   return (
     <section aria-labelledby="measurements-heading">
-      <h2 id="measurements-heading">Measurements (last 24 hours)</h2>
+      <h2 id="measurements-heading">Measurements</h2>
+      <div class="toolbar">
+        <label for="measurement-range">Period</label>
+        <select
+          id="measurement-range"
+          value={range}
+          onChange={(event) => {
+            const chosen = Number(event.currentTarget.value);
+            setRange(chosen);
+            setFrom(new Date(Date.now() - chosen).toISOString());
+          }}
+        >
+          {ranges.map(([ms, label]) => (
+            <option key={ms} value={ms}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </div>
       <ErrorMessage error={measurements.error} />
-      {measurements.data?.measurements.pageInfo.hasNextPage ? <p class="hint">Showing the first 500 measurements of the last day.</p> : null}
+      {measurements.data?.measurements.pageInfo.hasNextPage ? <p class="hint">Showing the first 500 measurements of the period: choose a shorter one to see the latest.</p> : null}
       {series.length === 0 && !measurements.loading ? <p class="muted">No measurement yet: turn on “Send measurement” for a resource in Device protocols.</p> : null}
       {series.map((points) => {
         const first = points[0];

@@ -27,7 +27,7 @@ export function OperationsTab({ endpoint, operations }: { endpoint: string; oper
               {operation.attempts > 1 ? <small class="muted"> ({operation.attempts} attempts)</small> : null}
             </td>
             <td>{operation.responseCode ?? '—'}</td>
-            <td>{operation.reason === null ? <JsonText value={operation.result} /> : <span class="error-text">{operation.reason}</span>}</td>
+            <td>{operation.reason === null ? <OperationResult result={operation.result} /> : <span class="error-text">{operation.reason}</span>}</td>
             <td>{operation.requestedBy}</td>
             {canOperate.value ? (
               <td>
@@ -53,5 +53,22 @@ export function OperationsTab({ endpoint, operations }: { endpoint: string; oper
         ))}
       </ListTable>
     </section>
+  );
+}
+
+/** A read's values as "path = value" lines; any other result as JSON. */
+function OperationResult({ result }: { result: unknown }) {
+  const values = typeof result === 'object' && result !== null && 'values' in result ? result.values : undefined;
+  if (!Array.isArray(values) || !values.every((value): value is { path: string; text: string } => typeof value === 'object' && value !== null && 'path' in value && 'text' in value)) {
+    return <JsonText value={result} />;
+  }
+  return (
+    <ul class="values">
+      {values.map((value) => (
+        <li key={value.path}>
+          {value.path} = {value.text}
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -1,5 +1,5 @@
 /**
- * Device management end to end (issue 5): the real service (startService, as `lwm2m-hub serve` runs
+ * Device management end to end: the real service (startService, as `lwm2m-hub serve` runs
  * it) on a SQLite store in a temp dir, and the node-coap test client with objects 1, 3 and 3303 as the
  * device: register, read /3/0, observe /3303/0/5700 and receive notifications, write, execute, Send;
  * operations, values, telemetry and read models checked through the service's application API.

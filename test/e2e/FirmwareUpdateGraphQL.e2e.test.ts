@@ -1,5 +1,5 @@
 /**
- * Firmware updates through the GraphQL API of the real service (issue 8): an operator adds firmwares
+ * Firmware updates through the GraphQL API of the real service: an operator adds firmwares
  * (an uploaded binary, an external URL), starts updates of node-coap test devices that implement
  * object 5, and a viewer follows them over the WebSocket: by pull over CoAP (the package fetched from
  * the LwM2M server's own endpoint, block-wise), by pull over HTTP, by push, and a device that reports

@@ -1,5 +1,5 @@
 /**
- * The firmware repository (issue 8): the `firmwares` stream through its decider, and the
+ * The firmware repository: the `firmwares` stream through its decider, and the
  * uploaded binaries on disk under `<dataDir>/firmware/`, one file per firmware named by its id, with
  * their SHA-256 in the event. A binary is written (to a temporary name, then renamed, so that a crash
  * never leaves a half file under a firmware's name) before the event that refers to it is appended,

@@ -1,5 +1,5 @@
 /**
- * The firmware application API for GraphQL and the shell (issue 8): the repository, starting an
+ * The firmware application API for GraphQL and the shell: the repository, starting an
  * update, each device's updates, and their changes as the projector commits them, so that a
  * subscriber sees exactly what the queries then return.
  */

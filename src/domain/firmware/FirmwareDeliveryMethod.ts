@@ -1,5 +1,5 @@
 /**
- * Pull or push (issue 8): the device says how it takes a package in Firmware Update Delivery Method
+ * Pull or push: the device says how it takes a package in Firmware Update Delivery Method
  * /5/0/9 (0 pull, 1 push, 2 both) and which protocols it pulls with in Firmware Update Protocol
  * Support /5/0/8 (0 CoAP, 1 CoAPS, 2 HTTP 1.1, 3 HTTPS 1.1, 4 CoAP over TCP, 5 CoAP over TLS; LwM2M
  * Core 1.1 Appendix E.6). The server must not give a Package URI of a protocol the device lacks.

@@ -1,7 +1,7 @@
 /**
- * Events of the firmware repository, on the one stream `firmwares` (issue 8, "Firmware update
- * (object 5)"): a firmware is added — its binary stored by the service under the data directory with
- * its SHA-256, or an external URL the device fetches itself — and removed.
+ * Events of the firmware repository for object 5 updates (LwM2M Core 1.1 Appendix E.6), on the one
+ * stream `firmwares`: a firmware is added — its binary stored by the service under the data directory
+ * with its SHA-256, or an external URL the device fetches itself — and removed.
  */
 
 /** Where a firmware's package comes from. */

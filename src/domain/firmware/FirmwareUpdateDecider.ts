@@ -1,5 +1,5 @@
 /**
- * The firmware update process of one device (issue 8; LwM2M Core 1.1 Appendix E.6). One update at a
+ * The firmware update process of one device (LwM2M Core 1.1 Appendix E.6). One update at a
  * time per device. The process runner records what it did (steps) and hands over every value the
  * device reports for object 5 and /3/0/3; this decider says what they mean:
  * - State /5/0/3 = 2 (Downloaded): the package is there, Update /5/0/2 may be executed;

@@ -1,5 +1,5 @@
 /**
- * Events of a device's firmware updates, on the stream `firmware-<endpoint>` (issue 8): an update is
+ * Events of a device's firmware updates, on the stream `firmware-<endpoint>`: an update is
  * requested (which firmware, pull or push), progresses step by step as the service drives object 5
  * (LwM2M Core 1.1 Appendix E.6) and the device reports its State and Update Result, and ends as
  * succeeded (the device reported Update Result 1 after Update, with the version it then runs) or

@@ -1,7 +1,6 @@
 /**
- * A device's operations queue (issue 5, "Operations queue"; the guide: "operations are always
- * queued"), as a decider over `operations-<endpoint>`. Pure: ids, time, reachability and responses
- * arrive in commands.
+ * A device's operations queue (the guide: "operations are always queued"), as a decider over
+ * `operations-<endpoint>`. Pure: ids, time, reachability and responses arrive in commands.
  *
  * Rules:
  * - FIFO, one operation in flight at a time per device (RFC 7252 section 4.7, NSTART = 1: one

@@ -1,4 +1,4 @@
-/** The firmware repository and firmware updates (issue 8): read (viewer), change and start (operator), follow (viewer). */
+/** The firmware repository and firmware updates: read (viewer), change and start (operator), follow (viewer). */
 import { DomainError } from '../../domain/DomainError.ts';
 import { requireRole } from '../Authorization.ts';
 import { actorOf } from '../GraphQLContext.ts';

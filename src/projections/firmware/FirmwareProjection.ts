@@ -1,5 +1,5 @@
 /**
- * The firmware read model (issue 8): the repository's firmwares from `firmwares`, and each device's
+ * The firmware read model: the repository's firmwares from `firmwares`, and each device's
  * updates from `firmware-<endpoint>` with their progress (the last step and every step with its time)
  * and outcome, with the version the device reported beside the operator's label.
  */

@@ -5,18 +5,22 @@
  *
  * An import is all or nothing across the objects of one document: a document the parser refuses
  * stores nothing and returns the parser's errors; every object is decided before anything is appended,
- * so a CONFLICT on one object stores none of them. The appends themselves go stream by stream; if a
- * concurrent writer makes one fail, the whole import is decided again, and the objects already stored
- * are then identical re-uploads, i.e. no-ops.
+ * so a CONFLICT on one object stores none of them. The versions are staged stream by stream and count
+ * once one `DeviceProtocolImportCommitted` event commits them (StagedImports.ts), so that a process
+ * that dies between two streams leaves none of the document's objects. If a concurrent writer makes an
+ * append fail, the whole import is decided again under a new import id, and what the failed attempt
+ * staged never counts.
  */
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../domain/Clock.ts';
 import type { DdfError } from '../../domain/lwm2m/DdfError.ts';
 import { parseDdf } from '../../domain/lwm2m/DdfParser.ts';
 import { compareObjectVersions, type ObjectModel } from '../../domain/lwm2m/ObjectModel.ts';
 import type { DeviceProtocolCommand, DeviceProtocolState } from '../../domain/protocols/DeviceProtocolDecider.ts';
 import { deviceProtocolDecider } from '../../domain/protocols/DeviceProtocolDecider.ts';
-import type { DeviceProtocolEvent } from '../../domain/protocols/DeviceProtocolEvents.ts';
+import type { DeviceProtocolEvent, DeviceProtocolImportCommitted, DeviceProtocolImportEvent } from '../../domain/protocols/DeviceProtocolEvents.ts';
 import { protocolStream, protocolStreamPrefix } from '../../domain/protocols/DeviceProtocolEvents.ts';
+import { importStreamPrefix, stagedImportOf } from '../../domain/imports/StagedImports.ts';
 import { objectModelFromJson } from '../../domain/lwm2m/ObjectModelJson.ts';
 import { DomainError } from '../../domain/DomainError.ts';
 import type { FunctionalityInput, FunctionalityKind } from '../../domain/protocols/Functionality.ts';
@@ -27,6 +31,7 @@ import type { HandleResult } from '../eventstore/CommandHandler.ts';
 import { handleCommand, loadAggregate, toDomainEvent } from '../eventstore/CommandHandler.ts';
 import type { EventMetadata, EventStore, Subscription } from '../eventstore/EventStore.ts';
 import { WrongExpectedVersion } from '../eventstore/EventStore.ts';
+import { commitImport, ImportCommits } from '../eventstore/ImportCommits.ts';
 import type { Logger } from '../logging/Logger.ts';
 
 export interface RequestContext {
@@ -77,6 +82,8 @@ export interface DeviceProtocolServiceOptions {
   readonly logger: Logger;
 }
 
+const commitType: DeviceProtocolImportEvent['type'] = 'DeviceProtocolImportCommitted';
+
 /** How often a concurrent append makes an import start again before it gives up. */
 const IMPORT_ATTEMPTS = 3;
 
@@ -92,6 +99,7 @@ export class DeviceProtocolService {
   readonly #store: EventStore;
   readonly #clock: Clock;
   readonly #logger: Logger;
+  readonly #commits: ImportCommits;
   /** Per object, the protocol state folded so far and the revision it covers: only newer events are read. */
   readonly #states = new Map<number, KeptProtocol>();
   /**
@@ -108,6 +116,7 @@ export class DeviceProtocolService {
     this.#store = options.store;
     this.#clock = options.clock;
     this.#logger = options.logger.child({ component: 'device-protocols' });
+    this.#commits = new ImportCommits(this.#store);
   }
 
   /** Parses a DDF document and stores a protocol version for each of its objects (all or none). Throws a CONFLICT DomainError. */
@@ -126,15 +135,16 @@ export class DeviceProtocolService {
 
   async #importObjects(objects: readonly ObjectModel[], context: RequestContext): Promise<{ protocols: ImportedProtocol[]; position: number | undefined }> {
     const at = this.#clock.now().toISOString();
+    const importId = randomUUID();
     const byObject = new Map<number, ObjectModel[]>();
     for (const model of objects) byObject.set(model.id, [...(byObject.get(model.id) ?? []), model]);
 
     // Decide everything first: a refusal of any object leaves every stream untouched.
-    const plans: Array<{ stream: string; revision: number; events: DeviceProtocolEvent[] }> = [];
+    const plans: Array<{ objectId: number; stream: string; revision: number; events: DeviceProtocolEvent[] }> = [];
     const protocols: ImportedProtocol[] = [];
     for (const [objectId, models] of byObject) {
       const stream = protocolStream(objectId);
-      const loaded = await loadAggregate(this.#store, stream, deviceProtocolDecider);
+      const loaded = await loadAggregate(this.#store, stream, deviceProtocolDecider, this.#commits.counted);
       let state = loaded.state;
       const events: DeviceProtocolEvent[] = [];
       for (const model of models) {
@@ -143,18 +153,25 @@ export class DeviceProtocolService {
         events.push(...decided);
         protocols.push({ objectId, version: model.version, name: model.name, created: decided.length > 0 });
       }
-      if (events.length > 0) plans.push({ stream, revision: loaded.revision, events });
+      if (events.length > 0) plans.push({ objectId, stream, revision: loaded.revision, events });
     }
 
     let position: number | undefined;
     try {
+      // Every staged event comes after the head as it is now. (A multi-event append tells only its last
+      // event's position, and EventStoreDB's positions are not consecutive.)
+      const firstPosition = plans.length === 0 ? undefined : (await this.#store.headPosition()) + 1;
       for (const plan of plans) {
         const appended = await this.#store.appendToStream(
           plan.stream,
-          plan.events.map((event) => ({ type: event.type, data: event.data as unknown as JsonValue, metadata: metadataOf(context) })),
+          plan.events.map((event) => ({ type: event.type, data: { ...event.data, importId, staged: true } as unknown as JsonValue, metadata: metadataOf(context) })),
           plan.revision === -1 ? 'no_stream' : plan.revision,
         );
         position = appended.position;
+      }
+      if (firstPosition !== undefined && position !== undefined) {
+        const commit: DeviceProtocolImportCommitted = { importId, firstPosition, lastPosition: position, objectIds: plans.map((plan) => plan.objectId) };
+        position = (await commitImport(this.#store, commitType, commit, metadataOf(context))).position;
       }
     } finally {
       for (const plan of plans) this.#protocolChanged(plan.stream);
@@ -200,7 +217,7 @@ export class DeviceProtocolService {
     const stream = protocolStream(command.objectId);
     let result: HandleResult<DeviceProtocolEvent, DeviceProtocolState>;
     try {
-      result = await handleCommand(this.#store, stream, deviceProtocolDecider, command, { metadata: metadataOf(context) });
+      result = await handleCommand(this.#store, stream, deviceProtocolDecider, command, { metadata: metadataOf(context), counted: this.#commits.counted });
     } finally {
       this.#protocolChanged(stream);
     }
@@ -238,28 +255,35 @@ export class DeviceProtocolService {
     const read = await this.#store.readStream(protocolStream(objectId), { fromRevision });
     let state = kept?.state ?? deviceProtocolDecider.initialState;
     let revision = kept?.revision ?? -1;
+    // The state before the first version staged by an import not committed yet: kept instead of the
+    // whole fold, so that the next read (after the commit, which the watch hears of) folds it.
+    let beforeStaged: { state: DeviceProtocolState; revision: number } | undefined;
     if (read.status === 'found') {
       for (const recorded of read.events) {
-        state = deviceProtocolDecider.evolve(state, toDomainEvent<DeviceProtocolEvent>(recorded));
+        const importId = stagedImportOf(recorded.data as object);
+        if (importId !== undefined && !(await this.#commits.isCommitted(importId))) beforeStaged ??= { state, revision };
+        else state = deviceProtocolDecider.evolve(state, toDomainEvent<DeviceProtocolEvent>(recorded));
         revision = recorded.revision;
       }
     }
+    const keep = beforeStaged ?? { state, revision };
     // A read that began before a change was heard of may have missed it: keep it, but read again next time.
     const current = this.#states.get(objectId);
-    if (current === undefined || current.revision <= revision) {
-      this.#states.set(objectId, { state, revision, fresh: this.#watching && changesBefore === this.#changes });
+    if (current === undefined || current.revision <= keep.revision) {
+      this.#states.set(objectId, { ...keep, fresh: this.#watching && changesBefore === this.#changes });
     }
     return state;
   }
 
   /**
-   * Subscribes to every protocol stream from the head of the log as it is now: a state read after
-   * this includes everything up to that head, and every later protocol event reaches the watch.
+   * Subscribes to every protocol stream, and to the import commits, from the head of the log as it is
+   * now: a state read after this includes everything up to that head, and every later protocol event
+   * or commit of a DDF import reaches the watch.
    */
   async #startWatch(): Promise<void> {
     let subscription: Subscription;
     try {
-      subscription = this.#store.subscribeToAll({ after: await this.#store.headPosition(), filter: { streamPrefixes: [protocolStreamPrefix] } });
+      subscription = this.#store.subscribeToAll({ after: await this.#store.headPosition(), filter: { streamPrefixes: [protocolStreamPrefix, importStreamPrefix] } });
     } catch (error) {
       this.#logger.warn({ err: error }, 'cannot watch the device protocols: every value reads its protocol stream');
       return;
@@ -270,7 +294,10 @@ export class DeviceProtocolService {
 
   async #followWatch(subscription: Subscription): Promise<void> {
     try {
-      for await (const event of subscription) this.#protocolChanged(event.stream);
+      for await (const event of subscription) {
+        if (event.type === commitType) for (const objectId of (event.data as unknown as DeviceProtocolImportCommitted).objectIds) this.#protocolChanged(protocolStream(objectId));
+        else if (event.stream.startsWith(protocolStreamPrefix)) this.#protocolChanged(event.stream);
+      }
     } catch (error) {
       this.#logger.warn({ err: error }, 'the device protocol watch has ended: every value reads its protocol stream');
     } finally {
@@ -313,6 +340,8 @@ export class DeviceProtocolService {
       for (const recorded of page) {
         const event = toDomainEvent<DeviceProtocolEvent>(recorded);
         if (event.type !== 'DeviceProtocolVersionCreated') continue;
+        const importId = stagedImportOf(event.data);
+        if (importId !== undefined && !(await this.#commits.isCommitted(importId))) continue;
         const parsed = objectModelFromJson(event.data.model);
         if (!parsed.ok) throw new Error(`stored device protocol ${event.data.objectId} ${event.data.version} is unreadable: ${parsed.error}`);
         models.push(parsed.model);

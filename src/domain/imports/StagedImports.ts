@@ -29,7 +29,7 @@ export interface StagedByImport {
 /** What every commit says: readers that follow the log find the staged events between these positions. */
 export interface ImportCommit {
   readonly importId: string;
-  /** The global positions of the import's first and last staged event (other streams' events lie between). */
+  /** Global positions: at or before the import's first staged event, and its last one (other streams' events lie between). */
   readonly firstPosition: number;
   readonly lastPosition: number;
 }

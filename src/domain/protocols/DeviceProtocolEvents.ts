@@ -4,6 +4,7 @@
  * same stream, see `validation/ValidationRuleEvents.ts`). Every event names the object and version so
  * that it reads the same in a projection over all streams.
  */
+import type { ImportCommit } from '../imports/StagedImports.ts';
 import type { JsonObject } from '../Json.ts';
 import type { Functionality, FunctionalityKind } from './Functionality.ts';
 
@@ -24,7 +25,20 @@ export interface DeviceProtocolVersionCreated {
   readonly model: JsonObject;
   /** ISO 8601. */
   readonly createdAt: string;
+  /**
+   * The DDF import that staged it (StagedImports.ts): a document's versions count once
+   * `DeviceProtocolImportCommitted` is in the log. Absent in logs written before imports were staged.
+   */
+  readonly importId?: string;
+  readonly staged?: boolean;
 }
+
+/** The commit of a DDF import, on `import-<importId>`: the versions it staged on these objects' streams count from here. */
+export interface DeviceProtocolImportCommitted extends ImportCommit {
+  readonly objectIds: readonly number[];
+}
+
+export type DeviceProtocolImportEvent = { readonly type: 'DeviceProtocolImportCommitted'; readonly data: DeviceProtocolImportCommitted };
 
 export interface ResourceFunctionalitySet {
   readonly objectId: number;

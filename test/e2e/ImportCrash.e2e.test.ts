@@ -1,0 +1,206 @@
+/**
+ * "All or none" whatever moment an import dies: `lwm2m-hub import-devices` (a large CSV) and
+ * `lwm2m-hub import-protocol` (a DDF document of many objects) are killed (SIGKILL) at random moments
+ * while they append. After each kill, every reader of the store sees none of the rows or objects or
+ * all of them, as after a restart:
+ * - devices: the registration directory (who may register), the PSK identity lookup (the DTLS
+ *   handshake) and the devices read model (the GraphQL device list);
+ * - protocols: the protocol service (telemetry's mapping, the codecs' models) and the device protocols
+ *   read model.
+ * Running the import again then makes all of them visible.
+ *
+ * The kill points are drawn from a seeded generator; the tests' names show the seed, and CRASH_SEED
+ * replays it.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EventStoreDeviceDirectory } from '../../src/adapters/coap/DeviceDirectory.ts';
+import { DeviceProtocolService } from '../../src/adapters/ddf/DeviceProtocolService.ts';
+import { SqliteEventStore } from '../../src/adapters/eventstore/SqliteEventStore.ts';
+import { silentLogger } from '../../src/adapters/logging/Logger.ts';
+import { Lwm2mPskIdentityIndex } from '../../src/adapters/security/Lwm2mPskIdentityIndex.ts';
+import { systemClock } from '../../src/domain/Clock.ts';
+import { DeviceQueries } from '../../src/projections/devices/DeviceQueries.ts';
+import { devicesProjection } from '../../src/projections/devices/DevicesProjection.ts';
+import type { Projection } from '../../src/projections/Projection.ts';
+import { DeviceProtocolQueries } from '../../src/projections/protocols/DeviceProtocolQueries.ts';
+import { deviceProtocolsProjection } from '../../src/projections/protocols/DeviceProtocolsProjection.ts';
+import { Projector } from '../../src/projections/Projector.ts';
+import { ReadModelDatabase } from '../../src/projections/ReadModelDatabase.ts';
+import { runCli, startCli } from './CliProcess.ts';
+
+const ROWS = 10_000;
+const OBJECTS = 300;
+const KILLS = 3;
+/** PSK identities looked up after each kill: a sample, as each hit reads the device's stream. */
+const PSK_SAMPLE = 200;
+const seed = Number(process.env['CRASH_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
+
+/** mulberry32: a small seeded generator, so that a failing run can be replayed. */
+function seededRandom(state: number): () => number {
+  let s = state >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+const endpoints = Array.from({ length: ROWS }, (_, i) => `crash-${String(i).padStart(5, '0')}`);
+const csv =
+  [
+    'endpoint id,securityMode,lwm2m psk_id,lwm2m psk_key,bootstrap psk_id,bootstrap psk_key',
+    ...endpoints.map((endpoint, i) => `${endpoint},PSK,${endpoint}-id,${i.toString(16).padStart(32, '0')},${endpoint}-bs,f${i.toString(16).padStart(31, '0')}`),
+  ].join('\n') + '\n';
+
+/** A DDF document of OBJECTS objects of one resource each: every object is its own protocol stream. */
+const objectIds = Array.from({ length: OBJECTS }, (_, i) => 20_000 + i);
+const ddf = `<?xml version="1.0" encoding="UTF-8"?>
+<LWM2M>${objectIds
+  .map(
+    (id) => `<Object ObjectType="MODefinition"><Name>Crash ${id}</Name><Description1></Description1><ObjectID>${id}</ObjectID>
+<ObjectURN>urn:oma:lwm2m:x:${id}</ObjectURN><LWM2MVersion>1.0</LWM2MVersion><ObjectVersion>1.0</ObjectVersion>
+<MultipleInstances>Single</MultipleInstances><Mandatory>Optional</Mandatory><Resources><Item ID="1"><Name>Value</Name><Operations>R</Operations>
+<MultipleInstances>Single</MultipleInstances><Mandatory>Mandatory</Mandatory><Type>Integer</Type><RangeEnumeration></RangeEnumeration><Units></Units>
+<Description></Description></Item></Resources></Object>`,
+  )
+  .join('\n')}</LWM2M>
+`;
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+
+const cliEnv = { LWM2M_HUB_MASTER_KEY: '', LOG_FORMAT: 'json' };
+
+/** The position of the last event in the store's file, read beside the process that writes it (WAL). */
+function lastPosition(dataDir: string): number {
+  const file = join(dataDir, 'events.sqlite');
+  if (!existsSync(file)) return 0;
+  const db = new DatabaseSync(file, { readOnly: true });
+  try {
+    return Number(db.prepare('SELECT max(position) AS position FROM events').get()?.['position'] ?? 0);
+  } catch {
+    return 0; // the writer has not created its tables yet
+  } finally {
+    db.close();
+  }
+}
+
+/** Runs `command` (an import) on `dataDir` and kills it (SIGKILL) once it has appended `events` more events. */
+async function killedAfter(command: readonly string[], dataDir: string, events: number): Promise<number | null> {
+  const target = lastPosition(dataDir) + events;
+  const cli = startCli([...command, '--data-dir', dataDir], cliEnv);
+  const poll = setInterval(() => {
+    if (lastPosition(dataDir) >= target) cli.child.kill('SIGKILL');
+  }, 5);
+  try {
+    return await cli.exited;
+  } finally {
+    clearInterval(poll);
+  }
+}
+
+interface Visible {
+  readonly directory: number;
+  readonly readModel: number;
+  readonly pskSample: number;
+}
+
+/** Opens the data directory as a restarted service would, with its read models caught up, for `read`. */
+async function restarted<T>(dataDir: string, projection: Projection, read: (store: SqliteEventStore, database: ReadModelDatabase) => Promise<T>): Promise<T> {
+  const store = await SqliteEventStore.open(join(dataDir, 'events.sqlite'));
+  const database = ReadModelDatabase.open(dataDir);
+  const projector = new Projector({ store, database, projections: [projection], logger: silentLogger() });
+  try {
+    projector.start();
+    await projector.waitFor(await store.headPosition());
+    return await read(store, database);
+  } finally {
+    await projector.close();
+    database.close();
+    await store.close();
+  }
+}
+
+/** How many of the file's devices each reader sees. */
+function visibleDevices(dataDir: string): Promise<Visible> {
+  return restarted(dataDir, devicesProjection, async (store, database) => {
+    const readModel = new DeviceQueries(database.db).page({ status: 'active' }, 1, undefined).totalCount;
+    const directory = new EventStoreDeviceDirectory(store);
+    let known = 0;
+    for (const endpoint of endpoints) if ((await directory.lookup(endpoint)) !== undefined) known++;
+    const identities = new Lwm2mPskIdentityIndex(store);
+    let pskSample = 0;
+    for (let i = 0; i < ROWS; i += ROWS / PSK_SAMPLE) if ((await identities.device(`${endpoints[i] ?? ''}-id`)) !== undefined) pskSample++;
+    return { directory: known, readModel, pskSample };
+  });
+}
+
+/** How many of the document's objects have a protocol, for each reader. */
+function visibleProtocols(dataDir: string): Promise<{ readonly service: number; readonly models: number; readonly readModel: number }> {
+  return restarted(dataDir, deviceProtocolsProjection, async (store, database) => {
+    const protocols = new DeviceProtocolService({ store, clock: systemClock, logger: silentLogger() });
+    let service = 0;
+    for (const objectId of objectIds) if ((await protocols.protocolState(objectId)).versions.size > 0) service++;
+    const models = (await protocols.uploadedModels()).length;
+    const readModel = new DeviceProtocolQueries(database.db).list().length;
+    return { service, models, readModel };
+  });
+}
+
+describe('imports killed at random moments', () => {
+  // The seed is in the test's name, so that every report shows it.
+  it(`shows none or all of ${ROWS} rows after each kill, and all of them once imported again (CRASH_SEED=${seed})`, { timeout: 120_000 }, async () => {
+    const random = seededRandom(seed);
+    const none = { directory: 0, readModel: 0, pskSample: 0 };
+    const all = { directory: ROWS, readModel: ROWS, pskSample: PSK_SAMPLE };
+    const file = join(tempDir('lwm2m-hub-crash-csv-'), 'devices.csv');
+    writeFileSync(file, csv);
+
+    // One data directory throughout: each run after a kill also meets the staged rows of the runs before.
+    const dataDir = tempDir('lwm2m-hub-crash-');
+    for (let kill = 0; kill < KILLS; kill++) {
+      const rows = 1 + Math.floor(random() * ROWS * 0.9);
+      const code = await killedAfter(['import-devices', file], dataDir, rows);
+      const where = `CRASH_SEED=${seed}, kill ${kill + 1} after ${rows} of ${ROWS} rows appended (exit ${String(code)})`;
+      expect([none, all], where).toContainEqual(await visibleDevices(dataDir));
+    }
+    const again = await runCli(['import-devices', file, '--data-dir', dataDir], cliEnv);
+    expect(again.code, `${again.stdout}${again.stderr}`).toBe(0);
+    expect(await visibleDevices(dataDir)).toEqual(all);
+  });
+
+  it(`shows none or all of the ${OBJECTS} objects of a DDF document after each kill, and all of them once imported again (CRASH_SEED=${seed})`, { timeout: 120_000 }, async () => {
+    const random = seededRandom(seed);
+    const none = { service: 0, models: 0, readModel: 0 };
+    const all = { service: OBJECTS, models: OBJECTS, readModel: OBJECTS };
+    const file = join(tempDir('lwm2m-hub-crash-ddf-'), 'objects.xml');
+    writeFileSync(file, ddf);
+
+    const dataDir = tempDir('lwm2m-hub-crash-protocols-');
+    for (let kill = 0; kill < KILLS; kill++) {
+      // The objects are appended within a fraction of a second: an early target leaves room for the
+      // events appended between the poll that sees it and the kill.
+      const objects = 1 + Math.floor(random() * OBJECTS * 0.5);
+      const code = await killedAfter(['import-protocol', file], dataDir, objects);
+      const where = `CRASH_SEED=${seed}, kill ${kill + 1} after ${objects} of ${OBJECTS} objects appended (exit ${String(code)})`;
+      expect([none, all], where).toContainEqual(await visibleProtocols(dataDir));
+    }
+    const again = await runCli(['import-protocol', file, '--data-dir', dataDir], cliEnv);
+    expect(again.code, `${again.stdout}${again.stderr}`).toBe(0);
+    expect(await visibleProtocols(dataDir)).toEqual(all);
+  });
+});

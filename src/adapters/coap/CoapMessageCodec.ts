@@ -17,14 +17,14 @@ export type DecodeResult = { readonly ok: true; readonly message: CoapMessage } 
 
 const types: readonly CoapType[] = ['CON', 'NON', 'ACK', 'RST'];
 /** RFC 7252 section 3: token lengths 9 to 15 are reserved. */
-const maxTokenLength = 8;
+export const maxTokenLength = 8;
 const payloadMarker = 0xff;
 
 export function formatCode(byte: number): string {
   return `${byte >> 5}.${String(byte & 0x1f).padStart(2, '0')}`;
 }
 
-function parseCode(code: string): number {
+export function parseCode(code: string): number {
   const match = /^([0-7])\.([0-9]{2})$/.exec(code);
   if (!match || Number(match[2]) > 31) throw new RangeError(`invalid CoAP code "${code}"`);
   return (Number(match[1]) << 5) | Number(match[2]);
@@ -51,29 +51,43 @@ export function decodeCoapMessage(bytes: Uint8Array): DecodeResult {
   }
   if (4 + tokenLength > bytes.length) return fail(`token of ${tokenLength} bytes runs past the end`, 4, header);
   const token = bytes.slice(4, 4 + tokenLength);
+  const body = decodeOptionsAndPayload(bytes, 4 + tokenLength);
+  if (!body.ok) return fail(body.reason, body.offset, header);
+  return { ok: true, message: { type, code, messageId, token, options: body.options, payload: body.payload } };
+}
+
+export type OptionsAndPayload =
+  | { readonly ok: true; readonly options: CoapOption[]; readonly payload: Uint8Array }
+  | { readonly ok: false; readonly reason: string; readonly offset: number };
+
+/**
+ * The options and payload from `start` to the end of `bytes`, RFC 7252 section 3.1: the part of a
+ * message the datagram format and the stream format of RFC 8323 section 3.2 share.
+ */
+export function decodeOptionsAndPayload(bytes: Uint8Array, start: number): OptionsAndPayload {
   const options: CoapOption[] = [];
-  let offset = 4 + tokenLength;
+  let offset = start;
   let number = 0;
   while (offset < bytes.length) {
-    const start = offset;
+    const at = offset;
     const byte = bytes[offset] as number;
     if (byte === payloadMarker) {
-      if (offset + 1 === bytes.length) return fail('payload marker with an empty payload', offset, header);
-      return { ok: true, message: { type, code, messageId, token, options, payload: bytes.slice(offset + 1) } };
+      if (offset + 1 === bytes.length) return { ok: false, reason: 'payload marker with an empty payload', offset };
+      return { ok: true, options, payload: bytes.slice(offset + 1) };
     }
     offset++;
     const delta = readExtended(bytes, byte >> 4, offset);
-    if (!delta.ok) return fail(`option delta: ${delta.reason}`, start, header);
+    if (!delta.ok) return { ok: false, reason: `option delta: ${delta.reason}`, offset: at };
     offset = delta.next;
     const length = readExtended(bytes, byte & 0x0f, offset);
-    if (!length.ok) return fail(`option length: ${length.reason}`, start, header);
+    if (!length.ok) return { ok: false, reason: `option length: ${length.reason}`, offset: at };
     offset = length.next;
-    if (offset + length.value > bytes.length) return fail(`option ${number + delta.value} of ${length.value} bytes runs past the end`, start, header);
+    if (offset + length.value > bytes.length) return { ok: false, reason: `option ${number + delta.value} of ${length.value} bytes runs past the end`, offset: at };
     number += delta.value;
     options.push({ number, value: bytes.slice(offset, offset + length.value) });
     offset += length.value;
   }
-  return { ok: true, message: { type, code, messageId, token, options, payload: new Uint8Array(0) } };
+  return { ok: true, options, payload: new Uint8Array(0) };
 }
 
 type Extended = { ok: true; value: number; next: number } | { ok: false; reason: string };
@@ -95,16 +109,25 @@ function readExtended(bytes: Uint8Array, nibble: number, offset: number): Extend
 /** Encodes a message we build ourselves; throws RangeError on a programming error (bad code, token). */
 export function encodeCoapMessage(message: CoapMessage): Uint8Array {
   if (message.token.length > maxTokenLength) throw new RangeError('token longer than 8 bytes');
-  const options = [...message.options].sort((a, b) => a.number - b.number);
-  const parts: number[] = [
+  const head = Uint8Array.of(
     0x40 | (types.indexOf(message.type) << 4) | message.token.length,
     parseCode(message.code),
     (message.messageId >> 8) & 0xff,
     message.messageId & 0xff,
     ...message.token,
-  ];
+  );
+  const body = encodeOptionsAndPayload(message.options, message.payload);
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head, 0);
+  out.set(body, head.length);
+  return out;
+}
+
+/** The options (sorted here) and the payload behind its marker, as both message formats end. */
+export function encodeOptionsAndPayload(options: readonly CoapOption[], payload: Uint8Array): Uint8Array {
+  const parts: number[] = [];
   let previous = 0;
-  for (const option of options) {
+  for (const option of [...options].sort((a, b) => a.number - b.number)) {
     const delta = option.number - previous;
     previous = option.number;
     const [deltaNibble, deltaExtra] = extended(delta);
@@ -113,11 +136,11 @@ export function encodeCoapMessage(message: CoapMessage): Uint8Array {
     for (const byte of option.value) parts.push(byte);
   }
   const head = Uint8Array.from(parts);
-  if (message.payload.length === 0) return head;
-  const out = new Uint8Array(head.length + 1 + message.payload.length);
+  if (payload.length === 0) return head;
+  const out = new Uint8Array(head.length + 1 + payload.length);
   out.set(head, 0);
   out[head.length] = payloadMarker;
-  out.set(message.payload, head.length + 1);
+  out.set(payload, head.length + 1);
   return out;
 }
 

@@ -15,6 +15,7 @@ import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/adapters/firmware/FirmwareRepository.ts';
 import type { RunningService } from '../../src/main.ts';
+import { SHELL_COMMAND_USAGE } from '../../src/domain/shell/ShellCommandParser.ts';
 import { TestDeviceObjects } from '../support/TestDeviceObjects.ts';
 import { TestFirmwareObject } from '../support/TestFirmwareObject.ts';
 import { TestLwM2mClient } from '../support/TestLwM2mClient.ts';
@@ -127,7 +128,7 @@ describe('the shell mutation', () => {
   it('names the line and column of a grammar error, and queues nothing', async () => {
     const before = service.deviceManagement.operations(endpoint).length;
     const { errors } = await shell('read /3/0/0\ncreate 3303');
-    expect(errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', errors: [{ line: 2, column: 8, usage: 'create /O [{"RESOURCE": VALUE, ...}]' }] });
+    expect(errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', errors: [{ line: 2, column: 8, usage: SHELL_COMMAND_USAGE.create }] });
     expect(errors?.[0]?.message).toContain('line 2, column 8');
     expect(service.deviceManagement.operations(endpoint)).toHaveLength(before);
   });

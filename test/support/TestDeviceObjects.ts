@@ -53,6 +53,8 @@ export class TestDeviceObjects {
   readonly executed: string[] = [];
   /** Each Read as it came: its path and Accept. */
   readonly reads: { readonly path: string; readonly accept: number | undefined }[] = [];
+  /** Each GET (Read, Discover, Observe, Cancel Observation) as it came: path, query arguments, Accept, Observe. */
+  readonly gets: { readonly path: string; readonly query: readonly string[]; readonly accept: number | undefined; readonly observe: unknown }[] = [];
   /** Write-Attributes received, by path: the query arguments. */
   readonly attributes = new Map<string, string[]>();
   /** Accept values answered with 4.06 Not Acceptable. */
@@ -90,6 +92,7 @@ export class TestDeviceObjects {
     const observe = request.headers['Observe'];
     switch (request.method) {
       case 'GET':
+        this.gets.push({ path, query, accept, observe });
         if (observe === 1) {
           this.#observers.get(path)?.end();
           this.#observers.delete(path);

@@ -82,7 +82,8 @@ function successText(operation: OperationView, naming: ShellNaming): string {
       return typeof location === 'string' ? `created ${location} (${code})` : `created (${code})`;
     }
     case 'cancel-observation':
-      return `observation cancelled (${code})`;
+      // No response code: the passive cancel, which sent nothing (RFC 7641 section 3.6).
+      return operation.responseCode === null ? 'observation forgotten: its next notification is answered with a Reset' : `observation cancelled (${code})`;
     case 'delete':
       return `deleted (${code})`;
     case 'execute':

@@ -6,10 +6,16 @@
  * When the device's registration names an object version the catalog does not hold, the newest known
  * model of that object is used: refusing every command on such a device would be worse than checking
  * it against a neighbouring version.
+ *
+ * A `--format` must be one this server reads or writes for the command's path (`usableContentFormats`:
+ * a single-value format such as text/plain or CBOR only for a resource). The root "/" of a composite
+ * command names no object and has nothing to check.
  */
 import { DomainError } from '../DomainError.ts';
-import type { LwM2mPath } from '../lwm2m/LwM2mPath.ts';
-import { formatPath } from '../lwm2m/LwM2mPath.ts';
+import type { CompositePath, LwM2mPath } from '../lwm2m/LwM2mPath.ts';
+import { formatCompositePath } from '../lwm2m/LwM2mPath.ts';
+import type { ContentOperation } from '../lwm2m/content/ContentFormat.ts';
+import { contentFormatName, usableContentFormats } from '../lwm2m/content/ContentFormat.ts';
 import type { ObjectModel, ObjectModelCatalog, ResourceModel } from '../lwm2m/ObjectModel.ts';
 import { findResource, isExecutable, isReadable, isWritable } from '../lwm2m/ObjectModel.ts';
 import { parseTypedValue } from '../lwm2m/TypedValueText.ts';
@@ -60,17 +66,23 @@ class ShellCommandInspection {
     switch (command.kind) {
       case 'read':
         this.path(command.path, 'read');
+        this.format(command.format, { kind: 'read', path: command.path }, command.path);
         break;
       case 'observe':
+        this.path(command.path, 'observe');
+        this.format(command.format, { kind: 'read', path: command.path }, command.path);
+        break;
       case 'cancelobservation':
       case 'cancelobserve':
-        this.path(command.path, 'observe');
+        for (const path of command.paths) this.compositePath(path, 'observe');
         break;
       case 'cobserve':
-        for (const path of command.paths) this.path(path, 'observe');
+        for (const path of command.paths) this.compositePath(path, 'observe');
+        this.format(command.format, { kind: 'composite' }, command.paths[0]);
         break;
       case 'cread':
-        for (const path of command.paths) this.path(path, 'read');
+        for (const path of command.paths) this.compositePath(path, 'read');
+        this.format(command.format, { kind: 'composite' }, command.paths[0]);
         break;
       case 'discover':
       case 'delete':
@@ -81,15 +93,19 @@ class ShellCommandInspection {
         break;
       case 'write':
         this.writeValue(command.path, command.value);
+        this.format(command.format, { kind: 'write', path: command.path }, command.path);
         break;
       case 'cwrite':
         for (const assignment of command.assignments) this.writeValue(assignment.path, assignment.value);
+        this.format(command.format, { kind: 'composite' }, command.assignments[0]?.path);
         break;
       case 'writep':
         this.resourceValues(command.path, command.resources, 'writep');
+        this.format(command.format, { kind: 'write', path: command.path }, command.path);
         break;
       case 'create':
         this.create(command.path, command.resources);
+        this.format(command.format, { kind: 'write', path: command.path }, command.path);
         break;
       case 'writeattr':
         this.writeAttributes(command);
@@ -101,8 +117,21 @@ class ShellCommandInspection {
     return this.refusals;
   }
 
-  private refuse(path: LwM2mPath, reason: string): void {
-    this.refusals.push({ path: formatPath(path), reason });
+  private refuse(path: CompositePath, reason: string): void {
+    this.refusals.push({ path: formatCompositePath(path), reason });
+  }
+
+  /** The root names every object: nothing to check; any other path as `path` checks it. */
+  private compositePath(path: CompositePath, operation: ResourceOperation): void {
+    if (!('root' in path)) this.path(path, operation);
+  }
+
+  private format(format: number | undefined, operation: ContentOperation, path: CompositePath | undefined): void {
+    if (format === undefined || path === undefined) return;
+    const usable = usableContentFormats(operation);
+    if (!usable.some((known) => known === format)) {
+      this.refuse(path, `${contentFormatName(format)} (${format}) cannot carry this content; usable: ${usable.join(', ')}`);
+    }
   }
 
   private object(path: LwM2mPath): ObjectModel | undefined {

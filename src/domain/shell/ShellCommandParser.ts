@@ -4,18 +4,23 @@
  * and the command's full form.
  *
  * The grammar (one command per line; tokens separated by spaces or tabs):
- *   read /O[/I[/R[/RI]]]              observe /O[/I[/R]]           discover /O[/I[/R]]
- *   cancelobservation /O[/I[/R]]      cancelobserve /O[/I[/R]]     delete /O/I[/R]
+ *   read /O[/I[/R[/RI]]]              observe /O[/I[/R]] [ATTRS]   discover /O[/I[/R]]
+ *   cancelobservation PATH...         cancelobserve PATH...        delete /O/I[/R]
  *   execute /O/I/R [ARGS]             ARGS as LwM2M Core 1.1 section 5.4.5: 0='abc',1
  *   create /O [JSON]                  writep /O/I JSON             JSON: {"RES": VALUE, ...}
  *   write /O/I/R[/RI] VALUE           VALUE: "quoted" (escapes \" and \\) or the bare rest of the line
  *   writeattr /O[/I[/R]] ATTRS        ATTRS: [?]ATTR[&ATTR...]; pmin, pmax, epmin, epmax, gt|greater,
- *                                     lt|less, st|step, cancel
+ *                                     lt|less, st|step, cancel (not in observe: its attributes are its own)
  *   fwupdate /NAME/VERSION/URL        the first segment is the name, the second the version and
  *   fwupdate NAME;VERSION;URL         everything after the second separator the URL (it keeps its own
  *                                     slashes or semicolons)
- *   cread PATH...  cobserve PATH...   space-separated paths
+ *   cread PATH...  cobserve PATH...   space-separated paths; "/" (the root) names every object
  *   cwrite PATH=VALUE...              e.g. `cwrite /3/0/14=+02 /1/0/1=60`; VALUE quoted or bare (no space)
+ * Options come between the command name and its arguments (a write's value runs to the end of the
+ * line): `--format F` on read, observe, write, writep, create, cread, cobserve and cwrite, the
+ * serialization to use (F a short name, e.g. senml-cbor, or a content format id, e.g. 112); `--depth N`
+ * (0 to 3) on discover. Several paths of cancelobservation or cancelobserve name an Observe-Composite
+ * by the set it was established with.
  *
  * Decisions where the guide is silent:
  * - Command names are case-insensitive (`READ /3` is `read /3`): operators type them by hand and the
@@ -27,8 +32,9 @@
  * - In a script (`parseShellScript`), blank lines and lines whose first non-blank character is `#`
  *   are skipped; there are no trailing comments (values and URLs may contain `#`).
  */
-import type { LwM2mPath } from '../lwm2m/LwM2mPath.ts';
-import { MAX_ID, formatPath } from '../lwm2m/LwM2mPath.ts';
+import type { CompositePath, LwM2mPath } from '../lwm2m/LwM2mPath.ts';
+import { MAX_ID, ROOT_PATH, formatPath } from '../lwm2m/LwM2mPath.ts';
+import { CONTENT_FORMAT_SHORT_NAMES, contentFormatByName } from '../lwm2m/content/ContentFormat.ts';
 import type {
   ExecuteArgument,
   NotificationAttributes,
@@ -68,25 +74,38 @@ export type ShellScriptParseResult =
   | { readonly ok: true; readonly commands: readonly ShellScriptCommand[] }
   | { readonly ok: false; readonly errors: readonly ShellSyntaxError[] };
 
+/** What `--format` accepts, for the usage texts. */
+const FORMAT_CHOICES = `F one of ${Object.keys(CONTENT_FORMAT_SHORT_NAMES).join(', ')} or a content format id`;
+const OBSERVE_ATTRIBUTES = 'ATTR pmin=SEC, pmax=SEC, epmin=SEC, epmax=SEC, gt=NUM (greater), lt=NUM (less) or st=NUM (step)';
+const CANCEL_PATHS = 'PATH /O[/I[/R]]; several paths, or /, cancel an Observe-Composite';
+
 export const SHELL_COMMAND_USAGE: Readonly<Record<ShellCommandKind, string>> = {
-  read: 'read /O[/I[/R[/RI]]]',
-  observe: 'observe /O[/I[/R]]',
-  cancelobservation: 'cancelobservation /O[/I[/R]]',
-  cancelobserve: 'cancelobserve /O[/I[/R]]',
+  read: `read [--format F] /O[/I[/R[/RI]]] with ${FORMAT_CHOICES}`,
+  observe: `observe [--format F] /O[/I[/R]] [ATTR[&ATTR...]] with ${OBSERVE_ATTRIBUTES}, ${FORMAT_CHOICES}`,
+  cancelobservation: `cancelobservation PATH [PATH...] (passive: the next notification is answered with a Reset) with ${CANCEL_PATHS}`,
+  cancelobserve: `cancelobserve PATH [PATH...] (a request with Observe 1) with ${CANCEL_PATHS}`,
   execute: "execute /O/I/R [ARG[,ARG...]] with ARG a digit, optionally ='TEXT' (e.g. 0='abc',1)",
   delete: 'delete /O/I[/R]',
-  discover: 'discover /O[/I[/R]]',
-  create: 'create /O [{"RESOURCE": VALUE, ...}]',
+  discover: 'discover [--depth 0..3] /O[/I[/R]]',
+  create: `create [--format F] /O [{"RESOURCE": VALUE, ...}] with ${FORMAT_CHOICES}`,
   writeattr:
     'writeattr /O[/I[/R]] ATTR[&ATTR...] with ATTR pmin=SEC, pmax=SEC, epmin=SEC, epmax=SEC, ' +
     'gt=NUM (greater), lt=NUM (less), st=NUM (step) or cancel',
   fwupdate: 'fwupdate /NAME/VERSION/URL or fwupdate NAME;VERSION;URL',
-  write: 'write /O/I/R[/RI] VALUE (VALUE "quoted" or bare)',
-  writep: 'writep /O/I {"RESOURCE": VALUE, ...}',
-  cread: 'cread PATH [PATH...] with PATH /O[/I[/R[/RI]]]',
-  cobserve: 'cobserve PATH [PATH...] with PATH /O[/I[/R]]',
-  cwrite: 'cwrite /O/I/R=VALUE [/O/I/R=VALUE...] (VALUE "quoted" or bare)',
+  write: `write [--format F] /O/I/R[/RI] VALUE (VALUE "quoted" or bare) with ${FORMAT_CHOICES}`,
+  writep: `writep [--format F] /O/I {"RESOURCE": VALUE, ...} with ${FORMAT_CHOICES}`,
+  cread: `cread [--format F] PATH [PATH...] with PATH / or /O[/I[/R[/RI]]], ${FORMAT_CHOICES}`,
+  cobserve: `cobserve [--format F] PATH [PATH...] with PATH / or /O[/I[/R]], ${FORMAT_CHOICES}`,
+  cwrite: `cwrite [--format F] /O/I/R=VALUE [/O/I/R=VALUE...] (VALUE "quoted" or bare) with ${FORMAT_CHOICES}`,
 };
+
+/** The commands that take `--format`. */
+const FORMAT_COMMANDS: ReadonlySet<ShellCommandKind> = new Set(['read', 'observe', 'write', 'writep', 'create', 'cread', 'cobserve', 'cwrite']);
+
+interface ShellOptions {
+  format?: number;
+  depth?: number;
+}
 
 const COMMAND_NAME = `a command: ${Object.keys(SHELL_COMMAND_USAGE).join(', ')}`;
 const SCRIPT_USAGE = 'COMMAND [ARGUMENTS], one command per line (see SHELL_COMMAND_USAGE)';
@@ -216,43 +235,96 @@ class ShellLineParser {
   }
 
   private arguments(kind: ShellCommandKind): ShellCommand {
+    const options = this.options(kind);
+    const formatted = options.format === undefined ? {} : { format: options.format };
     switch (kind) {
       case 'read':
-        return { kind, path: this.separatedPath(1, 4) };
-      case 'observe':
+        return { kind, path: this.separatedPath(1, 4), ...formatted };
+      case 'observe': {
+        const path = this.separatedPath(1, 3);
+        if (!this.hasMoreArguments()) return { kind, path, ...formatted };
+        return { kind, path, attributes: this.attributeList(path, false).attributes, ...formatted };
+      }
+      case 'discover':
+        return { kind, path: this.separatedPath(1, 3), ...(options.depth === undefined ? {} : { depth: options.depth }) };
       case 'cancelobservation':
       case 'cancelobserve':
-      case 'discover':
-        return { kind, path: this.separatedPath(1, 3) };
+        return { kind, paths: this.compositePathList(1, 3) };
       case 'delete':
         return { kind, path: this.separatedPath(2, 3) };
       case 'execute':
         return { kind, path: this.separatedPath(3, 3), arguments: this.executeArguments() };
       case 'create': {
         const path = this.separatedPath(1, 1);
-        return { kind, path, resources: this.hasMoreArguments() ? this.resourceValues(false) : [] };
+        return { kind, path, resources: this.hasMoreArguments() ? this.resourceValues(false) : [], ...formatted };
       }
       case 'writep': {
         const path = this.separatedPath(2, 2);
         this.requireSeparator('a JSON object of resource values');
-        return { kind, path, resources: this.resourceValues(true) };
+        return { kind, path, resources: this.resourceValues(true), ...formatted };
       }
       case 'write': {
         const path = this.separatedPath(3, 4);
         this.requireSeparator('a value');
-        return { kind, path, value: this.lineValue() };
+        return { kind, path, value: this.lineValue(), ...formatted };
       }
       case 'writeattr':
         return this.writeAttributes();
       case 'fwupdate':
         return this.firmwareUpdate();
       case 'cread':
-        return { kind, paths: this.pathList(1, 4) };
+        return { kind, paths: this.compositePathList(1, 4), ...formatted };
       case 'cobserve':
-        return { kind, paths: this.pathList(1, 3) };
+        return { kind, paths: this.compositePathList(1, 3), ...formatted };
       case 'cwrite':
-        return { kind, assignments: this.assignments() };
+        return { kind, assignments: this.assignments(), ...formatted };
     }
+  }
+
+  // --- options -----------------------------------------------------------------------------------
+
+  /** `--format F` and `--depth N` between the command name and its arguments, each once, where the command takes it. */
+  private options(kind: ShellCommandKind): ShellOptions {
+    const options: ShellOptions = {};
+    for (;;) {
+      const before = this.offset;
+      this.skipBlanks();
+      if (this.offset === before || !this.text.startsWith('--', this.offset)) {
+        this.offset = before;
+        return options;
+      }
+      const nameOffset = this.offset;
+      const name = this.word();
+      const key = name === '--format' && FORMAT_COMMANDS.has(kind) ? 'format' : name === '--depth' && kind === 'discover' ? 'depth' : undefined;
+      if (key === undefined || options[key] !== undefined) {
+        this.offset = nameOffset;
+        this.fail(`the arguments of ${kind}${key === undefined ? ' (or an option it takes, see its usage)' : ` (${name} is given once)`}`);
+      }
+      this.requireSeparator(key === 'format' ? `a content format: ${FORMAT_CHOICES}` : 'a depth from 0 to 3');
+      const valueOffset = this.offset;
+      const value = this.word();
+      if (key === 'format') {
+        const format = contentFormatByName(value);
+        if (format === undefined) {
+          this.offset = valueOffset;
+          this.fail(`a content format: ${FORMAT_CHOICES}`);
+        }
+        options.format = format;
+      } else {
+        if (!/^[0-3]$/.test(value)) {
+          this.offset = valueOffset;
+          this.fail('a depth from 0 to 3');
+        }
+        options.depth = Number(value);
+      }
+    }
+  }
+
+  /** The characters up to the next blank or the end of the line. */
+  private word(): string {
+    const start = this.offset;
+    while (this.offset < this.text.length && !isBlank(this.text[this.offset])) this.offset += 1;
+    return this.text.slice(start, this.offset);
   }
 
   // --- paths -------------------------------------------------------------------------------------
@@ -293,10 +365,21 @@ class ShellLineParser {
     }
   }
 
-  private pathList(minLevels: number, maxLevels: number): LwM2mPath[] {
-    const paths = [this.separatedPath(minLevels, maxLevels)];
-    while (this.hasMoreArguments()) paths.push(this.path(minLevels, maxLevels, isBlank));
+  /** Paths of a composite operation: each an LwM2M path or the root "/" alone. */
+  private compositePathList(minLevels: number, maxLevels: number): CompositePath[] {
+    this.requireSeparator(`a path / or ${pathForm(minLevels, maxLevels)}`);
+    const paths = [this.compositePath(minLevels, maxLevels)];
+    while (this.hasMoreArguments()) paths.push(this.compositePath(minLevels, maxLevels));
     return paths;
+  }
+
+  private compositePath(minLevels: number, maxLevels: number): CompositePath {
+    const next = this.text[this.offset + 1];
+    if (this.text[this.offset] === '/' && (next === undefined || isBlank(next))) {
+      this.offset += 1;
+      return ROOT_PATH;
+    }
+    return this.path(minLevels, maxLevels, isBlank);
   }
 
   // --- values ------------------------------------------------------------------------------------
@@ -442,6 +525,12 @@ class ShellLineParser {
   private writeAttributes(): ShellCommand {
     const path = this.separatedPath(1, 3);
     this.requireSeparator('notification attributes, e.g. pmin=10&pmax=60');
+    const { attributes, cancel } = this.attributeList(path, true);
+    return { kind: 'writeattr', path, attributes, cancel };
+  }
+
+  /** `[?]ATTR[&ATTR...]` for `path`; `cancel` only where `cancelAllowed` (Write-Attributes). */
+  private attributeList(path: LwM2mPath, cancelAllowed: boolean): { attributes: NotificationAttributes; cancel: boolean } {
     if (this.text[this.offset] === '?') this.offset += 1;
     const attributes: { -readonly [K in AttributeKey]?: number } = {};
     const offsets: Partial<Record<AttributeKey | 'cancel', number>> = {};
@@ -450,9 +539,10 @@ class ShellLineParser {
       const nameOffset = this.offset;
       ATTRIBUTE_NAME.lastIndex = nameOffset;
       const name = ATTRIBUTE_NAME.exec(this.text)?.[0] ?? '';
-      const key = Object.hasOwn(ATTRIBUTE_ALIASES, name) ? ATTRIBUTE_ALIASES[name] : undefined;
+      const alias = Object.hasOwn(ATTRIBUTE_ALIASES, name) ? ATTRIBUTE_ALIASES[name] : undefined;
+      const key = alias === 'cancel' && !cancelAllowed ? undefined : alias;
       if (key === undefined) {
-        this.fail('an attribute pmin, pmax, epmin, epmax, gt (greater), lt (less), st (step) or cancel');
+        this.fail(`an attribute pmin, pmax, epmin, epmax, gt (greater), lt (less), st (step)${cancelAllowed ? ' or cancel' : ''}`);
       }
       if (offsets[key] !== undefined) this.fail(`an attribute not given before (${key} is)`);
       offsets[key] = nameOffset;
@@ -473,7 +563,7 @@ class ShellLineParser {
     }
     if (!this.atBlankOrEnd()) this.fail("'&' and the next attribute, or the end of the attributes");
     this.checkAttributes(attributes, offsets, cancel);
-    return { kind: 'writeattr', path, attributes, cancel };
+    return { attributes, cancel };
   }
 
   private attributeValue(key: AttributeKey): number {

@@ -7,11 +7,10 @@
  * objects come in.
  *
  * Decisions where the guide is silent:
- * - `cancelobservation` (passive cancel) and `cancelobserve` (active cancel) both become a
- *   Cancel Observation operation, which the dispatcher delivers as a GET with Observe 1 on the
- *   observation's token (RFC 7641 section 3.6): the operation queue knows one cancel, and the active
- *   form also ends the observation on a device that would otherwise keep notifying until its next
- *   notification is answered with a Reset.
+ * - `cancelobservation` is the passive cancel: a Cancel Observation by Reset (nothing is sent; the
+ *   observation is forgotten and its next notification answered with a Reset, RFC 7641 section 3.6);
+ *   `cancelobserve` the active one, the Observe again with Observe 1. Several paths (or "/") name an
+ *   Observe-Composite by its set.
  * - `create /O` without an instance id (Core 1.1 section 6.3.6 lets the server leave it to the device,
  *   but our content formats carry it) gets the first instance id above those the device announced
  *   in its registration, 0 when it announced none.
@@ -20,7 +19,7 @@
  */
 import type { JsonValue } from '../Json.ts';
 import type { LwM2mPath } from '../lwm2m/LwM2mPath.ts';
-import { formatPath } from '../lwm2m/LwM2mPath.ts';
+import { formatCompositePath, formatPath } from '../lwm2m/LwM2mPath.ts';
 import type { ObjectModelCatalog } from '../lwm2m/ObjectModel.ts';
 import { findResource } from '../lwm2m/ObjectModel.ts';
 import type { OperationSpec } from '../operations/OperationEvents.ts';
@@ -50,20 +49,21 @@ const ALL_ATTRIBUTES: readonly (keyof NotificationAttributes)[] = ['pmin', 'pmax
 const NON_RESOURCE_ATTRIBUTES: readonly (keyof NotificationAttributes)[] = ['pmin', 'pmax', 'epmin', 'epmax'];
 
 export function shellOperationSpec(command: ShellCommand, context: ShellOperationContext): ShellOperationResult {
-  const single = (kind: OperationSpec['kind'], path: LwM2mPath, content: JsonValue | null = null): ShellOperationResult => ({
-    kind: 'operation',
-    operation: { kind, paths: [formatPath(path)], content },
-  });
+  const formatted = 'format' in command && command.format !== undefined ? { format: command.format } : {};
+  const operation = (spec: OperationSpec): ShellOperationResult => ({ kind: 'operation', operation: { ...spec, ...formatted } });
+  const single = (kind: OperationSpec['kind'], path: LwM2mPath, content: JsonValue | null = null): ShellOperationResult =>
+    operation({ kind, paths: [formatPath(path)], content });
   switch (command.kind) {
     case 'read':
       return single('read', command.path);
     case 'observe':
-      return single('observe', command.path);
+      return single('observe', command.path, command.attributes === undefined ? null : attributeContent(command.path, command.attributes, false));
     case 'cancelobservation':
+      return operation({ kind: 'cancel-observation', paths: command.paths.map(formatCompositePath), content: { reset: true } });
     case 'cancelobserve':
-      return single('cancel-observation', command.path);
+      return operation({ kind: 'cancel-observation', paths: command.paths.map(formatCompositePath), content: null });
     case 'discover':
-      return single('discover', command.path);
+      return single('discover', command.path, command.depth === undefined ? null : { depth: command.depth });
     case 'delete':
       return single('delete', command.path);
     case 'execute':
@@ -79,18 +79,15 @@ export function shellOperationSpec(command: ShellCommand, context: ShellOperatio
       return single('create', { objectId: command.path.objectId }, { values: entryValues({ objectId: command.path.objectId, instanceId }, command.resources, context) });
     }
     case 'cread':
-      return { kind: 'operation', operation: { kind: 'read-composite', paths: command.paths.map(formatPath), content: null } };
+      return operation({ kind: 'read-composite', paths: command.paths.map(formatCompositePath), content: null });
     case 'cobserve':
-      return { kind: 'operation', operation: { kind: 'observe-composite', paths: command.paths.map(formatPath), content: null } };
+      return operation({ kind: 'observe-composite', paths: command.paths.map(formatCompositePath), content: null });
     case 'cwrite':
-      return {
-        kind: 'operation',
-        operation: {
-          kind: 'write-composite',
-          paths: command.assignments.map((assignment) => formatPath(assignment.path)),
-          content: { values: command.assignments.map((assignment) => typedValue(assignment.path, assignment.value, context)) },
-        },
-      };
+      return operation({
+        kind: 'write-composite',
+        paths: command.assignments.map((assignment) => formatPath(assignment.path)),
+        content: { values: command.assignments.map((assignment) => typedValue(assignment.path, assignment.value, context)) },
+      });
     case 'fwupdate':
       return { kind: 'firmware-update', firmwareUpdate: { name: command.name, version: command.version, url: command.url } };
   }

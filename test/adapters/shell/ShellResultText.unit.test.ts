@@ -64,6 +64,7 @@ describe('shellResultText', () => {
     expect(shellResultText(view('execute', 'succeeded', null, { responseCode: '2.04' }), naming)).toBe('executed (2.04)');
     expect(shellResultText(view('delete', 'succeeded', null, { responseCode: '2.02' }), naming)).toBe('deleted (2.02)');
     expect(shellResultText(view('cancel-observation', 'succeeded'), naming)).toBe('observation cancelled (2.05)');
+    expect(shellResultText(view('cancel-observation', 'succeeded', null, { responseCode: null }), naming)).toBe('observation forgotten: its next notification is answered with a Reset');
   });
 
   it('gives a fwupdate line its firmware update\'s step, success or failure', () => {

@@ -12,6 +12,7 @@ import { DomainError } from '../../../src/domain/DomainError.ts';
 import { firmwareUpdateStream } from '../../../src/domain/firmware/FirmwareUpdateEvents.ts';
 import { operationStream } from '../../../src/domain/operations/OperationEvents.ts';
 import { shellStream } from '../../../src/domain/shell/ShellHistoryEvents.ts';
+import { SHELL_COMMAND_USAGE } from '../../../src/domain/shell/ShellCommandParser.ts';
 import { sha256Hex } from '../../../src/adapters/firmware/FirmwareRepository.ts';
 import type { ShellLineView, ShellRun } from '../../../src/adapters/shell/ShellService.ts';
 import { eventually } from '../lwm2m/DeviceManagementHarness.ts';
@@ -82,14 +83,31 @@ describe('the device shell', () => {
     expect(observe.result).toBe('observing (2.05)\n/3303/0/5700 Sensor Value = 21.5');
     objects.set('/3303/0/5700', 23.25);
     await eventually(() => setup.harness.api.resources('sh-observe', '/3303/0/5700').find((value) => value.text === '23.25'));
+    // The passive cancel sends nothing: the device stops when its next notification is answered with a Reset.
     const cancel = await runOne('sh-observe', 'cancelobservation /3303/0/5700');
-    expect(cancel).toMatchObject({ status: 'succeeded', result: 'observation cancelled (2.05)' });
-    expect(objects.observedPaths).toEqual([]);
+    expect(cancel).toMatchObject({ status: 'succeeded', responseCode: null, result: 'observation forgotten: its next notification is answered with a Reset' });
+    expect(objects.observedPaths).toEqual(['/3303/0/5700']);
+    objects.set('/3303/0/5700', 24.5);
+    await eventually(() => (objects.observedPaths.length === 0 ? true : undefined));
+    expect(setup.harness.api.resources('sh-observe', '/3303/0/5700').map((value) => value.text)).toEqual(['23.25']);
     await runOne('sh-observe', 'observe /3/0/9');
     const active = await runOne('sh-observe', 'cancelobserve /3/0/9');
     expect(active).toMatchObject({ status: 'succeeded', command: 'cancelobserve', operationKind: 'cancel-observation' });
     const none = await runOne('sh-observe', 'cancelobservation /3/0/9');
     expect(none).toMatchObject({ status: 'failed', result: 'there is no active observation of /3/0/9' });
+  });
+
+  it('sends the options a line chose: a Discover depth, an Observe format and attributes, which the cancel repeats', async () => {
+    const { objects } = await setup.device('sh-options');
+    expect(await runOne('sh-options', 'discover --depth 1 /3303')).toMatchObject({ status: 'succeeded' });
+    expect(await runOne('sh-options', 'observe --format senml-json /3303/0/5700 pmin=5&pmax=60')).toMatchObject({ status: 'succeeded' });
+    expect(await runOne('sh-options', 'cancelobserve /3303/0/5700')).toMatchObject({ status: 'succeeded', result: 'observation cancelled (2.05)' });
+    expect(objects.gets).toEqual([
+      { path: '/3303', query: ['depth=1'], accept: 40, observe: undefined },
+      { path: '/3303/0/5700', query: ['pmin=5', 'pmax=60'], accept: 110, observe: 0 },
+      { path: '/3303/0/5700', query: ['pmin=5', 'pmax=60'], accept: 110, observe: 1 },
+    ]);
+    expect(objects.observedPaths).toEqual([]);
   });
 
   it('executes with and without arguments (Core 1.1 section 5.4.5)', async () => {
@@ -162,7 +180,7 @@ describe('the device shell', () => {
     await setup.device('sh-grammar');
     const error = await refusal(setup.shell.run('sh-grammar', 'read /3/0/0\nobserve 3/0', context));
     expect(error.code).toBe('BAD_USER_INPUT');
-    expect(error.details['errors']).toEqual([expect.objectContaining({ line: 2, column: 9, usage: 'observe /O[/I[/R]]' })]);
+    expect(error.details['errors']).toEqual([expect.objectContaining({ line: 2, column: 9, usage: SHELL_COMMAND_USAGE.observe })]);
     expect(error.message).toContain('line 2, column 9');
     expect(await setup.harness.events(operationStream('sh-grammar'))).toEqual([]);
   });

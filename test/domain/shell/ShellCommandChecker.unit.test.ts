@@ -55,6 +55,14 @@ describe('ShellCommandChecker: accepted commands', () => {
     'cobserve /3303/0/5700 /3/0/9',
     'cwrite /3/0/14=+02 /1/0/1=60',
     'fwupdate /fw/1.0/http://h/f.bin',
+    'read --format cbor /3/0/9',
+    'read --format lwm2m-cbor /3/0',
+    'observe --format text /3303/0/5700 pmin=10',
+    'write --format cbor /3/0/14 +02:00',
+    'cread --format senml-json /',
+    'cobserve /',
+    'cancelobserve / /3/0/9',
+    'discover --depth 0 /3',
   ])('%s', (line) => {
     expect(() => check(line)).not.toThrow();
   });
@@ -92,6 +100,12 @@ describe('ShellCommandChecker: refusals name the path and the reason', () => {
     expect(refusals('observe /3303/0/5605')).toEqual(expected);
     expect(refusals('cancelobservation /3303/0/5605')).toEqual(expected);
     expect(refusals('cancelobserve /3303/0/5605')).toEqual(expected);
+  });
+
+  it('refuses a --format that cannot carry the content: a single-value format for an instance, a tree format for a composite', () => {
+    expect(refusals('read --format cbor /3/0')).toEqual([{ path: '/3/0', reason: 'application/cbor (60) cannot carry this content; usable: 11544, 112, 110, 11542, 11543, 1542, 1543' }]);
+    expect(refusals('cread --format tlv / /3/0')).toEqual([{ path: '/', reason: 'application/vnd.oma.lwm2m+tlv (11542) cannot carry this content; usable: 112, 110' }]);
+    expect(refusals('writep --format text /1/0 {"1": 300}')).toHaveLength(1);
   });
 
   it('refuses executing a resource that is not executable', () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ShellCommand } from '../../../src/domain/shell/ShellCommand.ts';
 import type { ShellSyntaxError } from '../../../src/domain/shell/ShellCommandParser.ts';
 import { SHELL_COMMAND_USAGE, parseShellCommand, parseShellScript } from '../../../src/domain/shell/ShellCommandParser.ts';
+import { ROOT_PATH } from '../../../src/domain/lwm2m/LwM2mPath.ts';
 
 function parsed(line: string): ShellCommand {
   const result = parseShellCommand(line);
@@ -39,11 +40,36 @@ describe('ShellCommandParser: the commands of the guide', () => {
   });
 
   it('parses observe, cancelobservation, cancelobserve and discover on objects, instances and resources', () => {
-    for (const kind of ['observe', 'cancelobservation', 'cancelobserve', 'discover'] as const) {
+    for (const kind of ['observe', 'discover'] as const) {
       expect(parsed(`${kind} /3303`)).toEqual({ kind, path: { objectId: 3303 } });
       expect(parsed(`${kind} /3303/1`)).toEqual({ kind, path: { objectId: 3303, instanceId: 1 } });
       expect(parsed(`${kind} /3303/1/5700`)).toEqual({ kind, path: { objectId: 3303, instanceId: 1, resourceId: 5700 } });
     }
+    for (const kind of ['cancelobservation', 'cancelobserve'] as const) {
+      expect(parsed(`${kind} /3303`)).toEqual({ kind, paths: [{ objectId: 3303 }] });
+      expect(parsed(`${kind} /3303/1/5700`)).toEqual({ kind, paths: [{ objectId: 3303, instanceId: 1, resourceId: 5700 }] });
+    }
+  });
+
+  it('parses the options between the command name and its arguments: --format by short name or id, --depth of discover', () => {
+    expect(parsed('read --format senml-cbor /3/0')).toEqual({ kind: 'read', path: { objectId: 3, instanceId: 0 }, format: 112 });
+    expect(parsed('read	--format  60 /3/0/9')).toEqual({ kind: 'read', path: { objectId: 3, instanceId: 0, resourceId: 9 }, format: 60 });
+    expect(parsed('write --format cbor /3/0/14 +02 --format x')).toEqual({ kind: 'write', path: { objectId: 3, instanceId: 0, resourceId: 14 }, value: '+02 --format x', format: 60 });
+    expect(parsed('cread --format senml-json / /3/0')).toEqual({ kind: 'cread', paths: [ROOT_PATH, { objectId: 3, instanceId: 0 }], format: 110 });
+    expect(parsed('cwrite --format tlv /3/0/14=+02')).toMatchObject({ kind: 'cwrite', format: 11542 });
+    expect(parsed('discover --depth 1 /3')).toEqual({ kind: 'discover', path: { objectId: 3 }, depth: 1 });
+  });
+
+  it('parses observe with its own attributes, and cancels of several paths or the root (an Observe-Composite)', () => {
+    expect(parsed('observe --format text /3303/0/5700 pmin=10&pmax=60&greater=30')).toEqual({
+      kind: 'observe',
+      path: { objectId: 3303, instanceId: 0, resourceId: 5700 },
+      attributes: { pmin: 10, pmax: 60, gt: 30 },
+      format: 0,
+    });
+    expect(parsed('cancelobserve /3303/0/5700 /3/0/9')).toEqual({ kind: 'cancelobserve', paths: [{ objectId: 3303, instanceId: 0, resourceId: 5700 }, { objectId: 3, instanceId: 0, resourceId: 9 }] });
+    expect(parsed('cancelobservation /')).toEqual({ kind: 'cancelobservation', paths: [ROOT_PATH] });
+    expect(parsed('cobserve /')).toEqual({ kind: 'cobserve', paths: [ROOT_PATH] });
   });
 
   it('parses execute without and with arguments (Core 1.1 section 5.4.5)', () => {
@@ -214,7 +240,7 @@ describe('ShellCommandParser: the commands beyond the guide', () => {
 
   it('takes command names in any case and ignores blanks around the command', () => {
     expect(parsed('READ /3')).toEqual({ kind: 'read', path: { objectId: 3 } });
-    expect(parsed('  CancelObserve\t/3/0/9  ')).toEqual({ kind: 'cancelobserve', path: { objectId: 3, instanceId: 0, resourceId: 9 } });
+    expect(parsed('  CancelObserve\t/3/0/9  ')).toEqual({ kind: 'cancelobserve', paths: [{ objectId: 3, instanceId: 0, resourceId: 9 }] });
   });
 });
 
@@ -295,6 +321,17 @@ describe('ShellCommandParser: grammar errors name the column, what was expected 
     { line: 'fwupdate fw', column: 12, expected: /^';' and the firmware version$/, usage: SHELL_COMMAND_USAGE.fwupdate },
     { line: 'fwupdate fw;1.0;http://h/f extra', column: ['extra'], expected: /^the end of the line$/, usage: SHELL_COMMAND_USAGE.fwupdate },
     { line: 'cread', column: 6, expected: /^a path /, usage: SHELL_COMMAND_USAGE.cread },
+    { line: 'read --format', column: 14, expected: /^a content format: F one of text, opaque, cbor, senml-json/, usage: SHELL_COMMAND_USAGE.read },
+    { line: 'read --format xml /3/0', column: 15, expected: /^a content format:/, usage: SHELL_COMMAND_USAGE.read },
+    { line: 'read --format 61 /3/0', column: 15, expected: /^a content format:/, usage: SHELL_COMMAND_USAGE.read },
+    { line: 'read --format tlv --format tlv /3/0', column: ['--format', 18], expected: /given once/, usage: SHELL_COMMAND_USAGE.read },
+    { line: 'read --depth 1 /3/0', column: 6, expected: /^the arguments of read \(or an option it takes/, usage: SHELL_COMMAND_USAGE.read },
+    { line: 'delete --format tlv /3/0', column: 8, expected: /^the arguments of delete/, usage: SHELL_COMMAND_USAGE.delete },
+    { line: 'discover --depth 4 /3', column: 18, expected: /^a depth from 0 to 3$/, usage: SHELL_COMMAND_USAGE.discover },
+    { line: 'observe /3/0/9 cancel', column: 16, expected: /^an attribute pmin, pmax, epmin, epmax, gt \(greater\), lt \(less\), st \(step\)$/, usage: SHELL_COMMAND_USAGE.observe },
+    { line: 'observe /3/0 gt=1', column: 14, expected: /applies to a resource only/, usage: SHELL_COMMAND_USAGE.observe },
+    { line: 'cancelobserve /3/0/9/1', column: 21, expected: /at most 3 level/, usage: SHELL_COMMAND_USAGE.cancelobserve },
+    { line: 'cread //3', column: 8, expected: /^an id/, usage: SHELL_COMMAND_USAGE.cread },
     { line: 'cread /3 x', column: 10, expected: /^a path /, usage: SHELL_COMMAND_USAGE.cread },
     { line: 'cobserve /3/0/9/1', column: 16, expected: /at most 3 level/, usage: SHELL_COMMAND_USAGE.cobserve },
     { line: 'cwrite /3/0/14', column: 15, expected: /^'=' and the value$/, usage: SHELL_COMMAND_USAGE.cwrite },

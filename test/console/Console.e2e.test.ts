@@ -12,7 +12,7 @@ import type { RunningService } from '../../src/main.ts';
 import { TestDeviceObjects } from '../support/TestDeviceObjects.ts';
 import { TestLwM2mClient } from '../support/TestLwM2mClient.ts';
 import { startTestService } from '../e2e/TestService.ts';
-import { launchChromium, screenshot, signIn } from './ConsoleBrowser.ts';
+import { launchChromium, screenshot, signIn, unnamedControls } from './ConsoleBrowser.ts';
 
 const endpoint = 'console-device-1';
 const links = '</>;rt="oma.lwm2m";ct="110 0",</1/0>,</3/0>,</3303/0>;ver=1.1';
@@ -126,6 +126,7 @@ describe('the operator console', () => {
 
     await autoObserve.check();
     await row.getByText('auto-observe').waitFor();
+    expect(await unnamedControls(page)).toEqual([]);
     await screenshot(page, 'protocol-3303');
   });
 
@@ -159,6 +160,7 @@ describe('the operator console', () => {
     await row.getByText('online').waitFor();
     expect(await row.locator('td').nth(4).textContent()).toBe('1.1');
     expect(await page.evaluate(() => 'consoleNotReloaded' in globalThis)).toBe(true);
+    expect(await unnamedControls(page)).toEqual([]);
     await screenshot(page, 'devices');
   });
 
@@ -169,6 +171,15 @@ describe('the operator console', () => {
     await page.getByTestId('value-/3/0/0').getByText('lwm2m-hub tests').waitFor();
     expect(await page.getByTestId('value-/3/0/2').textContent()).toContain('SN-0001');
     expect(await resourceRow('/3/0/0').locator('th').textContent()).toContain('Manufacturer');
+    expect(await unnamedControls(page)).toEqual([]);
+  });
+
+  it('reads the resources ticked in one composite read', async () => {
+    await page.getByLabel('Select /3303/0/5700 Sensor Value').check();
+    await page.getByLabel('Select /3303/0/5701 Sensor Units').check();
+    await page.getByRole('button', { name: 'Read selected (2)' }).click();
+    await page.getByTestId('value-/3303/0/5701').getByText('Cel').waitFor();
+    await page.locator('[data-kind="READ_COMPOSITE"][data-status="SUCCEEDED"]').waitFor();
   });
 
   it('observes a resource and shows the new value the device notifies', async () => {
@@ -203,6 +214,7 @@ describe('the operator console', () => {
     await page.getByLabel(/Commands, one per line/).fill('read /3/0/2\nreed /3/0');
     await page.getByRole('button', { name: 'Run' }).click();
     await page.getByRole('alert').getByText(/line 2, column 1/).waitFor();
+    expect(await unnamedControls(page)).toEqual([]);
     await screenshot(page, 'device-shell');
   });
 

@@ -34,3 +34,12 @@ export async function signIn(page: Page, baseUrl: string, token: string): Promis
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('navigation', { name: 'Sections' }).waitFor();
 }
+
+/** The roles of the controls an operator types in or presses: each must have an accessible name. */
+const controlRoles = ['button', 'checkbox', 'combobox', 'link', 'radio', 'searchbox', 'spinbutton', 'textbox', 'slider'];
+
+/** The controls of the page that a screen reader would announce without a name (from its accessibility tree). */
+export async function unnamedControls(page: Page): Promise<string[]> {
+  const tree = await page.locator('body').ariaSnapshot();
+  return tree.split('\n').filter((line) => controlRoles.some((role) => new RegExp(`^\\s*- ${role}(?: \\[[^\\]]*\\])*:?\\s*$`).test(line)));
+}

@@ -62,9 +62,12 @@ export function CsvUpload({ onImported }: { onImported: () => void }) {
           Upload
         </button>
         {progress !== undefined ? (
-          <progress max={1} value={progress} aria-label="Upload progress">
-            {Math.round(progress * 100)} %
-          </progress>
+          <span role="status">
+            <progress max={1} value={progress} aria-label="Upload progress">
+              {Math.round(progress * 100)} %
+            </progress>{' '}
+            {progress < 1 ? `sending ${Math.round(progress * 100)} %` : 'sent; the service is checking and importing the rows…'}
+          </span>
         ) : null}
       </form>
       <ErrorMessage error={error} />

@@ -46,6 +46,17 @@ describe('OperationQueueDecider', () => {
     expect(given([...queued, ...first, ...done], deliver(3))[0]).toMatchObject({ type: 'OperationSent', data: { operationId: 'op-2' } });
   });
 
+  it('ends an operation done without a request (a cancel by Reset) as succeeded with no response code, only while it is in flight', () => {
+    const cancel: OperationSpec = { kind: 'cancel-observation', paths: ['/3/0/9'], content: { reset: true } };
+    const queued = history(request('op-1', cancel));
+    const done: OperationCommand = { type: 'RecordDoneWithoutRequest', operationId: 'op-1', content: null, now: at(2) };
+    expect(given(queued, done)).toEqual([]);
+    const sent = history(request('op-1', cancel), deliver(1));
+    const succeeded = given(sent, done);
+    expect(succeeded).toEqual([{ type: 'OperationSucceeded', data: { operationId: 'op-1', responseCode: null, content: null, completedAt: at(2).toISOString() } }]);
+    expect(given([...sent, ...succeeded], done)).toEqual([]);
+  });
+
   it('puts a timed-out operation back at the head and fails it after the last attempt', () => {
     const events = history(request('op-1'), request('op-2'), deliver(1), { type: 'RecordTimeout', operationId: 'op-1', now: at(90) });
     expect(events.at(-1)).toEqual({ type: 'OperationDeliveryTimedOut', data: { operationId: 'op-1', attempt: 1, timedOutAt: at(90).toISOString() } });

@@ -342,3 +342,15 @@ describe('operations', () => {
     }
   });
 });
+
+describe('the newest operations', () => {
+  it('answers the newest ones, oldest of them first, where first alone answers the oldest', async () => {
+    const all = await postGraphQL(url, viewerToken, `{ operations(endpoint: "${endpoint}", first: 500) { id } }`);
+    const ids = (all.data as { operations: Array<{ id: string }> }).operations.map((operation) => operation.id);
+    expect(ids.length).toBeGreaterThan(3);
+    const newest = await postGraphQL(url, viewerToken, `{ operations(endpoint: "${endpoint}", first: 2, newest: true) { id } }`);
+    expect((newest.data as { operations: Array<{ id: string }> }).operations.map((operation) => operation.id)).toEqual(ids.slice(-2));
+    const oldest = await postGraphQL(url, viewerToken, `{ operations(endpoint: "${endpoint}", first: 2) { id } }`);
+    expect((oldest.data as { operations: Array<{ id: string }> }).operations.map((operation) => operation.id)).toEqual(ids.slice(0, 2));
+  });
+});

@@ -179,7 +179,7 @@ export interface Operation {
 const operationFields = 'id kind paths content status requestedBy requestedAt completedAt attempts responseCode result reason';
 
 export const operationsQuery = gql<{ operations: readonly Operation[] }, { endpoint: string }>(
-  `query Operations($endpoint: String!) { operations(endpoint: $endpoint, first: 500) { ${operationFields} } }`,
+  `query Operations($endpoint: String!) { operations(endpoint: $endpoint, first: 500, newest: true) { ${operationFields} } }`,
 );
 
 export const operationUpdated = gql<{ operationUpdated: Operation }, { endpoint: string }>(

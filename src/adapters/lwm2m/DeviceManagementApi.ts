@@ -65,6 +65,11 @@ export class DeviceManagementApi {
     return this.#options.operations.operations(endpoint);
   }
 
+  /** The device's newest `limit` operations, oldest of them first: what a console follows. */
+  latestOperations(endpoint: string, limit: number): readonly OperationView[] {
+    return this.#options.operations.latestOperations(endpoint, limit);
+  }
+
   operation(operationId: string): OperationView | undefined {
     return this.#options.operations.operation(operationId);
   }

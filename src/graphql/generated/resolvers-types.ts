@@ -989,7 +989,7 @@ export type Query = {
   /** The object models the service decodes these objects with (an uploaded device protocol's newest version, else the shipped model); objects neither knows are left out. At most 100 ids. Viewer. */
   objectModels: Array<ObjectModel>;
   operation?: Maybe<Operation>;
-  /** A device's operations, oldest first, at most 500. */
+  /** A device's operations, oldest first, at most 500: the first ones, or with newest the newest ones (still oldest first). */
   operations: Array<Operation>;
   /** The read models' progress. Admin. */
   readModels: ReadModelsStatus;
@@ -1088,6 +1088,7 @@ export type QueryOperationArgs = {
 export type QueryOperationsArgs = {
   endpoint: Scalars['String']['input'];
   first?: InputMaybe<Scalars['Int']['input']>;
+  newest?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
@@ -2127,7 +2128,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   measurements?: Resolver<ResolversTypes['MeasurementConnection'], ParentType, ContextType, RequireFields<QueryMeasurementsArgs, 'first'>>;
   objectModels?: Resolver<Array<ResolversTypes['ObjectModel']>, ParentType, ContextType, RequireFields<QueryObjectModelsArgs, 'objectIds'>>;
   operation?: Resolver<Maybe<ResolversTypes['Operation']>, ParentType, ContextType, RequireFields<QueryOperationArgs, 'id'>>;
-  operations?: Resolver<Array<ResolversTypes['Operation']>, ParentType, ContextType, RequireFields<QueryOperationsArgs, 'endpoint' | 'first'>>;
+  operations?: Resolver<Array<ResolversTypes['Operation']>, ParentType, ContextType, RequireFields<QueryOperationsArgs, 'endpoint' | 'first' | 'newest'>>;
   readModels?: Resolver<ResolversTypes['ReadModelsStatus'], ParentType, ContextType>;
   shellHistory?: Resolver<ResolversTypes['ShellLineConnection'], ParentType, ContextType, RequireFields<QueryShellHistoryArgs, 'endpoint' | 'first'>>;
   validationRuleGroups?: Resolver<Array<ResolversTypes['ValidationRuleGroup']>, ParentType, ContextType, RequireFields<QueryValidationRuleGroupsArgs, 'objectId' | 'resourceId'>>;

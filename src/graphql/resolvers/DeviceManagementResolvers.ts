@@ -100,9 +100,11 @@ function attributesContent(attributes: NotificationAttributesInput): JsonObject 
 }
 
 export const deviceManagementQueryResolvers: QueryResolvers = {
-  operations(_parent, { endpoint, first }, context) {
+  operations(_parent, { endpoint, first, newest }, context) {
     requireRole(context, 'viewer');
-    return context.services.deviceManagement.operations(endpoint).slice(0, pageSize(first, 100));
+    const size = pageSize(first, 100);
+    const { deviceManagement } = context.services;
+    return [...(newest === true ? deviceManagement.latestOperations(endpoint, size) : deviceManagement.operations(endpoint).slice(0, size))];
   },
   operation(_parent, { id }, context) {
     requireRole(context, 'viewer');

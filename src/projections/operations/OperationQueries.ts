@@ -36,6 +36,11 @@ export class OperationQueries {
     return prepared(this.#db, 'SELECT * FROM operations WHERE endpoint = ? ORDER BY seq LIMIT ?').all(endpoint, limit).map(toView);
   }
 
+  /** The device's newest `limit` operations, oldest of them first. */
+  latestOperations(endpoint: string, limit: number): readonly OperationView[] {
+    return prepared(this.#db, 'SELECT * FROM (SELECT * FROM operations WHERE endpoint = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq').all(endpoint, limit).map(toView);
+  }
+
   operation(operationId: string): OperationView | undefined {
     const row = prepared(this.#db, 'SELECT * FROM operations WHERE operation_id = ?').get(operationId);
     return row === undefined ? undefined : toView(row);

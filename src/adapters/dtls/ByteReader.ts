@@ -70,6 +70,11 @@ export class ByteReader {
     return this.bytes(this.uint16(`${what} length`), what);
   }
 
+  /** An opaque vector with a three-byte length prefix (certificates, RFC 5246 section 7.4.2). */
+  vector24(what: string): Buffer {
+    return this.bytes(this.uint24(`${what} length`), what);
+  }
+
   private take(length: number, what: string): Buffer | undefined {
     if (this.failure !== undefined) return undefined;
     if (length > this.remaining) {

@@ -7,6 +7,15 @@ import type { ParseResult } from './ByteReader.ts';
 
 /** Extension types this server reads or answers. */
 export const ExtensionType = {
+  /** RFC 8422 section 5.1.1: the curves the client can use in ECDHE (and ECDSA). */
+  supportedGroups: 10,
+  /** RFC 8422 section 5.1.2: the EC point formats the client can parse. */
+  ecPointFormats: 11,
+  /** RFC 5246 section 7.4.1.4.1: the signature and hash pairs the client can verify. */
+  signatureAlgorithms: 13,
+  /** RFC 7250 section 3: the certificate types the client can send, and those it can take from us. */
+  clientCertificateType: 19,
+  serverCertificateType: 20,
   /** RFC 7627: the master secret is bound to the handshake transcript. */
   extendedMasterSecret: 0x0017,
   /** RFC 9146 section 3: each side names the connection ID it wants to receive. */

@@ -1,6 +1,8 @@
 /**
- * A DTLS 1.2 PSK server on a `node:dgram` socket (RFC 6347, profile of RFC 7925 section 4.2). Upward it
- * is "datagrams in and out per authenticated peer", so a CoAP endpoint runs over it as over plain UDP.
+ * A DTLS 1.2 server on a `node:dgram` socket (RFC 6347) for PSK clients (profile of RFC 7925 section
+ * 4.2) and, when given a certificate, for clients with X.509 certificates or raw public keys (sections
+ * 4.4 and 4.3). Upward it is "datagrams in and out per authenticated peer", so a CoAP endpoint runs
+ * over it as over plain UDP.
  *
  * Per datagram: ClientHellos go through the stateless cookie exchange first (RFC 6347 section 4.2.1) and
  * only a ClientHello with a valid cookie creates state, within the handshake limits; other records go to
@@ -16,7 +18,9 @@ import type { Clock } from '../../domain/Clock.ts';
 import { systemClock } from '../../domain/Clock.ts';
 import type { Logger } from '../logging/Logger.ts';
 import { AlertDescription, AlertLevel, serializeAlert } from './Alert.ts';
-import { parseClientHello } from './ClientHello.ts';
+import { CertificateType, canUseEcdheEcdsa, chooseCertificateType, sentExtension } from './CertificateHandshakeMessages.ts';
+import type { CertificateTypeValue } from './CertificateHandshakeMessages.ts';
+import { ExtensionType, parseClientHello } from './ClientHello.ts';
 import type { ClientHello } from './ClientHello.ts';
 import { CIPHER_SUITES, selectCipherSuite } from './CipherSuites.ts';
 import type { CipherSuite, CipherSuiteName } from './CipherSuites.ts';
@@ -29,11 +33,14 @@ import { HandshakeType, parseHandshakeFragments, serializeHandshake } from './Ha
 import { peerKey } from './PeerAddress.ts';
 import type { PeerAddress } from './PeerAddress.ts';
 import { ServerHandshake, helloVerifyRequestDatagram } from './ServerHandshake.ts';
-import type { EstablishedHandshake } from './ServerHandshake.ts';
+import type { CertificateTerms, EstablishedHandshake, RefusedCredential } from './ServerHandshake.ts';
+import type { CertificateAuthentication } from './PeerCredential.ts';
 
 export interface DtlsServerOptions {
   /** The key for a PSK identity, or undefined when the identity is unknown. Keys never leave this adapter. */
   readonly pskLookup: (identity: Buffer, peer: PeerAddress) => Promise<Buffer | undefined>;
+  /** The server's certificate and the verdict on clients' credentials; without it only PSK suites are offered. */
+  readonly certificates?: CertificateAuthentication;
   readonly logger: Logger;
   readonly clock?: Clock;
   /** Offered suites in preference order; default all of CIPHER_SUITES, CCM_8 first (RFC 7925 section 4.2). */
@@ -70,8 +77,11 @@ export interface DtlsServerEvents {
   sessionClosed: [session: DtlsSessionInfo, reason: string];
   /** A session with a connection ID now talks from another address (RFC 9146 section 6). */
   sessionMoved: [session: DtlsSessionInfo, previousPeer: PeerAddress];
-  /** Never carries key material; `pskIdentity` once the client sent its ClientKeyExchange. */
-  handshakeFailed: [peer: PeerAddress, reason: string, pskIdentity: Buffer | undefined];
+  /**
+   * Never carries key material; `pskIdentity` once a PSK client sent its ClientKeyExchange, `credential`
+   * once a certificate client sent its Certificate.
+   */
+  handshakeFailed: [peer: PeerAddress, reason: string, pskIdentity: Buffer | undefined, credential: RefusedCredential | undefined];
 }
 
 interface PeerHandshake {
@@ -272,7 +282,9 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       this.refuse(peer, record.sequenceNumber, AlertDescription.protocolVersion, `client offers only DTLS version 0x${hello.clientVersion.toString(16)}`);
       return;
     }
-    const suite = selectCipherSuite(hello.cipherSuites, this.suites);
+    const certificates = this.certificateTerms(hello);
+    const usable = certificates === undefined ? this.suites.filter((candidate) => candidate.keyExchange === 'psk') : this.suites;
+    const suite = selectCipherSuite(hello.cipherSuites, usable);
     const offeredConnectionId = this.connectionIdLength > 0 ? this.freshConnectionId() : undefined;
     if (suite === undefined || !hello.compressionMethods.includes(0)) {
       this.refuse(peer, record.sequenceNumber, AlertDescription.handshakeFailure, 'no cipher suite in common');
@@ -299,15 +311,16 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       record.sequenceNumber,
       suite,
       offeredConnectionId,
+      certificates,
       { initialRetransmitMs, maxRetransmitMs: 60_000, handshakeTimeoutMs: this.options.handshakeTimeoutMs ?? 30_000 },
       {
         transmit: (datagram) => this.transmit(peer, datagram),
         lookupPsk: (identity) => this.options.pskLookup(identity, peer),
         established: (result) => this.onEstablished(peer, key, entry, result),
-        failed: (reason, pskIdentity) => {
+        failed: (reason, pskIdentity, credential) => {
           this.removeHandshake(key, entry);
-          this.logger.info({ peer, reason, pskIdentity: pskIdentity?.toString('utf8') }, 'DTLS handshake failed');
-          this.emit('handshakeFailed', peer, reason, pskIdentity);
+          this.logger.info({ peer, reason, pskIdentity: pskIdentity?.toString('utf8'), credential }, 'DTLS handshake failed');
+          this.emit('handshakeFailed', peer, reason, pskIdentity, credential);
         },
       },
     );
@@ -323,8 +336,30 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     const session = new DtlsSession(peer, result, this.clock.now());
     this.sessions.set(key, session);
     if (session.connectionId !== undefined) this.sessionsByConnectionId.set(session.connectionId.toString('hex'), session);
-    this.logger.info({ peer, pskIdentity: session.info.pskIdentity.toString('utf8'), cipherSuite: session.info.cipherSuite }, 'DTLS session established');
+    const identity = session.info.authentication === 'psk' ? { pskIdentity: session.info.pskIdentity.toString('utf8') } : { credentialIdentity: session.info.credentialIdentity };
+    this.logger.info({ peer, ...identity, authentication: session.info.authentication, cipherSuite: session.info.cipherSuite }, 'DTLS session established');
     this.emit('sessionEstablished', session.info);
+  }
+
+  /**
+   * The certificate suites' terms with this client, or undefined when they cannot be used: no server
+   * certificate, a client without our curve, point format or signature (RFC 8422 section 4), or no
+   * certificate type in common either way (RFC 7250 section 4.2).
+   */
+  private certificateTerms(hello: ClientHello): CertificateTerms | undefined {
+    const authentication = this.options.certificates;
+    if (authentication === undefined || !canUseEcdheEcdsa(hello)) return undefined;
+    const types: CertificateTypeValue[] = authentication.rawPublicKeys === false ? [CertificateType.x509] : [CertificateType.x509, CertificateType.rawPublicKey];
+    const serverType = chooseCertificateType(hello, ExtensionType.serverCertificateType, types);
+    const clientType = chooseCertificateType(hello, ExtensionType.clientCertificateType, types);
+    if (serverType === undefined || clientType === undefined) return undefined;
+    return {
+      authentication,
+      serverType,
+      clientType,
+      answerServerType: sentExtension(hello, ExtensionType.serverCertificateType),
+      answerClientType: sentExtension(hello, ExtensionType.clientCertificateType),
+    };
   }
 
   private removeHandshake(key: string, entry: PeerHandshake): void {
@@ -383,7 +418,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   private refuse(peer: PeerAddress, sequenceNumber: number, description: number, reason: string): void {
     const fragment = serializeAlert({ level: AlertLevel.fatal, description });
     this.transmit(peer, serializeRecord({ type: ContentType.alert, version: DTLS_1_0, epoch: 0, sequenceNumber, fragment }));
-    this.emit('handshakeFailed', peer, reason, undefined);
+    this.emit('handshakeFailed', peer, reason, undefined, undefined);
   }
 
   private transmit(peer: PeerAddress, datagram: Buffer): void {

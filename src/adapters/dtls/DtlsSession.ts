@@ -10,12 +10,16 @@ import type { DtlsRecord } from './DtlsRecord.ts';
 import type { PeerAddress } from './PeerAddress.ts';
 import type { ProtectedRecords } from './ProtectedRecords.ts';
 import type { ReplayWindow } from './ReplayWindow.ts';
-import type { EstablishedHandshake, FinalFlight } from './ServerHandshake.ts';
+import type { ClientAuthentication, EstablishedHandshake, FinalFlight } from './ServerHandshake.ts';
 
 /** What the server may know about a session: never its keys. */
 export interface DtlsSessionInfo {
   readonly peer: PeerAddress;
+  /** Empty unless the client authenticated with a PSK. */
   readonly pskIdentity: Buffer;
+  readonly authentication: ClientAuthentication;
+  /** What the client's certificate or raw public key is bound to (its endpoint name); undefined with a PSK. */
+  readonly credentialIdentity: string | undefined;
   readonly cipherSuite: CipherSuiteName;
   /** The master secret is bound to the handshake (RFC 7627). */
   readonly extendedMasterSecret: boolean;
@@ -48,6 +52,8 @@ export class DtlsSession {
     this.currentInfo = Object.freeze({
       peer: Object.freeze({ address: peer.address, port: peer.port }),
       pskIdentity: Buffer.from(handshake.pskIdentity),
+      authentication: handshake.authentication,
+      credentialIdentity: handshake.credentialIdentity,
       cipherSuite: handshake.cipherSuite.name,
       extendedMasterSecret: handshake.extendedMasterSecret,
       establishedAt: now,

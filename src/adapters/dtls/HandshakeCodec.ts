@@ -10,7 +10,11 @@ export const HandshakeType = {
   clientHello: 1,
   serverHello: 2,
   helloVerifyRequest: 3,
+  certificate: 11,
+  serverKeyExchange: 12,
+  certificateRequest: 13,
   serverHelloDone: 14,
+  certificateVerify: 15,
   clientKeyExchange: 16,
   finished: 20,
 } as const;

@@ -1,17 +1,38 @@
 /**
- * The server side of one DTLS 1.2 PSK handshake, from the ClientHello that carried a valid cookie to the
- * server's Finished (RFC 6347 section 4.2.4, figure 1; RFC 4279 section 2):
+ * The server side of one DTLS 1.2 handshake, from the ClientHello that carried a valid cookie to the
+ * server's Finished (RFC 6347 section 4.2.4, figure 1), with a PSK (RFC 4279 section 2):
  *
  *   flight 3 (client): ClientHello + cookie          ->  flight 4: ServerHello, ServerHelloDone
  *   flight 5 (client): ClientKeyExchange, CCS, Finished -> flight 6: ChangeCipherSpec, Finished
  *
+ * or with ECDHE_ECDSA and a client certificate or raw public key (RFC 8422 section 2.3, RFC 7250,
+ * RFC 7925 section 4.4: the client always authenticates):
+ *
+ *   flight 4: ServerHello, Certificate, ServerKeyExchange, CertificateRequest, ServerHelloDone
+ *   flight 5: Certificate, ClientKeyExchange, CertificateVerify, CCS, Finished
+ *
  * Flight 4 is retransmitted on a doubling timer and whenever flight 3 arrives again (section 4.2.4);
  * flight 6 is the last flight, so it is kept by the session and resent only when flight 5 repeats.
- * The PSK lookup is asynchronous: records that arrive meanwhile wait in a bounded queue.
+ * The PSK lookup and the verdict on a client's credential are asynchronous: records that arrive
+ * meanwhile wait in a bounded queue.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { X509Certificate, createECDH, createPublicKey, randomBytes, sign, timingSafeEqual, verify } from 'node:crypto';
+import type { ECDH, KeyObject } from 'node:crypto';
 import { AlertDescription, AlertLevel, alertName, parseAlert, serializeAlert } from './Alert.ts';
 import type { Alert } from './Alert.ts';
+import {
+  CertificateType,
+  ECDSA_SECP256R1_SHA256,
+  certificateBody,
+  certificateRequestBody,
+  parseCertificate,
+  parseCertificateVerify,
+  parseEcdhClientKeyExchange,
+  serverEcdhParams,
+  serverKeyExchangeBody,
+  signedParams,
+} from './CertificateHandshakeMessages.ts';
+import type { CertificateTypeValue } from './CertificateHandshakeMessages.ts';
 import { ExtensionType, TLS_EMPTY_RENEGOTIATION_INFO_SCSV, hasExtension, requestedConnectionId } from './ClientHello.ts';
 import type { ClientHello, HelloExtension } from './ClientHello.ts';
 import { parseClientKeyExchange } from './ClientKeyExchange.ts';
@@ -22,7 +43,8 @@ import type { DtlsRecord } from './DtlsRecord.ts';
 import { FragmentReassembler } from './FragmentReassembler.ts';
 import { HandshakeType, parseHandshakeFragments, serializeHandshake } from './HandshakeCodec.ts';
 import { HandshakeTranscript } from './HandshakeTranscript.ts';
-import { extendedMasterSecret, finishedVerifyData, keyBlock, masterSecret, pskPremasterSecret } from './Prf.ts';
+import { extendedMasterSecret, finishedVerifyData, keyBlock, masterSecret, pskPremasterSecret, sha256 } from './Prf.ts';
+import type { CertificateAuthentication, CredentialRefusalKind, CredentialVerdict, PeerCredential } from './PeerCredential.ts';
 import { ReplayWindow } from './ReplayWindow.ts';
 import { helloVerifyRequestBody, serverHelloBody } from './ServerHandshakeMessages.ts';
 import { ProtectedRecords } from './ProtectedRecords.ts';
@@ -35,9 +57,40 @@ export interface HandshakeTimers {
   readonly handshakeTimeoutMs: number;
 }
 
+/** How the client authenticated: its PSK, an X.509 certificate or a raw public key. */
+export type ClientAuthentication = 'psk' | 'x509' | 'rpk';
+
+/**
+ * The certificate suites' terms for one handshake: how credentials are judged, and the certificate
+ * types negotiated for each direction (RFC 7250 section 4.2), with whether the client named them (the
+ * ServerHello then answers each, section 4.2).
+ */
+export interface CertificateTerms {
+  readonly authentication: CertificateAuthentication;
+  readonly serverType: CertificateTypeValue;
+  readonly clientType: CertificateTypeValue;
+  readonly answerServerType: boolean;
+  readonly answerClientType: boolean;
+}
+
+/** A refused client credential, described for operators without key material. */
+export interface RefusedCredential {
+  readonly kind: 'x509' | 'rpk';
+  /** The identity the credential names (an X.509 subject's CN or SAN), when it names one. */
+  readonly identity: string | null;
+  /** The leaf certificate's subject, or null for a raw public key. */
+  readonly subject: string | null;
+  /** SHA-256 of the DER certificate or SubjectPublicKeyInfo, in hex: public, and what an operator can compare. */
+  readonly fingerprint: string;
+}
+
 /** What a completed handshake hands to the session. */
 export interface EstablishedHandshake {
+  /** Empty unless the client authenticated with a PSK. */
   readonly pskIdentity: Buffer;
+  readonly authentication: ClientAuthentication;
+  /** What a certificate or raw public key is bound to (the device's endpoint name); undefined with a PSK. */
+  readonly credentialIdentity: string | undefined;
   readonly cipherSuite: CipherSuite;
   /** RFC 7627 was negotiated. */
   readonly extendedMasterSecret: boolean;
@@ -58,15 +111,34 @@ export interface HandshakeCallbacks {
   established(result: EstablishedHandshake): void;
   /**
    * `reason` is for operators and never contains key material; `pskIdentity` is the identity the client
-   * named, when it got that far (identities are not secret, RFC 4279 section 5.3: they travel in clear).
+   * named, when it got that far (identities are not secret, RFC 4279 section 5.3: they travel in clear);
+   * `credential` the client's certificate or public key, when it sent one (public, described by fingerprint).
    */
-  failed(reason: string, pskIdentity: Buffer | undefined): void;
+  failed(reason: string, pskIdentity: Buffer | undefined, credential: RefusedCredential | undefined): void;
 }
 
-type State = 'awaiting-key-exchange' | 'looking-up-psk' | 'awaiting-finished' | 'done';
+type State =
+  | 'awaiting-certificate'
+  | 'awaiting-key-exchange'
+  | 'awaiting-certificate-verify'
+  | 'looking-up-credential'
+  | 'awaiting-finished'
+  | 'done';
 
-/** Handshake messages of this profile are small; anything bigger is hostile (RFC 7925 section 4.2). */
-const MAX_HANDSHAKE_MESSAGE = 4096;
+/** The alert for each kind of refused credential (RFC 5246 section 7.2.2). */
+const refusalAlerts: Record<CredentialRefusalKind, number> = {
+  untrusted: AlertDescription.unknownCa,
+  expired: AlertDescription.certificateExpired,
+  unbound: AlertDescription.accessDenied,
+};
+
+/**
+ * Handshake messages of this profile are small (RFC 7925 section 4.2); a client's certificate chain is
+ * the biggest, and a chain of a few certificates fits in this. Anything bigger is hostile.
+ */
+const MAX_HANDSHAKE_MESSAGE = 8192;
+/** A flight's records go out together up to this size: below the IPv6 minimum MTU of 1280 with headers. */
+const FLIGHT_DATAGRAM_BYTES = 1200;
 /** Records that arrive while the PSK is looked up or before the ChangeCipherSpec. */
 const MAX_QUEUED_RECORDS = 16;
 
@@ -81,13 +153,21 @@ export class ServerHandshake {
   private readonly reassembler = new FragmentReassembler(MAX_HANDSHAKE_MESSAGE);
   private readonly readWindow = new ReplayWindow();
   private readonly flight4: readonly Buffer[];
-  private state: State = 'awaiting-key-exchange';
+  private readonly certificates: CertificateTerms | undefined;
+  /** Our ephemeral ECDH key (ECDHE suites). */
+  private readonly ecdh: ECDH | undefined;
+  private state: State;
   private nextReceiveSeq: number;
   private nextSendSeq: number;
   private nextEpoch0WriteSequence: number;
   private changeCipherSpecReceived = false;
   private queued: DtlsRecord[] = [];
   private pskIdentity: Buffer | undefined;
+  /** The client's credential (certificate suites), once its Certificate arrived. */
+  private credential: PeerCredential | undefined;
+  private credentialPublicKey: KeyObject | undefined;
+  private credentialIdentity: string | undefined;
+  private refusedCredential: RefusedCredential | undefined;
   private master: Buffer = Buffer.alloc(0);
   private records: ProtectedRecords | undefined;
   /** RFC 9146: ours (in the client's records) and the client's (in ours), when negotiated. */
@@ -104,6 +184,7 @@ export class ServerHandshake {
    *   4.2.1 lets a stateless server continue from it, so our epoch 0 numbers never go backwards.
    * @param offeredConnectionId the connection ID to give the client if it asks for one (RFC 9146), or
    *   undefined when the server does not use them
+   * @param certificates the certificate terms, for a suite with the ecdhe-ecdsa key exchange
    */
   constructor(
     hello: ClientHello,
@@ -112,6 +193,7 @@ export class ServerHandshake {
     clientHelloRecordSequence: number,
     suite: CipherSuite,
     offeredConnectionId: Buffer | undefined,
+    certificates: CertificateTerms | undefined,
     timers: HandshakeTimers,
     callbacks: HandshakeCallbacks,
   ) {
@@ -125,6 +207,8 @@ export class ServerHandshake {
     this.nextSendSeq = clientHelloMessageSeq;
     this.nextEpoch0WriteSequence = clientHelloRecordSequence;
     this.retransmitMs = timers.initialRetransmitMs;
+    this.certificates = suite.keyExchange === 'ecdhe-ecdsa' ? certificates : undefined;
+    this.state = this.certificates === undefined ? 'awaiting-key-exchange' : 'awaiting-certificate';
 
     const clientConnectionId = offeredConnectionId === undefined ? undefined : requestedConnectionId(hello);
     this.readConnectionId = clientConnectionId === undefined ? undefined : offeredConnectionId;
@@ -138,12 +222,31 @@ export class ServerHandshake {
     if (hasExtension(hello, ExtensionType.renegotiationInfo) || hello.cipherSuites.includes(TLS_EMPTY_RENEGOTIATION_INFO_SCSV)) {
       extensions.push({ type: ExtensionType.renegotiationInfo, data: Buffer.from([0]) });
     }
-    const serverHello = serializeHandshake(HandshakeType.serverHello, this.nextSendSeq++, serverHelloBody(this.serverRandom, suite.id, extensions));
-    const serverHelloDone = serializeHandshake(HandshakeType.serverHelloDone, this.nextSendSeq++, Buffer.alloc(0));
+    const terms = this.certificates;
+    if (terms !== undefined) {
+      // RFC 8422 section 5.2: the server's point formats, when the client sent its own.
+      if (hasExtension(hello, ExtensionType.ecPointFormats)) extensions.push({ type: ExtensionType.ecPointFormats, data: Buffer.from([1, 0]) });
+      // RFC 7250 section 4.2: one type each, answering the client's lists.
+      if (terms.answerClientType) extensions.push({ type: ExtensionType.clientCertificateType, data: Buffer.from([terms.clientType]) });
+      if (terms.answerServerType) extensions.push({ type: ExtensionType.serverCertificateType, data: Buffer.from([terms.serverType]) });
+    }
+    const messages = [serializeHandshake(HandshakeType.serverHello, this.nextSendSeq++, serverHelloBody(this.serverRandom, suite.id, extensions))];
+    if (terms !== undefined) {
+      const server = terms.authentication.server;
+      this.ecdh = createECDH('prime256v1');
+      const params = serverEcdhParams(this.ecdh.generateKeys());
+      const signature = sign('sha256', signedParams(this.clientRandom, this.serverRandom, params), { key: server.privateKey, dsaEncoding: 'der' });
+      const ours = terms.serverType === CertificateType.rawPublicKey ? [server.publicKeyInfo] : server.certificateChain;
+      messages.push(
+        serializeHandshake(HandshakeType.certificate, this.nextSendSeq++, certificateBody(terms.serverType, ours)),
+        serializeHandshake(HandshakeType.serverKeyExchange, this.nextSendSeq++, serverKeyExchangeBody(params, signature)),
+        serializeHandshake(HandshakeType.certificateRequest, this.nextSendSeq++, certificateRequestBody()),
+      );
+    }
+    messages.push(serializeHandshake(HandshakeType.serverHelloDone, this.nextSendSeq++, Buffer.alloc(0)));
     this.transcript.add(clientHelloMessage);
-    this.transcript.add(serverHello);
-    this.transcript.add(serverHelloDone);
-    this.flight4 = [serverHello, serverHelloDone];
+    for (const message of messages) this.transcript.add(message);
+    this.flight4 = messages;
     this.deadline = setTimeout(() => this.fail(`handshake timed out after ${timers.handshakeTimeoutMs} ms`, undefined), timers.handshakeTimeoutMs);
     this.deadline.unref();
     this.sendFlight4();
@@ -151,7 +254,7 @@ export class ServerHandshake {
 
   /** The client repeated flight 3: our flight 4 was lost (RFC 6347 section 4.2.4). */
   clientHelloRetransmitted(): void {
-    if (this.state === 'awaiting-key-exchange') this.sendFlight4();
+    if (this.state === 'awaiting-key-exchange' || this.state === 'awaiting-certificate') this.sendFlight4();
   }
 
   /** Stops timers without telling anybody (the association is being replaced or the server closes). */
@@ -176,7 +279,7 @@ export class ServerHandshake {
           this.fail('malformed ChangeCipherSpec', AlertDescription.decodeError);
           return;
         }
-        if (this.state === 'looking-up-psk' || this.state === 'awaiting-finished') {
+        if (this.state === 'awaiting-certificate-verify' || this.state === 'looking-up-credential' || this.state === 'awaiting-finished') {
           this.changeCipherSpecReceived = true;
           this.drainQueue();
         }
@@ -202,7 +305,7 @@ export class ServerHandshake {
     if (opened === undefined) {
       // The client's first protected record is its Finished: failing to authenticate it means the client
       // derived other keys, which with PSK means another key for this identity (RFC 4279 section 2).
-      this.fail('client Finished did not authenticate (wrong PSK?)', AlertDescription.badRecordMac);
+      this.fail(this.certificates === undefined ? 'client Finished did not authenticate (wrong PSK?)' : 'client Finished did not authenticate', AlertDescription.badRecordMac);
       return;
     }
     this.readWindow.markReceived(record.sequenceNumber);
@@ -242,7 +345,21 @@ export class ServerHandshake {
   }
 
   private handleMessage(msgType: number, message: Buffer, body: Buffer): void {
-    if (this.state === 'awaiting-key-exchange' && msgType === HandshakeType.clientKeyExchange) {
+    const terms = this.certificates;
+    if (terms !== undefined) {
+      if (this.state === 'awaiting-certificate' && msgType === HandshakeType.certificate) {
+        this.clientCertificate(terms.clientType, message, body);
+        return;
+      }
+      if (this.state === 'awaiting-key-exchange' && msgType === HandshakeType.clientKeyExchange) {
+        this.ecdhKeyExchange(message, body);
+        return;
+      }
+      if (this.state === 'awaiting-certificate-verify' && msgType === HandshakeType.certificateVerify) {
+        this.certificateVerify(terms, message, body);
+        return;
+      }
+    } else if (this.state === 'awaiting-key-exchange' && msgType === HandshakeType.clientKeyExchange) {
       const exchange = parseClientKeyExchange(body);
       if (!exchange.ok) {
         this.fail(`malformed ClientKeyExchange: ${exchange.error.reason}`, AlertDescription.decodeError);
@@ -251,7 +368,7 @@ export class ServerHandshake {
       this.stopRetransmitting();
       this.transcript.add(message);
       this.pskIdentity = exchange.value.pskIdentity;
-      this.state = 'looking-up-psk';
+      this.state = 'looking-up-credential';
       const sessionHash = this.transcript.digest();
       this.callbacks.lookupPsk(exchange.value.pskIdentity).then(
         (psk) => this.pskFound(psk, sessionHash),
@@ -267,16 +384,122 @@ export class ServerHandshake {
   }
 
   private pskFound(psk: Buffer | undefined, sessionHash: Buffer): void {
-    if (this.state !== 'looking-up-psk') return;
+    if (this.state !== 'looking-up-credential') return;
     if (psk === undefined || psk.length === 0) {
       // RFC 4279 section 2 allows unknown_psk_identity, but decrypt_error hides which identities exist.
       this.fail(`unknown PSK identity`, AlertDescription.decryptError);
       return;
     }
-    const premaster = pskPremasterSecret(psk);
+    this.deriveMaster(pskPremasterSecret(psk), sessionHash);
+    this.keysReady();
+  }
+
+  /** The client's Certificate (RFC 5246 section 7.4.6, RFC 7250 section 3): its public key, checked for our profile. */
+  private clientCertificate(type: CertificateTypeValue, message: Buffer, body: Buffer): void {
+    const parsed = parseCertificate(type, body);
+    if (!parsed.ok) {
+      this.fail(`malformed Certificate: ${parsed.error.reason}`, AlertDescription.decodeError);
+      return;
+    }
+    const [own] = parsed.value;
+    if (own === undefined) {
+      // RFC 5246 section 7.4.6 lets a client send none; these suites require one (RFC 7925 section 4.4.2).
+      this.fail('the client sent no certificate (the certificate suites require mutual authentication)', AlertDescription.handshakeFailure);
+      return;
+    }
+    const fingerprint = sha256(own).toString('hex');
+    let credential: PeerCredential;
+    try {
+      credential =
+        type === CertificateType.rawPublicKey ? { kind: 'rpk', publicKeyInfo: own } : { kind: 'x509', chain: parsed.value.map((der) => new X509Certificate(der)) };
+      this.credentialPublicKey = credential.kind === 'rpk' ? createPublicKey({ key: own, format: 'der', type: 'spki' }) : credential.chain[0]?.publicKey;
+    } catch {
+      this.refusedCredential = { kind: type === CertificateType.rawPublicKey ? 'rpk' : 'x509', identity: null, subject: null, fingerprint };
+      this.fail('the client certificate or public key cannot be parsed', AlertDescription.badCertificate);
+      return;
+    }
+    this.credential = credential;
+    this.refusedCredential = {
+      kind: credential.kind,
+      identity: null,
+      subject: credential.kind === 'x509' ? (credential.chain[0]?.subject.replaceAll('\n', ', ') ?? null) : null,
+      fingerprint,
+    };
+    const details = this.credentialPublicKey?.asymmetricKeyDetails;
+    if (this.credentialPublicKey?.asymmetricKeyType !== 'ec' || details?.namedCurve !== 'prime256v1') {
+      // RFC 7925 section 4.4.2: ECDSA keys on secp256r1, which is all the CertificateRequest asked for.
+      this.fail('the client key is not an ECDSA secp256r1 key', AlertDescription.unsupportedCertificate);
+      return;
+    }
+    this.transcript.add(message);
+    this.state = 'awaiting-key-exchange';
+  }
+
+  /** RFC 8422 section 5.7 and 5.10: the premaster secret is the x coordinate of the shared point. */
+  private ecdhKeyExchange(message: Buffer, body: Buffer): void {
+    const point = parseEcdhClientKeyExchange(body);
+    if (!point.ok || this.ecdh === undefined) {
+      this.fail(`malformed ClientKeyExchange: ${point.ok ? 'no key exchange' : point.error.reason}`, AlertDescription.decodeError);
+      return;
+    }
+    let premaster: Buffer;
+    try {
+      premaster = this.ecdh.computeSecret(point.value);
+    } catch {
+      this.fail('the client ECDH point is not on secp256r1', AlertDescription.illegalParameter);
+      return;
+    }
+    this.stopRetransmitting();
+    this.transcript.add(message);
+    this.deriveMaster(premaster, this.transcript.digest());
+    this.state = 'awaiting-certificate-verify';
+  }
+
+  /** RFC 5246 section 7.4.8: the client proves it holds the key of its certificate, then the credential is judged. */
+  private certificateVerify(terms: CertificateTerms, message: Buffer, body: Buffer): void {
+    const parsed = parseCertificateVerify(body);
+    if (!parsed.ok) {
+      this.fail(`malformed CertificateVerify: ${parsed.error.reason}`, AlertDescription.decodeError);
+      return;
+    }
+    if (parsed.value.scheme !== ECDSA_SECP256R1_SHA256) {
+      this.fail(`CertificateVerify signed with 0x${parsed.value.scheme.toString(16)}, not the ecdsa_secp256r1_sha256 asked for`, AlertDescription.illegalParameter);
+      return;
+    }
+    const key = this.credentialPublicKey;
+    const credential = this.credential;
+    if (key === undefined || credential === undefined) return;
+    if (!verify('sha256', this.transcript.bytes(), { key, dsaEncoding: 'der' }, parsed.value.signature)) {
+      this.fail('the CertificateVerify signature does not verify (the client does not hold the key of its certificate)', AlertDescription.decryptError);
+      return;
+    }
+    this.transcript.add(message);
+    this.state = 'looking-up-credential';
+    terms.authentication.lookup(credential).then(
+      (verdict) => this.credentialJudged(verdict),
+      () => this.fail('credential lookup failed', AlertDescription.internalError),
+    );
+  }
+
+  private credentialJudged(verdict: CredentialVerdict): void {
+    if (this.state !== 'looking-up-credential') return;
+    if (!verdict.ok) {
+      if (this.refusedCredential !== undefined) this.refusedCredential = { ...this.refusedCredential, identity: verdict.identity };
+      this.fail(verdict.reason, refusalAlerts[verdict.kind]);
+      return;
+    }
+    this.credentialIdentity = verdict.identity;
+    this.keysReady();
+  }
+
+  /** RFC 5246 section 8.1, or RFC 7627 section 4 when the client asked for the extended master secret. */
+  private deriveMaster(premaster: Buffer, sessionHash: Buffer): void {
     this.master = this.useExtendedMasterSecret
       ? extendedMasterSecret(premaster, sessionHash)
       : masterSecret(premaster, this.clientRandom, this.serverRandom);
+  }
+
+  private keysReady(): void {
     const keys = connectionKeys(this.suite, keyBlock(this.master, this.clientRandom, this.serverRandom, keyBlockLength(this.suite)));
     this.records = new ProtectedRecords(keys.clientWrite, keys.serverWrite, this.readConnectionId, this.writeConnectionId);
     this.state = 'awaiting-finished';
@@ -309,6 +532,8 @@ export class ServerHandshake {
     this.callbacks.transmit(finalFlight.records(0));
     this.callbacks.established({
       pskIdentity: this.pskIdentity ?? Buffer.alloc(0),
+      authentication: this.credential?.kind ?? 'psk',
+      credentialIdentity: this.credentialIdentity,
       cipherSuite: this.suite,
       extendedMasterSecret: this.useExtendedMasterSecret,
       connectionId: this.readConnectionId,
@@ -319,9 +544,26 @@ export class ServerHandshake {
     });
   }
 
-  /** Every transmission takes fresh record sequence numbers; only message_seq stays (RFC 6347 section 4.2.4). */
+  /**
+   * Every transmission takes fresh record sequence numbers; only message_seq stays (RFC 6347 section
+   * 4.2.4). Records share datagrams up to FLIGHT_DATAGRAM_BYTES, so that a flight with certificates is
+   * not one IP-fragmented datagram (RFC 6347 section 4.1.1: records must not span datagrams, but a
+   * datagram may carry several).
+   */
   private sendFlight4(): void {
-    this.callbacks.transmit(Buffer.concat(this.flight4.map((message) => this.plainRecord(ContentType.handshake, message))));
+    let datagram: Buffer[] = [];
+    let size = 0;
+    for (const message of this.flight4) {
+      const record = this.plainRecord(ContentType.handshake, message);
+      if (size > 0 && size + record.length > FLIGHT_DATAGRAM_BYTES) {
+        this.callbacks.transmit(Buffer.concat(datagram));
+        datagram = [];
+        size = 0;
+      }
+      datagram.push(record);
+      size += record.length;
+    }
+    this.callbacks.transmit(Buffer.concat(datagram));
     this.stopRetransmitting();
     this.retransmitTimer = setTimeout(() => {
       this.retransmitMs = Math.min(this.retransmitMs * 2, this.timers.maxRetransmitMs);
@@ -354,7 +596,7 @@ export class ServerHandshake {
       const fatal: Alert = { level: AlertLevel.fatal, description: alert };
       this.callbacks.transmit(this.plainRecord(ContentType.alert, serializeAlert(fatal)));
     }
-    this.callbacks.failed(reason, this.pskIdentity);
+    this.callbacks.failed(reason, this.pskIdentity, this.refusedCredential);
   }
 }
 

@@ -46,6 +46,8 @@ describe('PSK key schedule', () => {
       ['TLS_PSK_WITH_AES_128_CCM_8', 40],
       ['TLS_PSK_WITH_AES_128_CBC_SHA256', 96],
       ['TLS_PSK_WITH_CHACHA20_POLY1305_SHA256', 88], // RFC 7905 section 2: 32-byte keys, 12-byte IVs
+      ['TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8', 40],
+      ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 40], // RFC 5288 section 3: 4-byte salt, as CCM
     ]);
   });
 });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { AesCcm8Protection } from '../../../src/adapters/dtls/AesCcm8Protection.ts';
+import { AesAeadProtection } from '../../../src/adapters/dtls/AesAeadProtection.ts';
 import { parseDatagram } from '../../../src/adapters/dtls/DtlsRecord.ts';
 import { ProtectedRecords } from '../../../src/adapters/dtls/ProtectedRecords.ts';
 import { additionalData } from '../../../src/adapters/dtls/RecordProtection.ts';
 
-const toServer = new AesCcm8Protection(Buffer.alloc(16, 1), Buffer.alloc(4, 2));
-const toClient = new AesCcm8Protection(Buffer.alloc(16, 3), Buffer.alloc(4, 4));
+const toServer = AesAeadProtection.ccm8(Buffer.alloc(16, 1), Buffer.alloc(4, 2));
+const toClient = AesAeadProtection.ccm8(Buffer.alloc(16, 3), Buffer.alloc(4, 4));
 const serverId = Buffer.from('a1a2a3a4a5a6', 'hex');
 const clientId = Buffer.from('c1c2c3c4', 'hex');
 

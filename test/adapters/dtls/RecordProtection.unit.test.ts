@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { AesCbcHmacSha256Protection } from '../../../src/adapters/dtls/AesCbcHmacSha256Protection.ts';
-import { AesCcm8Protection } from '../../../src/adapters/dtls/AesCcm8Protection.ts';
+import { AesAeadProtection } from '../../../src/adapters/dtls/AesAeadProtection.ts';
 import { ChaCha20Poly1305Protection } from '../../../src/adapters/dtls/ChaCha20Poly1305Protection.ts';
 import { CIPHER_SUITES, connectionKeys, keyBlockLength } from '../../../src/adapters/dtls/CipherSuites.ts';
 import { additionalData } from '../../../src/adapters/dtls/RecordProtection.ts';
@@ -11,7 +11,7 @@ import type { RecordHeaderFields } from '../../../src/adapters/dtls/RecordProtec
 const header: RecordHeaderFields = { type: 23, version: 0xfefd, epoch: 1, sequenceNumber: 0x0102030405 };
 const key = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
 
-const ccm = new AesCcm8Protection(key, Buffer.from('a0a1a2a3', 'hex'));
+const ccm = AesAeadProtection.ccm8(key, Buffer.from('a0a1a2a3', 'hex'));
 const chachaKey = Buffer.alloc(32, 0x42);
 const chacha = new ChaCha20Poly1305Protection(chachaKey, Buffer.from('a0a1a2a3a4a5a6a7a8a9aaab', 'hex'));
 

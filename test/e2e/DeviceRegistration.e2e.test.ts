@@ -225,6 +225,16 @@ describe('live changes, history and as-of', () => {
     events.dispose();
   });
 
+  it('tells a subscriber to one device of the import that makes it visible, at the import\'s commit', async () => {
+    const ws = client(viewerToken);
+    const changes = collect(ws, `subscription { deviceChanged(endpoint: "live-2") { endpoint status revision } }`);
+    await wsQuery(ws, '{ devices(first: 1) { totalCount } }');
+    const imported = await postGraphQL(url, operatorToken, importMutation, { csv: 'endpoint id,securityMode\nlive-1,NO_SEC\nlive-2,NO_SEC\n' });
+    expect(imported.data?.['importDeviceRegistrations']).toMatchObject({ imported: 2 });
+    expect(await changes.next()).toEqual({ data: { deviceChanged: { endpoint: 'live-2', status: 'ACTIVE', revision: 0 } } });
+    changes.dispose();
+  });
+
   it('answers NOT_FOUND and CONFLICT for impossible decommissions', async () => {
     const unknown = await postGraphQL(url, operatorToken, 'mutation { decommissionDevice(endpoint: "nobody") { status } }');
     expect(unknown.errors?.[0]?.extensions?.['code']).toBe('NOT_FOUND');

@@ -6,6 +6,7 @@ import { devicesProjection } from '../../projections/devices/DevicesProjection.t
 import { deviceHistoryProjection } from '../../projections/history/DeviceHistoryProjection.ts';
 import { endpointOfStream } from '../../projections/history/DeviceStreamCategories.ts';
 import { deviceStream, deviceStreamPrefix } from '../../domain/devices/DeviceEvents.ts';
+import { importStreamPrefix } from '../../domain/imports/StagedImports.ts';
 import { registrationStreamPrefix } from '../../domain/registration/RegistrationEvents.ts';
 import { requireRole } from '../Authorization.ts';
 import { projectionFeed } from '../ProjectionFeed.ts';
@@ -29,8 +30,10 @@ export const subscriptionResolvers: SubscriptionResolvers = {
           return device ? { deviceChanged: device } : undefined;
         }
         if (projection !== devicesProjection.name) return undefined;
-        if (stream !== undefined && event.stream !== stream) return undefined;
-        const device = devices.get(event.stream.slice(deviceStreamPrefix.length));
+        // An import's commit (one event for all its devices) changed the device if it bears its position.
+        const committed = endpoint && event.stream.startsWith(importStreamPrefix);
+        if (stream !== undefined && event.stream !== stream && !committed) return undefined;
+        const device = devices.get(committed ? endpoint : event.stream.slice(deviceStreamPrefix.length));
         // Several events of one device committed together: tell the resulting state once, at its last event.
         return device && device.position === event.position ? { deviceChanged: device } : undefined;
       });

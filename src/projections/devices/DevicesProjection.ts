@@ -67,7 +67,7 @@ export const devicesProjection: Projection = {
     const at = recorded.recordedAt.toISOString();
     if (recorded.stream.startsWith(importStreamPrefix)) {
       const event = toDomainEvent<DeviceImportEvent>(recorded);
-      if (event.type === 'DeviceImportCommitted') applyCommit(db, event.data.importId, at);
+      if (event.type === 'DeviceImportCommitted') applyCommit(db, event.data.importId, at, recorded.position);
       return;
     }
     const event = toDomainEvent<DeviceEvent>(recorded);
@@ -91,9 +91,12 @@ export const devicesProjection: Projection = {
   },
 };
 
-/** Applies an import's staged changes in log order, stamped with the commit's time. */
-function applyCommit(db: DatabaseSync, importId: string, at: string): void {
-  for (const { change, revision, position } of staged.take(db, importId)) applyChange(db, change, { at, revision, position });
+/**
+ * Applies an import's staged changes in log order, stamped with the commit's time and position: the
+ * row then reflects the log up to the commit, and a subscription to the device hears of it there.
+ */
+function applyCommit(db: DatabaseSync, importId: string, at: string, position: number): void {
+  for (const { change, revision } of staged.take(db, importId)) applyChange(db, change, { at, revision, position });
 }
 
 function applyChange(db: DatabaseSync, change: RegistrationChange, stamp: RowStamp): void {

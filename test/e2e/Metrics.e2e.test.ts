@@ -2,11 +2,16 @@
  * GET /metrics on the running service: refused without a token, and scraped while a test device
  * registers, is observed, notifies, sends values and de-registers, to see the counters move.
  */
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeviceImportService } from '../../src/adapters/csv/DeviceImportService.ts';
+import { silentLogger } from '../../src/adapters/logging/Logger.ts';
 import type { RunningService } from '../../src/main.ts';
+import { DtlsTestClient } from '../adapters/dtls/support/DtlsTestClient.ts';
+import { csv, minimalPskRow } from '../support/BootstrapTestData.ts';
 import { TestDeviceObjects } from '../support/TestDeviceObjects.ts';
 import { importTestDevice } from '../support/TestDevices.ts';
 import { TestLwM2mClient } from '../support/TestLwM2mClient.ts';
@@ -112,6 +117,36 @@ describe('GET /metrics', () => {
       await stranger.close();
     }
     await expect.poll(() => scraped('lwm2m_hub_registration_rejections_total', 'reason="unknown-endpoint"')).toBe(1);
+  });
+
+  it('counts a malformed CoAP datagram as dropped', async () => {
+    const before = await scraped('lwm2m_hub_coap_datagrams_dropped_total', 'server="lwm2m"');
+    const socket = createSocket('udp4');
+    try {
+      // Version 0 in the first byte: not a CoAP message (RFC 7252 section 3).
+      await new Promise<void>((resolve, reject) => socket.send(Buffer.from([0x00, 0x01, 0x00, 0x01]), service.coap.local.port, '127.0.0.1', (error) => (error ? reject(error) : resolve())));
+    } finally {
+      socket.close();
+    }
+    await expect.poll(() => scraped('lwm2m_hub_coap_datagrams_dropped_total', 'server="lwm2m"')).toBe(before + 1);
+  });
+
+  it('counts DTLS handshakes by outcome and the sessions established', async () => {
+    const key = 'metrics-psk-key!';
+    const pskDevice = { endpoint: 'metrics-psk', lwm2mPskId: 'metrics-psk-id', lwm2mPskKey: Buffer.from(key).toString('hex'), bootstrapPskId: 'metrics-psk-bs', bootstrapPskKey: '00112233445566778899aabbccddeeff' };
+    const imported = await new DeviceImportService({ store: service.store, sealer: service.sealer, logger: silentLogger() }).importDevices(csv(minimalPskRow(pskDevice)), { actor: 'test', correlationId: 'metrics-psk' });
+    expect(imported.errors).toEqual([]);
+    const port = service.secure.lwm2m.local.port;
+    await expect(DtlsTestClient.connect(port, pskDevice.lwm2mPskId, 'not-the-right-key', 'TLS_PSK_WITH_AES_128_CCM_8', 1000)).rejects.toThrow();
+    await expect.poll(() => scraped('lwm2m_hub_dtls_handshakes_total', 'server="lwm2m",outcome="failed"')).toBeGreaterThanOrEqual(1);
+    const client = await DtlsTestClient.connect(port, pskDevice.lwm2mPskId, key, 'TLS_PSK_WITH_AES_128_CCM_8');
+    try {
+      const exposition = await scrape();
+      expect(sample(exposition, 'lwm2m_hub_dtls_handshakes_total', 'server="lwm2m",outcome="established"')).toBe(1);
+      expect(sample(exposition, 'lwm2m_hub_dtls_sessions', 'server="lwm2m"')).toBe(1);
+    } finally {
+      client.close();
+    }
   });
 
   it('counts GraphQL operations by name and outcome', async () => {

@@ -254,6 +254,8 @@ describe('DatagramCoapEndpoint sending requests', () => {
     expect(error).toBeInstanceOf(CoapTimeoutError);
     expect(silent.received).toHaveLength(4); // 1 + MAX_RETRANSMIT
     expect(new Set(silent.received.map((d) => d.message?.messageId)).size).toBe(1);
+    // What metrics report: three retransmissions, and the foreign ACK dropped as unmatched.
+    expect(client.traffic()).toEqual({ retransmissions: 3, droppedDatagrams: 1 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(40 + 80 + 160 + 320 - 20);
   });
 

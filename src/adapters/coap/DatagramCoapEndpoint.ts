@@ -35,15 +35,15 @@ import {
   isResponseCode,
   methodCode,
   methodOfCode,
-  optionValues,
   stringOption,
   stringOptions,
   uintOption,
   uintOptionOf,
 } from './CoapMessage.ts';
 import { decodeCoapMessage, encodeCoapMessage } from './CoapMessageCodec.ts';
-import { decodeBlockOption, encodeBlockOption } from './BlockOption.ts';
 import type { BlockOption } from './BlockOption.ts';
+import { BlockwiseResponder, evictIfFull, fetchBlock2, sendBlock1, withBlock2 } from './BlockwiseTransfers.ts';
+import type { BlockExchange } from './BlockwiseTransfers.ts';
 import type { TransmissionParameters } from './TransmissionParameters.ts';
 import { defaultTransmissionParameters, exchangeLifetimeMs, initialTimeoutMs, nonLifetimeMs } from './TransmissionParameters.ts';
 import type {
@@ -56,7 +56,7 @@ import type {
   OutgoingCoapRequest,
   UnsolicitedResponseHandler,
 } from './CoapEndpoint.ts';
-import { CoapProtocolError, CoapResetError, CoapTimeoutError, peerKey } from './CoapEndpoint.ts';
+import { CoapResetError, CoapTimeoutError, peerKey } from './CoapEndpoint.ts';
 import type { DatagramTransport } from './DatagramTransport.ts';
 import { UdpDatagramTransport } from './UdpDatagramTransport.ts';
 
@@ -91,20 +91,6 @@ interface Remembered {
   reply: Uint8Array | undefined;
 }
 
-interface BlockTransfer {
-  readonly expiresAt: number;
-  readonly size: number;
-  nextNum: number;
-  received: number;
-  readonly chunks: Uint8Array[];
-}
-
-interface CachedBody {
-  readonly expiresAt: number;
-  readonly response: CoapResponse;
-  readonly body: Uint8Array;
-}
-
 /** One outgoing message awaiting an ACK/RST (if confirmable) and, for requests, a response. */
 interface Exchange {
   readonly peer: CoapPeer;
@@ -133,13 +119,11 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
   readonly #logger: Logger;
   readonly #params: TransmissionParameters;
   readonly #maxRemembered: number;
-  readonly #maxTransfers: number;
   #handler: CoapRequestHandler | undefined;
   #unsolicited: UnsolicitedResponseHandler | undefined;
   #nextMessageId = randomBytes(2).readUInt16BE(0);
   readonly #remembered = new Map<string, Remembered>();
-  readonly #block1Transfers = new Map<string, BlockTransfer>();
-  readonly #block2Bodies = new Map<string, CachedBody>();
+  readonly #blockwise: BlockwiseResponder;
   readonly #byMessageId = new Map<string, Exchange>();
   readonly #byToken = new Map<string, Exchange>();
   readonly #separateResponses = new Set<Exchange>();
@@ -153,7 +137,7 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
     this.#logger = options.logger;
     this.#params = { ...defaultTransmissionParameters, ...options.parameters };
     this.#maxRemembered = options.maxRememberedExchanges ?? 200_000;
-    this.#maxTransfers = options.maxBlockTransfers ?? 1_000;
+    this.#blockwise = new BlockwiseResponder({ maxBodySize: this.#params.maxBodySize, maxTransfers: options.maxBlockTransfers ?? 1_000, lifetimeMs: exchangeLifetimeMs(this.#params) });
     this.local = transport.local;
     transport.onDatagram((bytes, peer) => this.#onDatagram(bytes, peer));
     this.#sweeper = setInterval(() => this.#sweep(), Math.max(50, this.#params.ackTimeoutMs));
@@ -209,78 +193,15 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
     const confirmable = request.confirmable ?? true;
     const code = methodCode(request.method);
 
-    let response: CoapMessage;
+    const type = confirmable ? 'CON' : 'NON';
+    const exchange: BlockExchange = (options, payload) => this.#exchange(peer, { type, code, token, options, payload }, request.signal);
     if (request.block2 !== undefined) {
       const first: BlockOption = { num: request.block2.num, more: false, size: request.block2.size };
-      const blockOptions = [...baseOptions, { number: OptionNumber.Block2, value: encodeBlockOption(first) }];
-      response = await this.#exchange(peer, { type: confirmable ? 'CON' : 'NON', code, token, options: blockOptions, payload: body }, request.signal);
-      return this.#fetchBlock2(peer, code, token, baseOptions, response, confirmable, first.num * first.size, request.signal);
+      const response = await exchange(withBlock2(baseOptions, first), body);
+      return fetchBlock2(peer, exchange, baseOptions, response, first.num * first.size, this.#params.maxBodySize);
     }
-    if (body.length <= this.#params.blockSize) {
-      response = await this.#exchange(peer, { type: confirmable ? 'CON' : 'NON', code, token, options: baseOptions, payload: body }, request.signal);
-    } else {
-      response = await this.#sendBlock1(peer, code, token, baseOptions, body, confirmable, request.signal);
-    }
-    return this.#fetchBlock2(peer, code, token, baseOptions, response, confirmable, 0, request.signal);
-  }
-
-  /** RFC 7959 section 2.5: sends the body block by block, following the size the peer asks for. */
-  async #sendBlock1(peer: CoapPeer, code: string, token: Uint8Array, options: CoapOption[], body: Uint8Array, confirmable: boolean, signal: AbortSignal | undefined): Promise<CoapMessage> {
-    let size = this.#params.blockSize;
-    let offset = 0;
-    for (;;) {
-      const num = offset / size;
-      const chunk = body.subarray(offset, offset + size);
-      const more = offset + chunk.length < body.length;
-      const blockOptions = [...options, { number: OptionNumber.Block1, value: encodeBlockOption({ num, more, size }) }];
-      if (num === 0) blockOptions.push(uintOptionOf(OptionNumber.Size1, body.length));
-      const response = await this.#exchange(peer, { type: confirmable ? 'CON' : 'NON', code, token, options: blockOptions, payload: chunk }, signal);
-      if (!more || response.code !== '2.31') return response;
-      const echoed = optionValues(response.options, OptionNumber.Block1)[0];
-      const block = echoed ? decodeBlockOption(echoed) : undefined;
-      offset += chunk.length;
-      if (block?.ok && block.block.size < size) size = block.block.size;
-    }
-  }
-
-  /**
-   * RFC 7959 section 2.4: fetches the remaining blocks of a response, bounded by maxBodySize; `offset`
-   * is where the first response's payload starts in the body (0, or the bytes the caller already has).
-   */
-  async #fetchBlock2(
-    peer: CoapPeer,
-    code: string,
-    token: Uint8Array,
-    options: CoapOption[],
-    first: CoapMessage,
-    confirmable: boolean,
-    offset: number,
-    signal: AbortSignal | undefined,
-  ): Promise<IncomingCoapResponse> {
-    let response = first;
-    const chunks: Uint8Array[] = [];
-    let received = offset;
-    for (;;) {
-      const raw = optionValues(response.options, OptionNumber.Block2)[0];
-      chunks.push(response.payload);
-      received += response.payload.length;
-      if (received > this.#params.maxBodySize) throw new CoapProtocolError(peer, `response body exceeds ${this.#params.maxBodySize} bytes`);
-      if (raw === undefined) break;
-      const decoded = decodeBlockOption(raw);
-      if (!decoded.ok) throw new CoapProtocolError(peer, `bad Block2 option: ${decoded.reason}`);
-      if (!decoded.block.more) break;
-      const next: BlockOption = { num: received / decoded.block.size, more: false, size: decoded.block.size };
-      if (!Number.isInteger(next.num)) throw new CoapProtocolError(peer, 'Block2 payload is not a multiple of the block size');
-      response = await this.#exchange(peer, {
-        type: confirmable ? 'CON' : 'NON',
-        code,
-        token,
-        options: [...options, { number: OptionNumber.Block2, value: encodeBlockOption(next) }],
-        payload: new Uint8Array(0),
-      }, signal);
-    }
-    const payload = chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks);
-    return { code: response.code, payload, contentFormat: uintOption(response.options, OptionNumber.ContentFormat), options: response.options };
+    const response = body.length <= this.#params.blockSize ? await exchange(baseOptions, body) : await sendBlock1(exchange, baseOptions, body, this.#params.blockSize);
+    return fetchBlock2(peer, exchange, baseOptions, response, 0, this.#params.maxBodySize);
   }
 
   /** Sends one request message and resolves with the response message (piggybacked or separate). */
@@ -489,31 +410,14 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
     const unknown = message.options.find((option) => isCriticalOption(option.number) && !understoodRequestOptions.has(option.number));
     if (unknown) {
       this.#logger.debug({ peer, option: unknown.number }, 'request with an unrecognised critical option');
-      return { code: '4.02', payload: utf8(`unrecognised critical option ${unknown.number}`) };
+      return { code: '4.02', payload: new TextEncoder().encode(`unrecognised critical option ${unknown.number}`) };
     }
     const path = stringOptions(message.options, OptionNumber.UriPath);
     const query = stringOptions(message.options, OptionNumber.UriQuery);
     const transferKey = `${peerKey(peer)}|${message.code}|${path.join('/')}?${query.join('&')}`;
 
-    let payload = message.payload;
-    let block1Echo: BlockOption | undefined;
-    const block1Raw = optionValues(message.options, OptionNumber.Block1)[0];
-    if (block1Raw !== undefined) {
-      const assembled = this.#receiveBlock1(transferKey, block1Raw, message, peer);
-      if ('code' in assembled) return assembled;
-      payload = assembled.payload;
-      block1Echo = assembled.echo;
-    }
-
-    const block2Raw = optionValues(message.options, OptionNumber.Block2)[0];
-    let block2: BlockOption | undefined;
-    if (block2Raw !== undefined) {
-      const decoded = decodeBlockOption(block2Raw);
-      if (!decoded.ok) return { code: '4.00', payload: utf8(`Block2: ${decoded.reason}`) };
-      block2 = decoded.block;
-      const cached = this.#block2Bodies.get(transferKey);
-      if (block2.num > 0 && cached) return sliceBlock2(cached.response, cached.body, block2, this.#params.blockSize);
-    }
+    const blockwise = this.#blockwise.begin(transferKey, message, this.#params.blockSize);
+    if (blockwise.kind === 'reply') return blockwise.response;
 
     const handler = this.#handler;
     if (!handler) return { code: '5.03' };
@@ -525,7 +429,7 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
       contentFormat: uintOption(message.options, OptionNumber.ContentFormat),
       accept: uintOption(message.options, OptionNumber.Accept),
       observe: uintOption(message.options, OptionNumber.Observe),
-      payload,
+      payload: blockwise.payload,
       options: message.options,
     };
     let response: CoapResponse;
@@ -535,45 +439,7 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
       this.#logger.error({ err: error, peer, method, path: path.join('/') }, 'CoAP request handler failed');
       return { code: '5.00' };
     }
-    const body = response.payload ?? new Uint8Array(0);
-    if (block1Echo) response = { ...response, options: [...(response.options ?? []), { number: OptionNumber.Block1, value: encodeBlockOption(block1Echo) }] };
-    if (body.length <= this.#params.blockSize && !block2) return response;
-    const requested = block2 ?? { num: 0, more: false, size: this.#params.blockSize };
-    if (requested.size * (requested.num + 1) < body.length) {
-      this.#evictIfFull(this.#block2Bodies, this.#maxTransfers);
-      this.#block2Bodies.set(transferKey, { expiresAt: performance.now() + exchangeLifetimeMs(this.#params), response, body });
-    }
-    return sliceBlock2(response, body, requested, this.#params.blockSize);
-  }
-
-  /** RFC 7959 section 2.5: reassembles a request body; returns the reply to send when incomplete. */
-  #receiveBlock1(key: string, raw: Uint8Array, message: CoapMessage, peer: CoapPeer): CoapResponse | { payload: Uint8Array; echo: BlockOption } {
-    const decoded = decodeBlockOption(raw);
-    if (!decoded.ok) return { code: '4.00', payload: utf8(`Block1: ${decoded.reason}`) };
-    const block = decoded.block;
-    const size1 = uintOption(message.options, OptionNumber.Size1);
-    if (size1 !== undefined && size1 > this.#params.maxBodySize) return tooLarge(this.#params.maxBodySize);
-    if (block.more && message.payload.length !== block.size) return { code: '4.00', payload: utf8('a non-final block must be exactly the block size') };
-    let transfer = this.#block1Transfers.get(key);
-    if (block.num === 0) {
-      this.#evictIfFull(this.#block1Transfers, this.#maxTransfers);
-      transfer = { expiresAt: performance.now() + exchangeLifetimeMs(this.#params), size: block.size, nextNum: 0, received: 0, chunks: [] };
-      this.#block1Transfers.set(key, transfer);
-    }
-    if (!transfer || block.num !== transfer.nextNum || block.size !== transfer.size) {
-      this.#logger.debug({ peer, num: block.num }, 'Block1 out of sequence');
-      return { code: '4.08', payload: utf8('block out of sequence') };
-    }
-    transfer.received += message.payload.length;
-    if (transfer.received > this.#params.maxBodySize) {
-      this.#block1Transfers.delete(key);
-      return tooLarge(this.#params.maxBodySize);
-    }
-    transfer.chunks.push(message.payload);
-    transfer.nextNum++;
-    if (block.more) return { code: '2.31', options: [{ number: OptionNumber.Block1, value: encodeBlockOption(block) }] };
-    this.#block1Transfers.delete(key);
-    return { payload: Buffer.concat(transfer.chunks), echo: block };
+    return this.#blockwise.finish(transferKey, response, blockwise, this.#params.blockSize);
   }
 
   // ---------------------------------------------------------------- sending and bookkeeping
@@ -607,29 +473,19 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
   }
 
   #remember(key: string, lifetimeMs: number): Remembered {
-    this.#evictIfFull(this.#remembered, this.#maxRemembered);
+    evictIfFull(this.#remembered, this.#maxRemembered);
     const entry: Remembered = { expiresAt: performance.now() + lifetimeMs, reply: undefined };
     this.#remembered.set(key, entry);
     return entry;
   }
 
-  /** Maps keep insertion order: the first key is the oldest, dropped first when a bound is reached. */
-  #evictIfFull<V>(map: Map<string, V>, bound: number): void {
-    while (map.size >= bound) {
-      const oldest = map.keys().next();
-      if (oldest.done === true) return;
-      map.delete(oldest.value);
-    }
-  }
-
   #sweep(): void {
     const now = performance.now();
-    for (const map of [this.#remembered, this.#block1Transfers, this.#block2Bodies] as Map<string, { expiresAt: number }>[]) {
-      for (const [key, entry] of map) {
-        if (entry.expiresAt > now) break; // insertion order is expiry order within each map
-        map.delete(key);
-      }
+    for (const [key, entry] of this.#remembered) {
+      if (entry.expiresAt > now) break; // insertion order is expiry order
+      this.#remembered.delete(key);
     }
+    this.#blockwise.sweep(now);
   }
 }
 
@@ -642,26 +498,5 @@ function responseOptions(response: CoapResponse): CoapOption[] {
   for (const segment of response.locationPath ?? []) options.push(stringOption(OptionNumber.LocationPath, segment));
   if (response.contentFormat !== undefined) options.push(uintOptionOf(OptionNumber.ContentFormat, response.contentFormat));
   return options;
-}
-
-function sliceBlock2(response: CoapResponse, body: Uint8Array, requested: BlockOption, maxSize: number): CoapResponse {
-  const size = Math.min(requested.size, maxSize);
-  const start = requested.num * size;
-  if (start >= body.length && !(start === 0 && body.length === 0)) return { code: '4.02', payload: utf8('block number beyond the end of the body') };
-  const end = Math.min(start + size, body.length);
-  const block: BlockOption = { num: requested.num, more: end < body.length, size };
-  const options = (response.options ?? []).filter((option) => option.number !== OptionNumber.Block2);
-  options.push({ number: OptionNumber.Block2, value: encodeBlockOption(block) });
-  if (requested.num === 0) options.push(uintOptionOf(OptionNumber.Size2, body.length));
-  return { ...response, options, payload: body.subarray(start, end) };
-}
-
-function tooLarge(max: number): CoapResponse {
-  // RFC 7959 section 2.9.3: 4.13 with Size1 telling the largest body the server accepts.
-  return { code: '4.13', options: [uintOptionOf(OptionNumber.Size1, max)] };
-}
-
-function utf8(text: string): Uint8Array {
-  return new TextEncoder().encode(text);
 }
 

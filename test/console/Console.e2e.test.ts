@@ -33,6 +33,8 @@ let browser: Browser;
 let page: Page;
 let objects: TestDeviceObjects;
 let device: TestLwM2mClient | undefined;
+/** Every address the console's page asked for: all must be the service's own (the console works offline). */
+const addresses: string[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hub-console-'));
@@ -40,6 +42,8 @@ beforeAll(async () => {
   baseUrl = service.graphql.url.replace(/\/graphql$/, '/');
   browser = await launchChromium();
   page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  page.on('request', (request) => addresses.push(request.url()));
+  page.on('websocket', (socket) => addresses.push(socket.url()));
   objects = new TestDeviceObjects();
 });
 
@@ -295,6 +299,17 @@ describe('the operator console', () => {
     await page.getByText('The device did not exist yet at that moment.').waitFor();
   });
 
+  it('asked nothing of any address but the service', () => {
+    const origin = new URL(baseUrl);
+    const foreign = addresses.filter((address) => {
+      const url = new URL(address);
+      return url.host !== origin.host && url.protocol !== 'data:';
+    });
+    expect(addresses.length).toBeGreaterThan(10);
+    expect(addresses.some((address) => address.startsWith(`ws://${origin.host}/graphql`))).toBe(true);
+    expect(foreign).toEqual([]);
+  });
+
   it('shows a viewer no button that would be refused', async () => {
     const viewerToken = (await service.tokens.create({ role: 'viewer', actor: 'system:test' })).token;
     // A tablet held upright.
@@ -319,5 +334,13 @@ describe('the operator console', () => {
     await viewer.getByRole('heading', { name: 'Temperature' }).waitFor();
     expect(await viewer.getByText(/drop a DDF/).count()).toBe(0);
     await viewer.close();
+  });
+
+  it('decommissions the device after a confirmation, and the page shows it at once', async () => {
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.goto(`${baseUrl}devices/${endpoint}`);
+    await page.getByRole('button', { name: 'Decommission' }).click();
+    await page.getByTestId('device-state').getByText('decommissioned').waitFor();
+    expect(await page.getByRole('button', { name: 'Decommission' }).count()).toBe(0);
   });
 });

@@ -161,46 +161,63 @@ function visibleProtocols(dataDir: string): Promise<{ readonly service: number; 
   });
 }
 
+interface KilledImport<Seen> {
+  /** The import command and its file. */
+  readonly command: readonly [string, string];
+  /** The events the import appends (one per row or object), and the share of them the kills fall in. */
+  readonly events: number;
+  readonly killedWithin: number;
+  readonly visible: (dataDir: string) => Promise<Seen>;
+  readonly none: Seen;
+  readonly all: Seen;
+}
+
+/**
+ * Kills the import at KILLS seeded random points, each time checking that none or all is visible, then
+ * runs it to its end and checks that all is. One data directory throughout: each run after a kill also
+ * meets the staged events of the runs before.
+ */
+async function killAtRandomThenImport<Seen>(run: KilledImport<Seen>): Promise<void> {
+  const random = seededRandom(seed);
+  const dataDir = tempDir('lwm2m-hub-crash-');
+  for (let kill = 0; kill < KILLS; kill++) {
+    const events = 1 + Math.floor(random() * run.events * run.killedWithin);
+    const code = await killedAfter(run.command, dataDir, events);
+    const where = `CRASH_SEED=${seed}, kill ${kill + 1} after ${events} of ${run.events} events appended (exit ${String(code)})`;
+    expect([run.none, run.all], where).toContainEqual(await run.visible(dataDir));
+  }
+  const again = await runCli([...run.command, '--data-dir', dataDir], cliEnv);
+  expect(again.code, `${again.stdout}${again.stderr}`).toBe(0);
+  expect(await run.visible(dataDir)).toEqual(run.all);
+}
+
 describe('imports killed at random moments', () => {
-  // The seed is in the test's name, so that every report shows it.
+  // The seed is in the tests' names, so that every report shows it.
   it(`shows none or all of ${ROWS} rows after each kill, and all of them once imported again (CRASH_SEED=${seed})`, { timeout: 120_000 }, async () => {
-    const random = seededRandom(seed);
-    const none = { directory: 0, readModel: 0, pskSample: 0 };
-    const all = { directory: ROWS, readModel: ROWS, pskSample: PSK_SAMPLE };
     const file = join(tempDir('lwm2m-hub-crash-csv-'), 'devices.csv');
     writeFileSync(file, csv);
-
-    // One data directory throughout: each run after a kill also meets the staged rows of the runs before.
-    const dataDir = tempDir('lwm2m-hub-crash-');
-    for (let kill = 0; kill < KILLS; kill++) {
-      const rows = 1 + Math.floor(random() * ROWS * 0.9);
-      const code = await killedAfter(['import-devices', file], dataDir, rows);
-      const where = `CRASH_SEED=${seed}, kill ${kill + 1} after ${rows} of ${ROWS} rows appended (exit ${String(code)})`;
-      expect([none, all], where).toContainEqual(await visibleDevices(dataDir));
-    }
-    const again = await runCli(['import-devices', file, '--data-dir', dataDir], cliEnv);
-    expect(again.code, `${again.stdout}${again.stderr}`).toBe(0);
-    expect(await visibleDevices(dataDir)).toEqual(all);
+    await killAtRandomThenImport({
+      command: ['import-devices', file],
+      events: ROWS,
+      killedWithin: 0.9,
+      visible: visibleDevices,
+      none: { directory: 0, readModel: 0, pskSample: 0 },
+      all: { directory: ROWS, readModel: ROWS, pskSample: PSK_SAMPLE },
+    });
   });
 
   it(`shows none or all of the ${OBJECTS} objects of a DDF document after each kill, and all of them once imported again (CRASH_SEED=${seed})`, { timeout: 120_000 }, async () => {
-    const random = seededRandom(seed);
-    const none = { service: 0, models: 0, readModel: 0 };
-    const all = { service: OBJECTS, models: OBJECTS, readModel: OBJECTS };
     const file = join(tempDir('lwm2m-hub-crash-ddf-'), 'objects.xml');
     writeFileSync(file, ddf);
-
-    const dataDir = tempDir('lwm2m-hub-crash-protocols-');
-    for (let kill = 0; kill < KILLS; kill++) {
-      // The objects are appended within a fraction of a second: an early target leaves room for the
-      // events appended between the poll that sees it and the kill.
-      const objects = 1 + Math.floor(random() * OBJECTS * 0.5);
-      const code = await killedAfter(['import-protocol', file], dataDir, objects);
-      const where = `CRASH_SEED=${seed}, kill ${kill + 1} after ${objects} of ${OBJECTS} objects appended (exit ${String(code)})`;
-      expect([none, all], where).toContainEqual(await visibleProtocols(dataDir));
-    }
-    const again = await runCli(['import-protocol', file, '--data-dir', dataDir], cliEnv);
-    expect(again.code, `${again.stdout}${again.stderr}`).toBe(0);
-    expect(await visibleProtocols(dataDir)).toEqual(all);
+    await killAtRandomThenImport({
+      command: ['import-protocol', file],
+      events: OBJECTS,
+      // The objects are appended within a fraction of a second: early kill points leave room for the
+      // events appended between the poll that sees the target and the kill.
+      killedWithin: 0.5,
+      visible: visibleProtocols,
+      none: { service: 0, models: 0, readModel: 0 },
+      all: { service: OBJECTS, models: OBJECTS, readModel: OBJECTS },
+    });
   });
 });

@@ -241,6 +241,7 @@ export class ShellService {
     const registration = this.#options.registrations.registration(endpoint);
     return shellOperationSpec(command, {
       ...context,
+      ...(registration === undefined ? {} : { lwm2mVersion: registration.lwm2mVersion }),
       announcedInstances: (objectId) =>
         (registration?.objectLinks.objects ?? []).flatMap((link) => (link.objectId === objectId && link.instanceId !== null ? [link.instanceId] : [])),
     });

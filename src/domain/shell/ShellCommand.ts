@@ -3,25 +3,12 @@
  * what the application turns into queued LwM2M operations.
  */
 import type { CompositePath, LwM2mPath } from '../lwm2m/LwM2mPath.ts';
+import type { NotificationAttributes } from '../lwm2m/NotificationAttributes.ts';
 
 /** One Execute argument (LwM2M Core 1.1, section 5.4.5): a digit, optionally with a quoted value. */
 export interface ExecuteArgument {
   readonly digit: number;
   readonly value: string | null;
-}
-
-/**
- * The notification attributes of Write-Attributes (LwM2M Core 1.1, section 5.1.2), under their
- * protocol names. An absent attribute is left unchanged on the device.
- */
-export interface NotificationAttributes {
-  readonly pmin?: number;
-  readonly pmax?: number;
-  readonly gt?: number;
-  readonly lt?: number;
-  readonly st?: number;
-  readonly epmin?: number;
-  readonly epmax?: number;
 }
 
 /** A value as a shell JSON gives it; the checker parses it by the resource's type. */

@@ -10,7 +10,8 @@
  *   create /O [JSON]                  writep /O/I JSON             JSON: {"RES": VALUE, ...}
  *   write /O/I/R[/RI] VALUE           VALUE: "quoted" (escapes \" and \\) or the bare rest of the line
  *   writeattr /O[/I[/R]] ATTRS        ATTRS: [?]ATTR[&ATTR...]; pmin, pmax, epmin, epmax, gt|greater,
- *                                     lt|less, st|step, cancel (not in observe: its attributes are its own)
+ *                                     lt|less, st|step, and the 1.2 edge, con, hqmax (NotificationAttributes.ts),
+ *                                     cancel (not in observe: its attributes are its own)
  *   fwupdate /NAME/VERSION/URL        the first segment is the name, the second the version and
  *   fwupdate NAME;VERSION;URL         everything after the second separator the URL (it keeps its own
  *                                     slashes or semicolons)
@@ -27,17 +28,20 @@
  *   name is never ambiguous. Attribute names of writeattr are case-sensitive, as in the protocol's
  *   query string (Core 1.1 section 5.1.2).
  * - cancelobservation and cancelobserve accept every path observe accepts, so that any observation
- *   can be cancelled; writeattr accepts object and instance paths too (pmin/pmax/epmin/epmax are
- *   defined there), but gt/lt/st only on a resource (Core 1.1 section 5.1.2).
+ *   can be cancelled; writeattr accepts object and instance paths too (pmin/pmax/epmin/epmax and
+ *   con/hqmax are defined there), but gt/lt/st and edge only on a resource (Core 1.2 section 5.1.2).
+ *   The parser accepts the 1.2 attributes for any device: the operation refuses them, with the
+ *   reason, for a device registered below 1.2.
  * - In a script (`parseShellScript`), blank lines and lines whose first non-blank character is `#`
  *   are skipped; there are no trailing comments (values and URLs may contain `#`).
  */
 import type { CompositePath, LwM2mPath } from '../lwm2m/LwM2mPath.ts';
 import { MAX_ID, ROOT_PATH, formatPath } from '../lwm2m/LwM2mPath.ts';
 import { CONTENT_FORMAT_SHORT_NAMES, contentFormatByName } from '../lwm2m/content/ContentFormat.ts';
+import { isResourceOnlyAttribute } from '../lwm2m/NotificationAttributes.ts';
+import type { NotificationAttributes } from '../lwm2m/NotificationAttributes.ts';
 import type {
   ExecuteArgument,
-  NotificationAttributes,
   PathAssignment,
   ShellCommand,
   ShellCommandKind,
@@ -76,7 +80,10 @@ export type ShellScriptParseResult =
 
 /** What `--format` accepts, for the usage texts. */
 const FORMAT_CHOICES = `F one of ${Object.keys(CONTENT_FORMAT_SHORT_NAMES).join(', ')} or a content format id`;
-const OBSERVE_ATTRIBUTES = 'ATTR pmin=SEC, pmax=SEC, epmin=SEC, epmax=SEC, gt=NUM (greater), lt=NUM (less) or st=NUM (step)';
+const OBSERVE_ATTRIBUTES =
+  'ATTR pmin=SEC, pmax=SEC, epmin=SEC, epmax=SEC, gt=NUM (greater), lt=NUM (less), st=NUM (step), or for LwM2M 1.2 edge=0|1, con=0|1 or hqmax=COUNT';
+/** The attribute names, for the messages of what was expected. */
+const ATTRIBUTE_CHOICES = 'pmin, pmax, epmin, epmax, gt (greater), lt (less), st (step), edge, con, hqmax';
 const CANCEL_PATHS = 'PATH /O[/I[/R]]; several paths, or /, cancel an Observe-Composite';
 
 export const SHELL_COMMAND_USAGE: Readonly<Record<ShellCommandKind, string>> = {
@@ -205,6 +212,9 @@ const ATTRIBUTE_ALIASES: Readonly<Record<string, AttributeKey | 'cancel'>> = {
   less: 'lt',
   st: 'st',
   step: 'st',
+  edge: 'edge',
+  con: 'con',
+  hqmax: 'hqmax',
   cancel: 'cancel',
 };
 
@@ -542,7 +552,7 @@ class ShellLineParser {
       const alias = Object.hasOwn(ATTRIBUTE_ALIASES, name) ? ATTRIBUTE_ALIASES[name] : undefined;
       const key = alias === 'cancel' && !cancelAllowed ? undefined : alias;
       if (key === undefined) {
-        this.fail(`an attribute pmin, pmax, epmin, epmax, gt (greater), lt (less), st (step)${cancelAllowed ? ' or cancel' : ''}`);
+        this.fail(`an attribute ${ATTRIBUTE_CHOICES}${cancelAllowed ? ' or cancel' : ''}`);
       }
       if (offsets[key] !== undefined) this.fail(`an attribute not given before (${key} is)`);
       offsets[key] = nameOffset;
@@ -550,9 +560,9 @@ class ShellLineParser {
       if (key === 'cancel') {
         cancel = true;
       } else {
-        if ((key === 'gt' || key === 'lt' || key === 'st') && path.resourceId === undefined) {
+        if (isResourceOnlyAttribute(key) && path.resourceId === undefined) {
           this.offset = nameOffset;
-          this.fail(`an attribute for an object or instance path: ${key} applies to a resource only (Core 1.1 section 5.1.2)`);
+          this.fail(`an attribute for an object or instance path: ${key} applies to a resource only (Core 1.2 section 5.1.2)`);
         }
         if (this.text[this.offset] !== '=') this.fail(`'=' and the value of ${key}`);
         this.offset += 1;
@@ -573,10 +583,14 @@ class ShellLineParser {
     }
     const text = this.text.slice(start, this.offset);
     const seconds = key === 'pmin' || key === 'pmax' || key === 'epmin' || key === 'epmax';
-    const valid = seconds ? STRICT_SECONDS.test(text) && Number(text) <= UINT32_MAX : STRICT_DECIMAL.test(text);
+    const flag = key === 'edge' || key === 'con';
+    const whole = seconds || key === 'hqmax';
+    const valid = flag ? text === '0' || text === '1' : whole ? STRICT_SECONDS.test(text) && Number(text) <= UINT32_MAX : STRICT_DECIMAL.test(text);
     if (!valid || (key === 'st' && text.startsWith('-'))) {
       this.offset = start;
+      if (flag) this.fail(`the value of ${key}: 0 or 1`);
       if (seconds) this.fail(`the value of ${key}: whole seconds from 0 to ${UINT32_MAX}`);
+      if (whole) this.fail(`the value of ${key}: a whole number from 0 to ${UINT32_MAX}`);
       this.fail(`the value of ${key}: a decimal number like 10, -2.5${key === 'st' ? ' (not negative)' : ''}`);
     }
     return Number(text);

@@ -15,7 +15,8 @@
  *   but our content formats carry it) gets the first instance id above those the device announced
  *   in its registration, 0 when it announced none.
  * - `writeattr ... cancel` removes every attribute the path level allows (Core 1.1 section 5.1.2:
- *   gt, lt and st only on a resource), each sent without a value.
+ *   gt, lt and st only on a resource) and the device's version knows (edge, con and hqmax only for
+ *   a device registered with 1.2, Core 1.2 section 5.1.2), each sent without a value.
  */
 import type { JsonValue } from '../Json.ts';
 import type { LwM2mPath } from '../lwm2m/LwM2mPath.ts';
@@ -23,7 +24,9 @@ import { formatCompositePath, formatPath } from '../lwm2m/LwM2mPath.ts';
 import type { ObjectModelCatalog } from '../lwm2m/ObjectModel.ts';
 import { findResource } from '../lwm2m/ObjectModel.ts';
 import type { OperationSpec } from '../operations/OperationEvents.ts';
-import type { ExecuteArgument, NotificationAttributes, ShellCommand, ShellResourceEntry } from './ShellCommand.ts';
+import { NOTIFICATION_ATTRIBUTE_NAMES, attributesRefusedFor, isResourceOnlyAttribute } from '../lwm2m/NotificationAttributes.ts';
+import type { NotificationAttributes } from '../lwm2m/NotificationAttributes.ts';
+import type { ExecuteArgument, ShellCommand, ShellResourceEntry } from './ShellCommand.ts';
 
 export interface ShellOperationContext {
   readonly catalog: ObjectModelCatalog;
@@ -31,6 +34,8 @@ export interface ShellOperationContext {
   readonly deviceObjects?: ReadonlyMap<number, string>;
   /** The instance ids of an object the device announced in its registration. */
   readonly announcedInstances: (objectId: number) => readonly number[];
+  /** The LwM2M version the device registered with; absent when it is not registered (then taken as 1.0). */
+  readonly lwm2mVersion?: string;
 }
 
 /** The firmware of a `fwupdate`: found in the repository by name and version, or added with the URL. */
@@ -44,10 +49,6 @@ export type ShellOperationResult =
   | { readonly kind: 'operation'; readonly operation: OperationSpec }
   | { readonly kind: 'firmware-update'; readonly firmwareUpdate: ShellFirmwareUpdate };
 
-/** The attributes of Write-Attributes in the order Core 1.1 section 5.1.2 lists them. */
-const ALL_ATTRIBUTES: readonly (keyof NotificationAttributes)[] = ['pmin', 'pmax', 'gt', 'lt', 'st', 'epmin', 'epmax'];
-const NON_RESOURCE_ATTRIBUTES: readonly (keyof NotificationAttributes)[] = ['pmin', 'pmax', 'epmin', 'epmax'];
-
 export function shellOperationSpec(command: ShellCommand, context: ShellOperationContext): ShellOperationResult {
   const formatted = 'format' in command && command.format !== undefined ? { format: command.format } : {};
   const operation = (spec: OperationSpec): ShellOperationResult => ({ kind: 'operation', operation: { ...spec, ...formatted } });
@@ -57,7 +58,7 @@ export function shellOperationSpec(command: ShellCommand, context: ShellOperatio
     case 'read':
       return single('read', command.path);
     case 'observe':
-      return single('observe', command.path, command.attributes === undefined ? null : attributeContent(command.path, command.attributes, false));
+      return single('observe', command.path, command.attributes === undefined ? null : attributeContent(command.path, command.attributes, false, context.lwm2mVersion ?? '1.0'));
     case 'cancelobservation':
       return operation({ kind: 'cancel-observation', paths: command.paths.map(formatCompositePath), content: { reset: true } });
     case 'cancelobserve':
@@ -69,7 +70,7 @@ export function shellOperationSpec(command: ShellCommand, context: ShellOperatio
     case 'execute':
       return single('execute', command.path, command.arguments.length === 0 ? null : formatExecuteArguments(command.arguments));
     case 'writeattr':
-      return single('write-attributes', command.path, attributeContent(command.path, command.attributes, command.cancel));
+      return single('write-attributes', command.path, attributeContent(command.path, command.attributes, command.cancel, context.lwm2mVersion ?? '1.0'));
     case 'write':
       return single('write-replace', command.path, { values: [typedValue(command.path, command.value, context)] });
     case 'writep':
@@ -98,15 +99,17 @@ export function formatExecuteArguments(argumentList: readonly ExecuteArgument[])
   return argumentList.map((argument) => (argument.value === null ? String(argument.digit) : `${argument.digit}='${argument.value}'`)).join(',');
 }
 
-function attributeContent(path: LwM2mPath, attributes: NotificationAttributes, cancel: boolean): JsonValue {
+function attributeContent(path: LwM2mPath, attributes: NotificationAttributes, cancel: boolean, lwm2mVersion: string): JsonValue {
   const content: { [name: string]: JsonValue } = {};
-  for (const name of ALL_ATTRIBUTES) {
+  for (const name of NOTIFICATION_ATTRIBUTE_NAMES) {
     const value = attributes[name];
     if (value !== undefined) content[name] = value;
   }
   if (cancel) {
-    for (const name of path.resourceId === undefined ? NON_RESOURCE_ATTRIBUTES : ALL_ATTRIBUTES) {
-      if (!(name in content)) content[name] = null;
+    const atLevel = NOTIFICATION_ATTRIBUTE_NAMES.filter((name) => path.resourceId !== undefined || !isResourceOnlyAttribute(name));
+    const unknown = attributesRefusedFor(lwm2mVersion, atLevel);
+    for (const name of atLevel) {
+      if (!(name in content) && !unknown.includes(name)) content[name] = null;
     }
   }
   return content;

@@ -145,6 +145,12 @@ describe('ShellCommandParser: the commands of the guide', () => {
     expect(parsed('writeattr /3303/0/5700 pmin=10&pmax=10')).toMatchObject({ attributes: { pmin: 10, pmax: 10 } });
   });
 
+  it('parses the LwM2M 1.2 attributes edge, con and hqmax, con and hqmax on an instance too', () => {
+    expect(parsed('writeattr /3/0/9 edge=1&con=0&hqmax=20')).toMatchObject({ attributes: { edge: 1, con: 0, hqmax: 20 } });
+    expect(parsed('writeattr /3303/0 con=1&hqmax=0')).toMatchObject({ attributes: { con: 1, hqmax: 0 } });
+    expect(parsed('observe /3303/0/5700 con=1')).toMatchObject({ kind: 'observe', attributes: { con: 1 } });
+  });
+
   it('parses fwupdate: first segment the name, second the version, the rest (slashes included) the URL', () => {
     expect(parsed('fwupdate /tracker-fw/2.1.0/http://firmware.example.com/files/tracker/2.1.0.bin')).toEqual({
       kind: 'fwupdate',
@@ -328,7 +334,11 @@ describe('ShellCommandParser: grammar errors name the column, what was expected 
     { line: 'read --depth 1 /3/0', column: 6, expected: /^the arguments of read \(or an option it takes/, usage: SHELL_COMMAND_USAGE.read },
     { line: 'delete --format tlv /3/0', column: 8, expected: /^the arguments of delete/, usage: SHELL_COMMAND_USAGE.delete },
     { line: 'discover --depth 4 /3', column: 18, expected: /^a depth from 0 to 3$/, usage: SHELL_COMMAND_USAGE.discover },
-    { line: 'observe /3/0/9 cancel', column: 16, expected: /^an attribute pmin, pmax, epmin, epmax, gt \(greater\), lt \(less\), st \(step\)$/, usage: SHELL_COMMAND_USAGE.observe },
+    { line: 'observe /3/0/9 cancel', column: 16, expected: /^an attribute pmin, pmax, epmin, epmax, gt \(greater\), lt \(less\), st \(step\), edge, con, hqmax$/, usage: SHELL_COMMAND_USAGE.observe },
+    { line: 'writeattr /3/0/9 edge=2', column: 23, expected: /^the value of edge: 0 or 1$/, usage: SHELL_COMMAND_USAGE.writeattr },
+    { line: 'writeattr /3/0/9 con=yes', column: 22, expected: /^the value of con: 0 or 1$/, usage: SHELL_COMMAND_USAGE.writeattr },
+    { line: 'writeattr /3/0/9 hqmax=-1', column: 24, expected: /^the value of hqmax: a whole number from 0/, usage: SHELL_COMMAND_USAGE.writeattr },
+    { line: 'writeattr /3/0 edge=1', column: 16, expected: /edge applies to a resource only/, usage: SHELL_COMMAND_USAGE.writeattr },
     { line: 'observe /3/0 gt=1', column: 14, expected: /applies to a resource only/, usage: SHELL_COMMAND_USAGE.observe },
     { line: 'cancelobserve /3/0/9/1', column: 21, expected: /at most 3 level/, usage: SHELL_COMMAND_USAGE.cancelobserve },
     { line: 'cread //3', column: 8, expected: /^an id/, usage: SHELL_COMMAND_USAGE.cread },

@@ -69,6 +69,17 @@ describe('shellOperationSpec', () => {
     expect(validateOperation(spec, catalog)).toEqual({ ok: true, value: undefined });
   });
 
+  it('writes the 1.2 attributes, and cancels them too for a device registered with 1.2 only', () => {
+    expect(operation('writeattr /3303/0/5700 edge=1&con=1&hqmax=5')).toEqual({ kind: 'write-attributes', paths: ['/3303/0/5700'], content: { edge: 1, con: 1, hqmax: 5 } });
+    const cancel = (path: string, lwm2mVersion: string): unknown => {
+      const result = shellOperationSpec(command(`writeattr ${path} cancel`), { ...context, lwm2mVersion });
+      return result.kind === 'operation' ? result.operation.content : undefined;
+    };
+    expect(cancel('/3303/0/5700', '1.2')).toEqual({ pmin: null, pmax: null, gt: null, lt: null, st: null, epmin: null, epmax: null, edge: null, con: null, hqmax: null });
+    expect(cancel('/3303/0', '1.2')).toEqual({ pmin: null, pmax: null, epmin: null, epmax: null, con: null, hqmax: null });
+    expect(cancel('/3303/0/5700', '1.1')).toEqual({ pmin: null, pmax: null, gt: null, lt: null, st: null, epmin: null, epmax: null });
+  });
+
   it('creates instance 0 of an object the device announced no instance of', () => {
     const result = shellOperationSpec(command('create /3303 {"5701": "Cel"}'), { ...context, announcedInstances: () => [] });
     expect(result).toEqual({ kind: 'operation', operation: { kind: 'create', paths: ['/3303'], content: { values: [{ path: '/3303/0/5701', type: 'string', text: 'Cel' }] } } });

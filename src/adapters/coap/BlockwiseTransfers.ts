@@ -145,12 +145,15 @@ export class BlockwiseResponder {
     return { kind: 'handle', payload, block1Echo, block2 };
   }
 
-  /** The handler's response as it goes out: Block1 echoed, a body larger than `blockSize` sliced (and cached for the next blocks). */
-  finish(key: string, handled: CoapResponse, request: Extract<BlockwiseRequest, { kind: 'handle' }>, blockSize: number): CoapResponse {
+  /**
+   * The handler's response as it goes out: Block1 echoed, a body larger than `wholeBodyLimit` sliced
+   * into blocks of `blockSize` (and cached for the next blocks).
+   */
+  finish(key: string, handled: CoapResponse, request: Extract<BlockwiseRequest, { kind: 'handle' }>, blockSize: number, wholeBodyLimit: number): CoapResponse {
     let response = handled;
     const body = response.payload ?? new Uint8Array(0);
     if (request.block1Echo) response = { ...response, options: [...(response.options ?? []), { number: OptionNumber.Block1, value: encodeBlockOption(request.block1Echo) }] };
-    if (body.length <= blockSize && !request.block2) return response;
+    if (body.length <= wholeBodyLimit && !request.block2) return response;
     const requested = request.block2 ?? { num: 0, more: false, size: blockSize };
     if (requested.size * (requested.num + 1) < body.length) {
       evictIfFull(this.#block2Bodies, this.#options.maxTransfers);

@@ -30,13 +30,10 @@ import type { Logger } from '../logging/Logger.ts';
 import type { CoapMessage, CoapOption, CoapType } from './CoapMessage.ts';
 import {
   OptionNumber,
-  isCriticalOption,
   isRequestCode,
   isResponseCode,
   methodCode,
-  methodOfCode,
   stringOption,
-  stringOptions,
   uintOption,
   uintOptionOf,
 } from './CoapMessage.ts';
@@ -44,6 +41,7 @@ import { decodeCoapMessage, encodeCoapMessage } from './CoapMessageCodec.ts';
 import type { BlockOption } from './BlockOption.ts';
 import { BlockwiseResponder, evictIfFull, fetchBlock2, sendBlock1, withBlock2 } from './BlockwiseTransfers.ts';
 import type { BlockExchange } from './BlockwiseTransfers.ts';
+import { serveRequest } from './CoapRequestServing.ts';
 import type { TransmissionParameters } from './TransmissionParameters.ts';
 import { defaultTransmissionParameters, exchangeLifetimeMs, initialTimeoutMs, nonLifetimeMs } from './TransmissionParameters.ts';
 import type {
@@ -51,7 +49,6 @@ import type {
   CoapPeer,
   CoapRequestHandler,
   CoapResponse,
-  IncomingCoapRequest,
   IncomingCoapResponse,
   OutgoingCoapRequest,
   UnsolicitedResponseHandler,
@@ -73,17 +70,6 @@ export interface UdpCoapEndpointOptions extends DatagramCoapEndpointOptions {
   readonly port: number;
   readonly receiveBufferBytes?: number;
 }
-
-/** Options this endpoint understands in requests; any other critical option gets 4.02 (RFC 7252 section 5.4.1). */
-const understoodRequestOptions = new Set<number>([
-  OptionNumber.UriHost,
-  OptionNumber.UriPort,
-  OptionNumber.UriPath,
-  OptionNumber.UriQuery,
-  OptionNumber.Accept,
-  OptionNumber.Block1,
-  OptionNumber.Block2,
-]);
 
 interface Remembered {
   readonly expiresAt: number;
@@ -400,46 +386,13 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
       : undefined;
     const response = await this.#respond(message, peer);
     clearTimeout(piggyback);
-    if (response) reply(response, separate);
+    reply(response, separate);
   }
 
   /** Turns a request message into the response to send, handling blocks; undefined: nothing to send. */
-  async #respond(message: CoapMessage, peer: CoapPeer): Promise<CoapResponse | undefined> {
-    const method = methodOfCode(message.code);
-    if (!method) return { code: '4.05' };
-    const unknown = message.options.find((option) => isCriticalOption(option.number) && !understoodRequestOptions.has(option.number));
-    if (unknown) {
-      this.#logger.debug({ peer, option: unknown.number }, 'request with an unrecognised critical option');
-      return { code: '4.02', payload: new TextEncoder().encode(`unrecognised critical option ${unknown.number}`) };
-    }
-    const path = stringOptions(message.options, OptionNumber.UriPath);
-    const query = stringOptions(message.options, OptionNumber.UriQuery);
-    const transferKey = `${peerKey(peer)}|${message.code}|${path.join('/')}?${query.join('&')}`;
-
-    const blockwise = this.#blockwise.begin(transferKey, message, this.#params.blockSize);
-    if (blockwise.kind === 'reply') return blockwise.response;
-
-    const handler = this.#handler;
-    if (!handler) return { code: '5.03' };
-    const request: IncomingCoapRequest = {
-      peer,
-      method,
-      path,
-      query,
-      contentFormat: uintOption(message.options, OptionNumber.ContentFormat),
-      accept: uintOption(message.options, OptionNumber.Accept),
-      observe: uintOption(message.options, OptionNumber.Observe),
-      payload: blockwise.payload,
-      options: message.options,
-    };
-    let response: CoapResponse;
-    try {
-      response = await handler(request);
-    } catch (error) {
-      this.#logger.error({ err: error, peer, method, path: path.join('/') }, 'CoAP request handler failed');
-      return { code: '5.00' };
-    }
-    return this.#blockwise.finish(transferKey, response, blockwise, this.#params.blockSize);
+  #respond(message: CoapMessage, peer: CoapPeer): Promise<CoapResponse> {
+    const { blockSize } = this.#params;
+    return serveRequest(message, peer, { handler: this.#handler, blockwise: this.#blockwise, blockSize, wholeBodyLimit: blockSize, logger: this.#logger });
   }
 
   // ---------------------------------------------------------------- sending and bookkeeping

@@ -79,6 +79,6 @@ export class UdpDatagramTransport implements DatagramTransport {
 }
 
 /** "::ffff:192.0.2.1" (an IPv4 peer on a dual-stack socket) is reported as "192.0.2.1". */
-function normalizeAddress(address: string): string {
+export function normalizeAddress(address: string): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }

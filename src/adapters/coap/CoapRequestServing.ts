@@ -1,0 +1,69 @@
+/**
+ * How both CoAP endpoints (datagram and stream) turn a request message into the response to send:
+ * the method, the critical options (RFC 7252 section 5.4.1), block-wise bodies (RFC 7959, through
+ * `BlockwiseResponder`), then the one request handler, whose failure becomes 5.00 and a log line.
+ */
+import type { Logger } from '../logging/Logger.ts';
+import type { BlockMessage, BlockwiseResponder } from './BlockwiseTransfers.ts';
+import type { CoapPeer, CoapRequestHandler, CoapResponse, IncomingCoapRequest } from './CoapEndpoint.ts';
+import { peerKey } from './CoapEndpoint.ts';
+import { OptionNumber, isCriticalOption, methodOfCode, stringOptions, uintOption } from './CoapMessage.ts';
+
+/** Options the endpoints understand in requests; any other critical option gets 4.02 (RFC 7252 section 5.4.1). */
+const understoodRequestOptions = new Set<number>([
+  OptionNumber.UriHost,
+  OptionNumber.UriPort,
+  OptionNumber.UriPath,
+  OptionNumber.UriQuery,
+  OptionNumber.Accept,
+  OptionNumber.Block1,
+  OptionNumber.Block2,
+]);
+
+export interface RequestServing {
+  readonly handler: CoapRequestHandler | undefined;
+  readonly blockwise: BlockwiseResponder;
+  /** Block size for Block2 slices of our responses. */
+  readonly blockSize: number;
+  /** Largest response body sent whole (the block size over datagrams; more over a stream whose peer takes larger messages). */
+  readonly wholeBodyLimit: number;
+  readonly logger: Logger;
+}
+
+export async function serveRequest(message: BlockMessage, peer: CoapPeer, serving: RequestServing): Promise<CoapResponse> {
+  const method = methodOfCode(message.code);
+  if (!method) return { code: '4.05' };
+  const unknown = message.options.find((option) => isCriticalOption(option.number) && !understoodRequestOptions.has(option.number));
+  if (unknown) {
+    serving.logger.debug({ peer, option: unknown.number }, 'request with an unrecognised critical option');
+    return { code: '4.02', payload: new TextEncoder().encode(`unrecognised critical option ${unknown.number}`) };
+  }
+  const path = stringOptions(message.options, OptionNumber.UriPath);
+  const query = stringOptions(message.options, OptionNumber.UriQuery);
+  const transferKey = `${peerKey(peer)}|${message.code}|${path.join('/')}?${query.join('&')}`;
+
+  const blockwise = serving.blockwise.begin(transferKey, message, serving.blockSize);
+  if (blockwise.kind === 'reply') return blockwise.response;
+
+  const handler = serving.handler;
+  if (!handler) return { code: '5.03' };
+  const request: IncomingCoapRequest = {
+    peer,
+    method,
+    path,
+    query,
+    contentFormat: uintOption(message.options, OptionNumber.ContentFormat),
+    accept: uintOption(message.options, OptionNumber.Accept),
+    observe: uintOption(message.options, OptionNumber.Observe),
+    payload: blockwise.payload,
+    options: message.options,
+  };
+  let response: CoapResponse;
+  try {
+    response = await handler(request);
+  } catch (error) {
+    serving.logger.error({ err: error, peer, method, path: path.join('/') }, 'CoAP request handler failed');
+    return { code: '5.00' };
+  }
+  return serving.blockwise.finish(transferKey, response, blockwise, serving.blockSize, serving.wholeBodyLimit);
+}

@@ -1232,7 +1232,11 @@ export type RowError = {
 
 export type SecurityMode =
   | 'NO_SEC'
-  | 'PSK';
+  | 'PSK'
+  /** A raw public key (RFC 7250), bound to the endpoint by the CSV's publicKey. */
+  | 'RPK'
+  /** An X.509 certificate, bound to the endpoint by its subject CN (or a SAN). */
+  | 'X509';
 
 export type SendEvent = {
   __typename?: 'SendEvent';

@@ -38,7 +38,8 @@ export interface ShellHarness {
   readonly shell: ShellService;
   readonly protocols: DeviceProtocolService;
   readonly rules: ValidationRuleService;
-  device(endpoint: string, shellEnabled?: boolean, objectLinks?: string): Promise<{ client: TestLwM2mClient; objects: TestDeviceObjects }>;
+  /** A device with the test client's objects, registered with `lwm2mVersion` (1.1 by default). */
+  device(endpoint: string, shellEnabled?: boolean, objectLinks?: string, lwm2mVersion?: string): Promise<{ client: TestLwM2mClient; objects: TestDeviceObjects }>;
   /** A device with the test client's object 5, which registers again when it restarts into a new firmware. */
   firmwareDevice(endpoint: string, options: TestFirmwareObjectOptions): Promise<{ client: TestLwM2mClient; firmware: TestFirmwareObject }>;
   close(): Promise<void>;
@@ -86,10 +87,10 @@ export async function startShellHarness(): Promise<ShellHarness> {
     shell,
     protocols,
     rules,
-    async device(endpoint, shellEnabled = true, objectLinks = links) {
+    async device(endpoint, shellEnabled = true, objectLinks = links, lwm2mVersion = '1.1') {
       await importDevice(endpoint, shellEnabled);
       const objects = new TestDeviceObjects();
-      const client = await TestLwM2mClient.start({ serverHost: '127.0.0.1', serverPort: harness.coap.local.port, endpoint, lifetime: 600, objectLinks, device: objects });
+      const client = await TestLwM2mClient.start({ serverHost: '127.0.0.1', serverPort: harness.coap.local.port, endpoint, lifetime: 600, objectLinks, lwm2mVersion, device: objects });
       clients.push(client);
       expect((await client.register()).code).toBe('2.01');
       return { client, objects };

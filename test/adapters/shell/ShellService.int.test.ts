@@ -162,6 +162,18 @@ describe('the device shell', () => {
     expect(await setup.shell.history('sh-write', 10, 0)).toEqual(before);
   });
 
+  it('writes the LwM2M 1.2 attributes to a 1.2 device and cancels them with the others; a 1.1 device gets none, the line failing with the reason', async () => {
+    const { objects } = await setup.device('sh-attr-12', true, undefined, '1.2');
+    expect(await runOne('sh-attr-12', 'writeattr /3303/0/5700 edge=1&con=1&hqmax=8')).toMatchObject({ status: 'succeeded' });
+    expect(objects.attributes.get('/3303/0/5700')).toEqual(['edge=1', 'con=1', 'hqmax=8']);
+    await runOne('sh-attr-12', 'writeattr /3303/0/5700 cancel');
+    expect(objects.attributes.get('/3303/0/5700')).toEqual(['pmin', 'pmax', 'gt', 'lt', 'st', 'epmin', 'epmax', 'edge', 'con', 'hqmax']);
+
+    const older = await setup.device('sh-attr-11');
+    expect(await runOne('sh-attr-11', 'writeattr /3303/0/5700 con=1')).toMatchObject({ status: 'failed', result: expect.stringContaining('con need LwM2M 1.2') as unknown });
+    expect(older.objects.attributes.size).toBe(0);
+  });
+
   it('reports a failed operation with the device answer', async () => {
     await setup.device('sh-fail');
     expect(await runOne('sh-fail', 'read /3303/7')).toMatchObject({ status: 'failed', responseCode: '4.04' });

@@ -15,7 +15,7 @@ import { csv, minimalPskRow } from '../support/BootstrapTestData.ts';
 import { TestDeviceObjects } from '../support/TestDeviceObjects.ts';
 import { importTestDevice } from '../support/TestDevices.ts';
 import { TestLwM2mClient } from '../support/TestLwM2mClient.ts';
-import { postGraphQL } from './GraphQLTestClient.ts';
+import { collect, postGraphQL, wsClient, wsQuery } from './GraphQLTestClient.ts';
 import { startTestService } from './TestService.ts';
 
 let dir: string;
@@ -156,5 +156,24 @@ describe('GET /metrics', () => {
     expect(sample(exposition, 'lwm2m_hub_graphql_operations_total', 'operation="Devices",transport="http",outcome="ok"')).toBe(1);
     expect(sample(exposition, 'lwm2m_hub_graphql_operations_total', 'operation="Rebuild",transport="http",outcome="error"')).toBe(1);
     expect(exposition).toMatch(/^lwm2m_hub_graphql_active_subscriptions 0$/m);
+  });
+
+  it('counts WebSocket operations, and the subscriptions running', async () => {
+    const client = wsClient(service.graphql.url, viewerToken);
+    try {
+      const changes = collect(client, 'subscription Changes { deviceChanged { endpoint } }');
+      await expect.poll(() => scraped('lwm2m_hub_graphql_active_subscriptions')).toBe(1);
+      expect((await wsQuery(client, 'query Count { devices(first: 1) { totalCount } }')).errors).toBeUndefined();
+      expect((await wsQuery(client, '{ nonsense }')).errors?.[0]?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
+      changes.dispose();
+      await expect.poll(() => scraped('lwm2m_hub_graphql_active_subscriptions')).toBe(0);
+      const exposition = await scrape();
+      expect(sample(exposition, 'lwm2m_hub_graphql_operations_total', 'operation="Count",transport="websocket",outcome="ok"')).toBe(1);
+      expect(sample(exposition, 'lwm2m_hub_graphql_operations_total', 'operation="anonymous",transport="websocket",outcome="error"')).toBe(1);
+      // A subscription ends once its source has returned, just after the client's complete.
+      await expect.poll(() => scraped('lwm2m_hub_graphql_operations_total', 'operation="Changes",transport="websocket",outcome="ok"')).toBe(1);
+    } finally {
+      await client.dispose();
+    }
   });
 });

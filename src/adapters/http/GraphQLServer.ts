@@ -15,7 +15,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import type { HTTPGraphQLRequest } from '@apollo/server';
-import { GraphQLError, parse, specifiedRules, validate } from 'graphql';
+import { getOperationAST, GraphQLError, parse, specifiedRules, validate } from 'graphql';
 import type { ExecutionArgs, GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import type { Context as WsContext } from 'graphql-ws';
@@ -63,6 +63,12 @@ export interface RunningGraphQLServer {
   /** `http://host:port/path`. */
   readonly url: string;
   close(): Promise<void>;
+}
+
+/** A WebSocket operation under way: its name (for metrics) and whether it has sent an error. */
+interface RunningWebSocketOperation {
+  readonly name: string | undefined;
+  failed: boolean;
 }
 
 /** What one request or connection may send, checked before it costs memory or parsing time. */
@@ -193,12 +199,8 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
   });
 
   const principals = new WeakMap<WsContext<Record<string, unknown> | undefined, WebSocketExtra>, Principal>();
-  // The ids of a connection's running operations that have sent an error: they end as 'error'.
-  const failedOperations = new WeakMap<WsContext<Record<string, unknown> | undefined, WebSocketExtra>, Set<string>>();
-  const markFailed = (context: WsContext<Record<string, unknown> | undefined, WebSocketExtra>, id: string): void => {
-    const failed = failedOperations.get(context) ?? new Set<string>();
-    failedOperations.set(context, failed.add(id));
-  };
+  // Each connection's operations that passed validation, by id, until they complete: named for metrics.
+  const runningOperations = new WeakMap<WsContext<Record<string, unknown> | undefined, WebSocketExtra>, Map<string, RunningWebSocketOperation>>();
   const rules = [...specifiedRules, ...operationLimitRules(limits)];
   const wsServer = serveGraphQLWebSocket<Record<string, unknown> | undefined>(
     webSockets,
@@ -213,7 +215,7 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
         principals.set(context, principal);
         return true;
       },
-      onSubscribe(context, _id, payload): ExecutionArgs | readonly GraphQLError[] {
+      onSubscribe(context, id, payload): ExecutionArgs | readonly GraphQLError[] {
         const principal = principals.get(context);
         if (!principal) return [new GraphQLError('not authenticated', { extensions: { code: 'UNAUTHENTICATED' } })];
         let document;
@@ -224,23 +226,28 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
         }
         const errors = validate(schema, document, rules);
         if (errors.length > 0) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
+        const running = runningOperations.get(context) ?? new Map<string, RunningWebSocketOperation>();
+        runningOperations.set(context, running.set(id, { name: getOperationAST(document, payload.operationName)?.name?.value, failed: false }));
         const contextValue: GraphQLContext = { principal, correlationId: randomUUID(), services };
         return { schema, document, operationName: payload.operationName ?? null, variableValues: payload.variables ?? null, contextValue };
       },
       onNext(context, id, _payload, _args, result) {
         if (!result.errors) return undefined;
-        markFailed(context, id);
+        const running = runningOperations.get(context)?.get(id);
+        if (running) running.failed = true;
         return { ...result, errors: result.errors.map((error) => formatGraphQLError(error.toJSON(), error, logger)) };
       },
       onError(context, id, payload, errors) {
         // A running operation that fails still completes (counted then); one refused before it ran does not.
-        if (context.subscriptions[id]) markFailed(context, id);
+        const running = runningOperations.get(context)?.get(id);
+        if (running) running.failed = true;
         else operationMetrics.ended('websocket', payload.operationName, 'error');
         return errors.map((error) => formatGraphQLError(error.toJSON(), error, logger));
       },
       onComplete(context, id, payload) {
-        const failed = failedOperations.get(context)?.delete(id) ?? false;
-        operationMetrics.ended('websocket', payload.operationName, failed ? 'error' : 'ok');
+        const running = runningOperations.get(context)?.get(id);
+        runningOperations.get(context)?.delete(id);
+        operationMetrics.ended('websocket', running?.name ?? payload.operationName, running?.failed === true ? 'error' : 'ok');
       },
     },
     requestLimits,

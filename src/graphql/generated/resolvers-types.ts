@@ -157,14 +157,14 @@ export type BootstrapStep = {
   answeredAt?: Maybe<Scalars['DateTime']['output']>;
   /** The device's CoAP response code; null until it answered. */
   code?: Maybe<Scalars['String']['output']>;
-  /** discover, delete, write or finish. */
+  /** discover, delete, write or finish; pack, the answer to a Bootstrap-Pack-Request (LwM2M Core 1.2 section 6.1.7). */
   kind: Scalars['String']['output'];
   /** For writes: lwm2m-server-security, lwm2m-server or bootstrap-server-security. */
   purpose?: Maybe<Scalars['String']['output']>;
   sentAt?: Maybe<Scalars['DateTime']['output']>;
   /** 1-based. */
   step: Scalars['Int']['output'];
-  /** /, /0, /0/1, /bs. */
+  /** /, /0, /0/1, /bs, /bspack. */
   target: Scalars['String']['output'];
 };
 

@@ -35,7 +35,7 @@ afterAll(async () => {
   serve.child.kill('SIGTERM');
   await serve.exited;
   rmSync(dataDir, { recursive: true, force: true });
-});
+}, 30_000);
 
 /**
  * A normal query must be answered, and the process must still run. After the abuse the answer must

@@ -13,6 +13,7 @@ import { observationStream } from '../../../src/domain/observations/ObservationE
 import { resourceStream } from '../../../src/domain/observations/ResourceValueEvents.ts';
 import type { ResourceValuesReported } from '../../../src/domain/observations/ResourceValueEvents.ts';
 import { systemClock } from '../../../src/domain/Clock.ts';
+import { CONTENT_FORMAT } from '../../../src/domain/lwm2m/content/ContentFormat.ts';
 import type { OperationView } from '../../../src/projections/operations/OperationQueries.ts';
 import { TestLwM2mClient } from '../../support/TestLwM2mClient.ts';
 import { TestDeviceObjects } from '../../support/TestDeviceObjects.ts';
@@ -326,12 +327,13 @@ describe('device management over CoAP', () => {
     expect(harness.api.operations('dm-offline').map((view) => view.operationId)).toEqual([a, b]);
   });
 
-  it('keeps observations across a restart: notifications to the restarted service are still recorded', async () => {
+  it('keeps observations across a restart: notifications to the restarted service are still recorded, and the cancel repeats the Observe', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hub-dm-observe-restart-'));
     const first = await startHarness(dir, { clock: systemClock });
     const port = first.coap.local.port;
     const { objects } = await device(first, 'dm-observe-restart');
-    expect((await run(first, 'dm-observe-restart', spec('observe', ['/3303/0/5700']))).status).toBe('succeeded');
+    const observe = { ...spec('observe', ['/3303/0/5700'], { pmin: 1, pmax: 600 }), format: CONTENT_FORMAT.senmlJson };
+    expect((await run(first, 'dm-observe-restart', observe)).status).toBe('succeeded');
     await first.close();
 
     const { harness } = await setUp({ clock: systemClock, coapPort: port }, dir);
@@ -342,6 +344,12 @@ describe('device management over CoAP', () => {
       return events.length === 2 ? events.map((data) => data.values[0]?.value.text) : undefined;
     });
     expect(values).toEqual(['21.5', '26.5']);
+    // RFC 7641 section 3.6, from what the log kept of the Observe: its Accept and its attributes.
+    expect((await run(harness, 'dm-observe-restart', spec('cancel-observation', ['/3303/0/5700']))).status).toBe('succeeded');
+    expect(objects.gets.map(({ query, accept, observe }) => ({ query, accept, observe }))).toEqual([
+      { query: ['pmin=1', 'pmax=600'], accept: CONTENT_FORMAT.senmlJson, observe: 0 },
+      { query: ['pmin=1', 'pmax=600'], accept: CONTENT_FORMAT.senmlJson, observe: 1 },
+    ]);
   });
 
   it('tells operationUpdated listeners of every state', async () => {

@@ -14,7 +14,7 @@ import { silentLogger } from '../../src/adapters/logging/Logger.ts';
 import { CONTENT_FORMAT } from '../../src/domain/lwm2m/content/ContentFormat.ts';
 import { registrationStream } from '../../src/domain/registration/RegistrationEvents.ts';
 import type { RunningService } from '../../src/main.ts';
-import { FULL_PSK, csv, fullPskRow, hexBytes, waitForSessionEnds } from '../support/BootstrapTestData.ts';
+import { FULL_PSK, csv, fullPskRow, hexBytes, minimalPskRow as packPskRow, waitForSessionEnds } from '../support/BootstrapTestData.ts';
 import { DtlsBootstrapDevice } from '../support/DtlsBootstrapDevice.ts';
 import type { PskCipherSuite } from '../support/DtlsCoapSession.ts';
 import { startTestService } from './TestService.ts';
@@ -35,6 +35,15 @@ function minimalPskRow(): string {
 
 const FULL_ENDPOINT = 'psk-bs-full';
 
+/** A 1.2 device that asks for a Bootstrap-Pack. */
+const PACK = {
+  endpoint: 'psk-bs-pack',
+  lwm2mPskId: 'psk-bs-pack-id',
+  lwm2mPskKey: '0123456789abcdef0123456789abcdef',
+  bootstrapPskId: 'psk-bs-pack-bs-id',
+  bootstrapPskKey: 'fedcba9876543210fedcba9876543210',
+} as const;
+
 const dir = mkdtempSync(join(tmpdir(), 'hub-psk-bootstrap-e2e-'));
 let started: RunningService | undefined;
 const devices: DtlsBootstrapDevice[] = [];
@@ -43,7 +52,7 @@ beforeAll(async () => {
   started = await startTestService(dir, ['--public-host', '127.0.0.1']);
   const service = started;
   const report = await new DeviceImportService({ store: service.store, sealer: service.sealer, logger: silentLogger() }).importDevices(
-    csv(minimalPskRow(), fullPskRow(FULL_ENDPOINT, `coaps://127.0.0.1:${service.secure.lwm2m.local.port}`)),
+    csv(minimalPskRow(), fullPskRow(FULL_ENDPOINT, `coaps://127.0.0.1:${service.secure.lwm2m.local.port}`), packPskRow(PACK)),
     { actor: 'test', correlationId: 'psk-bootstrap-e2e' },
   );
   expect(report.errors).toEqual([]);
@@ -123,6 +132,33 @@ describe('a PSK device bootstraps over DTLS, then registers over DTLS with what 
     const registration = await device.register('TLS_PSK_WITH_AES_128_CBC_SHA256');
     expect(registration.code).toBe('2.01');
     await expectRegisteredOverDtls(FULL_ENDPOINT, FULL_PSK.lwm2mPskId, 3600);
+  });
+
+  it('as a 1.2 client, with a Bootstrap-Pack over DTLS: the pack in SenML CBOR, the session found by the DTLS identity, then a 1.2 registration', async () => {
+    const service = running();
+    const device = await DtlsBootstrapDevice.connect({
+      host: '127.0.0.1',
+      bootstrapPort: service.secure.bootstrap.local.port,
+      endpoint: PACK.endpoint,
+      bootstrapIdentity: PACK.bootstrapPskId,
+      bootstrapKey: hexBytes(PACK.bootstrapPskKey),
+      cipher: 'TLS_PSK_WITH_AES_128_CCM_8',
+      lwm2mVersion: '1.2',
+    });
+    devices.push(device);
+    expect(await device.requestBootstrapPack()).toEqual({ code: '2.05', contentFormat: CONTENT_FORMAT.senmlCbor });
+    await device.finished;
+    expect(device.served).toEqual([]);
+    const events = await waitForSessionEnds(service.store, PACK.endpoint);
+    expect(events.map((event) => event.type)).toEqual(['BootstrapSessionStarted', 'BootstrapStepSent', 'BootstrapSessionFinished']);
+    expect(events[0]?.data).toMatchObject({ peer: { channel: 'psk' }, identity: { kind: 'pskIdentity', value: PACK.bootstrapPskId } });
+    const account = device.lwm2mServerAccount();
+    expect(account).toMatchObject({ uri: `coaps://127.0.0.1:${service.secure.lwm2m.local.port}`, securityMode: 0n, shortServerId: 1n });
+    expect(account.pskKey).toEqual(hexBytes(PACK.lwm2mPskKey));
+
+    expect((await device.register('TLS_PSK_WITH_AES_128_CCM_8')).code).toBe('2.01');
+    await expectRegisteredOverDtls(PACK.endpoint, PACK.lwm2mPskId, Number(account.lifetime));
+    expect(service.registrations.registration(PACK.endpoint)?.lwm2mVersion).toBe('1.2');
   });
 
   it('the bootstrap identity and key are not an LwM2M server account: registering with them fails', async () => {

@@ -5,14 +5,15 @@
  *
  * It starts with its factory bootstrap-server account in /0/0, which Bootstrap-Delete must leave (LwM2M
  * Core 1.1 section 6.1, Bootstrap-Delete), keeps the instances of objects 0 (Security) and 1 (Server) it
- * is written, and after Bootstrap-Finish opens a DTLS session to the written server URI with the written
+ * is written (or, as a 1.2 client, the Bootstrap-Pack it asks for, BootstrapPack.ts), and after Bootstrap-Finish opens a DTLS session to the written server URI with the written
  * PSK identity (/0/x/3) and key (/0/x/5) to register (LwM2M Transport 1.1 section 5.2.8.1).
  */
 import { decodeContent } from '../../src/domain/lwm2m/content/ContentCodecs.ts';
 import type { LwM2mValue, ObjectInstanceNode } from '../../src/domain/lwm2m/LwM2mValue.ts';
 import { coreObjectCatalog } from '../../src/domain/lwm2m/StaticObjectModelCatalog.ts';
 import { bootstrapDiscoverAnswer } from './BootstrapDiscoverAnswer.ts';
-import { DtlsCoapSession } from './DtlsCoapSession.ts';
+import { applyBootstrapPack } from './BootstrapPack.ts';
+import { DtlsCoapSession, optionUint } from './DtlsCoapSession.ts';
 import type { PskCipherSuite, ServerRequest, ServerResponse } from './DtlsCoapSession.ts';
 
 export interface DtlsBootstrapDeviceOptions {
@@ -24,6 +25,8 @@ export interface DtlsBootstrapDeviceOptions {
   readonly cipher: PskCipherSuite;
   /** The Bootstrap-Request's pct; absent: a 1.0 client. */
   readonly preferredContentFormat?: number;
+  /** The `lwm2m` of its Register; 1.1 when absent. */
+  readonly lwm2mVersion?: string;
 }
 
 /** The LwM2M server account as written: the non-bootstrap Security instance and its Server instance. */
@@ -97,6 +100,20 @@ export class DtlsBootstrapDevice {
     return (await this.#bootstrapSession.request('POST', ['bs'], query)).code;
   }
 
+  /**
+   * Sends the Bootstrap-Pack-Request (`GET /bspack?ep=...`, LwM2M Core 1.2 section 6.1.7); on 2.05
+   * applies the pack and is finished. Resolves with the response code and Content-Format.
+   */
+  async requestBootstrapPack(): Promise<{ readonly code: string; readonly contentFormat: number | undefined }> {
+    if (this.#bootstrapSession === undefined) throw new Error('not connected');
+    const response = await this.#bootstrapSession.request('GET', ['bspack'], [`ep=${this.options.endpoint}`]);
+    if (response.code === '2.05') {
+      applyBootstrapPack(this.objects, response.payload);
+      this.#finish?.();
+    }
+    return { code: response.code, contentFormat: optionUint(response, 'Content-Format') };
+  }
+
   value(objectId: number, instanceId: number, resourceId: number): LwM2mValue | undefined {
     const resource = this.objects.get(objectId)?.get(instanceId)?.resources.get(resourceId);
     return resource?.kind === 'resource' ? resource.value : undefined;
@@ -137,7 +154,7 @@ export class DtlsBootstrapDevice {
       () => ({ code: '4.04' }),
     );
     this.#sessions.push(session);
-    const response = await session.request('POST', ['rd'], [`ep=${this.options.endpoint}`, `lt=${account.lifetime}`, 'lwm2m=1.1', `b=${account.binding}`], {
+    const response = await session.request('POST', ['rd'], [`ep=${this.options.endpoint}`, `lt=${account.lifetime}`, `lwm2m=${this.options.lwm2mVersion ?? '1.1'}`, `b=${account.binding}`], {
       format: 40,
       payload: Buffer.from('</1/0>,</3/0>'),
     });

@@ -140,7 +140,7 @@ function uint(value: number): Buffer {
   return Buffer.from(bytes);
 }
 
-function optionUint(packet: ParsedPacket, name: string): number | undefined {
+export function optionUint(packet: ParsedPacket, name: string): number | undefined {
   const option = packet.options.find((candidate) => candidate.name === name);
   return option === undefined ? undefined : option.value.reduce((value, byte) => value * 256 + byte, 0);
 }

@@ -10,15 +10,13 @@
  * `registrationClient()` starts a TestLwM2mClient that registers with exactly that.
  *
  * As a 1.2 client it may instead ask for a Bootstrap-Pack (`requestBootstrapPack`, LwM2M Core 1.2
- * section 6.1.7): it decodes the SenML CBOR pack with cbor-x (independently of the server's codecs),
- * applies every record to its objects as a Bootstrap-Write would, and is then finished.
+ * section 6.1.7): it applies the SenML CBOR pack (BootstrapPack.ts) and is then finished.
  *
  * Misbehaviours for tests: `answerWritesWith` answers every write with that code; `silent` answers
  * nothing after its Bootstrap-Request.
  */
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
-import { Decoder } from 'cbor-x';
 import { Agent, createServer } from 'coap';
 import type { IncomingMessage, OutgoingMessage, Server } from 'coap';
 import { decodeContent } from '../../src/domain/lwm2m/content/ContentCodecs.ts';
@@ -26,6 +24,7 @@ import { CONTENT_FORMAT_NAMES } from '../../src/domain/lwm2m/content/ContentForm
 import type { LwM2mValue, ObjectInstanceNode } from '../../src/domain/lwm2m/LwM2mValue.ts';
 import { coreObjectCatalog } from '../../src/domain/lwm2m/StaticObjectModelCatalog.ts';
 import { bootstrapDiscoverAnswer } from './BootstrapDiscoverAnswer.ts';
+import { applyBootstrapPack } from './BootstrapPack.ts';
 import { TestLwM2mClient } from './TestLwM2mClient.ts';
 
 export interface TestBootstrapClientOptions {
@@ -137,7 +136,7 @@ export class TestBootstrapClient {
       request.on('response', (response: IncomingMessage) => {
         const contentFormat = contentFormatNumber(response.headers['Content-Format']);
         if (response.code === '2.05') {
-          this.#applyPack(response.payload);
+          applyBootstrapPack(this.objects, response.payload);
           this.#finished?.();
         }
         resolve({ code: response.code, contentFormat });
@@ -146,25 +145,6 @@ export class TestBootstrapClient {
       request.on('timeout', reject);
       request.end();
     });
-  }
-
-  /** Writes each SenML record (RFC 8428 labels: bn -2, n 0, v 2, vs 3, vb 4, vd 8) into the instance its full path names. */
-  #applyPack(payload: Buffer): void {
-    const records = new Decoder({ mapsAsObjects: false, useRecords: false }).decode(payload) as Map<number, unknown>[];
-    let baseName = '';
-    for (const record of records) {
-      const base = record.get(-2);
-      if (typeof base === 'string') baseName = base;
-      const name = record.get(0);
-      const [objectId, instanceId, resourceId] = `${baseName}${typeof name === 'string' ? name : ''}`.split('/').filter((part) => part !== '').map(Number);
-      if (objectId === undefined || instanceId === undefined || resourceId === undefined) throw new Error(`pack record ${baseName}${String(name)} names no resource`);
-      const instances = this.objects.get(objectId);
-      if (!instances) throw new Error(`the pack writes object ${objectId}, not a bootstrap object`);
-      const instance = instances.get(instanceId) ?? { kind: 'objectInstance', id: instanceId, resources: new Map() };
-      const resources = new Map(instance.resources);
-      resources.set(resourceId, { kind: 'resource', id: resourceId, value: packValue(record) });
-      instances.set(instanceId, { ...instance, resources });
-    }
   }
 
   /** The value of a single resource the client holds, e.g. value(0, 1, 3). */
@@ -281,19 +261,6 @@ export class TestBootstrapClient {
     const value = this.value(objectId, instanceId, resourceId);
     return value?.type === 'opaque' ? value.value : undefined;
   }
-}
-
-/** A SenML record's value, typed as objects 0 and 1 type those labels' resources (numbers there are integers). */
-function packValue(record: Map<number, unknown>): LwM2mValue {
-  const number = record.get(2);
-  if (typeof number === 'number') return { type: 'integer', value: BigInt(number) };
-  const text = record.get(3);
-  if (typeof text === 'string') return { type: 'string', value: text };
-  const flag = record.get(4);
-  if (typeof flag === 'boolean') return { type: 'boolean', value: flag };
-  const bytes = record.get(8);
-  if (bytes instanceof Uint8Array) return { type: 'opaque', value: Uint8Array.from(bytes) };
-  throw new Error('a pack record without a value');
 }
 
 /** node-coap gives a Content-Format by its registered name, or as a number when it has none. */

@@ -21,10 +21,16 @@ export function serviceUri(scheme: 'coap' | 'coaps', host: string, port: number)
   return `${scheme}://${literal}:${port}`;
 }
 
-export function bootstrapDefaultsFor(publicHost: string, ports: ServicePorts, lifetime = DEFAULT_REGISTRATION_LIFETIME_SECONDS): BootstrapDefaults {
+export function bootstrapDefaultsFor(
+  publicHost: string,
+  ports: ServicePorts,
+  lifetime = DEFAULT_REGISTRATION_LIFETIME_SECONDS,
+  serverCredential?: BootstrapDefaults['serverCredential'],
+): BootstrapDefaults {
   return {
     lwm2mServerUri: { plain: serviceUri('coap', publicHost, ports.coapPort), secure: serviceUri('coaps', publicHost, ports.coapsPort) },
     bootstrapServerUri: { plain: serviceUri('coap', publicHost, ports.bootstrapPort), secure: serviceUri('coaps', publicHost, ports.bootstrapDtlsPort) },
     lifetime,
+    ...(serverCredential === undefined ? {} : { serverCredential }),
   };
 }

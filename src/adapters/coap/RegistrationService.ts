@@ -77,6 +77,11 @@ export interface RegistrationServiceOptions {
   readonly newRegistrationId?: () => string;
 }
 
+/** How a DTLS session authenticated its peer (RegistrationService.dtlsHandler). */
+export type DtlsPeerAuthentication =
+  | { readonly channel: 'psk'; readonly pskIdentity: string }
+  | { readonly channel: 'certificate'; readonly certifiedEndpoint: string };
+
 export class RegistrationService {
   readonly #store: EventStore;
   readonly #directory: DeviceDirectory;
@@ -153,7 +158,21 @@ export class RegistrationService {
    * that every registration of a PSK device is refused).
    */
   handler(channel: RegistrationChannel, identityOf: (peer: CoapPeer) => string | null = () => null): CoapRequestHandler {
-    return (request) => this.#route(request, channel, channel === 'psk' ? identityOf(request.peer) : null);
+    return (request) => this.#route(request, { channel, pskIdentity: channel === 'psk' ? identityOf(request.peer) : null });
+  }
+
+  /**
+   * The request handler of a DTLS port where each session authenticated its own way: with a PSK (the
+   * 'psk' channel and its identity) or with a certificate or raw public key (the 'certificate' channel
+   * and the endpoint it is bound to). A peer without a session is on the 'psk' channel without an
+   * identity, so that every registration of a secured device is refused.
+   */
+  dtlsHandler(authenticationOf: (peer: CoapPeer) => DtlsPeerAuthentication | null): CoapRequestHandler {
+    return (request) => {
+      const authentication = authenticationOf(request.peer);
+      if (authentication?.channel === 'certificate') return this.#route(request, { channel: 'certificate', pskIdentity: null, certifiedEndpoint: authentication.certifiedEndpoint });
+      return this.#route(request, { channel: 'psk', pskIdentity: authentication?.pskIdentity ?? null });
+    };
   }
 
   /** Where the device is registered now, for downlink requests; undefined when it is not registered. */
@@ -201,10 +220,10 @@ export class RegistrationService {
     await this.#refusals.close();
   }
 
-  async #route(request: IncomingCoapRequest, channel: RegistrationChannel, pskIdentity: string | null): Promise<CoapResponse> {
+  async #route(request: IncomingCoapRequest, authentication: Omit<Source, 'address' | 'port'>): Promise<CoapResponse> {
     const [first, id, ...rest] = request.path;
     if (first !== 'rd' || rest.length > 0) return { code: '4.04' };
-    const source: Source = { address: request.peer.address, port: request.peer.port, channel, pskIdentity };
+    const source: Source = { address: request.peer.address, port: request.peer.port, ...authentication };
     if (id === undefined) {
       if (request.method !== 'POST') return { code: '4.05' };
       return this.#register(request, source);
@@ -221,7 +240,7 @@ export class RegistrationService {
     if ('code' in links) return links;
     const { endpoint, lwm2mVersion } = parameters.parameters;
     const device = await this.#directory.lookup(endpoint);
-    const verdict = judgeRegister(device, source, lwm2mVersion, this.#policy);
+    const verdict = judgeRegister(device, source, endpoint, lwm2mVersion, this.#policy);
     if (!verdict.accepted && !this.#refusals.admit({ endpoint, address: source.address, reason: verdict.reason })) return { code: verdict.responseCode };
     const command: RegistrationCommand = {
       type: 'Register',

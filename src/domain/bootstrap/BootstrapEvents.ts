@@ -28,7 +28,7 @@ export interface BootstrapPeer {
  * shared one vocabulary call the DTLS port 'dtls'.
  */
 export function recordedChannel(channel: string): RegistrationChannel {
-  return channel === 'plain' ? 'plain' : 'psk';
+  return channel === 'plain' || channel === 'certificate' ? channel : 'psk';
 }
 
 export type BootstrapFailureReason =

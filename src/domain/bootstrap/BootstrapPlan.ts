@@ -45,6 +45,14 @@
  * its UTF-8 bytes, RFC 4279 section 5.1), Bootstrap-Server and Notification Storing are 'boolean',
  * the URI and the Binding are 'string'.
  *
+ * X509 and RPK devices (Security Mode 2 and 1): "Public Key or Identity" (/0/x/3) is the device's
+ * certificate or SubjectPublicKeyInfo when the CSV gives it, and "Server Public Key" (/0/x/4) the
+ * server's certificate or SubjectPublicKeyInfo (the CSV's serverPublicKey, else the service's own), all
+ * DER as 'opaque'. "Secret Key" (/0/x/5) is never written for them: it would be the device's private
+ * key, which the CSV does not hold, because a private key belongs to the device alone (generated on it,
+ * or provisioned at the factory): carried in an operator's file and written over the network, it
+ * would no longer authenticate the device.
+ *
  * Throws IncompleteBootstrapData when the data cannot make a plan.
  *
  * Pure: the clear PSK keys arrive as bytes (the adapter opens the sealed CSV values); the plan holds
@@ -76,6 +84,7 @@ export const SECURITY_RESOURCE = {
   bootstrapServer: 1,
   securityMode: 2,
   publicKeyOrIdentity: 3,
+  serverPublicKey: 4,
   secretKey: 5,
   shortServerId: 10,
 } as const;
@@ -106,6 +115,11 @@ export interface BootstrapDefaults {
   readonly bootstrapServerUri: { readonly plain: string; readonly secure: string };
   /** Registration lifetime in seconds when the CSV has none. */
   readonly lifetime: number;
+  /**
+   * The LwM2M server's own credential, DER, for X509 and RPK devices whose CSV gives no serverPublicKey;
+   * absent when the service has no certificate.
+   */
+  readonly serverCredential?: { readonly certificate: Uint8Array; readonly publicKeyInfo: Uint8Array };
 }
 
 /** The clear PSK keys of the device, opened from the sealed CSV values by the adapter. */
@@ -242,14 +256,22 @@ export function describeStep(step: BootstrapStep): BootstrapStepDescription {
   }
 }
 
+const securityModeValues: Record<DeviceRegistrationData['securityMode'], number> = {
+  NO_SEC: SECURITY_MODE.noSec,
+  PSK: SECURITY_MODE.psk,
+  X509: SECURITY_MODE.certificate,
+  RPK: SECURITY_MODE.rawPublicKey,
+};
+
 function lwm2mServerSecurity(device: DeviceRegistrationData, keys: BootstrapKeys, defaults: BootstrapDefaults, instanceId: number): ObjectInstanceNode {
   const psk = device.securityMode === 'PSK';
-  const uri = device.serverUri ?? (psk ? defaults.lwm2mServerUri.secure : defaults.lwm2mServerUri.plain);
+  const uri = device.serverUri ?? (device.securityMode === 'NO_SEC' ? defaults.lwm2mServerUri.plain : defaults.lwm2mServerUri.secure);
   const resources: [number, LwM2mValue][] = [
     [SECURITY_RESOURCE.serverUri, stringValue(uri)],
     [SECURITY_RESOURCE.bootstrapServer, booleanValue(false)],
-    [SECURITY_RESOURCE.securityMode, integerValue(BigInt(psk ? SECURITY_MODE.psk : SECURITY_MODE.noSec))],
+    [SECURITY_RESOURCE.securityMode, integerValue(BigInt(securityModeValues[device.securityMode]))],
   ];
+  if (device.securityMode === 'X509' || device.securityMode === 'RPK') resources.push(...certifiedCredentials(device, defaults));
   if (psk) {
     // The CSV validator makes both mandatory for PSK; a registration without them cannot be written.
     if (device.lwm2mPskId === null || keys.lwm2mPskKey === null) throw new IncompleteBootstrapData(device.endpoint, 'a PSK device needs its lwm2m psk_id and psk_key');
@@ -260,6 +282,23 @@ function lwm2mServerSecurity(device: DeviceRegistrationData, keys: BootstrapKeys
   }
   resources.push([SECURITY_RESOURCE.shortServerId, integerValue(BigInt(device.lwm2mShortServerId))]);
   return instance(instanceId, resources);
+}
+
+/** /0/x/3 and /0/x/4 of an X509 or RPK device (see the header); the CSV's values are base64 DER. */
+function certifiedCredentials(device: DeviceRegistrationData, defaults: BootstrapDefaults): [number, LwM2mValue][] {
+  const x509 = device.securityMode === 'X509';
+  const own = x509 ? device.certificate : device.publicKey;
+  const fallback = x509 ? defaults.serverCredential?.certificate : defaults.serverCredential?.publicKeyInfo;
+  const server = device.serverPublicKey === null ? fallback : base64Bytes(device.serverPublicKey);
+  if (server === undefined) throw new IncompleteBootstrapData(device.endpoint, 'an X509 or RPK device needs a serverPublicKey, and the service has no certificate of its own');
+  const resources: [number, LwM2mValue][] = [];
+  if (own !== undefined && own !== null) resources.push([SECURITY_RESOURCE.publicKeyOrIdentity, opaqueValue(base64Bytes(own))]);
+  resources.push([SECURITY_RESOURCE.serverPublicKey, opaqueValue(server)]);
+  return resources;
+}
+
+function base64Bytes(text: string): Uint8Array {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }
 
 function lwm2mServer(device: DeviceRegistrationData, defaults: BootstrapDefaults, instanceId: number): ObjectInstanceNode {

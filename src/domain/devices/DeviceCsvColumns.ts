@@ -43,6 +43,8 @@ export const deviceCsvColumns: readonly DeviceCsvColumn[] = [
   column('bootstrap psk_id', 'bootstrapPskId'),
   column('bootstrap psk_key', 'bootstrapPskKey'),
   column('serverPublicKey', 'serverPublicKey'),
+  column('publicKey', 'publicKey'),
+  column('certificate', 'certificate'),
   column('generateBootstrapServerConfig', 'generateBootstrapServerConfig'),
   column('securityInstanceOffset', 'securityInstanceOffset'),
   column('bootstrapShortServerId', 'bootstrapShortServerId'),

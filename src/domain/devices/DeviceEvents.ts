@@ -4,7 +4,11 @@
  */
 import type { SealedSecret } from '../SealedSecret.ts';
 
-export type SecurityMode = 'NO_SEC' | 'PSK';
+/**
+ * The LwM2M server account's security (Core 1.1 Appendix E.1, resource /0/x/2): no security, a
+ * pre-shared key, an X.509 certificate, or a raw public key (RFC 7250).
+ */
+export type SecurityMode = 'NO_SEC' | 'PSK' | 'X509' | 'RPK';
 export type BindingMode = 'U' | 'UQ';
 
 /** One device's registration data, as imported from one CSV row. */
@@ -30,7 +34,21 @@ export interface DeviceRegistrationData {
   readonly lwm2mPskKey: SealedSecret | null;
   readonly bootstrapPskId: string | null;
   readonly bootstrapPskKey: SealedSecret | null;
+  /**
+   * "serverPublicKey": for X509 the server's certificate, for RPK its SubjectPublicKeyInfo, as base64
+   * DER (null: the service's own); for NO_SEC and PSK the text as given, never used.
+   */
   readonly serverPublicKey: string | null;
+  /**
+   * "publicKey": an RPK device's SubjectPublicKeyInfo (secp256r1), base64 DER; it binds the key to this
+   * endpoint. Absent in registrations imported before raw public keys, and in rows without one.
+   */
+  readonly publicKey?: string | null;
+  /**
+   * "certificate": an X509 device's own certificate, base64 DER, pinned: the device must present exactly
+   * this one. Absent (or null) when the device is bound by its certificate's name alone.
+   */
+  readonly certificate?: string | null;
   readonly generateBootstrapServerConfig: boolean;
   readonly securityInstanceOffset: number;
   readonly bootstrapShortServerId: number;

@@ -1,6 +1,7 @@
 /**
  * Cross-row rules of a registration CSV: an endpoint id names one device, and a PSK identity selects
- * one device's key during the DTLS handshake (RFC 4279 section 2), so neither may appear on two rows.
+ * one device's key during the DTLS handshake (RFC 4279 section 2), so neither may appear on two rows;
+ * nor may a raw public key (the same key written once in hex and once in base64 is not caught here).
  * LwM2M PSK identities and bootstrap identities are separate namespaces (they are presented to
  * different servers); "bootstrap psk_id" and "external-c8y_BootstrapPskId" share the bootstrap one, as
  * both find a device during bootstrap.
@@ -30,6 +31,8 @@ export class DeviceIdentityUniqueness {
     { what: 'endpoint id', fields: ['endpoint'], seen: new Map() },
     { what: 'LwM2M PSK identity', fields: ['lwm2mPskId'], seen: new Map() },
     { what: 'bootstrap PSK identity', fields: ['bootstrapPskId', 'externalBootstrapPskId'], seen: new Map() },
+    // A raw public key selects its device during the DTLS handshake as a PSK identity does (RFC 7250).
+    { what: 'public key', fields: ['publicKey'], seen: new Map() },
   ];
 
   constructor(header: DeviceCsvHeader) {

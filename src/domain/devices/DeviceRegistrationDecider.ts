@@ -42,6 +42,8 @@ const registrationFields = Object.keys({
   bootstrapPskId: true,
   bootstrapPskKey: true,
   serverPublicKey: true,
+  publicKey: true,
+  certificate: true,
   generateBootstrapServerConfig: true,
   securityInstanceOffset: true,
   bootstrapShortServerId: true,
@@ -66,11 +68,15 @@ function sameValue(a: RegistrationValue, b: RegistrationValue): boolean {
   return a === b;
 }
 
-/** The fields of `next` that differ from `current`, with their new values. */
+/**
+ * The fields of `next` that differ from `current`, with their new values. An optional field that is
+ * absent counts as null, and a removed one is recorded as null (an absent change would not be one).
+ */
 export function registrationChanges(current: DeviceRegistrationData, next: DeviceRegistrationData): Partial<DeviceRegistrationData> {
   const changes: Partial<Record<DeviceRegistrationField, RegistrationValue>> = {};
   for (const field of registrationFields) {
-    if (!sameValue(current[field], next[field])) changes[field] = next[field];
+    const value = next[field] ?? null;
+    if (!sameValue(current[field] ?? null, value)) changes[field] = value;
   }
   return changes as Partial<DeviceRegistrationData>;
 }

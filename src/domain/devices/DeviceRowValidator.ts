@@ -14,13 +14,21 @@
  * - disableTimeout: the guide's table says boolean, but it configures the LwM2M Server object resource
  *   /1/x/5 "Disable Timeout", which is an integer number of seconds (LwM2M Core 1.1, appendix E.2), so
  *   it is read as seconds.
- * - The LwM2M server URI is a coap:// URI for NO_SEC and a coaps:// URI for PSK: the client chooses
- *   DTLS by the scheme (LwM2M Transport 1.1, section 5.1), so a mismatch could never connect.
+ * - The LwM2M server URI is a coap:// URI for NO_SEC and a coaps:// URI for PSK, X509 and RPK: the
+ *   client chooses DTLS by the scheme (LwM2M Transport 1.1, section 5.1), so a mismatch could never connect.
+ * - X509 and RPK devices authenticate to the LwM2M server with a certificate or a raw public key, so
+ *   their "lwm2m psk_id" and "lwm2m psk_key" stay empty; "bootstrap psk_id" and "bootstrap psk_key"
+ *   are optional for them, both or neither (the bootstrap server's DTLS port speaks PSK).
+ * - RPK needs "publicKey", the device's secp256r1 SubjectPublicKeyInfo; X509 may give "certificate",
+ *   the device's own certificate, pinned. "serverPublicKey" is, for X509, the server's certificate and,
+ *   for RPK, its SubjectPublicKeyInfo (empty: the service's own). All three are DER in base64 or hex
+ *   (DerCredentialCell.ts) and are kept as base64; for NO_SEC and PSK "serverPublicKey" stays free text.
  * - ID defaults to the endpoint id, IDTYPE to c8y_Serial, NAME to the endpoint id, TYPE to c8y_lwm2m,
  *   SHELL to 0, com_cumulocity_model_Agent to 1 (the value the guide requires).
  * - No cell may hold control characters (a line break inside quotes is almost always a mistake).
  */
 import type { BindingMode, DeviceRegistrationData, SecurityMode } from './DeviceEvents.ts';
+import { derCell, derText, isSecp256r1PublicKeyInfo } from './DerCredentialCell.ts';
 import type { DeviceCsvField } from './DeviceCsvColumns.ts';
 import { deviceCsvColumns } from './DeviceCsvColumns.ts';
 import type { DeviceCsvHeader } from './DeviceCsvHeader.ts';
@@ -135,9 +143,10 @@ export function validateDeviceRow(record: DeviceCsvRecord, line: number, header:
 
   const securityModeText = cell('securityMode');
   let securityMode: SecurityMode | null = null;
-  if (securityModeText === 'NO_SEC' || securityModeText === 'PSK') securityMode = securityModeText;
-  else if (raw('securityMode') === undefined) report('securityMode', 'the security mode is required (NO_SEC or PSK)');
-  else if (securityModeText !== undefined) report('securityMode', `${shown(securityModeText)} is not a supported security mode (NO_SEC or PSK)`);
+  if (securityModeText === 'NO_SEC' || securityModeText === 'PSK' || securityModeText === 'X509' || securityModeText === 'RPK') securityMode = securityModeText;
+  else if (raw('securityMode') === undefined) report('securityMode', 'the security mode is required (NO_SEC, PSK, X509 or RPK)');
+  else if (securityModeText !== undefined) report('securityMode', `${shown(securityModeText)} is not a supported security mode (NO_SEC, PSK, X509 or RPK)`);
+  const certified = securityMode === 'X509' || securityMode === 'RPK';
 
   const typeText = cell('type');
   if (typeText !== undefined && typeText !== 'c8y_lwm2m') report('type', `${shown(typeText)} is not c8y_lwm2m`);
@@ -150,18 +159,41 @@ export function validateDeviceRow(record: DeviceCsvRecord, line: number, header:
   const serverUri = text('serverUri');
   if (serverUri !== null) checkServerUri(serverUri, securityMode, (message) => report('serverUri', message));
 
-  // The four PSK fields come together: all of them for PSK, none for NO_SEC (the guide's second table).
+  // The four PSK fields come together: all of them for PSK, none for NO_SEC (the guide's second table);
+  // for X509 and RPK no LwM2M server PSK, and the bootstrap pair both or neither.
   const pskFields = ['lwm2mPskId', 'lwm2mPskKey', 'bootstrapPskId', 'bootstrapPskKey'] as const;
+  const bootstrapPskGiven = raw('bootstrapPskId') !== undefined || raw('bootstrapPskKey') !== undefined;
   for (const field of pskFields) {
     const given = raw(field) !== undefined;
+    const bootstrapField = field === 'bootstrapPskId' || field === 'bootstrapPskKey';
     if (securityMode === 'PSK' && !given) report(field, `"${columnName(field)}" is required when securityMode is PSK`);
     if (securityMode === 'NO_SEC' && given) report(field, `"${columnName(field)}" must be empty when securityMode is NO_SEC`);
+    if (certified && !bootstrapField && given) report(field, `"${columnName(field)}" must be empty when securityMode is ${securityMode}`);
+    if (certified && bootstrapField && bootstrapPskGiven && !given) report(field, `"${columnName(field)}" is required with the other bootstrap PSK column`);
   }
   const withPsk = securityMode !== 'NO_SEC';
-  const lwm2mPskId = withPsk ? pskIdentity('lwm2mPskId') : null;
-  const lwm2mPskKey = withPsk ? pskKey('lwm2mPskKey') : null;
+  const lwm2mPskId = withPsk && !certified ? pskIdentity('lwm2mPskId') : null;
+  const lwm2mPskKey = withPsk && !certified ? pskKey('lwm2mPskKey') : null;
   const bootstrapPskId = withPsk ? pskIdentity('bootstrapPskId') : null;
   const bootstrapPskKey = withPsk ? pskKey('bootstrapPskKey') : null;
+
+  /** A DER credential cell (base64 or hex), as base64; reported when malformed. */
+  function der(field: DeviceCsvField, what: string, check?: (bytes: Uint8Array) => string | undefined): string | null {
+    const value = cell(field);
+    if (value === undefined) return null;
+    const parsed = derCell(value, what);
+    if (!parsed.ok) return report(field, parsed.message);
+    const problem = check?.(parsed.der);
+    return problem === undefined ? derText(parsed.der) : report(field, problem);
+  }
+  const secp256r1 = (bytes: Uint8Array): string | undefined =>
+    isSecp256r1PublicKeyInfo(bytes) ? undefined : 'the public key must be the SubjectPublicKeyInfo of a secp256r1 (P-256) key with an uncompressed point (RFC 7925 section 4.4.1)';
+  for (const [field, mode] of [['publicKey', 'RPK'], ['certificate', 'X509']] as const) {
+    if (securityMode !== null && securityMode !== mode && raw(field) !== undefined) report(field, `"${columnName(field)}" must be empty when securityMode is ${securityMode} (it is for ${mode})`);
+  }
+  if (securityMode === 'RPK' && raw('publicKey') === undefined) report('publicKey', `"${columnName('publicKey')}" is required when securityMode is RPK`);
+  const publicKey = securityMode === 'RPK' ? der('publicKey', 'public key', secp256r1) : null;
+  const certificate = securityMode === 'X509' ? der('certificate', 'certificate') : null;
 
   const shellEnabled = boolean('shellEnabled');
   const agent = boolean('agent');
@@ -183,7 +215,8 @@ export function validateDeviceRow(record: DeviceCsvRecord, line: number, header:
   const externalId = text('externalId');
   const idType = text('idType');
   const name = text('name');
-  const serverPublicKey = text('serverPublicKey');
+  const serverPublicKey =
+    securityMode === 'X509' ? der('serverPublicKey', 'server certificate') : securityMode === 'RPK' ? der('serverPublicKey', 'server public key', secp256r1) : text('serverPublicKey');
   const externalBootstrapPskId = pskIdentity('externalBootstrapPskId');
 
   if (problems.length > 0 || endpoint === undefined || securityMode === null) return { ok: false, problems: problems.sort(compareProblems) };
@@ -215,6 +248,9 @@ export function validateDeviceRow(record: DeviceCsvRecord, line: number, header:
         notificationIfDisabled,
         disableTimeout,
         externalBootstrapPskId,
+        // Only when given: registrations without them (and those imported before them) leave them out.
+        ...(publicKey === null ? {} : { publicKey }),
+        ...(certificate === null ? {} : { certificate }),
       },
       lwm2mPskKey,
       bootstrapPskKey,
@@ -250,6 +286,6 @@ function checkServerUri(uri: string, securityMode: SecurityMode | null, report: 
     report(`${shown(uri)} has no host`);
     return;
   }
-  if (securityMode === 'PSK' && parsed.protocol !== 'coaps:') report(`securityMode PSK needs a coaps:// server URI, got ${shown(uri)}`);
+  if (securityMode !== null && securityMode !== 'NO_SEC' && parsed.protocol !== 'coaps:') report(`securityMode ${securityMode} needs a coaps:// server URI, got ${shown(uri)}`);
   if (securityMode === 'NO_SEC' && parsed.protocol !== 'coap:') report(`securityMode NO_SEC needs a coap:// server URI, got ${shown(uri)}`);
 }

@@ -8,7 +8,9 @@
  *   4.03, and so does a PSK device on the plain port (the guide's security modes).
  * - On the DTLS port, the PSK identity the session authenticated must be the device's own
  *   (`lwm2m psk_id`), as Leshan's Authorizer requires: otherwise one device's key would let it register,
- *   update or de-register as another endpoint. 4.03 "identity-mismatch" otherwise.
+ *   update or de-register as another endpoint. 4.03 "identity-mismatch" otherwise. Likewise a session
+ *   authenticated by a certificate or raw public key ('certificate' channel) acts only as the endpoint
+ *   its credential is bound to, and an X509 or RPK device registers only over such a session.
  * - Versions: the policy lists what this server serves, 1.0, 1.1 and 1.2 by default, each served as
  *   registered (content formats, notification attributes). A client asking for another version (1.3,
  *   2.0) gets 4.12 Precondition Failed (Transport 1.1 section 6.4.3: "Supported LwM2M versions of the
@@ -32,6 +34,7 @@
  *   its retransmissions) expires, as an event.
  */
 import type { Decider } from '../Decider.ts';
+import type { SecurityMode } from '../devices/DeviceEvents.ts';
 import { DomainError } from '../DomainError.ts';
 import type { RegisteredObjects } from './ObjectLinks.ts';
 import type { RegisterParameters, UpdateParameters } from './RegistrationParameters.ts';
@@ -39,7 +42,7 @@ import type { RegistrationChannel, RegistrationEvent, RegistrationRecord, Reject
 
 /** What the registration needs to know of the device's registration data (the CSV). */
 export interface DeviceAccess {
-  readonly securityMode: 'NO_SEC' | 'PSK';
+  readonly securityMode: SecurityMode;
   /** The device's `lwm2m psk_id` (PSK devices); null for NO_SEC devices. */
   readonly pskIdentity: string | null;
 }
@@ -62,6 +65,8 @@ export interface Source {
   readonly channel: RegistrationChannel;
   /** The PSK identity of the DTLS session the message came in; null on the plain channel. */
   readonly pskIdentity: string | null;
+  /** On the certificate channel: the endpoint the session's certificate or raw public key is bound to. */
+  readonly certifiedEndpoint?: string;
 }
 
 export type RegistrationCommand =
@@ -106,12 +111,15 @@ export class RegistrationRefused extends DomainError {
 export type RegisterVerdict = { readonly accepted: true } | { readonly accepted: false; readonly reason: RejectionReason; readonly responseCode: ResponseCode };
 
 /** Whether a Register is accepted; the adapter replies from this, the decider records from it. */
-export function judgeRegister(device: DeviceAccess | undefined, source: Source, lwm2mVersion: string, policy: RegistrationPolicy): RegisterVerdict {
+export function judgeRegister(device: DeviceAccess | undefined, source: Source, endpoint: string, lwm2mVersion: string, policy: RegistrationPolicy): RegisterVerdict {
   if (!device) return { accepted: false, reason: 'unknown-endpoint', responseCode: '4.03' };
   if (device.securityMode === 'PSK' && source.channel !== 'psk') return { accepted: false, reason: 'security-mode', responseCode: '4.03' };
+  const certified = device.securityMode === 'X509' || device.securityMode === 'RPK';
+  if (certified && source.channel !== 'certificate') return { accepted: false, reason: 'security-mode', responseCode: '4.03' };
   if (source.channel === 'psk' && (source.pskIdentity === null || source.pskIdentity !== device.pskIdentity)) {
     return { accepted: false, reason: 'identity-mismatch', responseCode: '4.03' };
   }
+  if (source.channel === 'certificate' && source.certifiedEndpoint !== endpoint) return { accepted: false, reason: 'identity-mismatch', responseCode: '4.03' };
   if (!policy.supportedVersions.includes(lwm2mVersion)) return { accepted: false, reason: 'unsupported-version', responseCode: '4.12' };
   return { accepted: true };
 }
@@ -134,7 +142,7 @@ function decide(command: RegistrationCommand, state: RegistrationState, policy: 
   switch (command.type) {
     case 'Register': {
       const { parameters, source } = command;
-      const verdict = judgeRegister(command.device, source, parameters.lwm2mVersion, policy);
+      const verdict = judgeRegister(command.device, source, parameters.endpoint, parameters.lwm2mVersion, policy);
       if (!verdict.accepted) {
         const last = state.lastRejectedAt === null ? undefined : Date.parse(state.lastRejectedAt);
         if (last !== undefined && command.now.getTime() - last < policy.rejectionAuditSeconds * 1000) return [];
@@ -248,6 +256,9 @@ function requireRegistration(state: RegistrationState, registrationId: string, s
   if (now >= registrationDeadline(current, policy)) throw new RegistrationRefused('4.04', `registration ${registrationId} has expired`);
   if (current.channel !== source.channel) throw new RegistrationRefused('4.03', `registration ${registrationId} was made on the ${current.channel} channel`);
   if (current.pskIdentity !== source.pskIdentity) throw new RegistrationRefused('4.03', `registration ${registrationId} belongs to another PSK identity`);
+  if (current.channel === 'certificate' && source.certifiedEndpoint !== current.endpoint) {
+    throw new RegistrationRefused('4.03', `registration ${registrationId} belongs to another certificate or public key`);
+  }
   return current;
 }
 

@@ -1,13 +1,16 @@
 /**
  * Events of a device's LwM2M registration (LwM2M Core 1.1 section 6.2), on the stream
  * `registration-<endpoint>`. Each carries what came on the wire that matters: the source address
- * and port, the channel (plain CoAP or DTLS-PSK), lifetime, binding, queue mode, LwM2M version and
+ * and port, the channel (plain CoAP, DTLS with a PSK or a certificate), lifetime, binding, queue mode, LwM2M version and
  * the object links. Times are ISO 8601 strings.
  */
 import type { RegisteredObjects } from './ObjectLinks.ts';
 
-/** Which server port the message came in on. */
-export type RegistrationChannel = 'plain' | 'psk';
+/**
+ * Which server port the message came in on, and how DTLS authenticated it: 'psk', or 'certificate'
+ * (an X.509 certificate or a raw public key bound to the endpoint).
+ */
+export type RegistrationChannel = 'plain' | 'psk' | 'certificate';
 
 export interface RegistrationRecord {
   readonly endpoint: string;

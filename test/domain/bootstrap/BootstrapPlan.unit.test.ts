@@ -160,6 +160,33 @@ describe('buildBootstrapPlan', () => {
     expect(() => buildBootstrapPlan(fullDevice, { lwm2mPskKey: null, bootstrapPskKey: null }, defaults, null)).toThrow(IncompleteBootstrapData);
   });
 
+  it('writes an X509 or RPK device its mode, its certificate or public key and the server credential, never a secret key', () => {
+    const noKeys = { lwm2mPskKey: null, bootstrapPskKey: null };
+    const serverCredential = { certificate: Uint8Array.from([0x30, 0x01, 0xaa]), publicKeyInfo: Uint8Array.from([0x30, 0x01, 0xbb]) };
+    const withCredential = { ...defaults, serverCredential };
+    const security = (device: DeviceRegistrationData, given: BootstrapDefaults = withCredential): LwM2mNode | undefined => writes(buildBootstrapPlan(device, noKeys, given, null))[0]?.node;
+    const opaque = (...bytes: number[]): LwM2mValue => ({ type: 'opaque', value: Uint8Array.from(bytes) });
+
+    const pinned = security({ ...testDeviceData('x509-1', 'X509'), lwm2mPskId: null, certificate: 'MAHM' });
+    expect(pinned?.kind === 'objectInstance' && [...pinned.resources.keys()]).toEqual([0, 1, 2, 3, 4, 10]);
+    expect(pinned && valueAt(pinned, 0)).toEqual({ type: 'string', value: defaults.lwm2mServerUri.secure });
+    expect(pinned && valueAt(pinned, 2)).toEqual({ type: 'integer', value: 2n });
+    expect(pinned && valueAt(pinned, 3)).toEqual(opaque(0x30, 0x01, 0xcc));
+    expect(pinned && valueAt(pinned, 4)).toEqual(opaque(0x30, 0x01, 0xaa));
+
+    const byName = security({ ...testDeviceData('x509-2', 'X509'), lwm2mPskId: null, serverPublicKey: 'MAHd' });
+    expect(byName?.kind === 'objectInstance' && [...byName.resources.keys()]).toEqual([0, 1, 2, 4, 10]);
+    expect(byName && valueAt(byName, 4)).toEqual(opaque(0x30, 0x01, 0xdd));
+
+    const rpk = security({ ...testDeviceData('rpk-1', 'RPK'), lwm2mPskId: null, publicKey: 'MAHu' });
+    expect(rpk && valueAt(rpk, 2)).toEqual({ type: 'integer', value: 1n });
+    expect(rpk && valueAt(rpk, 3)).toEqual(opaque(0x30, 0x01, 0xee));
+    expect(rpk && valueAt(rpk, 4)).toEqual(opaque(0x30, 0x01, 0xbb));
+    expect(rpk?.kind === 'objectInstance' && rpk.resources.has(5)).toBe(false);
+
+    expect(() => security({ ...testDeviceData('rpk-2', 'RPK'), lwm2mPskId: null, publicKey: 'MAHu' }, defaults)).toThrow(/needs a serverPublicKey/);
+  });
+
   it('chooses the format: TLV without pct, the pct when it can carry an object instance, else SenML CBOR', () => {
     expect(bootstrapContentFormat(null)).toBe(CONTENT_FORMAT.tlv);
     expect(bootstrapContentFormat(CONTENT_FORMAT.tlv)).toBe(CONTENT_FORMAT.tlv);

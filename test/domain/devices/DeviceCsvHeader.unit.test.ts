@@ -3,10 +3,10 @@ import { deviceCsvColumns } from '../../../src/domain/devices/DeviceCsvColumns.t
 import { resolveDeviceCsvHeader } from '../../../src/domain/devices/DeviceCsvHeader.ts';
 
 describe('resolveDeviceCsvHeader', () => {
-  it('accepts every column of both tables of the guide', () => {
+  it('accepts every column of both tables of the guide, and the certificate columns', () => {
     const headers = [
       'ID', 'IDTYPE', 'CREDENTIALS', 'NAME', 'TYPE', 'SHELL', 'com_cumulocity_model_Agent', 'endpoint id', 'lwm2m server url',
-      'securityMode', 'lwm2m psk_id', 'lwm2m psk_key', 'bootstrap psk_id', 'bootstrap psk_key', 'serverPublicKey',
+      'securityMode', 'lwm2m psk_id', 'lwm2m psk_key', 'bootstrap psk_id', 'bootstrap psk_key', 'serverPublicKey', 'publicKey', 'certificate',
       'generateBootstrapServerConfig', 'securityInstanceOffset', 'bootstrapShortServerId', 'lwm2mShortServerId',
       'registrationLifetime', 'defaultMinimumPeriod', 'defaultMaximumPeriod', 'bindingMode', 'notificationIfDisabled',
       'disableTimeout', 'external-c8y_BootstrapPskId',
@@ -16,7 +16,7 @@ describe('resolveDeviceCsvHeader', () => {
     if (!result.ok) return;
     expect(result.header.cells.size).toBe(deviceCsvColumns.length);
     expect(result.header.cells.get('serverUri')).toMatchObject({ header: 'lwm2m server url', columnNumber: 9 });
-    expect(result.header.cells.get('externalBootstrapPskId')).toMatchObject({ columnNumber: 26 });
+    expect(result.header.cells.get('externalBootstrapPskId')).toMatchObject({ columnNumber: 28 });
   });
 
   it('matches names without regard to case, surrounding spaces and inner runs of spaces', () => {

@@ -162,8 +162,8 @@ describe('validateDeviceRow: rules, each problem with its line and column', () =
     expect(valid({ 'endpoint id': 'e'.repeat(255), securityMode: 'NO_SEC' }).registration.endpoint).toHaveLength(255);
   });
 
-  it('accepts only NO_SEC and PSK as securityMode', () => {
-    expect(problemAt({ 'endpoint id': 'd', securityMode: 'RPK' }, 'securityMode').message).toMatch(/"RPK" is not a supported security mode/);
+  it('accepts only NO_SEC, PSK, X509 and RPK as securityMode', () => {
+    expect(problemAt({ 'endpoint id': 'd', securityMode: 'CERT' }, 'securityMode').message).toMatch(/"CERT" is not a supported security mode \(NO_SEC, PSK, X509 or RPK\)/);
     expect(problemAt({ 'endpoint id': 'd', securityMode: 'no_sec' }, 'securityMode').message).toMatch(/not a supported/);
     expect(problemAt({ 'endpoint id': 'd', securityMode: '' }, 'securityMode').message).toMatch(/required/);
   });
@@ -394,6 +394,55 @@ describe('validateDeviceRow: round trip (property)', () => {
         expect(row.lwm2mPskKey).toEqual(r.psk?.lwm2mPskKey ?? null);
         expect(row.bootstrapPskKey).toEqual(r.psk?.bootstrapPskKey ?? null);
       }),
+    );
+  });
+});
+
+describe('validateDeviceRow: X509 and RPK', () => {
+  // A secp256r1 SubjectPublicKeyInfo (RFC 5480 section 2), in hex, and the same bytes in base64.
+  const spkiHex =
+    '3059301306072a8648ce3d020106082a8648ce3d030107034200048294a1019bedca43ebd3d99fd4912d9aaef1ecfe21e2193de2bf75db5967bb5bd835ccebd218381663576cb28d70fa6c7425a71fcec70edcea9da62035298f5b';
+  const spkiBase64 = Buffer.from(spkiHex, 'hex').toString('base64');
+  // A secp384r1 key: well-formed DER, but not the curve of RFC 7925 section 4.4.1.
+  const p384Base64 = 'MHYwEAYHKoZIzj0CAQYFK4EEACIDYgAEKA5CVVvgH/8fLDIYBMgzV8xPubvmTvFizePXDdr+YTR+DOcOlYHq6wgm4XuPrjwupdqcQZHsLUvOjZZg2WxPM+ex+I7mFFeznVhCwXQq+dIIGBD9QmLeI1Mu6CdNus1M';
+  const rpk = { 'endpoint id': 'rpk-1', securityMode: 'RPK', 'lwm2m server uri': 'coaps://hub:5684', publicKey: spkiHex };
+
+  it('keeps an RPK device public key, given in hex or base64, as base64 DER', () => {
+    expect(valid(rpk).registration).toMatchObject({ securityMode: 'RPK', publicKey: spkiBase64, lwm2mPskId: null, serverPublicKey: null });
+    expect(valid({ ...rpk, publicKey: spkiBase64 }).registration.publicKey).toBe(spkiBase64);
+    expect(valid({ ...rpk, serverPublicKey: spkiBase64 }).registration.serverPublicKey).toBe(spkiBase64);
+  });
+
+  it('requires the public key of an RPK device and checks it is a secp256r1 SubjectPublicKeyInfo', () => {
+    expect(problemAt({ ...rpk, publicKey: '' }, 'publicKey').message).toBe('"publicKey" is required when securityMode is RPK');
+    expect(problemAt({ ...rpk, publicKey: p384Base64 }, 'publicKey').message).toMatch(/secp256r1 \(P-256\) key with an uncompressed point/);
+    expect(problemAt({ ...rpk, publicKey: spkiHex.slice(0, -2) }, 'publicKey').message).toBe('the public key is not DER: its SEQUENCE is 91 bytes long, the cell holds 90');
+    expect(problemAt({ ...rpk, publicKey: spkiHex.slice(1) }, 'publicKey').message).toMatch(/odd number of hex digits/);
+    expect(problemAt({ ...rpk, publicKey: 'not a key!' }, 'publicKey').message).toBe('the public key must be DER in base64 or in hex digits');
+    expect(problemAt({ ...rpk, serverPublicKey: '0401' }, 'serverPublicKey').message).toBe('the server public key is not DER (it must be one ASN.1 SEQUENCE)');
+  });
+
+  it('takes an X509 device with no per-device column, or with its own certificate pinned', () => {
+    const x509 = { 'endpoint id': 'x509-1', securityMode: 'X509', 'lwm2m server uri': 'coaps://hub:5684' };
+    const registration = valid(x509).registration;
+    expect(registration.securityMode).toBe('X509');
+    expect(registration).not.toHaveProperty('certificate');
+    expect(registration).not.toHaveProperty('publicKey');
+    // Any complete DER SEQUENCE passes the structural check; the handshake compares the bytes.
+    expect(valid({ ...x509, certificate: '300100' }).registration.certificate).toBe('MAEA');
+  });
+
+  it('refuses the columns of another mode, and a plain server URI, saying which mode they belong to', () => {
+    expect(problemAt({ ...rpk, certificate: '300100' }, 'certificate').message).toBe('"certificate" must be empty when securityMode is RPK (it is for X509)');
+    expect(problemAt({ ...psk, publicKey: spkiHex }, 'publicKey').message).toBe('"publicKey" must be empty when securityMode is PSK (it is for RPK)');
+    expect(problemAt({ ...rpk, 'lwm2m psk_id': 'x' }, 'lwm2m psk_id').message).toBe('"lwm2m psk_id" must be empty when securityMode is RPK');
+    expect(problemAt({ ...rpk, 'lwm2m server uri': 'coap://hub' }, 'lwm2m server uri').message).toBe('securityMode RPK needs a coaps:// server URI, got "coap://hub"');
+  });
+
+  it('takes the bootstrap PSK of an X509 or RPK device as a pair', () => {
+    expect(valid({ ...rpk, 'bootstrap psk_id': 'bs', 'bootstrap psk_key': '0011' }).bootstrapPskKey).toEqual(Uint8Array.from([0, 0x11]));
+    expect(problemAt({ ...rpk, 'bootstrap psk_id': 'bs', 'bootstrap psk_key': '' }, 'bootstrap psk_key').message).toBe(
+      '"bootstrap psk_key" is required with the other bootstrap PSK column',
     );
   });
 });

@@ -124,6 +124,26 @@ describe('RegistrationDecider: Register', () => {
     expect(given(events, update(1, { source: dtls('id-dev-1') }))[0]?.type).toBe('RegistrationUpdated');
     expect(() => given(events, update(1, { source: dtls('id-of-another') }))).toThrow(/another PSK identity/);
   });
+
+  it('accepts an X509 or RPK device only over a session whose credential is bound to its endpoint', () => {
+    const certified = (certifiedEndpoint: string): Source => ({ address: '192.0.2.1', port: 40002, channel: 'certificate', pskIdentity: null, certifiedEndpoint });
+    const outcome = (command: RegistrationCommand): unknown => {
+      const events = given([], command);
+      return events[0]?.type === 'RegistrationRejected' ? events[0].data.reason : events[0]?.type;
+    };
+    for (const securityMode of ['X509', 'RPK'] as const) {
+      const device = { securityMode, pskIdentity: null };
+      expect(outcome(register({ device, source: certified('dev-1') }))).toBe('DeviceRegistered');
+      expect(outcome(register({ device, source: certified('dev-2') }))).toBe('identity-mismatch');
+      expect(outcome(register({ device }))).toBe('security-mode');
+      expect(outcome(register({ device, source: dtls('dev-1') }))).toBe('security-mode');
+    }
+    // Another device's certificate cannot register a NO_SEC device either.
+    expect(outcome(register({ source: certified('dev-2') }))).toBe('identity-mismatch');
+    const events = given([], register({ device: { securityMode: 'X509', pskIdentity: null }, source: certified('dev-1') }));
+    expect(given(events, update(1, { source: certified('dev-1') }))[0]?.type).toBe('RegistrationUpdated');
+    expect(() => given(events, update(1, { source: certified('dev-2') }))).toThrow(/another certificate or public key/);
+  });
 });
 
 describe('RegistrationDecider: Update and De-register', () => {

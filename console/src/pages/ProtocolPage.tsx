@@ -328,7 +328,9 @@ function CustomActionForm({ resource, readOnly, onSet, onRemove }: { resource: P
         class="inline-form"
         onSubmit={(event) => {
           event.preventDefault();
-          if (action === '') onRemove('CUSTOM_ACTION');
+          if (action === '') {
+            if (current !== null) onRemove('CUSTOM_ACTION');
+          }
           else if (action === 'mapToDeviceProperty') onSet({ customAction: { mapToDeviceProperty: property } });
           else onSet({ customAction: { decodePackedReading: fields } });
         }}

@@ -6,6 +6,8 @@ import { deviceStream } from '../../../src/domain/devices/DeviceEvents.ts';
 import type { JsonValue } from '../../../src/domain/Json.ts';
 import { DeviceQueries } from '../../../src/projections/devices/DeviceQueries.ts';
 import { devicesProjection } from '../../../src/projections/devices/DevicesProjection.ts';
+import { DeviceHistoryQueries } from '../../../src/projections/history/DeviceHistoryQueries.ts';
+import { deviceHistoryProjection } from '../../../src/projections/history/DeviceHistoryProjection.ts';
 import type { ProjectionTestBed } from '../ProjectionTestBed.ts';
 import { openProjectionTestBed } from '../ProjectionTestBed.ts';
 import { registration } from '../DeviceEventFixtures.ts';
@@ -18,13 +20,15 @@ function stagedUpdate(endpoint: string, changes: Partial<DeviceRegistrationData>
   return { type: 'DeviceRegistrationUpdated', data: { endpoint, changes, importId, line: 2, staged: true } as unknown as JsonValue };
 }
 
-describe('devices projection of staged imports', () => {
+describe('devices and device history projections of staged imports', () => {
   let bed: ProjectionTestBed;
   let devices: DeviceQueries;
+  let history: DeviceHistoryQueries;
 
   beforeEach(async () => {
-    bed = await openProjectionTestBed('lwm2m-hub-devices-projection-', [devicesProjection]);
+    bed = await openProjectionTestBed('lwm2m-hub-devices-projection-', [devicesProjection, deviceHistoryProjection]);
     devices = new DeviceQueries(bed.database.db);
+    history = new DeviceHistoryQueries(bed.database.db);
   });
 
   afterEach(() => bed.close());
@@ -47,12 +51,15 @@ describe('devices projection of staged imports', () => {
     ]);
     await caughtUp();
     expect(devices.page({}, 10, undefined).totalCount).toBe(0);
+    expect(history.page('a', 10, 0).totalCount).toBe(0);
     await commitDeviceImport(bed.store, { importId: 'import-a', ...positions, imported: 2, updated: 0 }, {});
     await caughtUp();
     expect(devices.page({}, 10, undefined).devices.map((device) => [device.endpoint, device.status])).toEqual([
       ['a', 'active'],
       ['b', 'active'],
     ]);
+    // The history has each event at its own position, once its import is committed.
+    expect(history.page('b', 10, 0).entries.map((entry) => [entry.type, entry.position])).toEqual([['DeviceRegistrationImported', positions.lastPosition]]);
   });
 
   it('keeps a device as it was while an update is staged, and never applies an import that is not committed', async () => {

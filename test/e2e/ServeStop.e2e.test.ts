@@ -42,4 +42,20 @@ describe('lwm2m-hub serve stops in order on a termination signal', () => {
       }
     });
   }
+
+  it('exits at once, non-zero, on a second signal during the stop, and says so', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'lwm2m-hub-stop-'));
+    dirs.push(dataDir);
+    const serve = await startServe(dataDir, { NODE_ENV: 'production' });
+    // Two different signals are both delivered (only a signal of the same kind pending is merged), in
+    // an order the kernel chooses: the second one decides the exit code, 128 + its number.
+    serve.child.kill('SIGTERM');
+    serve.child.kill('SIGINT');
+    const code = await serve.exited;
+    const second = code === 130 ? 'SIGINT' : 'SIGTERM';
+    expect([130, 143]).toContain(code);
+    expect(serve.stderr()).toContain(`"signal":"${second}","exitCode":${code}`);
+    expect(serve.stderr()).toContain('a second signal during the stop');
+    expect(serve.stderr()).not.toContain('"msg":"stopped"');
+  });
 });

@@ -99,6 +99,9 @@ describe('GET /metrics', () => {
       expect((await client.deregister()).code).toBe('2.02');
       await expect.poll(() => scraped('lwm2m_hub_registration_events_total', 'event="deregister"')).toBe(1);
       expect(await scraped('lwm2m_hub_devices_online')).toBe(0);
+      // A read for the device now gone waits in its queue.
+      await service.deviceManagement.requestOperation('metrics-e2e', { kind: 'read', paths: ['/3/0'], content: null }, 'user:test', 'metrics-read');
+      await expect.poll(() => scraped('lwm2m_hub_operations_pending')).toBe(1);
     } finally {
       await client.close();
     }

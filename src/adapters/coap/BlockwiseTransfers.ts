@@ -26,8 +26,39 @@ export interface BlockMessage {
 /** Sends one request message with these options and payload; resolves with the response message. */
 export type BlockExchange = (options: CoapOption[], payload: Uint8Array) => Promise<BlockMessage>;
 
+/** How large the messages to a peer may be. */
+export interface BlockSizes {
+  /** Block size for Block1 requests and Block2 responses. */
+  readonly blockSize: number;
+  /** Largest body sent whole (the block size over datagrams; more over a stream whose peer takes larger messages). */
+  readonly wholeBodyLimit: number;
+  /** Largest body a peer may make us reassemble from its blocks. */
+  readonly maxBodySize: number;
+}
+
+/**
+ * Sends a request: from a given Block2 block on (the rest of a block-wise notification), whole, or
+ * block by block with Block1; then fetches the response's remaining Block2 blocks.
+ */
+export async function sendRequest(
+  peer: CoapPeer,
+  exchange: BlockExchange,
+  options: readonly CoapOption[],
+  body: Uint8Array,
+  block2: { readonly num: number; readonly size: number } | undefined,
+  sizes: BlockSizes,
+): Promise<IncomingCoapResponse> {
+  if (block2 !== undefined) {
+    const first: BlockOption = { num: block2.num, more: false, size: block2.size };
+    const response = await exchange(withBlock2(options, first), body);
+    return fetchBlock2(peer, exchange, options, response, first.num * first.size, sizes.maxBodySize);
+  }
+  const response = body.length <= sizes.wholeBodyLimit ? await exchange([...options], body) : await sendBlock1(exchange, options, body, sizes.blockSize);
+  return fetchBlock2(peer, exchange, options, response, 0, sizes.maxBodySize);
+}
+
 /** RFC 7959 section 2.5: sends the body block by block, following the size the peer asks for. */
-export async function sendBlock1(exchange: BlockExchange, options: readonly CoapOption[], body: Uint8Array, blockSize: number): Promise<BlockMessage> {
+async function sendBlock1(exchange: BlockExchange, options: readonly CoapOption[], body: Uint8Array, blockSize: number): Promise<BlockMessage> {
   let size = blockSize;
   let offset = 0;
   for (;;) {
@@ -46,7 +77,7 @@ export async function sendBlock1(exchange: BlockExchange, options: readonly Coap
 }
 
 /** The options of a request for one Block2 block (RFC 7959 section 2.4). */
-export function withBlock2(options: readonly CoapOption[], block: BlockOption): CoapOption[] {
+function withBlock2(options: readonly CoapOption[], block: BlockOption): CoapOption[] {
   return [...options, { number: OptionNumber.Block2, value: encodeBlockOption(block) }];
 }
 
@@ -54,7 +85,7 @@ export function withBlock2(options: readonly CoapOption[], block: BlockOption): 
  * RFC 7959 section 2.4: fetches the remaining blocks of a response, bounded by maxBodySize; `offset`
  * is where the first response's payload starts in the body (0, or the bytes the caller already has).
  */
-export async function fetchBlock2(
+async function fetchBlock2(
   peer: CoapPeer,
   exchange: BlockExchange,
   options: readonly CoapOption[],

@@ -103,7 +103,8 @@ export interface CoapEndpoint {
   handleUnsolicited(handler: UnsolicitedResponseHandler): void;
   /**
    * Sends a request to a peer from this endpoint's socket. Rejects with CoapTimeoutError when no
-   * acknowledgement or response arrives, CoapResetError when the peer answers RST.
+   * acknowledgement or response arrives (over TCP and TLS also when no connection to the peer is
+   * open, or it closes first), CoapResetError when the peer answers RST.
    */
   request(peer: CoapPeer, request: OutgoingCoapRequest): Promise<IncomingCoapResponse>;
   close(): Promise<void>;
@@ -129,6 +130,12 @@ export class CoapProtocolError extends Error {
     super(`${peer.address}:${peer.port}: ${reason}`);
     this.name = 'CoapProtocolError';
   }
+}
+
+/** The error an abandoned request rejects with: the abort's reason when it is one. */
+export function abandonment(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason : new Error('the request was abandoned');
 }
 
 export function peerKey(peer: CoapPeer): string {

@@ -1,13 +1,15 @@
 /**
- * How both CoAP endpoints (datagram and stream) turn a request message into the response to send:
+ * What both CoAP endpoints (datagram and stream) share of requests: the options of one we send, and
+ * how a request message that arrives becomes the response to send:
  * the method, the critical options (RFC 7252 section 5.4.1), block-wise bodies (RFC 7959, through
  * `BlockwiseResponder`), then the one request handler, whose failure becomes 5.00 and a log line.
  */
 import type { Logger } from '../logging/Logger.ts';
 import type { BlockMessage, BlockwiseResponder } from './BlockwiseTransfers.ts';
-import type { CoapPeer, CoapRequestHandler, CoapResponse, IncomingCoapRequest } from './CoapEndpoint.ts';
+import type { CoapPeer, CoapRequestHandler, CoapResponse, IncomingCoapRequest, OutgoingCoapRequest } from './CoapEndpoint.ts';
 import { peerKey } from './CoapEndpoint.ts';
-import { OptionNumber, isCriticalOption, methodOfCode, stringOptions, uintOption } from './CoapMessage.ts';
+import type { CoapOption } from './CoapMessage.ts';
+import { OptionNumber, isCriticalOption, methodOfCode, stringOption, stringOptions, uintOption, uintOptionOf } from './CoapMessage.ts';
 
 /** Options the endpoints understand in requests; any other critical option gets 4.02 (RFC 7252 section 5.4.1). */
 const understoodRequestOptions = new Set<number>([
@@ -66,4 +68,24 @@ export async function serveRequest(message: BlockMessage, peer: CoapPeer, servin
     return { code: '5.00' };
   }
   return serving.blockwise.finish(transferKey, response, blockwise, serving.blockSize, serving.wholeBodyLimit);
+}
+
+/** The options of a request we send, before any block option. */
+export function requestOptions(request: OutgoingCoapRequest): CoapOption[] {
+  const options: CoapOption[] = [
+    ...request.path.map((segment) => stringOption(OptionNumber.UriPath, segment)),
+    ...(request.query ?? []).map((argument) => stringOption(OptionNumber.UriQuery, argument)),
+  ];
+  if (request.contentFormat !== undefined) options.push(uintOptionOf(OptionNumber.ContentFormat, request.contentFormat));
+  if (request.accept !== undefined) options.push(uintOptionOf(OptionNumber.Accept, request.accept));
+  if (request.observe !== undefined) options.push(uintOptionOf(OptionNumber.Observe, request.observe));
+  return options;
+}
+
+/** The options of a response we send. */
+export function responseOptions(response: CoapResponse): CoapOption[] {
+  const options: CoapOption[] = [...(response.options ?? [])];
+  for (const segment of response.locationPath ?? []) options.push(stringOption(OptionNumber.LocationPath, segment));
+  if (response.contentFormat !== undefined) options.push(uintOptionOf(OptionNumber.ContentFormat, response.contentFormat));
+  return options;
 }

@@ -27,21 +27,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logging/Logger.ts';
-import type { CoapMessage, CoapOption, CoapType } from './CoapMessage.ts';
-import {
-  OptionNumber,
-  isRequestCode,
-  isResponseCode,
-  methodCode,
-  stringOption,
-  uintOption,
-  uintOptionOf,
-} from './CoapMessage.ts';
+import type { CoapMessage, CoapType } from './CoapMessage.ts';
+import { OptionNumber, isRequestCode, isResponseCode, methodCode, uintOption } from './CoapMessage.ts';
 import { decodeCoapMessage, encodeCoapMessage } from './CoapMessageCodec.ts';
-import type { BlockOption } from './BlockOption.ts';
-import { BlockwiseResponder, evictIfFull, fetchBlock2, sendBlock1, withBlock2 } from './BlockwiseTransfers.ts';
+import { BlockwiseResponder, evictIfFull, sendRequest } from './BlockwiseTransfers.ts';
 import type { BlockExchange } from './BlockwiseTransfers.ts';
-import { serveRequest } from './CoapRequestServing.ts';
+import { requestOptions, responseOptions, serveRequest } from './CoapRequestServing.ts';
 import type { TransmissionParameters } from './TransmissionParameters.ts';
 import { defaultTransmissionParameters, exchangeLifetimeMs, initialTimeoutMs, nonLifetimeMs } from './TransmissionParameters.ts';
 import type {
@@ -53,7 +44,7 @@ import type {
   OutgoingCoapRequest,
   UnsolicitedResponseHandler,
 } from './CoapEndpoint.ts';
-import { CoapResetError, CoapTimeoutError, peerKey } from './CoapEndpoint.ts';
+import { CoapResetError, CoapTimeoutError, abandonment, peerKey } from './CoapEndpoint.ts';
 import type { DatagramTransport } from './DatagramTransport.ts';
 import { UdpDatagramTransport } from './UdpDatagramTransport.ts';
 
@@ -85,12 +76,6 @@ interface Exchange {
   readonly resolve: (message: CoapMessage) => void;
   readonly reject: (error: Error) => void;
   timer: NodeJS.Timeout | undefined;
-}
-
-/** The error an abandoned request rejects with: the abort's reason when it is one. */
-function abandonment(signal: AbortSignal | undefined): Error {
-  const reason: unknown = signal?.reason;
-  return reason instanceof Error ? reason : new Error('the request was abandoned');
 }
 
 /** A CoAP endpoint on its own UDP socket bound to `host`:`port`. */
@@ -169,25 +154,11 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
     // is already in memory and as large as the operator made it.
     const body = request.payload ?? new Uint8Array(0);
     const token = request.token ?? randomBytes(8);
-    const baseOptions: CoapOption[] = [
-      ...request.path.map((segment) => stringOption(OptionNumber.UriPath, segment)),
-      ...(request.query ?? []).map((argument) => stringOption(OptionNumber.UriQuery, argument)),
-    ];
-    if (request.contentFormat !== undefined) baseOptions.push(uintOptionOf(OptionNumber.ContentFormat, request.contentFormat));
-    if (request.accept !== undefined) baseOptions.push(uintOptionOf(OptionNumber.Accept, request.accept));
-    if (request.observe !== undefined) baseOptions.push(uintOptionOf(OptionNumber.Observe, request.observe));
-    const confirmable = request.confirmable ?? true;
+    const type = (request.confirmable ?? true) ? 'CON' : 'NON';
     const code = methodCode(request.method);
-
-    const type = confirmable ? 'CON' : 'NON';
     const exchange: BlockExchange = (options, payload) => this.#exchange(peer, { type, code, token, options, payload }, request.signal);
-    if (request.block2 !== undefined) {
-      const first: BlockOption = { num: request.block2.num, more: false, size: request.block2.size };
-      const response = await exchange(withBlock2(baseOptions, first), body);
-      return fetchBlock2(peer, exchange, baseOptions, response, first.num * first.size, this.#params.maxBodySize);
-    }
-    const response = body.length <= this.#params.blockSize ? await exchange(baseOptions, body) : await sendBlock1(exchange, baseOptions, body, this.#params.blockSize);
-    return fetchBlock2(peer, exchange, baseOptions, response, 0, this.#params.maxBodySize);
+    const { blockSize, maxBodySize } = this.#params;
+    return sendRequest(peer, exchange, requestOptions(request), body, request.block2, { blockSize, wholeBodyLimit: blockSize, maxBodySize });
   }
 
   /** Sends one request message and resolves with the response message (piggybacked or separate). */
@@ -446,10 +417,4 @@ function tokensMatch(exchange: Exchange, peer: CoapPeer, token: Uint8Array): boo
   return exchange.tokenKey === `${peerKey(peer)}|${Buffer.from(token).toString('hex')}`;
 }
 
-function responseOptions(response: CoapResponse): CoapOption[] {
-  const options: CoapOption[] = [...(response.options ?? [])];
-  for (const segment of response.locationPath ?? []) options.push(stringOption(OptionNumber.LocationPath, segment));
-  if (response.contentFormat !== undefined) options.push(uintOptionOf(OptionNumber.ContentFormat, response.contentFormat));
-  return options;
-}
 

@@ -185,6 +185,7 @@ export class DeviceImportService {
     // The staged events' positions, named by the commit for the readers that follow the log.
     let firstPosition = Number.POSITIVE_INFINITY;
     let lastPosition = 0;
+    const counted = this.#commits.countedForOneRun();
     // A bulk import mostly registers new devices: while that guess mostly comes true, each row is
     // appended as a new stream without reading it first (the store refuses the append if the stream
     // exists, and the row then runs on its real state). A re-import of known devices soon stops guessing.
@@ -204,7 +205,7 @@ export class DeviceImportService {
         const result = await handleCommand(this.#store, deviceStream(row.registration.endpoint), deviceRegistrationDecider, command, {
           metadata,
           assumeNewStream,
-          counted: this.#commits.counted,
+          counted,
         }).catch((error: unknown) => {
           failed = true;
           throw error;

@@ -27,14 +27,32 @@ export class ImportCommits {
   }
 
   /** The events of a stream that count, in stream order. */
-  readonly counted: CountedEvents = async (events) => {
+  readonly counted: CountedEvents = (events) => this.#counted(events, new Set());
+
+  /**
+   * `counted` for one run of many commands (an import's rows), which also keeps what it found not
+   * committed: re-running a killed import then reads the dead import's stream once, not once per row.
+   * Should that import commit during the run after all (another process), the run's events follow
+   * its events on each stream, so they count after them.
+   */
+  countedForOneRun(): CountedEvents {
+    const notCommitted = new Set<string>();
+    return (events) => this.#counted(events, notCommitted);
+  }
+
+  async #counted(events: readonly RecordedEvent[], notCommitted: Set<string>): Promise<readonly RecordedEvent[]> {
     const counted: RecordedEvent[] = [];
     for (const recorded of events) {
       const importId = stagedImportOf(recorded.data as object);
-      if (importId === undefined || (await this.isCommitted(importId))) counted.push(recorded);
+      if (importId === undefined) {
+        counted.push(recorded);
+      } else if (!notCommitted.has(importId)) {
+        if (await this.isCommitted(importId)) counted.push(recorded);
+        else notCommitted.add(importId);
+      }
     }
     return counted;
-  };
+  }
 }
 
 /** Commits an import's staged events: one event, so that they all count from the same moment. */

@@ -26,9 +26,13 @@ export interface LibcoapReply {
   readonly contentFormat: string | undefined;
 }
 
-/** Runs coap-client-notls with `args` (a payload goes to the file of `-o` when given) and reads the response line. */
-export async function coapClient(args: readonly string[]): Promise<LibcoapReply> {
-  const { stdout, stderr } = await run('coap-client-notls', ['-v', '6', '-B', '5', ...args], { timeout: 15_000 });
+/**
+ * Runs `client` (coap-client-notls by default; -openssl or -gnutls for coaps and coaps+tcp) with `args`
+ * (a payload goes to the file of `-o` when given) and reads the response line; over TCP and TLS it
+ * reads "v:1 t:CON c:2.05 i:0000", the type and id libcoap prints for a reliable transport.
+ */
+export async function coapClient(args: readonly string[], client = 'coap-client-notls'): Promise<LibcoapReply> {
+  const { stdout, stderr } = await run(client, ['-v', '6', '-B', '5', ...args], { timeout: 15_000 });
   const lines = `${stdout}\n${stderr}`.split('\n');
   const response = lines.find((line) => /^v:1 t:(ACK|CON|NON) c:[245]\.\d\d/.test(line));
   if (!response) throw new Error(`no response in coap-client output:\n${stdout}\n${stderr}`);

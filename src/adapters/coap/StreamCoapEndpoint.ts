@@ -366,7 +366,8 @@ export class StreamCoapEndpoint implements CoapEndpoint {
 
   #onData(connection: Connection, chunk: Buffer): void {
     try {
-      for (const item of connection.reader.push(chunk)) {
+      // A plain view, so that the messages' parts are Uint8Arrays as the datagram endpoint's are, not Buffers.
+      for (const item of connection.reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))) {
         if (connection.closed) return;
         if (item.kind === 'format') {
           this.#abort(connection, `message format error at byte ${item.offset}: ${item.reason}`);

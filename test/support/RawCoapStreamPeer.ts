@@ -1,0 +1,95 @@
+/**
+ * A raw CoAP-over-TCP (or TLS) peer for tests, RFC 8323: sends crafted messages or bytes and waits,
+ * with a deadline, for the messages it receives. It plays the hostile, broken or minimal peer that no
+ * library would let us be; what it receives is read with the project's stream reader.
+ */
+import { connect as connectTcp } from 'node:net';
+import type { Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
+import type { CoapStreamMessage } from '../../src/adapters/coap/CoapStreamCodec.ts';
+import { CoapStreamReader, SignalCode, SignalOption, encodeCoapStreamMessage } from '../../src/adapters/coap/CoapStreamCodec.ts';
+import { uintOptionOf } from '../../src/adapters/coap/CoapMessage.ts';
+
+export interface StreamPeerOptions {
+  /** TLS-PSK towards a coaps+tcp port, instead of plain TCP. */
+  readonly psk?: { readonly identity: string; readonly key: Buffer };
+}
+
+export class RawCoapStreamPeer {
+  readonly received: CoapStreamMessage[] = [];
+  readonly #socket: Socket;
+  readonly #reader = new CoapStreamReader(1 << 20);
+  readonly closed: Promise<void>;
+  #waiters: Array<() => void> = [];
+
+  private constructor(socket: Socket) {
+    this.#socket = socket;
+    socket.on('data', (chunk: Buffer) => {
+      for (const item of this.#reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))) if (item.kind === 'message') this.received.push(item.message);
+      this.#wake();
+    });
+    socket.on('error', () => undefined);
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    void this.closed.then(() => this.#wake());
+  }
+
+  static async connect(target: { readonly address: string; readonly port: number }, options: StreamPeerOptions = {}): Promise<RawCoapStreamPeer> {
+    const { psk } = options;
+    const socket =
+      psk === undefined
+        ? connectTcp({ host: target.address, port: target.port })
+        : connectTls({ host: target.address, port: target.port, ciphers: 'PSK-AES128-GCM-SHA256', maxVersion: 'TLSv1.2', checkServerIdentity: () => undefined, pskCallback: () => ({ psk: psk.key, identity: psk.identity }) });
+    await new Promise<void>((resolve, reject) => {
+      socket.once(psk === undefined ? 'connect' : 'secureConnect', () => resolve());
+      socket.once('error', reject);
+    });
+    return new RawCoapStreamPeer(socket);
+  }
+
+  /** Connects and sends a CSM (RFC 8323 section 5.3), announcing `maxMessageSize`. */
+  static async connectWithCsm(target: { readonly address: string; readonly port: number }, maxMessageSize = 1152, options: StreamPeerOptions = {}): Promise<RawCoapStreamPeer> {
+    const peer = await RawCoapStreamPeer.connect(target, options);
+    peer.send({ code: SignalCode.Csm, token: new Uint8Array(0), options: [uintOptionOf(SignalOption.MaxMessageSize, maxMessageSize)], payload: new Uint8Array(0) });
+    return peer;
+  }
+
+  get port(): number {
+    return this.#socket.localPort ?? 0;
+  }
+
+  sendBytes(bytes: Uint8Array): void {
+    this.#socket.write(bytes);
+  }
+
+  send(message: CoapStreamMessage): void {
+    this.sendBytes(encodeCoapStreamMessage(message));
+  }
+
+  /** Resolves with the first received message (from index `from`) matching, or rejects after `ms`. */
+  async waitFor(predicate: (message: CoapStreamMessage) => boolean, ms = 3_000, from = 0): Promise<CoapStreamMessage> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const found = this.received.slice(from).find(predicate);
+      if (found) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no matching message within ${ms} ms (received ${this.received.map((m) => m.code).join(', ')})`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  close(): void {
+    this.#socket.destroy();
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+}

@@ -3,8 +3,8 @@
  * `lwm2m-hub import-protocol` (a DDF document of many objects) are killed (SIGKILL) at random moments
  * while they append. After each kill, every reader of the store sees none of the rows or objects or
  * all of them, as after a restart:
- * - devices: the registration directory (who may register), the PSK identity lookup (the DTLS
- *   handshake) and the devices read model (the GraphQL device list);
+ * - devices: the registration directory (who may register), the PSK identity lookups of the LwM2M
+ *   and bootstrap servers (the DTLS handshakes) and the devices read model (the GraphQL device list);
  * - protocols: the protocol service (telemetry's mapping, the codecs' models) and the device protocols
  *   read model.
  * Running the import again then makes all of them visible.
@@ -17,6 +17,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BootstrapDeviceDirectory } from '../../src/adapters/bootstrap/BootstrapDeviceDirectory.ts';
 import { EventStoreDeviceDirectory } from '../../src/adapters/coap/DeviceDirectory.ts';
 import { DeviceProtocolService } from '../../src/adapters/ddf/DeviceProtocolService.ts';
 import { SqliteEventStore } from '../../src/adapters/eventstore/SqliteEventStore.ts';
@@ -35,7 +36,7 @@ import { runCli, startCli } from './CliProcess.ts';
 const ROWS = 10_000;
 const OBJECTS = 300;
 const KILLS = 3;
-/** PSK identities looked up after each kill: a sample, as each hit reads the device's stream. */
+/** PSK identities (LwM2M and bootstrap) looked up after each kill: a sample, as each hit reads the device's stream. */
 const PSK_SAMPLE = 200;
 const seed = Number(process.env['CRASH_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
 
@@ -117,6 +118,7 @@ interface Visible {
   readonly directory: number;
   readonly readModel: number;
   readonly pskSample: number;
+  readonly bootstrapSample: number;
 }
 
 /** Opens the data directory as a restarted service would, with its read models caught up, for `read`. */
@@ -143,9 +145,14 @@ function visibleDevices(dataDir: string): Promise<Visible> {
     let known = 0;
     for (const endpoint of endpoints) if ((await directory.lookup(endpoint)) !== undefined) known++;
     const identities = new Lwm2mPskIdentityIndex(store);
+    const bootstrap = new BootstrapDeviceDirectory(store);
     let pskSample = 0;
-    for (let i = 0; i < ROWS; i += ROWS / PSK_SAMPLE) if ((await identities.device(`${endpoints[i] ?? ''}-id`)) !== undefined) pskSample++;
-    return { directory: known, readModel, pskSample };
+    let bootstrapSample = 0;
+    for (let i = 0; i < ROWS; i += ROWS / PSK_SAMPLE) {
+      if ((await identities.device(`${endpoints[i] ?? ''}-id`)) !== undefined) pskSample++;
+      if ((await bootstrap.byPskIdentity(`${endpoints[i] ?? ''}-bs`)) !== undefined) bootstrapSample++;
+    }
+    return { directory: known, readModel, pskSample, bootstrapSample };
   });
 }
 
@@ -201,8 +208,8 @@ describe('imports killed at random moments', () => {
       events: ROWS,
       killedWithin: 0.9,
       visible: visibleDevices,
-      none: { directory: 0, readModel: 0, pskSample: 0 },
-      all: { directory: ROWS, readModel: ROWS, pskSample: PSK_SAMPLE },
+      none: { directory: 0, readModel: 0, pskSample: 0, bootstrapSample: 0 },
+      all: { directory: ROWS, readModel: ROWS, pskSample: PSK_SAMPLE, bootstrapSample: PSK_SAMPLE },
     });
   });
 

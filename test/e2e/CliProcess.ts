@@ -55,6 +55,9 @@ export interface ServeProcess {
   readonly exited: Promise<number | null>;
   /** The GraphQL endpoint it logged (`http://127.0.0.1:<port>/graphql`). */
   readonly graphqlUrl: string;
+  /** The LwM2M server's ports it logged: plain CoAP and CoAP over DTLS. */
+  readonly coapPort: number;
+  readonly coapsPort: number;
 }
 
 /** Starts `lwm2m-hub serve` on `dataDir` at ephemeral ports and resolves once it logged readiness. */
@@ -77,5 +80,7 @@ export async function startServe(dataDir: string, env: NodeJS.ProcessEnv = {}): 
   });
   const listening = /"url":"(http:[^"]+)"[^\n]*"msg":"GraphQL server listening/.exec(stderr);
   if (!listening?.[1]) throw new Error(`serve logged no GraphQL address; stderr:\n${stderr}`);
-  return { child, stderr: () => stderr, exited, graphqlUrl: listening[1] };
+  const lwm2m = /"port":(\d+),"coapsPort":(\d+)[^\n]*"msg":"LwM2M server listening/.exec(stderr);
+  if (!lwm2m?.[1] || !lwm2m[2]) throw new Error(`serve logged no LwM2M ports; stderr:\n${stderr}`);
+  return { child, stderr: () => stderr, exited, graphqlUrl: listening[1], coapPort: Number(lwm2m[1]), coapsPort: Number(lwm2m[2]) };
 }

@@ -314,7 +314,13 @@ describe('the operator console', () => {
     const viewerToken = (await service.tokens.create({ role: 'viewer', actor: 'system:test' })).token;
     // A tablet held upright.
     const viewer = await (await browser.newContext({ viewport: { width: 768, height: 1024 } })).newPage();
-    await signIn(viewer, baseUrl, viewerToken);
+    // By keyboard alone: Tab to the token field, type it, Enter.
+    await viewer.goto(baseUrl);
+    await viewer.getByLabel('API token').waitFor();
+    await viewer.keyboard.press('Tab');
+    await viewer.keyboard.type(viewerToken);
+    await viewer.keyboard.press('Enter');
+    await viewer.getByRole('navigation', { name: 'Sections', exact: true }).waitFor();
     expect(await viewer.getByTestId('role').textContent()).toBe('viewer (read only)');
     await viewer.locator(`tr[data-endpoint="${endpoint}"]`).waitFor();
     await screenshot(viewer, 'viewer-devices-tablet');

@@ -43,7 +43,7 @@ import {
 } from '../../domain/registration/RegistrationDecider.ts';
 import type { RegistrationCommand, RegistrationPolicy, RegistrationState, Source } from '../../domain/registration/RegistrationDecider.ts';
 import type { RegistrationChannel, RegistrationEvent, RegistrationRecord } from '../../domain/registration/RegistrationEvents.ts';
-import { registrationStream, registrationStreamPrefix } from '../../domain/registration/RegistrationEvents.ts';
+import { channelSecurity, registrationStream, registrationStreamPrefix } from '../../domain/registration/RegistrationEvents.ts';
 import type { CoapPeer, CoapRequestHandler, CoapResponse, IncomingCoapRequest } from './CoapEndpoint.ts';
 import { peerKey } from './CoapEndpoint.ts';
 import type { DeviceDirectory } from './DeviceDirectory.ts';
@@ -153,12 +153,12 @@ export class RegistrationService {
   }
 
   /**
-   * The request handler for one endpoint; `channel` says whether it is the plain or the DTLS port, and
-   * `identityOf` tells the PSK identity of the DTLS session a peer's request came in (null: none, so
-   * that every registration of a PSK device is refused).
+   * The request handler for one endpoint; `channel` says which port it is (plain, DTLS, TCP or TLS), and
+   * `identityOf` tells the PSK identity of the DTLS session or TLS connection a peer's request came in
+   * (null: none, so that every registration of a PSK device is refused).
    */
   handler(channel: RegistrationChannel, identityOf: (peer: CoapPeer) => string | null = () => null): CoapRequestHandler {
-    return (request) => this.#route(request, { channel, pskIdentity: channel === 'psk' ? identityOf(request.peer) : null });
+    return (request) => this.#route(request, { channel, pskIdentity: channelSecurity(channel) === 'psk' ? identityOf(request.peer) : null });
   }
 
   /**

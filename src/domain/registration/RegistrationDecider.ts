@@ -5,8 +5,8 @@
  *
  * Rules:
  * - Only devices registered from the CSV may register; an unknown (or decommissioned) endpoint gets
- *   4.03, and so does a PSK device on the plain port (the guide's security modes).
- * - On the DTLS port, the PSK identity the session authenticated must be the device's own
+ *   4.03, and so does a PSK device on the plain UDP or TCP port (the guide's security modes).
+ * - On the DTLS port and the TLS port (CoAP over TLS, RFC 8323), the PSK identity the session authenticated must be the device's own
  *   (`lwm2m psk_id`), as Leshan's Authorizer requires: otherwise one device's key would let it register,
  *   update or de-register as another endpoint. 4.03 "identity-mismatch" otherwise. Likewise a session
  *   authenticated by a certificate or raw public key ('certificate' channel) acts only as the endpoint
@@ -39,6 +39,7 @@ import { DomainError } from '../DomainError.ts';
 import type { RegisteredObjects } from './ObjectLinks.ts';
 import type { RegisterParameters, UpdateParameters } from './RegistrationParameters.ts';
 import type { RegistrationChannel, RegistrationEvent, RegistrationRecord, RejectionReason } from './RegistrationEvents.ts';
+import { channelSecurity } from './RegistrationEvents.ts';
 
 /** What the registration needs to know of the device's registration data (the CSV). */
 export interface DeviceAccess {
@@ -113,13 +114,14 @@ export type RegisterVerdict = { readonly accepted: true } | { readonly accepted:
 /** Whether a Register is accepted; the adapter replies from this, the decider records from it. */
 export function judgeRegister(device: DeviceAccess | undefined, source: Source, endpoint: string, lwm2mVersion: string, policy: RegistrationPolicy): RegisterVerdict {
   if (!device) return { accepted: false, reason: 'unknown-endpoint', responseCode: '4.03' };
-  if (device.securityMode === 'PSK' && source.channel !== 'psk') return { accepted: false, reason: 'security-mode', responseCode: '4.03' };
+  const security = channelSecurity(source.channel);
+  if (device.securityMode === 'PSK' && security !== 'psk') return { accepted: false, reason: 'security-mode', responseCode: '4.03' };
   const certified = device.securityMode === 'X509' || device.securityMode === 'RPK';
-  if (certified && source.channel !== 'certificate') return { accepted: false, reason: 'security-mode', responseCode: '4.03' };
-  if (source.channel === 'psk' && (source.pskIdentity === null || source.pskIdentity !== device.pskIdentity)) {
+  if (certified && security !== 'certificate') return { accepted: false, reason: 'security-mode', responseCode: '4.03' };
+  if (security === 'psk' && (source.pskIdentity === null || source.pskIdentity !== device.pskIdentity)) {
     return { accepted: false, reason: 'identity-mismatch', responseCode: '4.03' };
   }
-  if (source.channel === 'certificate' && source.certifiedEndpoint !== endpoint) return { accepted: false, reason: 'identity-mismatch', responseCode: '4.03' };
+  if (security === 'certificate' && source.certifiedEndpoint !== endpoint) return { accepted: false, reason: 'identity-mismatch', responseCode: '4.03' };
   if (!policy.supportedVersions.includes(lwm2mVersion)) return { accepted: false, reason: 'unsupported-version', responseCode: '4.12' };
   return { accepted: true };
 }
@@ -256,7 +258,7 @@ function requireRegistration(state: RegistrationState, registrationId: string, s
   if (now >= registrationDeadline(current, policy)) throw new RegistrationRefused('4.04', `registration ${registrationId} has expired`);
   if (current.channel !== source.channel) throw new RegistrationRefused('4.03', `registration ${registrationId} was made on the ${current.channel} channel`);
   if (current.pskIdentity !== source.pskIdentity) throw new RegistrationRefused('4.03', `registration ${registrationId} belongs to another PSK identity`);
-  if (current.channel === 'certificate' && source.certifiedEndpoint !== current.endpoint) {
+  if (channelSecurity(current.channel) === 'certificate' && source.certifiedEndpoint !== current.endpoint) {
     throw new RegistrationRefused('4.03', `registration ${registrationId} belongs to another certificate or public key`);
   }
   return current;

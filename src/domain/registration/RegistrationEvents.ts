@@ -1,16 +1,32 @@
 /**
  * Events of a device's LwM2M registration (LwM2M Core 1.1 section 6.2), on the stream
  * `registration-<endpoint>`. Each carries what came on the wire that matters: the source address
- * and port, the channel (plain CoAP, DTLS with a PSK or a certificate), lifetime, binding, queue mode, LwM2M version and
+ * and port, the channel (plain CoAP, DTLS with a PSK or a certificate, TCP, TLS with a PSK), lifetime, binding, queue mode, LwM2M version and
  * the object links. Times are ISO 8601 strings.
  */
 import type { RegisteredObjects } from './ObjectLinks.ts';
 
 /**
- * Which server port the message came in on, and how DTLS authenticated it: 'psk', or 'certificate'
- * (an X.509 certificate or a raw public key bound to the endpoint).
+ * Which server port the message came in on, and how DTLS or TLS authenticated it. Over UDP: 'plain'
+ * CoAP, DTLS with a PSK ('psk') or with a certificate or raw public key bound to the endpoint
+ * ('certificate'). Over TCP (RFC 8323, LwM2M binding T): plain 'tcp', and 'tls' with a PSK.
  */
-export type RegistrationChannel = 'plain' | 'psk' | 'certificate';
+export type RegistrationChannel = 'plain' | 'psk' | 'certificate' | 'tcp' | 'tls';
+
+/** How a channel authenticates its peer: not at all, by a PSK identity, or by a certificate or raw public key. */
+export type ChannelSecurity = 'none' | 'psk' | 'certificate';
+
+const channelSecurities: Readonly<Record<RegistrationChannel, ChannelSecurity>> = {
+  plain: 'none',
+  psk: 'psk',
+  certificate: 'certificate',
+  tcp: 'none',
+  tls: 'psk',
+};
+
+export function channelSecurity(channel: RegistrationChannel): ChannelSecurity {
+  return channelSecurities[channel];
+}
 
 export interface RegistrationRecord {
   readonly endpoint: string;
@@ -19,7 +35,7 @@ export interface RegistrationRecord {
   readonly address: string;
   readonly port: number;
   readonly channel: RegistrationChannel;
-  /** The DTLS session's PSK identity (the psk channel), null on the plain channel. */
+  /** The PSK identity of the DTLS session or TLS connection (the psk and tls channels); null on the others. */
   readonly pskIdentity: string | null;
   readonly lifetime: number;
   readonly lwm2mVersion: string;

@@ -144,6 +144,27 @@ describe('RegistrationDecider: Register', () => {
     expect(given(events, update(1, { source: certified('dev-1') }))[0]?.type).toBe('RegistrationUpdated');
     expect(() => given(events, update(1, { source: certified('dev-2') }))).toThrow(/another certificate or public key/);
   });
+
+  it('serves TCP as the plain channel and TLS as the PSK channel (RFC 8323), each keeping its registrations', () => {
+    const tcp: Source = { address: '192.0.2.1', port: 40003, channel: 'tcp', pskIdentity: null };
+    const tls = (pskIdentity: string | null): Source => ({ address: '192.0.2.1', port: 40004, channel: 'tls', pskIdentity });
+    const psk = { securityMode: 'PSK' as const, pskIdentity: 'id-dev-1' };
+    const outcome = (command: RegistrationCommand): unknown => {
+      const events = given([], command);
+      return events[0]?.type === 'RegistrationRejected' ? events[0].data.reason : events[0]?.type;
+    };
+    expect(outcome(register({ source: tcp }))).toBe('DeviceRegistered');
+    expect(outcome(register({ device: psk, source: tcp }))).toBe('security-mode');
+    expect(outcome(register({ device: psk, source: tls('id-dev-1') }))).toBe('DeviceRegistered');
+    expect(outcome(register({ device: psk, source: tls('id-of-another') }))).toBe('identity-mismatch');
+    expect(outcome(register({ device: psk, source: tls(null) }))).toBe('identity-mismatch');
+    const overTcp = given([], register({ source: tcp }));
+    expect(overTcp[0]).toMatchObject({ data: { registration: { channel: 'tcp', pskIdentity: null } } });
+    expect(given(overTcp, update(1, { source: tcp }))[0]?.type).toBe('RegistrationUpdated');
+    expect(() => given(overTcp, update(1))).toThrow(/made on the tcp channel/);
+    const overTls = given([], register({ device: psk, source: tls('id-dev-1') }));
+    expect(() => given(overTls, update(1, { source: dtls('id-dev-1') }))).toThrow(/made on the tls channel/);
+  });
 });
 
 describe('RegistrationDecider: Update and De-register', () => {

@@ -105,6 +105,8 @@ export class Fleet {
   /** performance.now() of each notification by its sequence number (the value it carried). */
   #sentAt = new Float64Array(1024);
   #sequence = 0;
+  /** performance.now() when the subscriber last heard a value. */
+  #lastHeard = 0;
   #firstFailure: string | undefined;
   readonly #counts = {
     handshakes: 0,
@@ -206,7 +208,8 @@ export class Fleet {
           ? {
               subscriber: {
                 received: this.#subscriberLatency.count,
-                perSecond: Math.round(this.#subscriberLatency.count / notifySeconds),
+                // Over the notifying time, or until the last value when the server fell behind.
+                perSecond: Math.round(this.#subscriberLatency.count / Math.max(notifySeconds, (this.#lastHeard - notifyStarted) / 1000)),
                 lost: Math.max(0, sent - this.#subscriberLatency.count),
                 errors: subscriberErrors.count,
                 firstError: subscriberErrors.first,
@@ -385,7 +388,8 @@ export class Fleet {
 
   #heard(value: number): void {
     if (!Number.isInteger(value) || value <= 0 || value > this.#sequence) return;
-    this.#subscriberLatency.add(performance.now() - (this.#sentAt[value] ?? 0));
+    this.#lastHeard = performance.now();
+    this.#subscriberLatency.add(this.#lastHeard - (this.#sentAt[value] ?? 0));
   }
 
   #failed(endpoint: string, error: unknown): undefined {

@@ -21,11 +21,13 @@ export interface HubUnderTest {
 
 const temperatureDdf = new URL('../../test/fixtures/ddf/3303.xml', import.meta.url);
 
-export async function startHubUnderTest(dataDir: string): Promise<HubUnderTest> {
+/** `observe: false` leaves the device protocols empty: the server then only registers devices. */
+export async function startHubUnderTest(dataDir: string, observe = true): Promise<HubUnderTest> {
   const serve = await startServe(dataDir);
   const pid = serve.child.pid;
   if (pid === undefined) throw new Error('serve has no process id');
   const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
+  if (!observe) return { serve, token, pid };
   const protocol = await runCli(['import-protocol', temperatureDdf.pathname, '--data-dir', dataDir]);
   if (protocol.code !== 0) throw new Error(`import-protocol failed: ${protocol.stderr}`);
   // Auto-observe goes with another functionality (the device protocol rules): each value is also a measurement.

@@ -1,0 +1,73 @@
+/**
+ * What the fleet benchmarks run as separate processes, and how they read them: the simulator (its JSON
+ * report, and its phases as they happen, so that the benchmark reads the server's CPU time at the
+ * phase boundaries), the bare receiver (the yardstick), and a process's CPU time from /proc.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { FleetPhase, FleetReport } from './Fleet.ts';
+
+const simulatorPath = new URL('simulate.ts', import.meta.url).pathname;
+const receiverPath = new URL('BareDatagramReceiver.ts', import.meta.url).pathname;
+/** Clock ticks per second of /proc's times (sysconf(_SC_CLK_TCK)). */
+const clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+/** User + system CPU seconds of a process and all its threads so far (proc(5): /proc/PID/stat fields 14 and 15). */
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) is in parentheses and may hold spaces: count fields after it.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+}
+
+/** Runs the simulator with `args`; `onPhase` is called as each phase begins. Rejects if it fails. */
+export function runSimulator(args: readonly string[], onPhase: (phase: FleetPhase) => void = () => undefined): Promise<FleetReport> {
+  const child = spawn(process.execPath, [simulatorPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    if (line.startsWith('{"phase"')) onPhase((JSON.parse(line) as { phase: FleetPhase }).phase);
+    else stderr += `${line}\n`;
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(JSON.parse(stdout) as FleetReport);
+      else reject(new Error(`simulator exited with ${String(code)}: ${stderr}${stdout}`));
+    });
+  });
+}
+
+export interface BareReceiverCounts {
+  readonly notifications: number;
+  readonly registrations: number;
+  readonly updates: number;
+  readonly observed: number;
+}
+
+export interface BareReceiver {
+  readonly port: number;
+  readonly pid: number;
+  /** Stops it (SIGTERM) and resolves with what it counted. */
+  stop(): Promise<BareReceiverCounts>;
+}
+
+export async function startBareReceiver(observe: boolean): Promise<BareReceiver> {
+  const child = spawn(process.execPath, [receiverPath, ...(observe ? ['--observe'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const first = await lines.next();
+  if (first.done === true || child.pid === undefined) throw new Error('the bare receiver did not start');
+  const { port } = JSON.parse(first.value) as { port: number };
+  return {
+    port,
+    pid: child.pid,
+    stop: async () => {
+      child.kill('SIGTERM');
+      const counts = await lines.next();
+      if (counts.done === true) throw new Error('the bare receiver stopped without its counts');
+      return JSON.parse(counts.value) as BareReceiverCounts;
+    },
+  };
+}

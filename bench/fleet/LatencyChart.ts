@@ -1,0 +1,64 @@
+/**
+ * A small SVG line chart, written by the benchmarks themselves so that a figure needs no plotting
+ * dependency: latency (logarithmic axis, since percentiles span milliseconds to seconds) against a
+ * linear x axis, one line per series, with a legend and a caption line for date, machine and load.
+ */
+
+export interface ChartSeries {
+  readonly name: string;
+  readonly colour: string;
+  readonly points: ReadonlyArray<{ readonly x: number; readonly y: number }>;
+}
+
+export interface LatencyChart {
+  readonly title: string;
+  readonly caption: string;
+  readonly xLabel: string;
+  readonly yLabel: string;
+  readonly series: readonly ChartSeries[];
+}
+
+const width = 720;
+const height = 440;
+const margin = { left: 70, right: 170, top: 40, bottom: 70 };
+
+const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+export function renderLatencyChart(chart: LatencyChart): string {
+  const points = chart.series.flatMap((series) => series.points).filter((point) => point.y > 0);
+  const xMax = Math.max(...points.map((point) => point.x));
+  const yMin = 10 ** Math.floor(Math.log10(Math.min(...points.map((point) => point.y))));
+  const yMax = 10 ** Math.ceil(Math.log10(Math.max(...points.map((point) => point.y))));
+  const plotWidth = width - margin.left - margin.right;
+  const plotHeight = height - margin.top - margin.bottom;
+  const x = (value: number): number => margin.left + (value / xMax) * plotWidth;
+  const y = (value: number): number => margin.top + plotHeight - ((Math.log10(value) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin))) * plotHeight;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+    `<text x="${margin.left}" y="22" font-size="15" font-weight="bold">${escape(chart.title)}</text>`,
+    `<text x="${margin.left}" y="${height - 12}" fill="#555">${escape(chart.caption)}</text>`,
+  ];
+  for (let decade = yMin; decade <= yMax; decade *= 10) {
+    parts.push(`<line x1="${margin.left}" x2="${margin.left + plotWidth}" y1="${y(decade)}" y2="${y(decade)}" stroke="#ddd"/>`);
+    parts.push(`<text x="${margin.left - 8}" y="${y(decade) + 4}" text-anchor="end">${decade >= 1 ? decade.toLocaleString('en') : decade}</text>`);
+  }
+  const xTicks = [...new Set(points.map((point) => point.x))].sort((a, b) => a - b);
+  for (const tick of xTicks) {
+    parts.push(`<line x1="${x(tick)}" x2="${x(tick)}" y1="${margin.top}" y2="${margin.top + plotHeight}" stroke="#eee"/>`);
+    parts.push(`<text x="${x(tick)}" y="${margin.top + plotHeight + 18}" text-anchor="middle">${tick.toLocaleString('en')}</text>`);
+  }
+  parts.push(`<rect x="${margin.left}" y="${margin.top}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#333"/>`);
+  parts.push(`<text x="${margin.left + plotWidth / 2}" y="${margin.top + plotHeight + 40}" text-anchor="middle">${escape(chart.xLabel)}</text>`);
+  parts.push(`<text transform="translate(18 ${margin.top + plotHeight / 2}) rotate(-90)" text-anchor="middle">${escape(chart.yLabel)}</text>`);
+  chart.series.forEach((series, index) => {
+    const shown = series.points.filter((point) => point.y > 0);
+    parts.push(`<polyline fill="none" stroke="${series.colour}" stroke-width="2" points="${shown.map((point) => `${x(point.x).toFixed(1)},${y(point.y).toFixed(1)}`).join(' ')}"/>`);
+    for (const point of shown) parts.push(`<circle cx="${x(point.x).toFixed(1)}" cy="${y(point.y).toFixed(1)}" r="3" fill="${series.colour}"/>`);
+    const legendY = margin.top + 10 + index * 20;
+    parts.push(`<line x1="${width - margin.right + 15}" x2="${width - margin.right + 40}" y1="${legendY}" y2="${legendY}" stroke="${series.colour}" stroke-width="2"/>`);
+    parts.push(`<text x="${width - margin.right + 46}" y="${legendY + 4}">${escape(series.name)}</text>`);
+  });
+  parts.push('</svg>');
+  return `${parts.join('\n')}\n`;
+}

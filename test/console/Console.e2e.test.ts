@@ -68,7 +68,11 @@ const section = (name: string) => page.getByRole('navigation', { name: 'Sections
 const resourceRow = (path: string) => page.locator(`tr[data-path="${path}"]`);
 
 describe('the operator console', () => {
-  it('signs in with the admin token and shows the (empty) fleet', async () => {
+  it('refuses an unknown token, then signs in with the admin token and shows the (empty) fleet', async () => {
+    await page.goto(baseUrl);
+    await page.getByLabel('API token').fill('lwm2mhub_not-a-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').getByText(/UNAUTHENTICATED/).waitFor();
     await signIn(page, baseUrl, readFileSync(join(dir, 'admin.token'), 'utf8').trim());
     await page.getByRole('heading', { name: 'Devices' }).waitFor();
     expect(await page.getByTestId('role').textContent()).toBe('admin');
@@ -127,6 +131,13 @@ describe('the operator console', () => {
     await alarm.getByLabel('Text').fill('Temperature is {value}');
     await alarm.getByRole('button', { name: 'Save Create alarm' }).click();
     await row.getByText('alarm major c8y_TemperatureAlarm').waitFor();
+
+    const event = page.locator('fieldset[data-functionality="SEND_EVENT"]');
+    await event.getByLabel('Send event').check();
+    await event.getByLabel('Type').fill('c8y_TemperatureReading');
+    await event.getByLabel('Text').fill('Temperature read: {value}');
+    await event.getByRole('button', { name: 'Save Send event' }).click();
+    await row.getByText('event c8y_TemperatureReading').waitFor();
 
     await autoObserve.check();
     await row.getByText('auto-observe').waitFor();
@@ -232,6 +243,11 @@ describe('the operator console', () => {
     expect(Number(await series.getByTestId('point-count').textContent())).toBe(before + 1);
     expect(await series.locator('canvas').count()).toBe(1);
     await screenshot(page, 'device-measurements');
+  });
+
+  it('lists the events the temperature readings sent', async () => {
+    await page.getByRole('navigation', { name: 'Device sections' }).getByRole('link', { name: 'Events' }).click();
+    await page.getByRole('table', { name: 'Events' }).getByText('Temperature read: 24.5').waitFor();
   });
 
   it('shows the alarm the temperature raised, and acknowledges it', async () => {
@@ -348,5 +364,11 @@ describe('the operator console', () => {
     await page.getByRole('button', { name: 'Decommission' }).click();
     await page.getByTestId('device-state').getByText('decommissioned').waitFor();
     expect(await page.getByRole('button', { name: 'Decommission' }).count()).toBe(0);
+
+    // The list shows active devices unless asked for the decommissioned ones.
+    await section('Devices').click();
+    await page.getByText('0 device(s)').waitFor();
+    await page.getByLabel('Status').selectOption('DECOMMISSIONED');
+    await page.locator(`tr[data-endpoint="${endpoint}"]`).getByText('decommissioned').waitFor();
   });
 });

@@ -43,9 +43,9 @@ export interface PageInfo {
 
 export const devicesQuery = gql<
   { devices: { totalCount: number; pageInfo: PageInfo; edges: ReadonlyArray<{ cursor: string; node: DeviceRow }> } },
-  { search: string | null; first: number; after: string | null }
->(`query Devices($search: String, $first: Int, $after: String) {
-  devices(filter: { search: $search }, first: $first, after: $after) {
+  { search: string | null; status: DeviceRow['status'] | null; first: number; after: string | null }
+>(`query Devices($search: String, $status: DeviceStatus, $first: Int, $after: String) {
+  devices(filter: { search: $search, status: $status }, first: $first, after: $after) {
     totalCount
     pageInfo { hasNextPage endCursor }
     edges { cursor node { ${deviceRowFields} } }

@@ -21,7 +21,8 @@ export function DevicesPage() {
   // The cursors of the pages before this one, to go back.
   const [cursors, setCursors] = useState<ReadonlyArray<string | null>>([null]);
   const after = cursors[cursors.length - 1] ?? null;
-  const devices = useQuery(devicesQuery, { search: search === '' ? null : search, first: pageSize, after });
+  const [status, setStatus] = useState<DeviceRow['status'] | null>('ACTIVE');
+  const devices = useQuery(devicesQuery, { search: search === '' ? null : search, status, first: pageSize, after });
   const applySearch = useDebounced(() => {
     setSearch(searchText.trim());
     setCursors([null]);
@@ -55,6 +56,20 @@ export function DevicesPage() {
             applySearch();
           }}
         />
+        <label for="device-status">Status</label>
+        <select
+          id="device-status"
+          value={status ?? ''}
+          onChange={(event) => {
+            const chosen = event.currentTarget.value;
+            setStatus(chosen === 'ACTIVE' || chosen === 'DECOMMISSIONED' ? chosen : null);
+            setCursors([null]);
+          }}
+        >
+          <option value="ACTIVE">active</option>
+          <option value="DECOMMISSIONED">decommissioned</option>
+          <option value="">all</option>
+        </select>
         <span class="muted" aria-live="polite">
           {connection ? `${connection.totalCount} device(s)` : ''}
         </span>

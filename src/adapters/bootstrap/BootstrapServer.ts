@@ -65,10 +65,13 @@ export interface BootstrapServerOptions {
   readonly refusalPolicy?: Partial<RefusalTallyPolicy>;
 }
 
-/** How an endpoint's requests are secured: plain CoAP, or DTLS ('psk') with the PSK identity of each peer's session. */
+/**
+ * Which port an endpoint is, in the registration's words, and how its requests are secured: plain CoAP
+ * over UDP or TCP, or DTLS ('psk') or TLS ('tls') with the PSK identity of each peer's session.
+ */
 export type BootstrapChannel =
-  | { readonly kind: 'plain' }
-  | { readonly kind: 'psk'; readonly pskIdentityOf: (peer: CoapPeer) => string | undefined };
+  | { readonly kind: 'plain' | 'tcp' }
+  | { readonly kind: 'psk' | 'tls'; readonly pskIdentityOf: (peer: CoapPeer) => string | undefined };
 
 /** What the client asked for: a Bootstrap-Request (the server then sends its requests from `endpoint`) or a Bootstrap-Pack. */
 type BootstrapAsked =
@@ -174,7 +177,7 @@ export class BootstrapServer {
       return diagnostic('4.06', `a Bootstrap-Pack is ${contentFormatName(CONTENT_FORMAT.senmlCbor)} (${CONTENT_FORMAT.senmlCbor})`);
     }
     const peer: BootstrapPeer = { address: request.peer.address, port: request.peer.port, channel: channel.kind };
-    const pskIdentity = channel.kind === 'psk' ? (channel.pskIdentityOf(request.peer) ?? null) : null;
+    const pskIdentity = 'pskIdentityOf' in channel ? (channel.pskIdentityOf(request.peer) ?? null) : null;
     const asked: BootstrapAsked = pack ? { kind: 'pack' } : { kind: 'request', endpoint, preferredContentFormat: query.preferredContentFormat };
     return this.#bootstrap(asked, request.peer, peer, query.endpoint, pskIdentity);
   }

@@ -11,46 +11,77 @@
  * - On the plain endpoint, a request (4.03) or a notification (RST) from an address and port that holds
  *   a DTLS session is refused: UDP source addresses can be forged, and a forged plain datagram must not
  *   pass for a PSK device's Send, notification or any request that finds the device by its address.
+ * - With the TCP and TLS endpoints (RFC 8323) as well, a request to a device registered over one of
+ *   them goes over its connection there, and nowhere else: with the connection closed, the device is
+ *   unreachable (that endpoint says so at once) rather than sent datagrams it does not listen for.
+ *   TCP and UDP ports are separate spaces, so it is the registration's channel, not the address and
+ *   port, that picks the endpoint.
  */
+import type { RegistrationChannel } from '../../domain/registration/RegistrationEvents.ts';
 import type { CoapEndpoint, CoapPeer, CoapRequestHandler, IncomingCoapRequest, IncomingCoapResponse, OutgoingCoapRequest, UnsolicitedResponseHandler } from './CoapEndpoint.ts';
+
+/** The LwM2M server's endpoints over TCP and TLS, and the channel each registered peer is on. */
+export interface StreamChannels {
+  readonly tcp: CoapEndpoint;
+  readonly tls: CoapEndpoint;
+  readonly channelOf: (peer: CoapPeer) => RegistrationChannel | undefined;
+}
+
+/** The endpoint a request arrived on. */
+export type ArrivalPort = 'plain' | 'dtls' | 'tcp' | 'tls';
+
 
 export class ChannelRoutingCoapEndpoint implements CoapEndpoint {
   readonly local: CoapPeer;
   readonly #plain: CoapEndpoint;
   readonly #secure: CoapEndpoint;
   readonly #hasSecureSession: (peer: CoapPeer) => boolean;
-  readonly #secureRequests = new WeakSet<IncomingCoapRequest>();
+  readonly #streams: StreamChannels | undefined;
+  readonly #arrivals = new WeakMap<IncomingCoapRequest, ArrivalPort>();
 
-  constructor(plain: CoapEndpoint, secure: CoapEndpoint, hasSecureSession: (peer: CoapPeer) => boolean) {
+  constructor(plain: CoapEndpoint, secure: CoapEndpoint, hasSecureSession: (peer: CoapPeer) => boolean, streams?: StreamChannels) {
     this.#plain = plain;
     this.#secure = secure;
     this.#hasSecureSession = hasSecureSession;
+    this.#streams = streams;
     this.local = plain.local;
   }
 
   handle(handler: CoapRequestHandler): void {
-    this.#plain.handle((request) => (this.#hasSecureSession(request.peer) ? { code: '4.03' } : handler(request)));
-    this.#secure.handle((request) => {
-      this.#secureRequests.add(request);
+    const arriving = (port: ArrivalPort): CoapRequestHandler => (request) => {
+      this.#arrivals.set(request, port);
       return handler(request);
-    });
+    };
+    this.#plain.handle((request) => (this.#hasSecureSession(request.peer) ? { code: '4.03' } : arriving('plain')(request)));
+    this.#secure.handle(arriving('dtls'));
+    this.#streams?.tcp.handle(arriving('tcp'));
+    this.#streams?.tls.handle(arriving('tls'));
   }
 
-  /** Whether the request arrived on the secure endpoint. */
+  /** The endpoint the request arrived on. */
+  arrivedOn(request: IncomingCoapRequest): ArrivalPort {
+    return this.#arrivals.get(request) ?? 'plain';
+  }
+
+  /** Whether the request arrived on the DTLS endpoint. */
   cameSecure(request: IncomingCoapRequest): boolean {
-    return this.#secureRequests.has(request);
+    return this.arrivedOn(request) === 'dtls';
   }
 
   handleUnsolicited(handler: UnsolicitedResponseHandler): void {
     this.#plain.handleUnsolicited((response) => !this.#hasSecureSession(response.peer) && handler(response));
     this.#secure.handleUnsolicited(handler);
+    this.#streams?.tcp.handleUnsolicited(handler);
+    this.#streams?.tls.handleUnsolicited(handler);
   }
 
   request(peer: CoapPeer, request: OutgoingCoapRequest): Promise<IncomingCoapResponse> {
+    const channel = this.#streams?.channelOf(peer);
+    if (this.#streams !== undefined && (channel === 'tcp' || channel === 'tls')) return this.#streams[channel].request(peer, request);
     return (this.#hasSecureSession(peer) ? this.#secure : this.#plain).request(peer, request);
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.#plain.close(), this.#secure.close()]);
+    await Promise.all([this.#plain.close(), this.#secure.close(), this.#streams?.tcp.close(), this.#streams?.tls.close()]);
   }
 }

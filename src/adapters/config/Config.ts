@@ -17,8 +17,18 @@ export interface Config {
   readonly coapsPort: number;
   readonly bootstrapPort: number;
   readonly bootstrapDtlsPort: number;
+  /** CoAP over TCP and over TLS (RFC 8323): the LwM2M server's and the bootstrap server's ports. */
+  readonly coapTcpPort: number;
+  readonly coapsTcpPort: number;
+  readonly bootstrapTcpPort: number;
+  readonly bootstrapTlsPort: number;
   /** The host name devices reach the service at: the bootstrap server writes it in the server URIs. */
   readonly publicHost: string;
+  /** PEM of the server's certificate (then its intermediates) and key; both '' for the generated pair. */
+  readonly serverCertificate: string;
+  readonly serverPrivateKey: string;
+  /** PEM bundle of the certificates X.509 devices' chains may lead to; '' for none. */
+  readonly trustStore: string;
   readonly logLevel: string;
   readonly logFormat: LogFormat;
 }
@@ -30,6 +40,8 @@ interface OptionSpec {
   readonly kind: 'string' | 'port';
   /** The only values accepted, when the option is a choice. */
   readonly choices?: readonly string[];
+  /** Unless given, the value of this earlier option (a TCP port of the same number as its UDP one). */
+  readonly sameAs?: keyof Config;
   readonly defaultValue: string;
   readonly description: string;
 }
@@ -44,7 +56,15 @@ export const configOptions: readonly OptionSpec[] = [
   { key: 'coapsPort', flag: 'coaps-port', env: 'LWM2M_HUB_COAPS_PORT', kind: 'port', defaultValue: '5684', description: 'LwM2M server, CoAP over DTLS (PSK)' },
   { key: 'bootstrapPort', flag: 'bootstrap-port', env: 'LWM2M_HUB_BOOTSTRAP_PORT', kind: 'port', defaultValue: '5783', description: 'Bootstrap server, plain CoAP' },
   { key: 'bootstrapDtlsPort', flag: 'bootstrap-dtls-port', env: 'LWM2M_HUB_BOOTSTRAP_DTLS_PORT', kind: 'port', defaultValue: '5784', description: 'Bootstrap server, CoAP over DTLS (PSK)' },
+  // RFC 8323 section 8: coap+tcp and coaps+tcp default to the port numbers of coap and coaps (TCP and UDP ports are separate spaces).
+  { key: 'coapTcpPort', flag: 'coap-tcp-port', env: 'LWM2M_HUB_COAP_TCP_PORT', kind: 'port', sameAs: 'coapPort', defaultValue: '5683', description: 'LwM2M server, CoAP over TCP (coap+tcp); default: the coap port' },
+  { key: 'coapsTcpPort', flag: 'coaps-tcp-port', env: 'LWM2M_HUB_COAPS_TCP_PORT', kind: 'port', sameAs: 'coapsPort', defaultValue: '5684', description: 'LwM2M server, CoAP over TLS (coaps+tcp, PSK); default: the coaps port' },
+  { key: 'bootstrapTcpPort', flag: 'bootstrap-tcp-port', env: 'LWM2M_HUB_BOOTSTRAP_TCP_PORT', kind: 'port', sameAs: 'bootstrapPort', defaultValue: '5783', description: 'Bootstrap server, CoAP over TCP; default: the bootstrap port' },
+  { key: 'bootstrapTlsPort', flag: 'bootstrap-tls-port', env: 'LWM2M_HUB_BOOTSTRAP_TLS_PORT', kind: 'port', sameAs: 'bootstrapDtlsPort', defaultValue: '5784', description: 'Bootstrap server, CoAP over TLS (PSK); default: the bootstrap DTLS port' },
   { key: 'publicHost', flag: 'public-host', env: 'LWM2M_HUB_PUBLIC_HOST', kind: 'string', defaultValue: 'localhost', description: 'Host name devices reach the service at (written to devices as server URIs during bootstrap when the CSV has none)' },
+  { key: 'serverCertificate', flag: 'server-certificate', env: 'LWM2M_HUB_SERVER_CERTIFICATE', kind: 'string', defaultValue: '', description: 'PEM file: the server certificate (secp256r1) for X509 and RPK devices, then any intermediates; empty: generated self-signed in the data directory' },
+  { key: 'serverPrivateKey', flag: 'server-private-key', env: 'LWM2M_HUB_SERVER_PRIVATE_KEY', kind: 'string', defaultValue: '', description: 'PEM file: the private key of --server-certificate' },
+  { key: 'trustStore', flag: 'trust-store', env: 'LWM2M_HUB_TRUST_STORE', kind: 'string', defaultValue: '', description: 'PEM file: the CA certificates X509 devices must chain to; empty: only devices whose CSV row pins their certificate' },
   { key: 'logLevel', flag: 'log-level', env: 'LOG_LEVEL', kind: 'string', defaultValue: 'info', description: 'pino log level: trace, debug, info, warn, error' },
   { key: 'logFormat', flag: 'log-format', env: 'LOG_FORMAT', kind: 'string', choices: logFormats, defaultValue: 'auto', description: 'json, pretty (human-readable), or auto: pretty when stderr is a terminal, JSON otherwise' },
 ];
@@ -84,6 +104,11 @@ export function parseCommandLine(
   const config: Record<string, string | number> = {};
   for (const spec of configOptions) {
     const fromFlag = values[spec.flag];
+    const same = spec.sameAs === undefined ? undefined : config[spec.sameAs];
+    if (same !== undefined && typeof fromFlag !== 'string' && env[spec.env] === undefined) {
+      config[spec.key] = same;
+      continue;
+    }
     const raw = typeof fromFlag === 'string' ? fromFlag : (env[spec.env] ?? spec.defaultValue);
     const source = typeof fromFlag === 'string' ? `--${spec.flag}` : env[spec.env] !== undefined ? spec.env : 'default';
     if (spec.choices !== undefined && !spec.choices.includes(raw)) throw new ConfigError(`${source}: "${raw}" is not one of ${spec.choices.join(', ')}`);

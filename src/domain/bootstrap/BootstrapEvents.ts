@@ -19,7 +19,7 @@ export interface BootstrapIdentity {
 export interface BootstrapPeer {
   readonly address: string;
   readonly port: number;
-  /** The port it came in on, in the registration's words: 'plain' CoAP, or 'psk' (CoAP over DTLS with a PSK). */
+  /** The port it came in on, in the registration's words: 'plain' CoAP, 'psk' (CoAP over DTLS with a PSK), 'tcp', 'tls' (CoAP over TLS with a PSK). */
   readonly channel: RegistrationChannel;
 }
 
@@ -28,7 +28,7 @@ export interface BootstrapPeer {
  * shared one vocabulary call the DTLS port 'dtls'.
  */
 export function recordedChannel(channel: string): RegistrationChannel {
-  return channel === 'plain' || channel === 'certificate' ? channel : 'psk';
+  return channel === 'plain' || channel === 'certificate' || channel === 'tcp' || channel === 'tls' ? channel : 'psk';
 }
 
 export type BootstrapFailureReason =

@@ -18,6 +18,14 @@ describe('parseCommandLine', () => {
     expect(config.coapPort).toBe(6000);
   });
 
+  it('puts CoAP over TCP and TLS on the port numbers of CoAP and DTLS unless told otherwise (RFC 8323 section 8)', () => {
+    expect(parseCommandLine([], {}).config).toMatchObject({ coapTcpPort: 5683, coapsTcpPort: 5684, bootstrapTcpPort: 5783, bootstrapTlsPort: 5784 });
+    const following = parseCommandLine(['--coap-port', '0', '--coaps-port', '6684', '--bootstrap-dtls-port', '6784'], { LWM2M_HUB_BOOTSTRAP_PORT: '6783' }).config;
+    expect(following).toMatchObject({ coapTcpPort: 0, coapsTcpPort: 6684, bootstrapTcpPort: 6783, bootstrapTlsPort: 6784 });
+    const own = parseCommandLine(['--coap-tcp-port', '7000', '--bootstrap-tls-port', '7001'], { LWM2M_HUB_COAPS_TCP_PORT: '7002' }).config;
+    expect(own).toMatchObject({ coapPort: 5683, coapTcpPort: 7000, coapsTcpPort: 7002, bootstrapTlsPort: 7001 });
+  });
+
   it('names the flag or variable that holds a bad port', () => {
     expect(() => parseCommandLine(['--coap-port', '70000'], {})).toThrow(/--coap-port: "70000" is not a port/);
     expect(() => parseCommandLine([], { LWM2M_HUB_HTTP_PORT: 'x' })).toThrow(/LWM2M_HUB_HTTP_PORT/);

@@ -1,0 +1,116 @@
+/**
+ * In-memory state kept from the log: a filter and an evolve, fed by the process's one LogFeed from the
+ * start of the log, then live. `waitFor(position)` is the one way to wait until a write is visible in
+ * the view: a command returns the position of what it appended, and a reader that must see it waits
+ * for that position.
+ */
+import type { EventFilter, RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
+import type { FeedMember, LogFeed } from './LogFeed.ts';
+import { LogFeedStopped } from './LogFeed.ts';
+
+export interface LiveViewDefinition<State> {
+  /** Names the view in errors and logs. */
+  readonly name: string;
+  /** Which events the view reads; every event when absent. */
+  readonly filter?: EventFilter;
+  readonly initialState: State;
+  /** Folds one event into the state; may return the same object changed in place. */
+  evolve(state: State, event: RecordedEvent): State;
+}
+
+export class LiveViewTimeout extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LiveViewTimeout';
+  }
+}
+
+interface Waiter {
+  readonly position: number;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
+
+export class LiveView<State> implements FeedMember {
+  readonly name: string;
+  readonly filter: EventFilter | undefined;
+  readonly #evolve: (state: State, event: RecordedEvent) => State;
+  #state: State;
+  #position = 0;
+  #failure: Error | undefined;
+  /** Waiters for positions not seen yet; each is removed when it settles. */
+  readonly #waiters = new Set<Waiter>();
+
+  /** Builds the view and joins it to the feed from the start of the log; resolves once it has caught up with the feed. */
+  static async open<State>(feed: LogFeed, definition: LiveViewDefinition<State>): Promise<LiveView<State>> {
+    const view = new LiveView(definition);
+    await feed.join(view, 0);
+    return view;
+  }
+
+  private constructor(definition: LiveViewDefinition<State>) {
+    this.name = definition.name;
+    this.filter = definition.filter;
+    this.#evolve = (state, event) => definition.evolve(state, event);
+    this.#state = definition.initialState;
+  }
+
+  get state(): State {
+    return this.#state;
+  }
+
+  /** The log position the view has seen through. */
+  get position(): number {
+    return this.#position;
+  }
+
+  /**
+   * Resolves once the view has seen the log through `position` (a position a command returned, or
+   * the store's head). Rejects if the feed stops, or with LiveViewTimeout when `signal` aborts first.
+   */
+  waitFor(position: number, signal?: AbortSignal): Promise<void> {
+    if (this.#position >= position) return Promise.resolve();
+    if (this.#failure) return Promise.reject(this.#stoppedError());
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        this.#waiters.delete(waiter);
+        reject(new LiveViewTimeout(`live view ${this.name} has not seen position ${position} (it is at ${this.#position})`));
+      };
+      const settle = (): void => signal?.removeEventListener('abort', onAbort);
+      const waiter: Waiter = {
+        position,
+        resolve: () => {
+          settle();
+          resolve();
+        },
+        reject: (error) => {
+          settle();
+          reject(error);
+        },
+      };
+      if (signal?.aborted === true) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiters.add(waiter);
+    });
+  }
+
+  deliver(events: readonly RecordedEvent[], through: number): void {
+    for (const event of events) this.#state = this.#evolve(this.#state, event);
+    this.#position = Math.max(this.#position, through);
+    for (const waiter of this.#waiters) {
+      if (waiter.position > this.#position) continue;
+      this.#waiters.delete(waiter);
+      waiter.resolve();
+    }
+  }
+
+  stopped(error: Error): void {
+    this.#failure = error;
+    for (const waiter of this.#waiters) waiter.reject(this.#stoppedError());
+    this.#waiters.clear();
+  }
+
+  #stoppedError(): LogFeedStopped {
+    return new LogFeedStopped(`live view ${this.name} has stopped`, { cause: this.#failure });
+  }
+}

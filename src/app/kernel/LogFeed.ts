@@ -1,0 +1,183 @@
+/**
+ * The one reader of the log that keeps live state in this process: a single unfiltered subscription
+ * whose events go, in memory, to every member whose filter takes them, in batches of what the
+ * subscription hands over at once (a page being drained, or a burst of appends).
+ *
+ * The subscription starts at the head of the log at the first join, so that no member pays at
+ * start-up for the events it does not read (telemetry, mostly). A member joins from a position of its
+ * own. Ahead of the feed, it is handed only the events after it. Behind the feed, it first reads the
+ * log itself, filtered to what it reads, up to a head taken before the read, and joins once that head
+ * has reached the feed's position: between two awaits the feed cannot move, so no event falls between
+ * the member's catch-up and the feed (the same join rule as a projection joining the projector's
+ * shared feed).
+ */
+import type { EventFilter, EventStore, RecordedEvent, Subscription } from '../../adapters/eventstore/EventStore.ts';
+import { matchesFilter } from '../../adapters/eventstore/EventStore.ts';
+
+export interface FeedMember {
+  /** Which events it reads; every event when absent. */
+  readonly filter: EventFilter | undefined;
+  /**
+   * Takes the events it reads (possibly none) up to `through`, the position it has now seen past the
+   * events it does not read. Synchronous: a member's state moves at once with the feed.
+   */
+  deliver(events: readonly RecordedEvent[], through: number): void;
+  /** The feed stopped (the store failed or closed): nothing more will be delivered. */
+  stopped(error: Error): void;
+}
+
+export interface LogFeedOptions {
+  readonly store: EventStore;
+  /** Most events per batch, and per page of a member's catch-up. */
+  readonly maxBatch?: number;
+}
+
+interface Membership {
+  readonly member: FeedMember;
+  /** The position it has seen through. */
+  seen: number;
+}
+
+export class LogFeedStopped extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'LogFeedStopped';
+  }
+}
+
+const immediately = Symbol('immediately');
+
+export class LogFeed {
+  readonly #store: EventStore;
+  readonly #maxBatch: number;
+  readonly #members = new Map<FeedMember, Membership>();
+  #subscription: Subscription | undefined;
+  /** The first join starts the subscription at the head: each member reads its own history, filtered. */
+  #starting: Promise<void> | undefined;
+  #loop: Promise<void> | undefined;
+  /** The position of the last event handed over (the start, before the first). */
+  #position = 0;
+  #failure: Error | undefined;
+  #closed = false;
+
+  constructor(options: LogFeedOptions) {
+    this.#store = options.store;
+    this.#maxBatch = options.maxBatch ?? 500;
+  }
+
+  /** The position of the last event the feed has handed to its members. */
+  get position(): number {
+    return this.#position;
+  }
+
+  /**
+   * Adds a member that has seen the log through `after` (0: nothing). Resolves once it is in the
+   * feed, its catch-up delivered.
+   */
+  async join(member: FeedMember, after = 0): Promise<void> {
+    this.#check();
+    this.#starting ??= this.#store.headPosition().then((head) => this.#start(head));
+    await this.#starting;
+    this.#check();
+    let seen = after;
+    while (seen < this.#position) {
+      const head = await this.#store.headPosition();
+      seen = await this.#catchUp(member, seen, head);
+      this.#check();
+    }
+    this.#members.set(member, { member, seen });
+  }
+
+  leave(member: FeedMember): void {
+    this.#members.delete(member);
+  }
+
+  /** Ends the subscription; members hear `stopped`. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#subscription?.close();
+    await this.#loop;
+    this.#stop(new LogFeedStopped('the log feed was closed'));
+  }
+
+  /** Reads what the member reads after `seen` up to `head`, page by page; returns the new `seen`. */
+  async #catchUp(member: FeedMember, seen: number, head: number): Promise<number> {
+    let after = seen;
+    for (;;) {
+      const page = await this.#store.readAll({ after, maxCount: this.#maxBatch, filter: member.filter });
+      const events = page.filter((event) => event.position <= head);
+      const last = events.at(-1);
+      if (events.length < page.length || page.length < this.#maxBatch || last === undefined) {
+        member.deliver(events, Math.max(head, after));
+        return Math.max(head, after);
+      }
+      member.deliver(events, last.position);
+      after = last.position;
+    }
+  }
+
+  #check(): void {
+    if (this.#failure) throw new LogFeedStopped('the log feed has stopped', { cause: this.#failure });
+    if (this.#closed) throw new LogFeedStopped('the log feed was closed');
+  }
+
+  #start(after: number): void {
+    this.#position = after;
+    const subscription = this.#store.subscribeToAll({ after });
+    this.#subscription = subscription;
+    this.#loop = this.#run(subscription).catch((error: unknown) => {
+      this.#stop(error instanceof Error ? error : new Error(String(error)));
+    });
+  }
+
+  async #run(subscription: Subscription): Promise<void> {
+    const events = subscription[Symbol.asyncIterator]();
+    let pending: Promise<IteratorResult<RecordedEvent>> | undefined;
+    for (;;) {
+      // Waits for one event, then takes what is already there without waiting, up to a batch.
+      const first = await (pending ?? events.next());
+      pending = undefined;
+      if (first.done === true) return;
+      const batch = [first.value];
+      while (batch.length < this.#maxBatch) {
+        const next = events.next();
+        const ready = await Promise.race([next, Promise.resolve(immediately)]);
+        if (ready === immediately) {
+          pending = next;
+          break;
+        }
+        if (ready.done === true) {
+          this.#hand(batch);
+          return;
+        }
+        batch.push(ready.value);
+      }
+      this.#hand(batch);
+    }
+  }
+
+  #hand(batch: readonly RecordedEvent[]): void {
+    const through = batch[batch.length - 1]?.position ?? this.#position;
+    for (const membership of this.#members.values()) {
+      if (membership.seen >= through) continue;
+      const { filter } = membership.member;
+      const taken = batch.filter((event) => event.position > membership.seen && matchesFilter(filter, event.stream, event.type));
+      membership.seen = through;
+      try {
+        membership.member.deliver(taken, through);
+      } catch (error) {
+        // A failing member stops alone; the others go on.
+        this.#members.delete(membership.member);
+        membership.member.stopped(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+    this.#position = through;
+  }
+
+  #stop(error: Error): void {
+    this.#failure ??= error;
+    for (const { member } of this.#members.values()) member.stopped(error);
+    this.#members.clear();
+  }
+}

@@ -1,7 +1,7 @@
 /**
- * "All or none" whatever moment an import dies: `lwm2m-hub import-devices` (a large CSV) and
- * `lwm2m-hub import-protocol` (a DDF document of many objects) are killed (SIGKILL) at random moments
- * while they append. After each kill, every reader of the store sees none of the rows or objects or
+ * "All or none" whatever moment an import dies: `lwm2m-hub import-devices` (a large CSV), the service
+ * running the same CSV's import mutation, and `lwm2m-hub import-protocol` (a DDF document of many
+ * objects) are killed (SIGKILL) at random moments while they append. After each kill, every reader of the store sees none of the rows or objects or
  * all of them, as after a restart:
  * - devices: the registration directory (who may register), the PSK identity lookups of the LwM2M
  *   and bootstrap servers (the DTLS handshakes) and the devices read model (the GraphQL device list);
@@ -12,7 +12,8 @@
  * The kill points are drawn from a seeded generator; the tests' names show the seed, and CRASH_SEED
  * replays it.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +32,10 @@ import { DeviceProtocolQueries } from '../../src/projections/protocols/DevicePro
 import { deviceProtocolsProjection } from '../../src/projections/protocols/DeviceProtocolsProjection.ts';
 import { Projector } from '../../src/projections/Projector.ts';
 import { ReadModelDatabase } from '../../src/projections/ReadModelDatabase.ts';
-import { runCli, startCli } from './CliProcess.ts';
+import type { ServeProcess } from './CliProcess.ts';
+import { runCli, startCli, startServe } from './CliProcess.ts';
+import type { GraphQLResponse } from './GraphQLTestClient.ts';
+import { postGraphQL } from './GraphQLTestClient.ts';
 
 const ROWS = 10_000;
 const OBJECTS = 300;
@@ -100,18 +104,42 @@ function lastPosition(dataDir: string): number {
   }
 }
 
-/** Runs `command` (an import) on `dataDir` and kills it (SIGKILL) once it has appended `events` more events. */
-async function killedAfter(command: readonly string[], dataDir: string, events: number): Promise<number | null> {
+/** Kills `child` (SIGKILL) once the store in `dataDir` has `events` more events than now; resolves with its exit. */
+async function killOnceAppended(child: ChildProcess, exited: Promise<number | null>, dataDir: string, events: number): Promise<string> {
   const target = lastPosition(dataDir) + events;
-  const cli = startCli([...command, '--data-dir', dataDir], cliEnv);
   const poll = setInterval(() => {
-    if (lastPosition(dataDir) >= target) cli.child.kill('SIGKILL');
+    if (lastPosition(dataDir) >= target) child.kill('SIGKILL');
   }, 5);
   try {
-    return await cli.exited;
+    return `exit ${String(await exited)}`;
   } finally {
     clearInterval(poll);
   }
+}
+
+/** A CLI import that is killed after `events` events, and run to its end. */
+function cliImport(command: readonly [string, string]): Pick<KilledImport<unknown>, 'killedAfter' | 'complete'> {
+  return {
+    killedAfter: (dataDir, events) => {
+      const cli = startCli([...command, '--data-dir', dataDir], cliEnv);
+      return killOnceAppended(cli.child, cli.exited, dataDir, events);
+    },
+    complete: async (dataDir) => {
+      const again = await runCli([...command, '--data-dir', dataDir], cliEnv);
+      expect(again.code, `${again.stdout}${again.stderr}`).toBe(0);
+    },
+  };
+}
+
+const importMutation = 'mutation Import($csv: String!) { importDeviceRegistrations(csv: $csv) { imported updated unchanged } }';
+
+/** Starts the service and sends it the CSV in the import mutation; the answer (when there is one) and the service. */
+async function serviceImport(dataDir: string): Promise<{ serve: ServeProcess; answer: Promise<GraphQLResponse | undefined> }> {
+  const serve = await startServe(dataDir, cliEnv);
+  const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
+  // A killed service answers nothing: the request fails.
+  const answer = postGraphQL(serve.graphqlUrl, token, importMutation, { csv }).catch(() => undefined);
+  return { serve, answer };
 }
 
 interface Visible {
@@ -120,6 +148,9 @@ interface Visible {
   readonly pskSample: number;
   readonly bootstrapSample: number;
 }
+
+const noDevices: Visible = { directory: 0, readModel: 0, pskSample: 0, bootstrapSample: 0 };
+const allDevices: Visible = { directory: ROWS, readModel: ROWS, pskSample: PSK_SAMPLE, bootstrapSample: PSK_SAMPLE };
 
 /** Opens the data directory as a restarted service would, with its read models caught up, for `read`. */
 async function restarted<T>(dataDir: string, projection: Projection, read: (store: SqliteEventStore, database: ReadModelDatabase) => Promise<T>): Promise<T> {
@@ -169,8 +200,10 @@ function visibleProtocols(dataDir: string): Promise<{ readonly service: number; 
 }
 
 interface KilledImport<Seen> {
-  /** The import command and its file. */
-  readonly command: readonly [string, string];
+  /** Runs the import on `dataDir`, killing its process once it has appended `events` events; says how it ended. */
+  readonly killedAfter: (dataDir: string, events: number) => Promise<string>;
+  /** Runs the import on `dataDir` to its end. */
+  readonly complete: (dataDir: string) => Promise<void>;
   /** The events the import appends (one per row or object), and the share of them the kills fall in. */
   readonly events: number;
   readonly killedWithin: number;
@@ -189,12 +222,11 @@ async function killAtRandomThenImport<Seen>(run: KilledImport<Seen>): Promise<vo
   const dataDir = tempDir('lwm2m-hub-crash-');
   for (let kill = 0; kill < KILLS; kill++) {
     const events = 1 + Math.floor(random() * run.events * run.killedWithin);
-    const code = await killedAfter(run.command, dataDir, events);
-    const where = `CRASH_SEED=${seed}, kill ${kill + 1} after ${events} of ${run.events} events appended (exit ${String(code)})`;
+    const ended = await run.killedAfter(dataDir, events);
+    const where = `CRASH_SEED=${seed}, kill ${kill + 1} after ${events} of ${run.events} events appended (${ended})`;
     expect([run.none, run.all], where).toContainEqual(await run.visible(dataDir));
   }
-  const again = await runCli([...run.command, '--data-dir', dataDir], cliEnv);
-  expect(again.code, `${again.stdout}${again.stderr}`).toBe(0);
+  await run.complete(dataDir);
   expect(await run.visible(dataDir)).toEqual(run.all);
 }
 
@@ -204,12 +236,40 @@ describe('imports killed at random moments', () => {
     const file = join(tempDir('lwm2m-hub-crash-csv-'), 'devices.csv');
     writeFileSync(file, csv);
     await killAtRandomThenImport({
-      command: ['import-devices', file],
+      ...cliImport(['import-devices', file]),
       events: ROWS,
       killedWithin: 0.9,
       visible: visibleDevices,
-      none: { directory: 0, readModel: 0, pskSample: 0, bootstrapSample: 0 },
-      all: { directory: ROWS, readModel: ROWS, pskSample: PSK_SAMPLE, bootstrapSample: PSK_SAMPLE },
+      none: noDevices,
+      all: allDevices,
+    });
+  });
+
+  it(`shows none or all of ${ROWS} rows imported through the service's API after each kill of the service, and all of them once imported again (CRASH_SEED=${seed})`, { timeout: 120_000 }, async () => {
+    await killAtRandomThenImport({
+      killedAfter: async (dataDir, events) => {
+        const { serve, answer } = await serviceImport(dataDir);
+        // An import that ends before the kill point (appended in one go) leaves nothing to kill mid-way.
+        void answer.then(() => serve.child.kill('SIGKILL'));
+        return killOnceAppended(serve.child, serve.exited, dataDir, events);
+      },
+      complete: async (dataDir) => {
+        const { serve, answer } = await serviceImport(dataDir);
+        try {
+          expect((await answer)?.errors).toBeUndefined();
+          // The device list of the API, as the mutation answered after its read models caught up.
+          const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
+          expect((await postGraphQL(serve.graphqlUrl, token, '{ devices(first: 1) { totalCount } }')).data).toEqual({ devices: { totalCount: ROWS } });
+        } finally {
+          serve.child.kill('SIGTERM');
+          await serve.exited;
+        }
+      },
+      events: ROWS,
+      killedWithin: 0.9,
+      visible: visibleDevices,
+      none: noDevices,
+      all: allDevices,
     });
   });
 
@@ -217,7 +277,7 @@ describe('imports killed at random moments', () => {
     const file = join(tempDir('lwm2m-hub-crash-ddf-'), 'objects.xml');
     writeFileSync(file, ddf);
     await killAtRandomThenImport({
-      command: ['import-protocol', file],
+      ...cliImport(['import-protocol', file]),
       events: OBJECTS,
       // The objects are appended within a fraction of a second: early kill points leave room for the
       // events appended between the poll that sees the target and the kill.

@@ -4,8 +4,8 @@
  * append with the revision the decision was taken on, and on WrongExpectedVersion read the new events
  * and decide again, a bounded number of times.
  *
- * Commands on one stream run one after the other in this process (a promise chain per stream, dropped
- * once it drains), so they never race each other into a conflict; a conflict then only comes from
+ * Commands on one stream run one after the other in this process (KeyedSerializer: a promise chain
+ * per stream, dropped once it drains), so they never race each other into a conflict; a conflict then only comes from
  * another process sharing the store, and the retry covers it.
  */
 import type { Decider } from '../../domain/Decider.ts';
@@ -14,6 +14,7 @@ import type { CountedEvents, DomainEvent } from '../../adapters/eventstore/Comma
 import { toDomainEvent } from '../../adapters/eventstore/CommandHandler.ts';
 import type { EventMetadata, EventStore, NewEvent } from '../../adapters/eventstore/EventStore.ts';
 import { WrongExpectedVersion } from '../../adapters/eventstore/EventStore.ts';
+import { KeyedSerializer } from '../../adapters/coap/KeyedSerializer.ts';
 
 export interface CommandResult<Event, State> {
   readonly events: readonly Event[];
@@ -60,8 +61,8 @@ export class AggregateCommandRunner {
   readonly #cachedStreams: number;
   /** Insertion order is use order: the first key is the least recently used. */
   readonly #cache = new Map<string, CachedState>();
-  /** The last command queued per stream; removed when that command settles with nothing behind it. */
-  readonly #tails = new Map<string, Promise<unknown>>();
+  /** A failed command fails its own caller only; the next one on the stream starts from the store's state. */
+  readonly #serializer = new KeyedSerializer();
 
   constructor(options: AggregateCommandRunnerOptions) {
     this.#store = options.store;
@@ -76,22 +77,7 @@ export class AggregateCommandRunner {
     command: Command,
     options: RunOptions = {},
   ): Promise<CommandResult<Event, State>> {
-    const previous = this.#tails.get(stream);
-    const run = previous === undefined
-      ? this.#decideAndAppend(stream, decider, command, options)
-      // A failed command fails its own caller only; the next one starts from the store's state.
-      : previous.catch(() => undefined).then(() => this.#decideAndAppend(stream, decider, command, options));
-    this.#tails.set(stream, run);
-    const drop = (): void => {
-      if (this.#tails.get(stream) === run) this.#tails.delete(stream);
-    };
-    run.then(drop, drop);
-    return run;
-  }
-
-  /** How many streams have a command queued or running: zero once all have settled. */
-  get busyStreams(): number {
-    return this.#tails.size;
+    return this.#serializer.run(stream, () => this.#decideAndAppend(stream, decider, command, options));
   }
 
   async #decideAndAppend<Command, Event extends DomainEvent, State>(

@@ -84,7 +84,6 @@ describe('AggregateCommandRunner', () => {
     const runner = new AggregateCommandRunner({ store, retries: 0 });
     const results = await Promise.all(Array.from({ length: 50 }, () => runner.run('counter-1', counter, { type: 'add', amount: 1 })));
     expect(results.map((result) => result.state)).toEqual(Array.from({ length: 50 }, (_, index) => index + 1));
-    expect(runner.busyStreams).toBe(0);
   });
 
   it('fails only the command the decider refuses; the next one on the stream still runs', async () => {
@@ -93,7 +92,6 @@ describe('AggregateCommandRunner', () => {
     const next = runner.run('counter-1', counter, { type: 'add', amount: 7 });
     await expect(refused).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(await next).toMatchObject({ state: 7, revision: 0 });
-    expect(runner.busyStreams).toBe(0);
   });
 
   it('does not take a state folded by another decider for its own', async () => {

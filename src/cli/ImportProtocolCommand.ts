@@ -24,6 +24,7 @@ import { DomainError } from '../domain/DomainError.ts';
 import type { DdfError } from '../domain/lwm2m/DdfError.ts';
 import { exitCodes } from './ExitCodes.ts';
 import { apiToken, callGraphQL, formatErrors, missingTokenMessage, runningServiceUrl, ServiceUnreachable } from './ServiceApi.ts';
+import { terminalText } from './TerminalText.ts';
 
 export interface ImportProtocolArgs {
   readonly file: string;
@@ -119,7 +120,7 @@ async function uploadThroughService(args: ImportProtocolArgs, xml: string, url: 
 
 function formatImported(protocols: readonly ImportedProtocol[]): string {
   return protocols
-    .map((protocol) => `object ${protocol.objectId} (${protocol.name}) version ${protocol.version}: ${protocol.created ? 'imported' : 'already there, unchanged'}\n`)
+    .map((protocol) => `object ${protocol.objectId} (${terminalText(protocol.name)}) version ${protocol.version}: ${protocol.created ? 'imported' : 'already there, unchanged'}\n`)
     .join('');
 }
 
@@ -128,7 +129,8 @@ export function formatRefusal(file: string, errors: readonly DdfProblem[]): stri
   for (const error of errors) {
     const column = error.column === undefined || error.column === null ? '' : `, column ${error.column}`;
     const where = error.line === undefined || error.line === null ? '' : `line ${error.line}${column}: `;
-    lines.push(`${where}${error.message}`);
+    // Messages quote the file, whose text must not drive the terminal.
+    lines.push(`${where}${terminalText(error.message)}`);
   }
   return lines.join('\n') + '\n';
 }

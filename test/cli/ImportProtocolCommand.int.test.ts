@@ -46,6 +46,12 @@ describe('runImportProtocol', () => {
     expect(await storedTypes()).toEqual(['protocol-3303 DeviceProtocolVersionCreated', 'import-<id> DeviceProtocolImportCommitted']);
   });
 
+  it('shows the control characters of an object name escaped, never sending them to the terminal', async () => {
+    const file = join(dir, 'c1.xml');
+    writeFileSync(file, readFileSync(fixture('3303.xml'), 'utf8').replace('<Name>Temperature</Name>', '<Name>Temp\u009b2J\u202eerature</Name>'));
+    expect(await run(file)).toMatchObject({ code: 0, stdout: 'object 3303 (Temp\\u009b2J\\u202eerature) version 1.1: imported\n' });
+  });
+
   it('refuses a malformed file with line and column, exit code 1, storing nothing', async () => {
     const bad = join(dir, 'bad.xml');
     writeFileSync(bad, readFileSync(fixture('3303.xml'), 'utf8').replace('<Item ID="5601">', '<Item ID="5700">'));

@@ -314,8 +314,18 @@ function lwm2mServer(device: DeviceRegistrationData, defaults: BootstrapDefaults
   // Notification Storing is mandatory in the object definition; the CSV's "not configured" writes
   // the definition's recommended value, true.
   resources.push([SERVER_RESOURCE.notificationStoring, booleanValue(device.notificationIfDisabled ?? true)]);
-  resources.push([SERVER_RESOURCE.binding, stringValue(device.bindingMode)]);
+  resources.push([SERVER_RESOURCE.binding, stringValue(serverBinding(device))]);
   return instance(instanceId, resources);
+}
+
+/**
+ * The Server object's Binding: the CSV's (U, or UQ with queue mode) over UDP, and T in place of U when
+ * the device's server URI is CoAP over TCP or TLS (Core 1.1 Appendix E.2, Transport 1.1 section 5,
+ * RFC 8323 section 8), so that the client connects by the transport the URI names.
+ */
+function serverBinding(device: DeviceRegistrationData): string {
+  const overTcp = device.serverUri?.startsWith('coap+tcp:') === true || device.serverUri?.startsWith('coaps+tcp:') === true;
+  return overTcp ? device.bindingMode.replace('U', 'T') : device.bindingMode;
 }
 
 function bootstrapServerSecurity(device: DeviceRegistrationData, keys: BootstrapKeys, defaults: BootstrapDefaults, instanceId: number): ObjectInstanceNode {

@@ -14,8 +14,9 @@
  * - disableTimeout: the guide's table says boolean, but it configures the LwM2M Server object resource
  *   /1/x/5 "Disable Timeout", which is an integer number of seconds (LwM2M Core 1.1, appendix E.2), so
  *   it is read as seconds.
- * - The LwM2M server URI is a coap:// URI for NO_SEC and a coaps:// URI for PSK, X509 and RPK: the
- *   client chooses DTLS by the scheme (LwM2M Transport 1.1, section 5.1), so a mismatch could never connect.
+ * - The LwM2M server URI is a coap:// or coap+tcp:// URI for NO_SEC and a coaps:// URI for PSK, X509
+ *   and RPK, or coaps+tcp:// for PSK: the client chooses DTLS or TLS by the scheme (LwM2M Transport 1.1,
+ *   section 5.1; RFC 8323 section 8), so a mismatch could never connect.
  * - X509 and RPK devices authenticate to the LwM2M server with a certificate or a raw public key, so
  *   their "lwm2m psk_id" and "lwm2m psk_key" stay empty; "bootstrap psk_id" and "bootstrap psk_key"
  *   are optional for them, both or neither (the bootstrap server's DTLS port speaks PSK).
@@ -278,14 +279,22 @@ function checkServerUri(uri: string, securityMode: SecurityMode | null, report: 
     report(`${shown(uri)} is not a URI (expected coap://host:port or coaps://host:port)`);
     return;
   }
-  if (parsed.protocol !== 'coap:' && parsed.protocol !== 'coaps:') {
-    report(`${shown(uri)} must use the coap or coaps scheme`);
+  if (!serverUriSchemes.includes(parsed.protocol)) {
+    report(`${shown(uri)} must use the coap, coaps, coap+tcp or coaps+tcp scheme`);
     return;
   }
   if (parsed.hostname === '') {
     report(`${shown(uri)} has no host`);
     return;
   }
-  if (securityMode !== null && securityMode !== 'NO_SEC' && parsed.protocol !== 'coaps:') report(`securityMode ${securityMode} needs a coaps:// server URI, got ${shown(uri)}`);
-  if (securityMode === 'NO_SEC' && parsed.protocol !== 'coap:') report(`securityMode NO_SEC needs a coap:// server URI, got ${shown(uri)}`);
+  const secure = parsed.protocol === 'coaps:' || parsed.protocol === 'coaps+tcp:';
+  if (securityMode !== null && securityMode !== 'NO_SEC' && !secure) report(`securityMode ${securityMode} needs a coaps:// or coaps+tcp:// server URI, got ${shown(uri)}`);
+  if (securityMode === 'NO_SEC' && secure) report(`securityMode NO_SEC needs a coap:// or coap+tcp:// server URI, got ${shown(uri)}`);
+  // The TLS port serves PSK accounts only: node:tls has no raw public keys (RFC 7250), and X.509 devices are served over DTLS.
+  if ((securityMode === 'X509' || securityMode === 'RPK') && parsed.protocol === 'coaps+tcp:') {
+    report(`securityMode ${securityMode} is served over DTLS (coaps://); CoAP over TLS (coaps+tcp://) serves PSK devices, got ${shown(uri)}`);
+  }
 }
+
+/** RFC 7252 section 6 (coap, coaps) and RFC 8323 section 8 (coap+tcp, coaps+tcp), as URL.protocol has them. */
+const serverUriSchemes: readonly string[] = ['coap:', 'coaps:', 'coap+tcp:', 'coaps+tcp:'];

@@ -140,6 +140,17 @@ describe('buildBootstrapPlan', () => {
     expect(valueAt(bootstrap.node, 10)).toEqual({ type: 'integer', value: 100n });
   });
 
+  it('writes the binding T (and TQ) for a server URI of CoAP over TCP or TLS (RFC 8323 section 8)', () => {
+    const binding = (serverUri: string, bindingMode: 'U' | 'UQ'): unknown => {
+      const [, server] = writes(buildBootstrapPlan({ ...fullDevice, serverUri, bindingMode }, fullKeys, defaults, null));
+      return server && valueAt(server.node, 7)?.value;
+    };
+    expect(binding('coaps+tcp://lwm2m.example.com:5684', 'U')).toBe('T');
+    expect(binding('coaps+tcp://lwm2m.example.com:5684', 'UQ')).toBe('TQ');
+    expect(binding('coap+tcp://lwm2m.example.com:5683', 'U')).toBe('T');
+    expect(binding('coaps://lwm2m.example.com:5684', 'UQ')).toBe('UQ');
+  });
+
   it('uses the service defaults: its own URI by security mode, the default lifetime', () => {
     const plan = buildBootstrapPlan({ ...fullDevice, serverUri: null, registrationLifetime: null }, fullKeys, defaults, null);
     const [security, server] = writes(plan);

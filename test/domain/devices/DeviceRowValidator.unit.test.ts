@@ -265,8 +265,17 @@ describe('validateDeviceRow: rules, each problem with its line and column', () =
   it('requires a coap URI for NO_SEC and a coaps URI for PSK', () => {
     expect(problemAt({ ...nosec, 'lwm2m server url': 'coaps://h:5684' }, 'lwm2m server url').message).toMatch(/NO_SEC needs a coap:\/\//);
     expect(problemAt({ ...psk, 'lwm2m server uri': 'coap://h:5683' }, 'lwm2m server uri').message).toMatch(/PSK needs a coaps:\/\//);
-    expect(problemAt({ ...nosec, 'lwm2m server url': 'http://h' }, 'lwm2m server url').message).toMatch(/coap or coaps scheme/);
+    expect(problemAt({ ...nosec, 'lwm2m server url': 'http://h' }, 'lwm2m server url').message).toMatch(/coap, coaps, coap\+tcp or coaps\+tcp scheme/);
     expect(problemAt({ ...nosec, 'lwm2m server url': 'not a uri' }, 'lwm2m server url').message).toMatch(/is not a URI/);
+  });
+
+  it('takes CoAP over TCP and TLS server URIs (RFC 8323 section 8): coap+tcp for NO_SEC, coaps+tcp for PSK only', () => {
+    expect(validate({ ...nosec, 'lwm2m server uri': 'coap+tcp://h:5683' })).toMatchObject({ ok: true, row: { registration: { serverUri: 'coap+tcp://h:5683' } } });
+    expect(validate({ ...psk, 'lwm2m server uri': 'coaps+tcp://h:5684' })).toMatchObject({ ok: true, row: { registration: { serverUri: 'coaps+tcp://h:5684' } } });
+    expect(problemAt({ ...nosec, 'lwm2m server uri': 'coaps+tcp://h:5684' }, 'lwm2m server uri').message).toMatch(/NO_SEC needs a coap:\/\/ or coap\+tcp:\/\//);
+    expect(problemAt({ ...psk, 'lwm2m server uri': 'coap+tcp://h:5683' }, 'lwm2m server uri').message).toMatch(/PSK needs a coaps:\/\/ or coaps\+tcp:\/\//);
+    const x509 = { 'endpoint id': 'x509-1', securityMode: 'X509', 'lwm2m server uri': 'coaps+tcp://h:5684' };
+    expect(problemAt(x509, 'lwm2m server uri').message).toMatch(/X509 is served over DTLS/);
   });
 
   it('quotes at most 40 characters of a bad cell, and never a key', () => {
@@ -436,7 +445,7 @@ describe('validateDeviceRow: X509 and RPK', () => {
     expect(problemAt({ ...rpk, certificate: '300100' }, 'certificate').message).toBe('"certificate" must be empty when securityMode is RPK (it is for X509)');
     expect(problemAt({ ...psk, publicKey: spkiHex }, 'publicKey').message).toBe('"publicKey" must be empty when securityMode is PSK (it is for RPK)');
     expect(problemAt({ ...rpk, 'lwm2m psk_id': 'x' }, 'lwm2m psk_id').message).toBe('"lwm2m psk_id" must be empty when securityMode is RPK');
-    expect(problemAt({ ...rpk, 'lwm2m server uri': 'coap://hub' }, 'lwm2m server uri').message).toBe('securityMode RPK needs a coaps:// server URI, got "coap://hub"');
+    expect(problemAt({ ...rpk, 'lwm2m server uri': 'coap://hub' }, 'lwm2m server uri').message).toBe('securityMode RPK needs a coaps:// or coaps+tcp:// server URI, got "coap://hub"');
   });
 
   it('takes the bootstrap PSK of an X509 or RPK device as a pair', () => {

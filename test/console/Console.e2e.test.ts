@@ -3,6 +3,7 @@
  * with the project's test LwM2M device: the guide's workflows end to end, as an operator clicks them.
  * The steps run in order on one service and one browser (each builds on the previous one).
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../src/main.ts';
 import { TestDeviceObjects } from '../support/TestDeviceObjects.ts';
+import { importTestDevice } from '../support/TestDevices.ts';
+import { TestFirmwareObject } from '../support/TestFirmwareObject.ts';
 import { TestLwM2mClient } from '../support/TestLwM2mClient.ts';
 import { startTestService } from '../e2e/TestService.ts';
 import { launchChromium, screenshot, signIn, unnamedControls } from './ConsoleBrowser.ts';
@@ -33,6 +36,7 @@ let browser: Browser;
 let page: Page;
 let objects: TestDeviceObjects;
 let device: TestLwM2mClient | undefined;
+let firmwareDevice: TestLwM2mClient | undefined;
 /** Every address the console's page asked for: all must be the service's own (the console works offline). */
 const addresses: string[] = [];
 
@@ -50,6 +54,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await device?.close();
+  await firmwareDevice?.close();
   await service?.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -285,6 +290,40 @@ describe('the operator console', () => {
     await page.getByLabel('Firmware', { exact: true }).getByText('console-fw 2.0.0').waitFor({ state: 'attached' });
   });
 
+  it('uploads a firmware binary and updates a device to it, following the steps to the outcome', async () => {
+    const fwEndpoint = 'console-fw-device';
+    const binary = Buffer.from('console firmware 3.0.0 '.repeat(64));
+    await importTestDevice(service.store, fwEndpoint);
+    const fwObjects = new TestDeviceObjects();
+    // A device that only takes pushed packages (/5/0/9 = 1) over CoAP.
+    const firmware = new TestFirmwareObject(fwObjects, { deliveryMethod: 1, protocols: [0], currentVersion: '1.0.0' });
+    firmware.expectedSha256 = createHash('sha256').update(binary).digest('hex');
+    firmware.newVersion = '3.0.0';
+    const client = await TestLwM2mClient.start({ serverHost: '127.0.0.1', serverPort: service.coap.local.port, endpoint: fwEndpoint, lifetime: 600, objectLinks: '</>;rt="oma.lwm2m";ct="110 0",</1/0>,</3/0>,</5/0>', device: firmware });
+    firmwareDevice = client;
+    firmware.onRestart = async () => {
+      await client.register();
+    };
+    expect((await client.register()).code).toBe('2.01');
+
+    await section('Firmware').click();
+    await page.getByText('Add a firmware').click();
+    await page.getByLabel('Name').fill('console-app');
+    await page.getByLabel('Version').fill('3.0.0');
+    await page.getByLabel(/Binary/).setInputFiles({ name: 'console-app-3.0.0.bin', mimeType: 'application/octet-stream', buffer: binary });
+    await page.getByRole('button', { name: 'Add' }).click();
+    await page.getByRole('table', { name: 'Firmware' }).getByText(`stored, ${binary.length} bytes`, { exact: false }).waitFor();
+
+    await page.goto(`${baseUrl}devices/${fwEndpoint}/firmware`);
+    await page.getByLabel('Firmware', { exact: true }).selectOption({ label: 'console-app 3.0.0' });
+    await page.getByRole('button', { name: 'Start update' }).click();
+    const update = page.locator('article').filter({ hasText: 'console-app 3.0.0 (push)' });
+    await update.getByText('succeeded', { exact: true }).waitFor();
+    expect(await update.getByRole('listitem').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('update-executed')]));
+    expect(firmware.received?.via).toBe('push');
+    await screenshot(page, 'device-firmware');
+  });
+
   it('lists the alarms of the fleet, filtered by status', async () => {
     await section('Alarms').click();
     const row = page.getByRole('table', { name: 'Alarms' }).locator('tbody tr').filter({ hasText: 'c8y_TemperatureAlarm' });
@@ -367,7 +406,8 @@ describe('the operator console', () => {
 
     // The list shows active devices unless asked for the decommissioned ones.
     await section('Devices').click();
-    await page.getByText('0 device(s)').waitFor();
+    await page.locator('tr[data-endpoint="console-fw-device"]').waitFor();
+    expect(await page.locator(`tr[data-endpoint="${endpoint}"]`).count()).toBe(0);
     await page.getByLabel('Status').selectOption('DECOMMISSIONED');
     await page.locator(`tr[data-endpoint="${endpoint}"]`).getByText('decommissioned').waitFor();
   });

@@ -61,7 +61,8 @@ export function DevicePage({ endpoint, tab }: { endpoint: string; tab: string })
           <Link href="/devices">Devices</Link> /
         </p>
         <h1>
-          {detail.name} <span class="muted">{detail.endpoint}</span>
+          {detail.name}
+          {detail.name === detail.endpoint ? null : <span class="muted"> {detail.endpoint}</span>}
         </h1>
         <span data-testid="device-state">{detail.status === 'DECOMMISSIONED' ? <StatusBadge status="DECOMMISSIONED" /> : <OnlineBadge online={detail.online} />}</span>
         {canOperate.value && detail.status === 'ACTIVE' ? <Decommission endpoint={endpoint} /> : null}

@@ -42,7 +42,6 @@ async function registerFleet(pid: number, args: readonly string[]): Promise<{ re
 
 function print(name: string, run: { report: FleetReport; cpuSeconds: number; load: number }): void {
   const r = run.report.registrations;
-  const handshakes = run.report.handshakes;
   process.stdout.write(
     `| ${name} | ${format(r.done)} | ${format(r.failed)} | ${format(r.retransmissions)} | ${format(r.perSecond)} | ${format(r.latencyMs.p50, 1)} | ${format(r.latencyMs.p99, 1)} | ${format((run.cpuSeconds * 1e6) / Math.max(1, r.done), 1)} | ${format(run.load, 1)} |\n`,
   );

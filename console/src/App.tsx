@@ -1,6 +1,7 @@
 /** The console's frame: sign-in until a token is accepted, then the navigation and the page of the current path. */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { canOperate, resumeSession, session, signOut } from './api/Session.ts';
+import type { LiveState } from './api/GraphQLClient.ts';
+import { canOperate, liveState, resumeSession, session, signOut } from './api/Session.ts';
 import { Link } from './components/Link.tsx';
 import { AlarmsPage } from './pages/AlarmsPage.tsx';
 import { DevicePage } from './pages/DevicePage.tsx';
@@ -21,6 +22,8 @@ export function App() {
   if (signedIn === undefined) return <SignInPage />;
   return <Frame role={signedIn.role} />;
 }
+
+const liveLabels: Readonly<Record<LiveState, string>> = { idle: '', connecting: 'connecting…', live: '● live', reconnecting: 'reconnecting…' };
 
 function Frame({ role }: { role: string }) {
   const main = useRef<HTMLElement>(null);
@@ -48,6 +51,9 @@ function Frame({ role }: { role: string }) {
           <Link href="/alarms" current={section === 'alarms'}>Alarms</Link>
           <Link href="/firmware" current={section === 'firmware'}>Firmware</Link>
         </nav>
+        <span class={`live ${liveState.value}`} role="status" data-testid="live-state">
+          {liveLabels[liveState.value]}
+        </span>
         <span class="who" data-testid="role">
           {role.toLowerCase()}
           {canOperate.value ? '' : ' (read only)'}

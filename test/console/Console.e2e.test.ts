@@ -178,6 +178,7 @@ describe('the operator console', () => {
     expect((await device.register()).code).toBe('2.01');
 
     await row.getByText('online').waitFor();
+    await page.getByTestId('live-state').getByText('live').waitFor();
     expect(await row.locator('td').nth(4).textContent()).toBe('1.1');
     expect(await page.evaluate(() => 'consoleNotReloaded' in globalThis)).toBe(true);
     expect(await unnamedControls(page)).toEqual([]);

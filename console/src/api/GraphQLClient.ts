@@ -30,15 +30,23 @@ export class ApiError extends Error {
 
 export const graphqlPath = '/graphql';
 
+/** The live connection (the subscriptions' WebSocket): opened on the first subscription, reopened when lost. */
+export type LiveState = 'idle' | 'connecting' | 'live' | 'reconnecting';
+
+export interface GraphQLClientEvents {
+  /** The service no longer accepts the token (revoked): the session ends. */
+  readonly onUnauthenticated?: () => void;
+  readonly onLiveState?: (state: LiveState) => void;
+}
+
 export class GraphQLClient {
   readonly #token: string;
-  readonly #onUnauthenticated: () => void;
+  readonly #events: GraphQLClientEvents;
   #socket: Client | undefined;
 
-  /** `onUnauthenticated`: the service no longer accepts the token (revoked): the session ends. */
-  constructor(token: string, onUnauthenticated: () => void = () => undefined) {
+  constructor(token: string, events: GraphQLClientEvents = {}) {
     this.#token = token;
-    this.#onUnauthenticated = onUnauthenticated;
+    this.#events = events;
   }
 
   async request<TResult, TVariables>(document: Document<TResult, TVariables>, variables: TVariables): Promise<TResult> {
@@ -47,7 +55,7 @@ export class GraphQLClient {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${this.#token}` },
       body: JSON.stringify({ query: document.source, variables }),
     });
-    if (response.status === 401) this.#onUnauthenticated();
+    if (response.status === 401) this.#events.onUnauthenticated?.();
     return parseResponse<TResult>(response.status, await response.text());
   }
 
@@ -63,6 +71,7 @@ export class GraphQLClient {
       xhr.setRequestHeader('authorization', `Bearer ${this.#token}`);
       xhr.upload.onprogress = (event) => onProgress(event.loaded, event.total);
       xhr.onload = () => {
+        if (xhr.status === 401) this.#events.onUnauthenticated?.();
         try {
           resolve(parseResponse<TResult>(xhr.status, xhr.responseText));
         } catch (error) {
@@ -105,8 +114,13 @@ export class GraphQLClient {
       retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 500 * 2 ** retries) * (0.5 + Math.random() / 2))),
       shouldRetry: (event) => {
         const refused = event instanceof CloseEvent && event.code === 4401;
-        if (refused) this.#onUnauthenticated();
+        if (refused) this.#events.onUnauthenticated?.();
         return !refused;
+      },
+      on: {
+        connecting: (isRetry) => this.#events.onLiveState?.(isRetry ? 'reconnecting' : 'connecting'),
+        connected: () => this.#events.onLiveState?.('live'),
+        closed: () => this.#events.onLiveState?.(this.#socket === undefined ? 'idle' : 'reconnecting'),
       },
     });
     return this.#socket;

@@ -4,6 +4,7 @@
  */
 import { computed, signal } from '@preact/signals';
 import { GraphQLClient } from './GraphQLClient.ts';
+import type { LiveState } from './GraphQLClient.ts';
 import type { Role } from './SessionDocuments.ts';
 import { meQuery } from './SessionDocuments.ts';
 
@@ -18,11 +19,14 @@ const storageKey = 'lwm2m-hub.token';
 
 export const session = signal<Session | undefined>(undefined);
 
+/** Whether live updates arrive: the header shows it, so that an operator knows the page is current. */
+export const liveState = signal<LiveState>('idle');
+
 /** Whether the token may change things (operator and admin): a viewer sees no button that would be refused. */
 export const canOperate = computed(() => session.value !== undefined && session.value.role !== 'VIEWER');
 
 export async function signIn(token: string): Promise<void> {
-  const client = new GraphQLClient(token.trim(), signOut);
+  const client = new GraphQLClient(token.trim(), { onUnauthenticated: signOut, onLiveState: (state) => (liveState.value = state) });
   const { me } = await client.request(meQuery, {});
   sessionStorage.setItem(storageKey, token.trim());
   session.value = { client, tokenId: me.tokenId, role: me.role };
@@ -32,6 +36,7 @@ export function signOut(): void {
   sessionStorage.removeItem(storageKey);
   session.value?.client.close();
   session.value = undefined;
+  liveState.value = 'idle';
 }
 
 /** Signs in again with the tab's token after a reload; false when there is none or it is refused. */

@@ -6,6 +6,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { resolveUserPath } from '../../src/cli/InvocationDirectory.ts';
 import { Fleet } from './Fleet.ts';
 import type { FleetReport } from './Fleet.ts';
 import { fleetHelp, parseFleetCommandLine } from './FleetCommandLine.ts';
@@ -35,7 +36,8 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`simulate: ${command.message}\n\nsimulate --help lists the options\n`);
       return 2;
     case 'write-csv': {
-      const file = createWriteStream(command.file);
+      // Relative to where the user ran `npm run simulate`, not to the project folder npm runs it in.
+      const file = createWriteStream(resolveUserPath(command.file, process.env));
       for (const line of registrationCsvLines(command.csv)) if (!file.write(line)) await once(file, 'drain');
       file.end();
       await once(file, 'finish');

@@ -40,14 +40,19 @@ export function canUseEcdheEcdsa(hello: ClientHello): boolean {
 }
 
 /**
- * The certificate type to use in one direction (RFC 7250 section 4.2): the first of the client's list
- * that this server supports, X.509 when the client did not send the extension, or undefined when
- * nothing matches (the handshake then fails with unsupported_certificate).
+ * The certificate type to use in one direction (RFC 7250 section 4.2): `preferred` when the client
+ * offers it, else the first of the client's list that this server supports, X.509 when the client did
+ * not send the extension, or undefined when nothing matches (the certificate suites are then not used).
  */
-export function chooseCertificateType(hello: ClientHello, extension: 19 | 20, supported: readonly CertificateTypeValue[]): CertificateTypeValue | undefined {
+export function chooseCertificateType(
+  hello: ClientHello,
+  extension: 19 | 20,
+  supported: readonly CertificateTypeValue[],
+  preferred?: CertificateTypeValue,
+): CertificateTypeValue | undefined {
   const data = extensionData(hello, extension);
   const offered = data === undefined ? [CertificateType.x509] : uint8List(data, 'certificate types');
-  const chosen = offered.find((candidate) => supported.some((type) => type === candidate));
+  const chosen = preferred !== undefined && offered.includes(preferred) ? preferred : offered.find((candidate) => supported.some((type) => type === candidate));
   return supported.find((type) => type === chosen);
 }
 

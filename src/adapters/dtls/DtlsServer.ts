@@ -350,8 +350,10 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     const authentication = this.options.certificates;
     if (authentication === undefined || !canUseEcdheEcdsa(hello)) return undefined;
     const types: CertificateTypeValue[] = authentication.rawPublicKeys === false ? [CertificateType.x509] : [CertificateType.x509, CertificateType.rawPublicKey];
-    const serverType = chooseCertificateType(hello, ExtensionType.serverCertificateType, types);
     const clientType = chooseCertificateType(hello, ExtensionType.clientCertificateType, types);
+    // A client that authenticates with a raw public key gets ours too when it takes one: in the LwM2M
+    // RPK mode the device knows the server by its public key (Security object /0/x/4, Core 1.1 E.1).
+    const serverType = chooseCertificateType(hello, ExtensionType.serverCertificateType, types, clientType === CertificateType.rawPublicKey ? clientType : undefined);
     if (serverType === undefined || clientType === undefined) return undefined;
     return {
       authentication,

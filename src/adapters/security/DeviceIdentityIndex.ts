@@ -1,7 +1,7 @@
 /**
  * Which device an identity belongs to, for identities from the registration data on the
  * `device-<endpoint>` streams (the CSV's `lwm2m psk_id`, `bootstrap psk_id`,
- * `external-c8y_BootstrapPskId`). The LwM2M server's PSK lookup and the bootstrap server's directory
+ * `external-c8y_BootstrapPskId`, and an RPK device's `publicKey`). The LwM2M server's PSK lookup and the bootstrap server's directory
  * both use it, each with the fields it looks devices up by.
  *
  * The identities are indexed in memory, caught up from the log before each lookup (so that a device
@@ -19,6 +19,8 @@ import type { DeviceEvent, DeviceRegistrationData } from '../../domain/devices/D
 import { deviceRegistrationDecider } from '../../domain/devices/DeviceRegistrationDecider.ts';
 
 export type DeviceIdentityField = 'lwm2mPskId' | 'bootstrapPskId' | 'externalBootstrapPskId';
+/** Every field a handshake finds a device by: the PSK identities, and an RPK device's public key. */
+export type IndexedDeviceField = DeviceIdentityField | 'publicKey';
 
 /** A device (`endpoint`) about to take `identity` in `field`. */
 export interface DeviceIdentityClaim {
@@ -36,12 +38,12 @@ interface FieldIndex {
 
 export class DeviceIdentityIndex {
   readonly #store: EventStore;
-  readonly #fields: ReadonlyMap<DeviceIdentityField, FieldIndex>;
+  readonly #fields: ReadonlyMap<IndexedDeviceField, FieldIndex>;
   readonly #commits: ImportCommits;
   #position = 0;
   #catchingUp: Promise<void> = Promise.resolve();
 
-  constructor(store: EventStore, fields: readonly DeviceIdentityField[]) {
+  constructor(store: EventStore, fields: readonly IndexedDeviceField[]) {
     this.#store = store;
     this.#commits = new ImportCommits(store);
     this.#fields = new Map(fields.map((field) => [field, { identityOf: new Map(), endpointOf: new Map() }]));
@@ -54,7 +56,7 @@ export class DeviceIdentityIndex {
   }
 
   /** The active device whose `field` is `identity`. */
-  async device(field: DeviceIdentityField, identity: string): Promise<DeviceRegistrationData | undefined> {
+  async device(field: IndexedDeviceField, identity: string): Promise<DeviceRegistrationData | undefined> {
     await this.#catchUp();
     const endpoint = this.#fields.get(field)?.endpointOf.get(identity);
     if (endpoint === undefined) return undefined;
@@ -98,7 +100,7 @@ export class DeviceIdentityIndex {
     for (const [field, index] of this.#fields) {
       switch (event.type) {
         case 'DeviceRegistrationImported':
-          set(index, event.data.registration.endpoint, event.data.registration[field]);
+          set(index, event.data.registration.endpoint, event.data.registration[field] ?? null);
           break;
         case 'DeviceRegistrationUpdated': {
           const changed = event.data.changes[field];

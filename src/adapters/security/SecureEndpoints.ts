@@ -1,22 +1,32 @@
 /**
- * The DTLS (PSK) ports of the service: the LwM2M server's (`coapsPort`, 5684) and the bootstrap
- * server's (`bootstrapDtlsPort`, 5784), CoAP over the DTLS server so that the same registration,
- * device management and bootstrap logic serves them as the plain ports (LwM2M Transport 1.1 section
- * 5.2.1: CoAP over DTLS in PSK mode). Keys come from the sealed CSV values through the PskKeyStore;
+ * The DTLS ports of the service: the LwM2M server's (`coapsPort`, 5684) and the bootstrap server's
+ * (`bootstrapDtlsPort`, 5784), CoAP over the DTLS server so that the same registration, device
+ * management and bootstrap logic serves them as the plain ports (LwM2M Transport 1.1 section 5.2.1:
+ * CoAP over DTLS in PSK mode). Keys come from the sealed CSV values through the PskKeyStore;
  * failed handshakes and identity mismatches become audit events (without keys) within one budget.
+ *
+ * With the server's certificate, the LwM2M server's port also takes X509 and RPK devices (Transport
+ * 1.1 section 5.2.8 and 5.2.9, the certificate and raw public key modes), their credentials judged by
+ * CertificateAccounts. The bootstrap server's port stays PSK: X509 and RPK devices bootstrap with a
+ * bootstrap PSK, or on the plain port.
  */
+import type { X509Certificate } from 'node:crypto';
 import type { Clock } from '../../domain/Clock.ts';
+import type { DeviceRegistrationData } from '../../domain/devices/DeviceEvents.ts';
 import type { SecretSealer } from '../../domain/SealedSecret.ts';
 import { BootstrapDeviceDirectory } from '../bootstrap/BootstrapDeviceDirectory.ts';
 import type { BootstrapChannel } from '../bootstrap/BootstrapServer.ts';
 import type { CoapEndpoint, CoapPeer, CoapRequestHandler } from '../coap/CoapEndpoint.ts';
 import { DatagramCoapEndpoint } from '../coap/DatagramCoapEndpoint.ts';
-import type { RegistrationService } from '../coap/RegistrationService.ts';
+import type { DtlsPeerAuthentication, RegistrationService } from '../coap/RegistrationService.ts';
 import { DtlsDatagramTransport } from '../dtls/DtlsDatagramTransport.ts';
 import type { EventStore } from '../eventstore/EventStore.ts';
 import type { Logger } from '../logging/Logger.ts';
 import { auditHandshakeFailures } from './HandshakeFailureAudit.ts';
 import { HandlerWrappingCoapEndpoint } from './HandlerWrappingCoapEndpoint.ts';
+import type { ServerCredential } from '../dtls/PeerCredential.ts';
+import { CertificateAccounts } from './CertificateAccounts.ts';
+import { DeviceIdentityIndex } from './DeviceIdentityIndex.ts';
 import { auditIdentityMismatch } from './IdentityMismatchAudit.ts';
 import { Lwm2mPskIdentityIndex } from './Lwm2mPskIdentityIndex.ts';
 import { PskKeyStore, identityText } from './PskKeyStore.ts';
@@ -32,6 +42,8 @@ export interface SecureEndpointsOptions {
   readonly logger: Logger;
   /** The audit events' budget (SecurityAuditLog's defaults when absent). */
   readonly auditBudget?: { readonly burst: number; readonly perSecond: number };
+  /** The server's certificate and the trust store of X.509 devices; without it the LwM2M port is PSK only. */
+  readonly certificates?: { readonly server: ServerCredential; readonly trustAnchors: readonly X509Certificate[] };
 }
 
 export interface SecureEndpoints {
@@ -47,10 +59,15 @@ export interface SecureEndpoints {
   readonly bootstrapChannel: BootstrapChannel;
   readonly keys: PskKeyStore;
   readonly audit: SecurityAuditLog;
-  /** The PSK identity of the DTLS session of an LwM2M server peer; null without a session. */
+  /** The PSK identity of the DTLS session of an LwM2M server peer; null without a session, or for a certificate session. */
   lwm2mIdentityOf(peer: CoapPeer): string | null;
-  /** The registration interface on the DTLS port: the 'psk' channel with the session's identity, audited. */
+  /**
+   * The registration interface on the DTLS port: the 'psk' channel with the session's identity, audited,
+   * or the 'certificate' channel with the endpoint the session's certificate or public key is bound to.
+   */
   registrationHandler(registrations: RegistrationService): CoapRequestHandler;
+  /** The certificate and raw public key accounts, when the service has a certificate. */
+  readonly certificateAccounts: CertificateAccounts | undefined;
   /** The CoAP endpoints of both DTLS ports, unwrapped, for readiness and metrics. */
   readonly datagramEndpoints: { readonly lwm2m: DatagramCoapEndpoint; readonly bootstrap: DatagramCoapEndpoint };
   close(): Promise<void>;
@@ -61,21 +78,34 @@ export async function openSecureEndpoints(options: SecureEndpointsOptions): Prom
   const keys = new PskKeyStore({ lwm2mIdentities: new Lwm2mPskIdentityIndex(store), bootstrapDevices: new BootstrapDeviceDirectory(store), sealer: options.sealer });
   const audit = new SecurityAuditLog({ store, clock, logger, ...options.auditBudget });
 
-  const lwm2mTransport = await DtlsDatagramTransport.open({ host: options.host, port: options.lwm2mPort, logger, clock, pskLookup: keys.lwm2mLookup });
+  const certificateAccounts =
+    options.certificates === undefined ? undefined : new CertificateAccounts({ store, trustAnchors: options.certificates.trustAnchors, clock });
+  const certificates =
+    options.certificates === undefined || certificateAccounts === undefined ? {} : { certificates: { server: options.certificates.server, lookup: certificateAccounts.dtlsLookup } };
+  const lwm2mTransport = await DtlsDatagramTransport.open({ host: options.host, port: options.lwm2mPort, logger, clock, pskLookup: keys.lwm2mLookup, ...certificates });
   const bootstrapTransport = await DtlsDatagramTransport.open({ host: options.host, port: options.bootstrapPort, logger, clock, pskLookup: keys.bootstrapLookup }).catch(
     async (error: unknown) => {
       await lwm2mTransport.close();
       throw error;
     },
   );
+  const endpoints = new DeviceIdentityIndex(store, []);
+  const deviceByEndpoint = (endpoint: string): Promise<DeviceRegistrationData | undefined> => endpoints.byEndpoint(endpoint);
   const stopAudits = [
-    auditHandshakeFailures({ server: lwm2mTransport.server, role: 'lwm2m', deviceOf: (identity) => keys.lwm2mDevice(identity), audit, clock, logger }),
-    auditHandshakeFailures({ server: bootstrapTransport.server, role: 'bootstrap', deviceOf: (identity) => keys.bootstrapDevice(identity), audit, clock, logger }),
+    auditHandshakeFailures({ server: lwm2mTransport.server, role: 'lwm2m', deviceOf: (identity) => keys.lwm2mDevice(identity), deviceByEndpoint, audit, clock, logger }),
+    auditHandshakeFailures({ server: bootstrapTransport.server, role: 'bootstrap', deviceOf: (identity) => keys.bootstrapDevice(identity), deviceByEndpoint, audit, clock, logger }),
   ];
   const lwm2m = new DatagramCoapEndpoint(lwm2mTransport, { logger });
   const identityOf = (transport: DtlsDatagramTransport, peer: CoapPeer): string | null => {
-    const identity = transport.sessionOf(peer)?.pskIdentity;
-    return identity === undefined ? null : (identityText(identity) ?? null);
+    const session = transport.sessionOf(peer);
+    return session === undefined || session.authentication !== 'psk' ? null : (identityText(session.pskIdentity) ?? null);
+  };
+  const lwm2mAuthenticationOf = (peer: CoapPeer): DtlsPeerAuthentication | null => {
+    const session = lwm2mTransport.sessionOf(peer);
+    if (session === undefined) return null;
+    if (session.authentication !== 'psk' && session.credentialIdentity !== undefined) return { channel: 'certificate', certifiedEndpoint: session.credentialIdentity };
+    const identity = identityText(session.pskIdentity);
+    return identity === undefined ? null : { channel: 'psk', pskIdentity: identity };
   };
   const lwm2mIdentityOf = (peer: CoapPeer): string | null => identityOf(lwm2mTransport, peer);
   const bootstrapIdentityOf = (peer: CoapPeer): string | null => identityOf(bootstrapTransport, peer);
@@ -95,12 +125,13 @@ export async function openSecureEndpoints(options: SecureEndpointsOptions): Prom
     registrationHandler: (registrations) =>
       auditIdentityMismatch({
         role: 'lwm2m',
-        handler: registrations.handler('psk', lwm2mIdentityOf),
+        handler: registrations.dtlsHandler(lwm2mAuthenticationOf),
         identityOf: lwm2mIdentityOf,
         deviceOf: (identity) => keys.lwm2mDevice(identity),
         audit,
         clock,
       }),
+    certificateAccounts,
     datagramEndpoints: { lwm2m, bootstrap: bootstrapEndpoint },
     async close() {
       for (const stop of stopAudits) stop();

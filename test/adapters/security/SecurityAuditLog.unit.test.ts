@@ -9,7 +9,7 @@ import { securityStream } from '../../../src/adapters/security/SecurityAuditEven
 function failure(port: number): SecurityAuditEvent {
   return {
     type: 'DtlsHandshakeFailed',
-    data: { server: 'lwm2m', address: '192.0.2.1', port, pskIdentity: `made-up-${port}`, endpoint: null, reason: 'unknown PSK identity', failedAt: '2026-01-01T00:00:00.000Z' },
+    data: { server: 'lwm2m', address: '192.0.2.1', port, pskIdentity: `made-up-${port}`, credential: null, endpoint: null, reason: 'unknown PSK identity', failedAt: '2026-01-01T00:00:00.000Z' },
   };
 }
 

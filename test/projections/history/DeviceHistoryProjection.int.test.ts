@@ -40,7 +40,7 @@ afterEach(async () => {
 });
 
 function handshakeFailed(endpoint: string | null, pskIdentity: string | null): NewEvent {
-  const data: DtlsHandshakeFailed = { server: 'lwm2m', address: '127.0.0.1', port: 40000, pskIdentity, endpoint, reason: 'wrong PSK?', failedAt: '2026-11-25T08:00:00.000Z' };
+  const data: DtlsHandshakeFailed = { server: 'lwm2m', address: '127.0.0.1', port: 40000, pskIdentity, credential: null, endpoint, reason: 'wrong PSK?', failedAt: '2026-11-25T08:00:00.000Z' };
   return { type: 'DtlsHandshakeFailed', data: { ...data } };
 }
 

@@ -56,6 +56,7 @@ import { firmwarePackageHttpUri } from './adapters/firmware/FirmwarePackageHttpR
 import { startFirmware } from './adapters/firmware/Firmware.ts';
 import { FirmwarePackageAccess } from './adapters/firmware/FirmwarePackageAccess.ts';
 import type { SecureEndpoints } from './adapters/security/SecureEndpoints.ts';
+import { loadServerCertificate, readTrustStore } from './adapters/security/CertificateFiles.ts';
 import { healthRoute } from './adapters/http/HealthRoutes.ts';
 import { measureAppends } from './adapters/metrics/MeasuredEventStore.ts';
 import { metricsRoute } from './adapters/metrics/MetricsRoute.ts';
@@ -156,6 +157,18 @@ async function wireService(
   const coap = await openUdpCoapEndpoint({ host: config.coapHost, port: config.coapPort, logger });
   closers.push({ part: 'lwm2m server (CoAP)', close: () => coap.close() });
   // The same LwM2M server over DTLS with PSK (LwM2M Transport 1.1 section 5.2.1), and the bootstrap server's DTLS port.
+  // The certificate suites (X509 and RPK devices): the server's certificate, generated on the first
+  // start unless configured, and the trust store of device certificates.
+  const serverCertificate = await loadServerCertificate({
+    certificatePath: config.serverCertificate,
+    privateKeyPath: config.serverPrivateKey,
+    dataDir,
+    commonName: config.publicHost,
+    clock: systemClock,
+    logger,
+  });
+  const trustAnchors = await readTrustStore(config.trustStore);
+  logger.info({ serverCertificate: serverCertificate.source, trustAnchors: trustAnchors.length }, 'certificates loaded');
   const secure = await openSecureEndpoints({
     host: config.coapHost,
     lwm2mPort: config.coapsPort,
@@ -164,6 +177,7 @@ async function wireService(
     sealer: masterKey.sealer,
     clock: systemClock,
     logger,
+    certificates: { server: serverCertificate.credential, trustAnchors },
   });
   closers.push({ part: 'lwm2m and bootstrap servers (DTLS)', close: () => secure.close() });
   const lwm2mEndpoint = new ChannelRoutingCoapEndpoint(coap, secure.lwm2m, (peer) => secure.lwm2mTransport.sessionOf(peer) !== undefined);
@@ -225,12 +239,17 @@ async function wireService(
     sealer: masterKey.sealer,
     clock: systemClock,
     logger,
-    defaults: bootstrapDefaultsFor(config.publicHost, {
-      coapPort: coap.local.port,
-      coapsPort: secure.lwm2m.local.port,
-      bootstrapPort: bootstrap.local.port,
-      bootstrapDtlsPort: secure.bootstrap.local.port,
-    }),
+    defaults: bootstrapDefaultsFor(
+      config.publicHost,
+      {
+        coapPort: coap.local.port,
+        coapsPort: secure.lwm2m.local.port,
+        bootstrapPort: bootstrap.local.port,
+        bootstrapDtlsPort: secure.bootstrap.local.port,
+      },
+      undefined,
+      { certificate: serverCertificate.credential.certificateChain[0] ?? Buffer.alloc(0), publicKeyInfo: serverCertificate.credential.publicKeyInfo },
+    ),
   });
   bootstrapServer.attach(bootstrap);
   bootstrapServer.attach(secure.bootstrap, secure.bootstrapChannel);

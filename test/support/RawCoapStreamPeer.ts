@@ -21,11 +21,17 @@ export class RawCoapStreamPeer {
   readonly #reader = new CoapStreamReader(1 << 20);
   readonly closed: Promise<void>;
   #waiters: Array<() => void> = [];
+  #answer: ((message: CoapStreamMessage) => CoapStreamMessage | undefined) | undefined;
 
   private constructor(socket: Socket) {
     this.#socket = socket;
     socket.on('data', (chunk: Buffer) => {
-      for (const item of this.#reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))) if (item.kind === 'message') this.received.push(item.message);
+      for (const item of this.#reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))) {
+        if (item.kind !== 'message') continue;
+        this.received.push(item.message);
+        const answer = this.#answer?.(item.message);
+        if (answer !== undefined) this.send(answer);
+      }
       this.#wake();
     });
     socket.on('error', () => undefined);
@@ -51,6 +57,11 @@ export class RawCoapStreamPeer {
     const peer = await RawCoapStreamPeer.connect(target, options);
     peer.send({ code: SignalCode.Csm, token: new Uint8Array(0), options: [uintOptionOf(SignalOption.MaxMessageSize, maxMessageSize)], payload: new Uint8Array(0) });
     return peer;
+  }
+
+  /** Answers each message as it arrives: what `answer` returns is sent back (the peer then plays a server too). */
+  answer(answer: (message: CoapStreamMessage) => CoapStreamMessage | undefined): void {
+    this.#answer = answer;
   }
 
   get port(): number {

@@ -33,18 +33,21 @@ export interface ClientResponse {
 
 export const defaultObjectLinks = '</>;rt="oma.lwm2m";ct=11543,</1/0>,</3/0>,</3303/0>';
 
+/** The resource values a test client serves by default, by path ("/3/0/0"), as text/plain. */
+export const defaultResources: ReadonlyMap<string, string> = new Map([
+  ['/1/0/0', '1'],
+  ['/1/0/1', '60'],
+  ['/3/0/0', 'lwm2m-hub tests'],
+  ['/3/0/1', 'TestLwM2mClient'],
+  ['/3/0/2', 'SN-0001'],
+  ['/3303/0/5700', '21.5'],
+  ['/3303/0/5701', 'Cel'],
+]);
+
 export class TestLwM2mClient {
   readonly options: TestLwM2mClientOptions;
   /** Resource values by path ("/3/0/0"), served as text/plain. */
-  readonly resources = new Map<string, string>([
-    ['/1/0/0', '1'],
-    ['/1/0/1', '60'],
-    ['/3/0/0', 'lwm2m-hub tests'],
-    ['/3/0/1', 'TestLwM2mClient'],
-    ['/3/0/2', 'SN-0001'],
-    ['/3303/0/5700', '21.5'],
-    ['/3303/0/5701', 'Cel'],
-  ]);
+  readonly resources = new Map(defaultResources);
   /** Requests the server sent to this client: method and path. */
   readonly served: string[] = [];
   /** The path of the current registration ("rd/<id>"), once registered. */

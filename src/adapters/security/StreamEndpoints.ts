@@ -1,0 +1,129 @@
+/**
+ * The TCP and TLS ports of the service, CoAP over TCP and TLS (RFC 8323; LwM2M Transport 1.1 section
+ * 5, binding `T`): the LwM2M server's (`coap+tcp`, `coaps+tcp`) and the bootstrap server's, each a
+ * `StreamCoapEndpoint`, so that the same registration, device management and bootstrap logic serves
+ * them as the UDP and DTLS ports.
+ *
+ * TLS 1.2 and 1.3 with a PSK, the same accounts as DTLS (`TlsPskKeys`): the LwM2M server's by the
+ * device's `lwm2m psk_id`, the bootstrap server's by its bootstrap identity. The suites are the PSK ones
+ * of RFC 7925 and LwM2M Transport 1.1 section 5.2.1 (AES-128-CCM-8, AES-128-CBC-SHA256) and AES-128-GCM,
+ * in TLS 1.2; in TLS 1.3, OpenSSL's PSK callback (which node:tls uses) only serves suites whose hash is
+ * SHA-256, so TLS_AES_128_GCM_SHA256 and TLS_AES_128_CCM_8_SHA256. Failed handshakes are audit events
+ * without key material, and a request naming another endpoint than the PSK identity's is audited as on
+ * the DTLS ports.
+ */
+import { createSecureContext } from 'node:tls';
+import type { Clock } from '../../domain/Clock.ts';
+import type { SecretSealer } from '../../domain/SealedSecret.ts';
+import type { BootstrapChannel } from '../bootstrap/BootstrapServer.ts';
+import type { CoapEndpoint, CoapPeer, CoapRequestHandler } from '../coap/CoapEndpoint.ts';
+import type { RegistrationService } from '../coap/RegistrationService.ts';
+import { openTcpCoapEndpoint, openTlsCoapEndpoint } from '../coap/StreamCoapEndpoint.ts';
+import type { StreamCoapEndpoint, StreamLimits, TlsHandshakeFailure } from '../coap/StreamCoapEndpoint.ts';
+import type { EventStore } from '../eventstore/EventStore.ts';
+import type { Logger } from '../logging/Logger.ts';
+import { HandlerWrappingCoapEndpoint } from './HandlerWrappingCoapEndpoint.ts';
+import { auditIdentityMismatch } from './IdentityMismatchAudit.ts';
+import type { PskKeyStore } from './PskKeyStore.ts';
+import type { DtlsServerRole } from './SecurityAuditEvents.ts';
+import { securityStream } from './SecurityAuditEvents.ts';
+import type { SecurityAuditLog } from './SecurityAuditLog.ts';
+import { TlsPskKeys } from './TlsPskKeys.ts';
+
+/** OpenSSL names of the TLS 1.2 PSK suites (RFC 6655, RFC 5487) and the TLS 1.3 suites that work with a PSK callback. */
+export const tlsPskCiphers = ['PSK-AES128-CCM8', 'PSK-AES128-CBC-SHA256', 'PSK-AES128-GCM-SHA256', 'TLS_AES_128_GCM_SHA256', 'TLS_AES_128_CCM_8_SHA256'].join(':');
+
+export interface StreamEndpointsOptions {
+  readonly host: string;
+  readonly lwm2mTcpPort: number;
+  readonly lwm2mTlsPort: number;
+  readonly bootstrapTcpPort: number;
+  readonly bootstrapTlsPort: number;
+  readonly store: EventStore;
+  readonly sealer: SecretSealer;
+  /** The DTLS ports' key store (which device an identity is), for the audits. */
+  readonly keys: PskKeyStore;
+  /** The DTLS ports' audit log: one budget for every port's security events. */
+  readonly audit: SecurityAuditLog;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly limits?: Partial<StreamLimits>;
+}
+
+export interface StreamEndpoints {
+  readonly lwm2mTcp: StreamCoapEndpoint;
+  readonly lwm2mTls: StreamCoapEndpoint;
+  readonly bootstrapTcp: StreamCoapEndpoint;
+  /** The bootstrap server's TLS endpoint; the handler installed on it is audited for identity mismatches. */
+  readonly bootstrapTls: CoapEndpoint;
+  readonly bootstrapTlsChannel: BootstrapChannel;
+  /** The CoAP endpoints, unwrapped, for readiness. */
+  readonly all: readonly StreamCoapEndpoint[];
+  /** The registration interface on the TLS port: the 'tls' channel with the connection's identity, audited. */
+  tlsRegistrationHandler(registrations: RegistrationService): CoapRequestHandler;
+  close(): Promise<void>;
+}
+
+export async function openStreamEndpoints(options: StreamEndpointsOptions): Promise<StreamEndpoints> {
+  const { store, clock, logger, keys, audit, host, limits } = options;
+  const tlsKeys = new TlsPskKeys(store, options.sealer);
+  const secureContext = createSecureContext({ ciphers: tlsPskCiphers, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' });
+  const opened: StreamCoapEndpoint[] = [];
+  const open = async (endpoint: Promise<StreamCoapEndpoint>): Promise<StreamCoapEndpoint> => {
+    try {
+      const listening = await endpoint;
+      opened.push(listening);
+      return listening;
+    } catch (error) {
+      await Promise.all(opened.map((each) => each.close()));
+      throw error;
+    }
+  };
+  const audited = (role: DtlsServerRole) => (failure: TlsHandshakeFailure) => {
+    const deviceOf = role === 'lwm2m' ? (identity: string) => keys.lwm2mDevice(identity) : (identity: string) => keys.bootstrapDevice(identity);
+    recordHandshakeFailure(audit, role, failure, deviceOf, clock).catch((error: unknown) => logger.error({ err: error }, 'TLS handshake failure not audited'));
+  };
+  const lwm2mTcp = await open(openTcpCoapEndpoint({ host, port: options.lwm2mTcpPort, logger, limits }));
+  const lwm2mTls = await open(
+    openTlsCoapEndpoint({ host, port: options.lwm2mTlsPort, logger, limits, secureContext, pskLookup: tlsKeys.lwm2mKey, prepare: () => tlsKeys.prepare(), onHandshakeFailed: audited('lwm2m') }),
+  );
+  const bootstrapTcp = await open(openTcpCoapEndpoint({ host, port: options.bootstrapTcpPort, logger, limits }));
+  const bootstrapTlsEndpoint = await open(
+    openTlsCoapEndpoint({ host, port: options.bootstrapTlsPort, logger, limits, secureContext, pskLookup: tlsKeys.bootstrapKey, prepare: () => tlsKeys.prepare(), onHandshakeFailed: audited('bootstrap') }),
+  );
+  const lwm2mIdentityOf = (peer: CoapPeer): string | null => lwm2mTls.pskIdentityOf(peer);
+  const bootstrapTls = new HandlerWrappingCoapEndpoint(bootstrapTlsEndpoint, (handler) =>
+    auditIdentityMismatch({ role: 'bootstrap', handler, identityOf: (peer) => bootstrapTlsEndpoint.pskIdentityOf(peer), deviceOf: (identity) => keys.bootstrapDevice(identity), audit, clock }),
+  );
+  return {
+    lwm2mTcp,
+    lwm2mTls,
+    bootstrapTcp,
+    bootstrapTls,
+    bootstrapTlsChannel: { kind: 'tls', pskIdentityOf: (peer) => bootstrapTlsEndpoint.pskIdentityOf(peer) ?? undefined },
+    all: opened,
+    tlsRegistrationHandler: (registrations) =>
+      auditIdentityMismatch({ role: 'lwm2m', handler: registrations.handler('tls', lwm2mIdentityOf), identityOf: lwm2mIdentityOf, deviceOf: (identity) => keys.lwm2mDevice(identity), audit, clock }),
+    async close() {
+      await Promise.all(opened.map((endpoint) => endpoint.close()));
+    },
+  };
+}
+
+/** A failed TLS handshake as a `TlsHandshakeFailed` audit event, on the bound device's security stream when the identity is one. */
+async function recordHandshakeFailure(
+  audit: SecurityAuditLog,
+  role: DtlsServerRole,
+  failure: TlsHandshakeFailure,
+  deviceOf: (identity: string) => Promise<{ readonly endpoint: string } | undefined>,
+  clock: Clock,
+): Promise<void> {
+  const { peer, reason, pskIdentity } = failure;
+  const device = pskIdentity === null ? undefined : await deviceOf(pskIdentity);
+  const endpoint = device?.endpoint ?? null;
+  await audit.record(
+    securityStream(endpoint, peer.address),
+    { type: 'TlsHandshakeFailed', data: { server: role, address: peer.address, port: peer.port, pskIdentity, endpoint, reason, failedAt: clock.now().toISOString() } },
+    `system:tls-${role}`,
+  );
+}

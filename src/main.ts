@@ -48,6 +48,7 @@ import { BootstrapServer } from './adapters/bootstrap/BootstrapServer.ts';
 import { BootstrapDeviceDirectory } from './adapters/bootstrap/BootstrapDeviceDirectory.ts';
 import { bootstrapDefaultsFor, serviceUri } from './adapters/bootstrap/ServiceUris.ts';
 import { ChannelRoutingCoapEndpoint } from './adapters/coap/ChannelRoutingCoapEndpoint.ts';
+import type { IncomingCoapRequest } from './adapters/coap/CoapEndpoint.ts';
 import { openSecureEndpoints } from './adapters/security/SecureEndpoints.ts';
 import { randomUUID } from 'node:crypto';
 import { FirmwareRepository } from './adapters/firmware/FirmwareRepository.ts';
@@ -56,6 +57,8 @@ import { firmwarePackageHttpUri } from './adapters/firmware/FirmwarePackageHttpR
 import { startFirmware } from './adapters/firmware/Firmware.ts';
 import { FirmwarePackageAccess } from './adapters/firmware/FirmwarePackageAccess.ts';
 import type { SecureEndpoints } from './adapters/security/SecureEndpoints.ts';
+import { openStreamEndpoints } from './adapters/security/StreamEndpoints.ts';
+import type { StreamEndpoints } from './adapters/security/StreamEndpoints.ts';
 import { loadServerCertificate, readTrustStore } from './adapters/security/CertificateFiles.ts';
 import { healthRoute } from './adapters/http/HealthRoutes.ts';
 import { measureAppends } from './adapters/metrics/MeasuredEventStore.ts';
@@ -83,6 +86,8 @@ export interface RunningService {
   readonly bootstrap: DatagramCoapEndpoint;
   /** The DTLS (PSK) ports: the LwM2M server's (`coapsPort`) and the bootstrap server's (`bootstrapDtlsPort`). */
   readonly secure: SecureEndpoints;
+  /** CoAP over TCP and TLS (RFC 8323): the LwM2M server's (`coapTcpPort`, `coapsTcpPort`) and the bootstrap server's (`bootstrapTcpPort`, `bootstrapTlsPort`). */
+  readonly streams: StreamEndpoints;
   close(): Promise<void>;
 }
 
@@ -180,9 +185,38 @@ async function wireService(
     certificates: { server: serverCertificate.credential, trustAnchors },
   });
   closers.push({ part: 'lwm2m and bootstrap servers (DTLS)', close: () => secure.close() });
-  const lwm2mEndpoint = new ChannelRoutingCoapEndpoint(coap, secure.lwm2m, (peer) => secure.lwm2mTransport.sessionOf(peer) !== undefined);
-  const plainRegistration = registrations.handler('plain');
-  const pskRegistration = secure.registrationHandler(registrations);
+  // The same servers over TCP and TLS (RFC 8323, LwM2M binding T), with the DTLS ports' PSK accounts and audit.
+  const streams = await openStreamEndpoints({
+    host: config.coapHost,
+    lwm2mTcpPort: config.coapTcpPort,
+    lwm2mTlsPort: config.coapsTcpPort,
+    bootstrapTcpPort: config.bootstrapTcpPort,
+    bootstrapTlsPort: config.bootstrapTlsPort,
+    store,
+    sealer: masterKey.sealer,
+    keys: secure.keys,
+    audit: secure.audit,
+    clock: systemClock,
+    logger,
+  });
+  closers.push({ part: 'lwm2m and bootstrap servers (TCP, TLS)', close: () => streams.close() });
+  // A request to a TCP or TLS device goes over its connection: the registration's channel picks the endpoint.
+  const lwm2mEndpoint = new ChannelRoutingCoapEndpoint(coap, secure.lwm2m, (peer) => secure.lwm2mTransport.sessionOf(peer) !== undefined, {
+    tcp: streams.lwm2mTcp,
+    tls: streams.lwm2mTls,
+    channelOf: (peer) => registrations.registrationAt(peer)?.channel,
+  });
+  // The registration interface of each port: the channel it records, and the PSK identity the DTLS or TLS port authenticated.
+  const registrationHandlers = {
+    plain: registrations.handler('plain'),
+    dtls: secure.registrationHandler(registrations),
+    tcp: registrations.handler('tcp'),
+    tls: streams.tlsRegistrationHandler(registrations),
+  };
+  const pskIdentityOf = (request: IncomingCoapRequest): string | null => {
+    const port = lwm2mEndpoint.arrivedOn(request);
+    return port === 'dtls' ? secure.lwm2mIdentityOf(request.peer) : port === 'tls' ? streams.lwm2mTls.pskIdentityOf(request.peer) : null;
+  };
   // Firmware packages are served on the LwM2M server's endpoint too (`GET /fw/<id>`, issue 8).
   const firmwareRepository = new FirmwareRepository({ store, dataDir, clock: systemClock, newId: randomUUID });
   // A package goes only to the device whose update to it runs: by address and DTLS identity over CoAP, by token over HTTP.
@@ -193,8 +227,8 @@ async function wireService(
     endpoint: lwm2mEndpoint,
     registrations,
     registrationHandler: firmwarePackageCoapHandler(
-      { repository: firmwareRepository, access: packageAccess, pskIdentityOf: (request) => (lwm2mEndpoint.cameSecure(request) ? secure.lwm2mIdentityOf(request.peer) : null) },
-      (request) => (lwm2mEndpoint.cameSecure(request) ? pskRegistration(request) : plainRegistration(request)),
+      { repository: firmwareRepository, access: packageAccess, pskIdentityOf },
+      (request) => registrationHandlers[lwm2mEndpoint.arrivedOn(request)](request),
     ),
     catalog: coreObjectCatalog(),
     clock: systemClock,
@@ -228,7 +262,10 @@ async function wireService(
   closers.push({ part: 'firmware updates', close: () => firmware.close() });
   const resumedUpdates = await firmware.resume();
   if (resumedUpdates > 0) logger.info({ updates: resumedUpdates }, 'firmware updates resumed');
-  logger.info({ host: config.coapHost, port: coap.local.port, coapsPort: secure.lwm2m.local.port }, 'LwM2M server listening (CoAP, CoAP over DTLS)');
+  logger.info(
+    { host: config.coapHost, port: coap.local.port, coapsPort: secure.lwm2m.local.port, tcpPort: streams.lwm2mTcp.local.port, tlsPort: streams.lwm2mTls.local.port },
+    'LwM2M server listening (CoAP, CoAP over DTLS, TCP and TLS)',
+  );
 
   // The bootstrap server on its own plain CoAP endpoint (LwM2M Core 1.1 section 6.1).
   const bootstrap = await openUdpCoapEndpoint({ host: config.coapHost, port: config.bootstrapPort, logger });
@@ -253,8 +290,13 @@ async function wireService(
   });
   bootstrapServer.attach(bootstrap);
   bootstrapServer.attach(secure.bootstrap, secure.bootstrapChannel);
+  bootstrapServer.attach(streams.bootstrapTcp, { kind: 'tcp' });
+  bootstrapServer.attach(streams.bootstrapTls, streams.bootstrapTlsChannel);
   closers.push({ part: 'bootstrap sessions', close: () => bootstrapServer.close() });
-  logger.info({ host: config.coapHost, port: bootstrap.local.port, dtlsPort: secure.bootstrap.local.port }, 'bootstrap server listening (CoAP, CoAP over DTLS)');
+  logger.info(
+    { host: config.coapHost, port: bootstrap.local.port, dtlsPort: secure.bootstrap.local.port, tcpPort: streams.bootstrapTcp.local.port, tlsPort: streams.bootstrapTls.local.port },
+    'bootstrap server listening (CoAP, CoAP over DTLS, TCP and TLS)',
+  );
 
   const serviceMetrics = await startServiceMetrics(metrics, {
     store,
@@ -333,6 +375,7 @@ async function wireService(
           { name: 'lwm2m server (CoAP)', listening: () => coap.listening },
           { name: 'bootstrap server (CoAP)', listening: () => bootstrap.listening },
           { name: 'lwm2m and bootstrap servers (DTLS)', listening: () => secure.datagramEndpoints.lwm2m.listening && secure.datagramEndpoints.bootstrap.listening },
+          { name: 'lwm2m and bootstrap servers (TCP, TLS)', listening: () => streams.all.every((endpoint) => endpoint.listening) },
         ]),
       ]),
     ],
@@ -355,6 +398,7 @@ async function wireService(
     deviceManagement,
     bootstrap,
     secure,
+    streams,
     async close() {
       // Last opened first: the API, then the device-facing servers, then the projector, the store
       // last, so that every append already acknowledged to a client or device reaches the log.

@@ -222,6 +222,16 @@ describe('the operator console', () => {
     await refusal.waitFor();
     expect(await refusal.textContent()).toContain('utc-offset-format');
     await screenshot(page, 'device-write-refused');
+
+    // A value the rules accept is written; it shows as written until the device reports it.
+    await page.getByLabel('New value of /3/0/14').fill('+01:00');
+    await page.getByRole('button', { name: 'Write', exact: true }).click();
+    await page.getByTestId('value-/3/0/14').getByText('(written, not read back)').waitFor();
+    expect(await page.getByTestId('value-/3/0/14').textContent()).toContain('+01:00');
+    await page.getByRole('button', { name: 'Read /3/0/14', exact: true }).click();
+    await resourceRow('/3/0/14').locator('[data-kind="READ"][data-status="SUCCEEDED"]').waitFor();
+    await page.getByTestId('value-/3/0/14').getByText('(written, not read back)').waitFor({ state: 'detached' });
+    expect(await page.getByTestId('value-/3/0/14').textContent()).toContain('+01:00');
   });
 
   it('runs a shell command and shows its result', async () => {

@@ -43,6 +43,10 @@ export function ObjectTree({ device, operations }: { device: DeviceDetail; opera
 
   if (device.registration === null) return <p class="muted">The device is not registered: its object tree comes from its registration. Operations wait until it registers.</p>;
   const valueByPath = new Map((values.data?.device?.resources ?? []).map((value) => [value.path, value]));
+  for (const written of writtenValues(operations)) {
+    const known = valueByPath.get(written.path);
+    if (known === undefined || Date.parse(known.time) < Date.parse(written.time)) valueByPath.set(written.path, written);
+  }
   const modelById = new Map((models.data?.objectModels ?? []).map((model) => [model.objectId, model]));
   const observed = observedPaths(operations);
   const latest = latestByAction(operations);
@@ -201,9 +205,10 @@ function ResourceRow({ path, resource, value, instanceValues, observed, latest, 
         <td>{resource.operations || '—'}</td>
         <td class="value" data-testid={`value-${path}`}>
           {value ? (
-            <span title={`${value.source} at ${value.time}`}>
+            <span title={`${value.source} at ${value.time}`} class={value.source === writtenSource ? 'assumed' : undefined}>
               {value.text}
               {resource.units === '' ? '' : ` ${resource.units}`} <small class="muted"><Time value={value.time} /></small>
+              {value.source === writtenSource ? <small class="muted"> (written, not read back)</small> : null}
             </span>
           ) : instanceValues.length > 0 ? (
             instanceValues.map((each) => (
@@ -244,6 +249,30 @@ function ResourceRow({ path, resource, value, instanceValues, observed, latest, 
       ) : null}
     </>
   );
+}
+
+/** The source of a value the device accepted in a write but has not reported since. */
+const writtenSource = 'write';
+
+/**
+ * The values of the writes the device accepted (2.04), as values of their own: until a read or a
+ * notification reports a later one, the written value is what the device most likely holds, shown as
+ * not confirmed.
+ */
+function writtenValues(operations: readonly Operation[]): ResourceValue[] {
+  return operations.flatMap((operation) => {
+    const content = operation.content;
+    const isWrite = operation.kind === 'WRITE_REPLACE' || operation.kind === 'WRITE_PARTIAL' || operation.kind === 'WRITE_COMPOSITE';
+    if (!isWrite || operation.status !== 'SUCCEEDED' || operation.completedAt === null) return [];
+    const values = typeof content === 'object' && content !== null && 'values' in content ? content.values : undefined;
+    if (!Array.isArray(values)) return [];
+    const completedAt = operation.completedAt;
+    return values.flatMap((value: unknown): ResourceValue[] =>
+      typeof value === 'object' && value !== null && 'path' in value && 'text' in value && 'type' in value && typeof value.path === 'string' && typeof value.text === 'string' && typeof value.type === 'string'
+        ? [{ path: value.path, type: value.type, text: value.text, time: completedAt, source: writtenSource }]
+        : [],
+    );
+  });
 }
 
 /** The paths observed now: an Observe that succeeded and no later Cancel Observation that did (Core 1.1 section 6.4.2). */

@@ -102,7 +102,7 @@ export type BindingMode =
 /** A client-initiated bootstrap: its steps and outcome. No written payload (and so no key) is ever shown. */
 export type BootstrapSession = {
   __typename?: 'BootstrapSession';
-  /** The device's address and port, and the channel (plain, psk) it came over. */
+  /** The device's address and port, and the channel (plain, psk, certificate, tcp, tls) it came over. */
   address: Scalars['String']['output'];
   /** The Security instance ids the device keeps through Bootstrap-Delete (its Bootstrap-Server accounts), which the writes avoid; null for refused sessions. */
   bootstrapAccounts?: Maybe<Array<Scalars['Int']['output']>>;
@@ -1139,7 +1139,7 @@ export type Registration = {
   __typename?: 'Registration';
   address: Scalars['String']['output'];
   binding: Scalars['String']['output'];
-  /** plain or psk. */
+  /** The port it came over: plain (CoAP over UDP), psk or certificate (DTLS), tcp (CoAP over TCP) or tls (CoAP over TLS with a PSK). */
   channel: Scalars['String']['output'];
   contentFormats: Array<Scalars['Int']['output']>;
   lastUpdateAt: Scalars['DateTime']['output'];

@@ -195,6 +195,16 @@ describe('importing the guide CSVs', () => {
     expect(good.data?.['device']).toBeNull();
   });
 
+  it('refuses a request whose body is not UTF-8, instead of importing U+FFFD into an endpoint', async () => {
+    const head = await service.store.headPosition();
+    const json = Buffer.from(JSON.stringify({ query: importMutation, variables: { csv: 'endpoint id,securityMode\nmeter-#,NO_SEC\n' } }));
+    const body = Buffer.concat([json.subarray(0, json.indexOf('#')), Buffer.from([0xff]), json.subarray(json.indexOf('#') + 1)]);
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${operatorToken}` }, body });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toBe('the request body is not UTF-8\n');
+    expect(await service.store.headPosition()).toBe(head);
+  });
+
   it('imports the valid rows only when asked, and reports the others', async () => {
     const response = await postGraphQL(url, operatorToken, importMutation, { csv: badCsv, mode: 'VALID_ROWS_ONLY' });
     const result = response.data?.['importDeviceRegistrations'] as { imported: number; errors: unknown[] };

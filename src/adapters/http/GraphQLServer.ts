@@ -313,7 +313,14 @@ async function readBody(request: IncomingMessage, contentType: string | undefine
     chunks.push(chunk);
   }
   if (size === 0) return undefined;
-  const text = Buffer.concat(chunks).toString('utf8');
+  // JSON between systems is UTF-8 (RFC 8259 section 8.1): bytes that are not would otherwise reach a
+  // CSV import or a name as U+FFFD.
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new Error('the request body is not UTF-8');
+  }
   if (contentType?.toLowerCase().includes('application/json')) {
     try {
       return JSON.parse(text) as unknown;

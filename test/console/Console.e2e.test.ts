@@ -214,6 +214,26 @@ describe('the operator console', () => {
     await screenshot(page, 'device-page', false);
   });
 
+  it('executes with arguments, writes notification attributes and discovers, as the model allows', async () => {
+    await page.getByRole('button', { name: 'Execute /3/0/4', exact: true }).click();
+    await page.getByLabel(/Arguments for \/3\/0\/4/).fill("0='now'");
+    await page.getByRole('button', { name: 'Execute', exact: true }).click();
+    await resourceRow('/3/0/4').locator('[data-kind="EXECUTE"][data-status="SUCCEEDED"]').waitFor();
+    expect(objects.executed).toContain("/3/0/4 0='now'");
+
+    await page.getByRole('button', { name: 'Write attributes /3/0/9', exact: true }).click();
+    await page.getByLabel('Not more often than every (pmin, s)').fill('5');
+    await page.getByLabel('At least once every (pmax, s)').fill('60');
+    await page.getByRole('button', { name: 'Write attributes', exact: true }).click();
+    await resourceRow('/3/0/9').locator('[data-kind="WRITE_ATTRIBUTES"][data-status="SUCCEEDED"]').waitFor();
+    expect(objects.attributes.get('/3/0/9')).toEqual(expect.arrayContaining(['pmin=5', 'pmax=60']));
+
+    await page.getByRole('button', { name: 'Discover /3/0', exact: true }).click();
+    await page.locator('[data-path="/3/0"] [data-kind="DISCOVER"][data-status="SUCCEEDED"]').first().waitFor();
+    // Executable and not readable: no Read, no Observe.
+    expect(await page.getByRole('button', { name: 'Read /3/0/4', exact: true }).count()).toBe(0);
+  });
+
   it('refuses a write that breaks the validation rules and names the failed group', async () => {
     await page.getByRole('button', { name: 'Write /3/0/14', exact: true }).click();
     await page.getByLabel('New value of /3/0/14').fill('+01');

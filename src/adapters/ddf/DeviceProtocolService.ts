@@ -88,9 +88,18 @@ const commitType: DeviceProtocolImportEvent['type'] = 'DeviceProtocolImportCommi
 const IMPORT_ATTEMPTS = 3;
 
 /** An object's protocol state folded so far, and the revision of its stream it covers. */
-interface KeptProtocol {
+interface FoldedProtocol {
   readonly state: DeviceProtocolState;
   readonly revision: number;
+}
+
+interface KeptProtocol extends FoldedProtocol {
+  /**
+   * Where the next read starts folding: the fold itself, or the fold before the first version staged
+   * by an import not committed yet, so that the next read (after its commit, which the watch hears
+   * of) folds that version in.
+   */
+  readonly resume: FoldedProtocol;
   /** No protocol event has been appended since the read that gave it: it is answered without reading the stream. */
   fresh: boolean;
 }
@@ -251,26 +260,22 @@ export class DeviceProtocolService {
     const kept = this.#states.get(objectId);
     if (kept?.fresh && this.#watching) return kept.state;
     const changesBefore = this.#changes;
-    const fromRevision = kept === undefined ? 0 : kept.revision + 1;
-    const read = await this.#store.readStream(protocolStream(objectId), { fromRevision });
-    let state = kept?.state ?? deviceProtocolDecider.initialState;
-    let revision = kept?.revision ?? -1;
-    // The state before the first version staged by an import not committed yet: kept instead of the
-    // whole fold, so that the next read (after the commit, which the watch hears of) folds it.
-    let beforeStaged: { state: DeviceProtocolState; revision: number } | undefined;
+    const start = kept?.resume ?? { state: deviceProtocolDecider.initialState, revision: -1 };
+    const read = await this.#store.readStream(protocolStream(objectId), { fromRevision: start.revision + 1 });
+    let { state, revision } = start;
+    let resume: FoldedProtocol | undefined;
     if (read.status === 'found') {
       for (const recorded of read.events) {
         const importId = stagedImportOf(recorded.data as object);
-        if (importId !== undefined && !(await this.#commits.isCommitted(importId))) beforeStaged ??= { state, revision };
+        if (importId !== undefined && !(await this.#commits.isCommitted(importId))) resume ??= { state, revision };
         else state = deviceProtocolDecider.evolve(state, toDomainEvent<DeviceProtocolEvent>(recorded));
         revision = recorded.revision;
       }
     }
-    const keep = beforeStaged ?? { state, revision };
     // A read that began before a change was heard of may have missed it: keep it, but read again next time.
     const current = this.#states.get(objectId);
-    if (current === undefined || current.revision <= keep.revision) {
-      this.#states.set(objectId, { ...keep, fresh: this.#watching && changesBefore === this.#changes });
+    if (current === undefined || current.revision <= revision) {
+      this.#states.set(objectId, { state, revision, resume: resume ?? { state, revision }, fresh: this.#watching && changesBefore === this.#changes });
     }
     return state;
   }

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeviceProtocolService } from '../../../src/adapters/ddf/DeviceProtocolService.ts';
+import { commitImport } from '../../../src/adapters/eventstore/ImportCommits.ts';
 import { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
+import type { ImportCommit } from '../../../src/domain/imports/StagedImports.ts';
+import type { JsonObject } from '../../../src/domain/Json.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
 import { TelemetryService } from '../../../src/adapters/telemetry/TelemetryService.ts';
 import { DomainError } from '../../../src/domain/DomainError.ts';
@@ -293,4 +296,33 @@ describe('DeviceProtocolService with TelemetryService on SQLite', () => {
     while ((await other.mappingFor(3303, '1.1'))?.resources.size === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
     expect([...((await other.mappingFor(3303, '1.1'))?.resources.keys() ?? [])]).toEqual([5700]);
   });
+
+  it('counts a version staged by an import only once it is committed, and keeps what came after it meanwhile', async () => {
+    await protocols.importDdf(temperatureDdf, user);
+    // Version 1.0 staged on the stream by an import that has not committed (yet).
+    const staged = await stagedVersionOf(temperature10Ddf);
+    const appended = await store.appendToStream('protocol-3303', [{ type: 'DeviceProtocolVersionCreated', data: { ...staged, importId: 'late', staged: true } }], 'any');
+    expect([...(await protocols.protocolState(3303)).versions.keys()]).toEqual(['1.1']);
+    await protocols.setResourceFunctionality({ objectId: 3303, version: '1.1', resourceId: 5700, functionality: { kind: 'sendEvent', type: 't', text: 'x' } }, user);
+    for (let read = 0; read < 2; read++) expect([...((await protocols.mappingFor(3303, '1.1'))?.resources.keys() ?? [])]).toEqual([5700]);
+    await commitImport(store, 'DeviceProtocolImportCommitted', { importId: 'late', firstPosition: appended.position, lastPosition: appended.position, objectIds: [3303] } as ImportCommit, {});
+    const deadline = Date.now() + 2000;
+    while ((await protocols.protocolState(3303)).versions.size < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect([...(await protocols.protocolState(3303)).versions.keys()].sort()).toEqual(['1.0', '1.1']);
+    expect([...((await protocols.mappingFor(3303, '1.1'))?.resources.keys() ?? [])]).toEqual([5700]);
+    await settle();
+    expect(new DeviceProtocolQueries(database.db).summary(3303)).toMatchObject({ latestVersion: '1.1', versions: ['1.0', '1.1'] });
+  });
 });
+
+/** The data of the version a DDF document creates, as another service (on a store of its own) stages it. */
+async function stagedVersionOf(ddf: string): Promise<JsonObject> {
+  const other = await SqliteEventStore.open(join(dir, 'other.sqlite'));
+  try {
+    await new DeviceProtocolService({ store: other, clock, logger: silentLogger() }).importDdf(ddf, user);
+    const read = await other.readStream('protocol-3303');
+    return read.status === 'found' ? (read.events[0]?.data as JsonObject) : {};
+  } finally {
+    await other.close();
+  }
+}

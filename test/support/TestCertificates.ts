@@ -42,18 +42,27 @@ export class TestCertificates {
 
   /**
    * A certificate for `subject` (an OpenSSL -subj, e.g. "/CN=dev-1") signed by `issuer`, valid for
-   * `days`, with a subject alternative name when given (e.g. "DNS:dev-1").
+   * `days`, with a subject alternative name when given (e.g. "DNS:dev-1"), a CA's when `ca`.
    */
-  issued(name: string, subject: string, issuer: TestCertificate, options: { readonly days?: number; readonly subjectAltName?: string } = {}): TestCertificate {
+  issued(
+    name: string,
+    subject: string,
+    issuer: TestCertificate,
+    options: { readonly days?: number; readonly subjectAltName?: string; readonly ca?: boolean } = {},
+  ): TestCertificate {
     const privateKey = this.#key(name);
     const request = join(this.#dir, `${name}.csr`);
     const certificate = join(this.#dir, `${name}.pem`);
     openssl(['req', '-new', '-key', privateKey, '-subj', subject, '-out', request]);
     // OpenSSL's x509 -req copies no extension from the request: a SAN comes from an -extfile.
+    const lines = [
+      ...(options.subjectAltName === undefined ? [] : [`subjectAltName=${options.subjectAltName}`]),
+      ...(options.ca === true ? ['basicConstraints=critical,CA:TRUE'] : []),
+    ];
     const extensions: string[] = [];
-    if (options.subjectAltName !== undefined) {
+    if (lines.length > 0) {
       const extensionFile = join(this.#dir, `${name}.ext`);
-      writeFileSync(extensionFile, `subjectAltName=${options.subjectAltName}\n`);
+      writeFileSync(extensionFile, `${lines.join('\n')}\n`);
       extensions.push('-extfile', extensionFile);
     }
     const days = String(options.days ?? 1);

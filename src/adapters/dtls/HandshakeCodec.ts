@@ -54,8 +54,8 @@ export function parseHandshakeFragments(recordFragment: Buffer): ParseResult<rea
 }
 
 /**
- * A whole (unfragmented) handshake message. This form is both what is sent (our flights are far below any
- * path MTU) and what enters the Finished hash (RFC 6347 section 4.2.6).
+ * A whole (unfragmented) handshake message. This form is what enters the Finished hash (RFC 6347
+ * section 4.2.6), and what is sent unless the message is bigger than a datagram (fragmentHandshake).
  */
 export function serializeHandshake(msgType: number, messageSeq: number, body: Buffer): Buffer {
   const out = Buffer.allocUnsafe(HANDSHAKE_HEADER_LENGTH + body.length);
@@ -66,4 +66,25 @@ export function serializeHandshake(msgType: number, messageSeq: number, body: Bu
   out.writeUIntBE(body.length, 9, 3);
   body.copy(out, HANDSHAKE_HEADER_LENGTH);
   return out;
+}
+
+/**
+ * A whole message (as serializeHandshake writes it) cut into fragments of at most `maxBody` body bytes,
+ * each with its own fragment_offset and fragment_length (RFC 6347 section 4.2.3): a certificate chain
+ * may be bigger than a datagram should be.
+ */
+export function fragmentHandshake(message: Buffer, maxBody: number): Buffer[] {
+  const body = message.subarray(HANDSHAKE_HEADER_LENGTH);
+  if (body.length <= maxBody) return [message];
+  const fragments: Buffer[] = [];
+  for (let offset = 0; offset < body.length; offset += maxBody) {
+    const part = body.subarray(offset, offset + maxBody);
+    const fragment = Buffer.allocUnsafe(HANDSHAKE_HEADER_LENGTH + part.length);
+    message.copy(fragment, 0, 0, 6); // msg_type, length, message_seq
+    fragment.writeUIntBE(offset, 6, 3);
+    fragment.writeUIntBE(part.length, 9, 3);
+    part.copy(fragment, HANDSHAKE_HEADER_LENGTH);
+    fragments.push(fragment);
+  }
+  return fragments;
 }

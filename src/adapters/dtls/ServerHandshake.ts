@@ -38,10 +38,10 @@ import type { ClientHello, HelloExtension } from './ClientHello.ts';
 import { parseClientKeyExchange } from './ClientKeyExchange.ts';
 import { connectionKeys, keyBlockLength } from './CipherSuites.ts';
 import type { CipherSuite } from './CipherSuites.ts';
-import { ContentType, DTLS_1_0, DTLS_1_2, serializeRecord } from './DtlsRecord.ts';
+import { ContentType, DTLS_1_0, DTLS_1_2, RECORD_HEADER_LENGTH, serializeRecord } from './DtlsRecord.ts';
 import type { DtlsRecord } from './DtlsRecord.ts';
 import { FragmentReassembler } from './FragmentReassembler.ts';
-import { HandshakeType, parseHandshakeFragments, serializeHandshake } from './HandshakeCodec.ts';
+import { HANDSHAKE_HEADER_LENGTH, HandshakeType, fragmentHandshake, parseHandshakeFragments, serializeHandshake } from './HandshakeCodec.ts';
 import { HandshakeTranscript } from './HandshakeTranscript.ts';
 import { extendedMasterSecret, finishedVerifyData, keyBlock, masterSecret, pskPremasterSecret, sha256 } from './Prf.ts';
 import type { CertificateAuthentication, CredentialRefusalKind, CredentialVerdict, PeerCredential } from './PeerCredential.ts';
@@ -546,15 +546,16 @@ export class ServerHandshake {
 
   /**
    * Every transmission takes fresh record sequence numbers; only message_seq stays (RFC 6347 section
-   * 4.2.4). Records share datagrams up to FLIGHT_DATAGRAM_BYTES, so that a flight with certificates is
-   * not one IP-fragmented datagram (RFC 6347 section 4.1.1: records must not span datagrams, but a
-   * datagram may carry several).
+   * 4.2.4). Records share datagrams up to FLIGHT_DATAGRAM_BYTES, and a message too big for that (a
+   * certificate chain) goes in fragments, so that a flight with certificates is not an IP-fragmented
+   * datagram (RFC 6347 sections 4.1.1 and 4.2.3: records do not span datagrams, messages may span records).
    */
   private sendFlight4(): void {
     let datagram: Buffer[] = [];
     let size = 0;
-    for (const message of this.flight4) {
-      const record = this.plainRecord(ContentType.handshake, message);
+    const fragments = this.flight4.flatMap((message) => fragmentHandshake(message, FLIGHT_DATAGRAM_BYTES - RECORD_HEADER_LENGTH - HANDSHAKE_HEADER_LENGTH));
+    for (const fragment of fragments) {
+      const record = this.plainRecord(ContentType.handshake, fragment);
       if (size > 0 && size + record.length > FLIGHT_DATAGRAM_BYTES) {
         this.callbacks.transmit(Buffer.concat(datagram));
         datagram = [];

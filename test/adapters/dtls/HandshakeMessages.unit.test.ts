@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { AlertDescription, alertName, parseAlert, serializeAlert } from '../../../src/adapters/dtls/Alert.ts';
 import { ExtensionType, hasExtension, parseClientHello } from '../../../src/adapters/dtls/ClientHello.ts';
 import { parseClientKeyExchange } from '../../../src/adapters/dtls/ClientKeyExchange.ts';
-import { HandshakeType, parseHandshakeFragments, serializeHandshake } from '../../../src/adapters/dtls/HandshakeCodec.ts';
+import { HandshakeType, fragmentHandshake, parseHandshakeFragments, serializeHandshake } from '../../../src/adapters/dtls/HandshakeCodec.ts';
 import { helloVerifyRequestBody, serverHelloBody } from '../../../src/adapters/dtls/ServerHandshakeMessages.ts';
 import { clientHelloRecord } from './support/ClientHelloBuilder.ts';
 
@@ -17,6 +17,26 @@ describe('handshake fragments (RFC 6347 section 4.2.2)', () => {
           ok: true,
           value: messages.map(([msgType, messageSeq, body]) => ({ msgType, length: body.length, messageSeq, fragmentOffset: 0, body: Buffer.from(body) })),
         });
+      }),
+    );
+  });
+
+  it('cuts a message bigger than a datagram into fragments that parse back to its body (RFC 6347 section 4.2.3)', () => {
+    const message = serializeHandshake(HandshakeType.certificate, 3, Buffer.from('00112233445566', 'hex'));
+    expect(fragmentHandshake(message, 7)).toEqual([message]);
+    const fragments = fragmentHandshake(message, 3);
+    // msg_type, length, message_seq, fragment_offset, fragment_length, fragment
+    expect(fragments.map((fragment) => fragment.toString('hex'))).toEqual([
+      '0b000007' + '0003' + '000000' + '000003' + '001122',
+      '0b000007' + '0003' + '000003' + '000003' + '334455',
+      '0b000007' + '0003' + '000006' + '000001' + '66',
+    ]);
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 300 }), fc.integer({ min: 1, max: 64 }), (body, maxBody) => {
+        const parsed = parseHandshakeFragments(Buffer.concat(fragmentHandshake(serializeHandshake(HandshakeType.certificate, 5, Buffer.from(body)), maxBody)));
+        if (!parsed.ok) throw new Error(parsed.error.reason);
+        expect(Buffer.concat(parsed.value.map((fragment) => fragment.body))).toEqual(Buffer.from(body));
+        expect(parsed.value.every((fragment) => fragment.length === body.length && fragment.messageSeq === 5 && fragment.body.length <= maxBody)).toBe(true);
       }),
     );
   });

@@ -1,6 +1,6 @@
 /**
  * A UDP relay between one client and the server, so that tests can replay, truncate or garble records
- * of a real client's session. It forwards both ways and remembers what the client sent.
+ * of a real client's session. It forwards both ways and remembers what each side sent.
  */
 import { createSocket } from 'node:dgram';
 import type { RemoteInfo, Socket } from 'node:dgram';
@@ -8,6 +8,8 @@ import type { RemoteInfo, Socket } from 'node:dgram';
 export class UdpRelay {
   /** Datagrams from the client, in arrival order. */
   readonly fromClient: Buffer[] = [];
+  /** Datagrams from the server, in arrival order. */
+  readonly fromServer: Buffer[] = [];
   private readonly front: Socket;
   private readonly back: Socket;
   private readonly serverPort: number;
@@ -23,6 +25,7 @@ export class UdpRelay {
       back.send(message, serverPort, '127.0.0.1');
     });
     back.on('message', (message) => {
+      this.fromServer.push(message);
       if (this.client !== undefined) front.send(message, this.client.port, this.client.address);
     });
   }

@@ -284,6 +284,7 @@ describe('the operator console', () => {
   it('lists the events the temperature readings sent', async () => {
     await page.getByRole('navigation', { name: 'Device sections' }).getByRole('link', { name: 'Events' }).click();
     await page.getByRole('table', { name: 'Events' }).getByText('Temperature read: 24.5').waitFor();
+    await screenshot(page, 'device-events');
   });
 
   it('shows the alarm the temperature raised, and acknowledges it', async () => {
@@ -383,6 +384,10 @@ describe('the operator console', () => {
     await page.getByLabel('Moment (your local time)').fill(localMoment(Date.now() - 24 * 60 * 60_000));
     await page.getByRole('button', { name: 'Show' }).click();
     await page.getByText('The device did not exist yet at that moment.').waitFor();
+
+    // It registered without bootstrapping.
+    await page.getByRole('link', { name: 'Bootstrap' }).click();
+    await page.getByText('No bootstrap session.').waitFor();
   });
 
   it('asked nothing of any address but the service', () => {

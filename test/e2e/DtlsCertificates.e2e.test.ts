@@ -1,14 +1,14 @@
 /**
  * X509 and RPK devices on the LwM2M server's DTLS port end to end (TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8
  * and _AES_128_GCM_SHA256), driven by DTLS stacks nobody here wrote: OpenSSL's `s_client -dtls1_2`,
- * GnuTLS's `gnutls-cli --udp` (certificates and raw public keys) and libcoap's `coap-client-openssl`
- * and `coap-client-gnutls`. Every key and certificate is made at test time by the OpenSSL command line;
+ * GnuTLS's `gnutls-cli --udp` (certificates and raw public keys), libcoap's `coap-client-openssl`
+ * and `coap-client-gnutls`, and the mbedTLS peer of test/peers (built by test/peers/build.sh). Every key and certificate is made at test time by the OpenSSL command line;
  * the service generates its own certificate in its data directory on start, and the clients trust it.
  * Devices come from CSV text through the CSV import; a Register is a real CoAP POST /rd, sent by
  * libcoap, or written as bytes into s_client and gnutls-cli.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'coap-packet';
@@ -31,6 +31,7 @@ const dataDir = join(dir, 'data');
 const files = new TestCertificates(dir);
 const ca = files.authority('device-ca');
 const otherCa = files.authority('other-ca');
+const MBEDTLS = join(import.meta.dirname, '..', 'peers', 'bin', 'mbedtls-register');
 const SUITES = [
   ['ECDHE-ECDSA-AES128-CCM8', 'TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8'],
   ['ECDHE-ECDSA-AES128-GCM-SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'],
@@ -42,6 +43,7 @@ const x509 = {
   sClientGcm: files.issued('x509-s-client-gcm', '/CN=x509-s-client-gcm', ca),
   gnutls: files.issued('x509-gnutls', '/O=Acme/CN=x509-gnutls', ca),
   libcoap: files.issued('x509-libcoap', '/CN=x509-libcoap', ca),
+  mbedtls: files.issued('x509-mbedtls', '/CN=x509-mbedtls', ca),
   /** Bound by its subject alternative name: it has no CN. */
   bySan: files.issued('x509-san', '/O=Acme', ca, { subjectAltName: 'DNS:x509-san' }),
   expired: files.issued('x509-expired', '/CN=x509-expired', ca, { days: -1 }),
@@ -69,7 +71,7 @@ beforeAll(async () => {
   service = await startTestService(dataDir, ['--trust-store', ca.certificate]);
   serverCertificate = join(dataDir, GENERATED_CERTIFICATE_FILE);
   const rows = [
-    ...['x509-s-client-ccm', 'x509-s-client-gcm', 'x509-gnutls', 'x509-libcoap', 'x509-san', 'x509-expired', 'x509-untrusted'].map((endpoint) => x509Row(endpoint)),
+    ...['x509-s-client-ccm', 'x509-s-client-gcm', 'x509-gnutls', 'x509-libcoap', 'x509-mbedtls', 'x509-san', 'x509-expired', 'x509-untrusted'].map((endpoint) => x509Row(endpoint)),
     x509Row('x509-pinned', TestCertificates.derBase64(selfSigned.certificate)),
     'cert-psk-device;PSK;coaps://127.0.0.1:5684;cert-psk-id;0011223344556677;cert-psk-bs;0011223344556677;;',
     rpkRow('rpk-gnutls', rpk.gnutls),
@@ -208,6 +210,16 @@ describe('X509 devices', () => {
       expect(output).toContain('4.03');
       expect(service.registrations.registration('x509-expired')).toBeUndefined();
     });
+  });
+
+  it.skipIf(!existsSync(MBEDTLS))("the mbedTLS peer, in its default configuration with a certificate, registers its device: 2.01", async () => {
+    const args = ['--certificate', x509.mbedtls.certificate, x509.mbedtls.privateKey, serverCertificate, 'localhost', '127.0.0.1', String(service.secure.lwm2m.local.port), 'x509-mbedtls'];
+    const run = await new Promise<{ code: number; output: string }>((resolve) =>
+      execFile(MBEDTLS, args, { timeout: 25_000 }, (error, stdout, stderr) => resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, output: `${stdout}${stderr}` })),
+    );
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toContain('handshake TLS-ECDHE-ECDSA-WITH-AES-128-CCM-8');
+    expect(service.registrations.registration('x509-mbedtls')).toMatchObject({ channel: 'certificate' });
   });
 
   describe.skipIf(!libcoapAvailable('coap-client-openssl'))('refused certificates, each an audit event without key material', () => {

@@ -3,6 +3,10 @@
  * handshake (RFC 6347, RFC 4279), then a CoAP Register. Nothing about the handshake is set here beyond the
  * PSK, so what is tested is what an embedded mbedTLS client sends out of the box.
  *
+ * --certificate CERT_PEM KEY_PEM CA_PEM SERVER_NAME takes a certificate and its key instead of a PSK (the
+ * LwM2M certificate mode, RFC 7925 section 4.4): mbedTLS then offers its ECDHE_ECDSA suites, answers the
+ * server's CertificateRequest, and verifies the server's certificate against CA_PEM and SERVER_NAME.
+ *
  * --lowest-min-version lowers the minimum version to the lowest value mbedtls_ssl_conf_min_version takes
  * (major 3, minor 0), as a client that accepts whatever the server offers sets it. mbedTLS then writes
  * {254, 0} as the record version of its first ClientHello and drops any reply whose record echoes it.
@@ -15,8 +19,10 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
+#include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/timing.h>
+#include <mbedtls/x509_crt.h>
 
 #include "coap_register.h"
 #include "peer_arguments.h"
@@ -65,6 +71,30 @@ static int register_device(mbedtls_ssl_context *ssl, const struct peer_arguments
     }
 }
 
+/* The files of --certificate; all NULL in PSK mode. */
+struct certificate_files {
+    const char *certificate;
+    const char *key;
+    const char *authority;
+    const char *server_name;
+};
+
+/* Loads the device's certificate and key and the CA, and sets them on `config` and `ssl`. */
+static int use_certificate(const struct certificate_files *files, mbedtls_ssl_config *config, mbedtls_x509_crt *own, mbedtls_x509_crt *authority,
+                           mbedtls_pk_context *key)
+{
+    int ret = mbedtls_x509_crt_parse_file(own, files->certificate);
+    if (ret == 0) ret = mbedtls_x509_crt_parse_file(authority, files->authority);
+    if (ret == 0) ret = mbedtls_pk_parse_keyfile(key, files->key, NULL);
+    if (ret == 0) ret = mbedtls_ssl_conf_own_cert(config, own, key);
+    if (ret != 0) {
+        report_error("certificate files", ret);
+        return ret;
+    }
+    mbedtls_ssl_conf_ca_chain(config, authority, NULL);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int lowest_min_version = argc > 1 && strcmp(argv[1], "--lowest-min-version") == 0;
@@ -73,8 +103,17 @@ int main(int argc, char **argv)
         argc--;
         argv++;
     }
+    struct certificate_files files = { NULL, NULL, NULL, NULL };
     struct peer_arguments arguments;
-    peer_parse_arguments(argc, argv, &arguments);
+    if (argc > 5 && strcmp(argv[1], "--certificate") == 0) {
+        files = (struct certificate_files) { argv[2], argv[3], argv[4], argv[5] };
+        argv[5] = argv[0];
+        argc -= 5;
+        argv += 5;
+        peer_parse_certificate_arguments(argc, argv, &arguments);
+    } else {
+        peer_parse_arguments(argc, argv, &arguments);
+    }
     peer_start_deadline(DEADLINE_SECONDS);
 
     mbedtls_net_context connection;
@@ -83,6 +122,12 @@ int main(int argc, char **argv)
     mbedtls_entropy_context entropy;
     mbedtls_ctr_drbg_context drbg;
     mbedtls_timing_delay_context timer;
+    mbedtls_x509_crt own_certificate;
+    mbedtls_x509_crt authority;
+    mbedtls_pk_context key;
+    mbedtls_x509_crt_init(&own_certificate);
+    mbedtls_x509_crt_init(&authority);
+    mbedtls_pk_init(&key);
     mbedtls_net_init(&connection);
     mbedtls_ssl_init(&ssl);
     mbedtls_ssl_config_init(&config);
@@ -101,14 +146,18 @@ int main(int argc, char **argv)
         goto done;
     }
     ret = mbedtls_ssl_config_defaults(&config, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_DATAGRAM, MBEDTLS_SSL_PRESET_DEFAULT);
-    if (ret == 0) ret = mbedtls_ssl_conf_psk(&config, arguments.key, arguments.key_length, (const unsigned char *) arguments.identity, strlen(arguments.identity));
+    if (ret == 0 && files.certificate == NULL) {
+        ret = mbedtls_ssl_conf_psk(&config, arguments.key, arguments.key_length, (const unsigned char *) arguments.identity, strlen(arguments.identity));
+    }
     if (ret != 0) {
         report_error("configuration", ret);
         goto done;
     }
+    if (files.certificate != NULL && use_certificate(&files, &config, &own_certificate, &authority, &key) != 0) goto done;
     mbedtls_ssl_conf_rng(&config, mbedtls_ctr_drbg_random, &drbg);
     if (lowest_min_version) mbedtls_ssl_conf_min_version(&config, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_0);
     ret = mbedtls_ssl_setup(&ssl, &config);
+    if (ret == 0 && files.server_name != NULL) ret = mbedtls_ssl_set_hostname(&ssl, files.server_name);
     if (ret != 0) {
         report_error("mbedtls_ssl_setup", ret);
         goto done;
@@ -126,6 +175,9 @@ int main(int argc, char **argv)
     mbedtls_ssl_close_notify(&ssl);
 
 done:
+    mbedtls_x509_crt_free(&own_certificate);
+    mbedtls_x509_crt_free(&authority);
+    mbedtls_pk_free(&key);
     mbedtls_net_free(&connection);
     mbedtls_ssl_free(&ssl);
     mbedtls_ssl_config_free(&config);

@@ -46,6 +46,20 @@ void peer_parse_arguments(int argc, char **argv, struct peer_arguments *argument
     arguments->lifetime = argc == 7 ? argv[6] : "300";
 }
 
+void peer_parse_certificate_arguments(int argc, char **argv, struct peer_arguments *arguments)
+{
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: %s --certificate CERT_PEM KEY_PEM CA_PEM SERVER_NAME HOST PORT ENDPOINT [LIFETIME_SECONDS]\n", argv[0]);
+        exit(PEER_USAGE);
+    }
+    arguments->host = argv[1];
+    arguments->port = argv[2];
+    arguments->identity = NULL;
+    arguments->key_length = 0;
+    arguments->endpoint = argv[3];
+    arguments->lifetime = argc == 5 ? argv[4] : "300";
+}
+
 static void deadline_passed(int signal_number)
 {
     static const char message[] = "timed out\n";

@@ -28,6 +28,9 @@ struct peer_arguments {
 /* Fills `arguments` from argv or prints the usage and exits with PEER_USAGE. */
 void peer_parse_arguments(int argc, char **argv, struct peer_arguments *arguments);
 
+/* As peer_parse_arguments for a peer with a certificate instead of a PSK: HOST PORT ENDPOINT [LIFETIME_SECONDS]. */
+void peer_parse_certificate_arguments(int argc, char **argv, struct peer_arguments *arguments);
+
 /* Ends the process with PEER_TIMED_OUT after `seconds`, whatever the library is waiting for. */
 void peer_start_deadline(unsigned int seconds);
 

@@ -198,6 +198,7 @@ async function wireService(
     audit: secure.audit,
     clock: systemClock,
     logger,
+    ...(secure.certificateAccounts === undefined ? {} : { certificates: { server: serverCertificate.credential, accounts: secure.certificateAccounts } }),
   });
   closers.push({ part: 'lwm2m and bootstrap servers (TCP, TLS)', close: () => streams.close() });
   // A request to a TCP or TLS device goes over its connection: the registration's channel picks the endpoint.

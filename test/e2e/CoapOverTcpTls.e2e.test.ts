@@ -4,7 +4,8 @@
  * -gnutls speak coaps+tcp with TLS-PSK. They are clients only, so a device that stays connected and
  * answers the server's Read and Observe is our own TestLwM2mStreamClient (node-coap, the UDP test
  * client's library, has no TCP). PSK devices come from CSV text through the import service, so their
- * keys reach the TLS ports only sealed.
+ * keys reach the TLS ports only sealed. An X509 device's certificate is made at test time by the OpenSSL
+ * command line, issued by a CA the service's trust store holds.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { Decoder } from 'cbor-x';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceImportService } from '../../src/adapters/csv/DeviceImportService.ts';
+import { GENERATED_CERTIFICATE_FILE } from '../../src/adapters/security/CertificateFiles.ts';
 import { silentLogger } from '../../src/adapters/logging/Logger.ts';
 import { securityStream } from '../../src/adapters/security/SecurityAuditEvents.ts';
 import { registrationStream } from '../../src/domain/registration/RegistrationEvents.ts';
@@ -21,6 +23,7 @@ import type { RunningService } from '../../src/main.ts';
 import { csv, noSecRow } from '../support/BootstrapTestData.ts';
 import { coapClient, libcoapAvailable } from '../support/LibcoapClient.ts';
 import { streamEvents, waitForStreamEvent } from '../support/StreamEvents.ts';
+import { TestCertificates } from '../support/TestCertificates.ts';
 import { TestLwM2mStreamClient } from '../support/TestLwM2mStreamClient.ts';
 import { startTestService } from './TestService.ts';
 
@@ -34,14 +37,20 @@ function pskRow(d: typeof tls, serverUri: string): string {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'hub-tcp-e2e-'));
+const dataDir = join(dir, 'data');
+const files = new TestCertificates(dir);
+const ca = files.authority('tls-device-ca');
+const x509 = { trusted: files.issued('tls-x509', '/CN=tls-x509', ca), untrusted: files.issued('tls-x509-untrusted', '/CN=tls-x509', files.authority('tls-other-ca')) };
 let service: RunningService;
 const clients: TestLwM2mStreamClient[] = [];
 
 beforeAll(async () => {
-  service = await startTestService(dir, ['--public-host', '127.0.0.1']);
+  service = await startTestService(dataDir, ['--public-host', '127.0.0.1', '--trust-store', ca.certificate]);
+  const importer = new DeviceImportService({ store: service.store, sealer: service.sealer, logger: silentLogger() });
   const rows = [noSecRow('tcp-dev', 'coap+tcp://127.0.0.1:5683'), noSecRow('tcp-libcoap'), pskRow(tls, 'coaps+tcp://127.0.0.1:5684'), pskRow(tlsLibcoap, '')];
-  const report = await new DeviceImportService({ store: service.store, sealer: service.sealer, logger: silentLogger() }).importDevices(csv(...rows), { actor: 'test', correlationId: 'tcp-e2e' });
-  expect(report.errors).toEqual([]);
+  expect((await importer.importDevices(csv(...rows), { actor: 'test', correlationId: 'tcp-e2e' })).errors).toEqual([]);
+  const x509Csv = 'endpoint id;securityMode;lwm2m server uri;lwm2m psk_id;lwm2m psk_key;bootstrap psk_id;bootstrap psk_key;publicKey;certificate\ntls-x509;X509;coaps+tcp://127.0.0.1:5684;;;;;;\n';
+  expect((await importer.importDevices(x509Csv, { actor: 'test', correlationId: 'tcp-e2e-x509' })).errors).toEqual([]);
 });
 
 afterAll(async () => {
@@ -87,6 +96,19 @@ describe('CoAP over TCP and TLS with libcoap as the device', () => {
       for (const secret of [tlsLibcoap.key, wrongKey, hex(tlsLibcoap.key), hex(wrongKey)]) expect(stored).not.toContain(secret);
     });
   }
+
+  it.skipIf(!libcoapAvailable('coap-client-openssl'))('registers an X509 device over coaps+tcp with its certificate; a certificate of an untrusted CA is refused with an audit event', async () => {
+    const uri = `coaps+tcp://127.0.0.1:${service.streams.lwm2mTls.local.port}/rd?ep=tls-x509&lt=300&lwm2m=1.1&b=T`;
+    const register = (certificate: { certificate: string; privateKey: string }): Promise<unknown> =>
+      coapClient(['-m', 'post', '-c', certificate.certificate, '-j', certificate.privateKey, '-C', join(dataDir, GENERATED_CERTIFICATE_FILE), '-t', '40', '-e', '</1/0>', uri], 'coap-client-openssl');
+    await expect(register(x509.untrusted)).rejects.toThrow();
+    const failed = await waitForStreamEvent(service.store, securityStream('tls-x509', '127.0.0.1'), 'TlsHandshakeFailed');
+    expect(failed.data).toMatchObject({ server: 'lwm2m', pskIdentity: null, endpoint: 'tls-x509', credential: { kind: 'x509', subject: 'CN=tls-x509', namedEndpoint: 'tls-x509' } });
+    expect(service.registrations.registration('tls-x509')).toBeUndefined();
+
+    await expect(register(x509.trusted)).resolves.toMatchObject({ code: '2.01' });
+    expect(service.registrations.registration('tls-x509')).toMatchObject({ channel: 'tls-certificate', pskIdentity: null, binding: 'T' });
+  });
 
   it.skipIf(!libcoapAvailable('coap-client-openssl'))('refuses a PSK device on the plain TCP port, and a NO_SEC name over the TLS port with a PSK device identity', async () => {
     const plain = await coapClient(['-m', 'post', '-t', '40', '-e', '</1/0>', `coap+tcp://127.0.0.1:${service.streams.lwm2mTcp.local.port}/rd?ep=${tls.endpoint}&lt=300&lwm2m=1.1&b=T`]);

@@ -77,7 +77,7 @@ export interface RegistrationServiceOptions {
   readonly newRegistrationId?: () => string;
 }
 
-/** How a DTLS session authenticated its peer (RegistrationService.dtlsHandler). */
+/** How a DTLS session or TLS connection authenticated its peer (RegistrationService.dtlsHandler, tlsHandler). */
 export type DtlsPeerAuthentication =
   | { readonly channel: 'psk'; readonly pskIdentity: string }
   | { readonly channel: 'certificate'; readonly certifiedEndpoint: string };
@@ -168,10 +168,25 @@ export class RegistrationService {
    * identity, so that every registration of a secured device is refused.
    */
   dtlsHandler(authenticationOf: (peer: CoapPeer) => DtlsPeerAuthentication | null): CoapRequestHandler {
+    return this.#authenticatedHandler(authenticationOf, { psk: 'psk', certificate: 'certificate' });
+  }
+
+  /**
+   * The request handler of a TLS port (CoAP over TLS, RFC 8323), as `dtlsHandler`: the 'tls' channel
+   * with a PSK identity, or 'tls-certificate' with the endpoint a certificate is bound to.
+   */
+  tlsHandler(authenticationOf: (peer: CoapPeer) => DtlsPeerAuthentication | null): CoapRequestHandler {
+    return this.#authenticatedHandler(authenticationOf, { psk: 'tls', certificate: 'tls-certificate' });
+  }
+
+  #authenticatedHandler(
+    authenticationOf: (peer: CoapPeer) => DtlsPeerAuthentication | null,
+    channels: { readonly psk: RegistrationChannel; readonly certificate: RegistrationChannel },
+  ): CoapRequestHandler {
     return (request) => {
       const authentication = authenticationOf(request.peer);
-      if (authentication?.channel === 'certificate') return this.#route(request, { channel: 'certificate', pskIdentity: null, certifiedEndpoint: authentication.certifiedEndpoint });
-      return this.#route(request, { channel: 'psk', pskIdentity: authentication?.pskIdentity ?? null });
+      if (authentication?.channel === 'certificate') return this.#route(request, { channel: channels.certificate, pskIdentity: null, certifiedEndpoint: authentication.certifiedEndpoint });
+      return this.#route(request, { channel: channels.psk, pskIdentity: authentication?.pskIdentity ?? null });
     };
   }
 

@@ -24,13 +24,15 @@
  *
  * The TLS variant (`openTlsCoapEndpoint`) runs a `node:tls` handshake on each accepted TCP connection;
  * the PSK lookup it is given must answer synchronously (OpenSSL calls it inside the handshake), so the
- * caller's `prepare` runs first, while the connection's bytes wait, to bring that lookup up to date.
+ * caller's `prepare` runs first, while the connection's bytes wait, to bring that lookup up to date. A
+ * client certificate (certificate suites) is judged after the handshake by the caller's lookup, before
+ * any CoAP is read; a refused one closes the connection.
  */
-import { randomBytes } from 'node:crypto';
+import { X509Certificate, randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import type { SecureContext, TLSSocketOptions, TlsOptions } from 'node:tls';
+import type { DetailedPeerCertificate, SecureContext, TLSSocketOptions, TlsOptions } from 'node:tls';
 import type { Logger } from '../logging/Logger.ts';
 import { BlockwiseResponder, sendRequest, tooLarge } from './BlockwiseTransfers.ts';
 import type { BlockExchange, BlockMessage } from './BlockwiseTransfers.ts';
@@ -88,12 +90,23 @@ export interface StreamCoapEndpointOptions {
   readonly limits?: Partial<StreamLimits>;
 }
 
-/** A TLS handshake that did not complete: its reason for operators, and the PSK identity the client offered. */
+/**
+ * A TLS handshake that did not complete, or whose client certificate was refused: its reason for
+ * operators, the PSK identity the client offered, or the certificate it sent (its own).
+ */
 export interface TlsHandshakeFailure {
   readonly peer: CoapPeer;
   readonly reason: string;
   readonly pskIdentity: string | null;
+  /** The client's own certificate, refused, and the endpoint it names (bound to no device, or not this one). */
+  readonly certificate: { readonly leaf: X509Certificate; readonly namedEndpoint: string | null } | null;
 }
+
+/** How a TLS connection authenticated its client: with a PSK identity, or a certificate bound to an endpoint. */
+export type TlsAuthentication = { readonly kind: 'psk'; readonly identity: string } | { readonly kind: 'certificate'; readonly endpoint: string };
+
+/** A verdict on a client's certificate chain (its own certificate first): the endpoint it is bound to, or why not. */
+export type TlsCertificateVerdict = { readonly ok: true; readonly endpoint: string } | { readonly ok: false; readonly reason: string; readonly namedEndpoint: string | null };
 
 export interface TlsCoapEndpointOptions extends StreamCoapEndpointOptions {
   /** Protocol versions, suites and (optionally) certificate of the server (`tls.createSecureContext`). */
@@ -102,6 +115,13 @@ export interface TlsCoapEndpointOptions extends StreamCoapEndpointOptions {
   readonly pskLookup: (identity: string) => Buffer | null;
   /** Runs before each handshake, while the connection waits: brings what `pskLookup` reads up to date. */
   readonly prepare?: () => Promise<void>;
+  /**
+   * Judges the certificate a client sent in a certificate suite (ECDHE-ECDSA; the secure context then
+   * holds the server's certificate). The handshake asks for one but accepts none: the verdict, not
+   * OpenSSL's chain check, decides, and a client with neither PSK nor certificate is authenticated as
+   * nobody (every registration of a secured device, and of a NO_SEC one on this port, is refused).
+   */
+  readonly certificateLookup?: (chain: readonly X509Certificate[]) => Promise<TlsCertificateVerdict>;
   readonly onHandshakeFailed?: (failure: TlsHandshakeFailure) => void;
 }
 
@@ -120,8 +140,8 @@ interface Connection {
   readonly peer: CoapPeer;
   readonly key: string;
   readonly reader: CoapStreamReader;
-  /** The PSK identity of the TLS handshake; null over plain TCP. */
-  readonly pskIdentity: string | null;
+  /** What the TLS handshake authenticated; null over plain TCP. */
+  readonly authentication: TlsAuthentication | null;
   /** The peer's Max-Message-Size, from its CSM. */
   peerMaxMessageSize: number;
   csmReceived: boolean;
@@ -184,9 +204,15 @@ export class StreamCoapEndpoint implements CoapEndpoint {
     return this.#connections.size;
   }
 
-  /** The PSK identity the TLS handshake of the peer's open connection authenticated; null over TCP or without a connection. */
+  /** What the TLS handshake of the peer's open connection authenticated; null over TCP or without a connection. */
+  authenticationOf(peer: CoapPeer): TlsAuthentication | null {
+    return this.#connections.get(peerKey(peer))?.authentication ?? null;
+  }
+
+  /** The PSK identity the TLS handshake of the peer's open connection authenticated; null otherwise. */
   pskIdentityOf(peer: CoapPeer): string | null {
-    return this.#connections.get(peerKey(peer))?.pskIdentity ?? null;
+    const authentication = this.authenticationOf(peer);
+    return authentication?.kind === 'psk' ? authentication.identity : null;
   }
 
   /** Whether the peer has an open connection to this endpoint. */
@@ -218,17 +244,19 @@ export class StreamCoapEndpoint implements CoapEndpoint {
     /** The identity the client offered, and whether we had a key for it. */
     let offered: { readonly identity: string; readonly known: boolean } | undefined;
     let secured = false;
-    const fail = (cause: string): void => {
-      if (secured || raw.destroyed) return;
+    const refuse = (reason: string, certificate: TlsHandshakeFailure['certificate']): void => {
       raw.destroy();
       clearTimeout(deadline);
-      // The reasons DTLS handshakes give (ServerHandshake.ts); OpenSSL's own text follows for operators.
-      const reason = offered === undefined ? cause : offered.known ? `handshake failed after the PSK identity (wrong PSK?): ${cause}` : 'unknown PSK identity';
       this.#logger.debug({ peer, reason }, 'TLS handshake failed');
-      options.onHandshakeFailed?.({ peer, reason, pskIdentity: offered?.identity ?? null });
+      options.onHandshakeFailed?.({ peer, reason, pskIdentity: offered?.identity ?? null, certificate });
+    };
+    const fail = (cause: string): void => {
+      if (secured || raw.destroyed) return;
+      // The reasons DTLS handshakes give (ServerHandshake.ts); OpenSSL's own text follows for operators.
+      refuse(offered === undefined ? cause : offered.known ? `handshake failed after the PSK identity (wrong PSK?): ${cause}` : 'unknown PSK identity', null);
     };
     raw.on('error', (error) => fail(error.message));
-    const deadline = setTimeout(() => fail('handshake timed out'), this.#limits.handshakeTimeoutMs);
+    const deadline = setTimeout(() => (secured ? raw.destroy() : fail('handshake timed out')), this.#limits.handshakeTimeoutMs);
     deadline.unref();
     const start = (): void => {
       if (raw.destroyed || this.#closed) {
@@ -239,6 +267,7 @@ export class StreamCoapEndpoint implements CoapEndpoint {
       const tlsOptions: TLSSocketOptions & Pick<TlsOptions, 'pskCallback'> = {
         isServer: true,
         secureContext: options.secureContext,
+        ...(options.certificateLookup === undefined ? {} : { requestCert: true, rejectUnauthorized: false }),
         pskCallback: (_socket, identity) => {
           const key = options.pskLookup(identity);
           offered = { identity, known: key !== null };
@@ -249,9 +278,28 @@ export class StreamCoapEndpoint implements CoapEndpoint {
       socket.on('error', (error: Error) => fail(error.message.trim()));
       socket.once('secure', () => {
         secured = true;
-        clearTimeout(deadline);
         this.#logger.debug({ peer, protocol: socket.getProtocol(), cipher: socket.getCipher().name }, 'TLS handshake done');
-        this.adopt(socket, offered?.identity ?? null);
+        const certificate = socket.getPeerX509Certificate();
+        if (offered !== undefined || certificate === undefined || options.certificateLookup === undefined) {
+          clearTimeout(deadline);
+          this.adopt(socket, offered === undefined ? null : { kind: 'psk', identity: offered.identity });
+          return;
+        }
+        // The connection's bytes wait (no reader yet) until the certificate is judged, within the handshake's deadline.
+        options.certificateLookup(peerChain(socket)).then(
+          (verdict) => {
+            if (raw.destroyed) return;
+            if (!verdict.ok) refuse(verdict.reason, { leaf: certificate, namedEndpoint: verdict.namedEndpoint });
+            else {
+              clearTimeout(deadline);
+              this.adopt(socket, { kind: 'certificate', endpoint: verdict.endpoint });
+            }
+          },
+          (error: unknown) => {
+            this.#logger.error({ err: error, peer }, 'client certificate could not be judged; connection refused');
+            raw.destroy();
+          },
+        );
       });
       raw.resume();
     };
@@ -265,14 +313,14 @@ export class StreamCoapEndpoint implements CoapEndpoint {
   }
 
   /** Serves CoAP over a connection: sends our CSM and reads the peer's messages. */
-  adopt(socket: Socket, pskIdentity: string | null): void {
+  adopt(socket: Socket, authentication: TlsAuthentication | null): void {
     const peer = peerOf(socket);
     const connection: Connection = {
       socket,
       peer,
       key: peerKey(peer),
       reader: new CoapStreamReader(this.#limits.maxMessageSize),
-      pskIdentity,
+      authentication,
       peerMaxMessageSize: defaultMaxMessageSize,
       csmReceived: false,
       handling: 0,
@@ -294,7 +342,7 @@ export class StreamCoapEndpoint implements CoapEndpoint {
       payload: new Uint8Array(0),
     });
     socket.resume();
-    this.#logger.debug({ peer, tls: pskIdentity !== null }, 'CoAP stream connection open');
+    this.#logger.debug({ peer, authentication: authentication?.kind ?? null }, 'CoAP stream connection open');
   }
 
   handle(handler: CoapRequestHandler): void {
@@ -525,6 +573,19 @@ export class StreamCoapEndpoint implements CoapEndpoint {
 function sizesFor(connection: Connection): { readonly blockSize: number; readonly wholeBodyLimit: number } {
   const room = Math.max(16, connection.peerMaxMessageSize - headroom);
   return { blockSize: Math.min(maxBlockSize, 2 ** Math.floor(Math.log2(room))), wholeBodyLimit: room };
+}
+
+/** The certificates a TLS client sent, its own first, as far as the chain reaches (RFC 5246 section 7.4.2). */
+function peerChain(socket: TLSSocket): X509Certificate[] {
+  const chain: X509Certificate[] = [];
+  const seen = new Set<string>();
+  let certificate: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  while (certificate?.raw !== undefined && !seen.has(certificate.fingerprint256)) {
+    seen.add(certificate.fingerprint256);
+    chain.push(new X509Certificate(certificate.raw));
+    certificate = certificate.issuerCertificate;
+  }
+  return chain;
 }
 
 function peerOf(socket: Socket): CoapPeer {

@@ -16,11 +16,13 @@ export interface TlsHandshakeFailed {
   readonly server: DtlsServerRole;
   readonly address: string;
   readonly port: number;
-  /** The PSK identity the client offered (null: it failed before offering one). */
+  /** The PSK identity the client offered (null: it failed before offering one, or sent a certificate). */
   readonly pskIdentity: string | null;
-  /** The device the identity is bound to; null when the identity is unknown. */
+  /** The certificate the client sent and that was refused; null for a PSK client. */
+  readonly credential: HandshakeCredential | null;
+  /** The device the identity is bound to, or the refused certificate names; null when none. */
   readonly endpoint: string | null;
-  /** For operators: "unknown PSK identity", "handshake failed after the PSK identity (wrong PSK?): ..." and OpenSSL's words. */
+  /** For operators: "unknown PSK identity", "handshake failed after the PSK identity (wrong PSK?): ...", OpenSSL's words, or why a certificate was refused. */
   readonly reason: string;
   readonly failedAt: string;
 }

@@ -15,8 +15,8 @@
  *   /1/x/5 "Disable Timeout", which is an integer number of seconds (LwM2M Core 1.1, appendix E.2), so
  *   it is read as seconds.
  * - The LwM2M server URI is a coap:// or coap+tcp:// URI for NO_SEC and a coaps:// URI for PSK, X509
- *   and RPK, or coaps+tcp:// for PSK: the client chooses DTLS or TLS by the scheme (LwM2M Transport 1.1,
- *   section 5.1; RFC 8323 section 8), so a mismatch could never connect.
+ *   and RPK, or coaps+tcp:// for PSK and X509: the client chooses DTLS or TLS by the scheme (LwM2M
+ *   Transport 1.1, section 5.1; RFC 8323 section 8), so a mismatch could never connect.
  * - X509 and RPK devices authenticate to the LwM2M server with a certificate or a raw public key, so
  *   their "lwm2m psk_id" and "lwm2m psk_key" stay empty; "bootstrap psk_id" and "bootstrap psk_key"
  *   are optional for them, both or neither (the bootstrap server's DTLS port speaks PSK).
@@ -290,9 +290,9 @@ function checkServerUri(uri: string, securityMode: SecurityMode | null, report: 
   const secure = parsed.protocol === 'coaps:' || parsed.protocol === 'coaps+tcp:';
   if (securityMode !== null && securityMode !== 'NO_SEC' && !secure) report(`securityMode ${securityMode} needs a coaps:// or coaps+tcp:// server URI, got ${shown(uri)}`);
   if (securityMode === 'NO_SEC' && secure) report(`securityMode NO_SEC needs a coap:// or coap+tcp:// server URI, got ${shown(uri)}`);
-  // The TLS port serves PSK accounts only: node:tls has no raw public keys (RFC 7250), and X.509 devices are served over DTLS.
-  if ((securityMode === 'X509' || securityMode === 'RPK') && parsed.protocol === 'coaps+tcp:') {
-    report(`securityMode ${securityMode} is served over DTLS (coaps://); CoAP over TLS (coaps+tcp://) serves PSK devices, got ${shown(uri)}`);
+  // node:tls has no raw public keys (RFC 7250): an RPK device is served over DTLS only.
+  if (securityMode === 'RPK' && parsed.protocol === 'coaps+tcp:') {
+    report(`securityMode RPK is served over DTLS (coaps://); CoAP over TLS (coaps+tcp://) serves PSK and X509 devices, got ${shown(uri)}`);
   }
 }
 

@@ -9,9 +9,10 @@ import type { RegisteredObjects } from './ObjectLinks.ts';
 /**
  * Which server port the message came in on, and how DTLS or TLS authenticated it. Over UDP: 'plain'
  * CoAP, DTLS with a PSK ('psk') or with a certificate or raw public key bound to the endpoint
- * ('certificate'). Over TCP (RFC 8323, LwM2M binding T): plain 'tcp', and 'tls' with a PSK.
+ * ('certificate'). Over TCP (RFC 8323, LwM2M binding T): plain 'tcp', and TLS with a PSK ('tls') or
+ * with a certificate bound to the endpoint ('tls-certificate').
  */
-export type RegistrationChannel = 'plain' | 'psk' | 'certificate' | 'tcp' | 'tls';
+export type RegistrationChannel = 'plain' | 'psk' | 'certificate' | 'tcp' | 'tls' | 'tls-certificate';
 
 /** How a channel authenticates its peer: not at all, by a PSK identity, or by a certificate or raw public key. */
 export type ChannelSecurity = 'none' | 'psk' | 'certificate';
@@ -22,6 +23,7 @@ const channelSecurities: Readonly<Record<RegistrationChannel, ChannelSecurity>> 
   certificate: 'certificate',
   tcp: 'none',
   tls: 'psk',
+  'tls-certificate': 'certificate',
 };
 
 export function channelSecurity(channel: RegistrationChannel): ChannelSecurity {

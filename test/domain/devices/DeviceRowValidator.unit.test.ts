@@ -269,13 +269,13 @@ describe('validateDeviceRow: rules, each problem with its line and column', () =
     expect(problemAt({ ...nosec, 'lwm2m server url': 'not a uri' }, 'lwm2m server url').message).toMatch(/is not a URI/);
   });
 
-  it('takes CoAP over TCP and TLS server URIs (RFC 8323 section 8): coap+tcp for NO_SEC, coaps+tcp for PSK only', () => {
+  it('takes CoAP over TCP and TLS server URIs (RFC 8323 section 8): coap+tcp for NO_SEC, coaps+tcp for PSK and X509', () => {
     expect(validate({ ...nosec, 'lwm2m server uri': 'coap+tcp://h:5683' })).toMatchObject({ ok: true, row: { registration: { serverUri: 'coap+tcp://h:5683' } } });
     expect(validate({ ...psk, 'lwm2m server uri': 'coaps+tcp://h:5684' })).toMatchObject({ ok: true, row: { registration: { serverUri: 'coaps+tcp://h:5684' } } });
     expect(problemAt({ ...nosec, 'lwm2m server uri': 'coaps+tcp://h:5684' }, 'lwm2m server uri').message).toMatch(/NO_SEC needs a coap:\/\/ or coap\+tcp:\/\//);
     expect(problemAt({ ...psk, 'lwm2m server uri': 'coap+tcp://h:5683' }, 'lwm2m server uri').message).toMatch(/PSK needs a coaps:\/\/ or coaps\+tcp:\/\//);
-    const x509 = { 'endpoint id': 'x509-1', securityMode: 'X509', 'lwm2m server uri': 'coaps+tcp://h:5684' };
-    expect(problemAt(x509, 'lwm2m server uri').message).toMatch(/X509 is served over DTLS/);
+    expect(problemAt({ 'endpoint id': 'rpk-1', securityMode: 'RPK', 'lwm2m server uri': 'coaps+tcp://h:5684', publicKey: '00' }, 'lwm2m server uri').message).toMatch(/RPK is served over DTLS/);
+    expect(validate({ 'endpoint id': 'x509-1', securityMode: 'X509', 'lwm2m server uri': 'coaps+tcp://h:5684' })).toMatchObject({ ok: true });
   });
 
   it('quotes at most 40 characters of a bad cell, and never a key', () => {

@@ -145,7 +145,7 @@ describe('RegistrationDecider: Register', () => {
     expect(() => given(events, update(1, { source: certified('dev-2') }))).toThrow(/another certificate or public key/);
   });
 
-  it('serves TCP as the plain channel and TLS as the PSK channel (RFC 8323), each keeping its registrations', () => {
+  it('serves TCP as the plain channel and TLS as the PSK or certificate channel (RFC 8323), each keeping its registrations', () => {
     const tcp: Source = { address: '192.0.2.1', port: 40003, channel: 'tcp', pskIdentity: null };
     const tls = (pskIdentity: string | null): Source => ({ address: '192.0.2.1', port: 40004, channel: 'tls', pskIdentity });
     const psk = { securityMode: 'PSK' as const, pskIdentity: 'id-dev-1' };
@@ -164,6 +164,12 @@ describe('RegistrationDecider: Register', () => {
     expect(() => given(overTcp, update(1))).toThrow(/made on the tcp channel/);
     const overTls = given([], register({ device: psk, source: tls('id-dev-1') }));
     expect(() => given(overTls, update(1, { source: dtls('id-dev-1') }))).toThrow(/made on the tls channel/);
+    // A TLS certificate channel authenticates as the DTLS one does: the endpoint the certificate is bound to.
+    const certified = (certifiedEndpoint: string): Source => ({ address: '192.0.2.1', port: 40005, channel: 'tls-certificate', pskIdentity: null, certifiedEndpoint });
+    const x509 = { securityMode: 'X509' as const, pskIdentity: null };
+    expect(outcome(register({ device: x509, source: certified('dev-1') }))).toBe('DeviceRegistered');
+    expect(outcome(register({ device: x509, source: certified('dev-2') }))).toBe('identity-mismatch');
+    expect(outcome(register({ device: x509, source: tls(null) }))).toBe('security-mode');
   });
 });
 

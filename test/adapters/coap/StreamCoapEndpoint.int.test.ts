@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { createSecureContext } from 'node:tls';
 import pino from 'pino';
 import { openTcpCoapEndpoint, openTlsCoapEndpoint } from '../../../src/adapters/coap/StreamCoapEndpoint.ts';
@@ -7,7 +8,8 @@ import { CoapTimeoutError } from '../../../src/adapters/coap/CoapEndpoint.ts';
 import type { CoapPeer, IncomingCoapRequest } from '../../../src/adapters/coap/CoapEndpoint.ts';
 import { OptionNumber, optionValues, stringOption, uintOption, uintOptionOf } from '../../../src/adapters/coap/CoapMessage.ts';
 import { decodeBlockOption, encodeBlockOption } from '../../../src/adapters/coap/BlockOption.ts';
-import { SignalCode, SignalOption } from '../../../src/adapters/coap/CoapStreamCodec.ts';
+import { CoapStreamReader, SignalCode, SignalOption, encodeCoapStreamMessage } from '../../../src/adapters/coap/CoapStreamCodec.ts';
+import type { CoapStreamMessage } from '../../../src/adapters/coap/CoapStreamCodec.ts';
 import { RawCoapStreamPeer } from '../../support/RawCoapStreamPeer.ts';
 import { coapClient, libcoapAvailable } from '../../support/LibcoapClient.ts';
 
@@ -87,6 +89,38 @@ describe('StreamCoapEndpoint with libcoap as the peer', () => {
       expect(served.requests).toHaveLength(1);
     });
   }
+});
+
+describe('StreamCoapEndpoint with OpenSSL as the TLS peer', () => {
+  // libcoap's clients negotiate TLS 1.2 for a PSK; s_client shows that TLS 1.3 with a PSK works too, with the SHA-256 suites.
+  it('serves TLS 1.3 with a PSK (TLS_AES_128_GCM_SHA256) to openssl s_client, and refuses a suite of another hash', async () => {
+    const served = await tls();
+    const exchange = async (suite: string): Promise<{ messages: CoapStreamMessage[]; output: string }> => {
+      const args = ['s_client', '-connect', `127.0.0.1:${served.target.port}`, '-tls1_3', '-ciphersuites', suite, '-psk_identity', psk.identity, '-psk', psk.key.toString('hex'), '-quiet'];
+      const tool = spawn('openssl', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+      const reader = new CoapStreamReader(1 << 16);
+      const messages: CoapStreamMessage[] = [];
+      let output = '';
+      tool.stdout.on('data', (chunk: Buffer) => {
+        for (const item of reader.push(new Uint8Array(chunk))) if (item.kind === 'message') messages.push(item.message);
+      });
+      tool.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const csm = { code: SignalCode.Csm, token: new Uint8Array(0), options: [], payload: new Uint8Array(0) };
+      tool.stdin.write(Buffer.concat([encodeCoapStreamMessage(csm), encodeCoapStreamMessage({ code: '0.01', token: Uint8Array.of(5), options: [stringOption(OptionNumber.UriPath, 'rd')], payload: new Uint8Array(0) })]));
+      try {
+        await expect.poll(() => messages.some((m) => m.token[0] === 5) || tool.exitCode !== null, { timeout: 5_000 }).toBe(true);
+        return { messages, output };
+      } finally {
+        tool.kill();
+      }
+    };
+    const good = await exchange('TLS_AES_128_GCM_SHA256');
+    expect(good.messages.find((m) => m.token[0] === 5)?.code).toBe('2.05');
+    expect(served.requests.map(({ pskIdentity }) => pskIdentity)).toEqual([psk.identity]);
+    const other = await exchange('TLS_AES_256_GCM_SHA384');
+    expect(other.messages).toEqual([]);
+    expect(other.output).toMatch(/handshake failure/);
+  });
 });
 
 describe('StreamCoapEndpoint signalling (RFC 8323 section 5)', () => {

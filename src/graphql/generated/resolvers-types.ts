@@ -1139,7 +1139,7 @@ export type Registration = {
   __typename?: 'Registration';
   address: Scalars['String']['output'];
   binding: Scalars['String']['output'];
-  /** The port it came over: plain (CoAP over UDP), psk or certificate (DTLS), tcp (CoAP over TCP) or tls (CoAP over TLS with a PSK). */
+  /** The port it came over: plain (CoAP over UDP), psk or certificate (DTLS), tcp (CoAP over TCP), tls or tls-certificate (CoAP over TLS with a PSK or a certificate). */
   channel: Scalars['String']['output'];
   contentFormats: Array<Scalars['Int']['output']>;
   lastUpdateAt: Scalars['DateTime']['output'];

@@ -373,7 +373,19 @@ describe('the operator console', () => {
     await page.getByRole('heading', { name: 'Registration', exact: true }).waitFor();
     await screenshot(page, 'device-overview');
     await page.getByRole('link', { name: 'History' }).click();
-    await page.getByRole('list', { name: 'Device history' }).getByText('DeviceRegistered').first().waitFor();
+    const timeline = page.getByRole('list', { name: 'Device history' });
+    await timeline.getByText('DeviceRegistered').first().waitFor();
+    await timeline.getByText(`registered from 127.0.0.1:${device?.port ?? 0} over plain, lifetime 600 s, binding U, LwM2M 1.1`).waitFor();
+    // One request's events: the read of /3/0, from the operator's request to the device's answer.
+    const everything = await timeline.getByRole('listitem').count();
+    await timeline.getByRole('listitem').filter({ hasText: 'read /3/0 requested by user:' }).getByRole('button', { name: 'Events of this request' }).click();
+    await page.getByRole('button', { name: 'Show every event' }).waitFor();
+    const oneRequest = await timeline.getByRole('listitem').allTextContents();
+    expect(oneRequest.length).toBeLessThan(everything);
+    expect(oneRequest[0]).toContain('read /3/0 requested by user:');
+    expect(oneRequest.some((entry) => entry.includes('the device answered 2.05'))).toBe(true);
+    await screenshot(page, 'device-history-request');
+    await page.getByRole('button', { name: 'Show every event' }).click();
 
     // As of a minute from now: registered, from the test device's address.
     await page.getByLabel('Moment (your local time)').fill(localMoment(Date.now() + 60_000));

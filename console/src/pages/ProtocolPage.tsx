@@ -5,7 +5,7 @@
  * from the list, and auto-observe (only once another functionality is set); and, on writable
  * resources, the validation rule groups (rules in a group AND-ed, groups OR-ed).
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { useQuery } from '../api/Hooks.ts';
 import type { AlarmStatus, FunctionalityInput, FunctionalityKind, PackedField, Protocol, ProtocolResource, RuleGroup, RuleInput, RuleOperator, RuleType, Severity } from '../api/ProtocolDocuments.ts';
 import { addRuleGroupMutation, protocolQuery, protocolsQuery as protocolVersionsQuery, removeFunctionalityMutation, removeRuleGroupMutation, setFunctionalityMutation } from '../api/ProtocolDocuments.ts';
@@ -171,6 +171,9 @@ function FunctionalitiesEditor({ protocol, resource, onChanged }: { protocol: Pr
   const current = resource.functionalities;
   const anyOther = current.sendMeasurement !== null || current.createAlarm !== null || current.sendEvent !== null || current.customAction !== null;
   const readOnly = !canOperate.value;
+  // The box shows the operator's choice at once; the protocol as stored replaces it when it is read again.
+  const [autoObserveChoice, setAutoObserveChoice] = useState<boolean | undefined>(undefined);
+  useEffect(() => setAutoObserveChoice(undefined), [current.autoObserve, change.error]);
   return (
     <div class="functionalities" aria-label={`Functionalities of resource ${resource.id}`} role="group">
       <ErrorMessage error={change.error} />
@@ -221,9 +224,14 @@ function FunctionalitiesEditor({ protocol, resource, onChanged }: { protocol: Pr
         <label>
           <input
             type="checkbox"
-            checked={current.autoObserve}
+            checked={autoObserveChoice ?? current.autoObserve}
             disabled={readOnly || (!anyOther && !current.autoObserve)}
-            onChange={(event) => (event.currentTarget.checked ? set({ autoObserve: true }) : remove('AUTO_OBSERVE'))}
+            onChange={(event) => {
+              const checked = event.currentTarget.checked;
+              setAutoObserveChoice(checked);
+              if (checked) set({ autoObserve: true });
+              else remove('AUTO_OBSERVE');
+            }}
           />{' '}
           Observe this resource whenever a device registers
         </label>

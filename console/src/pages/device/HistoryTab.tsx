@@ -8,6 +8,7 @@ import { deviceAsOfQuery, deviceEventsSubscription, deviceHistoryQuery } from '.
 import { useQuery, useSubscription } from '../../api/Hooks.ts';
 import { api } from '../../api/Session.ts';
 import { ErrorMessage, errorOf, JsonText, Time } from '../../components/Common.tsx';
+import { eventsOfRequest, summaryOf } from './HistorySummary.ts';
 
 const pageSize = 50;
 
@@ -22,23 +23,42 @@ export function HistoryTab({ endpoint }: { endpoint: string }) {
     // Only once every stored page is shown: until then a new event is on a page still to load.
     if (!hasMore) setLive((entries) => [...entries, deviceEvents]);
   });
-  const shown = [...earlier, ...(connection?.edges.map((edge) => edge.node) ?? []), ...live.filter((entry) => !connection?.edges.some((edge) => edge.node.position === entry.position))];
+  const [correlation, setCorrelation] = useState<string | undefined>(undefined);
+  const loaded = [...earlier, ...(connection?.edges.map((edge) => edge.node) ?? []), ...live.filter((entry) => !connection?.edges.some((edge) => edge.node.position === entry.position))];
+  const shown = correlation === undefined ? loaded : eventsOfRequest(loaded, correlation);
   return (
     <div class="history">
       <AsOf endpoint={endpoint} />
       <section aria-labelledby="timeline-heading">
         <h2 id="timeline-heading">Timeline {connection ? <span class="muted">({connection.totalCount} events)</span> : null}</h2>
         <ErrorMessage error={history.error} />
+        {correlation === undefined ? null : (
+          <p class="toolbar">
+            Showing the events of one request ({correlation}).
+            <button type="button" class="small" onClick={() => setCorrelation(undefined)}>
+              Show every event
+            </button>
+          </p>
+        )}
         <ol class="timeline" aria-label="Device history">
-          {shown.map((entry) => (
-            <li key={entry.position} class={`category-${entry.category}`}>
-              <Time value={entry.recordedAt} /> <span class="category">{entry.category}</span> <strong>{entry.type}</strong>
-              {entry.actor === null ? null : <span class="muted"> by {entry.actor}</span>}
-              <div>
-                <JsonText value={entry.data} />
-              </div>
-            </li>
-          ))}
+          {shown.map((entry) => {
+            const summary = summaryOf(entry);
+            return (
+              <li key={entry.position} class={`category-${entry.category}`}>
+                <Time value={entry.recordedAt} /> <span class="category">{entry.category}</span> <strong>{entry.type}</strong>
+                {entry.actor === null ? null : <span class="muted"> by {entry.actor}</span>}
+                {summary === undefined ? null : <div class="summary">{summary}</div>}
+                <div>
+                  <JsonText value={entry.data} />
+                </div>
+                {entry.correlationId === null || correlation !== undefined ? null : (
+                  <button type="button" class="small quiet" onClick={() => setCorrelation(entry.correlationId ?? undefined)}>
+                    Events of this request
+                  </button>
+                )}
+              </li>
+            );
+          })}
         </ol>
         {hasMore ? (
           <button

@@ -9,8 +9,13 @@
  * in flight (throughput-bound), per cipher suite. The same echo over plain UDP sockets is the comparison.
  * Two clients: node-dtls-client (independent, but its record layer is the slower side) and the test
  * suite's minimal client built on node:crypto KeyObjects (closer to what the server alone can do).
- * Bounded: about 45 s.
+ * Certificate handshakes (TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, the client authenticated by an X.509
+ * certificate, the server signing its ECDHE key) in the same run, by the test suite's minimal
+ * certificate client (node-dtls-client has no certificate suites); the credential lookup answers at
+ * once, as the PSK lookup does, so that both measure the DTLS server alone.
+ * Bounded: about 55 s.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import { cpus } from 'node:os';
@@ -19,6 +24,9 @@ import { DtlsServer } from '../src/adapters/dtls/DtlsServer.ts';
 import type { CipherSuiteName } from '../src/adapters/dtls/CipherSuites.ts';
 import type { DtlsSessionInfo } from '../src/adapters/dtls/DtlsSession.ts';
 import { silentLogger } from '../src/adapters/logging/Logger.ts';
+import { selfSignedCertificate } from '../src/adapters/security/CertificateFiles.ts';
+import { certificateHandshake } from '../test/adapters/dtls/support/MinimalCertificateClient.ts';
+import type { ClientCertificate } from '../test/adapters/dtls/support/MinimalCertificateClient.ts';
 import { MinimalPskClient } from '../test/adapters/dtls/support/MinimalPskClient.ts';
 
 const HANDSHAKE_SECONDS = 4;
@@ -28,9 +36,23 @@ const rows: Array<[string, string]> = [];
 /** The PSK suites node-dtls-client implements too (it has no ChaCha20-Poly1305 and no certificate suites). */
 type BenchedSuite = Extract<CipherSuiteName, 'TLS_PSK_WITH_AES_128_CCM_8' | 'TLS_PSK_WITH_AES_128_CBC_SHA256'>;
 
+function selfSigned(commonName: string): ClientCertificate {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  return { certificate: selfSignedCertificate(commonName, privateKey, publicKey, new Date()), privateKey };
+}
+const serverCertificate = selfSigned('bench-server');
+const clientCertificate = selfSigned('bench-device');
 const server = new DtlsServer({
   logger: silentLogger(),
   pskLookup: (identity) => Promise.resolve(identity.toString() === 'bench' ? Buffer.from('0123456789abcdef') : undefined),
+  certificates: {
+    server: {
+      privateKey: serverCertificate.privateKey,
+      certificateChain: [serverCertificate.certificate],
+      publicKeyInfo: Buffer.alloc(0), // raw public keys are not measured
+    },
+    lookup: () => Promise.resolve({ ok: true, identity: 'bench-device' }),
+  },
   maxHandshakesPerAddress: 64,
 });
 server.on('datagram', (data, session) => server.send(session, data));
@@ -44,7 +66,7 @@ function connect(cipher: BenchedSuite): Promise<dtls.Socket> {
   });
 }
 
-type ClientKind = 'node-dtls-client' | 'minimal client';
+type ClientKind = 'node-dtls-client' | 'minimal client' | 'minimal certificate client';
 
 async function handshakesPerSecond(kind: ClientKind, concurrency: number): Promise<number> {
   const deadline = performance.now() + HANDSHAKE_SECONDS * 1000;
@@ -54,6 +76,7 @@ async function handshakesPerSecond(kind: ClientKind, concurrency: number): Promi
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < deadline) {
         if (kind === 'node-dtls-client') (await connect('TLS_PSK_WITH_AES_128_CCM_8')).close();
+        else if (kind === 'minimal certificate client') await certificateHandshake(port, clientCertificate);
         else await (await MinimalPskClient.connect(port, 'bench', '0123456789abcdef')).close();
         completed++;
       }
@@ -134,6 +157,14 @@ for (const kind of ['node-dtls-client', 'minimal client'] as const) {
     rows.push([`${kind}: echo round trips/s, ${short}, 1 in flight`, format(await dtlsEcho(kind, cipher, 1))]);
     rows.push([`${kind}: echo round trips/s, ${short}, 32 in flight`, format(await dtlsEcho(kind, cipher, 32))]);
   }
+}
+{
+  const dropSession = (session: DtlsSessionInfo): void => server.closeSession(session.peer, 'benchmark done');
+  server.on('sessionEstablished', dropSession);
+  const kind = 'minimal certificate client';
+  rows.push([`${kind}: handshakes/s, ECDHE_ECDSA CCM_8 (X.509 both ways), 1 client at a time`, format(await handshakesPerSecond(kind, 1))]);
+  rows.push([`${kind}: handshakes/s, ECDHE_ECDSA CCM_8 (X.509 both ways), 8 clients at once`, format(await handshakesPerSecond(kind, 8))]);
+  server.off('sessionEstablished', dropSession);
 }
 rows.push(['plain UDP: echo round trips/s, 1 in flight', format(await plainUdpEcho(1))]);
 rows.push(['plain UDP: echo round trips/s, 32 in flight', format(await plainUdpEcho(32))]);

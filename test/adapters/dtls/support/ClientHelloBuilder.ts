@@ -10,6 +10,8 @@ export interface ClientHelloSpec {
   readonly recordVersion?: number;
   /** Offers RFC 9146 connection IDs, asking for this one in the server's records. */
   readonly connectionId?: Buffer;
+  /** More extensions, each whole (type, length, data). */
+  readonly extensions?: readonly Buffer[];
 }
 
 export function clientHelloRecord(spec: ClientHelloSpec): Buffer {
@@ -17,10 +19,11 @@ export function clientHelloRecord(spec: ClientHelloSpec): Buffer {
   const suites = spec.cipherSuites ?? [0xc0a8];
   const suiteBytes = Buffer.alloc(suites.length * 2);
   suites.forEach((suite, index) => suiteBytes.writeUInt16BE(suite, index * 2));
-  const extensions = [Buffer.from([0x00, 0x17, 0x00, 0x00])]; // extended_master_secret
+  const extensions: Buffer[] = [Buffer.from([0x00, 0x17, 0x00, 0x00])]; // extended_master_secret
   if (spec.connectionId !== undefined) {
     extensions.push(Buffer.concat([u16(54), u16(spec.connectionId.length + 1), Buffer.from([spec.connectionId.length]), spec.connectionId]));
   }
+  extensions.push(...(spec.extensions ?? []));
   const extensionBytes = Buffer.concat(extensions);
   const version = Buffer.alloc(2);
   version.writeUInt16BE(spec.clientVersion ?? 0xfefd);

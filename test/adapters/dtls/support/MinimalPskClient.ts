@@ -209,7 +209,7 @@ function connectionIdOf(serverHelloBody: Buffer): Buffer | undefined {
   return undefined;
 }
 
-function handshakeMessages(record: DtlsRecord): Array<{ type: number; body: Buffer; bytes: Buffer }> {
+export function handshakeMessages(record: DtlsRecord): Array<{ type: number; body: Buffer; bytes: Buffer }> {
   if (record.type !== ContentType.handshake || record.epoch !== 0) return [];
   const fragments = parseHandshakeFragments(record.fragment);
   if (!fragments.ok) return [];
@@ -217,7 +217,7 @@ function handshakeMessages(record: DtlsRecord): Array<{ type: number; body: Buff
 }
 
 /** Datagrams in arrival order, awaited one at a time with a deadline. */
-class Inbox {
+export class Inbox {
   private readonly socket: Socket;
   private readonly queue: Buffer[] = [];
   private waiter: (() => void) | undefined;

@@ -6,6 +6,7 @@ import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import type { CoapMessage, CoapOption } from '../../src/adapters/coap/CoapMessage.ts';
 import { decodeCoapMessage, encodeCoapMessage } from '../../src/adapters/coap/CoapMessageCodec.ts';
+import { Arrivals } from './Arrivals.ts';
 
 export interface ReceivedDatagram {
   readonly bytes: Buffer;
@@ -14,20 +15,17 @@ export interface ReceivedDatagram {
 }
 
 export class RawCoapPeer {
-  readonly received: ReceivedDatagram[] = [];
+  readonly #arrivals = new Arrivals<ReceivedDatagram>((items) => `received ${items.length} datagrams`);
+  readonly received: ReceivedDatagram[] = this.#arrivals.items;
   readonly #socket: Socket;
   readonly #target: { address: string; port: number };
-  #waiters: Array<() => void> = [];
 
   private constructor(socket: Socket, target: { address: string; port: number }) {
     this.#socket = socket;
     this.#target = target;
     socket.on('message', (bytes, remote) => {
       const decoded = decodeCoapMessage(bytes);
-      this.received.push({ bytes, message: decoded.ok ? decoded.message : undefined, port: remote.port });
-      const waiters = this.#waiters;
-      this.#waiters = [];
-      for (const wake of waiters) wake();
+      this.#arrivals.push({ bytes, message: decoded.ok ? decoded.message : undefined, port: remote.port });
     });
   }
 
@@ -51,21 +49,8 @@ export class RawCoapPeer {
   }
 
   /** Resolves with the first received datagram (from index `from`) matching, or rejects after `ms`. */
-  async waitFor(predicate: (d: ReceivedDatagram) => boolean, ms = 2_000, from = 0): Promise<ReceivedDatagram> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const found = this.received.slice(from).find(predicate);
-      if (found) return found;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching datagram within ${ms} ms (received ${this.received.length})`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+  waitFor(predicate: (d: ReceivedDatagram) => boolean, ms = 2_000, from = 0): Promise<ReceivedDatagram> {
+    return this.#arrivals.waitFor(predicate, ms, from);
   }
 
   /** The first request with `code` ("0.01" GET) received from index `from`, and the index just after it. */

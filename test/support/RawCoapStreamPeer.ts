@@ -9,6 +9,7 @@ import { connect as connectTls } from 'node:tls';
 import type { CoapStreamMessage } from '../../src/adapters/coap/CoapStreamCodec.ts';
 import { CoapStreamReader, SignalCode, SignalOption, encodeCoapStreamMessage } from '../../src/adapters/coap/CoapStreamCodec.ts';
 import { uintOptionOf } from '../../src/adapters/coap/CoapMessage.ts';
+import { Arrivals } from './Arrivals.ts';
 
 export interface StreamPeerOptions {
   /** TLS-PSK towards a coaps+tcp port, instead of plain TCP. */
@@ -16,11 +17,11 @@ export interface StreamPeerOptions {
 }
 
 export class RawCoapStreamPeer {
-  readonly received: CoapStreamMessage[] = [];
+  readonly #arrivals = new Arrivals<CoapStreamMessage>((items) => `received ${items.map((m) => m.code).join(', ')}`);
+  readonly received: CoapStreamMessage[] = this.#arrivals.items;
   readonly #socket: Socket;
   readonly #reader = new CoapStreamReader(1 << 20);
   readonly closed: Promise<void>;
-  #waiters: Array<() => void> = [];
   #answer: ((message: CoapStreamMessage) => CoapStreamMessage | undefined) | undefined;
 
   private constructor(socket: Socket) {
@@ -28,15 +29,14 @@ export class RawCoapStreamPeer {
     socket.on('data', (chunk: Buffer) => {
       for (const item of this.#reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))) {
         if (item.kind !== 'message') continue;
-        this.received.push(item.message);
         const answer = this.#answer?.(item.message);
         if (answer !== undefined) this.send(answer);
+        this.#arrivals.push(item.message);
       }
-      this.#wake();
     });
     socket.on('error', () => undefined);
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
-    void this.closed.then(() => this.#wake());
+    void this.closed.then(() => this.#arrivals.wake());
   }
 
   static async connect(target: { readonly address: string; readonly port: number }, options: StreamPeerOptions = {}): Promise<RawCoapStreamPeer> {
@@ -77,30 +77,11 @@ export class RawCoapStreamPeer {
   }
 
   /** Resolves with the first received message (from index `from`) matching, or rejects after `ms`. */
-  async waitFor(predicate: (message: CoapStreamMessage) => boolean, ms = 3_000, from = 0): Promise<CoapStreamMessage> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const found = this.received.slice(from).find(predicate);
-      if (found) return found;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching message within ${ms} ms (received ${this.received.map((m) => m.code).join(', ')})`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+  waitFor(predicate: (message: CoapStreamMessage) => boolean, ms = 3_000, from = 0): Promise<CoapStreamMessage> {
+    return this.#arrivals.waitFor(predicate, ms, from);
   }
 
   close(): void {
     this.#socket.destroy();
-  }
-
-  #wake(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const wake of waiters) wake();
   }
 }

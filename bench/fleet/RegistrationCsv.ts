@@ -4,6 +4,8 @@
  * PSK with the keys FleetCredentials derives, so that a server can import the fleet the simulator
  * then plays.
  */
+import { deviceCsvColumns } from '../../src/domain/devices/DeviceCsvColumns.ts';
+import type { DeviceCsvField } from '../../src/domain/devices/DeviceCsvColumns.ts';
 import { bootstrapPsk, endpointName, lwm2mPsk } from './FleetCredentials.ts';
 
 export interface RegistrationCsvOptions {
@@ -17,35 +19,35 @@ export interface RegistrationCsvOptions {
   readonly binding: 'U' | 'UQ';
 }
 
-const header = [
-  'ID',
-  'IDTYPE',
-  'CREDENTIALS',
-  'NAME',
-  'TYPE',
-  'SHELL',
-  'com_cumulocity_model_Agent',
-  'endpoint id',
-  'lwm2m server uri',
-  'securityMode',
-  'lwm2m psk_id',
-  'lwm2m psk_key',
-  'bootstrap psk_id',
-  'bootstrap psk_key',
-  'registrationLifetime',
-  'bindingMode',
-];
+/** The columns written, as the service's own column table names them (a renamed field fails to compile here). */
+const fields: readonly DeviceCsvField[] = ['externalId', 'idType', 'name', 'type', 'shellEnabled', 'agent', 'endpoint', 'serverUri', 'securityMode', 'lwm2mPskId', 'lwm2mPskKey', 'bootstrapPskId', 'bootstrapPskKey', 'registrationLifetime', 'bindingMode'];
+const header = fields.map((field) => deviceCsvColumns.find((column) => column.field === field)?.name ?? field);
 
 /** Yields the file line by line (header first), each ending in a line feed, so a large fleet streams. */
 export function* registrationCsvLines(options: RegistrationCsvOptions): Generator<string> {
   yield `${header.join(';')}\n`;
   for (let index = 0; index < options.devices; index++) {
     const endpoint = endpointName(options.prefix, index);
-    const credentials =
-      options.security === 'PSK'
-        ? [lwm2mPsk(options.seed, endpoint), bootstrapPsk(options.seed, endpoint)].flatMap((psk) => [psk.identity, psk.key.toString('hex')])
-        : ['', '', '', ''];
-    const row = [endpoint, 'c8y_Serial', '', `Simulated device ${index}`, 'c8y_lwm2m', '1', '1', endpoint, options.serverUri, options.security, ...credentials, String(options.lifetime), options.binding];
-    yield `${row.join(';')}\n`;
+    const lwm2m = lwm2mPsk(options.seed, endpoint);
+    const bootstrap = bootstrapPsk(options.seed, endpoint);
+    const psk = options.security === 'PSK';
+    const row: Partial<Record<DeviceCsvField, string>> = {
+      externalId: endpoint,
+      idType: 'c8y_Serial',
+      name: `Simulated device ${index}`,
+      type: 'c8y_lwm2m',
+      shellEnabled: '1',
+      agent: '1',
+      endpoint,
+      serverUri: options.serverUri,
+      securityMode: options.security,
+      lwm2mPskId: psk ? lwm2m.identity : '',
+      lwm2mPskKey: psk ? lwm2m.key.toString('hex') : '',
+      bootstrapPskId: psk ? bootstrap.identity : '',
+      bootstrapPskKey: psk ? bootstrap.key.toString('hex') : '',
+      registrationLifetime: String(options.lifetime),
+      bindingMode: options.binding,
+    };
+    yield `${fields.map((field) => row[field] ?? '').join(';')}\n`;
   }
 }

@@ -2,8 +2,8 @@
  * Serves the operator's console, the single-page application built from `console/` into
  * `dist/console/`, on the service's HTTP port: its files as they are, and `index.html` for every
  * other path that names no file (the console's own routes, such as /devices/my-endpoint), so that a
- * reload or a shared link opens the same page. A missing asset (a path with a file extension) is a
- * 404, never the HTML page, so that a stale script reference fails visibly.
+ * reload or a shared link opens the same page. A missing asset (under /assets/, or a top-level path
+ * with a file extension) is a 404, never the HTML page, so that a stale script reference fails visibly.
  *
  * Vite names the built assets after their content (`assets/index-<hash>.js`): they never change under
  * their name and are cached for a year (RFC 9111 section 5.2.2.1, `immutable` RFC 8246); index.html
@@ -59,7 +59,7 @@ export function consoleFilesRoute(directory: string = builtConsoleDirectory): Ht
       await send(request.method, response, file, relative.startsWith('/assets/') ? immutableAssets : 'no-cache');
       return true;
     }
-    if (!inside || extname(relative) !== '') {
+    if (!inside || namesAFile(relative)) {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return true;
     }
@@ -71,6 +71,15 @@ export function consoleFilesRoute(directory: string = builtConsoleDirectory): Ht
     await send(request.method, response, index, 'no-cache');
     return true;
   };
+}
+
+/**
+ * Whether a path names a file of the build (an asset, or a file at the top such as /favicon.ico)
+ * rather than a page of the console: a page's path may hold a dot, as an endpoint name may
+ * (/devices/sensor.v2/objects).
+ */
+function namesAFile(path: string): boolean {
+  return path.startsWith('/assets/') || (path.lastIndexOf('/') === 0 && extname(path) !== '');
 }
 
 async function regularFile(path: string): Promise<boolean> {

@@ -89,11 +89,12 @@ describe('the console files', () => {
 
   it("answers the console's own routes with index.html, and a missing asset with 404", async () => {
     const target = await serve(built);
-    for (const path of ['/devices', '/devices/my%20device/objects', '/protocols/3303']) {
+    for (const path of ['/devices', '/devices/my%20device/objects', '/protocols/3303', '/devices/sensor.v2', '/devices/urn%3Adev%3Aa.b/objects']) {
       const response = await get(target, path);
       expect([path, response.status, response.body]).toEqual([path, 200, '<!doctype html><title>console</title>']);
     }
     expect((await get(target, '/assets/console-old999.js')).status).toBe(404);
+    expect((await get(target, '/assets/fonts/missing')).status).toBe(404);
     expect((await get(target, '/favicon.ico')).status).toBe(404);
   });
 

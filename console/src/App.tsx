@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { LiveState } from './api/GraphQLClient.ts';
 import { canOperate, liveState, resumeSession, session, signOut } from './api/Session.ts';
+import type { Role } from './api/SessionDocuments.ts';
 import { Link } from './components/Link.tsx';
 import { AlarmsPage } from './pages/AlarmsPage.tsx';
 import { DevicePage } from './pages/DevicePage.tsx';
@@ -25,7 +26,7 @@ export function App() {
 
 const liveLabels: Readonly<Record<LiveState, string>> = { idle: '', connecting: 'connecting…', live: '● live', reconnecting: 'reconnecting…' };
 
-function Frame({ role }: { role: string }) {
+function Frame({ role }: { role: Role }) {
   const main = useRef<HTMLElement>(null);
   const path = currentPath.value;
   const previousPath = useRef(path);

@@ -20,7 +20,7 @@ import { registrationStream } from '../../src/domain/registration/RegistrationEv
 import type { OperationSpec } from '../../src/domain/operations/OperationEvents.ts';
 import type { OperationView } from '../../src/projections/operations/OperationQueries.ts';
 import type { RunningService } from '../../src/main.ts';
-import { csv, noSecRow } from '../support/BootstrapTestData.ts';
+import { bootstrapEvents, csv, noSecRow } from '../support/BootstrapTestData.ts';
 import { coapClient, libcoapAvailable } from '../support/LibcoapClient.ts';
 import { streamEvents, waitForStreamEvent } from '../support/StreamEvents.ts';
 import { TestCertificates } from '../support/TestCertificates.ts';
@@ -165,6 +165,25 @@ describe('CoAP over TCP and TLS with a device that stays connected', () => {
     await expect.poll(() => api.operation(id)?.attempts).toBeGreaterThan(0);
     expect(api.operation(id)?.status).toBe('pending');
     expect(device.served.filter((served) => served.endsWith('/3/0/1'))).toEqual([]);
+  });
+
+  it('bootstraps over TCP and over TLS with its bootstrap PSK: the bootstrap server sends its Discover, Deletes, Writes and Finish over the connection', async () => {
+    for (const [endpoint, port, psk] of [
+      ['tcp-dev', service.streams.bootstrapTcp.local.port, undefined],
+      [tls.endpoint, service.streams.bootstrapTls.local.port, { identity: tls.bootstrapIdentity, key: Buffer.from(tls.bootstrapKey) }],
+    ] as const) {
+      const device = await TestLwM2mStreamClient.connect({ server: server(port), endpoint, ...(psk === undefined ? {} : { psk }) });
+      clients.push(device);
+      const before = (await bootstrapEvents(service.store, endpoint)).length;
+      expect((await device.bootstrapRequest()).code).toBe('2.04');
+      await expect.poll(async () => (await bootstrapEvents(service.store, endpoint)).at(-1)?.type, { timeout: 5_000 }).toMatch(/BootstrapSession(Finished|Failed)/);
+      const session = (await bootstrapEvents(service.store, endpoint)).slice(before);
+      expect(session.at(-1)?.type).toBe('BootstrapSessionFinished');
+      expect(session[0]).toMatchObject({ type: 'BootstrapSessionStarted', data: { peer: { channel: psk === undefined ? 'tcp' : 'tls', port: device.port } } });
+      // Discover found the device's bootstrap account at /0/0: the server account is written past it, and Discover checks before Finish.
+      expect(device.served).toEqual(['0.01 /', '0.04 /0', '0.04 /1', '0.03 /0/1', '0.03 /1/1', '0.01 /', '0.02 /bs']);
+      device.close();
+    }
   });
 
   it('registers over TLS with its PSK and is read over the TLS connection', async () => {

@@ -6,7 +6,9 @@
  *
  * It answers Read of single resources in text/plain from `resources` (TestLwM2mClient's defaults), and
  * an Observe (Observe 0) by remembering the token; `notify(path)` then sends the value again with the
- * next Observe sequence number (RFC 7641 section 4.2).
+ * next Observe sequence number (RFC 7641 section 4.2). As a bootstrap client (`bootstrapRequest`) it
+ * answers a Bootstrap-Discover of "/" with its factory bootstrap account at /0/0, and accepts every
+ * Delete, Write and Finish (2.02, 2.04) without keeping what it is written.
  */
 import { randomBytes } from 'node:crypto';
 import type { CoapStreamMessage } from '../../src/adapters/coap/CoapStreamCodec.ts';
@@ -64,6 +66,11 @@ export class TestLwM2mStreamClient {
     return response;
   }
 
+  /** A 1.1 client's Bootstrap-Request (`POST /bs?ep=...&pct=11542`, TLV preferred; LwM2M Transport 1.1 section 6.1), to a bootstrap server's port. */
+  bootstrapRequest(): Promise<ClientResponse> {
+    return this.#request('0.02', ['bs'], [`ep=${this.options.endpoint}`, 'pct=11542'], empty);
+  }
+
   update(): Promise<ClientResponse> {
     if (this.location === undefined) throw new Error(`${this.options.endpoint} is not registered`);
     return this.#request('0.02', this.location.split('/'), [], empty);
@@ -107,8 +114,13 @@ export class TestLwM2mStreamClient {
     if (!message.code.startsWith('0.') || message.code === '0.00') return undefined;
     const path = `/${stringOptions(message.options, OptionNumber.UriPath).join('/')}`;
     this.served.push(`${message.code} ${path}`);
+    if (message.code === '0.04') return { code: '2.02', token: message.token, options: [], payload: empty };
+    if (message.code === '0.02' || message.code === '0.03') return { code: '2.04', token: message.token, options: [], payload: empty };
+    if (message.code === '0.01' && path === '/') {
+      return { code: '2.05', token: message.token, options: [uintOptionOf(OptionNumber.ContentFormat, 40)], payload: text('</>;lwm2m=1.1,</0/0>;uri="coap+tcp://factory"') };
+    }
     const value = message.code === '0.01' ? this.resources.get(path) : undefined;
-    if (value === undefined) return { code: message.code === '0.01' ? '4.04' : '4.05', token: message.token, options: [], payload: empty };
+    if (value === undefined) return { code: '4.04', token: message.token, options: [], payload: empty };
     const options = [uintOptionOf(OptionNumber.ContentFormat, 0)];
     const observe = uintOption(message.options, OptionNumber.Observe);
     if (observe === 0) {

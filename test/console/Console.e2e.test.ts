@@ -459,4 +459,13 @@ describe('the operator console', () => {
     await page.getByLabel('Status').selectOption('DECOMMISSIONED');
     await page.locator(`tr[data-endpoint="${endpoint}"]`).getByText('decommissioned').waitFor();
   });
+
+  it('clears the acknowledged alarm, which then shows only among the cleared ones', async () => {
+    await section('Alarms').click();
+    const alarms = page.getByRole('table', { name: 'Alarms' });
+    await alarms.locator('tr[data-status="ACKNOWLEDGED"]').getByRole('button', { name: 'Clear' }).click();
+    await page.getByTestId('alarm-count').getByText('0 alarm(s)').waitFor();
+    await page.getByRole('group', { name: 'Status' }).getByLabel('cleared').check();
+    await alarms.locator('tr[data-status="CLEARED"]').filter({ hasText: 'c8y_TemperatureAlarm' }).waitFor();
+  });
 });

@@ -315,6 +315,7 @@ async function wireService(
       { server: 'lwm2m', dtls: secure.lwm2mTransport.server },
       { server: 'bootstrap', dtls: secure.bootstrapTransport.server },
     ],
+    streamEndpoints: streams.byServer.map(({ server, endpoint }) => ({ server, connections: () => endpoint.connectionCount })),
     clock: systemClock,
     logger,
   });
@@ -376,7 +377,7 @@ async function wireService(
           { name: 'lwm2m server (CoAP)', listening: () => coap.listening },
           { name: 'bootstrap server (CoAP)', listening: () => bootstrap.listening },
           { name: 'lwm2m and bootstrap servers (DTLS)', listening: () => secure.datagramEndpoints.lwm2m.listening && secure.datagramEndpoints.bootstrap.listening },
-          { name: 'lwm2m and bootstrap servers (TCP, TLS)', listening: () => streams.all.every((endpoint) => endpoint.listening) },
+          { name: 'lwm2m and bootstrap servers (TCP, TLS)', listening: () => streams.byServer.every(({ endpoint }) => endpoint.listening) },
         ]),
       ]),
     ],

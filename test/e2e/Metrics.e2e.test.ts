@@ -70,6 +70,7 @@ describe('GET /metrics', () => {
     expect(exposition).toMatch(/^lwm2m_hub_projection_lag_seconds\{read_model="devices"\} [\d.]+$/m);
     expect(exposition).toMatch(/^lwm2m_hub_dtls_sessions\{server="lwm2m"\} 0$/m);
     expect(exposition).toMatch(/^lwm2m_hub_coap_datagrams_dropped_total\{server="lwm2m"\} \d+$/m);
+    for (const server of ['lwm2m-tcp', 'lwm2m-tls', 'bootstrap-tcp', 'bootstrap-tls']) expect(exposition).toMatch(new RegExp(`^lwm2m_hub_coap_connections\\{server="${server}"\\} 0$`, 'm'));
   });
 
   it('counts what a device does while it registers, notifies, sends and de-registers', async () => {

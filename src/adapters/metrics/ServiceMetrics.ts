@@ -32,6 +32,8 @@ export interface ServiceMetricsSources {
   readonly coapEndpoints: ReadonlyArray<{ readonly server: string; traffic(): { readonly retransmissions: number; readonly droppedDatagrams: number } }>;
   /** Each DTLS server by the server it belongs to (`lwm2m`, `bootstrap`). */
   readonly dtlsServers: ReadonlyArray<{ readonly server: string; readonly dtls: DtlsServer }>;
+  /** Each CoAP-over-TCP or TLS endpoint (RFC 8323) by the server it belongs to (`lwm2m-tcp`, `lwm2m-tls`, ...), and its open connections. */
+  readonly streamEndpoints?: ReadonlyArray<{ readonly server: string; readonly connections: () => number }>;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -78,6 +80,9 @@ function registerStateGauges(metrics: Metrics, sources: ServiceMetricsSources): 
   );
   metrics.gauge<'server'>({ name: 'lwm2m_hub_dtls_sessions', help: 'DTLS sessions established now, by server', labelNames: ['server'] }, () =>
     sources.dtlsServers.map(({ server, dtls }) => ({ labels: { server }, value: dtls.sessionCount() })),
+  );
+  metrics.gauge<'server'>({ name: 'lwm2m_hub_coap_connections', help: 'CoAP over TCP and TLS connections open now (RFC 8323), by server', labelNames: ['server'] }, () =>
+    (sources.streamEndpoints ?? []).map(({ server, connections }) => ({ labels: { server }, value: connections() })),
   );
   const traffic = (pick: (totals: { readonly retransmissions: number; readonly droppedDatagrams: number }) => number): MetricSample<'server'>[] =>
     sources.coapEndpoints.map((endpoint) => ({ labels: { server: endpoint.server }, value: pick(endpoint.traffic()) }));

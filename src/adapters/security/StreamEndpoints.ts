@@ -73,8 +73,8 @@ export interface StreamEndpoints {
   /** The bootstrap server's TLS endpoint; the handler installed on it is audited for identity mismatches. */
   readonly bootstrapTls: CoapEndpoint;
   readonly bootstrapTlsChannel: BootstrapChannel;
-  /** The CoAP endpoints, unwrapped, for readiness. */
-  readonly all: readonly StreamCoapEndpoint[];
+  /** The CoAP endpoints, unwrapped, by the server they belong to (`lwm2m-tcp`, `lwm2m-tls`, `bootstrap-tcp`, `bootstrap-tls`), for readiness and metrics. */
+  readonly byServer: ReadonlyArray<{ readonly server: string; readonly endpoint: StreamCoapEndpoint }>;
   /** The registration interface on the TLS port: the 'tls' channel with the connection's PSK identity (audited), or 'tls-certificate' with the certificate's endpoint. */
   tlsRegistrationHandler(registrations: RegistrationService): CoapRequestHandler;
   close(): Promise<void>;
@@ -148,7 +148,12 @@ export async function openStreamEndpoints(options: StreamEndpointsOptions): Prom
     bootstrapTcp,
     bootstrapTls,
     bootstrapTlsChannel: { kind: 'tls', pskIdentityOf: (peer) => bootstrapTlsEndpoint.pskIdentityOf(peer) ?? undefined },
-    all: opened,
+    byServer: [
+      { server: 'lwm2m-tcp', endpoint: lwm2mTcp },
+      { server: 'lwm2m-tls', endpoint: lwm2mTls },
+      { server: 'bootstrap-tcp', endpoint: bootstrapTcp },
+      { server: 'bootstrap-tls', endpoint: bootstrapTlsEndpoint },
+    ],
     tlsRegistrationHandler: (registrations) =>
       auditIdentityMismatch({
         role: 'lwm2m',

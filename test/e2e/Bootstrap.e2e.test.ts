@@ -9,15 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Decoder } from 'cbor-x';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeviceImportService } from '../../src/adapters/csv/DeviceImportService.ts';
-import { silentLogger } from '../../src/adapters/logging/Logger.ts';
 import type { RunningService } from '../../src/main.ts';
 import { CONTENT_FORMAT } from '../../src/domain/lwm2m/content/ContentFormat.ts';
 import { TestBootstrapClient } from '../support/TestBootstrapClient.ts';
 import type { TestLwM2mClient } from '../support/TestLwM2mClient.ts';
 import { FULL_PSK, csv, fullNoSecRow, fullPskRow, hexBytes, noSecRow, waitForSessionEnds } from '../support/BootstrapTestData.ts';
 import { coapClient, libcoapAvailable } from '../support/LibcoapClient.ts';
-import { startTestService } from './TestService.ts';
+import { importTestDevices, startTestService } from './TestService.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hub-bootstrap-e2e-'));
 let started: RunningService | undefined;
@@ -27,11 +25,7 @@ beforeAll(async () => {
   started = await startTestService(dir, ['--public-host', '127.0.0.1']);
   const service = started;
   const lwm2mUri = `coap://127.0.0.1:${service.coap.local.port}`;
-  const report = await new DeviceImportService({ store: service.store, sealer: service.sealer, logger: silentLogger() }).importDevices(
-    csv(noSecRow('e2e-nosec'), fullNoSecRow('e2e-nosec-full', lwm2mUri), fullPskRow('e2e-psk-full', 'coaps://127.0.0.1:5684'), fullNoSecRow('e2e-pack', lwm2mUri), noSecRow('e2e-pack-libcoap')),
-    { actor: 'test', correlationId: 'bootstrap-e2e' },
-  );
-  expect(report.errors).toEqual([]);
+  await importTestDevices(service, csv(noSecRow('e2e-nosec'), fullNoSecRow('e2e-nosec-full', lwm2mUri), fullPskRow('e2e-psk-full', 'coaps://127.0.0.1:5684'), fullNoSecRow('e2e-pack', lwm2mUri), noSecRow('e2e-pack-libcoap')));
 });
 
 afterAll(async () => {

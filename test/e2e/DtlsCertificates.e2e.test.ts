@@ -13,8 +13,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'coap-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeviceImportService } from '../../src/adapters/csv/DeviceImportService.ts';
-import { silentLogger } from '../../src/adapters/logging/Logger.ts';
 import { GENERATED_CERTIFICATE_FILE } from '../../src/adapters/security/CertificateFiles.ts';
 import { securityStream } from '../../src/adapters/security/SecurityAuditEvents.ts';
 import type { DtlsHandshakeFailed } from '../../src/adapters/security/SecurityAuditEvents.ts';
@@ -24,7 +22,7 @@ import { libcoapAvailable } from '../support/LibcoapClient.ts';
 import { streamEvents } from '../support/StreamEvents.ts';
 import { TestCertificates } from '../support/TestCertificates.ts';
 import type { TestCertificate, TestKeyPair } from '../support/TestCertificates.ts';
-import { startTestService } from './TestService.ts';
+import { importTestDevices, startTestService } from './TestService.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hub-dtls-cert-e2e-'));
 const dataDir = join(dir, 'data');
@@ -77,11 +75,7 @@ beforeAll(async () => {
     rpkRow('rpk-gnutls', rpk.gnutls),
     rpkRow('rpk-libcoap', rpk.libcoap),
   ];
-  const report = await new DeviceImportService({ store: service.store, sealer: service.sealer, logger: silentLogger() }).importDevices(`${[CSV_HEADER, ...rows].join('\n')}\n`, {
-    actor: 'test',
-    correlationId: 'dtls-certificates-e2e',
-  });
-  expect(report.errors).toEqual([]);
+  await importTestDevices(service, `${[CSV_HEADER, ...rows].join('\n')}\n`);
 });
 
 afterAll(async () => {

@@ -9,15 +9,13 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeviceImportService } from '../../src/adapters/csv/DeviceImportService.ts';
-import { silentLogger } from '../../src/adapters/logging/Logger.ts';
 import { securityStream } from '../../src/adapters/security/SecurityAuditEvents.ts';
 import { registrationStream } from '../../src/domain/registration/RegistrationEvents.ts';
 import type { RunningService } from '../../src/main.ts';
 import { csv, minimalPskRow } from '../support/BootstrapTestData.ts';
 import type { PskRowCredentials } from '../support/BootstrapTestData.ts';
 import { streamEvents, waitForStreamEvent } from '../support/StreamEvents.ts';
-import { startTestService } from './TestService.ts';
+import { importTestDevices, startTestService } from './TestService.ts';
 
 const PEERS_DIR = join(import.meta.dirname, '..', 'peers', 'bin');
 const MBEDTLS = join(PEERS_DIR, 'mbedtls-register');
@@ -37,11 +35,7 @@ let service: RunningService;
 
 beforeAll(async () => {
   service = await startTestService(dir);
-  const report = await new DeviceImportService({ store: service.store, sealer: service.sealer, logger: silentLogger() }).importDevices(
-    csv(...[MBEDTLS_DEFAULT, MBEDTLS_LOWEST_MINIMUM, MBEDTLS_WRONG_KEY, WOLFSSL_DEFAULT].map(minimalPskRow)),
-    { actor: 'test', correlationId: 'dtls-peers-e2e' },
-  );
-  expect(report.errors).toEqual([]);
+  await importTestDevices(service, csv(...[MBEDTLS_DEFAULT, MBEDTLS_LOWEST_MINIMUM, MBEDTLS_WRONG_KEY, WOLFSSL_DEFAULT].map(minimalPskRow)));
 });
 
 afterAll(async () => {

@@ -11,9 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate, parse } from 'coap-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeviceImportService } from '../../src/adapters/csv/DeviceImportService.ts';
 import type { RecordedEvent } from '../../src/adapters/eventstore/EventStore.ts';
-import { silentLogger } from '../../src/adapters/logging/Logger.ts';
 import { securityStream } from '../../src/adapters/security/SecurityAuditEvents.ts';
 import { bootstrapStream } from '../../src/domain/bootstrap/BootstrapEvents.ts';
 import { registrationStream } from '../../src/domain/registration/RegistrationEvents.ts';
@@ -22,7 +20,7 @@ import { DtlsTestClient } from '../adapters/dtls/support/DtlsTestClient.ts';
 import { libcoapAvailable } from '../support/LibcoapClient.ts';
 import { csv, noSecRow } from '../support/BootstrapTestData.ts';
 import { streamEvents, waitForStreamEvent } from '../support/StreamEvents.ts';
-import { startTestService } from './TestService.ts';
+import { importTestDevices, startTestService } from './TestService.ts';
 
 const CLIENTS = ['coap-client-openssl', 'coap-client-gnutls'] as const;
 
@@ -65,11 +63,7 @@ let service: RunningService;
 
 beforeAll(async () => {
   service = await startTestService(dir, ['--public-host', '127.0.0.1']);
-  const report = await new DeviceImportService({ store: service.store, sealer: service.sealer, logger: silentLogger() }).importDevices(csv(...devices.map(pskRow), noSecRow('dtls-nosec')), {
-    actor: 'test',
-    correlationId: 'dtls-e2e',
-  });
-  expect(report.errors).toEqual([]);
+  await importTestDevices(service, csv(...devices.map(pskRow), noSecRow('dtls-nosec')));
 });
 
 afterAll(async () => {

@@ -9,15 +9,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeviceImportService } from '../../src/adapters/csv/DeviceImportService.ts';
-import { silentLogger } from '../../src/adapters/logging/Logger.ts';
 import { CONTENT_FORMAT } from '../../src/domain/lwm2m/content/ContentFormat.ts';
 import { registrationStream } from '../../src/domain/registration/RegistrationEvents.ts';
 import type { RunningService } from '../../src/main.ts';
 import { FULL_PSK, csv, fullPskRow, hexBytes, minimalPskRow as packPskRow, waitForSessionEnds } from '../support/BootstrapTestData.ts';
 import { DtlsBootstrapDevice } from '../support/DtlsBootstrapDevice.ts';
 import type { PskCipherSuite } from '../support/DtlsCoapSession.ts';
-import { startTestService } from './TestService.ts';
+import { importTestDevices, startTestService } from './TestService.ts';
 
 /** A PSK device with only the mandatory columns: the service writes its own coaps:// URI. Keys are bytes, not text. */
 const MINIMAL = {
@@ -51,11 +49,7 @@ const devices: DtlsBootstrapDevice[] = [];
 beforeAll(async () => {
   started = await startTestService(dir, ['--public-host', '127.0.0.1']);
   const service = started;
-  const report = await new DeviceImportService({ store: service.store, sealer: service.sealer, logger: silentLogger() }).importDevices(
-    csv(minimalPskRow(), fullPskRow(FULL_ENDPOINT, `coaps://127.0.0.1:${service.secure.lwm2m.local.port}`), packPskRow(PACK)),
-    { actor: 'test', correlationId: 'psk-bootstrap-e2e' },
-  );
-  expect(report.errors).toEqual([]);
+  await importTestDevices(service, csv(minimalPskRow(), fullPskRow(FULL_ENDPOINT, `coaps://127.0.0.1:${service.secure.lwm2m.local.port}`), packPskRow(PACK)));
 });
 
 afterAll(async () => {

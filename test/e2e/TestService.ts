@@ -2,7 +2,9 @@
  * Starts the real service (as `lwm2m-hub serve` runs it) for an e2e test: its data in `dir`, every
  * listener on 127.0.0.1 at an ephemeral port, since other tests run at the same time.
  */
+import { randomUUID } from 'node:crypto';
 import { parseCommandLine } from '../../src/adapters/config/Config.ts';
+import { DeviceImportService } from '../../src/adapters/csv/DeviceImportService.ts';
 import { silentLogger } from '../../src/adapters/logging/Logger.ts';
 import { startService, type RunningService } from '../../src/main.ts';
 
@@ -12,4 +14,11 @@ export function startTestService(dir: string, extraArguments: readonly string[] 
     {},
   );
   return startService(config, {}, silentLogger());
+}
+
+/** Imports registration CSV text into the running service through the CSV import, as `import-devices` does; throws on any row error. */
+export async function importTestDevices(service: RunningService, csvText: string): Promise<void> {
+  const importer = new DeviceImportService({ store: service.store, sealer: service.sealer, logger: silentLogger() });
+  const report = await importer.importDevices(csvText, { actor: 'test', correlationId: randomUUID() });
+  if (report.errors.length > 0) throw new Error(`the test devices were refused: ${JSON.stringify(report.errors)}`);
 }

@@ -5,10 +5,12 @@
  * and `coap-client-gnutls`, and the mbedTLS peer of test/peers (built by test/peers/build.sh). Every key and certificate is made at test time by the OpenSSL command line;
  * the service generates its own certificate in its data directory on start, and the clients trust it.
  * Devices come from CSV text through the CSV import; a Register is a real CoAP POST /rd, sent by
- * libcoap, or written as bytes into s_client and gnutls-cli.
+ * libcoap, or written as bytes into s_client and gnutls-cli. The bootstrap server writes such devices
+ * their Security object resources; the test client that takes them is ours (TestBootstrapClient).
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'coap-packet';
@@ -20,6 +22,7 @@ import type { RegistrationRecord } from '../../src/domain/registration/Registrat
 import type { RunningService } from '../../src/main.ts';
 import { libcoapAvailable } from '../support/LibcoapClient.ts';
 import { streamEvents } from '../support/StreamEvents.ts';
+import { TestBootstrapClient } from '../support/TestBootstrapClient.ts';
 import { TestCertificates } from '../support/TestCertificates.ts';
 import type { TestCertificate, TestKeyPair } from '../support/TestCertificates.ts';
 import { importTestDevices, startTestService } from './TestService.ts';
@@ -48,9 +51,10 @@ const x509 = {
   untrusted: files.issued('x509-untrusted', '/CN=x509-untrusted', otherCa),
   unknown: files.issued('x509-unknown', '/CN=nobody-has-this-endpoint', ca),
   pskDevice: files.issued('x509-psk', '/CN=cert-psk-device', ca),
+  bootstrap: files.issued('x509-bootstrap', '/CN=x509-bootstrap', ca),
 };
 const selfSigned = files.authority('x509-pinned');
-const rpk = { gnutls: files.keyPair('rpk-gnutls'), libcoap: files.keyPair('rpk-libcoap'), stranger: files.keyPair('rpk-stranger') };
+const rpk = { gnutls: files.keyPair('rpk-gnutls'), libcoap: files.keyPair('rpk-libcoap'), stranger: files.keyPair('rpk-stranger'), bootstrap: files.keyPair('rpk-bootstrap') };
 
 const CSV_HEADER = 'endpoint id;securityMode;lwm2m server uri;lwm2m psk_id;lwm2m psk_key;bootstrap psk_id;bootstrap psk_key;publicKey;certificate';
 
@@ -74,6 +78,8 @@ beforeAll(async () => {
     'cert-psk-device;PSK;coaps://127.0.0.1:5684;cert-psk-id;0011223344556677;cert-psk-bs;0011223344556677;;',
     rpkRow('rpk-gnutls', rpk.gnutls),
     rpkRow('rpk-libcoap', rpk.libcoap),
+    x509Row('x509-bootstrap', TestCertificates.derBase64(x509.bootstrap.certificate)),
+    rpkRow('rpk-bootstrap', rpk.bootstrap),
   ];
   await importTestDevices(service, `${[CSV_HEADER, ...rows].join('\n')}\n`);
 });
@@ -280,5 +286,37 @@ describe('RPK devices (RFC 7250)', () => {
     );
     expect(outcome).toMatchObject({ endpoint: null, pskIdentity: null, credential: { kind: 'rpk', subject: null, namedEndpoint: null } });
     expect(outcome.credential?.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('bootstrap of X509 and RPK devices (Security object, Core 1.1 Appendix E.1)', () => {
+  const clients: TestBootstrapClient[] = [];
+  afterAll(async () => {
+    for (const client of clients) await client.close();
+  });
+
+  async function bootstrapped(endpoint: string): Promise<TestBootstrapClient> {
+    const client = await TestBootstrapClient.start({ serverHost: '127.0.0.1', serverPort: service.bootstrap.local.port, endpoint });
+    clients.push(client);
+    expect(await client.requestBootstrap()).toBe('2.04');
+    await client.finished;
+    return client;
+  }
+
+  const opaque = (bytes: Buffer): { type: 'opaque'; value: Uint8Array } => ({ type: 'opaque', value: Uint8Array.from(bytes) });
+  const serverCertificateDer = (): Buffer => new X509Certificate(readFileSync(serverCertificate)).raw;
+
+  it('writes an X509 device mode 2, its pinned certificate and the service certificate, and no secret key', async () => {
+    const device = await bootstrapped('x509-bootstrap');
+    expect(device.lwm2mServerAccount()).toMatchObject({ uri: 'coaps://127.0.0.1:5684', securityMode: 2n, pskKey: undefined });
+    // Offset 0 past the factory account assumed at /0/0: the LwM2M server account is /0/1.
+    expect(device.value(0, 1, 3)).toEqual(opaque(Buffer.from(TestCertificates.derBase64(x509.bootstrap.certificate), 'base64')));
+    expect(device.value(0, 1, 4)).toEqual(opaque(serverCertificateDer()));
+  });
+
+  it('writes an RPK device mode 1, its public key and the service public key', async () => {
+    const device = await bootstrapped('rpk-bootstrap');
+    expect(device.lwm2mServerAccount()).toMatchObject({ securityMode: 1n, pskIdentity: Uint8Array.from(Buffer.from(rpk.bootstrap.publicKeyInfoHex, 'hex')), pskKey: undefined });
+    expect(device.value(0, 1, 4)).toEqual(opaque(new X509Certificate(serverCertificateDer()).publicKey.export({ format: 'der', type: 'spki' })));
   });
 });

@@ -16,6 +16,7 @@ import type { RefusedCredential } from '../../../src/adapters/dtls/ServerHandsha
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
 import { TestCertificates } from '../../support/TestCertificates.ts';
 import type { TestCertificate } from '../../support/TestCertificates.ts';
+import { certificateHandshake } from './support/MinimalCertificateClient.ts';
 import { UdpRelay } from './support/UdpRelay.ts';
 import { waitFor } from './support/waitFor.ts';
 
@@ -117,6 +118,17 @@ describe('certificate suites with s_client', () => {
     const flight4 = relay.fromServer.slice(1, -1); // after the HelloVerifyRequest, before the final flight
     expect(flight4.reduce((total, datagram) => total + datagram.length, 0)).toBeGreaterThan(1200);
     expect(Math.max(...relay.fromServer.map((datagram) => datagram.length))).toBeLessThanOrEqual(1200);
+  });
+
+  it('refuses a client whose CertificateVerify is not signed with its certificate key (RFC 5246 section 7.4.8)', async () => {
+    // Only our own client can present a certificate without holding its key: independent ones refuse to.
+    const h = await start(serverCertificate);
+    const certificate = new X509Certificate(readFileSync(device.certificate)).raw;
+    const otherKey = createPrivateKey(readFileSync(files.keyPair('not-the-device-key').privateKey));
+    await expect(certificateHandshake(h.port, { certificate, privateKey: otherKey })).rejects.toThrow();
+    expect(h.failures.map((failure) => failure.reason)).toEqual(['the CertificateVerify signature does not verify (the client does not hold the key of its certificate)']);
+    await certificateHandshake(h.port, { certificate, privateKey: createPrivateKey(readFileSync(device.privateKey)) });
+    expect(h.failures).toHaveLength(1);
   });
 
   it('offers no certificate suite without a server certificate', async () => {

@@ -73,3 +73,63 @@ export function useDebounced(action: () => void, ms: number): () => void {
     timer.current = setTimeout(() => latest.current(), ms);
   };
 }
+
+export interface Page<TItem> {
+  readonly items: readonly TItem[];
+  readonly hasNextPage: boolean;
+  readonly endCursor: string | null;
+}
+
+export interface PagedState<TItem> {
+  readonly items: readonly TItem[];
+  /** Whether it stopped at the cap with more to read. */
+  readonly truncated: boolean;
+  readonly loading: boolean;
+  readonly error: Error | undefined;
+  /** Changes the items shown (a live update), also while pages are still loading. */
+  update(change: (items: readonly TItem[]) => readonly TItem[]): void;
+}
+
+/**
+ * Reads a connection page after page, oldest first, until its end or `cap` items (whichever comes
+ * first): for a view that needs the latest items of a bounded list (a chart's period, a shell's lines).
+ * `key` names what is read: a new key starts again.
+ */
+export function usePagesUpTo<TItem>(load: (after: string | null) => Promise<Page<TItem>>, idOf: (item: TItem) => string, key: string, cap: number): PagedState<TItem> {
+  const [items, setItems] = useState<readonly TItem[]>([]);
+  const [status, setStatus] = useState<{ truncated: boolean; loading: boolean; error: Error | undefined }>({ truncated: false, loading: true, error: undefined });
+  const loader = useRef(load);
+  loader.current = load;
+  const identity = useRef(idOf);
+  identity.current = idOf;
+  useEffect(() => {
+    let current = true;
+    setItems([]);
+    setStatus({ truncated: false, loading: true, error: undefined });
+    void (async () => {
+      const read: TItem[] = [];
+      let after: string | null = null;
+      try {
+        for (;;) {
+          const page: Page<TItem> = await loader.current(after);
+          if (!current) return;
+          read.push(...page.items);
+          if (!page.hasNextPage || read.length >= cap) {
+            // Live items that arrived while the pages loaded come after the stored ones, once.
+            const stored = new Set(read.map((item) => identity.current(item)));
+            setItems((live) => [...read, ...live.filter((item) => !stored.has(identity.current(item)))]);
+            setStatus({ truncated: page.hasNextPage, loading: false, error: undefined });
+            return;
+          }
+          after = page.endCursor;
+        }
+      } catch (failure) {
+        if (current) setStatus({ truncated: false, loading: false, error: failure instanceof Error ? failure : new Error('the request failed') });
+      }
+    })();
+    return () => {
+      current = false;
+    };
+  }, [key, cap]);
+  return { items, ...status, update: (change) => setItems(change) };
+}

@@ -1,4 +1,5 @@
 /** The device shell's documents. */
+import type { PageInfo } from './DeviceDocuments.ts';
 import { gql } from './Document.ts';
 
 export interface ShellLine {
@@ -16,9 +17,10 @@ export interface ShellLine {
 
 const lineFields = 'id runId line text command status responseCode result requestedAt completedAt';
 
-export const shellHistoryQuery = gql<{ shellHistory: { totalCount: number; edges: ReadonlyArray<{ node: ShellLine }> } }, { endpoint: string }>(
-  `query ShellHistory($endpoint: String!) { shellHistory(endpoint: $endpoint, first: 500) { totalCount edges { node { ${lineFields} } } } }`,
-);
+export const shellHistoryQuery = gql<
+  { shellHistory: { totalCount: number; pageInfo: PageInfo; edges: ReadonlyArray<{ node: ShellLine }> } },
+  { endpoint: string; after: string | null }
+>(`query ShellHistory($endpoint: String!, $after: String) { shellHistory(endpoint: $endpoint, first: 500, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { ${lineFields} } } } }`);
 
 export const shellLineUpdated = gql<{ shellLineUpdated: ShellLine }, { endpoint: string }>(
   `subscription ShellLineUpdated($endpoint: String!) { shellLineUpdated(endpoint: $endpoint) { ${lineFields} } }`,

@@ -14,12 +14,7 @@ export interface Measurement {
 
 const measurementFields = 'id type series value unit time';
 
-export interface MeasurementPage {
-  readonly pageInfo: PageInfo;
-  readonly edges: ReadonlyArray<{ node: Measurement }>;
-}
-
-export const measurementsQuery = gql<{ measurements: MeasurementPage }, { endpoint: string; from: string; after: string | null }>(
+export const measurementsQuery = gql<{ measurements: { pageInfo: PageInfo; edges: ReadonlyArray<{ node: Measurement }> } }, { endpoint: string; from: string; after: string | null }>(
   `query Measurements($endpoint: String!, $from: DateTime, $after: String) { measurements(endpoint: $endpoint, from: $from, first: 500, after: $after) { pageInfo { hasNextPage endCursor } edges { node { ${measurementFields} } } } }`,
 );
 

@@ -1,10 +1,10 @@
 /** The device's measurements of a chosen period as a chart per series, live. */
-import { useEffect, useMemo, useState } from 'preact/hooks';
-import { useSubscription } from '../../api/Hooks.ts';
+import { useMemo, useState } from 'preact/hooks';
+import { usePagesUpTo, useSubscription } from '../../api/Hooks.ts';
 import { api } from '../../api/Session.ts';
-import type { Measurement, MeasurementPage } from '../../api/TelemetryDocuments.ts';
+import type { Measurement } from '../../api/TelemetryDocuments.ts';
 import { measurementCreated, measurementsQuery } from '../../api/TelemetryDocuments.ts';
-import { ErrorMessage, errorOf, Time } from '../../components/Common.tsx';
+import { ErrorMessage, Time } from '../../components/Common.tsx';
 import { TimeSeriesChart } from '../../components/TimeSeriesChart.tsx';
 
 const hour = 60 * 60 * 1000;
@@ -17,59 +17,29 @@ const ranges: ReadonlyArray<readonly [number, string]> = [
 /** At most this many points per period, as Cumulocity caps its charts: the page says when it stopped there. */
 const maxPoints = 5_000;
 
-interface Loaded {
-  readonly points: readonly Measurement[];
-  readonly truncated: boolean;
-  readonly loading: boolean;
-  readonly error: Error | undefined;
-}
-
-/** The device's measurements since `from`, page after page up to the cap, then live. */
-function useMeasurementsSince(endpoint: string, from: string): Loaded {
-  const [loaded, setLoaded] = useState<Loaded>({ points: [], truncated: false, loading: true, error: undefined });
-  useEffect(() => {
-    let current = true;
-    setLoaded({ points: [], truncated: false, loading: true, error: undefined });
-    void (async () => {
-      const points: Measurement[] = [];
-      let after: string | null = null;
-      try {
-        for (;;) {
-          const measurements: MeasurementPage = (await api().request(measurementsQuery, { endpoint, from, after })).measurements;
-          points.push(...measurements.edges.map((edge) => edge.node));
-          const more = measurements.pageInfo.hasNextPage;
-          if (!more || points.length >= maxPoints || !current) {
-            if (current) setLoaded((state) => ({ points: [...points, ...state.points.filter((point) => !points.some((each) => each.id === point.id))], truncated: more, loading: false, error: undefined }));
-            return;
-          }
-          after = measurements.pageInfo.endCursor;
-        }
-      } catch (failure) {
-        if (current) setLoaded((state) => ({ ...state, loading: false, error: errorOf(failure) }));
-      }
-    })();
-    return () => {
-      current = false;
-    };
-  }, [endpoint, from]);
-  useSubscription(measurementCreated, { endpoint }, ({ measurementCreated: created }) =>
-    setLoaded((state) => (state.points.some((point) => point.id === created.id) ? state : { ...state, points: [...state.points, created] })),
-  );
-  return loaded;
-}
-
 export function MeasurementsTab({ endpoint }: { endpoint: string }) {
   const [range, setRange] = useState(24 * hour);
   const [from, setFrom] = useState(() => new Date(Date.now() - range).toISOString());
-  const measurements = useMeasurementsSince(endpoint, from);
+  const measurements = usePagesUpTo(
+    async (after) => {
+      const { measurements: page } = await api().request(measurementsQuery, { endpoint, from, after });
+      return { items: page.edges.map((edge) => edge.node), hasNextPage: page.pageInfo.hasNextPage, endCursor: page.pageInfo.endCursor };
+    },
+    (point) => point.id,
+    `${endpoint} ${from}`,
+    maxPoints,
+  );
+  useSubscription(measurementCreated, { endpoint }, ({ measurementCreated: created }) =>
+    measurements.update((points) => (points.some((point) => point.id === created.id) ? points : [...points, created])),
+  );
   const series = useMemo(() => {
     const bySeries = new Map<string, Measurement[]>();
-    for (const point of measurements.points) {
+    for (const point of measurements.items) {
       const key = `${point.type} ${point.series}`;
       bySeries.set(key, [...(bySeries.get(key) ?? []), point]);
     }
     return [...bySeries.values()];
-  }, [measurements.points]);
+  }, [measurements.items]);
   const width = Math.max(320, Math.min(1100, (typeof window === 'undefined' ? 1100 : window.innerWidth) - 80));
   return (
     <section aria-labelledby="measurements-heading">

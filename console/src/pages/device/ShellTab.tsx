@@ -6,33 +6,48 @@
 import { useState } from 'preact/hooks';
 import type { DeviceDetail } from '../../api/DeviceDocuments.ts';
 import { ApiError } from '../../api/GraphQLClient.ts';
-import { useQuery, useSubscription } from '../../api/Hooks.ts';
+import { usePagesUpTo, useSubscription } from '../../api/Hooks.ts';
 import { api, canOperate } from '../../api/Session.ts';
 import type { ShellGrammarError, ShellLine } from '../../api/ShellDocuments.ts';
 import { shellHistoryQuery, shellLineUpdated, shellMutation } from '../../api/ShellDocuments.ts';
-import { errorOf, StatusBadge, Time } from '../../components/Common.tsx';
+import { ErrorMessage, errorOf, StatusBadge, Time } from '../../components/Common.tsx';
+
+/** Lines read from the history, and lines shown until the operator asks for the earlier ones. */
+const maxLines = 5_000;
+const shownLines = 200;
 
 export function ShellTab({ device }: { device: DeviceDetail }) {
   const endpoint = device.endpoint;
-  const history = useQuery(shellHistoryQuery, { endpoint });
-  useSubscription(shellLineUpdated, { endpoint }, ({ shellLineUpdated: line }) =>
-    history.update((data) => {
-      const edges = data.shellHistory.edges;
-      const known = edges.some((edge) => edge.node.id === line.id);
-      return {
-        shellHistory: {
-          ...data.shellHistory,
-          edges: known ? edges.map((edge) => (edge.node.id === line.id ? { node: line } : edge)) : [...edges, { node: line }],
-        },
-      };
-    }),
+  const history = usePagesUpTo(
+    async (after) => {
+      const { shellHistory: page } = await api().request(shellHistoryQuery, { endpoint, after });
+      return { items: page.edges.map((edge) => edge.node), hasNextPage: page.pageInfo.hasNextPage, endCursor: page.pageInfo.endCursor };
+    },
+    (line) => line.id,
+    endpoint,
+    maxLines,
   );
-  const lines = history.data?.shellHistory.edges.map((edge) => edge.node) ?? [];
+  useSubscription(shellLineUpdated, { endpoint }, ({ shellLineUpdated: line }) =>
+    history.update((lines) => (lines.some((each) => each.id === line.id) ? lines.map((each) => (each.id === line.id ? line : each)) : [...lines, line])),
+  );
+  const [showAll, setShowAll] = useState(false);
+  const lines = history.items;
+  const hidden = showAll ? 0 : Math.max(0, lines.length - shownLines);
   return (
     <section aria-labelledby="shell-heading" class="shell">
       <h2 id="shell-heading">Shell</h2>
       {!device.shellEnabled ? <p class="muted">The shell of this device is disabled (its SHELL column is 0).</p> : null}
-      <ShellHistory lines={lines} />
+      <ErrorMessage error={history.error} />
+      {hidden > 0 ? (
+        <p class="hint">
+          {hidden} earlier line(s) not shown.{' '}
+          <button type="button" class="small" onClick={() => setShowAll(true)}>
+            Show them
+          </button>
+        </p>
+      ) : null}
+      {history.truncated ? <p class="hint">The history holds more than {maxLines} lines: those after the first {maxLines} are not shown; new ones arrive live.</p> : null}
+      <ShellHistory lines={lines.slice(hidden)} />
       {canOperate.value && device.shellEnabled ? <ShellInput endpoint={endpoint} previous={lines.map((line) => line.text)} /> : null}
     </section>
   );

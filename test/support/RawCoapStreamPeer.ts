@@ -81,6 +81,11 @@ export class RawCoapStreamPeer {
     return this.#arrivals.waitFor(predicate, ms, from);
   }
 
+  /** Stops reading what arrives (it waits in the sockets), as a peer that does not read its responses. */
+  pauseReading(): void {
+    this.#socket.pause();
+  }
+
   close(): void {
     this.#socket.destroy();
   }

@@ -17,8 +17,9 @@
  *   connection is closed (section 5.6: a stream cannot be read past a message it cannot delimit).
  * - Limits per connection: Max-Message-Size (ours, announced in our CSM: a longer request gets 4.13 and
  *   is skipped unread, any other longer message aborts the connection), requests handled at once (more
- *   get 5.03) and requests of ours pending (more reject), and an idle timeout after which we send a
- *   Release and close. The server holds at most `maxConnections`.
+ *   get 5.03) and requests of ours pending (more reject), the bytes waiting for a peer that does not
+ *   read (past them the connection is dropped), and an idle timeout after which we send a Release and
+ *   close. The server holds at most `maxConnections`.
  * - Block-wise over a reliable transport, section 6: bodies too large for the peer's Max-Message-Size
  *   go as Block1 requests and Block2 responses of up to 1024 bytes; BERT is not offered.
  *
@@ -70,6 +71,8 @@ export interface StreamLimits {
   readonly maxBlockTransfers: number;
   /** How long a TLS handshake may take. */
   readonly handshakeTimeoutMs: number;
+  /** Bytes we may hold for a peer that does not read what we send; past it the connection is dropped. */
+  readonly maxWriteBufferBytes: number;
 }
 
 export const defaultStreamLimits: StreamLimits = {
@@ -81,6 +84,7 @@ export const defaultStreamLimits: StreamLimits = {
   maxBodySize: defaultTransmissionParameters.maxBodySize,
   maxBlockTransfers: 1_000,
   handshakeTimeoutMs: 10_000,
+  maxWriteBufferBytes: 1 << 20,
 };
 
 export interface StreamCoapEndpointOptions {
@@ -540,7 +544,15 @@ export class StreamCoapEndpoint implements CoapEndpoint {
 
   #write(connection: Connection, message: CoapStreamMessage): void {
     if (connection.closed || connection.socket.destroyed) return;
-    connection.socket.write(encodeCoapStreamMessage(message));
+    const { socket } = connection;
+    // A peer that sends requests and never reads the responses would make us hold them without bound.
+    if (socket.writableLength > this.#limits.maxWriteBufferBytes) {
+      this.#logger.debug({ peer: connection.peer, buffered: socket.writableLength }, 'CoAP peer does not read what it is sent; connection dropped');
+      this.#forget(connection);
+      socket.destroy();
+      return;
+    }
+    socket.write(encodeCoapStreamMessage(message));
   }
 
   /** RFC 8323 section 5.6: Abort, with the reason as its diagnostic payload, then close. */

@@ -191,6 +191,16 @@ describe('StreamCoapEndpoint signalling (RFC 8323 section 5)', () => {
     expect(served.endpoint.connectionCount).toBe(0);
   });
 
+  it('drops a peer that sends requests and never reads the responses, once the unread bytes pass the bound', async () => {
+    const served = await tcp({ maxWriteBufferBytes: 64 * 1024, maxPendingRequests: 10_000 }, () => new Uint8Array(6000));
+    const client = await RawCoapStreamPeer.connectWithCsm(served.target, 1 << 20);
+    opened.push(client);
+    client.pauseReading();
+    // 24 MB of responses: more than the loopback socket buffers hold, so the rest waits on our side.
+    for (let i = 0; i < 4000; i++) client.send({ code: '0.01', token: Uint8Array.of(i & 0xff, i >> 8), options: [stringOption(OptionNumber.UriPath, 'big')], payload: new Uint8Array(0) });
+    await expect.poll(() => served.endpoint.connectionCount, { timeout: 10_000 }).toBe(0);
+  });
+
   it('answers 5.03 to requests beyond the ones it handles at once on a connection', async () => {
     const endpoint = await openTcpCoapEndpoint({ host: '127.0.0.1', port: 0, logger, limits: { maxPendingRequests: 1 } });
     opened.push(endpoint);

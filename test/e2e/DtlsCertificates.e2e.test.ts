@@ -21,7 +21,7 @@ import type { DtlsHandshakeFailed } from '../../src/adapters/security/SecurityAu
 import type { RegistrationRecord } from '../../src/domain/registration/RegistrationEvents.ts';
 import type { RunningService } from '../../src/main.ts';
 import { libcoapAvailable } from '../support/LibcoapClient.ts';
-import { streamEvents } from '../support/StreamEvents.ts';
+import { streamEvents, waitForStreamEvent } from '../support/StreamEvents.ts';
 import { TestBootstrapClient } from '../support/TestBootstrapClient.ts';
 import { TestCertificates } from '../support/TestCertificates.ts';
 import type { TestCertificate, TestKeyPair } from '../support/TestCertificates.ts';
@@ -205,10 +205,12 @@ describe('X509 devices', () => {
       expect(service.registrations.registration('x509-libcoap')).toMatchObject({ channel: 'certificate', lifetime: 300 });
     });
 
-    it('a certificate bound to one device cannot register another endpoint: 4.03', async () => {
+    it('a certificate bound to one device cannot register another endpoint: 4.03 and an audit event', async () => {
       const output = await libcoapRegister('coap-client-openssl', ['-c', x509.libcoap.certificate, '-j', x509.libcoap.privateKey, '-C', serverCertificate], 'x509-expired');
       expect(output).toContain('4.03');
       expect(service.registrations.registration('x509-expired')).toBeUndefined();
+      const mismatch = await waitForStreamEvent(service.store, securityStream('x509-libcoap', '127.0.0.1'), 'CredentialEndpointMismatch');
+      expect(mismatch.data).toMatchObject({ server: 'lwm2m', credential: 'x509', boundEndpoint: 'x509-libcoap', requestedEndpoint: 'x509-expired' });
     });
   });
 

@@ -2,7 +2,9 @@
  * The request handlers of the DTLS ports, with the identity rule made visible to operators: a request
  * naming an endpoint (`ep`) other than the one the session's PSK identity is bound to, and refused for
  * it, is recorded as a `PskIdentityMismatch` audit event on the bound device's security stream. This
- * covers a NO_SEC device trying a PSK port with another device's identity as well.
+ * covers a NO_SEC device trying a PSK port with another device's identity as well. A session
+ * authenticated by a certificate or raw public key is held to the endpoint its credential is bound to
+ * in the same way (`CredentialEndpointMismatch`).
  *
  * - LwM2M server: Register, `POST /rd?ep=...` (LwM2M Transport 1.1 section 6.4), refused with 4.03.
  * - Bootstrap server: Bootstrap-Request, `POST /bs?ep=...` (Transport 1.1 section 6.1), refused with
@@ -23,6 +25,8 @@ export interface IdentityMismatchAuditOptions {
   readonly role: DtlsServerRole;
   readonly handler: CoapRequestHandler;
   readonly identityOf: (peer: CoapPeer) => string | null;
+  /** The endpoint a session's certificate or raw public key is bound to, and which it is; null for other sessions. */
+  readonly certifiedOf?: (peer: CoapPeer) => { readonly endpoint: string; readonly credential: 'x509' | 'rpk' } | null;
   readonly deviceOf: (identity: string) => Promise<DeviceRegistrationData | undefined>;
   readonly audit: SecurityAuditLog;
   readonly clock: Clock;
@@ -40,6 +44,26 @@ export function auditIdentityMismatch(options: IdentityMismatchAuditOptions): Co
     if (response.code !== refusal || request.method !== 'POST' || request.path.length !== 1 || request.path[0] !== path) return response;
     const identity = options.identityOf(request.peer);
     const requestedEndpoint = endpointName(request);
+    const certified = options.certifiedOf?.(request.peer) ?? null;
+    if (certified !== null && requestedEndpoint !== undefined && certified.endpoint !== requestedEndpoint) {
+      await options.audit.record(
+        securityStream(certified.endpoint, request.peer.address),
+        {
+          type: 'CredentialEndpointMismatch',
+          data: {
+            server: options.role,
+            address: request.peer.address,
+            port: request.peer.port,
+            credential: certified.credential,
+            boundEndpoint: certified.endpoint,
+            requestedEndpoint,
+            refusedAt: options.clock.now().toISOString(),
+          },
+        },
+        `device:${requestedEndpoint}`,
+      );
+      return response;
+    }
     if (identity === null || requestedEndpoint === undefined) return response;
     const bound = await options.deviceOf(identity);
     if (bound !== undefined && (bound.endpoint === requestedEndpoint || (options.role === 'bootstrap' && bound.externalBootstrapPskId === requestedEndpoint))) return response;

@@ -127,6 +127,12 @@ export async function openSecureEndpoints(options: SecureEndpointsOptions): Prom
         role: 'lwm2m',
         handler: registrations.dtlsHandler(lwm2mAuthenticationOf),
         identityOf: lwm2mIdentityOf,
+        certifiedOf: (peer) => {
+          const session = lwm2mTransport.sessionOf(peer);
+          return session === undefined || session.authentication === 'psk' || session.credentialIdentity === undefined
+            ? null
+            : { endpoint: session.credentialIdentity, credential: session.authentication };
+        },
         deviceOf: (identity) => keys.lwm2mDevice(identity),
         audit,
         clock,

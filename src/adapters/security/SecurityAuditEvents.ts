@@ -9,6 +9,7 @@ export type DtlsServerRole = 'lwm2m' | 'bootstrap';
 export type SecurityAuditEvent =
   | { readonly type: 'DtlsHandshakeFailed'; readonly data: DtlsHandshakeFailed }
   | { readonly type: 'PskIdentityMismatch'; readonly data: PskIdentityMismatch }
+  | { readonly type: 'CredentialEndpointMismatch'; readonly data: CredentialEndpointMismatch }
   | { readonly type: 'TlsHandshakeFailed'; readonly data: TlsHandshakeFailed };
 
 /** A TLS handshake on a CoAP-over-TLS port (RFC 8323) that did not complete: unknown PSK identity, wrong key, timeout. */
@@ -62,6 +63,18 @@ export interface PskIdentityMismatch {
   readonly pskIdentity: string;
   /** The device the identity is bound to; null when it is bound to none any more. */
   readonly boundEndpoint: string | null;
+  readonly requestedEndpoint: string;
+  readonly refusedAt: string;
+}
+
+/** A client authenticated by one device's certificate or raw public key asked for another endpoint name (refused 4.03). */
+export interface CredentialEndpointMismatch {
+  readonly server: DtlsServerRole;
+  readonly address: string;
+  readonly port: number;
+  readonly credential: 'x509' | 'rpk';
+  /** The device the credential is bound to. */
+  readonly boundEndpoint: string;
   readonly requestedEndpoint: string;
   readonly refusedAt: string;
 }

@@ -5,23 +5,29 @@
 import { signal } from '@preact/signals';
 
 export const currentPath = signal(location.pathname);
-export const currentSearch = signal(location.search);
 
 export function navigate(path: string): void {
   if (path === location.pathname + location.search) return;
   history.pushState(null, '', path);
   currentPath.value = location.pathname;
-  currentSearch.value = location.search;
 }
 
 addEventListener('popstate', () => {
   currentPath.value = location.pathname;
-  currentSearch.value = location.search;
 });
 
-/** The path's segments, decoded: /devices/a%2Fb -> ['devices', 'a/b']. */
+/** The path's segments, decoded: /devices/a%2Fb -> ['devices', 'a/b']; a malformed escape stays as typed. */
 export function pathSegments(path: string): string[] {
-  return path.split('/').filter((segment) => segment !== '').map((segment) => decodeURIComponent(segment));
+  return path
+    .split('/')
+    .filter((segment) => segment !== '')
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        return segment;
+      }
+    });
 }
 
 export function devicePath(endpoint: string, tab?: string): string {

@@ -12,9 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Decoder } from 'cbor-x';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeviceImportService } from '../../src/adapters/csv/DeviceImportService.ts';
 import { GENERATED_CERTIFICATE_FILE } from '../../src/adapters/security/CertificateFiles.ts';
-import { silentLogger } from '../../src/adapters/logging/Logger.ts';
 import { securityStream } from '../../src/adapters/security/SecurityAuditEvents.ts';
 import { registrationStream } from '../../src/domain/registration/RegistrationEvents.ts';
 import type { OperationSpec } from '../../src/domain/operations/OperationEvents.ts';
@@ -25,7 +23,7 @@ import { coapClient, libcoapAvailable } from '../support/LibcoapClient.ts';
 import { streamEvents, waitForStreamEvent } from '../support/StreamEvents.ts';
 import { TestCertificates } from '../support/TestCertificates.ts';
 import { TestLwM2mStreamClient } from '../support/TestLwM2mStreamClient.ts';
-import { startTestService } from './TestService.ts';
+import { importTestDevices, startTestService } from './TestService.ts';
 
 /** A PSK device whose keys are printable text (libcoap's -k takes the key as text). */
 const tls = { endpoint: 'tls-dev', identity: 'tls-dev-id', key: 'tls-device-key-1', bootstrapIdentity: 'tls-dev-bs', bootstrapKey: 'tls-bootstrap-k1' };
@@ -46,11 +44,8 @@ const clients: TestLwM2mStreamClient[] = [];
 
 beforeAll(async () => {
   service = await startTestService(dataDir, ['--public-host', '127.0.0.1', '--trust-store', ca.certificate]);
-  const importer = new DeviceImportService({ store: service.store, sealer: service.sealer, logger: silentLogger() });
-  const rows = [noSecRow('tcp-dev', 'coap+tcp://127.0.0.1:5683'), noSecRow('tcp-libcoap'), pskRow(tls, 'coaps+tcp://127.0.0.1:5684'), pskRow(tlsLibcoap, '')];
-  expect((await importer.importDevices(csv(...rows), { actor: 'test', correlationId: 'tcp-e2e' })).errors).toEqual([]);
-  const x509Csv = 'endpoint id;securityMode;lwm2m server uri;lwm2m psk_id;lwm2m psk_key;bootstrap psk_id;bootstrap psk_key;publicKey;certificate\ntls-x509;X509;coaps+tcp://127.0.0.1:5684;;;;;;\n';
-  expect((await importer.importDevices(x509Csv, { actor: 'test', correlationId: 'tcp-e2e-x509' })).errors).toEqual([]);
+  await importTestDevices(service, csv(noSecRow('tcp-dev', 'coap+tcp://127.0.0.1:5683'), noSecRow('tcp-libcoap'), pskRow(tls, 'coaps+tcp://127.0.0.1:5684'), pskRow(tlsLibcoap, '')));
+  await importTestDevices(service, 'endpoint id;securityMode;lwm2m server uri;lwm2m psk_id;lwm2m psk_key;bootstrap psk_id;bootstrap psk_key;publicKey;certificate\ntls-x509;X509;coaps+tcp://127.0.0.1:5684;;;;;;\n');
 });
 
 afterAll(async () => {
@@ -108,6 +103,15 @@ describe('CoAP over TCP and TLS with libcoap as the device', () => {
 
     await expect(register(x509.trusted)).resolves.toMatchObject({ code: '2.01' });
     expect(service.registrations.registration('tls-x509')).toMatchObject({ channel: 'tls-certificate', pskIdentity: null, binding: 'T' });
+
+    // The certificate names tls-x509: it cannot register another endpoint, and the attempt is on record.
+    const other = await coapClient(
+      ['-m', 'post', '-c', x509.trusted.certificate, '-j', x509.trusted.privateKey, '-C', join(dataDir, GENERATED_CERTIFICATE_FILE), '-t', '40', '-e', '</1/0>', uri.replace('ep=tls-x509', 'ep=tcp-dev')],
+      'coap-client-openssl',
+    );
+    expect(other.code).toBe('4.03');
+    const mismatch = await waitForStreamEvent(service.store, securityStream('tls-x509', '127.0.0.1'), 'CredentialEndpointMismatch');
+    expect(mismatch.data).toMatchObject({ server: 'lwm2m', credential: 'x509', boundEndpoint: 'tls-x509', requestedEndpoint: 'tcp-dev' });
   });
 
   it.skipIf(!libcoapAvailable('coap-client-openssl'))('refuses a PSK device on the plain TCP port, and a NO_SEC name over the TLS port with a PSK device identity', async () => {

@@ -18,7 +18,7 @@
  * port does.
  *
  * Failed handshakes and refused certificates are audit events without key material, and a request
- * naming another endpoint than the PSK identity's is audited as on the DTLS ports.
+ * naming another endpoint than the PSK identity's or the certificate's is audited as on the DTLS ports.
  */
 import { X509Certificate, createHash } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
@@ -164,6 +164,10 @@ export async function openStreamEndpoints(options: StreamEndpointsOptions): Prom
         }),
         identityOf: lwm2mIdentityOf,
         deviceOf: (identity) => keys.lwm2mDevice(identity),
+        certifiedOf: (peer) => {
+          const authentication = lwm2mTls.authenticationOf(peer);
+          return authentication?.kind === 'certificate' ? { endpoint: authentication.endpoint, credential: 'x509' } : null;
+        },
         audit,
         clock,
       }),

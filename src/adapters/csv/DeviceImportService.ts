@@ -44,7 +44,7 @@ import type { CountedEvents } from '../eventstore/CommandHandler.ts';
 import { handleCommand } from '../eventstore/CommandHandler.ts';
 import type { EventMetadata, EventStore } from '../eventstore/EventStore.ts';
 import type { Logger } from '../logging/Logger.ts';
-import type { DeviceIdentityClaim, DeviceIdentityField } from '../security/DeviceIdentityIndex.ts';
+import type { DeviceIdentityClaim, IndexedDeviceField } from '../security/DeviceIdentityIndex.ts';
 import { DeviceIdentityIndex } from '../security/DeviceIdentityIndex.ts';
 import { readDeviceCsv } from './DeviceCsvReader.ts';
 import { commitDeviceImport } from './DeviceImportCommits.ts';
@@ -99,9 +99,10 @@ const SCHEMA_VERSION = 1;
  * The identity namespaces, as in `DeviceIdentityUniqueness`: a row's value in one of `columns` may not be
  * held by another device in any of `fields`.
  */
-const identityNamespaces: readonly { readonly what: string; readonly columns: readonly (DeviceCsvField & DeviceIdentityField)[] }[] = [
+const identityNamespaces: readonly { readonly what: string; readonly columns: readonly (DeviceCsvField & IndexedDeviceField)[] }[] = [
   { what: 'LwM2M PSK identity', columns: ['lwm2mPskId'] },
   { what: 'bootstrap PSK identity', columns: ['bootstrapPskId', 'externalBootstrapPskId'] },
+  { what: 'public key', columns: ['publicKey'] },
 ];
 
 export class DeviceImportService {
@@ -119,7 +120,7 @@ export class DeviceImportService {
     this.#sealer = dependencies.sealer;
     this.#logger = dependencies.logger;
     this.#concurrency = dependencies.concurrency ?? 64;
-    this.#identities = new DeviceIdentityIndex(this.#store, ['lwm2mPskId', 'bootstrapPskId', 'externalBootstrapPskId']);
+    this.#identities = new DeviceIdentityIndex(this.#store, ['lwm2mPskId', 'bootstrapPskId', 'externalBootstrapPskId', 'publicKey']);
     this.#commits = new ImportCommits(this.#store);
   }
 
@@ -246,7 +247,8 @@ export class DeviceImportService {
       for (const { what, columns } of identityNamespaces) {
         const values = new Set<string>();
         for (const column of columns) {
-          const identity = row.registration[column];
+          // An optional column (publicKey) is absent from rows without it.
+          const identity = row.registration[column] ?? null;
           // One device may use one identity in both columns of a namespace: one problem is enough.
           if (identity === null || values.has(identity)) continue;
           values.add(identity);

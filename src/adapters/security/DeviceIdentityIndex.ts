@@ -24,7 +24,7 @@ export type IndexedDeviceField = DeviceIdentityField | 'publicKey';
 
 /** A device (`endpoint`) about to take `identity` in `field`. */
 export interface DeviceIdentityClaim {
-  readonly field: DeviceIdentityField;
+  readonly field: IndexedDeviceField;
   readonly identity: string;
   readonly endpoint: string;
 }

@@ -126,4 +126,17 @@ describe('DeviceImportService: PSK identities already bound to stored devices', 
     const report = await importRows([row('dev-b', 'id-z', 'bs-b')]);
     expect(report.errors).toEqual([{ line: 2, ...LWM2M_ID_COLUMN, message: 'LwM2M PSK identity "id-z" is already bound to device "dev-z"' }]);
   });
+
+  it('refuses an RPK row whose public key another device holds (it would select that device in the handshake)', async () => {
+    const key = '3059301306072a8648ce3d020106082a8648ce3d030107034200048294a1019bedca43ebd3d99fd4912d9aaef1ecfe21e2193de2bf75db5967bb5bd835ccebd218381663576cb28d70fa6c7425a71fcec70edcea9da62035298f5b';
+    const rpkCsv = (...endpoints: string[]): string => ['endpoint id;securityMode;publicKey', ...endpoints.map((endpoint) => `${endpoint};RPK;${key}`)].join('\n');
+    expect((await service.importDevices(rpkCsv('rpk-a'), { actor: 'test', correlationId: 'rpk' })).errors).toEqual([]);
+    const report = await service.importDevices(rpkCsv('rpk-b'), { actor: 'test', correlationId: 'rpk' });
+    expect(report.errors).toEqual([
+      { line: 2, column: 'publicKey', columnNumber: 3, message: `public key "${Buffer.from(key, 'hex').toString('base64')}" is already bound to device "rpk-a"` },
+    ]);
+    expect(await streamLength('rpk-b')).toBe(0);
+    // The same device imported again keeps its key.
+    expect((await service.importDevices(rpkCsv('rpk-a'), { actor: 'test', correlationId: 'rpk' })).errors).toEqual([]);
+  });
 });

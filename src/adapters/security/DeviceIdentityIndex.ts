@@ -18,9 +18,8 @@ import { deviceStream } from '../../domain/devices/DeviceEvents.ts';
 import type { DeviceEvent, DeviceRegistrationData } from '../../domain/devices/DeviceEvents.ts';
 import { deviceRegistrationDecider } from '../../domain/devices/DeviceRegistrationDecider.ts';
 
-export type DeviceIdentityField = 'lwm2mPskId' | 'bootstrapPskId' | 'externalBootstrapPskId';
 /** Every field a handshake finds a device by: the PSK identities, and an RPK device's public key. */
-export type IndexedDeviceField = DeviceIdentityField | 'publicKey';
+export type IndexedDeviceField = 'lwm2mPskId' | 'bootstrapPskId' | 'externalBootstrapPskId' | 'publicKey';
 
 /** A device (`endpoint`) about to take `identity` in `field`. */
 export interface DeviceIdentityClaim {

@@ -190,6 +190,15 @@ describe('CoAP over TCP and TLS with a device that stays connected', () => {
     }
   });
 
+  it('registers an X509 device over TLS with its certificate and reads it over that connection', async () => {
+    const device = await TestLwM2mStreamClient.connect({ server: server(service.streams.lwm2mTls.local.port), endpoint: 'tls-x509', certificate: x509.trusted });
+    clients.push(device);
+    expect((await device.register()).code).toBe('2.01');
+    expect(service.registrations.registration('tls-x509')).toMatchObject({ channel: 'tls-certificate', port: device.port });
+    expect(await run('tls-x509', { kind: 'read', paths: ['/3/0/1'], content: null })).toMatchObject({ status: 'succeeded', responseCode: '2.05' });
+    expect(device.served).toContain('0.01 /3/0/1');
+  });
+
   it('registers over TLS with its PSK and is read over the TLS connection', async () => {
     const device = await TestLwM2mStreamClient.connect({ server: server(service.streams.lwm2mTls.local.port), endpoint: tls.endpoint, psk: { identity: tls.identity, key: Buffer.from(tls.key) } });
     clients.push(device);

@@ -3,6 +3,7 @@
  * with a deadline, for the messages it receives. It plays the hostile, broken or minimal peer that no
  * library would let us be; what it receives is read with the project's stream reader.
  */
+import { readFileSync } from 'node:fs';
 import { connect as connectTcp } from 'node:net';
 import type { Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
@@ -14,6 +15,8 @@ import { Arrivals } from './Arrivals.ts';
 export interface StreamPeerOptions {
   /** TLS-PSK towards a coaps+tcp port, instead of plain TCP. */
   readonly psk?: { readonly identity: string; readonly key: Buffer };
+  /** TLS with this client certificate and key (PEM files) towards a coaps+tcp port. */
+  readonly certificate?: { readonly certificate: string; readonly privateKey: string };
 }
 
 export class RawCoapStreamPeer {
@@ -40,13 +43,17 @@ export class RawCoapStreamPeer {
   }
 
   static async connect(target: { readonly address: string; readonly port: number }, options: StreamPeerOptions = {}): Promise<RawCoapStreamPeer> {
-    const { psk } = options;
+    const { psk, certificate } = options;
+    const host = { host: target.address, port: target.port };
+    // The service's certificate is its own, self-signed: these tests check the device's side, not the server's.
     const socket =
-      psk === undefined
-        ? connectTcp({ host: target.address, port: target.port })
-        : connectTls({ host: target.address, port: target.port, ciphers: 'PSK-AES128-GCM-SHA256', maxVersion: 'TLSv1.2', checkServerIdentity: () => undefined, pskCallback: () => ({ psk: psk.key, identity: psk.identity }) });
+      psk !== undefined
+        ? connectTls({ ...host, ciphers: 'PSK-AES128-GCM-SHA256', maxVersion: 'TLSv1.2', checkServerIdentity: () => undefined, pskCallback: () => ({ psk: psk.key, identity: psk.identity }) })
+        : certificate !== undefined
+          ? connectTls({ ...host, cert: readFileSync(certificate.certificate), key: readFileSync(certificate.privateKey), rejectUnauthorized: false })
+          : connectTcp(host);
     await new Promise<void>((resolve, reject) => {
-      socket.once(psk === undefined ? 'connect' : 'secureConnect', () => resolve());
+      socket.once(psk === undefined && certificate === undefined ? 'connect' : 'secureConnect', () => resolve());
       socket.once('error', reject);
     });
     return new RawCoapStreamPeer(socket);

@@ -27,6 +27,9 @@ export interface StreamChannels {
   readonly channelOf: (peer: CoapPeer) => RegistrationChannel | undefined;
 }
 
+/** The stream endpoint of each registration channel over TCP (RFC 8323). */
+const streamPorts: Readonly<Partial<Record<RegistrationChannel, 'tcp' | 'tls'>>> = { tcp: 'tcp', tls: 'tls', 'tls-certificate': 'tls' };
+
 /** The endpoint a request arrived on. */
 export type ArrivalPort = 'plain' | 'dtls' | 'tcp' | 'tls';
 
@@ -77,7 +80,8 @@ export class ChannelRoutingCoapEndpoint implements CoapEndpoint {
 
   request(peer: CoapPeer, request: OutgoingCoapRequest): Promise<IncomingCoapResponse> {
     const channel = this.#streams?.channelOf(peer);
-    if (this.#streams !== undefined && (channel === 'tcp' || channel === 'tls')) return this.#streams[channel].request(peer, request);
+    const stream = channel === undefined ? undefined : streamPorts[channel];
+    if (this.#streams !== undefined && stream !== undefined) return this.#streams[stream].request(peer, request);
     return (this.#hasSecureSession(peer) ? this.#secure : this.#plain).request(peer, request);
   }
 

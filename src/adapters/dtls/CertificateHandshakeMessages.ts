@@ -10,7 +10,7 @@ import { ExtensionType } from './ClientHello.ts';
 import type { ClientHello } from './ClientHello.ts';
 
 /** RFC 8422 section 5.1.1: NamedCurve secp256r1. */
-export const SECP256R1 = 23;
+const SECP256R1 = 23;
 /** RFC 8422 section 5.4: ECCurveType named_curve. */
 const NAMED_CURVE = 3;
 /** RFC 8422 section 5.1.2: ECPointFormat uncompressed. */

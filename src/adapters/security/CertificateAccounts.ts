@@ -168,7 +168,7 @@ function refuse(reason: CertificateRefusalReason, message: string, endpoint: str
  * The subject CN, or without one the first DNS or URI subject alternative name. node:crypto writes a
  * value with special characters as a JSON string, hence the quotes handled here.
  */
-export function endpointNameOf(certificate: X509Certificate): string | undefined {
+function endpointNameOf(certificate: X509Certificate): string | undefined {
   const commonNames = certificate.subject
     .split('\n')
     .filter((line) => line.startsWith('CN='))

@@ -6,6 +6,16 @@ import { useQuery } from '../../api/Hooks.ts';
 import { ErrorMessage, JsonText, Time } from '../../components/Common.tsx';
 import { ListTable } from '../../components/ListTable.tsx';
 
+/** The registration channels (the server port and how it authenticated the device), as operators read them. */
+const channelNames: Readonly<Record<string, string>> = {
+  plain: 'plain CoAP',
+  psk: 'DTLS (PSK)',
+  certificate: 'DTLS (certificate)',
+  tcp: 'CoAP over TCP',
+  tls: 'CoAP over TLS (PSK)',
+  'tls-certificate': 'CoAP over TLS (certificate)',
+};
+
 export function OverviewTab({ device }: { device: DeviceDetail }) {
   const registration = device.registration;
   return (
@@ -19,7 +29,7 @@ export function OverviewTab({ device }: { device: DeviceDetail }) {
             <Fact name="Address">
               {registration.address}:{registration.port}
             </Fact>
-            <Fact name="Channel">{registration.channel === 'psk' ? 'DTLS (PSK)' : 'plain CoAP'}</Fact>
+            <Fact name="Channel">{channelNames[registration.channel] ?? registration.channel}</Fact>
             <Fact name="Lifetime">{registration.lifetime} s</Fact>
             <Fact name="Binding">{registration.binding}</Fact>
             <Fact name="LwM2M version">{registration.lwm2mVersion}</Fact>

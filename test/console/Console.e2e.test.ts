@@ -49,7 +49,8 @@ beforeAll(async () => {
   page.on('request', (request) => addresses.push(request.url()));
   page.on('websocket', (socket) => addresses.push(socket.url()));
   objects = new TestDeviceObjects();
-});
+  // Chromium's start is slow on a loaded CI machine: more than the default 10 s hook time-out allows.
+}, 60_000);
 
 afterAll(async () => {
   await browser?.close();

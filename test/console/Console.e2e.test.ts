@@ -40,6 +40,7 @@ let firmwareDevice: TestLwM2mClient | undefined;
 /** Every address the console's page asked for: all must be the service's own (the console works offline). */
 const addresses: string[] = [];
 
+// Chromium's start is slow on a loaded CI machine: more than the default 10 s hook time-out allows.
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hub-console-'));
   service = await startTestService(dir);
@@ -49,7 +50,6 @@ beforeAll(async () => {
   page.on('request', (request) => addresses.push(request.url()));
   page.on('websocket', (socket) => addresses.push(socket.url()));
   objects = new TestDeviceObjects();
-  // Chromium's start is slow on a loaded CI machine: more than the default 10 s hook time-out allows.
 }, 60_000);
 
 afterAll(async () => {

@@ -155,17 +155,24 @@ interface Connection {
 }
 
 /** A CoAP endpoint on a plain TCP port (`coap+tcp`). */
-export async function openTcpCoapEndpoint(options: StreamCoapEndpointOptions): Promise<StreamCoapEndpoint> {
-  const endpoint = new StreamCoapEndpoint(options);
-  await endpoint.listen((socket) => endpoint.adopt(socket, null));
-  return endpoint;
+export function openTcpCoapEndpoint(options: StreamCoapEndpointOptions): Promise<StreamCoapEndpoint> {
+  return listening(new StreamCoapEndpoint(options), (endpoint, socket) => endpoint.adopt(socket, null));
 }
 
 /** A CoAP endpoint on a TLS port (`coaps+tcp`): a TLS handshake on each connection, then CoAP over it. */
-export async function openTlsCoapEndpoint(options: TlsCoapEndpointOptions): Promise<StreamCoapEndpoint> {
-  const endpoint = new StreamCoapEndpoint(options);
-  await endpoint.listen((socket) => endpoint.secure(socket, options));
-  return endpoint;
+export function openTlsCoapEndpoint(options: TlsCoapEndpointOptions): Promise<StreamCoapEndpoint> {
+  return listening(new StreamCoapEndpoint(options), (endpoint, socket) => endpoint.secure(socket, options));
+}
+
+/** The endpoint once its port is bound; closed again (its timer with it) when the port cannot be. */
+async function listening(endpoint: StreamCoapEndpoint, accept: (endpoint: StreamCoapEndpoint, socket: Socket) => void): Promise<StreamCoapEndpoint> {
+  try {
+    await endpoint.listen((socket) => accept(endpoint, socket));
+    return endpoint;
+  } catch (error) {
+    await endpoint.close();
+    throw error;
+  }
 }
 
 export class StreamCoapEndpoint implements CoapEndpoint {

@@ -219,6 +219,13 @@ describe('StreamCoapEndpoint signalling (RFC 8323 section 5)', () => {
   });
 });
 
+describe('StreamCoapEndpoint opening', () => {
+  it('rejects with EADDRINUSE on a port another endpoint holds', async () => {
+    const served = await tcp();
+    await expect(openTcpCoapEndpoint({ host: '127.0.0.1', port: served.target.port, logger })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  });
+});
+
 describe('StreamCoapEndpoint requests to the peer', () => {
   it('sends a request over the peer connection and resolves with the response of its token; a closed connection makes the peer unreachable', async () => {
     const served = await tcp();

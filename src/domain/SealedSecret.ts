@@ -16,3 +16,11 @@ export interface SecretSealer {
   open(secret: SealedSecret): Uint8Array;
   fingerprint(plaintext: Uint8Array): string;
 }
+
+/** Recognises a sealed secret by its shape: an object with exactly `sealed` and `fingerprint` strings. */
+export function isSealedSecret(value: unknown): value is SealedSecret {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  const record = value as Record<string, unknown>;
+  return keys.length === 2 && typeof record['sealed'] === 'string' && typeof record['fingerprint'] === 'string';
+}

@@ -7,16 +7,9 @@
  * audit trail still shows that a secret was set or changed, never what it was.
  */
 import type { JsonValue } from '../domain/Json.ts';
-import type { SealedSecret } from '../domain/SealedSecret.ts';
+import { isSealedSecret } from '../domain/SealedSecret.ts';
 
 export const redactedSecret = '[redacted]';
-
-export function isSealedSecret(value: unknown): value is SealedSecret {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const keys = Object.keys(value);
-  const record = value as Record<string, unknown>;
-  return keys.length === 2 && typeof record['sealed'] === 'string' && typeof record['fingerprint'] === 'string';
-}
 
 export function redactSecrets(value: JsonValue): JsonValue {
   if (isSealedSecret(value)) return redactedSecret;

@@ -42,7 +42,8 @@ import type { BootstrapPlanOutcome, BootstrapSessionCommand, BootstrapSessionSta
 import { bootstrapStream, bootstrapStreamPrefix } from '../../domain/bootstrap/BootstrapEvents.ts';
 import type { BootstrapEvent, BootstrapIdentity, BootstrapPeer, BootstrapRefusalReason } from '../../domain/bootstrap/BootstrapEvents.ts';
 import type { EventStore } from '../eventstore/EventStore.ts';
-import { handleCommand, toDomainEvent } from '../eventstore/CommandHandler.ts';
+import { handleCommand } from '../eventstore/CommandHandler.ts';
+import { toDomainEvent } from '../eventstore/EventStore.ts';
 import type { Logger } from '../logging/Logger.ts';
 import { CoapTimeoutError } from '../coap/CoapEndpoint.ts';
 import type { CoapEndpoint, CoapPeer, CoapResponse, IncomingCoapRequest, OutgoingCoapRequest } from '../coap/CoapEndpoint.ts';

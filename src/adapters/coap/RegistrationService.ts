@@ -26,7 +26,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../domain/Clock.ts';
 import type { EventStore } from '../eventstore/EventStore.ts';
-import { handleCommand, toDomainEvent } from '../eventstore/CommandHandler.ts';
+import { handleCommand } from '../eventstore/CommandHandler.ts';
+import { toDomainEvent } from '../eventstore/EventStore.ts';
 import { WrongExpectedVersion } from '../eventstore/EventStore.ts';
 import type { JsonValue } from '../../domain/Json.ts';
 import { logRegistrationEvents } from '../logging/DeviceActivityLog.ts';

@@ -9,7 +9,7 @@ import type { DeviceEvent } from '../../domain/devices/DeviceEvents.ts';
 import { deviceStreamPrefix } from '../../domain/devices/DeviceEvents.ts';
 import type { DeviceImportCommitted, DeviceImportEvent } from '../../domain/devices/DeviceImportEvents.ts';
 import { importStreamPrefix, stagedImportOf } from '../../domain/imports/StagedImports.ts';
-import { toDomainEvent } from '../eventstore/CommandHandler.ts';
+import { toDomainEvent } from '../eventstore/EventStore.ts';
 import type { AppendResult, EventMetadata, EventStore } from '../eventstore/EventStore.ts';
 import { commitImport } from '../eventstore/ImportCommits.ts';
 

@@ -40,7 +40,7 @@ import { deviceRegistrationDecider } from '../../domain/devices/DeviceRegistrati
 import type { ValidDeviceRow } from '../../domain/devices/DeviceRowValidator.ts';
 import { validateDeviceRow } from '../../domain/devices/DeviceRowValidator.ts';
 import type { SecretSealer } from '../../domain/SealedSecret.ts';
-import type { CountedEvents } from '../eventstore/CommandHandler.ts';
+import type { CountedEvents } from '../eventstore/EventStore.ts';
 import { handleCommand } from '../eventstore/CommandHandler.ts';
 import type { EventMetadata, EventStore } from '../eventstore/EventStore.ts';
 import type { Logger } from '../logging/Logger.ts';

@@ -28,7 +28,8 @@ import { chooseProtocolVersion } from '../../domain/protocols/ProtocolVersionCho
 import type { DeviceProtocolMapping } from '../../domain/telemetry/MappingPolicy.ts';
 import type { JsonValue } from '../../domain/Json.ts';
 import type { HandleResult } from '../eventstore/CommandHandler.ts';
-import { handleCommand, loadAggregate, toDomainEvent } from '../eventstore/CommandHandler.ts';
+import { handleCommand, loadAggregate } from '../eventstore/CommandHandler.ts';
+import { toDomainEvent } from '../eventstore/EventStore.ts';
 import type { EventMetadata, EventStore, Subscription } from '../eventstore/EventStore.ts';
 import { WrongExpectedVersion } from '../eventstore/EventStore.ts';
 import { commitImport, ImportCommits } from '../eventstore/ImportCommits.ts';

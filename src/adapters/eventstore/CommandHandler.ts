@@ -5,20 +5,10 @@
  * the latest state.
  */
 import type { Decider } from '../../domain/Decider.ts';
-import type { EventMetadata, EventStore, NewEvent, RecordedEvent } from './EventStore.ts';
-import { WrongExpectedVersion } from './EventStore.ts';
+import type { DomainEvent } from '../../domain/DomainEvent.ts';
+import type { CountedEvents, EventMetadata, EventStore, NewEvent } from './EventStore.ts';
+import { toDomainEvent, WrongExpectedVersion } from './EventStore.ts';
 import type { JsonValue } from '../../domain/Json.ts';
-
-/**
- * The shape every domain event has: a type name and data. Domain event data are declared as
- * interfaces of plain JSON values (strings, numbers, booleans, null, arrays, objects); TypeScript
- * cannot check an interface against the JsonValue index signature, hence `object` here and one cast
- * at the append below.
- */
-export interface DomainEvent {
-  readonly type: string;
-  readonly data: object;
-}
 
 export interface HandleResult<Event, State> {
   readonly events: readonly Event[];
@@ -42,12 +32,6 @@ export interface HandleOptions {
   /** Which of the stream's events the state is folded from (all of them when absent). */
   readonly counted?: CountedEvents;
 }
-
-/**
- * Chooses the events of a stream that count, e.g. an import's staged events only once it is
- * committed. The append still expects the stream's real last revision.
- */
-export type CountedEvents = (events: readonly RecordedEvent[]) => Promise<readonly RecordedEvent[]>;
 
 /** Reads a whole stream and folds the events that count; returns the state and the last revision (-1 if none). */
 export async function loadAggregate<Command, Event extends DomainEvent, State>(
@@ -127,12 +111,4 @@ async function appendToNewStream<Command, Event extends DomainEvent, State>(
 
 function toNewEvent(event: DomainEvent, options: HandleOptions): NewEvent {
   return { type: event.type, data: event.data as JsonValue, metadata: options.metadata };
-}
-
-/**
- * Views a recorded envelope as the domain event it carries. The store keeps the type and data exactly
- * as they were appended, so this is the inverse of appending `{ type, data }`.
- */
-export function toDomainEvent<Event extends DomainEvent>(recorded: RecordedEvent): Event {
-  return { type: recorded.type, data: recorded.data } as unknown as Event;
 }

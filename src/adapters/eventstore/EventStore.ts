@@ -8,6 +8,7 @@
  *
  * Revisions and positions are JavaScript numbers: exact up to 2^53, far beyond any fleet's log.
  */
+import type { DomainEvent } from '../../domain/DomainEvent.ts';
 import type { JsonValue } from '../../domain/Json.ts';
 
 /** What the caller believes about the stream before appending. */
@@ -185,4 +186,18 @@ export function recordedMetadata(metadata: Partial<EventMetadata> | undefined): 
     ...(metadata?.actor !== undefined ? { actor: metadata.actor } : {}),
     schemaVersion: metadata?.schemaVersion ?? 1,
   };
+}
+
+/**
+ * Chooses the events of a stream that count, e.g. an import's staged events only once it is
+ * committed. The append still expects the stream's real last revision.
+ */
+export type CountedEvents = (events: readonly RecordedEvent[]) => Promise<readonly RecordedEvent[]>;
+
+/**
+ * Views a recorded envelope as the domain event it carries. The store keeps the type and data exactly
+ * as they were appended, so this is the inverse of appending `{ type, data }`.
+ */
+export function toDomainEvent<Event extends DomainEvent>(recorded: RecordedEvent): Event {
+  return { type: recorded.type, data: recorded.data } as unknown as Event;
 }

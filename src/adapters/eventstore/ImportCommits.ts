@@ -6,7 +6,7 @@
  */
 import type { ImportCommit } from '../../domain/imports/StagedImports.ts';
 import { importStream, stagedImportOf } from '../../domain/imports/StagedImports.ts';
-import type { CountedEvents } from './CommandHandler.ts';
+import type { CountedEvents } from './EventStore.ts';
 import type { AppendResult, EventMetadata, EventStore, RecordedEvent } from './EventStore.ts';
 
 export class ImportCommits {

@@ -12,7 +12,7 @@
 import type { JsonValue } from '../../domain/Json.ts';
 import type { OperationSpec } from '../../domain/operations/OperationEvents.ts';
 import type { SealedSecret, SecretSealer } from '../../domain/SealedSecret.ts';
-import { isSealedSecret } from '../../projections/SecretRedaction.ts';
+import { isSealedSecret } from '../../domain/SealedSecret.ts';
 import type { Built } from './OperationRequests.ts';
 
 /** A package of the firmware repository, named in an operation's content instead of its bytes. */

@@ -38,7 +38,8 @@ import type { CoapEndpoint, CoapPeer, IncomingCoapResponse } from '../coap/CoapE
 import { CoapResetError, CoapTimeoutError } from '../coap/CoapEndpoint.ts';
 import { KeyedSerializer } from '../coap/KeyedSerializer.ts';
 import { OptionNumber, uintOption } from '../coap/CoapMessage.ts';
-import { handleCommand, toDomainEvent } from '../eventstore/CommandHandler.ts';
+import { handleCommand } from '../eventstore/CommandHandler.ts';
+import { toDomainEvent } from '../eventstore/EventStore.ts';
 import type { EventStore } from '../eventstore/EventStore.ts';
 import { WrongExpectedVersion } from '../eventstore/EventStore.ts';
 import { logOperationOutcomes } from '../logging/DeviceActivityLog.ts';

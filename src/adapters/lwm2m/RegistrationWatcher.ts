@@ -6,7 +6,7 @@
  * updates): one subscription for all of them, whatever their number.
  */
 import type { EventStore, Subscription } from '../eventstore/EventStore.ts';
-import { toDomainEvent } from '../eventstore/CommandHandler.ts';
+import { toDomainEvent } from '../eventstore/EventStore.ts';
 import type { Logger } from '../logging/Logger.ts';
 import type { RegistrationEvent, RegistrationRecord } from '../../domain/registration/RegistrationEvents.ts';
 import { registrationStreamPrefix } from '../../domain/registration/RegistrationEvents.ts';

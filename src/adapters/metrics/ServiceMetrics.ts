@@ -13,7 +13,7 @@ import type { ResourceValueEvent } from '../../domain/observations/ResourceValue
 import { resourceStreamPrefix } from '../../domain/observations/ResourceValueEvents.ts';
 import type { RegistrationEvent } from '../../domain/registration/RegistrationEvents.ts';
 import { registrationStreamPrefix } from '../../domain/registration/RegistrationEvents.ts';
-import { toDomainEvent } from '../eventstore/CommandHandler.ts';
+import { toDomainEvent } from '../eventstore/EventStore.ts';
 import type { DeviceQueries } from '../../projections/devices/DeviceQueries.ts';
 import type { OperationQueries } from '../../projections/operations/OperationQueries.ts';
 import type { Projector } from '../../projections/Projector.ts';

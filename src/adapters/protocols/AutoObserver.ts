@@ -28,7 +28,7 @@ import { operationQueueDecider } from '../../domain/operations/OperationQueueDec
 import type { DeviceProtocolEvent } from '../../domain/protocols/DeviceProtocolEvents.ts';
 import { protocolStreamPrefix } from '../../domain/protocols/DeviceProtocolEvents.ts';
 import type { DeviceProtocolService } from '../ddf/DeviceProtocolService.ts';
-import { toDomainEvent } from '../eventstore/CommandHandler.ts';
+import { toDomainEvent } from '../eventstore/EventStore.ts';
 import type { EventStore, Subscription } from '../eventstore/EventStore.ts';
 import type { DeviceManagementApi } from '../lwm2m/DeviceManagementApi.ts';
 import type { ObservationManager } from '../lwm2m/ObservationManager.ts';

@@ -4,6 +4,8 @@
  * unknown identity or none yet: the source address is what an operator can act on). They never carry
  * key material: a certificate or public key is described by its subject and SHA-256 fingerprint.
  */
+import { securityStreamPrefix } from '../../domain/security/SecurityStreams.ts';
+
 export type DtlsServerRole = 'lwm2m' | 'bootstrap';
 
 export type SecurityAuditEvent =
@@ -78,8 +80,6 @@ export interface CredentialEndpointMismatch {
   readonly requestedEndpoint: string;
   readonly refusedAt: string;
 }
-
-export const securityStreamPrefix = 'security-';
 
 export function securityStream(endpoint: string | null, address: string): string {
   return endpoint === null ? `${securityStreamPrefix}peer-${address}` : `${securityStreamPrefix}${endpoint}`;

@@ -18,7 +18,7 @@ import type { TelemetryEvent } from '../../domain/telemetry/TelemetryEvents.ts';
 import { telemetryStream } from '../../domain/telemetry/TelemetryEvents.ts';
 import { KeyedSerializer } from '../coap/KeyedSerializer.ts';
 import type { DeviceProtocolService, RequestContext } from '../ddf/DeviceProtocolService.ts';
-import { toDomainEvent } from '../eventstore/CommandHandler.ts';
+import { toDomainEvent } from '../eventstore/EventStore.ts';
 import type { EventMetadata, EventStore } from '../eventstore/EventStore.ts';
 import { WrongExpectedVersion } from '../eventstore/EventStore.ts';
 

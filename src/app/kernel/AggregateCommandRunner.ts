@@ -10,8 +10,9 @@
  */
 import type { Decider } from '../../domain/Decider.ts';
 import type { JsonValue } from '../../domain/Json.ts';
-import type { CountedEvents, DomainEvent } from '../../adapters/eventstore/CommandHandler.ts';
-import { toDomainEvent } from '../../adapters/eventstore/CommandHandler.ts';
+import type { CountedEvents } from '../../adapters/eventstore/EventStore.ts';
+import type { DomainEvent } from '../../domain/DomainEvent.ts';
+import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import type { EventMetadata, EventStore, NewEvent } from '../../adapters/eventstore/EventStore.ts';
 import { WrongExpectedVersion } from '../../adapters/eventstore/EventStore.ts';
 import { KeyedSerializer } from '../../adapters/coap/KeyedSerializer.ts';

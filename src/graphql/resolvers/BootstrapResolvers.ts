@@ -1,5 +1,5 @@
 /** Bootstrap sessions: an endpoint's sessions with their steps, and a live view of their progress. */
-import { toDomainEvent } from '../../adapters/eventstore/CommandHandler.ts';
+import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import type { BootstrapEvent } from '../../domain/bootstrap/BootstrapEvents.ts';
 import type { BootstrapSessionStatus as ViewStatus } from '../../projections/bootstrap/BootstrapSessionQueries.ts';
 import { bootstrapSessionsProjection } from '../../projections/bootstrap/BootstrapSessionsProjection.ts';

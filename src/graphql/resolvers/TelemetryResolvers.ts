@@ -3,7 +3,7 @@
  * and the subscriptions on new measurements, events and alarm changes, fed by the projector right
  * after each commit.
  */
-import { toDomainEvent } from '../../adapters/eventstore/CommandHandler.ts';
+import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import { DomainError } from '../../domain/DomainError.ts';
 import type { AlarmEvent } from '../../domain/telemetry/AlarmEvents.ts';
 import { alarmsProjection } from '../../projections/alarms/AlarmsProjection.ts';

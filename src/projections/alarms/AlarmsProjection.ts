@@ -4,7 +4,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
-import { toDomainEvent } from '../../adapters/eventstore/CommandHandler.ts';
+import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import type { AlarmEvent } from '../../domain/telemetry/AlarmEvents.ts';
 import { ALARM_EVENT_TYPES, alarmStreamPrefix } from '../../domain/telemetry/AlarmEvents.ts';
 import { prepared } from '../PreparedStatements.ts';

@@ -9,7 +9,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
-import { toDomainEvent } from '../../adapters/eventstore/CommandHandler.ts';
+import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import { bootstrapStreamPrefix, recordedChannel } from '../../domain/bootstrap/BootstrapEvents.ts';
 import type { BootstrapEvent } from '../../domain/bootstrap/BootstrapEvents.ts';
 import type { BootstrapStepDescription } from '../../domain/bootstrap/BootstrapPlan.ts';

@@ -4,7 +4,7 @@
  * the answer is what the service itself believed then: an import's staged events count from its commit.
  */
 import type { EventStore, RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
-import { toDomainEvent } from '../../adapters/eventstore/CommandHandler.ts';
+import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import type { DeviceEvent } from '../../domain/devices/DeviceEvents.ts';
 import { deviceStream } from '../../domain/devices/DeviceEvents.ts';
 import { importStream, stagedImportOf } from '../../domain/imports/StagedImports.ts';

@@ -5,7 +5,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
-import { toDomainEvent } from '../../adapters/eventstore/CommandHandler.ts';
+import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import type { DeviceEvent } from '../../domain/devices/DeviceEvents.ts';
 import { deviceStreamPrefix } from '../../domain/devices/DeviceEvents.ts';
 import type { DeviceImportEvent } from '../../domain/devices/DeviceImportEvents.ts';

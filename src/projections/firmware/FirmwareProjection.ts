@@ -5,7 +5,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
-import { toDomainEvent } from '../../adapters/eventstore/CommandHandler.ts';
+import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import type { FirmwareRepositoryEvent } from '../../domain/firmware/FirmwareRepositoryEvents.ts';
 import { firmwareRepositoryStream } from '../../domain/firmware/FirmwareRepositoryEvents.ts';
 import type { FirmwareUpdateEvent } from '../../domain/firmware/FirmwareUpdateEvents.ts';

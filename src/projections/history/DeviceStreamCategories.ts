@@ -10,7 +10,7 @@ import { bootstrapStreamPrefix } from '../../domain/bootstrap/BootstrapEvents.ts
 import { deviceStreamPrefix } from '../../domain/devices/DeviceEvents.ts';
 import { operationStreamPrefix } from '../../domain/operations/OperationEvents.ts';
 import { registrationStreamPrefix } from '../../domain/registration/RegistrationEvents.ts';
-import { securityStreamPrefix } from '../../adapters/security/SecurityAuditEvents.ts';
+import { securityStreamPrefix } from '../../domain/security/SecurityStreams.ts';
 
 export const deviceStreamPrefixes: readonly string[] = [deviceStreamPrefix, registrationStreamPrefix, operationStreamPrefix, bootstrapStreamPrefix, securityStreamPrefix];
 

@@ -5,7 +5,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
-import { toDomainEvent } from '../../adapters/eventstore/CommandHandler.ts';
+import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import type { OperationEvent } from '../../domain/operations/OperationEvents.ts';
 import { describeReturn, operationStreamPrefix } from '../../domain/operations/OperationEvents.ts';
 import { prepared } from '../PreparedStatements.ts';

@@ -6,7 +6,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
-import { toDomainEvent } from '../../adapters/eventstore/CommandHandler.ts';
+import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import { compareObjectVersions } from '../../domain/lwm2m/ObjectModel.ts';
 import { importStreamPrefix, stagedImportOf } from '../../domain/imports/StagedImports.ts';
 import type { DeviceProtocolEvent, DeviceProtocolImportEvent, DeviceProtocolVersionCreated } from '../../domain/protocols/DeviceProtocolEvents.ts';

@@ -5,7 +5,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
-import { toDomainEvent } from '../../adapters/eventstore/CommandHandler.ts';
+import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import type { ResourceValueEvent } from '../../domain/observations/ResourceValueEvents.ts';
 import { resourceStreamPrefix } from '../../domain/observations/ResourceValueEvents.ts';
 import { prepared } from '../PreparedStatements.ts';

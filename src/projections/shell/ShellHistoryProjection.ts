@@ -6,7 +6,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
-import { toDomainEvent } from '../../adapters/eventstore/CommandHandler.ts';
+import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import type { ShellHistoryEvent } from '../../domain/shell/ShellHistoryEvents.ts';
 import { shellStreamPrefix } from '../../domain/shell/ShellHistoryEvents.ts';
 import { prepared } from '../PreparedStatements.ts';

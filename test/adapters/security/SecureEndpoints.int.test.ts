@@ -13,7 +13,7 @@ import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventSt
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
 import { openSecureEndpoints } from '../../../src/adapters/security/SecureEndpoints.ts';
 import type { SecureEndpoints } from '../../../src/adapters/security/SecureEndpoints.ts';
-import { securityStreamPrefix } from '../../../src/adapters/security/SecurityAuditEvents.ts';
+import { securityStreamPrefix } from '../../../src/domain/security/SecurityStreams.ts';
 import { systemClock } from '../../../src/domain/Clock.ts';
 import { DtlsTestClient } from '../dtls/support/DtlsTestClient.ts';
 import { csv } from '../../support/BootstrapTestData.ts';

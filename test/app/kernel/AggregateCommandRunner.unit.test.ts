@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CountedEvents } from '../../../src/adapters/eventstore/CommandHandler.ts';
+import type { CountedEvents } from '../../../src/adapters/eventstore/EventStore.ts';
 import type { AppendResult, EventStore, ExpectedRevision, NewEvent, ReadStreamOptions, ReadStreamResult } from '../../../src/adapters/eventstore/EventStore.ts';
 import { WrongExpectedVersion } from '../../../src/adapters/eventstore/EventStore.ts';
 import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventStore.ts';

@@ -10,10 +10,13 @@ import type { DatagramTransport } from '../coap/DatagramTransport.ts';
 import { DtlsServer } from './DtlsServer.ts';
 import type { DtlsServerOptions } from './DtlsServer.ts';
 import type { DtlsSessionInfo } from './DtlsSession.ts';
+import type { SavedDtlsSession } from './DtlsSessionState.ts';
 
 export interface DtlsDatagramTransportOptions extends DtlsServerOptions {
   readonly host: string;
   readonly port: number;
+  /** Sessions a previous run suspended, restored before the socket receives anything. */
+  readonly restoredSessions?: readonly SavedDtlsSession[];
 }
 
 export class DtlsDatagramTransport implements DatagramTransport {
@@ -30,6 +33,7 @@ export class DtlsDatagramTransport implements DatagramTransport {
 
   static async open(options: DtlsDatagramTransportOptions): Promise<DtlsDatagramTransport> {
     const server = new DtlsServer(options);
+    if (options.restoredSessions !== undefined) server.restoreSessions(options.restoredSessions);
     const bound = await server.listen(options.port, options.host);
     return new DtlsDatagramTransport(server, { address: bound.address, port: bound.port }, options.logger);
   }

@@ -29,6 +29,7 @@ import { ContentType, DTLS_1_0, DTLS_1_2, parseDatagram, serializeRecord } from 
 import type { DtlsRecord } from './DtlsRecord.ts';
 import { DtlsSession } from './DtlsSession.ts';
 import type { DtlsSessionInfo } from './DtlsSession.ts';
+import type { SavedDtlsSession } from './DtlsSessionState.ts';
 import { HandshakeType, parseHandshakeFragments, serializeHandshake } from './HandshakeCodec.ts';
 import { peerKey } from './PeerAddress.ts';
 import type { PeerAddress } from './PeerAddress.ts';
@@ -83,6 +84,13 @@ export interface DtlsServerEvents {
    */
   handshakeFailed: [peer: PeerAddress, reason: string, pskIdentity: Buffer | undefined, credential: RefusedCredential | undefined];
 }
+
+/**
+ * How far a restored session's write sequence number jumps: records sealed after the state was taken
+ * (none in an orderly stop, but a number must never be reused with the same keys, RFC 6347 section 4.1)
+ * stay below it.
+ */
+const RESTORED_WRITE_SEQUENCE_MARGIN = 1024;
 
 interface PeerHandshake {
   readonly handshake: ServerHandshake;
@@ -177,6 +185,39 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
 
   handshakeCount(): number {
     return this.handshakes.size;
+  }
+
+  /**
+   * Takes every established session's state, keys included, and forgets the sessions without a
+   * close_notify, so that their clients keep them for the next start (the caller seals the state).
+   */
+  suspendSessions(): SavedDtlsSession[] {
+    const saved = [...this.sessions.values()].map((session) => session.save());
+    this.sessions.clear();
+    this.sessionsByConnectionId.clear();
+    return saved;
+  }
+
+  /**
+   * Takes back sessions a previous run suspended, within the session limit; a peer that already has a
+   * session keeps it. Returns how many were restored.
+   */
+  restoreSessions(saved: readonly SavedDtlsSession[]): number {
+    const maxSessions = this.options.maxSessions ?? 10_000;
+    let restored = 0;
+    for (const state of saved) {
+      const key = peerKey(state.peer);
+      if (this.sessions.size >= maxSessions) break;
+      if (this.sessions.has(key)) continue;
+      if (state.readConnectionId !== undefined && (state.readConnectionId.length !== this.connectionIdLength || this.sessionsByConnectionId.has(state.readConnectionId.toString('hex')))) continue;
+      const session = DtlsSession.restore(state, RESTORED_WRITE_SEQUENCE_MARGIN, this.clock.now());
+      if (session === undefined) continue;
+      this.sessions.set(key, session);
+      if (session.connectionId !== undefined) this.sessionsByConnectionId.set(session.connectionId.toString('hex'), session);
+      restored++;
+    }
+    this.logger.info({ restored, saved: saved.length }, 'DTLS sessions restored');
+    return restored;
   }
 
   /** Closes every session with close_notify, abandons handshakes, and closes the socket. */

@@ -4,12 +4,14 @@
  * shows it arrived (RFC 6347 section 4.2.4: the final flight is resent only when the peer repeats its own).
  */
 import { AlertDescription, AlertLevel, parseAlert, serializeAlert } from './Alert.ts';
+import { CIPHER_SUITES, connectionKeys } from './CipherSuites.ts';
 import type { CipherSuiteName } from './CipherSuites.ts';
 import { ContentType, MAX_SEQUENCE_NUMBER } from './DtlsRecord.ts';
 import type { DtlsRecord } from './DtlsRecord.ts';
+import type { SavedDtlsSession } from './DtlsSessionState.ts';
 import type { PeerAddress } from './PeerAddress.ts';
-import type { ProtectedRecords } from './ProtectedRecords.ts';
-import type { ReplayWindow } from './ReplayWindow.ts';
+import { ProtectedRecords } from './ProtectedRecords.ts';
+import { ReplayWindow } from './ReplayWindow.ts';
 import type { ClientAuthentication, EstablishedHandshake, FinalFlight } from './ServerHandshake.ts';
 
 /** What the server may know about a session: never its keys. */
@@ -33,12 +35,17 @@ export type SessionInput =
   | { readonly kind: 'closed-by-peer'; readonly reason: string }
   | { readonly kind: 'discarded'; readonly reason: string };
 
+/** A handshake's outcome, or a saved session's: a restored one has no final flight left to resend. */
+type SessionStart = Omit<EstablishedHandshake, 'finalFlight'> & { readonly finalFlight: FinalFlight | undefined };
+
 /** A retransmitted flight 5 is answered at most this often, so replays cannot turn us into a sender. */
 const FINAL_FLIGHT_MIN_INTERVAL_MS = 500;
 
 export class DtlsSession {
   /** The connection ID the client puts in its records (RFC 9146), when one was negotiated. */
   readonly connectionId: Buffer | undefined;
+  private readonly writeConnectionId: Buffer | undefined;
+  private readonly keyBlock: Buffer;
   private currentInfo: DtlsSessionInfo;
   private readonly records: ProtectedRecords;
   private readonly readWindow: ReplayWindow;
@@ -47,8 +54,10 @@ export class DtlsSession {
   private nextWriteSequence: number;
   private lastAuthenticatedAt: number;
 
-  constructor(peer: PeerAddress, handshake: EstablishedHandshake, now: Date) {
+  constructor(peer: PeerAddress, handshake: SessionStart, now: Date, establishedAt = now) {
     this.connectionId = handshake.connectionId;
+    this.writeConnectionId = handshake.writeConnectionId;
+    this.keyBlock = handshake.keyBlock;
     this.currentInfo = Object.freeze({
       peer: Object.freeze({ address: peer.address, port: peer.port }),
       pskIdentity: Buffer.from(handshake.pskIdentity),
@@ -56,7 +65,7 @@ export class DtlsSession {
       credentialIdentity: handshake.credentialIdentity,
       cipherSuite: handshake.cipherSuite.name,
       extendedMasterSecret: handshake.extendedMasterSecret,
-      establishedAt: now,
+      establishedAt,
     });
     this.records = handshake.records;
     this.readWindow = handshake.readWindow;
@@ -66,8 +75,56 @@ export class DtlsSession {
     this.lastAuthenticatedAt = now.getTime();
   }
 
+  /**
+   * A saved session again, its write sequence number moved forward by `writeSequenceMargin`: a record
+   * number must never be used twice with the same keys (RFC 6347 section 4.1; with an AEAD suite the
+   * nonce is built from it, RFC 6655 section 3), and the margin covers records sent after the state was
+   * taken. Undefined when the suite is unknown or the numbers would run out.
+   */
+  static restore(saved: SavedDtlsSession, writeSequenceMargin: number, now: Date): DtlsSession | undefined {
+    const suite = CIPHER_SUITES.find((candidate) => candidate.name === saved.cipherSuite);
+    const nextWriteSequence = saved.nextWriteSequence + writeSequenceMargin;
+    if (suite === undefined || nextWriteSequence > MAX_SEQUENCE_NUMBER) return undefined;
+    const keys = connectionKeys(suite, saved.keyBlock);
+    const start: SessionStart = {
+      pskIdentity: saved.pskIdentity,
+      authentication: saved.authentication,
+      credentialIdentity: saved.credentialIdentity,
+      cipherSuite: suite,
+      extendedMasterSecret: saved.extendedMasterSecret,
+      connectionId: saved.readConnectionId,
+      writeConnectionId: saved.writeConnectionId,
+      keyBlock: saved.keyBlock,
+      records: new ProtectedRecords(keys.clientWrite, keys.serverWrite, saved.readConnectionId, saved.writeConnectionId),
+      readWindow: new ReplayWindow(saved.readWindow),
+      finalFlight: undefined,
+      nextWriteSequence,
+    };
+    return new DtlsSession(saved.peer, start, now, saved.establishedAt);
+  }
+
   get info(): DtlsSessionInfo {
     return this.currentInfo;
+  }
+
+  /** The session's state for a restart, keys included: the caller seals it. */
+  save(): SavedDtlsSession {
+    const info = this.currentInfo;
+    return {
+      peer: info.peer,
+      epoch: 1,
+      pskIdentity: info.pskIdentity,
+      authentication: info.authentication,
+      credentialIdentity: info.credentialIdentity,
+      cipherSuite: info.cipherSuite,
+      extendedMasterSecret: info.extendedMasterSecret,
+      establishedAt: info.establishedAt,
+      readConnectionId: this.connectionId,
+      writeConnectionId: this.writeConnectionId,
+      keyBlock: this.keyBlock,
+      nextWriteSequence: this.nextWriteSequence,
+      readWindow: this.readWindow.state,
+    };
   }
 
   /**

@@ -6,14 +6,24 @@
 const WINDOW_SIZE = 64n;
 const WINDOW_MASK = (1n << WINDOW_SIZE) - 1n;
 
+/** The window as saved across a restart: the highest number received (-1: none) and the bitmap below it. */
+export interface ReplayWindowState {
+  readonly highest: number;
+  readonly bitmap: bigint;
+}
+
 export class ReplayWindow {
   private highest: number;
   /** Bit i set: sequence number highest - i has been received. */
   private bitmap: bigint;
 
-  constructor() {
-    this.highest = -1;
-    this.bitmap = 0n;
+  constructor(state: ReplayWindowState = { highest: -1, bitmap: 0n }) {
+    this.highest = state.highest;
+    this.bitmap = state.bitmap & WINDOW_MASK;
+  }
+
+  get state(): ReplayWindowState {
+    return { highest: this.highest, bitmap: this.bitmap };
   }
 
   /** True for a sequence number already received or too old to tell (left of the window). */

@@ -96,6 +96,10 @@ export interface EstablishedHandshake {
   readonly extendedMasterSecret: boolean;
   /** The connection ID the client puts in its records (RFC 9146), when one was negotiated. */
   readonly connectionId: Buffer | undefined;
+  /** The client's connection ID, which our records carry (RFC 9146), when it gave one. */
+  readonly writeConnectionId: Buffer | undefined;
+  /** The key block the records are protected with (RFC 5246 section 6.3), kept to save the session across a restart. */
+  readonly keyBlock: Buffer;
   readonly records: ProtectedRecords;
   /** Epoch 1 replay window, already holding the client's Finished. */
   readonly readWindow: ReplayWindow;
@@ -170,6 +174,7 @@ export class ServerHandshake {
   private refusedCredential: RefusedCredential | undefined;
   private master: Buffer = Buffer.alloc(0);
   private records: ProtectedRecords | undefined;
+  private sessionKeyBlock: Buffer = Buffer.alloc(0);
   /** RFC 9146: ours (in the client's records) and the client's (in ours), when negotiated. */
   private readonly readConnectionId: Buffer | undefined;
   private readonly writeConnectionId: Buffer | undefined;
@@ -500,7 +505,8 @@ export class ServerHandshake {
   }
 
   private keysReady(): void {
-    const keys = connectionKeys(this.suite, keyBlock(this.master, this.clientRandom, this.serverRandom, keyBlockLength(this.suite)));
+    this.sessionKeyBlock = keyBlock(this.master, this.clientRandom, this.serverRandom, keyBlockLength(this.suite));
+    const keys = connectionKeys(this.suite, this.sessionKeyBlock);
     this.records = new ProtectedRecords(keys.clientWrite, keys.serverWrite, this.readConnectionId, this.writeConnectionId);
     this.state = 'awaiting-finished';
     this.drainQueue();
@@ -537,6 +543,8 @@ export class ServerHandshake {
       cipherSuite: this.suite,
       extendedMasterSecret: this.useExtendedMasterSecret,
       connectionId: this.readConnectionId,
+      writeConnectionId: this.writeConnectionId,
+      keyBlock: this.sessionKeyBlock,
       records,
       readWindow: this.readWindow,
       finalFlight,

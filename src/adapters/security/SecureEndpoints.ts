@@ -9,28 +9,34 @@
  * 1.1 section 5.2.8 and 5.2.9, the certificate and raw public key modes), their credentials judged by
  * CertificateAccounts. The bootstrap server's port stays PSK: X509 and RPK devices bootstrap with a
  * bootstrap PSK, or on the plain port.
+ *
+ * With a session state directory, both ports' DTLS sessions outlive a restart: sealed into a file on
+ * close, restored (and the file deleted) on open, so devices go on without a new handshake.
  */
 import type { X509Certificate } from 'node:crypto';
+import { join } from 'node:path';
 import type { Clock } from '../../domain/Clock.ts';
 import type { DeviceRegistrationData } from '../../domain/devices/DeviceEvents.ts';
 import type { SecretSealer } from '../../domain/SealedSecret.ts';
-import { BootstrapDeviceDirectory } from '../bootstrap/BootstrapDeviceDirectory.ts';
-import type { BootstrapChannel } from '../bootstrap/BootstrapServer.ts';
+import { BootstrapDeviceDirectory } from '../../app/bootstrap/BootstrapDeviceDirectory.ts';
+import type { BootstrapChannel } from '../../app/bootstrap/BootstrapServer.ts';
 import type { CoapEndpoint, CoapPeer, CoapRequestHandler } from '../coap/CoapEndpoint.ts';
 import { DatagramCoapEndpoint } from '../coap/DatagramCoapEndpoint.ts';
-import type { DtlsPeerAuthentication, RegistrationService } from '../coap/RegistrationService.ts';
+import type { DtlsPeerAuthentication, RegistrationService } from '../../app/registration/RegistrationService.ts';
 import { DtlsDatagramTransport } from '../dtls/DtlsDatagramTransport.ts';
+import type { SavedDtlsSession } from '../dtls/DtlsSessionState.ts';
+import { takeSealedSessions, writeSealedSessions } from '../dtls/SealedSessionFile.ts';
 import type { EventStore } from '../eventstore/EventStore.ts';
 import type { Logger } from '../logging/Logger.ts';
-import { auditHandshakeFailures } from './HandshakeFailureAudit.ts';
+import { auditHandshakeFailures } from '../../app/security/HandshakeFailureAudit.ts';
 import { HandlerWrappingCoapEndpoint } from './HandlerWrappingCoapEndpoint.ts';
 import type { ServerCredential } from '../dtls/PeerCredential.ts';
-import { CertificateAccounts } from './CertificateAccounts.ts';
-import { DeviceIdentityIndex } from './DeviceIdentityIndex.ts';
-import { auditIdentityMismatch } from './IdentityMismatchAudit.ts';
-import { Lwm2mPskIdentityIndex } from './Lwm2mPskIdentityIndex.ts';
-import { PskKeyStore, identityText } from './PskKeyStore.ts';
-import { SecurityAuditLog } from './SecurityAuditLog.ts';
+import { CertificateAccounts } from '../../app/security/CertificateAccounts.ts';
+import { DeviceIdentityIndex } from '../../app/security/DeviceIdentityIndex.ts';
+import { auditIdentityMismatch } from '../../app/security/IdentityMismatchAudit.ts';
+import { Lwm2mPskIdentityIndex } from '../../app/security/Lwm2mPskIdentityIndex.ts';
+import { PskKeyStore, identityText } from '../../app/security/PskKeyStore.ts';
+import { SecurityAuditLog } from '../../app/security/SecurityAuditLog.ts';
 
 export interface SecureEndpointsOptions {
   readonly host: string;
@@ -44,6 +50,8 @@ export interface SecureEndpointsOptions {
   readonly auditBudget?: { readonly burst: number; readonly perSecond: number };
   /** The server's certificate and the trust store of X.509 devices; without it the LwM2M port is PSK only. */
   readonly certificates?: { readonly server: ServerCredential; readonly trustAnchors: readonly X509Certificate[] };
+  /** Where the sealed DTLS session state is kept across a restart (the data directory); without it sessions end with the service. */
+  readonly sessionStateDir?: string;
 }
 
 export interface SecureEndpoints {
@@ -82,8 +90,27 @@ export async function openSecureEndpoints(options: SecureEndpointsOptions): Prom
     options.certificates === undefined ? undefined : new CertificateAccounts({ store, trustAnchors: options.certificates.trustAnchors, clock });
   const certificates =
     options.certificates === undefined || certificateAccounts === undefined ? {} : { certificates: { server: options.certificates.server, lookup: certificateAccounts.dtlsLookup } };
-  const lwm2mTransport = await DtlsDatagramTransport.open({ host: options.host, port: options.lwm2mPort, logger, clock, pskLookup: keys.lwm2mLookup, ...certificates });
-  const bootstrapTransport = await DtlsDatagramTransport.open({ host: options.host, port: options.bootstrapPort, logger, clock, pskLookup: keys.bootstrapLookup }).catch(
+  const stateDir = options.sessionStateDir;
+  const sessionFiles = stateDir === undefined ? undefined : { lwm2m: join(stateDir, 'dtls-sessions-lwm2m.sealed'), bootstrap: join(stateDir, 'dtls-sessions-bootstrap.sealed') };
+  const restored = (file: string | undefined): { restoredSessions?: readonly SavedDtlsSession[] } =>
+    file === undefined ? {} : { restoredSessions: takeSealedSessions(file, options.sealer, logger) };
+  const lwm2mTransport = await DtlsDatagramTransport.open({
+    host: options.host,
+    port: options.lwm2mPort,
+    logger,
+    clock,
+    pskLookup: keys.lwm2mLookup,
+    ...certificates,
+    ...restored(sessionFiles?.lwm2m),
+  });
+  const bootstrapTransport = await DtlsDatagramTransport.open({
+    host: options.host,
+    port: options.bootstrapPort,
+    logger,
+    clock,
+    pskLookup: keys.bootstrapLookup,
+    ...restored(sessionFiles?.bootstrap),
+  }).catch(
     async (error: unknown) => {
       await lwm2mTransport.close();
       throw error;
@@ -141,6 +168,19 @@ export async function openSecureEndpoints(options: SecureEndpointsOptions): Prom
     datagramEndpoints: { lwm2m, bootstrap: bootstrapEndpoint },
     async close() {
       for (const stop of stopAudits) stop();
+      if (sessionFiles !== undefined) {
+        const savedAt = clock.now();
+        for (const [file, transport] of [[sessionFiles.lwm2m, lwm2mTransport], [sessionFiles.bootstrap, bootstrapTransport]] as const) {
+          const sessions = transport.server.suspendSessions();
+          try {
+            writeSealedSessions(file, { savedAt, sessions }, options.sealer);
+            logger.info({ file, sessions: sessions.length }, 'DTLS session state saved');
+          } catch (error: unknown) {
+            // The sessions are gone either way; their devices handshake again after the restart.
+            logger.warn({ err: error, file }, 'DTLS session state could not be saved');
+          }
+        }
+      }
       await Promise.all([lwm2m.close(), bootstrap.close()]);
     },
   };

@@ -11,8 +11,8 @@ import type { MasterKeyResult } from './adapters/crypto/MasterKey.ts';
 import { openEventStore } from './adapters/eventstore/openEventStore.ts';
 import type { EventStore } from './adapters/eventstore/EventStore.ts';
 import type { SecretSealer } from './domain/SealedSecret.ts';
-import { ApiTokenRegistry } from './adapters/auth/ApiTokenRegistry.ts';
-import { DeviceImportService } from './adapters/csv/DeviceImportService.ts';
+import { ApiTokenRegistry } from './app/auth/ApiTokenRegistry.ts';
+import { DeviceImportService } from './app/devices/DeviceImportService.ts';
 import { startGraphQLServer } from './adapters/http/GraphQLServer.ts';
 import type { RunningGraphQLServer } from './adapters/http/GraphQLServer.ts';
 import { buildExecutableSchema } from './graphql/ExecutableSchema.ts';
@@ -25,37 +25,37 @@ import { DeviceEventQueries } from './projections/deviceevents/DeviceEventQuerie
 import { DevicePropertyQueries } from './projections/deviceproperties/DevicePropertyQueries.ts';
 import { MeasurementQueries } from './projections/measurements/MeasurementQueries.ts';
 import { DeviceProtocolQueries } from './projections/protocols/DeviceProtocolQueries.ts';
-import { ValidationRuleService } from './adapters/protocols/ValidationRuleService.ts';
-import { AutoObserver } from './adapters/protocols/AutoObserver.ts';
+import { ValidationRuleService } from './app/protocols/ValidationRuleService.ts';
+import { AutoObserver } from './app/protocols/AutoObserver.ts';
 import { Projector } from './projections/Projector.ts';
 import { ReadModelDatabase } from './projections/ReadModelDatabase.ts';
 import { readModelProjections } from './projections/ReadModels.ts';
 import { systemClock } from './domain/Clock.ts';
 import { openUdpCoapEndpoint } from './adapters/coap/DatagramCoapEndpoint.ts';
 import type { DatagramCoapEndpoint } from './adapters/coap/DatagramCoapEndpoint.ts';
-import { RegistrationService } from './adapters/coap/RegistrationService.ts';
-import { EventStoreDeviceDirectory } from './adapters/coap/DeviceDirectory.ts';
-import { startDeviceManagement } from './adapters/lwm2m/DeviceManagement.ts';
-import { DeviceManagementApi } from './adapters/lwm2m/DeviceManagementApi.ts';
-import { TelemetryService } from './adapters/telemetry/TelemetryService.ts';
-import { DeviceProtocolService } from './adapters/ddf/DeviceProtocolService.ts';
+import { RegistrationService } from './app/registration/RegistrationService.ts';
+import { EventStoreDeviceDirectory } from './app/devices/DeviceDirectory.ts';
+import { startDeviceManagement } from './app/operations/DeviceManagement.ts';
+import { DeviceManagementApi } from './app/operations/DeviceManagementApi.ts';
+import { TelemetryService } from './app/telemetry/TelemetryService.ts';
+import { DeviceProtocolService } from './app/protocols/DeviceProtocolService.ts';
 import { OperationQueries } from './projections/operations/OperationQueries.ts';
 import { FirmwareQueries } from './projections/firmware/FirmwareQueries.ts';
 import { ShellHistoryQueries } from './projections/shell/ShellHistoryQueries.ts';
-import { ShellService } from './adapters/shell/ShellService.ts';
+import { ShellService } from './app/shell/ShellService.ts';
 import { coreObjectCatalog } from './domain/lwm2m/StaticObjectModelCatalog.ts';
-import { BootstrapServer } from './adapters/bootstrap/BootstrapServer.ts';
-import { BootstrapDeviceDirectory } from './adapters/bootstrap/BootstrapDeviceDirectory.ts';
-import { bootstrapDefaultsFor, serviceUri } from './adapters/bootstrap/ServiceUris.ts';
+import { BootstrapServer } from './app/bootstrap/BootstrapServer.ts';
+import { BootstrapDeviceDirectory } from './app/bootstrap/BootstrapDeviceDirectory.ts';
+import { bootstrapDefaultsFor, serviceUri } from './app/bootstrap/ServiceUris.ts';
 import { ChannelRoutingCoapEndpoint } from './adapters/coap/ChannelRoutingCoapEndpoint.ts';
 import type { IncomingCoapRequest } from './adapters/coap/CoapEndpoint.ts';
 import { openSecureEndpoints } from './adapters/security/SecureEndpoints.ts';
 import { randomUUID } from 'node:crypto';
-import { FirmwareRepository } from './adapters/firmware/FirmwareRepository.ts';
+import { FirmwareRepository } from './app/firmware/FirmwareRepository.ts';
 import { firmwarePackageCoapHandler, firmwarePackageUri } from './adapters/firmware/FirmwarePackageCoapResource.ts';
 import { firmwarePackageHttpUri } from './adapters/firmware/FirmwarePackageHttpRoute.ts';
-import { startFirmware } from './adapters/firmware/Firmware.ts';
-import { FirmwarePackageAccess } from './adapters/firmware/FirmwarePackageAccess.ts';
+import { startFirmware } from './app/firmware/Firmware.ts';
+import { FirmwarePackageAccess } from './app/firmware/FirmwarePackageAccess.ts';
 import type { SecureEndpoints } from './adapters/security/SecureEndpoints.ts';
 import { openStreamEndpoints } from './adapters/security/StreamEndpoints.ts';
 import type { StreamEndpoints } from './adapters/security/StreamEndpoints.ts';
@@ -64,8 +64,8 @@ import { healthRoute } from './adapters/http/HealthRoutes.ts';
 import { measureAppends } from './adapters/metrics/MeasuredEventStore.ts';
 import { metricsRoute } from './adapters/metrics/MetricsRoute.ts';
 import { PrometheusMetrics } from './adapters/metrics/PrometheusMetrics.ts';
-import { startServiceMetrics } from './adapters/metrics/ServiceMetrics.ts';
-import { eventStoreCheck, readModelsCheck, socketsCheck } from './adapters/health/Readiness.ts';
+import { startServiceMetrics } from './app/health/ServiceMetrics.ts';
+import { eventStoreCheck, readModelsCheck, socketsCheck } from './app/health/Readiness.ts';
 import { announceRunningService } from './adapters/runtime/RunningServiceFile.ts';
 
 export interface RunningService {
@@ -183,6 +183,7 @@ async function wireService(
     clock: systemClock,
     logger,
     certificates: { server: serverCertificate.credential, trustAnchors },
+    sessionStateDir: dataDir,
   });
   closers.push({ part: 'lwm2m and bootstrap servers (DTLS)', close: () => secure.close() });
   // The same servers over TCP and TLS (RFC 8323, LwM2M binding T), with the DTLS ports' PSK accounts and audit.

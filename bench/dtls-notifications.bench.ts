@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { generate, parse } from 'coap-packet';
 import type { ParsedPacket } from 'coap-packet';
 import { parseCommandLine } from '../src/adapters/config/Config.ts';
-import { DeviceImportService } from '../src/adapters/csv/DeviceImportService.ts';
+import { DeviceImportService } from '../src/app/devices/DeviceImportService.ts';
 import { silentLogger } from '../src/adapters/logging/Logger.ts';
 import { startService } from '../src/main.ts';
 import { MinimalPskClient } from '../test/adapters/dtls/support/MinimalPskClient.ts';

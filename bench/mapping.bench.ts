@@ -18,10 +18,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeviceProtocolService } from '../src/adapters/ddf/DeviceProtocolService.ts';
+import { DeviceProtocolService } from '../src/app/protocols/DeviceProtocolService.ts';
 import { SqliteEventStore } from '../src/adapters/eventstore/SqliteEventStore.ts';
 import { silentLogger } from '../src/adapters/logging/Logger.ts';
-import { TelemetryService } from '../src/adapters/telemetry/TelemetryService.ts';
+import { TelemetryService } from '../src/app/telemetry/TelemetryService.ts';
 import { systemClock } from '../src/domain/Clock.ts';
 import type { PathValue } from '../src/domain/lwm2m/LwM2mValue.ts';
 import { floatValue } from '../src/domain/lwm2m/LwM2mValue.ts';

@@ -25,8 +25,8 @@ import { MemoryEventStore } from '../src/adapters/eventstore/MemoryEventStore.ts
 import { SqliteEventStore } from '../src/adapters/eventstore/SqliteEventStore.ts';
 import type { EventStore } from '../src/adapters/eventstore/EventStore.ts';
 import { openUdpCoapEndpoint } from '../src/adapters/coap/DatagramCoapEndpoint.ts';
-import { RegistrationService } from '../src/adapters/coap/RegistrationService.ts';
-import { EventStoreDeviceDirectory } from '../src/adapters/coap/DeviceDirectory.ts';
+import { RegistrationService } from '../src/app/registration/RegistrationService.ts';
+import { EventStoreDeviceDirectory } from '../src/app/devices/DeviceDirectory.ts';
 import { OptionNumber, stringOption, stringOptions, uintOptionOf } from '../src/adapters/coap/CoapMessage.ts';
 import { decodeCoapMessage, encodeCoapMessage } from '../src/adapters/coap/CoapMessageCodec.ts';
 import { silentLogger } from '../src/adapters/logging/Logger.ts';

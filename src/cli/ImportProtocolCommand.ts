@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import type { Config } from '../adapters/config/Config.ts';
 import { readDdfFile } from '../adapters/ddf/DdfFileReader.ts';
-import { DeviceProtocolService } from '../adapters/ddf/DeviceProtocolService.ts';
+import { DeviceProtocolService } from '../app/protocols/DeviceProtocolService.ts';
 import type { EventStore } from '../adapters/eventstore/EventStore.ts';
 import { openEventStore } from '../adapters/eventstore/openEventStore.ts';
 import type { Logger } from '../adapters/logging/Logger.ts';

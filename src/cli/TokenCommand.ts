@@ -8,7 +8,7 @@
  */
 import { resolve } from 'node:path';
 import type { Config } from '../adapters/config/Config.ts';
-import { ApiTokenRegistry } from '../adapters/auth/ApiTokenRegistry.ts';
+import { ApiTokenRegistry } from '../app/auth/ApiTokenRegistry.ts';
 import { loadMasterKey } from '../adapters/crypto/MasterKey.ts';
 import { openEventStore } from '../adapters/eventstore/openEventStore.ts';
 import type { Logger } from '../adapters/logging/Logger.ts';

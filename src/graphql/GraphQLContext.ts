@@ -2,14 +2,14 @@
  * What every resolver receives: who is calling, the id that ties together what the request causes,
  * and the services of the API. The same context serves HTTP and WebSocket operations.
  */
-import type { DeviceImportService } from '../adapters/csv/DeviceImportService.ts';
-import type { DeviceProtocolService } from '../adapters/ddf/DeviceProtocolService.ts';
-import type { DeviceManagementApi } from '../adapters/lwm2m/DeviceManagementApi.ts';
-import type { FirmwareService } from '../adapters/firmware/FirmwareService.ts';
-import type { RegistrationLookup } from '../adapters/lwm2m/RegistrationLookup.ts';
-import type { ValidationRuleService } from '../adapters/protocols/ValidationRuleService.ts';
-import type { ShellService } from '../adapters/shell/ShellService.ts';
-import type { TelemetryService } from '../adapters/telemetry/TelemetryService.ts';
+import type { DeviceImportService } from '../app/devices/DeviceImportService.ts';
+import type { DeviceProtocolService } from '../app/protocols/DeviceProtocolService.ts';
+import type { DeviceManagementApi } from '../app/operations/DeviceManagementApi.ts';
+import type { FirmwareService } from '../app/firmware/FirmwareService.ts';
+import type { RegistrationLookup } from '../app/registration/RegistrationLookup.ts';
+import type { ValidationRuleService } from '../app/protocols/ValidationRuleService.ts';
+import type { ShellService } from '../app/shell/ShellService.ts';
+import type { TelemetryService } from '../app/telemetry/TelemetryService.ts';
 import type { EventStore } from '../adapters/eventstore/EventStore.ts';
 import type { Logger } from '../adapters/logging/Logger.ts';
 import type { ApiRole, Principal } from '../domain/auth/ApiTokens.ts';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Decoder } from 'cbor-x';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENERATED_CERTIFICATE_FILE } from '../../src/adapters/security/CertificateFiles.ts';
-import { securityStream } from '../../src/adapters/security/SecurityAuditEvents.ts';
+import { securityStream } from '../../src/domain/security/SecurityAuditEvents.ts';
 import { registrationStream } from '../../src/domain/registration/RegistrationEvents.ts';
 import type { OperationSpec } from '../../src/domain/operations/OperationEvents.ts';
 import type { OperationView } from '../../src/projections/operations/OperationQueries.ts';

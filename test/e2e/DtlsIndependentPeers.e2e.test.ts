@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { securityStream } from '../../src/adapters/security/SecurityAuditEvents.ts';
+import { securityStream } from '../../src/domain/security/SecurityAuditEvents.ts';
 import { registrationStream } from '../../src/domain/registration/RegistrationEvents.ts';
 import type { RunningService } from '../../src/main.ts';
 import { csv, minimalPskRow } from '../support/BootstrapTestData.ts';

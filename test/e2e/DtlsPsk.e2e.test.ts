@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { generate, parse } from 'coap-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '../../src/adapters/eventstore/EventStore.ts';
-import { securityStream } from '../../src/adapters/security/SecurityAuditEvents.ts';
+import { securityStream } from '../../src/domain/security/SecurityAuditEvents.ts';
 import { bootstrapStream } from '../../src/domain/bootstrap/BootstrapEvents.ts';
 import { registrationStream } from '../../src/domain/registration/RegistrationEvents.ts';
 import type { RunningService } from '../../src/main.ts';

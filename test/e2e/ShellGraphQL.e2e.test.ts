@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../src/adapters/firmware/FirmwareRepository.ts';
+import { sha256Hex } from '../../src/app/firmware/FirmwareRepository.ts';
 import type { RunningService } from '../../src/main.ts';
 import { SHELL_COMMAND_USAGE } from '../../src/domain/shell/ShellCommandParser.ts';
 import { TestDeviceObjects } from '../support/TestDeviceObjects.ts';

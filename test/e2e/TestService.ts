@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parseCommandLine } from '../../src/adapters/config/Config.ts';
-import { DeviceImportService } from '../../src/adapters/csv/DeviceImportService.ts';
+import { DeviceImportService } from '../../src/app/devices/DeviceImportService.ts';
 import { silentLogger } from '../../src/adapters/logging/Logger.ts';
 import { startService, type RunningService } from '../../src/main.ts';
 

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { buildSchema, parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { schemaFile } from '../../src/graphql/ExecutableSchema.ts';
-import { DeviceImportService } from '../../src/adapters/csv/DeviceImportService.ts';
+import { DeviceImportService } from '../../src/app/devices/DeviceImportService.ts';
 import { MemoryEventStore } from '../../src/adapters/eventstore/MemoryEventStore.ts';
 import { silentLogger } from '../../src/adapters/logging/Logger.ts';
 import { exampleVariables } from '../../console/src/explorer/ExampleOperations.ts';

@@ -1,7 +1,7 @@
 /** Imports devices into an event store as the CSV import does, through the device decider. */
 import { randomUUID } from 'node:crypto';
-import { commitDeviceImport } from '../../src/adapters/csv/DeviceImportCommits.ts';
-import { ImportCommits } from '../../src/adapters/eventstore/ImportCommits.ts';
+import { commitDeviceImport } from '../../src/app/devices/DeviceImportCommits.ts';
+import { ImportCommits } from '../../src/app/kernel/ImportCommits.ts';
 import type { EventStore } from '../../src/adapters/eventstore/EventStore.ts';
 import { handleCommand } from '../../src/adapters/eventstore/CommandHandler.ts';
 import { deviceRegistrationDecider } from '../../src/domain/devices/DeviceRegistrationDecider.ts';

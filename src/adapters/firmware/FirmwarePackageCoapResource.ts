@@ -8,8 +8,8 @@
  */
 import type { CoapRequestHandler, IncomingCoapRequest } from '../coap/CoapEndpoint.ts';
 import { CONTENT_FORMAT } from '../../domain/lwm2m/content/ContentFormat.ts';
-import type { FirmwarePackageAccess } from './FirmwarePackageAccess.ts';
-import type { FirmwareRepository } from './FirmwareRepository.ts';
+import type { FirmwarePackageAccess } from '../../app/firmware/FirmwarePackageAccess.ts';
+import type { FirmwareRepository } from '../../app/firmware/FirmwareRepository.ts';
 
 /** The Uri-Path segment under which packages are served. */
 export const firmwarePackagePathSegment = 'fw';

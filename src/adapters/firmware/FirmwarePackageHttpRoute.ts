@@ -5,9 +5,9 @@
  * another, the answer is 403; a path that is not valid percent-encoding is 400 (RFC 3986 section 2.1).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FirmwarePackageAccess } from './FirmwarePackageAccess.ts';
+import type { FirmwarePackageAccess } from '../../app/firmware/FirmwarePackageAccess.ts';
 import { firmwarePackagePathSegment } from './FirmwarePackageCoapResource.ts';
-import type { FirmwareRepository } from './FirmwareRepository.ts';
+import type { FirmwareRepository } from '../../app/firmware/FirmwareRepository.ts';
 
 /** Answers the request when it is for a package and returns true; false leaves it to the server's other routes. */
 export type HttpRoute = (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<boolean>;

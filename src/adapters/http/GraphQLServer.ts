@@ -26,7 +26,7 @@ import type { ApiServices, GraphQLContext } from '../../graphql/GraphQLContext.t
 import { formatGraphQLError } from '../../graphql/ErrorFormatting.ts';
 import type { OperationLimits } from '../../graphql/limits/OperationLimits.ts';
 import { defaultOperationLimits, operationLimitRules } from '../../graphql/limits/OperationLimits.ts';
-import type { ApiTokenRegistry } from '../auth/ApiTokenRegistry.ts';
+import type { ApiTokenRegistry } from '../../app/auth/ApiTokenRegistry.ts';
 import type { Logger } from '../logging/Logger.ts';
 import { bearerToken, connectionParamsToken } from './BearerToken.ts';
 import { consoleFilesRoute } from './ConsoleFiles.ts';

@@ -4,8 +4,8 @@
  * 200 when every readiness check passes and 503 with the reasons otherwise, both as JSON.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ReadinessCheck } from '../health/Readiness.ts';
-import { evaluateReadiness } from '../health/Readiness.ts';
+import type { ReadinessCheck } from '../../app/health/Readiness.ts';
+import { evaluateReadiness } from '../../app/health/Readiness.ts';
 
 export const livenessPath = '/health/live';
 export const readinessPath = '/health/ready';

@@ -15,7 +15,7 @@ import type { DomainEvent } from '../../domain/DomainEvent.ts';
 import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import type { EventMetadata, EventStore, NewEvent } from '../../adapters/eventstore/EventStore.ts';
 import { WrongExpectedVersion } from '../../adapters/eventstore/EventStore.ts';
-import { KeyedSerializer } from '../../adapters/coap/KeyedSerializer.ts';
+import { KeyedSerializer } from './KeyedSerializer.ts';
 
 export interface CommandResult<Event, State> {
   readonly events: readonly Event[];

@@ -1,6 +1,6 @@
 /**
  * Turns a checked shell command into the LwM2M operation that is queued for it (the `OperationSpec`
- * of `operations/OperationEvents.ts`, whose content forms `adapters/lwm2m/OperationRequests.ts`
+ * of `operations/OperationEvents.ts`, whose content forms `app/operations/OperationRequests.ts`
  * documents), or for `fwupdate` into the firmware update to start: that is a process of several
  * operations (read /5/0, observe, deliver the package, execute Update once Downloaded; see
  * `firmware/FirmwareUpdateDecider.ts`), not one. Pure: the object model and the device's announced

@@ -18,7 +18,7 @@ import type { RegistrationRecord } from '../../domain/registration/RegistrationE
 import type { ObjectLink as ObjectLinkModel } from '../../domain/registration/ObjectLinks.ts';
 import type { ResourceValueView } from '../../projections/resources/ResourceQueries.ts';
 import type { OperationView } from '../../projections/operations/OperationQueries.ts';
-import type { ShellLineView, ShellRun as ShellRunModel } from '../../adapters/shell/ShellService.ts';
+import type { ShellLineView, ShellRun as ShellRunModel } from '../../app/shell/ShellService.ts';
 import type { FirmwareView, FirmwareUpdateView, FirmwareUpdateStepView } from '../../projections/firmware/FirmwareQueries.ts';
 import type { GraphQLContext } from '../GraphQLContext.ts';
 export type Maybe<T> = T | null;

@@ -1,5 +1,5 @@
 /** The device shell: run commands (operator), read the shell history and follow its lines (viewer). */
-import type { ShellLineStatus as ViewStatus } from '../../adapters/shell/ShellService.ts';
+import type { ShellLineStatus as ViewStatus } from '../../app/shell/ShellService.ts';
 import { requireRole } from '../Authorization.ts';
 import { connection } from '../Connections.ts';
 import { decodePositionCursor, encodeCursor, pageSize } from '../Cursors.ts';

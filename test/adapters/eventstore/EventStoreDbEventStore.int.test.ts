@@ -13,7 +13,7 @@ import type { Delay, EventStoreDbOptions } from '../../../src/adapters/eventstor
 import { EventStoreConnectionError, EventStoreDbEventStore } from '../../../src/adapters/eventstore/EventStoreDbEventStore.ts';
 import type { EventStoreDbTestServerOptions } from '../../support/EventStoreDbTestServer.ts';
 import { EventStoreDbTestServer } from '../../support/EventStoreDbTestServer.ts';
-import { eventually } from '../lwm2m/DeviceManagementHarness.ts';
+import { eventually } from '../../app/operations/DeviceManagementHarness.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
 import type { Projection } from '../../../src/projections/Projection.ts';
 import { Projector } from '../../../src/projections/Projector.ts';

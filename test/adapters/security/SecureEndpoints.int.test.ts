@@ -5,10 +5,10 @@
  */
 import { generate, parse } from 'coap-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventStoreDeviceDirectory } from '../../../src/adapters/coap/DeviceDirectory.ts';
-import { RegistrationService } from '../../../src/adapters/coap/RegistrationService.ts';
+import { EventStoreDeviceDirectory } from '../../../src/app/devices/DeviceDirectory.ts';
+import { RegistrationService } from '../../../src/app/registration/RegistrationService.ts';
 import { AesGcmSecretSealer } from '../../../src/adapters/crypto/AesGcmSecretSealer.ts';
-import { DeviceImportService } from '../../../src/adapters/csv/DeviceImportService.ts';
+import { DeviceImportService } from '../../../src/app/devices/DeviceImportService.ts';
 import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventStore.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
 import { openSecureEndpoints } from '../../../src/adapters/security/SecureEndpoints.ts';

@@ -1,7 +1,7 @@
 /** Shell commands to queued operations: every command kind, the content forms, create's instance id. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { validateOperation } from '../../../src/adapters/lwm2m/OperationRequests.ts';
+import { validateOperation } from '../../../src/app/operations/OperationRequests.ts';
 import { coreObjectCatalog } from '../../../src/domain/lwm2m/StaticObjectModelCatalog.ts';
 import type { OperationSpec } from '../../../src/domain/operations/OperationEvents.ts';
 import type { ExecuteArgument, ShellCommand } from '../../../src/domain/shell/ShellCommand.ts';

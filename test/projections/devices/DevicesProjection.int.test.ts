@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { commitDeviceImport } from '../../../src/adapters/csv/DeviceImportCommits.ts';
+import { commitDeviceImport } from '../../../src/app/devices/DeviceImportCommits.ts';
 import type { NewEvent } from '../../../src/adapters/eventstore/EventStore.ts';
 import type { DeviceRegistrationData } from '../../../src/domain/devices/DeviceEvents.ts';
 import { deviceStream } from '../../../src/domain/devices/DeviceEvents.ts';

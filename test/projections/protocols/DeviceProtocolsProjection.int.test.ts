@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DeviceProtocolService } from '../../../src/adapters/ddf/DeviceProtocolService.ts';
+import { DeviceProtocolService } from '../../../src/app/protocols/DeviceProtocolService.ts';
 import type { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
 import { DeviceProtocolQueries } from '../../../src/projections/protocols/DeviceProtocolQueries.ts';

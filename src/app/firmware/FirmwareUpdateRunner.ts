@@ -1,0 +1,346 @@
+/**
+ * Runs firmware updates (LwM2M Core 1.1 Appendix E.6) through the device management API: every device
+ * interaction is a queued operation, every fact a `firmware-<endpoint>` event decided by the firmware
+ * update decider.
+ *
+ * 1. read /5/0 for Firmware Update Protocol Support /5/0/8 and Delivery Method /5/0/9, choose pull
+ *    or push, record the request (with a sealed access token when the device pulls over HTTP);
+ * 2. observe State /5/0/3 and Update Result /5/0/5;
+ * 3. pull: write Package URI /5/0/1 (the service's own URI of the package, or the external URL);
+ *    push: write Package /5/0/0 by reference to the repository (the dispatcher reads the bytes and
+ *    sends them with Block1, RFC 7959);
+ * 4. once the device reports State 2 (Downloaded), execute Update /5/0/2;
+ * 5. Update Result 1 ends it as a success: the device then reports its Firmware Version /3/0/3,
+ *    recorded beside the label.
+ * Whenever the device registers again (it restarted: into the new firmware, or in the middle of the
+ * download), its observations of the former registration are gone (Core 1.1 section 6.2.1): State and
+ * Update Result are observed again, which also reports their values now.
+ * A failure result, a refused operation or the deadline ends the update as failed.
+ *
+ * One live feed for all updates: values come through the projector's listeners, registrations through
+ * the registration watcher's one subscription; no update opens an event-store subscription of its own.
+ * Values reach the decider in the order the device management API delivers them, one command at a
+ * time per update (a chain of promises), so that the decision always sees the previous one.
+ */
+import type { Clock } from '../../domain/Clock.ts';
+import { DomainError } from '../../domain/DomainError.ts';
+import type { JsonValue } from '../../domain/Json.ts';
+import type { DeviceFirmwareCapabilities } from '../../domain/firmware/FirmwareDeliveryMethod.ts';
+import { chooseDeliveryMethod } from '../../domain/firmware/FirmwareDeliveryMethod.ts';
+import type { FirmwareUpdateCommand } from '../../domain/firmware/FirmwareUpdateDecider.ts';
+import { firmwareUpdateDecider, FirmwareUpdateError } from '../../domain/firmware/FirmwareUpdateDecider.ts';
+import type { FirmwareUpdateEvent, FirmwareUpdateRequested, FirmwareUpdateStep } from '../../domain/firmware/FirmwareUpdateEvents.ts';
+import { firmwareUpdateStream, firmwareUpdateStreamPrefix } from '../../domain/firmware/FirmwareUpdateEvents.ts';
+import type { OperationSpec } from '../../domain/operations/OperationEvents.ts';
+import type { SecretSealer } from '../../domain/SealedSecret.ts';
+import type { OperationView } from '../../projections/operations/OperationQueries.ts';
+import { handleCommand, loadAggregate } from '../../adapters/eventstore/CommandHandler.ts';
+import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
+import type { Logger } from '../../adapters/logging/Logger.ts';
+import type { DeviceManagementApi } from '../operations/DeviceManagementApi.ts';
+import type { FirmwarePackageAccess } from './FirmwarePackageAccess.ts';
+import { packageUriWithToken } from '../../adapters/firmware/FirmwarePackageHttpRoute.ts';
+import type { FirmwareRepository } from './FirmwareRepository.ts';
+
+export interface FirmwareUpdateRunnerOptions {
+  readonly store: EventStore;
+  readonly api: DeviceManagementApi;
+  readonly repository: FirmwareRepository;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly newId: () => string;
+  /** The URIs under which the service serves a stored firmware (CoAP first, then HTTP), in order of preference. */
+  readonly packageUris: (firmwareId: string) => readonly string[];
+  /** How long an update may take from its request to its end. */
+  readonly timeoutMs: number;
+  /** Who may fetch a package: the runner grants each running update's device, and revokes at its end. */
+  readonly access: FirmwarePackageAccess;
+  /** Seals the HTTP access tokens in the update's event (and opens them to write the URI again after a restart). */
+  readonly sealer: SecretSealer;
+  /** 32 random bytes for each HTTP access token. */
+  readonly newAccessToken: () => Uint8Array;
+}
+
+const actorName = 'system:firmware-update';
+const terminal = new Set(['succeeded', 'failed', 'cancelled']);
+/** The values the decider takes; the rest of what the device reports is not the update's business. */
+const reportedPaths = new Set(['/5/0/3', '/5/0/5', '/3/0/3']);
+/** State and Update Result, observed while the update runs. */
+const observedPaths = ['/5/0/3', '/5/0/5'];
+
+interface RunningUpdate {
+  readonly request: FirmwareUpdateRequested;
+  /** The steps recorded so far. */
+  readonly steps: Set<FirmwareUpdateStep>;
+  chain: Promise<void>;
+  ended: boolean;
+  readonly cleanups: Array<() => void>;
+}
+
+export class FirmwareUpdateRunner {
+  readonly #options: FirmwareUpdateRunnerOptions;
+  readonly #running = new Map<string, RunningUpdate>();
+
+  constructor(options: FirmwareUpdateRunnerOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Starts an update of `endpoint` to a firmware of the repository; returns its id once requested.
+   * Reads the device's object 5 first, so the device must be reachable (or become so while the read
+   * is queued).
+   */
+  async start(endpoint: string, firmwareId: string, actor: string): Promise<string> {
+    const { store, repository, clock } = this.#options;
+    const firmware = await repository.get(firmwareId);
+    if (!firmware) throw new FirmwareUpdateError('NOT_FOUND', `no firmware ${firmwareId}`);
+    const { state } = await loadAggregate(store, firmwareUpdateStream(endpoint), firmwareUpdateDecider);
+    if (state.active) throw new FirmwareUpdateError('CONFLICT', `${endpoint} is already updating to ${state.active.request.name} ${state.active.request.version}`, { updateId: state.active.request.updateId });
+    const capabilities = await this.#capabilities(endpoint, actor);
+    const choice = chooseDeliveryMethod(firmware.source, capabilities, this.#options.packageUris(firmwareId));
+    if (!choice.ok) throw new FirmwareUpdateError('BAD_USER_INPUT', choice.reason);
+    // HTTP carries no device identity: a pull of the service's own package over HTTP needs a token.
+    const servedOverHttp = firmware.source.kind === 'stored' && choice.packageUri !== null && /^https?:/i.test(choice.packageUri);
+    const token = servedOverHttp ? Buffer.from(this.#options.newAccessToken()).toString('base64url') : undefined;
+    const updateId = this.#options.newId();
+    const now = clock.now();
+    const result = await handleCommand(store, firmwareUpdateStream(endpoint), firmwareUpdateDecider, {
+      type: 'StartFirmwareUpdate',
+      updateId,
+      endpoint,
+      firmwareId,
+      name: firmware.name,
+      version: firmware.version,
+      method: choice.method,
+      packageUri: choice.packageUri,
+      packageAccess: token === undefined ? null : this.#options.sealer.seal(new TextEncoder().encode(token)),
+      requestedBy: actor,
+      requestedAt: now.toISOString(),
+      deadline: new Date(now.getTime() + this.#options.timeoutMs).toISOString(),
+    }, { metadata: { actor } });
+    const active = result.state.active;
+    if (!active) throw new Error(`the update ${updateId} of ${endpoint} was not recorded`);
+    this.#drive(active.request);
+    return updateId;
+  }
+
+  /**
+   * Takes up the updates that were under way when the service stopped, from where each got to: the
+   * package delivered again (the device starts its download over), Update executed, or the outcome
+   * read and awaited. An update whose deadline passed meanwhile fails at once.
+   */
+  async resume(): Promise<number> {
+    const { store } = this.#options;
+    const requested = await store.readAll({ filter: { streamPrefixes: [firmwareUpdateStreamPrefix], eventTypes: ['FirmwareUpdateRequested'] } });
+    const endpoints = new Set(requested.map((event) => (event.data as unknown as FirmwareUpdateRequested).endpoint));
+    let resumed = 0;
+    for (const endpoint of endpoints) {
+      const { state } = await loadAggregate(store, firmwareUpdateStream(endpoint), firmwareUpdateDecider);
+      if (!state.active || this.#running.has(state.active.request.updateId)) continue;
+      this.#drive(state.active.request, state.active.steps);
+      resumed++;
+    }
+    return resumed;
+  }
+
+  /** Stops following every update (the service shuts down); their deadlines still hold when it restarts. */
+  close(): void {
+    for (const update of this.#running.values()) this.#stopFollowing(update);
+  }
+
+  async #capabilities(endpoint: string, actor: string): Promise<DeviceFirmwareCapabilities> {
+    const read = await this.#operation(endpoint, { kind: 'read', paths: ['/5/0'], content: null }, actor);
+    if (read.status !== 'succeeded') throw new FirmwareUpdateError('BAD_USER_INPUT', `cannot read the firmware update object /5/0 of ${endpoint}: ${read.reason ?? read.status}`);
+    const values = resultValues(read.result);
+    const deliveryText = values.find((value) => value.path === '/5/0/9')?.text;
+    return {
+      deliveryMethod: deliveryText === undefined ? undefined : Number(deliveryText),
+      protocols: values.filter((value) => value.path.startsWith('/5/0/8/')).map((value) => Number(value.text)),
+    };
+  }
+
+  #drive(request: FirmwareUpdateRequested, steps: readonly FirmwareUpdateStep[] = []): void {
+    const update: RunningUpdate = { request, steps: new Set(steps), chain: Promise.resolve(), ended: false, cleanups: [] };
+    this.#running.set(request.updateId, update);
+    const { api, clock, access } = this.#options;
+    access.grant({ updateId: request.updateId, endpoint: request.endpoint, firmwareId: request.firmwareId, tokenFingerprint: request.packageAccess?.fingerprint ?? null });
+    update.cleanups.push(() => access.revoke(request));
+    update.cleanups.push(api.onResourceValues(request.endpoint, '/', (values) => this.#report(update, values)));
+    update.cleanups.push(api.onDeviceRegistered(request.endpoint, () => {
+      if (update.steps.has('observing')) this.#observe(update).catch((error: unknown) => this.#fail(update, error));
+    }));
+    const timer = setTimeout(() => this.#submit(update, { type: 'CheckFirmwareUpdateDeadline', updateId: request.updateId, now: clock.now().toISOString() }), Math.max(0, Date.parse(request.deadline) - clock.now().getTime()));
+    update.cleanups.push(() => clearTimeout(timer));
+    // Taken up after a restart: the device may have registered (and reported) while nobody followed it.
+    const run = steps.includes('update-reported-success')
+      ? this.#readVersion(update)
+      : steps.includes('update-executed')
+        ? this.#require(update, { kind: 'read', paths: ['/5/0'], content: null }, 'read /5/0')
+        : steps.includes('downloaded')
+          ? this.#executeUpdate(update)
+          : this.#deliver(update);
+    run.catch((error: unknown) => this.#fail(update, error));
+  }
+
+  /** Hands the values the decider takes over to it, in order. */
+  #report(update: RunningUpdate, values: readonly ValueJson[]): void {
+    for (const value of values) {
+      if (reportedPaths.has(value.path)) this.#submit(update, { type: 'ReportFirmwareValue', updateId: update.request.updateId, path: value.path, text: value.text, at: this.#options.clock.now().toISOString() });
+    }
+  }
+
+  /** Observes State and Update Result; each observation's first answer reports the value now. */
+  async #observe(update: RunningUpdate): Promise<void> {
+    for (const path of observedPaths) await this.#require(update, { kind: 'observe', paths: [path], content: null }, `observe ${path}`);
+  }
+
+  async #deliver(update: RunningUpdate): Promise<void> {
+    const { endpoint, packageUri, packageAccess, firmwareId } = update.request;
+    await this.#observe(update);
+    await this.#step(update, 'observing');
+    await this.#step(update, 'delivering-package');
+    if (packageUri !== null) {
+      const { sealer } = this.#options;
+      // A URI with the update's token is a secret: the write's event holds it sealed.
+      const sealed = packageAccess ? sealer.seal(new TextEncoder().encode(packageUriWithToken(packageUri, new TextDecoder().decode(sealer.open(packageAccess))))) : undefined;
+      const value: JsonValue = sealed ? { path: '/5/0/1', type: 'string', sealedText: { sealed: sealed.sealed, fingerprint: sealed.fingerprint } } : { path: '/5/0/1', type: 'string', text: packageUri };
+      await this.#require(update, { kind: 'write-replace', paths: ['/5/0/1'], content: { values: [value] } }, 'write Package URI /5/0/1');
+    } else {
+      const firmware = await this.#options.repository.get(firmwareId);
+      if (firmware?.source.kind !== 'stored') throw new FirmwareUpdateError('NOT_FOUND', `the binary of firmware ${firmwareId} is gone`);
+      // By reference: the dispatcher reads the bytes from the repository as it sends them.
+      const reference = { firmwareId, sha256: firmware.source.sha256, size: firmware.source.size };
+      await this.#require(update, { kind: 'write-replace', paths: ['/5/0/0'], content: { values: [{ path: '/5/0/0', type: 'opaque', package: reference }] } }, 'write Package /5/0/0');
+    }
+    if (!update.ended) this.#options.logger.info({ endpoint, updateId: update.request.updateId }, 'firmware package delivered');
+    await this.#step(update, 'package-delivered');
+  }
+
+  /** Once Downloaded: Update /5/0/2; the observed Update Result then tells the outcome. */
+  async #executeUpdate(update: RunningUpdate): Promise<void> {
+    await this.#require(update, { kind: 'execute', paths: ['/5/0/2'], content: null }, 'execute Update /5/0/2');
+    await this.#step(update, 'update-executed');
+  }
+
+  /**
+   * Once the device reported success: the version it runs now, for the record. A device that cannot
+   * be read does not undo its own report of success.
+   */
+  async #readVersion(update: RunningUpdate): Promise<void> {
+    if (update.ended) return;
+    const view = await this.#operation(update.request.endpoint, { kind: 'read', paths: ['/3/0/3'], content: null }, actorName, update.request.updateId);
+    const values = view.status === 'succeeded' ? resultValues(view.result) : [];
+    if (values.some((value) => value.path === '/3/0/3')) {
+      this.#report(update, values);
+      return;
+    }
+    const reason = `read Firmware Version /3/0/3 ${view.status === 'succeeded' ? 'gave no value' : `failed: ${view.reason ?? view.status}`}`;
+    this.#submit(update, { type: 'ReportFirmwareVersionUnreadable', updateId: update.request.updateId, reason, at: this.#options.clock.now().toISOString() });
+  }
+
+  /** Requests an operation and waits for its end; a failure ends the update. */
+  async #require(update: RunningUpdate, spec: OperationSpec, what: string): Promise<void> {
+    if (update.ended) return;
+    const view = await this.#operation(update.request.endpoint, spec, actorName, update.request.updateId);
+    if (view.status !== 'succeeded') throw new FirmwareUpdateError('CONFLICT', `${what} failed: ${view.reason ?? view.status}`);
+    // A read's values reach the decider through the resource listener; the read result is the same
+    // value, handed over here in case the listener saw it before the update was followed.
+    this.#report(update, resultValues(view.result));
+  }
+
+  #step(update: RunningUpdate, step: FirmwareUpdateStep): Promise<void> {
+    this.#submit(update, { type: 'RecordFirmwareUpdateStep', updateId: update.request.updateId, step, at: this.#options.clock.now().toISOString() });
+    return update.chain;
+  }
+
+  #fail(update: RunningUpdate, error: unknown): void {
+    if (update.ended) return;
+    const reason = error instanceof DomainError ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`;
+    if (!(error instanceof DomainError)) this.#options.logger.error({ err: error, updateId: update.request.updateId }, 'firmware update failed unexpectedly');
+    this.#submit(update, { type: 'FailFirmwareUpdate', updateId: update.request.updateId, reason, at: this.#options.clock.now().toISOString() });
+  }
+
+  /** Runs a command after the previous ones of the same update, then reacts to its events. */
+  #submit(update: RunningUpdate, command: FirmwareUpdateCommand): void {
+    update.chain = update.chain.then(async () => {
+      if (update.ended) return;
+      const result = await handleCommand(this.#options.store, firmwareUpdateStream(update.request.endpoint), firmwareUpdateDecider, command, { metadata: { actor: actorName } });
+      for (const event of result.events) this.#react(update, event);
+    }).catch((error: unknown) => {
+      this.#options.logger.error({ err: error, updateId: update.request.updateId }, 'firmware update command failed');
+    });
+  }
+
+  #react(update: RunningUpdate, event: FirmwareUpdateEvent): void {
+    switch (event.type) {
+      case 'FirmwareUpdateProgressed':
+        update.steps.add(event.data.step);
+        if (event.data.step === 'downloaded') this.#executeUpdate(update).catch((error: unknown) => this.#fail(update, error));
+        if (event.data.step === 'update-reported-success') this.#readVersion(update).catch((error: unknown) => this.#fail(update, error));
+        return;
+      case 'FirmwareUpdateSucceeded':
+      case 'FirmwareUpdateFailed':
+        this.#options.logger.info({ endpoint: update.request.endpoint, updateId: update.request.updateId, outcome: event.type }, 'firmware update ended');
+        this.#stopFollowing(update);
+        this.#cancelObservations(update);
+        return;
+      case 'FirmwareUpdateRequested':
+        return;
+    }
+  }
+
+  #stopFollowing(update: RunningUpdate): void {
+    update.ended = true;
+    for (const cleanup of update.cleanups) cleanup();
+    update.cleanups.length = 0;
+    this.#running.delete(update.request.updateId);
+  }
+
+  /** The observations were the update's; nobody else asked for them. */
+  #cancelObservations(update: RunningUpdate): void {
+    for (const path of observedPaths) {
+      this.#options.api.requestOperation(update.request.endpoint, { kind: 'cancel-observation', paths: [path], content: null }, actorName, update.request.updateId).catch((error: unknown) => {
+        this.#options.logger.warn({ err: error, path }, 'could not cancel the firmware observation');
+      });
+    }
+  }
+
+  /** Requests an operation and resolves with its view once it has ended. */
+  async #operation(endpoint: string, spec: OperationSpec, actor: string, correlationId = this.#options.newId()): Promise<OperationView> {
+    const { api } = this.#options;
+    let operationId: string | undefined;
+    let settle: ((view: OperationView) => void) | undefined;
+    const ended = new Promise<OperationView>((resolve) => {
+      settle = resolve;
+    });
+    const unsubscribe = api.onOperationUpdated((view) => {
+      if (view.operationId === operationId && terminal.has(view.status)) settle?.(view);
+    });
+    try {
+      operationId = await api.requestOperation(endpoint, spec, actor, correlationId);
+      const now = api.operation(operationId);
+      if (now && terminal.has(now.status)) return now;
+      return await ended;
+    } finally {
+      unsubscribe();
+    }
+  }
+}
+
+interface ValueJson {
+  readonly path: string;
+  readonly text: string;
+}
+
+/** The values of a read's result (`{ contentFormat, values: [{ path, type, text }] }`). */
+function resultValues(result: JsonValue | null): readonly ValueJson[] {
+  if (result === null || typeof result !== 'object' || Array.isArray(result)) return [];
+  const values = result['values'];
+  if (!Array.isArray(values)) return [];
+  return values.flatMap((value) => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return [];
+    const path = value['path'];
+    const text = value['text'];
+    return typeof path === 'string' && typeof text === 'string' ? [{ path, text }] : [];
+  });
+}

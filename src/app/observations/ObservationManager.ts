@@ -1,0 +1,290 @@
+/**
+ * The server's side of Observe (LwM2M Core 1.1 section 6.4; RFC 7641): it records observations as
+ * events on `observations-<endpoint>` through the observation decider, knows every active token (rebuilt
+ * from the log at start), turns each notification into recorded values, and answers RST to a
+ * notification of a token it does not know (RFC 7641 section 3.6), which also tells the device to stop.
+ *
+ * A token is known from the moment its Observe request is sent ("pending"), so that a notification
+ * overtaking the Observe response is not refused.
+ *
+ * A notification larger than a block arrives as its first block (Block2 NUM 0, M=1): RFC 7959 section
+ * 2.6 has the server fetch the rest of the resource with requests carrying Block2 NUM 1 onwards and no
+ * Observe option, and the values are decoded from the assembled representation.
+ */
+import type { Clock } from '../../domain/Clock.ts';
+import type { CompositePath, LwM2mPath } from '../../domain/lwm2m/LwM2mPath.ts';
+import { formatCompositePath, formatPath, parseCompositePath } from '../../domain/lwm2m/LwM2mPath.ts';
+import type { ObjectModelCatalog } from '../../domain/lwm2m/ObjectModel.ts';
+import type { PathValue } from '../../domain/lwm2m/LwM2mValue.ts';
+import { decodeContent, decodeEntries, encodePaths, nodeToEntries } from '../../domain/lwm2m/content/ContentCodecs.ts';
+import type { ObservationCommand, ObservationState } from '../../domain/observations/ObservationDecider.ts';
+import { observationDecider } from '../../domain/observations/ObservationDecider.ts';
+import type { ObservationCancelReason, ObservationEvent } from '../../domain/observations/ObservationEvents.ts';
+import { observationStream, observationStreamPrefix } from '../../domain/observations/ObservationEvents.ts';
+import type { BlockOption } from '../../adapters/coap/BlockOption.ts';
+import { decodeBlockOption } from '../../adapters/coap/BlockOption.ts';
+import { OptionNumber, optionValues } from '../../adapters/coap/CoapMessage.ts';
+import type { CoapEndpoint, CoapPeer, OutgoingCoapRequest, UnsolicitedCoapResponse } from '../../adapters/coap/CoapEndpoint.ts';
+import { KeyedSerializer } from '../kernel/KeyedSerializer.ts';
+import { handleCommand } from '../../adapters/eventstore/CommandHandler.ts';
+import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
+import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
+import type { Logger } from '../../adapters/logging/Logger.ts';
+import type { ObservationRequest } from '../operations/OperationRequests.ts';
+import type { RegistrationLookup } from '../registration/RegistrationLookup.ts';
+import type { ResourceValueRecorder } from './ResourceValueRecorder.ts';
+
+interface KnownObservation {
+  readonly endpoint: string;
+  /** The root "/" only in an Observe-Composite. */
+  readonly paths: readonly CompositePath[];
+  readonly composite: boolean;
+  readonly operationId: string;
+  /** The Accept and Uri-Query of the Observe, once established; a Cancel Observation repeats them. */
+  readonly format?: number;
+  readonly query: readonly string[];
+}
+
+export interface ObservationManagerOptions {
+  readonly store: EventStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly catalog: ObjectModelCatalog;
+  readonly registrations: RegistrationLookup;
+  readonly recorder: ResourceValueRecorder;
+  /** Where the rest of a block-wise notification is fetched from: the endpoint the device registered to. */
+  readonly coap: Pick<CoapEndpoint, 'request'>;
+  /** Told of every notification: the device is awake (queue mode, Core 1.1 section 6.5). */
+  readonly onDeviceMessage?: (endpoint: string) => void;
+}
+
+export class ObservationManager {
+  readonly #store: EventStore;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #catalog: ObjectModelCatalog;
+  readonly #registrations: RegistrationLookup;
+  readonly #recorder: ResourceValueRecorder;
+  readonly #coap: Pick<CoapEndpoint, 'request'>;
+  readonly #serializer = new KeyedSerializer();
+  /** Established and pending observations by token (hex). */
+  readonly #byToken = new Map<string, KnownObservation>();
+  onDeviceMessage: ((endpoint: string) => void) | undefined;
+
+  private constructor(options: ObservationManagerOptions) {
+    this.#store = options.store;
+    this.#clock = options.clock;
+    this.#logger = options.logger;
+    this.#catalog = options.catalog;
+    this.#registrations = options.registrations;
+    this.#recorder = options.recorder;
+    this.#coap = options.coap;
+    this.onDeviceMessage = options.onDeviceMessage;
+  }
+
+  static async start(options: ObservationManagerOptions): Promise<ObservationManager> {
+    const manager = new ObservationManager(options);
+    await manager.#load();
+    return manager;
+  }
+
+  async #load(): Promise<void> {
+    const states = new Map<string, ObservationState>();
+    let after = 0;
+    for (;;) {
+      const page = await this.#store.readAll({ after, maxCount: 10_000, filter: { streamPrefixes: [observationStreamPrefix] } });
+      for (const recorded of page) {
+        const state = states.get(recorded.stream) ?? observationDecider.initialState;
+        states.set(recorded.stream, observationDecider.evolve(state, toDomainEvent<ObservationEvent>(recorded)));
+        after = recorded.position;
+      }
+      if (page.length < 10_000) break;
+    }
+    for (const state of states.values()) {
+      for (const observation of state.active.values()) {
+        this.#byToken.set(observation.token, {
+          endpoint: observation.endpoint,
+          paths: observation.paths.map((path) => parseCompositePath(path)),
+          composite: observation.composite,
+          operationId: observation.operationId,
+          ...(observation.format === undefined ? {} : { format: observation.format }),
+          query: observation.query ?? [],
+        });
+      }
+    }
+  }
+
+  get activeCount(): number {
+    return this.#byToken.size;
+  }
+
+  /** Before the Observe request leaves: its notifications are expected from now on. */
+  expect(token: string, endpoint: string, paths: readonly string[], composite: boolean, operationId: string): void {
+    this.#byToken.set(token, { endpoint, paths: paths.map((path) => parseCompositePath(path)), composite, operationId, query: [] });
+  }
+
+  /** The Observe request failed: its token is no longer expected. */
+  forget(token: string): void {
+    this.#byToken.delete(token);
+  }
+
+  /** The device accepted the Observe, sent with `format` (Accept) and `query`, which its cancel will repeat. */
+  async established(endpoint: string, token: string, paths: readonly string[], composite: boolean, operationId: string, format: number | undefined, query: readonly string[]): Promise<void> {
+    const registrationId = this.#registrations.registration(endpoint)?.registrationId ?? '';
+    const known = this.#byToken.get(token);
+    if (known) this.#byToken.set(token, { ...known, ...(format === undefined ? {} : { format }), query });
+    const request = { ...(format === undefined ? {} : { format }), ...(query.length === 0 ? {} : { query }) };
+    await this.#run(endpoint, { type: 'EstablishObservation', observation: { endpoint, token, paths, composite, registrationId, operationId, ...request }, now: this.#clock.now() });
+  }
+
+  /** The token of the active observation of exactly these paths. */
+  tokenOf(endpoint: string, paths: readonly string[]): string | undefined {
+    return this.observationOf(endpoint, paths)?.token;
+  }
+
+  /**
+   * The active observation of exactly these paths (an Observe-Composite: the same set, in any order),
+   * for Cancel Observation: its token and what its Observe request carried.
+   */
+  observationOf(endpoint: string, paths: readonly string[]): (ObservationRequest & { readonly token: string }) | undefined {
+    const wanted = new Set(paths.map((path) => formatCompositePath(parseCompositePath(path))));
+    for (const [token, known] of this.#byToken) {
+      if (known.endpoint !== endpoint || known.paths.length !== wanted.size) continue;
+      if (known.paths.every((path) => wanted.has(formatCompositePath(path)))) {
+        return { token, paths: known.paths.map(formatCompositePath), composite: known.composite, format: known.format, query: known.query };
+      }
+    }
+    return undefined;
+  }
+
+  async cancel(endpoint: string, token: string, reason: ObservationCancelReason): Promise<void> {
+    this.#byToken.delete(token);
+    await this.#run(endpoint, { type: 'CancelObservation', endpoint, token, reason, now: this.#clock.now() });
+  }
+
+  /** A new registration (or none: de-registered, expired) ends the observations of the registrations before it. */
+  async registrationChanged(endpoint: string, currentRegistrationId: string | null): Promise<void> {
+    const events = await this.#run(endpoint, { type: 'EndObservationsOfOtherRegistrations', endpoint, currentRegistrationId, now: this.#clock.now() });
+    for (const event of events) this.#byToken.delete(event.data.token);
+  }
+
+  /** The endpoint's unsolicited-response handler: true when the token is an observation of ours. */
+  readonly onUnsolicited = (response: UnsolicitedCoapResponse): boolean => {
+    const token = Buffer.from(response.token).toString('hex');
+    const known = this.#byToken.get(token);
+    if (!known) return false;
+    const registration = this.#registrations.registration(known.endpoint);
+    if (!registration || !samePeer(registration, response.peer)) return false;
+    this.onDeviceMessage?.(known.endpoint);
+    const block = block2Of(response);
+    const handling = block?.more === true ? this.#notifiedInBlocks(token, known, response, block) : this.#notified(token, known, response);
+    handling.catch((error: unknown) => this.#logger.error({ err: error, endpoint: known.endpoint }, 'notification handling failed'));
+    return true;
+  };
+
+  /** RFC 7959 section 2.6: the first block of a notification; the rest is fetched from the resource, Block2 NUM 1 onwards. */
+  async #notifiedInBlocks(token: string, known: KnownObservation, first: UnsolicitedCoapResponse, block: BlockOption): Promise<void> {
+    const registration = this.#registrations.registration(known.endpoint);
+    if (!registration) return;
+    if (block.num !== 0 || first.payload.length !== block.size) {
+      this.#logger.warn({ endpoint: known.endpoint, num: block.num, bytes: first.payload.length }, 'block-wise notification that does not start with a full block 0');
+      return;
+    }
+    const resource = resourceOf(known, registration.objectLinks.rootPath, first.contentFormat);
+    if (!resource.ok) {
+      this.#logger.warn({ endpoint: known.endpoint, reason: resource.reason }, 'block-wise notification not fetchable');
+      return;
+    }
+    const rest = await this.#coap.request(first.peer, { ...resource.value, block2: { num: 1, size: block.size } });
+    if (!rest.code.startsWith('2.')) {
+      this.#logger.warn({ endpoint: known.endpoint, code: rest.code }, 'the rest of a block-wise notification was refused');
+      return;
+    }
+    await this.#notified(token, known, { ...first, payload: Buffer.concat([first.payload, rest.payload]) });
+  }
+
+  async #notified(token: string, known: KnownObservation, response: UnsolicitedCoapResponse): Promise<void> {
+    if (!response.code.startsWith('2.')) {
+      // RFC 7641 section 3.2: a notification with an error code ends the observation.
+      await this.cancel(known.endpoint, token, 'error-notification');
+      return;
+    }
+    const values = this.#decode(known, response);
+    if (!values.ok) {
+      this.#logger.warn({ endpoint: known.endpoint, reason: values.reason }, 'notification not decodable');
+      return;
+    }
+    await this.#recorder.record({
+      endpoint: known.endpoint,
+      source: 'notification',
+      values: values.values,
+      operationId: known.operationId,
+      observationToken: token,
+      registration: this.#registrations.registration(known.endpoint),
+    });
+  }
+
+  #decode(known: KnownObservation, response: UnsolicitedCoapResponse): { ok: true; values: PathValue[] } | { ok: false; reason: string } {
+    const format = response.contentFormat;
+    if (format === undefined) return { ok: false, reason: 'no content format' };
+    const now = this.#clock.now().getTime() / 1000;
+    if (known.composite) {
+      const entries = decodeEntries(format, response.payload, this.#catalog, { now });
+      return entries.ok ? { ok: true, values: entries.value } : { ok: false, reason: entries.error.message };
+    }
+    const path = singlePath(known);
+    if (!path) return { ok: false, reason: 'observation without a path' };
+    // A notification may carry several timestamped values of the observed resource (Core 1.1 section 6.4.2).
+    const entries = decodeEntries(format, response.payload, this.#catalog, { now });
+    if (entries.ok && entries.value.some((entry) => entry.time !== undefined)) return { ok: true, values: entries.value };
+    const node = decodeContent(format, response.payload, path, this.#catalog, { now });
+    return node.ok ? { ok: true, values: nodeToEntries(node.value, path) } : { ok: false, reason: node.error.message };
+  }
+
+  #run(endpoint: string, command: ObservationCommand): Promise<readonly ObservationEvent[]> {
+    return this.#serializer.run(endpoint, async () => {
+      const result = await handleCommand(this.#store, observationStream(endpoint), observationDecider, command, {
+        metadata: { actor: `system:observations`, schemaVersion: 1 },
+      });
+      return result.events;
+    });
+  }
+}
+
+function block2Of(response: UnsolicitedCoapResponse): BlockOption | undefined {
+  const raw = optionValues(response.options, OptionNumber.Block2)[0];
+  if (raw === undefined) return undefined;
+  const decoded = decodeBlockOption(raw);
+  return decoded.ok ? decoded.block : undefined;
+}
+
+/**
+ * The request that reads the observed resource again without Observe: GET of the path, or for an
+ * Observe-Composite the FETCH of the root with its SenML path list (LwM2M Transport 1.1 section 6.x),
+ * asking for the notification's content format.
+ */
+function resourceOf(known: KnownObservation, rootPath: string, format: number | undefined): { ok: true; value: OutgoingCoapRequest } | { ok: false; reason: string } {
+  const root = rootPath.split('/').filter((segment) => segment !== '');
+  const accept = format === undefined ? {} : { accept: format };
+  if (!known.composite) {
+    const path = singlePath(known);
+    if (!path) return { ok: false, reason: 'observation without a path' };
+    return { ok: true, value: { method: 'GET', path: [...root, ...formatPath(path).split('/').filter((segment) => segment !== '')], ...accept } };
+  }
+  if (format === undefined) return { ok: false, reason: 'a composite notification without a content format' };
+  const body = encodePaths(format, known.paths);
+  if (!body.ok) return { ok: false, reason: body.error.message };
+  return { ok: true, value: { method: 'FETCH', path: root, contentFormat: format, accept: format, payload: body.value } };
+}
+
+/** The path of an Observe of one path (never the root). */
+function singlePath(known: KnownObservation): LwM2mPath | undefined {
+  const path = known.paths[0];
+  return path === undefined || 'root' in path ? undefined : path;
+}
+
+function samePeer(registration: { readonly address: string; readonly port: number }, peer: CoapPeer): boolean {
+  return registration.address === peer.address && registration.port === peer.port;
+}
+
+

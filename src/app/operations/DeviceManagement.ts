@@ -1,0 +1,78 @@
+/**
+ * Device management and information reporting on one CoAP endpoint (LwM2M Core 1.1 sections 6.3 and
+ * 6.4): builds the value recorder, the observation manager, the operation dispatcher, the Send
+ * receiver and the registration watcher, and routes the endpoint's uplink: `/dp` to Send, everything
+ * else to the registration interface; responses that match no request to the observations.
+ */
+import type { Clock } from '../../domain/Clock.ts';
+import type { ObjectModelCatalog } from '../../domain/lwm2m/ObjectModel.ts';
+import type { OperationQueuePolicy } from '../../domain/operations/OperationQueueDecider.ts';
+import type { CoapEndpoint, CoapRequestHandler } from '../../adapters/coap/CoapEndpoint.ts';
+import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
+import type { Logger } from '../../adapters/logging/Logger.ts';
+import { ObservationManager } from '../observations/ObservationManager.ts';
+import type { ContentSources } from '../observations/ContentReferences.ts';
+import { OperationDispatcher } from './OperationDispatcher.ts';
+import type { RegistrationLookup } from '../registration/RegistrationLookup.ts';
+import { RegistrationWatcher } from '../registration/RegistrationWatcher.ts';
+import type { RegistrationFeed } from '../registration/RegistrationWatcher.ts';
+import { ResourceValueRecorder } from '../observations/ResourceValueRecorder.ts';
+import type { TelemetrySink } from '../observations/ResourceValueRecorder.ts';
+import { SendReceiver } from '../observations/SendReceiver.ts';
+
+export interface DeviceManagementOptions {
+  readonly store: EventStore;
+  readonly endpoint: CoapEndpoint;
+  readonly registrations: RegistrationLookup;
+  /** The registration interface's handler, served beside Send on the same endpoint. */
+  readonly registrationHandler: CoapRequestHandler;
+  readonly catalog: ObjectModelCatalog;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly telemetry?: TelemetrySink;
+  readonly policy?: OperationQueuePolicy;
+  readonly awakeSeconds?: number;
+  /** What writes may refer to instead of holding it: firmware packages, sealed texts. */
+  readonly contentSources?: ContentSources;
+}
+
+export interface DeviceManagement {
+  readonly dispatcher: OperationDispatcher;
+  readonly observations: ObservationManager;
+  /** New registrations, live, for the application API. */
+  readonly registrationFeed: RegistrationFeed;
+  close(): Promise<void>;
+}
+
+export async function startDeviceManagement(options: DeviceManagementOptions): Promise<DeviceManagement> {
+  const { store, endpoint, registrations, catalog, clock, logger } = options;
+  const recorder = new ResourceValueRecorder({ store, clock, logger, ...(options.telemetry ? { telemetry: options.telemetry } : {}) });
+  const observations = await ObservationManager.start({ store, clock, logger, catalog, registrations, recorder, coap: endpoint });
+  const dispatcher = await OperationDispatcher.start({
+    store,
+    endpoint,
+    registrations,
+    observations,
+    recorder,
+    catalog,
+    clock,
+    logger,
+    ...(options.policy ? { policy: options.policy } : {}),
+    ...(options.awakeSeconds === undefined ? {} : { awakeSeconds: options.awakeSeconds }),
+    ...(options.contentSources ? { contentSources: options.contentSources } : {}),
+  });
+  observations.onDeviceMessage = (device) => dispatcher.deviceReachable(device);
+  const send = new SendReceiver({ registrations, recorder, catalog, clock, onDeviceMessage: (device) => dispatcher.deviceReachable(device) });
+  const watcher = await RegistrationWatcher.start(store, dispatcher, observations, logger);
+  endpoint.handle((request) => (request.path.length === 1 && request.path[0] === 'dp' ? send.handle(request) : options.registrationHandler(request)));
+  endpoint.handleUnsolicited(observations.onUnsolicited);
+  return {
+    dispatcher,
+    observations,
+    registrationFeed: watcher,
+    async close() {
+      dispatcher.close();
+      await watcher.close();
+    },
+  };
+}

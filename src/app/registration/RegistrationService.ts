@@ -1,0 +1,387 @@
+/**
+ * The LwM2M registration interface served over CoAP endpoints (LwM2M Transport 1.1 section 6.4):
+ * `POST /rd?ep=...` (Register), `POST /rd/{id}` (Update), `DELETE /rd/{id}` (De-register). It turns
+ * requests into commands of the registration decider, run through `handleCommand` on the stream
+ * `registration-<endpoint>`, and replies from the outcome. It keeps, in memory, the current
+ * registration of each endpoint (rebuilt from the log at start), which maps `/rd/{id}` to its
+ * endpoint, tells downlink senders where a device is, and drives expiry.
+ *
+ * The decider's state of a registered endpoint is cached with its stream revision: a keep-alive
+ * Update then costs one append instead of re-reading a stream that grows by one event per Update
+ * (a device updating every 5 minutes writes 100,000 events a year). The append carries the cached
+ * revision, so a write by anyone else makes it fail with WrongExpectedVersion, and the command is
+ * then decided again by `handleCommand` on the stream as it is. Endpoints without a registration
+ * (rejected strangers) are not cached, so made-up names cannot grow memory.
+ *
+ * A known device's first Register is appended as the first event of its registration stream without
+ * reading it first (`assumeNewStream`), unless the stream is known to exist (registrations that ended
+ * since start or before it, in `#endedStreams`); a wrong guess only costs a refused append, after which
+ * the command runs on the stream as it is.
+ *
+ * Bounded audit: on top of the decider's one rejected event per endpoint per minute, rejections are
+ * recorded one by one only within the per-window limit of RefusalAudit; beyond it they are still
+ * answered (4.03/4.12) and counted into one event per window (who, from where, why), so that a flood
+ * of made-up endpoint names cannot fill the event store and is still on record.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../../domain/Clock.ts';
+import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
+import { handleCommand } from '../../adapters/eventstore/CommandHandler.ts';
+import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
+import { WrongExpectedVersion } from '../../adapters/eventstore/EventStore.ts';
+import type { JsonValue } from '../../domain/Json.ts';
+import { logRegistrationEvents } from '../devices/DeviceActivityLog.ts';
+import type { Logger } from '../../adapters/logging/Logger.ts';
+import { parseObjectLinks } from '../../domain/registration/ObjectLinks.ts';
+import type { RegisteredObjects } from '../../domain/registration/ObjectLinks.ts';
+import { parseRegisterParameters, parseUpdateParameters } from '../../domain/registration/RegistrationParameters.ts';
+import {
+  RegistrationRefused,
+  defaultRegistrationPolicy,
+  judgeRegister,
+  registrationDeadline,
+  registrationDecider,
+} from '../../domain/registration/RegistrationDecider.ts';
+import type { RegistrationCommand, RegistrationPolicy, RegistrationState, Source } from '../../domain/registration/RegistrationDecider.ts';
+import type { RegistrationChannel, RegistrationEvent, RegistrationRecord } from '../../domain/registration/RegistrationEvents.ts';
+import { channelSecurity, registrationStream, registrationStreamPrefix } from '../../domain/registration/RegistrationEvents.ts';
+import type { CoapPeer, CoapRequestHandler, CoapResponse, IncomingCoapRequest } from '../../adapters/coap/CoapEndpoint.ts';
+import { peerKey } from '../../adapters/coap/CoapEndpoint.ts';
+import type { DeviceDirectory } from '../devices/DeviceDirectory.ts';
+import { KeyedSerializer } from '../kernel/KeyedSerializer.ts';
+import { RefusalAudit } from '../refusals/RefusalAudit.ts';
+import type { RefusalTallyPolicy } from '../../domain/refusals/RefusalTally.ts';
+
+/** A registered endpoint's decider state and the revision of its stream. */
+interface Cached {
+  readonly state: RegistrationState;
+  readonly revision: number;
+}
+
+/** Distinct object-link sets and short texts shared between registrations. */
+const maxSharedValues = 10_000;
+
+/** RFC 7252 section 12.3: application/link-format. */
+const linkFormat = 40;
+
+export interface RegistrationServiceOptions {
+  readonly store: EventStore;
+  readonly directory: DeviceDirectory;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly policy?: RegistrationPolicy;
+  /** How often due expiries are looked for; 0 disables the timer (tests call `expireDue`). */
+  readonly expirySweepMs?: number;
+  /** The bounded audit of rejections (RefusalTally's defaults when absent). */
+  readonly refusalPolicy?: Partial<RefusalTallyPolicy>;
+  /** Random by default (96 bits, base64url): the id must not be guessable (Transport 1.1 section 6.4). */
+  readonly newRegistrationId?: () => string;
+}
+
+/** How a DTLS session or TLS connection authenticated its peer (RegistrationService.dtlsHandler, tlsHandler). */
+export type DtlsPeerAuthentication =
+  | { readonly channel: 'psk'; readonly pskIdentity: string }
+  | { readonly channel: 'certificate'; readonly certifiedEndpoint: string };
+
+export class RegistrationService {
+  readonly #store: EventStore;
+  readonly #directory: DeviceDirectory;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #policy: RegistrationPolicy;
+  readonly #decider: ReturnType<typeof registrationDecider>;
+  readonly #newId: () => string;
+  readonly #serializer = new KeyedSerializer();
+  readonly #byEndpoint = new Map<string, Cached>();
+  readonly #endpointById = new Map<string, string>();
+  /** Source address and port of each registration, so that a Send (which names no endpoint) finds it at once. */
+  readonly #endpointByPeer = new Map<string, string>();
+  /** Endpoints whose registration stream exists without a current registration: known devices only, after start. */
+  readonly #endedStreams = new Set<string>();
+  readonly #sharedLinks = new Map<string, RegisteredObjects>();
+  readonly #sharedText = new Map<string, string>();
+  readonly #sweeper: NodeJS.Timeout | undefined;
+  readonly #refusals: RefusalAudit;
+
+  private constructor(options: RegistrationServiceOptions) {
+    this.#store = options.store;
+    this.#directory = options.directory;
+    this.#clock = options.clock;
+    this.#logger = options.logger;
+    this.#policy = options.policy ?? defaultRegistrationPolicy;
+    this.#decider = registrationDecider(this.#policy);
+    this.#newId = options.newRegistrationId ?? (() => randomBytes(12).toString('base64url'));
+    this.#refusals = new RefusalAudit({
+      store: this.#store,
+      clock: this.#clock,
+      logger: this.#logger,
+      interface: 'registration',
+      ...(options.refusalPolicy === undefined ? {} : { policy: options.refusalPolicy }),
+    });
+    const sweepMs = options.expirySweepMs ?? 1_000;
+    if (sweepMs > 0) {
+      this.#sweeper = setInterval(() => {
+        this.expireDue().catch((error: unknown) => this.#logger.error({ err: error }, 'registration expiry failed'));
+      }, sweepMs);
+      this.#sweeper.unref();
+    }
+  }
+
+  /** Rebuilds the current registrations from the log, then serves. */
+  static async start(options: RegistrationServiceOptions): Promise<RegistrationService> {
+    const service = new RegistrationService(options);
+    await service.#load();
+    return service;
+  }
+
+  async #load(): Promise<void> {
+    const states = new Map<string, Cached>();
+    let after = 0;
+    for (;;) {
+      const page = await this.#store.readAll({ after, maxCount: 10_000, filter: { streamPrefixes: [registrationStreamPrefix] } });
+      for (const recorded of page) {
+        const state = states.get(recorded.stream)?.state ?? this.#decider.initialState;
+        states.set(recorded.stream, { state: this.#decider.evolve(state, toDomainEvent<RegistrationEvent>(recorded)), revision: recorded.revision });
+        after = recorded.position;
+      }
+      if (page.length < 10_000) break;
+    }
+    for (const [stream, cached] of states) {
+      if (cached.state.registration) this.#remember(cached);
+      else this.#endedStreams.add(stream.slice(registrationStreamPrefix.length));
+    }
+    this.#logger.info({ registrations: this.#byEndpoint.size }, 'registrations loaded');
+  }
+
+  /**
+   * The request handler for one endpoint; `channel` says which port it is (plain, DTLS, TCP or TLS), and
+   * `identityOf` tells the PSK identity of the DTLS session or TLS connection a peer's request came in
+   * (null: none, so that every registration of a PSK device is refused).
+   */
+  handler(channel: RegistrationChannel, identityOf: (peer: CoapPeer) => string | null = () => null): CoapRequestHandler {
+    return (request) => this.#route(request, { channel, pskIdentity: channelSecurity(channel) === 'psk' ? identityOf(request.peer) : null });
+  }
+
+  /**
+   * The request handler of a DTLS port where each session authenticated its own way: with a PSK (the
+   * 'psk' channel and its identity) or with a certificate or raw public key (the 'certificate' channel
+   * and the endpoint it is bound to). A peer without a session is on the 'psk' channel without an
+   * identity, so that every registration of a secured device is refused.
+   */
+  dtlsHandler(authenticationOf: (peer: CoapPeer) => DtlsPeerAuthentication | null): CoapRequestHandler {
+    return this.#authenticatedHandler(authenticationOf, { psk: 'psk', certificate: 'certificate' });
+  }
+
+  /**
+   * The request handler of a TLS port (CoAP over TLS, RFC 8323), as `dtlsHandler`: the 'tls' channel
+   * with a PSK identity, or 'tls-certificate' with the endpoint a certificate is bound to.
+   */
+  tlsHandler(authenticationOf: (peer: CoapPeer) => DtlsPeerAuthentication | null): CoapRequestHandler {
+    return this.#authenticatedHandler(authenticationOf, { psk: 'tls', certificate: 'tls-certificate' });
+  }
+
+  #authenticatedHandler(
+    authenticationOf: (peer: CoapPeer) => DtlsPeerAuthentication | null,
+    channels: { readonly psk: RegistrationChannel; readonly certificate: RegistrationChannel },
+  ): CoapRequestHandler {
+    return (request) => {
+      const authentication = authenticationOf(request.peer);
+      if (authentication?.channel === 'certificate') return this.#route(request, { channel: channels.certificate, pskIdentity: null, certifiedEndpoint: authentication.certifiedEndpoint });
+      return this.#route(request, { channel: channels.psk, pskIdentity: authentication?.pskIdentity ?? null });
+    };
+  }
+
+  /** Where the device is registered now, for downlink requests; undefined when it is not registered. */
+  registration(endpoint: string): RegistrationRecord | undefined {
+    return this.#byEndpoint.get(endpoint)?.state.registration ?? undefined;
+  }
+
+  /** The registration made from this source address and port, for requests that name no endpoint (Send, `POST /dp`). */
+  registrationAt(peer: { readonly address: string; readonly port: number }): RegistrationRecord | undefined {
+    const endpoint = this.#endpointByPeer.get(peerKey(peer));
+    const record = endpoint === undefined ? undefined : this.#byEndpoint.get(endpoint)?.state.registration;
+    return record && record.address === peer.address && record.port === peer.port ? record : undefined;
+  }
+
+  /** Every current registration, for work that concerns each registered device (e.g. at start). */
+  registrations(): RegistrationRecord[] {
+    const records: RegistrationRecord[] = [];
+    for (const { state } of this.#byEndpoint.values()) if (state.registration) records.push(state.registration);
+    return records;
+  }
+
+  get registrationCount(): number {
+    return this.#byEndpoint.size;
+  }
+
+  /** Expires every registration past its deadline; returns how many expired. */
+  async expireDue(): Promise<number> {
+    const now = this.#clock.now();
+    const due: RegistrationRecord[] = [];
+    for (const { state } of this.#byEndpoint.values()) {
+      if (state.registration && registrationDeadline(state.registration, this.#policy) <= now) due.push(state.registration);
+    }
+    let expired = 0;
+    for (const record of due) {
+      const events = await this.#run(record.endpoint, { type: 'Expire', registrationId: record.registrationId, now }, 'system:registration-expiry');
+      if (events.length > 0) expired++;
+    }
+    if (expired > 0) this.#logger.info({ expired }, 'registrations expired');
+    return expired;
+  }
+
+  /** Stops the expiry timer and records the rejections counted so far. */
+  async close(): Promise<void> {
+    clearInterval(this.#sweeper);
+    await this.#refusals.close();
+  }
+
+  async #route(request: IncomingCoapRequest, authentication: Omit<Source, 'address' | 'port'>): Promise<CoapResponse> {
+    const [first, id, ...rest] = request.path;
+    if (first !== 'rd' || rest.length > 0) return { code: '4.04' };
+    const source: Source = { address: request.peer.address, port: request.peer.port, ...authentication };
+    if (id === undefined) {
+      if (request.method !== 'POST') return { code: '4.05' };
+      return this.#register(request, source);
+    }
+    if (request.method === 'POST') return this.#update(request, id, source);
+    if (request.method === 'DELETE') return this.#deregister(id, source);
+    return { code: '4.05' };
+  }
+
+  async #register(request: IncomingCoapRequest, source: Source): Promise<CoapResponse> {
+    const parameters = parseRegisterParameters(request.query);
+    if (!parameters.ok) return badRequest(parameters.reason);
+    const links = this.#objectLinks(request);
+    if ('code' in links) return links;
+    const { endpoint, lwm2mVersion } = parameters.parameters;
+    const device = await this.#directory.lookup(endpoint);
+    const verdict = judgeRegister(device, source, endpoint, lwm2mVersion, this.#policy);
+    if (!verdict.accepted && !this.#refusals.admit({ endpoint, address: source.address, reason: verdict.reason })) return { code: verdict.responseCode };
+    const command: RegistrationCommand = {
+      type: 'Register',
+      registrationId: this.#newId(),
+      source,
+      parameters: parameters.parameters,
+      objectLinks: links.objects,
+      device,
+      now: this.#clock.now(),
+    };
+    const events = await this.#run(endpoint, command, `device:${endpoint}`);
+    if (!verdict.accepted) {
+      // The decider records one rejection per endpoint a minute: the repeats are counted instead.
+      if (events.length === 0) this.#refusals.count({ endpoint, address: source.address, reason: verdict.reason });
+      this.#logger.info({ endpoint, reason: verdict.reason, address: source.address }, 'registration rejected');
+      return { code: verdict.responseCode };
+    }
+    return { code: '2.01', locationPath: ['rd', command.registrationId] };
+  }
+
+  async #update(request: IncomingCoapRequest, id: string, source: Source): Promise<CoapResponse> {
+    const endpoint = this.#endpointById.get(id);
+    if (endpoint === undefined) return { code: '4.04' };
+    const parameters = parseUpdateParameters(request.query);
+    if (!parameters.ok) return badRequest(parameters.reason);
+    let objectLinks: RegisteredObjects | null = null;
+    if (request.payload.length > 0) {
+      const links = this.#objectLinks(request);
+      if ('code' in links) return links;
+      objectLinks = links.objects;
+    }
+    return this.#refusable(() =>
+      this.#run(endpoint, { type: 'Update', registrationId: id, source, parameters: parameters.parameters, objectLinks, now: this.#clock.now() }, `device:${endpoint}`),
+      '2.04',
+    );
+  }
+
+  async #deregister(id: string, source: Source): Promise<CoapResponse> {
+    const endpoint = this.#endpointById.get(id);
+    if (endpoint === undefined) return { code: '4.04' };
+    return this.#refusable(() => this.#run(endpoint, { type: 'Deregister', registrationId: id, source, now: this.#clock.now() }, `device:${endpoint}`), '2.02');
+  }
+
+  async #refusable(task: () => Promise<unknown>, success: string): Promise<CoapResponse> {
+    try {
+      await task();
+      return { code: success };
+    } catch (error) {
+      if (error instanceof RegistrationRefused) return { code: error.responseCode, payload: new TextEncoder().encode(error.message) };
+      throw error;
+    }
+  }
+
+  #objectLinks(request: IncomingCoapRequest): { objects: RegisteredObjects } | CoapResponse {
+    if (request.contentFormat !== undefined && request.contentFormat !== linkFormat) {
+      return { code: '4.15', payload: new TextEncoder().encode('object links must be application/link-format (40)') };
+    }
+    const parsed = parseObjectLinks(new TextDecoder().decode(request.payload));
+    if (!parsed.ok) return badRequest(`object links: ${parsed.reason} at ${parsed.offset}`);
+    return { objects: parsed.objects };
+  }
+
+  /** Runs one command on the endpoint's stream, in order with the endpoint's other commands. */
+  #run(endpoint: string, command: RegistrationCommand, actor: string): Promise<readonly RegistrationEvent[]> {
+    return this.#serializer.run(endpoint, async () => {
+      const stream = registrationStream(endpoint);
+      const metadata = { actor, schemaVersion: 1 };
+      const cached = this.#byEndpoint.get(endpoint);
+      let outcome: Cached & { events: readonly RegistrationEvent[] };
+      if (cached) {
+        const events = this.#decider.decide(command, cached.state);
+        if (events.length === 0) return events;
+        try {
+          const appended = await this.#store.appendToStream(stream, events.map((event) => ({ type: event.type, data: event.data as unknown as JsonValue, metadata })), cached.revision);
+          outcome = { events, state: events.reduce((state, event) => this.#decider.evolve(state, event), cached.state), revision: appended.nextExpectedRevision };
+        } catch (error) {
+          if (!(error instanceof WrongExpectedVersion)) throw error;
+          outcome = await handleCommand(this.#store, stream, this.#decider, command, { metadata });
+        }
+      } else {
+        const assumeNewStream = command.type === 'Register' && command.device !== undefined && !this.#endedStreams.has(endpoint);
+        outcome = await handleCommand(this.#store, stream, this.#decider, command, { metadata, assumeNewStream });
+      }
+      const before = cached?.state.registration;
+      if (before && before.registrationId !== outcome.state.registration?.registrationId) this.#endpointById.delete(before.registrationId);
+      if (before && this.#endpointByPeer.get(peerKey(before)) === endpoint) this.#endpointByPeer.delete(peerKey(before));
+      if (outcome.state.registration) {
+        this.#remember(outcome);
+        this.#endedStreams.delete(endpoint);
+      } else {
+        this.#byEndpoint.delete(endpoint);
+        // Strangers (no device, never registered) are left out, so that made-up names cannot grow memory.
+        if (cached || (command.type === 'Register' && command.device !== undefined)) this.#endedStreams.add(endpoint);
+      }
+      logRegistrationEvents(this.#logger, outcome.events);
+      return outcome.events;
+    });
+  }
+
+  #remember(cached: Cached): void {
+    const record = cached.state.registration;
+    if (!record) return;
+    // Devices of one model announce the same objects and version: sharing those values keeps an idle
+    // registration's footprint small (BENCHMARKS.md, "Registration").
+    const registration: RegistrationRecord = {
+      ...record,
+      objectLinks: this.#intern(this.#sharedLinks, JSON.stringify(record.objectLinks), record.objectLinks),
+      lwm2mVersion: this.#intern(this.#sharedText, record.lwm2mVersion, record.lwm2mVersion),
+      binding: this.#intern(this.#sharedText, record.binding, record.binding),
+    };
+    this.#byEndpoint.set(record.endpoint, { state: { ...cached.state, registration }, revision: cached.revision });
+    this.#endpointById.set(record.registrationId, record.endpoint);
+    this.#endpointByPeer.set(peerKey(record), record.endpoint);
+  }
+
+  /** Returns the shared copy of a value, up to a bound on distinct values. */
+  #intern<T>(shared: Map<string, T>, key: string, value: T): T {
+    const existing = shared.get(key);
+    if (existing !== undefined) return existing;
+    if (shared.size < maxSharedValues) shared.set(key, value);
+    return value;
+  }
+}
+
+function badRequest(reason: string): CoapResponse {
+  // RFC 7252 section 5.5.2: a diagnostic payload in plain text explains an error response.
+  return { code: '4.00', payload: new TextEncoder().encode(reason) };
+}

@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EventStoreDeviceDirectory } from '../../../src/app/devices/DeviceDirectory.ts';
+import { handleCommand, loadAggregate } from '../../../src/adapters/eventstore/CommandHandler.ts';
+import { ImportCommits } from '../../../src/app/kernel/ImportCommits.ts';
+import type { EventStore } from '../../../src/adapters/eventstore/EventStore.ts';
+import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventStore.ts';
+import { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
+import { deviceStream } from '../../../src/domain/devices/DeviceEvents.ts';
+import type { DeviceRegistrationData, DeviceRegistrationImported } from '../../../src/domain/devices/DeviceEvents.ts';
+import type { JsonValue } from '../../../src/domain/Json.ts';
+import { deviceRegistrationDecider } from '../../../src/domain/devices/DeviceRegistrationDecider.ts';
+import type { DeviceAccess } from '../../../src/domain/registration/RegistrationDecider.ts';
+import { importTestRegistration, testDeviceData } from '../../support/TestDevices.ts';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function sqliteStore(): Promise<EventStore> {
+  const dir = mkdtempSync(join(tmpdir(), 'lwm2m-hub-device-directory-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
+  cleanups.push(() => store.close());
+  return store;
+}
+
+function importDevice(store: EventStore, registration: DeviceRegistrationData): Promise<unknown> {
+  return importTestRegistration(store, registration);
+}
+
+function decommission(store: EventStore, endpoint: string): Promise<unknown> {
+  return handleCommand(store, deviceStream(endpoint), deviceRegistrationDecider, { type: 'DecommissionDevice', endpoint, reason: null });
+}
+
+/** What the device's own stream says, the way the directory answered before it cached anything. */
+async function fromStream(store: EventStore, endpoint: string): Promise<DeviceAccess | undefined> {
+  const { state } = await loadAggregate(store, deviceStream(endpoint), deviceRegistrationDecider, new ImportCommits(store).counted);
+  return state.status === 'active' ? { securityMode: state.registration.securityMode, pskIdentity: state.registration.lwm2mPskId } : undefined;
+}
+
+describe.each([
+  ['SQLite', sqliteStore],
+  ['memory', (): Promise<EventStore> => Promise.resolve(new MemoryEventStore())],
+])('EventStoreDeviceDirectory (%s store)', (_name, open) => {
+  it('sees a device imported, changed, decommissioned and imported again right after each append', async () => {
+    const store = await open();
+    const directory = new EventStoreDeviceDirectory(store);
+    expect(await directory.lookup('dev-1')).toBeUndefined();
+
+    await importDevice(store, testDeviceData('dev-1'));
+    expect(await directory.lookup('dev-1')).toEqual({ securityMode: 'NO_SEC', pskIdentity: null });
+
+    await importDevice(store, { ...testDeviceData('dev-1', 'PSK'), lwm2mPskId: 'psk-1' });
+    expect(await directory.lookup('dev-1')).toEqual({ securityMode: 'PSK', pskIdentity: 'psk-1' });
+
+    await importDevice(store, { ...testDeviceData('dev-1', 'PSK'), lwm2mPskId: 'psk-2' });
+    expect(await directory.lookup('dev-1')).toEqual({ securityMode: 'PSK', pskIdentity: 'psk-2' });
+
+    await decommission(store, 'dev-1');
+    expect(await directory.lookup('dev-1')).toBeUndefined();
+
+    await importDevice(store, testDeviceData('dev-1'));
+    expect(await directory.lookup('dev-1')).toEqual({ securityMode: 'NO_SEC', pskIdentity: null });
+    expect(await directory.lookup('dev-2')).toBeUndefined();
+  });
+
+  it('answers lookups racing with imports and decommissions as the device streams do once they settle', async () => {
+    const store = await open();
+    const directory = new EventStoreDeviceDirectory(store);
+    const endpoints = Array.from({ length: 60 }, (_, index) => `dev-${index}`);
+    // Lookups start while the appends are in flight; each answer must be the stream's state at some
+    // moment, and lookups started after an append settled must see it.
+    const early = endpoints.map((endpoint) => directory.lookup(endpoint));
+    await Promise.all(endpoints.map((endpoint, index) => importDevice(store, testDeviceData(endpoint, index % 2 === 0 ? 'NO_SEC' : 'PSK'))));
+    for (const answer of await Promise.all(early)) expect([undefined, { securityMode: 'NO_SEC', pskIdentity: null }, expect.objectContaining({ securityMode: 'PSK' })]).toContainEqual(answer);
+
+    await Promise.all(endpoints.filter((_, index) => index % 3 === 0).map((endpoint) => decommission(store, endpoint)));
+    const answers = await Promise.all(endpoints.map((endpoint) => directory.lookup(endpoint)));
+    const expected = await Promise.all(endpoints.map((endpoint) => fromStream(store, endpoint)));
+    expect(answers).toEqual(expected);
+    expect(answers.filter((answer) => answer === undefined)).toHaveLength(20);
+  });
+
+  it('catches up from a log longer than one page when it starts', async () => {
+    const store = await open();
+    const endpoints = Array.from({ length: 10_050 }, (_, index) => `bulk-${index}`);
+    for (let start = 0; start < endpoints.length; start += 1_000) {
+      await Promise.all(endpoints.slice(start, start + 1_000).map((endpoint) => store.appendToStream(deviceStream(endpoint), [{ type: 'DeviceRegistrationImported', data: { registration: testDeviceData(endpoint), importId: 'bulk', line: 2 } satisfies DeviceRegistrationImported as unknown as JsonValue }], 'no_stream')));
+    }
+    const directory = new EventStoreDeviceDirectory(store);
+    expect(await directory.lookup('bulk-0')).toEqual({ securityMode: 'NO_SEC', pskIdentity: null });
+    expect(await directory.lookup('bulk-10049')).toEqual({ securityMode: 'NO_SEC', pskIdentity: null });
+    expect(await directory.lookup('bulk-10050')).toBeUndefined();
+  });
+});

@@ -1,0 +1,134 @@
+/**
+ * The device-management stack as in DeviceManagementHarness (real SQLite store in a temp dir, real
+ * UDP endpoint on loopback, short CoAP timeouts), plus the firmware repository, the package resource
+ * `/fw/<id>` on the same CoAP endpoint (plain only: no DTLS identity), the firmware update runner and
+ * the firmware service, and the package route on a real HTTP server for devices that pull over HTTP.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { systemClock } from '../../../src/domain/Clock.ts';
+import { coreObjectCatalog } from '../../../src/domain/lwm2m/StaticObjectModelCatalog.ts';
+import { openUdpCoapEndpoint } from '../../../src/adapters/coap/DatagramCoapEndpoint.ts';
+import type { DatagramCoapEndpoint } from '../../../src/adapters/coap/DatagramCoapEndpoint.ts';
+import { RegistrationService } from '../../../src/app/registration/RegistrationService.ts';
+import { EventStoreDeviceDirectory } from '../../../src/app/devices/DeviceDirectory.ts';
+import { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
+import type { EventStore, RecordedEvent } from '../../../src/adapters/eventstore/EventStore.ts';
+import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
+import { startDeviceManagement } from '../../../src/app/operations/DeviceManagement.ts';
+import type { DeviceManagement } from '../../../src/app/operations/DeviceManagement.ts';
+import { DeviceManagementApi } from '../../../src/app/operations/DeviceManagementApi.ts';
+import { AesGcmSecretSealer } from '../../../src/adapters/crypto/AesGcmSecretSealer.ts';
+import { FirmwareRepository } from '../../../src/app/firmware/FirmwareRepository.ts';
+import { FirmwarePackageAccess } from '../../../src/app/firmware/FirmwarePackageAccess.ts';
+import { firmwarePackageCoapHandler, firmwarePackageUri } from '../../../src/adapters/firmware/FirmwarePackageCoapResource.ts';
+import { firmwarePackageHttpRoute, firmwarePackageHttpUri } from '../../../src/adapters/firmware/FirmwarePackageHttpRoute.ts';
+import { FirmwareUpdateRunner } from '../../../src/app/firmware/FirmwareUpdateRunner.ts';
+import { FirmwareService } from '../../../src/app/firmware/FirmwareService.ts';
+import { FirmwareQueries } from '../../../src/projections/firmware/FirmwareQueries.ts';
+import { Projector } from '../../../src/projections/Projector.ts';
+import { ReadModelDatabase } from '../../../src/projections/ReadModelDatabase.ts';
+import { readModelProjections } from '../../../src/projections/ReadModels.ts';
+
+export interface FirmwareHarness {
+  readonly store: EventStore;
+  readonly coap: DatagramCoapEndpoint;
+  readonly api: DeviceManagementApi;
+  readonly repository: FirmwareRepository;
+  readonly access: FirmwarePackageAccess;
+  /** The base of the package route's HTTP server (`http://127.0.0.1:<port>`). */
+  readonly httpBase: string;
+  readonly runner: FirmwareUpdateRunner;
+  /** The application service on the first runner and the read model. */
+  readonly service: FirmwareService;
+  /** Another runner on the same stack, as a restarted service builds it. */
+  newRunner(): FirmwareUpdateRunner;
+  events(stream: string): Promise<readonly RecordedEvent[]>;
+  close(): Promise<void>;
+}
+
+export async function startFirmwareHarness(dir: string, options: { readonly timeoutMs?: number } = {}): Promise<FirmwareHarness> {
+  const logger = silentLogger();
+  const clock = systemClock;
+  const store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
+  const database = ReadModelDatabase.open(dir);
+  const projector = new Projector({ store, database, projections: readModelProjections, logger });
+  projector.start();
+  const repository = new FirmwareRepository({ store, dataDir: dir, clock, newId: randomUUID });
+  const registrations = await RegistrationService.start({ store, directory: new EventStoreDeviceDirectory(store), clock, logger, expirySweepMs: 0 });
+  const sealer = new AesGcmSecretSealer(randomBytes(32));
+  const access = new FirmwarePackageAccess(registrations, sealer);
+  const coap = await openUdpCoapEndpoint({ host: '127.0.0.1', port: 0, logger, parameters: { ackTimeoutMs: 200, maxRetransmit: 2, responseTimeoutMs: 1_000 } });
+  const management: DeviceManagement = await startDeviceManagement({
+    store,
+    endpoint: coap,
+    registrations,
+    registrationHandler: firmwarePackageCoapHandler({ repository, access, pskIdentityOf: () => null }, registrations.handler('plain')),
+    catalog: coreObjectCatalog(),
+    clock,
+    logger,
+    contentSources: { packages: repository, sealer },
+  });
+  const api = DeviceManagementApi.over(management, database.db, projector);
+  const route = firmwarePackageHttpRoute(repository, access);
+  const http: Server = createServer((request, response) => {
+    route(request, response, new URL(request.url ?? '/', 'http://127.0.0.1'))
+      .then((answered) => {
+        if (!answered) response.writeHead(404).end();
+      })
+      .catch(() => response.writeHead(500).end());
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const address = http.address();
+  const httpBase = `http://127.0.0.1:${address !== null && typeof address === 'object' ? address.port : 0}`;
+  const base = `coap://127.0.0.1:${coap.local.port}`;
+  // As the service offers them: CoAP first, then HTTP (a device that pulls only over HTTP takes that).
+  const packageUris = (firmwareId: string): string[] => [firmwarePackageUri(base, firmwareId), firmwarePackageHttpUri(httpBase, firmwareId)];
+  const runners: FirmwareUpdateRunner[] = [];
+  const newRunner = (): FirmwareUpdateRunner => {
+    const runner = new FirmwareUpdateRunner({
+      store,
+      api,
+      repository,
+      clock,
+      logger,
+      newId: randomUUID,
+      packageUris,
+      timeoutMs: options.timeoutMs ?? 10_000,
+      access,
+      sealer,
+      newAccessToken: () => randomBytes(32),
+    });
+    runners.push(runner);
+    return runner;
+  };
+  const runner = newRunner();
+  const service = new FirmwareService({ store, repository, runner, queries: new FirmwareQueries(database.db), projector });
+  return {
+    store,
+    coap,
+    api,
+    repository,
+    access,
+    httpBase,
+    runner,
+    service,
+    newRunner,
+    async events(stream) {
+      const result = await store.readStream(stream);
+      return result.status === 'found' ? result.events : [];
+    },
+    async close() {
+      for (const each of runners) each.close();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await management.close();
+      await coap.close();
+      await registrations.close();
+      await projector.close();
+      database.close();
+      await store.close();
+    },
+  };
+}

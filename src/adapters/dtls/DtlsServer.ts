@@ -20,7 +20,7 @@ import type { Logger } from '../logging/Logger.ts';
 import { AlertDescription, AlertLevel, serializeAlert } from './Alert.ts';
 import { CertificateType, canUseEcdheEcdsa, chooseCertificateType, sentExtension } from './CertificateHandshakeMessages.ts';
 import type { CertificateTypeValue } from './CertificateHandshakeMessages.ts';
-import { ExtensionType, parseClientHello } from './ClientHello.ts';
+import { ExtensionType, hasExtension, parseClientHello } from './ClientHello.ts';
 import type { ClientHello } from './ClientHello.ts';
 import { CIPHER_SUITES, selectCipherSuite } from './CipherSuites.ts';
 import type { CipherSuite, CipherSuiteName } from './CipherSuites.ts';
@@ -33,8 +33,11 @@ import type { SavedDtlsSession } from './DtlsSessionState.ts';
 import { HandshakeType, parseHandshakeFragments, serializeHandshake } from './HandshakeCodec.ts';
 import { peerKey } from './PeerAddress.ts';
 import type { PeerAddress } from './PeerAddress.ts';
+import { DtlsSessionCache } from './DtlsSessionCache.ts';
+import type { ResumableSession } from './DtlsSessionCache.ts';
+import { ResumedHandshake } from './ResumedHandshake.ts';
 import { ServerHandshake, helloVerifyRequestDatagram } from './ServerHandshake.ts';
-import type { CertificateTerms, EstablishedHandshake, RefusedCredential } from './ServerHandshake.ts';
+import type { CertificateTerms, EstablishedHandshake, HandshakeTimers, RefusedCredential } from './ServerHandshake.ts';
 import type { CertificateAuthentication } from './PeerCredential.ts';
 
 export interface DtlsServerOptions {
@@ -70,6 +73,13 @@ export interface DtlsServerOptions {
    * NAT binding changes keeps its session; 0 (the default) turns connection IDs off.
    */
   readonly connectionIdLength?: number;
+  /**
+   * PSK sessions kept for resumption by an abbreviated handshake (RFC 5246 section 7.3); default
+   * 10 000, 0 turns resumption off.
+   */
+  readonly sessionCacheSize?: number;
+  /** How long a session may be resumed after its full handshake; default 24 h (RFC 5246 appendix F.1.4). */
+  readonly sessionCacheLifetimeMs?: number;
 }
 
 export interface DtlsServerEvents {
@@ -94,7 +104,7 @@ export interface DtlsServerEvents {
 const RESTORED_WRITE_SEQUENCE_MARGIN = 16;
 
 interface PeerHandshake {
-  readonly handshake: ServerHandshake;
+  readonly handshake: ServerHandshake | ResumedHandshake;
   readonly address: string;
 }
 
@@ -109,6 +119,8 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   private readonly sessions = new Map<string, DtlsSession>();
   private readonly sessionsByConnectionId = new Map<string, DtlsSession>();
   private readonly connectionIdLength: number;
+  private readonly sessionCacheSize: number;
+  private readonly sessionCache: DtlsSessionCache;
   private socket: Socket | undefined;
   private socketIsIpv6 = false;
   private idleSweep: NodeJS.Timeout | undefined;
@@ -120,6 +132,8 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     this.clock = options.clock ?? systemClock;
     this.cookies = new CookieIssuer(this.clock, options.cookieRotationMs ?? 60_000);
     this.connectionIdLength = options.connectionIdLength ?? 0;
+    this.sessionCacheSize = options.sessionCacheSize ?? 10_000;
+    this.sessionCache = new DtlsSessionCache(this.clock, this.sessionCacheSize, options.sessionCacheLifetimeMs ?? 24 * 60 * 60 * 1000);
     const names = options.cipherSuites ?? CIPHER_SUITES.map((suite) => suite.name);
     this.suites = names.flatMap((name) => CIPHER_SUITES.filter((suite) => suite.name === name));
   }
@@ -345,30 +359,78 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       this.refuse(peer, record.sequenceNumber, AlertDescription.internalError, 'session limit reached');
       return;
     }
-    const initialRetransmitMs = this.options.initialRetransmitMs ?? 1000;
-    const handshake = new ServerHandshake(
-      hello,
-      messageSeq,
-      message,
-      record.sequenceNumber,
-      suite,
-      offeredConnectionId,
-      certificates,
-      { initialRetransmitMs, maxRetransmitMs: 60_000, handshakeTimeoutMs: this.options.handshakeTimeoutMs ?? 30_000 },
-      {
+    const resumable = this.resumableSession(hello, usable);
+    if (resumable !== undefined) {
+      const resumed = new ResumedHandshake(hello, messageSeq, message, record.sequenceNumber, resumable.session, resumable.suite, this.handshakeTimers(), {
+          transmit: (datagram) => this.transmit(peer, datagram),
+          lookupPsk: (identity) => this.options.pskLookup(identity, peer),
+          established: (result) => this.onEstablished(peer, key, entry, result),
+          failed: (reason, pskIdentity) => this.onHandshakeFailed(peer, key, entry, reason, pskIdentity, undefined),
+          fullHandshakeInstead: (reason) => {
+            this.sessionCache.remove(resumable.session.sessionId);
+            this.removeHandshake(key, entry);
+            this.logger.info({ peer, reason }, 'DTLS session not resumed: full handshake');
+            this.startFullHandshake(peer, key, hello, messageSeq, message, record, suite, certificates, offeredConnectionId);
+          },
+        });
+      const entry: PeerHandshake = { handshake: resumed, address: peer.address };
+      this.register(key, entry);
+      return;
+    }
+    this.startFullHandshake(peer, key, hello, messageSeq, message, record, suite, certificates, offeredConnectionId);
+  }
+
+  private startFullHandshake(
+    peer: PeerAddress,
+    key: string,
+    hello: ClientHello,
+    messageSeq: number,
+    message: Buffer,
+    record: DtlsRecord,
+    suite: CipherSuite,
+    certificates: CertificateTerms | undefined,
+    offeredConnectionId: Buffer | undefined,
+  ): void {
+    // Only sessions with the extended master secret are cached (RFC 7627 section 5.3), and only PSK ones:
+    // resuming a certificate session would skip the verdict on the certificate.
+    const cacheable = this.sessionCacheSize > 0 && suite.keyExchange === 'psk' && hasExtension(hello, ExtensionType.extendedMasterSecret);
+    const sessionId = cacheable ? randomBytes(32) : Buffer.alloc(0);
+    const handshake = new ServerHandshake(hello, messageSeq, message, record.sequenceNumber, suite, offeredConnectionId, certificates, sessionId, this.handshakeTimers(), {
         transmit: (datagram) => this.transmit(peer, datagram),
         lookupPsk: (identity) => this.options.pskLookup(identity, peer),
         established: (result) => this.onEstablished(peer, key, entry, result),
-        failed: (reason, pskIdentity, credential) => {
-          this.removeHandshake(key, entry);
-          this.logger.info({ peer, reason, pskIdentity: pskIdentity?.toString('utf8'), credential }, 'DTLS handshake failed');
-          this.emit('handshakeFailed', peer, reason, pskIdentity, credential);
-        },
-      },
-    );
+        failed: (reason, pskIdentity, credential) => this.onHandshakeFailed(peer, key, entry, reason, pskIdentity, credential),
+      });
     const entry: PeerHandshake = { handshake, address: peer.address };
+    this.register(key, entry);
+  }
+
+  /**
+   * The cached session a ClientHello offers to resume, when it may be: known and not expired, with the
+   * extended master secret offered again (RFC 7627 section 5.3: a session cached with it resumes only
+   * with it; only such sessions are cached), and the session's cipher suite among the client's (RFC
+   * 5246 section 7.4.1.2). Otherwise the client gets a full handshake.
+   */
+  private resumableSession(hello: ClientHello, usable: readonly CipherSuite[]): { session: ResumableSession; suite: CipherSuite } | undefined {
+    const session = this.sessionCache.find(hello.sessionId);
+    if (session === undefined || !hasExtension(hello, ExtensionType.extendedMasterSecret)) return undefined;
+    const suite = usable.find((candidate) => candidate.name === session.cipherSuite && candidate.keyExchange === 'psk');
+    return suite === undefined || !hello.cipherSuites.includes(suite.id) ? undefined : { session, suite };
+  }
+
+  private handshakeTimers(): HandshakeTimers {
+    return { initialRetransmitMs: this.options.initialRetransmitMs ?? 1000, maxRetransmitMs: 60_000, handshakeTimeoutMs: this.options.handshakeTimeoutMs ?? 30_000 };
+  }
+
+  private register(key: string, entry: PeerHandshake): void {
     this.handshakes.set(key, entry);
-    this.handshakesPerAddress.set(peer.address, (this.handshakesPerAddress.get(peer.address) ?? 0) + 1);
+    this.handshakesPerAddress.set(entry.address, (this.handshakesPerAddress.get(entry.address) ?? 0) + 1);
+  }
+
+  private onHandshakeFailed(peer: PeerAddress, key: string, entry: PeerHandshake, reason: string, pskIdentity: Buffer | undefined, credential: RefusedCredential | undefined): void {
+    this.removeHandshake(key, entry);
+    this.logger.info({ peer, reason, pskIdentity: pskIdentity?.toString('utf8'), credential }, 'DTLS handshake failed');
+    this.emit('handshakeFailed', peer, reason, pskIdentity, credential);
   }
 
   private onEstablished(peer: PeerAddress, key: string, entry: PeerHandshake, result: EstablishedHandshake): void {
@@ -376,10 +438,11 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     const previous = this.sessions.get(key);
     if (previous !== undefined) this.dropSession(previous, 'replaced by a new handshake from the same peer');
     const session = new DtlsSession(peer, result, this.clock.now());
+    if (result.resumable !== undefined) this.sessionCache.add(result.resumable);
     this.sessions.set(key, session);
     if (session.connectionId !== undefined) this.sessionsByConnectionId.set(session.connectionId.toString('hex'), session);
     const identity = session.info.authentication === 'psk' ? { pskIdentity: session.info.pskIdentity.toString('utf8') } : { credentialIdentity: session.info.credentialIdentity };
-    this.logger.info({ peer, ...identity, authentication: session.info.authentication, cipherSuite: session.info.cipherSuite }, 'DTLS session established');
+    this.logger.info({ peer, ...identity, authentication: session.info.authentication, cipherSuite: session.info.cipherSuite, resumed: session.info.resumed }, 'DTLS session established');
     this.emit('sessionEstablished', session.info);
   }
 

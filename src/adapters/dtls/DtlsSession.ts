@@ -25,6 +25,8 @@ export interface DtlsSessionInfo {
   readonly cipherSuite: CipherSuiteName;
   /** The master secret is bound to the handshake (RFC 7627). */
   readonly extendedMasterSecret: boolean;
+  /** Made by an abbreviated handshake that resumed an earlier session (RFC 5246 section 7.3). */
+  readonly resumed: boolean;
   readonly establishedAt: Date;
 }
 
@@ -35,8 +37,8 @@ export type SessionInput =
   | { readonly kind: 'closed-by-peer'; readonly reason: string }
   | { readonly kind: 'discarded'; readonly reason: string };
 
-/** A handshake's outcome, or a saved session's: a restored one has no final flight left to resend. */
-type SessionStart = Omit<EstablishedHandshake, 'finalFlight'> & { readonly finalFlight: FinalFlight | undefined };
+/** A handshake's outcome, or a saved session's. */
+type SessionStart = Omit<EstablishedHandshake, 'resumable'>;
 
 /** A retransmitted flight 5 is answered at most this often, so replays cannot turn us into a sender. */
 const FINAL_FLIGHT_MIN_INTERVAL_MS = 500;
@@ -65,6 +67,7 @@ export class DtlsSession {
       credentialIdentity: handshake.credentialIdentity,
       cipherSuite: handshake.cipherSuite.name,
       extendedMasterSecret: handshake.extendedMasterSecret,
+      resumed: handshake.resumed,
       establishedAt,
     });
     this.records = handshake.records;
@@ -99,6 +102,7 @@ export class DtlsSession {
       readWindow: new ReplayWindow(saved.readWindow),
       finalFlight: undefined,
       nextWriteSequence,
+      resumed: false,
     };
     return new DtlsSession(saved.peer, start, now, saved.establishedAt);
   }

@@ -48,6 +48,7 @@ import type { CertificateAuthentication, CredentialRefusalKind, CredentialVerdic
 import { ReplayWindow } from './ReplayWindow.ts';
 import { helloVerifyRequestBody, serverHelloBody } from './ServerHandshakeMessages.ts';
 import { ProtectedRecords } from './ProtectedRecords.ts';
+import type { ResumableSession } from './DtlsSessionCache.ts';
 
 export interface HandshakeTimers {
   /** RFC 6347 section 4.2.4.1: 1 s initial retransmission timer, doubled up to 60 s. */
@@ -103,10 +104,14 @@ export interface EstablishedHandshake {
   readonly records: ProtectedRecords;
   /** Epoch 1 replay window, already holding the client's Finished. */
   readonly readWindow: ReplayWindow;
-  /** Flight 6, for retransmission when flight 5 repeats. */
-  readonly finalFlight: FinalFlight;
-  /** Next record sequence number in epoch 1 (the Finished took 0). */
+  /** Flight 6, for retransmission when flight 5 repeats; none after an abbreviated handshake, where the client's flight is the last. */
+  readonly finalFlight: FinalFlight | undefined;
+  /** Next record sequence number in epoch 1. */
   readonly nextWriteSequence: number;
+  /** What a later abbreviated handshake may resume (RFC 5246 section 7.3), when the session can be cached. */
+  readonly resumable: ResumableSession | undefined;
+  /** This was an abbreviated handshake. */
+  readonly resumed: boolean;
 }
 
 export interface HandshakeCallbacks {
@@ -167,6 +172,9 @@ export class ServerHandshake {
   private changeCipherSpecReceived = false;
   private queued: DtlsRecord[] = [];
   private pskIdentity: Buffer | undefined;
+  /** SHA-256 of the PSK, which binds a cached session to the key it was made with. */
+  private pskFingerprint: Buffer | undefined;
+  private readonly sessionId: Buffer;
   /** The client's credential (certificate suites), once its Certificate arrived. */
   private credential: PeerCredential | undefined;
   private credentialPublicKey: KeyObject | undefined;
@@ -190,6 +198,7 @@ export class ServerHandshake {
    * @param offeredConnectionId the connection ID to give the client if it asks for one (RFC 9146), or
    *   undefined when the server does not use them
    * @param certificates the certificate terms, for a suite with the ecdhe-ecdsa key exchange
+   * @param sessionId the ID under which the session will be cached for resumption, or empty when it will not be
    */
   constructor(
     hello: ClientHello,
@@ -199,10 +208,12 @@ export class ServerHandshake {
     suite: CipherSuite,
     offeredConnectionId: Buffer | undefined,
     certificates: CertificateTerms | undefined,
+    sessionId: Buffer,
     timers: HandshakeTimers,
     callbacks: HandshakeCallbacks,
   ) {
     this.clientRandom = hello.random;
+    this.sessionId = sessionId;
     this.callbacks = callbacks;
     this.timers = timers;
     this.suite = suite;
@@ -235,7 +246,7 @@ export class ServerHandshake {
       if (terms.answerClientType) extensions.push({ type: ExtensionType.clientCertificateType, data: Buffer.from([terms.clientType]) });
       if (terms.answerServerType) extensions.push({ type: ExtensionType.serverCertificateType, data: Buffer.from([terms.serverType]) });
     }
-    const messages = [serializeHandshake(HandshakeType.serverHello, this.nextSendSeq++, serverHelloBody(this.serverRandom, suite.id, extensions))];
+    const messages = [serializeHandshake(HandshakeType.serverHello, this.nextSendSeq++, serverHelloBody(this.serverRandom, suite.id, extensions, sessionId))];
     if (terms !== undefined) {
       const server = terms.authentication.server;
       this.ecdh = createECDH('prime256v1');
@@ -395,6 +406,7 @@ export class ServerHandshake {
       this.fail(`unknown PSK identity`, AlertDescription.decryptError);
       return;
     }
+    this.pskFingerprint = sha256(psk);
     this.deriveMaster(pskPremasterSecret(psk), sessionHash);
     this.keysReady();
   }
@@ -549,6 +561,11 @@ export class ServerHandshake {
       readWindow: this.readWindow,
       finalFlight,
       nextWriteSequence: 1,
+      resumable:
+        this.sessionId.length === 0 || this.pskIdentity === undefined || this.pskFingerprint === undefined
+          ? undefined
+          : { sessionId: this.sessionId, masterSecret: this.master, cipherSuite: this.suite.name, pskIdentity: this.pskIdentity, pskFingerprint: this.pskFingerprint },
+      resumed: false,
     });
   }
 

@@ -14,8 +14,11 @@ export function helloVerifyRequestBody(cookie: Buffer): Buffer {
   return out;
 }
 
-/** ServerHello with an empty session_id: this server does not offer session resumption. */
-export function serverHelloBody(random: Buffer, cipherSuite: number, extensions: readonly HelloExtension[]): Buffer {
+/**
+ * ServerHello (RFC 5246 section 7.4.1.3); `sessionId` names a session the client may resume, or is
+ * empty when this one cannot be (RFC 5246 section 7.4.1.3: "the session will not be cached").
+ */
+export function serverHelloBody(random: Buffer, cipherSuite: number, extensions: readonly HelloExtension[], sessionId: Buffer = Buffer.alloc(0)): Buffer {
   const extensionBytes = Buffer.concat(
     extensions.map((extension) => {
       const header = Buffer.allocUnsafe(4);
@@ -24,12 +27,13 @@ export function serverHelloBody(random: Buffer, cipherSuite: number, extensions:
       return Buffer.concat([header, extension.data]);
     }),
   );
-  const fixed = Buffer.allocUnsafe(2 + 32 + 1 + 2 + 1);
+  const fixed = Buffer.allocUnsafe(2 + 32 + 1 + sessionId.length + 2 + 1);
   fixed.writeUInt16BE(DTLS_1_2, 0);
   random.copy(fixed, 2, 0, 32);
-  fixed.writeUInt8(0, 34); // session_id length
-  fixed.writeUInt16BE(cipherSuite, 35);
-  fixed.writeUInt8(0, 37); // compression_method null
+  fixed.writeUInt8(sessionId.length, 34);
+  sessionId.copy(fixed, 35);
+  fixed.writeUInt16BE(cipherSuite, 35 + sessionId.length);
+  fixed.writeUInt8(0, 37 + sessionId.length); // compression_method null
   if (extensions.length === 0) return fixed;
   const extensionsLength = Buffer.allocUnsafe(2);
   extensionsLength.writeUInt16BE(extensionBytes.length, 0);

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AesGcmSecretSealer } from '../../../src/adapters/crypto/AesGcmSecretSealer.ts';
 import type { SavedDtlsSessions } from '../../../src/adapters/dtls/DtlsSessionState.ts';
 import { takeSealedSessions, writeSealedSessions } from '../../../src/adapters/dtls/SealedSessionFile.ts';
+import type { Logger } from '../../../src/adapters/logging/Logger.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hub-dtls-state-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,7 +36,7 @@ const state: SavedDtlsSessions = {
   ],
 };
 
-function capturedLogger(): { logger: ReturnType<typeof pino>; lines: string[] } {
+function capturedLogger(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -10,6 +10,10 @@ export interface ClientHelloSpec {
   readonly recordVersion?: number;
   /** Offers RFC 9146 connection IDs, asking for this one in the server's records. */
   readonly connectionId?: Buffer;
+  /** The session to resume (RFC 5246 section 7.4.1.2); default none. */
+  readonly sessionId?: Buffer;
+  /** Offers the extended master secret (RFC 7627); default true. */
+  readonly extendedMasterSecret?: boolean;
   /** More extensions, each whole (type, length, data). */
   readonly extensions?: readonly Buffer[];
 }
@@ -19,7 +23,8 @@ export function clientHelloRecord(spec: ClientHelloSpec): Buffer {
   const suites = spec.cipherSuites ?? [0xc0a8];
   const suiteBytes = Buffer.alloc(suites.length * 2);
   suites.forEach((suite, index) => suiteBytes.writeUInt16BE(suite, index * 2));
-  const extensions: Buffer[] = [Buffer.from([0x00, 0x17, 0x00, 0x00])]; // extended_master_secret
+  const extensions: Buffer[] = spec.extendedMasterSecret === false ? [] : [Buffer.from([0x00, 0x17, 0x00, 0x00])]; // extended_master_secret
+  const sessionId = spec.sessionId ?? Buffer.alloc(0);
   if (spec.connectionId !== undefined) {
     extensions.push(Buffer.concat([u16(54), u16(spec.connectionId.length + 1), Buffer.from([spec.connectionId.length]), spec.connectionId]));
   }
@@ -30,7 +35,8 @@ export function clientHelloRecord(spec: ClientHelloSpec): Buffer {
   const body = Buffer.concat([
     version,
     spec.random,
-    Buffer.from([0]), // session_id
+    Buffer.from([sessionId.length]),
+    sessionId,
     Buffer.from([cookie.length]),
     cookie,
     u16(suiteBytes.length),

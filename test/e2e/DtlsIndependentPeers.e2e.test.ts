@@ -28,6 +28,7 @@ function device(name: string, lwm2mPskKey: string): PskRowCredentials {
 const MBEDTLS_DEFAULT = device('mbedtls', '00112233445566778899aabbccddeeff');
 const MBEDTLS_LOWEST_MINIMUM = device('mbedtls-lowest-min', '0f1e2d3c4b5a69788796a5b4c3d2e1f0');
 const MBEDTLS_WRONG_KEY = device('mbedtls-wrong-key', 'c0ffeec0ffeec0ffeec0ffeec0ffeec0');
+const MBEDTLS_RESUMING = device('mbedtls-resuming', '1a2b3c4d5e6f708192a3b4c5d6e7f809');
 const WOLFSSL_DEFAULT = device('wolfssl', 'fedcba98765432100123456789abcdef');
 
 const dir = mkdtempSync(join(tmpdir(), 'hub-dtls-peers-e2e-'));
@@ -35,7 +36,7 @@ let service: RunningService;
 
 beforeAll(async () => {
   service = await startTestService(dir);
-  await importTestDevices(service, csv(...[MBEDTLS_DEFAULT, MBEDTLS_LOWEST_MINIMUM, MBEDTLS_WRONG_KEY, WOLFSSL_DEFAULT].map(minimalPskRow)));
+  await importTestDevices(service, csv(...[MBEDTLS_DEFAULT, MBEDTLS_LOWEST_MINIMUM, MBEDTLS_WRONG_KEY, MBEDTLS_RESUMING, WOLFSSL_DEFAULT].map(minimalPskRow)));
 });
 
 afterAll(async () => {
@@ -87,6 +88,15 @@ describe.skipIf(!mbedtlsBuilt)('mbedTLS DTLS client (Debian libmbedtls, default 
   // whose record says the same: the server must say DTLS 1.0 there (RFC 6347 section 4.2.1).
   it('registers with its minimum version at the lowest mbedTLS accepts', async () => {
     await expectRegistered(await runPeer(MBEDTLS, ['--lowest-min-version'], MBEDTLS_LOWEST_MINIMUM), MBEDTLS_LOWEST_MINIMUM);
+  });
+
+  // RFC 5246 section 7.3: mbedTLS offers the session it kept (mbedtls_ssl_set_session) from a new socket,
+  // and the server resumes it: the same session ID, no key exchange, the same PSK identity as before.
+  it('resumes its session in an abbreviated handshake from a new port and registers again', async () => {
+    const run = await runPeer(MBEDTLS, ['--resume'], MBEDTLS_RESUMING);
+    expect(run.stdout).toContain('resumed yes');
+    expect(run.stdout.match(/response 2\.01/g)).toHaveLength(2);
+    await expectRegistered(run, MBEDTLS_RESUMING);
   });
 
   it('fails the handshake cleanly with a wrong key: no registration, an audit event without the key', async () => {

@@ -10,6 +10,11 @@
  * --lowest-min-version lowers the minimum version to the lowest value mbedtls_ssl_conf_min_version takes
  * (major 3, minor 0), as a client that accepts whatever the server offers sets it. mbedTLS then writes
  * {254, 0} as the record version of its first ClientHello and drops any reply whose record echoes it.
+ *
+ * --resume (PSK mode) registers, keeps the session with mbedtls_ssl_get_session, sends close_notify,
+ * then connects again from a new socket, offers the saved session with mbedtls_ssl_set_session and
+ * registers again. It prints "resumed yes" when the server answered with the saved session's ID (an
+ * abbreviated handshake, RFC 5246 section 7.3) and "resumed no" when it gave a new one (a full handshake).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -95,14 +100,53 @@ static int use_certificate(const struct certificate_files *files, mbedtls_ssl_co
     return 0;
 }
 
+/* Takes a leading flag off the command line, returning whether it was there. */
+static int take_flag(int *argc, char ***argv, const char *flag)
+{
+    if (*argc <= 1 || strcmp((*argv)[1], flag) != 0) return 0;
+    (*argv)[1] = (*argv)[0];
+    (*argc)--;
+    (*argv)++;
+    return 1;
+}
+
+/*
+ * The second connection of --resume: a new socket (so a new source port, as a device that slept), the
+ * saved session offered, the handshake and a second Register.
+ */
+static int resume_and_register(mbedtls_ssl_context *ssl, mbedtls_net_context *connection, const mbedtls_ssl_session *saved,
+                               const struct peer_arguments *arguments)
+{
+    mbedtls_net_free(connection);
+    mbedtls_net_init(connection);
+    int ret = mbedtls_net_connect(connection, arguments->host, arguments->port, MBEDTLS_NET_PROTO_UDP);
+    if (ret == 0) ret = mbedtls_ssl_session_reset(ssl);
+    if (ret == 0) ret = mbedtls_ssl_set_session(ssl, saved);
+    if (ret != 0) {
+        report_error("reconnecting with the saved session", ret);
+        return PEER_DTLS_FAILED;
+    }
+    mbedtls_ssl_set_bio(ssl, connection, mbedtls_net_send, mbedtls_net_recv, mbedtls_net_recv_timeout);
+    ret = handshake(ssl);
+    if (ret != 0) {
+        report_error("DTLS handshake (resuming)", ret);
+        return PEER_DTLS_FAILED;
+    }
+    mbedtls_ssl_session now;
+    mbedtls_ssl_session_init(&now);
+    ret = mbedtls_ssl_get_session(ssl, &now);
+    int resumed = ret == 0 && saved->id_len > 0 && now.id_len == saved->id_len && memcmp(now.id, saved->id, saved->id_len) == 0;
+    mbedtls_ssl_session_free(&now);
+    printf("resumed %s\n", resumed ? "yes" : "no");
+    int result = register_device(ssl, arguments);
+    mbedtls_ssl_close_notify(ssl);
+    return result;
+}
+
 int main(int argc, char **argv)
 {
-    int lowest_min_version = argc > 1 && strcmp(argv[1], "--lowest-min-version") == 0;
-    if (lowest_min_version) {
-        argv[1] = argv[0];
-        argc--;
-        argv++;
-    }
+    int lowest_min_version = take_flag(&argc, &argv, "--lowest-min-version");
+    int resume = take_flag(&argc, &argv, "--resume");
     struct certificate_files files = { NULL, NULL, NULL, NULL };
     struct peer_arguments arguments;
     if (argc > 5 && strcmp(argv[1], "--certificate") == 0) {
@@ -125,6 +169,8 @@ int main(int argc, char **argv)
     mbedtls_x509_crt own_certificate;
     mbedtls_x509_crt authority;
     mbedtls_pk_context key;
+    mbedtls_ssl_session saved;
+    mbedtls_ssl_session_init(&saved);
     mbedtls_x509_crt_init(&own_certificate);
     mbedtls_x509_crt_init(&authority);
     mbedtls_pk_init(&key);
@@ -171,10 +217,16 @@ int main(int argc, char **argv)
         goto done;
     }
     printf("handshake %s\n", mbedtls_ssl_get_ciphersuite(&ssl));
+    if (resume && (ret = mbedtls_ssl_get_session(&ssl, &saved)) != 0) {
+        report_error("mbedtls_ssl_get_session", ret);
+        goto done;
+    }
     result = register_device(&ssl, &arguments);
     mbedtls_ssl_close_notify(&ssl);
+    if (resume && result == PEER_REGISTERED) result = resume_and_register(&ssl, &connection, &saved, &arguments);
 
 done:
+    mbedtls_ssl_session_free(&saved);
     mbedtls_x509_crt_free(&own_certificate);
     mbedtls_x509_crt_free(&authority);
     mbedtls_pk_free(&key);

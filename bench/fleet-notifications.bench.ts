@@ -105,6 +105,15 @@ try {
     bareRows.push(await yardstick(rate));
     print('bare node:dgram', bareRows.at(-1) as Row, false);
   }
+  // Confirmable notifications at the second rate, without a subscriber: latency to the server's ACK.
+  const confirmableRate = rates[Math.min(1, rates.length - 1)] ?? 5_000;
+  const cpu = cpuWatcher(hub.pid);
+  const loadBefore = load();
+  const confirmable = await runSimulator([...fleetArguments(server, confirmableRate), '--confirmable'], cpu.onPhase);
+  const c = confirmable.notifications;
+  process.stdout.write(
+    `| lwm2m-hub, CON, latency to its ACK | ${format(confirmableRate)} | ${format(c.sentPerSecond)} |  | ${format(c.acknowledged / c.seconds)} | ${format(((c.sent - c.acknowledged) / Math.max(1, c.sent)) * 100, 1)} % | ${[c.ackLatencyMs.p50, c.ackLatencyMs.p90, c.ackLatencyMs.p99, c.ackLatencyMs.max].map((value) => format(value, 1)).join(' | ')} | ${format((cpu.seconds() * 1e6) / Math.max(1, c.acknowledged), 1)} | ${format(confirmable.fleetCpuSeconds, 1)} | ${format((loadBefore + load()) / 2, 1)} |\n`,
+  );
   const ceiling = await yardstick(yardstickCeilingRate);
   print('bare node:dgram (as fast as the fleet sends)', ceiling, false);
 
@@ -120,7 +129,7 @@ try {
     chartFile,
     renderLatencyChart({
       title: 'lwm2m-hub: notification latency, device send to GraphQL subscriber',
-      caption: `${started.toISOString().slice(0, 16)} UTC, ${cpus().length} cores shared with other jobs (load ${format(Math.min(...loads), 1)}-${format(Math.max(...loads), 1)}), ${devices} devices, ${secondsPerRate} s per rate, NON, SQLite store`,
+      caption: `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} cores shared with other jobs (load ${format(Math.min(...loads), 1)}-${format(Math.max(...loads), 1)}), ${devices} devices, ${secondsPerRate} s per rate, NON, SQLite store`,
       xLabel: 'offered notifications per second',
       yLabel: 'latency (ms, log scale)',
       series: (['p50', 'p90', 'p99', 'max'] as const).map((key, index) => ({
@@ -128,6 +137,7 @@ try {
         colour: ['#1b9e77', '#7570b3', '#d95f02', '#999999'][index] ?? '#000',
         points: serverRows.map((row) => ({ x: row.offered, y: row.report.subscriber?.latencyMs[key] ?? 0 })),
       })),
+      notes: serverRows.map((row) => ({ x: row.offered, text: `${format((row.received / Math.max(1, row.report.notifications.sent)) * 100)} % heard` })),
     }),
   );
   process.stdout.write(`Chart: ${chartFile}\n`);

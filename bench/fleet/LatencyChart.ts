@@ -16,11 +16,13 @@ export interface LatencyChart {
   readonly xLabel: string;
   readonly yLabel: string;
   readonly series: readonly ChartSeries[];
+  /** A short note above an x value (e.g. the share received there), since latency alone hides loss. */
+  readonly notes?: ReadonlyArray<{ readonly x: number; readonly text: string }>;
 }
 
 const width = 720;
 const height = 440;
-const margin = { left: 70, right: 170, top: 40, bottom: 70 };
+const margin = { left: 70, right: 170, top: 56, bottom: 70 };
 
 const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
@@ -48,6 +50,7 @@ export function renderLatencyChart(chart: LatencyChart): string {
     parts.push(`<line x1="${x(tick)}" x2="${x(tick)}" y1="${margin.top}" y2="${margin.top + plotHeight}" stroke="#eee"/>`);
     parts.push(`<text x="${x(tick)}" y="${margin.top + plotHeight + 18}" text-anchor="middle">${tick.toLocaleString('en')}</text>`);
   }
+  for (const note of chart.notes ?? []) parts.push(`<text x="${x(note.x)}" y="${margin.top - 6}" text-anchor="middle" fill="#555">${escape(note.text)}</text>`);
   parts.push(`<rect x="${margin.left}" y="${margin.top}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#333"/>`);
   parts.push(`<text x="${margin.left + plotWidth / 2}" y="${margin.top + plotHeight + 40}" text-anchor="middle">${escape(chart.xLabel)}</text>`);
   parts.push(`<text transform="translate(18 ${margin.top + plotHeight / 2}) rotate(-90)" text-anchor="middle">${escape(chart.yLabel)}</text>`);

@@ -47,3 +47,10 @@ export function alertName(description: number): string {
   const entry = Object.entries(AlertDescription).find(([, value]) => value === description);
   return entry?.[0] ?? `alert ${description}`;
 }
+
+/** The name of an alert that ends a handshake (a fatal one or close_notify), or undefined for any other (RFC 5246 section 7.2). */
+export function handshakeEndingAlert(fragment: Buffer): string | undefined {
+  const alert = parseAlert(fragment);
+  if (!alert.ok) return undefined;
+  return alert.value.level === AlertLevel.fatal || alert.value.description === AlertDescription.closeNotify ? alertName(alert.value.description) : undefined;
+}

@@ -12,7 +12,7 @@
  * handshake, as does any session the cache no longer holds.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { AlertDescription, AlertLevel, alertName, parseAlert, serializeAlert } from './Alert.ts';
+import { AlertDescription, AlertLevel, handshakeEndingAlert, serializeAlert } from './Alert.ts';
 import { ExtensionType, TLS_EMPTY_RENEGOTIATION_INFO_SCSV, hasExtension } from './ClientHello.ts';
 import type { ClientHello, HelloExtension } from './ClientHello.ts';
 import { connectionKeys, keyBlockLength } from './CipherSuites.ts';
@@ -20,6 +20,7 @@ import type { CipherSuite } from './CipherSuites.ts';
 import { ContentType, DTLS_1_2, serializeRecord } from './DtlsRecord.ts';
 import type { DtlsRecord } from './DtlsRecord.ts';
 import type { ResumableSession } from './DtlsSessionCache.ts';
+import { FlightTimer } from './FlightTimer.ts';
 import { FragmentReassembler } from './FragmentReassembler.ts';
 import { HandshakeType, parseHandshakeFragments, serializeHandshake } from './HandshakeCodec.ts';
 import { HandshakeTranscript } from './HandshakeTranscript.ts';
@@ -48,7 +49,6 @@ type State = 'checking-credential' | 'awaiting-finished' | 'done';
 export class ResumedHandshake {
   readonly clientRandom: Buffer;
   private readonly callbacks: ResumedHandshakeCallbacks;
-  private readonly timers: HandshakeTimers;
   private readonly session: ResumableSession;
   private readonly suite: CipherSuite;
   private readonly hello: ClientHello;
@@ -67,8 +67,7 @@ export class ResumedHandshake {
   private nextEpoch1WriteSequence = 0;
   private changeCipherSpecReceived = false;
   private queued: DtlsRecord[] = [];
-  private retransmitMs: number;
-  private retransmitTimer: NodeJS.Timeout | undefined;
+  private readonly flightTimer: FlightTimer;
   private readonly deadline: NodeJS.Timeout;
 
   /** Looks the session's PSK up again, then sends the server's flight. */
@@ -86,12 +85,11 @@ export class ResumedHandshake {
     this.hello = hello;
     this.session = session;
     this.suite = suite;
-    this.timers = timers;
     this.callbacks = callbacks;
     this.serverMessageSeq = clientHelloMessageSeq;
     this.nextReceiveSeq = clientHelloMessageSeq + 1;
     this.nextEpoch0WriteSequence = clientHelloRecordSequence;
-    this.retransmitMs = timers.initialRetransmitMs;
+    this.flightTimer = new FlightTimer(timers.initialRetransmitMs, timers.maxRetransmitMs);
     this.transcript.add(clientHelloMessage);
     // RFC 5246 section 6.3: the cached master secret with this handshake's randoms.
     this.keyBlock = keyBlock(session.masterSecret, this.clientRandom, this.serverRandom, keyBlockLength(suite));
@@ -219,11 +217,8 @@ export class ResumedHandshake {
   }
 
   private handleAlert(fragment: Buffer): void {
-    const alert = parseAlert(fragment);
-    if (!alert.ok) return;
-    if (alert.value.level === AlertLevel.fatal || alert.value.description === AlertDescription.closeNotify) {
-      this.fail(`client sent alert ${alertName(alert.value.description)}`, undefined);
-    }
+    const ending = handshakeEndingAlert(fragment);
+    if (ending !== undefined) this.fail(`client sent alert ${ending}`, undefined);
   }
 
   /** ServerHello and ChangeCipherSpec in epoch 0, Finished in epoch 1, each time with new record numbers. */
@@ -238,22 +233,12 @@ export class ResumedHandshake {
         this.records.seal(ContentType.handshake, this.nextEpoch1WriteSequence++, this.serverFinished),
       ]),
     );
-    this.stopRetransmitting();
-    this.retransmitTimer = setTimeout(() => {
-      this.retransmitMs = Math.min(this.retransmitMs * 2, this.timers.maxRetransmitMs);
-      this.sendFlight();
-    }, this.retransmitMs);
-    this.retransmitTimer.unref();
-  }
-
-  private stopRetransmitting(): void {
-    if (this.retransmitTimer !== undefined) clearTimeout(this.retransmitTimer);
-    this.retransmitTimer = undefined;
+    this.flightTimer.arm(() => this.sendFlight());
   }
 
   private finish(): void {
     this.state = 'done';
-    this.stopRetransmitting();
+    this.flightTimer.stop();
     clearTimeout(this.deadline);
     this.queued = [];
   }

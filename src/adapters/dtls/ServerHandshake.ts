@@ -18,7 +18,7 @@
  */
 import { X509Certificate, createECDH, createPublicKey, randomBytes, sign, timingSafeEqual, verify } from 'node:crypto';
 import type { ECDH, KeyObject } from 'node:crypto';
-import { AlertDescription, AlertLevel, alertName, parseAlert, serializeAlert } from './Alert.ts';
+import { AlertDescription, AlertLevel, handshakeEndingAlert, serializeAlert } from './Alert.ts';
 import type { Alert } from './Alert.ts';
 import {
   CertificateType,
@@ -40,6 +40,7 @@ import { connectionKeys, keyBlockLength } from './CipherSuites.ts';
 import type { CipherSuite } from './CipherSuites.ts';
 import { ContentType, DTLS_1_0, DTLS_1_2, RECORD_HEADER_LENGTH, serializeRecord } from './DtlsRecord.ts';
 import type { DtlsRecord } from './DtlsRecord.ts';
+import { FlightTimer } from './FlightTimer.ts';
 import { FragmentReassembler } from './FragmentReassembler.ts';
 import { HANDSHAKE_HEADER_LENGTH, HandshakeType, fragmentHandshake, parseHandshakeFragments, serializeHandshake } from './HandshakeCodec.ts';
 import { HandshakeTranscript } from './HandshakeTranscript.ts';
@@ -154,7 +155,6 @@ const MAX_QUEUED_RECORDS = 16;
 export class ServerHandshake {
   readonly clientRandom: Buffer;
   private readonly callbacks: HandshakeCallbacks;
-  private readonly timers: HandshakeTimers;
   private readonly suite: CipherSuite;
   private readonly useExtendedMasterSecret: boolean;
   private readonly serverRandom: Buffer;
@@ -186,8 +186,7 @@ export class ServerHandshake {
   /** RFC 9146: ours (in the client's records) and the client's (in ours), when negotiated. */
   private readonly readConnectionId: Buffer | undefined;
   private readonly writeConnectionId: Buffer | undefined;
-  private retransmitMs: number;
-  private retransmitTimer: NodeJS.Timeout | undefined;
+  private readonly flightTimer: FlightTimer;
   private readonly deadline: NodeJS.Timeout;
 
   /**
@@ -215,14 +214,13 @@ export class ServerHandshake {
     this.clientRandom = hello.random;
     this.sessionId = sessionId;
     this.callbacks = callbacks;
-    this.timers = timers;
     this.suite = suite;
     this.useExtendedMasterSecret = hasExtension(hello, ExtensionType.extendedMasterSecret);
     this.serverRandom = randomBytes(32);
     this.nextReceiveSeq = clientHelloMessageSeq + 1;
     this.nextSendSeq = clientHelloMessageSeq;
     this.nextEpoch0WriteSequence = clientHelloRecordSequence;
-    this.retransmitMs = timers.initialRetransmitMs;
+    this.flightTimer = new FlightTimer(timers.initialRetransmitMs, timers.maxRetransmitMs);
     this.certificates = suite.keyExchange === 'ecdhe-ecdsa' ? certificates : undefined;
     this.state = this.certificates === undefined ? 'awaiting-key-exchange' : 'awaiting-certificate';
 
@@ -330,11 +328,8 @@ export class ServerHandshake {
   }
 
   private handleAlert(fragment: Buffer): void {
-    const alert = parseAlert(fragment);
-    if (!alert.ok) return;
-    if (alert.value.level === AlertLevel.fatal || alert.value.description === AlertDescription.closeNotify) {
-      this.fail(`client sent alert ${alertName(alert.value.description)}`, undefined);
-    }
+    const ending = handshakeEndingAlert(fragment);
+    if (ending !== undefined) this.fail(`client sent alert ${ending}`, undefined);
   }
 
   private handleHandshakeBytes(bytes: Buffer): void {
@@ -381,7 +376,7 @@ export class ServerHandshake {
         this.fail(`malformed ClientKeyExchange: ${exchange.error.reason}`, AlertDescription.decodeError);
         return;
       }
-      this.stopRetransmitting();
+      this.flightTimer.stop();
       this.transcript.add(message);
       this.pskIdentity = exchange.value.pskIdentity;
       this.state = 'looking-up-credential';
@@ -466,7 +461,7 @@ export class ServerHandshake {
       this.fail('the client ECDH point is not on secp256r1', AlertDescription.illegalParameter);
       return;
     }
-    this.stopRetransmitting();
+    this.flightTimer.stop();
     this.transcript.add(message);
     this.deriveMaster(premaster, this.transcript.digest());
     this.state = 'awaiting-certificate-verify';
@@ -590,17 +585,7 @@ export class ServerHandshake {
       size += record.length;
     }
     this.callbacks.transmit(Buffer.concat(datagram));
-    this.stopRetransmitting();
-    this.retransmitTimer = setTimeout(() => {
-      this.retransmitMs = Math.min(this.retransmitMs * 2, this.timers.maxRetransmitMs);
-      this.sendFlight4();
-    }, this.retransmitMs);
-    this.retransmitTimer.unref();
-  }
-
-  private stopRetransmitting(): void {
-    if (this.retransmitTimer !== undefined) clearTimeout(this.retransmitTimer);
-    this.retransmitTimer = undefined;
+    this.flightTimer.arm(() => this.sendFlight4());
   }
 
   private plainRecord(type: number, fragment: Buffer): Buffer {
@@ -609,7 +594,7 @@ export class ServerHandshake {
 
   private finish(): void {
     this.state = 'done';
-    this.stopRetransmitting();
+    this.flightTimer.stop();
     clearTimeout(this.deadline);
     this.queued = [];
   }

@@ -172,6 +172,7 @@ export async function openSecureEndpoints(options: SecureEndpointsOptions): Prom
         const savedAt = clock.now();
         for (const [file, transport] of [[sessionFiles.lwm2m, lwm2mTransport], [sessionFiles.bootstrap, bootstrapTransport]] as const) {
           const sessions = transport.server.suspendSessions();
+          if (sessions.length === 0) continue;
           try {
             writeSealedSessions(file, { savedAt, sessions }, options.sealer);
             logger.info({ file, sessions: sessions.length }, 'DTLS session state saved');

@@ -6,6 +6,7 @@ import { DtlsSession } from '../../../src/adapters/dtls/DtlsSession.ts';
 import { decodeDtlsSessions, encodeDtlsSessions } from '../../../src/adapters/dtls/DtlsSessionState.ts';
 import type { SavedDtlsSession } from '../../../src/adapters/dtls/DtlsSessionState.ts';
 import { ProtectedRecords } from '../../../src/adapters/dtls/ProtectedRecords.ts';
+import { savedSession } from './support/SavedSessionFixture.ts';
 
 const suiteNames = CIPHER_SUITES.map((suite) => suite.name);
 const keyBlockLength = (name: string): number => {
@@ -15,7 +16,7 @@ const keyBlockLength = (name: string): number => {
 
 const bytes = (maxLength: number, minLength = 0): fc.Arbitrary<Buffer> => fc.uint8Array({ minLength, maxLength }).map((array) => Buffer.from(array));
 
-const savedSession: fc.Arbitrary<SavedDtlsSession> = fc.constantFrom(...suiteNames).chain((cipherSuite) =>
+const anySavedSession: fc.Arbitrary<SavedDtlsSession> = fc.constantFrom(...suiteNames).chain((cipherSuite) =>
   fc.record({
     peer: fc.record({ address: fc.constantFrom('127.0.0.1', '2001:db8::17', '192.0.2.200'), port: fc.integer({ min: 1, max: 65535 }) }),
     epoch: fc.constant(1),
@@ -33,29 +34,10 @@ const savedSession: fc.Arbitrary<SavedDtlsSession> = fc.constantFrom(...suiteNam
   }),
 );
 
-function session(overrides: Partial<SavedDtlsSession> = {}): SavedDtlsSession {
-  return {
-    peer: { address: '127.0.0.1', port: 40001 },
-    epoch: 1,
-    pskIdentity: Buffer.from('device-1'),
-    authentication: 'psk',
-    credentialIdentity: undefined,
-    cipherSuite: 'TLS_PSK_WITH_AES_128_CCM_8',
-    extendedMasterSecret: true,
-    establishedAt: new Date('2026-12-07T01:00:00Z'),
-    readConnectionId: undefined,
-    writeConnectionId: undefined,
-    keyBlock: Buffer.alloc(40, 7),
-    nextWriteSequence: 12,
-    readWindow: { highest: 9, bitmap: 0b1011n },
-    ...overrides,
-  };
-}
-
 describe('DTLS session state codec', () => {
   it('round-trips any sessions', () => {
     fc.assert(
-      fc.property(fc.array(savedSession, { maxLength: 5 }), fc.integer({ min: 0, max: 2 ** 47 }), (sessions, ms) => {
+      fc.property(fc.array(anySavedSession, { maxLength: 5 }), fc.integer({ min: 0, max: 2 ** 47 }), (sessions, ms) => {
         const state = { savedAt: new Date(ms), sessions };
         expect(decodeDtlsSessions(encodeDtlsSessions(state))).toEqual({ ok: true, value: state });
       }),
@@ -63,7 +45,7 @@ describe('DTLS session state codec', () => {
   });
 
   it('refuses every truncation with the field that is missing', () => {
-    const encoded = encodeDtlsSessions({ savedAt: new Date(0), sessions: [session(), session({ peer: { address: '127.0.0.1', port: 40002 } })] });
+    const encoded = encodeDtlsSessions({ savedAt: new Date(0), sessions: [savedSession(), savedSession({ peer: { address: '127.0.0.1', port: 40002 } })] });
     for (let length = 0; length < encoded.length; length++) {
       const decoded = decodeDtlsSessions(encoded.subarray(0, length));
       expect(decoded.ok).toBe(false);
@@ -72,12 +54,12 @@ describe('DTLS session state codec', () => {
   });
 
   it('refuses another format version, trailing bytes, an unknown suite and a key block of the wrong length', () => {
-    const encoded = encodeDtlsSessions({ savedAt: new Date(0), sessions: [session()] });
+    const encoded = encodeDtlsSessions({ savedAt: new Date(0), sessions: [savedSession()] });
     const otherVersion = Buffer.from(encoded);
     otherVersion[0] = 2;
     expect(decodeDtlsSessions(otherVersion)).toMatchObject({ ok: false, error: { reason: 'format version 2, expected 1' } });
     expect(decodeDtlsSessions(Buffer.concat([encoded, Buffer.from([0])]))).toMatchObject({ ok: false, error: { reason: '1 bytes after the last session' } });
-    const shortKeys = encodeDtlsSessions({ savedAt: new Date(0), sessions: [session({ keyBlock: Buffer.alloc(39) })] });
+    const shortKeys = encodeDtlsSessions({ savedAt: new Date(0), sessions: [savedSession({ keyBlock: Buffer.alloc(39) })] });
     expect(decodeDtlsSessions(shortKeys)).toMatchObject({ ok: false, error: { reason: 'session 0: key block of 39 bytes for TLS_PSK_WITH_AES_128_CCM_8' } });
     const suiteOffset = encoded.indexOf(Buffer.from([0xc0, 0xa8]));
     const unknownSuite = Buffer.from(encoded);
@@ -95,7 +77,7 @@ describe('DTLS session state codec', () => {
 });
 
 describe('a restored DTLS session', () => {
-  const saved = session({ nextWriteSequence: 12 });
+  const saved = savedSession({ nextWriteSequence: 12 });
   const suite = CIPHER_SUITES.find((candidate) => candidate.name === saved.cipherSuite);
   if (suite === undefined) throw new Error('no CCM_8 suite');
   const keys = connectionKeys(suite, saved.keyBlock);
@@ -124,6 +106,6 @@ describe('a restored DTLS session', () => {
   });
 
   it('is not restored when its sequence numbers would run out', () => {
-    expect(DtlsSession.restore(session({ nextWriteSequence: 2 ** 48 - 100 }), 1024, new Date())).toBeUndefined();
+    expect(DtlsSession.restore(savedSession({ nextWriteSequence: 2 ** 48 - 100 }), 1024, new Date())).toBeUndefined();
   });
 });

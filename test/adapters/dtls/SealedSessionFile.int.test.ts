@@ -9,6 +9,7 @@ import { AesGcmSecretSealer } from '../../../src/adapters/crypto/AesGcmSecretSea
 import type { SavedDtlsSessions } from '../../../src/adapters/dtls/DtlsSessionState.ts';
 import { takeSealedSessions, writeSealedSessions } from '../../../src/adapters/dtls/SealedSessionFile.ts';
 import type { Logger } from '../../../src/adapters/logging/Logger.ts';
+import { savedSession } from './support/SavedSessionFixture.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hub-dtls-state-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,23 +18,7 @@ const sealer = new AesGcmSecretSealer(randomBytes(32));
 const keyBlock = Buffer.alloc(40, 0xab);
 const state: SavedDtlsSessions = {
   savedAt: new Date('2026-12-07T01:00:00Z'),
-  sessions: [
-    {
-      peer: { address: '127.0.0.1', port: 40001 },
-      epoch: 1,
-      pskIdentity: Buffer.from('device-1'),
-      authentication: 'psk',
-      credentialIdentity: undefined,
-      cipherSuite: 'TLS_PSK_WITH_AES_128_CCM_8',
-      extendedMasterSecret: true,
-      establishedAt: new Date('2026-12-07T00:00:00Z'),
-      readConnectionId: undefined,
-      writeConnectionId: undefined,
-      keyBlock,
-      nextWriteSequence: 5,
-      readWindow: { highest: 3, bitmap: 0b1111n },
-    },
-  ],
+  sessions: [savedSession({ keyBlock })],
 };
 
 function capturedLogger(): { logger: Logger; lines: string[] } {

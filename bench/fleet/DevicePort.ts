@@ -55,8 +55,10 @@ interface PendingExchange {
   deadline: number;
   timeoutMs: number;
   attempts: number;
-  /** The ACK arrived; a request then waits for its separate response (RFC 7252 section 5.2.2). */
-  acknowledged: boolean;
+  /** A request (it waits for a response), not a notification (it waits for an ACK only). */
+  readonly isRequest: boolean;
+  /** Acknowledged by an empty ACK: no more retransmissions, the separate response is awaited until the deadline. */
+  awaitingResponse: boolean;
   readonly settle: (message: CoapMessage | undefined) => void;
 }
 
@@ -95,7 +97,7 @@ export class DevicePort {
     const token = encodeUint(this.#token);
     const bytes = encodeCoapMessage({ type: 'CON', code, messageId, token, options, payload });
     return new Promise((resolve) => {
-      const exchange = this.#track(messageId, bytes, (message) => {
+      const exchange = this.#track(messageId, bytes, true, (message) => {
         this.#requests.delete(tokenKey(token));
         resolve(message === undefined ? undefined : { code: message.code, locationPath: stringOptions(message.options, OptionNumber.LocationPath), retransmissions: exchange.attempts - 1 });
       });
@@ -119,7 +121,7 @@ export class DevicePort {
       this.#send(bytes);
       return;
     }
-    this.#track(messageId, bytes, (message) => {
+    this.#track(messageId, bytes, false, (message) => {
       if (message === undefined) this.#events.notificationTimedOut();
       else {
         const reset = message.type === 'RST';
@@ -132,8 +134,8 @@ export class DevicePort {
   /** RFC 7252 section 4.2: retransmits what is due, with the timeout doubled each time; gives up after MAX_RETRANSMIT. */
   retransmitDue(now: number): void {
     for (const [messageId, exchange] of this.#pending) {
-      if (exchange.acknowledged || exchange.deadline > now) continue;
-      if (exchange.attempts > defaultTransmissionParameters.maxRetransmit) {
+      if (exchange.deadline > now) continue;
+      if (exchange.awaitingResponse || exchange.attempts > defaultTransmissionParameters.maxRetransmit) {
         this.#pending.delete(messageId);
         exchange.settle(undefined);
         continue;
@@ -151,13 +153,15 @@ export class DevicePort {
     const message = decoded.message;
     if (message.type === 'ACK' || message.type === 'RST') {
       const exchange = this.#pending.get(message.messageId);
-      if (exchange === undefined) return;
-      this.#pending.delete(message.messageId);
-      // An empty ACK only stops retransmission: the response comes separately (RFC 7252 section 5.2.2).
-      if (message.type === 'ACK' && message.code === '0.00' && this.#requests.get(tokenKey(message.token)) === exchange) {
-        exchange.acknowledged = true;
+      if (exchange === undefined || exchange.awaitingResponse) return;
+      // An empty ACK (it has no token) to a request only stops retransmission: the response comes
+      // separately (RFC 7252 section 5.2.2), within the response timeout. To a notification it is the answer.
+      if (message.type === 'ACK' && message.code === '0.00' && exchange.isRequest) {
+        exchange.awaitingResponse = true;
+        exchange.deadline = performance.now() + defaultTransmissionParameters.responseTimeoutMs;
         return;
       }
+      this.#pending.delete(message.messageId);
       exchange.settle(message);
       return;
     }
@@ -230,10 +234,10 @@ export class DevicePort {
     if (this.observations.delete(tokenKey(observation.token))) this.#events.cancelled(observation);
   }
 
-  #track(messageId: number, bytes: Uint8Array, settle: (message: CoapMessage | undefined) => void): PendingExchange {
+  #track(messageId: number, bytes: Uint8Array, isRequest: boolean, settle: (message: CoapMessage | undefined) => void): PendingExchange {
     const now = performance.now();
     const timeoutMs = initialTimeoutMs(defaultTransmissionParameters, Math.random());
-    const exchange: PendingExchange = { bytes, deadline: now + timeoutMs, timeoutMs, attempts: 1, acknowledged: false, settle };
+    const exchange: PendingExchange = { bytes, isRequest, deadline: now + timeoutMs, timeoutMs, attempts: 1, awaitingResponse: false, settle };
     this.#pending.set(messageId, exchange);
     this.#send(bytes);
     return exchange;

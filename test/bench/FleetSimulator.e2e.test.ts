@@ -69,6 +69,16 @@ describe('the fleet simulator against lwm2m-hub', () => {
     expect(report.requests.reads).toBe(1);
   });
 
+  it('in queue mode (binding UQ), is observed while awake after its Register, and its notifications are acknowledged', async () => {
+    const server = `coap://127.0.0.1:${hub.serve.coapPort}`;
+    await importFleet(dataDir, { devices: 5, prefix: 'e2e-queue-', serverUri: server, security: 'NO_SEC', seed: 'e2e', lifetime: 600, binding: 'UQ' });
+    const report = await runSimulator(['--server', server, '--devices', '5', '--prefix', 'e2e-queue-', '--queue-mode', '--awake-ms', '30000', '--rate', '20', '--duration', '2', '--confirmable', '--drain', '30']);
+    expect(report.registrations).toMatchObject({ done: 5, failed: 0 });
+    expect(report.observations.active).toBe(5);
+    expect(report.requests.droppedAsleep).toBe(0);
+    expect(report.notifications).toMatchObject({ acknowledged: report.notifications.sent, timedOut: 0 });
+  });
+
   it('registers over DTLS with the PSK keys of the CSV it wrote', async () => {
     const server = `coaps://127.0.0.1:${hub.serve.coapsPort}`;
     await importFleet(dataDir, { devices: 5, prefix: 'e2e-psk-', serverUri: server, security: 'PSK', seed: 'e2e', lifetime: 600, binding: 'U' });

@@ -16,6 +16,7 @@ import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import type { EventMetadata, EventStore, NewEvent } from '../../adapters/eventstore/EventStore.ts';
 import { WrongExpectedVersion } from '../../adapters/eventstore/EventStore.ts';
 import { KeyedSerializer } from './KeyedSerializer.ts';
+import { retryOnConflict } from './RetryOnConflict.ts';
 
 export interface CommandResult<Event, State> {
   readonly events: readonly Event[];
@@ -91,20 +92,28 @@ export class AggregateCommandRunner {
       const result = await this.#appendToNewStream(stream, decider, command, options);
       if (result) return result;
     }
-    for (let attempt = 0; ; attempt++) {
+    return retryOnConflict(this.#retries + 1, async (): Promise<CommandResult<Event, State>> => {
       const { state, revision } = await this.#load(stream, decider, options.counted);
       const events = decider.decide(command, state);
       if (events.length === 0) return { events, state, revision, position: undefined };
-      try {
-        const appended = await this.#store.appendToStream(stream, events.map((event) => toNewEvent(event, options)), revision === -1 ? 'no_stream' : revision);
-        const next = events.reduce((s, e) => decider.evolve(s, e), state);
-        if (options.counted === undefined) this.#remember(stream, { decider, state: next, revision: appended.nextExpectedRevision });
-        return { events, state: next, revision: appended.nextExpectedRevision, position: appended.position };
-      } catch (error) {
-        if (error instanceof WrongExpectedVersion && attempt < this.#retries) continue;
-        throw error;
-      }
-    }
+      const appended = await this.#store.appendToStream(stream, events.map((event) => toNewEvent(event, options)), revision === -1 ? 'no_stream' : revision);
+      const next = events.reduce((s, e) => decider.evolve(s, e), state);
+      if (options.counted === undefined) this.#remember(stream, { decider, state: next, revision: appended.nextExpectedRevision });
+      return { events, state: next, revision: appended.nextExpectedRevision, position: appended.position };
+    });
+  }
+
+  /**
+   * The stream's state as a command would be decided on (cached, topped up with what was appended
+   * since), without deciding anything: for reads that must see the stream's latest events. Waits for
+   * the commands already queued on the stream.
+   */
+  load<Command, Event extends DomainEvent, State>(
+    stream: string,
+    decider: Decider<Command, Event, State>,
+    options: { readonly counted?: CountedEvents } = {},
+  ): Promise<{ state: State; revision: number }> {
+    return this.#serializer.run(stream, () => this.#load(stream, decider, options.counted));
   }
 
   /** The cached state topped up with the events appended after it, or the whole stream folded. */

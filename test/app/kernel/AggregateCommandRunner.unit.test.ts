@@ -120,4 +120,13 @@ describe('AggregateCommandRunner', () => {
     expect(await runner.run('counter-1', counter, { type: 'add', amount: 4 }, { counted })).toMatchObject({ state: 7, revision: 2 });
     expect(store.readsFrom).toEqual([0, 0, 0]);
   });
+  it('loads a stream\'s state without deciding, from the cache topped up with the events appended since', async () => {
+    const store = new RecordingStore();
+    const runner = new AggregateCommandRunner({ store });
+    expect(await runner.load('counter-1', counter)).toEqual({ state: null, revision: -1 });
+    await runner.run('counter-1', counter, { type: 'add', amount: 2 });
+    await store.appendToStream('counter-1', [{ type: 'Added', data: { amount: 40 } }], 0);
+    expect(await runner.load('counter-1', counter)).toEqual({ state: 42, revision: 1 });
+    expect(store.readsFrom).toEqual([0, 0, 1]);
+  });
 });

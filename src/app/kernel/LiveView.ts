@@ -16,6 +16,11 @@ export interface LiveViewDefinition<State> {
   readonly initialState: State;
   /** Folds one event into the state; may return the same object changed in place. */
   evolve(state: State, event: RecordedEvent): State;
+  /**
+   * Reads, before they are folded, the events some events stand for (LogFeed's `expand`): an import's
+   * commit becomes the events it staged, read back from the log. Absent: the events are folded as read.
+   */
+  readonly expand?: (events: readonly RecordedEvent[]) => Promise<readonly RecordedEvent[]>;
 }
 
 export class LiveViewTimeout extends Error {
@@ -34,6 +39,7 @@ interface Waiter {
 export class LiveView<State> implements FeedMember {
   readonly name: string;
   readonly filter: EventFilter | undefined;
+  readonly expand: ((events: readonly RecordedEvent[]) => Promise<readonly RecordedEvent[]>) | undefined;
   readonly #evolve: (state: State, event: RecordedEvent) => State;
   #state: State;
   #position = 0;
@@ -51,6 +57,7 @@ export class LiveView<State> implements FeedMember {
   private constructor(definition: LiveViewDefinition<State>) {
     this.name = definition.name;
     this.filter = definition.filter;
+    this.expand = definition.expand;
     this.#evolve = (state, event) => definition.evolve(state, event);
     this.#state = definition.initialState;
   }

@@ -22,6 +22,12 @@ export interface FeedMember {
    * events it does not read. Synchronous: a member's state moves at once with the feed.
    */
   deliver(events: readonly RecordedEvent[], through: number): void;
+  /**
+   * Turns the events it reads into the events it takes, before `deliver`, when an event stands for
+   * others to read from the log (an import's commit stands for the events it staged earlier). The feed
+   * awaits it, so every member after this one waits too: for members whose expansions are rare.
+   */
+  expand?(events: readonly RecordedEvent[]): Promise<readonly RecordedEvent[]>;
   /** The feed stopped (the store failed or closed): nothing more will be delivered. */
   stopped(error: Error): void;
 }
@@ -109,10 +115,10 @@ export class LogFeed {
       const events = page.filter((event) => event.position <= head);
       const last = events.at(-1);
       if (events.length < page.length || page.length < this.#maxBatch || last === undefined) {
-        member.deliver(events, Math.max(head, after));
+        member.deliver(await expanded(member, events), Math.max(head, after));
         return Math.max(head, after);
       }
-      member.deliver(events, last.position);
+      member.deliver(await expanded(member, events), last.position);
       after = last.position;
     }
   }
@@ -148,24 +154,32 @@ export class LogFeed {
           break;
         }
         if (ready.done === true) {
-          this.#hand(batch);
+          await this.#hand(batch);
           return;
         }
         batch.push(ready.value);
       }
-      this.#hand(batch);
+      await this.#hand(batch);
     }
   }
 
-  #hand(batch: readonly RecordedEvent[]): void {
+  /**
+   * Hands a batch to each member in turn. The feed's position moves only once every member has it:
+   * a member joining while an expansion is awaited is still behind the batch, and the loop below, which
+   * sees members added while it runs, hands it over.
+   */
+  async #hand(batch: readonly RecordedEvent[]): Promise<void> {
     const through = batch[batch.length - 1]?.position ?? this.#position;
     for (const membership of this.#members.values()) {
       if (membership.seen >= through) continue;
-      const { filter } = membership.member;
-      const taken = batch.filter((event) => event.position > membership.seen && matchesFilter(filter, event.stream, event.type));
+      const { member } = membership;
+      const taken = batch.filter((event) => event.position > membership.seen && matchesFilter(member.filter, event.stream, event.type));
       membership.seen = through;
       try {
-        membership.member.deliver(taken, through);
+        const events = member.expand === undefined || taken.length === 0 ? taken : await member.expand(taken);
+        // It may have left, or the feed stopped, while the expansion was read.
+        if (this.#members.get(member) !== membership) continue;
+        member.deliver(events, through);
       } catch (error) {
         // A failing member stops alone; the others go on.
         this.#members.delete(membership.member);
@@ -180,4 +194,8 @@ export class LogFeed {
     for (const { member } of this.#members.values()) member.stopped(error);
     this.#members.clear();
   }
+}
+
+function expanded(member: FeedMember, events: readonly RecordedEvent[]): Promise<readonly RecordedEvent[]> | readonly RecordedEvent[] {
+  return member.expand === undefined || events.length === 0 ? events : member.expand(events);
 }

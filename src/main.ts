@@ -15,8 +15,7 @@ import { ApiTokenRegistry } from './app/auth/ApiTokenRegistry.ts';
 import { DeviceImportService } from './app/devices/DeviceImportService.ts';
 import { startGraphQLServer } from './adapters/http/GraphQLServer.ts';
 import type { RunningGraphQLServer } from './adapters/http/GraphQLServer.ts';
-import { buildExecutableSchema } from './graphql/ExecutableSchema.ts';
-import { resolvers } from './graphql/Resolvers.ts';
+import { graphqlApi } from './graphql/GraphQLApi.ts';
 import { DeviceQueries } from './projections/devices/DeviceQueries.ts';
 import { DeviceHistoryQueries } from './projections/history/DeviceHistoryQueries.ts';
 import { AlarmQueries } from './projections/alarms/AlarmQueries.ts';
@@ -53,7 +52,7 @@ import { openSecureEndpoints } from './adapters/security/SecureEndpoints.ts';
 import { randomUUID } from 'node:crypto';
 import { FirmwareRepository } from './app/firmware/FirmwareRepository.ts';
 import { firmwarePackageCoapHandler, firmwarePackageUri } from './adapters/firmware/FirmwarePackageCoapResource.ts';
-import { firmwarePackageHttpUri } from './adapters/firmware/FirmwarePackageHttpRoute.ts';
+import { firmwarePackageHttpRoute, firmwarePackageHttpUri } from './adapters/firmware/FirmwarePackageHttpRoute.ts';
 import { startFirmware } from './app/firmware/Firmware.ts';
 import { FirmwarePackageAccess } from './app/firmware/FirmwarePackageAccess.ts';
 import type { SecureEndpoints } from './adapters/security/SecureEndpoints.ts';
@@ -65,8 +64,10 @@ import { measureAppends } from './adapters/metrics/MeasuredEventStore.ts';
 import { metricsRoute } from './adapters/metrics/MetricsRoute.ts';
 import { PrometheusMetrics } from './adapters/metrics/PrometheusMetrics.ts';
 import { startServiceMetrics } from './app/health/ServiceMetrics.ts';
-import { eventStoreCheck, readModelsCheck, socketsCheck } from './app/health/Readiness.ts';
+import { evaluateReadiness, eventStoreCheck, readModelsCheck, socketsCheck } from './app/health/Readiness.ts';
 import { announceRunningService } from './adapters/runtime/RunningServiceFile.ts';
+import { AggregateCommandRunner } from './app/kernel/AggregateCommandRunner.ts';
+import { LogFeed } from './app/kernel/LogFeed.ts';
 
 export interface RunningService {
   readonly store: EventStore;
@@ -143,6 +144,10 @@ async function wireService(
   logger: Logger,
 ): Promise<RunningService> {
   logger.info({ dataDir, eventStore: config.eventStoreUrl === '' ? 'sqlite' : 'eventstoredb', head: await store.headPosition() }, 'event store open');
+  // The process's one way to run a command on a stream, and its one reader of the log for live state.
+  const runner = new AggregateCommandRunner({ store });
+  const logFeed = new LogFeed({ store });
+  closers.push({ part: 'log feed', close: () => logFeed.close() });
 
   // Read models: their own SQLite file, projected from the log from each one's checkpoint.
   const readModels = ReadModelDatabase.open(dataDir);
@@ -226,6 +231,8 @@ async function wireService(
   // Device management and information reporting on the same endpoint (LwM2M Core 1.1 sections 6.3, 6.4).
   const management = await startDeviceManagement({
     store,
+    runner,
+    feed: logFeed,
     endpoint: lwm2mEndpoint,
     registrations,
     registrationHandler: firmwarePackageCoapHandler(
@@ -342,36 +349,37 @@ async function wireService(
   const graphql = await startGraphQLServer({
     host: config.httpHost,
     port: config.httpPort,
-    schema: buildExecutableSchema(resolvers),
-    services: {
-      store,
-      projector,
-      devices: new DeviceQueries(readModels.db),
-      history: new DeviceHistoryQueries(readModels.db),
-      deviceImport: new DeviceImportService({ store, sealer: masterKey.sealer, logger }),
-      deviceProperties: new DevicePropertyQueries(readModels.db),
-      protocols,
-      protocolQueries: new DeviceProtocolQueries(readModels.db),
-      validationRules,
-      telemetry,
-      measurements: new MeasurementQueries(readModels.db),
-      deviceEvents: new DeviceEventQueries(readModels.db),
-      alarms: new AlarmQueries(readModels.db),
-      bootstrapSessions: new BootstrapSessionQueries(readModels.db),
-      registrations,
-      deviceManagement,
-      shell,
-      firmware: firmware.service,
-      tokens,
-      logger,
-    },
-    tokens,
+    ...graphqlApi({
+      authenticate: (token) => tokens.authenticate(token),
+      services: {
+        store,
+        projector,
+        devices: new DeviceQueries(readModels.db),
+        history: new DeviceHistoryQueries(readModels.db),
+        deviceImport: new DeviceImportService({ store, sealer: masterKey.sealer, logger }),
+        deviceProperties: new DevicePropertyQueries(readModels.db),
+        protocols,
+        protocolQueries: new DeviceProtocolQueries(readModels.db),
+        validationRules,
+        telemetry,
+        measurements: new MeasurementQueries(readModels.db),
+        deviceEvents: new DeviceEventQueries(readModels.db),
+        alarms: new AlarmQueries(readModels.db),
+        bootstrapSessions: new BootstrapSessionQueries(readModels.db),
+        registrations,
+        deviceManagement,
+        shell,
+        firmware: firmware.service,
+        tokens,
+        logger,
+      },
+    }),
     logger,
     metrics,
     routes: [
-      firmware.httpRoute,
+      firmwarePackageHttpRoute(firmwareRepository, packageAccess),
       metricsRoute(metrics, (token) => tokens.authenticate(token)),
-      healthRoute([
+      healthRoute(() => evaluateReadiness([
         eventStoreCheck(store),
         readModelsCheck(projector, systemClock),
         socketsCheck([
@@ -380,7 +388,7 @@ async function wireService(
           { name: 'lwm2m and bootstrap servers (DTLS)', listening: () => secure.datagramEndpoints.lwm2m.listening && secure.datagramEndpoints.bootstrap.listening },
           { name: 'lwm2m and bootstrap servers (TCP, TLS)', listening: () => streams.byServer.every(({ endpoint }) => endpoint.listening) },
         ]),
-      ]),
+      ])),
     ],
   });
   closers.push({ part: 'graphql', close: () => graphql.close() });

@@ -30,8 +30,7 @@ import { startGraphQLServer } from '../../src/adapters/http/GraphQLServer.ts';
 import { ValidationRuleService } from '../../src/app/protocols/ValidationRuleService.ts';
 import { TelemetryService } from '../../src/app/telemetry/TelemetryService.ts';
 import { systemClock } from '../../src/domain/Clock.ts';
-import { buildExecutableSchema } from '../../src/graphql/ExecutableSchema.ts';
-import { resolvers } from '../../src/graphql/Resolvers.ts';
+import { graphqlApi } from '../../src/graphql/GraphQLApi.ts';
 import { AlarmQueries } from '../../src/projections/alarms/AlarmQueries.ts';
 import { BootstrapSessionQueries } from '../../src/projections/bootstrap/BootstrapSessionQueries.ts';
 import { DeviceEventQueries } from '../../src/projections/deviceevents/DeviceEventQueries.ts';
@@ -107,42 +106,43 @@ beforeAll(async () => {
   server = await startGraphQLServer({
     host: '127.0.0.1',
     port: 0,
-    schema: buildExecutableSchema(resolvers),
-    services: {
-      store,
-      projector,
-      devices: new DeviceQueries(database.db),
-      history: new DeviceHistoryQueries(database.db),
-      deviceImport: new DeviceImportService({ store, sealer, logger }),
-      deviceProperties: new DevicePropertyQueries(database.db),
-      protocols,
-      protocolQueries: new DeviceProtocolQueries(database.db),
-      validationRules,
-      telemetry: new TelemetryService({ store, protocols, clock: systemClock }),
-      measurements: new MeasurementQueries(database.db),
-      deviceEvents: new DeviceEventQueries(database.db),
-      alarms: new AlarmQueries(database.db),
-      bootstrapSessions: new BootstrapSessionQueries(database.db),
-      registrations,
-      deviceManagement,
-      shell: new ShellService({
+    ...graphqlApi({
+      authenticate: (bearer) => tokens.authenticate(bearer),
+      limits: { maxDepth: 3, maxCost: 40 },
+      services: {
         store,
-        catalog: coreObjectCatalog(),
-        registrations,
-        rules: validationRules,
-        deviceManagement,
-        firmware: firmware.service,
-        history: new ShellHistoryQueries(database.db, new OperationQueries(database.db), new FirmwareQueries(database.db)),
         projector,
-        clock: systemClock,
-      }),
-      firmware: firmware.service,
-      tokens,
-      logger,
-    },
-    tokens,
+        devices: new DeviceQueries(database.db),
+        history: new DeviceHistoryQueries(database.db),
+        deviceImport: new DeviceImportService({ store, sealer, logger }),
+        deviceProperties: new DevicePropertyQueries(database.db),
+        protocols,
+        protocolQueries: new DeviceProtocolQueries(database.db),
+        validationRules,
+        telemetry: new TelemetryService({ store, protocols, clock: systemClock }),
+        measurements: new MeasurementQueries(database.db),
+        deviceEvents: new DeviceEventQueries(database.db),
+        alarms: new AlarmQueries(database.db),
+        bootstrapSessions: new BootstrapSessionQueries(database.db),
+        registrations,
+        deviceManagement,
+        shell: new ShellService({
+          store,
+          catalog: coreObjectCatalog(),
+          registrations,
+          rules: validationRules,
+          deviceManagement,
+          firmware: firmware.service,
+          history: new ShellHistoryQueries(database.db, new OperationQueries(database.db), new FirmwareQueries(database.db)),
+          projector,
+          clock: systemClock,
+        }),
+        firmware: firmware.service,
+        tokens,
+        logger,
+      },
+    }),
     logger,
-    limits: { maxDepth: 3, maxCost: 40 },
   });
 });
 

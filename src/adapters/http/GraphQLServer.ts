@@ -9,24 +9,18 @@
  * Depth and cost limits are validation rules that Apollo applies to HTTP operations and that
  * `onSubscribe` applies to WebSocket operations, which Apollo never sees.
  */
-import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
-import type { HTTPGraphQLRequest } from '@apollo/server';
+import type { BaseContext, HTTPGraphQLRequest } from '@apollo/server';
 import { getOperationAST, GraphQLError, parse, specifiedRules, validate } from 'graphql';
-import type { ExecutionArgs, GraphQLSchema } from 'graphql';
+import type { ExecutionArgs, GraphQLFormattedError, GraphQLSchema, ValidationRule } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import type { Context as WsContext } from 'graphql-ws';
 import { WebSocketServer } from 'ws';
 import type { Principal } from '../../domain/auth/ApiTokens.ts';
 import { roleAllows } from '../../domain/auth/ApiTokens.ts';
-import type { ApiServices, GraphQLContext } from '../../graphql/GraphQLContext.ts';
-import { formatGraphQLError } from '../../graphql/ErrorFormatting.ts';
-import type { OperationLimits } from '../../graphql/limits/OperationLimits.ts';
-import { defaultOperationLimits, operationLimitRules } from '../../graphql/limits/OperationLimits.ts';
-import type { ApiTokenRegistry } from '../../app/auth/ApiTokenRegistry.ts';
 import type { Logger } from '../logging/Logger.ts';
 import { bearerToken, connectionParamsToken } from './BearerToken.ts';
 import { consoleFilesRoute } from './ConsoleFiles.ts';
@@ -40,15 +34,27 @@ import { noMetrics } from '../metrics/Metrics.ts';
 /** The graphql-ws close code for a failed authentication: 4401, mirroring HTTP 401. */
 const unauthorizedCloseCode = CloseCode.Unauthorized;
 
-export interface GraphQLServerOptions {
+/**
+ * What makes the transport serve one API: the schema and how its operations are authenticated,
+ * given their context, limited and have their errors told. The server itself knows no resolver.
+ */
+export interface GraphQLApi<TContext extends BaseContext> {
+  readonly schema: GraphQLSchema;
+  /** The caller a bearer token stands for, or undefined for an unknown token. */
+  authenticate(token: string): Promise<Principal | undefined>;
+  /** The context of one operation of an authenticated caller. */
+  contextFor(principal: Principal): TContext;
+  /** What the client is told of an error (and what is logged). */
+  formatError(formatted: GraphQLFormattedError, error: unknown, logger: Logger): GraphQLFormattedError;
+  /** Rules beside graphql-js's own that every operation is validated against (depth, cost). */
+  readonly validationRules: readonly ValidationRule[];
+}
+
+export interface GraphQLServerOptions<TContext extends BaseContext> extends GraphQLApi<TContext> {
   readonly host: string;
   readonly port: number;
   readonly path?: string;
-  readonly schema: GraphQLSchema;
-  readonly services: ApiServices;
-  readonly tokens: ApiTokenRegistry;
   readonly logger: Logger;
-  readonly limits?: OperationLimits;
   readonly requestLimits?: RequestLimits;
   /** Further routes beside the GraphQL path (firmware packages); each answers and returns true, or returns false. */
   readonly routes?: ReadonlyArray<(request: IncomingMessage, response: ServerResponse, url: URL) => Promise<boolean>>;
@@ -101,29 +107,29 @@ export const defaultRequestLimits: RequestLimits = {
 
 class BodyTooLarge extends Error {}
 
-export async function startGraphQLServer(options: GraphQLServerOptions): Promise<RunningGraphQLServer> {
+export async function startGraphQLServer<TContext extends BaseContext>(options: GraphQLServerOptions<TContext>): Promise<RunningGraphQLServer> {
   const path = options.path ?? '/graphql';
   const logger = options.logger.child({ component: 'graphql' });
-  const limits = options.limits ?? defaultOperationLimits;
   const requestLimits = options.requestLimits ?? defaultRequestLimits;
-  const { schema, services, tokens } = options;
+  const { schema } = options;
   const consoleFiles = consoleFilesRoute(options.consoleDirectory);
   const metrics = options.metrics ?? noMetrics;
   const operationMetrics = graphqlOperationMetrics(metrics);
 
   const authenticate = async (token: string | undefined): Promise<Principal | undefined> =>
-    token === undefined ? undefined : tokens.authenticate(token);
+    token === undefined ? undefined : options.authenticate(token);
+  const formatError = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => options.formatError(formatted, error, logger);
 
-  const apollo = new ApolloServer<GraphQLContext>({
+  const apollo = new ApolloServer<TContext>({
     schema,
-    validationRules: operationLimitRules(limits),
+    validationRules: [...options.validationRules],
     parseOptions: { maxTokens: requestLimits.maxTokens },
     plugins: [explorerLandingPagePlugin(options.consoleDirectory), operationMetrics.apolloPlugin()],
     includeStacktraceInErrorResponses: false,
     // The process owner (`lwm2m-hub serve`) stops the whole service in order on SIGINT/SIGTERM; Apollo's
     // own handlers (on unless NODE_ENV is test) would stop only the API and re-raise the signal.
     stopOnTerminationSignals: false,
-    formatError: (formatted, error) => formatGraphQLError(formatted, error, logger),
+    formatError,
     logger,
   });
   await apollo.start();
@@ -175,7 +181,7 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
       httpGraphQLRequest,
       context: () => {
         if (!principal) throw unauthenticated();
-        return Promise.resolve({ principal, correlationId: randomUUID(), services });
+        return Promise.resolve(options.contextFor(principal));
       },
     });
     const responseHeaders: Record<string, string> = {};
@@ -201,7 +207,7 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
   const principals = new WeakMap<WsContext<Record<string, unknown> | undefined, WebSocketExtra>, Principal>();
   // Each connection's operations that passed validation, by id, until they complete: named for metrics.
   const runningOperations = new WeakMap<WsContext<Record<string, unknown> | undefined, WebSocketExtra>, Map<string, RunningWebSocketOperation>>();
-  const rules = [...specifiedRules, ...operationLimitRules(limits)];
+  const rules = [...specifiedRules, ...options.validationRules];
   const wsServer = serveGraphQLWebSocket<Record<string, unknown> | undefined>(
     webSockets,
     {
@@ -228,21 +234,20 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
         if (errors.length > 0) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
         const running = runningOperations.get(context) ?? new Map<string, RunningWebSocketOperation>();
         runningOperations.set(context, running.set(id, { name: getOperationAST(document, payload.operationName)?.name?.value, failed: false }));
-        const contextValue: GraphQLContext = { principal, correlationId: randomUUID(), services };
-        return { schema, document, operationName: payload.operationName ?? null, variableValues: payload.variables ?? null, contextValue };
+        return { schema, document, operationName: payload.operationName ?? null, variableValues: payload.variables ?? null, contextValue: options.contextFor(principal) };
       },
       onNext(context, id, _payload, _args, result) {
         if (!result.errors) return undefined;
         const running = runningOperations.get(context)?.get(id);
         if (running) running.failed = true;
-        return { ...result, errors: result.errors.map((error) => formatGraphQLError(error.toJSON(), error, logger)) };
+        return { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) };
       },
       onError(context, id, payload, errors) {
         // A running operation that fails still completes (counted then); one refused before it ran does not.
         const running = runningOperations.get(context)?.get(id);
         if (running) running.failed = true;
         else operationMetrics.ended('websocket', payload.operationName, 'error');
-        return errors.map((error) => formatGraphQLError(error.toJSON(), error, logger));
+        return errors.map((error) => formatError(error.toJSON(), error));
       },
       onComplete(context, id, payload) {
         const running = runningOperations.get(context)?.get(id);

@@ -4,13 +4,14 @@
  * 200 when every readiness check passes and 503 with the reasons otherwise, both as JSON.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ReadinessCheck } from '../../app/health/Readiness.ts';
-import { evaluateReadiness } from '../../app/health/Readiness.ts';
 
 export const livenessPath = '/health/live';
 export const readinessPath = '/health/ready';
 
-export function healthRoute(checks: readonly ReadinessCheck[]): (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<boolean> {
+/** Whether the service can work now and, when not, each reason. */
+export type ReadinessEvaluation = () => Promise<{ readonly ready: boolean; readonly reasons: readonly string[] }>;
+
+export function healthRoute(evaluateReadiness: ReadinessEvaluation): (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<boolean> {
   return async (request, response, url) => {
     if (url.pathname !== livenessPath && url.pathname !== readinessPath) return false;
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -21,7 +22,7 @@ export function healthRoute(checks: readonly ReadinessCheck[]): (request: Incomi
       answer(response, 200, { status: 'live' });
       return true;
     }
-    const readiness = await evaluateReadiness(checks);
+    const readiness = await evaluateReadiness();
     answer(response, readiness.ready ? 200 : 503, readiness.ready ? { status: 'ready' } : { status: 'not ready', reasons: readiness.reasons });
     return true;
   };

@@ -17,9 +17,15 @@ import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import type { DeviceQueries } from '../../projections/devices/DeviceQueries.ts';
 import type { OperationQueries } from '../../projections/operations/OperationQueries.ts';
 import type { Projector } from '../../projections/Projector.ts';
-import type { DtlsServer } from '../../adapters/dtls/DtlsServer.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
 import type { Metrics, MetricSample } from '../../adapters/metrics/Metrics.ts';
+
+/** What the metrics need of a DTLS server: its sessions now, and each handshake as it ends. */
+export interface HandshakeCounting {
+  sessionCount(): number;
+  on(event: 'sessionEstablished' | 'handshakeFailed', listener: () => void): unknown;
+  off(event: 'sessionEstablished' | 'handshakeFailed', listener: () => void): unknown;
+}
 
 export interface ServiceMetricsSources {
   readonly store: EventStore;
@@ -31,7 +37,7 @@ export interface ServiceMetricsSources {
   /** Each CoAP endpoint by the server it belongs to (`lwm2m`, `lwm2m-dtls`, `bootstrap`, `bootstrap-dtls`). */
   readonly coapEndpoints: ReadonlyArray<{ readonly server: string; traffic(): { readonly retransmissions: number; readonly droppedDatagrams: number } }>;
   /** Each DTLS server by the server it belongs to (`lwm2m`, `bootstrap`). */
-  readonly dtlsServers: ReadonlyArray<{ readonly server: string; readonly dtls: DtlsServer }>;
+  readonly dtlsServers: ReadonlyArray<{ readonly server: string; readonly dtls: HandshakeCounting }>;
   /** Each CoAP-over-TCP or TLS endpoint (RFC 8323) by the server it belongs to (`lwm2m-tcp`, `lwm2m-tls`, ...), and its open connections. */
   readonly streamEndpoints?: ReadonlyArray<{ readonly server: string; readonly connections: () => number }>;
   readonly clock: Clock;

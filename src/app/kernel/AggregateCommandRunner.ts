@@ -27,8 +27,15 @@ export interface CommandResult<Event, State> {
   readonly position: number | undefined;
 }
 
-export interface RunOptions {
+export interface RunOptions<State = unknown> {
   readonly metadata?: Partial<EventMetadata>;
+  /**
+   * The stream's state as the caller keeps it (a live view's), trusted: the command is decided on it
+   * and appended at its revision without reading the stream, and what it decides (nothing, or a
+   * refusal) stands. When the stream has moved on, the store refuses the append and the command runs
+   * the usual way. The runner does not cache the outcome: the caller's copy is the cache.
+   */
+  readonly knownState?: { readonly state: State; readonly revision: number };
   /**
    * The caller expects the stream not to exist yet (a bulk import of new devices): decide on the
    * initial state and append with 'no_stream' without reading first. If the stream does exist, the
@@ -77,7 +84,7 @@ export class AggregateCommandRunner {
     stream: string,
     decider: Decider<Command, Event, State>,
     command: Command,
-    options: RunOptions = {},
+    options: RunOptions<State> = {},
   ): Promise<CommandResult<Event, State>> {
     return this.#serializer.run(stream, () => this.#decideAndAppend(stream, decider, command, options));
   }
@@ -86,8 +93,12 @@ export class AggregateCommandRunner {
     stream: string,
     decider: Decider<Command, Event, State>,
     command: Command,
-    options: RunOptions,
+    options: RunOptions<State>,
   ): Promise<CommandResult<Event, State>> {
+    if (options.knownState !== undefined) {
+      const result = await this.#appendAtKnownState(stream, decider, command, options, options.knownState);
+      if (result) return result;
+    }
     if (options.assumeNewStream === true && !this.#cache.has(stream)) {
       const result = await this.#appendToNewStream(stream, decider, command, options);
       if (result) return result;
@@ -144,6 +155,25 @@ export class AggregateCommandRunner {
     if (oldest.done !== true) this.#cache.delete(oldest.value);
   }
 
+  /** The `knownState` shortcut; undefined when the stream has moved on since that state. */
+  async #appendAtKnownState<Command, Event extends DomainEvent, State>(
+    stream: string,
+    decider: Decider<Command, Event, State>,
+    command: Command,
+    options: RunOptions<State>,
+    known: { readonly state: State; readonly revision: number },
+  ): Promise<CommandResult<Event, State> | undefined> {
+    const events = decider.decide(command, known.state);
+    if (events.length === 0) return { events, state: known.state, revision: known.revision, position: undefined };
+    try {
+      const appended = await this.#store.appendToStream(stream, events.map((event) => toNewEvent(event, options)), known.revision === -1 ? 'no_stream' : known.revision);
+      return { events, state: events.reduce((s, e) => decider.evolve(s, e), known.state), revision: appended.nextExpectedRevision, position: appended.position };
+    } catch (error) {
+      if (error instanceof WrongExpectedVersion) return undefined;
+      throw error;
+    }
+  }
+
   /**
    * The `assumeNewStream` shortcut. Undefined when it does not apply: the stream exists, or the command
    * decides nothing (or fails) on the initial state, which only its real state can confirm.
@@ -152,7 +182,7 @@ export class AggregateCommandRunner {
     stream: string,
     decider: Decider<Command, Event, State>,
     command: Command,
-    options: RunOptions,
+    options: RunOptions<State>,
   ): Promise<CommandResult<Event, State> | undefined> {
     let events: Event[];
     try {
@@ -173,6 +203,6 @@ export class AggregateCommandRunner {
   }
 }
 
-function toNewEvent(event: DomainEvent, options: RunOptions): NewEvent {
+function toNewEvent<State>(event: DomainEvent, options: RunOptions<State>): NewEvent {
   return { type: event.type, data: event.data as JsonValue, metadata: options.metadata };
 }

@@ -129,4 +129,14 @@ describe('AggregateCommandRunner', () => {
     expect(await runner.load('counter-1', counter)).toEqual({ state: 42, revision: 1 });
     expect(store.readsFrom).toEqual([0, 0, 1]);
   });
+  it('decides on a state the caller keeps and appends at its revision without reading; a stale one costs a read', async () => {
+    const store = new RecordingStore();
+    const runner = new AggregateCommandRunner({ store });
+    await store.appendToStream('counter-1', [{ type: 'Added', data: { amount: 2 } }], 'no_stream');
+    expect(await runner.run('counter-1', counter, { type: 'add', amount: 3 }, { knownState: { state: 2, revision: 0 } })).toMatchObject({ state: 5, revision: 1 });
+    expect(await runner.run('counter-1', counter, { type: 'add', amount: 0 }, { knownState: { state: 5, revision: 1 } })).toMatchObject({ events: [], state: 5, revision: 1 });
+    expect(store.readsFrom).toEqual([]);
+    expect(await runner.run('counter-1', counter, { type: 'add', amount: 1 }, { knownState: { state: 2, revision: 0 } })).toMatchObject({ state: 6, revision: 2 });
+    expect(store.readsFrom).toEqual([0]);
+  });
 });

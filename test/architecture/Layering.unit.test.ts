@@ -53,12 +53,9 @@ const knownViolations: readonly Violation[] = [
   // The services still run commands through handleCommand/loadAggregate; they move to the kernel's AggregateCommandRunner and CommandHandler.ts is deleted.
   { file: 'src/app/bootstrap/BootstrapServer.ts', imports: 'src/adapters/eventstore/CommandHandler.ts' },
   { file: 'src/app/devices/DeviceImportService.ts', imports: 'src/adapters/eventstore/CommandHandler.ts' },
-  { file: 'src/app/firmware/FirmwareRepository.ts', imports: 'src/adapters/eventstore/CommandHandler.ts' },
-  { file: 'src/app/firmware/FirmwareUpdateRunner.ts', imports: 'src/adapters/eventstore/CommandHandler.ts' },
   { file: 'src/app/observations/ObservationManager.ts', imports: 'src/adapters/eventstore/CommandHandler.ts' },
   { file: 'src/app/operations/OperationDispatcher.ts', imports: 'src/adapters/eventstore/CommandHandler.ts' },
   { file: 'src/app/protocols/DeviceProtocolService.ts', imports: 'src/adapters/eventstore/CommandHandler.ts' },
-  { file: 'src/app/protocols/ValidationRuleService.ts', imports: 'src/adapters/eventstore/CommandHandler.ts' },
   { file: 'src/app/registration/RegistrationService.ts', imports: 'src/adapters/eventstore/CommandHandler.ts' },
   { file: 'src/app/security/DeviceIdentityIndex.ts', imports: 'src/adapters/eventstore/CommandHandler.ts' },
   { file: 'src/app/shell/ShellService.ts', imports: 'src/adapters/eventstore/CommandHandler.ts' },
@@ -69,13 +66,6 @@ const knownViolations: readonly Violation[] = [
   { file: 'src/app/security/HandshakeFailureAudit.ts', imports: 'src/adapters/dtls/DtlsServer.ts' },
   { file: 'src/app/security/HandshakeFailureAudit.ts', imports: 'src/adapters/dtls/PeerAddress.ts' },
   { file: 'src/app/security/HandshakeFailureAudit.ts', imports: 'src/adapters/dtls/ServerHandshake.ts' },
-  // Firmware.ts wires the package routes (a composition sub-root) and the routes name the app's types.
-  { file: 'src/app/firmware/Firmware.ts', imports: 'src/adapters/firmware/FirmwarePackageHttpRoute.ts' },
-  { file: 'src/app/firmware/FirmwareUpdateRunner.ts', imports: 'src/adapters/firmware/FirmwarePackageHttpRoute.ts' },
-  { file: 'src/adapters/firmware/FirmwarePackageCoapResource.ts', imports: 'src/app/firmware/FirmwarePackageAccess.ts' },
-  { file: 'src/adapters/firmware/FirmwarePackageCoapResource.ts', imports: 'src/app/firmware/FirmwareRepository.ts' },
-  { file: 'src/adapters/firmware/FirmwarePackageHttpRoute.ts', imports: 'src/app/firmware/FirmwarePackageAccess.ts' },
-  { file: 'src/adapters/firmware/FirmwarePackageHttpRoute.ts', imports: 'src/app/firmware/FirmwareRepository.ts' },
   // The secure endpoints are a composition sub-root (they build the DTLS and TLS ports with their routes and audits); the wiring moves to main.ts.
   { file: 'src/adapters/security/SecureEndpoints.ts', imports: 'src/app/bootstrap/BootstrapDeviceDirectory.ts' },
   { file: 'src/adapters/security/SecureEndpoints.ts', imports: 'src/app/bootstrap/BootstrapServer.ts' },

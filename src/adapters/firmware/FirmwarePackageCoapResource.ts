@@ -8,8 +8,7 @@
  */
 import type { CoapRequestHandler, IncomingCoapRequest } from '../coap/CoapEndpoint.ts';
 import { CONTENT_FORMAT } from '../../domain/lwm2m/content/ContentFormat.ts';
-import type { FirmwarePackageAccess } from '../../app/firmware/FirmwarePackageAccess.ts';
-import type { FirmwareRepository } from '../../app/firmware/FirmwareRepository.ts';
+import type { FirmwarePackageGate, FirmwarePackageSource } from './FirmwarePackageSource.ts';
 
 /** The Uri-Path segment under which packages are served. */
 export const firmwarePackagePathSegment = 'fw';
@@ -20,8 +19,8 @@ export function firmwarePackageUri(base: string, firmwareId: string): string {
 }
 
 export interface FirmwarePackageCoapOptions {
-  readonly repository: FirmwareRepository;
-  readonly access: FirmwarePackageAccess;
+  readonly repository: FirmwarePackageSource;
+  readonly access: FirmwarePackageGate;
   /** The PSK identity of the DTLS session the request came in; null for a request on the plain port. */
   readonly pskIdentityOf: (request: IncomingCoapRequest) => string | null;
 }

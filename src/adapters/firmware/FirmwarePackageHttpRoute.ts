@@ -5,9 +5,8 @@
  * another, the answer is 403; a path that is not valid percent-encoding is 400 (RFC 3986 section 2.1).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FirmwarePackageAccess } from '../../app/firmware/FirmwarePackageAccess.ts';
 import { firmwarePackagePathSegment } from './FirmwarePackageCoapResource.ts';
-import type { FirmwareRepository } from '../../app/firmware/FirmwareRepository.ts';
+import type { FirmwarePackageGate, FirmwarePackageSource } from './FirmwarePackageSource.ts';
 
 /** Answers the request when it is for a package and returns true; false leaves it to the server's other routes. */
 export type HttpRoute = (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<boolean>;
@@ -17,12 +16,7 @@ export function firmwarePackageHttpUri(base: string, firmwareId: string): string
   return `${base.replace(/\/+$/, '')}/${firmwarePackagePathSegment}/${encodeURIComponent(firmwareId)}`;
 }
 
-/** The URI a device is given: the package's URI with the update's access token as the last segment. */
-export function packageUriWithToken(packageUri: string, token: string): string {
-  return `${packageUri}/${encodeURIComponent(token)}`;
-}
-
-export function firmwarePackageHttpRoute(repository: FirmwareRepository, access: FirmwarePackageAccess): HttpRoute {
+export function firmwarePackageHttpRoute(repository: FirmwarePackageSource, access: FirmwarePackageGate): HttpRoute {
   const prefix = `/${firmwarePackagePathSegment}/`;
   return async (request, response, url) => {
     if (!url.pathname.startsWith(prefix)) return false;

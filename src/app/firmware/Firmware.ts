@@ -1,8 +1,7 @@
 /**
  * The firmware feature as the service wires it: on the repository and the package access (built first,
  * as the LwM2M server's CoAP endpoint serves packages with `firmwarePackageCoapHandler`), the update
- * runner on the device management API, the application service for GraphQL and the shell, and the
- * package route to mount on the HTTP server.
+ * runner on the device management API and the application service for GraphQL and the shell.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
@@ -14,11 +13,11 @@ import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
 import type { DeviceManagementApi } from '../operations/DeviceManagementApi.ts';
 import type { FirmwarePackageAccess } from './FirmwarePackageAccess.ts';
-import { firmwarePackageHttpRoute } from '../../adapters/firmware/FirmwarePackageHttpRoute.ts';
-import type { HttpRoute } from '../../adapters/firmware/FirmwarePackageHttpRoute.ts';
 import type { FirmwareRepository } from './FirmwareRepository.ts';
 import { FirmwareService } from './FirmwareService.ts';
 import { FirmwareUpdateRunner } from './FirmwareUpdateRunner.ts';
+import type { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts';
+import type { LogFeed } from '../kernel/LogFeed.ts';
 
 export interface FirmwareOptions {
   readonly store: EventStore;
@@ -37,12 +36,13 @@ export interface FirmwareOptions {
   readonly packageUris: (firmwareId: string) => readonly string[];
   /** How long an update may take; 30 minutes by default. */
   readonly updateTimeoutMs?: number;
+  /** The process's command runner and log feed (see FirmwareUpdateRunnerOptions). */
+  readonly commands?: AggregateCommandRunner;
+  readonly feed?: LogFeed;
 }
 
 export interface Firmware {
   readonly service: FirmwareService;
-  /** Serves `GET /fw/<id>` on the HTTP server. */
-  readonly httpRoute: HttpRoute;
   /** Takes up the updates under way when the service last stopped; returns how many. */
   resume(): Promise<number>;
   close(): void;
@@ -62,11 +62,12 @@ export function startFirmware(options: FirmwareOptions): Firmware {
     access: options.access,
     sealer: options.sealer,
     newAccessToken: () => randomBytes(32),
+    runner: options.commands,
+    feed: options.feed,
   });
   const service = new FirmwareService({ store, repository, runner, queries: new FirmwareQueries(options.db), projector: options.projector });
   return {
     service,
-    httpRoute: firmwarePackageHttpRoute(repository, options.access),
     resume: () => runner.resume(),
     close: () => runner.close(),
   };

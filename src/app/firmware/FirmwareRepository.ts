@@ -14,8 +14,8 @@ import type { Clock } from '../../domain/Clock.ts';
 import { firmwareRepositoryDecider, FirmwareRepositoryError } from '../../domain/firmware/FirmwareRepositoryDecider.ts';
 import type { FirmwareAdded, FirmwareSource } from '../../domain/firmware/FirmwareRepositoryEvents.ts';
 import { firmwareRepositoryStream } from '../../domain/firmware/FirmwareRepositoryEvents.ts';
-import { handleCommand, loadAggregate } from '../../adapters/eventstore/CommandHandler.ts';
 import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
+import { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts';
 import type { PackageReference, PackageSource } from '../observations/ContentReferences.ts';
 
 export interface FirmwareRepositoryOptions {
@@ -24,6 +24,8 @@ export interface FirmwareRepositoryOptions {
   readonly clock: Clock;
   /** New firmware ids (random UUIDs in the service). */
   readonly newId: () => string;
+  /** The process's command runner; a repository built alone (a test) runs its own. */
+  readonly runner?: AggregateCommandRunner;
 }
 
 /** A firmware to add: an uploaded binary, or an external URL. */
@@ -34,9 +36,11 @@ export type NewFirmware =
 export class FirmwareRepository implements PackageSource {
   readonly #options: FirmwareRepositoryOptions;
   readonly #directory: string;
+  readonly #runner: AggregateCommandRunner;
 
   constructor(options: FirmwareRepositoryOptions) {
     this.#options = options;
+    this.#runner = options.runner ?? new AggregateCommandRunner({ store: options.store });
     this.#directory = join(options.dataDir, 'firmware');
   }
 
@@ -56,7 +60,7 @@ export class FirmwareRepository implements PackageSource {
       source = { kind: 'external', url: firmware.url };
     }
     try {
-      const result = await handleCommand(this.#options.store, firmwareRepositoryStream, firmwareRepositoryDecider, {
+      const result = await this.#runner.run(firmwareRepositoryStream, firmwareRepositoryDecider, {
         type: 'AddFirmware',
         firmwareId,
         name: firmware.name,
@@ -76,7 +80,7 @@ export class FirmwareRepository implements PackageSource {
 
   async remove(firmwareId: string, actor: string): Promise<void> {
     const firmware = await this.get(firmwareId);
-    await handleCommand(this.#options.store, firmwareRepositoryStream, firmwareRepositoryDecider, {
+    await this.#runner.run(firmwareRepositoryStream, firmwareRepositoryDecider, {
       type: 'RemoveFirmware',
       firmwareId,
       removedBy: actor,
@@ -86,12 +90,12 @@ export class FirmwareRepository implements PackageSource {
   }
 
   async list(): Promise<readonly FirmwareAdded[]> {
-    const { state } = await loadAggregate(this.#options.store, firmwareRepositoryStream, firmwareRepositoryDecider);
+    const { state } = await this.#runner.load(firmwareRepositoryStream, firmwareRepositoryDecider);
     return [...state.firmwares.values()];
   }
 
   async get(firmwareId: string): Promise<FirmwareAdded | undefined> {
-    const { state } = await loadAggregate(this.#options.store, firmwareRepositoryStream, firmwareRepositoryDecider);
+    const { state } = await this.#runner.load(firmwareRepositoryStream, firmwareRepositoryDecider);
     return state.firmwares.get(firmwareId);
   }
 

@@ -26,21 +26,24 @@ import type { Clock } from '../../domain/Clock.ts';
 import { DomainError } from '../../domain/DomainError.ts';
 import type { JsonValue } from '../../domain/Json.ts';
 import type { DeviceFirmwareCapabilities } from '../../domain/firmware/FirmwareDeliveryMethod.ts';
-import { chooseDeliveryMethod } from '../../domain/firmware/FirmwareDeliveryMethod.ts';
-import type { FirmwareUpdateCommand } from '../../domain/firmware/FirmwareUpdateDecider.ts';
+import { chooseDeliveryMethod, packageUriWithToken } from '../../domain/firmware/FirmwareDeliveryMethod.ts';
+import type { ActiveFirmwareUpdate, FirmwareUpdateCommand } from '../../domain/firmware/FirmwareUpdateDecider.ts';
 import { firmwareUpdateDecider, FirmwareUpdateError } from '../../domain/firmware/FirmwareUpdateDecider.ts';
 import type { FirmwareUpdateEvent, FirmwareUpdateRequested, FirmwareUpdateStep } from '../../domain/firmware/FirmwareUpdateEvents.ts';
 import { firmwareUpdateStream, firmwareUpdateStreamPrefix } from '../../domain/firmware/FirmwareUpdateEvents.ts';
 import type { OperationSpec } from '../../domain/operations/OperationEvents.ts';
 import type { SecretSealer } from '../../domain/SealedSecret.ts';
 import type { OperationView } from '../../projections/operations/OperationQueries.ts';
-import { handleCommand, loadAggregate } from '../../adapters/eventstore/CommandHandler.ts';
 import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
+import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
 import type { DeviceManagementApi } from '../operations/DeviceManagementApi.ts';
 import type { FirmwarePackageAccess } from './FirmwarePackageAccess.ts';
-import { packageUriWithToken } from '../../adapters/firmware/FirmwarePackageHttpRoute.ts';
 import type { FirmwareRepository } from './FirmwareRepository.ts';
+import { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts';
+import { LiveView } from '../kernel/LiveView.ts';
+import type { LiveViewDefinition } from '../kernel/LiveView.ts';
+import { LogFeed } from '../kernel/LogFeed.ts';
 
 export interface FirmwareUpdateRunnerOptions {
   readonly store: EventStore;
@@ -59,6 +62,9 @@ export interface FirmwareUpdateRunnerOptions {
   readonly sealer: SecretSealer;
   /** 32 random bytes for each HTTP access token. */
   readonly newAccessToken: () => Uint8Array;
+  /** The process's command runner and log feed; a runner built alone (a test) uses its own. */
+  readonly runner?: AggregateCommandRunner;
+  readonly feed?: LogFeed;
 }
 
 const actorName = 'system:firmware-update';
@@ -80,9 +86,11 @@ interface RunningUpdate {
 export class FirmwareUpdateRunner {
   readonly #options: FirmwareUpdateRunnerOptions;
   readonly #running = new Map<string, RunningUpdate>();
+  readonly #commands: AggregateCommandRunner;
 
   constructor(options: FirmwareUpdateRunnerOptions) {
     this.#options = options;
+    this.#commands = options.runner ?? new AggregateCommandRunner({ store: options.store });
   }
 
   /**
@@ -91,10 +99,10 @@ export class FirmwareUpdateRunner {
    * is queued).
    */
   async start(endpoint: string, firmwareId: string, actor: string): Promise<string> {
-    const { store, repository, clock } = this.#options;
+    const { repository, clock } = this.#options;
     const firmware = await repository.get(firmwareId);
     if (!firmware) throw new FirmwareUpdateError('NOT_FOUND', `no firmware ${firmwareId}`);
-    const { state } = await loadAggregate(store, firmwareUpdateStream(endpoint), firmwareUpdateDecider);
+    const { state } = await this.#commands.load(firmwareUpdateStream(endpoint), firmwareUpdateDecider);
     if (state.active) throw new FirmwareUpdateError('CONFLICT', `${endpoint} is already updating to ${state.active.request.name} ${state.active.request.version}`, { updateId: state.active.request.updateId });
     const capabilities = await this.#capabilities(endpoint, actor);
     const choice = chooseDeliveryMethod(firmware.source, capabilities, this.#options.packageUris(firmwareId));
@@ -104,7 +112,7 @@ export class FirmwareUpdateRunner {
     const token = servedOverHttp ? Buffer.from(this.#options.newAccessToken()).toString('base64url') : undefined;
     const updateId = this.#options.newId();
     const now = clock.now();
-    const result = await handleCommand(store, firmwareUpdateStream(endpoint), firmwareUpdateDecider, {
+    const result = await this.#commands.run(firmwareUpdateStream(endpoint), firmwareUpdateDecider, {
       type: 'StartFirmwareUpdate',
       updateId,
       endpoint,
@@ -130,14 +138,15 @@ export class FirmwareUpdateRunner {
    * read and awaited. An update whose deadline passed meanwhile fails at once.
    */
   async resume(): Promise<number> {
-    const { store } = this.#options;
-    const requested = await store.readAll({ filter: { streamPrefixes: [firmwareUpdateStreamPrefix], eventTypes: ['FirmwareUpdateRequested'] } });
-    const endpoints = new Set(requested.map((event) => (event.data as unknown as FirmwareUpdateRequested).endpoint));
+    const feed = this.#options.feed ?? new LogFeed({ store: this.#options.store });
+    const view = await LiveView.open(feed, updatesUnderWay());
+    // The view is read once, here: later updates are started (and followed) by this runner.
+    if (this.#options.feed) feed.leave(view);
+    else await feed.close();
     let resumed = 0;
-    for (const endpoint of endpoints) {
-      const { state } = await loadAggregate(store, firmwareUpdateStream(endpoint), firmwareUpdateDecider);
-      if (!state.active || this.#running.has(state.active.request.updateId)) continue;
-      this.#drive(state.active.request, state.active.steps);
+    for (const active of view.state.values()) {
+      if (this.#running.has(active.request.updateId)) continue;
+      this.#drive(active.request, active.steps);
       resumed++;
     }
     return resumed;
@@ -264,7 +273,7 @@ export class FirmwareUpdateRunner {
   #submit(update: RunningUpdate, command: FirmwareUpdateCommand): void {
     update.chain = update.chain.then(async () => {
       if (update.ended) return;
-      const result = await handleCommand(this.#options.store, firmwareUpdateStream(update.request.endpoint), firmwareUpdateDecider, command, { metadata: { actor: actorName } });
+      const result = await this.#commands.run(firmwareUpdateStream(update.request.endpoint), firmwareUpdateDecider, command, { metadata: { actor: actorName } });
       for (const event of result.events) this.#react(update, event);
     }).catch((error: unknown) => {
       this.#options.logger.error({ err: error, updateId: update.request.updateId }, 'firmware update command failed');
@@ -325,6 +334,21 @@ export class FirmwareUpdateRunner {
       unsubscribe();
     }
   }
+}
+
+/** Every device's update under way (stream name -> its state), folded by the update decider; an ended one is dropped. */
+function updatesUnderWay(): LiveViewDefinition<Map<string, ActiveFirmwareUpdate>> {
+  return {
+    name: 'firmware updates under way',
+    filter: { streamPrefixes: [firmwareUpdateStreamPrefix] },
+    initialState: new Map(),
+    evolve(state, recorded) {
+      const { active } = firmwareUpdateDecider.evolve({ active: state.get(recorded.stream) }, toDomainEvent<FirmwareUpdateEvent>(recorded));
+      if (active) state.set(recorded.stream, active);
+      else state.delete(recorded.stream);
+      return state;
+    },
+  };
 }
 
 interface ValueJson {

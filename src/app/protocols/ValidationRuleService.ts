@@ -26,8 +26,8 @@ import { isValidationRuleEvent } from '../../domain/protocols/validation/Validat
 import type { ValidationRuleSetCommand, ValidationRuleSetState } from '../../domain/protocols/validation/ValidationRuleSetDecider.ts';
 import { ruleGroupsOf, validationRuleSetDecider } from '../../domain/protocols/validation/ValidationRuleSetDecider.ts';
 import type { DeviceProtocolService, RequestContext } from './DeviceProtocolService.ts';
-import { handleCommand, loadAggregate } from '../../adapters/eventstore/CommandHandler.ts';
 import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
+import { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts';
 
 export interface AddRuleGroupRequest {
   readonly objectId: number;
@@ -72,20 +72,22 @@ const onProtocolStream: Decider<ValidationRuleSetCommand, ValidationRuleEvent, V
 export interface ValidationRuleServiceOptions {
   readonly store: EventStore;
   readonly protocols: DeviceProtocolService;
+  /** The process's command runner; a service built alone (a test, the CLI) runs its own. */
+  readonly runner?: AggregateCommandRunner;
 }
 
 export class ValidationRuleService {
-  readonly #store: EventStore;
+  readonly #runner: AggregateCommandRunner;
   readonly #protocols: DeviceProtocolService;
 
   constructor(options: ValidationRuleServiceOptions) {
-    this.#store = options.store;
+    this.#runner = options.runner ?? new AggregateCommandRunner({ store: options.store });
     this.#protocols = options.protocols;
   }
 
   /** Every resource's groups of one object (read from its stream). */
   async ruleSet(objectId: number): Promise<ValidationRuleSetState> {
-    return (await loadAggregate(this.#store, protocolStream(objectId), onProtocolStream)).state;
+    return (await this.#runner.load(protocolStream(objectId), onProtocolStream)).state;
   }
 
   async ruleGroups(objectId: number, resourceId: number): Promise<readonly ValidationRuleGroup[]> {
@@ -95,8 +97,7 @@ export class ValidationRuleService {
   /** Throws NOT_FOUND without a protocol or resource, BAD_USER_INPUT for rules that cannot apply, CONFLICT for a taken group id. */
   async addRuleGroup(request: AddRuleGroupRequest, context: RequestContext): Promise<RuleGroupChange> {
     const resource = await this.#resourceModel(request.objectId, request.resourceId);
-    const result = await handleCommand(
-      this.#store,
+    const result = await this.#runner.run(
       protocolStream(request.objectId),
       onProtocolStream,
       { type: 'AddValidationRuleGroup', objectId: request.objectId, resource, groupId: request.groupId, rules: request.rules },
@@ -107,8 +108,7 @@ export class ValidationRuleService {
 
   /** Throws NOT_FOUND when the resource has no group of that id. */
   async removeRuleGroup(request: RemoveRuleGroupRequest, context: RequestContext): Promise<RuleGroupChange> {
-    const result = await handleCommand(
-      this.#store,
+    const result = await this.#runner.run(
       protocolStream(request.objectId),
       onProtocolStream,
       { type: 'RemoveValidationRuleGroup', objectId: request.objectId, resourceId: request.resourceId, groupId: request.groupId },

@@ -48,3 +48,8 @@ export function chooseDeliveryMethod(source: FirmwareSource, device: DeviceFirmw
   if (canPush) return { ok: true, method: 'push', packageUri: null };
   return { ok: false, reason: `the device pulls only (/5/0/9 = ${method}) with protocols the service does not serve (/5/0/8: ${protocols.join(', ')})` };
 }
+
+/** The URI a device is given to pull over HTTP: the package's URI with the update's access token as the last segment. */
+export function packageUriWithToken(packageUri: string, token: string): string {
+  return `${packageUri}/${encodeURIComponent(token)}`;
+}

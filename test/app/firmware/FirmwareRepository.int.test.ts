@@ -22,7 +22,8 @@ import { FirmwareRepository, sha256Hex } from '../../../src/app/firmware/Firmwar
 import { FirmwarePackageAccess } from '../../../src/app/firmware/FirmwarePackageAccess.ts';
 import type { RegistrationRecord } from '../../../src/domain/registration/RegistrationEvents.ts';
 import { firmwarePackageCoapHandler, firmwarePackageUri } from '../../../src/adapters/firmware/FirmwarePackageCoapResource.ts';
-import { firmwarePackageHttpRoute, firmwarePackageHttpUri, packageUriWithToken } from '../../../src/adapters/firmware/FirmwarePackageHttpRoute.ts';
+import { firmwarePackageHttpRoute, firmwarePackageHttpUri } from '../../../src/adapters/firmware/FirmwarePackageHttpRoute.ts';
+import { packageUriWithToken } from '../../../src/domain/firmware/FirmwareDeliveryMethod.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {

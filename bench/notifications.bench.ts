@@ -19,6 +19,8 @@ import type { Socket } from 'node:dgram';
 import { cpus, tmpdir } from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { AggregateCommandRunner } from '../src/app/kernel/AggregateCommandRunner.ts';
+import { LogFeed } from '../src/app/kernel/LogFeed.ts';
 import { MemoryEventStore } from '../src/adapters/eventstore/MemoryEventStore.ts';
 import { SqliteEventStore } from '../src/adapters/eventstore/SqliteEventStore.ts';
 import type { EventStore } from '../src/adapters/eventstore/EventStore.ts';
@@ -120,12 +122,15 @@ async function run(storeName: string, store: EventStore, dir: string, report: (r
     await store.appendToStream(deviceStream(endpoint), [{ type: 'DeviceRegistrationImported', data: data as unknown as JsonValue }], 'no_stream');
   }
   const database = ReadModelDatabase.open(join(dir, storeName));
-  const projector = new Projector({ store, database, projections: readModelProjections, logger });
+  const feed = new LogFeed({ store });
+  const projector = new Projector({ store, feed, database, projections: readModelProjections, logger });
   projector.start();
   const registrations = await RegistrationService.start({ store, directory: new EventStoreDeviceDirectory(store), clock: systemClock, logger, expirySweepMs: 0 });
   const coap = await openUdpCoapEndpoint({ host: '127.0.0.1', port: 0, logger });
   const management = await startDeviceManagement({
     store,
+    runner: new AggregateCommandRunner({ store }),
+    feed,
     endpoint: coap,
     registrations,
     registrationHandler: registrations.handler('plain'),
@@ -238,6 +243,7 @@ async function run(storeName: string, store: EventStore, dir: string, report: (r
   await coap.close();
   await registrations.close();
   await projector.close();
+  await feed.close();
   database.close();
 }
 

@@ -5,12 +5,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AggregateCommandRunner } from '../../src/app/kernel/AggregateCommandRunner.ts';
+import { LogFeed } from '../../src/app/kernel/LogFeed.ts';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiTokenRegistry } from '../../src/app/auth/ApiTokenRegistry.ts';
 import { AesGcmSecretSealer } from '../../src/adapters/crypto/AesGcmSecretSealer.ts';
+import { DeviceDecommission } from '../../src/app/devices/DeviceDecommission.ts';
 import { DeviceImportService } from '../../src/app/devices/DeviceImportService.ts';
+import { ReadYourWrites } from '../../src/app/kernel/ReadYourWrites.ts';
 import { DeviceProtocolService } from '../../src/app/protocols/DeviceProtocolService.ts';
 import type { DatagramCoapEndpoint } from '../../src/adapters/coap/DatagramCoapEndpoint.ts';
 import { openUdpCoapEndpoint } from '../../src/adapters/coap/DatagramCoapEndpoint.ts';
@@ -35,6 +39,7 @@ import { AlarmQueries } from '../../src/projections/alarms/AlarmQueries.ts';
 import { BootstrapSessionQueries } from '../../src/projections/bootstrap/BootstrapSessionQueries.ts';
 import { DeviceEventQueries } from '../../src/projections/deviceevents/DeviceEventQueries.ts';
 import { DevicePropertyQueries } from '../../src/projections/deviceproperties/DevicePropertyQueries.ts';
+import { deviceAsOf } from '../../src/projections/devices/DeviceAsOf.ts';
 import { DeviceQueries } from '../../src/projections/devices/DeviceQueries.ts';
 import { MeasurementQueries } from '../../src/projections/measurements/MeasurementQueries.ts';
 import { DeviceProtocolQueries } from '../../src/projections/protocols/DeviceProtocolQueries.ts';
@@ -56,6 +61,7 @@ let server: RunningGraphQLServer;
 let registrations: RegistrationService;
 let coap: DatagramCoapEndpoint;
 let management: DeviceManagement;
+let feed: LogFeed;
 let token: string;
 const logLines: string[] = [];
 
@@ -72,8 +78,11 @@ beforeAll(async () => {
   );
   store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
   database = ReadModelDatabase.open(dir);
-  projector = new Projector({ store, database, projections: readModelProjections, logger });
+  feed = new LogFeed({ store });
+  projector = new Projector({ store, feed, database, projections: readModelProjections, logger });
   projector.start();
+  const runner = new AggregateCommandRunner({ store });
+  const readYourWrites = new ReadYourWrites({ readModels: projector, log: store });
   const sealer = new AesGcmSecretSealer(Buffer.alloc(32, 7));
   const tokens = new ApiTokenRegistry(store, sealer);
   token = (await tokens.create({ role: 'viewer', actor: 'system:test' })).token;
@@ -82,6 +91,8 @@ beforeAll(async () => {
   coap = await openUdpCoapEndpoint({ host: '127.0.0.1', port: 0, logger });
   management = await startDeviceManagement({
     store,
+    runner: new AggregateCommandRunner({ store }),
+    feed,
     endpoint: coap,
     registrations,
     registrationHandler: registrations.handler('plain'),
@@ -110,9 +121,11 @@ beforeAll(async () => {
       authenticate: (bearer) => tokens.authenticate(bearer),
       limits: { maxDepth: 3, maxCost: 40 },
       services: {
-        store,
-        projector,
+        readYourWrites,
+        readModels: projector,
         devices: new DeviceQueries(database.db),
+        deviceAsOf: (endpoint, asOf) => deviceAsOf(store, endpoint, asOf),
+        deviceDecommission: new DeviceDecommission({ store, runner }),
         history: new DeviceHistoryQueries(database.db),
         deviceImport: new DeviceImportService({ store, sealer, logger }),
         deviceProperties: new DevicePropertyQueries(database.db),
@@ -128,13 +141,15 @@ beforeAll(async () => {
         deviceManagement,
         shell: new ShellService({
           store,
+          runner,
           catalog: coreObjectCatalog(),
           registrations,
           rules: validationRules,
           deviceManagement,
           firmware: firmware.service,
           history: new ShellHistoryQueries(database.db, new OperationQueries(database.db), new FirmwareQueries(database.db)),
-          projector,
+          readModels: projector,
+          readYourWrites,
           clock: systemClock,
         }),
         firmware: firmware.service,
@@ -153,6 +168,7 @@ afterAll(async () => {
   await registrations.close();
   await projector.close();
   database.close();
+  await feed.close();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });

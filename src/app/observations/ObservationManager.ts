@@ -17,18 +17,18 @@ import { formatCompositePath, formatPath, parseCompositePath } from '../../domai
 import type { ObjectModelCatalog } from '../../domain/lwm2m/ObjectModel.ts';
 import type { PathValue } from '../../domain/lwm2m/LwM2mValue.ts';
 import { decodeContent, decodeEntries, encodePaths, nodeToEntries } from '../../domain/lwm2m/content/ContentCodecs.ts';
-import type { ObservationCommand, ObservationState } from '../../domain/observations/ObservationDecider.ts';
+import type { ObservationCommand } from '../../domain/observations/ObservationDecider.ts';
 import { observationDecider } from '../../domain/observations/ObservationDecider.ts';
-import type { ObservationCancelReason, ObservationEvent } from '../../domain/observations/ObservationEvents.ts';
+import type { ObservationCancelReason, ObservationEstablished, ObservationEvent } from '../../domain/observations/ObservationEvents.ts';
 import { observationStream, observationStreamPrefix } from '../../domain/observations/ObservationEvents.ts';
 import type { BlockOption } from '../../adapters/coap/BlockOption.ts';
 import { decodeBlockOption } from '../../adapters/coap/BlockOption.ts';
 import { OptionNumber, optionValues } from '../../adapters/coap/CoapMessage.ts';
 import type { CoapEndpoint, CoapPeer, OutgoingCoapRequest, UnsolicitedCoapResponse } from '../../adapters/coap/CoapEndpoint.ts';
-import { KeyedSerializer } from '../kernel/KeyedSerializer.ts';
-import { handleCommand } from '../../adapters/eventstore/CommandHandler.ts';
 import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
-import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
+import type { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts';
+import { LiveView } from '../kernel/LiveView.ts';
+import type { LogFeed } from '../kernel/LogFeed.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
 import type { ObservationRequest } from '../operations/OperationRequests.ts';
 import type { RegistrationLookup } from '../registration/RegistrationLookup.ts';
@@ -45,8 +45,12 @@ interface KnownObservation {
   readonly query: readonly string[];
 }
 
+/** The established observations of every device, by token (hex). */
+type ActiveObservations = Map<string, KnownObservation>;
+
 export interface ObservationManagerOptions {
-  readonly store: EventStore;
+  readonly runner: AggregateCommandRunner;
+  readonly feed: LogFeed;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly catalog: ObjectModelCatalog;
@@ -59,20 +63,23 @@ export interface ObservationManagerOptions {
 }
 
 export class ObservationManager {
-  readonly #store: EventStore;
+  readonly #runner: AggregateCommandRunner;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #catalog: ObjectModelCatalog;
   readonly #registrations: RegistrationLookup;
   readonly #recorder: ResourceValueRecorder;
   readonly #coap: Pick<CoapEndpoint, 'request'>;
-  readonly #serializer = new KeyedSerializer();
-  /** Established and pending observations by token (hex). */
-  readonly #byToken = new Map<string, KnownObservation>();
+  readonly #active: LiveView<ActiveObservations>;
+  /** Observations whose Observe request is out and not yet recorded as established, by token (hex). */
+  readonly #pending = new Map<string, KnownObservation>();
+  /** Tokens whose end is being recorded: refused from the moment it is decided, as the view drops them only once recorded. */
+  readonly #ending = new Set<string>();
   onDeviceMessage: ((endpoint: string) => void) | undefined;
 
-  private constructor(options: ObservationManagerOptions) {
-    this.#store = options.store;
+  private constructor(options: ObservationManagerOptions, active: LiveView<ActiveObservations>) {
+    this.#runner = options.runner;
+    this.#active = active;
     this.#clock = options.clock;
     this.#logger = options.logger;
     this.#catalog = options.catalog;
@@ -83,58 +90,51 @@ export class ObservationManager {
   }
 
   static async start(options: ObservationManagerOptions): Promise<ObservationManager> {
-    const manager = new ObservationManager(options);
-    await manager.#load();
-    return manager;
-  }
-
-  async #load(): Promise<void> {
-    const states = new Map<string, ObservationState>();
-    let after = 0;
-    for (;;) {
-      const page = await this.#store.readAll({ after, maxCount: 10_000, filter: { streamPrefixes: [observationStreamPrefix] } });
-      for (const recorded of page) {
-        const state = states.get(recorded.stream) ?? observationDecider.initialState;
-        states.set(recorded.stream, observationDecider.evolve(state, toDomainEvent<ObservationEvent>(recorded)));
-        after = recorded.position;
-      }
-      if (page.length < 10_000) break;
-    }
-    for (const state of states.values()) {
-      for (const observation of state.active.values()) {
-        this.#byToken.set(observation.token, {
-          endpoint: observation.endpoint,
-          paths: observation.paths.map((path) => parseCompositePath(path)),
-          composite: observation.composite,
-          operationId: observation.operationId,
-          ...(observation.format === undefined ? {} : { format: observation.format }),
-          query: observation.query ?? [],
-        });
-      }
-    }
+    const active = await LiveView.open<ActiveObservations>(options.feed, {
+      name: 'observations',
+      filter: { streamPrefixes: [observationStreamPrefix] },
+      initialState: new Map(),
+      evolve(active, recorded) {
+        const event = toDomainEvent<ObservationEvent>(recorded);
+        if (event.type === 'ObservationEstablished') active.set(event.data.token, knownObservation(event.data));
+        else active.delete(event.data.token);
+        return active;
+      },
+    });
+    return new ObservationManager(options, active);
   }
 
   get activeCount(): number {
-    return this.#byToken.size;
+    let count = this.#active.state.size;
+    for (const token of this.#pending.keys()) if (!this.#active.state.has(token)) count++;
+    return count;
+  }
+
+  /** The established or pending observation of the token, unless it is ending. */
+  #known(token: string): KnownObservation | undefined {
+    if (this.#ending.has(token)) return undefined;
+    return this.#pending.get(token) ?? this.#active.state.get(token);
   }
 
   /** Before the Observe request leaves: its notifications are expected from now on. */
   expect(token: string, endpoint: string, paths: readonly string[], composite: boolean, operationId: string): void {
-    this.#byToken.set(token, { endpoint, paths: paths.map((path) => parseCompositePath(path)), composite, operationId, query: [] });
+    this.#pending.set(token, { endpoint, paths: paths.map((path) => parseCompositePath(path)), composite, operationId, query: [] });
   }
 
   /** The Observe request failed: its token is no longer expected. */
   forget(token: string): void {
-    this.#byToken.delete(token);
+    this.#pending.delete(token);
   }
 
   /** The device accepted the Observe, sent with `format` (Accept) and `query`, which its cancel will repeat. */
   async established(endpoint: string, token: string, paths: readonly string[], composite: boolean, operationId: string, format: number | undefined, query: readonly string[]): Promise<void> {
     const registrationId = this.#registrations.registration(endpoint)?.registrationId ?? '';
-    const known = this.#byToken.get(token);
-    if (known) this.#byToken.set(token, { ...known, ...(format === undefined ? {} : { format }), query });
+    const known = this.#pending.get(token);
+    if (known) this.#pending.set(token, { ...known, ...(format === undefined ? {} : { format }), query });
     const request = { ...(format === undefined ? {} : { format }), ...(query.length === 0 ? {} : { query }) };
     await this.#run(endpoint, { type: 'EstablishObservation', observation: { endpoint, token, paths, composite, registrationId, operationId, ...request }, now: this.#clock.now() });
+    // Recorded, and so in the view of active observations.
+    this.#pending.delete(token);
   }
 
   /** The token of the active observation of exactly these paths. */
@@ -148,7 +148,7 @@ export class ObservationManager {
    */
   observationOf(endpoint: string, paths: readonly string[]): (ObservationRequest & { readonly token: string }) | undefined {
     const wanted = new Set(paths.map((path) => formatCompositePath(parseCompositePath(path))));
-    for (const [token, known] of this.#byToken) {
+    for (const [token, known] of this.#observations()) {
       if (known.endpoint !== endpoint || known.paths.length !== wanted.size) continue;
       if (known.paths.every((path) => wanted.has(formatCompositePath(path)))) {
         return { token, paths: known.paths.map(formatCompositePath), composite: known.composite, format: known.format, query: known.query };
@@ -158,20 +158,31 @@ export class ObservationManager {
   }
 
   async cancel(endpoint: string, token: string, reason: ObservationCancelReason): Promise<void> {
-    this.#byToken.delete(token);
-    await this.#run(endpoint, { type: 'CancelObservation', endpoint, token, reason, now: this.#clock.now() });
+    this.#pending.delete(token);
+    this.#ending.add(token);
+    try {
+      await this.#run(endpoint, { type: 'CancelObservation', endpoint, token, reason, now: this.#clock.now() });
+    } finally {
+      this.#ending.delete(token);
+    }
+  }
+
+  /** Every observation known, established then pending, the ending ones left out. */
+  *#observations(): Generator<[string, KnownObservation]> {
+    for (const [token, known] of this.#active.state) if (!this.#pending.has(token) && !this.#ending.has(token)) yield [token, known];
+    for (const [token, known] of this.#pending) if (!this.#ending.has(token)) yield [token, known];
   }
 
   /** A new registration (or none: de-registered, expired) ends the observations of the registrations before it. */
   async registrationChanged(endpoint: string, currentRegistrationId: string | null): Promise<void> {
     const events = await this.#run(endpoint, { type: 'EndObservationsOfOtherRegistrations', endpoint, currentRegistrationId, now: this.#clock.now() });
-    for (const event of events) this.#byToken.delete(event.data.token);
+    for (const event of events) this.#pending.delete(event.data.token);
   }
 
   /** The endpoint's unsolicited-response handler: true when the token is an observation of ours. */
   readonly onUnsolicited = (response: UnsolicitedCoapResponse): boolean => {
     const token = Buffer.from(response.token).toString('hex');
-    const known = this.#byToken.get(token);
+    const known = this.#known(token);
     if (!known) return false;
     const registration = this.#registrations.registration(known.endpoint);
     if (!registration || !samePeer(registration, response.peer)) return false;
@@ -241,14 +252,25 @@ export class ObservationManager {
     return node.ok ? { ok: true, values: nodeToEntries(node.value, path) } : { ok: false, reason: node.error.message };
   }
 
-  #run(endpoint: string, command: ObservationCommand): Promise<readonly ObservationEvent[]> {
-    return this.#serializer.run(endpoint, async () => {
-      const result = await handleCommand(this.#store, observationStream(endpoint), observationDecider, command, {
-        metadata: { actor: `system:observations`, schemaVersion: 1 },
-      });
-      return result.events;
+  /** Runs one command on the device's observations and returns once the view of active observations has seen its events. */
+  async #run(endpoint: string, command: ObservationCommand): Promise<readonly ObservationEvent[]> {
+    const result = await this.#runner.run(observationStream(endpoint), observationDecider, command, {
+      metadata: { actor: `system:observations`, schemaVersion: 1 },
     });
+    if (result.position !== undefined) await this.#active.waitFor(result.position);
+    return result.events;
   }
+}
+
+function knownObservation(observation: ObservationEstablished): KnownObservation {
+  return {
+    endpoint: observation.endpoint,
+    paths: observation.paths.map((path) => parseCompositePath(path)),
+    composite: observation.composite,
+    operationId: observation.operationId,
+    ...(observation.format === undefined ? {} : { format: observation.format }),
+    query: observation.query ?? [],
+  };
 }
 
 function block2Of(response: UnsolicitedCoapResponse): BlockOption | undefined {

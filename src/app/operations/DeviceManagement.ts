@@ -10,6 +10,8 @@ import type { OperationQueuePolicy } from '../../domain/operations/OperationQueu
 import type { CoapEndpoint, CoapRequestHandler } from '../../adapters/coap/CoapEndpoint.ts';
 import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
+import type { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts';
+import type { LogFeed } from '../kernel/LogFeed.ts';
 import { ObservationManager } from '../observations/ObservationManager.ts';
 import type { ContentSources } from '../observations/ContentReferences.ts';
 import { OperationDispatcher } from './OperationDispatcher.ts';
@@ -22,6 +24,9 @@ import { SendReceiver } from '../observations/SendReceiver.ts';
 
 export interface DeviceManagementOptions {
   readonly store: EventStore;
+  /** The process's one command runner and one reader of the log. */
+  readonly runner: AggregateCommandRunner;
+  readonly feed: LogFeed;
   readonly endpoint: CoapEndpoint;
   readonly registrations: RegistrationLookup;
   /** The registration interface's handler, served beside Send on the same endpoint. */
@@ -45,11 +50,12 @@ export interface DeviceManagement {
 }
 
 export async function startDeviceManagement(options: DeviceManagementOptions): Promise<DeviceManagement> {
-  const { store, endpoint, registrations, catalog, clock, logger } = options;
+  const { store, runner, feed, endpoint, registrations, catalog, clock, logger } = options;
   const recorder = new ResourceValueRecorder({ store, clock, logger, ...(options.telemetry ? { telemetry: options.telemetry } : {}) });
-  const observations = await ObservationManager.start({ store, clock, logger, catalog, registrations, recorder, coap: endpoint });
+  const observations = await ObservationManager.start({ runner, feed, clock, logger, catalog, registrations, recorder, coap: endpoint });
   const dispatcher = await OperationDispatcher.start({
-    store,
+    runner,
+    feed,
     endpoint,
     registrations,
     observations,

@@ -36,12 +36,11 @@ import { defaultOperationQueuePolicy, operationQueueDecider } from '../../domain
 import type { RegistrationRecord } from '../../domain/registration/RegistrationEvents.ts';
 import type { CoapEndpoint, CoapPeer, IncomingCoapResponse } from '../../adapters/coap/CoapEndpoint.ts';
 import { CoapResetError, CoapTimeoutError } from '../../adapters/coap/CoapEndpoint.ts';
-import { KeyedSerializer } from '../kernel/KeyedSerializer.ts';
 import { OptionNumber, uintOption } from '../../adapters/coap/CoapMessage.ts';
-import { handleCommand } from '../../adapters/eventstore/CommandHandler.ts';
 import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
-import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
-import { WrongExpectedVersion } from '../../adapters/eventstore/EventStore.ts';
+import type { AggregateCommandRunner, CommandResult } from '../kernel/AggregateCommandRunner.ts';
+import { LiveView } from '../kernel/LiveView.ts';
+import type { LogFeed } from '../kernel/LogFeed.ts';
 import { logOperationOutcomes } from '../devices/DeviceActivityLog.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
 import type { ObservationManager } from '../observations/ObservationManager.ts';
@@ -52,10 +51,10 @@ import type { ContentSources } from '../observations/ContentReferences.ts';
 import type { RegistrationLookup } from '../registration/RegistrationLookup.ts';
 import type { ResourceValueRecorder } from '../observations/ResourceValueRecorder.ts';
 
-interface Cached {
-  readonly state: OperationQueueState;
-  readonly revision: number;
-}
+type OperationQueueDecider = ReturnType<typeof operationQueueDecider>;
+
+/** The queues with work (operations waiting or in flight) by endpoint; an emptied queue is dropped. */
+type QueuesWithWork = Map<string, OperationQueueState>;
 
 /** The request in flight to a device: where it went, so that a move of the device abandons it. */
 interface InFlightExchange {
@@ -78,7 +77,8 @@ class DeviceMoved extends Error {
 }
 
 export interface OperationDispatcherOptions {
-  readonly store: EventStore;
+  readonly runner: AggregateCommandRunner;
+  readonly feed: LogFeed;
   readonly endpoint: CoapEndpoint;
   readonly registrations: RegistrationLookup;
   readonly observations: ObservationManager;
@@ -95,7 +95,7 @@ export interface OperationDispatcherOptions {
 }
 
 export class OperationDispatcher {
-  readonly #store: EventStore;
+  readonly #runner: AggregateCommandRunner;
   readonly #endpoint: CoapEndpoint;
   readonly #registrations: RegistrationLookup;
   readonly #observations: ObservationManager;
@@ -103,12 +103,11 @@ export class OperationDispatcher {
   readonly #catalog: ObjectModelCatalog;
   readonly #clock: Clock;
   readonly #logger: Logger;
-  readonly #decider: ReturnType<typeof operationQueueDecider>;
+  readonly #decider: OperationQueueDecider;
   readonly #awakeSeconds: number;
   readonly #newId: () => string;
   readonly #contentSources: ContentSources;
-  readonly #serializer = new KeyedSerializer();
-  readonly #queues = new Map<string, Cached>();
+  readonly #queues: LiveView<QueuesWithWork>;
   /** The last message from each device (beyond its Register/Update), for queue mode. */
   readonly #lastMessage = new Map<string, Date>();
   /** Devices whose last request timed out: asleep until they next send something. */
@@ -118,8 +117,9 @@ export class OperationDispatcher {
   readonly #again = new Set<string>();
   #closed = false;
 
-  private constructor(options: OperationDispatcherOptions) {
-    this.#store = options.store;
+  private constructor(options: OperationDispatcherOptions, decider: OperationQueueDecider, queues: LiveView<QueuesWithWork>) {
+    this.#runner = options.runner;
+    this.#queues = queues;
     this.#endpoint = options.endpoint;
     this.#registrations = options.registrations;
     this.#observations = options.observations;
@@ -127,7 +127,7 @@ export class OperationDispatcher {
     this.#catalog = options.catalog;
     this.#clock = options.clock;
     this.#logger = options.logger;
-    this.#decider = operationQueueDecider(options.policy ?? defaultOperationQueuePolicy);
+    this.#decider = decider;
     this.#awakeSeconds = options.awakeSeconds ?? defaultAwakeSeconds;
     this.#newId = options.newOperationId ?? randomUUID;
     this.#contentSources = options.contentSources ?? {};
@@ -135,33 +135,34 @@ export class OperationDispatcher {
 
   /** Rebuilds every device's queue from the log, re-arms what was in flight, and delivers what it can. */
   static async start(options: OperationDispatcherOptions): Promise<OperationDispatcher> {
-    const dispatcher = new OperationDispatcher(options);
-    await dispatcher.#load();
+    const decider = operationQueueDecider(options.policy ?? defaultOperationQueuePolicy);
+    const queues = await LiveView.open<QueuesWithWork>(options.feed, {
+      name: 'operation queues',
+      filter: { streamPrefixes: [operationStreamPrefix] },
+      initialState: new Map(),
+      evolve(queues, recorded) {
+        const endpoint = recorded.stream.slice(operationStreamPrefix.length);
+        const state = decider.evolve(queues.get(endpoint) ?? decider.initialState, toDomainEvent<OperationEvent>(recorded));
+        if (hasWork(state)) queues.set(endpoint, state);
+        else queues.delete(endpoint);
+        return queues;
+      },
+    });
+    const dispatcher = new OperationDispatcher(options, decider, queues);
+    await dispatcher.#resume();
     return dispatcher;
   }
 
-  async #load(): Promise<void> {
-    const states = new Map<string, Cached & { endpoint: string }>();
-    let after = 0;
-    for (;;) {
-      const page = await this.#store.readAll({ after, maxCount: 10_000, filter: { streamPrefixes: [operationStreamPrefix] } });
-      for (const recorded of page) {
-        const endpoint = recorded.stream.slice(operationStreamPrefix.length);
-        const state = states.get(recorded.stream)?.state ?? this.#decider.initialState;
-        states.set(recorded.stream, { endpoint, state: this.#decider.evolve(state, toDomainEvent<OperationEvent>(recorded)), revision: recorded.revision });
-        after = recorded.position;
-      }
-      if (page.length < 10_000) break;
-    }
-    for (const { endpoint, state, revision } of states.values()) {
-      if (state.pending.length === 0 && !state.inFlight) continue;
-      this.#queues.set(endpoint, { state, revision });
+  /** Commands, not folds, so a step of its own once the queues are read: what was in flight when the process stopped. */
+  async #resume(): Promise<void> {
+    const withWork = [...this.#queues.state];
+    for (const [endpoint, state] of withWork) {
       const inFlight = state.inFlight;
       // The process stopped while waiting for the answer: that attempt counts as unanswered.
       if (inFlight) await this.#run(endpoint, { type: 'RecordTimeout', operationId: inFlight.operationId, now: this.#clock.now() }, 'system:operations');
       this.deviceReachable(endpoint, false);
     }
-    this.#logger.info({ devicesWithPendingOperations: this.#queues.size }, 'operation queues loaded');
+    this.#logger.info({ devicesWithPendingOperations: withWork.length }, 'operation queues loaded');
   }
 
   /** Queues an operation; it is delivered at once when the device is reachable. Returns its id. */
@@ -190,16 +191,15 @@ export class OperationDispatcher {
       this.#asleep.delete(endpoint);
       this.#abandonIfMoved(endpoint);
     }
-    // Every queue with work is cached (loaded at start, or touched by a request since): a device
-    // without one has nothing to receive, and its notifications need no trip through the queue.
-    const state = this.#queues.get(endpoint)?.state;
-    if (!state || (state.pending.length === 0 && !state.inFlight)) return;
+    // Every queue with work is in the view (the dispatcher waits for its own appends to reach it): a
+    // device without one has nothing to receive, and its notifications need no trip through the queue.
+    if (!this.#queues.state.has(endpoint)) return;
     this.#kick(endpoint);
   }
 
   /** Operations waiting or in flight for the device. */
   queueLength(endpoint: string): number {
-    const state = this.#queues.get(endpoint)?.state;
+    const state = this.#queues.state.get(endpoint);
     return state ? state.pending.length + (state.inFlight ? 1 : 0) : 0;
   }
 
@@ -242,9 +242,9 @@ export class OperationDispatcher {
         this.#again.delete(endpoint);
         if (this.#closed) return;
         const registration = this.#registrations.registration(endpoint);
-        const events = await this.#run(endpoint, { type: 'DeliverNext', reachable: this.#reachable(endpoint, registration), now: this.#clock.now() }, 'system:operations');
+        const { events, state } = await this.#run(endpoint, { type: 'DeliverNext', reachable: this.#reachable(endpoint, registration), now: this.#clock.now() }, 'system:operations');
         const sent = events.find((event) => event.type === 'OperationSent');
-        const inFlight = this.#queues.get(endpoint)?.state.inFlight;
+        const inFlight = state.inFlight;
         if (!sent || !inFlight || !registration) {
           if (this.#again.has(endpoint)) continue;
           return;
@@ -376,42 +376,27 @@ export class OperationDispatcher {
     await this.#fail(endpoint, operationId, reason);
   }
 
-  #fail(endpoint: string, operationId: string, reason: string): Promise<readonly OperationEvent[]> {
+  #fail(endpoint: string, operationId: string, reason: string): Promise<CommandResult<OperationEvent, OperationQueueState>> {
     return this.#run(endpoint, { type: 'RecordFailure', operationId, reason, now: this.#clock.now() }, 'system:operations');
   }
 
-  /** Runs one command on the device's queue, in order with its other commands, on the cached state. */
-  #run(endpoint: string, command: OperationCommand, actor: string, correlationId?: string): Promise<readonly OperationEvent[]> {
-    return this.#serializer.run(endpoint, async () => {
-      const stream = operationStream(endpoint);
-      const metadata = { actor, schemaVersion: 1, ...(correlationId === undefined ? {} : { correlationId }) };
-      let cached = this.#queues.get(endpoint);
-      if (!cached) {
-        const loaded = await handleCommand(this.#store, stream, this.#decider, { type: 'DeliverNext', reachable: false, now: this.#clock.now() }, { metadata });
-        cached = { state: loaded.state, revision: loaded.revision };
-      }
-      const events = this.#decider.decide(command, cached.state);
-      if (events.length === 0) {
-        this.#queues.set(endpoint, cached);
-        return events;
-      }
-      let outcome: Cached;
-      try {
-        const appended = await this.#store.appendToStream(stream, events.map((event) => ({ type: event.type, data: event.data as unknown as JsonValue, metadata })), cached.revision < 0 ? 'no_stream' : cached.revision);
-        outcome = { state: events.reduce((state, event) => this.#decider.evolve(state, event), cached.state), revision: appended.nextExpectedRevision };
-      } catch (error) {
-        if (!(error instanceof WrongExpectedVersion)) throw error;
-        const handled = await handleCommand(this.#store, stream, this.#decider, command, { metadata });
-        outcome = { state: handled.state, revision: handled.revision };
-        this.#queues.set(endpoint, outcome);
-        logOperationOutcomes(this.#logger, endpoint, handled.events, cached.state);
-        return handled.events;
-      }
-      this.#queues.set(endpoint, outcome);
-      logOperationOutcomes(this.#logger, endpoint, events, cached.state);
-      return events;
-    });
+  /**
+   * Runs one command on the device's queue, in order with its other commands, and returns once the
+   * view of queues has seen its events, so that the next reachability check finds the queue as it is.
+   */
+  async #run(endpoint: string, command: OperationCommand, actor: string, correlationId?: string): Promise<CommandResult<OperationEvent, OperationQueueState>> {
+    const metadata = { actor, schemaVersion: 1, ...(correlationId === undefined ? {} : { correlationId }) };
+    // What the finished operations were, for the log; the view holds every operation not finished.
+    const before = this.#queues.state.get(endpoint) ?? this.#decider.initialState;
+    const result = await this.#runner.run(operationStream(endpoint), this.#decider, command, { metadata });
+    if (result.position !== undefined) await this.#queues.waitFor(result.position);
+    logOperationOutcomes(this.#logger, endpoint, result.events, before);
+    return result;
   }
+}
+
+function hasWork(state: OperationQueueState): boolean {
+  return state.pending.length > 0 || state.inFlight !== null;
 }
 
 /** "192.0.2.1:5683", "[2001:db8::1]:5683". */

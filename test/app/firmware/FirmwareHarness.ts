@@ -8,6 +8,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
+import { AggregateCommandRunner } from '../../../src/app/kernel/AggregateCommandRunner.ts';
+import { LogFeed } from '../../../src/app/kernel/LogFeed.ts';
 import { systemClock } from '../../../src/domain/Clock.ts';
 import { coreObjectCatalog } from '../../../src/domain/lwm2m/StaticObjectModelCatalog.ts';
 import { openUdpCoapEndpoint } from '../../../src/adapters/coap/DatagramCoapEndpoint.ts';
@@ -54,7 +56,8 @@ export async function startFirmwareHarness(dir: string, options: { readonly time
   const clock = systemClock;
   const store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
   const database = ReadModelDatabase.open(dir);
-  const projector = new Projector({ store, database, projections: readModelProjections, logger });
+  const feed = new LogFeed({ store });
+  const projector = new Projector({ store, feed, database, projections: readModelProjections, logger });
   projector.start();
   const repository = new FirmwareRepository({ store, dataDir: dir, clock, newId: randomUUID });
   const registrations = await RegistrationService.start({ store, directory: new EventStoreDeviceDirectory(store), clock, logger, expirySweepMs: 0 });
@@ -63,6 +66,8 @@ export async function startFirmwareHarness(dir: string, options: { readonly time
   const coap = await openUdpCoapEndpoint({ host: '127.0.0.1', port: 0, logger, parameters: { ackTimeoutMs: 200, maxRetransmit: 2, responseTimeoutMs: 1_000 } });
   const management: DeviceManagement = await startDeviceManagement({
     store,
+    runner: new AggregateCommandRunner({ store }),
+    feed,
     endpoint: coap,
     registrations,
     registrationHandler: firmwarePackageCoapHandler({ repository, access, pskIdentityOf: () => null }, registrations.handler('plain')),
@@ -128,6 +133,7 @@ export async function startFirmwareHarness(dir: string, options: { readonly time
       await registrations.close();
       await projector.close();
       database.close();
+      await feed.close();
       await store.close();
     },
   };

@@ -3,6 +3,7 @@
  * real UDP endpoint on loopback, with short CoAP timeouts and an injected clock, plus the projector
  * and the application API, for the integration tests of `src/app/operations/`.
  */
+import { LogFeed } from '../../../src/app/kernel/LogFeed.ts';
 import type { Clock } from '../../../src/domain/Clock.ts';
 import type { OperationQueuePolicy } from '../../../src/domain/operations/OperationQueueDecider.ts';
 import { coreObjectCatalog } from '../../../src/domain/lwm2m/StaticObjectModelCatalog.ts';
@@ -19,6 +20,7 @@ import { DeviceManagementApi } from '../../../src/app/operations/DeviceManagemen
 import { Projector } from '../../../src/projections/Projector.ts';
 import { ReadModelDatabase } from '../../../src/projections/ReadModelDatabase.ts';
 import { readModelProjections } from '../../../src/projections/ReadModels.ts';
+import { AggregateCommandRunner } from '../../../src/app/kernel/AggregateCommandRunner.ts';
 import { join } from 'node:path';
 
 export interface Harness {
@@ -44,13 +46,16 @@ export async function startHarness(dir: string, options: HarnessOptions): Promis
   const logger = silentLogger();
   const store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
   const database = ReadModelDatabase.open(dir);
-  const projector = new Projector({ store, database, projections: readModelProjections, logger });
+  const feed = new LogFeed({ store });
+  const projector = new Projector({ store, feed, database, projections: readModelProjections, logger });
   projector.start();
   const registrations = await RegistrationService.start({ store, directory: new EventStoreDeviceDirectory(store), clock: options.clock, logger, expirySweepMs: 0 });
   // Short CoAP timeouts: an unanswered request times out in about half a second.
   const coap = await openUdpCoapEndpoint({ host: '127.0.0.1', port: options.coapPort ?? 0, logger, parameters: { ackTimeoutMs: 100, maxRetransmit: 1, responseTimeoutMs: 400 } });
   const management = await startDeviceManagement({
     store,
+    runner: new AggregateCommandRunner({ store }),
+    feed,
     endpoint: coap,
     registrations,
     registrationHandler: registrations.handler('plain'),
@@ -78,6 +83,7 @@ export async function startHarness(dir: string, options: HarnessOptions): Promis
       await registrations.close();
       await projector.close();
       database.close();
+      await feed.close();
       await store.close();
     },
   };

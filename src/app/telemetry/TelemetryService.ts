@@ -5,10 +5,11 @@
  * acknowledge and clear commands of alarms.
  */
 import type { Clock } from '../../domain/Clock.ts';
+import { decideAll } from '../../domain/Decider.ts';
 import { DomainError } from '../../domain/DomainError.ts';
 import type { JsonValue } from '../../domain/Json.ts';
 import type { PathValue } from '../../domain/lwm2m/LwM2mValue.ts';
-import type { AlarmCommand, DeviceAlarmsState } from '../../domain/telemetry/AlarmDecider.ts';
+import type { AlarmCommand } from '../../domain/telemetry/AlarmDecider.ts';
 import { alarmDecider } from '../../domain/telemetry/AlarmDecider.ts';
 import type { AlarmEvent } from '../../domain/telemetry/AlarmEvents.ts';
 import { alarmEndpoint, alarmStream } from '../../domain/telemetry/AlarmEvents.ts';
@@ -16,11 +17,9 @@ import type { DeviceProtocolMapping } from '../../domain/telemetry/MappingPolicy
 import { mapReceivedValues } from '../../domain/telemetry/MappingPolicy.ts';
 import type { TelemetryEvent } from '../../domain/telemetry/TelemetryEvents.ts';
 import { telemetryStream } from '../../domain/telemetry/TelemetryEvents.ts';
-import { KeyedSerializer } from '../kernel/KeyedSerializer.ts';
+import { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts';
 import type { DeviceProtocolService, RequestContext } from '../protocols/DeviceProtocolService.ts';
-import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import type { EventMetadata, EventStore } from '../../adapters/eventstore/EventStore.ts';
-import { WrongExpectedVersion } from '../../adapters/eventstore/EventStore.ts';
 
 export interface ReceivedValuesRequest {
   readonly endpoint: string;
@@ -50,23 +49,27 @@ export interface TelemetryServiceOptions {
   readonly store: EventStore;
   readonly protocols: DeviceProtocolService;
   readonly clock: Clock;
+  /** The process's command runner; a service built alone (a test, a benchmark) runs its own. */
+  readonly runner?: AggregateCommandRunner;
 }
 
-/** How often a concurrent append makes the alarm commands be decided again before giving up. */
-const ALARM_ATTEMPTS = 4;
+/**
+ * The alarm commands of one message, decided in order and appended at once. One decider object for
+ * the process: the runner keeps a stream's state for the decider that folded it.
+ */
+const alarmBatchDecider = decideAll(alarmDecider);
 
 export class TelemetryService {
   readonly #store: EventStore;
   readonly #protocols: DeviceProtocolService;
   readonly #clock: Clock;
-  /** Per device, its alarm state and the stream revision it covers. */
-  readonly #alarmStates = new Map<string, { state: DeviceAlarmsState; revision: number }>();
-  readonly #alarmQueue = new KeyedSerializer();
+  readonly #runner: AggregateCommandRunner;
 
   constructor(options: TelemetryServiceOptions) {
     this.#store = options.store;
     this.#protocols = options.protocols;
     this.#clock = options.clock;
+    this.#runner = options.runner ?? new AggregateCommandRunner({ store: options.store });
   }
 
   async recordValues(request: ReceivedValuesRequest): Promise<RecordedTelemetry> {
@@ -117,66 +120,17 @@ export class TelemetryService {
 
   /**
    * Decides the commands in order on the device's alarm state and appends what they decided in one
-   * append guarded by the revision read; on a concurrent append, decides again on the newer state.
-   * The state is kept per device and only the events after it are read (a repeating alarm makes a long
-   * stream: reading it whole for every value would cost more with every repeat).
+   * append guarded by the revision the state covers; the runner keeps the state (a repeating alarm
+   * makes a long stream: reading it whole for every value would cost more with every repeat), runs one
+   * device's commands one after another and decides again after another process's append.
    */
   async #runAlarmCommands(
     endpoint: string,
     commands: readonly AlarmCommand[],
     metadata: Partial<EventMetadata>,
-  ): Promise<{ events: AlarmEvent[]; position: number | undefined }> {
+  ): Promise<{ events: readonly AlarmEvent[]; position: number | undefined }> {
     if (commands.length === 0) return { events: [], position: undefined };
-    // One device's alarm commands run one after another in this process; another process appending
-    // to the same stream is met by the expected revision and a retry.
-    return this.#alarmQueue.run(endpoint, () => this.#decideAndAppendAlarms(endpoint, commands, metadata));
-  }
-
-  async #decideAndAppendAlarms(
-    endpoint: string,
-    commands: readonly AlarmCommand[],
-    metadata: Partial<EventMetadata>,
-  ): Promise<{ events: AlarmEvent[]; position: number | undefined }> {
-    const stream = alarmStream(endpoint);
-    for (let attempt = 1; ; attempt++) {
-      const loaded = await this.#alarmState(endpoint);
-      let state = loaded.state;
-      const events: AlarmEvent[] = [];
-      for (const command of commands) {
-        const decided = alarmDecider.decide(command, state);
-        state = decided.reduce((s, e) => alarmDecider.evolve(s, e), state);
-        events.push(...decided);
-      }
-      if (events.length === 0) return { events, position: undefined };
-      try {
-        const appended = await this.#store.appendToStream(
-          stream,
-          events.map((event) => ({ type: event.type, data: event.data as unknown as JsonValue, metadata })),
-          loaded.revision === -1 ? 'no_stream' : loaded.revision,
-        );
-        this.#alarmStates.set(endpoint, { state, revision: appended.nextExpectedRevision });
-        return { events, position: appended.position };
-      } catch (error) {
-        if (error instanceof WrongExpectedVersion && attempt < ALARM_ATTEMPTS) continue;
-        throw error;
-      }
-    }
-  }
-
-  /** The device's alarm state: the kept one brought up to date with the events appended since. */
-  async #alarmState(endpoint: string): Promise<{ state: DeviceAlarmsState; revision: number }> {
-    const kept = this.#alarmStates.get(endpoint);
-    const read = await this.#store.readStream(alarmStream(endpoint), { fromRevision: kept === undefined ? 0 : kept.revision + 1 });
-    let state = kept?.state ?? alarmDecider.initialState;
-    let revision = kept?.revision ?? -1;
-    if (read.status === 'found') {
-      for (const recorded of read.events) {
-        state = alarmDecider.evolve(state, toDomainEvent<AlarmEvent>(recorded));
-        revision = recorded.revision;
-      }
-    }
-    const current = { state, revision };
-    this.#alarmStates.set(endpoint, current);
-    return current;
+    const result = await this.#runner.run(alarmStream(endpoint), alarmBatchDecider, commands, { metadata });
+    return { events: result.events, position: result.position };
   }
 }

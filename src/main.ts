@@ -13,6 +13,9 @@ import type { EventStore } from './adapters/eventstore/EventStore.ts';
 import type { SecretSealer } from './domain/SealedSecret.ts';
 import { ApiTokenRegistry } from './app/auth/ApiTokenRegistry.ts';
 import { DeviceImportService } from './app/devices/DeviceImportService.ts';
+import { DeviceDecommission } from './app/devices/DeviceDecommission.ts';
+import { ReadYourWrites } from './app/kernel/ReadYourWrites.ts';
+import { deviceAsOf } from './projections/devices/DeviceAsOf.ts';
 import { startGraphQLServer } from './adapters/http/GraphQLServer.ts';
 import type { RunningGraphQLServer } from './adapters/http/GraphQLServer.ts';
 import { graphqlApi } from './graphql/GraphQLApi.ts';
@@ -152,7 +155,7 @@ async function wireService(
   // Read models: their own SQLite file, projected from the log from each one's checkpoint.
   const readModels = ReadModelDatabase.open(dataDir);
   closers.push({ part: 'read models', close: () => readModels.close() });
-  const projector = new Projector({ store, database: readModels, projections: readModelProjections, logger });
+  const projector = new Projector({ store, feed: logFeed, database: readModels, projections: readModelProjections, logger });
   projector.start();
   closers.push({ part: 'projector', close: () => projector.close() });
 
@@ -162,7 +165,7 @@ async function wireService(
   const telemetry = new TelemetryService({ store, protocols, clock: systemClock });
 
   // The LwM2M server on plain CoAP: the registration interface (LwM2M Transport 1.1 section 6.4).
-  const registrations = await RegistrationService.start({ store, directory: new EventStoreDeviceDirectory(store), clock: systemClock, logger });
+  const registrations = await RegistrationService.start({ store, runner, feed: logFeed, directory: new EventStoreDeviceDirectory(store), clock: systemClock, logger });
   closers.push({ part: 'registrations', close: () => registrations.close() });
   const coap = await openUdpCoapEndpoint({ host: config.coapHost, port: config.coapPort, logger });
   closers.push({ part: 'lwm2m server (CoAP)', close: () => coap.close() });
@@ -333,9 +336,11 @@ async function wireService(
   const tokens = new ApiTokenRegistry(store, masterKey.sealer);
   await tokens.ensureAdminToken(join(dataDir, 'admin.token'), logger);
   const validationRules = new ValidationRuleService({ store, protocols });
+  const readYourWrites = new ReadYourWrites({ readModels: projector, log: store });
   // The device shell checks commands against the shipped models and the uploaded device protocols.
   const shell = new ShellService({
     store,
+    runner,
     catalog: coreObjectCatalog(),
     uploadedModels: () => protocols.uploadedModels(),
     registrations,
@@ -343,7 +348,8 @@ async function wireService(
     deviceManagement,
     firmware: firmware.service,
     history: new ShellHistoryQueries(readModels.db, new OperationQueries(readModels.db), new FirmwareQueries(readModels.db)),
-    projector,
+    readModels: projector,
+    readYourWrites,
     clock: systemClock,
   });
   const graphql = await startGraphQLServer({
@@ -352,9 +358,11 @@ async function wireService(
     ...graphqlApi({
       authenticate: (token) => tokens.authenticate(token),
       services: {
-        store,
-        projector,
+        readYourWrites,
+        readModels: projector,
         devices: new DeviceQueries(readModels.db),
+        deviceAsOf: (endpoint, asOf) => deviceAsOf(store, endpoint, asOf),
+        deviceDecommission: new DeviceDecommission({ store, runner }),
         history: new DeviceHistoryQueries(readModels.db),
         deviceImport: new DeviceImportService({ store, sealer: masterKey.sealer, logger }),
         deviceProperties: new DevicePropertyQueries(readModels.db),

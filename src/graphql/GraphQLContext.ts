@@ -2,6 +2,7 @@
  * What every resolver receives: who is calling, the id that ties together what the request causes,
  * and the services of the API. The same context serves HTTP and WebSocket operations.
  */
+import type { DeviceDecommission } from '../app/devices/DeviceDecommission.ts';
 import type { DeviceImportService } from '../app/devices/DeviceImportService.ts';
 import type { DeviceProtocolService } from '../app/protocols/DeviceProtocolService.ts';
 import type { DeviceManagementApi } from '../app/operations/DeviceManagementApi.ts';
@@ -10,23 +11,30 @@ import type { RegistrationLookup } from '../app/registration/RegistrationLookup.
 import type { ValidationRuleService } from '../app/protocols/ValidationRuleService.ts';
 import type { ShellService } from '../app/shell/ShellService.ts';
 import type { TelemetryService } from '../app/telemetry/TelemetryService.ts';
-import type { EventStore } from '../adapters/eventstore/EventStore.ts';
+import type { ReadYourWrites } from '../app/kernel/ReadYourWrites.ts';
 import type { Logger } from '../adapters/logging/Logger.ts';
 import type { ApiRole, Principal } from '../domain/auth/ApiTokens.ts';
 import type { AlarmQueries } from '../projections/alarms/AlarmQueries.ts';
 import type { BootstrapSessionQueries } from '../projections/bootstrap/BootstrapSessionQueries.ts';
 import type { DeviceEventQueries } from '../projections/deviceevents/DeviceEventQueries.ts';
 import type { DevicePropertyQueries } from '../projections/deviceproperties/DevicePropertyQueries.ts';
+import type { AsOf } from '../projections/devices/DeviceAsOf.ts';
 import type { DeviceQueries } from '../projections/devices/DeviceQueries.ts';
+import type { DeviceView } from '../projections/devices/DeviceView.ts';
 import type { MeasurementQueries } from '../projections/measurements/MeasurementQueries.ts';
 import type { DeviceProtocolQueries } from '../projections/protocols/DeviceProtocolQueries.ts';
 import type { DeviceHistoryQueries } from '../projections/history/DeviceHistoryQueries.ts';
 import type { Projector } from '../projections/Projector.ts';
 
 export interface ApiServices {
-  readonly store: EventStore;
-  readonly projector: Projector;
+  /** Where a mutation waits, before it answers, for the read models to hold what it appended. */
+  readonly readYourWrites: ReadYourWrites;
+  /** The read models' state, their rebuild, and each event they project (the subscriptions' source). */
+  readonly readModels: Pick<Projector, 'status' | 'rebuild' | 'onProjected'>;
   readonly devices: DeviceQueries;
+  /** A device as the service knew it at a past time or position, from the log. */
+  deviceAsOf(endpoint: string, asOf: AsOf): Promise<DeviceView | undefined>;
+  readonly deviceDecommission: DeviceDecommission;
   readonly history: DeviceHistoryQueries;
   readonly deviceImport: DeviceImportService;
   readonly deviceProperties: DevicePropertyQueries;

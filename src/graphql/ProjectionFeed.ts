@@ -15,7 +15,7 @@ export class SubscriberTooSlow extends Error {
 }
 
 export function projectionFeed<T>(
-  projector: Projector,
+  projector: Pick<Projector, 'onProjected'>,
   select: (change: ProjectedEvent) => T | undefined,
   maxQueued = 1000,
 ): AsyncGenerator<T, undefined> {

@@ -32,8 +32,11 @@ import { checkShellWriteRules, shellWrittenValues } from '../../domain/shell/She
 import type { FirmwareUpdateView } from '../../projections/firmware/FirmwareQueries.ts';
 import type { ShellHistoryQueries, ShellLineRecord } from '../../projections/shell/ShellHistoryQueries.ts';
 import type { Projector } from '../../projections/Projector.ts';
+import { operationsProjection } from '../../projections/operations/OperationsProjection.ts';
+import { shellHistoryProjection } from '../../projections/shell/ShellHistoryProjection.ts';
+import type { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts';
+import type { ReadYourWrites } from '../kernel/ReadYourWrites.ts';
 import { KeyedSerializer } from '../kernel/KeyedSerializer.ts';
-import { loadAggregate } from '../../adapters/eventstore/CommandHandler.ts';
 import { ImportCommits } from '../kernel/ImportCommits.ts';
 import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
 import type { FirmwareService } from '../firmware/FirmwareService.ts';
@@ -49,6 +52,8 @@ export interface ShellRuleSource {
 
 export interface ShellServiceOptions {
   readonly store: EventStore;
+  /** Reads the device's registration, as commands on it decide on it. */
+  readonly runner: Pick<AggregateCommandRunner, 'load'>;
   /** The shipped object models; `uploadedModels` (the device protocols) are added to them at each call. */
   readonly catalog: StaticObjectModelCatalog;
   readonly uploadedModels?: () => Promise<readonly ObjectModel[]>;
@@ -58,7 +63,9 @@ export interface ShellServiceOptions {
   /** Runs `fwupdate`. */
   readonly firmware: Pick<FirmwareService, 'updateFromUrl' | 'updates' | 'onUpdateChanged'>;
   readonly history: ShellHistoryQueries;
-  readonly projector: Projector;
+  /** Each event the read models project: the shell history's live updates. */
+  readonly readModels: Pick<Projector, 'onProjected'>;
+  readonly readYourWrites: ReadYourWrites;
   readonly clock: Clock;
 }
 
@@ -124,7 +131,7 @@ export class ShellService {
     // One input at a time per device: its operations are queued together, in the order of its lines.
     const { runId, position, naming } = await this.#serializer.run(endpoint, () => this.#queue(endpoint, commands, context));
     // Read your writes: the history holds the lines before the answer.
-    await this.#options.projector.waitFor(position);
+    await this.#options.readYourWrites.written(position);
     const waitMs = Math.min(Math.max(runOptions.waitMs ?? 0, 0), MAX_WAIT_MS);
     const lines = (): ShellLineView[] => this.#options.history.run(runId).map((line) => toView(line, naming));
     if (waitMs > 0) await this.#waitUntilEnded(endpoint, () => lines().every(isEnded), waitMs);
@@ -136,7 +143,7 @@ export class ShellService {
     const { store, deviceManagement, clock } = this.#options;
     await this.#refreshCatalog();
     // Rules compare with the device's last known values: read them as of this request.
-    await this.#options.projector.waitFor(await store.headPosition());
+    await this.#options.readYourWrites.recorded();
     const naming = this.#naming(endpoint);
     const steps = await this.#checkAll(endpoint, commands, naming);
     const runId = randomUUID();
@@ -183,16 +190,16 @@ export class ShellService {
 
   /** Each change of a shell line of the device (queued, sent, answered; a firmware update's steps). Returns the unsubscribe. */
   onLineUpdated(endpoint: string, listener: (line: ShellLineView) => void): () => void {
-    const { history, projector, firmware } = this.#options;
+    const { history, readModels, firmware } = this.#options;
     const emit = (line: ShellLineRecord | undefined): void => {
       if (line !== undefined && line.endpoint === endpoint) listener(toView(line, this.#naming(endpoint)));
     };
-    const stopLines = projector.onProjected(({ projection, event }) => {
+    const stopLines = readModels.onProjected(({ projection, event }) => {
       const data = event.data;
-      if ((projection !== 'operations' && projection !== 'shell-history') || data === null || typeof data !== 'object' || Array.isArray(data)) return;
+      if ((projection !== operationsProjection.name && projection !== shellHistoryProjection.name) || data === null || typeof data !== 'object' || Array.isArray(data)) return;
       const { operationId, firmwareUpdateId } = data;
       if (typeof operationId === 'string') emit(history.byOperation(operationId));
-      else if (projection === 'shell-history' && typeof firmwareUpdateId === 'string') emit(history.byFirmwareUpdate(firmwareUpdateId));
+      else if (projection === shellHistoryProjection.name && typeof firmwareUpdateId === 'string') emit(history.byFirmwareUpdate(firmwareUpdateId));
     });
     const stopUpdates = firmware.onUpdateChanged(endpoint, (update) => emit(history.byFirmwareUpdate(update.updateId)));
     return () => {
@@ -202,7 +209,7 @@ export class ShellService {
   }
 
   async #requireShellEnabled(endpoint: string): Promise<void> {
-    const { state } = await loadAggregate(this.#options.store, deviceStream(endpoint), deviceRegistrationDecider, this.#commits.counted);
+    const { state } = await this.#options.runner.load(deviceStream(endpoint), deviceRegistrationDecider, { counted: this.#commits.counted });
     if (state.status === 'unknown') throw new DomainError('NOT_FOUND', `no device ${endpoint}`, { endpoint });
     if (state.status === 'decommissioned') throw new DomainError('FORBIDDEN', `device ${endpoint} is decommissioned: its shell is closed`, { endpoint });
     if (!state.registration.shellEnabled) {

@@ -32,8 +32,8 @@ export const bootstrapSubscriptionResolvers: SubscriptionResolvers = {
   bootstrapSessionChanged: {
     subscribe(_parent, { endpoint }, context) {
       requireRole(context, 'viewer');
-      const { projector, bootstrapSessions } = context.services;
-      return projectionFeed(projector, ({ projection, event }) => {
+      const { readModels, bootstrapSessions } = context.services;
+      return projectionFeed(readModels, ({ projection, event }) => {
         if (projection !== bootstrapSessionsProjection.name) return undefined;
         const session = bootstrapSessions.session(toDomainEvent<BootstrapEvent>(event).data.sessionId);
         if (!session || (endpoint && session.endpoint !== endpoint)) return undefined;

@@ -59,13 +59,13 @@ const statusToApi: Readonly<Record<ViewStatus, OperationStatus>> = {
  */
 async function requestOperation(context: GraphQLContext, endpoint: string, spec: OperationSpec, written: readonly ResourceValueInput[] = []): Promise<OperationView> {
   requireRole(context, 'operator');
-  const { deviceManagement, projector, store, validationRules } = context.services;
+  const { deviceManagement, readYourWrites, validationRules } = context.services;
   await validationRules.checkWrite(written, (path) => {
     const text = formatPath(path);
     return deviceManagement.resources(endpoint, text).find((value) => value.path === text)?.text;
   });
   const operationId = await deviceManagement.requestOperation(endpoint, spec, actorOf(context.principal), context.correlationId);
-  await projector.waitFor(await store.headPosition());
+  await readYourWrites.recorded();
   const operation = deviceManagement.operation(operationId);
   if (!operation) throw new Error(`operation ${operationId} was queued but is not in the read model`);
   return operation;
@@ -136,9 +136,9 @@ export const deviceManagementMutationResolvers: MutationResolvers = {
 
   async cancelOperation(_parent, { endpoint, id, reason }, context) {
     requireRole(context, 'operator');
-    const { deviceManagement, projector, store } = context.services;
+    const { deviceManagement, readYourWrites } = context.services;
     await deviceManagement.cancelOperation(endpoint, id, actorOf(context.principal), reason ?? null);
-    await projector.waitFor(await store.headPosition());
+    await readYourWrites.recorded();
     const operation = deviceManagement.operation(id);
     if (!operation) throw new DomainError('NOT_FOUND', `no operation ${id}`, { operationId: id });
     return operation;

@@ -1,7 +1,6 @@
 /** Reading devices: the Device type, the device queries and the history connection. */
 import { DomainError } from '../../domain/DomainError.ts';
 import type { DeviceStatus as ViewStatus } from '../../projections/devices/DeviceView.ts';
-import { deviceAsOf } from '../../projections/devices/DeviceAsOf.ts';
 import type { AsOf } from '../../projections/devices/DeviceAsOf.ts';
 import type { DeviceHistoryRecord } from '../../projections/history/DeviceHistoryQueries.ts';
 import { connection } from '../Connections.ts';
@@ -45,7 +44,7 @@ export function historyConnection(
 
 export const deviceQueryResolvers: QueryResolvers = {
   async device(_parent, { endpoint, asOf }, context) {
-    if (asOf) return (await deviceAsOf(context.services.store, endpoint, toAsOf(asOf))) ?? null;
+    if (asOf) return (await context.services.deviceAsOf(endpoint, toAsOf(asOf))) ?? null;
     return context.services.devices.get(endpoint) ?? null;
   },
   devices(_parent, { filter, first, after }, context) {

@@ -2,15 +2,10 @@
  * Changing devices and read models. Each mutation answers after its events are projected
  * (read-your-writes): a client that queries right after the mutation sees its effect.
  */
-import { handleCommand } from '../../adapters/eventstore/CommandHandler.ts';
-import { deviceStream } from '../../domain/devices/DeviceEvents.ts';
-import { deviceRegistrationDecider } from '../../domain/devices/DeviceRegistrationDecider.ts';
 import { DomainError } from '../../domain/DomainError.ts';
 import { requireRole } from '../Authorization.ts';
-import { actorOf } from '../GraphQLContext.ts';
+import { actorOf, requestContextOf } from '../GraphQLContext.ts';
 import type { MutationResolvers } from '../generated/resolvers-types.ts';
-
-const schemaVersion = 1;
 
 export const mutationResolvers: MutationResolvers = {
   async importDeviceRegistrations(_parent, { csv, options }, context) {
@@ -28,21 +23,15 @@ export const mutationResolvers: MutationResolvers = {
         rowErrors: report.errors.map((error) => ({ ...error })),
       });
     }
-    await services.projector.waitFor(await services.store.headPosition());
+    await services.readYourWrites.recorded();
     return { imported: report.imported, updated: report.updated, unchanged: report.unchanged, errors: [...report.errors] };
   },
 
   async decommissionDevice(_parent, { endpoint, reason }, context) {
     requireRole(context, 'operator');
     const { services } = context;
-    const result = await handleCommand(
-      services.store,
-      deviceStream(endpoint),
-      deviceRegistrationDecider,
-      { type: 'DecommissionDevice', endpoint, reason: reason ?? null },
-      { metadata: { actor: actorOf(context.principal), correlationId: context.correlationId, schemaVersion }, counted: services.deviceImport.countedDeviceEvents },
-    );
-    if (result.position !== undefined) await services.projector.waitFor(result.position);
+    const { position } = await services.deviceDecommission.decommission(endpoint, reason ?? null, requestContextOf(context));
+    await services.readYourWrites.written(position);
     const device = services.devices.get(endpoint);
     if (!device) throw new DomainError('NOT_FOUND', `no device is registered with endpoint "${endpoint}"`, { endpoint });
     return device;
@@ -51,6 +40,6 @@ export const mutationResolvers: MutationResolvers = {
   async rebuildReadModels(_parent, _args, context) {
     requireRole(context, 'admin');
     context.services.logger.info({ actor: actorOf(context.principal), correlationId: context.correlationId }, 'read model rebuild requested');
-    return context.services.projector.rebuild();
+    return context.services.readModels.rebuild();
   },
 };

@@ -37,8 +37,8 @@ export interface ProtocolResourceNode extends ProtocolResourceView {
 
 /** The version as projected after `position`; NOT_FOUND when it is not there. */
 async function projectedProtocol(context: GraphQLContext, objectId: number, version: string, position: number | undefined): Promise<DeviceProtocolVersionView> {
-  const { projector, protocolQueries } = context.services;
-  if (position !== undefined) await projector.waitFor(position);
+  const { readYourWrites, protocolQueries } = context.services;
+  await readYourWrites.written(position);
   const protocol = protocolQueries.get(objectId, version);
   if (!protocol) throw new DomainError('NOT_FOUND', `object ${objectId} has no device protocol version ${version}`, { objectId, version });
   return protocol;
@@ -82,7 +82,7 @@ export const protocolMutationResolvers: MutationResolvers = {
         ddfErrors: result.errors.map(ddfErrorJson),
       });
     }
-    if (result.position !== undefined) await context.services.projector.waitFor(result.position);
+    await context.services.readYourWrites.written(result.position);
     return { protocols: [...result.protocols] };
   },
 

@@ -18,9 +18,9 @@ export const subscriptionResolvers: SubscriptionResolvers = {
   deviceChanged: {
     subscribe(_parent, { endpoint }, context) {
       requireRole(context, 'viewer');
-      const { projector, devices } = context.services;
+      const { readModels, devices } = context.services;
       const stream = endpoint ? deviceStream(endpoint) : undefined;
-      return projectionFeed(projector, ({ projection, event }) => {
+      return projectionFeed(readModels, ({ projection, event }) => {
         // A Register, Update, De-register or expiry changes what the device shows (online, registration,
         // last seen): its registration stream's events reach the history read model, not the devices one.
         if (projection === deviceHistoryProjection.name) {
@@ -42,8 +42,8 @@ export const subscriptionResolvers: SubscriptionResolvers = {
   deviceEvents: {
     subscribe(_parent, { endpoint }, context) {
       requireRole(context, 'viewer');
-      const { projector, history } = context.services;
-      return projectionFeed(projector, ({ projection, event }) => {
+      const { readModels, history } = context.services;
+      return projectionFeed(readModels, ({ projection, event }) => {
         if (projection !== deviceHistoryProjection.name || endpointOfStream(event.stream)?.endpoint !== endpoint) return undefined;
         const entry = history.at(event.position);
         return entry ? { deviceEvents: entry } : undefined;

@@ -37,8 +37,8 @@ function timeCursor(kind: string, row: { readonly time: Date; readonly position:
 
 /** The alarm as projected after `position`. */
 async function projectedAlarm(context: GraphQLContext, alarmId: string, position: number | undefined): Promise<AlarmView> {
-  const { projector, alarms } = context.services;
-  if (position !== undefined) await projector.waitFor(position);
+  const { readYourWrites, alarms } = context.services;
+  await readYourWrites.written(position);
   const alarm = alarms.get(alarmId);
   if (!alarm) throw new DomainError('NOT_FOUND', `no alarm ${alarmId}`, { alarmId });
   return alarm;
@@ -87,8 +87,8 @@ export const telemetrySubscriptionResolvers: SubscriptionResolvers = {
   measurementCreated: {
     subscribe(_parent, { endpoint, type, series }, context) {
       requireRole(context, 'viewer');
-      const { projector, measurements } = context.services;
-      return projectionFeed(projector, ({ projection, event }) => {
+      const { readModels, measurements } = context.services;
+      return projectionFeed(readModels, ({ projection, event }) => {
         if (projection !== measurementsProjection.name) return undefined;
         const measurement = measurements.at(event.position);
         if (!measurement) return undefined;
@@ -100,8 +100,8 @@ export const telemetrySubscriptionResolvers: SubscriptionResolvers = {
   eventCreated: {
     subscribe(_parent, { endpoint, type }, context) {
       requireRole(context, 'viewer');
-      const { projector, deviceEvents } = context.services;
-      return projectionFeed(projector, ({ projection, event }) => {
+      const { readModels, deviceEvents } = context.services;
+      return projectionFeed(readModels, ({ projection, event }) => {
         if (projection !== deviceEventsProjection.name) return undefined;
         const created = deviceEvents.at(event.position);
         if (!created) return undefined;
@@ -113,8 +113,8 @@ export const telemetrySubscriptionResolvers: SubscriptionResolvers = {
   alarmChanged: {
     subscribe(_parent, { endpoint }, context) {
       requireRole(context, 'viewer');
-      const { projector, alarms } = context.services;
-      return projectionFeed(projector, ({ projection, event }) => {
+      const { readModels, alarms } = context.services;
+      return projectionFeed(readModels, ({ projection, event }) => {
         if (projection !== alarmsProjection.name) return undefined;
         const alarm = alarms.get(toDomainEvent<AlarmEvent>(event).data.alarmId);
         if (!alarm || (endpoint && alarm.endpoint !== endpoint)) return undefined;

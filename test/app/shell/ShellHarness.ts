@@ -15,6 +15,8 @@ import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
 import { DeviceProtocolService } from '../../../src/app/protocols/DeviceProtocolService.ts';
 import { ValidationRuleService } from '../../../src/app/protocols/ValidationRuleService.ts';
 import { ShellService } from '../../../src/app/shell/ShellService.ts';
+import { AggregateCommandRunner } from '../../../src/app/kernel/AggregateCommandRunner.ts';
+import { ReadYourWrites } from '../../../src/app/kernel/ReadYourWrites.ts';
 import { startFirmware } from '../../../src/app/firmware/Firmware.ts';
 import { FirmwareRepository } from '../../../src/app/firmware/FirmwareRepository.ts';
 import { FirmwarePackageAccess } from '../../../src/app/firmware/FirmwarePackageAccess.ts';
@@ -68,6 +70,7 @@ export async function startShellHarness(): Promise<ShellHarness> {
   });
   const shell = new ShellService({
     store: harness.store,
+    runner: new AggregateCommandRunner({ store: harness.store }),
     catalog: coreObjectCatalog(),
     uploadedModels: () => protocols.uploadedModels(),
     registrations: harness.registrations,
@@ -75,7 +78,8 @@ export async function startShellHarness(): Promise<ShellHarness> {
     deviceManagement: harness.api,
     firmware: firmware.service,
     history: new ShellHistoryQueries(readModels.db, new OperationQueries(readModels.db), new FirmwareQueries(readModels.db)),
-    projector: harness.projector,
+    readModels: harness.projector,
+    readYourWrites: new ReadYourWrites({ readModels: harness.projector, log: harness.store }),
     clock: systemClock,
   });
   const clients: TestLwM2mClient[] = [];

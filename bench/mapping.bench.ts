@@ -18,6 +18,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LogFeed } from '../src/app/kernel/LogFeed.ts';
 import { DeviceProtocolService } from '../src/app/protocols/DeviceProtocolService.ts';
 import { SqliteEventStore } from '../src/adapters/eventstore/SqliteEventStore.ts';
 import { silentLogger } from '../src/adapters/logging/Logger.ts';
@@ -56,7 +57,7 @@ async function scenario(name: string, options: { inFlight: number; valuesPerMess
   const dir = mkdtempSync(join(tmpdir(), 'mapping-bench-'));
   const store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
   const database = ReadModelDatabase.open(dir);
-  const projector = new Projector({ store, database, projections: readModelProjections, logger: silentLogger() });
+  const projector = new Projector({ store, feed: new LogFeed({ store }), database, projections: readModelProjections, logger: silentLogger() });
   try {
     projector.start();
     const protocols = new DeviceProtocolService({ store, clock: systemClock, logger: silentLogger() });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { SqliteEventStore } from '../src/adapters/eventstore/SqliteEventStore.ts';
 import type { NewEvent } from '../src/adapters/eventstore/EventStore.ts';
 import { silentLogger } from '../src/adapters/logging/Logger.ts';
+import { LogFeed } from '../src/app/kernel/LogFeed.ts';
 import { deviceStream } from '../src/domain/devices/DeviceEvents.ts';
 import type { DeviceRegistrationData } from '../src/domain/devices/DeviceEvents.ts';
 import type { JsonValue } from '../src/domain/Json.ts';
@@ -66,7 +67,7 @@ try {
   const head = await store.headPosition();
 
   const database = ReadModelDatabase.open(dir);
-  const projector = new Projector({ store, database, projections: readModelProjections, logger: silentLogger() });
+  const projector = new Projector({ store, feed: new LogFeed({ store }), database, projections: readModelProjections, logger: silentLogger() });
   projector.start();
   await projector.waitFor(head, Number.POSITIVE_INFINITY);
   const rebuild = await projector.rebuild();

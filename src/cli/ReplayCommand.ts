@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import type { Config } from '../adapters/config/Config.ts';
 import { openEventStore } from '../adapters/eventstore/openEventStore.ts';
 import type { Logger } from '../adapters/logging/Logger.ts';
+import { LogFeed } from '../app/kernel/LogFeed.ts';
 import { Projector } from '../projections/Projector.ts';
 import { ReadModelDatabase } from '../projections/ReadModelDatabase.ts';
 import { readModelProjections } from '../projections/ReadModels.ts';
@@ -15,13 +16,15 @@ export async function runReplay(config: Config, logger: Logger, stdout: NodeJS.W
   const dataDir = resolve(config.dataDir);
   const store = await openEventStore({ url: config.eventStoreUrl, dataDir, logger });
   const database = ReadModelDatabase.open(dataDir);
-  const projector = new Projector({ store, database, projections: readModelProjections, logger, progressIntervalMs: 1000 });
+  const feed = new LogFeed({ store });
+  const projector = new Projector({ store, feed, database, projections: readModelProjections, logger, progressIntervalMs: 1000 });
   try {
     const result = await projector.rebuild();
     stdout.write(`rebuilt ${readModelProjections.length} read models in ${database.path}: ${result.events} events up to position ${result.position} in ${result.durationMs} ms\n`);
     return 0;
   } finally {
     await projector.close();
+    await feed.close();
     database.close();
     await store.close();
   }

@@ -1,25 +1,25 @@
 /**
- * Runs each projection from its own checkpoint on the event store's subscription.
+ * Runs each projection from its own checkpoint, kept in SQLite beside the read models.
  *
  * Exactly once across crashes: a batch of events and the checkpoint after them are written in one
  * SQLite transaction, so after a crash the projection resumes from the last committed checkpoint and
  * neither loses nor repeats an event.
  *
- * Batching without delay: the loop commits what the subscription hands over at once (a page being
- * drained, during a catch-up or a burst of appends) in one transaction, and commits a lone live event
- * immediately, so listeners hear of an append within milliseconds.
+ * A projection behind the head catches up on its own, reading the log in pages filtered to what it
+ * reads, one transaction per page. Once it has caught up it is served by the process's one log feed:
+ * the projector is a single member of that feed, and each batch the feed hands over (what the log
+ * hands over at once: a lone live event is a batch of one, so listeners hear of an append within
+ * milliseconds) is one transaction for every caught-up projection, each projection's events and
+ * checkpoint in a savepoint of its own, so a failing read model is rolled back and stops alone. The
+ * log is then read once per append for all read models and all other live state of the process.
  *
- * One subscription for the caught-up: a projection catches up on a subscription of its own (filtered
- * to what it reads), and once that has nothing more to hand over it joins the shared feed, one
- * unfiltered subscription whose events go, in memory, to every member whose filter takes them. The
- * log is then read once per append instead of once per read model. A feed batch is one transaction
- * for all members, each member's events and checkpoint in a savepoint of its own, so a failing read
- * model is rolled back and stops alone, and a crash loses no event and repeats none. A projection joins only when the log holds no event it
- * reads between its checkpoint and the feed's position; the feed hands it only the events after its
- * checkpoint, and moves its checkpoint to the end of every batch, past the events it does not read.
+ * A projection joins the feed only when it has applied every event it reads up to the position the
+ * feed has handed over (no await between that check and the join, so the feed cannot move in
+ * between); the feed then gives it only the events after its checkpoint, and moves its checkpoint to
+ * the end of every batch, past the events it does not read.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EventStore, RecordedEvent, Subscription } from '../adapters/eventstore/EventStore.ts';
+import type { EventFilter, EventStore, RecordedEvent } from '../adapters/eventstore/EventStore.ts';
 import { matchesFilter } from '../adapters/eventstore/EventStore.ts';
 import type { Logger } from '../adapters/logging/Logger.ts';
 import type { Projection } from './Projection.ts';
@@ -59,12 +59,34 @@ export interface ProjectorStatus {
   readonly projections: readonly ProjectionStatus[];
 }
 
+/** A reader of the log's live tail, as a member of the process's log feed. */
+export interface LogFeedMember {
+  /** Which events it reads; every event when absent. */
+  readonly filter: EventFilter | undefined;
+  /** Takes the events it reads (possibly none) up to `through`; synchronous, so a batch is one transaction. */
+  deliver(events: readonly RecordedEvent[], through: number): void;
+  /** The feed stopped: nothing more will be delivered. */
+  stopped(error: Error): void;
+}
+
+/**
+ * The process's one reader of the log, which the application layer provides (its kernel's LogFeed):
+ * declared here because read models sit below the application layer and must not import it.
+ */
+export interface LogFeedPort {
+  /** Resolves once the member, having seen the log through `after`, is in the feed. */
+  join(member: LogFeedMember, after: number): Promise<void>;
+  leave(member: LogFeedMember): void;
+}
+
 export interface ProjectorOptions {
   readonly store: EventStore;
+  /** The process's log feed: the projector reads the live tail of the log through it. */
+  readonly feed: LogFeedPort;
   readonly database: ReadModelDatabase;
   readonly projections: readonly Projection[];
   readonly logger: Logger;
-  /** Most events per transaction. */
+  /** Most events per transaction while a projection catches up. */
   readonly maxBatch?: number;
   /** How often a long catch-up logs its progress. */
   readonly progressIntervalMs?: number;
@@ -77,23 +99,12 @@ export interface ProjectorOptions {
 interface Runner {
   readonly projection: Projection;
   checkpoint: number;
-  subscription: Subscription | undefined;
+  /** Its catch-up, until it is served by the feed. */
   loop: Promise<void> | undefined;
   failure: Error | undefined;
   /** Events applied since this runner started, for progress logs. */
   applied: number;
 }
-
-/** The subscription shared by the caught-up projections. */
-interface Feed {
-  readonly subscription: Subscription;
-  readonly members: Set<Runner>;
-  /** The position of the last event handed to the members (the start, before the first). */
-  position: number;
-  loop: Promise<void> | undefined;
-}
-
-const immediately = Symbol('immediately');
 
 export class ProjectorError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -104,6 +115,14 @@ export class ProjectorError extends Error {
 
 export class Projector {
   readonly #store: EventStore;
+  readonly #feed: LogFeedPort;
+  readonly #member: LogFeedMember;
+  /** The position the feed has handed over to this projector; undefined while it is not a member. */
+  #feedSeen: number | undefined;
+  /** Why the feed stopped, when it has: a projection cannot join it then. */
+  #feedFailure: Error | undefined;
+  /** The caught-up runners, which the feed serves. */
+  readonly #members = new Set<Runner>();
   readonly #database: ReadModelDatabase;
   readonly #logger: Logger;
   readonly #runners: Runner[];
@@ -116,7 +135,6 @@ export class Projector {
   #started = false;
   /** Set while the runners are being stopped: nothing joins the feed then. */
   #stopping = false;
-  #feed: Feed | undefined;
   #rebuilding: Promise<RebuildResult> | undefined;
   /** The start-up check of the store's identity, after which the runners start. */
   #starting: Promise<void> | undefined;
@@ -129,6 +147,12 @@ export class Projector {
 
   constructor(options: ProjectorOptions) {
     this.#store = options.store;
+    this.#feed = options.feed;
+    this.#member = {
+      filter: undefined,
+      deliver: (events, through) => this.#deliver(events, through),
+      stopped: (error) => this.#feedStopped(error),
+    };
     this.#database = options.database;
     this.#logger = options.logger.child({ component: 'projector' });
     this.#maxBatch = options.maxBatch ?? 500;
@@ -139,7 +163,7 @@ export class Projector {
     this.#runners = options.projections.map((projection) => {
       if (names.has(projection.name)) throw new ProjectorError(`two projections are named ${projection.name}`);
       names.add(projection.name);
-      return { projection, checkpoint: 0, subscription: undefined, loop: undefined, failure: undefined, applied: 0 };
+      return { projection, checkpoint: 0, loop: undefined, failure: undefined, applied: 0 };
     });
   }
 
@@ -166,11 +190,45 @@ export class Projector {
     }
     const abort = new AbortController();
     this.#startAbort = abort;
-    this.#starting = this.#checkStoreIdentityUntilDone(abort.signal).then(() => {
+    this.#starting = this.#checkStoreIdentityUntilDone(abort.signal).then(async () => {
       if (!this.#started || abort.signal.aborted) return;
-      for (const runner of this.#runners) this.#startRunner(runner);
-      this.#wakeWaiters();
+      await this.#startRunners(() => this.#started && !abort.signal.aborted);
     });
+  }
+
+  /** Joins the feed if it is not a member yet, then starts every runner (unless `stillWanted` says no more). */
+  async #startRunners(stillWanted: () => boolean): Promise<void> {
+    try {
+      await this.#joinFeed();
+    } catch (error) {
+      for (const runner of this.#runners) this.#stopped(runner, error);
+      return;
+    }
+    if (!stillWanted()) return;
+    for (const runner of this.#runners) this.#startRunner(runner);
+    this.#wakeWaiters();
+  }
+
+  /**
+   * The projector joins from the head of the log: what lies before it, each projection reads on its
+   * own while it catches up.
+   */
+  async #joinFeed(): Promise<void> {
+    if (this.#feedSeen !== undefined) return;
+    if (this.#feedFailure) throw this.#feedFailure;
+    const head = await this.#store.headPosition();
+    this.#feedSeen = head;
+    try {
+      await this.#feed.join(this.#member, head);
+    } catch (error) {
+      this.#feedSeen = undefined;
+      throw error;
+    }
+  }
+
+  #leaveFeed(): void {
+    this.#feed.leave(this.#member);
+    this.#feedSeen = undefined;
   }
 
   /**
@@ -338,7 +396,7 @@ export class Projector {
     this.#saveStoreIdentity(await this.#firstEventId());
     this.#storeChecked = true;
     this.#started = true;
-    for (const runner of this.#runners) this.#startRunner(runner);
+    await this.#startRunners(() => this.#started);
     await this.waitFor(target, Number.POSITIVE_INFINITY);
     const events = this.#runners.reduce((sum, r) => sum + r.applied, 0);
     const result = { events, position: target, durationMs: Date.now() - started };
@@ -352,24 +410,16 @@ export class Projector {
     await this.#starting;
     await this.#identityRecording;
     await this.#stopRunners();
+    this.#leaveFeed();
     this.#wakeWaiters();
   }
 
   async #stopRunners(): Promise<void> {
     this.#stopping = true;
     try {
-      await Promise.all(this.#runners.map((r) => r.subscription?.close() ?? Promise.resolve()));
+      this.#members.clear();
       await Promise.all(this.#runners.map((r) => r.loop ?? Promise.resolve()));
-      const feed = this.#feed;
-      this.#feed = undefined;
-      if (feed) {
-        await feed.subscription.close();
-        await feed.loop;
-      }
-      for (const runner of this.#runners) {
-        runner.subscription = undefined;
-        runner.loop = undefined;
-      }
+      for (const runner of this.#runners) runner.loop = undefined;
     } finally {
       this.#stopping = false;
     }
@@ -377,83 +427,64 @@ export class Projector {
 
   #startRunner(runner: Runner): void {
     runner.applied = 0;
-    const subscription = this.#store.subscribeToAll({ after: runner.checkpoint, filter: runner.projection.filter });
-    runner.subscription = subscription;
-    runner.loop = this.#run(runner, subscription).catch((error: unknown) => this.#stopped(runner, error));
+    runner.loop = this.#catchUp(runner).catch((error: unknown) => this.#stopped(runner, error));
   }
 
   #stopped(runner: Runner, error: unknown): void {
+    this.#members.delete(runner);
     runner.failure = error instanceof Error ? error : new Error(String(error));
     this.#logger.error({ err: error, projection: runner.projection.name, checkpoint: runner.checkpoint }, 'projection stopped on an error');
     this.#wakeWaiters();
   }
 
-  async #run(runner: Runner, subscription: Subscription): Promise<void> {
+  /**
+   * Applies, a page per transaction, what the projection reads up to a head taken before the reads,
+   * until that head has reached what the feed has handed over; then the feed serves it. Between the
+   * last read and the join there is no await, so no event falls between its catch-up and the feed.
+   */
+  async #catchUp(runner: Runner): Promise<void> {
+    const { filter } = runner.projection;
     const progress = new ProgressLog(this.#logger, runner.projection.name, this.#progressIntervalMs, () => this.#store.headPosition());
-    const batches = new BatchReader(subscription[Symbol.asyncIterator](), this.#maxBatch);
-    // Until a join is refused, an empty hand also asks to join: a read model with nothing to catch up joins at once.
-    let joinEmptyHanded = true;
     for (;;) {
-      const { batch, ended, drained } = await batches.next(!joinEmptyHanded);
-      this.#commit(runner, batch);
-      progress.report(runner.checkpoint, runner.applied);
-      if (ended) return;
-      if (!drained) continue;
-      // Its subscription has nothing more at hand: from here on the shared feed serves it, if it can.
-      if (await this.#join(runner)) {
-        batches.abandon();
-        await subscription.close();
+      const head = await this.#store.headPosition();
+      for (;;) {
+        if (this.#stopping) return;
+        const page = await this.#store.readAll({ after: runner.checkpoint, maxCount: this.#maxBatch, filter });
+        if (this.#stopping) return;
+        const events = page.filter((event) => event.position <= head);
+        const last = events[events.length - 1];
+        const more = last !== undefined && events.length === this.#maxBatch;
+        const seen = more ? last.position : Math.max(head, runner.checkpoint);
+        if (last) {
+          this.#commit(runner, events, seen);
+          progress.report(runner.checkpoint, runner.applied);
+        } else {
+          // Nothing it reads up to the head: it has seen that far (saved with its next commit).
+          runner.checkpoint = seen;
+        }
+        if (!more) break;
+      }
+      if (this.#feedFailure) throw this.#feedFailure;
+      const feedSeen = this.#feedSeen;
+      if (feedSeen === undefined) return;
+      if (runner.checkpoint >= feedSeen) {
+        this.#members.add(runner);
+        this.#wakeWaiters();
         return;
       }
-      // Refused: the events it must apply first are on their way; ask again once some have come.
-      joinEmptyHanded = false;
+      // The feed has handed over events past the head it read: catch up to a newer head first.
     }
   }
 
-  /**
-   * Makes the runner a member of the shared feed (starting the feed at the head of the log if there is
-   * none) when the log holds no event it reads between its checkpoint and the feed's position; false
-   * when there is one, which it must apply on its own subscription first. Runs in the runner's loop,
-   * so its checkpoint does not move meanwhile.
-   */
-  async #join(runner: Runner): Promise<boolean> {
-    for (;;) {
-      if (this.#stopping) return false;
-      const feed = this.#feed;
-      const position = feed ? feed.position : await this.#store.headPosition();
-      if (this.#feed !== feed) continue;
-      if (runner.checkpoint < position) {
-        const [next] = await this.#store.readAll({ after: runner.checkpoint, maxCount: 1, filter: runner.projection.filter });
-        if (next && next.position <= position) return false;
-        // The feed moved (or started) during the read: check again against where it is now.
-        if (this.#feed !== feed || (feed && feed.position !== position)) continue;
-      }
-      if (this.#stopping) return false;
-      (feed ?? this.#startFeed(position)).members.add(runner);
-      // Nothing it reads lies up to the feed's position: it has seen that far (saved with the next feed batch).
-      runner.checkpoint = Math.max(runner.checkpoint, position);
-      return true;
-    }
+  #feedStopped(error: Error): void {
+    this.#feedFailure = error;
+    this.#feedSeen = undefined;
+    for (const runner of [...this.#members]) this.#stopped(runner, error);
   }
 
-  #startFeed(after: number): Feed {
-    const feed: Feed = { subscription: this.#store.subscribeToAll({ after }), members: new Set(), position: after, loop: undefined };
-    this.#feed = feed;
-    feed.loop = this.#runFeed(feed).catch((error: unknown) => {
-      for (const runner of feed.members) this.#stopped(runner, error);
-      feed.members.clear();
-    });
-    return feed;
-  }
-
-  async #runFeed(feed: Feed): Promise<void> {
-    const batches = new BatchReader(feed.subscription[Symbol.asyncIterator](), this.#maxBatch);
-    for (;;) {
-      const { batch, ended } = await batches.next(true);
-      const last = batch[batch.length - 1];
-      if (last) this.#commitFeedBatch(feed, batch, last.position);
-      if (ended) return;
-    }
+  #deliver(batch: readonly RecordedEvent[], through: number): void {
+    if (this.#members.size > 0) this.#commitFeedBatch(batch, through);
+    this.#feedSeen = through;
   }
 
   /**
@@ -463,13 +494,13 @@ export class Projector {
    * restart then looks through them again, and a read model that reads rare events does not fall
    * ever further behind the head.
    */
-  #commitFeedBatch(feed: Feed, batch: readonly RecordedEvent[], seen: number): void {
+  #commitFeedBatch(batch: readonly RecordedEvent[], seen: number): void {
     const applied: Array<{ runner: Runner; events: readonly RecordedEvent[] }> = [];
     const failed: Array<{ runner: Runner; error: unknown }> = [];
     const db = this.#database.db;
     this.#database.transaction(() => {
       for (const runner of this.#runners) {
-        if (!feed.members.has(runner) || runner.checkpoint >= seen) continue;
+        if (!this.#members.has(runner) || runner.checkpoint >= seen) continue;
         const { filter } = runner.projection;
         const events = batch.filter((event) => event.position > runner.checkpoint && matchesFilter(filter, event.stream, event.type));
         db.exec('SAVEPOINT feed_member');
@@ -485,19 +516,13 @@ export class Projector {
       }
     });
     for (const { runner, events } of applied) this.#committed(runner, events, seen);
-    for (const { runner, error } of failed) {
-      feed.members.delete(runner);
-      this.#stopped(runner, error);
-    }
+    for (const { runner, error } of failed) this.#stopped(runner, error);
     this.#wakeWaiters();
-    feed.position = seen;
   }
 
-  #commit(runner: Runner, batch: readonly RecordedEvent[]): void {
-    const last = batch[batch.length - 1];
-    if (!last) return;
-    this.#database.transaction(() => this.#apply(runner, batch, last.position));
-    this.#committed(runner, batch, last.position);
+  #commit(runner: Runner, batch: readonly RecordedEvent[], seen: number): void {
+    this.#database.transaction(() => this.#apply(runner, batch, seen));
+    this.#committed(runner, batch, seen);
     this.#wakeWaiters();
   }
 
@@ -533,53 +558,6 @@ export class Projector {
     const waiters = this.#progressWaiters;
     this.#progressWaiters = new Set();
     for (const wake of waiters) wake();
-  }
-}
-
-/**
- * Takes what a subscription hands over at once, up to `maxBatch` events: the rest of a page being
- * drained, or a burst of appends; a lone live event makes a batch of one without waiting for more.
- */
-class BatchReader {
-  readonly #iterator: AsyncIterator<RecordedEvent>;
-  readonly #maxBatch: number;
-  #pending: Promise<IteratorResult<RecordedEvent>>;
-
-  constructor(iterator: AsyncIterator<RecordedEvent>, maxBatch: number) {
-    this.#iterator = iterator;
-    this.#maxBatch = maxBatch;
-    this.#pending = iterator.next();
-  }
-
-  /**
-   * The next batch; `drained` when nothing more was at hand. Empty when the subscription has ended, or
-   * when nothing was at hand and `waitForFirst` is false.
-   */
-  async next(waitForFirst: boolean): Promise<{ batch: RecordedEvent[]; ended: boolean; drained: boolean }> {
-    const batch: RecordedEvent[] = [];
-    const first = waitForFirst ? await this.#pending : await this.#atHand();
-    if (first === immediately) return { batch, ended: false, drained: true };
-    if (first.done) return { batch, ended: true, drained: false };
-    batch.push(first.value);
-    this.#pending = this.#iterator.next();
-    while (batch.length < this.#maxBatch) {
-      const ready = await this.#atHand();
-      if (ready === immediately) return { batch, ended: false, drained: true };
-      if (ready.done) return { batch, ended: true, drained: false };
-      batch.push(ready.value);
-      this.#pending = this.#iterator.next();
-    }
-    return { batch, ended: false, drained: false };
-  }
-
-  /** The next event if the subscription hands it over within this turn of the event loop. */
-  #atHand(): Promise<IteratorResult<RecordedEvent> | typeof immediately> {
-    return Promise.race([this.#pending, new Promise<typeof immediately>((resolve) => setImmediate(() => resolve(immediately)))]);
-  }
-
-  /** Stops reading: the event asked for in advance is not wanted, nor its failure. */
-  abandon(): void {
-    this.#pending.catch(() => undefined);
   }
 }
 

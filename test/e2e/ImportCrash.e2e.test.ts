@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BootstrapDeviceDirectory } from '../../src/app/bootstrap/BootstrapDeviceDirectory.ts';
 import { EventStoreDeviceDirectory } from '../../src/app/devices/DeviceDirectory.ts';
+import { LogFeed } from '../../src/app/kernel/LogFeed.ts';
 import { DeviceProtocolService } from '../../src/app/protocols/DeviceProtocolService.ts';
 import { SqliteEventStore } from '../../src/adapters/eventstore/SqliteEventStore.ts';
 import { silentLogger } from '../../src/adapters/logging/Logger.ts';
@@ -156,7 +157,7 @@ const allDevices: Visible = { directory: ROWS, readModel: ROWS, pskSample: PSK_S
 async function restarted<T>(dataDir: string, projection: Projection, read: (store: SqliteEventStore, database: ReadModelDatabase) => Promise<T>): Promise<T> {
   const store = await SqliteEventStore.open(join(dataDir, 'events.sqlite'));
   const database = ReadModelDatabase.open(dataDir);
-  const projector = new Projector({ store, database, projections: [projection], logger: silentLogger() });
+  const projector = new Projector({ store, feed: new LogFeed({ store }), database, projections: [projection], logger: silentLogger() });
   try {
     projector.start();
     await projector.waitFor(await store.headPosition());

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryEventStore } from '../../src/adapters/eventstore/MemoryEventStore.ts';
 import { silentLogger } from '../../src/adapters/logging/Logger.ts';
+import { LogFeed } from '../../src/app/kernel/LogFeed.ts';
 import { deviceStream } from '../../src/domain/devices/DeviceEvents.ts';
 import { projectionFeed, SubscriberTooSlow } from '../../src/graphql/ProjectionFeed.ts';
 import { deviceHistoryProjection } from '../../src/projections/history/DeviceHistoryProjection.ts';
@@ -11,7 +12,7 @@ import { imported, registration } from '../projections/DeviceEventFixtures.ts';
 function setUp() {
   const store = new MemoryEventStore();
   const database = new ReadModelDatabase(':memory:');
-  const projector = new Projector({ store, database, projections: [deviceHistoryProjection], logger: silentLogger() });
+  const projector = new Projector({ store, feed: new LogFeed({ store }), database, projections: [deviceHistoryProjection], logger: silentLogger() });
   projector.start();
   const append = async (endpoint: string) => {
     const result = await store.appendToStream(deviceStream(endpoint), [imported(registration(endpoint))], 'any');

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../../src/adapters/eventstore/SqliteEventStore.ts';
 import { silentLogger } from '../../src/adapters/logging/Logger.ts';
+import { LogFeed } from '../../src/app/kernel/LogFeed.ts';
 import type { Projection } from '../../src/projections/Projection.ts';
 import { Projector } from '../../src/projections/Projector.ts';
 import { ReadModelDatabase } from '../../src/projections/ReadModelDatabase.ts';
@@ -23,7 +24,7 @@ export async function openProjectionTestBed(dirPrefix: string, projections: read
   const dir = mkdtempSync(join(tmpdir(), dirPrefix));
   const store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
   const database = ReadModelDatabase.open(dir);
-  const projector = new Projector({ store, database, projections, logger: silentLogger() });
+  const projector = new Projector({ store, feed: new LogFeed({ store }), database, projections, logger: silentLogger() });
   projector.start();
   return {
     store,

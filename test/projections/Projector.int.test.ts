@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventStore, RecordedEvent } from '../../src/adapters/eventstore/EventStore.ts';
 import { SqliteEventStore } from '../../src/adapters/eventstore/SqliteEventStore.ts';
 import { silentLogger } from '../../src/adapters/logging/Logger.ts';
+import { LogFeed } from '../../src/app/kernel/LogFeed.ts';
 import { deviceStream } from '../../src/domain/devices/DeviceEvents.ts';
 import { DeviceQueries } from '../../src/projections/devices/DeviceQueries.ts';
 import { devicesProjection } from '../../src/projections/devices/DevicesProjection.ts';
@@ -34,7 +35,7 @@ afterEach(async () => {
 
 function startProjector(projections: readonly Projection[] = [devicesProjection, deviceHistoryProjection]) {
   const database = ReadModelDatabase.open(dir);
-  const projector = new Projector({ store, database, projections, logger: silentLogger() });
+  const projector = new Projector({ store, feed: new LogFeed({ store }), database, projections, logger: silentLogger() });
   open.push(database, projector);
   projector.start();
   return { database, projector };
@@ -128,7 +129,7 @@ describe('Projector', () => {
     await store.appendToStream(deviceStream('b'), [imported(registration('b'))], 'no_stream');
     // Not started: it has applied nothing yet.
     const database = ReadModelDatabase.open(dir);
-    const projector = new Projector({ store, database, projections: [devicesProjection], logger: silentLogger() });
+    const projector = new Projector({ store, feed: new LogFeed({ store }), database, projections: [devicesProjection], logger: silentLogger() });
     open.push(database, projector);
     const [recorded] = await store.readAll({ maxCount: 1 });
     const status = await projector.status();
@@ -218,7 +219,7 @@ describe('Projector', () => {
     const b = await other.appendToStream(deviceStream('b'), [imported(registration('b'))], 'no_stream');
     expect(b.position).toBe(a.position);
     const database = ReadModelDatabase.open(dir);
-    const projector = new Projector({ store: other, database, projections: [devicesProjection], logger: silentLogger() });
+    const projector = new Projector({ store: other, feed: new LogFeed({ store: other }), database, projections: [devicesProjection], logger: silentLogger() });
     open.push(database, projector);
     projector.start();
     await projector.waitFor(b.position);
@@ -239,7 +240,7 @@ describe('Projector', () => {
       close: () => Promise.resolve(),
     };
     const database = ReadModelDatabase.open(dir);
-    const projector = new Projector({ store: flaky, database, projections: [devicesProjection], logger: silentLogger(), startRetryMs: 1 });
+    const projector = new Projector({ store: flaky, feed: new LogFeed({ store: flaky }), database, projections: [devicesProjection], logger: silentLogger(), startRetryMs: 1 });
     open.push(database, projector);
     projector.start();
     const a = await store.appendToStream(deviceStream('a'), [imported(registration('a'))], 'no_stream');
@@ -280,7 +281,7 @@ describe('Projector', () => {
     const pageReads: number[] = [];
     const counted = await SqliteEventStore.open(join(dir, 'counted', 'events.sqlite'), { onSubscriptionPageRead: (events) => pageReads.push(events) });
     const database = ReadModelDatabase.open(join(dir, 'counted'));
-    const projector = new Projector({ store: counted, database, projections: [devicesProjection, deviceHistoryProjection], logger: silentLogger() });
+    const projector = new Projector({ store: counted, feed: new LogFeed({ store: counted }), database, projections: [devicesProjection, deviceHistoryProjection], logger: silentLogger() });
     open.push(counted, database, projector);
     projector.start();
     let revision = -1;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteEventStore } from '../../src/adapters/eventstore/SqliteEventStore.ts';
 import { silentLogger } from '../../src/adapters/logging/Logger.ts';
+import { LogFeed } from '../../src/app/kernel/LogFeed.ts';
 import { deviceStream } from '../../src/domain/devices/DeviceEvents.ts';
 import { DeviceQueries } from '../../src/projections/devices/DeviceQueries.ts';
 import { DeviceHistoryQueries } from '../../src/projections/history/DeviceHistoryQueries.ts';
@@ -68,7 +69,7 @@ describe('Projector across a crash', () => {
     expect(new DeviceHistoryQueries(database.db).dump().map((entry) => entry.position)).toEqual(Array.from({ length: historyCheckpoint }, (_, i) => i + 1));
 
     const store = await SqliteEventStore.open(file);
-    const projector = new Projector({ store, database, projections: readModelProjections, logger: silentLogger() });
+    const projector = new Projector({ store, feed: new LogFeed({ store }), database, projections: readModelProjections, logger: silentLogger() });
     projector.start();
     await projector.waitFor(head);
     const history = new DeviceHistoryQueries(database.db).dump();

@@ -15,6 +15,7 @@ import type { EventStoreDbTestServerOptions } from '../../support/EventStoreDbTe
 import { EventStoreDbTestServer } from '../../support/EventStoreDbTestServer.ts';
 import { eventually } from '../../app/operations/DeviceManagementHarness.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
+import { LogFeed } from '../../../src/app/kernel/LogFeed.ts';
 import type { Projection } from '../../../src/projections/Projection.ts';
 import { Projector } from '../../../src/projections/Projector.ts';
 import { ReadModelDatabase } from '../../../src/projections/ReadModelDatabase.ts';
@@ -231,7 +232,7 @@ describe('EventStoreDB adapter: read models across a dropped connection', () => 
     const store = connect(server, { backoff: { initialMs: 1, maxMs: 1 } });
     const dir = mkdtempSync(join(tmpdir(), 'esdb-projector-'));
     const database = ReadModelDatabase.open(dir);
-    const projector = new Projector({ store, database, projections: [deviceTypes], logger: silentLogger() });
+    const projector = new Projector({ store, feed: new LogFeed({ store }), database, projections: [deviceTypes], logger: silentLogger() });
     try {
       projector.start();
       const first = await store.appendToStream('device-a', [{ type: 'Imported', data: {} }], 'no_stream');

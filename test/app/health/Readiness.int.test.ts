@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
 import { eventStoreCheck, evaluateReadiness, readModelsCheck } from '../../../src/app/health/Readiness.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
+import { LogFeed } from '../../../src/app/kernel/LogFeed.ts';
 import { deviceStream } from '../../../src/domain/devices/DeviceEvents.ts';
 import { devicesProjection } from '../../../src/projections/devices/DevicesProjection.ts';
 import { Projector } from '../../../src/projections/Projector.ts';
@@ -21,7 +22,7 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'readiness-'));
   store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
   database = ReadModelDatabase.open(dir);
-  projector = new Projector({ store, database, projections: [devicesProjection], logger: silentLogger() });
+  projector = new Projector({ store, feed: new LogFeed({ store }), database, projections: [devicesProjection], logger: silentLogger() });
 });
 
 afterEach(async () => {

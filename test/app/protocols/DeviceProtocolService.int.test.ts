@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LogFeed } from '../../../src/app/kernel/LogFeed.ts';
 import { DeviceProtocolService } from '../../../src/app/protocols/DeviceProtocolService.ts';
 import { commitImport } from '../../../src/app/kernel/ImportCommits.ts';
 import { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
@@ -50,7 +51,7 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'device-protocols-'));
   store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
   database = ReadModelDatabase.open(dir);
-  projector = new Projector({ store, database, projections: readModelProjections, logger: silentLogger() });
+  projector = new Projector({ store, feed: new LogFeed({ store }), database, projections: readModelProjections, logger: silentLogger() });
   projector.start();
   clock = new ManualClock(Date.parse('2026-02-01T08:00:00Z'));
   protocols = new DeviceProtocolService({ store, clock, logger: silentLogger() });

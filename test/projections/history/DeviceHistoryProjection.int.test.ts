@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewEvent } from '../../../src/adapters/eventstore/EventStore.ts';
 import { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
+import { LogFeed } from '../../../src/app/kernel/LogFeed.ts';
 import type { DtlsHandshakeFailed, PskIdentityMismatch } from '../../../src/domain/security/SecurityAuditEvents.ts';
 import { securityStream } from '../../../src/domain/security/SecurityAuditEvents.ts';
 import { deviceStream } from '../../../src/domain/devices/DeviceEvents.ts';
@@ -28,7 +29,7 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'history-'));
   store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
   database = ReadModelDatabase.open(dir);
-  projector = new Projector({ store, database, projections: [deviceHistoryProjection], logger: silentLogger() });
+  projector = new Projector({ store, feed: new LogFeed({ store }), database, projections: [deviceHistoryProjection], logger: silentLogger() });
   projector.start();
 });
 

@@ -30,6 +30,7 @@ import type { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts
 import { LiveView } from '../kernel/LiveView.ts';
 import type { LogFeed } from '../kernel/LogFeed.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
+import type { DevicePresence } from '../operations/DevicePresence.ts';
 import type { ObservationRequest } from '../operations/OperationRequests.ts';
 import type { RegistrationLookup } from '../registration/RegistrationLookup.ts';
 import type { ResourceValueRecorder } from './ResourceValueRecorder.ts';
@@ -59,7 +60,7 @@ export interface ObservationManagerOptions {
   /** Where the rest of a block-wise notification is fetched from: the endpoint the device registered to. */
   readonly coap: Pick<CoapEndpoint, 'request'>;
   /** Told of every notification: the device is awake (queue mode, Core 1.1 section 6.5). */
-  readonly onDeviceMessage?: (endpoint: string) => void;
+  readonly presence: DevicePresence;
 }
 
 export class ObservationManager {
@@ -75,7 +76,7 @@ export class ObservationManager {
   readonly #pending = new Map<string, KnownObservation>();
   /** Tokens whose end is being recorded: refused from the moment it is decided, as the view drops them only once recorded. */
   readonly #ending = new Set<string>();
-  onDeviceMessage: ((endpoint: string) => void) | undefined;
+  readonly #presence: DevicePresence;
 
   private constructor(options: ObservationManagerOptions, active: LiveView<ActiveObservations>) {
     this.#runner = options.runner;
@@ -86,7 +87,7 @@ export class ObservationManager {
     this.#registrations = options.registrations;
     this.#recorder = options.recorder;
     this.#coap = options.coap;
-    this.onDeviceMessage = options.onDeviceMessage;
+    this.#presence = options.presence;
   }
 
   static async start(options: ObservationManagerOptions): Promise<ObservationManager> {
@@ -186,7 +187,7 @@ export class ObservationManager {
     if (!known) return false;
     const registration = this.#registrations.registration(known.endpoint);
     if (!registration || !samePeer(registration, response.peer)) return false;
-    this.onDeviceMessage?.(known.endpoint);
+    this.#presence.heard(known.endpoint);
     const block = block2Of(response);
     const handling = block?.more === true ? this.#notifiedInBlocks(token, known, response, block) : this.#notified(token, known, response);
     handling.catch((error: unknown) => this.#logger.error({ err: error, endpoint: known.endpoint }, 'notification handling failed'));

@@ -12,6 +12,7 @@ import { CONTENT_FORMAT } from '../../domain/lwm2m/content/ContentFormat.ts';
 import type { CoapResponse, IncomingCoapRequest } from '../../adapters/coap/CoapEndpoint.ts';
 import type { RegistrationLookup } from '../registration/RegistrationLookup.ts';
 import type { ResourceValueRecorder } from './ResourceValueRecorder.ts';
+import type { DevicePresence } from '../operations/DevicePresence.ts';
 
 const sendFormats: readonly number[] = [CONTENT_FORMAT.senmlJson, CONTENT_FORMAT.senmlCbor, CONTENT_FORMAT.lwm2mCbor];
 
@@ -20,7 +21,8 @@ export interface SendReceiverOptions {
   readonly recorder: ResourceValueRecorder;
   readonly catalog: ObjectModelCatalog;
   readonly clock: Clock;
-  readonly onDeviceMessage: (endpoint: string) => void;
+  /** Told of every Send: the device is awake (queue mode, Core 1.1 section 6.5). */
+  readonly presence: DevicePresence;
 }
 
 export class SendReceiver {
@@ -34,7 +36,7 @@ export class SendReceiver {
     if (request.method !== 'POST') return { code: '4.05' };
     const registration = this.#options.registrations.registrationAt(request.peer);
     if (!registration) return { code: '4.03', payload: utf8('Send from a client that is not registered at this address') };
-    this.#options.onDeviceMessage(registration.endpoint);
+    this.#options.presence.heard(registration.endpoint);
     const format = request.contentFormat;
     if (format === undefined || !sendFormats.includes(format)) return { code: '4.15', payload: utf8('Send takes SenML JSON (110), SenML CBOR (112) or LwM2M CBOR (11544)') };
     const values = decodeEntries(format, request.payload, this.#options.catalog, { now: this.#options.clock.now().getTime() / 1000 });

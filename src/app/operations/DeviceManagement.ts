@@ -14,6 +14,7 @@ import type { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts
 import type { LogFeed } from '../kernel/LogFeed.ts';
 import { ObservationManager } from '../observations/ObservationManager.ts';
 import type { ContentSources } from '../observations/ContentReferences.ts';
+import { DevicePresence } from './DevicePresence.ts';
 import { OperationDispatcher } from './OperationDispatcher.ts';
 import type { RegistrationLookup } from '../registration/RegistrationLookup.ts';
 import { RegistrationWatcher } from '../registration/RegistrationWatcher.ts';
@@ -52,13 +53,15 @@ export interface DeviceManagement {
 export async function startDeviceManagement(options: DeviceManagementOptions): Promise<DeviceManagement> {
   const { store, runner, feed, endpoint, registrations, catalog, clock, logger } = options;
   const recorder = new ResourceValueRecorder({ store, clock, logger, ...(options.telemetry ? { telemetry: options.telemetry } : {}) });
-  const observations = await ObservationManager.start({ runner, feed, clock, logger, catalog, registrations, recorder, coap: endpoint });
+  const presence = new DevicePresence(clock);
+  const observations = await ObservationManager.start({ runner, feed, presence, clock, logger, catalog, registrations, recorder, coap: endpoint });
   const dispatcher = await OperationDispatcher.start({
     runner,
     feed,
     endpoint,
     registrations,
     observations,
+    presence,
     recorder,
     catalog,
     clock,
@@ -67,8 +70,7 @@ export async function startDeviceManagement(options: DeviceManagementOptions): P
     ...(options.awakeSeconds === undefined ? {} : { awakeSeconds: options.awakeSeconds }),
     ...(options.contentSources ? { contentSources: options.contentSources } : {}),
   });
-  observations.onDeviceMessage = (device) => dispatcher.deviceReachable(device);
-  const send = new SendReceiver({ registrations, recorder, catalog, clock, onDeviceMessage: (device) => dispatcher.deviceReachable(device) });
+  const send = new SendReceiver({ registrations, recorder, catalog, clock, presence });
   const watcher = await RegistrationWatcher.start(store, dispatcher, observations, logger);
   endpoint.handle((request) => (request.path.length === 1 && request.path[0] === 'dp' ? send.handle(request) : options.registrationHandler(request)));
   endpoint.handleUnsolicited(observations.onUnsolicited);

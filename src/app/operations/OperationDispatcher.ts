@@ -44,6 +44,7 @@ import type { LogFeed } from '../kernel/LogFeed.ts';
 import { logOperationOutcomes } from '../devices/DeviceActivityLog.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
 import type { ObservationManager } from '../observations/ObservationManager.ts';
+import type { DevicePresence } from './DevicePresence.ts';
 import { buildCancelRequest, buildRequest, cancelsByReset, contentOperationOf, initialFormat, interpretResponse, observeQueryOf, validateOperation } from './OperationRequests.ts';
 import type { DeviceProfile, ObservationRequest } from './OperationRequests.ts';
 import { resolveContentReferences, withReferenceStandIns } from '../observations/ContentReferences.ts';
@@ -82,6 +83,8 @@ export interface OperationDispatcherOptions {
   readonly endpoint: CoapEndpoint;
   readonly registrations: RegistrationLookup;
   readonly observations: ObservationManager;
+  /** What is heard from the devices; the dispatcher delivers to a device when it is heard. */
+  readonly presence: DevicePresence;
   readonly recorder: ResourceValueRecorder;
   readonly catalog: ObjectModelCatalog;
   readonly clock: Clock;
@@ -99,6 +102,7 @@ export class OperationDispatcher {
   readonly #endpoint: CoapEndpoint;
   readonly #registrations: RegistrationLookup;
   readonly #observations: ObservationManager;
+  readonly #presence: DevicePresence;
   readonly #recorder: ResourceValueRecorder;
   readonly #catalog: ObjectModelCatalog;
   readonly #clock: Clock;
@@ -108,10 +112,6 @@ export class OperationDispatcher {
   readonly #newId: () => string;
   readonly #contentSources: ContentSources;
   readonly #queues: LiveView<QueuesWithWork>;
-  /** The last message from each device (beyond its Register/Update), for queue mode. */
-  readonly #lastMessage = new Map<string, Date>();
-  /** Devices whose last request timed out: asleep until they next send something. */
-  readonly #asleep = new Set<string>();
   readonly #exchanges = new Map<string, InFlightExchange>();
   readonly #delivering = new Set<string>();
   readonly #again = new Set<string>();
@@ -123,6 +123,8 @@ export class OperationDispatcher {
     this.#endpoint = options.endpoint;
     this.#registrations = options.registrations;
     this.#observations = options.observations;
+    this.#presence = options.presence;
+    this.#presence.onHeard((endpoint) => this.#heard(endpoint));
     this.#recorder = options.recorder;
     this.#catalog = options.catalog;
     this.#clock = options.clock;
@@ -186,11 +188,17 @@ export class OperationDispatcher {
    * awake now (Core 1.1 section 6.5), and pending operations go out.
    */
   deviceReachable(endpoint: string, messageReceived = true): void {
-    if (messageReceived) {
-      this.#lastMessage.set(endpoint, this.#clock.now());
-      this.#asleep.delete(endpoint);
-      this.#abandonIfMoved(endpoint);
-    }
+    // The dispatcher hears of the message as the presence's listener.
+    if (messageReceived) this.#presence.heard(endpoint);
+    else this.#deliverWaiting(endpoint);
+  }
+
+  #heard(endpoint: string): void {
+    this.#abandonIfMoved(endpoint);
+    this.#deliverWaiting(endpoint);
+  }
+
+  #deliverWaiting(endpoint: string): void {
     // Every queue with work is in the view (the dispatcher waits for its own appends to reach it): a
     // device without one has nothing to receive, and its notifications need no trip through the queue.
     if (!this.#queues.state.has(endpoint)) return;
@@ -208,9 +216,9 @@ export class OperationDispatcher {
   }
 
   #reachable(endpoint: string, registration: RegistrationRecord | undefined): boolean {
-    if (!registration || this.#asleep.has(endpoint)) return false;
+    if (!registration || this.#presence.isAsleep(endpoint)) return false;
     const queueMode = registration.queueMode || registration.binding.includes('Q');
-    const seen = this.#lastMessage.get(endpoint);
+    const seen = this.#presence.lastMessageAt(endpoint);
     const lastUpdate = new Date(registration.lastUpdateAt);
     const last = seen && seen > lastUpdate ? seen : lastUpdate;
     return isReachable({ registered: true, queueMode, lastMessageAt: last.toISOString() }, this.#clock.now(), this.#awakeSeconds);
@@ -328,7 +336,7 @@ export class OperationDispatcher {
       }
       break;
     }
-    this.#lastMessage.set(endpoint, this.#clock.now());
+    this.#presence.answered(endpoint);
     if (!response.code.startsWith('2.')) {
       if (observing && token !== undefined) this.#observations.forget(token);
       await this.#run(endpoint, { type: 'RecordResponse', operationId, responseCode: response.code, content: diagnostic(response), now: this.#clock.now() }, `device:${endpoint}`);
@@ -368,7 +376,7 @@ export class OperationDispatcher {
     }
     if (error instanceof CoapTimeoutError) {
       // The device went away (or to sleep): wait for its next message before trying again.
-      this.#asleep.add(endpoint);
+      this.#presence.wentQuiet(endpoint);
       await this.#run(endpoint, { type: 'RecordTimeout', operationId, now: this.#clock.now() }, 'system:operations');
       return;
     }

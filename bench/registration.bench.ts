@@ -5,7 +5,8 @@
  *   node bench/registration.bench.ts [devices]
  *
  * The server is the production path: DatagramCoapEndpoint -> RegistrationService -> device directory
- * lookup (device stream) -> registration decider through handleCommand (read stream, append).
+ * lookup (device stream) -> registration decider through the command runner, on the state the live
+ * view of the registrations keeps (append without reading; the view sees the event through the log feed).
  * The fleet is 32 UDP sockets sending confirmable Register (then Update) requests built with our
  * codec, at most 512 in flight; each device's first Register, a second Register (replacing the first)
  * and a keep-alive Update are timed from send to ACK. Both run in this one process, so the fleet's
@@ -26,6 +27,8 @@ import { SqliteEventStore } from '../src/adapters/eventstore/SqliteEventStore.ts
 import type { EventStore } from '../src/adapters/eventstore/EventStore.ts';
 import { openUdpCoapEndpoint } from '../src/adapters/coap/DatagramCoapEndpoint.ts';
 import { RegistrationService } from '../src/app/registration/RegistrationService.ts';
+import { AggregateCommandRunner } from '../src/app/kernel/AggregateCommandRunner.ts';
+import { LogFeed } from '../src/app/kernel/LogFeed.ts';
 import { EventStoreDeviceDirectory } from '../src/app/devices/DeviceDirectory.ts';
 import { OptionNumber, stringOption, stringOptions, uintOptionOf } from '../src/adapters/coap/CoapMessage.ts';
 import { decodeCoapMessage, encodeCoapMessage } from '../src/adapters/coap/CoapMessageCodec.ts';
@@ -161,15 +164,18 @@ function heapAfterGc(): number {
 async function bench(storeName: string, store: EventStore, devices: number, report: (row: PhaseResult) => void): Promise<number> {
   await importFleet(store, devices);
   const baseline = heapAfterGc();
-  const service = await serveFleet(storeName, store, devices, report);
+  const feed = new LogFeed({ store });
+  const service = await serveFleet(storeName, store, feed, devices, report);
   const perDevice = (heapAfterGc() - baseline) / Math.max(1, service.registrationCount);
   await service.close();
+  await feed.close();
   return perDevice;
 }
 
-async function serveFleet(storeName: string, store: EventStore, devices: number, report: (row: PhaseResult) => void): Promise<RegistrationService> {
+async function serveFleet(storeName: string, store: EventStore, feed: LogFeed, devices: number, report: (row: PhaseResult) => void): Promise<RegistrationService> {
   const endpoint = await openUdpCoapEndpoint({ host: '127.0.0.1', port: 0, logger: silentLogger() });
-  const service = await RegistrationService.start({ store, directory: new EventStoreDeviceDirectory(store), clock: systemClock, logger: silentLogger(), expirySweepMs: 0 });
+  // As the service is wired (main.ts): the process's one command runner and log feed.
+  const service = await RegistrationService.start({ store, runner: new AggregateCommandRunner({ store }), feed, directory: new EventStoreDeviceDirectory(store), clock: systemClock, logger: silentLogger(), expirySweepMs: 0 });
   endpoint.handle(service.handler('plain'));
   const fleet = await Promise.all(
     Array.from({ length: sockets }, async () => {

@@ -1,22 +1,21 @@
 /**
  * The LwM2M registration interface served over CoAP endpoints (LwM2M Transport 1.1 section 6.4):
  * `POST /rd?ep=...` (Register), `POST /rd/{id}` (Update), `DELETE /rd/{id}` (De-register). It turns
- * requests into commands of the registration decider, run through `handleCommand` on the stream
- * `registration-<endpoint>`, and replies from the outcome. It keeps, in memory, the current
- * registration of each endpoint (rebuilt from the log at start), which maps `/rd/{id}` to its
- * endpoint, tells downlink senders where a device is, and drives expiry.
+ * requests into commands of the registration decider, run by the aggregate command runner on the
+ * stream `registration-<endpoint>`, and replies from the outcome once the live view of the
+ * registrations has seen it. The view (CurrentRegistrations) keeps the current registration of each
+ * endpoint, which maps `/rd/{id}` to its endpoint, tells downlink senders where a device is, and
+ * drives expiry.
  *
- * The decider's state of a registered endpoint is cached with its stream revision: a keep-alive
- * Update then costs one append instead of re-reading a stream that grows by one event per Update
- * (a device updating every 5 minutes writes 100,000 events a year). The append carries the cached
- * revision, so a write by anyone else makes it fail with WrongExpectedVersion, and the command is
- * then decided again by `handleCommand` on the stream as it is. Endpoints without a registration
- * (rejected strangers) are not cached, so made-up names cannot grow memory.
+ * A command on an endpoint the view keeps is decided on the view's state and appended at its
+ * revision without reading: a keep-alive Update then costs one append instead of re-reading a stream
+ * that grows by one event per Update (a device updating every 5 minutes writes 100,000 events a
+ * year). A write the view has not seen yet makes the append fail with WrongExpectedVersion, and the
+ * runner decides the command again on the stream as it is.
  *
  * A known device's first Register is appended as the first event of its registration stream without
- * reading it first (`assumeNewStream`), unless the stream is known to exist (registrations that ended
- * since start or before it, in `#endedStreams`); a wrong guess only costs a refused append, after which
- * the command runs on the stream as it is.
+ * reading it first (`assumeNewStream`), unless the view knows the stream exists; a wrong guess only
+ * costs a refused append, after which the command runs on the stream as it is.
  *
  * Bounded audit: on top of the decider's one rejected event per endpoint per minute, rejections are
  * recorded one by one only within the per-window limit of RefusalAudit; beyond it they are still
@@ -26,10 +25,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../domain/Clock.ts';
 import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
-import { handleCommand } from '../../adapters/eventstore/CommandHandler.ts';
-import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
-import { WrongExpectedVersion } from '../../adapters/eventstore/EventStore.ts';
-import type { JsonValue } from '../../domain/Json.ts';
 import { logRegistrationEvents } from '../devices/DeviceActivityLog.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
 import { parseObjectLinks } from '../../domain/registration/ObjectLinks.ts';
@@ -42,30 +37,26 @@ import {
   registrationDeadline,
   registrationDecider,
 } from '../../domain/registration/RegistrationDecider.ts';
-import type { RegistrationCommand, RegistrationPolicy, RegistrationState, Source } from '../../domain/registration/RegistrationDecider.ts';
+import type { RegistrationCommand, RegistrationPolicy, Source } from '../../domain/registration/RegistrationDecider.ts';
 import type { RegistrationChannel, RegistrationEvent, RegistrationRecord } from '../../domain/registration/RegistrationEvents.ts';
 import { channelSecurity, registrationStream, registrationStreamPrefix } from '../../domain/registration/RegistrationEvents.ts';
 import type { CoapPeer, CoapRequestHandler, CoapResponse, IncomingCoapRequest } from '../../adapters/coap/CoapEndpoint.ts';
-import { peerKey } from '../../adapters/coap/CoapEndpoint.ts';
 import type { DeviceDirectory } from '../devices/DeviceDirectory.ts';
-import { KeyedSerializer } from '../kernel/KeyedSerializer.ts';
+import { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts';
+import { LiveView } from '../kernel/LiveView.ts';
+import { LogFeed } from '../kernel/LogFeed.ts';
+import { CurrentRegistrations } from './CurrentRegistrations.ts';
 import { RefusalAudit } from '../refusals/RefusalAudit.ts';
 import type { RefusalTallyPolicy } from '../../domain/refusals/RefusalTally.ts';
-
-/** A registered endpoint's decider state and the revision of its stream. */
-interface Cached {
-  readonly state: RegistrationState;
-  readonly revision: number;
-}
-
-/** Distinct object-link sets and short texts shared between registrations. */
-const maxSharedValues = 10_000;
 
 /** RFC 7252 section 12.3: application/link-format. */
 const linkFormat = 40;
 
 export interface RegistrationServiceOptions {
   readonly store: EventStore;
+  /** The process's command runner and log feed; the service makes its own when absent (tests, benchmarks). */
+  readonly runner?: AggregateCommandRunner;
+  readonly feed?: LogFeed;
   readonly directory: DeviceDirectory;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -84,35 +75,33 @@ export type DtlsPeerAuthentication =
   | { readonly channel: 'certificate'; readonly certifiedEndpoint: string };
 
 export class RegistrationService {
-  readonly #store: EventStore;
   readonly #directory: DeviceDirectory;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #policy: RegistrationPolicy;
   readonly #decider: ReturnType<typeof registrationDecider>;
   readonly #newId: () => string;
-  readonly #serializer = new KeyedSerializer();
-  readonly #byEndpoint = new Map<string, Cached>();
-  readonly #endpointById = new Map<string, string>();
-  /** Source address and port of each registration, so that a Send (which names no endpoint) finds it at once. */
-  readonly #endpointByPeer = new Map<string, string>();
-  /** Endpoints whose registration stream exists without a current registration: known devices only, after start. */
-  readonly #endedStreams = new Set<string>();
-  readonly #sharedLinks = new Map<string, RegisteredObjects>();
-  readonly #sharedText = new Map<string, string>();
+  readonly #runner: AggregateCommandRunner;
+  readonly #view: LiveView<CurrentRegistrations>;
+  readonly #feed: LogFeed;
+  /** Whether the service made the feed itself, and closes it with itself. */
+  readonly #ownsFeed: boolean;
   readonly #sweeper: NodeJS.Timeout | undefined;
   readonly #refusals: RefusalAudit;
 
-  private constructor(options: RegistrationServiceOptions) {
-    this.#store = options.store;
+  private constructor(options: RegistrationServiceOptions, decider: ReturnType<typeof registrationDecider>, view: LiveView<CurrentRegistrations>, feed: LogFeed) {
+    this.#decider = decider;
+    this.#view = view;
+    this.#feed = feed;
+    this.#ownsFeed = options.feed === undefined;
+    this.#runner = options.runner ?? new AggregateCommandRunner({ store: options.store });
     this.#directory = options.directory;
     this.#clock = options.clock;
     this.#logger = options.logger;
     this.#policy = options.policy ?? defaultRegistrationPolicy;
-    this.#decider = registrationDecider(this.#policy);
     this.#newId = options.newRegistrationId ?? (() => randomBytes(12).toString('base64url'));
     this.#refusals = new RefusalAudit({
-      store: this.#store,
+      store: options.store,
       clock: this.#clock,
       logger: this.#logger,
       interface: 'registration',
@@ -127,30 +116,18 @@ export class RegistrationService {
     }
   }
 
-  /** Rebuilds the current registrations from the log, then serves. */
+  /** Resolves once the live view of the registrations has caught up with the log: only then may it serve. */
   static async start(options: RegistrationServiceOptions): Promise<RegistrationService> {
-    const service = new RegistrationService(options);
-    await service.#load();
-    return service;
-  }
-
-  async #load(): Promise<void> {
-    const states = new Map<string, Cached>();
-    let after = 0;
-    for (;;) {
-      const page = await this.#store.readAll({ after, maxCount: 10_000, filter: { streamPrefixes: [registrationStreamPrefix] } });
-      for (const recorded of page) {
-        const state = states.get(recorded.stream)?.state ?? this.#decider.initialState;
-        states.set(recorded.stream, { state: this.#decider.evolve(state, toDomainEvent<RegistrationEvent>(recorded)), revision: recorded.revision });
-        after = recorded.position;
-      }
-      if (page.length < 10_000) break;
-    }
-    for (const [stream, cached] of states) {
-      if (cached.state.registration) this.#remember(cached);
-      else this.#endedStreams.add(stream.slice(registrationStreamPrefix.length));
-    }
-    this.#logger.info({ registrations: this.#byEndpoint.size }, 'registrations loaded');
+    const decider = registrationDecider(options.policy ?? defaultRegistrationPolicy);
+    const feed = options.feed ?? new LogFeed({ store: options.store });
+    const view = await LiveView.open(feed, {
+      name: 'registrations',
+      filter: { streamPrefixes: [registrationStreamPrefix] },
+      initialState: new CurrentRegistrations(decider),
+      evolve: (current, recorded) => current.apply(recorded),
+    });
+    options.logger.info({ registrations: view.state.count }, 'registrations loaded');
+    return new RegistrationService(options, decider, view, feed);
   }
 
   /**
@@ -193,33 +170,29 @@ export class RegistrationService {
 
   /** Where the device is registered now, for downlink requests; undefined when it is not registered. */
   registration(endpoint: string): RegistrationRecord | undefined {
-    return this.#byEndpoint.get(endpoint)?.state.registration ?? undefined;
+    return this.#view.state.registration(endpoint);
   }
 
   /** The registration made from this source address and port, for requests that name no endpoint (Send, `POST /dp`). */
   registrationAt(peer: { readonly address: string; readonly port: number }): RegistrationRecord | undefined {
-    const endpoint = this.#endpointByPeer.get(peerKey(peer));
-    const record = endpoint === undefined ? undefined : this.#byEndpoint.get(endpoint)?.state.registration;
-    return record && record.address === peer.address && record.port === peer.port ? record : undefined;
+    return this.#view.state.registrationAt(peer);
   }
 
   /** Every current registration, for work that concerns each registered device (e.g. at start). */
   registrations(): RegistrationRecord[] {
-    const records: RegistrationRecord[] = [];
-    for (const { state } of this.#byEndpoint.values()) if (state.registration) records.push(state.registration);
-    return records;
+    return [...this.#view.state.registrations()];
   }
 
   get registrationCount(): number {
-    return this.#byEndpoint.size;
+    return this.#view.state.count;
   }
 
   /** Expires every registration past its deadline; returns how many expired. */
   async expireDue(): Promise<number> {
     const now = this.#clock.now();
     const due: RegistrationRecord[] = [];
-    for (const { state } of this.#byEndpoint.values()) {
-      if (state.registration && registrationDeadline(state.registration, this.#policy) <= now) due.push(state.registration);
+    for (const registration of this.#view.state.registrations()) {
+      if (registrationDeadline(registration, this.#policy) <= now) due.push(registration);
     }
     let expired = 0;
     for (const record of due) {
@@ -234,6 +207,8 @@ export class RegistrationService {
   async close(): Promise<void> {
     clearInterval(this.#sweeper);
     await this.#refusals.close();
+    this.#feed.leave(this.#view);
+    if (this.#ownsFeed) await this.#feed.close();
   }
 
   async #route(request: IncomingCoapRequest, authentication: Omit<Source, 'address' | 'port'>): Promise<CoapResponse> {
@@ -278,7 +253,7 @@ export class RegistrationService {
   }
 
   async #update(request: IncomingCoapRequest, id: string, source: Source): Promise<CoapResponse> {
-    const endpoint = this.#endpointById.get(id);
+    const endpoint = this.#view.state.endpointOf(id);
     if (endpoint === undefined) return { code: '4.04' };
     const parameters = parseUpdateParameters(request.query);
     if (!parameters.ok) return badRequest(parameters.reason);
@@ -295,7 +270,7 @@ export class RegistrationService {
   }
 
   async #deregister(id: string, source: Source): Promise<CoapResponse> {
-    const endpoint = this.#endpointById.get(id);
+    const endpoint = this.#view.state.endpointOf(id);
     if (endpoint === undefined) return { code: '4.04' };
     return this.#refusable(() => this.#run(endpoint, { type: 'Deregister', registrationId: id, source, now: this.#clock.now() }, `device:${endpoint}`), '2.02');
   }
@@ -319,65 +294,21 @@ export class RegistrationService {
     return { objects: parsed.objects };
   }
 
-  /** Runs one command on the endpoint's stream, in order with the endpoint's other commands. */
-  #run(endpoint: string, command: RegistrationCommand, actor: string): Promise<readonly RegistrationEvent[]> {
-    return this.#serializer.run(endpoint, async () => {
-      const stream = registrationStream(endpoint);
-      const metadata = { actor, schemaVersion: 1 };
-      const cached = this.#byEndpoint.get(endpoint);
-      let outcome: Cached & { events: readonly RegistrationEvent[] };
-      if (cached) {
-        const events = this.#decider.decide(command, cached.state);
-        if (events.length === 0) return events;
-        try {
-          const appended = await this.#store.appendToStream(stream, events.map((event) => ({ type: event.type, data: event.data as unknown as JsonValue, metadata })), cached.revision);
-          outcome = { events, state: events.reduce((state, event) => this.#decider.evolve(state, event), cached.state), revision: appended.nextExpectedRevision };
-        } catch (error) {
-          if (!(error instanceof WrongExpectedVersion)) throw error;
-          outcome = await handleCommand(this.#store, stream, this.#decider, command, { metadata });
-        }
-      } else {
-        const assumeNewStream = command.type === 'Register' && command.device !== undefined && !this.#endedStreams.has(endpoint);
-        outcome = await handleCommand(this.#store, stream, this.#decider, command, { metadata, assumeNewStream });
-      }
-      const before = cached?.state.registration;
-      if (before && before.registrationId !== outcome.state.registration?.registrationId) this.#endpointById.delete(before.registrationId);
-      if (before && this.#endpointByPeer.get(peerKey(before)) === endpoint) this.#endpointByPeer.delete(peerKey(before));
-      if (outcome.state.registration) {
-        this.#remember(outcome);
-        this.#endedStreams.delete(endpoint);
-      } else {
-        this.#byEndpoint.delete(endpoint);
-        // Strangers (no device, never registered) are left out, so that made-up names cannot grow memory.
-        if (cached || (command.type === 'Register' && command.device !== undefined)) this.#endedStreams.add(endpoint);
-      }
-      logRegistrationEvents(this.#logger, outcome.events);
-      return outcome.events;
+  /**
+   * Runs one command on the endpoint's stream (the runner keeps the endpoint's commands in order), and
+   * waits until the view has seen what it appended, so that the reply's `/rd/{id}` is found.
+   */
+  async #run(endpoint: string, command: RegistrationCommand, actor: string): Promise<readonly RegistrationEvent[]> {
+    const current = this.#view.state;
+    const knownState = current.known(endpoint);
+    const assumeNewStream = command.type === 'Register' && command.device !== undefined && !current.hasStream(endpoint);
+    const outcome = await this.#runner.run(registrationStream(endpoint), this.#decider, command, {
+      metadata: { actor, schemaVersion: 1 },
+      ...(knownState === undefined ? { assumeNewStream } : { knownState }),
     });
-  }
-
-  #remember(cached: Cached): void {
-    const record = cached.state.registration;
-    if (!record) return;
-    // Devices of one model announce the same objects and version: sharing those values keeps an idle
-    // registration's footprint small (BENCHMARKS.md, "Registration").
-    const registration: RegistrationRecord = {
-      ...record,
-      objectLinks: this.#intern(this.#sharedLinks, JSON.stringify(record.objectLinks), record.objectLinks),
-      lwm2mVersion: this.#intern(this.#sharedText, record.lwm2mVersion, record.lwm2mVersion),
-      binding: this.#intern(this.#sharedText, record.binding, record.binding),
-    };
-    this.#byEndpoint.set(record.endpoint, { state: { ...cached.state, registration }, revision: cached.revision });
-    this.#endpointById.set(record.registrationId, record.endpoint);
-    this.#endpointByPeer.set(peerKey(record), record.endpoint);
-  }
-
-  /** Returns the shared copy of a value, up to a bound on distinct values. */
-  #intern<T>(shared: Map<string, T>, key: string, value: T): T {
-    const existing = shared.get(key);
-    if (existing !== undefined) return existing;
-    if (shared.size < maxSharedValues) shared.set(key, value);
-    return value;
+    if (outcome.position !== undefined) await this.#view.waitFor(outcome.position);
+    logRegistrationEvents(this.#logger, outcome.events);
+    return outcome.events;
   }
 }
 

@@ -5,7 +5,7 @@
  * kept; an import not committed yet is asked about again next time.
  */
 import type { ImportCommit } from '../../domain/imports/StagedImports.ts';
-import { importStream, stagedImportOf } from '../../domain/imports/StagedImports.ts';
+import { importStream, importStreamPrefix, stagedImportOf } from '../../domain/imports/StagedImports.ts';
 import type { CountedEvents } from '../../adapters/eventstore/EventStore.ts';
 import type { AppendResult, EventMetadata, EventStore, RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
 
@@ -58,4 +58,49 @@ export class ImportCommits {
 /** Commits an import's staged events: one event, so that they all count from the same moment. */
 export function commitImport(store: EventStore, type: string, commit: ImportCommit, metadata: Partial<EventMetadata>): Promise<AppendResult> {
   return store.appendToStream(importStream(commit.importId), [{ type, data: { ...commit }, metadata }], 'no_stream');
+}
+
+export interface CommittedEventsOptions {
+  /** The streams imports stage events on (and unstaged events of theirs too). */
+  readonly streamPrefixes: readonly string[];
+  /** The type of the commit event, on the import's stream. */
+  readonly commitType: string;
+  /** How many events one read of the log takes. */
+  readonly pageSize: number;
+}
+
+/**
+ * A LiveView's `expand` for streams that imports stage events on: an unstaged event counts where it
+ * stands, a staged one at its import's commit, read back from the log between the positions the commit
+ * names, so that nothing is held in memory for an import that never commits. The view's filter takes
+ * the staged streams and the import streams.
+ */
+export function committedEvents(store: EventStore, options: CommittedEventsOptions): (events: readonly RecordedEvent[]) => Promise<readonly RecordedEvent[]> {
+  return async (events) => {
+    const counted: RecordedEvent[] = [];
+    for (const recorded of events) {
+      if (recorded.stream.startsWith(importStreamPrefix)) {
+        if (recorded.type === options.commitType) counted.push(...(await stagedEventsOf(store, recorded.data as unknown as ImportCommit, options)));
+      } else if (stagedImportOf(recorded.data as object) === undefined) {
+        counted.push(recorded);
+      }
+    }
+    return counted;
+  };
+}
+
+/** The staged events of a committed import, re-read from the log between the positions it names. */
+async function stagedEventsOf(store: EventStore, commit: ImportCommit, options: CommittedEventsOptions): Promise<RecordedEvent[]> {
+  const staged: RecordedEvent[] = [];
+  let position = commit.firstPosition - 1;
+  while (position < commit.lastPosition) {
+    const page = await store.readAll({ after: position, maxCount: options.pageSize, filter: { streamPrefixes: options.streamPrefixes } });
+    for (const recorded of page) {
+      position = recorded.position;
+      if (position > commit.lastPosition) return staged;
+      if (stagedImportOf(recorded.data as object) === commit.importId) staged.push(recorded);
+    }
+    if (page.length < options.pageSize) return staged;
+  }
+  return staged;
 }

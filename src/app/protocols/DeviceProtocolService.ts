@@ -8,8 +8,12 @@
  * so a CONFLICT on one object stores none of them. The versions are staged stream by stream and count
  * once one `DeviceProtocolImportCommitted` event commits them (StagedImports.ts), so that a process
  * that dies between two streams leaves none of the document's objects. If a concurrent writer makes an
- * append fail, the whole import is decided again under a new import id, and what the failed attempt
- * staged never counts.
+ * append fail, the whole import is decided again under a new import id (the kernel's retryOnConflict),
+ * and what the failed attempt staged never counts.
+ *
+ * The protocols as telemetry reads them for every value are a live view of the protocol streams (one
+ * state per object, the uploaded models derived from it); a command waits until the view has seen
+ * what it appended, so the next value is mapped with it.
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../domain/Clock.ts';
@@ -20,19 +24,19 @@ import type { DeviceProtocolCommand, DeviceProtocolState } from '../../domain/pr
 import { deviceProtocolDecider } from '../../domain/protocols/DeviceProtocolDecider.ts';
 import type { DeviceProtocolEvent, DeviceProtocolImportCommitted, DeviceProtocolImportEvent } from '../../domain/protocols/DeviceProtocolEvents.ts';
 import { protocolStream, protocolStreamPrefix } from '../../domain/protocols/DeviceProtocolEvents.ts';
-import { importStreamPrefix, stagedImportOf } from '../../domain/imports/StagedImports.ts';
-import { objectModelFromJson } from '../../domain/lwm2m/ObjectModelJson.ts';
+import { importStreamPrefix } from '../../domain/imports/StagedImports.ts';
 import { DomainError } from '../../domain/DomainError.ts';
 import type { FunctionalityInput, FunctionalityKind } from '../../domain/protocols/Functionality.ts';
 import { chooseProtocolVersion } from '../../domain/protocols/ProtocolVersionChoice.ts';
 import type { DeviceProtocolMapping } from '../../domain/telemetry/MappingPolicy.ts';
 import type { JsonValue } from '../../domain/Json.ts';
-import type { HandleResult } from '../../adapters/eventstore/CommandHandler.ts';
-import { handleCommand, loadAggregate } from '../../adapters/eventstore/CommandHandler.ts';
 import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
-import type { EventMetadata, EventStore, Subscription } from '../../adapters/eventstore/EventStore.ts';
-import { WrongExpectedVersion } from '../../adapters/eventstore/EventStore.ts';
-import { commitImport, ImportCommits } from '../kernel/ImportCommits.ts';
+import type { EventMetadata, EventStore } from '../../adapters/eventstore/EventStore.ts';
+import { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts';
+import { commitImport, committedEvents, ImportCommits } from '../kernel/ImportCommits.ts';
+import { LiveView } from '../kernel/LiveView.ts';
+import { LogFeed } from '../kernel/LogFeed.ts';
+import { retryOnConflict } from '../kernel/RetryOnConflict.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
 
 export interface RequestContext {
@@ -81,6 +85,9 @@ export interface DeviceProtocolServiceOptions {
   readonly store: EventStore;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The process's command runner and log feed; a service built alone (a test, the CLI) uses its own. */
+  readonly runner?: AggregateCommandRunner;
+  readonly feed?: LogFeed;
 }
 
 const commitType: DeviceProtocolImportEvent['type'] = 'DeviceProtocolImportCommitted';
@@ -88,59 +95,35 @@ const commitType: DeviceProtocolImportEvent['type'] = 'DeviceProtocolImportCommi
 /** How often a concurrent append makes an import start again before it gives up. */
 const IMPORT_ATTEMPTS = 3;
 
-/** An object's protocol state folded so far, and the revision of its stream it covers. */
-interface FoldedProtocol {
-  readonly state: DeviceProtocolState;
-  readonly revision: number;
-}
-
-interface KeptProtocol extends FoldedProtocol {
-  /**
-   * Where the next read starts folding: the fold itself, or the fold before the first version staged
-   * by an import not committed yet, so that the next read (after its commit, which the watch hears
-   * of) folds that version in.
-   */
-  readonly resume: FoldedProtocol;
-  /** No protocol event has been appended since the read that gave it: it is answered without reading the stream. */
-  fresh: boolean;
-}
+/** Per object id, its protocol as committed. */
+type DeviceProtocols = Map<number, DeviceProtocolState>;
 
 export class DeviceProtocolService {
   readonly #store: EventStore;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #commits: ImportCommits;
-  /** Per object, the protocol state folded so far and the revision it covers: only newer events are read. */
-  readonly #states = new Map<number, KeptProtocol>();
-  /**
-   * Counts the protocol appends heard of (this service's own, and every protocol event the watch
-   * delivers): a read that began before one of them is kept, but not as fresh.
-   */
-  #changes = 0;
-  /** Started by the first read of a protocol state. */
-  #watch: Promise<void> | undefined;
-  /** Whether the subscription to every protocol stream runs: kept states count as fresh only while it does. */
-  #watching = false;
+  readonly #runner: AggregateCommandRunner;
+  readonly #feed: LogFeed;
+  /** Opened by the first read of a protocol; opened again after a failed opening. */
+  #view: Promise<LiveView<DeviceProtocols>> | undefined;
 
   constructor(options: DeviceProtocolServiceOptions) {
     this.#store = options.store;
     this.#clock = options.clock;
     this.#logger = options.logger.child({ component: 'device-protocols' });
     this.#commits = new ImportCommits(this.#store);
+    this.#runner = options.runner ?? new AggregateCommandRunner({ store: options.store });
+    this.#feed = options.feed ?? new LogFeed({ store: options.store });
   }
 
   /** Parses a DDF document and stores a protocol version for each of its objects (all or none). Throws a CONFLICT DomainError. */
   async importDdf(xml: string, context: RequestContext): Promise<DdfImportResult> {
     const parsed = parseDdf(xml);
     if (!parsed.ok) return { ok: false, errors: parsed.errors };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return { ok: true, ...(await this.#importObjects(parsed.objects, context)) };
-      } catch (error) {
-        if (error instanceof WrongExpectedVersion && attempt < IMPORT_ATTEMPTS) continue;
-        throw error;
-      }
-    }
+    const imported = await retryOnConflict(IMPORT_ATTEMPTS, () => this.#importObjects(parsed.objects, context));
+    await this.#seen(imported.position);
+    return { ok: true, ...imported };
   }
 
   async #importObjects(objects: readonly ObjectModel[], context: RequestContext): Promise<{ protocols: ImportedProtocol[]; position: number | undefined }> {
@@ -154,7 +137,7 @@ export class DeviceProtocolService {
     const protocols: ImportedProtocol[] = [];
     for (const [objectId, models] of byObject) {
       const stream = protocolStream(objectId);
-      const loaded = await loadAggregate(this.#store, stream, deviceProtocolDecider, this.#commits.counted);
+      const loaded = await this.#runner.load(stream, deviceProtocolDecider, { counted: this.#commits.counted });
       let state = loaded.state;
       const events: DeviceProtocolEvent[] = [];
       for (const model of models) {
@@ -167,24 +150,20 @@ export class DeviceProtocolService {
     }
 
     let position: number | undefined;
-    try {
-      // Every staged event comes after the head as it is now. (A multi-event append tells only its last
-      // event's position, and EventStoreDB's positions are not consecutive.)
-      const firstPosition = plans.length === 0 ? undefined : (await this.#store.headPosition()) + 1;
-      for (const plan of plans) {
-        const appended = await this.#store.appendToStream(
-          plan.stream,
-          plan.events.map((event) => ({ type: event.type, data: { ...event.data, importId, staged: true } as unknown as JsonValue, metadata: metadataOf(context) })),
-          plan.revision === -1 ? 'no_stream' : plan.revision,
-        );
-        position = appended.position;
-      }
-      if (firstPosition !== undefined && position !== undefined) {
-        const commit: DeviceProtocolImportCommitted = { importId, firstPosition, lastPosition: position, objectIds: plans.map((plan) => plan.objectId) };
-        position = (await commitImport(this.#store, commitType, commit, metadataOf(context))).position;
-      }
-    } finally {
-      for (const plan of plans) this.#protocolChanged(plan.stream);
+    // Every staged event comes after the head as it is now. (A multi-event append tells only its last
+    // event's position, and EventStoreDB's positions are not consecutive.)
+    const firstPosition = plans.length === 0 ? undefined : (await this.#store.headPosition()) + 1;
+    for (const plan of plans) {
+      const appended = await this.#store.appendToStream(
+        plan.stream,
+        plan.events.map((event) => ({ type: event.type, data: { ...event.data, importId, staged: true } as unknown as JsonValue, metadata: metadataOf(context) })),
+        plan.revision === -1 ? 'no_stream' : plan.revision,
+      );
+      position = appended.position;
+    }
+    if (firstPosition !== undefined && position !== undefined) {
+      const commit: DeviceProtocolImportCommitted = { importId, firstPosition, lastPosition: position, objectIds: plans.map((plan) => plan.objectId) };
+      position = (await commitImport(this.#store, commitType, commit, metadataOf(context))).position;
     }
     this.#logger.info({ protocols, actor: context.actor, correlationId: context.correlationId }, 'imported device protocols');
     return { protocols, position };
@@ -224,13 +203,8 @@ export class DeviceProtocolService {
     command: Extract<DeviceProtocolCommand, { objectId: number }>,
     context: RequestContext,
   ): Promise<FunctionalityChange> {
-    const stream = protocolStream(command.objectId);
-    let result: HandleResult<DeviceProtocolEvent, DeviceProtocolState>;
-    try {
-      result = await handleCommand(this.#store, stream, deviceProtocolDecider, command, { metadata: metadataOf(context), counted: this.#commits.counted });
-    } finally {
-      this.#protocolChanged(stream);
-    }
+    const result = await this.#runner.run(protocolStream(command.objectId), deviceProtocolDecider, command, { metadata: metadataOf(context), counted: this.#commits.counted });
+    await this.#seen(result.position);
     return {
       objectId: command.objectId,
       version: command.version,
@@ -249,72 +223,42 @@ export class DeviceProtocolService {
   }
 
   /**
-   * The object's protocol as the event store has it now. Telemetry asks for it for every value, so it
-   * is kept in memory and read again (only the events after the kept revision) only when a protocol
-   * event may have been appended since: this service's own appends mark it at once, before the
-   * command returns, so the next value sees an upload or a functionality change; other writers'
-   * appends (another service instance, another process) mark it when the watch delivers them, within
-   * milliseconds of their commit. Without a running watch every call reads the stream.
+   * The object's protocol as committed. Telemetry asks for it for every value, so it is answered from
+   * the live view of the protocol streams: this service's own commands return once the view has seen
+   * them, so the next value sees an upload or a functionality change; other writers' appends (another
+   * service instance, another process) reach it when the log feed delivers them.
    */
   async protocolState(objectId: number): Promise<DeviceProtocolState> {
-    await (this.#watch ??= this.#startWatch());
-    const kept = this.#states.get(objectId);
-    if (kept?.fresh && this.#watching) return kept.state;
-    const changesBefore = this.#changes;
-    const start = kept?.resume ?? { state: deviceProtocolDecider.initialState, revision: -1 };
-    const read = await this.#store.readStream(protocolStream(objectId), { fromRevision: start.revision + 1 });
-    let { state, revision } = start;
-    let resume: FoldedProtocol | undefined;
-    if (read.status === 'found') {
-      for (const recorded of read.events) {
-        const importId = stagedImportOf(recorded.data as object);
-        if (importId !== undefined && !(await this.#commits.isCommitted(importId))) resume ??= { state, revision };
-        else state = deviceProtocolDecider.evolve(state, toDomainEvent<DeviceProtocolEvent>(recorded));
-        revision = recorded.revision;
-      }
-    }
-    // A read that began before a change was heard of may have missed it: keep it, but read again next time.
-    const current = this.#states.get(objectId);
-    if (current === undefined || current.revision <= revision) {
-      this.#states.set(objectId, { state, revision, resume: resume ?? { state, revision }, fresh: this.#watching && changesBefore === this.#changes });
-    }
-    return state;
+    return (await this.#protocols()).state.get(objectId) ?? deviceProtocolDecider.initialState;
   }
 
-  /**
-   * Subscribes to every protocol stream, and to the import commits, from the head of the log as it is
-   * now: a state read after this includes everything up to that head, and every later protocol event
-   * or commit of a DDF import reaches the watch.
-   */
-  async #startWatch(): Promise<void> {
-    let subscription: Subscription;
-    try {
-      subscription = this.#store.subscribeToAll({ after: await this.#store.headPosition(), filter: { streamPrefixes: [protocolStreamPrefix, importStreamPrefix] } });
-    } catch (error) {
-      this.#logger.warn({ err: error }, 'cannot watch the device protocols: every value reads its protocol stream');
-      return;
-    }
-    this.#watching = true;
-    void this.#followWatch(subscription);
+  #protocols(): Promise<LiveView<DeviceProtocols>> {
+    if (this.#view) return this.#view;
+    const opening = LiveView.open<DeviceProtocols>(this.#feed, {
+      name: 'device protocols',
+      filter: { streamPrefixes: [protocolStreamPrefix, importStreamPrefix] },
+      initialState: new Map(),
+      evolve(protocols: DeviceProtocols, recorded) {
+        const objectId = Number(recorded.stream.slice(protocolStreamPrefix.length));
+        protocols.set(objectId, deviceProtocolDecider.evolve(protocols.get(objectId) ?? deviceProtocolDecider.initialState, toDomainEvent<DeviceProtocolEvent>(recorded)));
+        return protocols;
+      },
+      // A version staged by an import counts at the import's commit (StagedImports.ts).
+      expand: committedEvents(this.#store, { streamPrefixes: [protocolStreamPrefix], commitType, pageSize: 1000 }),
+    });
+    this.#view = opening;
+    // A failed opening fails its own reads only; the next read opens the view again.
+    opening.catch((error: unknown) => {
+      this.#logger.warn({ err: error }, 'cannot open the live view of the device protocols');
+      if (this.#view === opening) this.#view = undefined;
+    });
+    return opening;
   }
 
-  async #followWatch(subscription: Subscription): Promise<void> {
-    try {
-      for await (const event of subscription) {
-        if (event.type === commitType) for (const objectId of (event.data as unknown as DeviceProtocolImportCommitted).objectIds) this.#protocolChanged(protocolStream(objectId));
-        else if (event.stream.startsWith(protocolStreamPrefix)) this.#protocolChanged(event.stream);
-      }
-    } catch (error) {
-      this.#logger.warn({ err: error }, 'the device protocol watch has ended: every value reads its protocol stream');
-    } finally {
-      this.#watching = false;
-    }
-  }
-
-  /** A protocol event may have been appended to `stream`: its kept state is read again before it is used. */
-  #protocolChanged(stream: string): void {
-    this.#changes++;
-    for (const [objectId, kept] of this.#states) if (protocolStream(objectId) === stream) kept.fresh = false;
+  /** Returns once the view has seen the log through `position` (when the view is open: else it reads it all when it opens). */
+  async #seen(position: number | undefined): Promise<void> {
+    if (position === undefined || this.#view === undefined) return;
+    await (await this.#view).waitFor(position);
   }
 
   /**
@@ -335,27 +279,7 @@ export class DeviceProtocolService {
    * with its types.
    */
   async uploadedModels(): Promise<readonly ObjectModel[]> {
-    const models: ObjectModel[] = [];
-    let after = 0;
-    for (;;) {
-      const page = await this.#store.readAll({
-        after,
-        maxCount: 1000,
-        filter: { streamPrefixes: [protocolStreamPrefix], eventTypes: ['DeviceProtocolVersionCreated'] },
-      });
-      for (const recorded of page) {
-        const event = toDomainEvent<DeviceProtocolEvent>(recorded);
-        if (event.type !== 'DeviceProtocolVersionCreated') continue;
-        const importId = stagedImportOf(event.data);
-        if (importId !== undefined && !(await this.#commits.isCommitted(importId))) continue;
-        const parsed = objectModelFromJson(event.data.model);
-        if (!parsed.ok) throw new Error(`stored device protocol ${event.data.objectId} ${event.data.version} is unreadable: ${parsed.error}`);
-        models.push(parsed.model);
-      }
-      const last = page[page.length - 1];
-      if (last === undefined) return models;
-      after = last.position;
-    }
+    return [...(await this.#protocols()).state.values()].flatMap((protocol) => [...protocol.versions.values()].map((version) => version.model));
   }
 
   /** The resources of a device's object to observe whenever the device registers (Auto-observe). */

@@ -50,9 +50,8 @@ describe('BootstrapDeviceDirectory', () => {
 
     store.readFrom.length = 0;
     expect(await directory.byPskIdentity('nobody')).toBeUndefined();
-    // Each catch-up read starts at the head the previous lookup reached: none of the 200 is scanned again.
-    expect(store.readFrom.length).toBeGreaterThan(0);
-    expect(Math.min(...store.readFrom)).toBe(head);
+    // The lookup reads the log, if at all, from the head the previous lookup reached: none of the 200 is scanned again.
+    expect(store.readFrom.filter((after) => after < head)).toEqual([]);
   });
 });
 

@@ -72,7 +72,7 @@ describe('the application kernel on SQLite', () => {
       return taken;
     };
     const total = (feed: LogFeed, name: string): Promise<LiveView<number[]>> =>
-      LiveView.open(feed, {
+      LiveView.open<number[]>(feed, {
         name,
         filter: { streamPrefixes: ['counter-', 'import-'] },
         initialState: [],

@@ -12,8 +12,10 @@ import type { Projector } from '../../projections/Projector.ts';
 import type { DatabaseSync } from 'node:sqlite';
 import { OperationQueries } from '../../projections/operations/OperationQueries.ts';
 import type { OperationView } from '../../projections/operations/OperationQueries.ts';
+import { operationsProjection } from '../../projections/operations/OperationsProjection.ts';
 import { ResourceQueries } from '../../projections/resources/ResourceQueries.ts';
 import type { ResourceValueView } from '../../projections/resources/ResourceQueries.ts';
+import { resourcesProjection } from '../../projections/resources/ResourcesProjection.ts';
 import type { DeviceManagement } from './DeviceManagement.ts';
 import { ListenersByEndpoint } from '../observations/ListenersByEndpoint.ts';
 import type { OperationDispatcher } from './OperationDispatcher.ts';
@@ -81,7 +83,7 @@ export class DeviceManagementApi {
   /** Every change of an operation's state, as the read model has it after the change. Returns the unsubscribe. */
   onOperationUpdated(listener: (operation: OperationView) => void): () => void {
     return this.#options.projector.onProjected(({ projection, event }) => {
-      if (projection !== 'operations') return;
+      if (projection !== operationsProjection.name) return;
       const data = event.data;
       const operationId = data !== null && typeof data === 'object' && !Array.isArray(data) ? data['operationId'] : undefined;
       if (typeof operationId !== 'string') return;
@@ -105,7 +107,7 @@ export class DeviceManagementApi {
     // One projector listener for every subscriber, dispatching by endpoint: a fleet's subscriptions
     // must not make each committed event visit every subscriber.
     this.#unsubscribeResources ??= this.#options.projector.onProjected(({ projection, event }) => {
-      if (projection === 'resources') this.#dispatchResources(event.data as unknown as ResourceValuesReported);
+      if (projection === resourcesProjection.name) this.#dispatchResources(event.data as unknown as ResourceValuesReported);
     });
     return this.#resourceListeners.add(endpoint, entry);
   }

@@ -284,6 +284,8 @@ async function wireService(
   closers.push({ part: 'bootstrap server (CoAP)', close: () => bootstrap.close() });
   const bootstrapServer = await BootstrapServer.start({
     store,
+    runner,
+    feed: logFeed,
     directory: new BootstrapDeviceDirectory(store),
     sealer: masterKey.sealer,
     clock: systemClock,
@@ -312,6 +314,7 @@ async function wireService(
 
   const serviceMetrics = await startServiceMetrics(metrics, {
     store,
+    feed: logFeed,
     projector,
     devices: new DeviceQueries(readModels.db),
     operations: new OperationQueries(readModels.db),
@@ -364,7 +367,7 @@ async function wireService(
         deviceAsOf: (endpoint, asOf) => deviceAsOf(store, endpoint, asOf),
         deviceDecommission: new DeviceDecommission({ store, runner }),
         history: new DeviceHistoryQueries(readModels.db),
-        deviceImport: new DeviceImportService({ store, sealer: masterKey.sealer, logger }),
+        deviceImport: new DeviceImportService({ store, sealer: masterKey.sealer, logger, runner }),
         deviceProperties: new DevicePropertyQueries(readModels.db),
         protocols,
         protocolQueries: new DeviceProtocolQueries(readModels.db),

@@ -42,12 +42,14 @@ import type { BootstrapPlanOutcome, BootstrapSessionCommand, BootstrapSessionSta
 import { bootstrapStream, bootstrapStreamPrefix } from '../../domain/bootstrap/BootstrapEvents.ts';
 import type { BootstrapEvent, BootstrapIdentity, BootstrapPeer, BootstrapRefusalReason } from '../../domain/bootstrap/BootstrapEvents.ts';
 import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
-import { handleCommand } from '../../adapters/eventstore/CommandHandler.ts';
 import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
 import { CoapTimeoutError } from '../../adapters/coap/CoapEndpoint.ts';
 import type { CoapEndpoint, CoapPeer, CoapResponse, IncomingCoapRequest, OutgoingCoapRequest } from '../../adapters/coap/CoapEndpoint.ts';
 import type { BootstrapDeviceDirectory } from './BootstrapDeviceDirectory.ts';
+import { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts';
+import { LiveView } from '../kernel/LiveView.ts';
+import { LogFeed } from '../kernel/LogFeed.ts';
 import { RefusalAudit } from '../refusals/RefusalAudit.ts';
 import type { RefusalTallyPolicy } from '../../domain/refusals/RefusalTally.ts';
 
@@ -55,6 +57,9 @@ export const DEFAULT_BOOTSTRAP_SESSION_TIMEOUT_SECONDS = 60;
 
 export interface BootstrapServerOptions {
   readonly store: EventStore;
+  /** The process's command runner and log feed; the server makes its own when absent (tests). */
+  readonly runner?: AggregateCommandRunner;
+  readonly feed?: LogFeed;
   readonly directory: BootstrapDeviceDirectory;
   readonly sealer: SecretSealer;
   readonly clock: Clock;
@@ -98,7 +103,7 @@ interface PreparedPlan {
 }
 
 export class BootstrapServer {
-  readonly #store: EventStore;
+  readonly #runner: AggregateCommandRunner;
   readonly #directory: BootstrapDeviceDirectory;
   readonly #sealer: SecretSealer;
   readonly #clock: Clock;
@@ -111,7 +116,7 @@ export class BootstrapServer {
   #closed = false;
 
   private constructor(options: BootstrapServerOptions) {
-    this.#store = options.store;
+    this.#runner = options.runner ?? new AggregateCommandRunner({ store: options.store });
     this.#directory = options.directory;
     this.#sealer = options.sealer;
     this.#clock = options.clock;
@@ -128,29 +133,26 @@ export class BootstrapServer {
     });
   }
 
-  /** Schedules the expiry of sessions the log shows under way, then serves. */
+  /**
+   * Schedules the expiry of sessions the log shows under way, then serves. The sessions are read once,
+   * by a live view that leaves the feed when it has caught up: later sessions are this server's own.
+   */
   static async start(options: BootstrapServerOptions): Promise<BootstrapServer> {
     const server = new BootstrapServer(options);
-    await server.#load();
+    const feed = options.feed ?? new LogFeed({ store: options.store });
+    const sessions = await LiveView.open(feed, {
+      name: 'bootstrap sessions',
+      filter: { streamPrefixes: [bootstrapStreamPrefix] },
+      initialState: new Map<string, BootstrapSessionState>(),
+      evolve: (states, recorded) =>
+        states.set(recorded.stream, bootstrapSessionDecider.evolve(states.get(recorded.stream) ?? bootstrapSessionDecider.initialState, toDomainEvent<BootstrapEvent>(recorded))),
+    });
+    feed.leave(sessions);
+    if (feed !== options.feed) await feed.close();
+    for (const [stream, state] of sessions.state) {
+      if (state.active) server.#scheduleExpiry(stream.slice(bootstrapStreamPrefix.length), state.active.sessionId, state.active.deadline);
+    }
     return server;
-  }
-
-  async #load(): Promise<void> {
-    const states = new Map<string, BootstrapSessionState>();
-    const page = 10_000;
-    let after = 0;
-    for (;;) {
-      const events = await this.#store.readAll({ after, maxCount: page, filter: { streamPrefixes: [bootstrapStreamPrefix] } });
-      for (const recorded of events) {
-        const state = states.get(recorded.stream) ?? bootstrapSessionDecider.initialState;
-        states.set(recorded.stream, bootstrapSessionDecider.evolve(state, toDomainEvent<BootstrapEvent>(recorded)));
-        after = recorded.position;
-      }
-      if (events.length < page) break;
-    }
-    for (const [stream, state] of states) {
-      if (state.active) this.#scheduleExpiry(stream.slice(bootstrapStreamPrefix.length), state.active.sessionId, state.active.deadline);
-    }
   }
 
   /** Serves the Bootstrap Interface on `endpoint`: its requests, and the plan's requests sent from it. */
@@ -211,8 +213,7 @@ export class BootstrapServer {
               steps: prepared.plan.steps.map(describeStep),
             };
     const stream = bootstrapStream(found?.device.endpoint ?? requestedEndpoint);
-    const result = await handleCommand(
-      this.#store,
+    const result = await this.#runner.run(
       stream,
       bootstrapSessionDecider,
       { type: 'RequestBootstrap', sessionId, requestedEndpoint, peer, identity, plan: planOutcome, now: this.#clock.now(), sessionTimeoutSeconds: this.#timeoutSeconds },
@@ -246,7 +247,7 @@ export class BootstrapServer {
 
   /** Records the pack sent (which finishes the session), then answers with it. */
   async #sendPack(deviceEndpoint: string, sessionId: string, pack: Uint8Array): Promise<CoapResponse> {
-    const result = await handleCommand(this.#store, bootstrapStream(deviceEndpoint), bootstrapSessionDecider, { type: 'SendStep', sessionId, step: 0, now: this.#clock.now() }, {
+    const result = await this.#runner.run(bootstrapStream(deviceEndpoint), bootstrapSessionDecider, { type: 'SendStep', sessionId, step: 0, now: this.#clock.now() }, {
       metadata: { actor: 'system:bootstrap-server', correlationId: sessionId, schemaVersion: 1 },
     });
     const ended = result.events.find((event) => event.type === 'BootstrapSessionFinished' || event.type === 'BootstrapSessionFailed');
@@ -305,7 +306,7 @@ export class BootstrapServer {
     const record = async (command: BootstrapSessionCommand): Promise<boolean> => {
       if (this.#closed) return false;
       try {
-        const result = await handleCommand(this.#store, bootstrapStream(deviceEndpoint), bootstrapSessionDecider, command, {
+        const result = await this.#runner.run(bootstrapStream(deviceEndpoint), bootstrapSessionDecider, command, {
           metadata: { actor: 'system:bootstrap-server', correlationId: sessionId, schemaVersion: 1 },
         });
         const ended = result.events.find((event) => event.type === 'BootstrapSessionFinished' || event.type === 'BootstrapSessionFailed');
@@ -377,7 +378,7 @@ export class BootstrapServer {
     const timer = setTimeout(() => {
       this.#expiryTimers.delete(sessionId);
       if (this.#closed) return;
-      handleCommand(this.#store, bootstrapStream(deviceEndpoint), bootstrapSessionDecider, { type: 'ExpireSession', sessionId, now: this.#clock.now() }, {
+      this.#runner.run(bootstrapStream(deviceEndpoint), bootstrapSessionDecider, { type: 'ExpireSession', sessionId, now: this.#clock.now() }, {
         metadata: { actor: 'system:bootstrap-expiry', correlationId: sessionId, schemaVersion: 1 },
       })
         .then((result) => {

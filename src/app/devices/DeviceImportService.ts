@@ -41,7 +41,7 @@ import type { ValidDeviceRow } from '../../domain/devices/DeviceRowValidator.ts'
 import { validateDeviceRow } from '../../domain/devices/DeviceRowValidator.ts';
 import type { SecretSealer } from '../../domain/SealedSecret.ts';
 import type { CountedEvents } from '../../adapters/eventstore/EventStore.ts';
-import { handleCommand } from '../../adapters/eventstore/CommandHandler.ts';
+import { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts';
 import type { EventMetadata, EventStore } from '../../adapters/eventstore/EventStore.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
 import type { DeviceIdentityClaim } from '../security/DeviceIdentityIndex.ts';
@@ -92,6 +92,11 @@ export interface DeviceImportServiceDependencies {
   readonly logger: Logger;
   /** How many rows are in flight at once. */
   readonly concurrency?: number;
+  /**
+   * Runs each row's command; the process's runner, or one of the service's own (an import's commands
+   * count staged events, so the runner keeps no state of them: sharing it saves nothing but a Map).
+   */
+  readonly runner?: AggregateCommandRunner;
 }
 
 const SCHEMA_VERSION = 1;
@@ -108,6 +113,7 @@ const identityNamespaces: readonly { readonly what: string; readonly columns: re
 
 export class DeviceImportService {
   readonly #store: EventStore;
+  readonly #runner: AggregateCommandRunner;
   readonly #sealer: SecretSealer;
   readonly #logger: Logger;
   readonly #concurrency: number;
@@ -118,6 +124,7 @@ export class DeviceImportService {
 
   constructor(dependencies: DeviceImportServiceDependencies) {
     this.#store = dependencies.store;
+    this.#runner = dependencies.runner ?? new AggregateCommandRunner({ store: dependencies.store });
     this.#sealer = dependencies.sealer;
     this.#logger = dependencies.logger;
     this.#concurrency = dependencies.concurrency ?? 64;
@@ -204,7 +211,7 @@ export class DeviceImportService {
           line: row.line,
         };
         const assumeNewStream = wrongGuesses * 2 <= guesses;
-        const result = await handleCommand(this.#store, deviceStream(row.registration.endpoint), deviceRegistrationDecider, command, {
+        const result = await this.#runner.run(deviceStream(row.registration.endpoint), deviceRegistrationDecider, command, {
           metadata,
           assumeNewStream,
           counted,

@@ -161,8 +161,8 @@ async function wireService(
 
   // Device protocols, and the telemetry service that maps values with them: one instance of each for
   // the API and the LwM2M server, as the telemetry service keeps each device's alarm state.
-  const protocols = new DeviceProtocolService({ store, clock: systemClock, logger });
-  const telemetry = new TelemetryService({ store, protocols, clock: systemClock });
+  const protocols = new DeviceProtocolService({ store, clock: systemClock, logger, runner, feed: logFeed });
+  const telemetry = new TelemetryService({ store, protocols, clock: systemClock, runner });
 
   // The LwM2M server on plain CoAP: the registration interface (LwM2M Transport 1.1 section 6.4).
   const registrations = await RegistrationService.start({ store, runner, feed: logFeed, directory: new EventStoreDeviceDirectory(store), clock: systemClock, logger });
@@ -228,7 +228,7 @@ async function wireService(
     return port === 'dtls' ? secure.lwm2mIdentityOf(request.peer) : port === 'tls' ? streams.lwm2mTls.pskIdentityOf(request.peer) : null;
   };
   // Firmware packages are served on the LwM2M server's endpoint too (`GET /fw/<id>`, issue 8).
-  const firmwareRepository = new FirmwareRepository({ store, dataDir, clock: systemClock, newId: randomUUID });
+  const firmwareRepository = new FirmwareRepository({ store, dataDir, clock: systemClock, newId: randomUUID, runner });
   // A package goes only to the device whose update to it runs: by address and DTLS identity over CoAP, by token over HTTP.
   const packageAccess = new FirmwarePackageAccess(registrations, masterKey.sealer);
   // Device management and information reporting on the same endpoint (LwM2M Core 1.1 sections 6.3, 6.4).
@@ -252,12 +252,14 @@ async function wireService(
   const deviceManagement = DeviceManagementApi.over(management, readModels.db, projector);
   // Auto-observe: the resources the device protocols mark are observed on every Register, and for the
   // devices still registered at start where no observation survived.
-  const autoObserver = await AutoObserver.start({ store, protocols, deviceManagement, registrations, observations: management.observations, logger });
+  const autoObserver = await AutoObserver.start({ store, feed: logFeed, protocols, deviceManagement, registrations, observations: management.observations, logger });
   closers.push({ part: 'auto-observe', close: () => autoObserver.close() });
   // Firmware updates (issue 8): a device pulls from the plain CoAP endpoint, or over HTTP once the HTTP server listens.
   const firmwareHttp: { base?: string } = {};
   const firmware = startFirmware({
     store,
+    commands: runner,
+    feed: logFeed,
     repository: firmwareRepository,
     access: packageAccess,
     sealer: masterKey.sealer,
@@ -338,7 +340,7 @@ async function wireService(
   // The GraphQL API, on HTTP and WebSocket, behind bearer tokens; started last, as it calls every part.
   const tokens = new ApiTokenRegistry(store, masterKey.sealer);
   await tokens.ensureAdminToken(join(dataDir, 'admin.token'), logger);
-  const validationRules = new ValidationRuleService({ store, protocols });
+  const validationRules = new ValidationRuleService({ store, protocols, runner });
   const readYourWrites = new ReadYourWrites({ readModels: projector, log: store });
   // The device shell checks commands against the shipped models and the uploaded device protocols.
   const shell = new ShellService({

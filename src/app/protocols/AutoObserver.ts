@@ -29,15 +29,18 @@ import type { DeviceProtocolEvent } from '../../domain/protocols/DeviceProtocolE
 import { protocolStreamPrefix } from '../../domain/protocols/DeviceProtocolEvents.ts';
 import type { DeviceProtocolService } from './DeviceProtocolService.ts';
 import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
-import type { EventStore, Subscription } from '../../adapters/eventstore/EventStore.ts';
+import type { EventFilter, EventStore, RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
 import type { DeviceManagementApi } from '../operations/DeviceManagementApi.ts';
 import type { ObservationManager } from '../observations/ObservationManager.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
+import type { FeedMember, LogFeed } from '../kernel/LogFeed.ts';
 
 export const autoObserveActor = 'system:auto-observe';
 
 export interface AutoObserverOptions {
   readonly store: EventStore;
+  /** The process's log feed: registrations and Auto-observe settings are followed as members of it. */
+  readonly feed: LogFeed;
   readonly protocols: DeviceProtocolService;
   readonly deviceManagement: Pick<DeviceManagementApi, 'requestOperation'>;
   /** The current registrations: at start, and when Auto-observe is set on a resource. */
@@ -47,20 +50,18 @@ export interface AutoObserverOptions {
   readonly logger: Logger;
 }
 
-export class AutoObserver {
-  readonly #subscription: Subscription;
+export class AutoObserver implements FeedMember {
+  readonly filter: EventFilter = { streamPrefixes: [registrationStreamPrefix, protocolStreamPrefix], eventTypes: ['DeviceRegistered', 'ResourceFunctionalitySet'] };
   readonly #options: AutoObserverOptions;
   readonly #logger: Logger;
-  readonly #done: Promise<void>;
-  readonly #caughtUp: Promise<void>;
+  /** The events delivered, handled one after another in log order (each awaits its requests). */
+  #work: Promise<void> = Promise.resolve();
+  #caughtUp: Promise<void> = Promise.resolve();
   #closed = false;
 
-  private constructor(subscription: Subscription, options: AutoObserverOptions) {
-    this.#subscription = subscription;
+  private constructor(options: AutoObserverOptions) {
     this.#options = options;
     this.#logger = options.logger.child({ component: 'auto-observe' });
-    this.#done = this.#follow();
-    this.#caughtUp = this.#catchUp(options.registrations.registrations());
   }
 
   /**
@@ -68,29 +69,39 @@ export class AutoObserver {
    * background) the registrations made before.
    */
   static async start(options: AutoObserverOptions): Promise<AutoObserver> {
-    const subscription = options.store.subscribeToAll({
-      after: await options.store.headPosition(),
-      filter: { streamPrefixes: [registrationStreamPrefix, protocolStreamPrefix], eventTypes: ['DeviceRegistered', 'ResourceFunctionalitySet'] },
-    });
-    return new AutoObserver(subscription, options);
+    const observer = new AutoObserver(options);
+    await options.feed.join(observer, await options.store.headPosition());
+    observer.#caughtUp = observer.#catchUp(options.registrations.registrations());
+    return observer;
   }
 
-  async #follow(): Promise<void> {
-    for await (const recorded of this.#subscription) {
-      const event = toDomainEvent<RegistrationEvent | DeviceProtocolEvent>(recorded);
-      if (event.type === 'ResourceFunctionalitySet' && event.data.functionality.kind === 'autoObserve') {
-        const { objectId } = event.data;
-        const announcing = this.#options.registrations.registrations().filter((registration) => registration.objectLinks.objects.some((link) => link.objectId === objectId));
-        await this.#observeMissing(announcing, () => recorded.id);
-        continue;
-      }
-      if (event.type !== 'DeviceRegistered') continue;
-      const { endpoint, objectLinks } = event.data.registration;
-      try {
-        for (const path of await this.#autoObservedPaths(objectLinks)) await this.#observe(endpoint, path, recorded.id);
-      } catch (error) {
-        this.#logger.error({ err: error, endpoint }, 'auto-observe failed');
-      }
+  deliver(events: readonly RecordedEvent[]): void {
+    for (const recorded of events) {
+      this.#work = this.#work.then(() => this.#handle(recorded)).catch((error: unknown) => {
+        this.#logger.error({ err: error }, 'auto-observe failed');
+      });
+    }
+  }
+
+  stopped(error: Error): void {
+    if (!this.#closed) this.#logger.warn({ err: error }, 'auto-observe no longer follows the registrations: the log feed stopped');
+  }
+
+  async #handle(recorded: RecordedEvent): Promise<void> {
+    if (this.#closed) return;
+    const event = toDomainEvent<RegistrationEvent | DeviceProtocolEvent>(recorded);
+    if (event.type === 'ResourceFunctionalitySet' && event.data.functionality.kind === 'autoObserve') {
+      const { objectId } = event.data;
+      const announcing = this.#options.registrations.registrations().filter((registration) => registration.objectLinks.objects.some((link) => link.objectId === objectId));
+      await this.#observeMissing(announcing, () => recorded.id);
+      return;
+    }
+    if (event.type !== 'DeviceRegistered') return;
+    const { endpoint, objectLinks } = event.data.registration;
+    try {
+      for (const path of await this.#autoObservedPaths(objectLinks)) await this.#observe(endpoint, path, recorded.id);
+    } catch (error) {
+      this.#logger.error({ err: error, endpoint }, 'auto-observe failed');
     }
   }
 
@@ -148,8 +159,8 @@ export class AutoObserver {
 
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#subscription.close();
-    await this.#done;
+    this.#options.feed.leave(this);
+    await this.#work;
     await this.#caughtUp;
   }
 }

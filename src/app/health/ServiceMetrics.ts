@@ -18,6 +18,7 @@ import type { DeviceQueries } from '../../projections/devices/DeviceQueries.ts';
 import type { OperationQueries } from '../../projections/operations/OperationQueries.ts';
 import type { Projector } from '../../projections/Projector.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
+import type { FeedMember, LogFeed } from '../kernel/LogFeed.ts';
 import type { Metrics, MetricSample } from '../../adapters/metrics/Metrics.ts';
 
 /** What the metrics need of a DTLS server: its sessions now, and each handshake as it ends. */
@@ -28,7 +29,10 @@ export interface HandshakeCounting {
 }
 
 export interface ServiceMetricsSources {
-  readonly store: EventStore;
+  /** Where the log's head is read: what devices did is counted from there on. */
+  readonly store: Pick<EventStore, 'headPosition'>;
+  /** The process's one reader of the log, which the counting joins. */
+  readonly feed: Pick<LogFeed, 'join' | 'leave'>;
   readonly projector: Pick<Projector, 'status'>;
   readonly devices: Pick<DeviceQueries, 'page'>;
   readonly operations: Pick<OperationQueries, 'operation' | 'unansweredCount'>;
@@ -188,15 +192,18 @@ async function countLogEvents(metrics: Metrics, sources: ServiceMetricsSources):
     }
   };
 
-  const subscription = sources.store.subscribeToAll({
-    after: await sources.store.headPosition(),
+  const member: FeedMember = {
     filter: { streamPrefixes: [registrationStreamPrefix, resourceStreamPrefix, operationStreamPrefix] },
-  });
-  const counting = (async () => {
-    for await (const event of subscription) count(event);
-  })().catch((error: unknown) => sources.logger.error({ err: error }, 'counting log events for metrics stopped'));
-  return async () => {
-    await subscription.close();
-    await counting;
+    deliver(events) {
+      for (const event of events) count(event);
+    },
+    stopped(error) {
+      sources.logger.error({ err: error }, 'counting log events for metrics stopped');
+    },
+  };
+  await sources.feed.join(member, await sources.store.headPosition());
+  return () => {
+    sources.feed.leave(member);
+    return Promise.resolve();
   };
 }

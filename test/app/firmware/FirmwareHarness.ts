@@ -59,14 +59,15 @@ export async function startFirmwareHarness(dir: string, options: { readonly time
   const feed = new LogFeed({ store });
   const projector = new Projector({ store, feed, database, projections: readModelProjections, logger });
   projector.start();
-  const repository = new FirmwareRepository({ store, dataDir: dir, clock, newId: randomUUID });
-  const registrations = await RegistrationService.start({ store, directory: new EventStoreDeviceDirectory(store), clock, logger, expirySweepMs: 0 });
+  const commands = new AggregateCommandRunner({ store });
+  const repository = new FirmwareRepository({ store, dataDir: dir, clock, newId: randomUUID, runner: commands });
+  const registrations = await RegistrationService.start({ store, feed, directory: new EventStoreDeviceDirectory(store), clock, logger, expirySweepMs: 0 });
   const sealer = new AesGcmSecretSealer(randomBytes(32));
   const access = new FirmwarePackageAccess(registrations, sealer);
   const coap = await openUdpCoapEndpoint({ host: '127.0.0.1', port: 0, logger, parameters: { ackTimeoutMs: 200, maxRetransmit: 2, responseTimeoutMs: 1_000 } });
   const management: DeviceManagement = await startDeviceManagement({
     store,
-    runner: new AggregateCommandRunner({ store }),
+    runner: commands,
     feed,
     endpoint: coap,
     registrations,
@@ -105,6 +106,8 @@ export async function startFirmwareHarness(dir: string, options: { readonly time
       access,
       sealer,
       newAccessToken: () => randomBytes(32),
+      runner: commands,
+      feed,
     });
     runners.push(runner);
     return runner;

@@ -125,7 +125,7 @@ async function run(storeName: string, store: EventStore, dir: string, report: (r
   const feed = new LogFeed({ store });
   const projector = new Projector({ store, feed, database, projections: readModelProjections, logger });
   projector.start();
-  const registrations = await RegistrationService.start({ store, directory: new EventStoreDeviceDirectory(store), clock: systemClock, logger, expirySweepMs: 0 });
+  const registrations = await RegistrationService.start({ store, feed, directory: new EventStoreDeviceDirectory(store), clock: systemClock, logger, expirySweepMs: 0 });
   const coap = await openUdpCoapEndpoint({ host: '127.0.0.1', port: 0, logger });
   const management = await startDeviceManagement({
     store,

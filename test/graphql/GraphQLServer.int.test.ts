@@ -23,6 +23,7 @@ import { RegistrationService } from '../../src/app/registration/RegistrationServ
 import type { DeviceManagement } from '../../src/app/operations/DeviceManagement.ts';
 import { startDeviceManagement } from '../../src/app/operations/DeviceManagement.ts';
 import { DeviceManagementApi } from '../../src/app/operations/DeviceManagementApi.ts';
+import { OperationRequestService } from '../../src/app/operations/OperationRequestService.ts';
 import { coreObjectCatalog } from '../../src/domain/lwm2m/StaticObjectModelCatalog.ts';
 import { FirmwareQueries } from '../../src/projections/firmware/FirmwareQueries.ts';
 import { OperationQueries } from '../../src/projections/operations/OperationQueries.ts';
@@ -87,7 +88,7 @@ beforeAll(async () => {
   const tokens = new ApiTokenRegistry(store, sealer);
   token = (await tokens.create({ role: 'viewer', actor: 'system:test' })).token;
   const protocols = new DeviceProtocolService({ store, clock: systemClock, logger });
-  registrations = await RegistrationService.start({ store, directory: new EventStoreDeviceDirectory(store), clock: systemClock, logger });
+  registrations = await RegistrationService.start({ store, feed, directory: new EventStoreDeviceDirectory(store), clock: systemClock, logger });
   coap = await openUdpCoapEndpoint({ host: '127.0.0.1', port: 0, logger });
   management = await startDeviceManagement({
     store,
@@ -139,6 +140,7 @@ beforeAll(async () => {
         bootstrapSessions: new BootstrapSessionQueries(database.db),
         registrations,
         deviceManagement,
+        operationRequests: new OperationRequestService({ deviceManagement, rules: validationRules }),
         shell: new ShellService({
           store,
           runner,

@@ -71,7 +71,7 @@ export async function startDeviceManagement(options: DeviceManagementOptions): P
     ...(options.contentSources ? { contentSources: options.contentSources } : {}),
   });
   const send = new SendReceiver({ registrations, recorder, catalog, clock, presence });
-  const watcher = await RegistrationWatcher.start(store, dispatcher, observations, logger);
+  const watcher = await RegistrationWatcher.start({ store, feed, dispatcher, observations, logger });
   endpoint.handle((request) => (request.path.length === 1 && request.path[0] === 'dp' ? send.handle(request) : options.registrationHandler(request)));
   endpoint.handleUnsolicited(observations.onUnsolicited);
   return {

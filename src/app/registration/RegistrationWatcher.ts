@@ -3,13 +3,15 @@
  * makes the device reachable (its pending operations go out); a new registration ends the observations
  * of the old one, and de-registration or expiry ends them all (LwM2M Core 1.1 section 6.2.1). It is also
  * the one live feed of new registrations for whoever follows a device through a restart (firmware
- * updates): one subscription for all of them, whatever their number.
+ * updates): one member of the log feed for all of them, whatever their number.
  */
-import type { EventStore, Subscription } from '../../adapters/eventstore/EventStore.ts';
+import type { EventFilter, EventStore, RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
 import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
 import type { RegistrationEvent, RegistrationRecord } from '../../domain/registration/RegistrationEvents.ts';
 import { registrationStreamPrefix } from '../../domain/registration/RegistrationEvents.ts';
+import type { FeedMember, LogFeed } from '../kernel/LogFeed.ts';
+import { LogFeedStopped } from '../kernel/LogFeed.ts';
 import { ListenersByEndpoint } from '../observations/ListenersByEndpoint.ts';
 import type { ObservationManager } from '../observations/ObservationManager.ts';
 import type { OperationDispatcher } from '../operations/OperationDispatcher.ts';
@@ -22,48 +24,74 @@ export interface RegistrationFeed {
   onDeviceRegistered(endpoint: string, listener: RegistrationListener): () => void;
 }
 
-export class RegistrationWatcher implements RegistrationFeed {
-  readonly #subscription: Subscription;
-  readonly #done: Promise<void>;
-  readonly #listeners = new ListenersByEndpoint<RegistrationListener>();
+export interface RegistrationWatcherOptions {
+  /** Where the log's head is read at start: the watcher follows what is appended after it. */
+  readonly store: EventStore;
+  readonly feed: LogFeed;
+  readonly dispatcher: OperationDispatcher;
+  readonly observations: ObservationManager;
+  readonly logger: Logger;
+}
 
-  private constructor(subscription: Subscription, dispatcher: OperationDispatcher, observations: ObservationManager, logger: Logger) {
-    this.#subscription = subscription;
-    this.#done = this.#follow(dispatcher, observations, logger);
+/**
+ * A member of the process's log feed. The feed hands events over synchronously; they are handled one
+ * after the other, in log order, on a promise chain (a registration change waits for the observations
+ * to end).
+ */
+export class RegistrationWatcher implements RegistrationFeed, FeedMember {
+  readonly filter: EventFilter = {
+    streamPrefixes: [registrationStreamPrefix],
+    eventTypes: ['DeviceRegistered', 'RegistrationUpdated', 'DeviceDeregistered', 'RegistrationExpired'],
+  };
+  readonly #options: RegistrationWatcherOptions;
+  readonly #listeners = new ListenersByEndpoint<RegistrationListener>();
+  /** The events handed over and not yet handled. */
+  #handled: Promise<void> = Promise.resolve();
+
+  private constructor(options: RegistrationWatcherOptions) {
+    this.#options = options;
   }
 
   /** Follows the registration events appended from now on. */
-  static async start(store: EventStore, dispatcher: OperationDispatcher, observations: ObservationManager, logger: Logger): Promise<RegistrationWatcher> {
-    const subscription = store.subscribeToAll({
-      after: await store.headPosition(),
-      filter: { streamPrefixes: [registrationStreamPrefix], eventTypes: ['DeviceRegistered', 'RegistrationUpdated', 'DeviceDeregistered', 'RegistrationExpired'] },
-    });
-    return new RegistrationWatcher(subscription, dispatcher, observations, logger);
+  static async start(options: RegistrationWatcherOptions): Promise<RegistrationWatcher> {
+    const watcher = new RegistrationWatcher(options);
+    await options.feed.join(watcher, await options.store.headPosition());
+    return watcher;
   }
 
-  async #follow(dispatcher: OperationDispatcher, observations: ObservationManager, logger: Logger): Promise<void> {
-    for await (const recorded of this.#subscription) {
-      const event = toDomainEvent<RegistrationEvent>(recorded);
-      try {
-        switch (event.type) {
-          case 'DeviceRegistered':
-            await observations.registrationChanged(event.data.registration.endpoint, event.data.registration.registrationId);
-            dispatcher.deviceReachable(event.data.registration.endpoint);
-            for (const listener of this.#listeners.of(event.data.registration.endpoint)) listener(event.data.registration);
-            break;
-          case 'RegistrationUpdated':
-            dispatcher.deviceReachable(event.data.endpoint);
-            break;
-          case 'DeviceDeregistered':
-          case 'RegistrationExpired':
-            await observations.registrationChanged(event.data.endpoint, null);
-            break;
-          case 'RegistrationRejected':
-            break;
-        }
-      } catch (error) {
-        logger.error({ err: error, event: recorded.type, stream: recorded.stream }, 'registration event handling failed');
+  deliver(events: readonly RecordedEvent[]): void {
+    if (events.length === 0) return;
+    this.#handled = this.#handled.then(async () => {
+      for (const recorded of events) await this.#handle(recorded);
+    });
+  }
+
+  stopped(error: Error): void {
+    if (!(error instanceof LogFeedStopped)) this.#options.logger.error({ err: error }, 'registration events no longer followed');
+  }
+
+  async #handle(recorded: RecordedEvent): Promise<void> {
+    const { dispatcher, observations, logger } = this.#options;
+    const event = toDomainEvent<RegistrationEvent>(recorded);
+    try {
+      switch (event.type) {
+        case 'DeviceRegistered':
+          await observations.registrationChanged(event.data.registration.endpoint, event.data.registration.registrationId);
+          dispatcher.deviceReachable(event.data.registration.endpoint);
+          for (const listener of this.#listeners.of(event.data.registration.endpoint)) listener(event.data.registration);
+          break;
+        case 'RegistrationUpdated':
+          dispatcher.deviceReachable(event.data.endpoint);
+          break;
+        case 'DeviceDeregistered':
+        case 'RegistrationExpired':
+          await observations.registrationChanged(event.data.endpoint, null);
+          break;
+        case 'RegistrationRejected':
+          break;
       }
+    } catch (error) {
+      logger.error({ err: error, event: recorded.type, stream: recorded.stream }, 'registration event handling failed');
     }
   }
 
@@ -71,8 +99,9 @@ export class RegistrationWatcher implements RegistrationFeed {
     return this.#listeners.add(endpoint, listener);
   }
 
+  /** Leaves the feed, once the events already handed over are handled. */
   async close(): Promise<void> {
-    await this.#subscription.close();
-    await this.#done;
+    this.#options.feed.leave(this);
+    await this.#handled;
   }
 }

@@ -49,7 +49,7 @@ export async function startHarness(dir: string, options: HarnessOptions): Promis
   const feed = new LogFeed({ store });
   const projector = new Projector({ store, feed, database, projections: readModelProjections, logger });
   projector.start();
-  const registrations = await RegistrationService.start({ store, directory: new EventStoreDeviceDirectory(store), clock: options.clock, logger, expirySweepMs: 0 });
+  const registrations = await RegistrationService.start({ store, feed, directory: new EventStoreDeviceDirectory(store), clock: options.clock, logger, expirySweepMs: 0 });
   // Short CoAP timeouts: an unanswered request times out in about half a second.
   const coap = await openUdpCoapEndpoint({ host: '127.0.0.1', port: options.coapPort ?? 0, logger, parameters: { ackTimeoutMs: 100, maxRetransmit: 1, responseTimeoutMs: 400 } });
   const management = await startDeviceManagement({

@@ -7,9 +7,8 @@
  */
 import { deviceStreamPrefix } from '../../domain/devices/DeviceEvents.ts';
 import type { DeviceImportCommitted, DeviceImportEvent } from '../../domain/devices/DeviceImportEvents.ts';
-import { importStreamPrefix, stagedImportOf } from '../../domain/imports/StagedImports.ts';
 import type { AppendResult, EventMetadata, EventStore, RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
-import { commitImport } from '../kernel/ImportCommits.ts';
+import { commitImport, committedEvents } from '../kernel/ImportCommits.ts';
 
 const commitType: DeviceImportEvent['type'] = 'DeviceImportCommitted';
 
@@ -25,31 +24,5 @@ export function commitDeviceImport(store: EventStore, commit: DeviceImportCommit
  * import that never commits.
  */
 export function committedDeviceEvents(store: EventStore, pageSize: number): (events: readonly RecordedEvent[]) => Promise<readonly RecordedEvent[]> {
-  return async (events) => {
-    const counted: RecordedEvent[] = [];
-    for (const recorded of events) {
-      if (recorded.stream.startsWith(importStreamPrefix)) {
-        if (recorded.type === commitType) counted.push(...(await stagedEventsOf(store, recorded.data as unknown as DeviceImportCommitted, pageSize)));
-      } else if (stagedImportOf(recorded.data as object) === undefined) {
-        counted.push(recorded);
-      }
-    }
-    return counted;
-  };
-}
-
-/** The staged events of a committed import, re-read from the log between the positions it names. */
-async function stagedEventsOf(store: EventStore, commit: DeviceImportCommitted, pageSize: number): Promise<RecordedEvent[]> {
-  const staged: RecordedEvent[] = [];
-  let position = commit.firstPosition - 1;
-  while (position < commit.lastPosition) {
-    const page = await store.readAll({ after: position, maxCount: pageSize, filter: { streamPrefixes: [deviceStreamPrefix] } });
-    for (const recorded of page) {
-      position = recorded.position;
-      if (position > commit.lastPosition) return staged;
-      if (stagedImportOf(recorded.data as object) === commit.importId) staged.push(recorded);
-    }
-    if (page.length < pageSize) return staged;
-  }
-  return staged;
+  return committedEvents(store, { streamPrefixes: [deviceStreamPrefix], commitType, pageSize });
 }

@@ -1,17 +1,22 @@
 /**
  * Creates API tokens and recognises them. Tokens are events on the `api-tokens` stream with the token
- * sealed; the registry keeps an index from fingerprint to token id and role in memory, and reads the
- * tail of the stream when it meets an unknown token, so that a token made by `lwm2m-hub token create`
- * in another process works at once.
+ * sealed, appended through the aggregate command runner; a live view keeps an index from fingerprint
+ * to token id and role in memory, and an unknown token is looked up again once the view has seen the
+ * log through its head, so that a token made by `lwm2m-hub token create` in another process works at
+ * once.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, writeFileSync } from 'node:fs';
-import type { EventStore, ExpectedRevision } from '../../adapters/eventstore/EventStore.ts';
-import { WrongExpectedVersion } from '../../adapters/eventstore/EventStore.ts';
+import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
-import type { ApiRole, ApiTokenCreated, Principal } from '../../domain/auth/ApiTokens.ts';
+import type { ApiTokenCommand } from '../../domain/auth/ApiTokenDecider.ts';
+import { apiTokenDecider } from '../../domain/auth/ApiTokenDecider.ts';
+import type { ApiRole, ApiTokenCreated, ApiTokenEvent, Principal } from '../../domain/auth/ApiTokens.ts';
 import { apiTokensStream } from '../../domain/auth/ApiTokens.ts';
 import type { SecretSealer } from '../../domain/SealedSecret.ts';
+import { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts';
+import { LiveView } from '../kernel/LiveView.ts';
+import { LogFeed } from '../kernel/LogFeed.ts';
 
 /** A recognisable prefix (secret scanners look for such) followed by 256 random bits. */
 const tokenPrefix = 'lwm2mhub_';
@@ -30,38 +35,35 @@ export interface CreateTokenOptions {
   readonly correlationId?: string;
 }
 
+/** The process's kernel, shared with the other services; a registry built without it has its own. */
+export interface ApiTokenRegistryKernel {
+  readonly runner: AggregateCommandRunner;
+  readonly feed: LogFeed;
+}
+
 export class ApiTokenRegistry {
   readonly #store: EventStore;
   readonly #sealer: SecretSealer;
+  readonly #runner: AggregateCommandRunner;
+  readonly #feed: LogFeed;
+  /** The live view's state: every token's principal by its fingerprint. */
   readonly #byFingerprint = new Map<string, Principal>();
-  #lastRevision = -1;
-  #refreshing: Promise<void> | undefined;
+  #view: Promise<LiveView<Map<string, Principal>>> | undefined;
 
-  constructor(store: EventStore, sealer: SecretSealer) {
+  constructor(store: EventStore, sealer: SecretSealer, kernel: ApiTokenRegistryKernel = { runner: new AggregateCommandRunner({ store }), feed: new LogFeed({ store }) }) {
     this.#store = store;
     this.#sealer = sealer;
+    this.#runner = kernel.runner;
+    this.#feed = kernel.feed;
   }
 
   get size(): number {
     return this.#byFingerprint.size;
   }
 
-  /** Reads the tokens appended since the last read. Concurrent callers share one read. */
+  /** Resolves once every token appended until now is known. */
   refresh(): Promise<void> {
-    this.#refreshing ??= this.#readTail().finally(() => (this.#refreshing = undefined));
-    return this.#refreshing;
-  }
-
-  async #readTail(): Promise<void> {
-    const result = await this.#store.readStream(apiTokensStream, { fromRevision: this.#lastRevision + 1 });
-    if (result.status === 'stream_not_found') return;
-    for (const event of result.events) {
-      if (event.type === 'ApiTokenCreated') {
-        const data = event.data as unknown as ApiTokenCreated;
-        this.#byFingerprint.set(data.token.fingerprint, { tokenId: data.tokenId, role: data.role });
-      }
-      this.#lastRevision = event.revision;
-    }
+    return this.#seen(this.#store.headPosition());
   }
 
   /** The principal of a token, or undefined when the token is unknown. */
@@ -75,43 +77,57 @@ export class ApiTokenRegistry {
   }
 
   async create(options: CreateTokenOptions): Promise<CreatedToken> {
-    return this.#append(options, 'any');
-  }
-
-  async #append(options: CreateTokenOptions, expected: ExpectedRevision): Promise<CreatedToken> {
-    const token = tokenPrefix + randomBytes(32).toString('base64url');
-    const tokenId = randomUUID();
-    const { sealed, fingerprint } = this.#sealer.seal(Buffer.from(token, 'utf8'));
-    const data = { tokenId, role: options.role, token: { sealed, fingerprint }, description: options.description ?? null } satisfies ApiTokenCreated;
-    const metadata = { actor: options.actor, correlationId: options.correlationId ?? randomUUID() };
-    await this.#store.appendToStream(apiTokensStream, [{ type: 'ApiTokenCreated', data, metadata }], expected);
-    await this.refresh();
-    return { tokenId, role: options.role, token };
+    const { token, created } = this.#newToken(options.role, options.description ?? null);
+    await this.#run({ type: 'CreateApiToken', token: created }, options);
+    return { tokenId: created.tokenId, role: options.role, token };
   }
 
   /**
    * On the first start (no admin token yet), creates an admin token and writes it to `file` (mode
    * 0600), logging where it is, never what it is. Two processes starting at once create one token
-   * between them: the append expects the stream as it was read, and the loser re-reads it.
+   * between them: the runner decides again on the stream as the winner left it.
    */
   async ensureAdminToken(file: string, logger: Logger): Promise<void> {
-    for (;;) {
-      await this.refresh();
-      if ([...this.#byFingerprint.values()].some((principal) => principal.role === 'admin')) return;
-      let created: CreatedToken;
-      try {
-        created = await this.#append(
-          { role: 'admin', actor: 'system:first-start', description: 'created on first start' },
-          this.#lastRevision === -1 ? 'no_stream' : this.#lastRevision,
-        );
-      } catch (error) {
-        if (error instanceof WrongExpectedVersion) continue;
-        throw error;
-      }
-      writeFileSync(file, created.token + '\n', { mode: 0o600 });
-      chmodSync(file, 0o600); // the mode above applies only when the file is new
-      logger.info({ file, tokenId: created.tokenId }, 'first start: created an admin API token; read it from this file');
-      return;
+    const { token, created } = this.#newToken('admin', 'created on first start');
+    const events = await this.#run({ type: 'CreateFirstAdminToken', token: { ...created, role: 'admin' } }, { actor: 'system:first-start' });
+    if (events.length === 0) return;
+    writeFileSync(file, token + '\n', { mode: 0o600 });
+    chmodSync(file, 0o600); // the mode above applies only when the file is new
+    logger.info({ file, tokenId: created.tokenId }, 'first start: created an admin API token; read it from this file');
+  }
+
+  #newToken(role: ApiRole, description: string | null): { token: string; created: ApiTokenCreated } {
+    const token = tokenPrefix + randomBytes(32).toString('base64url');
+    const { sealed, fingerprint } = this.#sealer.seal(Buffer.from(token, 'utf8'));
+    return { token, created: { tokenId: randomUUID(), role, token: { sealed, fingerprint }, description } };
+  }
+
+  /** Runs the command; resolves once every token up to what it appended is known. */
+  async #run(command: ApiTokenCommand, options: Pick<CreateTokenOptions, 'actor' | 'correlationId'>): Promise<readonly ApiTokenEvent[]> {
+    const metadata = { actor: options.actor, correlationId: options.correlationId ?? randomUUID() };
+    const { events, position } = await this.#runner.run(apiTokensStream, apiTokenDecider, command, { metadata });
+    await (position === undefined ? this.refresh() : this.#seen(Promise.resolve(position)));
+    return events;
+  }
+
+  async #seen(position: Promise<number>): Promise<void> {
+    const opening = (this.#view ??= LiveView.open(this.#feed, {
+      name: 'API tokens',
+      filter: { streamPrefixes: [apiTokensStream] },
+      initialState: this.#byFingerprint,
+      evolve: (principals, event) => {
+        if (event.stream !== apiTokensStream || event.type !== 'ApiTokenCreated') return principals;
+        const { tokenId, role, token } = event.data as unknown as ApiTokenCreated;
+        return principals.set(token.fingerprint, { tokenId, role });
+      },
+    }));
+    try {
+      const view = await opening;
+      await view.waitFor(await position);
+    } catch (error) {
+      // The store failed: this call fails, the next one opens the view again.
+      if (this.#view === opening) this.#view = undefined;
+      throw error;
     }
   }
 }

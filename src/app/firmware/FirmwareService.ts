@@ -9,6 +9,7 @@ import type { Projector } from '../../projections/Projector.ts';
 import type { FirmwareQueries, FirmwareUpdateView, FirmwareView } from '../../projections/firmware/FirmwareQueries.ts';
 import type { FirmwareRepository, NewFirmware } from './FirmwareRepository.ts';
 import type { FirmwareUpdateRunner } from './FirmwareUpdateRunner.ts';
+import { ReadYourWrites } from '../kernel/ReadYourWrites.ts';
 
 export interface FirmwareServiceOptions {
   readonly store: EventStore;
@@ -20,9 +21,11 @@ export interface FirmwareServiceOptions {
 
 export class FirmwareService {
   readonly #options: FirmwareServiceOptions;
+  readonly #readYourWrites: ReadYourWrites;
 
   constructor(options: FirmwareServiceOptions) {
     this.#options = options;
+    this.#readYourWrites = new ReadYourWrites({ readModels: options.projector, log: options.store });
   }
 
   firmwares(): readonly FirmwareView[] {
@@ -76,9 +79,9 @@ export class FirmwareService {
     });
   }
 
-  /** Waits until the read models include everything appended so far. */
-  async #projected(): Promise<void> {
-    await this.#options.projector.waitFor(await this.#options.store.headPosition());
+  /** Waits until the read models include everything appended so far (the repository and the runner tell no position). */
+  #projected(): Promise<void> {
+    return this.#readYourWrites.recorded();
   }
 
   #found<T>(value: T | undefined, what: string): T {

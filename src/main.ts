@@ -14,6 +14,7 @@ import type { SecretSealer } from './domain/SealedSecret.ts';
 import { ApiTokenRegistry } from './app/auth/ApiTokenRegistry.ts';
 import { DeviceImportService } from './app/devices/DeviceImportService.ts';
 import { DeviceDecommission } from './app/devices/DeviceDecommission.ts';
+import { OperationRequestService } from './app/operations/OperationRequestService.ts';
 import { ReadYourWrites } from './app/kernel/ReadYourWrites.ts';
 import { deviceAsOf } from './projections/devices/DeviceAsOf.ts';
 import { startGraphQLServer } from './adapters/http/GraphQLServer.ts';
@@ -338,7 +339,7 @@ async function wireService(
   closers.push({ part: 'metrics', close: () => serviceMetrics.close() });
 
   // The GraphQL API, on HTTP and WebSocket, behind bearer tokens; started last, as it calls every part.
-  const tokens = new ApiTokenRegistry(store, masterKey.sealer);
+  const tokens = new ApiTokenRegistry(store, masterKey.sealer, { runner, feed: logFeed });
   await tokens.ensureAdminToken(join(dataDir, 'admin.token'), logger);
   const validationRules = new ValidationRuleService({ store, protocols, runner });
   const readYourWrites = new ReadYourWrites({ readModels: projector, log: store });
@@ -381,6 +382,7 @@ async function wireService(
         bootstrapSessions: new BootstrapSessionQueries(readModels.db),
         registrations,
         deviceManagement,
+        operationRequests: new OperationRequestService({ deviceManagement, rules: validationRules }),
         shell,
         firmware: firmware.service,
         tokens,

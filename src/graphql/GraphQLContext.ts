@@ -6,6 +6,7 @@ import type { DeviceDecommission } from '../app/devices/DeviceDecommission.ts';
 import type { DeviceImportService } from '../app/devices/DeviceImportService.ts';
 import type { DeviceProtocolService } from '../app/protocols/DeviceProtocolService.ts';
 import type { DeviceManagementApi } from '../app/operations/DeviceManagementApi.ts';
+import type { OperationRequestService } from '../app/operations/OperationRequestService.ts';
 import type { FirmwareService } from '../app/firmware/FirmwareService.ts';
 import type { RegistrationLookup } from '../app/registration/RegistrationLookup.ts';
 import type { ValidationRuleService } from '../app/protocols/ValidationRuleService.ts';
@@ -52,6 +53,8 @@ export interface ApiServices {
   readonly registrations: Pick<RegistrationLookup, 'registration'>;
   /** Operations and the latest resource values. */
   readonly deviceManagement: DeviceManagementApi;
+  /** Queues operations, a write's values checked against their validation rules first. */
+  readonly operationRequests: OperationRequestService;
   /** The device shell: commands to queued operations, and the shell history. */
   readonly shell: ShellService;
   /** The firmware repository and firmware updates. */

@@ -16,7 +16,6 @@ import { DomainError } from '../../domain/DomainError.ts';
 import { deviceStream } from '../../domain/devices/DeviceEvents.ts';
 import { deviceRegistrationDecider } from '../../domain/devices/DeviceRegistrationDecider.ts';
 import type { LwM2mPath } from '../../domain/lwm2m/LwM2mPath.ts';
-import { formatPath } from '../../domain/lwm2m/LwM2mPath.ts';
 import type { ObjectModel } from '../../domain/lwm2m/ObjectModel.ts';
 import type { StaticObjectModelCatalog } from '../../domain/lwm2m/StaticObjectModelCatalog.ts';
 import type { ValidationRuleGroup } from '../../domain/protocols/validation/ValidationRule.ts';
@@ -41,6 +40,7 @@ import { ImportCommits } from '../kernel/ImportCommits.ts';
 import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
 import type { FirmwareService } from '../firmware/FirmwareService.ts';
 import type { DeviceManagementApi } from '../operations/DeviceManagementApi.ts';
+import { currentValue } from '../operations/OperationRequestService.ts';
 import type { RegistrationLookup } from '../registration/RegistrationLookup.ts';
 import type { ShellNaming } from './ShellResultText.ts';
 import { firmwareUpdateResultText, shellResultText } from './ShellResultText.ts';
@@ -267,8 +267,7 @@ export class ShellService {
   }
 
   #currentValue(endpoint: string, path: LwM2mPath): string | undefined {
-    const text = formatPath(path);
-    return this.#options.deviceManagement.resources(endpoint, text).find((value) => value.path === text)?.text;
+    return currentValue(this.#options.deviceManagement, endpoint, path);
   }
 
   async #refreshCatalog(): Promise<void> {

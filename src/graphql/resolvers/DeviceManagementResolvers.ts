@@ -5,14 +5,13 @@
  */
 import type { JsonObject, JsonValue } from '../../domain/Json.ts';
 import { DomainError } from '../../domain/DomainError.ts';
-import { formatPath } from '../../domain/lwm2m/LwM2mPath.ts';
 import { NOTIFICATION_ATTRIBUTE_NAMES } from '../../domain/lwm2m/NotificationAttributes.ts';
 import type { OperationKind as DomainOperationKind, OperationSpec } from '../../domain/operations/OperationEvents.ts';
 import type { OperationStatus as ViewStatus, OperationView } from '../../projections/operations/OperationQueries.ts';
 import { requireRole } from '../Authorization.ts';
 import { pageSize } from '../Cursors.ts';
 import type { GraphQLContext } from '../GraphQLContext.ts';
-import { actorOf } from '../GraphQLContext.ts';
+import { actorOf, requestContextOf } from '../GraphQLContext.ts';
 import type {
   DeviceResolvers,
   MutationResolvers,
@@ -59,12 +58,8 @@ const statusToApi: Readonly<Record<ViewStatus, OperationStatus>> = {
  */
 async function requestOperation(context: GraphQLContext, endpoint: string, spec: OperationSpec, written: readonly ResourceValueInput[] = []): Promise<OperationView> {
   requireRole(context, 'operator');
-  const { deviceManagement, readYourWrites, validationRules } = context.services;
-  await validationRules.checkWrite(written, (path) => {
-    const text = formatPath(path);
-    return deviceManagement.resources(endpoint, text).find((value) => value.path === text)?.text;
-  });
-  const operationId = await deviceManagement.requestOperation(endpoint, spec, actorOf(context.principal), context.correlationId);
+  const { deviceManagement, operationRequests, readYourWrites } = context.services;
+  const operationId = await operationRequests.request(endpoint, spec, written, requestContextOf(context));
   await readYourWrites.recorded();
   const operation = deviceManagement.operation(operationId);
   if (!operation) throw new Error(`operation ${operationId} was queued but is not in the read model`);

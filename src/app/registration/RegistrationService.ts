@@ -13,9 +13,9 @@
  * year). A write the view has not seen yet makes the append fail with WrongExpectedVersion, and the
  * runner decides the command again on the stream as it is.
  *
- * A known device's first Register is appended as the first event of its registration stream without
- * reading it first (`assumeNewStream`), unless the view knows the stream exists; a wrong guess only
- * costs a refused append, after which the command runs on the stream as it is.
+ * A known device's first Register is decided on the initial state and appended as the first event of
+ * its registration stream without reading it, unless the view knows the stream exists; a wrong guess
+ * only costs a refused append, after which the command runs on the stream as it is.
  *
  * Bounded audit: on top of the decider's one rejected event per endpoint per minute, rejections are
  * recorded one by one only within the per-window limit of RefusalAudit; beyond it they are still
@@ -300,11 +300,12 @@ export class RegistrationService {
    */
   async #run(endpoint: string, command: RegistrationCommand, actor: string): Promise<readonly RegistrationEvent[]> {
     const current = this.#view.state;
-    const knownState = current.known(endpoint);
-    const assumeNewStream = command.type === 'Register' && command.device !== undefined && !current.hasStream(endpoint);
+    const firstRegister = command.type === 'Register' && command.device !== undefined && !current.hasStream(endpoint);
+    // The runner keeps no copy of a state given to it: the view is the one copy of each registration.
+    const knownState = current.known(endpoint) ?? (firstRegister ? { state: this.#decider.initialState, revision: -1 } : undefined);
     const outcome = await this.#runner.run(registrationStream(endpoint), this.#decider, command, {
       metadata: { actor, schemaVersion: 1 },
-      ...(knownState === undefined ? { assumeNewStream } : { knownState }),
+      ...(knownState === undefined ? {} : { knownState }),
     });
     if (outcome.position !== undefined) await this.#view.waitFor(outcome.position);
     logRegistrationEvents(this.#logger, outcome.events);

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventStore.ts';
 import type { EventStore } from '../../../src/adapters/eventstore/EventStore.ts';
 import { openUdpCoapEndpoint } from '../../../src/adapters/coap/DatagramCoapEndpoint.ts';
@@ -312,6 +312,31 @@ describe('RegistrationService over UDP', () => {
     await client.register();
     const second = await harness('::1', store, clock);
     expect(second.service.registration('dev-restart')?.registrationId).toBe(client.location?.split('/')[1]);
+  });
+
+  it('records one rejection a minute across an import: a stranger refused, then imported, registered and refused again', async () => {
+    const h = await harness();
+    const stranger = await h.client('dev-late');
+    expect((await stranger.register()).code).toBe('4.03');
+    await importTestDevice(h.store, 'dev-late');
+    expect((await stranger.register()).code).toBe('2.01');
+    const tooNew = await h.client('dev-late', { lwm2mVersion: '1.3' });
+    expect((await tooNew.register()).code).toBe('4.12');
+    expect(await eventTypes(h.store, 'dev-late')).toEqual(['RegistrationRejected', 'DeviceRegistered']);
+  });
+
+  it('finds a registration another service on the same log recorded', async () => {
+    const store = new MemoryEventStore();
+    const clock = new ManualClock();
+    const first = await harness('::1', store, clock);
+    const second = await harness('::1', store, clock);
+    await importTestDevice(store, 'dev-shared');
+    const client = await first.client('dev-shared');
+    expect((await client.register()).code).toBe('2.01');
+    await vi.waitFor(() => expect(second.service.registration('dev-shared')?.port).toBe(client.port));
+    const moved = await second.client('dev-shared');
+    moved.location = client.location;
+    expect((await moved.update()).code).toBe('2.04');
   });
 
   it('answers malformed registration requests as the specification says', async () => {

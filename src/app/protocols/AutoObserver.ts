@@ -56,7 +56,7 @@ export class AutoObserver implements FeedMember {
   readonly #logger: Logger;
   /** The events delivered, handled one after another in log order (each awaits its requests). */
   #work: Promise<void> = Promise.resolve();
-  #caughtUp: Promise<void> = Promise.resolve();
+  #registeredAtStartObserved: Promise<void> = Promise.resolve();
   #closed = false;
 
   private constructor(options: AutoObserverOptions) {
@@ -71,7 +71,7 @@ export class AutoObserver implements FeedMember {
   static async start(options: AutoObserverOptions): Promise<AutoObserver> {
     const observer = new AutoObserver(options);
     await options.feed.join(observer, await options.store.headPosition());
-    observer.#caughtUp = observer.#catchUp(options.registrations.registrations());
+    observer.#registeredAtStartObserved = observer.#observeCurrentRegistrations(options.registrations.registrations());
     return observer;
   }
 
@@ -105,7 +105,7 @@ export class AutoObserver implements FeedMember {
     }
   }
 
-  async #catchUp(registrations: readonly RegistrationRecord[]): Promise<void> {
+  async #observeCurrentRegistrations(registrations: readonly RegistrationRecord[]): Promise<void> {
     const requested = await this.#observeMissing(registrations, (registration) => registration.registrationId);
     this.#logger.info({ registrations: registrations.length, requested }, 'auto-observe caught up after start');
   }
@@ -161,6 +161,6 @@ export class AutoObserver implements FeedMember {
     this.#closed = true;
     this.#options.feed.leave(this);
     await this.#work;
-    await this.#caughtUp;
+    await this.#registeredAtStartObserved;
   }
 }

@@ -50,6 +50,7 @@ import { ReplayWindow } from './ReplayWindow.ts';
 import { helloVerifyRequestBody, serverHelloBody } from './ServerHandshakeMessages.ts';
 import { ProtectedRecords } from './ProtectedRecords.ts';
 import type { ResumableSession } from './DtlsSessionCache.ts';
+import type { RefusedCredential } from '../../domain/security/RefusedCredential.ts';
 
 export interface HandshakeTimers {
   /** RFC 6347 section 4.2.4.1: 1 s initial retransmission timer, doubled up to 60 s. */
@@ -76,15 +77,7 @@ export interface CertificateTerms {
 }
 
 /** A refused client credential, described for operators without key material. */
-export interface RefusedCredential {
-  readonly kind: 'x509' | 'rpk';
-  /** The identity the credential names (an X.509 subject's CN or SAN), when it names one. */
-  readonly identity: string | null;
-  /** The leaf certificate's subject, or null for a raw public key. */
-  readonly subject: string | null;
-  /** SHA-256 of the DER certificate or SubjectPublicKeyInfo, in hex: public, and what an operator can compare. */
-  readonly fingerprint: string;
-}
+export type { RefusedCredential };
 
 /** What a completed handshake hands to the session. */
 export interface EstablishedHandshake {

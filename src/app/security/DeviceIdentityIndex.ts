@@ -11,9 +11,9 @@
  * imported, and an imported one is known only once its import is committed (StagedImports.ts).
  */
 import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
-import { loadAggregate } from '../../adapters/eventstore/CommandHandler.ts';
 import { DeviceIdentities } from '../devices/DeviceIdentities.ts';
 import type { DeviceIdentityState, IndexedDeviceField } from '../devices/DeviceIdentities.ts';
+import { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts';
 import { ImportCommits } from '../kernel/ImportCommits.ts';
 import { deviceStream } from '../../domain/devices/DeviceEvents.ts';
 import type { DeviceRegistrationData } from '../../domain/devices/DeviceEvents.ts';
@@ -27,13 +27,14 @@ export interface DeviceIdentityClaim {
 }
 
 export class DeviceIdentityIndex {
-  readonly #store: EventStore;
+  /** Reads a device's stream; its state counts committed staged events, so the runner keeps none of it. */
+  readonly #runner: AggregateCommandRunner;
   readonly #identities: DeviceIdentities;
   readonly #fields: ReadonlySet<IndexedDeviceField>;
   readonly #commits: ImportCommits;
 
   constructor(store: EventStore, fields: readonly IndexedDeviceField[]) {
-    this.#store = store;
+    this.#runner = new AggregateCommandRunner({ store });
     this.#identities = DeviceIdentities.of(store);
     this.#commits = new ImportCommits(store);
     this.#fields = new Set(fields);
@@ -41,7 +42,7 @@ export class DeviceIdentityIndex {
 
   /** The active device with this endpoint name, from its own stream. */
   async byEndpoint(endpoint: string): Promise<DeviceRegistrationData | undefined> {
-    const { state } = await loadAggregate(this.#store, deviceStream(endpoint), deviceRegistrationDecider, this.#commits.counted);
+    const { state } = await this.#runner.load(deviceStream(endpoint), deviceRegistrationDecider, { counted: this.#commits.counted });
     return state.status === 'active' ? state.registration : undefined;
   }
 

@@ -6,17 +6,29 @@
  */
 import type { Clock } from '../../domain/Clock.ts';
 import type { DeviceRegistrationData } from '../../domain/devices/DeviceEvents.ts';
-import type { DtlsServer } from '../../adapters/dtls/DtlsServer.ts';
-import type { PeerAddress } from '../../adapters/dtls/PeerAddress.ts';
-import type { RefusedCredential } from '../../adapters/dtls/ServerHandshake.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
 import { identityText } from './PskKeyStore.ts';
+import type { RefusedCredential } from '../../domain/security/RefusedCredential.ts';
 import type { DtlsServerRole } from '../../domain/security/SecurityAuditEvents.ts';
 import { securityStream } from '../../domain/security/SecurityAuditEvents.ts';
 import type { SecurityAuditLog } from './SecurityAuditLog.ts';
 
+/** The peer a handshake failed with. */
+export interface HandshakePeer {
+  readonly address: string;
+  readonly port: number;
+}
+
+export type HandshakeFailureListener = (peer: HandshakePeer, reason: string, pskIdentity: Buffer | undefined, credential: RefusedCredential | undefined) => void;
+
+/** A DTLS server as the audit hears it: its `handshakeFailed` event. */
+export interface HandshakeFailures {
+  on(event: 'handshakeFailed', listener: HandshakeFailureListener): unknown;
+  off(event: 'handshakeFailed', listener: HandshakeFailureListener): unknown;
+}
+
 export interface HandshakeFailureAuditOptions {
-  readonly server: DtlsServer;
+  readonly server: HandshakeFailures;
   readonly role: DtlsServerRole;
   /** The device an identity of this server is bound to. */
   readonly deviceOf: (identity: string) => Promise<DeviceRegistrationData | undefined>;
@@ -29,7 +41,7 @@ export interface HandshakeFailureAuditOptions {
 
 /** Starts recording; returns a function that stops it. */
 export function auditHandshakeFailures(options: HandshakeFailureAuditOptions): () => void {
-  const listener = (peer: PeerAddress, reason: string, pskIdentity: Buffer | undefined, credential: RefusedCredential | undefined): void => {
+  const listener: HandshakeFailureListener = (peer, reason, pskIdentity, credential) => {
     record(options, peer, reason, pskIdentity, credential).catch((error: unknown) => options.logger.error({ err: error }, 'DTLS handshake failure not audited'));
   };
   options.server.on('handshakeFailed', listener);
@@ -38,7 +50,7 @@ export function auditHandshakeFailures(options: HandshakeFailureAuditOptions): (
 
 async function record(
   options: HandshakeFailureAuditOptions,
-  peer: PeerAddress,
+  peer: HandshakePeer,
   reason: string,
   pskIdentity: Buffer | undefined,
   refused: RefusedCredential | undefined,

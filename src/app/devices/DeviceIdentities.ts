@@ -18,7 +18,7 @@ import { deviceStreamPrefix } from '../../domain/devices/DeviceEvents.ts';
 import { importStreamPrefix } from '../../domain/imports/StagedImports.ts';
 import { LiveView } from '../kernel/LiveView.ts';
 import { LogFeed } from '../kernel/LogFeed.ts';
-import { committedDeviceEvents } from './DeviceImportCommits.ts';
+import { deviceEventsAtCommit } from './DeviceImportCommits.ts';
 
 /** Every field a device is found by: the PSK identities, and an RPK device's public key. */
 export type IndexedDeviceField = 'lwm2mPskId' | 'bootstrapPskId' | 'externalBootstrapPskId' | 'publicKey';
@@ -131,7 +131,7 @@ export class DeviceIdentities {
       filter: { streamPrefixes: [deviceStreamPrefix, importStreamPrefix] },
       initialState: { devices: new Map(), endpointOf: new Map(indexedFields.map((field) => [field, new Map<string, string>()])) },
       evolve,
-      expand: committedDeviceEvents(this.#store, PAGE),
+      expand: deviceEventsAtCommit(this.#store, PAGE),
     });
     // A failed opening fails its own lookups only; the next lookup opens the view again.
     opening.catch(() => {

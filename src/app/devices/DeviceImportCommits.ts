@@ -1,9 +1,9 @@
 /**
  * Device registrations as committed (StagedImports.ts, DeviceImportEvents.ts), for the live view that
- * follows the log (DeviceIdentities.ts): it skips staged events where
- * they stand and take them at their import's commit, re-reading them between the positions the commit
- * names, so that nothing is held in memory for an import that never commits. A device stream read on
- * its own counts its events with `ImportCommits`.
+ * follows the log (DeviceIdentities.ts): it skips staged events where they stand and takes them at
+ * their import's commit, re-reading them between the positions the commit names, so that nothing is
+ * held in memory for an import that never commits. A device stream read on its own counts its events
+ * with `ImportCommits`.
  */
 import { deviceStreamPrefix } from '../../domain/devices/DeviceEvents.ts';
 import type { DeviceImportCommitted, DeviceImportEvent } from '../../domain/devices/DeviceImportEvents.ts';
@@ -23,6 +23,6 @@ export function commitDeviceImport(store: EventStore, commit: DeviceImportCommit
  * log between the positions the commit names, in pages of `pageSize`). Nothing is held in memory for an
  * import that never commits.
  */
-export function committedDeviceEvents(store: EventStore, pageSize: number): (events: readonly RecordedEvent[]) => Promise<readonly RecordedEvent[]> {
+export function deviceEventsAtCommit(store: EventStore, pageSize: number): (events: readonly RecordedEvent[]) => Promise<readonly RecordedEvent[]> {
   return committedEvents(store, { streamPrefixes: [deviceStreamPrefix], commitType, pageSize });
 }

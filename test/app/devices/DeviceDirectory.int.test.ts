@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventStoreDeviceDirectory } from '../../../src/app/devices/DeviceDirectory.ts';
+import { commitDeviceImport } from '../../../src/app/devices/DeviceImportCommits.ts';
 import { handleCommand, loadAggregate } from '../../../src/adapters/eventstore/CommandHandler.ts';
 import { ImportCommits } from '../../../src/app/kernel/ImportCommits.ts';
 import type { EventStore } from '../../../src/adapters/eventstore/EventStore.ts';
@@ -34,6 +35,17 @@ function importDevice(store: EventStore, registration: DeviceRegistrationData): 
 
 function decommission(store: EventStore, endpoint: string): Promise<unknown> {
   return handleCommand(store, deviceStream(endpoint), deviceRegistrationDecider, { type: 'DecommissionDevice', endpoint, reason: null });
+}
+
+/** Stages an import's rows (a bulk import's way, StagedImports.ts); the commit that makes them count is returned, to append when the test says. */
+async function stage(store: EventStore, importId: string, endpoints: readonly string[]): Promise<() => Promise<unknown>> {
+  const positions: number[] = [];
+  for (const [index, endpoint] of endpoints.entries()) {
+    const { position } = await handleCommand(store, deviceStream(endpoint), deviceRegistrationDecider, { type: 'ImportDeviceRegistration', registration: testDeviceData(endpoint), importId, line: index + 2 });
+    if (position !== undefined) positions.push(position);
+  }
+  const commit = { importId, firstPosition: Math.min(...positions), lastPosition: Math.max(...positions), imported: positions.length, updated: 0 };
+  return () => commitDeviceImport(store, commit, { actor: 'test', correlationId: importId });
 }
 
 /** What the device's own stream says, the way the directory answered before it cached anything. */
@@ -95,5 +107,25 @@ describe.each([
     expect(await directory.lookup('bulk-0')).toEqual({ securityMode: 'NO_SEC', pskIdentity: null });
     expect(await directory.lookup('bulk-10049')).toEqual({ securityMode: 'NO_SEC', pskIdentity: null });
     expect(await directory.lookup('bulk-10050')).toBeUndefined();
+  });
+
+  it('counts an import\'s rows at its commit only, whether it follows the log or reads it at start', async () => {
+    const store = await open();
+    const following = new EventStoreDeviceDirectory(store);
+    expect(await following.lookup('staged-1')).toBeUndefined();
+    const commitFirst = await stage(store, 'import-a', ['staged-1', 'staged-2']);
+    await stage(store, 'import-never-committed', ['abandoned-1']);
+    await importDevice(store, testDeviceData('plain-1'));
+    expect(await Promise.all(['staged-1', 'staged-2', 'abandoned-1', 'plain-1'].map((endpoint) => following.lookup(endpoint)))).toEqual([undefined, undefined, undefined, { securityMode: 'NO_SEC', pskIdentity: null }]);
+    await commitFirst();
+    const noSec = { securityMode: 'NO_SEC', pskIdentity: null };
+    expect(await Promise.all(['staged-1', 'staged-2', 'abandoned-1'].map((endpoint) => following.lookup(endpoint)))).toEqual([noSec, noSec, undefined]);
+
+    const later = await open();
+    const commitLater = await stage(later, 'import-b', ['staged-3']);
+    await stage(later, 'import-never-committed', ['abandoned-2']);
+    await commitLater();
+    const starting = new EventStoreDeviceDirectory(later);
+    expect(await Promise.all(['staged-3', 'abandoned-2'].map((endpoint) => starting.lookup(endpoint)))).toEqual([noSec, undefined]);
   });
 });

@@ -90,4 +90,33 @@ describe('LiveView', () => {
     expect(healthy.state).toBe(3);
     await feed.close();
   });
+
+  it('hands a batch whose expansion is awaited to a view that joins meanwhile, once, without a gap', async () => {
+    const store = new MemoryEventStore();
+    const feed = new LogFeed({ store });
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let expanding: () => void = () => undefined;
+    const expansionStarted = new Promise<void>((resolve) => (expanding = resolve));
+    const slow = await LiveView.open(feed, {
+      ...counterTotal,
+      name: 'slow to expand',
+      expand: async (events) => {
+        expanding();
+        await released;
+        return events;
+      },
+    });
+    const first = await add(store, 'counter-1', 1);
+    await expansionStarted;
+    const second = await add(store, 'counter-1', 10);
+    const late = await LiveView.open(feed, { ...counterTotal, name: 'joined during the expansion' });
+    release();
+    await Promise.all([slow.waitFor(second), late.waitFor(second)]);
+    expect([slow.state, late.state, first < second]).toEqual([11, 11, true]);
+    const third = await add(store, 'counter-1', 100);
+    await Promise.all([slow.waitFor(third), late.waitFor(third)]);
+    expect([slow.state, late.state]).toEqual([111, 111]);
+    await feed.close();
+  });
 });

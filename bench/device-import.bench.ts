@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { AesGcmSecretSealer } from '../src/adapters/crypto/AesGcmSecretSealer.ts';
 import type { DeviceImportProgress, DeviceImportReport } from '../src/app/devices/DeviceImportService.ts';
 import { DeviceImportService } from '../src/app/devices/DeviceImportService.ts';
+import { readDeviceCsv } from '../src/adapters/csv/DeviceCsvReader.ts';
 import type { EventStore } from '../src/adapters/eventstore/EventStore.ts';
 import { MemoryEventStore } from '../src/adapters/eventstore/MemoryEventStore.ts';
 import { SqliteEventStore } from '../src/adapters/eventstore/SqliteEventStore.ts';
@@ -52,7 +53,7 @@ interface Measured {
 const sealer = new AesGcmSecretSealer(randomBytes(32));
 
 async function measure(scenario: string, store: EventStore, csv: string): Promise<Measured> {
-  const service = new DeviceImportService({ store, sealer, logger: silentLogger() });
+  const service = new DeviceImportService({ readCsv: readDeviceCsv, store, sealer, logger: silentLogger() });
   const cpuBefore = process.cpuUsage();
   const start = performance.now();
   let readingDone = start;

@@ -21,6 +21,7 @@ import { generate, parse } from 'coap-packet';
 import type { ParsedPacket } from 'coap-packet';
 import { parseCommandLine } from '../src/adapters/config/Config.ts';
 import { DeviceImportService } from '../src/app/devices/DeviceImportService.ts';
+import { readDeviceCsv } from '../src/adapters/csv/DeviceCsvReader.ts';
 import { silentLogger } from '../src/adapters/logging/Logger.ts';
 import { startService } from '../src/main.ts';
 import { MinimalPskClient } from '../test/adapters/dtls/support/MinimalPskClient.ts';
@@ -50,7 +51,7 @@ for (let i = 0; i < DEVICES; i++) {
   rows.push(`plain-${i};c8y_Serial;;plain-${i};c8y_lwm2m;0;1;plain-${i};;NO_SEC;;;;;;;;;;;;;;;;`);
   rows.push(`psk-${i};c8y_Serial;;psk-${i};c8y_lwm2m;0;1;psk-${i};coaps://127.0.0.1:5684;PSK;psk-id-${i};${Buffer.from(KEY).toString('hex')};psk-bs-${i};${Buffer.from(KEY).toString('hex')};;;;;;;;;;;;`);
 }
-const report = await new DeviceImportService({ store: service.store, sealer: service.sealer, logger: silentLogger() }).importDevices([CSV_HEADER, ...rows].join('\n') + '\n', { actor: 'bench', correlationId: 'bench' });
+const report = await new DeviceImportService({ readCsv: readDeviceCsv, store: service.store, sealer: service.sealer, logger: silentLogger() }).importDevices([CSV_HEADER, ...rows].join('\n') + '\n', { actor: 'bench', correlationId: 'bench' });
 if (report.errors.length > 0) throw new Error(`import: ${JSON.stringify(report.errors.slice(0, 3))}`);
 
 async function plainLink(port: number): Promise<DeviceLink> {

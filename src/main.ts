@@ -13,6 +13,7 @@ import type { EventStore } from './adapters/eventstore/EventStore.ts';
 import type { SecretSealer } from './domain/SealedSecret.ts';
 import { ApiTokenRegistry } from './app/auth/ApiTokenRegistry.ts';
 import { DeviceImportService } from './app/devices/DeviceImportService.ts';
+import { readDeviceCsv } from './adapters/csv/DeviceCsvReader.ts';
 import { DeviceDecommission } from './app/devices/DeviceDecommission.ts';
 import { OperationRequestService } from './app/operations/OperationRequestService.ts';
 import { ReadYourWrites } from './app/kernel/ReadYourWrites.ts';
@@ -370,7 +371,7 @@ async function wireService(
         deviceAsOf: (endpoint, asOf) => deviceAsOf(store, endpoint, asOf),
         deviceDecommission: new DeviceDecommission({ store, runner }),
         history: new DeviceHistoryQueries(readModels.db),
-        deviceImport: new DeviceImportService({ store, sealer: masterKey.sealer, logger, runner }),
+        deviceImport: new DeviceImportService({ readCsv: readDeviceCsv, store, sealer: masterKey.sealer, logger, runner }),
         deviceProperties: new DevicePropertyQueries(readModels.db),
         protocols,
         protocolQueries: new DeviceProtocolQueries(readModels.db),

@@ -18,6 +18,7 @@ import type { Config } from '../adapters/config/Config.ts';
 import { loadMasterKey } from '../adapters/crypto/MasterKey.ts';
 import type { DeviceImportProgress, DeviceImportReport } from '../app/devices/DeviceImportService.ts';
 import { DeviceImportService } from '../app/devices/DeviceImportService.ts';
+import { readDeviceCsv } from '../adapters/csv/DeviceCsvReader.ts';
 import type { EventStore } from '../adapters/eventstore/EventStore.ts';
 import { openEventStore } from '../adapters/eventstore/openEventStore.ts';
 import type { Logger } from '../adapters/logging/Logger.ts';
@@ -60,7 +61,7 @@ export async function runImportDevices(args: ImportDevicesArgs): Promise<number>
   try {
     const { sealer } = loadMasterKey(config.dataDir, args.env ?? process.env);
     store = await openEventStore({ url: config.eventStoreUrl, dataDir: config.dataDir, logger });
-    const service = new DeviceImportService({ store, sealer, logger });
+    const service = new DeviceImportService({ readCsv: readDeviceCsv, store, sealer, logger });
     const tty = stderr.isTTY === true;
     const correlationId = randomUUID();
     logger.info({ file, correlationId, mode: validOnly ? 'valid-rows-only' : 'all-or-nothing' }, 'importing devices');

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceImportService } from '../../src/app/devices/DeviceImportService.ts';
+import { readDeviceCsv } from '../../src/adapters/csv/DeviceCsvReader.ts';
 import { silentLogger } from '../../src/adapters/logging/Logger.ts';
 import type { RunningService } from '../../src/main.ts';
 import { DtlsTestClient } from '../adapters/dtls/support/DtlsTestClient.ts';
@@ -138,7 +139,7 @@ describe('GET /metrics', () => {
   it('counts DTLS handshakes by outcome and the sessions established', async () => {
     const key = 'metrics-psk-key!';
     const pskDevice = { endpoint: 'metrics-psk', lwm2mPskId: 'metrics-psk-id', lwm2mPskKey: Buffer.from(key).toString('hex'), bootstrapPskId: 'metrics-psk-bs', bootstrapPskKey: '00112233445566778899aabbccddeeff' };
-    const imported = await new DeviceImportService({ store: service.store, sealer: service.sealer, logger: silentLogger() }).importDevices(csv(minimalPskRow(pskDevice)), { actor: 'test', correlationId: 'metrics-psk' });
+    const imported = await new DeviceImportService({ readCsv: readDeviceCsv, store: service.store, sealer: service.sealer, logger: silentLogger() }).importDevices(csv(minimalPskRow(pskDevice)), { actor: 'test', correlationId: 'metrics-psk' });
     expect(imported.errors).toEqual([]);
     const port = service.secure.lwm2m.local.port;
     await expect(DtlsTestClient.connect(port, pskDevice.lwm2mPskId, 'not-the-right-key', 'TLS_PSK_WITH_AES_128_CCM_8', 1000)).rejects.toThrow();

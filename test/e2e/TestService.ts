@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseCommandLine } from '../../src/adapters/config/Config.ts';
 import { DeviceImportService } from '../../src/app/devices/DeviceImportService.ts';
+import { readDeviceCsv } from '../../src/adapters/csv/DeviceCsvReader.ts';
 import { silentLogger } from '../../src/adapters/logging/Logger.ts';
 import { startService, type RunningService } from '../../src/main.ts';
 
@@ -18,7 +19,7 @@ export function startTestService(dir: string, extraArguments: readonly string[] 
 
 /** Imports registration CSV text into the running service through the CSV import, as `import-devices` does; throws on any row error. */
 export async function importTestDevices(service: RunningService, csvText: string): Promise<void> {
-  const importer = new DeviceImportService({ store: service.store, sealer: service.sealer, logger: silentLogger() });
+  const importer = new DeviceImportService({ readCsv: readDeviceCsv, store: service.store, sealer: service.sealer, logger: silentLogger() });
   const report = await importer.importDevices(csvText, { actor: 'test', correlationId: randomUUID() });
   if (report.errors.length > 0) throw new Error(`the test devices were refused: ${JSON.stringify(report.errors)}`);
 }

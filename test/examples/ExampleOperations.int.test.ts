@@ -8,6 +8,7 @@ import { buildSchema, parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { schemaFile } from '../../src/graphql/ExecutableSchema.ts';
 import { DeviceImportService } from '../../src/app/devices/DeviceImportService.ts';
+import { readDeviceCsv } from '../../src/adapters/csv/DeviceCsvReader.ts';
 import { MemoryEventStore } from '../../src/adapters/eventstore/MemoryEventStore.ts';
 import { silentLogger } from '../../src/adapters/logging/Logger.ts';
 import { exampleVariables } from '../../console/src/explorer/ExampleOperations.ts';
@@ -33,7 +34,7 @@ describe('example GraphQL operations', () => {
 
 describe('example CSV files', () => {
   it.each(['devices-nosec.csv', 'devices-psk.csv'])('%s imports without a problem', async (name) => {
-    const service = new DeviceImportService({ store: new MemoryEventStore(), sealer: new AesGcmSecretSealer(randomBytes(32)), logger: silentLogger() });
+    const service = new DeviceImportService({ readCsv: readDeviceCsv, store: new MemoryEventStore(), sealer: new AesGcmSecretSealer(randomBytes(32)), logger: silentLogger() });
     const report = await service.importDevices(readFileSync(join(examples, name), 'utf8'), { actor: 'test', correlationId: 'examples' });
     expect(report.errors).toEqual([]);
     expect(report.imported).toBe(1);

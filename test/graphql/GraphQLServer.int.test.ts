@@ -14,6 +14,7 @@ import { ApiTokenRegistry } from '../../src/app/auth/ApiTokenRegistry.ts';
 import { AesGcmSecretSealer } from '../../src/adapters/crypto/AesGcmSecretSealer.ts';
 import { DeviceDecommission } from '../../src/app/devices/DeviceDecommission.ts';
 import { DeviceImportService } from '../../src/app/devices/DeviceImportService.ts';
+import { readDeviceCsv } from '../../src/adapters/csv/DeviceCsvReader.ts';
 import { ReadYourWrites } from '../../src/app/kernel/ReadYourWrites.ts';
 import { DeviceProtocolService } from '../../src/app/protocols/DeviceProtocolService.ts';
 import type { DatagramCoapEndpoint } from '../../src/adapters/coap/DatagramCoapEndpoint.ts';
@@ -128,7 +129,7 @@ beforeAll(async () => {
         deviceAsOf: (endpoint, asOf) => deviceAsOf(store, endpoint, asOf),
         deviceDecommission: new DeviceDecommission({ store, runner }),
         history: new DeviceHistoryQueries(database.db),
-        deviceImport: new DeviceImportService({ store, sealer, logger }),
+        deviceImport: new DeviceImportService({ readCsv: readDeviceCsv, store, sealer, logger }),
         deviceProperties: new DevicePropertyQueries(database.db),
         protocols,
         protocolQueries: new DeviceProtocolQueries(database.db),

@@ -12,23 +12,9 @@
  */
 import { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
-import type { DeviceCsvRecord } from '../../domain/devices/DeviceRowValidator.ts';
+import type { DeviceCsvEntry } from '../../domain/devices/DeviceCsvEntry.ts';
 
-export type DeviceCsvEntry =
-  | { readonly kind: 'header'; readonly line: number; readonly headers: readonly string[] }
-  | { readonly kind: 'record'; readonly line: number; readonly record: DeviceCsvRecord }
-  | {
-      readonly kind: 'malformed';
-      readonly line: number;
-      /** The 1-based field position, when the problem is in one field. */
-      readonly column?: number;
-      readonly message: string;
-      /**
-       * A broken quote: csv-parse cannot tell where the rows after it begin, so the rest of the
-       * file cannot be trusted and no row of it may be imported.
-       */
-      readonly structural: boolean;
-    };
+export type { DeviceCsvEntry };
 
 export interface DeviceCsvReaderOptions {
   /** Longest record accepted, in characters: bounds memory when a quote is never closed. */

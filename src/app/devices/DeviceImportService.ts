@@ -28,6 +28,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { DeviceCsvField } from '../../domain/devices/DeviceCsvColumns.ts';
+import type { DeviceCsvEntry } from '../../domain/devices/DeviceCsvEntry.ts';
 import type { DeviceCsvHeader } from '../../domain/devices/DeviceCsvHeader.ts';
 import type { DeviceCsvProblem } from '../../domain/devices/DeviceCsvProblem.ts';
 import { compareProblems } from '../../domain/devices/DeviceCsvProblem.ts';
@@ -47,7 +48,6 @@ import type { Logger } from '../../adapters/logging/Logger.ts';
 import type { DeviceIdentityClaim } from '../security/DeviceIdentityIndex.ts';
 import type { IndexedDeviceField } from './DeviceIdentities.ts';
 import { DeviceIdentityIndex } from '../security/DeviceIdentityIndex.ts';
-import { readDeviceCsv } from '../../adapters/csv/DeviceCsvReader.ts';
 import { commitDeviceImport } from './DeviceImportCommits.ts';
 import { ImportCommits } from '../kernel/ImportCommits.ts';
 
@@ -88,6 +88,8 @@ export interface DeviceImportReport {
 
 export interface DeviceImportServiceDependencies {
   readonly store: EventStore;
+  /** Reads a CSV file (a stream or the whole text) into header, records and unreadable lines, in file order. */
+  readonly readCsv: (source: Readable | string) => AsyncIterable<DeviceCsvEntry>;
   readonly sealer: SecretSealer;
   readonly logger: Logger;
   /** How many rows are in flight at once. */
@@ -113,6 +115,7 @@ const identityNamespaces: readonly { readonly what: string; readonly columns: re
 
 export class DeviceImportService {
   readonly #store: EventStore;
+  readonly #readCsv: (source: Readable | string) => AsyncIterable<DeviceCsvEntry>;
   readonly #runner: AggregateCommandRunner;
   readonly #sealer: SecretSealer;
   readonly #logger: Logger;
@@ -124,6 +127,7 @@ export class DeviceImportService {
 
   constructor(dependencies: DeviceImportServiceDependencies) {
     this.#store = dependencies.store;
+    this.#readCsv = dependencies.readCsv;
     this.#runner = dependencies.runner ?? new AggregateCommandRunner({ store: dependencies.store });
     this.#sealer = dependencies.sealer;
     this.#logger = dependencies.logger;
@@ -292,7 +296,7 @@ export class DeviceImportService {
     let uniqueness: DeviceIdentityUniqueness | undefined;
     let header: ReturnType<typeof resolveDeviceCsvHeader> | undefined;
     let headers: readonly string[] = [];
-    for await (const entry of readDeviceCsv(source)) {
+    for await (const entry of this.#readCsv(source)) {
       if (entry.kind === 'header') {
         headers = entry.headers;
         header = resolveDeviceCsvHeader(entry.headers, entry.line);

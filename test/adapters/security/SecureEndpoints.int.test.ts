@@ -9,6 +9,7 @@ import { EventStoreDeviceDirectory } from '../../../src/app/devices/DeviceDirect
 import { RegistrationService } from '../../../src/app/registration/RegistrationService.ts';
 import { AesGcmSecretSealer } from '../../../src/adapters/crypto/AesGcmSecretSealer.ts';
 import { DeviceImportService } from '../../../src/app/devices/DeviceImportService.ts';
+import { readDeviceCsv } from '../../../src/adapters/csv/DeviceCsvReader.ts';
 import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventStore.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
 import { openSecureEndpoints } from '../../../src/adapters/security/SecureEndpoints.ts';
@@ -27,7 +28,7 @@ beforeAll(async () => {
   const sealer = new AesGcmSecretSealer(Buffer.alloc(32, 5));
   const hex = Buffer.from(KEY).toString('hex');
   const row = `flood-dev;c8y_Serial;;flood-dev;c8y_lwm2m;0;1;flood-dev;coaps://127.0.0.1:5684;PSK;flood-id;${hex};flood-bs;${hex}${';'.repeat(12)}`;
-  const report = await new DeviceImportService({ store, sealer, logger: silentLogger() }).importDevices(csv(row), { actor: 'test', correlationId: 'flood' });
+  const report = await new DeviceImportService({ readCsv: readDeviceCsv, store, sealer, logger: silentLogger() }).importDevices(csv(row), { actor: 'test', correlationId: 'flood' });
   expect(report.errors).toEqual([]);
   registrations = await RegistrationService.start({ store, directory: new EventStoreDeviceDirectory(store), clock: systemClock, logger: silentLogger(), expirySweepMs: 0 });
   secure = await openSecureEndpoints({ host: '127.0.0.1', lwm2mPort: 0, bootstrapPort: 0, store, sealer, clock: systemClock, logger: silentLogger(), auditBudget: { burst: 5, perSecond: 1 } });

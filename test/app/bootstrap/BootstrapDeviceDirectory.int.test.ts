@@ -5,6 +5,7 @@ import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventSt
 import type { ReadAllOptions, RecordedEvent } from '../../../src/adapters/eventstore/EventStore.ts';
 import { handleCommand } from '../../../src/adapters/eventstore/CommandHandler.ts';
 import { DeviceImportService } from '../../../src/app/devices/DeviceImportService.ts';
+import { readDeviceCsv } from '../../../src/adapters/csv/DeviceCsvReader.ts';
 import { BootstrapDeviceDirectory } from '../../../src/app/bootstrap/BootstrapDeviceDirectory.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
 import { deviceStream } from '../../../src/domain/devices/DeviceEvents.ts';
@@ -14,7 +15,7 @@ import { FULL_PSK, csv, fullPskRow } from '../../support/BootstrapTestData.ts';
 const sealer = new AesGcmSecretSealer(Buffer.alloc(32, 7));
 
 async function importRows(store: MemoryEventStore, ...rows: string[]): Promise<void> {
-  const report = await new DeviceImportService({ store, sealer, logger: silentLogger() }).importDevices(csv(...rows), { actor: 'test', correlationId: 'test' });
+  const report = await new DeviceImportService({ readCsv: readDeviceCsv, store, sealer, logger: silentLogger() }).importDevices(csv(...rows), { actor: 'test', correlationId: 'test' });
   expect(report.errors).toEqual([]);
 }
 

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AesGcmSecretSealer } from '../../../src/adapters/crypto/AesGcmSecretSealer.ts';
 import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventStore.ts';
 import { DeviceImportService } from '../../../src/app/devices/DeviceImportService.ts';
+import { readDeviceCsv } from '../../../src/adapters/csv/DeviceCsvReader.ts';
 import { openUdpCoapEndpoint } from '../../../src/adapters/coap/DatagramCoapEndpoint.ts';
 import type { DatagramCoapEndpoint } from '../../../src/adapters/coap/DatagramCoapEndpoint.ts';
 import { BootstrapServer } from '../../../src/app/bootstrap/BootstrapServer.ts';
@@ -56,7 +57,7 @@ async function harness(rows: string[], options: HarnessOptions = {}): Promise<Ha
   const store = options.store ?? new MemoryEventStore();
   const sealer = new AesGcmSecretSealer(Buffer.alloc(32, 7));
   if (rows.length > 0) {
-    const report = await new DeviceImportService({ store, sealer, logger }).importDevices(csv(...rows), { actor: 'test', correlationId: 'test' });
+    const report = await new DeviceImportService({ readCsv: readDeviceCsv, store, sealer, logger }).importDevices(csv(...rows), { actor: 'test', correlationId: 'test' });
     expect(report.errors).toEqual([]);
   }
   const host = options.host ?? '127.0.0.1';

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AesGcmSecretSealer } from '../../../src/adapters/crypto/AesGcmSecretSealer.ts';
 import type { DeviceImportMode, DeviceImportReport } from '../../../src/app/devices/DeviceImportService.ts';
 import { DeviceImportService } from '../../../src/app/devices/DeviceImportService.ts';
+import { readDeviceCsv } from '../../../src/adapters/csv/DeviceCsvReader.ts';
 import { handleCommand } from '../../../src/adapters/eventstore/CommandHandler.ts';
 import { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
@@ -35,7 +36,7 @@ describe('DeviceImportService: PSK identities already bound to stored devices', 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lwm2m-hub-identity-'));
     store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
-    service = new DeviceImportService({ store, sealer: new AesGcmSecretSealer(randomBytes(32)), logger: silentLogger(), concurrency: 4 });
+    service = new DeviceImportService({ readCsv: readDeviceCsv, store, sealer: new AesGcmSecretSealer(randomBytes(32)), logger: silentLogger(), concurrency: 4 });
   });
 
   afterEach(async () => {
@@ -120,7 +121,7 @@ describe('DeviceImportService: PSK identities already bound to stored devices', 
   });
 
   it('sees devices another service instance imported into the same store', async () => {
-    const other = new DeviceImportService({ store, sealer: new AesGcmSecretSealer(randomBytes(32)), logger: silentLogger() });
+    const other = new DeviceImportService({ readCsv: readDeviceCsv, store, sealer: new AesGcmSecretSealer(randomBytes(32)), logger: silentLogger() });
     await importRows([row('dev-a', 'id-a', 'bs-a')]);
     await importRows([row('dev-z', 'id-z', 'bs-z')], 'all-or-nothing', other);
     const report = await importRows([row('dev-b', 'id-z', 'bs-b')]);

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeviceImportProgress } from '../../../src/app/devices/DeviceImportService.ts';
 import { DeviceImportService } from '../../../src/app/devices/DeviceImportService.ts';
+import { readDeviceCsv } from '../../../src/adapters/csv/DeviceCsvReader.ts';
 import { AesGcmSecretSealer } from '../../../src/adapters/crypto/AesGcmSecretSealer.ts';
 import { handleCommand } from '../../../src/adapters/eventstore/CommandHandler.ts';
 import type { EventStore, RecordedEvent } from '../../../src/adapters/eventstore/EventStore.ts';
@@ -39,7 +40,7 @@ describe.each(stores)('DeviceImportService on the %s store', (_name, openStore) 
     dir = mkdtempSync(join(tmpdir(), 'lwm2m-hub-import-'));
     store = await openStore(dir);
     sealer = new AesGcmSecretSealer(randomBytes(32));
-    service = new DeviceImportService({ store, sealer, logger: silentLogger(), concurrency: 8 });
+    service = new DeviceImportService({ readCsv: readDeviceCsv, store, sealer, logger: silentLogger(), concurrency: 8 });
   });
 
   afterEach(async () => {
@@ -283,7 +284,7 @@ describe('DeviceImportService interrupted by a failing store', () => {
       const who = { actor: 'user:test', correlationId: 'corr-1' };
 
       const first = await SqliteEventStore.open(file);
-      const failing = new DeviceImportService({ store: first, sealer, logger: silentLogger(), concurrency: 4 });
+      const failing = new DeviceImportService({ readCsv: readDeviceCsv, store: first, sealer, logger: silentLogger(), concurrency: 4 });
       await expect(
         failing.importDevices(csv, {
           ...who,
@@ -304,7 +305,7 @@ describe('DeviceImportService interrupted by a failing store', () => {
         const endpoints = Array.from({ length: 60 }, (_, i) => `dev-${i}`);
         const known = async (): Promise<number> => (await Promise.all(endpoints.map((endpoint) => directory.lookup(endpoint)))).filter((access) => access !== undefined).length;
         expect(await known()).toBe(0);
-        const retry = new DeviceImportService({ store: second, sealer, logger: silentLogger() });
+        const retry = new DeviceImportService({ readCsv: readDeviceCsv, store: second, sealer, logger: silentLogger() });
         expect(await retry.importDevices(csv, who)).toMatchObject({ imported: 60, unchanged: 0, errors: [] });
         expect(await known()).toBe(60);
         expect(await retry.importDevices(csv, who)).toMatchObject({ imported: 0, unchanged: 60, errors: [] });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AesGcmSecretSealer } from '../../../src/adapters/crypto/AesGcmSecretSealer.ts';
 import { DeviceImportService } from '../../../src/app/devices/DeviceImportService.ts';
+import { readDeviceCsv } from '../../../src/adapters/csv/DeviceCsvReader.ts';
 import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventStore.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
 import { CertificateAccounts } from '../../../src/app/security/CertificateAccounts.ts';
@@ -54,7 +55,7 @@ async function accounts(clock = new ManualClock(Date.now())): Promise<Certificat
     'not-a-ca;PSK;not-a-ca;00112233;not-a-ca-bs;00112233;;',
     `rpk-dev;RPK;;;;;${key.publicKeyInfoHex};`,
   ];
-  const report = await new DeviceImportService({ store, sealer: new AesGcmSecretSealer(Buffer.alloc(32, 3)), logger: silentLogger() }).importDevices(
+  const report = await new DeviceImportService({ readCsv: readDeviceCsv, store, sealer: new AesGcmSecretSealer(Buffer.alloc(32, 3)), logger: silentLogger() }).importDevices(
     `${[HEADER, ...rows].join('\n')}\n`,
     { actor: 'test', correlationId: 'certificate-accounts' },
   );

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { AesGcmSecretSealer } from '../../../src/adapters/crypto/AesGcmSecretSealer.ts';
 import { BootstrapDeviceDirectory } from '../../../src/app/bootstrap/BootstrapDeviceDirectory.ts';
 import { DeviceImportService } from '../../../src/app/devices/DeviceImportService.ts';
+import { readDeviceCsv } from '../../../src/adapters/csv/DeviceCsvReader.ts';
 import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventStore.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
 import { Lwm2mPskIdentityIndex } from '../../../src/app/security/Lwm2mPskIdentityIndex.ts';
@@ -24,7 +25,7 @@ function pskRow(endpoint: string, identity: string, bootstrapIdentity: string, e
 async function setUp(...rows: string[]): Promise<{ tls: TlsPskKeys; dtls: PskKeyStore; importRows: (...more: string[]) => Promise<void> }> {
   const store = new MemoryEventStore();
   const sealer = new AesGcmSecretSealer(Buffer.alloc(32, 7));
-  const importer = new DeviceImportService({ store, sealer, logger: silentLogger() });
+  const importer = new DeviceImportService({ readCsv: readDeviceCsv, store, sealer, logger: silentLogger() });
   const importRows = async (...more: string[]): Promise<void> => {
     const report = await importer.importDevices(csv(...more), { actor: 'test', correlationId: 'tls-keys' });
     expect(report.errors).toEqual([]);

@@ -167,7 +167,7 @@ async function wireService(
   const telemetry = new TelemetryService({ store, protocols, clock: systemClock, runner });
 
   // The LwM2M server on plain CoAP: the registration interface (LwM2M Transport 1.1 section 6.4).
-  const registrations = await RegistrationService.start({ store, runner, feed: logFeed, directory: new EventStoreDeviceDirectory(store), clock: systemClock, logger });
+  const registrations = await RegistrationService.start({ store, runner, feed: logFeed, directory: new EventStoreDeviceDirectory(store, logFeed), clock: systemClock, logger });
   closers.push({ part: 'registrations', close: () => registrations.close() });
   const coap = await openUdpCoapEndpoint({ host: config.coapHost, port: config.coapPort, logger });
   closers.push({ part: 'lwm2m server (CoAP)', close: () => coap.close() });

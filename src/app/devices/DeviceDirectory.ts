@@ -10,6 +10,7 @@
  */
 import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
 import type { DeviceAccess } from '../../domain/registration/RegistrationDecider.ts';
+import type { LogFeed } from '../kernel/LogFeed.ts';
 import { DeviceIdentities } from './DeviceIdentities.ts';
 
 export interface DeviceDirectory {
@@ -19,8 +20,9 @@ export interface DeviceDirectory {
 export class EventStoreDeviceDirectory implements DeviceDirectory {
   readonly #identities: DeviceIdentities;
 
-  constructor(store: EventStore) {
-    this.#identities = DeviceIdentities.of(store);
+  /** `feed`: the process's log feed, which the view of device identities then reads through. */
+  constructor(store: EventStore, feed?: LogFeed) {
+    this.#identities = DeviceIdentities.of(store, feed);
   }
 
   async lookup(endpoint: string): Promise<DeviceAccess | undefined> {

@@ -84,17 +84,23 @@ export class DeviceIdentities {
   /** One view per store: every lookup of a process shares it. */
   static readonly #byStore = new WeakMap<EventStore, DeviceIdentities>();
 
-  /** The view of this store's log, opened at the first lookup. */
-  static of(store: EventStore): DeviceIdentities {
+  /**
+   * The view of this store's log, opened at the first lookup. `feed`, the process's log feed, is the
+   * one it reads through when given by any caller before that lookup (the composition root gives it);
+   * otherwise the view has a feed of its own.
+   */
+  static of(store: EventStore, feed?: LogFeed): DeviceIdentities {
     let identities = DeviceIdentities.#byStore.get(store);
     if (!identities) {
       identities = new DeviceIdentities(store);
       DeviceIdentities.#byStore.set(store, identities);
     }
+    identities.#processFeed ??= feed;
     return identities;
   }
 
   readonly #store: EventStore;
+  #processFeed: LogFeed | undefined;
   #view: Promise<LiveView<DeviceIdentityState>> | undefined;
 
   private constructor(store: EventStore) {
@@ -126,7 +132,7 @@ export class DeviceIdentities {
   }
 
   #open(): Promise<LiveView<DeviceIdentityState>> {
-    const opening = LiveView.open(new LogFeed({ store: this.#store }), {
+    const opening = LiveView.open(this.#processFeed ?? new LogFeed({ store: this.#store }), {
       name: 'device identities',
       filter: { streamPrefixes: [deviceStreamPrefix, importStreamPrefix] },
       initialState: { devices: new Map(), endpointOf: new Map(indexedFields.map((field) => [field, new Map<string, string>()])) },

@@ -15,6 +15,7 @@ import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
 import { ManualClock } from '../../support/ManualClock.ts';
 import { clientHelloRecord, cookieOfHelloVerifyRequest } from './support/ClientHelloBuilder.ts';
 import type { ClientHelloSpec } from './support/ClientHelloBuilder.ts';
+import { MinimalPskClient } from './support/MinimalPskClient.ts';
 import { UdpTestPeer } from './support/UdpTestPeer.ts';
 import { waitFor } from './support/waitFor.ts';
 
@@ -129,6 +130,24 @@ describe('session resumption with OpenSSL s_client', () => {
     const second = await sClient(h, 'second', OTHER_KEY, ['-sess_in', session]);
     expect(second.handshake).toBe('New');
     expect(h.established.map((info) => info.resumed)).toEqual([false, false]);
+  });
+});
+
+describe('session resumption with the test suite\'s minimal client (the benchmark\'s client)', () => {
+  it('resumes from a new port and carries application data in the resumed session', async () => {
+    const h = await start();
+    // The minimal client takes its key as text.
+    h.keys.set(IDENTITY, Buffer.from('minimal-psk-text').toString('hex'));
+    const full = await MinimalPskClient.connect(h.port, IDENTITY, 'minimal-psk-text');
+    cleanups.push(() => full.close());
+    const session = full.session;
+    if (session === undefined) throw new Error('the server gave no session ID');
+    const resumed = await MinimalPskClient.resume(h.port, session);
+    cleanups.push(() => resumed.close());
+    resumed.send(Buffer.from('over the resumed session'));
+    await waitFor(() => h.received.includes('over the resumed session'), 'the data');
+    expect(h.established.map((info) => info.resumed)).toEqual([false, true]);
+    expect(h.established[1]?.peer.port).toBe(resumed.localPort);
   });
 });
 

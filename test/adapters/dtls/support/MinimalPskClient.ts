@@ -29,9 +29,18 @@ export interface MinimalPskClientOptions {
   readonly connectionId?: Buffer;
 }
 
+/** What a client keeps to resume a session (RFC 5246 section 7.3): its ID and master secret. */
+export interface ClientSession {
+  readonly sessionId: Buffer;
+  readonly masterSecret: Buffer;
+  readonly suiteId: number;
+}
+
 export class MinimalPskClient {
-  /** The datagram that carried flight 5, to repeat it in tests. */
+  /** The datagram that carried flight 5, to repeat it in tests (empty after an abbreviated handshake). */
   readonly flight5: Buffer;
+  /** The session to resume later, when the server gave it an ID. */
+  readonly session: ClientSession | undefined;
   /** The connection ID the server gave us, if it did. */
   readonly serverConnectionId: Buffer | undefined;
   private socket: Socket;
@@ -41,7 +50,16 @@ export class MinimalPskClient {
   private nextSequence = 1;
   private dataListener: (data: Buffer) => void = () => undefined;
 
-  private constructor(socket: Socket, serverPort: number, records: ProtectedRecords, flight5: Buffer, serverConnectionId: Buffer | undefined, ownConnectionIdLength: number) {
+  private constructor(
+    socket: Socket,
+    serverPort: number,
+    records: ProtectedRecords,
+    flight5: Buffer,
+    serverConnectionId: Buffer | undefined,
+    ownConnectionIdLength: number,
+    session: ClientSession | undefined,
+  ) {
+    this.session = session;
     this.socket = socket;
     this.serverPort = serverPort;
     this.records = records;
@@ -104,7 +122,53 @@ export class MinimalPskClient {
       const expected = serializeHandshake(HandshakeType.finished, 3, finishedVerifyData(master, 'server', transcript.digest()));
       if (opened === undefined || opened.type !== ContentType.handshake || !opened.content.equals(expected)) throw new Error('server Finished did not verify');
       inbox.stop();
-      return new MinimalPskClient(socket, serverPort, records, flight5, serverConnectionId, ownReadId?.length ?? 0);
+      const sessionId = sessionIdOf(serverHello.body);
+      const session = sessionId.length === 0 ? undefined : { sessionId, masterSecret: master, suiteId };
+      return new MinimalPskClient(socket, serverPort, records, flight5, serverConnectionId, ownReadId?.length ?? 0, session);
+    } catch (error) {
+      inbox.stop();
+      socket.close();
+      throw error;
+    }
+  }
+
+  /**
+   * An abbreviated handshake (RFC 5246 section 7.3) from a new socket, offering `session`: the server's
+   * ServerHello, ChangeCipherSpec and Finished, then ours. Rejects when the server does not resume it.
+   */
+  static async resume(serverPort: number, session: ClientSession): Promise<MinimalPskClient> {
+    const suite = CIPHER_SUITES.find((candidate) => candidate.id === session.suiteId);
+    if (suite === undefined) throw new Error(`unknown suite ${session.suiteId}`);
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const inbox = new Inbox(socket);
+    const send = (datagram: Buffer): void => void socket.send(datagram, serverPort, '127.0.0.1');
+    try {
+      const random = randomBytes(32);
+      const offer = { random, cipherSuites: [suite.id], sessionId: session.sessionId };
+      send(clientHelloRecord(offer));
+      const hello = clientHelloRecord({ ...offer, cookie: cookieOfHelloVerifyRequest(await inbox.nextHandshake()), messageSeq: 1, recordSequence: 1 });
+      const transcript = new HandshakeTranscript();
+      transcript.add(hello.subarray(13));
+      send(hello);
+      const flight = parseDatagram(await inbox.nextHandshake()).records;
+      const serverHello = flight.flatMap((record) => handshakeMessages(record)).find((message) => message.type === HandshakeType.serverHello);
+      if (serverHello === undefined || !sessionIdOf(serverHello.body).equals(session.sessionId)) throw new Error('the server did not resume the session');
+      transcript.add(serverHello.bytes);
+      const serverRandom = serverHello.body.subarray(2, 34);
+      const keys = connectionKeys(suite, keyBlock(session.masterSecret, random, serverRandom, keyBlockLength(suite)));
+      const records = new ProtectedRecords(keys.serverWrite, keys.clientWrite, undefined, undefined);
+      const serverFinished = flight.find((record) => record.epoch === 1);
+      const opened = serverFinished === undefined ? undefined : records.open(serverFinished);
+      const expected = serializeHandshake(HandshakeType.finished, 2, finishedVerifyData(session.masterSecret, 'server', transcript.digest()));
+      if (opened === undefined || !opened.content.equals(expected)) throw new Error('server Finished did not verify');
+      transcript.add(expected);
+      const finished = serializeHandshake(HandshakeType.finished, 2, finishedVerifyData(session.masterSecret, 'client', transcript.digest()));
+      const flight5 = Buffer.concat([serializeRecord({ type: ContentType.changeCipherSpec, version: VERSION, epoch: 0, sequenceNumber: 2, fragment: Buffer.from([1]) }), records.seal(ContentType.handshake, 0, finished)]);
+      // Our flight is the last: it must have left before the caller may close the socket.
+      await new Promise<void>((resolve) => socket.send(flight5, serverPort, '127.0.0.1', () => resolve()));
+      inbox.stop();
+      return new MinimalPskClient(socket, serverPort, records, Buffer.alloc(0), undefined, 0, session);
     } catch (error) {
       inbox.stop();
       socket.close();
@@ -193,6 +257,12 @@ function splitInTwo(message: Buffer): [Buffer, Buffer] {
   return [fragment(0, body.subarray(0, half)), fragment(half, body.subarray(half))];
 }
 
+/** The session_id of a ServerHello body (RFC 5246 section 7.4.1.3). */
+function sessionIdOf(serverHelloBody: Buffer): Buffer {
+  const length = serverHelloBody[34] ?? 0;
+  return serverHelloBody.subarray(35, 35 + length);
+}
+
 /** The connection_id extension of a ServerHello body (RFC 9146 section 3), if present. */
 function connectionIdOf(serverHelloBody: Buffer): Buffer | undefined {
   let offset = 2 + 32;
@@ -246,6 +316,17 @@ export class Inbox {
         };
       });
       this.waiter = undefined;
+    }
+  }
+
+  /**
+   * The next datagram that starts with an epoch 0 handshake record: a run of thousands of short-lived
+   * sockets gets a port again while the server still sends to its former session there (close_notify).
+   */
+  async nextHandshake(timeoutMs = 2000): Promise<Buffer> {
+    for (;;) {
+      const datagram = await this.next(timeoutMs);
+      if (datagram[0] === ContentType.handshake && datagram.readUInt16BE(3) === 0) return datagram;
     }
   }
 

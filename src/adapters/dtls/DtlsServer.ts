@@ -7,6 +7,10 @@
  * Per datagram: ClientHellos go through the stateless cookie exchange first (RFC 6347 section 4.2.1) and
  * only a ClientHello with a valid cookie creates state, within the handshake limits; other records go to
  * the peer's handshake or session, or are dropped. Nothing a peer sends can throw out of here.
+ *
+ * A ClientHello that offers a cached session's ID gets an abbreviated handshake (RFC 5246 section 7.3,
+ * ResumedHandshake); any other a full one. Established sessions can be suspended (taken out without
+ * close_notify) for a restart and restored by the next server.
  */
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';

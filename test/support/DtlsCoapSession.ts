@@ -26,12 +26,17 @@ export interface ServerRequest {
   readonly path: readonly string[];
   readonly contentFormat: number | undefined;
   readonly payload: Buffer;
+  readonly token: Buffer;
+  /** The Observe option (RFC 7641): 0 registers an observation, 1 cancels it. */
+  readonly observe: number | undefined;
 }
 
 export interface ServerResponse {
   readonly code: string;
   readonly contentFormat?: number;
   readonly payload?: Buffer;
+  /** The Observe sequence number of a response that starts an observation (RFC 7641 section 4.2). */
+  readonly observe?: number;
 }
 
 export type ServerRequestHandler = (request: ServerRequest) => ServerResponse;
@@ -115,6 +120,8 @@ export class DtlsCoapSession {
       path: packet.options.filter((option) => option.name === 'Uri-Path').map((option) => option.value.toString()),
       contentFormat: optionUint(packet, 'Content-Format'),
       payload: packet.payload,
+      token: packet.token,
+      observe: optionUint(packet, 'Observe'),
     };
     this.served.push(request);
     const response = this.#handler(request);
@@ -126,11 +133,23 @@ export class DtlsCoapSession {
         code: response.code,
         ack: packet.confirmable,
         confirmable: false,
-        options: response.contentFormat === undefined ? [] : [{ name: 'Content-Format', value: uint(response.contentFormat) }],
+        options: responseOptions(response),
         payload: response.payload ?? Buffer.alloc(0),
       }),
     );
   }
+
+  /** A non-confirmable notification of the observation with `token` (RFC 7641 section 4.2). */
+  notify(token: Buffer, response: ServerResponse): void {
+    this.#socket.send(generate({ messageId: this.#nextMessageId++, token, code: response.code, confirmable: false, options: responseOptions(response), payload: response.payload ?? Buffer.alloc(0) }));
+  }
+}
+
+function responseOptions(response: ServerResponse): NamedOption[] {
+  return [
+    ...(response.observe === undefined ? [] : [{ name: 'Observe' as const, value: uint(response.observe) }]),
+    ...(response.contentFormat === undefined ? [] : [{ name: 'Content-Format' as const, value: uint(response.contentFormat) }]),
+  ];
 }
 
 /** A CoAP uint option value: the shortest big-endian form, empty for 0 (RFC 7252 section 3.2). */

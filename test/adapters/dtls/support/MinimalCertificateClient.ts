@@ -7,16 +7,15 @@
  */
 import { createECDH, randomBytes, sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { createSocket } from 'node:dgram';
 import { CertificateType, certificateBody } from '../../../../src/adapters/dtls/CertificateHandshakeMessages.ts';
-import { CIPHER_SUITES, connectionKeys, keyBlockLength } from '../../../../src/adapters/dtls/CipherSuites.ts';
+import { connectionKeys, keyBlockLength } from '../../../../src/adapters/dtls/CipherSuites.ts';
 import { ContentType, parseDatagram, serializeRecord } from '../../../../src/adapters/dtls/DtlsRecord.ts';
 import { HandshakeType, serializeHandshake } from '../../../../src/adapters/dtls/HandshakeCodec.ts';
 import { HandshakeTranscript } from '../../../../src/adapters/dtls/HandshakeTranscript.ts';
 import { extendedMasterSecret, finishedVerifyData, keyBlock } from '../../../../src/adapters/dtls/Prf.ts';
 import { ProtectedRecords } from '../../../../src/adapters/dtls/ProtectedRecords.ts';
 import { clientHelloRecord, cookieOfHelloVerifyRequest } from './ClientHelloBuilder.ts';
-import { Inbox, handshakeMessages } from './MinimalPskClient.ts';
+import { handshakeMessages, openClientSocket, suiteById } from './MinimalPskClient.ts';
 
 const VERSION = 0xfefd;
 /** supported_groups secp256r1, ec_point_formats uncompressed, signature_algorithms ecdsa_secp256r1_sha256. */
@@ -29,12 +28,8 @@ export interface ClientCertificate {
 
 /** Runs one full handshake (cookie exchange included) and closes; rejects when the server's Finished does not verify. */
 export async function certificateHandshake(serverPort: number, own: ClientCertificate, suiteId = 0xc0ae): Promise<void> {
-  const suite = CIPHER_SUITES.find((candidate) => candidate.id === suiteId);
-  if (suite === undefined) throw new Error(`unknown suite ${suiteId}`);
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const inbox = new Inbox(socket);
-  const send = (datagram: Buffer): void => void socket.send(datagram, serverPort, '127.0.0.1');
+  const suite = suiteById(suiteId);
+  const { socket, inbox, send } = await openClientSocket(serverPort);
   try {
     const random = randomBytes(32);
     send(clientHelloRecord({ random, cipherSuites: [suite.id], extensions: EXTENSIONS }));

@@ -8,6 +8,7 @@ import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { CIPHER_SUITES, connectionKeys, keyBlockLength } from '../../../../src/adapters/dtls/CipherSuites.ts';
+import type { CipherSuite } from '../../../../src/adapters/dtls/CipherSuites.ts';
 import { ProtectedRecords } from '../../../../src/adapters/dtls/ProtectedRecords.ts';
 import { ContentType, parseDatagram, serializeRecord } from '../../../../src/adapters/dtls/DtlsRecord.ts';
 import type { DtlsRecord } from '../../../../src/adapters/dtls/DtlsRecord.ts';
@@ -71,13 +72,8 @@ export class MinimalPskClient {
 
   static async connect(serverPort: number, identity: string, key: string, options: MinimalPskClientOptions = {}): Promise<MinimalPskClient> {
     const suiteId = options.suiteId ?? 0xc0a8;
-    const localPort = options.localPort ?? 0;
-    const suite = CIPHER_SUITES.find((candidate) => candidate.id === suiteId);
-    if (suite === undefined) throw new Error(`unknown suite ${suiteId}`);
-    const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(localPort, '127.0.0.1', resolve));
-    const inbox = new Inbox(socket);
-    const send = (datagram: Buffer): void => void socket.send(datagram, serverPort, '127.0.0.1');
+    const suite = suiteById(suiteId);
+    const { socket, inbox, send } = await openClientSocket(serverPort, options.localPort ?? 0);
     try {
       const random = randomBytes(32);
       const ownConnectionId = options.connectionId;
@@ -137,12 +133,8 @@ export class MinimalPskClient {
    * ServerHello, ChangeCipherSpec and Finished, then ours. Rejects when the server does not resume it.
    */
   static async resume(serverPort: number, session: ClientSession): Promise<MinimalPskClient> {
-    const suite = CIPHER_SUITES.find((candidate) => candidate.id === session.suiteId);
-    if (suite === undefined) throw new Error(`unknown suite ${session.suiteId}`);
-    const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-    const inbox = new Inbox(socket);
-    const send = (datagram: Buffer): void => void socket.send(datagram, serverPort, '127.0.0.1');
+    const suite = suiteById(session.suiteId);
+    const { socket, inbox, send } = await openClientSocket(serverPort);
     try {
       const random = randomBytes(32);
       const offer = { random, cipherSuites: [suite.id], sessionId: session.sessionId };
@@ -284,6 +276,19 @@ export function handshakeMessages(record: DtlsRecord): Array<{ type: number; bod
   const fragments = parseHandshakeFragments(record.fragment);
   if (!fragments.ok) return [];
   return fragments.value.map((fragment) => ({ type: fragment.msgType, body: fragment.body, bytes: serializeHandshake(fragment.msgType, fragment.messageSeq, fragment.body) }));
+}
+
+export function suiteById(id: number): CipherSuite {
+  const suite = CIPHER_SUITES.find((candidate) => candidate.id === id);
+  if (suite === undefined) throw new Error(`unknown suite ${id}`);
+  return suite;
+}
+
+/** A client's UDP socket on loopback (port 0: a free one), the inbox of what it receives, and its sender to the server. */
+export async function openClientSocket(serverPort: number, localPort = 0): Promise<{ socket: Socket; inbox: Inbox; send: (datagram: Buffer) => void }> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(localPort, '127.0.0.1', resolve));
+  return { socket, inbox: new Inbox(socket), send: (datagram) => void socket.send(datagram, serverPort, '127.0.0.1') };
 }
 
 /** Datagrams in arrival order, awaited one at a time with a deadline. */

@@ -141,14 +141,17 @@ export class LogFeed {
     const events = subscription[Symbol.asyncIterator]();
     let pending: Promise<IteratorResult<RecordedEvent>> | undefined;
     for (;;) {
-      // Waits for one event, then takes what is already there without waiting, up to a batch.
+      // Waits for one event, then takes what the subscription hands over within this turn of the event
+      // loop, up to a batch: appends committed one after another in the same turn (a burst of requests
+      // on an in-process store) make one batch, so a member such as the projector commits them at once.
       const first = await (pending ?? events.next());
       pending = undefined;
       if (first.done === true) return;
       const batch = [first.value];
+      const turnEnded = new Promise<typeof immediately>((resolve) => setImmediate(resolve, immediately));
       while (batch.length < this.#maxBatch) {
         const next = events.next();
-        const ready = await Promise.race([next, Promise.resolve(immediately)]);
+        const ready = await Promise.race([next, turnEnded]);
         if (ready === immediately) {
           pending = next;
           break;

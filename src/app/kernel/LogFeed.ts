@@ -8,8 +8,8 @@
  * own. Ahead of the feed, it is handed only the events after it. Behind the feed, it first reads the
  * log itself, filtered to what it reads, up to a head taken before the read, and joins once that head
  * has reached the feed's position: between two awaits the feed cannot move, so no event falls between
- * the member's catch-up and the feed (the same join rule as a projection joining the projector's
- * shared feed).
+ * the member's catch-up and the feed. The projector is one member for all the read models, and lets
+ * each projection join its share of the feed by the same rule.
  */
 import type { EventFilter, EventStore, RecordedEvent, Subscription } from '../../adapters/eventstore/EventStore.ts';
 import { matchesFilter } from '../../adapters/eventstore/EventStore.ts';

@@ -55,7 +55,7 @@ describe('runImportDevices', () => {
     const { code, stdout } = await run(fixture('devices-bad.csv'));
     expect(code).toBe(1);
     expect(stdout).toContain('nothing was imported');
-    expect(stdout).toContain('line 3, column 7 (securityMode): "DTLS" is not a supported security mode (NO_SEC or PSK)');
+    expect(stdout).toContain('line 3, column 7 (securityMode): "DTLS" is not a supported security mode (NO_SEC, PSK, X509 or RPK)');
     expect(stdout).toContain('line 12, column 5 (endpoint id): the endpoint id is required');
     expect(await eventCount()).toBe(0);
   });

@@ -120,6 +120,8 @@ export interface BlockwiseResponderOptions {
   readonly maxTransfers: number;
   /** How long a transfer's state is kept for its next block. */
   readonly lifetimeMs: number;
+  /** Milliseconds on a monotonic clock, the one `sweep` is given. */
+  readonly now: () => number;
 }
 
 interface BlockTransfer {
@@ -188,12 +190,12 @@ export class BlockwiseResponder {
     const requested = request.block2 ?? { num: 0, more: false, size: blockSize };
     if (requested.size * (requested.num + 1) < body.length) {
       evictIfFull(this.#block2Bodies, this.#options.maxTransfers);
-      this.#block2Bodies.set(key, { expiresAt: performance.now() + this.#options.lifetimeMs, response, body });
+      this.#block2Bodies.set(key, { expiresAt: this.#options.now() + this.#options.lifetimeMs, response, body });
     }
     return sliceBlock2(response, body, requested, blockSize);
   }
 
-  /** Forgets the transfers past their lifetime (`now` from performance.now()). */
+  /** Forgets the transfers past their lifetime (`now` from the `now` option's clock). */
   sweep(now: number): void {
     for (const map of [this.#block1Transfers, this.#block2Bodies] as Map<string, { expiresAt: number }>[]) {
       for (const [key, entry] of map) {
@@ -214,7 +216,7 @@ export class BlockwiseResponder {
     let transfer = this.#block1Transfers.get(key);
     if (block.num === 0) {
       evictIfFull(this.#block1Transfers, this.#options.maxTransfers);
-      transfer = { expiresAt: performance.now() + this.#options.lifetimeMs, size: block.size, nextNum: 0, received: 0, chunks: [] };
+      transfer = { expiresAt: this.#options.now() + this.#options.lifetimeMs, size: block.size, nextNum: 0, received: 0, chunks: [] };
       this.#block1Transfers.set(key, transfer);
     }
     if (!transfer || block.num !== transfer.nextNum || block.size !== transfer.size) return { code: '4.08', payload: utf8('block out of sequence') };

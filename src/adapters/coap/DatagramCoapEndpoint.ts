@@ -12,29 +12,37 @@
  * reads its timing from a process-wide mutable object. node-coap stays the test client's library
  * (an independent implementation to test against); this endpoint is the smallest correct
  * alternative, on a datagram transport (`node:dgram` for UDP) with our own strict codec
- * (`CoapMessageCodec.ts`), implementing:
- * - confirmable retransmission with exponential back-off, RFC 7252 section 4.2, with the transmission
- *   parameters of section 4.8 as one object (`TransmissionParameters.ts`);
- * - duplicate detection per peer and message id for EXCHANGE_LIFETIME / NON_LIFETIME, section 4.5,
- *   replaying the stored reply;
+ * (`CoapMessageCodec.ts`). It wires the transport to:
+ * - the message layer, RFC 7252 section 4 (`MessageExchanges.ts`): confirmable retransmission with
+ *   exponential back-off (section 4.2), with the transmission parameters of section 4.8 as one object
+ *   (`TransmissionParameters.ts`), and duplicate detection per peer and message id for
+ *   EXCHANGE_LIFETIME / NON_LIFETIME (section 4.5), replaying the stored reply;
  * - piggybacked responses, or an empty ACK and a separate confirmable response when the handler takes
  *   longer than the piggyback window, section 5.2;
  * - RST: to an empty CON ("ping"), to unexpected responses and to malformed confirmable messages
  *   (section 4.2); an RST to our request rejects it (and, later, cancels an observation);
- * - block-wise transfers both ways, RFC 7959: Block1 reassembly of large request bodies and Block1
- *   sending of ours; Block2 slicing of large responses and Block2 fetching of the peer's.
+ * - block-wise transfers both ways, RFC 7959 (`BlockwiseTransfers.ts`): Block1 reassembly of large
+ *   request bodies and Block1 sending of ours; Block2 slicing of large responses and Block2 fetching
+ *   of the peer's;
+ * - request serving shared with the TCP endpoint (`CoapRequestServing.ts`).
+ * Its timers and randomness are injected, so that tests of retransmission and lifetimes move time.
  * IPv4 and IPv6: see `UdpDatagramTransport` (one dual-stack socket per port).
  */
-import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logging/Logger.ts';
+import type { Randomness } from '../runtime/Randomness.ts';
+import { systemRandomness } from '../runtime/Randomness.ts';
+import type { Timer, Timers } from '../runtime/Timers.ts';
+import { systemTimers } from '../runtime/Timers.ts';
 import type { CoapMessage, CoapType } from './CoapMessage.ts';
 import { OptionNumber, isRequestCode, isResponseCode, methodCode, uintOption } from './CoapMessage.ts';
 import { decodeCoapMessage, encodeCoapMessage } from './CoapMessageCodec.ts';
-import { BlockwiseResponder, evictIfFull, sendRequest } from './BlockwiseTransfers.ts';
+import { BlockwiseResponder, sendRequest } from './BlockwiseTransfers.ts';
 import type { BlockExchange } from './BlockwiseTransfers.ts';
 import { requestOptions, responseOptions, serveRequest } from './CoapRequestServing.ts';
+import { MessageExchanges } from './MessageExchanges.ts';
+import type { RememberedMessage } from './MessageExchanges.ts';
 import type { TransmissionParameters } from './TransmissionParameters.ts';
-import { defaultTransmissionParameters, exchangeLifetimeMs, initialTimeoutMs, nonLifetimeMs } from './TransmissionParameters.ts';
+import { defaultTransmissionParameters, exchangeLifetimeMs } from './TransmissionParameters.ts';
 import type {
   CoapEndpoint,
   CoapPeer,
@@ -44,7 +52,6 @@ import type {
   OutgoingCoapRequest,
   UnsolicitedResponseHandler,
 } from './CoapEndpoint.ts';
-import { CoapResetError, CoapTimeoutError, abandonment, peerKey } from './CoapEndpoint.ts';
 import type { DatagramTransport } from './DatagramTransport.ts';
 import { UdpDatagramTransport } from './UdpDatagramTransport.ts';
 
@@ -54,28 +61,15 @@ export interface DatagramCoapEndpointOptions {
   /** Bound on remembered message ids (duplicate detection) and on concurrent block transfers. */
   readonly maxRememberedExchanges?: number;
   readonly maxBlockTransfers?: number;
+  /** The system's unless a test moves time or fixes randomness itself. */
+  readonly timers?: Timers;
+  readonly randomness?: Randomness;
 }
 
 export interface UdpCoapEndpointOptions extends DatagramCoapEndpointOptions {
   readonly host: string;
   readonly port: number;
   readonly receiveBufferBytes?: number;
-}
-
-interface Remembered {
-  readonly expiresAt: number;
-  /** The reply sent for this message, replayed to duplicates; undefined while it is being handled. */
-  reply: Uint8Array | undefined;
-}
-
-/** One outgoing message awaiting an ACK/RST (if confirmable) and, for requests, a response. */
-interface Exchange {
-  readonly peer: CoapPeer;
-  readonly messageId: number;
-  readonly tokenKey: string | undefined;
-  readonly resolve: (message: CoapMessage) => void;
-  readonly reject: (error: Error) => void;
-  timer: NodeJS.Timeout | undefined;
 }
 
 /** A CoAP endpoint on its own UDP socket bound to `host`:`port`. */
@@ -89,30 +83,32 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
   readonly #transport: DatagramTransport;
   readonly #logger: Logger;
   readonly #params: TransmissionParameters;
-  readonly #maxRemembered: number;
+  readonly #timers: Timers;
   #handler: CoapRequestHandler | undefined;
   #unsolicited: UnsolicitedResponseHandler | undefined;
-  #nextMessageId = randomBytes(2).readUInt16BE(0);
-  readonly #remembered = new Map<string, Remembered>();
+  readonly #exchanges: MessageExchanges;
   readonly #blockwise: BlockwiseResponder;
-  readonly #byMessageId = new Map<string, Exchange>();
-  readonly #byToken = new Map<string, Exchange>();
-  readonly #separateResponses = new Set<Exchange>();
-  readonly #sweeper: NodeJS.Timeout;
+  readonly #sweeper: Timer;
   #closed = false;
-  #retransmissions = 0;
   #droppedDatagrams = 0;
 
   constructor(transport: DatagramTransport, options: DatagramCoapEndpointOptions) {
     this.#transport = transport;
     this.#logger = options.logger;
     this.#params = { ...defaultTransmissionParameters, ...options.parameters };
-    this.#maxRemembered = options.maxRememberedExchanges ?? 200_000;
-    this.#blockwise = new BlockwiseResponder({ maxBodySize: this.#params.maxBodySize, maxTransfers: options.maxBlockTransfers ?? 1_000, lifetimeMs: exchangeLifetimeMs(this.#params) });
+    this.#timers = options.timers ?? systemTimers;
+    this.#exchanges = new MessageExchanges({
+      parameters: this.#params,
+      send: (bytes, peer) => this.#send(bytes, peer),
+      timers: this.#timers,
+      randomness: options.randomness ?? systemRandomness,
+      logger: this.#logger,
+      maxRemembered: options.maxRememberedExchanges ?? 200_000,
+    });
+    this.#blockwise = new BlockwiseResponder({ maxBodySize: this.#params.maxBodySize, maxTransfers: options.maxBlockTransfers ?? 1_000, lifetimeMs: exchangeLifetimeMs(this.#params), now: () => this.#timers.now() });
     this.local = transport.local;
     transport.onDatagram((bytes, peer) => this.#onDatagram(bytes, peer));
-    this.#sweeper = setInterval(() => this.#sweep(), Math.max(50, this.#params.ackTimeoutMs));
-    this.#sweeper.unref();
+    this.#sweeper = this.#timers.every(Math.max(50, this.#params.ackTimeoutMs), () => this.#sweep());
   }
 
   /** Whether its socket is open: from open until close (readiness reports it). */
@@ -122,7 +118,7 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
 
   /** Totals since it opened, for metrics: messages sent again for want of an ACK, datagrams dropped (malformed, unmatched, failed). */
   traffic(): { readonly retransmissions: number; readonly droppedDatagrams: number } {
-    return { retransmissions: this.#retransmissions, droppedDatagrams: this.#droppedDatagrams };
+    return { retransmissions: this.#exchanges.retransmissions, droppedDatagrams: this.#droppedDatagrams };
   }
 
   handle(handler: CoapRequestHandler): void {
@@ -136,14 +132,8 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#sweeper);
-    for (const exchange of [...this.#byMessageId.values(), ...this.#byToken.values(), ...this.#separateResponses]) {
-      clearTimeout(exchange.timer);
-      exchange.reject(new Error('CoAP endpoint closed'));
-    }
-    this.#byMessageId.clear();
-    this.#byToken.clear();
-    this.#separateResponses.clear();
+    this.#sweeper.cancel();
+    this.#exchanges.close();
     await this.#transport.close();
   }
 
@@ -153,79 +143,15 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
     // maxBodySize bounds what peers make us hold; a body of ours (a firmware package pushed with Block1)
     // is already in memory and as large as the operator made it.
     const body = request.payload ?? new Uint8Array(0);
-    const token = request.token ?? randomBytes(8);
+    const token = request.token ?? this.#exchanges.newToken();
     const type = (request.confirmable ?? true) ? 'CON' : 'NON';
     const code = methodCode(request.method);
-    const exchange: BlockExchange = (options, payload) => this.#exchange(peer, { type, code, token, options, payload }, request.signal);
+    const exchange: BlockExchange = (options, payload) => {
+      if (this.#closed) return Promise.reject(new Error('CoAP endpoint closed'));
+      return this.#exchanges.request(peer, { type, code, token, options, payload }, request.signal);
+    };
     const { blockSize, maxBodySize } = this.#params;
     return sendRequest(peer, exchange, requestOptions(request), body, request.block2, { blockSize, wholeBodyLimit: blockSize, maxBodySize });
-  }
-
-  /** Sends one request message and resolves with the response message (piggybacked or separate). */
-  #exchange(peer: CoapPeer, message: Omit<CoapMessage, 'messageId'>, signal: AbortSignal | undefined): Promise<CoapMessage> {
-    if (this.#closed) return Promise.reject(new Error('CoAP endpoint closed'));
-    if (signal?.aborted) return Promise.reject(abandonment(signal));
-    const messageId = this.#allocateMessageId();
-    const bytes = encodeCoapMessage({ ...message, messageId });
-    const key = peerKey(peer);
-    return new Promise<CoapMessage>((resolve, reject) => {
-      const tokenKey = `${key}|${Buffer.from(message.token).toString('hex')}`;
-      const abandon = (): void => exchange.reject(abandonment(signal));
-      const exchange: Exchange = {
-        peer,
-        messageId,
-        tokenKey,
-        resolve: (response) => {
-          signal?.removeEventListener('abort', abandon);
-          this.#forget(exchange);
-          resolve(response);
-        },
-        reject: (error) => {
-          signal?.removeEventListener('abort', abandon);
-          this.#forget(exchange);
-          reject(error);
-        },
-        timer: undefined,
-      };
-      signal?.addEventListener('abort', abandon, { once: true });
-      this.#byToken.set(tokenKey, exchange);
-      if (message.type === 'CON') {
-        this.#byMessageId.set(`${key}|${messageId}`, exchange);
-        this.#retransmit(exchange, bytes, 0, initialTimeoutMs(this.#params, Math.random()), () => {
-          exchange.reject(new CoapTimeoutError(peer, 'acknowledgement'));
-        });
-      } else {
-        this.#send(bytes, peer);
-        this.#awaitResponse(exchange);
-      }
-    });
-  }
-
-  #retransmit(exchange: Exchange, bytes: Uint8Array, attempt: number, timeoutMs: number, giveUp: () => void): void {
-    if (attempt > 0) this.#retransmissions += 1;
-    this.#send(bytes, exchange.peer);
-    exchange.timer = setTimeout(() => {
-      if (attempt >= this.#params.maxRetransmit) giveUp();
-      else this.#retransmit(exchange, bytes, attempt + 1, timeoutMs * 2, giveUp);
-    }, timeoutMs);
-  }
-
-  #awaitResponse(exchange: Exchange): void {
-    clearTimeout(exchange.timer);
-    exchange.timer = setTimeout(() => exchange.reject(new CoapTimeoutError(exchange.peer, 'response')), this.#params.responseTimeoutMs);
-  }
-
-  #forget(exchange: Exchange): void {
-    clearTimeout(exchange.timer);
-    const key = peerKey(exchange.peer);
-    if (this.#byMessageId.get(`${key}|${exchange.messageId}`) === exchange) this.#byMessageId.delete(`${key}|${exchange.messageId}`);
-    if (exchange.tokenKey !== undefined && this.#byToken.get(exchange.tokenKey) === exchange) this.#byToken.delete(exchange.tokenKey);
-    this.#separateResponses.delete(exchange);
-  }
-
-  #allocateMessageId(): number {
-    this.#nextMessageId = (this.#nextMessageId + 1) & 0xffff;
-    return this.#nextMessageId;
   }
 
   // ---------------------------------------------------------------- incoming datagrams
@@ -252,11 +178,11 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
     }
     const message = decoded.message;
     if (message.type === 'ACK' || message.type === 'RST') {
-      this.#onAckOrReset(message, peer);
+      // RFC 7252 section 4.2: unmatched ACK/RST are silently ignored
+      if (!this.#exchanges.onAckOrReset(message, peer)) this.#droppedDatagrams += 1;
       return;
     }
-    const rememberKey = `${peerKey(peer)}|${message.messageId}`;
-    const remembered = this.#remembered.get(rememberKey);
+    const remembered = this.#exchanges.recall(peer, message.messageId);
     if (remembered) {
       // RFC 7252 section 4.5: a duplicate gets the same reply again, and is not processed twice.
       if (remembered.reply) this.#send(remembered.reply, peer);
@@ -267,7 +193,7 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
       if (message.type === 'CON') this.#sendEmpty('RST', message.messageId, peer);
       return;
     }
-    const entry = this.#remember(rememberKey, message.type === 'CON' ? exchangeLifetimeMs(this.#params) : nonLifetimeMs(this.#params));
+    const entry = this.#exchanges.remember(peer, message);
     if (isRequestCode(message.code)) {
       this.#onRequest(message, peer, entry).catch((error: unknown) => {
         this.#logger.error({ err: error, peer }, 'CoAP request handling failed');
@@ -279,32 +205,8 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
     }
   }
 
-  #onAckOrReset(message: CoapMessage, peer: CoapPeer): void {
-    const key = `${peerKey(peer)}|${message.messageId}`;
-    const exchange = this.#byMessageId.get(key);
-    if (!exchange) {
-      this.#droppedDatagrams += 1; // RFC 7252 section 4.2: unmatched ACK/RST are silently ignored
-      return;
-    }
-    // A piggybacked response must also carry the request's token (section 5.3.2); one that does not
-    // is not ours, and the request keeps waiting (and retransmitting).
-    const piggybacked = message.type === 'ACK' && message.code !== '0.00' && !this.#separateResponses.has(exchange);
-    if (piggybacked && !tokensMatch(exchange, peer, message.token)) return;
-    this.#byMessageId.delete(key);
-    if (message.type === 'RST') {
-      exchange.reject(new CoapResetError(peer));
-    } else if (this.#separateResponses.has(exchange)) {
-      exchange.resolve(message);
-    } else if (message.code === '0.00') {
-      this.#awaitResponse(exchange); // section 5.2.2: the response will come separately
-    } else {
-      exchange.resolve(message);
-    }
-  }
-
-  #onSeparateResponse(message: CoapMessage, peer: CoapPeer, entry: Remembered): void {
-    const tokenKey = `${peerKey(peer)}|${Buffer.from(message.token).toString('hex')}`;
-    const exchange = this.#byToken.get(tokenKey);
+  #onSeparateResponse(message: CoapMessage, peer: CoapPeer, entry: RememberedMessage): void {
+    const exchange = this.#exchanges.awaitingResponse(peer, message.token);
     if (!exchange) {
       if (this.#acceptsUnsolicited(message, peer)) {
         if (message.type === 'CON') entry.reply = this.#sendEmpty('ACK', message.messageId, peer);
@@ -337,26 +239,26 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
     }
   }
 
-  async #onRequest(message: CoapMessage, peer: CoapPeer, entry: Remembered): Promise<void> {
+  async #onRequest(message: CoapMessage, peer: CoapPeer, entry: RememberedMessage): Promise<void> {
     const reply = (response: CoapResponse, separate: boolean): void => {
       if (this.#closed) return;
       const type: CoapType = message.type === 'NON' ? 'NON' : separate ? 'CON' : 'ACK';
-      const messageId = type === 'ACK' ? message.messageId : this.#allocateMessageId();
+      const messageId = type === 'ACK' ? message.messageId : this.#exchanges.allocateMessageId();
       const bytes = encodeCoapMessage({ type, code: response.code, messageId, token: message.token, options: responseOptions(response), payload: response.payload ?? new Uint8Array(0) });
       if (type === 'ACK') entry.reply = bytes;
-      if (type === 'CON') this.#sendSeparate(peer, messageId, bytes);
+      if (type === 'CON') this.#exchanges.sendSeparate(peer, messageId, bytes);
       else this.#send(bytes, peer);
     };
 
     let separate = false;
     const piggyback = message.type === 'CON'
-      ? setTimeout(() => {
+      ? this.#timers.after(this.#params.piggybackWindowMs, () => {
           separate = true;
           entry.reply = this.#sendEmpty('ACK', message.messageId, peer);
-        }, this.#params.piggybackWindowMs)
+        })
       : undefined;
     const response = await this.#respond(message, peer);
-    clearTimeout(piggyback);
+    piggyback?.cancel();
     reply(response, separate);
   }
 
@@ -368,24 +270,6 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
 
   // ---------------------------------------------------------------- sending and bookkeeping
 
-  /** A separate CON response is retransmitted until the peer ACKs it (RFC 7252 section 5.2.2). */
-  #sendSeparate(peer: CoapPeer, messageId: number, bytes: Uint8Array): void {
-    const exchange: Exchange = {
-      peer,
-      messageId,
-      tokenKey: undefined,
-      resolve: () => this.#forget(exchange),
-      reject: () => this.#forget(exchange),
-      timer: undefined,
-    };
-    this.#separateResponses.add(exchange);
-    this.#byMessageId.set(`${peerKey(peer)}|${messageId}`, exchange);
-    this.#retransmit(exchange, bytes, 0, initialTimeoutMs(this.#params, Math.random()), () => {
-      this.#logger.debug({ peer }, 'separate response never acknowledged');
-      this.#forget(exchange);
-    });
-  }
-
   #sendEmpty(type: 'ACK' | 'RST', messageId: number, peer: CoapPeer): Uint8Array {
     const bytes = encodeCoapMessage({ type, code: '0.00', messageId, token: new Uint8Array(0), options: [], payload: new Uint8Array(0) });
     this.#send(bytes, peer);
@@ -396,25 +280,9 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
     if (!this.#closed) this.#transport.send(bytes, peer);
   }
 
-  #remember(key: string, lifetimeMs: number): Remembered {
-    evictIfFull(this.#remembered, this.#maxRemembered);
-    const entry: Remembered = { expiresAt: performance.now() + lifetimeMs, reply: undefined };
-    this.#remembered.set(key, entry);
-    return entry;
-  }
-
   #sweep(): void {
-    const now = performance.now();
-    for (const [key, entry] of this.#remembered) {
-      if (entry.expiresAt > now) break; // insertion order is expiry order
-      this.#remembered.delete(key);
-    }
+    const now = this.#timers.now();
+    this.#exchanges.sweep(now);
     this.#blockwise.sweep(now);
   }
 }
-
-function tokensMatch(exchange: Exchange, peer: CoapPeer, token: Uint8Array): boolean {
-  return exchange.tokenKey === `${peerKey(peer)}|${Buffer.from(token).toString('hex')}`;
-}
-
-

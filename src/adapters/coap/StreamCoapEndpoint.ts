@@ -196,7 +196,7 @@ export class StreamCoapEndpoint implements CoapEndpoint {
     this.#limits = { ...defaultStreamLimits, ...options.limits };
     this.#server = createServer({ pauseOnConnect: true });
     this.#server.maxConnections = this.#limits.maxConnections;
-    this.#blockwise = new BlockwiseResponder({ maxBodySize: this.#limits.maxBodySize, maxTransfers: this.#limits.maxBlockTransfers, lifetimeMs: this.#limits.responseTimeoutMs });
+    this.#blockwise = new BlockwiseResponder({ maxBodySize: this.#limits.maxBodySize, maxTransfers: this.#limits.maxBlockTransfers, lifetimeMs: this.#limits.responseTimeoutMs, now: () => performance.now() });
     this.#sweeper = setInterval(() => this.#blockwise.sweep(performance.now()), 1_000);
     this.#sweeper.unref();
   }

@@ -1,8 +1,9 @@
 /**
  * Device management and information reporting on one CoAP endpoint (LwM2M Core 1.1 sections 6.3 and
- * 6.4): builds the value recorder, the observation manager, the operation dispatcher, the Send
- * receiver and the registration watcher, and routes the endpoint's uplink: `/dp` to Send, everything
- * else to the registration interface; responses that match no request to the observations.
+ * 6.4): builds the value recorder, the observation manager, the device presence, the operation queues,
+ * the downlink sender, the operation dispatcher, the Send receiver and the registration watcher, and
+ * routes the endpoint's uplink: `/dp` to Send, everything else to the registration interface; responses
+ * that match no request to the observations.
  */
 import type { Clock } from '../../domain/Clock.ts';
 import type { ObjectModelCatalog } from '../../domain/lwm2m/ObjectModel.ts';
@@ -15,7 +16,9 @@ import type { LogFeed } from '../kernel/LogFeed.ts';
 import { ObservationManager } from '../observations/ObservationManager.ts';
 import type { ContentSources } from '../observations/ContentReferences.ts';
 import { DevicePresence } from './DevicePresence.ts';
+import { DownlinkSender } from './DownlinkSender.ts';
 import { OperationDispatcher } from './OperationDispatcher.ts';
+import { OperationQueues } from './OperationQueues.ts';
 import type { RegistrationLookup } from '../registration/RegistrationLookup.ts';
 import { RegistrationWatcher } from '../registration/RegistrationWatcher.ts';
 import type { RegistrationFeed } from '../registration/RegistrationWatcher.ts';
@@ -53,11 +56,11 @@ export interface DeviceManagement {
 export async function startDeviceManagement(options: DeviceManagementOptions): Promise<DeviceManagement> {
   const { store, runner, feed, endpoint, registrations, catalog, clock, logger } = options;
   const recorder = new ResourceValueRecorder({ store, clock, logger, ...(options.telemetry ? { telemetry: options.telemetry } : {}) });
-  const presence = new DevicePresence(clock);
+  const presence = new DevicePresence(clock, options.awakeSeconds);
   const observations = await ObservationManager.start({ runner, feed, presence, clock, logger, catalog, registrations, recorder, coap: endpoint });
-  const dispatcher = await OperationDispatcher.start({
-    runner,
-    feed,
+  const queues = await OperationQueues.open({ runner, feed, logger, ...(options.policy ? { policy: options.policy } : {}) });
+  const sender = new DownlinkSender({
+    queues,
     endpoint,
     registrations,
     observations,
@@ -65,11 +68,9 @@ export async function startDeviceManagement(options: DeviceManagementOptions): P
     recorder,
     catalog,
     clock,
-    logger,
-    ...(options.policy ? { policy: options.policy } : {}),
-    ...(options.awakeSeconds === undefined ? {} : { awakeSeconds: options.awakeSeconds }),
     ...(options.contentSources ? { contentSources: options.contentSources } : {}),
   });
+  const dispatcher = await OperationDispatcher.start({ queues, sender, presence, registrations, catalog, clock, logger });
   const send = new SendReceiver({ registrations, recorder, catalog, clock, presence });
   const watcher = await RegistrationWatcher.start({ store, feed, dispatcher, observations, logger });
   endpoint.handle((request) => (request.path.length === 1 && request.path[0] === 'dp' ? send.handle(request) : options.registrationHandler(request)));

@@ -10,7 +10,9 @@ import { decodeBlockOption, encodeBlockOption } from '../../../src/adapters/coap
 import type { BlockOption } from '../../../src/adapters/coap/BlockOption.ts';
 import type { CoapMessage } from '../../../src/adapters/coap/CoapMessage.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
+import { defaultTransmissionParameters, exchangeLifetimeMs } from '../../../src/adapters/coap/TransmissionParameters.ts';
 import { RawCoapPeer } from '../../support/RawCoapPeer.ts';
+import { ManualTimers } from '../../support/ManualTimers.ts';
 
 const fast = { ackTimeoutMs: 40, ackRandomFactor: 1, maxRetransmit: 3, responseTimeoutMs: 500, piggybackWindowMs: 100 };
 const cleanups: Array<() => Promise<void>> = [];
@@ -18,8 +20,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function endpoint(host = '127.0.0.1', parameters: object = fast): Promise<DatagramCoapEndpoint> {
-  const opened = await openUdpCoapEndpoint({ host, port: 0, logger: silentLogger(), parameters });
+async function endpoint(host = '127.0.0.1', parameters: object = fast, timers?: ManualTimers): Promise<DatagramCoapEndpoint> {
+  const opened = await openUdpCoapEndpoint({ host, port: 0, logger: silentLogger(), parameters, timers });
   cleanups.push(() => opened.close());
   return opened;
 }
@@ -45,6 +47,18 @@ function nodeCoapRequest(params: Parameters<Agent['request']>[0], agent: Agent, 
     request.on('error', reject);
     request.end(payload);
   });
+}
+
+/**
+ * Pings the endpoint (an empty CON, RFC 7252 section 4.3) and waits for its RST: the endpoint has
+ * then handled what the peer sent before, and the peer has received what the endpoint sent before.
+ * Ping ids are from the top of the range, apart from the tests' own message ids.
+ */
+async function synced(peer: RawCoapPeer, ping: number): Promise<void> {
+  const messageId = 0xff00 + ping;
+  const from = peer.received.length;
+  peer.send({ type: 'CON', code: '0.00', messageId, token: new Uint8Array(0), options: [], payload: new Uint8Array(0) });
+  await peer.waitFor((d) => d.message?.type === 'RST' && d.message.messageId === messageId, 2_000, from);
 }
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -93,25 +107,59 @@ describe('DatagramCoapEndpoint serving requests', () => {
   });
 
   it('sends an empty ACK and then a separate confirmable response when the handler is slow, retransmitting it until ACKed', async () => {
-    const server = await endpoint();
+    const timers = new ManualTimers();
+    const server = await endpoint('127.0.0.1', fast, timers);
+    const { promise: handling, resolve: called } = Promise.withResolvers<void>();
+    const { promise: answer, resolve: finish } = Promise.withResolvers<void>();
     server.handle(async () => {
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      called();
+      await answer;
       return { code: '2.04' };
     });
     const peer = await rawPeer(server);
     peer.send({ type: 'CON', code: '0.02', messageId: 7, token: Uint8Array.of(9), options: [], payload: new Uint8Array(0) });
+    await handling;
+    timers.advance(fast.piggybackWindowMs);
     const ack = await peer.waitFor((d) => d.message?.type === 'ACK');
     expect(ack.message?.code).toBe('0.00');
+    finish();
     const separate = await peer.waitFor((d) => d.message?.type === 'CON');
     expect(separate.message?.code).toBe('2.04');
     expect(Array.from(separate.message?.token ?? [])).toEqual([9]);
-    // Not acknowledged yet: it comes again (RFC 7252 section 4.2).
+    // Not acknowledged within ACK_TIMEOUT: it comes again (RFC 7252 section 4.2).
+    timers.advance(fast.ackTimeoutMs);
     const again = await peer.waitFor((d) => d.message?.type === 'CON', 1_000, peer.received.indexOf(separate) + 1);
     expect(again.message?.messageId).toBe(separate.message?.messageId);
     peer.send({ type: 'ACK', code: '0.00', messageId: again.message?.messageId ?? 0, token: new Uint8Array(0), options: [], payload: new Uint8Array(0) });
+    await synced(peer, 1);
     const count = peer.received.length;
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    expect(peer.received.length).toBe(count);
+    timers.advance(60_000);
+    await synced(peer, 2);
+    // Acknowledged: nothing more comes but the RST to the second ping.
+    expect(peer.received.slice(count).map((d) => d.message?.type)).toEqual(['RST']);
+  });
+
+  it('handles a message id again once EXCHANGE_LIFETIME has passed, replaying the stored reply until then', async () => {
+    const timers = new ManualTimers();
+    const server = await endpoint('127.0.0.1', fast, timers);
+    let calls = 0;
+    server.handle(() => ({ code: '2.05', payload: bytes(`call ${++calls}`) }));
+    const peer = await rawPeer(server);
+    // RFC 7252 section 4.8.2 with ACK_TIMEOUT 40 ms, ACK_RANDOM_FACTOR 1, MAX_RETRANSMIT 3: 280 + 4,000 + 40 ms.
+    const lifetime = exchangeLifetimeMs({ ...defaultTransmissionParameters, ...fast });
+    expect(lifetime).toBe(4_320);
+    const request = { type: 'CON' as const, code: '0.01', messageId: 4243, token: Uint8Array.of(3), options: [], payload: new Uint8Array(0) };
+    peer.send(request);
+    const first = await peer.waitFor((d) => d.message?.type === 'ACK');
+    timers.advance(lifetime - 1);
+    peer.send(request);
+    const replayed = await peer.waitFor((d) => d.message?.type === 'ACK', 2_000, 1);
+    // Forgotten at the first sweep past the lifetime (sweeps run every max(50 ms, ACK_TIMEOUT)).
+    timers.advance(1 + 50);
+    peer.send(request);
+    const handledAgain = await peer.waitFor((d) => d.message?.type === 'ACK', 2_000, 2);
+    expect(calls).toBe(2);
+    expect([first, replayed, handledAgain].map((d) => text(d.message?.payload ?? new Uint8Array()))).toEqual(['call 1', 'call 1', 'call 2']);
   });
 
   it('answers a ping (empty CON) with RST and an unrecognised critical option with 4.02', async () => {
@@ -242,21 +290,35 @@ describe('DatagramCoapEndpoint sending requests', () => {
   });
 
   it('retransmits a confirmable request with back-off, ignores a foreign ACK with the same id, and times out', async () => {
-    const client = await endpoint();
+    const timers = new ManualTimers();
+    const client = await endpoint('127.0.0.1', fast, timers);
     const silent = await RawCoapPeer.open({ address: '127.0.0.1', port: client.local.port });
     cleanups.push(() => silent.close());
     const foreign = await rawPeer(client);
-    const started = Date.now();
-    const outcome = client.request({ address: '127.0.0.1', port: silent.port }, { method: 'GET', path: ['3'] }).catch((error: unknown) => error);
+    let givenUp = false;
+    const outcome = client.request({ address: '127.0.0.1', port: silent.port }, { method: 'GET', path: ['3'] }).catch((error: unknown) => {
+      givenUp = true;
+      return error;
+    });
     const first = await silent.waitFor(() => true);
     foreign.send({ type: 'ACK', code: '0.00', messageId: first.message?.messageId ?? 0, token: new Uint8Array(0), options: [], payload: new Uint8Array(0) });
+    await synced(foreign, 1);
+    // RFC 7252 section 4.2: sent again after ACK_TIMEOUT (40 ms, random factor 1), then doubling: at 40, 120 and 280 ms.
+    for (const [index, delay] of [40, 80, 160].entries()) {
+      timers.advance(delay);
+      await silent.waitFor(() => true, 2_000, index + 1);
+    }
+    // Given up 320 ms after the last one, at 600 ms, not before.
+    timers.advance(319);
+    await synced(foreign, 2);
+    expect(givenUp).toBe(false);
+    timers.advance(1);
     const error = await outcome;
     expect(error).toBeInstanceOf(CoapTimeoutError);
     expect(silent.received).toHaveLength(4); // 1 + MAX_RETRANSMIT
     expect(new Set(silent.received.map((d) => d.message?.messageId)).size).toBe(1);
     // What metrics report: three retransmissions, and the foreign ACK dropped as unmatched.
     expect(client.traffic()).toEqual({ retransmissions: 3, droppedDatagrams: 1 });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(40 + 80 + 160 + 320 - 20);
   });
 
   it('abandons a request when its signal is aborted: it rejects with the reason and a late answer is refused with RST', async () => {
@@ -276,14 +338,17 @@ describe('DatagramCoapEndpoint sending requests', () => {
   });
 
   it('ignores a piggybacked response with another token and keeps retransmitting until the right one', async () => {
-    const client = await endpoint();
+    const timers = new ManualTimers();
+    const client = await endpoint('127.0.0.1', fast, timers);
     const peer = await RawCoapPeer.open({ address: '127.0.0.1', port: client.local.port });
     cleanups.push(() => peer.close());
     const pending = client.request({ address: '127.0.0.1', port: peer.port }, { method: 'GET', path: ['3'] });
     const first = await peer.waitFor(() => true);
     const id = first.message?.messageId ?? 0;
     peer.send({ type: 'ACK', code: '2.05', messageId: id, token: Uint8Array.of(0xee), options: [], payload: bytes('forged') });
-    const retransmitted = await peer.waitFor(() => true, 1_000, 1);
+    await synced(peer, 1);
+    timers.advance(fast.ackTimeoutMs);
+    const retransmitted = await peer.waitFor((d) => d.message?.type === 'CON', 1_000, 1);
     expect(retransmitted.message?.messageId).toBe(id);
     peer.send({ type: 'ACK', code: '2.05', messageId: id, token: first.message?.token ?? new Uint8Array(0), options: [], payload: bytes('real') });
     expect(text((await pending).payload)).toBe('real');

@@ -78,6 +78,8 @@ export class LiveView<State> implements FeedMember {
   waitFor(position: number, signal?: AbortSignal): Promise<void> {
     if (this.#position >= position) return Promise.resolve();
     if (this.#failure) return Promise.reject(this.#stoppedError());
+    // Without a signal there is nothing to detach: the hot path (a command waiting for its own write) allocates no closures of its own.
+    if (signal === undefined) return new Promise<void>((resolve, reject) => this.#waiters.add({ position, resolve, reject }));
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
         this.#waiters.delete(waiter);

@@ -51,8 +51,6 @@ export class LogFeedStopped extends Error {
   }
 }
 
-const immediately = Symbol('immediately');
-
 export class LogFeed {
   readonly #store: EventStore;
   readonly #maxBatch: number;
@@ -139,31 +137,36 @@ export class LogFeed {
 
   async #run(subscription: Subscription): Promise<void> {
     const events = subscription[Symbol.asyncIterator]();
-    let pending: Promise<IteratorResult<RecordedEvent>> | undefined;
+    let batch: RecordedEvent[] = [];
+    let handing: Promise<void> = Promise.resolve();
+    // A batch is what the subscription hands over within one turn of the event loop, up to a batch:
+    // appends committed one after another in the same turn (a burst of requests on an in-process
+    // store) make one batch, so a member such as the projector commits them at once. Each event costs
+    // one await of the subscription; the turn's end is one setImmediate per batch.
+    const handOver = (): void => {
+      const taken = batch;
+      batch = [];
+      if (taken.length === 0) return;
+      handing = handing.then(() => this.#hand(taken));
+      // A failure while the loop waits for the next event stops the feed now, not at that event.
+      handing.catch((error: unknown) => this.#stop(error instanceof Error ? error : new Error(String(error))));
+    };
     for (;;) {
-      // Waits for one event, then takes what the subscription hands over within this turn of the event
-      // loop, up to a batch: appends committed one after another in the same turn (a burst of requests
-      // on an in-process store) make one batch, so a member such as the projector commits them at once.
-      const first = await (pending ?? events.next());
-      pending = undefined;
-      if (first.done === true) return;
-      const batch = [first.value];
-      const turnEnded = new Promise<typeof immediately>((resolve) => setImmediate(resolve, immediately));
-      while (batch.length < this.#maxBatch) {
-        const next = events.next();
-        const ready = await Promise.race([next, turnEnded]);
-        if (ready === immediately) {
-          pending = next;
-          break;
-        }
-        if (ready.done === true) {
-          await this.#hand(batch);
-          return;
-        }
-        batch.push(ready.value);
+      const next = await events.next();
+      if (next.done === true) break;
+      if (batch.length === 0) {
+        // The previous batch is handed over before a new one is gathered: at most one batch waits.
+        await handing;
+        setImmediate(handOver);
       }
-      await this.#hand(batch);
+      batch.push(next.value);
+      if (batch.length >= this.#maxBatch) {
+        handOver();
+        await handing;
+      }
     }
+    handOver();
+    await handing;
   }
 
   /**

@@ -52,12 +52,15 @@ export class CurrentRegistrations {
     const before = this.#registered.get(endpoint) ?? this.#ended.get(endpoint);
     const state = this.#evolve(before?.state ?? this.#initialState, event);
     const entry: Entry = { state, revision: recorded.revision, whole: before?.whole ?? recorded.revision === 0 };
-    const previous = before?.state.registration;
-    if (previous && previous.registrationId !== state.registration?.registrationId) this.#endpointById.delete(previous.registrationId);
-    if (previous && this.#endpointByPeer.get(peerKey(previous)) === endpoint) this.#endpointByPeer.delete(peerKey(previous));
+    const previous = before?.state.registration ?? undefined;
+    if (previous) {
+      if (previous.registrationId !== state.registration?.registrationId) this.#endpointById.delete(previous.registrationId);
+      const previousPeer = peerKey(previous);
+      if (this.#endpointByPeer.get(previousPeer) === endpoint) this.#endpointByPeer.delete(previousPeer);
+    }
     if (state.registration) {
       this.#ended.delete(endpoint);
-      this.#remember(endpoint, entry, state.registration);
+      this.#remember(endpoint, entry, state.registration, previous);
     } else {
       this.#registered.delete(endpoint);
       if (before || (event.type === 'RegistrationRejected' && event.data.reason !== 'unknown-endpoint')) this.#ended.set(endpoint, entry);
@@ -99,18 +102,22 @@ export class CurrentRegistrations {
     return this.#registered.size;
   }
 
-  #remember(endpoint: string, entry: Entry, record: RegistrationRecord): void {
+  #remember(endpoint: string, entry: Entry, record: RegistrationRecord, previous: RegistrationRecord | undefined): void {
     // Devices of one model announce the same objects and version: sharing those values keeps an idle
-    // registration's footprint small (BENCHMARKS.md, "Registration").
+    // registration's footprint small (BENCHMARKS.md, "Registration"). An Update without links keeps
+    // the previous (already shared) ones, which need no key.
+    const objectLinks = record.objectLinks === previous?.objectLinks ? record.objectLinks : this.#intern(this.#sharedLinks, JSON.stringify(record.objectLinks), record.objectLinks);
     const registration: RegistrationRecord = {
       ...record,
-      objectLinks: this.#intern(this.#sharedLinks, JSON.stringify(record.objectLinks), record.objectLinks),
+      objectLinks,
       lwm2mVersion: this.#intern(this.#sharedText, record.lwm2mVersion, record.lwm2mVersion),
       binding: this.#intern(this.#sharedText, record.binding, record.binding),
     };
-    this.#registered.set(endpoint, { ...entry, state: { ...entry.state, registration } });
-    this.#endpointById.set(record.registrationId, endpoint);
-    this.#endpointByPeer.set(peerKey(record), endpoint);
+    // The record's own endpoint string is the key: the name cut from the stream is one copy more to keep.
+    const key = registration.endpoint === endpoint ? registration.endpoint : endpoint;
+    this.#registered.set(key, { state: { ...entry.state, registration }, revision: entry.revision, whole: entry.whole });
+    this.#endpointById.set(registration.registrationId, key);
+    this.#endpointByPeer.set(peerKey(registration), key);
   }
 
   /** Returns the shared copy of a value, up to a bound on distinct values. */

@@ -30,6 +30,7 @@ import { EventStoreDeviceDirectory } from '../src/app/devices/DeviceDirectory.ts
 import { OptionNumber, stringOption, uintOptionOf } from '../src/adapters/coap/CoapMessage.ts';
 import { decodeCoapMessage, encodeCoapMessage } from '../src/adapters/coap/CoapMessageCodec.ts';
 import { silentLogger } from '../src/adapters/logging/Logger.ts';
+import { CoapRouter } from '../src/adapters/coap/CoapRouter.ts';
 import { startDeviceManagement } from '../src/app/operations/DeviceManagement.ts';
 import { DeviceManagementApi } from '../src/app/operations/DeviceManagementApi.ts';
 import { TelemetryService } from '../src/app/telemetry/TelemetryService.ts';
@@ -127,18 +128,20 @@ async function run(storeName: string, store: EventStore, dir: string, report: (r
   projector.start();
   const registrations = await RegistrationService.start({ store, feed, directory: new EventStoreDeviceDirectory(store), clock: systemClock, logger, expirySweepMs: 0 });
   const coap = await openUdpCoapEndpoint({ host: '127.0.0.1', port: 0, logger });
+  const uplink = new CoapRouter(registrations.handler('plain'));
   const management = await startDeviceManagement({
     store,
     runner: new AggregateCommandRunner({ store }),
     feed,
     endpoint: coap,
     registrations,
-    registrationHandler: registrations.handler('plain'),
+    uplink,
     catalog: coreObjectCatalog(),
     clock: systemClock,
     logger,
     telemetry: new TelemetryService({ store, protocols: new DeviceProtocolService({ store, clock: systemClock, logger }), clock: systemClock }),
   });
+  coap.handle(uplink.handle);
   const api = DeviceManagementApi.over(management, database.db, projector);
   const port = coap.local.port;
   const devices = await Promise.all(Array.from({ length: deviceCount }, (_, index) => openDevice(index, port)));

@@ -52,11 +52,12 @@ import { BootstrapServer } from './app/bootstrap/BootstrapServer.ts';
 import { BootstrapDeviceDirectory } from './app/bootstrap/BootstrapDeviceDirectory.ts';
 import { bootstrapDefaultsFor, serviceUri } from './app/bootstrap/ServiceUris.ts';
 import { ChannelRoutingCoapEndpoint } from './adapters/coap/ChannelRoutingCoapEndpoint.ts';
+import { CoapRouter } from './adapters/coap/CoapRouter.ts';
 import type { IncomingCoapRequest } from './adapters/coap/CoapEndpoint.ts';
 import { openSecureEndpoints } from './adapters/security/SecureEndpoints.ts';
 import { randomUUID } from 'node:crypto';
 import { FirmwareRepository } from './app/firmware/FirmwareRepository.ts';
-import { firmwarePackageCoapHandler, firmwarePackageUri } from './adapters/firmware/FirmwarePackageCoapResource.ts';
+import { firmwarePackageCoapHandler, firmwarePackagePathSegment, firmwarePackageUri } from './adapters/firmware/FirmwarePackageCoapResource.ts';
 import { firmwarePackageHttpRoute, firmwarePackageHttpUri } from './adapters/firmware/FirmwarePackageHttpRoute.ts';
 import { startFirmware } from './app/firmware/Firmware.ts';
 import { FirmwarePackageAccess } from './app/firmware/FirmwarePackageAccess.ts';
@@ -229,10 +230,14 @@ async function wireService(
     const port = lwm2mEndpoint.arrivedOn(request);
     return port === 'dtls' ? secure.lwm2mIdentityOf(request.peer) : port === 'tls' ? streams.lwm2mTls.pskIdentityOf(request.peer) : null;
   };
-  // Firmware packages are served on the LwM2M server's endpoint too (`GET /fw/<id>`, issue 8).
+  // Firmware packages are served on the LwM2M server's endpoint too (`GET /fw/<id>`).
   const firmwareRepository = new FirmwareRepository({ store, dataDir, clock: systemClock, newId: randomUUID, runner });
   // A package goes only to the device whose update to it runs: by address and DTLS identity over CoAP, by token over HTTP.
   const packageAccess = new FirmwarePackageAccess(registrations, masterKey.sealer);
+  // The LwM2M server's uplink router: packages at `/fw`, Send at `/dp` (device management registers it),
+  // and the registration interface of the port the request arrived on for the rest.
+  const lwm2mUplink = new CoapRouter((request) => registrationHandlers[lwm2mEndpoint.arrivedOn(request)](request));
+  lwm2mUplink.route(firmwarePackagePathSegment, firmwarePackageCoapHandler({ repository: firmwareRepository, access: packageAccess, pskIdentityOf }));
   // Device management and information reporting on the same endpoint (LwM2M Core 1.1 sections 6.3, 6.4).
   const management = await startDeviceManagement({
     store,
@@ -240,10 +245,7 @@ async function wireService(
     feed: logFeed,
     endpoint: lwm2mEndpoint,
     registrations,
-    registrationHandler: firmwarePackageCoapHandler(
-      { repository: firmwareRepository, access: packageAccess, pskIdentityOf },
-      (request) => registrationHandlers[lwm2mEndpoint.arrivedOn(request)](request),
-    ),
+    uplink: lwm2mUplink,
     catalog: coreObjectCatalog(),
     clock: systemClock,
     logger,
@@ -251,12 +253,13 @@ async function wireService(
     contentSources: { packages: firmwareRepository, sealer: masterKey.sealer },
   });
   closers.push({ part: 'device management', close: () => management.close() });
+  lwm2mEndpoint.handle(lwm2mUplink.handle);
   const deviceManagement = DeviceManagementApi.over(management, readModels.db, projector);
   // Auto-observe: the resources the device protocols mark are observed on every Register, and for the
   // devices still registered at start where no observation survived.
   const autoObserver = await AutoObserver.start({ store, feed: logFeed, protocols, deviceManagement, registrations, observations: management.observations, logger });
   closers.push({ part: 'auto-observe', close: () => autoObserver.close() });
-  // Firmware updates (issue 8): a device pulls from the plain CoAP endpoint, or over HTTP once the HTTP server listens.
+  // Firmware updates: a device pulls from the plain CoAP endpoint, or over HTTP once the HTTP server listens.
   const firmwareHttp: { base?: string } = {};
   const firmware = startFirmware({
     store,

@@ -22,6 +22,7 @@ import { openUdpCoapEndpoint } from '../../src/adapters/coap/DatagramCoapEndpoin
 import { EventStoreDeviceDirectory } from '../../src/app/devices/DeviceDirectory.ts';
 import { RegistrationService } from '../../src/app/registration/RegistrationService.ts';
 import type { DeviceManagement } from '../../src/app/operations/DeviceManagement.ts';
+import { CoapRouter } from '../../src/adapters/coap/CoapRouter.ts';
 import { startDeviceManagement } from '../../src/app/operations/DeviceManagement.ts';
 import { DeviceManagementApi } from '../../src/app/operations/DeviceManagementApi.ts';
 import { OperationRequestService } from '../../src/app/operations/OperationRequestService.ts';
@@ -91,17 +92,19 @@ beforeAll(async () => {
   const protocols = new DeviceProtocolService({ store, clock: systemClock, logger });
   registrations = await RegistrationService.start({ store, feed, directory: new EventStoreDeviceDirectory(store), clock: systemClock, logger });
   coap = await openUdpCoapEndpoint({ host: '127.0.0.1', port: 0, logger });
+  const uplink = new CoapRouter(registrations.handler('plain'));
   management = await startDeviceManagement({
     store,
     runner: new AggregateCommandRunner({ store }),
     feed,
     endpoint: coap,
     registrations,
-    registrationHandler: registrations.handler('plain'),
+    uplink,
     catalog: coreObjectCatalog(),
     clock: systemClock,
     logger,
   });
+  coap.handle(uplink.handle);
   const deviceManagement = DeviceManagementApi.over(management, database.db, projector);
   const validationRules = new ValidationRuleService({ store, protocols });
   const firmware = startFirmware({

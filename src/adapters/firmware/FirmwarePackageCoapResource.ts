@@ -4,7 +4,7 @@
  * application/octet-stream; the endpoint slices it into Block2 blocks at the size the device asks for
  * (RFC 7959 section 2.4), so a device with a small buffer takes it block by block. Only the device whose
  * update to that firmware is running gets it (FirmwarePackageAccess says who); anyone else gets 4.03.
- * Every other request goes to `next` (registration).
+ * The handler is routed at `/fw` on the port's uplink router (CoapRouter).
  */
 import type { CoapRequestHandler, IncomingCoapRequest } from '../coap/CoapEndpoint.ts';
 import { CONTENT_FORMAT } from '../../domain/lwm2m/content/ContentFormat.ts';
@@ -25,9 +25,8 @@ export interface FirmwarePackageCoapOptions {
   readonly pskIdentityOf: (request: IncomingCoapRequest) => string | null;
 }
 
-export function firmwarePackageCoapHandler(options: FirmwarePackageCoapOptions, next: CoapRequestHandler): CoapRequestHandler {
+export function firmwarePackageCoapHandler(options: FirmwarePackageCoapOptions): CoapRequestHandler {
   return async (request) => {
-    if (request.path[0] !== firmwarePackagePathSegment) return next(request);
     const firmwareId = request.path[1];
     if (request.path.length !== 2 || firmwareId === undefined) return { code: '4.04' };
     // RFC 7252 section 5.8: the resource only answers GET.

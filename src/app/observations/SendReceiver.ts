@@ -33,6 +33,8 @@ export class SendReceiver {
   }
 
   async handle(request: IncomingCoapRequest): Promise<CoapResponse> {
+    // Send is the resource `/dp` itself (Transport 1.1 section 6.4); nothing lies under it.
+    if (request.path.length !== 1) return { code: '4.04' };
     if (request.method !== 'POST') return { code: '4.05' };
     const registration = this.#options.registrations.registrationAt(request.peer);
     if (!registration) return { code: '4.03', payload: utf8('Send from a client that is not registered at this address') };

@@ -1,14 +1,15 @@
 /**
  * Device management and information reporting on one CoAP endpoint (LwM2M Core 1.1 sections 6.3 and
  * 6.4): builds the value recorder, the observation manager, the device presence, the operation queues,
- * the downlink sender, the operation dispatcher, the Send receiver and the registration watcher, and
- * routes the endpoint's uplink: `/dp` to Send, everything else to the registration interface; responses
- * that match no request to the observations.
+ * the downlink sender, the operation dispatcher, the Send receiver and the registration watcher; serves
+ * Send at `/dp` on the port's uplink router, and hands the responses that match no request to the
+ * observations.
  */
 import type { Clock } from '../../domain/Clock.ts';
 import type { ObjectModelCatalog } from '../../domain/lwm2m/ObjectModel.ts';
 import type { OperationQueuePolicy } from '../../domain/operations/OperationQueueDecider.ts';
-import type { CoapEndpoint, CoapRequestHandler } from '../../adapters/coap/CoapEndpoint.ts';
+import type { CoapEndpoint } from '../../adapters/coap/CoapEndpoint.ts';
+import type { CoapRouter } from '../../adapters/coap/CoapRouter.ts';
 import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
 import type { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts';
@@ -33,8 +34,8 @@ export interface DeviceManagementOptions {
   readonly feed: LogFeed;
   readonly endpoint: CoapEndpoint;
   readonly registrations: RegistrationLookup;
-  /** The registration interface's handler, served beside Send on the same endpoint. */
-  readonly registrationHandler: CoapRequestHandler;
+  /** The uplink router of the endpoint's port, on which Send is served at `/dp`. */
+  readonly uplink: CoapRouter;
   readonly catalog: ObjectModelCatalog;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -73,7 +74,7 @@ export async function startDeviceManagement(options: DeviceManagementOptions): P
   const dispatcher = await OperationDispatcher.start({ queues, sender, presence, registrations, catalog, clock, logger });
   const send = new SendReceiver({ registrations, recorder, catalog, clock, presence });
   const watcher = await RegistrationWatcher.start({ store, feed, dispatcher, observations, logger });
-  endpoint.handle((request) => (request.path.length === 1 && request.path[0] === 'dp' ? send.handle(request) : options.registrationHandler(request)));
+  options.uplink.route('dp', (request) => send.handle(request));
   endpoint.handleUnsolicited(observations.onUnsolicited);
   return {
     dispatcher,

@@ -19,13 +19,14 @@ import { EventStoreDeviceDirectory } from '../../../src/app/devices/DeviceDirect
 import { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
 import type { EventStore, RecordedEvent } from '../../../src/adapters/eventstore/EventStore.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
+import { CoapRouter } from '../../../src/adapters/coap/CoapRouter.ts';
 import { startDeviceManagement } from '../../../src/app/operations/DeviceManagement.ts';
 import type { DeviceManagement } from '../../../src/app/operations/DeviceManagement.ts';
 import { DeviceManagementApi } from '../../../src/app/operations/DeviceManagementApi.ts';
 import { AesGcmSecretSealer } from '../../../src/adapters/crypto/AesGcmSecretSealer.ts';
 import { FirmwareRepository } from '../../../src/app/firmware/FirmwareRepository.ts';
 import { FirmwarePackageAccess } from '../../../src/app/firmware/FirmwarePackageAccess.ts';
-import { firmwarePackageCoapHandler, firmwarePackageUri } from '../../../src/adapters/firmware/FirmwarePackageCoapResource.ts';
+import { firmwarePackageCoapHandler, firmwarePackagePathSegment, firmwarePackageUri } from '../../../src/adapters/firmware/FirmwarePackageCoapResource.ts';
 import { firmwarePackageHttpRoute, firmwarePackageHttpUri } from '../../../src/adapters/firmware/FirmwarePackageHttpRoute.ts';
 import { FirmwareUpdateRunner } from '../../../src/app/firmware/FirmwareUpdateRunner.ts';
 import { FirmwareService } from '../../../src/app/firmware/FirmwareService.ts';
@@ -65,18 +66,20 @@ export async function startFirmwareHarness(dir: string, options: { readonly time
   const sealer = new AesGcmSecretSealer(randomBytes(32));
   const access = new FirmwarePackageAccess(registrations, sealer);
   const coap = await openUdpCoapEndpoint({ host: '127.0.0.1', port: 0, logger, parameters: { ackTimeoutMs: 200, maxRetransmit: 2, responseTimeoutMs: 1_000 } });
+  const uplink = new CoapRouter(registrations.handler('plain')).route(firmwarePackagePathSegment, firmwarePackageCoapHandler({ repository, access, pskIdentityOf: () => null }));
   const management: DeviceManagement = await startDeviceManagement({
     store,
     runner: commands,
     feed,
     endpoint: coap,
     registrations,
-    registrationHandler: firmwarePackageCoapHandler({ repository, access, pskIdentityOf: () => null }, registrations.handler('plain')),
+    uplink,
     catalog: coreObjectCatalog(),
     clock,
     logger,
     contentSources: { packages: repository, sealer },
   });
+  coap.handle(uplink.handle);
   const api = DeviceManagementApi.over(management, database.db, projector);
   const route = firmwarePackageHttpRoute(repository, access);
   const http: Server = createServer((request, response) => {

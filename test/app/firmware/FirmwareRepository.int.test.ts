@@ -21,7 +21,8 @@ import { AesGcmSecretSealer } from '../../../src/adapters/crypto/AesGcmSecretSea
 import { FirmwareRepository, sha256Hex } from '../../../src/app/firmware/FirmwareRepository.ts';
 import { FirmwarePackageAccess } from '../../../src/app/firmware/FirmwarePackageAccess.ts';
 import type { RegistrationRecord } from '../../../src/domain/registration/RegistrationEvents.ts';
-import { firmwarePackageCoapHandler, firmwarePackageUri } from '../../../src/adapters/firmware/FirmwarePackageCoapResource.ts';
+import { firmwarePackageCoapHandler, firmwarePackagePathSegment, firmwarePackageUri } from '../../../src/adapters/firmware/FirmwarePackageCoapResource.ts';
+import { CoapRouter } from '../../../src/adapters/coap/CoapRouter.ts';
 import { firmwarePackageHttpRoute, firmwarePackageHttpUri } from '../../../src/adapters/firmware/FirmwarePackageHttpRoute.ts';
 import { packageUriWithToken } from '../../../src/domain/firmware/FirmwareDeliveryMethod.ts';
 
@@ -119,7 +120,7 @@ describe('firmware repository', () => {
     const access = new FirmwarePackageAccess({ registration: (endpoint) => registrations.get(endpoint) }, sealer);
     const endpoint = await openUdpCoapEndpoint({ host: '127.0.0.1', port: 0, logger: silentLogger() });
     cleanups.push(() => endpoint.close());
-    endpoint.handle(firmwarePackageCoapHandler({ repository, access, pskIdentityOf: () => null }, () => ({ code: '2.04' })));
+    endpoint.handle(new CoapRouter(() => ({ code: '2.04' })).route(firmwarePackagePathSegment, firmwarePackageCoapHandler({ repository, access, pskIdentityOf: () => null })).handle);
     const base = `coap://127.0.0.1:${endpoint.local.port}`;
     registeredAt(registrations, 'dev', '127.0.0.1');
     expect((await coapGet(firmwarePackageUri(base, added.firmwareId))).code).toBe('4.03');

@@ -14,6 +14,7 @@ import { EventStoreDeviceDirectory } from '../../../src/app/devices/DeviceDirect
 import { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
 import type { EventStore, RecordedEvent } from '../../../src/adapters/eventstore/EventStore.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
+import { CoapRouter } from '../../../src/adapters/coap/CoapRouter.ts';
 import { startDeviceManagement } from '../../../src/app/operations/DeviceManagement.ts';
 import type { DeviceManagement } from '../../../src/app/operations/DeviceManagement.ts';
 import { DeviceManagementApi } from '../../../src/app/operations/DeviceManagementApi.ts';
@@ -52,19 +53,21 @@ export async function startHarness(dir: string, options: HarnessOptions): Promis
   const registrations = await RegistrationService.start({ store, feed, directory: new EventStoreDeviceDirectory(store), clock: options.clock, logger, expirySweepMs: 0 });
   // Short CoAP timeouts: an unanswered request times out in about half a second.
   const coap = await openUdpCoapEndpoint({ host: '127.0.0.1', port: options.coapPort ?? 0, logger, parameters: { ackTimeoutMs: 100, maxRetransmit: 1, responseTimeoutMs: 400 } });
+  const uplink = new CoapRouter(registrations.handler('plain'));
   const management = await startDeviceManagement({
     store,
     runner: new AggregateCommandRunner({ store }),
     feed,
     endpoint: coap,
     registrations,
-    registrationHandler: registrations.handler('plain'),
+    uplink,
     catalog: coreObjectCatalog(),
     clock: options.clock,
     logger,
     ...(options.policy ? { policy: options.policy } : {}),
     ...(options.awakeSeconds === undefined ? {} : { awakeSeconds: options.awakeSeconds }),
   });
+  coap.handle(uplink.handle);
   const api = DeviceManagementApi.over(management, database.db, projector);
   return {
     store,

@@ -94,6 +94,11 @@ export type UnsolicitedResponseHandler = (response: UnsolicitedCoapResponse) => 
 /** Answers a request; whatever it throws becomes 5.00 for the peer and a log line, never a crash. */
 export type CoapRequestHandler = (request: IncomingCoapRequest) => Promise<CoapResponse> | CoapResponse;
 
+/** Where a service registers the handler of the resources it serves under a first Uri-Path segment of a port (CoapRouter). */
+export interface CoapRoutes {
+  route(segment: string, handler: CoapRequestHandler): void;
+}
+
 export interface CoapEndpoint {
   /** The bound address and port (the real port when the endpoint was bound to port 0). */
   readonly local: CoapPeer;

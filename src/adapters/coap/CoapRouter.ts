@@ -6,9 +6,9 @@
  * one per port and installs it; the application services register their handlers on it. A request
  * under no registered segment goes to the fallback (4.04 Not Found unless one is given).
  */
-import type { CoapRequestHandler } from './CoapEndpoint.ts';
+import type { CoapRequestHandler, CoapRoutes } from './CoapEndpoint.ts';
 
-export class CoapRouter {
+export class CoapRouter implements CoapRoutes {
   readonly #routes = new Map<string, CoapRequestHandler>();
   readonly #fallback: CoapRequestHandler;
 

@@ -8,8 +8,7 @@
 import type { Clock } from '../../domain/Clock.ts';
 import type { ObjectModelCatalog } from '../../domain/lwm2m/ObjectModel.ts';
 import type { OperationQueuePolicy } from '../../domain/operations/OperationQueueDecider.ts';
-import type { CoapEndpoint } from '../../adapters/coap/CoapEndpoint.ts';
-import type { CoapRouter } from '../../adapters/coap/CoapRouter.ts';
+import type { CoapEndpoint, CoapRoutes } from '../../adapters/coap/CoapEndpoint.ts';
 import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
 import type { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts';
@@ -35,7 +34,7 @@ export interface DeviceManagementOptions {
   readonly endpoint: CoapEndpoint;
   readonly registrations: RegistrationLookup;
   /** The uplink router of the endpoint's port, on which Send is served at `/dp`. */
-  readonly uplink: CoapRouter;
+  readonly uplink: CoapRoutes;
   readonly catalog: ObjectModelCatalog;
   readonly clock: Clock;
   readonly logger: Logger;

@@ -283,8 +283,8 @@ function block2Of(response: UnsolicitedCoapResponse): BlockOption | undefined {
 
 /**
  * The request that reads the observed resource again without Observe: GET of the path, or for an
- * Observe-Composite the FETCH of the root with its SenML path list (LwM2M Transport 1.1 section 6.x),
- * asking for the notification's content format.
+ * Observe-Composite (LwM2M Core 1.1 section 6.4) the FETCH (RFC 8132) of the root with its SenML path
+ * list, asking for the notification's content format.
  */
 function resourceOf(known: KnownObservation, rootPath: string, format: number | undefined): { ok: true; value: OutgoingCoapRequest } | { ok: false; reason: string } {
   const root = rootPath.split('/').filter((segment) => segment !== '');

@@ -1,5 +1,5 @@
 /**
- * The device shell (issue 8, "Shell"; the guide's "Handling LwM2M shell commands"): parses an input
+ * The device shell (the guide's "Handling LwM2M shell commands"): parses an input
  * of one command per line, refuses it unless the device's SHELL column enabled the shell, checks every
  * command against the object model, the objects the device announced and the validation rules of the
  * resources it writes, and only then queues one operation per command, in order, each recorded as a

@@ -425,7 +425,7 @@ export type DeviceStatus =
   | 'ACTIVE'
   | 'DECOMMISSIONED';
 
-/** A firmware in the repository (issue 8): an uploaded binary the service stores and serves, or an external URL. */
+/** A firmware in the repository: an uploaded binary the service stores and serves, or an external URL. */
 export type Firmware = {
   __typename?: 'Firmware';
   addedAt: Scalars['DateTime']['output'];

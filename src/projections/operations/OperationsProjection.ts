@@ -1,5 +1,5 @@
 /**
- * Operations per device (issue 5: "queries for a device's operations"): one row per operation with its
+ * Operations per device: one row per operation with its
  * status (pending, sent, succeeded, failed, cancelled), timestamps, attempts and result, from the
  * events of the `operations-<endpoint>` streams.
  */

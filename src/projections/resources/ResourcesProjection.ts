@@ -1,6 +1,6 @@
 /**
- * The latest value of each resource (and resource instance) of each device, typed (issue 5:
- * `Device.resources`), from `ResourceValuesReported`. A value replaces the stored one unless it is
+ * The latest value of each resource (and resource instance) of each device, typed
+ * (`Device.resources`), from `ResourceValuesReported`. A value replaces the stored one unless it is
  * older by the device's time (a Send of historical values must not overwrite a newer notification).
  */
 import type { DatabaseSync } from 'node:sqlite';

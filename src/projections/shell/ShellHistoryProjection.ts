@@ -1,5 +1,5 @@
 /**
- * The device shell's history (issue 8, "Shell"): one row per queued command line, from the
+ * The device shell's history: one row per queued command line, from the
  * `shell-<endpoint>` streams. The line's status and result live in the operations read model (or for
  * `fwupdate`, the firmware read model) and are joined by id when read (`ShellHistoryQueries`), as the
  * operation or update may end before its line is recorded.

@@ -16,7 +16,8 @@ import type { FirmwareAdded, FirmwareSource } from '../../domain/firmware/Firmwa
 import { firmwareRepositoryStream } from '../../domain/firmware/FirmwareRepositoryEvents.ts';
 import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
 import { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts';
-import type { PackageReference, PackageSource } from '../observations/ContentReferences.ts';
+import type { PackageReference } from '../../domain/operations/OperationEvents.ts';
+import type { PackageSource } from '../observations/ContentReferences.ts';
 
 export interface FirmwareRepositoryOptions {
   readonly store: EventStore;

@@ -31,7 +31,7 @@ import type { ActiveFirmwareUpdate, FirmwareUpdateCommand } from '../../domain/f
 import { firmwareUpdateDecider, FirmwareUpdateError } from '../../domain/firmware/FirmwareUpdateDecider.ts';
 import type { FirmwareUpdateEvent, FirmwareUpdateRequested, FirmwareUpdateStep } from '../../domain/firmware/FirmwareUpdateEvents.ts';
 import { firmwareUpdateStream, firmwareUpdateStreamPrefix } from '../../domain/firmware/FirmwareUpdateEvents.ts';
-import type { OperationSpec } from '../../domain/operations/OperationEvents.ts';
+import type { OperationSpec, WrittenValue } from '../../domain/operations/OperationEvents.ts';
 import type { SecretSealer } from '../../domain/SealedSecret.ts';
 import type { OperationView } from '../../projections/operations/OperationQueries.ts';
 import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
@@ -212,7 +212,7 @@ export class FirmwareUpdateRunner {
       const { sealer } = this.#options;
       // A URI with the update's token is a secret: the write's event holds it sealed.
       const sealed = packageAccess ? sealer.seal(new TextEncoder().encode(packageUriWithToken(packageUri, new TextDecoder().decode(sealer.open(packageAccess))))) : undefined;
-      const value: JsonValue = sealed ? { path: '/5/0/1', type: 'string', sealedText: { sealed: sealed.sealed, fingerprint: sealed.fingerprint } } : { path: '/5/0/1', type: 'string', text: packageUri };
+      const value: WrittenValue = sealed ? { path: '/5/0/1', type: 'string', sealedText: { sealed: sealed.sealed, fingerprint: sealed.fingerprint } } : { path: '/5/0/1', type: 'string', text: packageUri };
       await this.#require(update, { kind: 'write-replace', paths: ['/5/0/1'], content: { values: [value] } }, 'write Package URI /5/0/1');
     } else {
       const firmware = await this.#options.repository.get(firmwareId);

@@ -6,22 +6,17 @@
  *   each time the write is sent;
  * - a sealed text, `{ "path": "/5/0/1", "type": "string", "sealedText": { "sealed", "fingerprint" } }`: a
  *   secret (a Package URI carrying an access token) that events and read models hold only sealed.
- * `resolveContentReferences` turns them into plain `text` values for the request builder, in memory only;
- * `withReferenceStandIns` gives the same operation with stand-in texts, to check it before it is queued.
+ * `withReferenceStandIns` checks the references of an operation as requested and gives it with
+ * stand-in texts, to check the rest before it is queued; `resolveContentReferences` turns the
+ * references of a queued (so checked) operation into plain `text` values for the request builder, in
+ * memory only.
  */
 import type { JsonValue } from '../../domain/Json.ts';
-import type { OperationSpec } from '../../domain/operations/OperationEvents.ts';
+import type { OperationSpec, PackageReference, UncheckedOperation, WrittenValue } from '../../domain/operations/OperationEvents.ts';
+import { writesValues } from '../../domain/operations/OperationEvents.ts';
 import type { SealedSecret, SecretSealer } from '../../domain/SealedSecret.ts';
 import { isSealedSecret } from '../../domain/SealedSecret.ts';
 import type { Built } from '../operations/OperationRequests.ts';
-
-/** A package of the firmware repository, named in an operation's content instead of its bytes. */
-export interface PackageReference {
-  readonly firmwareId: string;
-  /** Hex SHA-256 of the package. */
-  readonly sha256: string;
-  readonly size: number;
-}
 
 /** Where the bytes of a package reference are read when the operation is sent (the firmware repository). */
 export interface PackageSource {
@@ -35,38 +30,45 @@ export interface ContentSources {
 }
 
 type ValueItem = { readonly [key: string]: JsonValue };
+/** What a reference stands for: the type of the value and its text. */
+type ResolvedText = { readonly type: 'opaque' | 'string'; readonly text: string };
 type Reference = { readonly kind: 'package'; readonly reference: PackageReference } | { readonly kind: 'sealed'; readonly secret: SealedSecret };
 
 /** The operation with every reference replaced by the text it stands for. */
 export async function resolveContentReferences(spec: OperationSpec, sources: ContentSources): Promise<Built<OperationSpec>> {
-  const references = new Map<number, Reference>();
-  const checked = mapReferences(spec, (reference, index) => {
-    references.set(index, reference);
-    return standIn(reference);
-  });
-  if (!checked.ok) return checked;
-  const resolved = new Map<number, ValueItem>();
-  for (const [index, reference] of references) {
+  if (!writesValues(spec)) return { ok: true, value: spec };
+  const values: WrittenValue[] = [];
+  let changed = false;
+  for (const [index, item] of spec.content.values.entries()) {
+    const reference = referenceIn(item);
+    if (reference === undefined) {
+      values.push(item);
+      continue;
+    }
     const value = await resolveReference(reference, sources);
     if (!value.ok) return { ok: false, reason: `values[${index}]: ${value.reason}` };
-    resolved.set(index, value.value);
+    values.push({ path: item.path, ...value.value });
+    changed = true;
   }
-  return mapReferences(spec, (reference, index) => {
-    const value = resolved.get(index);
-    return value === undefined ? standIn(reference) : { ok: true, value };
-  });
+  return { ok: true, value: changed ? { ...spec, content: { ...spec.content, values } } : spec };
+}
+
+function referenceIn(item: WrittenValue): Reference | undefined {
+  if ('package' in item) return { kind: 'package', reference: item.package };
+  if ('sealedText' in item) return { kind: 'sealed', secret: item.sealedText };
+  return undefined;
 }
 
 /** The operation with every reference replaced by an empty value of its type: enough to check it. */
-export function withReferenceStandIns(spec: OperationSpec): Built<OperationSpec> {
+export function withReferenceStandIns(spec: UncheckedOperation): Built<UncheckedOperation> {
   return mapReferences(spec, standIn);
 }
 
-function standIn(reference: Reference): Built<ValueItem> {
+function standIn(reference: Reference): Built<ResolvedText> {
   return { ok: true, value: { type: reference.kind === 'package' ? 'opaque' : 'string', text: '' } };
 }
 
-async function resolveReference(reference: Reference, sources: ContentSources): Promise<Built<ValueItem>> {
+async function resolveReference(reference: Reference, sources: ContentSources): Promise<Built<ResolvedText>> {
   if (reference.kind === 'sealed') {
     if (!sources.sealer) return { ok: false, reason: 'a sealed text cannot be opened here (no sealer)' };
     return { ok: true, value: { type: 'string', text: new TextDecoder().decode(sources.sealer.open(reference.secret)) } };
@@ -77,7 +79,7 @@ async function resolveReference(reference: Reference, sources: ContentSources): 
 }
 
 /** The operation with each referring value replaced by what `replace` gives for it (by the value's index). */
-function mapReferences(spec: OperationSpec, replace: (reference: Reference, index: number) => Built<ValueItem>): Built<OperationSpec> {
+function mapReferences(spec: UncheckedOperation, replace: (reference: Reference, index: number) => Built<ResolvedText>): Built<UncheckedOperation> {
   const content = spec.content;
   if (content === null || typeof content !== 'object' || Array.isArray(content) || !Array.isArray(content['values'])) return { ok: true, value: spec };
   const values: JsonValue[] = [];

@@ -21,7 +21,7 @@
  * | observe-composite  | FETCH root, Observe 0                  | SenML paths, Accept                    |
  * | write-composite    | iPATCH root                            | SenML values                           |
  *
- * Operation content (the JSON of `OperationSpec.content`):
+ * Operation content (the JSON of `OperationSpec.content`, typed there by the operation's kind):
  * - writes, create, write-composite: `{ "values": [{ "path": "/3/0/14", "type": "string", "text": "+02" }] }`;
  *   in the event, a value may refer to what must not be stored there instead of holding it (a package
  *   of the firmware repository, a sealed text): ContentReferences.ts resolves those before a request
@@ -41,9 +41,15 @@
  *
  * `OperationSpec.format`, when the operator chose one, replaces the format chosen from the
  * registration; it must be one `usableContentFormats` lists for the operation.
+ *
+ * An operation is checked once, before it is queued (`validateOperation`): its content parsed against
+ * its kind (`parseOperation`), its paths, format, values and attributes checked. The request builder
+ * then reads the typed content as it is; only what depends on the device (its version, its formats)
+ * is decided there.
  */
 import type { JsonValue } from '../../domain/Json.ts';
-import type { OperationSpec } from '../../domain/operations/OperationEvents.ts';
+import type { AttributeContent, DiscoverDepth, OperationSpec, UncheckedOperation, WrittenValue, WrittenValues } from '../../domain/operations/OperationEvents.ts';
+import { writesValues } from '../../domain/operations/OperationEvents.ts';
 import { formatPath, parseCompositePath, parsePath } from '../../domain/lwm2m/LwM2mPath.ts';
 import type { CompositePath, LwM2mPath } from '../../domain/lwm2m/LwM2mPath.ts';
 import type { ObjectModelCatalog } from '../../domain/lwm2m/ObjectModel.ts';
@@ -86,7 +92,7 @@ export interface ObservationRequest {
 }
 
 /** The content format an operation negotiates (Accept or Content-Format); undefined when none. */
-export function contentOperationOf(spec: OperationSpec): ContentOperation | undefined {
+export function contentOperationOf(spec: Pick<UncheckedOperation, 'kind' | 'paths'>): ContentOperation | undefined {
   const first = spec.paths[0];
   switch (spec.kind) {
     case 'read':
@@ -118,57 +124,76 @@ export function initialFormat(spec: OperationSpec, device: DeviceProfile): numbe
 
 /** Whether a Cancel Observation asks for the passive cancel: no request, a Reset to the next notification. */
 export function cancelsByReset(spec: OperationSpec): boolean {
-  return spec.kind === 'cancel-observation' && isObject(spec.content) && spec.content['reset'] === true;
+  return spec.kind === 'cancel-observation' && spec.content !== null;
 }
 
-/** Checks an operation as requested (paths, content) before it is queued. */
-export function validateOperation(spec: OperationSpec, catalog: ObjectModelCatalog): Built<void> {
-  if (spec.paths.length === 0) return { ok: false, reason: 'an operation needs at least one path' };
-  const composite = spec.kind === 'read-composite' || spec.kind === 'observe-composite' || spec.kind === 'write-composite';
+/** Checks an operation as requested (paths, format, content) before it is queued. */
+export function validateOperation(requested: UncheckedOperation, catalog: ObjectModelCatalog): Built<void> {
+  if (requested.paths.length === 0) return { ok: false, reason: 'an operation needs at least one path' };
+  const composite = requested.kind === 'read-composite' || requested.kind === 'observe-composite' || requested.kind === 'write-composite';
   // Cancel Observation names the paths of the observation it ends: several for an Observe-Composite.
-  if (!composite && spec.kind !== 'cancel-observation' && spec.paths.length !== 1) return { ok: false, reason: `${spec.kind} takes exactly one path` };
+  if (!composite && requested.kind !== 'cancel-observation' && requested.paths.length !== 1) return { ok: false, reason: `${requested.kind} takes exactly one path` };
   // The root "/" is a target of Read-Composite and Observe-Composite only (and so of the cancel of the latter).
-  const rootAllowed = spec.kind === 'read-composite' || spec.kind === 'observe-composite' || spec.kind === 'cancel-observation';
-  for (const path of spec.paths) {
+  const rootAllowed = requested.kind === 'read-composite' || requested.kind === 'observe-composite' || requested.kind === 'cancel-observation';
+  for (const path of requested.paths) {
     const parsed = rootAllowed ? tryParseCompositePath(path) : tryParsePath(path);
     if (!parsed.ok) return parsed;
   }
-  const format = validateFormat(spec);
+  const format = validateFormat(requested);
   if (!format.ok) return format;
-  switch (spec.kind) {
+  const spec = parseOperation(requested);
+  if (!spec.ok) return spec;
+  if (!writesValues(spec.value)) return { ok: true, value: undefined };
+  const values = valuesOf(spec.value.content, catalog);
+  return values.ok ? { ok: true, value: undefined } : values;
+}
+
+/**
+ * The operation with its content parsed against its kind: the values of a write, the attributes (each
+ * a known name, its value one Core 1.2 section 5.1.2 allows), a Discover's depth, the execute
+ * arguments, the way of a Cancel Observation; nothing for the other kinds. A value referring to a
+ * package or a sealed text is parsed once its stand-in replaced it (ContentReferences.ts).
+ */
+export function parseOperation(requested: UncheckedOperation): Built<OperationSpec> {
+  const { kind, paths, content } = requested;
+  const format = requested.format === undefined ? {} : { format: requested.format };
+  switch (kind) {
     case 'write-replace':
     case 'write-partial':
     case 'create':
     case 'write-composite': {
-      const values = valuesOf(spec.content, catalog);
-      return values.ok ? { ok: true, value: undefined } : values;
+      const values = writtenValuesOf(content);
+      return values.ok ? { ok: true, value: { kind, paths, content: values.value, ...format } } : values;
     }
     case 'write-attributes': {
-      const query = attributeQuery(spec.content);
-      return query.ok ? { ok: true, value: undefined } : query;
+      const attributes = attributeContentOf(content);
+      return attributes.ok ? { ok: true, value: { kind, paths, content: attributes.value, ...format } } : attributes;
     }
     case 'execute':
-      return spec.content === null || typeof spec.content === 'string' ? { ok: true, value: undefined } : { ok: false, reason: 'execute arguments must be a string' };
+      return content === null || typeof content === 'string' ? { ok: true, value: { kind, paths, content, ...format } } : { ok: false, reason: 'execute arguments must be a string' };
     case 'observe': {
-      const query = observeQuery(spec.content);
-      return query.ok ? { ok: true, value: undefined } : query;
+      const attributes = observeContentOf(content);
+      return attributes.ok ? { ok: true, value: { kind, paths, content: attributes.value, ...format } } : attributes;
     }
     case 'discover': {
-      const query = discoverQuery(spec.content);
-      return query.ok ? { ok: true, value: undefined } : query;
+      const depth = discoverDepthOf(content);
+      return depth.ok ? { ok: true, value: { kind, paths, content: depth.value, ...format } } : depth;
     }
     case 'cancel-observation':
-      return spec.content === null || cancelsByReset(spec) ? { ok: true, value: undefined } : { ok: false, reason: 'cancel-observation content must be null or { "reset": true }' };
+      if (content === null) return { ok: true, value: { kind, paths, content, ...format } };
+      return isObject(content) && content['reset'] === true
+        ? { ok: true, value: { kind, paths, content: { reset: true }, ...format } }
+        : { ok: false, reason: 'cancel-observation content must be null or { "reset": true }' };
     case 'read':
     case 'delete':
     case 'read-composite':
     case 'observe-composite':
-      return spec.content === null ? { ok: true, value: undefined } : { ok: false, reason: `${spec.kind} carries no content` };
+      return content === null ? { ok: true, value: { kind, paths, content, ...format } } : { ok: false, reason: `${kind} carries no content` };
   }
 }
 
 /** An operator's format: only for an operation that negotiates one, and one this server reads or writes for it. */
-function validateFormat(spec: OperationSpec): Built<void> {
+function validateFormat(spec: UncheckedOperation): Built<void> {
   if (spec.format === undefined) return { ok: true, value: undefined };
   const operation = contentOperationOf(spec);
   if (operation === undefined) return { ok: false, reason: `${spec.kind} takes no content format` };
@@ -194,14 +219,12 @@ export function buildRequest(spec: OperationSpec, device: DeviceProfile, format:
     case 'cancel-observation':
       // RFC 7641 section 3.6: the cancel repeats the Observe that established the observation.
       return { ok: false, reason: 'a Cancel Observation is built from the observation it ends (buildCancelRequest)' };
-    case 'discover': {
-      const query = discoverQuery(spec.content);
-      return query.ok ? get('GET', { accept: CONTENT_FORMAT.linkFormat, ...withQuery(query.value) }) : query;
-    }
+    case 'discover':
+      return get('GET', { accept: CONTENT_FORMAT.linkFormat, ...withQuery(discoverQuery(spec.content)) });
     case 'delete':
       return get('DELETE');
     case 'execute':
-      return get('POST', typeof spec.content === 'string' && spec.content !== '' ? { contentFormat: CONTENT_FORMAT.textPlain, payload: new TextEncoder().encode(spec.content) } : {});
+      return get('POST', spec.content !== null && spec.content !== '' ? { contentFormat: CONTENT_FORMAT.textPlain, payload: new TextEncoder().encode(spec.content) } : {});
     case 'write-attributes': {
       const query = attributeQuery(spec.content, device.lwm2mVersion);
       return query.ok ? get('PUT', { query: query.value }) : query;
@@ -213,7 +236,7 @@ export function buildRequest(spec: OperationSpec, device: DeviceProfile, format:
       if (format === undefined) return { ok: false, reason: `no content format of ${device.lwm2mVersion} fits ${first}` };
       const values = valuesOf(spec.content, catalog);
       if (!values.ok) return values;
-      const body = encodeTree(spec, target.value, values.value, format, catalog);
+      const body = encodeTree(spec.kind, target.value, values.value, format, catalog);
       if (!body.ok) return body;
       return get(spec.kind === 'write-replace' ? 'PUT' : 'POST', { contentFormat: format, payload: body.value });
     }
@@ -370,45 +393,62 @@ function isObject(content: JsonValue | null): content is { [key: string]: JsonVa
 }
 
 /** The attributes of an Observe in its own query: numbers only (nothing to remove on a new observation). */
-function observeQuery(content: JsonValue | null, lwm2mVersion?: string): Built<string[]> {
-  if (content === null) return { ok: true, value: [] };
+function observeContentOf(content: JsonValue | null): Built<AttributeContent | null> {
+  if (content === null) return { ok: true, value: null };
   if (isObject(content) && Object.values(content).some((value) => value === null)) return { ok: false, reason: 'observe attributes must be numbers' };
-  const query = attributeQuery(content, lwm2mVersion);
-  return query.ok ? query : { ok: false, reason: query.reason.replace('write-attributes', 'observe') };
+  const attributes = attributeContentOf(content);
+  return attributes.ok ? attributes : { ok: false, reason: attributes.reason.replace('write-attributes', 'observe') };
 }
 
-function discoverQuery(content: JsonValue | null): Built<string[]> {
-  if (content === null) return { ok: true, value: [] };
+function discoverDepthOf(content: JsonValue | null): Built<DiscoverDepth | null> {
+  if (content === null) return { ok: true, value: null };
   const depth = isObject(content) && Object.keys(content).length === 1 ? content['depth'] : undefined;
   if (typeof depth !== 'number' || !Number.isInteger(depth) || depth < 0 || depth > MAX_DISCOVER_DEPTH) {
     return { ok: false, reason: `discover content must be null or { "depth": 0..${MAX_DISCOVER_DEPTH} }` };
   }
-  return { ok: true, value: [`depth=${depth}`] };
+  return { ok: true, value: { depth } };
 }
 
-function encodeTree(spec: OperationSpec, target: LwM2mPath, values: readonly PathValue[], format: number, catalog: ObjectModelCatalog): Built<Uint8Array> {
+function writtenValuesOf(content: JsonValue | null): Built<WrittenValues> {
+  if (!isObject(content) || !Array.isArray(content['values'])) return { ok: false, reason: 'the content must be { "values": [{ "path", "type", "text" }] }' };
+  const values: WrittenValue[] = [];
+  for (const [index, item] of content['values'].entries()) {
+    if (!isObject(item)) return { ok: false, reason: `values[${index}] is not an object` };
+    const { path, type, text } = item;
+    if (typeof path !== 'string' || typeof text !== 'string') return { ok: false, reason: `values[${index}] needs a path and a text` };
+    values.push(typeof type === 'string' ? { path, type, text } : { path, text });
+  }
+  return { ok: true, value: { values } };
+}
+
+/** The Uri-Query of an Observe: its attributes, or none. */
+function observeQuery(content: AttributeContent | null, lwm2mVersion?: string): Built<string[]> {
+  return content === null ? { ok: true, value: [] } : attributeQuery(content, lwm2mVersion);
+}
+
+function discoverQuery(content: DiscoverDepth | null): string[] {
+  return content === null ? [] : [`depth=${content.depth}`];
+}
+
+function encodeTree(kind: OperationSpec['kind'], target: LwM2mPath, values: readonly PathValue[], format: number, catalog: ObjectModelCatalog): Built<Uint8Array> {
   // Create (Core 1.1 section 6.3.6) sends the new object instance to the object's path.
-  const instancePath: LwM2mPath = spec.kind === 'create' ? { objectId: target.objectId, instanceId: values[0]?.path.instanceId ?? 0 } : target;
+  const instancePath: LwM2mPath = kind === 'create' ? { objectId: target.objectId, instanceId: values[0]?.path.instanceId ?? 0 } : target;
   const node = entriesToNode(values, instancePath, catalog);
   if (!node.ok) return { ok: false, reason: node.error.message };
-  const body = encodeContent(format, node.value, spec.kind === 'create' ? { objectId: target.objectId } : target);
+  const body = encodeContent(format, node.value, kind === 'create' ? { objectId: target.objectId } : target);
   return body.ok ? { ok: true, value: body.value } : { ok: false, reason: body.error.message };
 }
 
-function valuesOf(content: JsonValue | null, catalog: ObjectModelCatalog): Built<PathValue[]> {
-  if (content === null || typeof content !== 'object' || Array.isArray(content) || !Array.isArray(content['values'])) {
-    return { ok: false, reason: 'the content must be { "values": [{ "path", "type", "text" }] }' };
-  }
+/** The values of a write with their LwM2M types; a value still referring to a package or a sealed text has no text to write. */
+function valuesOf(content: WrittenValues, catalog: ObjectModelCatalog): Built<PathValue[]> {
   const values: PathValue[] = [];
-  for (const [index, item] of content['values'].entries()) {
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) return { ok: false, reason: `values[${index}] is not an object` };
-    const { path, type, text } = item;
-    if (typeof path !== 'string' || typeof text !== 'string') return { ok: false, reason: `values[${index}] needs a path and a text` };
-    const parsed = tryParsePath(path);
+  for (const [index, item] of content.values.entries()) {
+    if (!('text' in item)) return { ok: false, reason: `values[${index}] needs a path and a text` };
+    const parsed = tryParsePath(item.path);
     if (!parsed.ok) return { ok: false, reason: `values[${index}]: ${parsed.reason}` };
-    const valueType = typeof type === 'string' ? type : catalogType(catalog, parsed.value);
-    if (!isValueType(valueType)) return { ok: false, reason: `values[${index}]: unknown type ${String(valueType)} for ${path}` };
-    const value = parseTypedValue(text, valueType);
+    const valueType = item.type ?? catalogType(catalog, parsed.value);
+    if (!isValueType(valueType)) return { ok: false, reason: `values[${index}]: unknown type ${String(valueType)} for ${item.path}` };
+    const value = parseTypedValue(item.text, valueType);
     if (!value.ok) return { ok: false, reason: `values[${index}]: ${value.error.message}` };
     values.push({ path: parsed.value, value: value.value });
   }
@@ -424,23 +464,31 @@ function isValueType(type: string | undefined): type is LwM2mValueType {
   return LWM2M_VALUE_TYPES.some((known) => known === type);
 }
 
-/** The Uri-Query of the attributes; with the device's version (when sent), refused if it names attributes that version lacks. */
-function attributeQuery(content: JsonValue | null, lwm2mVersion?: string): Built<string[]> {
-  if (content === null || typeof content !== 'object' || Array.isArray(content)) return { ok: false, reason: 'write-attributes content must be an object like { "pmin": 10 }' };
-  const query: string[] = [];
-  const names: NotificationAttributeName[] = [];
+/** The attributes of a Write-Attributes (or an Observe): known names, each a number its name allows or null (removed). */
+function attributeContentOf(content: JsonValue | null): Built<AttributeContent> {
+  if (!isObject(content)) return { ok: false, reason: 'write-attributes content must be an object like { "pmin": 10 }' };
+  const attributes: { [Name in NotificationAttributeName]?: number | null } = {};
   for (const [name, value] of Object.entries(content)) {
     if (!isNotificationAttributeName(name)) return { ok: false, reason: `unknown attribute ${name} (known: ${NOTIFICATION_ATTRIBUTE_NAMES.join(', ')})` };
-    names.push(name);
-    if (value === null) query.push(name);
-    else if (typeof value !== 'number') return { ok: false, reason: `attribute ${name} must be a number or null` };
-    else {
-      const problem = attributeValueProblem(name, value);
-      if (problem !== undefined) return { ok: false, reason: problem };
-      query.push(`${name}=${String(value)}`);
-    }
+    if (value !== null && typeof value !== 'number') return { ok: false, reason: `attribute ${name} must be a number or null` };
+    const problem = value === null ? undefined : attributeValueProblem(name, value);
+    if (problem !== undefined) return { ok: false, reason: problem };
+    attributes[name] = value;
   }
-  if (query.length === 0) return { ok: false, reason: 'write-attributes needs at least one attribute' };
+  if (Object.keys(attributes).length === 0) return { ok: false, reason: 'write-attributes needs at least one attribute' };
+  return { ok: true, value: attributes };
+}
+
+/** The Uri-Query of the attributes; with the device's version (when sent), refused if it names attributes that version lacks. */
+function attributeQuery(content: AttributeContent, lwm2mVersion?: string): Built<string[]> {
+  const query: string[] = [];
+  const names: NotificationAttributeName[] = [];
+  // The order the operator gave them in (Object.entries keeps the JSON's order).
+  for (const [name, value] of Object.entries(content)) {
+    if (!isNotificationAttributeName(name) || value === undefined) continue;
+    names.push(name);
+    query.push(value === null ? name : `${name}=${String(value)}`);
+  }
   const refused = lwm2mVersion === undefined ? [] : attributesRefusedFor(lwm2mVersion, names);
   if (refused.length > 0) return { ok: false, reason: `${refused.join(', ')} need LwM2M 1.2 (Core 1.2 section 5.1.2); the device registered with ${lwm2mVersion ?? ''}` };
   return { ok: true, value: query };

@@ -7,6 +7,8 @@
  * an Update from another source address).
  */
 import type { JsonValue } from '../Json.ts';
+import type { NotificationAttributeName } from '../lwm2m/NotificationAttributes.ts';
+import type { SealedSecret } from '../SealedSecret.ts';
 
 /** The LwM2M operations of Core 1.1 sections 6.3 and 6.4 that the server asks of a device. */
 export type OperationKind =
@@ -24,21 +26,90 @@ export type OperationKind =
   | 'write-composite'
   | 'observe-composite';
 
-export interface OperationSpec {
-  readonly kind: OperationKind;
+/** A package of the firmware repository, named in an operation's content instead of its bytes. */
+export type PackageReference = {
+  readonly firmwareId: string;
+  /** Hex SHA-256 of the package. */
+  readonly sha256: string;
+  readonly size: number;
+};
+
+/**
+ * A value to write, as the event holds it: its text (parsed with its type, else the type of its
+ * resource in the object model, when the request is built), or a reference to what an event must not
+ * hold (a package of the firmware repository, a sealed text; app/observations/ContentReferences.ts
+ * resolves those before the request is built). Type aliases, not interfaces, and mutable arrays, so
+ * that an operation's content is a JsonValue, the shape the event store holds.
+ */
+export type WrittenValue =
+  | { readonly path: string; readonly type?: string; readonly text: string }
+  | { readonly path: string; readonly type: 'opaque'; readonly package: PackageReference }
+  | { readonly path: string; readonly type: 'string'; readonly sealedText: Pick<SealedSecret, 'sealed' | 'fingerprint'> };
+
+/** What a write, a create or a write-composite carries. */
+export type WrittenValues = { readonly values: WrittenValue[] };
+
+/**
+ * Notification attributes (LwM2M Core 1.2 section 5.1.2) by name; in a Write-Attributes, a null value
+ * removes the attribute (written as the bare name).
+ */
+export type AttributeContent = { readonly [Name in NotificationAttributeName]?: number | null };
+
+/** LwM2M Core 1.2 section 6.3.2: how many levels below the path a Discover's answer lists (the `depth` query parameter). */
+export type DiscoverDepth = { readonly depth: number };
+
+/** A Cancel Observation by Reset: no request, the next notification is answered with a Reset (RFC 7641 section 3.6). */
+export type CancelByReset = { readonly reset: true };
+
+interface Targeted<Kind extends OperationKind, Content> {
+  readonly kind: Kind;
   /** Target paths ("/3/0/1"); one for simple operations, several for composite ones. */
   readonly paths: readonly string[];
-  /**
-   * What to write, the execute arguments, the attributes (of Write-Attributes, and of an Observe in its
-   * own query), a Discover's depth, a Cancel Observation's way; null when the operation carries nothing.
-   */
-  readonly content: JsonValue | null;
+  /** null when the operation carries nothing. */
+  readonly content: Content;
   /**
    * The content format an operator chose: the Accept of a Read or Observe, the Content-Format of a
    * Write or Create, both for a composite operation. Absent: chosen from the device's registration,
-   * and the next format tried on 4.06 or 4.15; present: that format only.
+   * and the next format tried on 4.06 or 4.15; present: that format only (refused for an operation
+   * that negotiates none).
    */
   readonly format?: number;
+}
+
+/**
+ * An operation as requested and as the `OperationRequested` event holds it, its content typed by its
+ * kind (the JSON of each is the one app/operations/OperationRequests.ts documents, unchanged since
+ * the content was an untyped JSON value: events of old load as they are).
+ */
+export type OperationSpec =
+  | Targeted<'read' | 'delete' | 'read-composite' | 'observe-composite', null>
+  | Targeted<'write-replace' | 'write-partial' | 'create' | 'write-composite', WrittenValues>
+  | Targeted<'write-attributes', AttributeContent>
+  /** The execute arguments, `0='on',1` (LwM2M Core 1.1 section 5.4.5), or none. */
+  | Targeted<'execute', string | null>
+  /** The notification attributes of this observation alone, in the Observe's own query (Core 1.2 section 5.1.1); no null values there. */
+  | Targeted<'observe', AttributeContent | null>
+  | Targeted<'discover', DiscoverDepth | null>
+  /** null: the active cancel, the Observe again with Observe 1. */
+  | Targeted<'cancel-observation', CancelByReset | null>;
+
+/**
+ * An operation whose content has not been checked against its kind: JSON from outside the compiler's
+ * view. app/operations/OperationRequests.ts `parseOperation` turns it into an `OperationSpec`, once,
+ * where an operation is checked before it is queued; every `OperationSpec` is such an operation.
+ */
+export interface UncheckedOperation {
+  readonly kind: OperationKind;
+  readonly paths: readonly string[];
+  readonly content: JsonValue | null;
+  readonly format?: number;
+}
+
+/** The operations that write values (a create, a write, a write-composite). */
+export type WriteOperation = Extract<OperationSpec, { readonly content: WrittenValues }>;
+
+export function writesValues(spec: OperationSpec): spec is WriteOperation {
+  return spec.kind === 'write-replace' || spec.kind === 'write-partial' || spec.kind === 'create' || spec.kind === 'write-composite';
 }
 
 export type OperationEvent =

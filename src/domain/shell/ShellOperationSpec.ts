@@ -18,14 +18,13 @@
  *   gt, lt and st only on a resource) and the device's version knows (edge, con and hqmax only for
  *   a device registered with 1.2, Core 1.2 section 5.1.2), each sent without a value.
  */
-import type { JsonValue } from '../Json.ts';
 import type { LwM2mPath } from '../lwm2m/LwM2mPath.ts';
 import { formatCompositePath, formatPath } from '../lwm2m/LwM2mPath.ts';
 import type { ObjectModelCatalog } from '../lwm2m/ObjectModel.ts';
 import { findResource } from '../lwm2m/ObjectModel.ts';
-import type { OperationSpec } from '../operations/OperationEvents.ts';
+import type { AttributeContent, OperationSpec, WrittenValue } from '../operations/OperationEvents.ts';
 import { NOTIFICATION_ATTRIBUTE_NAMES, attributesRefusedFor, isResourceOnlyAttribute } from '../lwm2m/NotificationAttributes.ts';
-import type { NotificationAttributes } from '../lwm2m/NotificationAttributes.ts';
+import type { NotificationAttributeName, NotificationAttributes } from '../lwm2m/NotificationAttributes.ts';
 import type { ExecuteArgument, ShellCommand, ShellResourceEntry } from './ShellCommand.ts';
 
 export interface ShellOperationContext {
@@ -52,32 +51,43 @@ export type ShellOperationResult =
 export function shellOperationSpec(command: ShellCommand, context: ShellOperationContext): ShellOperationResult {
   const formatted = 'format' in command && command.format !== undefined ? { format: command.format } : {};
   const operation = (spec: OperationSpec): ShellOperationResult => ({ kind: 'operation', operation: { ...spec, ...formatted } });
-  const single = (kind: OperationSpec['kind'], path: LwM2mPath, content: JsonValue | null = null): ShellOperationResult =>
-    operation({ kind, paths: [formatPath(path)], content });
+  const target = (path: LwM2mPath): string[] => [formatPath(path)];
   switch (command.kind) {
     case 'read':
-      return single('read', command.path);
+      return operation({ kind: 'read', paths: target(command.path), content: null });
     case 'observe':
-      return single('observe', command.path, command.attributes === undefined ? null : attributeContent(command.path, command.attributes, false, context.lwm2mVersion ?? '1.0'));
+      return operation({
+        kind: 'observe',
+        paths: target(command.path),
+        content: command.attributes === undefined ? null : attributeContent(command.path, command.attributes, false, context.lwm2mVersion ?? '1.0'),
+      });
     case 'cancelobservation':
       return operation({ kind: 'cancel-observation', paths: command.paths.map(formatCompositePath), content: { reset: true } });
     case 'cancelobserve':
       return operation({ kind: 'cancel-observation', paths: command.paths.map(formatCompositePath), content: null });
     case 'discover':
-      return single('discover', command.path, command.depth === undefined ? null : { depth: command.depth });
+      return operation({ kind: 'discover', paths: target(command.path), content: command.depth === undefined ? null : { depth: command.depth } });
     case 'delete':
-      return single('delete', command.path);
+      return operation({ kind: 'delete', paths: target(command.path), content: null });
     case 'execute':
-      return single('execute', command.path, command.arguments.length === 0 ? null : formatExecuteArguments(command.arguments));
+      return operation({ kind: 'execute', paths: target(command.path), content: command.arguments.length === 0 ? null : formatExecuteArguments(command.arguments) });
     case 'writeattr':
-      return single('write-attributes', command.path, attributeContent(command.path, command.attributes, command.cancel, context.lwm2mVersion ?? '1.0'));
+      return operation({
+        kind: 'write-attributes',
+        paths: target(command.path),
+        content: attributeContent(command.path, command.attributes, command.cancel, context.lwm2mVersion ?? '1.0'),
+      });
     case 'write':
-      return single('write-replace', command.path, { values: [typedValue(command.path, command.value, context)] });
+      return operation({ kind: 'write-replace', paths: target(command.path), content: { values: [typedValue(command.path, command.value, context)] } });
     case 'writep':
-      return single('write-partial', command.path, { values: entryValues(command.path, command.resources, context) });
+      return operation({ kind: 'write-partial', paths: target(command.path), content: { values: entryValues(command.path, command.resources, context) } });
     case 'create': {
       const instanceId = command.path.instanceId ?? nextInstanceId(context.announcedInstances(command.path.objectId));
-      return single('create', { objectId: command.path.objectId }, { values: entryValues({ objectId: command.path.objectId, instanceId }, command.resources, context) });
+      return operation({
+        kind: 'create',
+        paths: target({ objectId: command.path.objectId }),
+        content: { values: entryValues({ objectId: command.path.objectId, instanceId }, command.resources, context) },
+      });
     }
     case 'cread':
       return operation({ kind: 'read-composite', paths: command.paths.map(formatCompositePath), content: null });
@@ -99,8 +109,8 @@ export function formatExecuteArguments(argumentList: readonly ExecuteArgument[])
   return argumentList.map((argument) => (argument.value === null ? String(argument.digit) : `${argument.digit}='${argument.value}'`)).join(',');
 }
 
-function attributeContent(path: LwM2mPath, attributes: NotificationAttributes, cancel: boolean, lwm2mVersion: string): JsonValue {
-  const content: { [name: string]: JsonValue } = {};
+function attributeContent(path: LwM2mPath, attributes: NotificationAttributes, cancel: boolean, lwm2mVersion: string): AttributeContent {
+  const content: { [Name in NotificationAttributeName]?: number | null } = {};
   for (const name of NOTIFICATION_ATTRIBUTE_NAMES) {
     const value = attributes[name];
     if (value !== undefined) content[name] = value;
@@ -116,12 +126,12 @@ function attributeContent(path: LwM2mPath, attributes: NotificationAttributes, c
 }
 
 /** A value with the type of its resource, so that the encoder need not guess it. */
-function typedValue(path: LwM2mPath, text: string, context: ShellOperationContext): JsonValue {
+function typedValue(path: LwM2mPath, text: string, context: ShellOperationContext): WrittenValue {
   const type = resourceType(path, context);
   return type === undefined ? { path: formatPath(path), text } : { path: formatPath(path), type, text };
 }
 
-function entryValues(instancePath: LwM2mPath, entries: readonly ShellResourceEntry[], context: ShellOperationContext): JsonValue[] {
+function entryValues(instancePath: LwM2mPath, entries: readonly ShellResourceEntry[], context: ShellOperationContext): WrittenValue[] {
   return entries.flatMap((entry) => {
     const resourcePath: LwM2mPath = { ...instancePath, resourceId: entry.resourceId };
     if (typeof entry.value !== 'object') return [typedValue(resourcePath, String(entry.value), context)];

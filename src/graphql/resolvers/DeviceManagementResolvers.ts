@@ -3,10 +3,10 @@
  * LwM2M operation (each queues it and answers with the operation as projected), and the live views
  * of operations and reported values.
  */
-import type { JsonObject, JsonValue } from '../../domain/Json.ts';
 import { DomainError } from '../../domain/DomainError.ts';
-import { NOTIFICATION_ATTRIBUTE_NAMES } from '../../domain/lwm2m/NotificationAttributes.ts';
-import type { OperationKind as DomainOperationKind, OperationSpec } from '../../domain/operations/OperationEvents.ts';
+import { NOTIFICATION_ATTRIBUTE_NAMES, isNotificationAttributeName } from '../../domain/lwm2m/NotificationAttributes.ts';
+import type { NotificationAttributeName } from '../../domain/lwm2m/NotificationAttributes.ts';
+import type { AttributeContent, OperationKind as DomainOperationKind, OperationSpec, WrittenValues } from '../../domain/operations/OperationEvents.ts';
 import type { OperationStatus as ViewStatus, OperationView } from '../../projections/operations/OperationQueries.ts';
 import { requireRole } from '../Authorization.ts';
 import { pageSize } from '../Cursors.ts';
@@ -67,12 +67,12 @@ async function requestOperation(context: GraphQLContext, endpoint: string, spec:
 }
 
 /** The content of writes and creates (see OperationRequests: `{ values: [{ path, type, text }] }`). */
-function valuesContent(values: readonly ResourceValueInput[]): JsonObject {
+function valuesContent(values: readonly ResourceValueInput[]): WrittenValues {
   return { values: values.map((value) => ({ path: value.path, type: value.type, text: value.text })) };
 }
 
 /** The operation with the content format the operator chose, if any (absent or null: chosen from the registration). */
-function withFormat(spec: OperationSpec, format: number | null | undefined): OperationSpec {
+function withFormat<Spec extends OperationSpec>(spec: Spec, format: number | null | undefined): Spec {
   return format === null || format === undefined ? spec : { ...spec, format };
 }
 
@@ -85,10 +85,10 @@ function observedPaths(path: string | null | undefined, paths: readonly string[]
 }
 
 /** The attributes given, a null one included (it removes the attribute); absent ones left out. */
-function attributesContent(attributes: NotificationAttributesInput): JsonObject {
-  const content: Record<string, JsonValue> = {};
+function attributesContent(attributes: NotificationAttributesInput): AttributeContent {
+  const content: { [Name in NotificationAttributeName]?: number | null } = {};
   for (const [name, value] of Object.entries(attributes)) {
-    if (value !== undefined) content[name] = value;
+    if (value !== undefined && isNotificationAttributeName(name)) content[name] = value;
   }
   if (Object.keys(content).length === 0) throw new DomainError('BAD_USER_INPUT', `give at least one attribute (${NOTIFICATION_ATTRIBUTE_NAMES.join(', ')})`, {});
   return content;

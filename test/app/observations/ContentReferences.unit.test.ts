@@ -5,13 +5,13 @@ import { resolveContentReferences, withReferenceStandIns } from '../../../src/ap
 import { validateOperation } from '../../../src/app/operations/OperationRequests.ts';
 import type { JsonValue } from '../../../src/domain/Json.ts';
 import { coreObjectCatalog } from '../../../src/domain/lwm2m/StaticObjectModelCatalog.ts';
-import type { OperationSpec } from '../../../src/domain/operations/OperationEvents.ts';
+import type { OperationSpec, UncheckedOperation } from '../../../src/domain/operations/OperationEvents.ts';
 
 const sealer = new AesGcmSecretSealer(Buffer.alloc(32, 5));
-const write = (value: JsonValue): OperationSpec => ({ kind: 'write-replace', paths: ['/5/0/0'], content: { values: [value] } });
+const write = (value: JsonValue): UncheckedOperation => ({ kind: 'write-replace', paths: ['/5/0/0'], content: { values: [value] } });
 const reference = { firmwareId: 'f-1', sha256: 'ab'.repeat(32), size: 3 };
 
-function reason(spec: OperationSpec): string | undefined {
+function reason(spec: UncheckedOperation): string | undefined {
   const standIns = withReferenceStandIns(spec);
   if (!standIns.ok) return standIns.reason;
   const valid = validateOperation(standIns.value, coreObjectCatalog());
@@ -34,7 +34,8 @@ describe('content references', () => {
     const spec: OperationSpec = { kind: 'write-replace', paths: ['/5/0/1'], content: { values: [{ path: '/5/0/1', type: 'string', sealedText: { ...sealed } }] } };
     expect(await resolveContentReferences(spec, { sealer })).toEqual({ ok: true, value: { ...spec, content: { values: [{ path: '/5/0/1', type: 'string', text: 'http://h/fw/f-1/token' }] } } });
     expect(await resolveContentReferences(spec, {})).toEqual({ ok: false, reason: 'values[0]: a sealed text cannot be opened here (no sealer)' });
-    expect(await resolveContentReferences(write({ path: '/5/0/0', type: 'opaque', package: reference }), { sealer })).toEqual({
+    const packageWrite: OperationSpec = { kind: 'write-replace', paths: ['/5/0/0'], content: { values: [{ path: '/5/0/0', type: 'opaque', package: reference }] } };
+    expect(await resolveContentReferences(packageWrite, { sealer })).toEqual({
       ok: false,
       reason: `values[0]: the package of firmware f-1 (SHA-256 ${'ab'.repeat(32)}) is not in the repository`,
     });

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OperationSpec } from '../../../src/domain/operations/OperationEvents.ts';
+import { operationSpec as spec } from '../../support/TestOperations.ts';
 import { observationStream } from '../../../src/domain/observations/ObservationEvents.ts';
 import { resourceStream } from '../../../src/domain/observations/ResourceValueEvents.ts';
 import type { ResourceValuesReported } from '../../../src/domain/observations/ResourceValueEvents.ts';
@@ -56,10 +56,6 @@ async function finished(harness: Harness, operationId: string): Promise<Operatio
     const view = harness.api.operation(operationId);
     return view && ['succeeded', 'failed', 'cancelled'].includes(view.status) ? view : undefined;
   });
-}
-
-function spec(kind: OperationSpec['kind'], paths: string[], content: OperationSpec['content'] = null): OperationSpec {
-  return { kind, paths, content };
 }
 
 /** Every option but Observe, as "number=hex", in wire order: what a cancel must repeat of its Observe. */

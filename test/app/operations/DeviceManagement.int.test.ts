@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { OperationSpec } from '../../../src/domain/operations/OperationEvents.ts';
+import { operationSpec as spec } from '../../support/TestOperations.ts';
 import { operationStream } from '../../../src/domain/operations/OperationEvents.ts';
 import { observationStream } from '../../../src/domain/observations/ObservationEvents.ts';
 import { resourceStream } from '../../../src/domain/observations/ResourceValueEvents.ts';
@@ -44,10 +45,6 @@ async function device(harness: Harness, endpoint: string, binding = 'U'): Promis
   cleanups.push(() => client.close());
   expect((await client.register()).code).toBe('2.01');
   return { client, objects };
-}
-
-function spec(kind: OperationSpec['kind'], paths: string[], content: OperationSpec['content'] = null): OperationSpec {
-  return { kind, paths, content };
 }
 
 async function finished(harness: Harness, operationId: string): Promise<OperationView> {

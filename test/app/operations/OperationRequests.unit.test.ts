@@ -1,16 +1,19 @@
 /** How operations go on the wire (Transport 1.1 section 6.x), checked message by message. */
 import { describe, expect, it } from 'vitest';
 import { coreObjectCatalog } from '../../../src/domain/lwm2m/StaticObjectModelCatalog.ts';
-import type { OperationSpec } from '../../../src/domain/operations/OperationEvents.ts';
-import { buildCancelRequest, buildRequest, initialFormat, interpretResponse, validateOperation } from '../../../src/app/operations/OperationRequests.ts';
+import type { JsonValue } from '../../../src/domain/Json.ts';
+import type { OperationKind, UncheckedOperation } from '../../../src/domain/operations/OperationEvents.ts';
+import { parsedOperation } from '../../support/TestOperations.ts';
+import { buildCancelRequest, buildRequest, cancelsByReset, initialFormat, interpretResponse, parseOperation, validateOperation } from '../../../src/app/operations/OperationRequests.ts';
 import type { DeviceProfile } from '../../../src/app/operations/OperationRequests.ts';
 
 const catalog = coreObjectCatalog();
 const v11: DeviceProfile = { rootPath: '/', lwm2mVersion: '1.1', contentFormats: [] };
 const v10: DeviceProfile = { rootPath: '/lwm2m', lwm2mVersion: '1.0', contentFormats: [] };
-const spec = (kind: OperationSpec['kind'], paths: string[], content: OperationSpec['content'] = null): OperationSpec => ({ kind, paths, content });
+const spec = (kind: OperationKind, paths: string[], content: JsonValue | null = null): UncheckedOperation => ({ kind, paths, content });
 
-function built(operation: OperationSpec, device: DeviceProfile = v11) {
+function built(unchecked: UncheckedOperation, device: DeviceProfile = v11) {
+  const operation = parsedOperation(unchecked);
   const result = buildRequest(operation, device, initialFormat(operation, device), catalog);
   if (!result.ok) throw new Error(result.reason);
   return result.value;
@@ -82,7 +85,7 @@ describe('operation requests', () => {
     expect(built(spec('write-attributes', ['/3/0'], { con: null }), v12)).toEqual({ method: 'PUT', path: ['3', '0'], query: ['con'] });
     expect(built(spec('observe', ['/3303/0/5700'], { con: 1 }), v12)).toMatchObject({ query: ['con=1'], observe: 0 });
     for (const device of [v11, v10]) {
-      expect(buildRequest(spec('write-attributes', ['/3303/0/5700'], attributes), device, undefined, catalog)).toEqual({
+      expect(buildRequest(parsedOperation(spec('write-attributes', ['/3303/0/5700'], attributes)), device, undefined, catalog)).toEqual({
         ok: false,
         reason: `edge, con, hqmax need LwM2M 1.2 (Core 1.2 section 5.1.2); the device registered with ${device.lwm2mVersion}`,
       });
@@ -102,7 +105,7 @@ describe('operation requests', () => {
     expect(built(spec('read-composite', ['/3/0/2', '/3303/0/5700']))).toMatchObject({ method: 'FETCH', path: [], contentFormat: 112, accept: 112 });
     expect(built(spec('observe-composite', ['/3303/0/5700']))).toMatchObject({ method: 'FETCH', observe: 0 });
     expect(built(spec('write-composite', ['/3/0/14'], { values: [{ path: '/3/0/14', text: 'x' }] }))).toMatchObject({ method: 'iPATCH', contentFormat: 112 });
-    const composite10 = buildRequest(spec('read-composite', ['/3/0/2']), v10, initialFormat(spec('read-composite', ['/3/0/2']), v10), catalog);
+    const composite10 = buildRequest(parsedOperation(spec('read-composite', ['/3/0/2'])), v10, initialFormat(parsedOperation(spec('read-composite', ['/3/0/2'])), v10), catalog);
     expect(composite10).toEqual({ ok: false, reason: 'composite operations need LwM2M 1.1 or later (the device registered 1.0)' });
   });
 
@@ -117,11 +120,32 @@ describe('operation requests', () => {
 
   it('decodes a read answer into typed values, and says why an answer is unusable', () => {
     const answer = { code: '2.05', payload: new TextEncoder().encode('21.5'), contentFormat: 0, options: [] };
-    const read = interpretResponse(spec('read', ['/3303/0/5700']), answer, 0, catalog, new Date());
+    const read = interpretResponse(parsedOperation(spec('read', ['/3303/0/5700'])), answer, 0, catalog, new Date());
     expect(read).toMatchObject({ ok: true, value: { content: { contentFormat: 0, values: [{ path: '/3303/0/5700', type: 'float', text: '21.5' }] } } });
-    const broken = interpretResponse(spec('read', ['/3303/0/5700']), { ...answer, payload: new TextEncoder().encode('warm') }, 0, catalog, new Date());
+    const broken = interpretResponse(parsedOperation(spec('read', ['/3303/0/5700'])), { ...answer, payload: new TextEncoder().encode('warm') }, 0, catalog, new Date());
     expect(broken.ok).toBe(false);
-    const links = interpretResponse(spec('discover', ['/3']), { ...answer, contentFormat: 40, payload: new TextEncoder().encode('</3/0>;pmin=10,</3/0/1>') }, 40, catalog, new Date());
+    const links = interpretResponse(parsedOperation(spec('discover', ['/3'])), { ...answer, contentFormat: 40, payload: new TextEncoder().encode('</3/0>;pmin=10,</3/0/1>') }, 40, catalog, new Date());
     expect(links).toEqual({ ok: true, value: { content: { links: [{ target: '/3/0', attributes: { pmin: '10' } }, { target: '/3/0/1', attributes: {} }] }, values: [] } });
+  });
+
+  it('reads an operation stored while its content was any JSON value as it is, and builds the same request from it', () => {
+    // OperationRequested events in the log hold the operation as it was requested, its content untyped JSON.
+    const stored = {
+      write: { kind: 'write-replace', paths: ['/3/0/14'], content: { values: [{ path: '/3/0/14', type: 'string', text: '+02' }] }, format: 60 },
+      observe: { kind: 'observe', paths: ['/3303/0/5700'], content: { pmin: 10, gt: 30.5 } },
+      attributes: { kind: 'write-attributes', paths: ['/3/0/9'], content: { pmax: 60, lt: null } },
+      discover: { kind: 'discover', paths: ['/3'], content: { depth: 1 } },
+      execute: { kind: 'execute', paths: ['/3/0/4'], content: "0='on',1" },
+      cancel: { kind: 'cancel-observation', paths: ['/3/0/9'], content: { reset: true } },
+      composite: { kind: 'read-composite', paths: ['/3/0/2', '/3303/0/5700'], content: null },
+    } satisfies Record<string, UncheckedOperation>;
+    for (const old of Object.values(stored)) expect(parseOperation(old)).toEqual({ ok: true, value: old });
+    expect(built(stored.write)).toMatchObject({ method: 'PUT', contentFormat: 60, payload: Uint8Array.of(0x63, 0x2b, 0x30, 0x32) });
+    expect(built(stored.observe)).toMatchObject({ method: 'GET', query: ['pmin=10', 'gt=30.5'], observe: 0 });
+    expect(built(stored.attributes)).toEqual({ method: 'PUT', path: ['3', '0', '9'], query: ['pmax=60', 'lt'] });
+    expect(built(stored.discover)).toEqual({ method: 'GET', path: ['3'], accept: 40, query: ['depth=1'] });
+    expect(built(stored.execute)).toMatchObject({ method: 'POST', contentFormat: 0, payload: new TextEncoder().encode("0='on',1") });
+    expect(cancelsByReset(parsedOperation(stored.cancel))).toBe(true);
+    expect(built(stored.composite)).toMatchObject({ method: 'FETCH', path: [] });
   });
 });

@@ -29,12 +29,16 @@
  * client certificate (certificate suites) is judged after the handshake by the caller's lookup, before
  * any CoAP is read; a refused one closes the connection.
  */
-import { X509Certificate, randomBytes } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { DetailedPeerCertificate, SecureContext, TLSSocketOptions, TlsOptions } from 'node:tls';
 import type { Logger } from '../logging/Logger.ts';
+import type { Randomness } from '../runtime/Randomness.ts';
+import { systemRandomness } from '../runtime/Randomness.ts';
+import type { Timer, Timers } from '../runtime/Timers.ts';
+import { systemTimers } from '../runtime/Timers.ts';
 import { BlockwiseResponder, sendRequest, tooLarge } from './BlockwiseTransfers.ts';
 import type { BlockExchange, BlockMessage } from './BlockwiseTransfers.ts';
 import type {
@@ -92,6 +96,9 @@ export interface StreamCoapEndpointOptions {
   readonly port: number;
   readonly logger: Logger;
   readonly limits?: Partial<StreamLimits>;
+  /** The system's unless a test moves time or fixes randomness itself. */
+  readonly timers?: Timers;
+  readonly randomness?: Randomness;
 }
 
 /**
@@ -184,7 +191,9 @@ export class StreamCoapEndpoint implements CoapEndpoint {
   readonly #server: Server;
   readonly #connections = new Map<string, Connection>();
   readonly #blockwise: BlockwiseResponder;
-  readonly #sweeper: NodeJS.Timeout;
+  readonly #timers: Timers;
+  readonly #randomness: Randomness;
+  readonly #sweeper: Timer;
   #handler: CoapRequestHandler | undefined;
   #unsolicited: UnsolicitedResponseHandler | undefined;
   #closed = false;
@@ -196,9 +205,10 @@ export class StreamCoapEndpoint implements CoapEndpoint {
     this.#limits = { ...defaultStreamLimits, ...options.limits };
     this.#server = createServer({ pauseOnConnect: true });
     this.#server.maxConnections = this.#limits.maxConnections;
-    this.#blockwise = new BlockwiseResponder({ maxBodySize: this.#limits.maxBodySize, maxTransfers: this.#limits.maxBlockTransfers, lifetimeMs: this.#limits.responseTimeoutMs, now: () => performance.now() });
-    this.#sweeper = setInterval(() => this.#blockwise.sweep(performance.now()), 1_000);
-    this.#sweeper.unref();
+    this.#timers = options.timers ?? systemTimers;
+    this.#randomness = options.randomness ?? systemRandomness;
+    this.#blockwise = new BlockwiseResponder({ maxBodySize: this.#limits.maxBodySize, maxTransfers: this.#limits.maxBlockTransfers, lifetimeMs: this.#limits.responseTimeoutMs, now: () => this.#timers.now() });
+    this.#sweeper = this.#timers.every(1_000, () => this.#blockwise.sweep(this.#timers.now()));
   }
 
   get local(): CoapPeer {
@@ -367,7 +377,7 @@ export class StreamCoapEndpoint implements CoapEndpoint {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#sweeper);
+    this.#sweeper.cancel();
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     for (const connection of [...this.#connections.values()]) {
       connection.socket.destroy();
@@ -381,7 +391,7 @@ export class StreamCoapEndpoint implements CoapEndpoint {
   async request(peer: CoapPeer, request: OutgoingCoapRequest): Promise<IncomingCoapResponse> {
     const connection = this.#connections.get(peerKey(peer));
     if (connection === undefined || connection.closed) throw new CoapTimeoutError(peer, 'open connection');
-    const token = request.token ?? randomBytes(8);
+    const token = request.token ?? this.#randomness.bytes(8);
     const code = methodCode(request.method);
     const exchange: BlockExchange = (options, payload) => this.#exchange(connection, { code, token, options, payload }, request.signal);
     return sendRequest(peer, exchange, requestOptions(request), request.payload ?? new Uint8Array(0), request.block2, { ...sizesFor(connection), maxBodySize: this.#limits.maxBodySize });
@@ -399,7 +409,7 @@ export class StreamCoapEndpoint implements CoapEndpoint {
     if (connection.pending.has(tokenKey)) return Promise.reject(new CoapProtocolError(peer, 'a request with this token is already pending'));
     return new Promise<BlockMessage>((resolve, reject) => {
       const settle = (): void => {
-        clearTimeout(timer);
+        timer.cancel();
         signal?.removeEventListener('abort', abandon);
         if (connection.pending.get(tokenKey) === pending) connection.pending.delete(tokenKey);
       };
@@ -414,7 +424,7 @@ export class StreamCoapEndpoint implements CoapEndpoint {
         },
       };
       const abandon = (): void => pending.reject(abandonment(signal));
-      const timer = setTimeout(() => pending.reject(new CoapTimeoutError(peer, 'response')), this.#limits.responseTimeoutMs);
+      const timer = this.#timers.after(this.#limits.responseTimeoutMs, () => pending.reject(new CoapTimeoutError(peer, 'response')));
       signal?.addEventListener('abort', abandon, { once: true });
       connection.pending.set(tokenKey, pending);
       this.#write(connection, message);

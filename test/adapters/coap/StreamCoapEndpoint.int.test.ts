@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createSecureContext } from 'node:tls';
 import pino from 'pino';
-import { openTcpCoapEndpoint, openTlsCoapEndpoint } from '../../../src/adapters/coap/StreamCoapEndpoint.ts';
+import { defaultStreamLimits, openTcpCoapEndpoint, openTlsCoapEndpoint } from '../../../src/adapters/coap/StreamCoapEndpoint.ts';
 import type { StreamCoapEndpoint, StreamLimits, TlsHandshakeFailure } from '../../../src/adapters/coap/StreamCoapEndpoint.ts';
 import { CoapTimeoutError } from '../../../src/adapters/coap/CoapEndpoint.ts';
 import type { CoapPeer, IncomingCoapRequest } from '../../../src/adapters/coap/CoapEndpoint.ts';
@@ -12,6 +12,7 @@ import { CoapStreamReader, SignalCode, SignalOption, encodeCoapStreamMessage } f
 import type { CoapStreamMessage } from '../../../src/adapters/coap/CoapStreamCodec.ts';
 import { RawCoapStreamPeer } from '../../support/RawCoapStreamPeer.ts';
 import { coapClient, libcoapAvailable } from '../../support/LibcoapClient.ts';
+import { ManualTimers } from '../../support/ManualTimers.ts';
 
 const logger = pino({ level: 'silent' });
 const text = (value: string): Uint8Array => new TextEncoder().encode(value);
@@ -245,6 +246,26 @@ describe('StreamCoapEndpoint requests to the peer', () => {
     client.close();
     await expect(pending).rejects.toBeInstanceOf(CoapTimeoutError);
     await expect(served.endpoint.request(device, { method: 'GET', path: ['3'] })).rejects.toBeInstanceOf(CoapTimeoutError);
+  });
+
+  it('rejects a request the peer leaves unanswered once the response timeout has passed, and not before', async () => {
+    const timers = new ManualTimers();
+    const served = serving(await openTcpCoapEndpoint({ host: '127.0.0.1', port: 0, logger, timers }));
+    const client = await peer(served);
+    await client.waitFor((m) => m.code === SignalCode.Csm);
+    const device: CoapPeer = { address: '127.0.0.1', port: client.port };
+    await expect.poll(() => served.endpoint.isConnected(device)).toBe(true);
+    let givenUp = false;
+    const unanswered = served.endpoint.request(device, { method: 'GET', path: ['3', '0', '0'] }).catch((error: unknown) => {
+      givenUp = true;
+      return error;
+    });
+    await client.waitFor((m) => m.code === '0.01');
+    timers.advance(defaultStreamLimits.responseTimeoutMs - 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(givenUp).toBe(false);
+    timers.advance(1);
+    expect(await unanswered).toBeInstanceOf(CoapTimeoutError);
   });
 
   it('hands a response matching no request (a notification) to the unsolicited handler', async () => {

@@ -1,6 +1,7 @@
 /**
  * CoAP's transmission parameters, RFC 7252 section 4.8, as one object, with the derived times of
- * section 4.8.2. Tests shrink ACK_TIMEOUT to exercise retransmission in milliseconds.
+ * section 4.8.2. Tests of retransmission itself move fake time (`Timers`); tests of a whole service on
+ * real time shrink ACK_TIMEOUT so that a lost exchange costs milliseconds.
  */
 export interface TransmissionParameters {
   readonly ackTimeoutMs: number;

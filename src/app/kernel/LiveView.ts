@@ -44,8 +44,12 @@ export class LiveView<State> implements FeedMember {
   #state: State;
   #position = 0;
   #failure: Error | undefined;
-  /** Waiters for positions not seen yet; each is removed when it settles. */
-  readonly #waiters = new Set<Waiter>();
+  /**
+   * Waiters for positions not seen yet, in position order, each removed when it settles: a delivery
+   * settles a prefix and looks at no other waiter (hundreds wait at once under load, each for its
+   * own write, and they come mostly in position order, so keeping the order costs a push).
+   */
+  readonly #waiters: Waiter[] = [];
 
   /** Builds the view and joins it to the feed from the start of the log; resolves once it has caught up with the feed. */
   static async open<State>(feed: LogFeed, definition: LiveViewDefinition<State>): Promise<LiveView<State>> {
@@ -79,10 +83,11 @@ export class LiveView<State> implements FeedMember {
     if (this.#position >= position) return Promise.resolve();
     if (this.#failure) return Promise.reject(this.#stoppedError());
     // Without a signal there is nothing to detach: the hot path (a command waiting for its own write) allocates no closures of its own.
-    if (signal === undefined) return new Promise<void>((resolve, reject) => this.#waiters.add({ position, resolve, reject }));
+    if (signal === undefined) return new Promise<void>((resolve, reject) => this.#wait({ position, resolve, reject }));
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
-        this.#waiters.delete(waiter);
+        const index = this.#waiters.indexOf(waiter);
+        if (index >= 0) this.#waiters.splice(index, 1);
         reject(new LiveViewTimeout(`live view ${this.name} has not seen position ${position} (it is at ${this.#position})`));
       };
       const settle = (): void => signal?.removeEventListener('abort', onAbort);
@@ -99,24 +104,29 @@ export class LiveView<State> implements FeedMember {
       };
       if (signal?.aborted === true) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.add(waiter);
+      this.#wait(waiter);
     });
   }
 
   deliver(events: readonly RecordedEvent[], through: number): void {
     for (const event of events) this.#state = this.#evolve(this.#state, event);
     this.#position = Math.max(this.#position, through);
-    for (const waiter of this.#waiters) {
-      if (waiter.position > this.#position) continue;
-      this.#waiters.delete(waiter);
-      waiter.resolve();
-    }
+    let seen = 0;
+    while (seen < this.#waiters.length && (this.#waiters[seen]?.position ?? Infinity) <= this.#position) seen++;
+    if (seen === 0) return;
+    for (const waiter of this.#waiters.splice(0, seen)) waiter.resolve();
   }
 
   stopped(error: Error): void {
     this.#failure = error;
-    for (const waiter of this.#waiters) waiter.reject(this.#stoppedError());
-    this.#waiters.clear();
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(this.#stoppedError());
+  }
+
+  /** Queues a waiter in position order (at the end, mostly). */
+  #wait(waiter: Waiter): void {
+    let index = this.#waiters.length;
+    while (index > 0 && (this.#waiters[index - 1]?.position ?? 0) > waiter.position) index--;
+    this.#waiters.splice(index, 0, waiter);
   }
 
   #stoppedError(): LogFeedStopped {

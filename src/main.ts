@@ -53,8 +53,10 @@ import { BootstrapDeviceDirectory } from './app/bootstrap/BootstrapDeviceDirecto
 import { bootstrapDefaultsFor, serviceUri } from './app/bootstrap/ServiceUris.ts';
 import { ChannelRoutingCoapEndpoint } from './adapters/coap/ChannelRoutingCoapEndpoint.ts';
 import { CoapRouter } from './adapters/coap/CoapRouter.ts';
-import type { IncomingCoapRequest } from './adapters/coap/CoapEndpoint.ts';
+import type { CoapPeer, IncomingCoapRequest } from './adapters/coap/CoapEndpoint.ts';
 import { openSecureEndpoints } from './adapters/security/SecureEndpoints.ts';
+import { HandlerWrappingCoapEndpoint } from './adapters/security/HandlerWrappingCoapEndpoint.ts';
+import { DeviceSecurity } from './app/security/DeviceSecurity.ts';
 import { randomUUID } from 'node:crypto';
 import { FirmwareRepository } from './app/firmware/FirmwareRepository.ts';
 import { firmwarePackageCoapHandler, firmwarePackagePathSegment, firmwarePackageUri } from './adapters/firmware/FirmwarePackageCoapResource.ts';
@@ -185,18 +187,27 @@ async function wireService(
   });
   const trustAnchors = await readTrustStore(config.trustStore);
   logger.info({ serverCertificate: serverCertificate.source, trustAnchors: trustAnchors.length }, 'certificates loaded');
+  // The secure ports' PSK and certificate accounts, and the audit of their failed handshakes and identity mismatches.
+  const security = new DeviceSecurity({ store, sealer: masterKey.sealer, clock: systemClock, logger, trustAnchors });
+  const certificateAccounts = security.certificateAccounts;
   const secure = await openSecureEndpoints({
     host: config.coapHost,
     lwm2mPort: config.coapsPort,
     bootstrapPort: config.bootstrapDtlsPort,
-    store,
+    pskLookups: { lwm2m: security.keys.lwm2mLookup, bootstrap: security.keys.bootstrapLookup },
     sealer: masterKey.sealer,
     clock: systemClock,
     logger,
-    certificates: { server: serverCertificate.credential, trustAnchors },
+    ...(certificateAccounts === undefined ? {} : { certificates: { server: serverCertificate.credential, lookup: certificateAccounts.dtlsLookup } }),
     sessionStateDir: dataDir,
   });
   closers.push({ part: 'lwm2m and bootstrap servers (DTLS)', close: () => secure.close() });
+  const stopDtlsAudits = [security.auditDtlsHandshakes(secure.lwm2mTransport.server, 'lwm2m'), security.auditDtlsHandshakes(secure.bootstrapTransport.server, 'bootstrap')];
+  closers.push({ part: 'DTLS handshake audits', close: () => stopDtlsAudits.forEach((stop) => stop()) });
+  const dtlsIdentityOf = {
+    lwm2m: security.dtlsIdentityOf((peer) => secure.lwm2mTransport.sessionOf(peer)),
+    bootstrap: security.dtlsIdentityOf((peer) => secure.bootstrapTransport.sessionOf(peer)),
+  };
   // The same servers over TCP and TLS (RFC 8323, LwM2M binding T), with the DTLS ports' PSK accounts and audit.
   const streams = await openStreamEndpoints({
     host: config.coapHost,
@@ -204,13 +215,10 @@ async function wireService(
     lwm2mTlsPort: config.coapsTcpPort,
     bootstrapTcpPort: config.bootstrapTcpPort,
     bootstrapTlsPort: config.bootstrapTlsPort,
-    store,
-    sealer: masterKey.sealer,
-    keys: secure.keys,
-    audit: secure.audit,
-    clock: systemClock,
+    pskKeys: { lwm2m: security.tlsKeys.lwm2mKey, bootstrap: security.tlsKeys.bootstrapKey, prepare: () => security.tlsKeys.prepare() },
+    onHandshakeFailed: (role, failure) => security.auditTlsHandshakeFailure(role, failure),
     logger,
-    ...(secure.certificateAccounts === undefined ? {} : { certificates: { server: serverCertificate.credential, accounts: secure.certificateAccounts } }),
+    ...(certificateAccounts === undefined ? {} : { certificates: { server: serverCertificate.credential, lookup: certificateAccounts.tlsLookup } }),
   });
   closers.push({ part: 'lwm2m and bootstrap servers (TCP, TLS)', close: () => streams.close() });
   // A request to a TCP or TLS device goes over its connection: the registration's channel picks the endpoint.
@@ -222,13 +230,13 @@ async function wireService(
   // The registration interface of each port: the channel it records, and the PSK identity the DTLS or TLS port authenticated.
   const registrationHandlers = {
     plain: registrations.handler('plain'),
-    dtls: secure.registrationHandler(registrations),
+    dtls: security.dtlsRegistrationHandler(registrations, (peer) => secure.lwm2mTransport.sessionOf(peer)),
     tcp: registrations.handler('tcp'),
-    tls: streams.tlsRegistrationHandler(registrations),
+    tls: security.tlsRegistrationHandler(registrations, (peer) => streams.lwm2mTls.authenticationOf(peer)),
   };
   const pskIdentityOf = (request: IncomingCoapRequest): string | null => {
     const port = lwm2mEndpoint.arrivedOn(request);
-    return port === 'dtls' ? secure.lwm2mIdentityOf(request.peer) : port === 'tls' ? streams.lwm2mTls.pskIdentityOf(request.peer) : null;
+    return port === 'dtls' ? dtlsIdentityOf.lwm2m(request.peer) : port === 'tls' ? streams.lwm2mTls.pskIdentityOf(request.peer) : null;
   };
   // Firmware packages are served on the LwM2M server's endpoint too (`GET /fw/<id>`).
   const firmwareRepository = new FirmwareRepository({ store, dataDir, clock: systemClock, newId: randomUUID, runner });
@@ -310,9 +318,17 @@ async function wireService(
     ),
   });
   bootstrapServer.attach(bootstrap);
-  bootstrapServer.attach(secure.bootstrap, secure.bootstrapChannel);
+  // On the secure ports, a request naming another device than the session's PSK identity is audited.
+  bootstrapServer.attach(new HandlerWrappingCoapEndpoint(secure.bootstrap, (handler) => security.auditedBootstrapHandler(handler, dtlsIdentityOf.bootstrap)), {
+    kind: 'psk',
+    pskIdentityOf: (peer) => dtlsIdentityOf.bootstrap(peer) ?? undefined,
+  });
   bootstrapServer.attach(streams.bootstrapTcp, { kind: 'tcp' });
-  bootstrapServer.attach(streams.bootstrapTls, streams.bootstrapTlsChannel);
+  const tlsBootstrapIdentityOf = (peer: CoapPeer): string | null => streams.bootstrapTls.pskIdentityOf(peer);
+  bootstrapServer.attach(new HandlerWrappingCoapEndpoint(streams.bootstrapTls, (handler) => security.auditedBootstrapHandler(handler, tlsBootstrapIdentityOf)), {
+    kind: 'tls',
+    pskIdentityOf: (peer) => tlsBootstrapIdentityOf(peer) ?? undefined,
+  });
   closers.push({ part: 'bootstrap sessions', close: () => bootstrapServer.close() });
   logger.info(
     { host: config.coapHost, port: bootstrap.local.port, dtlsPort: secure.bootstrap.local.port, tcpPort: streams.bootstrapTcp.local.port, tlsPort: streams.bootstrapTls.local.port },
@@ -329,8 +345,8 @@ async function wireService(
     coapEndpoints: [
       { server: 'lwm2m', traffic: () => coap.traffic() },
       { server: 'bootstrap', traffic: () => bootstrap.traffic() },
-      { server: 'lwm2m-dtls', traffic: () => secure.datagramEndpoints.lwm2m.traffic() },
-      { server: 'bootstrap-dtls', traffic: () => secure.datagramEndpoints.bootstrap.traffic() },
+      { server: 'lwm2m-dtls', traffic: () => secure.lwm2m.traffic() },
+      { server: 'bootstrap-dtls', traffic: () => secure.bootstrap.traffic() },
     ],
     dtlsServers: [
       { server: 'lwm2m', dtls: secure.lwm2mTransport.server },
@@ -404,7 +420,7 @@ async function wireService(
         socketsCheck([
           { name: 'lwm2m server (CoAP)', listening: () => coap.listening },
           { name: 'bootstrap server (CoAP)', listening: () => bootstrap.listening },
-          { name: 'lwm2m and bootstrap servers (DTLS)', listening: () => secure.datagramEndpoints.lwm2m.listening && secure.datagramEndpoints.bootstrap.listening },
+          { name: 'lwm2m and bootstrap servers (DTLS)', listening: () => secure.lwm2m.listening && secure.bootstrap.listening },
           { name: 'lwm2m and bootstrap servers (TCP, TLS)', listening: () => streams.byServer.every(({ endpoint }) => endpoint.listening) },
         ]),
       ])),

@@ -17,30 +17,16 @@
  * OpenSSL, under node:tls, has no API for them. The bootstrap server's TLS port stays PSK, as its DTLS
  * port does.
  *
- * Failed handshakes and refused certificates are audit events without key material, and a request
- * naming another endpoint than the PSK identity's or the certificate's is audited as on the DTLS ports.
+ * Transport only: keys and the verdict on a certificate are looked up through the functions given,
+ * failed handshakes and refused certificates are reported to `onHandshakeFailed` (the application's
+ * device security audits them), and the composition root installs the handlers.
  */
-import { X509Certificate, createHash } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
-import type { Clock } from '../../domain/Clock.ts';
-import type { SecretSealer } from '../../domain/SealedSecret.ts';
-import type { BootstrapChannel } from '../../app/bootstrap/BootstrapServer.ts';
-import type { CoapEndpoint, CoapPeer, CoapRequestHandler } from '../coap/CoapEndpoint.ts';
-import type { RegistrationService } from '../../app/registration/RegistrationService.ts';
 import { openTcpCoapEndpoint, openTlsCoapEndpoint } from '../coap/StreamCoapEndpoint.ts';
 import type { StreamCoapEndpoint, StreamLimits, TlsCertificateVerdict, TlsHandshakeFailure } from '../coap/StreamCoapEndpoint.ts';
 import type { ServerCredential } from '../dtls/PeerCredential.ts';
-import type { EventStore } from '../eventstore/EventStore.ts';
 import type { Logger } from '../logging/Logger.ts';
-import { HandlerWrappingCoapEndpoint } from './HandlerWrappingCoapEndpoint.ts';
-import { auditIdentityMismatch } from '../../app/security/IdentityMismatchAudit.ts';
-import type { PskKeyStore } from '../../app/security/PskKeyStore.ts';
-import type { CertificateAccounts } from '../../app/security/CertificateAccounts.ts';
-import { DeviceIdentityIndex } from '../../app/security/DeviceIdentityIndex.ts';
-import type { DtlsServerRole, HandshakeCredential } from '../../domain/security/SecurityAuditEvents.ts';
-import { securityStream } from '../../domain/security/SecurityAuditEvents.ts';
-import type { SecurityAuditLog } from '../../app/security/SecurityAuditLog.ts';
-import { TlsPskKeys } from '../../app/security/TlsPskKeys.ts';
 
 /** OpenSSL names of the TLS 1.2 PSK suites (RFC 6655, RFC 5487) and the TLS 1.3 suites that work with a PSK callback. */
 export const tlsPskCiphers = ['PSK-AES128-CCM8', 'PSK-AES128-CBC-SHA256', 'PSK-AES128-GCM-SHA256', 'TLS_AES_128_GCM_SHA256', 'TLS_AES_128_CCM_8_SHA256'].join(':');
@@ -53,36 +39,32 @@ export interface StreamEndpointsOptions {
   readonly lwm2mTlsPort: number;
   readonly bootstrapTcpPort: number;
   readonly bootstrapTlsPort: number;
-  readonly store: EventStore;
-  readonly sealer: SecretSealer;
-  /** The DTLS ports' key store (which device an identity is), for the audits. */
-  readonly keys: PskKeyStore;
-  /** The DTLS ports' audit log: one budget for every port's security events. */
-  readonly audit: SecurityAuditLog;
-  readonly clock: Clock;
+  /** The keys of each server's PSK identities, and what brings them up to date before a handshake. */
+  readonly pskKeys: {
+    readonly lwm2m: (identity: string) => Buffer | null;
+    readonly bootstrap: (identity: string) => Buffer | null;
+    readonly prepare: () => Promise<void>;
+  };
+  /** Hears each failed handshake and refused certificate, by the server it happened on. */
+  readonly onHandshakeFailed: (role: 'lwm2m' | 'bootstrap', failure: TlsHandshakeFailure) => void;
   readonly logger: Logger;
   readonly limits?: Partial<StreamLimits>;
-  /** X509 devices on the LwM2M server's TLS port: the server's certificate and the accounts that judge a client's. */
-  readonly certificates?: { readonly server: ServerCredential; readonly accounts: CertificateAccounts };
+  /** X509 devices on the LwM2M server's TLS port: the server's certificate and the verdict on a client's chain. */
+  readonly certificates?: { readonly server: ServerCredential; readonly lookup: (chain: readonly X509Certificate[]) => Promise<TlsCertificateVerdict> };
 }
 
 export interface StreamEndpoints {
   readonly lwm2mTcp: StreamCoapEndpoint;
   readonly lwm2mTls: StreamCoapEndpoint;
   readonly bootstrapTcp: StreamCoapEndpoint;
-  /** The bootstrap server's TLS endpoint; the handler installed on it is audited for identity mismatches. */
-  readonly bootstrapTls: CoapEndpoint;
-  readonly bootstrapTlsChannel: BootstrapChannel;
-  /** The CoAP endpoints, unwrapped, by the server they belong to (`lwm2m-tcp`, `lwm2m-tls`, `bootstrap-tcp`, `bootstrap-tls`), for readiness and metrics. */
+  readonly bootstrapTls: StreamCoapEndpoint;
+  /** The CoAP endpoints by the server they belong to (`lwm2m-tcp`, `lwm2m-tls`, `bootstrap-tcp`, `bootstrap-tls`), for readiness and metrics. */
   readonly byServer: ReadonlyArray<{ readonly server: string; readonly endpoint: StreamCoapEndpoint }>;
-  /** The registration interface on the TLS port: the 'tls' channel with the connection's PSK identity (audited), or 'tls-certificate' with the certificate's endpoint. */
-  tlsRegistrationHandler(registrations: RegistrationService): CoapRequestHandler;
   close(): Promise<void>;
 }
 
 export async function openStreamEndpoints(options: StreamEndpointsOptions): Promise<StreamEndpoints> {
-  const { store, clock, logger, keys, audit, host, limits } = options;
-  const tlsKeys = new TlsPskKeys(store, options.sealer);
+  const { logger, host, limits, pskKeys } = options;
   const secureContext = createSecureContext({ ciphers: tlsPskCiphers, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' });
   const { certificates } = options;
   const lwm2mSecureContext =
@@ -95,15 +77,7 @@ export async function openStreamEndpoints(options: StreamEndpointsOptions): Prom
           key: certificates.server.privateKey.export({ format: 'pem', type: 'pkcs8' }),
           cert: certificates.server.certificateChain.map((der) => new X509Certificate(der).toString()).join(''),
         });
-  const certificateLookup =
-    certificates === undefined
-      ? {}
-      : {
-          certificateLookup: async (chain: readonly X509Certificate[]): Promise<TlsCertificateVerdict> => {
-            const verdict = await certificates.accounts.accountOf({ kind: 'x509', chain });
-            return verdict.ok ? verdict : { ok: false, reason: verdict.refusal.message, namedEndpoint: verdict.refusal.endpoint };
-          },
-        };
+  const certificateLookup = certificates === undefined ? {} : { certificateLookup: certificates.lookup };
   const opened: StreamCoapEndpoint[] = [];
   const open = async (endpoint: Promise<StreamCoapEndpoint>): Promise<StreamCoapEndpoint> => {
     try {
@@ -115,11 +89,6 @@ export async function openStreamEndpoints(options: StreamEndpointsOptions): Prom
       throw error;
     }
   };
-  const endpoints = new DeviceIdentityIndex(store, []);
-  const audited = (role: DtlsServerRole) => (failure: TlsHandshakeFailure) => {
-    const deviceOf = role === 'lwm2m' ? (identity: string) => keys.lwm2mDevice(identity) : (identity: string) => keys.bootstrapDevice(identity);
-    recordHandshakeFailure(audit, role, failure, deviceOf, (endpoint) => endpoints.byEndpoint(endpoint), clock).catch((error: unknown) => logger.error({ err: error }, 'TLS handshake failure not audited'));
-  };
   const lwm2mTcp = await open(openTcpCoapEndpoint({ host, port: options.lwm2mTcpPort, logger, limits }));
   const lwm2mTls = await open(
     openTlsCoapEndpoint({
@@ -128,78 +97,38 @@ export async function openStreamEndpoints(options: StreamEndpointsOptions): Prom
       logger,
       limits,
       secureContext: lwm2mSecureContext,
-      pskLookup: tlsKeys.lwm2mKey,
-      prepare: () => tlsKeys.prepare(),
+      pskLookup: pskKeys.lwm2m,
+      prepare: pskKeys.prepare,
       ...certificateLookup,
-      onHandshakeFailed: audited('lwm2m'),
+      onHandshakeFailed: (failure) => options.onHandshakeFailed('lwm2m', failure),
     }),
   );
   const bootstrapTcp = await open(openTcpCoapEndpoint({ host, port: options.bootstrapTcpPort, logger, limits }));
-  const bootstrapTlsEndpoint = await open(
-    openTlsCoapEndpoint({ host, port: options.bootstrapTlsPort, logger, limits, secureContext, pskLookup: tlsKeys.bootstrapKey, prepare: () => tlsKeys.prepare(), onHandshakeFailed: audited('bootstrap') }),
-  );
-  const lwm2mIdentityOf = (peer: CoapPeer): string | null => lwm2mTls.pskIdentityOf(peer);
-  const bootstrapTls = new HandlerWrappingCoapEndpoint(bootstrapTlsEndpoint, (handler) =>
-    auditIdentityMismatch({ role: 'bootstrap', handler, identityOf: (peer) => bootstrapTlsEndpoint.pskIdentityOf(peer), deviceOf: (identity) => keys.bootstrapDevice(identity), audit, clock }),
+  const bootstrapTls = await open(
+    openTlsCoapEndpoint({
+      host,
+      port: options.bootstrapTlsPort,
+      logger,
+      limits,
+      secureContext,
+      pskLookup: pskKeys.bootstrap,
+      prepare: pskKeys.prepare,
+      onHandshakeFailed: (failure) => options.onHandshakeFailed('bootstrap', failure),
+    }),
   );
   return {
     lwm2mTcp,
     lwm2mTls,
     bootstrapTcp,
     bootstrapTls,
-    bootstrapTlsChannel: { kind: 'tls', pskIdentityOf: (peer) => bootstrapTlsEndpoint.pskIdentityOf(peer) ?? undefined },
     byServer: [
       { server: 'lwm2m-tcp', endpoint: lwm2mTcp },
       { server: 'lwm2m-tls', endpoint: lwm2mTls },
       { server: 'bootstrap-tcp', endpoint: bootstrapTcp },
-      { server: 'bootstrap-tls', endpoint: bootstrapTlsEndpoint },
+      { server: 'bootstrap-tls', endpoint: bootstrapTls },
     ],
-    tlsRegistrationHandler: (registrations) =>
-      auditIdentityMismatch({
-        role: 'lwm2m',
-        handler: registrations.tlsHandler((peer) => {
-          const authentication = lwm2mTls.authenticationOf(peer);
-          if (authentication === null) return null;
-          return authentication.kind === 'psk' ? { channel: 'psk', pskIdentity: authentication.identity } : { channel: 'certificate', certifiedEndpoint: authentication.endpoint };
-        }),
-        identityOf: lwm2mIdentityOf,
-        deviceOf: (identity) => keys.lwm2mDevice(identity),
-        certifiedOf: (peer) => {
-          const authentication = lwm2mTls.authenticationOf(peer);
-          return authentication?.kind === 'certificate' ? { endpoint: authentication.endpoint, credential: 'x509' } : null;
-        },
-        audit,
-        clock,
-      }),
     async close() {
       await Promise.all(opened.map((endpoint) => endpoint.close()));
     },
   };
-}
-
-/**
- * A failed TLS handshake or refused certificate as a `TlsHandshakeFailed` audit event, on the security
- * stream of the device the PSK identity is bound to, or the certificate names, when there is one.
- */
-async function recordHandshakeFailure(
-  audit: SecurityAuditLog,
-  role: DtlsServerRole,
-  failure: TlsHandshakeFailure,
-  deviceOf: (identity: string) => Promise<{ readonly endpoint: string } | undefined>,
-  deviceByEndpoint: (endpoint: string) => Promise<{ readonly endpoint: string } | undefined>,
-  clock: Clock,
-): Promise<void> {
-  const { peer, reason, pskIdentity, certificate } = failure;
-  const namedEndpoint = certificate?.namedEndpoint ?? null;
-  const device = pskIdentity !== null ? await deviceOf(pskIdentity) : namedEndpoint !== null ? await deviceByEndpoint(namedEndpoint) : undefined;
-  const endpoint = device?.endpoint ?? null;
-  const credential: HandshakeCredential | null =
-    certificate === null
-      ? null
-      : { kind: 'x509', subject: certificate.leaf.subject.replaceAll('\n', ', '), fingerprint: createHash('sha256').update(certificate.leaf.raw).digest('hex'), namedEndpoint };
-  await audit.record(
-    securityStream(endpoint, peer.address),
-    { type: 'TlsHandshakeFailed', data: { server: role, address: peer.address, port: peer.port, pskIdentity, credential, endpoint, reason, failedAt: clock.now().toISOString() } },
-    `system:tls-${role}`,
-  );
 }

@@ -101,6 +101,14 @@ export class CertificateAccounts {
     return { ok: false, kind: refusalKinds[reason], reason: message, identity: endpoint };
   };
 
+  /** The TLS server's lookup of a client's chain, its own certificate first (TlsCoapEndpointOptions.certificateLookup). */
+  readonly tlsLookup = async (
+    chain: readonly X509Certificate[],
+  ): Promise<{ readonly ok: true; readonly endpoint: string } | { readonly ok: false; readonly reason: string; readonly namedEndpoint: string | null }> => {
+    const verdict = await this.accountOf({ kind: 'x509', chain });
+    return verdict.ok ? verdict : { ok: false, reason: verdict.refusal.message, namedEndpoint: verdict.refusal.endpoint };
+  };
+
   async #rawPublicKeyAccount(publicKeyInfo: Buffer): Promise<CertificateAccountVerdict> {
     const device = await this.#index.device('publicKey', publicKeyInfo.toString('base64'));
     if (device === undefined) return refuse('unknown-public-key', 'no device has this raw public key', null);

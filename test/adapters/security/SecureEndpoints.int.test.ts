@@ -14,6 +14,7 @@ import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventSt
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
 import { openSecureEndpoints } from '../../../src/adapters/security/SecureEndpoints.ts';
 import type { SecureEndpoints } from '../../../src/adapters/security/SecureEndpoints.ts';
+import { DeviceSecurity } from '../../../src/app/security/DeviceSecurity.ts';
 import { securityStreamPrefix } from '../../../src/domain/security/SecurityStreams.ts';
 import { systemClock } from '../../../src/domain/Clock.ts';
 import { DtlsTestClient } from '../dtls/support/DtlsTestClient.ts';
@@ -22,6 +23,8 @@ import { csv } from '../../support/BootstrapTestData.ts';
 const KEY = 'flood-test-key-1';
 const store = new MemoryEventStore();
 let secure: SecureEndpoints;
+let security: DeviceSecurity;
+let stopAudits: () => void;
 let registrations: RegistrationService;
 
 beforeAll(async () => {
@@ -31,12 +34,16 @@ beforeAll(async () => {
   const report = await new DeviceImportService({ readCsv: readDeviceCsv, store, sealer, logger: silentLogger() }).importDevices(csv(row), { actor: 'test', correlationId: 'flood' });
   expect(report.errors).toEqual([]);
   registrations = await RegistrationService.start({ store, directory: new EventStoreDeviceDirectory(store), clock: systemClock, logger: silentLogger(), expirySweepMs: 0 });
-  secure = await openSecureEndpoints({ host: '127.0.0.1', lwm2mPort: 0, bootstrapPort: 0, store, sealer, clock: systemClock, logger: silentLogger(), auditBudget: { burst: 5, perSecond: 1 } });
-  secure.lwm2m.handle(secure.registrationHandler(registrations));
+  security = new DeviceSecurity({ store, sealer, clock: systemClock, logger: silentLogger(), auditBudget: { burst: 5, perSecond: 1 } });
+  const pskLookups = { lwm2m: security.keys.lwm2mLookup, bootstrap: security.keys.bootstrapLookup };
+  secure = await openSecureEndpoints({ host: '127.0.0.1', lwm2mPort: 0, bootstrapPort: 0, pskLookups, sealer, clock: systemClock, logger: silentLogger() });
+  stopAudits = security.auditDtlsHandshakes(secure.lwm2mTransport.server, 'lwm2m');
+  secure.lwm2m.handle(security.dtlsRegistrationHandler(registrations, (peer) => secure.lwm2mTransport.sessionOf(peer)));
 });
 
 afterAll(async () => {
   await registrations.close();
+  stopAudits();
   await secure.close();
 });
 
@@ -57,7 +64,7 @@ describe('the DTLS ports under a flood of made-up identities', () => {
     const recorded = await auditEvents();
     expect(recorded).toBeGreaterThanOrEqual(5);
     expect(recorded).toBeLessThanOrEqual(5 + Math.ceil(seconds) + 1);
-    expect(recorded + secure.audit.unrecorded).toBe(attempts);
+    expect(recorded + security.audit.unrecorded).toBe(attempts);
 
     const device = await DtlsTestClient.connect(secure.lwm2m.local.port, 'flood-id', KEY, 'TLS_PSK_WITH_AES_128_CBC_SHA256');
     try {

@@ -7,6 +7,7 @@
 import type { LwM2mPath } from '../../domain/lwm2m/LwM2mPath.ts';
 import { formatPath } from '../../domain/lwm2m/LwM2mPath.ts';
 import type { OperationSpec } from '../../domain/operations/OperationEvents.ts';
+import { writesValues } from '../../domain/operations/OperationEvents.ts';
 import type { ValidationRuleService, ValueToWrite } from '../protocols/ValidationRuleService.ts';
 import type { DeviceManagementApi } from './DeviceManagementApi.ts';
 
@@ -22,12 +23,17 @@ export class OperationRequestService {
     this.#options = options;
   }
 
-  /** Checks `written` (the values the operation sets; none for a read) and queues the operation; answers with its id. */
-  async request(endpoint: string, operation: OperationSpec, written: readonly ValueToWrite[], context: { readonly actor: string; readonly correlationId: string }): Promise<string> {
+  /** Checks the values the operation sets (none for a read) and queues the operation; answers with its id. */
+  async request(endpoint: string, operation: OperationSpec, context: { readonly actor: string; readonly correlationId: string }): Promise<string> {
     const { deviceManagement, rules } = this.#options;
-    await rules.checkWrite(written, (path) => currentValue(deviceManagement, endpoint, path));
+    await rules.checkWrite(writtenTexts(operation), (path) => currentValue(deviceManagement, endpoint, path));
     return deviceManagement.requestOperation(endpoint, operation, context.actor, context.correlationId);
   }
+}
+
+/** The texts a write sets; a value given by reference (a firmware package, a sealed text) has none a rule could check. */
+function writtenTexts(operation: OperationSpec): ValueToWrite[] {
+  return writesValues(operation) ? operation.content.values.flatMap((value) => ('text' in value ? [value] : [])) : [];
 }
 
 /** The device's latest reported value of a resource, as text; undefined when none was reported. */

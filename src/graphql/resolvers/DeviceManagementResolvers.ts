@@ -56,10 +56,10 @@ const statusToApi: Readonly<Record<ViewStatus, OperationStatus>> = {
  * Queues the operation as the caller and answers with it once the operations read model has it. The
  * values of a write are checked against their resources' validation rules first.
  */
-async function requestOperation(context: GraphQLContext, endpoint: string, spec: OperationSpec, written: readonly ResourceValueInput[] = []): Promise<OperationView> {
+async function requestOperation(context: GraphQLContext, endpoint: string, spec: OperationSpec): Promise<OperationView> {
   requireRole(context, 'operator');
   const { deviceManagement, operationRequests, readYourWrites } = context.services;
-  const operationId = await operationRequests.request(endpoint, spec, written, requestContextOf(context));
+  const operationId = await operationRequests.request(endpoint, spec, requestContextOf(context));
   await readYourWrites.recorded();
   const operation = deviceManagement.operation(operationId);
   if (!operation) throw new Error(`operation ${operationId} was queued but is not in the read model`);
@@ -112,11 +112,11 @@ export const deviceManagementMutationResolvers: MutationResolvers = {
   discover: (_parent, { endpoint, path, depth }, context) =>
     requestOperation(context, endpoint, { kind: 'discover', paths: [path], content: depth === null || depth === undefined ? null : { depth } }),
   writeResource: (_parent, { endpoint, path, values, replace, format }, context) =>
-    requestOperation(context, endpoint, withFormat({ kind: replace === false ? 'write-partial' : 'write-replace', paths: [path], content: valuesContent(values) }, format), values),
+    requestOperation(context, endpoint, withFormat({ kind: replace === false ? 'write-partial' : 'write-replace', paths: [path], content: valuesContent(values) }, format)),
   execute: (_parent, { endpoint, path, arguments: args }, context) =>
     requestOperation(context, endpoint, { kind: 'execute', paths: [path], content: args ?? null }),
   createInstance: (_parent, { endpoint, path, values, format }, context) =>
-    requestOperation(context, endpoint, withFormat({ kind: 'create', paths: [path], content: valuesContent(values) }, format), values),
+    requestOperation(context, endpoint, withFormat({ kind: 'create', paths: [path], content: valuesContent(values) }, format)),
   deleteInstance: (_parent, { endpoint, path }, context) => requestOperation(context, endpoint, { kind: 'delete', paths: [path], content: null }),
   writeAttributes: (_parent, { endpoint, path, attributes }, context) =>
     requestOperation(context, endpoint, { kind: 'write-attributes', paths: [path], content: attributesContent(attributes) }),
@@ -127,7 +127,7 @@ export const deviceManagementMutationResolvers: MutationResolvers = {
   readComposite: (_parent, { endpoint, paths, format }, context) => requestOperation(context, endpoint, withFormat({ kind: 'read-composite', paths, content: null }, format)),
   observeComposite: (_parent, { endpoint, paths, format }, context) => requestOperation(context, endpoint, withFormat({ kind: 'observe-composite', paths, content: null }, format)),
   writeComposite: (_parent, { endpoint, values, format }, context) =>
-    requestOperation(context, endpoint, withFormat({ kind: 'write-composite', paths: values.map((value) => value.path), content: valuesContent(values) }, format), values),
+    requestOperation(context, endpoint, withFormat({ kind: 'write-composite', paths: values.map((value) => value.path), content: valuesContent(values) }, format)),
 
   async cancelOperation(_parent, { endpoint, id, reason }, context) {
     requireRole(context, 'operator');

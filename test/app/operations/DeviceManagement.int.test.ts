@@ -324,6 +324,25 @@ describe('device management over CoAP', () => {
     expect(harness.api.operations('dm-offline').map((view) => view.operationId)).toEqual([a, b]);
   });
 
+  it('delivers an operation from its event as stored while the content was any JSON value', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hub-dm-stored-'));
+    const first = await startHarness(dir, { clock: systemClock });
+    await importTestDevice(first.store, 'dm-stored');
+    // The JSON of an OperationRequested written before the content was typed by the operation's kind.
+    const operation = { kind: 'write-replace', paths: ['/3/0/14'], content: { values: [{ path: '/3/0/14', type: 'string', text: '+09' }] } };
+    const requested = { operationId: 'op-stored', endpoint: 'dm-stored', operation, requestedBy: 'user:test', correlationId: 'c-stored', requestedAt: new Date().toISOString() };
+    await first.store.appendToStream(operationStream('dm-stored'), [{ type: 'OperationRequested', data: requested }], 'no_stream');
+    await first.close();
+
+    const { harness } = await setUp({ clock: systemClock }, dir);
+    const objects = new TestDeviceObjects();
+    const client = await TestLwM2mClient.start({ serverHost: '127.0.0.1', serverPort: harness.coap.local.port, endpoint: 'dm-stored', objectLinks: links, device: objects });
+    cleanups.push(() => client.close());
+    expect((await client.register()).code).toBe('2.01');
+    expect(await finished(harness, 'op-stored')).toMatchObject({ status: 'succeeded', correlationId: 'c-stored' });
+    expect(objects.resources.get('/3/0/14')?.value).toBe('+09');
+  });
+
   it('keeps observations across a restart: notifications to the restarted service are still recorded, and the cancel repeats the Observe', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hub-dm-observe-restart-'));
     const first = await startHarness(dir, { clock: systemClock });

@@ -49,13 +49,13 @@ import { ShellHistoryQueries } from './projections/shell/ShellHistoryQueries.ts'
 import { ShellService } from './app/shell/ShellService.ts';
 import { coreObjectCatalog } from './domain/lwm2m/StaticObjectModelCatalog.ts';
 import { BootstrapServer } from './app/bootstrap/BootstrapServer.ts';
+import type { BootstrapChannel } from './app/bootstrap/BootstrapServer.ts';
 import { BootstrapDeviceDirectory } from './app/bootstrap/BootstrapDeviceDirectory.ts';
 import { bootstrapDefaultsFor, serviceUri } from './app/bootstrap/ServiceUris.ts';
 import { ChannelRoutingCoapEndpoint } from './adapters/coap/ChannelRoutingCoapEndpoint.ts';
 import { CoapRouter } from './adapters/coap/CoapRouter.ts';
-import type { CoapPeer, IncomingCoapRequest } from './adapters/coap/CoapEndpoint.ts';
+import type { CoapEndpoint, CoapPeer, CoapRequestHandler, IncomingCoapRequest } from './adapters/coap/CoapEndpoint.ts';
 import { openSecureEndpoints } from './adapters/security/SecureEndpoints.ts';
-import { HandlerWrappingCoapEndpoint } from './adapters/security/HandlerWrappingCoapEndpoint.ts';
 import { DeviceSecurity } from './app/security/DeviceSecurity.ts';
 import { randomUUID } from 'node:crypto';
 import { FirmwareRepository } from './app/firmware/FirmwareRepository.ts';
@@ -317,18 +317,22 @@ async function wireService(
       { certificate: serverCertificate.credential.certificateChain[0] ?? Buffer.alloc(0), publicKeyInfo: serverCertificate.credential.publicKeyInfo },
     ),
   });
-  bootstrapServer.attach(bootstrap);
-  // On the secure ports, a request naming another device than the session's PSK identity is audited.
-  bootstrapServer.attach(new HandlerWrappingCoapEndpoint(secure.bootstrap, (handler) => security.auditedBootstrapHandler(handler, dtlsIdentityOf.bootstrap)), {
-    kind: 'psk',
-    pskIdentityOf: (peer) => dtlsIdentityOf.bootstrap(peer) ?? undefined,
-  });
-  bootstrapServer.attach(streams.bootstrapTcp, { kind: 'tcp' });
+  // One uplink router per bootstrap port; on the secure ones, a request naming another device than the
+  // session's PSK identity is audited.
+  const bootstrapUplink = (endpoint: CoapEndpoint, channel: BootstrapChannel): CoapRequestHandler => {
+    const uplink = new CoapRouter();
+    bootstrapServer.serve(uplink, endpoint, channel);
+    return uplink.handle;
+  };
   const tlsBootstrapIdentityOf = (peer: CoapPeer): string | null => streams.bootstrapTls.pskIdentityOf(peer);
-  bootstrapServer.attach(new HandlerWrappingCoapEndpoint(streams.bootstrapTls, (handler) => security.auditedBootstrapHandler(handler, tlsBootstrapIdentityOf)), {
-    kind: 'tls',
-    pskIdentityOf: (peer) => tlsBootstrapIdentityOf(peer) ?? undefined,
-  });
+  bootstrap.handle(bootstrapUplink(bootstrap, { kind: 'plain' }));
+  secure.bootstrap.handle(
+    security.auditedBootstrapHandler(bootstrapUplink(secure.bootstrap, { kind: 'psk', pskIdentityOf: (peer) => dtlsIdentityOf.bootstrap(peer) ?? undefined }), dtlsIdentityOf.bootstrap),
+  );
+  streams.bootstrapTcp.handle(bootstrapUplink(streams.bootstrapTcp, { kind: 'tcp' }));
+  streams.bootstrapTls.handle(
+    security.auditedBootstrapHandler(bootstrapUplink(streams.bootstrapTls, { kind: 'tls', pskIdentityOf: (peer) => tlsBootstrapIdentityOf(peer) ?? undefined }), tlsBootstrapIdentityOf),
+  );
   closers.push({ part: 'bootstrap sessions', close: () => bootstrapServer.close() });
   logger.info(
     { host: config.coapHost, port: bootstrap.local.port, dtlsPort: secure.bootstrap.local.port, tcpPort: streams.bootstrapTcp.local.port, tlsPort: streams.bootstrapTls.local.port },

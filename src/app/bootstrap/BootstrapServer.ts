@@ -7,8 +7,9 @@
  * Security instances the device keeps (BootstrapDiscovery.ts): the plan is built again with them
  * before any write, and recorded revised.
  *
- * Transport-agnostic: it knows only the CoapEndpoint port. `attach` installs it on an endpoint; a DTLS
- * endpoint passes `pskIdentityOf`, and the device is then found by the PSK identity of the handshake.
+ * Transport-agnostic: it knows only the CoapEndpoint port. `serve` registers `/bs` and `/bspack` on a
+ * port's uplink routes; a DTLS or TLS port passes `pskIdentityOf`, and the device is then found by the
+ * PSK identity of the handshake.
  *
  * - `GET /bspack?ep=...` (Bootstrap-Pack-Request, Core 1.2 section 6.1.7, Transport 1.2): the device is
  *   found as for the Bootstrap-Request and answered 2.05 with its whole configuration, the writes of
@@ -45,7 +46,7 @@ import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
 import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
 import { CoapTimeoutError } from '../../adapters/coap/CoapEndpoint.ts';
-import type { CoapEndpoint, CoapPeer, CoapResponse, IncomingCoapRequest, OutgoingCoapRequest } from '../../adapters/coap/CoapEndpoint.ts';
+import type { CoapEndpoint, CoapPeer, CoapResponse, CoapRoutes, IncomingCoapRequest, OutgoingCoapRequest } from '../../adapters/coap/CoapEndpoint.ts';
 import type { BootstrapDeviceDirectory } from './BootstrapDeviceDirectory.ts';
 import { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts';
 import { LiveView } from '../kernel/LiveView.ts';
@@ -155,9 +156,11 @@ export class BootstrapServer {
     return server;
   }
 
-  /** Serves the Bootstrap Interface on `endpoint`: its requests, and the plan's requests sent from it. */
-  attach(endpoint: CoapEndpoint, channel: BootstrapChannel = { kind: 'plain' }): void {
-    endpoint.handle((request) => this.#route(endpoint, request, channel));
+  /** Serves the Bootstrap Interface on the port of `endpoint`, through its uplink routes: its requests, and the plan's requests sent from it. */
+  serve(routes: CoapRoutes, endpoint: CoapEndpoint, channel: BootstrapChannel = { kind: 'plain' }): void {
+    const handler = (request: IncomingCoapRequest): Promise<CoapResponse> => this.#route(endpoint, request, channel);
+    routes.route('bs', handler);
+    routes.route('bspack', handler);
   }
 
   /** Stops expiry timers and the sessions' runners (sessions under way are expired at the next start), and records the refusals counted so far. */

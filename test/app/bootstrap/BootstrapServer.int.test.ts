@@ -9,6 +9,7 @@ import { DeviceImportService } from '../../../src/app/devices/DeviceImportServic
 import { readDeviceCsv } from '../../../src/adapters/csv/DeviceCsvReader.ts';
 import { openUdpCoapEndpoint } from '../../../src/adapters/coap/DatagramCoapEndpoint.ts';
 import type { DatagramCoapEndpoint } from '../../../src/adapters/coap/DatagramCoapEndpoint.ts';
+import { CoapRouter } from '../../../src/adapters/coap/CoapRouter.ts';
 import { BootstrapServer } from '../../../src/app/bootstrap/BootstrapServer.ts';
 import type { BootstrapChannel } from '../../../src/app/bootstrap/BootstrapServer.ts';
 import { BootstrapDeviceDirectory } from '../../../src/app/bootstrap/BootstrapDeviceDirectory.ts';
@@ -73,7 +74,9 @@ async function harness(rows: string[], options: HarnessOptions = {}): Promise<Ha
     ...(options.sessionTimeoutSeconds === undefined ? {} : { sessionTimeoutSeconds: options.sessionTimeoutSeconds }),
     ...(options.individualRefusals === undefined ? {} : { refusalPolicy: { individualLimit: options.individualRefusals } }),
   });
-  server.attach(endpoint, options.channel);
+  const uplink = new CoapRouter();
+  server.serve(uplink, endpoint, options.channel);
+  endpoint.handle(uplink.handle);
   const result = { store, endpoint, server, clients: [] };
   open.push(result);
   return result;

@@ -179,7 +179,7 @@ export class LogFeed {
     for (const membership of this.#members.values()) {
       if (membership.seen >= through) continue;
       const { member } = membership;
-      const taken = batch.filter((event) => event.position > membership.seen && matchesFilter(member.filter, event.stream, event.type));
+      const taken = takenBy(member.filter, batch, membership.seen);
       membership.seen = through;
       try {
         const events = member.expand === undefined || taken.length === 0 ? taken : await member.expand(taken);
@@ -201,6 +201,24 @@ export class LogFeed {
     this.#members.clear();
   }
 }
+
+/**
+ * The events of the batch after `seen` that the filter takes. Every member looks at every batch (a
+ * notification's event passes the registrations, operations and observations views on its way to the
+ * projector): a member that takes the whole batch gets it as it is, and one that takes none gets no
+ * array of its own.
+ */
+function takenBy(filter: EventFilter | undefined, batch: readonly RecordedEvent[], seen: number): readonly RecordedEvent[] {
+  const first = batch[0];
+  if (filter === undefined && first !== undefined && first.position > seen) return batch;
+  let taken: RecordedEvent[] | undefined;
+  for (const event of batch) {
+    if (event.position > seen && matchesFilter(filter, event.stream, event.type)) (taken ??= []).push(event);
+  }
+  return taken ?? noEvents;
+}
+
+const noEvents: readonly RecordedEvent[] = [];
 
 function expanded(member: FeedMember, events: readonly RecordedEvent[]): Promise<readonly RecordedEvent[]> | readonly RecordedEvent[] {
   return member.expand === undefined || events.length === 0 ? events : member.expand(events);

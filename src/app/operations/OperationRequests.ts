@@ -139,8 +139,6 @@ export function validateOperation(requested: UncheckedOperation, catalog: Object
     const parsed = rootAllowed ? tryParseCompositePath(path) : tryParsePath(path);
     if (!parsed.ok) return parsed;
   }
-  const format = validateFormat(requested);
-  if (!format.ok) return format;
   const spec = parseOperation(requested);
   if (!spec.ok) return spec;
   if (!writesValues(spec.value)) return { ok: true, value: undefined };
@@ -149,13 +147,17 @@ export function validateOperation(requested: UncheckedOperation, catalog: Object
 }
 
 /**
- * The operation with its content parsed against its kind: the values of a write, the attributes (each
- * a known name, its value one Core 1.2 section 5.1.2 allows), a Discover's depth, the execute
- * arguments, the way of a Cancel Observation; nothing for the other kinds. A value referring to a
- * package or a sealed text is parsed once its stand-in replaced it (ContentReferences.ts).
+ * The operation with its format and content parsed against its kind: a format only where the
+ * operation negotiates one, the values of a write, the attributes (each a known name, its value one
+ * Core 1.2 section 5.1.2 allows), a Discover's depth, the execute arguments, the way of a Cancel
+ * Observation; nothing for the other kinds. A value referring to a package or a sealed text is
+ * parsed once its stand-in replaced it (ContentReferences.ts).
  */
 export function parseOperation(requested: UncheckedOperation): Built<OperationSpec> {
   const { kind, paths, content } = requested;
+  const formatChecked = validateFormat(requested);
+  if (!formatChecked.ok) return formatChecked;
+  // Spread only into the kinds that negotiate a format: validateFormat refused it for the others.
   const format = requested.format === undefined ? {} : { format: requested.format };
   switch (kind) {
     case 'write-replace':
@@ -167,28 +169,29 @@ export function parseOperation(requested: UncheckedOperation): Built<OperationSp
     }
     case 'write-attributes': {
       const attributes = attributeContentOf(content);
-      return attributes.ok ? { ok: true, value: { kind, paths, content: attributes.value, ...format } } : attributes;
+      return attributes.ok ? { ok: true, value: { kind, paths, content: attributes.value } } : attributes;
     }
     case 'execute':
-      return content === null || typeof content === 'string' ? { ok: true, value: { kind, paths, content, ...format } } : { ok: false, reason: 'execute arguments must be a string' };
+      return content === null || typeof content === 'string' ? { ok: true, value: { kind, paths, content } } : { ok: false, reason: 'execute arguments must be a string' };
     case 'observe': {
       const attributes = observeContentOf(content);
       return attributes.ok ? { ok: true, value: { kind, paths, content: attributes.value, ...format } } : attributes;
     }
     case 'discover': {
       const depth = discoverDepthOf(content);
-      return depth.ok ? { ok: true, value: { kind, paths, content: depth.value, ...format } } : depth;
+      return depth.ok ? { ok: true, value: { kind, paths, content: depth.value } } : depth;
     }
     case 'cancel-observation':
-      if (content === null) return { ok: true, value: { kind, paths, content, ...format } };
+      if (content === null) return { ok: true, value: { kind, paths, content } };
       return isObject(content) && content['reset'] === true
-        ? { ok: true, value: { kind, paths, content: { reset: true }, ...format } }
+        ? { ok: true, value: { kind, paths, content: { reset: true } } }
         : { ok: false, reason: 'cancel-observation content must be null or { "reset": true }' };
     case 'read':
-    case 'delete':
     case 'read-composite':
     case 'observe-composite':
       return content === null ? { ok: true, value: { kind, paths, content, ...format } } : { ok: false, reason: `${kind} carries no content` };
+    case 'delete':
+      return content === null ? { ok: true, value: { kind, paths, content } } : { ok: false, reason: `${kind} carries no content` };
   }
 }
 

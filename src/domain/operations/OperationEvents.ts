@@ -61,7 +61,7 @@ export type DiscoverDepth = { readonly depth: number };
 /** A Cancel Observation by Reset: no request, the next notification is answered with a Reset (RFC 7641 section 3.6). */
 export type CancelByReset = { readonly reset: true };
 
-interface Targeted<Kind extends OperationKind, Content> {
+interface Targeted<Kind extends OperationKind, Content, Format extends number | undefined = number> {
   readonly kind: Kind;
   /** Target paths ("/3/0/1"); one for simple operations, several for composite ones. */
   readonly paths: readonly string[];
@@ -70,11 +70,18 @@ interface Targeted<Kind extends OperationKind, Content> {
   /**
    * The content format an operator chose: the Accept of a Read or Observe, the Content-Format of a
    * Write or Create, both for a composite operation. Absent: chosen from the device's registration,
-   * and the next format tried on 4.06 or 4.15; present: that format only (refused for an operation
-   * that negotiates none).
+   * and the next format tried on 4.06 or 4.15; present: that format only. Never for an operation
+   * that negotiates none (Discover answers in link format, the others carry no content).
    */
-  readonly format?: number;
+  readonly format?: Format;
 }
+
+/** The operations that negotiate a content format (Accept, Content-Format), which an operator may choose. */
+export type FormattedOperation =
+  | Targeted<'read' | 'read-composite' | 'observe-composite', null>
+  | Targeted<'write-replace' | 'write-partial' | 'create' | 'write-composite', WrittenValues>
+  /** The notification attributes of this observation alone, in the Observe's own query (Core 1.2 section 5.1.1); no null values there. */
+  | Targeted<'observe', AttributeContent | null>;
 
 /**
  * An operation as requested and as the `OperationRequested` event holds it, its content typed by its
@@ -82,16 +89,14 @@ interface Targeted<Kind extends OperationKind, Content> {
  * the content was an untyped JSON value: events of old load as they are).
  */
 export type OperationSpec =
-  | Targeted<'read' | 'delete' | 'read-composite' | 'observe-composite', null>
-  | Targeted<'write-replace' | 'write-partial' | 'create' | 'write-composite', WrittenValues>
-  | Targeted<'write-attributes', AttributeContent>
+  | FormattedOperation
+  | Targeted<'delete', null, undefined>
+  | Targeted<'write-attributes', AttributeContent, undefined>
   /** The execute arguments, `0='on',1` (LwM2M Core 1.1 section 5.4.5), or none. */
-  | Targeted<'execute', string | null>
-  /** The notification attributes of this observation alone, in the Observe's own query (Core 1.2 section 5.1.1); no null values there. */
-  | Targeted<'observe', AttributeContent | null>
-  | Targeted<'discover', DiscoverDepth | null>
+  | Targeted<'execute', string | null, undefined>
+  | Targeted<'discover', DiscoverDepth | null, undefined>
   /** null: the active cancel, the Observe again with Observe 1. */
-  | Targeted<'cancel-observation', CancelByReset | null>;
+  | Targeted<'cancel-observation', CancelByReset | null, undefined>;
 
 /**
  * An operation whose content has not been checked against its kind: JSON from outside the compiler's

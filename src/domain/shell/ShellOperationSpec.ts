@@ -50,16 +50,17 @@ export type ShellOperationResult =
 
 export function shellOperationSpec(command: ShellCommand, context: ShellOperationContext): ShellOperationResult {
   const formatted = 'format' in command && command.format !== undefined ? { format: command.format } : {};
-  const operation = (spec: OperationSpec): ShellOperationResult => ({ kind: 'operation', operation: { ...spec, ...formatted } });
+  const operation = (spec: OperationSpec): ShellOperationResult => ({ kind: 'operation', operation: spec });
   const target = (path: LwM2mPath): string[] => [formatPath(path)];
   switch (command.kind) {
     case 'read':
-      return operation({ kind: 'read', paths: target(command.path), content: null });
+      return operation({ kind: 'read', paths: target(command.path), content: null, ...formatted });
     case 'observe':
       return operation({
         kind: 'observe',
         paths: target(command.path),
         content: command.attributes === undefined ? null : attributeContent(command.path, command.attributes, false, context.lwm2mVersion ?? '1.0'),
+        ...formatted,
       });
     case 'cancelobservation':
       return operation({ kind: 'cancel-observation', paths: command.paths.map(formatCompositePath), content: { reset: true } });
@@ -78,26 +79,28 @@ export function shellOperationSpec(command: ShellCommand, context: ShellOperatio
         content: attributeContent(command.path, command.attributes, command.cancel, context.lwm2mVersion ?? '1.0'),
       });
     case 'write':
-      return operation({ kind: 'write-replace', paths: target(command.path), content: { values: [typedValue(command.path, command.value, context)] } });
+      return operation({ kind: 'write-replace', paths: target(command.path), content: { values: [typedValue(command.path, command.value, context)] }, ...formatted });
     case 'writep':
-      return operation({ kind: 'write-partial', paths: target(command.path), content: { values: entryValues(command.path, command.resources, context) } });
+      return operation({ kind: 'write-partial', paths: target(command.path), content: { values: entryValues(command.path, command.resources, context) }, ...formatted });
     case 'create': {
       const instanceId = command.path.instanceId ?? nextInstanceId(context.announcedInstances(command.path.objectId));
       return operation({
         kind: 'create',
         paths: target({ objectId: command.path.objectId }),
         content: { values: entryValues({ objectId: command.path.objectId, instanceId }, command.resources, context) },
+        ...formatted,
       });
     }
     case 'cread':
-      return operation({ kind: 'read-composite', paths: command.paths.map(formatCompositePath), content: null });
+      return operation({ kind: 'read-composite', paths: command.paths.map(formatCompositePath), content: null, ...formatted });
     case 'cobserve':
-      return operation({ kind: 'observe-composite', paths: command.paths.map(formatCompositePath), content: null });
+      return operation({ kind: 'observe-composite', paths: command.paths.map(formatCompositePath), content: null, ...formatted });
     case 'cwrite':
       return operation({
         kind: 'write-composite',
         paths: command.assignments.map((assignment) => formatPath(assignment.path)),
         content: { values: command.assignments.map((assignment) => typedValue(assignment.path, assignment.value, context)) },
+        ...formatted,
       });
     case 'fwupdate':
       return { kind: 'firmware-update', firmwareUpdate: { name: command.name, version: command.version, url: command.url } };

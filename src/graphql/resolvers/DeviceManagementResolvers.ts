@@ -6,7 +6,7 @@
 import { DomainError } from '../../domain/DomainError.ts';
 import { NOTIFICATION_ATTRIBUTE_NAMES, isNotificationAttributeName } from '../../domain/lwm2m/NotificationAttributes.ts';
 import type { NotificationAttributeName } from '../../domain/lwm2m/NotificationAttributes.ts';
-import type { AttributeContent, OperationKind as DomainOperationKind, OperationSpec, WrittenValues } from '../../domain/operations/OperationEvents.ts';
+import type { AttributeContent, FormattedOperation, OperationKind as DomainOperationKind, OperationSpec, WrittenValues } from '../../domain/operations/OperationEvents.ts';
 import type { OperationStatus as ViewStatus, OperationView } from '../../projections/operations/OperationQueries.ts';
 import { requireRole } from '../Authorization.ts';
 import { pageSize } from '../Cursors.ts';
@@ -72,7 +72,7 @@ function valuesContent(values: readonly ResourceValueInput[]): WrittenValues {
 }
 
 /** The operation with the content format the operator chose, if any (absent or null: chosen from the registration). */
-function withFormat<Spec extends OperationSpec>(spec: Spec, format: number | null | undefined): Spec {
+function withFormat<Spec extends FormattedOperation>(spec: Spec, format: number | null | undefined): Spec {
   return format === null || format === undefined ? spec : { ...spec, format };
 }
 

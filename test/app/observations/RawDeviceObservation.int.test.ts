@@ -182,7 +182,7 @@ describe('observation exchanges with a raw device', () => {
   it('cancels an Observe-Composite as the set it was established with, any order, repeating its chosen Content-Format and Accept', async () => {
     const harness = await setUp();
     const raw = await rawDevice(harness, 'raw-cancel-composite-set');
-    const observeId = await harness.api.requestOperation('raw-cancel-composite-set', { ...spec('observe-composite', ['/3/0/2', '/3303/0/5700']), format: CONTENT_FORMAT.senmlCbor }, 'user:test', 'o');
+    const observeId = await harness.api.requestOperation('raw-cancel-composite-set', { kind: 'observe-composite', paths: ['/3/0/2', '/3303/0/5700'], content: null, format: CONTENT_FORMAT.senmlCbor }, 'user:test', 'o');
     const observe = await raw.request('0.05', 0);
     expect(uintOption(observe.message.options, OptionNumber.ContentFormat)).toBe(CONTENT_FORMAT.senmlCbor);
     expect(uintOption(observe.message.options, OptionNumber.Accept)).toBe(CONTENT_FORMAT.senmlCbor);
@@ -229,7 +229,7 @@ describe('observation exchanges with a raw device', () => {
   it('reads and writes in the format an operator chose (CBOR, 60), without falling back when the device refuses it', async () => {
     const harness = await setUp();
     const raw = await rawDevice(harness, 'raw-chosen-format');
-    const readId = await harness.api.requestOperation('raw-chosen-format', { ...spec('read', ['/3/0/9']), format: CONTENT_FORMAT.cbor }, 'user:test', 'r');
+    const readId = await harness.api.requestOperation('raw-chosen-format', { kind: 'read', paths: ['/3/0/9'], content: null, format: CONTENT_FORMAT.cbor }, 'user:test', 'r');
     const read = await raw.request('0.01', 0);
     expect(uintOption(read.message.options, OptionNumber.Accept)).toBe(CONTENT_FORMAT.cbor);
     raw.reply(read.message, '2.05', [uintOptionOf(OptionNumber.ContentFormat, CONTENT_FORMAT.cbor)], Uint8Array.of(0x18, 0x57));
@@ -237,7 +237,7 @@ describe('observation exchanges with a raw device', () => {
 
     const writeId = await harness.api.requestOperation(
       'raw-chosen-format',
-      { ...spec('write-replace', ['/3/0/14'], { values: [{ path: '/3/0/14', type: 'string', text: '+02' }] }), format: CONTENT_FORMAT.cbor },
+      { kind: 'write-replace', paths: ['/3/0/14'], content: { values: [{ path: '/3/0/14', type: 'string', text: '+02' }] }, format: CONTENT_FORMAT.cbor },
       'user:test',
       'w',
     );

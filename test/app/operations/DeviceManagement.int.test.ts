@@ -348,7 +348,7 @@ describe('device management over CoAP', () => {
     const first = await startHarness(dir, { clock: systemClock });
     const port = first.coap.local.port;
     const { objects } = await device(first, 'dm-observe-restart');
-    const observe = { ...spec('observe', ['/3303/0/5700'], { pmin: 1, pmax: 600 }), format: CONTENT_FORMAT.senmlJson };
+    const observe: OperationSpec = { kind: 'observe', paths: ['/3303/0/5700'], content: { pmin: 1, pmax: 600 }, format: CONTENT_FORMAT.senmlJson };
     expect((await run(first, 'dm-observe-restart', observe)).status).toBe('succeeded');
     await first.close();
 

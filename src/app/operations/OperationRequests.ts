@@ -1,5 +1,5 @@
 /**
- * How each LwM2M operation goes on the wire (LwM2M Transport 1.1 section 6.x, CoAP mapping of the
+ * How each LwM2M operation goes on the wire (LwM2M Transport 1.1, the CoAP mapping of the
  * Device Management and Information Reporting interfaces, Core 1.1 sections 6.3 and 6.4), and what
  * its response means:
  *
@@ -15,7 +15,7 @@
  * | delete             | DELETE path                            |                                        |
  * | observe            | GET path[?pmin=..&pmax=..], Observe 0  | Accept                                 |
  * | cancel-observation | the Observe again with Observe 1 and its token: every other option identical (RFC 7641 section 3.6) | |
- * | cancel-observation of an observe-composite | FETCH root, Observe 1, the observation's token | SenML paths, Content-Format and Accept of the Observe-Composite (Transport 1.1 section 6.x) |
+ * | cancel-observation of an observe-composite | FETCH root, Observe 1, the observation's token | SenML paths, Content-Format and Accept of the Observe-Composite (Transport 1.1, Information Reporting interface) |
  * | cancel-observation by reset | nothing: the next notification is answered with RST (RFC 7641 section 3.6) | |
  * | read-composite     | FETCH root                             | SenML paths ("/" for every object), Accept |
  * | observe-composite  | FETCH root, Observe 0                  | SenML paths, Accept                    |
@@ -261,7 +261,7 @@ export function buildRequest(spec: OperationSpec, device: DeviceProfile, format:
 /**
  * The active Cancel Observation: RFC 7641 section 3.6 asks for the request that registered the
  * observation again, with Observe 1, the same token and every other option identical (Accept, the
- * Uri-Query of its attributes). For an Observe-Composite, LwM2M Transport 1.1 section 6.x makes it a
+ * Uri-Query of its attributes). For an Observe-Composite, LwM2M Transport 1.1 (Information Reporting) makes it a
  * FETCH of the root with Observe 1, the same SenML path list and the same Content-Format and Accept.
  * An observation recorded before its format was kept is cancelled with the format the registration
  * gives, as it was then observed.

@@ -111,7 +111,7 @@ export type LwM2mNode = ObjectNode | ObjectInstanceNode | ResourceNode | Resourc
 
 /**
  * One entry of the flat "path -> value" shape of SenML (RFC 8428) and LwM2M JSON: the payload of
- * Read-Composite, Write-Composite, Observe-Composite and Send (Core 1.1 sections 6.3.x, 6.4.x, 7.4.5).
+ * Read-Composite, Write-Composite, Observe-Composite and Send (Core 1.1 sections 6.3, 6.4 and 7.4.5).
  * `path` names a resource or a resource instance. `time` is the device's time of the value in seconds
  * since the epoch (SenML times may be fractional), absent when the device gave none.
  */

@@ -1,7 +1,7 @@
 /**
  * Exchanges the node-coap test client cannot show on the wire, played by a raw device over real UDP on
  * loopback: the Cancel Observation of an Observe and of an Observe-Composite (RFC 7641 section 3.6,
- * LwM2M Transport 1.1 section 6.x), active or by Reset, a notification too large for one block (RFC
+ * LwM2M Transport 1.1, Information Reporting), active or by Reset, a notification too large for one block (RFC
  * 7959 section 2.6), and the options an operator may choose: the content format, a Discover's depth,
  * an Observe's attributes, the root "/" of a Read-Composite.
  */

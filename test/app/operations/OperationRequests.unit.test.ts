@@ -1,4 +1,4 @@
-/** How operations go on the wire (Transport 1.1 section 6.x), checked message by message. */
+/** How operations go on the wire (LwM2M Transport 1.1, the CoAP mapping of Core 1.1 sections 6.3 and 6.4), checked message by message. */
 import { describe, expect, it } from 'vitest';
 import { coreObjectCatalog } from '../../../src/domain/lwm2m/StaticObjectModelCatalog.ts';
 import type { JsonValue } from '../../../src/domain/Json.ts';

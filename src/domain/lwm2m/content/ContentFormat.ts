@@ -12,7 +12,7 @@
  * - 1.2: LwM2M CBOR, SenML CBOR, SenML JSON, TLV, LwM2M JSON (Core 1.2 section 7.4.7 adds LwM2M CBOR,
  *   the most compact). LwM2M CBOR is optional for a client, so it is asked for only when the device
  *   announced it; a 1.2 device that announced nothing is served the 1.1 order (SenML CBOR first).
- * - Composite operations (Read-, Write-, Observe-Composite, Core 1.1 sections 6.3.x and 6.4.x) need a
+ * - Composite operations (Read-, Write-, Observe-Composite, Core 1.1 sections 6.3 and 6.4) need a
  *   format that names full paths and can list bare paths in the request: SenML CBOR, then SenML JSON
  *   (1.1 and up; none in 1.0).
  * - For a single resource or resource instance, text/plain comes last: every client supports it

@@ -84,7 +84,7 @@ export function senmlToEntries(records: readonly SenmlRecord[], catalog: ObjectM
   return success(entries);
 }
 
-/** The paths of a pack of names only: the payload of Read-Composite and Observe-Composite (Core 1.1 section 6.3.x). */
+/** The paths of a pack of names only: the payload of Read-Composite and Observe-Composite (Core 1.1 sections 6.3 and 6.4). */
 export function senmlToPaths(records: readonly SenmlRecord[], format: string): ContentResult<LwM2mPath[]> {
   const resolved = resolve(records, {}, format, false);
   if (!resolved.ok) return resolved;

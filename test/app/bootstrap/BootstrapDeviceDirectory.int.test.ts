@@ -3,14 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { AesGcmSecretSealer } from '../../../src/adapters/crypto/AesGcmSecretSealer.ts';
 import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventStore.ts';
 import type { ReadAllOptions, RecordedEvent } from '../../../src/adapters/eventstore/EventStore.ts';
-import { handleCommand } from '../../../src/adapters/eventstore/CommandHandler.ts';
 import { DeviceImportService } from '../../../src/app/devices/DeviceImportService.ts';
 import { readDeviceCsv } from '../../../src/adapters/csv/DeviceCsvReader.ts';
 import { BootstrapDeviceDirectory } from '../../../src/app/bootstrap/BootstrapDeviceDirectory.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
-import { deviceStream } from '../../../src/domain/devices/DeviceEvents.ts';
-import { deviceRegistrationDecider } from '../../../src/domain/devices/DeviceRegistrationDecider.ts';
 import { FULL_PSK, csv, fullPskRow } from '../../support/BootstrapTestData.ts';
+import { decommissionTestDevice } from '../../support/TestDevices.ts';
 
 const sealer = new AesGcmSecretSealer(Buffer.alloc(32, 7));
 
@@ -35,7 +33,7 @@ describe('BootstrapDeviceDirectory', () => {
     expect(await directory.byExternalBootstrapPskId(FULL_PSK.externalBootstrapPskId)).toBeUndefined();
     expect((await directory.byExternalBootstrapPskId('ext-renamed'))?.endpoint).toBe('dir-1');
 
-    await handleCommand(store, deviceStream('dir-1'), deviceRegistrationDecider, { type: 'DecommissionDevice', endpoint: 'dir-1', reason: null });
+    await decommissionTestDevice(store, 'dir-1');
     expect(await directory.byEndpoint('dir-1')).toBeUndefined();
     expect(await directory.byExternalBootstrapPskId('ext-renamed')).toBeUndefined();
     expect(await directory.byPskIdentity(FULL_PSK.bootstrapPskId)).toBeUndefined();

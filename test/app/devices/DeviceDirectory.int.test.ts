@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventStoreDeviceDirectory } from '../../../src/app/devices/DeviceDirectory.ts';
 import { commitDeviceImport } from '../../../src/app/devices/DeviceImportCommits.ts';
-import { handleCommand, loadAggregate } from '../../../src/adapters/eventstore/CommandHandler.ts';
+import { AggregateCommandRunner } from '../../../src/app/kernel/AggregateCommandRunner.ts';
 import { ImportCommits } from '../../../src/app/kernel/ImportCommits.ts';
 import type { EventStore } from '../../../src/adapters/eventstore/EventStore.ts';
 import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventStore.ts';
@@ -14,7 +14,7 @@ import type { DeviceRegistrationData, DeviceRegistrationImported } from '../../.
 import type { JsonValue } from '../../../src/domain/Json.ts';
 import { deviceRegistrationDecider } from '../../../src/domain/devices/DeviceRegistrationDecider.ts';
 import type { DeviceAccess } from '../../../src/domain/registration/RegistrationDecider.ts';
-import { importTestRegistration, testDeviceData } from '../../support/TestDevices.ts';
+import { decommissionTestDevice, importTestRegistration, testDeviceData } from '../../support/TestDevices.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -33,15 +33,12 @@ function importDevice(store: EventStore, registration: DeviceRegistrationData): 
   return importTestRegistration(store, registration);
 }
 
-function decommission(store: EventStore, endpoint: string): Promise<unknown> {
-  return handleCommand(store, deviceStream(endpoint), deviceRegistrationDecider, { type: 'DecommissionDevice', endpoint, reason: null });
-}
-
 /** Stages an import's rows (a bulk import's way, StagedImports.ts); the commit that makes them count is returned, to append when the test says. */
 async function stage(store: EventStore, importId: string, endpoints: readonly string[]): Promise<() => Promise<unknown>> {
+  const runner = new AggregateCommandRunner({ store });
   const positions: number[] = [];
   for (const [index, endpoint] of endpoints.entries()) {
-    const { position } = await handleCommand(store, deviceStream(endpoint), deviceRegistrationDecider, { type: 'ImportDeviceRegistration', registration: testDeviceData(endpoint), importId, line: index + 2 });
+    const { position } = await runner.run(deviceStream(endpoint), deviceRegistrationDecider, { type: 'ImportDeviceRegistration', registration: testDeviceData(endpoint), importId, line: index + 2 });
     if (position !== undefined) positions.push(position);
   }
   const commit = { importId, firstPosition: Math.min(...positions), lastPosition: Math.max(...positions), imported: positions.length, updated: 0 };
@@ -50,7 +47,7 @@ async function stage(store: EventStore, importId: string, endpoints: readonly st
 
 /** What the device's own stream says, the way the directory answered before it cached anything. */
 async function fromStream(store: EventStore, endpoint: string): Promise<DeviceAccess | undefined> {
-  const { state } = await loadAggregate(store, deviceStream(endpoint), deviceRegistrationDecider, new ImportCommits(store).counted);
+  const { state } = await new AggregateCommandRunner({ store }).load(deviceStream(endpoint), deviceRegistrationDecider, { counted: new ImportCommits(store).counted });
   return state.status === 'active' ? { securityMode: state.registration.securityMode, pskIdentity: state.registration.lwm2mPskId } : undefined;
 }
 
@@ -72,7 +69,7 @@ describe.each([
     await importDevice(store, { ...testDeviceData('dev-1', 'PSK'), lwm2mPskId: 'psk-2' });
     expect(await directory.lookup('dev-1')).toEqual({ securityMode: 'PSK', pskIdentity: 'psk-2' });
 
-    await decommission(store, 'dev-1');
+    await decommissionTestDevice(store, 'dev-1');
     expect(await directory.lookup('dev-1')).toBeUndefined();
 
     await importDevice(store, testDeviceData('dev-1'));
@@ -90,7 +87,7 @@ describe.each([
     await Promise.all(endpoints.map((endpoint, index) => importDevice(store, testDeviceData(endpoint, index % 2 === 0 ? 'NO_SEC' : 'PSK'))));
     for (const answer of await Promise.all(early)) expect([undefined, { securityMode: 'NO_SEC', pskIdentity: null }, expect.objectContaining({ securityMode: 'PSK' })]).toContainEqual(answer);
 
-    await Promise.all(endpoints.filter((_, index) => index % 3 === 0).map((endpoint) => decommission(store, endpoint)));
+    await Promise.all(endpoints.filter((_, index) => index % 3 === 0).map((endpoint) => decommissionTestDevice(store, endpoint)));
     const answers = await Promise.all(endpoints.map((endpoint) => directory.lookup(endpoint)));
     const expected = await Promise.all(endpoints.map((endpoint) => fromStream(store, endpoint)));
     expect(answers).toEqual(expected);

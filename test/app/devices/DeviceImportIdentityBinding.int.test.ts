@@ -11,11 +11,10 @@ import { AesGcmSecretSealer } from '../../../src/adapters/crypto/AesGcmSecretSea
 import type { DeviceImportMode, DeviceImportReport } from '../../../src/app/devices/DeviceImportService.ts';
 import { DeviceImportService } from '../../../src/app/devices/DeviceImportService.ts';
 import { readDeviceCsv } from '../../../src/adapters/csv/DeviceCsvReader.ts';
-import { handleCommand } from '../../../src/adapters/eventstore/CommandHandler.ts';
 import { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
 import { deviceStream } from '../../../src/domain/devices/DeviceEvents.ts';
-import { deviceRegistrationDecider } from '../../../src/domain/devices/DeviceRegistrationDecider.ts';
+import { decommissionTestDevice } from '../../support/TestDevices.ts';
 
 const HEADER = 'endpoint id;securityMode;lwm2m psk_id;lwm2m psk_key;bootstrap psk_id;bootstrap psk_key;external-c8y_BootstrapPskId';
 const LWM2M_ID_COLUMN = { column: 'lwm2m psk_id', columnNumber: 3 };
@@ -93,7 +92,7 @@ describe('DeviceImportService: PSK identities already bound to stored devices', 
 
   it('allows the identities of a decommissioned device', async () => {
     await importRows([row('dev-a', 'id-a', 'bs-a', 'ext-a')]);
-    await handleCommand(store, deviceStream('dev-a'), deviceRegistrationDecider, { type: 'DecommissionDevice', endpoint: 'dev-a', reason: null });
+    await decommissionTestDevice(store, 'dev-a');
     const report = await importRows([row('dev-b', 'id-a', 'ext-a', 'bs-a')]);
     expect(report).toMatchObject({ imported: 1, errors: [] });
     // ... and the decommissioned device cannot take them back while dev-b holds them.

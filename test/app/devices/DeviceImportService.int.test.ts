@@ -10,7 +10,6 @@ import type { DeviceImportProgress } from '../../../src/app/devices/DeviceImport
 import { DeviceImportService } from '../../../src/app/devices/DeviceImportService.ts';
 import { readDeviceCsv } from '../../../src/adapters/csv/DeviceCsvReader.ts';
 import { AesGcmSecretSealer } from '../../../src/adapters/crypto/AesGcmSecretSealer.ts';
-import { handleCommand } from '../../../src/adapters/eventstore/CommandHandler.ts';
 import type { EventStore, RecordedEvent } from '../../../src/adapters/eventstore/EventStore.ts';
 import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventStore.ts';
 import { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
@@ -19,7 +18,7 @@ import type { DeviceRegistrationData, DeviceRegistrationImported, DeviceRegistra
 import { deviceStream, deviceStreamPrefix } from '../../../src/domain/devices/DeviceEvents.ts';
 import { importStream } from '../../../src/domain/imports/StagedImports.ts';
 import { EventStoreDeviceDirectory } from '../../../src/app/devices/DeviceDirectory.ts';
-import { deviceRegistrationDecider } from '../../../src/domain/devices/DeviceRegistrationDecider.ts';
+import { decommissionTestDevice } from '../../support/TestDevices.ts';
 
 const fixturePath = (name: string): string => fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url));
 const fixture = (name: string): string => readFileSync(fixturePath(name), 'utf8');
@@ -246,7 +245,7 @@ describe.each(stores)('DeviceImportService on the %s store', (_name, openStore) 
 
   it('registers a decommissioned device again on import', async () => {
     await service.importDevices(fixture('devices-nosec.csv'), who);
-    await handleCommand(store, deviceStream('lwm2m-nosec-0002'), deviceRegistrationDecider, { type: 'DecommissionDevice', endpoint: 'lwm2m-nosec-0002', reason: null });
+    await decommissionTestDevice(store, 'lwm2m-nosec-0002');
     const report = await service.importDevices(fixture('devices-nosec.csv'), who);
     expect(report).toMatchObject({ imported: 1, unchanged: 2 });
   });

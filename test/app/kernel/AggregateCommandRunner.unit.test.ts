@@ -109,6 +109,19 @@ describe('AggregateCommandRunner', () => {
     expect(store.readsFrom).toEqual([]);
     const other = new AggregateCommandRunner({ store });
     expect(await other.run('counter-1', counter, { type: 'add', amount: 3 }, { assumeNewStream: true })).toMatchObject({ state: 5, revision: 1 });
+    const stored = await store.readStream('counter-1');
+    expect(stored.status === 'found' && stored.events.map((e) => e.data)).toEqual([{ amount: 2 }, { amount: 3 }]);
+  });
+
+  it('decides on the real state when assuming a new stream and the initial state decides nothing or fails', async () => {
+    const store = new MemoryEventStore();
+    await new AggregateCommandRunner({ store }).run('counter-1', counter, { type: 'add', amount: 4 });
+    const runner = new AggregateCommandRunner({ store });
+    const reset = await runner.run('counter-1', counter, { type: 'reset' }, { assumeNewStream: true });
+    expect(reset.events).toEqual([{ type: 'Reset', data: { from: 4 } }]);
+    const nothing = await runner.run('counter-2', counter, { type: 'add', amount: 0 }, { assumeNewStream: true });
+    expect(nothing).toMatchObject({ events: [], revision: -1 });
+    await expect(runner.run('counter-3', counter, { type: 'reset' }, { assumeNewStream: true })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('folds only the counted events, reading the whole stream each time', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EventStore, RecordedEvent } from '../../../src/adapters/eventstore/EventStore.ts';
 import { commitImport, ImportCommits } from '../../../src/app/kernel/ImportCommits.ts';
-import { loadAggregate } from '../../../src/adapters/eventstore/CommandHandler.ts';
+import { AggregateCommandRunner } from '../../../src/app/kernel/AggregateCommandRunner.ts';
 import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventStore.ts';
 import type { Decider } from '../../../src/domain/Decider.ts';
 
@@ -58,6 +58,6 @@ describe('ImportCommits', () => {
     const store = new MemoryEventStore();
     await streamOfThree(store);
     const count: Decider<never, { type: string; data: object }, number> = { initialState: 0, decide: () => [], evolve: (state) => state + 1 };
-    expect(await loadAggregate(store, 'thing-1', count, new ImportCommits(store).counted)).toEqual({ state: 1, revision: 2 });
+    expect(await new AggregateCommandRunner({ store }).load('thing-1', count, { counted: new ImportCommits(store).counted })).toEqual({ state: 1, revision: 2 });
   });
 });

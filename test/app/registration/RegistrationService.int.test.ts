@@ -11,10 +11,7 @@ import { registrationStream } from '../../../src/domain/registration/Registratio
 import { defaultRegistrationPolicy } from '../../../src/domain/registration/RegistrationDecider.ts';
 import { TestLwM2mClient } from '../../support/TestLwM2mClient.ts';
 import type { TestLwM2mClientOptions } from '../../support/TestLwM2mClient.ts';
-import { importTestDevice } from '../../support/TestDevices.ts';
-import { handleCommand } from '../../../src/adapters/eventstore/CommandHandler.ts';
-import { deviceStream } from '../../../src/domain/devices/DeviceEvents.ts';
-import { deviceRegistrationDecider } from '../../../src/domain/devices/DeviceRegistrationDecider.ts';
+import { decommissionTestDevice, importTestDevice } from '../../support/TestDevices.ts';
 import { ManualClock } from '../../support/ManualClock.ts';
 import { RawCoapPeer } from '../../support/RawCoapPeer.ts';
 
@@ -215,7 +212,7 @@ describe('RegistrationService over UDP', () => {
     expect((await client.register()).code).toBe('4.03');
     await importTestDevice(h.store, 'dev-fresh');
     expect((await client.register()).code).toBe('2.01');
-    await handleCommand(h.store, deviceStream('dev-fresh'), deviceRegistrationDecider, { type: 'DecommissionDevice', endpoint: 'dev-fresh', reason: 'test' });
+    await decommissionTestDevice(h.store, 'dev-fresh', 'test');
     expect((await client.register()).code).toBe('4.03');
   });
 

@@ -1,11 +1,11 @@
 /**
  * The bootstrap sessions read model, fed with the events the session decider records (through
- * handleCommand on a memory store), in an SQLite database.
+ * the command runner on a memory store), in an SQLite database.
  */
 import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
 import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventStore.ts';
-import { handleCommand } from '../../../src/adapters/eventstore/CommandHandler.ts';
+import { AggregateCommandRunner } from '../../../src/app/kernel/AggregateCommandRunner.ts';
 import { bootstrapStream } from '../../../src/domain/bootstrap/BootstrapEvents.ts';
 import { bootstrapSessionDecider } from '../../../src/domain/bootstrap/BootstrapSessionDecider.ts';
 import type { BootstrapPlanOutcome, BootstrapSessionCommand } from '../../../src/domain/bootstrap/BootstrapSessionDecider.ts';
@@ -35,7 +35,8 @@ function requestBootstrap(sessionId: string, now: Date, outcome: BootstrapPlanOu
 
 async function history(): Promise<MemoryEventStore> {
   const store = new MemoryEventStore();
-  const run = (command: BootstrapSessionCommand, endpoint = 'dev-1') => handleCommand(store, bootstrapStream(endpoint), bootstrapSessionDecider, command);
+  const runner = new AggregateCommandRunner({ store });
+  const run = (command: BootstrapSessionCommand, endpoint = 'dev-1') => runner.run(bootstrapStream(endpoint), bootstrapSessionDecider, command);
   // s1 finishes; s2 is refused while s3 runs; s3 fails on a device error; an unknown endpoint is refused.
   await run(requestBootstrap('s1', at(0)));
   for (const [step, code] of [[0, '2.02'], [1, '2.04'], [2, '2.04']] as const) {
@@ -98,7 +99,8 @@ describe('bootstrap sessions read model', () => {
 
   it("shows a Bootstrap-Discover's answer and the plan it revised: the kept accounts and the new instance ids", async () => {
     const store = new MemoryEventStore();
-    const run = (command: BootstrapSessionCommand) => handleCommand(store, bootstrapStream('dev-1'), bootstrapSessionDecider, command);
+    const runner = new AggregateCommandRunner({ store });
+    const run = (command: BootstrapSessionCommand) => runner.run(bootstrapStream('dev-1'), bootstrapSessionDecider, command);
     const discover = { kind: 'discover', target: '/', purpose: null } as const;
     const finish = { kind: 'finish', target: '/bs', purpose: null } as const;
     const discovering: BootstrapPlanOutcome = {

@@ -14,37 +14,31 @@ export type SecurityAuditEvent =
   | { readonly type: 'CredentialEndpointMismatch'; readonly data: CredentialEndpointMismatch }
   | { readonly type: 'TlsHandshakeFailed'; readonly data: TlsHandshakeFailed };
 
-/** A TLS handshake on a CoAP-over-TLS port (RFC 8323) that did not complete: unknown PSK identity, wrong key, timeout. */
-export interface TlsHandshakeFailed {
+/**
+ * A handshake that did not complete: unknown PSK identity, wrong key, refused certificate, timeout,
+ * malformed message. The same facts whether it was DTLS (RFC 6347) or TLS on a CoAP-over-TLS port
+ * (RFC 8323), so both events carry this one shape.
+ */
+export interface HandshakeFailure {
   readonly server: DtlsServerRole;
   readonly address: string;
   readonly port: number;
-  /** The PSK identity the client offered (null: it failed before offering one, or sent a certificate). */
+  /** The PSK identity the client offered (null: it failed before offering one, or used a certificate). */
   readonly pskIdentity: string | null;
-  /** The certificate the client sent and that was refused; null for a PSK client. */
+  /** The certificate or raw public key the client sent; null for a PSK client (absent in events before certificates). */
   readonly credential: HandshakeCredential | null;
   /** The device the identity is bound to, or the refused certificate names; null when none. */
   readonly endpoint: string | null;
-  /** For operators: "unknown PSK identity", "handshake failed after the PSK identity (wrong PSK?): ...", OpenSSL's words, or why a certificate was refused. */
+  /** For operators: "unknown PSK identity", "handshake failed after the PSK identity (wrong PSK?): ...", the TLS library's words, or why a certificate was refused. */
   readonly reason: string;
   readonly failedAt: string;
 }
 
-/** A DTLS handshake that did not complete: unknown identity, wrong key, timeout, malformed message. */
-export interface DtlsHandshakeFailed {
-  readonly server: DtlsServerRole;
-  readonly address: string;
-  readonly port: number;
-  /** The identity the client sent (null: it failed before its ClientKeyExchange, or used a certificate). */
-  readonly pskIdentity: string | null;
-  /** The certificate or raw public key the client sent; null for a PSK client (absent in events before certificates). */
-  readonly credential: HandshakeCredential | null;
-  /** The device the identity is bound to; null when the identity is unknown. */
-  readonly endpoint: string | null;
-  /** The DTLS server's reason, for operators ("unknown PSK identity", "... (wrong PSK?)"). */
-  readonly reason: string;
-  readonly failedAt: string;
-}
+/** A DTLS handshake that did not complete. */
+export type DtlsHandshakeFailed = HandshakeFailure;
+
+/** A TLS handshake on a CoAP-over-TLS port (RFC 8323) that did not complete. */
+export type TlsHandshakeFailed = HandshakeFailure;
 
 /** A type, not an interface, so that events holding it stay assignable to JSON. */
 export type HandshakeCredential = {

@@ -139,6 +139,24 @@ function timedOut(session: ActiveBootstrapSession, now: Date): BootstrapEvent {
   };
 }
 
+type RequestBootstrap = Extract<BootstrapSessionCommand, { type: 'RequestBootstrap' }>;
+
+/** The refusal of a Bootstrap-Request: a session already under way (its id), or no plan for the endpoint. */
+function refused(command: RequestBootstrap, reason: BootstrapRefusalReason, activeSessionId: string | null): BootstrapEvent {
+  return {
+    type: 'BootstrapRequestRefused',
+    data: {
+      sessionId: command.sessionId,
+      endpoint: command.requestedEndpoint,
+      peer: command.peer,
+      identity: command.identity,
+      reason,
+      activeSessionId,
+      at: command.now.toISOString(),
+    },
+  };
+}
+
 export const bootstrapSessionDecider: Decider<BootstrapSessionCommand, BootstrapEvent, BootstrapSessionState> = {
   initialState,
 
@@ -150,37 +168,13 @@ export const bootstrapSessionDecider: Decider<BootstrapSessionCommand, Bootstrap
         const active = state.active;
         if (active !== null) {
           if (!expired(active, command.now)) {
-            return [
-              {
-                type: 'BootstrapRequestRefused',
-                data: {
-                  sessionId: command.sessionId,
-                  endpoint: command.requestedEndpoint,
-                  peer: command.peer,
-                  identity: command.identity,
-                  reason: 'concurrent-bootstrap',
-                  activeSessionId: active.sessionId,
-                  at,
-                },
-              },
-            ];
+            return [refused(command, 'concurrent-bootstrap', active.sessionId)];
           }
           events.push(timedOut(active, command.now));
         }
         const plan = command.plan;
         if (!plan.ok) {
-          events.push({
-            type: 'BootstrapRequestRefused',
-            data: {
-              sessionId: command.sessionId,
-              endpoint: command.requestedEndpoint,
-              peer: command.peer,
-              identity: command.identity,
-              reason: plan.reason,
-              activeSessionId: null,
-              at,
-            },
-          });
+          events.push(refused(command, plan.reason, null));
           return events;
         }
         events.push({

@@ -12,26 +12,12 @@
  */
 import type { Decider } from '../Decider.ts';
 import { DomainError } from '../DomainError.ts';
-import type { SealedSecret } from '../SealedSecret.ts';
-import type { DeliveryMethod } from './FirmwareDeliveryMethod.ts';
 import type { FirmwareUpdateEvent, FirmwareUpdateRequested, FirmwareUpdateStep } from './FirmwareUpdateEvents.ts';
 import { firmwareState, updateResultFailure, updateResultSuccess } from './FirmwareUpdateResult.ts';
 
 export type FirmwareUpdateCommand =
-  | {
-      readonly type: 'StartFirmwareUpdate';
-      readonly updateId: string;
-      readonly endpoint: string;
-      readonly firmwareId: string;
-      readonly name: string;
-      readonly version: string;
-      readonly method: DeliveryMethod;
-      readonly packageUri: string | null;
-      readonly packageAccess: SealedSecret | null;
-      readonly requestedBy: string;
-      readonly requestedAt: string;
-      readonly deadline: string;
-    }
+  // The request as it will be recorded; a new one always says whether it carries a package access token.
+  | ({ readonly type: 'StartFirmwareUpdate' } & Required<FirmwareUpdateRequested>)
   | { readonly type: 'RecordFirmwareUpdateStep'; readonly updateId: string; readonly step: FirmwareUpdateStep; readonly at: string }
   /** A value the device reported, as text ("2"), for /5/0/3, /5/0/5 or /3/0/3; other paths are ignored. */
   | { readonly type: 'ReportFirmwareValue'; readonly updateId: string; readonly path: string; readonly text: string; readonly at: string }

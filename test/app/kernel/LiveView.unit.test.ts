@@ -79,6 +79,27 @@ describe('LiveView', () => {
     await expect(LiveView.open(feed, counterTotal)).rejects.toBeInstanceOf(LogFeedStopped);
   });
 
+  it('settles each wait once the view passes its position, in whatever order the waits came; an aborted one leaves the others waiting', async () => {
+    const store = new MemoryEventStore();
+    const feed = new LogFeed({ store });
+    const view = await LiveView.open(feed, counterTotal);
+    const settled: number[] = [];
+    const abort = new AbortController();
+    const third = view.waitFor(3).then(() => settled.push(3));
+    const aborted = view.waitFor(2, abort.signal);
+    const first = view.waitFor(1).then(() => settled.push(1));
+    abort.abort();
+    await expect(aborted).rejects.toBeInstanceOf(LiveViewTimeout);
+    await view.waitFor(await add(store, 'counter-1', 1));
+    await first;
+    expect(settled).toEqual([1]);
+    await add(store, 'counter-1', 1);
+    await add(store, 'counter-1', 1);
+    await third;
+    expect(settled).toEqual([1, 3]);
+    await feed.close();
+  });
+
   it('stops a view whose evolve fails, alone: the other views go on', async () => {
     const store = new MemoryEventStore();
     const feed = new LogFeed({ store });

@@ -5,19 +5,12 @@
  */
 import type { Decider } from '../Decider.ts';
 import { DomainError } from '../DomainError.ts';
-import type { FirmwareAdded, FirmwareRepositoryEvent, FirmwareSource } from './FirmwareRepositoryEvents.ts';
+import type { FirmwareAdded, FirmwareRemoved, FirmwareRepositoryEvent, FirmwareSource } from './FirmwareRepositoryEvents.ts';
 
 export type FirmwareRepositoryCommand =
-  | {
-      readonly type: 'AddFirmware';
-      readonly firmwareId: string;
-      readonly name: string;
-      readonly version: string;
-      readonly source: FirmwareSource;
-      readonly addedBy: string;
-      readonly addedAt: string;
-    }
-  | { readonly type: 'RemoveFirmware'; readonly firmwareId: string; readonly removedBy: string; readonly removedAt: string };
+  // Each command is the fact it records once checked (the name and version then trimmed).
+  | ({ readonly type: 'AddFirmware' } & FirmwareAdded)
+  | ({ readonly type: 'RemoveFirmware' } & FirmwareRemoved);
 
 export interface FirmwareRepositoryState {
   readonly firmwares: ReadonlyMap<string, FirmwareAdded>;

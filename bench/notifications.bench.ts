@@ -139,7 +139,9 @@ async function run(storeName: string, store: EventStore, dir: string, report: (r
     catalog: coreObjectCatalog(),
     clock: systemClock,
     logger,
-    telemetry: new TelemetryService({ store, protocols: new DeviceProtocolService({ store, clock: systemClock, logger }), clock: systemClock }),
+    // The protocols follow the process's log feed, as main.ts wires them: built alone, the service would
+    // open a feed of its own, a second reader of every notification's event.
+    telemetry: new TelemetryService({ store, protocols: new DeviceProtocolService({ store, feed, clock: systemClock, logger }), clock: systemClock }),
   });
   coap.handle(uplink.handle);
   const api = DeviceManagementApi.over(management, database.db, projector);

@@ -31,7 +31,7 @@ function events(type: string, count: number, from = 0): NewEvent[] {
 }
 
 /** Pulls `count` events from a subscription, failing after `timeoutMs` instead of hanging. */
-async function take(subscription: Subscription, count: number, timeoutMs = 10_000): Promise<RecordedEvent[]> {
+export async function take(subscription: Subscription, count: number, timeoutMs = 10_000): Promise<RecordedEvent[]> {
   const taken: RecordedEvent[] = [];
   const iterator = subscription[Symbol.asyncIterator]();
   const deadline = Date.now() + timeoutMs;

@@ -14,6 +14,13 @@
  * connection of their own, and see only acknowledged events: readAll and subscriptions stop at the
  * acknowledged head, and streams are read through the tail index that this thread keeps in step
  * with the writer's replies.
+ *
+ * This process is the log's only writer (SqliteProcessLock), so every event after the head found at
+ * open was appended here: the store keeps the envelopes of the latest acknowledged events, built from
+ * what it sent the writer and what the writer answered, and a subscription's page that lies wholly
+ * among them is served from memory instead of being read back from the file it was just written to.
+ * They are the events the read would return, in the same positions, so the no-gap no-duplicate rule of
+ * PagedSubscription holds unchanged.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -22,8 +29,10 @@ import { DatabaseSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import type { Clock } from '../../domain/Clock.ts';
 import { systemClock } from '../../domain/Clock.ts';
+import type { JsonValue } from '../../domain/Json.ts';
 import type {
   AppendResult,
+  EventMetadata,
   EventStore,
   ExpectedRevision,
   NewEvent,
@@ -35,7 +44,7 @@ import type {
   SubscribeToAllOptions,
   Subscription,
 } from './EventStore.ts';
-import { recordedMetadata, WrongExpectedVersion } from './EventStore.ts';
+import { matchesFilter, recordedMetadata, WrongExpectedVersion } from './EventStore.ts';
 import { LogHead } from './LogHead.ts';
 import { createPagedSubscription } from './PagedSubscription.ts';
 import type { AppendOutcome, BatchResult, EventRow, PendingAppend } from './SqliteAppendBatch.ts';
@@ -74,6 +83,8 @@ export class SqliteEventStore implements EventStore {
   readonly #onPageRead: ((events: number) => void) | undefined;
   #queue: QueuedAppend[] = [];
   #inFlight: QueuedAppend[] | undefined;
+  /** The time recorded on the batch in flight. */
+  #inFlightAt = 0;
   #flushScheduled = false;
   /** Set once the writer has failed for good: every later append is rejected with it. */
   #failure: Error | undefined;
@@ -81,6 +92,8 @@ export class SqliteEventStore implements EventStore {
   /** Called after each reply from the writer (or its failure): close() waits on them to drain. */
   #onSettled: Array<() => void> = [];
   #closed = false;
+  /** The latest acknowledged events, at consecutive positions, oldest first; at most two pages' worth. */
+  #recent: RecordedEvent[] = [];
 
   private constructor(writer: Worker, readDb: DatabaseSync, options: SqliteEventStoreOptions, releaseLock: () => void) {
     this.#releaseLock = releaseLock;
@@ -164,8 +177,21 @@ export class SqliteEventStore implements EventStore {
       pageSize: this.#pageSize,
       head: this.#head,
       onPageRead: this.#onPageRead,
-      readPage: (after, upTo, maxCount, filter) => (this.#closed ? [] : this.#reader.readLog(after, upTo, maxCount, filter)),
+      readPage: (after, upTo, maxCount, filter) => (this.#closed ? [] : this.#readPage(after, upTo, maxCount, filter)),
     });
+  }
+
+  /** A subscription's page: from the recent events when they hold every position after `after`. */
+  #readPage(after: number, upTo: number, maxCount: number, filter: SubscribeToAllOptions['filter']): readonly RecordedEvent[] {
+    const first = this.#recent[0];
+    if (first === undefined || after < first.position - 1) return this.#reader.readLog(after, upTo, maxCount, filter);
+    const page: RecordedEvent[] = [];
+    for (let index = after - first.position + 1; index < this.#recent.length && page.length < maxCount; index++) {
+      const event = this.#recent[index];
+      if (event === undefined || event.position > upTo) break;
+      if (matchesFilter(filter, event.stream, event.type)) page.push(event);
+    }
+    return page;
   }
 
   headPosition(): Promise<number> {
@@ -206,7 +232,8 @@ export class SqliteEventStore implements EventStore {
     this.#inFlight = this.#queue;
     this.#queue = [];
     this.#writer.ref();
-    this.#post({ kind: 'commit', appends: this.#inFlight.map((entry) => entry.append), recordedAt: this.#clock.now().getTime() });
+    this.#inFlightAt = this.#clock.now().getTime();
+    this.#post({ kind: 'commit', appends: this.#inFlight.map((entry) => entry.append), recordedAt: this.#inFlightAt });
   }
 
   #post(request: WriterRequest): void {
@@ -223,7 +250,7 @@ export class SqliteEventStore implements EventStore {
       const failure = new Error(`event store commit failed: ${reply.message}`);
       for (const entry of batch) entry.reject(failure);
     } else {
-      this.#acknowledge(batch, reply.result);
+      this.#acknowledge(batch, reply.result, this.#inFlightAt);
     }
     this.#send();
     this.#notifySettled();
@@ -235,13 +262,28 @@ export class SqliteEventStore implements EventStore {
     for (const resolve of waiting) resolve();
   }
 
-  #acknowledge(batch: readonly QueuedAppend[], result: BatchResult): void {
+  /** Keeps the batch's recorded envelopes, before the head moves past them. */
+  #remember(batch: readonly QueuedAppend[], result: BatchResult, recordedAt: number): void {
+    batch.forEach((entry, index) => {
+      const outcome = result.outcomes[index];
+      if (outcome?.ok !== true) return;
+      const { stream, rows } = entry.append;
+      rows.forEach((row, offset) => {
+        const back = rows.length - 1 - offset;
+        this.#recent.push(recordedEvent(stream, outcome.lastRevision - back, outcome.lastPosition - back, row, recordedAt));
+      });
+    });
+    if (this.#recent.length > 2 * this.#pageSize) this.#recent = this.#recent.slice(-this.#pageSize);
+  }
+
+  #acknowledge(batch: readonly QueuedAppend[], result: BatchResult, recordedAt: number): void {
     this.#tail.apply(
       batch.map((entry) => entry.append),
       result,
     );
     let head = this.#head.position;
     for (const outcome of result.outcomes) if (outcome.ok) head = Math.max(head, outcome.lastPosition);
+    this.#remember(batch, result, recordedAt);
     this.#head.advance(head);
     batch.forEach((entry, index) => {
       const outcome = result.outcomes[index];
@@ -290,6 +332,26 @@ function settle(entry: QueuedAppend, outcome: AppendOutcome, headPosition: numbe
     const position = rows.length === 0 ? headPosition : outcome.lastPosition;
     entry.resolve({ nextExpectedRevision: outcome.lastRevision, position });
   }
+}
+
+/** The envelope of a committed row, as SqliteEventReader would read it back. */
+function recordedEvent(stream: string, revision: number, position: number, row: EventRow, recordedAt: number): RecordedEvent {
+  const [id, type, data, correlationId, causationId, actor, schemaVersion] = row;
+  const metadata: { -readonly [K in keyof EventMetadata]: EventMetadata[K] } = { schemaVersion };
+  if (correlationId !== null) metadata.correlationId = correlationId;
+  if (causationId !== null) metadata.causationId = causationId;
+  if (actor !== null) metadata.actor = actor;
+  return {
+    id,
+    type,
+    // Parsed again rather than kept from the caller, who may still change the object it appended.
+    data: JSON.parse(data) as JsonValue,
+    metadata,
+    stream,
+    revision,
+    position,
+    recordedAt: new Date(recordedAt),
+  };
 }
 
 /** Serialises an event; throws (so that the append is rejected before the batch) if it cannot be stored. */

@@ -9,6 +9,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WrongExpectedVersion } from '../../../src/adapters/eventstore/EventStore.ts';
 import { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
+import { take } from '../../contract/eventStoreContract.ts';
 
 describe('SqliteEventStore', () => {
   let dir: string;
@@ -69,6 +70,38 @@ describe('SqliteEventStore', () => {
     }
   });
 
+  it("hands subscriptions this process's appends exactly as the log records them, in its order, whether kept in memory or read back", async () => {
+    let tick = 0;
+    // Page size 4: the store keeps the latest two pages of appends, so a lagging subscription reads the file.
+    const store = await SqliteEventStore.open(file, { clock: { now: () => new Date(++tick) }, subscriptionPageSize: 4 });
+    try {
+      const live = store.subscribeToAll();
+      const filtered = store.subscribeToAll({ filter: { streamPrefixes: ['b-'] } });
+      for (let round = 0; round < 3; round++) {
+        // One batch: appends to several streams, one refused, one empty, one of two events with metadata.
+        const appends = await Promise.allSettled([
+          store.appendToStream(`a-${round}`, [{ type: 'A', data: { round } }], 'no_stream'),
+          store.appendToStream('b-1', [{ type: 'B', data: [round] }, { type: 'C', data: null, metadata: { actor: 'user:t', correlationId: `c${round}` } }], 'any'),
+          store.appendToStream(`a-${round}`, [{ type: 'A', data: 'refused' }], 'no_stream'),
+          store.appendToStream('b-2', [], 'any'),
+          store.appendToStream('b-1', [{ type: 'D', data: { nested: { round } } }], 'stream_exists'),
+        ]);
+        expect(appends.map((append) => append.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      }
+      const log = await store.readAll();
+      expect(log.map((event) => event.position)).toEqual(Array.from({ length: 12 }, (_, index) => index + 1));
+      const lagging = store.subscribeToAll({ after: 2 });
+      expect(await take(live, 12)).toEqual(log);
+      expect(await take(filtered, 9)).toEqual(log.filter((event) => event.stream.startsWith('b-')));
+      expect(await take(lagging, 10)).toEqual(log.slice(2));
+      await store.appendToStream('b-1', [{ type: 'E', data: 'after' }], 8);
+      const [appended] = await store.readAll({ after: 12 });
+      expect([await take(live, 1), await take(filtered, 1), await take(lagging, 1)]).toEqual([[appended], [appended], [appended]]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('commits queued appends when closed, then refuses new ones', async () => {
     const store = await SqliteEventStore.open(file);
     const pending = store.appendToStream('s', [{ type: 'E', data: 1 }], 'no_stream');
@@ -109,3 +142,4 @@ describe('SqliteEventStore', () => {
     }
   });
 });
+

@@ -15,7 +15,6 @@ import type { Randomness } from '../runtime/Randomness.ts';
 import type { Timer, Timers } from '../runtime/Timers.ts';
 import type { CoapMessage } from './CoapMessage.ts';
 import { encodeCoapMessage } from './CoapMessageCodec.ts';
-import { evictIfFull } from './BlockwiseTransfers.ts';
 import type { TransmissionParameters } from './TransmissionParameters.ts';
 import { exchangeLifetimeMs, initialTimeoutMs, nonLifetimeMs } from './TransmissionParameters.ts';
 import type { CoapPeer } from './CoapEndpoint.ts';
@@ -56,7 +55,10 @@ export class MessageExchanges {
   readonly #logger: Logger;
   readonly #maxRemembered: number;
   #nextMessageId: number;
-  readonly #remembered = new Map<string, RememberedMessage>();
+  // One map per lifetime: within each, insertion order is expiry order, so a sweep stops at the first
+  // live entry; one map for both would hold a NON id behind an older CON id (section 4.5).
+  readonly #rememberedConfirmable = new Map<string, RememberedMessage>();
+  readonly #rememberedNonConfirmable = new Map<string, RememberedMessage>();
   readonly #byMessageId = new Map<string, PendingExchange>();
   readonly #byToken = new Map<string, PendingExchange>();
   readonly #separateResponses = new Set<PendingExchange>();
@@ -173,23 +175,31 @@ export class MessageExchanges {
 
   /** RFC 7252 section 4.5: the message with this id from this peer seen within its lifetime, if any. */
   recall(peer: CoapPeer, messageId: number): RememberedMessage | undefined {
-    return this.#remembered.get(`${peerKey(peer)}|${messageId}`);
+    const key = `${peerKey(peer)}|${messageId}`;
+    return this.#rememberedConfirmable.get(key) ?? this.#rememberedNonConfirmable.get(key);
   }
 
   /** Remembers a message from a peer for EXCHANGE_LIFETIME (confirmable) or NON_LIFETIME. */
   remember(peer: CoapPeer, message: Pick<CoapMessage, 'type' | 'messageId'>): RememberedMessage {
-    const lifetimeMs = message.type === 'CON' ? exchangeLifetimeMs(this.#params) : nonLifetimeMs(this.#params);
-    evictIfFull(this.#remembered, this.#maxRemembered);
+    const confirmable = message.type === 'CON';
+    const lifetimeMs = confirmable ? exchangeLifetimeMs(this.#params) : nonLifetimeMs(this.#params);
+    const key = `${peerKey(peer)}|${message.messageId}`;
+    // Deleted first so that the entry goes to the end of its map, keeping insertion order expiry order.
+    this.#rememberedConfirmable.delete(key);
+    this.#rememberedNonConfirmable.delete(key);
+    this.#makeRoomToRemember();
     const entry: RememberedMessage = { expiresAt: this.#timers.now() + lifetimeMs, reply: undefined };
-    this.#remembered.set(`${peerKey(peer)}|${message.messageId}`, entry);
+    (confirmable ? this.#rememberedConfirmable : this.#rememberedNonConfirmable).set(key, entry);
     return entry;
   }
 
   /** Forgets the messages past their lifetime. */
   sweep(now: number): void {
-    for (const [key, entry] of this.#remembered) {
-      if (entry.expiresAt > now) break; // insertion order is expiry order
-      this.#remembered.delete(key);
+    for (const remembered of [this.#rememberedConfirmable, this.#rememberedNonConfirmable]) {
+      for (const [key, entry] of remembered) {
+        if (entry.expiresAt > now) break; // insertion order is expiry order within each map
+        remembered.delete(key);
+      }
     }
   }
 
@@ -202,6 +212,22 @@ export class MessageExchanges {
     for (const exchange of open) {
       exchange.timer?.cancel();
       exchange.reject(new Error('CoAP endpoint closed'));
+    }
+  }
+
+  /** At the bound, the entries that would be forgotten soonest go: the first of whichever map expires first. */
+  #makeRoomToRemember(): void {
+    while (this.#rememberedConfirmable.size + this.#rememberedNonConfirmable.size >= this.#maxRemembered) {
+      const confirmable = this.#rememberedConfirmable.entries().next();
+      const nonConfirmable = this.#rememberedNonConfirmable.entries().next();
+      if (confirmable.done === true) {
+        if (nonConfirmable.done === true) return;
+        this.#rememberedNonConfirmable.delete(nonConfirmable.value[0]);
+      } else if (nonConfirmable.done !== true && nonConfirmable.value[1].expiresAt < confirmable.value[1].expiresAt) {
+        this.#rememberedNonConfirmable.delete(nonConfirmable.value[0]);
+      } else {
+        this.#rememberedConfirmable.delete(confirmable.value[0]);
+      }
     }
   }
 

@@ -142,6 +142,36 @@ describe('MessageExchanges duplicate detection (RFC 7252 section 4.5)', () => {
       expect(layer.recall(device, 1)).toBeUndefined();
     }
   });
+
+  it('forgets a non-confirmable message after NON_LIFETIME even when an older confirmable one is still remembered', () => {
+    const { layer, timers } = exchanges(0);
+    layer.remember(device, { type: 'CON', messageId: 1 });
+    timers.advance(1_000);
+    layer.remember(device, { type: 'NON', messageId: 2 });
+    timers.advance(145_000);
+    layer.sweep(timers.now());
+    // The NON id is new again (a new message from the peer is handled), the CON id still a duplicate.
+    expect(layer.recall(device, 2)).toBeUndefined();
+    expect(layer.recall(device, 1)).toBeDefined();
+    timers.advance(247_000 - 146_000 - 1);
+    layer.sweep(timers.now());
+    expect(layer.recall(device, 1)).toBeDefined();
+    timers.advance(1);
+    layer.sweep(timers.now());
+    expect(layer.recall(device, 1)).toBeUndefined();
+  });
+
+  it('keeps at most maxRemembered message ids, dropping the one that would expire first', () => {
+    const { layer } = exchanges(0);
+    layer.remember(device, { type: 'CON', messageId: 0 });
+    for (let id = 1; id < 100; id += 1) layer.remember(device, { type: 'NON', messageId: id });
+    layer.remember(device, { type: 'CON', messageId: 100 });
+    // Full at 100: the first NON (expiring at 145 s) goes, not the older CON (expiring at 247 s).
+    expect(layer.recall(device, 1)).toBeUndefined();
+    expect(layer.recall(device, 0)).toBeDefined();
+    expect(layer.recall(device, 2)).toBeDefined();
+    expect(layer.recall(device, 100)).toBeDefined();
+  });
 });
 
 describe('MessageExchanges message ids and tokens', () => {

@@ -189,6 +189,7 @@ async function wireService(
   logger.info({ serverCertificate: serverCertificate.source, trustAnchors: trustAnchors.length }, 'certificates loaded');
   // The secure ports' PSK and certificate accounts, and the audit of their failed handshakes and identity mismatches.
   const security = new DeviceSecurity({ store, sealer: masterKey.sealer, clock: systemClock, logger, trustAnchors });
+  closers.push({ part: 'security audit', close: () => security.audit.close() });
   const certificateAccounts = security.certificateAccounts;
   const secure = await openSecureEndpoints({
     host: config.coapHost,

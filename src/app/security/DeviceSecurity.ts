@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import type { X509Certificate } from 'node:crypto';
 import type { Clock } from '../../domain/Clock.ts';
 import type { SecretSealer } from '../../domain/SealedSecret.ts';
+import type { RefusalTallyPolicy } from '../../domain/refusals/RefusalTally.ts';
 import type { DtlsServerRole, HandshakeCredential } from '../../domain/security/SecurityAuditEvents.ts';
 import { securityStream } from '../../domain/security/SecurityAuditEvents.ts';
 import type { CoapPeer, CoapRequestHandler } from '../../adapters/coap/CoapEndpoint.ts';
@@ -54,8 +55,8 @@ export interface DeviceSecurityOptions {
   readonly sealer: SecretSealer;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** The audit events' budget (SecurityAuditLog's defaults when absent). */
-  readonly auditBudget?: { readonly burst: number; readonly perSecond: number };
+  /** How many audit events a window records one by one (RefusalTally's defaults when absent). */
+  readonly auditPolicy?: Partial<RefusalTallyPolicy>;
   /** The trust store of X.509 devices, when the service has a certificate; without it there are no certificate accounts. */
   readonly trustAnchors?: readonly X509Certificate[];
 }
@@ -76,7 +77,7 @@ export class DeviceSecurity {
     const { store, clock, logger } = options;
     this.keys = new PskKeyStore({ lwm2mIdentities: new Lwm2mPskIdentityIndex(store), bootstrapDevices: new BootstrapDeviceDirectory(store), sealer: options.sealer });
     this.tlsKeys = new TlsPskKeys(store, options.sealer);
-    this.audit = new SecurityAuditLog({ store, clock, logger, ...options.auditBudget });
+    this.audit = new SecurityAuditLog({ store, clock, logger, policy: options.auditPolicy });
     this.certificateAccounts = options.trustAnchors === undefined ? undefined : new CertificateAccounts({ store, trustAnchors: options.trustAnchors, clock });
     this.#identities = new DeviceIdentityIndex(store, []);
     this.#clock = clock;

@@ -1,5 +1,5 @@
 /**
- * Refused requests of one interface (registration, bootstrap) counted per time window, so that a
+ * Refused requests of one interface (registration, bootstrap, the secure ports' handshakes) counted per time window, so that a
  * flood of requests for made-up endpoint names cannot grow the event log without bound. Requests
  * for made-up names cost an attacker nothing, and each used to be an event: a sustained 10 per
  * second appended 864,000 a day.
@@ -18,7 +18,8 @@
  * Pure: the time is passed in.
  */
 
-export type RefusingInterface = 'registration' | 'bootstrap';
+/** `security`: failed DTLS and TLS handshakes and identity mismatches on the secure ports. */
+export type RefusingInterface = 'registration' | 'bootstrap' | 'security';
 
 /** One refused request: the name it asked for, where it came from, why it was refused. */
 export interface Refusal {

@@ -37,6 +37,7 @@ import type { ServeProcess } from './CliProcess.ts';
 import { runCli, startCli, startServe } from './CliProcess.ts';
 import type { GraphQLResponse } from './GraphQLTestClient.ts';
 import { postGraphQL } from './GraphQLTestClient.ts';
+import { seededRandom } from '../support/SeededRandom.ts';
 
 const ROWS = 10_000;
 const OBJECTS = 300;
@@ -44,18 +45,6 @@ const KILLS = 3;
 /** PSK identities (LwM2M and bootstrap) looked up after each kill: a sample, as each hit reads the device's stream. */
 const PSK_SAMPLE = 200;
 const seed = Number(process.env['CRASH_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
-
-/** mulberry32: a small seeded generator, so that a failing run can be replayed. */
-function seededRandom(state: number): () => number {
-  let s = state >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 const endpoints = Array.from({ length: ROWS }, (_, i) => `crash-${String(i).padStart(5, '0')}`);
 const csv =

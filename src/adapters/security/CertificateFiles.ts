@@ -17,7 +17,7 @@
 import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import {
@@ -77,12 +77,14 @@ export async function loadServerCertificate(options: ServerCertificateOptions): 
   if (certificatePath !== '') return { credential: await readPair(certificatePath, privateKeyPath), source: 'files' };
   const generatedCertificate = join(options.dataDir, GENERATED_CERTIFICATE_FILE);
   const generatedKey = join(options.dataDir, GENERATED_PRIVATE_KEY_FILE);
-  if (existsSync(generatedCertificate) && existsSync(generatedKey)) return { credential: await readPair(generatedCertificate, generatedKey), source: 'data directory' };
+  // The certificate is put in place last (below): its presence means the pair is whole. A key alone is
+  // what a start killed between the two renames leaves, and is generated again.
+  if (existsSync(generatedCertificate) && existsSync(generatedKey)) return { credential: await readGeneratedPair(generatedCertificate, generatedKey), source: 'data directory' };
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const der = selfSignedCertificate(options.commonName, privateKey, publicKey, options.clock.now());
-  await writeFile(generatedKey, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
-  await chmod(generatedKey, 0o600);
-  await writeFile(generatedCertificate, pem(der));
+  await replaceDurably(generatedKey, privateKey.export({ format: 'pem', type: 'pkcs8' }), 0o600);
+  await replaceDurably(generatedCertificate, pem(der), 0o644);
+  await syncDirectory(options.dataDir);
   options.logger.info({ certificate: generatedCertificate, commonName: options.commonName }, 'server certificate generated (self-signed, secp256r1)');
   return { credential: credentialOf(privateKey, [der], generatedCertificate), source: 'generated' };
 }
@@ -93,9 +95,11 @@ export function selfSignedCertificate(commonName: string, privateKey: KeyObject,
   const signatureAlgorithm = new AlgorithmIdentifier({ algorithm: ECDSA_WITH_SHA256 });
   const notAfter = new Date(now);
   notAfter.setUTCFullYear(notAfter.getUTCFullYear() + GENERATED_VALIDITY_YEARS);
-  // RFC 5280 section 4.1.2.2: a positive serial of at most 20 octets; the top bit cleared keeps it positive.
+  // RFC 5280 section 4.1.2.2: a positive serial of at most 20 octets; the top bit cleared keeps it
+  // positive, and the next one set keeps the first octet non-zero: a leading zero octet before one under
+  // 0x80 is not DER (X.690 section 8.3.2) and OpenSSL refuses the whole certificate.
   const serial = randomBytes(16);
-  serial[0] = (serial[0] ?? 0) & 0x7f;
+  serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x40;
   const tbsCertificate = new TBSCertificate({
     version: Version.v3,
     serialNumber: Uint8Array.from(serial).buffer,
@@ -108,6 +112,49 @@ export function selfSignedCertificate(commonName: string, privateKey: KeyObject,
   const signature = sign('sha256', Buffer.from(AsnConvert.serialize(tbsCertificate)), { key: privateKey, dsaEncoding: 'der' });
   const certificate = new Certificate({ tbsCertificate, signatureAlgorithm, signatureValue: Uint8Array.from(signature).buffer });
   return Buffer.from(AsnConvert.serialize(certificate));
+}
+
+/**
+ * Writes `content` to a temporary name beside `path` (created with `mode`, so a key is never readable by
+ * others, not even for a moment), flushes it to the disk and renames it over `path`: a process killed or a
+ * power loss at any moment leaves either the old file or the new one whole (rename(2) is atomic), never a
+ * truncated one. A temporary file left by an earlier killed start is removed first.
+ */
+async function replaceDurably(path: string, content: string, mode: number): Promise<void> {
+  const partial = `${path}.partial`;
+  await rm(partial, { force: true });
+  const file = await open(partial, 'wx', mode);
+  try {
+    await file.writeFile(content);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(partial, path);
+}
+
+/** Flushes a directory's entries (the renames into it) to the disk, so that they survive a power loss. */
+async function syncDirectory(path: string): Promise<void> {
+  const directory = await open(path, 'r');
+  try {
+    await directory.sync();
+  } finally {
+    await directory.close();
+  }
+}
+
+/** The generated pair read back; when it cannot be, the error says which file and how to start again. */
+async function readGeneratedPair(certificatePath: string, privateKeyPath: string): Promise<ServerCredential> {
+  try {
+    return await readPair(certificatePath, privateKeyPath);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ServerCertificateError(
+      `the generated server certificate pair cannot be used (${reason}): delete both ${certificatePath} and ${privateKeyPath} to generate a new pair on the next start; ` +
+        'devices given the old server public key (by the bootstrap server or by hand) must then be bootstrapped again',
+      { cause: error },
+    );
+  }
 }
 
 async function readPair(certificatePath: string, privateKeyPath: string): Promise<ServerCredential> {

@@ -1,15 +1,19 @@
 /** The server certificate files: generated once into the data directory, or read from the operator's PEM files and checked. */
-import { X509Certificate } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { X509Certificate, generateKeyPairSync } from 'node:crypto';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
-import { GENERATED_CERTIFICATE_FILE, GENERATED_PRIVATE_KEY_FILE, loadServerCertificate, readTrustStore } from '../../../src/adapters/security/CertificateFiles.ts';
+import { GENERATED_CERTIFICATE_FILE, GENERATED_PRIVATE_KEY_FILE, loadServerCertificate, readTrustStore, selfSignedCertificate } from '../../../src/adapters/security/CertificateFiles.ts';
 import { ManualClock } from '../../support/ManualClock.ts';
+import { seededRandom } from '../../support/SeededRandom.ts';
 import { TestCertificates } from '../../support/TestCertificates.ts';
 
+const generateUntilKilled = join(import.meta.dirname, 'fixtures', 'generateUntilKilled.ts');
 const dirs: string[] = [];
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -21,6 +25,7 @@ function tempDir(): string {
   return dir;
 }
 
+const killSeed = Number(process.env['CERTIFICATE_KILL_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
 const clock = new ManualClock(Date.parse('2026-12-01T00:00:00Z'));
 const options = (dataDir: string, certificatePath = '', privateKeyPath = '') => ({ certificatePath, privateKeyPath, dataDir, commonName: 'hub.example', clock, logger: silentLogger() });
 
@@ -42,6 +47,57 @@ describe('loadServerCertificate', () => {
     const second = await loadServerCertificate(options(dataDir));
     expect(second.source).toBe('data directory');
     expect(second.credential.certificateChain).toEqual(first.credential.certificateChain);
+  });
+
+  // The kill moments are drawn from a seeded generator; the seed is in the test's name, and CERTIFICATE_KILL_SEED replays it.
+  it(`starts after a first start killed at any moment: the pair is read whole or generated again, never half (CERTIFICATE_KILL_SEED=${killSeed})`, async () => {
+    const random = seededRandom(killSeed);
+    const failures: string[] = [];
+    for (let iteration = 0; iteration < 30; iteration++) {
+      const root = tempDir();
+      const child = spawn(process.execPath, [generateUntilKilled, root], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+      await new Promise<void>((resolve) => createInterface({ input: child.stdout }).on('line', (line) => line === 'ready' && resolve()));
+      await sleep(random() * 30);
+      child.kill('SIGKILL');
+      expect(await exited).toBe('SIGKILL');
+      // The directory of the start the kill interrupted: the one with the highest number (the earlier ones are whole).
+      const starts = readdirSync(root).map(Number).sort((a, b) => b - a);
+      const interrupted = join(root, String(starts[0] ?? 0));
+      try {
+        const loaded = await loadServerCertificate(options(interrupted));
+        expect(loaded.credential.certificateChain).toHaveLength(1);
+      } catch (error) {
+        failures.push(`iteration ${iteration} (${readdirSync(interrupted).join(', ')}): ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 120_000);
+
+  it('generates the pair again over a key left without its certificate, ignoring temporary files left by a killed start', async () => {
+    const dataDir = tempDir();
+    const keyPath = join(dataDir, GENERATED_PRIVATE_KEY_FILE);
+    const certificatePath = join(dataDir, GENERATED_CERTIFICATE_FILE);
+    writeFileSync(keyPath, generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    writeFileSync(`${keyPath}.partial`, '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49');
+    writeFileSync(`${certificatePath}.partial`, '-----BEGIN CERTIFICATE-----\nMIIB');
+    const loaded = await loadServerCertificate(options(dataDir));
+    expect(loaded.source).toBe('generated');
+    expect(readdirSync(dataDir).sort()).toEqual([GENERATED_CERTIFICATE_FILE, GENERATED_PRIVATE_KEY_FILE]);
+    expect(statSync(keyPath).mode & 0o777).toBe(0o600);
+    expect((await loadServerCertificate(options(dataDir))).credential.publicKeyInfo).toEqual(loaded.credential.publicKeyInfo);
+  });
+
+  it('says which generated file cannot be read, and how to start again', async () => {
+    const dataDir = tempDir();
+    await loadServerCertificate(options(dataDir));
+    const certificatePath = join(dataDir, GENERATED_CERTIFICATE_FILE);
+    writeFileSync(certificatePath, '');
+    const refused = loadServerCertificate(options(dataDir));
+    await expect(refused).rejects.toThrow(`the server certificate file ${certificatePath} holds no PEM certificate`);
+    await expect(refused).rejects.toThrow(`delete both ${certificatePath} and ${join(dataDir, GENERATED_PRIVATE_KEY_FILE)} to generate a new pair`);
+    await expect(refused).rejects.toThrow('devices given the old server public key (by the bootstrap server or by hand) must then be bootstrapped again');
+    expect(existsSync(certificatePath)).toBe(true);
   });
 
   it("reads the operator's chain and key, the server's certificate first", async () => {
@@ -68,6 +124,22 @@ describe('loadServerCertificate', () => {
     await expect(loadServerCertificate(options(dir, server.certificate, rsaKey))).rejects.toThrow('must be an ECDSA secp256r1 (P-256) key');
     await expect(loadServerCertificate(options(dir, server.privateKey, server.privateKey))).rejects.toThrow(`the server certificate file ${server.privateKey} holds no PEM certificate`);
     await expect(loadServerCertificate(options(dir, join(dir, 'missing.pem'), server.privateKey))).rejects.toThrow('cannot read the server certificate file');
+  });
+});
+
+describe('selfSignedCertificate', () => {
+  it('writes a serial number OpenSSL accepts, whatever the random octets', () => {
+    // RFC 5280 section 4.1.2.2 with DER's minimal INTEGER (X.690 section 8.3.2): a random serial whose first
+    // octet is zero is refused about once in 512 certificates; 3000 of them make such a draw near certain.
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const unparsable = Array.from({ length: 3000 }, () => selfSignedCertificate('hub.example', privateKey, publicKey, clock.now())).filter((der) => {
+      try {
+        return new X509Certificate(der).serialNumber === '';
+      } catch {
+        return true;
+      }
+    });
+    expect(unparsable).toHaveLength(0);
   });
 });
 

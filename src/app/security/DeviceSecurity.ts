@@ -2,9 +2,9 @@
  * The security of the device-facing secure ports, DTLS (LwM2M Transport 1.1 section 5.2) and TLS
  * (RFC 8323): the PSK accounts of the LwM2M and bootstrap servers, the certificate and raw public key
  * accounts, and the audit of failed handshakes and of requests naming another device than the
- * authenticated one, all within one audit budget. The transports ask it for keys and verdicts and
- * report their failed handshakes to it; the composition root wires them, so the transports know no
- * application service.
+ * authenticated one, all within one per-minute audit limit (SecurityAuditLog). The transports ask
+ * it for keys and verdicts and report their failed handshakes to it; the composition root wires them,
+ * so the transports know no application service.
  */
 import { createHash } from 'node:crypto';
 import type { X509Certificate } from 'node:crypto';

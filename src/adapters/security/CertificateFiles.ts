@@ -120,7 +120,7 @@ export function selfSignedCertificate(commonName: string, privateKey: KeyObject,
  * power loss at any moment leaves either the old file or the new one whole (rename(2) is atomic), never a
  * truncated one. A temporary file left by an earlier killed start is removed first.
  */
-async function replaceDurably(path: string, content: string, mode: number): Promise<void> {
+async function replaceDurably(path: string, content: string | Uint8Array, mode: number): Promise<void> {
   const partial = `${path}.partial`;
   await rm(partial, { force: true });
   const file = await open(partial, 'wx', mode);

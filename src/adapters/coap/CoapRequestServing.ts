@@ -2,11 +2,12 @@
  * What both CoAP endpoints (datagram and stream) share of requests: the options of one we send, and
  * how a request message that arrives becomes the response to send:
  * the method, the critical options (RFC 7252 section 5.4.1), block-wise bodies (RFC 7959, through
- * `BlockwiseResponder`), then the one request handler, whose failure becomes 5.00 and a log line.
+ * `BlockwiseResponder`), then the one request handler, whose failure becomes 5.00 and a log line;
+ * and a response that matches no request of ours, offered to the one unsolicited-response handler.
  */
 import type { Logger } from '../logging/Logger.ts';
 import type { BlockMessage, BlockwiseResponder } from './BlockwiseTransfers.ts';
-import type { CoapPeer, CoapRequestHandler, CoapResponse, IncomingCoapRequest, OutgoingCoapRequest } from './CoapEndpoint.ts';
+import type { CoapPeer, CoapRequestHandler, CoapResponse, IncomingCoapRequest, OutgoingCoapRequest, UnsolicitedResponseHandler } from './CoapEndpoint.ts';
 import { peerKey } from './CoapEndpoint.ts';
 import type { CoapOption } from './CoapMessage.ts';
 import { OptionNumber, isCriticalOption, methodOfCode, stringOption, stringOptions, uintOption, uintOptionOf } from './CoapMessage.ts';
@@ -88,4 +89,32 @@ export function responseOptions(response: CoapResponse): CoapOption[] {
   for (const segment of response.locationPath ?? []) options.push(stringOption(OptionNumber.LocationPath, segment));
   if (response.contentFormat !== undefined) options.push(uintOptionOf(OptionNumber.ContentFormat, response.contentFormat));
   return options;
+}
+
+/**
+ * Offers a response that matches no request of ours (a notification of an observation, RFC 7641
+ * section 3.2) to the endpoint's unsolicited-response handler; true when the handler took it. A
+ * handler that throws takes nothing and is logged.
+ */
+export function offerUnsolicited(
+  handler: UnsolicitedResponseHandler | undefined,
+  message: BlockMessage & { readonly token: Uint8Array },
+  peer: CoapPeer,
+  logger: Logger,
+): boolean {
+  if (handler === undefined) return false;
+  try {
+    return handler({
+      peer,
+      token: message.token,
+      code: message.code,
+      observe: uintOption(message.options, OptionNumber.Observe),
+      contentFormat: uintOption(message.options, OptionNumber.ContentFormat),
+      payload: message.payload,
+      options: message.options,
+    });
+  } catch (error) {
+    logger.error({ err: error, peer }, 'unsolicited response handler failed');
+    return false;
+  }
 }

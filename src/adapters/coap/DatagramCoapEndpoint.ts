@@ -34,11 +34,11 @@ import { systemRandomness } from '../runtime/Randomness.ts';
 import type { Timer, Timers } from '../runtime/Timers.ts';
 import { systemTimers } from '../runtime/Timers.ts';
 import type { CoapMessage, CoapType } from './CoapMessage.ts';
-import { OptionNumber, isRequestCode, isResponseCode, methodCode, uintOption } from './CoapMessage.ts';
+import { isRequestCode, isResponseCode, methodCode } from './CoapMessage.ts';
 import { decodeCoapMessage, encodeCoapMessage } from './CoapMessageCodec.ts';
 import { BlockwiseResponder, sendRequest } from './BlockwiseTransfers.ts';
 import type { BlockExchange } from './BlockwiseTransfers.ts';
-import { requestOptions, responseOptions, serveRequest } from './CoapRequestServing.ts';
+import { offerUnsolicited, requestOptions, responseOptions, serveRequest } from './CoapRequestServing.ts';
 import { MessageExchanges } from './MessageExchanges.ts';
 import type { RememberedMessage } from './MessageExchanges.ts';
 import type { TransmissionParameters } from './TransmissionParameters.ts';
@@ -221,22 +221,7 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
   }
 
   #acceptsUnsolicited(message: CoapMessage, peer: CoapPeer): boolean {
-    const handler = this.#unsolicited;
-    if (!handler) return false;
-    try {
-      return handler({
-        peer,
-        token: message.token,
-        code: message.code,
-        observe: uintOption(message.options, OptionNumber.Observe),
-        contentFormat: uintOption(message.options, OptionNumber.ContentFormat),
-        payload: message.payload,
-        options: message.options,
-      });
-    } catch (error) {
-      this.#logger.error({ err: error, peer }, 'unsolicited response handler failed');
-      return false;
-    }
+    return offerUnsolicited(this.#unsolicited, message, peer, this.#logger);
   }
 
   async #onRequest(message: CoapMessage, peer: CoapPeer, entry: RememberedMessage): Promise<void> {

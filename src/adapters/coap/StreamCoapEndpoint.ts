@@ -52,8 +52,8 @@ import type {
 } from './CoapEndpoint.ts';
 import { CoapProtocolError, CoapTimeoutError, abandonment, peerKey } from './CoapEndpoint.ts';
 import type { CoapOption } from './CoapMessage.ts';
-import { OptionNumber, isCriticalOption, isRequestCode, isResponseCode, methodCode, uintOption, uintOptionOf } from './CoapMessage.ts';
-import { requestOptions, responseOptions, serveRequest } from './CoapRequestServing.ts';
+import { isCriticalOption, isRequestCode, isResponseCode, methodCode, uintOption, uintOptionOf } from './CoapMessage.ts';
+import { offerUnsolicited, requestOptions, responseOptions, serveRequest } from './CoapRequestServing.ts';
 import { CoapStreamReader, SignalCode, SignalOption, defaultMaxMessageSize, encodeCoapStreamMessage, isSignalCode } from './CoapStreamCodec.ts';
 import type { CoapStreamMessage } from './CoapStreamCodec.ts';
 import { defaultTransmissionParameters } from './TransmissionParameters.ts';
@@ -540,21 +540,7 @@ export class StreamCoapEndpoint implements CoapEndpoint {
       pending.resolve(message);
       return;
     }
-    const handler = this.#unsolicited;
-    if (handler === undefined) return;
-    try {
-      handler({
-        peer: connection.peer,
-        token: message.token,
-        code: message.code,
-        observe: uintOption(message.options, OptionNumber.Observe),
-        contentFormat: uintOption(message.options, OptionNumber.ContentFormat),
-        payload: message.payload,
-        options: message.options,
-      });
-    } catch (error) {
-      this.#logger.error({ err: error, peer: connection.peer }, 'unsolicited response handler failed');
-    }
+    offerUnsolicited(this.#unsolicited, message, connection.peer, this.#logger);
   }
 
   // ---------------------------------------------------------------- connection state

@@ -299,12 +299,19 @@ function withCode(error: GraphQLError, code: string): GraphQLError {
   return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code } });
 }
 
+/** How long a refused request's connection keeps discarding what the client still sends before it is closed. */
+const REFUSAL_LINGER_MS = 1000;
+
 /**
- * Answers without reading the rest of the body, and closes the connection after the answer: keeping it
- * open would mean reading (and discarding) whatever the client still sends.
+ * Answers without keeping the rest of the body, then closes the connection. Closing a socket that still
+ * has unread data makes TCP reset it, and a client that is still sending loses the answer with the
+ * reset; so, as RFC 9112 section 9.6 advises, the connection lingers: Node discards what still arrives
+ * (nothing is kept), the client reads the answer and stops, and the socket is closed after a short,
+ * fixed time whatever the client does.
  */
 function refuseUnread(request: IncomingMessage, response: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
-  response.writeHead(status, { ...headers, connection: 'close' }).end(body, () => request.destroy());
+  response.writeHead(status, headers).end(body);
+  setTimeout(() => request.socket.destroy(), REFUSAL_LINGER_MS).unref();
 }
 
 async function readBody(request: IncomingMessage, contentType: string | undefined, maxBytes: number): Promise<unknown> {

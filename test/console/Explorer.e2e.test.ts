@@ -101,8 +101,18 @@ describe('the explorer in Chromium, offline', () => {
    * sends the previous tab's name.
    */
   async function run(tab: string, firstLine: string): Promise<void> {
-    await page.getByRole('tab', { name: tab }).click();
-    await page.locator('.graphiql-query-editor').filter({ hasText: firstLine }).waitFor();
+    // A click while GraphiQL is still setting up its editor (Monaco, the schema) can be lost: click
+    // again until the editor shows the example, a bounded number of times.
+    const editor = page.locator('.graphiql-query-editor').filter({ hasText: firstLine });
+    for (let attempt = 1; ; attempt += 1) {
+      await page.getByRole('tab', { name: tab }).click();
+      try {
+        await editor.waitFor({ timeout: 5000 });
+        break;
+      } catch (error) {
+        if (attempt === 6) throw error;
+      }
+    }
     await page.waitForTimeout(300);
     await page.getByRole('button', { name: /Execute query/ }).click();
   }

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import type { Config } from './adapters/config/Config.ts';
 import type { Logger } from './adapters/logging/Logger.ts';
 import { loadMasterKey } from './adapters/crypto/MasterKey.ts';
+import { loadNodeId } from './adapters/config/NodeId.ts';
 import type { MasterKeyResult } from './adapters/crypto/MasterKey.ts';
 import { openEventStore } from './adapters/eventstore/openEventStore.ts';
 import type { EventStore } from './adapters/eventstore/EventStore.ts';
@@ -78,6 +79,8 @@ import { AggregateCommandRunner } from './app/kernel/AggregateCommandRunner.ts';
 import { LogFeed } from './app/kernel/LogFeed.ts';
 
 export interface RunningService {
+  /** This node's id, recorded in the registrations it holds (several nodes may share one event store). */
+  readonly nodeId: string;
   readonly store: EventStore;
   readonly sealer: SecretSealer;
   readonly projector: Projector;
@@ -100,18 +103,28 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-export async function startService(config: Config, env: NodeJS.ProcessEnv, logger: Logger): Promise<RunningService> {
+export interface ServiceOptions {
+  /**
+   * An event store the caller opened and closes, shared with other nodes of the same process (tests
+   * of several nodes on one in-memory store); absent: the configured store, which the service closes.
+   */
+  readonly store?: EventStore;
+}
+
+export async function startService(config: Config, env: NodeJS.ProcessEnv, logger: Logger, options: ServiceOptions = {}): Promise<RunningService> {
   const dataDir = resolve(config.dataDir);
   const masterKey = loadMasterKey(dataDir, env);
   logger.info({ source: masterKey.source, keyFile: masterKey.source === 'environment' ? undefined : masterKey.keyFile }, 'master key loaded');
+  const node = loadNodeId(dataDir, config.nodeId);
+  logger.info(node, 'node id');
   // Metrics (Prometheus, GET /metrics): appends are measured from the first one on.
   const metrics = new PrometheusMetrics();
-  const store = measureAppends(await openEventStore({ url: config.eventStoreUrl, dataDir, logger }), metrics);
+  const store = measureAppends(options.store ?? (await openEventStore({ url: config.eventStoreUrl, dataDir, logger })), metrics);
   // What a later step had opened is closed again, last opened first, before its error goes on: a
   // failed start leaves no open file, socket or SQLite writer behind, so the next start can run at once.
-  const closers: Closer[] = [{ part: 'event store', close: () => store.close() }];
+  const closers: Closer[] = options.store === undefined ? [{ part: 'event store', close: () => store.close() }] : [];
   try {
-    return await wireService(config, dataDir, masterKey, store, metrics, closers, logger);
+    return await wireService(config, dataDir, masterKey, node.nodeId, store, metrics, closers, logger);
   } catch (error) {
     await closeAll(closers, logger);
     throw namingTakenPort(error);
@@ -146,6 +159,7 @@ async function wireService(
   config: Config,
   dataDir: string,
   masterKey: MasterKeyResult,
+  nodeId: string,
   store: EventStore,
   metrics: PrometheusMetrics,
   closers: Closer[],
@@ -170,7 +184,7 @@ async function wireService(
   const telemetry = new TelemetryService({ store, protocols, clock: systemClock, runner });
 
   // The LwM2M server on plain CoAP: the registration interface (LwM2M Transport 1.1 section 6.4).
-  const registrations = await RegistrationService.start({ store, runner, feed: logFeed, directory: new EventStoreDeviceDirectory(store, logFeed), clock: systemClock, logger });
+  const registrations = await RegistrationService.start({ store, runner, feed: logFeed, nodeId, directory: new EventStoreDeviceDirectory(store, logFeed), clock: systemClock, logger });
   closers.push({ part: 'registrations', close: () => registrations.close() });
   const coap = await openUdpCoapEndpoint({ host: config.coapHost, port: config.coapPort, logger });
   closers.push({ part: 'lwm2m server (CoAP)', close: () => coap.close() });
@@ -266,7 +280,7 @@ async function wireService(
   const deviceManagement = DeviceManagementApi.over(management, readModels.db, projector);
   // Auto-observe: the resources the device protocols mark are observed on every Register, and for the
   // devices still registered at start where no observation survived.
-  const autoObserver = await AutoObserver.start({ store, feed: logFeed, protocols, deviceManagement, registrations, observations: management.observations, logger });
+  const autoObserver = await AutoObserver.start({ store, nodeId, feed: logFeed, protocols, deviceManagement, registrations, observations: management.observations, logger });
   closers.push({ part: 'auto-observe', close: () => autoObserver.close() });
   // Firmware updates: a device pulls from the plain CoAP endpoint, or over HTTP once the HTTP server listens.
   const firmwareHttp: { base?: string } = {};
@@ -368,6 +382,8 @@ async function wireService(
   await tokens.ensureAdminToken(join(dataDir, 'admin.token'), logger);
   const validationRules = new ValidationRuleService({ store, protocols, runner });
   const readYourWrites = new ReadYourWrites({ readModels: projector, log: store });
+  // Every entry point requests operations here, where the validation rules are enforced.
+  const operationRequests = new OperationRequestService({ deviceManagement, rules: validationRules, readYourWrites });
   // The device shell checks commands against the shipped models and the uploaded device protocols.
   const shell = new ShellService({
     store,
@@ -375,7 +391,7 @@ async function wireService(
     catalog: coreObjectCatalog(),
     uploadedModels: () => protocols.uploadedModels(),
     registrations,
-    rules: validationRules,
+    operationRequests,
     deviceManagement,
     firmware: firmware.service,
     history: new ShellHistoryQueries(readModels.db, new OperationQueries(readModels.db), new FirmwareQueries(readModels.db)),
@@ -407,7 +423,7 @@ async function wireService(
         bootstrapSessions: new BootstrapSessionQueries(readModels.db),
         registrations,
         deviceManagement,
-        operationRequests: new OperationRequestService({ deviceManagement, rules: validationRules }),
+        operationRequests,
         shell,
         firmware: firmware.service,
         tokens,
@@ -437,6 +453,7 @@ async function wireService(
   closers.push({ part: 'service file', close: announceRunningService(dataDir, graphql.url) });
   logger.info('lwm2m-hub ready');
   return {
+    nodeId,
     store,
     sealer: masterKey.sealer,
     projector,

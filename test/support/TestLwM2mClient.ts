@@ -52,12 +52,15 @@ export class TestLwM2mClient {
   readonly served: string[] = [];
   /** The path of the current registration ("rd/<id>"), once registered. */
   location: string | undefined;
+  /** Where its requests go: the server's port, until a balancer in front of several nodes sends it elsewhere (`moveTo`). */
+  #serverPort: number;
   readonly #socket: Socket;
   readonly #agent: Agent;
   readonly #server: Server;
 
   private constructor(socket: Socket, options: TestLwM2mClientOptions) {
     this.options = options;
+    this.#serverPort = options.serverPort;
     this.#socket = socket;
     this.#agent = new Agent({ socket });
     this.#server = createServer((request, response) => this.#serve(request, response));
@@ -72,6 +75,11 @@ export class TestLwM2mClient {
 
   get port(): number {
     return this.#socket.address().port;
+  }
+
+  /** Its requests go to another server port from now on, from the same socket, as when a balancer re-hashes the device to another node. */
+  moveTo(serverPort: number): void {
+    this.#serverPort = serverPort;
   }
 
   async register(extraQuery: readonly string[] = []): Promise<ClientResponse> {
@@ -113,7 +121,7 @@ export class TestLwM2mClient {
     return new Promise((resolve, reject) => {
       const request = this.#agent.request({
         hostname: this.options.serverHost,
-        port: this.options.serverPort,
+        port: this.#serverPort,
         method,
         pathname,
         query: query.join('&'),
@@ -134,7 +142,7 @@ export class TestLwM2mClient {
     return new Promise((resolve, reject) => {
       const request = this.#agent.request({
         hostname: this.options.serverHost,
-        port: this.options.serverPort,
+        port: this.#serverPort,
         method: 'POST',
         pathname: '/dp',
         options: { 'Content-Format': 'application/senml+json' },

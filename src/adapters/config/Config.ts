@@ -31,6 +31,8 @@ export interface Config {
   readonly trustStore: string;
   readonly logLevel: string;
   readonly logFormat: LogFormat;
+  /** This node's id among the nodes sharing one event store; '' for the id kept in the data directory (NodeId.ts). */
+  readonly nodeId: string;
 }
 
 interface OptionSpec {
@@ -66,6 +68,7 @@ export const configOptions: readonly OptionSpec[] = [
   { key: 'serverPrivateKey', flag: 'server-private-key', env: 'LWM2M_HUB_SERVER_PRIVATE_KEY', kind: 'string', defaultValue: '', description: 'PEM file: the private key of --server-certificate' },
   { key: 'trustStore', flag: 'trust-store', env: 'LWM2M_HUB_TRUST_STORE', kind: 'string', defaultValue: '', description: 'PEM file: the CA certificates X509 devices must chain to; empty: only devices whose CSV row pins their certificate' },
   { key: 'logLevel', flag: 'log-level', env: 'LOG_LEVEL', kind: 'string', defaultValue: 'info', description: 'pino log level: trace, debug, info, warn, error' },
+  { key: 'nodeId', flag: 'node-id', env: 'LWM2M_HUB_NODE_ID', kind: 'string', defaultValue: '', description: 'This node\'s id when several nodes share one event store (letters, digits, . _ -); empty: the id kept in the data directory (node.id), made from the host name on the first start' },
   { key: 'logFormat', flag: 'log-format', env: 'LOG_FORMAT', kind: 'string', choices: logFormats, defaultValue: 'auto', description: 'json, pretty (human-readable), or auto: pretty when stderr is a terminal, JSON otherwise' },
 ];
 

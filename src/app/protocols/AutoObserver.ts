@@ -14,13 +14,18 @@
  * not only a step of Register. So setting Auto-observe on a resource also observes it, the same way
  * (only what is missing), on every device registered now that announced an instance of its object.
  *
+ * Several nodes may share the event store: each observes only the devices whose registration it
+ * holds (the node they registered with, which alone sends them requests), so that a registration
+ * followed by every node is observed once, and a device that registers again on another node is
+ * observed again by that node (observation tokens are the sending node's).
+ *
  * Each observation is a queued operation like any other (requested by `system:auto-observe`, under
  * the causing event's id as correlation id, or the registration id when caught up at start), so
  * it is delivered when the device is reachable and shows in the device's operations.
  */
 import type { RegisteredObjects } from '../../domain/registration/ObjectLinks.ts';
 import type { RegistrationEvent, RegistrationRecord } from '../../domain/registration/RegistrationEvents.ts';
-import { registrationStreamPrefix } from '../../domain/registration/RegistrationEvents.ts';
+import { isHeldBy, registrationStreamPrefix } from '../../domain/registration/RegistrationEvents.ts';
 import type { OperationEvent } from '../../domain/operations/OperationEvents.ts';
 import { operationStream } from '../../domain/operations/OperationEvents.ts';
 import type { QueuedOperation } from '../../domain/operations/OperationQueueDecider.ts';
@@ -39,6 +44,8 @@ export const autoObserveActor = 'system:auto-observe';
 
 export interface AutoObserverOptions {
   readonly store: EventStore;
+  /** This node's id: only the registrations it holds are observed (absent: a node alone, which holds them all). */
+  readonly nodeId?: string;
   /** The process's log feed: registrations and Auto-observe settings are followed as members of it. */
   readonly feed: LogFeed;
   readonly protocols: DeviceProtocolService;
@@ -71,7 +78,7 @@ export class AutoObserver implements FeedMember {
   static async start(options: AutoObserverOptions): Promise<AutoObserver> {
     const observer = new AutoObserver(options);
     await options.feed.join(observer, await options.store.headPosition());
-    observer.#registeredAtStartObserved = observer.#observeCurrentRegistrations(options.registrations.registrations());
+    observer.#registeredAtStartObserved = observer.#observeCurrentRegistrations(observer.#heldRegistrations());
     return observer;
   }
 
@@ -92,17 +99,21 @@ export class AutoObserver implements FeedMember {
     const event = toDomainEvent<RegistrationEvent | DeviceProtocolEvent>(recorded);
     if (event.type === 'ResourceFunctionalitySet' && event.data.functionality.kind === 'autoObserve') {
       const { objectId } = event.data;
-      const announcing = this.#options.registrations.registrations().filter((registration) => registration.objectLinks.objects.some((link) => link.objectId === objectId));
+      const announcing = this.#heldRegistrations().filter((registration) => registration.objectLinks.objects.some((link) => link.objectId === objectId));
       await this.#observeMissing(announcing, () => recorded.id);
       return;
     }
-    if (event.type !== 'DeviceRegistered') return;
+    if (event.type !== 'DeviceRegistered' || !isHeldBy(event.data.registration, this.#options.nodeId)) return;
     const { endpoint, objectLinks } = event.data.registration;
     try {
       for (const path of await this.#autoObservedPaths(objectLinks)) await this.#observe(endpoint, path, recorded.id);
     } catch (error) {
       this.#logger.error({ err: error, endpoint }, 'auto-observe failed');
     }
+  }
+
+  #heldRegistrations(): RegistrationRecord[] {
+    return this.#options.registrations.registrations().filter((registration) => isHeldBy(registration, this.#options.nodeId));
   }
 
   async #observeCurrentRegistrations(registrations: readonly RegistrationRecord[]): Promise<void> {

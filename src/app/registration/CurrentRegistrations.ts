@@ -112,6 +112,7 @@ export class CurrentRegistrations {
       objectLinks,
       lwm2mVersion: this.#intern(this.#sharedText, record.lwm2mVersion, record.lwm2mVersion),
       binding: this.#intern(this.#sharedText, record.binding, record.binding),
+      ...(record.nodeId === undefined ? {} : { nodeId: this.#intern(this.#sharedText, record.nodeId, record.nodeId) }),
     };
     // The record's own endpoint string is the key: the name cut from the stream is one copy more to keep.
     const key = registration.endpoint === endpoint ? registration.endpoint : endpoint;

@@ -39,7 +39,7 @@ import {
 } from '../../domain/registration/RegistrationDecider.ts';
 import type { RegistrationCommand, RegistrationPolicy, Source } from '../../domain/registration/RegistrationDecider.ts';
 import type { RegistrationChannel, RegistrationEvent, RegistrationRecord } from '../../domain/registration/RegistrationEvents.ts';
-import { channelSecurity, registrationStream, registrationStreamPrefix } from '../../domain/registration/RegistrationEvents.ts';
+import { channelSecurity, isHeldBy, registrationStream, registrationStreamPrefix } from '../../domain/registration/RegistrationEvents.ts';
 import type { CoapPeer, CoapRequestHandler, CoapResponse, IncomingCoapRequest } from '../../adapters/coap/CoapEndpoint.ts';
 import type { DeviceDirectory } from '../devices/DeviceDirectory.ts';
 import { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts';
@@ -58,6 +58,11 @@ export interface RegistrationServiceOptions {
   readonly runner?: AggregateCommandRunner;
   readonly feed?: LogFeed;
   readonly directory: DeviceDirectory;
+  /**
+   * This node's id among the nodes sharing the event store, recorded in the registrations it takes;
+   * absent for a node alone (tests, benchmarks): its registrations name no node.
+   */
+  readonly nodeId?: string;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly policy?: RegistrationPolicy;
@@ -75,6 +80,7 @@ export type DtlsPeerAuthentication =
   | { readonly channel: 'certificate'; readonly certifiedEndpoint: string };
 
 export class RegistrationService {
+  readonly nodeId: string | undefined;
   readonly #directory: DeviceDirectory;
   readonly #clock: Clock;
   readonly #logger: Logger;
@@ -96,6 +102,7 @@ export class RegistrationService {
     this.#ownsFeed = options.feed === undefined;
     this.#runner = options.runner ?? new AggregateCommandRunner({ store: options.store });
     this.#directory = options.directory;
+    this.nodeId = options.nodeId;
     this.#clock = options.clock;
     this.#logger = options.logger;
     this.#policy = options.policy ?? defaultRegistrationPolicy;
@@ -173,6 +180,12 @@ export class RegistrationService {
     return this.#view.state.registration(endpoint);
   }
 
+  /** The device's registration when this node holds it: only then does this node send the device requests. */
+  heldRegistration(endpoint: string): RegistrationRecord | undefined {
+    const registration = this.#view.state.registration(endpoint);
+    return registration !== undefined && isHeldBy(registration, this.nodeId) ? registration : undefined;
+  }
+
   /** The registration made from this source address and port, for requests that name no endpoint (Send, `POST /dp`). */
   registrationAt(peer: { readonly address: string; readonly port: number }): RegistrationRecord | undefined {
     return this.#view.state.registrationAt(peer);
@@ -240,6 +253,7 @@ export class RegistrationService {
       parameters: parameters.parameters,
       objectLinks: links.objects,
       device,
+      ...(this.nodeId === undefined ? {} : { nodeId: this.nodeId }),
       now: this.#clock.now(),
     };
     const events = await this.#run(endpoint, command, `device:${endpoint}`);
@@ -264,7 +278,7 @@ export class RegistrationService {
       objectLinks = links.objects;
     }
     return this.#refusable(() =>
-      this.#run(endpoint, { type: 'Update', registrationId: id, source, parameters: parameters.parameters, objectLinks, now: this.#clock.now() }, `device:${endpoint}`),
+      this.#run(endpoint, { type: 'Update', registrationId: id, source, parameters: parameters.parameters, objectLinks, ...(this.nodeId === undefined ? {} : { nodeId: this.nodeId }), now: this.#clock.now() }, `device:${endpoint}`),
       '2.04',
     );
   }

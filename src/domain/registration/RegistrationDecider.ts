@@ -29,6 +29,14 @@
  *   random bits the device alone was given, and on the DTLS channel the PSK identity as well. Both
  *   events record the address the request came from and, when it differs, where the registration was
  *   (`previousAddress`); an Update moves the registration there.
+ * - Several nodes (lwm2m-hub processes) may share one event store. A registration is held by the node
+ *   the device registered with, recorded in DeviceRegistered (`nodeId`); a Register on another node
+ *   replaces it there, as any Register does. An Update for a registration another node holds gets 4.04
+ *   (Core 1.1 section 6.2.2, Transport 1.1 section 6.4: on 4.04 Not Found the client registers again), so that the
+ *   device registers with the node its datagrams now reach, which then observes it afresh. A
+ *   De-register is accepted on any node: the device leaves, and nothing needs to be set up again.
+ *   A registration recorded without a node id (before nodes had ids) is held by whichever node serves
+ *   it, and its first Update records that node.
  * - Expiry: a registration not updated within its lifetime plus `expiryGraceSeconds` (default 45 s,
  *   RFC 7252's MAX_TRANSMIT_SPAN: an Update sent at the last moment may need that long to get through
  *   its retransmissions) expires, as an event.
@@ -39,7 +47,7 @@ import { DomainError } from '../DomainError.ts';
 import type { RegisteredObjects } from './ObjectLinks.ts';
 import type { RegisterParameters, UpdateParameters } from './RegistrationParameters.ts';
 import type { RegistrationChannel, RegistrationEvent, RegistrationRecord, RejectionReason } from './RegistrationEvents.ts';
-import { channelSecurity } from './RegistrationEvents.ts';
+import { channelSecurity, isHeldBy } from './RegistrationEvents.ts';
 
 /** What the registration needs to know of the device's registration data (the CSV). */
 export interface DeviceAccess {
@@ -79,6 +87,8 @@ export type RegistrationCommand =
       readonly objectLinks: RegisteredObjects;
       /** The device's registration data, or undefined when the endpoint is not registered. */
       readonly device: DeviceAccess | undefined;
+      /** The node the Register came to, which holds the registration; absent for a node alone. */
+      readonly nodeId?: string;
       readonly now: Date;
     }
   | {
@@ -87,6 +97,8 @@ export type RegistrationCommand =
       readonly source: Source;
       readonly parameters: UpdateParameters;
       readonly objectLinks: RegisteredObjects | null;
+      /** The node the Update came to: it must hold the registration. */
+      readonly nodeId?: string;
       readonly now: Date;
     }
   | { readonly type: 'Deregister'; readonly registrationId: string; readonly source: Source; readonly now: Date }
@@ -183,6 +195,7 @@ function decide(command: RegistrationCommand, state: RegistrationState, policy: 
               objectLinks: command.objectLinks,
               registeredAt: now,
               lastUpdateAt: now,
+              ...(command.nodeId === undefined ? {} : { nodeId: command.nodeId }),
             },
             replacedRegistrationId: state.registration?.registrationId ?? null,
           },
@@ -191,6 +204,7 @@ function decide(command: RegistrationCommand, state: RegistrationState, policy: 
     }
     case 'Update': {
       const current = requireRegistration(state, command.registrationId, command.source, command.now, policy);
+      if (!isHeldBy(current, command.nodeId)) throw new RegistrationRefused('4.04', `registration ${command.registrationId} is held by another node: register again`);
       const { parameters, source } = command;
       const moved = current.address !== source.address || current.port !== source.port;
       return [
@@ -208,6 +222,7 @@ function decide(command: RegistrationCommand, state: RegistrationState, policy: 
             smsNumber: changed(parameters.smsNumber, current.smsNumber),
             objectLinks: command.objectLinks,
             updatedAt: now,
+            ...(current.nodeId === undefined && command.nodeId !== undefined ? { nodeId: command.nodeId } : {}),
           },
         },
       ];
@@ -295,6 +310,7 @@ function evolve(state: RegistrationState, event: RegistrationEvent): Registratio
           smsNumber: data.smsNumber ?? current.smsNumber,
           objectLinks: data.objectLinks ?? current.objectLinks,
           lastUpdateAt: data.updatedAt,
+          ...(data.nodeId === undefined ? {} : { nodeId: data.nodeId }),
         },
       };
     }

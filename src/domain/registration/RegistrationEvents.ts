@@ -48,6 +48,18 @@ export interface RegistrationRecord {
   readonly registeredAt: string;
   /** The last Register or Update: lifetime counts from here. */
   readonly lastUpdateAt: string;
+  /**
+   * The node (lwm2m-hub process sharing the event store) that holds the registration: the one the
+   * device registered with, which alone sends it requests. Absent in registrations recorded before
+   * nodes had ids, or by a node configured without one: those were made by a node alone, and
+   * whichever node reads them holds them (isHeldBy).
+   */
+  readonly nodeId?: string;
+}
+
+/** Whether the node holds the registration: it recorded it, or the registration names no node. */
+export function isHeldBy(registration: Pick<RegistrationRecord, 'nodeId'>, nodeId: string | undefined): boolean {
+  return registration.nodeId === undefined || registration.nodeId === nodeId;
 }
 
 export type RejectionReason = 'unknown-endpoint' | 'security-mode' | 'identity-mismatch' | 'unsupported-version';
@@ -79,6 +91,11 @@ export interface RegistrationUpdated {
   readonly smsNumber: string | null;
   readonly objectLinks: RegisteredObjects | null;
   readonly updatedAt: string;
+  /**
+   * The node that took the registration over with this Update: present only when the registration
+   * named no node before (recorded before nodes had ids), since an Update reaches only the holder.
+   */
+  readonly nodeId?: string;
 }
 
 export interface DeviceDeregistered {

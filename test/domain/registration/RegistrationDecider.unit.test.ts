@@ -284,3 +284,33 @@ describe('RegistrationDecider: Expire', () => {
     ]);
   });
 });
+
+describe('RegistrationDecider: several nodes on one event store', () => {
+  const onNodeA = given([], register({ nodeId: 'node-a' }));
+
+  it('records the node a device registered with, and a Register on another node takes the registration over', () => {
+    expect(onNodeA).toMatchObject([{ type: 'DeviceRegistered', data: { registration: { nodeId: 'node-a' } } }]);
+    const onNodeB = given(onNodeA, register({ registrationId: 'reg-2', nodeId: 'node-b', now: at(10) }));
+    expect(onNodeB).toMatchObject([{ type: 'DeviceRegistered', data: { registration: { nodeId: 'node-b' }, replacedRegistrationId: 'reg-1' } }]);
+  });
+
+  it('answers 4.04 to an Update that reaches a node not holding the registration, so that the device registers again there', () => {
+    expect(() => given(onNodeA, update(30, { nodeId: 'node-b' }))).toThrow(expect.objectContaining({ responseCode: '4.04' }));
+    expect(given(onNodeA, update(30, { nodeId: 'node-a' }))).toMatchObject([{ type: 'RegistrationUpdated', data: { endpoint: 'dev-1' } }]);
+    expect(given(onNodeA, update(30, { nodeId: 'node-a' }))[0]?.data).not.toHaveProperty('nodeId');
+  });
+
+  it('accepts a De-register on any node: the device leaves', () => {
+    expect(given(onNodeA, { type: 'Deregister', registrationId: 'reg-1', source: plain, now: at(30) })).toMatchObject([{ type: 'DeviceDeregistered' }]);
+  });
+
+  it('replays a registration recorded without a node id as held by whichever node serves it, which its next Update records', () => {
+    const legacy = given([], register());
+    expect(legacy[0]?.type === 'DeviceRegistered' && legacy[0].data.registration).not.toHaveProperty('nodeId');
+    const adopted = given(legacy, update(30, { nodeId: 'node-b' }));
+    expect(adopted).toMatchObject([{ type: 'RegistrationUpdated', data: { nodeId: 'node-b' } }]);
+    const state = foldEvents(decider, [...legacy, ...adopted]);
+    expect(state.registration?.nodeId).toBe('node-b');
+    expect(() => given([...legacy, ...adopted], update(40, { nodeId: 'node-a' }))).toThrow(expect.objectContaining({ responseCode: '4.04' }));
+  });
+});

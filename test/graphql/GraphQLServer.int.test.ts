@@ -107,6 +107,7 @@ beforeAll(async () => {
   coap.handle(uplink.handle);
   const deviceManagement = DeviceManagementApi.over(management, database.db, projector);
   const validationRules = new ValidationRuleService({ store, protocols });
+  const operationRequests = new OperationRequestService({ deviceManagement, rules: validationRules, readYourWrites });
   const firmware = startFirmware({
     store,
     repository: new FirmwareRepository({ store, dataDir: dir, clock: systemClock, newId: randomUUID }),
@@ -144,13 +145,13 @@ beforeAll(async () => {
         bootstrapSessions: new BootstrapSessionQueries(database.db),
         registrations,
         deviceManagement,
-        operationRequests: new OperationRequestService({ deviceManagement, rules: validationRules }),
+        operationRequests,
         shell: new ShellService({
           store,
           runner,
           catalog: coreObjectCatalog(),
           registrations,
-          rules: validationRules,
+          operationRequests,
           deviceManagement,
           firmware: firmware.service,
           history: new ShellHistoryQueries(database.db, new OperationQueries(database.db), new FirmwareQueries(database.db)),

@@ -8,23 +8,23 @@
  * (its type and operations, which the rules are checked against) is taken from the newest version
  * that defines the resource.
  *
- * `checkWrite` applies them to the values of a write before it is queued (the guide: a value that
- * breaks the rules is not written).
+ * `checkWrite` applies them to the values an operation sets before it is queued (the guide: a value
+ * that breaks the rules is not written), for every entry point (`../operations/OperationRequestService.ts`).
  */
 import type { Decider } from '../../domain/Decider.ts';
 import { DomainError } from '../../domain/DomainError.ts';
 import type { LwM2mPath } from '../../domain/lwm2m/LwM2mPath.ts';
-import { formatPath, parsePath } from '../../domain/lwm2m/LwM2mPath.ts';
+import { parsePath } from '../../domain/lwm2m/LwM2mPath.ts';
 import type { ResourceModel } from '../../domain/lwm2m/ObjectModel.ts';
 import { compareObjectVersions, findResource } from '../../domain/lwm2m/ObjectModel.ts';
 import { protocolStream } from '../../domain/protocols/DeviceProtocolEvents.ts';
 import type { ValidationRule, ValidationRuleGroup } from '../../domain/protocols/validation/ValidationRule.ts';
-import type { GroupFailure } from '../../domain/protocols/validation/ValidationRuleEvaluator.ts';
-import { evaluateValidationRules } from '../../domain/protocols/validation/ValidationRuleEvaluator.ts';
 import type { ValidationRuleEvent } from '../../domain/protocols/validation/ValidationRuleEvents.ts';
 import { isValidationRuleEvent } from '../../domain/protocols/validation/ValidationRuleEvents.ts';
 import type { ValidationRuleSetCommand, ValidationRuleSetState } from '../../domain/protocols/validation/ValidationRuleSetDecider.ts';
 import { ruleGroupsOf, validationRuleSetDecider } from '../../domain/protocols/validation/ValidationRuleSetDecider.ts';
+import type { ValueToWrite } from '../../domain/protocols/validation/WriteValidation.ts';
+import { checkWriteRules } from '../../domain/protocols/validation/WriteValidation.ts';
 import type { DeviceProtocolService, RequestContext } from './DeviceProtocolService.ts';
 import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
 import { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts';
@@ -40,20 +40,6 @@ export interface RemoveRuleGroupRequest {
   readonly objectId: number;
   readonly resourceId: number;
   readonly groupId: string;
-}
-
-/** A value a write would put on the device: its path and its text (as `parseTypedValue` reads it). */
-export interface ValueToWrite {
-  readonly path: string;
-  readonly text: string;
-}
-
-export interface WriteRejection {
-  readonly path: string;
-  readonly value: string;
-  /** Every group, with the rules of it that failed and why. */
-  readonly groups: readonly GroupFailure[];
-  readonly message: string;
 }
 
 export interface RuleGroupChange {
@@ -118,30 +104,28 @@ export class ValidationRuleService {
   }
 
   /**
-   * Throws BAD_USER_INPUT, with every rejection in `details.rejections`, when a value breaks its
-   * resource's rules. `currentValue` gives the device's current value of a resource that a rule
-   * compares with (undefined when not known: the rule then fails).
+   * Throws WriteRefusedError (BAD_USER_INPUT, every rejection in `details.rejections`) when a value
+   * breaks its resource's rules; `refusedAs` names the request in its message. `currentValue` gives
+   * the device's current value of a resource that a rule compares with.
    */
-  async checkWrite(values: readonly ValueToWrite[], currentValue: (path: LwM2mPath) => string | undefined): Promise<void> {
-    const rejections: WriteRejection[] = [];
+  async checkWrite(refusedAs: string, values: readonly ValueToWrite[], currentValue: (path: LwM2mPath) => string | undefined): Promise<void> {
+    const groups = new Map<string, readonly ValidationRuleGroup[]>();
+    const resources = new Map<string, ResourceModel | undefined>();
     const ruleSets = new Map<number, ValidationRuleSetState>();
     for (const value of values) {
-      const path = parsePath(value.path);
-      if (path.resourceId === undefined) continue;
-      const ruleSet = ruleSets.get(path.objectId) ?? (await this.ruleSet(path.objectId));
-      ruleSets.set(path.objectId, ruleSet);
-      const groups = ruleGroupsOf(ruleSet, path.objectId, path.resourceId);
-      if (groups.length === 0) continue;
-      const resource = await this.#findResourceModel(path.objectId, path.resourceId);
-      // Rules exist only for resources of an uploaded protocol, so the model is there.
-      if (resource === undefined) continue;
-      const outcome = evaluateValidationRules(groups, value.text, { resource, currentValue });
-      if (!outcome.valid) rejections.push({ path: formatPath(path), value: value.text, groups: outcome.groups, message: outcome.message });
+      const { objectId, resourceId } = parsePath(value.path);
+      if (resourceId === undefined || groups.has(`${objectId}/${resourceId}`)) continue;
+      const ruleSet = ruleSets.get(objectId) ?? (await this.ruleSet(objectId));
+      ruleSets.set(objectId, ruleSet);
+      const resourceGroups = ruleGroupsOf(ruleSet, objectId, resourceId);
+      groups.set(`${objectId}/${resourceId}`, resourceGroups);
+      if (resourceGroups.length > 0) resources.set(`${objectId}/${resourceId}`, await this.#findResourceModel(objectId, resourceId));
     }
-    if (rejections.length > 0) {
-      const reasons = rejections.map((rejection) => `${rejection.path}: ${rejection.message}`).join('; ');
-      throw new DomainError('BAD_USER_INPUT', `the write is refused by validation rules: ${reasons}`, { rejections });
-    }
+    checkWriteRules(refusedAs, values, {
+      ruleGroups: (objectId, resourceId) => groups.get(`${objectId}/${resourceId}`) ?? [],
+      resource: (objectId, resourceId) => resources.get(`${objectId}/${resourceId}`),
+      currentValue,
+    });
   }
 
   async #resourceModel(objectId: number, resourceId: number): Promise<ResourceModel> {

@@ -15,10 +15,8 @@ import type { Clock } from '../../domain/Clock.ts';
 import { DomainError } from '../../domain/DomainError.ts';
 import { deviceStream } from '../../domain/devices/DeviceEvents.ts';
 import { deviceRegistrationDecider } from '../../domain/devices/DeviceRegistrationDecider.ts';
-import type { LwM2mPath } from '../../domain/lwm2m/LwM2mPath.ts';
 import type { ObjectModel } from '../../domain/lwm2m/ObjectModel.ts';
 import type { StaticObjectModelCatalog } from '../../domain/lwm2m/StaticObjectModelCatalog.ts';
-import type { ValidationRuleGroup } from '../../domain/protocols/validation/ValidationRule.ts';
 import type { ShellCommand } from '../../domain/shell/ShellCommand.ts';
 import { checkShellCommand } from '../../domain/shell/ShellCommandChecker.ts';
 import type { ShellScriptCommand, ShellSyntaxError } from '../../domain/shell/ShellCommandParser.ts';
@@ -27,7 +25,6 @@ import type { ShellFirmwareUpdateLine, ShellHistoryEvent, ShellOperationLine } f
 import { shellStream } from '../../domain/shell/ShellHistoryEvents.ts';
 import type { ShellOperationResult } from '../../domain/shell/ShellOperationSpec.ts';
 import { shellOperationSpec } from '../../domain/shell/ShellOperationSpec.ts';
-import { checkShellWriteRules, shellWrittenValues } from '../../domain/shell/ShellWriteValidation.ts';
 import type { FirmwareUpdateView } from '../../projections/firmware/FirmwareQueries.ts';
 import type { ShellHistoryQueries, ShellLineRecord } from '../../projections/shell/ShellHistoryQueries.ts';
 import type { Projector } from '../../projections/Projector.ts';
@@ -40,15 +37,10 @@ import { ImportCommits } from '../kernel/ImportCommits.ts';
 import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
 import type { FirmwareService } from '../firmware/FirmwareService.ts';
 import type { DeviceManagementApi } from '../operations/DeviceManagementApi.ts';
-import { currentValue } from '../operations/OperationRequestService.ts';
+import type { OperationRequestService } from '../operations/OperationRequestService.ts';
 import type { RegistrationLookup } from '../registration/RegistrationLookup.ts';
 import type { ShellNaming } from './ShellResultText.ts';
 import { firmwareUpdateResultText, shellResultText } from './ShellResultText.ts';
-
-/** What the shell needs of the validation rules: every resource's groups of one object. */
-export interface ShellRuleSource {
-  ruleGroups(objectId: number, resourceId: number): Promise<readonly ValidationRuleGroup[]>;
-}
 
 export interface ShellServiceOptions {
   readonly store: EventStore;
@@ -58,8 +50,10 @@ export interface ShellServiceOptions {
   readonly catalog: StaticObjectModelCatalog;
   readonly uploadedModels?: () => Promise<readonly ObjectModel[]>;
   readonly registrations: RegistrationLookup;
-  readonly rules: ShellRuleSource;
-  readonly deviceManagement: DeviceManagementApi;
+  /** Checks each command's operation against the validation rules, and queues it. */
+  readonly operationRequests: Pick<OperationRequestService, 'check' | 'request'>;
+  /** Each change of an operation: the end of a line's operation. */
+  readonly deviceManagement: Pick<DeviceManagementApi, 'onOperationUpdated'>;
   /** Runs `fwupdate`. */
   readonly firmware: Pick<FirmwareService, 'updateFromUrl' | 'updates' | 'onUpdateChanged'>;
   readonly history: ShellHistoryQueries;
@@ -140,10 +134,8 @@ export class ShellService {
 
   async #queue(endpoint: string, commands: readonly ShellScriptCommand[], context: ShellRequestContext): Promise<{ runId: string; position: number; naming: ShellNaming }> {
     await this.#requireShellEnabled(endpoint);
-    const { store, deviceManagement, clock } = this.#options;
+    const { store, operationRequests, clock } = this.#options;
     await this.#refreshCatalog();
-    // Rules compare with the device's last known values: read them as of this request.
-    await this.#options.readYourWrites.recorded();
     const naming = this.#naming(endpoint);
     const steps = await this.#checkAll(endpoint, commands, naming);
     const runId = randomUUID();
@@ -154,10 +146,10 @@ export class ShellService {
       try {
         carrier =
           step.kind === 'operation'
-            ? { operationId: await deviceManagement.requestOperation(endpoint, step.operation, context.actor, context.correlationId), operationKind: step.operation.kind }
+            ? { operationId: await operationRequests.request(endpoint, step.operation, { ...context, refusedAs: command.command.kind }), operationKind: step.operation.kind }
             : { firmwareUpdateId: (await this.#options.firmware.updateFromUrl(endpoint, step.firmwareUpdate, context.actor)).updateId };
       } catch (error) {
-        // The queue refused it (full), or the update could not start (object 5 unreadable): the lines
+        // The queue refused it (full), a validation rule changed since the check, or the update could not start (object 5 unreadable): the lines
         // before it stay queued and in the history.
         throw onLine(command.line, error);
       }
@@ -217,34 +209,36 @@ export class ShellService {
     }
   }
 
-  /** Every command's operation or firmware update, or the first refusal (naming its line); nothing is queued before all pass. */
+  /**
+   * Every command's operation or firmware update, or the first refusal (naming its line): of the model,
+   * of the validation rules (the operation request service's check), of a second firmware update.
+   * Nothing is queued before all pass.
+   */
   async #checkAll(endpoint: string, commands: readonly ShellScriptCommand[], naming: ShellNaming): Promise<ShellOperationResult[]> {
-    const rules = await this.#ruleGroupsOf(commands.map((command) => command.command));
     // One firmware update at a time per device (the update process refuses a second one).
     let updating = this.#options.firmware.updates(endpoint).some((update) => update.status === 'running');
-    return commands.map(({ line, command }) => {
+    const steps: ShellOperationResult[] = [];
+    for (const { line, command } of commands) {
       try {
-        const step = this.#stepOf(endpoint, command, naming, rules);
+        const step = this.#stepOf(endpoint, command, naming);
         if (step.kind === 'firmware-update') {
           if (updating) throw new DomainError('CONFLICT', `fwupdate refused: ${endpoint} is already updating its firmware`, { command: command.kind });
           updating = true;
+        } else {
+          await this.#options.operationRequests.check(endpoint, step.operation, command.kind);
         }
-        return step;
+        steps.push(step);
       } catch (error) {
         throw onLine(line, error);
       }
-    });
+    }
+    return steps;
   }
 
-  /** The command's operation or firmware update; throws the refusal of the model or of the validation rules. */
-  #stepOf(endpoint: string, command: ShellCommand, naming: ShellNaming, rules: ReadonlyMap<string, readonly ValidationRuleGroup[]>): ShellOperationResult {
+  /** The command's operation or firmware update; throws the refusal of the model. */
+  #stepOf(endpoint: string, command: ShellCommand, naming: ShellNaming): ShellOperationResult {
     const context = { catalog: naming.catalog, ...(naming.deviceObjects === undefined ? {} : { deviceObjects: naming.deviceObjects }) };
     checkShellCommand(command, context);
-    checkShellWriteRules(command, {
-      ...context,
-      ruleGroups: (objectId, resourceId) => rules.get(`${objectId}/${resourceId}`) ?? [],
-      currentValue: (path) => this.#currentValue(endpoint, path),
-    });
     const registration = this.#options.registrations.registration(endpoint);
     return shellOperationSpec(command, {
       ...context,
@@ -252,22 +246,6 @@ export class ShellService {
       announcedInstances: (objectId) =>
         (registration?.objectLinks.objects ?? []).flatMap((link) => (link.objectId === objectId && link.instanceId !== null ? [link.instanceId] : [])),
     });
-  }
-
-  /** The rule groups of every resource the commands write, by "objectId/resourceId". */
-  async #ruleGroupsOf(commands: readonly ShellCommand[]): Promise<Map<string, readonly ValidationRuleGroup[]>> {
-    const groups = new Map<string, readonly ValidationRuleGroup[]>();
-    // The very values checkShellWriteRules checks, so every rule group it asks for is loaded.
-    for (const { path } of commands.flatMap(shellWrittenValues)) {
-      if (path.resourceId === undefined) continue;
-      const key = `${path.objectId}/${path.resourceId}`;
-      if (!groups.has(key)) groups.set(key, await this.#options.rules.ruleGroups(path.objectId, path.resourceId));
-    }
-    return groups;
-  }
-
-  #currentValue(endpoint: string, path: LwM2mPath): string | undefined {
-    return currentValue(this.#options.deviceManagement, endpoint, path);
   }
 
   async #refreshCatalog(): Promise<void> {

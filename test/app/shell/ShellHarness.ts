@@ -14,6 +14,7 @@ import { coreObjectCatalog } from '../../../src/domain/lwm2m/StaticObjectModelCa
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
 import { DeviceProtocolService } from '../../../src/app/protocols/DeviceProtocolService.ts';
 import { ValidationRuleService } from '../../../src/app/protocols/ValidationRuleService.ts';
+import { OperationRequestService } from '../../../src/app/operations/OperationRequestService.ts';
 import { ShellService } from '../../../src/app/shell/ShellService.ts';
 import { AggregateCommandRunner } from '../../../src/app/kernel/AggregateCommandRunner.ts';
 import { ReadYourWrites } from '../../../src/app/kernel/ReadYourWrites.ts';
@@ -68,18 +69,19 @@ export async function startShellHarness(): Promise<ShellHarness> {
     packageUris: () => [],
     updateTimeoutMs: 10_000,
   });
+  const readYourWrites = new ReadYourWrites({ readModels: harness.projector, log: harness.store });
   const shell = new ShellService({
     store: harness.store,
     runner: new AggregateCommandRunner({ store: harness.store }),
     catalog: coreObjectCatalog(),
     uploadedModels: () => protocols.uploadedModels(),
     registrations: harness.registrations,
-    rules,
+    operationRequests: new OperationRequestService({ deviceManagement: harness.api, rules, readYourWrites }),
     deviceManagement: harness.api,
     firmware: firmware.service,
     history: new ShellHistoryQueries(readModels.db, new OperationQueries(readModels.db), new FirmwareQueries(readModels.db)),
     readModels: harness.projector,
-    readYourWrites: new ReadYourWrites({ readModels: harness.projector, log: harness.store }),
+    readYourWrites,
     clock: systemClock,
   });
   const clients: TestLwM2mClient[] = [];

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { LwM2mPath } from '../../../src/domain/lwm2m/LwM2mPath.ts';
-import { formatPath } from '../../../src/domain/lwm2m/LwM2mPath.ts';
-import type { ValidationRuleGroup } from '../../../src/domain/protocols/validation/ValidationRule.ts';
-import { parseShellCommand } from '../../../src/domain/shell/ShellCommandParser.ts';
-import type { ShellWriteRejection, ShellWriteValidationContext } from '../../../src/domain/shell/ShellWriteValidation.ts';
-import { ShellWriteRejectedError, checkShellWriteRules } from '../../../src/domain/shell/ShellWriteValidation.ts';
-import { ShellTestCatalog } from './ShellTestCatalog.ts';
+import type { LwM2mPath } from '../../../../src/domain/lwm2m/LwM2mPath.ts';
+import { formatPath } from '../../../../src/domain/lwm2m/LwM2mPath.ts';
+import { findResource } from '../../../../src/domain/lwm2m/ObjectModel.ts';
+import type { ValidationRuleGroup } from '../../../../src/domain/protocols/validation/ValidationRule.ts';
+import type { WriteRejection, WriteRuleContext } from '../../../../src/domain/protocols/validation/WriteValidation.ts';
+import { WriteRefusedError, checkWriteRules, valuesToWrite } from '../../../../src/domain/protocols/validation/WriteValidation.ts';
+import { parseShellCommand } from '../../../../src/domain/shell/ShellCommandParser.ts';
+import { shellOperationSpec } from '../../../../src/domain/shell/ShellOperationSpec.ts';
+import { ShellTestCatalog } from '../../shell/ShellTestCatalog.ts';
 
 // The guide's example on /3/0/14: not "test", or ending in "asd" and equal to /3/0/15.
 const utcOffsetRules: ValidationRuleGroup[] = [
@@ -33,23 +35,29 @@ const rulesByResource = new Map<string, ValidationRuleGroup[]>([
 ]);
 const currentValues = new Map<string, string>([['/3/0/15', 'qwasd']]);
 
-const context: ShellWriteValidationContext = {
-  catalog: new ShellTestCatalog(),
+const catalog = new ShellTestCatalog();
+const context: WriteRuleContext = {
   ruleGroups: (objectId, resourceId) => rulesByResource.get(`${objectId}/${resourceId}`) ?? [],
+  resource: (objectId, resourceId) => {
+    const object = catalog.object(objectId);
+    return object === undefined ? undefined : findResource(object, resourceId);
+  },
   currentValue: (path: LwM2mPath) => currentValues.get(formatPath(path)),
 };
 
+/** Checks the values of a shell line's operation, refused under the line's command, as the shell asks for it. */
 function check(line: string): void {
   const parsed = parseShellCommand(line);
   if (!parsed.ok) throw new Error(parsed.error.message);
-  checkShellWriteRules(parsed.command, context);
+  const step = shellOperationSpec(parsed.command, { catalog, announcedInstances: () => [] });
+  if (step.kind === 'operation') checkWriteRules(parsed.command.kind, valuesToWrite(step.operation), context);
 }
 
-function rejections(line: string): readonly ShellWriteRejection[] {
+function rejections(line: string): readonly WriteRejection[] {
   try {
     check(line);
   } catch (error) {
-    if (error instanceof ShellWriteRejectedError) {
+    if (error instanceof WriteRefusedError) {
       expect(error.code).toBe('BAD_USER_INPUT');
       return error.rejections;
     }
@@ -58,7 +66,7 @@ function rejections(line: string): readonly ShellWriteRejection[] {
   throw new Error(`expected "${line}" to be refused`);
 }
 
-describe('ShellWriteValidation', () => {
+describe('WriteValidation', () => {
   it('lets through writes that satisfy a rule group, and writes to resources without rules', () => {
     expect(() => check('write /3/0/14 +02:00')).not.toThrow();
     expect(() => check('write /3/0/15 test')).not.toThrow();
@@ -95,7 +103,7 @@ describe('ShellWriteValidation', () => {
     try {
       check('cwrite /1/0/1=1 /3/0/14=test');
     } catch (error) {
-      expect(error).toBeInstanceOf(ShellWriteRejectedError);
+      expect(error).toBeInstanceOf(WriteRefusedError);
       expect((error as Error).message).toMatch(/^cwrite refused by validation rules: \/1\/0\/1: the value "1" .*; \/3\/0\/14: the value "test" /);
       return;
     }

@@ -1,6 +1,7 @@
 /**
- * `lwm2m-hub replay`: drops every read model and rebuilds it from the event log, logging progress.
- * Run it while the service is stopped (a running service rebuilds with the `rebuildReadModels`
+ * `lwm2m-hub replay`: rebuilds every read model from the event log into a replacement file, logging
+ * progress, and swaps it in when done (ReadModelDatabase.ts); a replay that fails leaves the read
+ * models as they were. Run it while the service is stopped (a running service rebuilds with the `rebuildReadModels`
  * mutation instead): the read models are the service's, and two projectors must not write them at once.
  */
 import { resolve } from 'node:path';

@@ -23,7 +23,7 @@ import type { EventFilter, EventStore, RecordedEvent } from '../adapters/eventst
 import { matchesFilter } from '../adapters/eventstore/EventStore.ts';
 import type { Logger } from '../adapters/logging/Logger.ts';
 import type { Projection } from './Projection.ts';
-import type { ReadModelDatabase } from './ReadModelDatabase.ts';
+import type { ReadModelDatabase, ReadModelReplacement } from './ReadModelDatabase.ts';
 
 export interface ProjectedEvent {
   readonly projection: string;
@@ -88,6 +88,8 @@ export interface ProjectorOptions {
   readonly logger: Logger;
   /** Most events per transaction while a projection catches up. */
   readonly maxBatch?: number;
+  /** Events per page, and per transaction, while a rebuild reads the whole log. */
+  readonly rebuildPage?: number;
   /** How often a long catch-up logs its progress. */
   readonly progressIntervalMs?: number;
   /** How long `waitFor` waits before giving up. */
@@ -104,6 +106,8 @@ interface Runner {
   failure: Error | undefined;
   /** Events applied since this runner started, for progress logs. */
   applied: number;
+  /** Listeners have heard of the events it reads up to here (from the read model a rebuild replaced). */
+  toldThrough: number;
 }
 
 export class ProjectorError extends Error {
@@ -136,6 +140,9 @@ export class Projector {
   /** Set while the runners are being stopped: nothing joins the feed then. */
   #stopping = false;
   #rebuilding: Promise<RebuildResult> | undefined;
+  /** Set by `close`: a rebuild in progress gives up. */
+  #closing = false;
+  readonly #rebuildPage: number;
   /** The start-up check of the store's identity, after which the runners start. */
   #starting: Promise<void> | undefined;
   #startAbort: AbortController | undefined;
@@ -156,6 +163,7 @@ export class Projector {
     this.#database = options.database;
     this.#logger = options.logger.child({ component: 'projector' });
     this.#maxBatch = options.maxBatch ?? 500;
+    this.#rebuildPage = options.rebuildPage ?? 5000;
     this.#progressIntervalMs = options.progressIntervalMs ?? 2000;
     this.#waitTimeoutMs = options.waitTimeoutMs ?? 30_000;
     this.#startRetryMs = options.startRetryMs ?? 1000;
@@ -163,7 +171,7 @@ export class Projector {
     this.#runners = options.projections.map((projection) => {
       if (names.has(projection.name)) throw new ProjectorError(`two projections are named ${projection.name}`);
       names.add(projection.name);
-      return { projection, checkpoint: 0, loop: undefined, failure: undefined, applied: 0 };
+      return { projection, checkpoint: 0, loop: undefined, failure: undefined, applied: 0, toldThrough: 0 };
     });
   }
 
@@ -377,9 +385,10 @@ export class Projector {
   }
 
   /**
-   * Drops every read model and rebuilds it from the whole log, logging progress; resolves when the
-   * rebuild has reached the head of the log as it was when the rebuild began. A second call during a
-   * rebuild shares the running one.
+   * Rebuilds every read model from the whole log into a replacement file while the live read models
+   * keep answering and following the log, then swaps it in; resolves once the rebuilt read models have
+   * reached the head of the log as it was when the rebuild began. A rebuild that fails leaves the live
+   * file as it was. A second call during a rebuild shares the running one.
    */
   rebuild(): Promise<RebuildResult> {
     this.#rebuilding ??= this.#rebuild().finally(() => (this.#rebuilding = undefined));
@@ -391,21 +400,80 @@ export class Projector {
     const target = await this.#store.headPosition();
     this.#logger.info({ target }, 'rebuilding read models from the log');
     await this.#starting;
+    const identity = await this.#firstEventId();
+    const replacement = this.#database.startReplacement();
+    let events: number;
+    try {
+      events = await this.#project(replacement, target);
+      replacement.saveStoreIdentity(identity);
+    } catch (error) {
+      replacement.discard();
+      throw error;
+    }
     await this.#stopRunners();
-    this.#dropReadModels();
-    this.#saveStoreIdentity(await this.#firstEventId());
+    if (this.#closing) {
+      replacement.discard();
+      throw new ProjectorError('the projector closed during the rebuild');
+    }
+    this.#database.replaceWith(replacement);
+    for (const runner of this.#runners) {
+      // Listeners have heard of what the live read model committed; its catch-up from the rebuilt
+      // checkpoint does not tell them again.
+      runner.toldThrough = Math.max(runner.toldThrough, runner.checkpoint);
+      runner.checkpoint = target;
+      runner.failure = undefined;
+    }
+    this.#identityRecorded = identity !== undefined;
     this.#storeChecked = true;
     this.#started = true;
     await this.#startRunners(() => this.#started);
     await this.waitFor(target, Number.POSITIVE_INFINITY);
-    const events = this.#runners.reduce((sum, r) => sum + r.applied, 0);
     const result = { events, position: target, durationMs: Date.now() - started };
     this.#logger.info(result, 'read models rebuilt');
     return result;
   }
 
+  /**
+   * Projects the log up to `target` into the replacement, reading it once for every read model:
+   * each page is one transaction, its events applied to every projection that reads them, each
+   * event's data decoded once. Returns how many events were applied, summed over the read models.
+   */
+  async #project(replacement: ReadModelReplacement, target: number): Promise<number> {
+    const { db } = replacement;
+    replacement.transaction(() => {
+      for (const { projection } of this.#runners) projection.create(db);
+    });
+    const progress = new ProgressLog(this.#logger, 'every read model', this.#progressIntervalMs, () => this.#store.headPosition());
+    let position = 0;
+    let applied = 0;
+    while (position < target) {
+      if (this.#closing) throw new ProjectorError('the projector closed during the rebuild');
+      const page = await this.#store.readAll({ after: position, maxCount: this.#rebuildPage });
+      const last = page[page.length - 1];
+      if (!last) break;
+      replacement.transaction(() => {
+        for (const event of page) {
+          if (event.position > target) break;
+          for (const { projection } of this.#runners) {
+            if (!matchesFilter(projection.filter, event.stream, event.type)) continue;
+            projection.apply(db, event);
+            applied++;
+          }
+        }
+      });
+      position = last.position;
+      progress.report(Math.min(position, target), applied);
+    }
+    replacement.transaction(() => {
+      for (const { projection } of this.#runners) replacement.saveCheckpoint(projection.name, { position: target, version: projection.version });
+    });
+    return applied;
+  }
+
   async close(): Promise<void> {
     this.#started = false;
+    this.#closing = true;
+    await this.#rebuilding?.catch(() => undefined);
     this.#startAbort?.abort();
     await this.#starting;
     await this.#identityRecording;
@@ -544,6 +612,7 @@ export class Projector {
     runner.applied += events.length;
     this.#recordIdentityOnce();
     for (const event of events) {
+      if (event.position <= runner.toldThrough) continue;
       for (const listener of this.#listeners) {
         try {
           listener({ projection: projection.name, event });

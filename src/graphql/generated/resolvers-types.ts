@@ -610,7 +610,7 @@ export type Mutation = {
    * registration, with the next one tried when the device refuses it.
    */
   readResource: Operation;
-  /** Drops every read model and rebuilds it from the log. Admin. */
+  /** Rebuilds every read model from the log into a replacement file while the current read models keep answering, then swaps it in; a rebuild that fails leaves them as they were. Admin. */
   rebuildReadModels: RebuildResult;
   /** Removes a firmware and its stored binary. NOT_FOUND when unknown. Operator. */
   removeFirmware: Scalars['Boolean']['output'];

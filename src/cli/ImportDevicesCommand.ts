@@ -93,7 +93,7 @@ const importMutation = `mutation ImportDevices($csv: String!, $mode: ImportMode)
 }`;
 
 interface ImportAnswer {
-  readonly importDeviceRegistrations: Omit<DeviceImportReport, 'importId' | 'mode'>;
+  readonly importDeviceRegistrations: Omit<DeviceImportReport, 'importId' | 'mode' | 'position'>;
 }
 
 async function importThroughService(args: ImportDevicesArgs, url: string, stdout: Writable, stderr: Writable): Promise<number> {
@@ -137,7 +137,7 @@ export function progressBar(progress: DeviceImportProgress): string {
 }
 
 /** `importId` null: the running service imported the file (its events carry the id). */
-export function formatReport(report: Omit<DeviceImportReport, 'importId'> & { readonly importId: string | null }, seconds: number): string {
+export function formatReport(report: Omit<DeviceImportReport, 'importId' | 'position'> & { readonly importId: string | null }, seconds: number): string {
   const lines = [
     `import ${report.importId ?? 'through the running service'} (${report.mode}): ${report.imported} imported, ${report.updated} updated, ${report.unchanged} unchanged, ${report.errors.length} problem${report.errors.length === 1 ? '' : 's'} in ${seconds.toFixed(1)} s`,
   ];

@@ -58,7 +58,7 @@ const server = (port: number): { address: string; port: number } => ({ address: 
 
 async function run(endpoint: string, operation: OperationSpec): Promise<OperationView> {
   const api = service.deviceManagement;
-  const id = await api.requestOperation(endpoint, operation, 'user:e2e', `tcp-e2e-${operation.kind}`);
+  const id = (await api.requestOperation(endpoint, operation, 'user:e2e', `tcp-e2e-${operation.kind}`)).operationId;
   await expect.poll(() => api.operation(id)?.status, { timeout: 10_000 }).toMatch(/succeeded|failed|cancelled/);
   const view = api.operation(id);
   if (view === undefined) throw new Error(`operation ${id} vanished`);
@@ -164,7 +164,7 @@ describe('CoAP over TCP and TLS with a device that stays connected', () => {
     device.close();
     await device.closed;
     const api = service.deviceManagement;
-    const id = await api.requestOperation('tcp-dev', { kind: 'read', paths: ['/3/0/1'], content: null }, 'user:e2e', 'tcp-e2e-after-close');
+    const id = (await api.requestOperation('tcp-dev', { kind: 'read', paths: ['/3/0/1'], content: null }, 'user:e2e', 'tcp-e2e-after-close')).operationId;
     // No connection: the read is not sent anywhere and waits for the device, as for a sleeping UDP device.
     await expect.poll(() => api.operation(id)?.attempts).toBeGreaterThan(0);
     expect(api.operation(id)?.status).toBe('pending');

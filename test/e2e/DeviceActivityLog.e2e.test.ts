@@ -45,7 +45,7 @@ describe('the device activity log', () => {
     closers.push(() => client.close());
     expect((await client.register()).code).toBe('2.01');
     expect((await client.update()).code).toBe('2.04');
-    const operationId = await service.deviceManagement.requestOperation('logged-device', { kind: 'read', paths: ['/3/0/0'], content: null }, 'user:test', 'log-test');
+    const operationId = (await service.deviceManagement.requestOperation('logged-device', { kind: 'read', paths: ['/3/0/0'], content: null }, 'user:test', 'log-test')).operationId;
     for (let status = ''; status !== 'succeeded'; await new Promise((resolve) => setTimeout(resolve, 20))) {
       status = service.deviceManagement.operation(operationId)?.status ?? '';
       expect(['', 'pending', 'sent', 'succeeded']).toContain(status);

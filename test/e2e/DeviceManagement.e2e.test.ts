@@ -64,7 +64,7 @@ describe('device management through the running service', () => {
     try {
       expect((await client.register()).code).toBe('2.01');
       const run = async (operation: OperationSpec): Promise<OperationView> => {
-        const id = await api.requestOperation('dm-e2e', operation, 'user:e2e', `e2e-${operation.kind}`);
+        const id = (await api.requestOperation('dm-e2e', operation, 'user:e2e', `e2e-${operation.kind}`)).operationId;
         return eventually(() => {
           const view = api.operation(id);
           return view && ['succeeded', 'failed', 'cancelled'].includes(view.status) ? view : undefined;
@@ -126,7 +126,7 @@ describe('LwM2M 1.2 through the running service', () => {
       const client = await TestLwM2mClient.start({ serverHost: '127.0.0.1', serverPort: service.coap.local.port, endpoint, lwm2mVersion, objectLinks: announced, device: objects });
       try {
         expect((await client.register(['Q'])).code).toBe('2.01');
-        const id = await api.requestOperation(endpoint, { kind: 'read', paths: ['/3/0'], content: null }, 'user:e2e', `e2e-read-${lwm2mVersion}`);
+        const id = (await api.requestOperation(endpoint, { kind: 'read', paths: ['/3/0'], content: null }, 'user:e2e', `e2e-read-${lwm2mVersion}`)).operationId;
         const view = await eventually(() => {
           const operation = api.operation(id);
           return operation && ['succeeded', 'failed'].includes(operation.status) ? operation : undefined;
@@ -170,7 +170,7 @@ describe('an operation in flight when the device comes back from another address
     const fresh = await TestLwM2mClient.start({ serverHost: server.address, serverPort: server.port, endpoint, binding: 'UQ', lifetime: 600, objectLinks: links, device: new TestDeviceObjects() });
     try {
       const api = service.deviceManagement;
-      const id = await api.requestOperation(endpoint, { kind: 'read', paths: ['/3/0/2'], content: null }, 'user:e2e', 'e2e-moved');
+      const id = (await api.requestOperation(endpoint, { kind: 'read', paths: ['/3/0/2'], content: null }, 'user:e2e', 'e2e-moved')).operationId;
       await silent.waitFor((datagram) => datagram.message?.code === '0.01');
       const registered = await service.store.readStream(registrationStream(endpoint));
       const registrationId = registered.status === 'found' ? (registered.events[0]?.data as unknown as DeviceRegistered).registration.registrationId : '';

@@ -228,7 +228,7 @@ describe('node-dtls-client against the LwM2M server DTLS port', () => {
     const client = await DtlsTestClient.connect(service.secure.lwm2m.local.port, d.identity, d.key, 'TLS_PSK_WITH_AES_128_CCM_8');
     try {
       expect(await registerOverDtls(client, d.endpoint)).toBe('2.01');
-      const operationId = await service.deviceManagement.requestOperation(d.endpoint, { kind: 'read', paths: ['/3/0/0'], content: null }, 'user:test', 'dtls-read');
+      const operationId = (await service.deviceManagement.requestOperation(d.endpoint, { kind: 'read', paths: ['/3/0/0'], content: null }, 'user:test', 'dtls-read')).operationId;
       // The device's side: the Read arrives in the DTLS session; answer 2.05 in text/plain (RFC 7252 section 5.2.1).
       const messages = await client.waitForMessages(2);
       const read = parse(messages[1] ?? Buffer.alloc(0));

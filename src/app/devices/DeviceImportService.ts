@@ -84,6 +84,8 @@ export interface DeviceImportReport {
   readonly unchanged: number;
   /** Every problem of the file, in file order. Empty when the whole file was imported. */
   readonly errors: readonly DeviceCsvProblem[];
+  /** The log position of the import's commit, for a reader that must see the devices; undefined when nothing was appended. */
+  readonly position: number | undefined;
 }
 
 export interface DeviceImportServiceDependencies {
@@ -162,11 +164,12 @@ export class DeviceImportService {
     options: DeviceImportOptions,
   ): Promise<DeviceImportReport> {
     const every = options.progressEvery ?? 1000;
-    const report = (counts: { imported: number; updated: number; unchanged: number }, errors: DeviceCsvProblem[]): DeviceImportReport => ({
+    const report = (counts: { imported: number; updated: number; unchanged: number }, errors: DeviceCsvProblem[], position?: number): DeviceImportReport => ({
       importId,
       mode,
       ...counts,
       errors: errors.sort(compareProblems),
+      position,
     });
     const none = { imported: 0, updated: 0, unchanged: 0 };
     if (read.header !== null && !read.structural) {
@@ -240,12 +243,12 @@ export class DeviceImportService {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.#concurrency, total) }, worker));
-    if (lastPosition > 0) {
-      await commitDeviceImport(this.#store, { importId, firstPosition, lastPosition, imported: counts.imported, updated: counts.updated }, metadata);
-    }
+    // The staged events take effect at the commit: its position is the import's.
+    const commit =
+      lastPosition > 0 ? await commitDeviceImport(this.#store, { importId, firstPosition, lastPosition, imported: counts.imported, updated: counts.updated }, metadata) : undefined;
     options.onProgress?.({ phase: 'importing', rows: done, total });
     this.#logger.info({ importId, mode, ...counts, errors: read.errors.length }, 'device import done');
-    return report(counts, read.errors);
+    return report(counts, read.errors, commit?.position);
   }
 
   /**

@@ -326,7 +326,7 @@ export class FirmwareUpdateRunner {
       if (view.operationId === operationId && terminal.has(view.status)) settle?.(view);
     });
     try {
-      operationId = await api.requestOperation(endpoint, spec, actor, correlationId);
+      ({ operationId } = await api.requestOperation(endpoint, spec, actor, correlationId));
       const now = api.operation(operationId);
       if (now && terminal.has(now.status)) return now;
       return await ended;

@@ -18,7 +18,7 @@ import type { ResourceValueView } from '../../projections/resources/ResourceQuer
 import { resourcesProjection } from '../../projections/resources/ResourcesProjection.ts';
 import type { DeviceManagement } from './DeviceManagement.ts';
 import { ListenersByEndpoint } from '../observations/ListenersByEndpoint.ts';
-import type { OperationDispatcher } from './OperationDispatcher.ts';
+import type { OperationDispatcher, RequestedOperation } from './OperationDispatcher.ts';
 import type { RegistrationFeed, RegistrationListener } from '../registration/RegistrationWatcher.ts';
 
 export interface DeviceManagementApiOptions {
@@ -54,12 +54,13 @@ export class DeviceManagementApi {
     });
   }
 
-  /** Queues the operation (throws DomainError BAD_USER_INPUT, or LIMIT_EXCEEDED when the queue is full); returns its id. */
-  requestOperation(endpoint: string, operation: OperationSpec, actor: string, correlationId: string): Promise<string> {
+  /** Queues the operation (throws DomainError BAD_USER_INPUT, or LIMIT_EXCEEDED when the queue is full); returns its id and the position of its request. */
+  requestOperation(endpoint: string, operation: OperationSpec, actor: string, correlationId: string): Promise<RequestedOperation> {
     return this.#options.dispatcher.requestOperation(endpoint, operation, actor, correlationId);
   }
 
-  cancelOperation(endpoint: string, operationId: string, actor: string, reason: string | null): Promise<void> {
+  /** Returns the position of the cancellation (undefined when nothing changed). */
+  cancelOperation(endpoint: string, operationId: string, actor: string, reason: string | null): Promise<{ readonly position: number | undefined }> {
     return this.#options.dispatcher.cancelOperation(endpoint, operationId, actor, reason);
   }
 

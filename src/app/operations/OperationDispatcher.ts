@@ -38,6 +38,12 @@ export interface OperationDispatcherOptions {
   readonly newOperationId?: () => string;
 }
 
+/** A queued operation: its id, and the log position of its request for a reader that must see it. */
+export interface RequestedOperation {
+  readonly operationId: string;
+  readonly position: number | undefined;
+}
+
 export class OperationDispatcher {
   readonly #queues: OperationQueues;
   readonly #sender: DownlinkSender;
@@ -82,20 +88,22 @@ export class OperationDispatcher {
     this.#logger.info({ devicesWithPendingOperations: withWork.length }, 'operation queues loaded');
   }
 
-  /** Queues an operation; it is delivered at once when the device is reachable. Returns its id. */
-  async requestOperation(endpoint: string, operation: OperationSpec, actor: string, correlationId: string): Promise<string> {
+  /** Queues an operation; it is delivered at once when the device is reachable. Returns its id and the position of its request. */
+  async requestOperation(endpoint: string, operation: OperationSpec, actor: string, correlationId: string): Promise<RequestedOperation> {
     const standIns = withReferenceStandIns(operation);
     const valid = standIns.ok ? validateOperation(standIns.value, this.#catalog) : standIns;
     if (!valid.ok) throw new DomainError('BAD_USER_INPUT', `${operation.kind} ${operation.paths.join(', ')}: ${valid.reason}`, { endpoint });
     const operationId = this.#newId();
-    await this.#queues.run(endpoint, { type: 'RequestOperation', operationId, endpoint, operation, requestedBy: actor, correlationId, now: this.#clock.now() }, actor, correlationId);
+    const { position } = await this.#queues.run(endpoint, { type: 'RequestOperation', operationId, endpoint, operation, requestedBy: actor, correlationId, now: this.#clock.now() }, actor, correlationId);
     this.#kick(endpoint);
-    return operationId;
+    return { operationId, position };
   }
 
-  async cancelOperation(endpoint: string, operationId: string, actor: string, reason: string | null): Promise<void> {
-    await this.#queues.run(endpoint, { type: 'CancelOperation', operationId, cancelledBy: actor, reason, now: this.#clock.now() }, actor);
+  /** Cancels a waiting operation; returns the position of its cancellation (undefined when nothing changed). */
+  async cancelOperation(endpoint: string, operationId: string, actor: string, reason: string | null): Promise<{ readonly position: number | undefined }> {
+    const { position } = await this.#queues.run(endpoint, { type: 'CancelOperation', operationId, cancelledBy: actor, reason, now: this.#clock.now() }, actor);
     this.#kick(endpoint);
+    return { position };
   }
 
   /**

@@ -12,6 +12,7 @@ import { valuesToWrite } from '../../domain/protocols/validation/WriteValidation
 import type { ReadYourWrites } from '../kernel/ReadYourWrites.ts';
 import type { ValidationRuleService } from '../protocols/ValidationRuleService.ts';
 import type { DeviceManagementApi } from './DeviceManagementApi.ts';
+import type { RequestedOperation } from './OperationDispatcher.ts';
 
 export interface OperationRequestServiceOptions {
   readonly deviceManagement: Pick<DeviceManagementApi, 'requestOperation' | 'resources'>;
@@ -48,8 +49,8 @@ export class OperationRequestService {
     await rules.checkWrite(refusedAs, values, (path) => currentValue(deviceManagement, endpoint, path));
   }
 
-  /** Checks the operation (see `check`) and queues it; answers with its id. */
-  async request(endpoint: string, operation: OperationSpec, context: OperationRequestContext): Promise<string> {
+  /** Checks the operation (see `check`) and queues it; answers with its id and the position a reader of it waits for. */
+  async request(endpoint: string, operation: OperationSpec, context: OperationRequestContext): Promise<RequestedOperation> {
     await this.check(endpoint, operation, context.refusedAs);
     return this.#options.deviceManagement.requestOperation(endpoint, operation, context.actor, context.correlationId);
   }

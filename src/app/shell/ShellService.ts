@@ -146,7 +146,7 @@ export class ShellService {
       try {
         carrier =
           step.kind === 'operation'
-            ? { operationId: await operationRequests.request(endpoint, step.operation, { ...context, refusedAs: command.command.kind }), operationKind: step.operation.kind }
+            ? { operationId: (await operationRequests.request(endpoint, step.operation, { ...context, refusedAs: command.command.kind })).operationId, operationKind: step.operation.kind }
             : { firmwareUpdateId: (await this.#options.firmware.updateFromUrl(endpoint, step.firmwareUpdate, context.actor)).updateId };
       } catch (error) {
         // The queue refused it (full), a validation rule changed since the check, or the update could not start (object 5 unreadable): the lines

@@ -59,8 +59,8 @@ const statusToApi: Readonly<Record<ViewStatus, OperationStatus>> = {
 async function requestOperation(context: GraphQLContext, endpoint: string, spec: OperationSpec): Promise<OperationView> {
   requireRole(context, 'operator');
   const { deviceManagement, operationRequests, readYourWrites } = context.services;
-  const operationId = await operationRequests.request(endpoint, spec, requestContextOf(context));
-  await readYourWrites.recorded();
+  const { operationId, position } = await operationRequests.request(endpoint, spec, requestContextOf(context));
+  await readYourWrites.written(position);
   const operation = deviceManagement.operation(operationId);
   if (!operation) throw new Error(`operation ${operationId} was queued but is not in the read model`);
   return operation;
@@ -132,8 +132,8 @@ export const deviceManagementMutationResolvers: MutationResolvers = {
   async cancelOperation(_parent, { endpoint, id, reason }, context) {
     requireRole(context, 'operator');
     const { deviceManagement, readYourWrites } = context.services;
-    await deviceManagement.cancelOperation(endpoint, id, actorOf(context.principal), reason ?? null);
-    await readYourWrites.recorded();
+    const { position } = await deviceManagement.cancelOperation(endpoint, id, actorOf(context.principal), reason ?? null);
+    await readYourWrites.written(position);
     const operation = deviceManagement.operation(id);
     if (!operation) throw new DomainError('NOT_FOUND', `no operation ${id}`, { operationId: id });
     return operation;

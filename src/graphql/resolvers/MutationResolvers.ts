@@ -23,7 +23,7 @@ export const mutationResolvers: MutationResolvers = {
         rowErrors: report.errors.map((error) => ({ ...error })),
       });
     }
-    await services.readYourWrites.recorded();
+    await services.readYourWrites.written(report.position);
     return { imported: report.imported, updated: report.updated, unchanged: report.unchanged, errors: [...report.errors] };
   },
 

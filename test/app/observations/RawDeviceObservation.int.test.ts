@@ -75,13 +75,13 @@ describe('observation exchanges with a raw device', () => {
     const harness = await setUp();
     const raw = await rawDevice(harness, 'raw-cancel-composite');
     const paths = ['/3/0/2', '/3303/0/5700'];
-    const observeId = await harness.api.requestOperation('raw-cancel-composite', spec('observe-composite', paths), 'user:test', 'c1');
+    const observeId = (await harness.api.requestOperation('raw-cancel-composite', spec('observe-composite', paths), 'user:test', 'c1')).operationId;
     const observe = await raw.request('0.05', 0);
     expect(uintOption(observe.message.options, OptionNumber.Observe)).toBe(0);
     acceptObserve(raw, observe.message, CONTENT_FORMAT.senmlJson, senml([{ n: '/3/0/2', vs: 'SN-1' }, { n: '/3303/0/5700', v: 21.5 }]));
     expect((await finished(harness, observeId)).status).toBe('succeeded');
 
-    const cancelId = await harness.api.requestOperation('raw-cancel-composite', spec('cancel-observation', paths), 'user:test', 'c2');
+    const cancelId = (await harness.api.requestOperation('raw-cancel-composite', spec('cancel-observation', paths), 'user:test', 'c2')).operationId;
     const cancel = await raw.request('0.05', observe.index);
     expect(uintOption(cancel.message.options, OptionNumber.Observe)).toBe(1);
     expect(Buffer.from(cancel.message.token).toString('hex')).toBe(Buffer.from(observe.message.token).toString('hex'));
@@ -99,7 +99,7 @@ describe('observation exchanges with a raw device', () => {
   it('fetches the rest of a block-wise notification with GET Block2 NUM 1.. and records the full value set (RFC 7959 section 2.6)', async () => {
     const harness = await setUp();
     const raw = await rawDevice(harness, 'raw-block-notify');
-    const observeId = await harness.api.requestOperation('raw-block-notify', spec('observe', ['/3/0']), 'user:test', 'c1');
+    const observeId = (await harness.api.requestOperation('raw-block-notify', spec('observe', ['/3/0']), 'user:test', 'c1')).operationId;
     const observe = await raw.request('0.01', 0);
     acceptObserve(raw, observe.message, CONTENT_FORMAT.senmlJson, senml([{ bn: '/3/0/', n: '0', vs: 'Short' }]));
     expect((await finished(harness, observeId)).status).toBe('succeeded');
@@ -162,13 +162,13 @@ describe('observation exchanges with a raw device', () => {
     for (const [index, content] of [null, { pmin: 10, pmax: 60 }].entries()) {
       const path = index === 0 ? '/3/0' : '/3303/0/5700';
       const from = raw.received.length;
-      const observeId = await harness.api.requestOperation('raw-cancel-same-options', spec('observe', [path], content), 'user:test', `o${index}`);
+      const observeId = (await harness.api.requestOperation('raw-cancel-same-options', spec('observe', [path], content), 'user:test', `o${index}`)).operationId;
       const observe = await raw.request('0.01', from);
       expect(uintOption(observe.message.options, OptionNumber.Accept)).toBe(CONTENT_FORMAT.senmlJson);
       acceptObserve(raw, observe.message, CONTENT_FORMAT.senmlJson, senml(index === 0 ? [{ bn: '/3/0/', n: '2', vs: 'SN-1' }] : [{ bn: path, v: 21.5 }]));
       expect((await finished(harness, observeId)).status).toBe('succeeded');
 
-      const cancelId = await harness.api.requestOperation('raw-cancel-same-options', spec('cancel-observation', [path]), 'user:test', `c${index}`);
+      const cancelId = (await harness.api.requestOperation('raw-cancel-same-options', spec('cancel-observation', [path]), 'user:test', `c${index}`)).operationId;
       const cancel = await raw.request('0.01', observe.index);
       expect(uintOption(cancel.message.options, OptionNumber.Observe)).toBe(1);
       expect(Buffer.from(cancel.message.token).toString('hex')).toBe(Buffer.from(observe.message.token).toString('hex'));
@@ -182,7 +182,7 @@ describe('observation exchanges with a raw device', () => {
   it('cancels an Observe-Composite as the set it was established with, any order, repeating its chosen Content-Format and Accept', async () => {
     const harness = await setUp();
     const raw = await rawDevice(harness, 'raw-cancel-composite-set');
-    const observeId = await harness.api.requestOperation('raw-cancel-composite-set', { kind: 'observe-composite', paths: ['/3/0/2', '/3303/0/5700'], content: null, format: CONTENT_FORMAT.senmlCbor }, 'user:test', 'o');
+    const observeId = (await harness.api.requestOperation('raw-cancel-composite-set', { kind: 'observe-composite', paths: ['/3/0/2', '/3303/0/5700'], content: null, format: CONTENT_FORMAT.senmlCbor }, 'user:test', 'o')).operationId;
     const observe = await raw.request('0.05', 0);
     expect(uintOption(observe.message.options, OptionNumber.ContentFormat)).toBe(CONTENT_FORMAT.senmlCbor);
     expect(uintOption(observe.message.options, OptionNumber.Accept)).toBe(CONTENT_FORMAT.senmlCbor);
@@ -190,9 +190,9 @@ describe('observation exchanges with a raw device', () => {
     acceptObserve(raw, observe.message, CONTENT_FORMAT.senmlCbor, Uint8Array.from(Buffer.from('81a200662f332f302f320364534e2d31', 'hex')));
     expect((await finished(harness, observeId)).status).toBe('succeeded');
 
-    const single = await harness.api.requestOperation('raw-cancel-composite-set', spec('cancel-observation', ['/3/0/2']), 'user:test', 'c1');
+    const single = (await harness.api.requestOperation('raw-cancel-composite-set', spec('cancel-observation', ['/3/0/2']), 'user:test', 'c1')).operationId;
     expect((await finished(harness, single)).reason).toBe('there is no active observation of /3/0/2');
-    const cancelId = await harness.api.requestOperation('raw-cancel-composite-set', spec('cancel-observation', ['/3303/0/5700', '/3/0/2']), 'user:test', 'c2');
+    const cancelId = (await harness.api.requestOperation('raw-cancel-composite-set', spec('cancel-observation', ['/3303/0/5700', '/3/0/2']), 'user:test', 'c2')).operationId;
     const cancel = await raw.request('0.05', observe.index);
     expect(uintOption(cancel.message.options, OptionNumber.Observe)).toBe(1);
     expect(optionsBesideObserve(cancel.message)).toEqual(optionsBesideObserve(observe.message));
@@ -205,12 +205,12 @@ describe('observation exchanges with a raw device', () => {
   it('cancels by Reset when asked: sends nothing, records the choice, and answers the next notification with RST', async () => {
     const harness = await setUp();
     const raw = await rawDevice(harness, 'raw-cancel-reset');
-    const observeId = await harness.api.requestOperation('raw-cancel-reset', spec('observe', ['/3/0/9']), 'user:test', 'o');
+    const observeId = (await harness.api.requestOperation('raw-cancel-reset', spec('observe', ['/3/0/9']), 'user:test', 'o')).operationId;
     const observe = await raw.request('0.01', 0);
     acceptObserve(raw, observe.message, CONTENT_FORMAT.textPlain, utf8('80'));
     expect((await finished(harness, observeId)).status).toBe('succeeded');
 
-    const cancelId = await harness.api.requestOperation('raw-cancel-reset', spec('cancel-observation', ['/3/0/9'], { reset: true }), 'user:test', 'c');
+    const cancelId = (await harness.api.requestOperation('raw-cancel-reset', spec('cancel-observation', ['/3/0/9'], { reset: true }), 'user:test', 'c')).operationId;
     const cancelled = await finished(harness, cancelId);
     expect([cancelled.status, cancelled.responseCode]).toEqual(['succeeded', null]);
     const events = await harness.events(observationStream('raw-cancel-reset'));
@@ -229,18 +229,18 @@ describe('observation exchanges with a raw device', () => {
   it('reads and writes in the format an operator chose (CBOR, 60), without falling back when the device refuses it', async () => {
     const harness = await setUp();
     const raw = await rawDevice(harness, 'raw-chosen-format');
-    const readId = await harness.api.requestOperation('raw-chosen-format', { kind: 'read', paths: ['/3/0/9'], content: null, format: CONTENT_FORMAT.cbor }, 'user:test', 'r');
+    const readId = (await harness.api.requestOperation('raw-chosen-format', { kind: 'read', paths: ['/3/0/9'], content: null, format: CONTENT_FORMAT.cbor }, 'user:test', 'r')).operationId;
     const read = await raw.request('0.01', 0);
     expect(uintOption(read.message.options, OptionNumber.Accept)).toBe(CONTENT_FORMAT.cbor);
     raw.reply(read.message, '2.05', [uintOptionOf(OptionNumber.ContentFormat, CONTENT_FORMAT.cbor)], Uint8Array.of(0x18, 0x57));
     expect((await finished(harness, readId)).result).toEqual({ contentFormat: 60, values: [{ path: '/3/0/9', type: 'integer', text: '87' }] });
 
-    const writeId = await harness.api.requestOperation(
+    const writeId = (await harness.api.requestOperation(
       'raw-chosen-format',
       { kind: 'write-replace', paths: ['/3/0/14'], content: { values: [{ path: '/3/0/14', type: 'string', text: '+02' }] }, format: CONTENT_FORMAT.cbor },
       'user:test',
       'w',
-    );
+    )).operationId;
     const write = await raw.request('0.03', read.index);
     expect(uintOption(write.message.options, OptionNumber.ContentFormat)).toBe(CONTENT_FORMAT.cbor);
     expect(Buffer.from(write.message.payload).toString('hex')).toBe('632b3032');
@@ -253,7 +253,7 @@ describe('observation exchanges with a raw device', () => {
   it('discovers with a depth, observes with attributes in the query, and reads the root "/" as a composite', async () => {
     const harness = await setUp();
     const raw = await rawDevice(harness, 'raw-queries');
-    const discoverId = await harness.api.requestOperation('raw-queries', spec('discover', ['/3'], { depth: 1 }), 'user:test', 'd');
+    const discoverId = (await harness.api.requestOperation('raw-queries', spec('discover', ['/3'], { depth: 1 }), 'user:test', 'd')).operationId;
     const discover = await raw.request('0.01', 0);
     expect(stringOptions(discover.message.options, OptionNumber.UriPath)).toEqual(['3']);
     expect(stringOptions(discover.message.options, OptionNumber.UriQuery)).toEqual(['depth=1']);
@@ -261,14 +261,14 @@ describe('observation exchanges with a raw device', () => {
     raw.reply(discover.message, '2.05', [uintOptionOf(OptionNumber.ContentFormat, 40)], utf8('</3>,</3/0>'));
     expect((await finished(harness, discoverId)).status).toBe('succeeded');
 
-    const observeId = await harness.api.requestOperation('raw-queries', spec('observe', ['/3303/0/5700'], { pmin: 5, gt: 30.5, epmax: 120 }), 'user:test', 'o');
+    const observeId = (await harness.api.requestOperation('raw-queries', spec('observe', ['/3303/0/5700'], { pmin: 5, gt: 30.5, epmax: 120 }), 'user:test', 'o')).operationId;
     const observe = await raw.request('0.01', discover.index);
     expect(uintOption(observe.message.options, OptionNumber.Observe)).toBe(0);
     expect(stringOptions(observe.message.options, OptionNumber.UriQuery)).toEqual(['pmin=5', 'gt=30.5', 'epmax=120']);
     acceptObserve(raw, observe.message, CONTENT_FORMAT.textPlain, utf8('21.5'));
     expect((await finished(harness, observeId)).status).toBe('succeeded');
 
-    const rootId = await harness.api.requestOperation('raw-queries', spec('read-composite', ['/']), 'user:test', 'r');
+    const rootId = (await harness.api.requestOperation('raw-queries', spec('read-composite', ['/']), 'user:test', 'r')).operationId;
     const root = await raw.request('0.05', observe.index);
     expect(optionValues(root.message.options, OptionNumber.UriPath)).toEqual([]);
     expect(JSON.parse(new TextDecoder().decode(root.message.payload))).toEqual([{ n: '/' }]);

@@ -55,7 +55,7 @@ async function finished(harness: Harness, operationId: string): Promise<Operatio
 }
 
 async function run(harness: Harness, endpoint: string, operation: OperationSpec): Promise<OperationView> {
-  return finished(harness, await harness.api.requestOperation(endpoint, operation, 'user:test', `corr-${operation.kind}`));
+  return finished(harness, (await harness.api.requestOperation(endpoint, operation, 'user:test', `corr-${operation.kind}`)).operationId);
 }
 
 describe('device management over CoAP', () => {
@@ -134,7 +134,7 @@ describe('device management over CoAP', () => {
     const raw = await registerRawDevice(harness.coap.local, 'dm-no-observe', '</>;rt="oma.lwm2m";ct=0,</3303/0>');
     cleanups.push(() => raw.close());
     const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
-    const id = await harness.api.requestOperation('dm-no-observe', spec('observe', ['/3303/0/5700']), 'user:test', 'c');
+    const id = (await harness.api.requestOperation('dm-no-observe', spec('observe', ['/3303/0/5700']), 'user:test', 'c')).operationId;
     const get = (await raw.waitFor((datagram) => datagram.message?.code === '0.01')).message;
     if (!get) throw new Error('no GET');
     raw.send({ type: 'ACK', code: '2.05', messageId: get.messageId, token: get.token, options: [{ number: 12, value: new Uint8Array(0) }], payload: utf8('21.5') });
@@ -241,7 +241,7 @@ describe('device management over CoAP', () => {
     cleanups.push(() => raw.close());
     const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
     // An observation to aim hostile notifications at.
-    const id = await harness.api.requestOperation('dm-hostile', spec('observe', ['/3303/0/5700']), 'user:test', 'c');
+    const id = (await harness.api.requestOperation('dm-hostile', spec('observe', ['/3303/0/5700']), 'user:test', 'c')).operationId;
     const get = (await raw.waitFor((datagram) => datagram.message?.code === '0.01')).message;
     if (!get) throw new Error('no GET');
     raw.send({ type: 'ACK', code: '2.05', messageId: get.messageId, token: get.token, options: [{ number: 6, value: Uint8Array.of(1) }, { number: 12, value: new Uint8Array(0) }], payload: utf8('21.5') });
@@ -270,8 +270,8 @@ describe('device management over CoAP', () => {
     const { harness } = await setUp({ clock });
     const { client, objects } = await device(harness, 'dm-sleepy', 'UQ');
     clock.advanceSeconds(120); // beyond the 93 s awake window
-    const first = await harness.api.requestOperation('dm-sleepy', spec('write-replace', ['/3/0/14'], { values: [{ path: '/3/0/14', text: '+09' }] }), 'user:test', 'c1');
-    const second = await harness.api.requestOperation('dm-sleepy', spec('read', ['/3/0/14']), 'user:test', 'c2');
+    const first = (await harness.api.requestOperation('dm-sleepy', spec('write-replace', ['/3/0/14'], { values: [{ path: '/3/0/14', text: '+09' }] }), 'user:test', 'c1')).operationId;
+    const second = (await harness.api.requestOperation('dm-sleepy', spec('read', ['/3/0/14']), 'user:test', 'c2')).operationId;
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(harness.api.operation(first)?.status ?? 'pending').toBe('pending');
     expect(objects.resources.get('/3/0/14')?.value).toBe('+01');
@@ -284,7 +284,7 @@ describe('device management over CoAP', () => {
     const { harness } = await setUp();
     const { client, objects } = await device(harness, 'dm-timeout');
     objects.silent = true;
-    const id = await harness.api.requestOperation('dm-timeout', spec('read', ['/3/0/2']), 'user:test', 'c');
+    const id = (await harness.api.requestOperation('dm-timeout', spec('read', ['/3/0/2']), 'user:test', 'c')).operationId;
     await eventually(async () => ((await harness.events(operationStream('dm-timeout'))).some((event) => event.type === 'OperationDeliveryTimedOut') ? true : undefined));
     expect(harness.management.dispatcher.queueLength('dm-timeout')).toBe(1);
     objects.silent = false;
@@ -296,7 +296,7 @@ describe('device management over CoAP', () => {
     const { harness } = await setUp({ clock: systemClock, policy: { maxQueueLength: 1_000, maxAttempts: 2 } });
     const { client, objects } = await device(harness, 'dm-gone');
     objects.silent = true;
-    const id = await harness.api.requestOperation('dm-gone', spec('read', ['/3/0/2']), 'user:test', 'c');
+    const id = (await harness.api.requestOperation('dm-gone', spec('read', ['/3/0/2']), 'user:test', 'c')).operationId;
     await eventually(async () => ((await harness.events(operationStream('dm-gone'))).some((event) => event.type === 'OperationDeliveryTimedOut') ? true : undefined));
     await client.update();
     expect(await finished(harness, id)).toMatchObject({ status: 'failed', responseCode: null, reason: 'the device did not answer, 2 attempts' });
@@ -307,8 +307,8 @@ describe('device management over CoAP', () => {
     const policy = { maxQueueLength: 2, maxAttempts: 3 };
     const first = await startHarness(dir, { clock: systemClock, policy });
     await importTestDevice(first.store, 'dm-offline');
-    const a = await first.api.requestOperation('dm-offline', spec('read', ['/3/0/1']), 'user:test', 'c1');
-    const b = await first.api.requestOperation('dm-offline', spec('read', ['/3/0/2']), 'user:test', 'c2');
+    const a = (await first.api.requestOperation('dm-offline', spec('read', ['/3/0/1']), 'user:test', 'c1')).operationId;
+    const b = (await first.api.requestOperation('dm-offline', spec('read', ['/3/0/2']), 'user:test', 'c2')).operationId;
     await expect(first.api.requestOperation('dm-offline', spec('read', ['/3/0/9']), 'user:test', 'c3')).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
     await first.api.cancelOperation('dm-offline', a, 'user:test', 'changed my mind');
     await first.close();

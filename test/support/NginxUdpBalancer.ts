@@ -124,6 +124,17 @@ export class NginxUdpBalancer {
     return readIfPresent(join(this.#dir, 'error.log'));
   }
 
+  /**
+   * The backend port of each session, by the port of the session's upstream socket (the source a
+   * backend sees a client at), from the error log's "udp proxy ... connected to ..." lines; a port
+   * used again by a later session maps to that session's backend.
+   */
+  backendsBySessionPort(): Map<number, number> {
+    const sessions = new Map<number, number>();
+    for (const match of this.errorLog().matchAll(/udp proxy 127\.0\.0\.1:(\d+) connected to 127\.0\.0\.1:(\d+)/g)) sessions.set(Number(match[1]), Number(match[2]));
+    return sessions;
+  }
+
   /** A graceful stop (SIGQUIT): nginx closes its listening socket and sessions and exits. */
   async stop(): Promise<void> {
     await this.#end('SIGQUIT');

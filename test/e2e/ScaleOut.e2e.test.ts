@@ -1,0 +1,245 @@
+/**
+ * Scale-out: three lwm2m-hub nodes, each the real service with its own CoAP ports, projector and
+ * read-model database, share one event store in this process, behind Debian's nginx as the UDP
+ * balancer (test/support/NginxUdpBalancer.ts). 300 node-coap test devices register through the
+ * balancer; operations requested through every node's GraphQL API are delivered by the node holding
+ * the device; one node stops with nothing handed over, as a crash; its devices' next Update reaches
+ * another node through the balancer, which answers 4.04 (the registration is not its own), and they
+ * register again there (LwM2M Transport 1.1 section 6.4.4: a client whose Update fails registers
+ * again); every operation requested before and after the stop is executed by its device exactly once;
+ * the surviving nodes' read models agree.
+ *
+ * On the in-memory store always; on the EventStoreDB adapter too when EVENTSTORE_URL names a server.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventStore } from '../../src/adapters/eventstore/EventStore.ts';
+import { EventStoreDbEventStore } from '../../src/adapters/eventstore/EventStoreDbEventStore.ts';
+import { MemoryEventStore } from '../../src/adapters/eventstore/MemoryEventStore.ts';
+import type { RunningService } from '../../src/main.ts';
+import { eventually } from '../app/operations/DeviceManagementHarness.ts';
+import { NginxUdpBalancer, nginxUdpBalancerUnavailable } from '../support/NginxUdpBalancer.ts';
+import { TestDeviceObjects } from '../support/TestDeviceObjects.ts';
+import { importTestDevice } from '../support/TestDevices.ts';
+import { TestLwM2mClient } from '../support/TestLwM2mClient.ts';
+import { postGraphQL } from './GraphQLTestClient.ts';
+import { startTestService } from './TestService.ts';
+
+const nodeCount = 3;
+const deviceCount = 300;
+/** One master key for every node: a secret one node seals (an API token) the others must open. */
+const masterKey = randomBytes(32).toString('hex');
+const deviceFields = 'endpoint online registration { registrationId address port lifetime } operations(first: 10) { id kind content status attempts responseCode }';
+
+interface Node {
+  readonly id: string;
+  readonly dir: string;
+  readonly service: RunningService;
+  readonly token: string;
+  running: boolean;
+}
+
+interface Device {
+  readonly endpoint: string;
+  readonly client: TestLwM2mClient;
+  readonly objects: TestDeviceObjects;
+}
+
+interface SharedStore {
+  readonly store: EventStore;
+  close(): Promise<void>;
+}
+
+const eventStoreUrl = process.env['EVENTSTORE_URL'];
+const stores: ReadonlyArray<{ readonly name: string; readonly open: () => SharedStore }> = [
+  { name: 'the in-memory store', open: () => ({ store: new MemoryEventStore(), close: () => Promise.resolve() }) },
+  ...(eventStoreUrl === undefined ? [] : [{ name: 'EventStoreDB', open: () => eventStoreDb(eventStoreUrl) }]),
+];
+
+function eventStoreDb(url: string): SharedStore {
+  const store = EventStoreDbEventStore.connect(url);
+  return { store, close: () => store.close() };
+}
+
+const unavailable = nginxUdpBalancerUnavailable();
+if (unavailable !== undefined) {
+  process.stderr.write(`scale-out e2e skipped: ${unavailable}\n`);
+  describe('scale-out behind nginx', () => {
+    it.skip(`skipped: ${unavailable}`, () => {});
+  });
+} else {
+  for (const { name, open } of stores) scaleOut(name, open);
+}
+if (eventStoreUrl === undefined) {
+  process.stderr.write('scale-out e2e on EventStoreDB skipped: EVENTSTORE_URL is not set\n');
+  describe('scale-out behind nginx on EventStoreDB', () => {
+    it.skip('skipped: EVENTSTORE_URL is not set (set it to esdb://host:2113?tls=false to run the nodes on EventStoreDB)', () => {});
+  });
+}
+
+function scaleOut(storeName: string, openStore: () => SharedStore): void {
+  describe(`${nodeCount} nodes on ${storeName} behind nginx, ${deviceCount} devices`, () => {
+    // A run's own endpoints: a real EventStoreDB server keeps the devices of earlier runs.
+    const run = randomBytes(3).toString('hex');
+    const nodes: Node[] = [];
+    const devices: Device[] = [];
+    let shared: SharedStore;
+    let balancer: NginxUdpBalancer;
+
+    beforeAll(async () => {
+      shared = openStore();
+      for (let index = 0; index < nodeCount; index++) {
+        const dir = mkdtempSync(join(tmpdir(), `hub-scale-${index}-`));
+        const id = `node-${index}-${run}`;
+        const service = await startTestService(dir, ['--node-id', id], { LWM2M_HUB_MASTER_KEY: masterKey }, { store: shared.store });
+        const { token } = await service.tokens.create({ role: 'operator', actor: 'system:test' });
+        nodes.push({ id, dir, service, token, running: true });
+      }
+      balancer = await NginxUdpBalancer.start({ backendPorts: nodes.map((node) => node.service.coap.local.port) });
+      for (let index = 0; index < deviceCount; index++) {
+        const endpoint = `scale-${run}-${String(index).padStart(3, '0')}`;
+        await importTestDevice(shared.store, endpoint);
+        const objects = new TestDeviceObjects();
+        const client = await TestLwM2mClient.start({ serverHost: balancer.host, serverPort: balancer.port, endpoint, lifetime: 600, device: objects });
+        devices.push({ endpoint, client, objects });
+      }
+    }, 60_000);
+
+    afterAll(async () => {
+      for (const device of devices) await device.client.close();
+      await balancer?.kill();
+      for (const node of nodes) {
+        if (node.running) await node.service.close();
+        rmSync(node.dir, { recursive: true, force: true });
+      }
+      await shared?.close();
+    });
+
+    it('registers every device through the balancer, each held by the node the balancer chose', async () => {
+      const answers = await Promise.all(devices.map((device) => device.client.register()));
+      expect(answers.map((answer) => answer.code)).toEqual(devices.map(() => '2.01'));
+      const sessions = balancer.backendsBySessionPort();
+      for (const device of devices) {
+        const chosen = nodeBehindSession(sessions, device);
+        expect(holderOf(device)).toBe(chosen.id);
+        for (const node of nodes) expect(node.service.registrations.heldRegistration(device.endpoint) !== undefined).toBe(node === chosen);
+      }
+      // Every node holds devices: 300 sources on 3 backends all on two of them is a 1-in-10^52 chance.
+      for (const node of nodes) expect(devices.some((device) => holderOf(device) === node.id)).toBe(true);
+    });
+
+    it("delivers each operation, requested through any node's API, from the node holding the device, once", async () => {
+      await requestExecutes(nodes, 'before');
+      await eventually(() => (devices.every((device) => executions(device, 'before') > 0) ? true : undefined), 30_000);
+      await settledEverywhere(nodes, 'before');
+      for (const device of devices) expect(executions(device, 'before')).toBe(1);
+    });
+
+    it("moves a stopped node's devices to the others: 4.04 to their Update, then Register; operations requested meanwhile run once", async () => {
+      const [stopped] = nodes;
+      if (stopped === undefined) throw new Error('no node');
+      const orphans = devices.filter((device) => holderOf(device) === stopped.id);
+      const head = await shared.store.headPosition();
+      await stopped.service.close();
+      stopped.running = false;
+      // A crash: the stop records nothing, hands nothing over.
+      expect(await shared.store.headPosition()).toBe(head);
+      const survivors = nodes.filter((node) => node.running);
+
+      // Requested while the orphans' holder is gone: queued until a node holds them again.
+      await requestExecutes(survivors, 'after');
+
+      // Each device's next Update: through the balancer, retransmitted (RFC 7252 section 4.2) until
+      // nginx has found the stopped node's port closed and moved the device to another node.
+      const updates = await Promise.all(
+        devices.map(async (device) => {
+          const update = await device.client.update();
+          if (update.code !== '4.04') return [update.code];
+          return [update.code, (await device.client.register()).code];
+        }),
+      );
+      devices.forEach((device, index) => expect(updates[index]).toEqual(orphans.includes(device) ? ['4.04', '2.01'] : ['2.04']));
+      for (const device of orphans) expect(survivors.map((node) => node.id)).toContain(holderOf(device));
+
+      await eventually(() => (devices.every((device) => executions(device, 'after') > 0) ? true : undefined), 30_000);
+      await settledEverywhere(survivors, 'after');
+      for (const device of devices) {
+        expect(executions(device, 'before')).toBe(1);
+        expect(executions(device, 'after')).toBe(1);
+      }
+    });
+
+    it("the surviving nodes' read models agree", async () => {
+      const survivors = nodes.filter((node) => node.running);
+      const head = await shared.store.headPosition();
+      for (const node of survivors) await node.service.projector.waitFor(head);
+      const views = await Promise.all(survivors.map((node) => allDevices(node)));
+      for (const view of views.slice(1)) expect(view).toEqual(views[0]);
+      expect(views[0]?.length).toBe(deviceCount);
+    });
+
+    /** Which node holds the device, by its registration as every node's live view has it. */
+    function holderOf(device: Device): string | undefined {
+      const viewer = nodes.find((node) => node.running);
+      return viewer?.service.registrations.registration(device.endpoint)?.nodeId;
+    }
+
+    /** The node nginx sends the device's datagrams to: the backend of the session the node saw it come from. */
+    function nodeBehindSession(sessions: ReadonlyMap<number, number>, device: Device): Node {
+      const registration = nodes[0]?.service.registrations.registration(device.endpoint);
+      const backend = registration === undefined ? undefined : sessions.get(registration.port);
+      const node = nodes.find((candidate) => candidate.service.coap.local.port === backend);
+      if (node === undefined) throw new Error(`${device.endpoint}: no nginx session leads to a node`);
+      return node;
+    }
+
+    /** One Execute of /3/0/4 per device, tagged, requested through the nodes in turn. */
+    async function requestExecutes(through: readonly Node[], tag: string): Promise<void> {
+      await Promise.all(
+        devices.map(async (device, index) => {
+          const node = through[index % through.length];
+          if (node === undefined) throw new Error('no node to ask');
+          const response = await postGraphQL(node.service.graphql.url, node.token, `mutation { execute(endpoint: "${device.endpoint}", path: "/3/0/4", arguments: "0='${tag}'") { id } }`);
+          expect(response.errors).toBeUndefined();
+        }),
+      );
+    }
+
+    function executions(device: Device, tag: string): number {
+      return device.objects.executed.filter((executed) => executed === `/3/0/4 0='${tag}'`).length;
+    }
+
+    /** Waits until every node's read model shows each device's operation tagged `tag` succeeded. */
+    async function settledEverywhere(on: readonly Node[], tag: string): Promise<void> {
+      for (const node of on) {
+        await eventually(async () => {
+          const view = await allDevices(node);
+          const settled = view.every((device) => device.operations.some((operation) => operation.content === `0='${tag}'` && operation.status === 'SUCCEEDED'));
+          return settled ? true : undefined;
+        }, 30_000);
+      }
+    }
+
+    /** The devices of this run as the node's read models show them, page by page. */
+    async function allDevices(node: Node): Promise<ReadonlyArray<{ endpoint: string; operations: ReadonlyArray<{ content: unknown; status: string }> }>> {
+      const found: Array<{ endpoint: string; operations: ReadonlyArray<{ content: unknown; status: string }> }> = [];
+      let after: string | null = null;
+      for (;;) {
+        const response = await postGraphQL(
+          node.service.graphql.url,
+          node.token,
+          `query Page($after: String) { devices(filter: { search: "scale-${run}-" }, first: 100, after: $after) { edges { node { ${deviceFields} } } pageInfo { hasNextPage endCursor } } }`,
+          { after },
+        );
+        expect(response.errors).toBeUndefined();
+        const page = (response.data as { devices: { edges: Array<{ node: (typeof found)[number] }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }).devices;
+        found.push(...page.edges.map((edge) => edge.node));
+        if (!page.pageInfo.hasNextPage) return found;
+        after = page.pageInfo.endCursor;
+      }
+    }
+  });
+}

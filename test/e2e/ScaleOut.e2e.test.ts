@@ -2,19 +2,22 @@
  * Scale-out: three lwm2m-hub nodes, each the real service with its own CoAP ports, projector and
  * read-model database, share one event store in this process, behind Debian's nginx as the UDP
  * balancer (test/support/NginxUdpBalancer.ts). 300 node-coap test devices register through the
- * balancer; operations requested through every node's GraphQL API are delivered by the node holding
- * the device; one node stops with nothing handed over, as a crash; its devices' next Update reaches
- * another node through the balancer, which answers 4.04 (the registration is not its own), and they
- * register again there (LwM2M Transport 1.1 section 6.4.4: a client whose Update fails registers
- * again); every operation requested before and after the stop is executed by its device exactly once;
+ * balancer; the node holding each device observes its temperature (auto-observe of the 3303 device
+ * protocol), and every node's live subscription sees every device's values; operations requested
+ * through every node's GraphQL API are delivered by the node holding the device; one node stops with
+ * nothing handed over, as a crash; its devices' next Update reaches another node through the
+ * balancer, which answers 4.04 (the registration is not its own), and they register again there
+ * (LwM2M Transport 1.1 section 6.4.4: a client whose Update fails registers again) and are observed
+ * again; every operation requested before and after the stop is executed by its device exactly once;
  * the surviving nodes' read models agree.
  *
  * On the in-memory store always; on the EventStoreDB adapter too when EVENTSTORE_URL names a server.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventStore } from '../../src/adapters/eventstore/EventStore.ts';
 import { EventStoreDbEventStore } from '../../src/adapters/eventstore/EventStoreDbEventStore.ts';
@@ -25,14 +28,18 @@ import { NginxUdpBalancer, nginxUdpBalancerUnavailable } from '../support/NginxU
 import { TestDeviceObjects } from '../support/TestDeviceObjects.ts';
 import { importTestDevice } from '../support/TestDevices.ts';
 import { TestLwM2mClient } from '../support/TestLwM2mClient.ts';
-import { postGraphQL } from './GraphQLTestClient.ts';
+import { collect, postGraphQL, wsClient, wsQuery } from './GraphQLTestClient.ts';
 import { startTestService } from './TestService.ts';
 
 const nodeCount = 3;
 const deviceCount = 300;
 /** One master key for every node: a secret one node seals (an API token) the others must open. */
 const masterKey = randomBytes(32).toString('hex');
-const deviceFields = 'endpoint online registration { registrationId address port lifetime } operations(first: 10) { id kind content status attempts responseCode }';
+const deviceFields = 'endpoint online registration { registrationId address port lifetime } operations(first: 10) { id kind paths content status attempts responseCode requestedBy }';
+const temperatureDdf = readFileSync(new URL('../fixtures/ddf/3303.xml', import.meta.url), 'utf8');
+const temperature = '/3303/0/5700';
+/** SenML JSON and text/plain; object 3303 in version 1.1, as the fixture's DDF describes it. */
+const objectLinks = '</>;rt="oma.lwm2m";ct="110 0",</1/0>,</3/0>,</3303/0>;ver=1.1';
 
 interface Node {
   readonly id: string;
@@ -46,6 +53,12 @@ interface Device {
   readonly endpoint: string;
   readonly client: TestLwM2mClient;
   readonly objects: TestDeviceObjects;
+}
+
+/** A device as a node's read models show it (the fields of `deviceFields` the checks read). */
+interface DeviceView {
+  readonly endpoint: string;
+  readonly operations: ReadonlyArray<{ readonly kind: string; readonly content: unknown; readonly status: string }>;
 }
 
 interface SharedStore {
@@ -86,8 +99,11 @@ function scaleOut(storeName: string, openStore: () => SharedStore): void {
     const run = randomBytes(3).toString('hex');
     const nodes: Node[] = [];
     const devices: Device[] = [];
+    // Measurements of this run only: a real EventStoreDB server keeps those of earlier runs too.
+    const measurementType = `scale_${run}`;
     let shared: SharedStore;
     let balancer: NginxUdpBalancer;
+    const sockets: Client[] = [];
 
     beforeAll(async () => {
       shared = openStore();
@@ -98,17 +114,26 @@ function scaleOut(storeName: string, openStore: () => SharedStore): void {
         const { token } = await service.tokens.create({ role: 'operator', actor: 'system:test' });
         nodes.push({ id, dir, service, token, running: true });
       }
+      // The temperature of every device is observed by the node holding it, and mapped to measurements.
+      const [first] = nodes;
+      if (first === undefined) throw new Error('no node');
+      const setFunctionality = 'mutation Set($functionality: FunctionalityInput!) { setResourceFunctionality(objectId: 3303, resourceId: 5700, functionality: $functionality) { version } }';
+      await graphql(first, 'mutation U($xml: String!) { uploadDeviceProtocol(xml: $xml) { protocols { objectId } } }', { xml: temperatureDdf });
+      await graphql(first, setFunctionality, { functionality: { sendMeasurement: { type: measurementType, series: 'T', unit: 'Cel' } } });
+      await graphql(first, setFunctionality, { functionality: { autoObserve: true } });
+      for (const node of nodes) await eventually(async () => ((await node.service.protocols.autoObservedResources(3303, '1.1')).includes(5700) ? true : undefined));
       balancer = await NginxUdpBalancer.start({ backendPorts: nodes.map((node) => node.service.coap.local.port) });
       for (let index = 0; index < deviceCount; index++) {
         const endpoint = `scale-${run}-${String(index).padStart(3, '0')}`;
         await importTestDevice(shared.store, endpoint);
         const objects = new TestDeviceObjects();
-        const client = await TestLwM2mClient.start({ serverHost: balancer.host, serverPort: balancer.port, endpoint, lifetime: 600, device: objects });
+        const client = await TestLwM2mClient.start({ serverHost: balancer.host, serverPort: balancer.port, endpoint, lifetime: 600, objectLinks, device: objects });
         devices.push({ endpoint, client, objects });
       }
     }, 60_000);
 
     afterAll(async () => {
+      for (const socket of sockets) await socket.dispose();
       for (const device of devices) await device.client.close();
       await balancer?.kill();
       for (const node of nodes) {
@@ -129,6 +154,15 @@ function scaleOut(storeName: string, openStore: () => SharedStore): void {
       }
       // Every node holds devices: 300 sources on 3 backends all on two of them is a 1-in-10^52 chance.
       for (const node of nodes) expect(devices.some((device) => holderOf(device) === node.id)).toBe(true);
+      // Observed once, by the holder alone.
+      await eventually(() => (devices.every((device) => observations(device) > 0) ? true : undefined), 30_000);
+      for (const device of devices) expect(observations(device)).toBe(1);
+    });
+
+    it("shows every device's values on every node's live subscription", async () => {
+      const subscriptions = await Promise.all(nodes.map((node) => measurementSubscription(node)));
+      for (const device of devices) device.objects.set(temperature, 30);
+      for (const subscription of subscriptions) expect(await measurementsFrom(subscription, devices.length)).toEqual(devices.map((device) => `${device.endpoint} 30`).sort());
     });
 
     it("delivers each operation, requested through any node's API, from the node holding the device, once", async () => {
@@ -151,6 +185,7 @@ function scaleOut(storeName: string, openStore: () => SharedStore): void {
 
       // Requested while the orphans' holder is gone: queued until a node holds them again.
       await requestExecutes(survivors, 'after');
+      const subscriptions = await Promise.all(survivors.map((node) => measurementSubscription(node)));
 
       // Each device's next Update: through the balancer, retransmitted (RFC 7252 section 4.2) until
       // nginx has found the stopped node's port closed and moved the device to another node.
@@ -163,6 +198,13 @@ function scaleOut(storeName: string, openStore: () => SharedStore): void {
       );
       devices.forEach((device, index) => expect(updates[index]).toEqual(orphans.includes(device) ? ['4.04', '2.01'] : ['2.04']));
       for (const device of orphans) expect(survivors.map((node) => node.id)).toContain(holderOf(device));
+      // The new holder observes the orphans again; the others stay observed as they were.
+      await eventually(() => (orphans.every((device) => observations(device) === 2) ? true : undefined), 30_000);
+      for (const device of devices) expect(observations(device)).toBe(orphans.includes(device) ? 2 : 1);
+      for (const device of devices) device.objects.set(temperature, 31);
+      // Each new observation's first answer is a value too: the orphans' 30 again.
+      const expected = [...orphans.map((device) => `${device.endpoint} 30`), ...devices.map((device) => `${device.endpoint} 31`)].sort();
+      for (const subscription of subscriptions) expect(await measurementsFrom(subscription, expected.length)).toEqual(expected);
 
       await eventually(() => (devices.every((device) => executions(device, 'after') > 0) ? true : undefined), 30_000);
       await settledEverywhere(survivors, 'after');
@@ -176,9 +218,15 @@ function scaleOut(storeName: string, openStore: () => SharedStore): void {
       const survivors = nodes.filter((node) => node.running);
       const head = await shared.store.headPosition();
       for (const node of survivors) await node.service.projector.waitFor(head);
-      const views = await Promise.all(survivors.map((node) => allDevices(node)));
+      const views = await Promise.all(survivors.map(async (node) => ({ devices: await allDevices(node), measurements: await allMeasurements(node) })));
       for (const view of views.slice(1)) expect(view).toEqual(views[0]);
-      expect(views[0]?.length).toBe(deviceCount);
+      expect(views[0]?.devices.length).toBe(deviceCount);
+      // Each value once: the first observation's, 30, the orphans' new observation's (30 again), 31.
+      const orphans = new Set(views[0]?.devices.filter((device) => device.operations.filter((operation) => operation.kind === 'OBSERVE').length === 2).map((device) => device.endpoint));
+      expect(orphans.size).toBeGreaterThan(0);
+      const valuesByDevice = new Map<string, number[]>();
+      for (const measurement of views[0]?.measurements ?? []) valuesByDevice.set(measurement.endpoint, [...(valuesByDevice.get(measurement.endpoint) ?? []), measurement.value]);
+      for (const device of devices) expect(valuesByDevice.get(device.endpoint)).toEqual(orphans.has(device.endpoint) ? [21.5, 30, 30, 31] : [21.5, 30, 31]);
     });
 
     /** Which node holds the device, by its registration as every node's live view has it. */
@@ -196,14 +244,44 @@ function scaleOut(storeName: string, openStore: () => SharedStore): void {
       return node;
     }
 
+    async function graphql(node: Node, query: string, variables: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+      const response = await postGraphQL(node.service.graphql.url, node.token, query, variables);
+      expect(response.errors).toBeUndefined();
+      return response.data ?? {};
+    }
+
+    /** The Observe requests (Observe: 0) of the temperature the device has received. */
+    function observations(device: Device): number {
+      return device.objects.gets.filter((get) => get.path === temperature && get.observe === 0).length;
+    }
+
+    /** The node's live measurements of this run, over its WebSocket, once the subscription is open. */
+    async function measurementSubscription(node: Node): Promise<ReturnType<typeof collect>> {
+      const socket = wsClient(node.service.graphql.url, node.token);
+      sockets.push(socket);
+      const subscription = collect(socket, `subscription { measurementCreated(type: "${measurementType}") { endpoint value } }`);
+      // A query answered on the same socket after the subscription started: the subscription is open.
+      await wsQuery(socket, '{ deviceProtocols { objectId } }');
+      return subscription;
+    }
+
+    /** The next `count` measurements of the subscription, as "endpoint value", sorted. */
+    async function measurementsFrom(subscription: ReturnType<typeof collect>, count: number): Promise<string[]> {
+      const seen: string[] = [];
+      for (let index = 0; index < count; index++) {
+        const { data } = (await subscription.next(30_000)) as { data: { measurementCreated: { endpoint: string; value: number } } };
+        seen.push(`${data.measurementCreated.endpoint} ${data.measurementCreated.value}`);
+      }
+      return seen.sort();
+    }
+
     /** One Execute of /3/0/4 per device, tagged, requested through the nodes in turn. */
     async function requestExecutes(through: readonly Node[], tag: string): Promise<void> {
       await Promise.all(
         devices.map(async (device, index) => {
           const node = through[index % through.length];
           if (node === undefined) throw new Error('no node to ask');
-          const response = await postGraphQL(node.service.graphql.url, node.token, `mutation { execute(endpoint: "${device.endpoint}", path: "/3/0/4", arguments: "0='${tag}'") { id } }`);
-          expect(response.errors).toBeUndefined();
+          await graphql(node, `mutation { execute(endpoint: "${device.endpoint}", path: "/3/0/4", arguments: "0='${tag}'") { id } }`);
         }),
       );
     }
@@ -223,19 +301,26 @@ function scaleOut(storeName: string, openStore: () => SharedStore): void {
       }
     }
 
-    /** The devices of this run as the node's read models show them, page by page. */
-    async function allDevices(node: Node): Promise<ReadonlyArray<{ endpoint: string; operations: ReadonlyArray<{ content: unknown; status: string }> }>> {
-      const found: Array<{ endpoint: string; operations: ReadonlyArray<{ content: unknown; status: string }> }> = [];
+    /** The measurements of this run as the node's read model shows them, oldest first, page by page. */
+    async function allMeasurements(node: Node): Promise<ReadonlyArray<{ endpoint: string; value: number }>> {
+      const found: Array<{ endpoint: string; value: number }> = [];
       let after: string | null = null;
       for (;;) {
-        const response = await postGraphQL(
-          node.service.graphql.url,
-          node.token,
-          `query Page($after: String) { devices(filter: { search: "scale-${run}-" }, first: 100, after: $after) { edges { node { ${deviceFields} } } pageInfo { hasNextPage endCursor } } }`,
-          { after },
-        );
-        expect(response.errors).toBeUndefined();
-        const page = (response.data as { devices: { edges: Array<{ node: (typeof found)[number] }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }).devices;
+        const data = await graphql(node, `query Page($after: String) { measurements(type: "${measurementType}", first: 500, after: $after) { edges { node { id endpoint value } } pageInfo { hasNextPage endCursor } } }`, { after });
+        const page = (data as { measurements: { edges: Array<{ node: { endpoint: string; value: number } }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }).measurements;
+        found.push(...page.edges.map((edge) => edge.node));
+        if (!page.pageInfo.hasNextPage) return found;
+        after = page.pageInfo.endCursor;
+      }
+    }
+
+    /** The devices of this run as the node's read models show them, page by page. */
+    async function allDevices(node: Node): Promise<readonly DeviceView[]> {
+      const found: DeviceView[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const data = await graphql(node, `query Page($after: String) { devices(filter: { search: "scale-${run}-" }, first: 100, after: $after) { edges { node { ${deviceFields} } } pageInfo { hasNextPage endCursor } } }`, { after });
+        const page = (data as { devices: { edges: Array<{ node: (typeof found)[number] }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }).devices;
         found.push(...page.edges.map((edge) => edge.node));
         if (!page.pageInfo.hasNextPage) return found;
         after = page.pageInfo.endCursor;

@@ -28,6 +28,7 @@
  * between); the feed then gives it only the events after its checkpoint, and moves its checkpoint to
  * the end of every batch, past the events it does not read.
  */
+import type { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventFilter, EventStore, RecordedEvent } from '../adapters/eventstore/EventStore.ts';
 import { matchesFilter } from '../adapters/eventstore/EventStore.ts';
@@ -472,14 +473,12 @@ export class Projector {
       const page = await this.#store.readAll({ after: position, maxCount: this.#rebuildPage });
       const last = page[page.length - 1];
       if (!last) break;
+      const events = last.position > target ? page.filter((event) => event.position <= target) : page;
       replacement.transaction(() => {
-        for (const event of page) {
-          if (event.position > target) break;
-          for (const { projection } of this.#runners) {
-            if (!matchesFilter(projection.filter, event.stream, event.type)) continue;
-            projection.apply(db, event);
-            applied++;
-          }
+        for (const { projection } of this.#runners) {
+          const read = events.filter((event) => matchesFilter(projection.filter, event.stream, event.type));
+          applyEvents(projection, db, read);
+          applied += read.length;
         }
       });
       position = last.position;
@@ -634,11 +633,8 @@ export class Projector {
   /** Inside a transaction: applies the events and moves the checkpoint to `seen`, the end of what was looked at. */
   #apply(runner: Runner, events: readonly RecordedEvent[], seen: number): void {
     const { projection } = runner;
-    const db = this.#database.db;
-    for (const event of events) {
-      // The filter is a promise of the port; checking again keeps a projection safe from a store that filters loosely.
-      if (matchesFilter(projection.filter, event.stream, event.type)) projection.apply(db, event);
-    }
+    // The filter is a promise of the port; checking again keeps a projection safe from a store that filters loosely.
+    applyEvents(projection, this.#database.db, events.filter((event) => matchesFilter(projection.filter, event.stream, event.type)));
     this.#database.saveCheckpoint(projection.name, { position: seen, version: projection.version });
   }
 
@@ -665,6 +661,13 @@ export class Projector {
     this.#progressWaiters = new Set();
     for (const wake of waiters) wake();
   }
+}
+
+/** Applies the events in log order: in one call when the projection takes a batch, else one by one. */
+function applyEvents(projection: Projection, db: DatabaseSync, events: readonly RecordedEvent[]): void {
+  if (events.length === 0) return;
+  if (projection.applyBatch) projection.applyBatch(db, events);
+  else for (const event of events) projection.apply(db, event);
 }
 
 /** Logs a long catch-up's progress at most every `intervalMs`, and once when it reaches the head. */

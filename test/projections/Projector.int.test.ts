@@ -189,9 +189,15 @@ describe('Projector', () => {
       await store.appendToStream(deviceStream(`dev-${i}`), [imported(registration(`dev-${i}`))], 'no_stream');
     }
     for (let i = 0; i < 50; i += 3) await store.appendToStream(deviceStream(`dev-${i}`), [updated(`dev-${i}`, { name: `n${i}` })], 0);
-    const last = await store.appendToStream(deviceStream('dev-7'), [decommissioned('dev-7')], 'any');
+    await store.appendToStream(deviceStream('dev-7'), [decommissioned('dev-7')], 'any');
+    await store.appendToStream(deviceStream('dev-8'), [decommissioned('dev-8')], 'any');
+    // Imported again after its decommissioning, then changed: active again, its creation time kept.
+    const last = await store.appendToStream(deviceStream('dev-8'), [imported(registration('dev-8', { name: 'again' })), updated('dev-8', { name: 'again and renamed' })], 'any');
     await projector.waitFor(last.position);
     const liveDevices = new DeviceQueries(database.db).dump();
+    const dev8 = liveDevices.find((device) => device.endpoint === 'dev-8');
+    expect(dev8).toMatchObject({ status: 'active', name: 'again and renamed' });
+    expect(dev8?.createdAt.getTime()).toBeLessThan(dev8?.updatedAt.getTime() ?? 0);
     const liveHistory = new DeviceHistoryQueries(database.db).dump();
 
     const result = await projector.rebuild();

@@ -1,12 +1,6 @@
 /** The mapping between rows of the `devices` table and DeviceViews. */
-import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
+import type { SQLOutputValue } from 'node:sqlite';
 import type { DeviceStatus, DeviceView, RedactedRegistration } from './DeviceView.ts';
-import { prepared } from '../PreparedStatements.ts';
-
-export function readRegistration(db: DatabaseSync, endpoint: string): RedactedRegistration | undefined {
-  const row = prepared(db, 'SELECT registration FROM devices WHERE endpoint = ?').get(endpoint);
-  return row ? (JSON.parse(String(row['registration'])) as RedactedRegistration) : undefined;
-}
 
 export function toDeviceView(row: Record<string, SQLOutputValue>): DeviceView {
   return {

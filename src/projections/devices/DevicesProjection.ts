@@ -13,7 +13,6 @@ import { importStreamPrefix, stagedImportOf } from '../../domain/imports/StagedI
 import type { Projection } from '../Projection.ts';
 import type { DeviceStatus, RedactedRegistration } from './DeviceView.ts';
 import { redactRegistration, redactRegistrationChanges } from './DeviceView.ts';
-import { readRegistration } from './DeviceRows.ts';
 import { prepared } from '../PreparedStatements.ts';
 import { StagedChanges } from '../StagedChanges.ts';
 
@@ -64,93 +63,142 @@ export const devicesProjection: Projection = {
     staged.drop(db);
   },
   apply(db: DatabaseSync, recorded: RecordedEvent): void {
-    const at = recorded.recordedAt.toISOString();
-    if (recorded.stream.startsWith(importStreamPrefix)) {
-      const event = toDomainEvent<DeviceImportEvent>(recorded);
-      if (event.type === 'DeviceImportCommitted') applyCommit(db, event.data.importId, at, recorded.position);
+    applyEvents(db, [recorded]);
+  },
+  applyBatch: applyEvents,
+};
+
+/**
+ * Applies the events in log order. Each row they change is read once and written once, at the end:
+ * a device's import and updates in one batch (a rebuild's page, a commit's staged changes) cost one
+ * write instead of a read and a write each.
+ */
+function applyEvents(db: DatabaseSync, events: readonly RecordedEvent[]): void {
+  const rows = new DeviceRowBatch(db);
+  for (const recorded of events) applyEvent(db, rows, recorded);
+  rows.write();
+}
+
+function applyEvent(db: DatabaseSync, rows: DeviceRowBatch, recorded: RecordedEvent): void {
+  const at = recorded.recordedAt.toISOString();
+  if (recorded.stream.startsWith(importStreamPrefix)) {
+    const event = toDomainEvent<DeviceImportEvent>(recorded);
+    if (event.type === 'DeviceImportCommitted') applyCommit(db, rows, event.data.importId, at, recorded.position);
+    return;
+  }
+  const event = toDomainEvent<DeviceEvent>(recorded);
+  const stamp = { at, revision: recorded.revision, position: recorded.position };
+  switch (event.type) {
+    case 'DeviceRegistrationImported':
+    case 'DeviceRegistrationUpdated': {
+      const change: RegistrationChange =
+        event.type === 'DeviceRegistrationImported'
+          ? { registration: redactRegistration(event.data.registration) }
+          : { endpoint: event.data.endpoint, changes: redactRegistrationChanges(event.data.changes) };
+      const importId = stagedImportOf(event.data);
+      if (importId === undefined) applyChange(rows, change, stamp);
+      else staged.stage(db, importId, recorded, change);
       return;
     }
-    const event = toDomainEvent<DeviceEvent>(recorded);
-    const stamp = { at, revision: recorded.revision, position: recorded.position };
-    switch (event.type) {
-      case 'DeviceRegistrationImported':
-      case 'DeviceRegistrationUpdated': {
-        const change: RegistrationChange =
-          event.type === 'DeviceRegistrationImported'
-            ? { registration: redactRegistration(event.data.registration) }
-            : { endpoint: event.data.endpoint, changes: redactRegistrationChanges(event.data.changes) };
-        const importId = stagedImportOf(event.data);
-        if (importId === undefined) applyChange(db, change, stamp);
-        else staged.stage(db, importId, recorded, change);
-        return;
-      }
-      case 'DeviceDecommissioned':
-        setStatus(db, event.data.endpoint, 'decommissioned', stamp);
-        return;
+    case 'DeviceDecommissioned': {
+      const row = rows.read(event.data.endpoint);
+      if (row) rows.change(event.data.endpoint, { ...row, status: 'decommissioned', ...stamped(stamp) });
+      return;
     }
-  },
-};
+  }
+}
 
 /**
  * Applies an import's staged changes in log order, stamped with the commit's time and position: the
  * row then reflects the log up to the commit, and a subscription to the device hears of it there.
  */
-function applyCommit(db: DatabaseSync, importId: string, at: string, position: number): void {
-  for (const { change, revision } of staged.take(db, importId)) applyChange(db, change, { at, revision, position });
+function applyCommit(db: DatabaseSync, rows: DeviceRowBatch, importId: string, at: string, position: number): void {
+  for (const { change, revision } of staged.take(db, importId)) applyChange(rows, change, { at, revision, position });
 }
 
-function applyChange(db: DatabaseSync, change: RegistrationChange, stamp: RowStamp): void {
+function applyChange(rows: DeviceRowBatch, change: RegistrationChange, stamp: RowStamp): void {
   if ('registration' in change) {
-    insertRegistration(db, change.registration, stamp);
+    // A device imported again (after its decommissioning) is active again and keeps its creation time.
+    const { endpoint } = change.registration;
+    const createdAt = rows.read(endpoint)?.createdAt ?? stamp.at;
+    rows.change(endpoint, { registration: change.registration, status: 'active', createdAt, ...stamped(stamp) });
     return;
   }
-  const current = readRegistration(db, change.endpoint);
-  if (current) writeRegistration(db, { ...current, ...change.changes }, stamp);
+  const current = rows.read(change.endpoint);
+  if (current) rows.change(change.endpoint, { ...current, registration: { ...current.registration, ...change.changes }, ...stamped(stamp) });
 }
 
-function insertRegistration(db: DatabaseSync, registration: RedactedRegistration, stamp: RowStamp): void {
-  prepared(
-    db,
-    `INSERT INTO devices (endpoint, status, name, external_id, security_mode, registration, created_at, updated_at, revision, position)
-     VALUES (?, 'active', ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT(endpoint) DO UPDATE SET status = 'active', name = excluded.name, external_id = excluded.external_id,
-       security_mode = excluded.security_mode, registration = excluded.registration, updated_at = excluded.updated_at,
-       revision = excluded.revision, position = excluded.position`,
-  ).run(
-    registration.endpoint,
-    registration.name,
-    registration.externalId,
-    registration.securityMode,
-    JSON.stringify(registration),
-    stamp.at,
-    stamp.at,
-    stamp.revision,
-    stamp.position,
-  );
+function stamped(stamp: RowStamp): Pick<DeviceRow, 'updatedAt' | 'revision' | 'position'> {
+  return { updatedAt: stamp.at, revision: stamp.revision, position: stamp.position };
 }
 
-function writeRegistration(db: DatabaseSync, registration: RedactedRegistration, stamp: RowStamp): void {
-  prepared(
-    db,
-    'UPDATE devices SET name = ?, external_id = ?, security_mode = ?, registration = ?, updated_at = ?, revision = ?, position = ? WHERE endpoint = ?',
-  ).run(
-    registration.name,
-    registration.externalId,
-    registration.securityMode,
-    JSON.stringify(registration),
-    stamp.at,
-    stamp.revision,
-    stamp.position,
-    registration.endpoint,
-  );
+/** A row of the `devices` table. */
+interface DeviceRow {
+  readonly registration: RedactedRegistration;
+  readonly status: DeviceStatus;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly revision: number;
+  readonly position: number;
 }
 
-function setStatus(db: DatabaseSync, endpoint: string, status: DeviceStatus, stamp: RowStamp): void {
-  prepared(db, 'UPDATE devices SET status = ?, updated_at = ?, revision = ?, position = ? WHERE endpoint = ?').run(
-    status,
-    stamp.at,
-    stamp.revision,
-    stamp.position,
-    endpoint,
-  );
+/** The rows a batch of events changes: each read at most once, and written once by `write`. */
+class DeviceRowBatch {
+  readonly #db: DatabaseSync;
+  /** By endpoint; undefined for a device without a row. */
+  readonly #rows = new Map<string, DeviceRow | undefined>();
+  readonly #changed = new Set<string>();
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  read(endpoint: string): DeviceRow | undefined {
+    if (this.#rows.has(endpoint)) return this.#rows.get(endpoint);
+    const stored = prepared(this.#db, 'SELECT status, registration, created_at, updated_at, revision, position FROM devices WHERE endpoint = ?').get(endpoint);
+    const row: DeviceRow | undefined = stored && {
+      registration: JSON.parse(String(stored['registration'])) as RedactedRegistration,
+      status: String(stored['status']) as DeviceStatus,
+      createdAt: String(stored['created_at']),
+      updatedAt: String(stored['updated_at']),
+      revision: Number(stored['revision']),
+      position: Number(stored['position']),
+    };
+    this.#rows.set(endpoint, row);
+    return row;
+  }
+
+  change(endpoint: string, row: DeviceRow): void {
+    this.#rows.set(endpoint, row);
+    this.#changed.add(endpoint);
+  }
+
+  write(): void {
+    const upsert = prepared(
+      this.#db,
+      `INSERT INTO devices (endpoint, status, name, external_id, security_mode, registration, created_at, updated_at, revision, position)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(endpoint) DO UPDATE SET status = excluded.status, name = excluded.name, external_id = excluded.external_id,
+         security_mode = excluded.security_mode, registration = excluded.registration, created_at = excluded.created_at,
+         updated_at = excluded.updated_at, revision = excluded.revision, position = excluded.position`,
+    );
+    for (const endpoint of this.#changed) {
+      const row = this.#rows.get(endpoint);
+      if (!row) continue;
+      const { registration } = row;
+      upsert.run(
+        endpoint,
+        row.status,
+        registration.name,
+        registration.externalId,
+        registration.securityMode,
+        JSON.stringify(registration),
+        row.createdAt,
+        row.updatedAt,
+        row.revision,
+        row.position,
+      );
+    }
+    this.#changed.clear();
+  }
 }

@@ -28,6 +28,8 @@ export interface FleetOptions {
   readonly updateInterval: number | undefined;
   /** Notifications per second, over the whole fleet. */
   readonly rate: number;
+  /** Only this many observations notify (the rest stay observed and silent); undefined: every one. */
+  readonly notifying: number | undefined;
   readonly confirmable: boolean;
   /** Queue mode (binding UQ): a device answers only this long after it last sent; undefined: always. */
   readonly awakeMs: number | undefined;
@@ -58,7 +60,8 @@ export interface FleetReport {
   };
   readonly updates: { readonly done: number; readonly failed: number; readonly reregistered: number };
   readonly requests: { readonly reads: number; readonly observes: number; readonly cancels: number; readonly other: number; readonly droppedAsleep: number };
-  readonly observations: { readonly active: number; readonly waitedSeconds: number };
+  /** Observations active at the end, and established over the run (a new token each; an observe repeated on a token counts once). */
+  readonly observations: { readonly active: number; readonly established: number; readonly waitedSeconds: number };
   readonly notifications: {
     readonly confirmable: boolean;
     readonly offeredPerSecond: number;
@@ -119,6 +122,7 @@ export class Fleet {
     reregistered: 0,
     reads: 0,
     observes: 0,
+    observations: 0,
     cancels: 0,
     otherRequests: 0,
     droppedAsleep: 0,
@@ -192,7 +196,7 @@ export class Fleet {
         },
         updates: { done: this.#counts.updates, failed: this.#counts.updateFailures, reregistered: this.#counts.reregistered },
         requests: { reads: this.#counts.reads, observes: this.#counts.observes, cancels: this.#counts.cancels, other: this.#counts.otherRequests, droppedAsleep: this.#counts.droppedAsleep },
-        observations: { active: this.#active.length, waitedSeconds: round(waitedSeconds) },
+        observations: { active: this.#active.length, established: this.#counts.observations, waitedSeconds: round(waitedSeconds) },
         notifications: {
           confirmable: options.confirmable,
           offeredPerSecond: options.rate,
@@ -283,6 +287,7 @@ export class Fleet {
   #portEvents(): PortEvents {
     return {
       observed: (observation) => {
+        this.#counts.observations++;
         observation.slot = this.#active.length;
         this.#active.push(observation);
       },
@@ -362,7 +367,7 @@ export class Fleet {
 
   /** Sends `rate` notifications per second for `ms`, round robin over the active observations; catches up on ticks the event loop delayed. */
   async #notifyFor(ms: number): Promise<void> {
-    const { rate, confirmable } = this.#options;
+    const { rate, confirmable, notifying } = this.#options;
     const started = performance.now();
     const first = this.#sequence;
     let next = 0;
@@ -370,7 +375,7 @@ export class Fleet {
       const elapsed = performance.now() - started;
       const owed = Math.floor((elapsed * rate) / 1000) - (this.#sequence - first);
       for (let i = 0; i < owed && this.#active.length > 0; i++) {
-        const observation = this.#active[next++ % this.#active.length] as Observation;
+        const observation = this.#active[next++ % Math.min(this.#active.length, notifying ?? Infinity)] as Observation;
         const sequence = ++this.#sequence;
         const now = performance.now();
         if (sequence >= this.#sentAt.length) {

@@ -27,6 +27,7 @@ JSON lines and a one-line summary on stderr) and stops after --duration.
   --lifetime S            registration lifetime in seconds (default 300)
   --update-interval S     seconds between a device's Updates (default: 0.8 x lifetime; 0: none)
   --rate N                notifications per second over the whole fleet (default 0: register only)
+  --notifying N           only N of the observed devices notify, the others stay silent (default: all)
   --confirmable           notify with CON (default NON); then reports the send -> ACK latency
   --queue-mode            binding UQ: a device answers only for --awake-ms after it last sent
   --awake-ms MS           queue mode's awake time (default 10000)
@@ -50,6 +51,7 @@ const flags = {
   lifetime: { type: 'string' },
   'update-interval': { type: 'string' },
   rate: { type: 'string' },
+  notifying: { type: 'string' },
   confirmable: { type: 'boolean' },
   'queue-mode': { type: 'boolean' },
   'awake-ms': { type: 'string' },
@@ -120,6 +122,7 @@ function parse(argv: readonly string[]): FleetCommand {
       lifetime,
       updateInterval: updateInterval === 0 ? undefined : updateInterval,
       rate: number('rate', 0, 0),
+      notifying: values.notifying === undefined ? undefined : number('notifying', 1, 1),
       confirmable: values.confirmable === true,
       awakeMs: queueMode ? number('awake-ms', 10_000, 1) : undefined,
       duration: number('duration', 10, 0, false),

@@ -7,7 +7,7 @@ describe('the fleet simulator command line', () => {
     const command = parseFleetCommandLine(['--server', 'coaps://[::1]', '--devices', '7', '--queue-mode']);
     expect(command).toMatchObject({
       kind: 'run',
-      options: { server: { host: '::1', port: 5684, secure: true }, devices: 7, prefix: 'fleet-', lifetime: 300, updateInterval: 240, rate: 0, confirmable: false, awakeMs: 10_000, sockets: undefined, graphql: undefined },
+      options: { server: { host: '::1', port: 5684, secure: true }, devices: 7, prefix: 'fleet-', lifetime: 300, updateInterval: 240, rate: 0, notifying: undefined, confirmable: false, awakeMs: 10_000, sockets: undefined, graphql: undefined },
     });
   });
 
@@ -24,6 +24,7 @@ describe('the fleet simulator command line', () => {
     [['--server', 'http://x'], 'the scheme must be coap or coaps'],
     [['--server', 'coap://x', '--devices', '0'], '--devices "0": give a whole number >= 1'],
     [['--server', 'coap://x', '--rate', 'fast'], '--rate "fast"'],
+    [['--server', 'coap://x', '--notifying', '0'], '--notifying "0": give a whole number >= 1'],
     [['--server', 'coaps://x', '--sockets', '4'], 'a DTLS session belongs to one socket'],
     [['--server', 'coap://x', '--graphql', 'http://h/graphql'], '--graphql and --token go together'],
     [['--server', 'coap://x', '--prefix', 'a;b'], '--prefix "a;b"'],

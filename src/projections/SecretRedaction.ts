@@ -11,13 +11,13 @@ import { isSealedSecret } from '../domain/SealedSecret.ts';
 
 export const redactedSecret = '[redacted]';
 
-export function redactSecrets(value: JsonValue): JsonValue {
-  if (isSealedSecret(value)) return redactedSecret;
-  if (Array.isArray(value)) return value.map(redactSecrets);
-  if (typeof value === 'object' && value !== null) {
-    // Object.fromEntries defines own properties: an assignment loop would turn a "__proto__" key (legal
-    // in JSON, and JSON.parse keeps it as an own property) into a prototype change and drop it.
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactSecrets(item)]));
-  }
-  return value;
+/**
+ * The value as JSON text, each sealed secret replaced by the marker: one pass of JSON.stringify with a
+ * replacer, rather than a redacted copy of the value to serialise afterwards (several times faster on
+ * a device registration, which a read-model rebuild writes for every event). JSON.stringify visits own
+ * properties only, so a "__proto__" key (legal in JSON, and JSON.parse keeps it as an own property)
+ * stays data.
+ */
+export function redactedJson(value: JsonValue): string {
+  return JSON.stringify(value, (_key, item: unknown) => (isSealedSecret(item) ? redactedSecret : item));
 }

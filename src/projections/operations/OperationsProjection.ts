@@ -9,7 +9,7 @@ import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import type { OperationEvent } from '../../domain/operations/OperationEvents.ts';
 import { describeReturn, operationStreamPrefix } from '../../domain/operations/OperationEvents.ts';
 import { prepared } from '../PreparedStatements.ts';
-import { redactSecrets } from '../SecretRedaction.ts';
+import { redactedJson } from '../SecretRedaction.ts';
 import type { Projection } from '../Projection.ts';
 
 export const operationsProjection: Projection = {
@@ -50,7 +50,7 @@ export const operationsProjection: Projection = {
           db,
           `INSERT OR IGNORE INTO operations (operation_id, endpoint, seq, kind, paths, content, status, requested_by, correlation_id, requested_at)
            VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
-        ).run(operationId, endpoint, recorded.position, operation.kind, JSON.stringify(operation.paths), JSON.stringify(redactSecrets(operation.content)), requestedBy, correlationId, requestedAt);
+        ).run(operationId, endpoint, recorded.position, operation.kind, JSON.stringify(operation.paths), redactedJson(operation.content), requestedBy, correlationId, requestedAt);
         return;
       }
       case 'OperationSent':

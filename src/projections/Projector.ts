@@ -13,13 +13,18 @@
  * checkpoint in a savepoint of its own, so a failing read model is rolled back and stops alone. The
  * log is then read once per append for all read models and all other live state of the process.
  *
- * Group commit: what the feed hands over within `groupCommitMs` of the first event not yet committed
- * is held and committed as one transaction (at once when it reaches `maxBatch` events). Under load the
+ * Group commit: the fleet's steady flow of values (the events only `groupCommit` read models read:
+ * reported values, measurements) is committed at most once per `groupCommitMs`. A batch of the feed
+ * that comes after a quiet spell is committed at once; one that comes within `groupCommitMs` of the
+ * last commit is held and committed with those after it when that time is up (at once when
+ * `maxBatch` events are held, or when an event comes that another read model reads). Under load the
  * feed hands over the appends of each store commit as they come, a few events each; one read-model
  * transaction per few events cost about twice the CPU per event of one per tens of events (the
  * per-transaction work: BEGIN, a savepoint per read model, every checkpoint row, the commit's WAL
- * writes; see BENCHMARKS.md). The events stay in log order and each keeps its own row; listeners
- * hear of them after the commit, so they hear at most `groupCommitMs` later. What is held is
+ * writes; see BENCHMARKS.md). The events stay in log order and each keeps its own row; listeners hear
+ * of them after the commit, so under load at most `groupCommitMs` later. Other events are committed
+ * as they come, as before: their listeners read states (an operation's) that a later event changes
+ * again, and would not hear the states in between if those were committed together. What is held is
  * committed before the projector stops or leaves the feed; a crash loses it from the read models
  * only, and the projection catches up on it from its checkpoint at the next start.
  *
@@ -100,8 +105,9 @@ export interface ProjectorOptions {
   /** Most events per transaction while a projection catches up, and held for a group commit. */
   readonly maxBatch?: number;
   /**
-   * How long the feed's events wait for others to share their read-model transaction (group commit);
-   * 0 commits each batch of the feed as it comes. 5 ms by default.
+   * The shortest time between two commits of the live tail: what the feed hands over sooner waits and
+   * shares the next transaction (group commit); 0 commits each batch of the feed as it comes. 2 ms by
+   * default.
    */
   readonly groupCommitMs?: number;
   /** Events per page, and per transaction, while a rebuild reads the whole log. */
@@ -155,6 +161,8 @@ export class Projector {
   #held: RecordedEvent[] = [];
   #heldThrough = 0;
   #heldTimer: NodeJS.Timeout | undefined;
+  /** When the live tail was last committed (performance.now()). */
+  #lastCommitAt = Number.NEGATIVE_INFINITY;
   readonly #progressIntervalMs: number;
   readonly #waitTimeoutMs: number;
   #started = false;
@@ -184,7 +192,7 @@ export class Projector {
     this.#database = options.database;
     this.#logger = options.logger.child({ component: 'projector' });
     this.#maxBatch = options.maxBatch ?? 500;
-    this.#groupCommitMs = options.groupCommitMs ?? 5;
+    this.#groupCommitMs = options.groupCommitMs ?? 2;
     this.#rebuildPage = options.rebuildPage ?? 5000;
     this.#progressIntervalMs = options.progressIntervalMs ?? 2000;
     this.#waitTimeoutMs = options.waitTimeoutMs ?? 30_000;
@@ -577,8 +585,21 @@ export class Projector {
     if (this.#members.size === 0) return;
     for (const event of batch) this.#held.push(event);
     this.#heldThrough = through;
-    if (this.#groupCommitMs <= 0 || this.#held.length >= this.#maxBatch) this.#commitHeld();
-    else this.#heldTimer ??= setTimeout(() => this.#commitHeld(), this.#groupCommitMs);
+    const mayWait = this.#held.length < this.#maxBatch && this.#mayWait(batch);
+    if (this.#heldTimer !== undefined && mayWait) return;
+    const wait = this.#lastCommitAt + this.#groupCommitMs - performance.now();
+    if (wait <= 0 || !mayWait) this.#commitHeld();
+    else this.#heldTimer = setTimeout(() => this.#commitHeld(), wait);
+  }
+
+  /** Whether only group-committed read models read the batch's events (Projection.groupCommit). */
+  #mayWait(batch: readonly RecordedEvent[]): boolean {
+    for (const runner of this.#members) {
+      if (runner.projection.groupCommit === true) continue;
+      const { filter } = runner.projection;
+      for (const event of batch) if (matchesFilter(filter, event.stream, event.type)) return false;
+    }
+    return true;
   }
 
   /** Commits what the feed handed over and the group commit holds, if anything. */
@@ -587,7 +608,10 @@ export class Projector {
     this.#heldTimer = undefined;
     const held = this.#held;
     this.#held = [];
-    if (this.#heldThrough > 0 && this.#members.size > 0) this.#commitFeedBatch(held, this.#heldThrough);
+    if (this.#heldThrough > 0 && this.#members.size > 0) {
+      this.#commitFeedBatch(held, this.#heldThrough);
+      this.#lastCommitAt = performance.now();
+    }
     this.#heldThrough = 0;
   }
 

@@ -6,10 +6,15 @@ import type { AppendResult } from '../../src/adapters/eventstore/EventStore.ts';
 import { SqliteEventStore } from '../../src/adapters/eventstore/SqliteEventStore.ts';
 import { silentLogger } from '../../src/adapters/logging/Logger.ts';
 import { LogFeed } from '../../src/app/kernel/LogFeed.ts';
+import type { JsonValue } from '../../src/domain/Json.ts';
 import { deviceStream } from '../../src/domain/devices/DeviceEvents.ts';
+import type { ResourceValuesReported } from '../../src/domain/observations/ResourceValueEvents.ts';
+import { resourceStream } from '../../src/domain/observations/ResourceValueEvents.ts';
 import { DeviceQueries } from '../../src/projections/devices/DeviceQueries.ts';
 import { devicesProjection } from '../../src/projections/devices/DevicesProjection.ts';
 import { deviceHistoryProjection } from '../../src/projections/history/DeviceHistoryProjection.ts';
+import { ResourceQueries } from '../../src/projections/resources/ResourceQueries.ts';
+import { resourcesProjection } from '../../src/projections/resources/ResourcesProjection.ts';
 import { Projector } from '../../src/projections/Projector.ts';
 import { ReadModelDatabase } from '../../src/projections/ReadModelDatabase.ts';
 import { imported, registration } from './DeviceEventFixtures.ts';
@@ -24,22 +29,21 @@ let projector: Projector;
 let heard: number[];
 
 beforeEach(async () => {
-  // Only the group commit's timer is faked: the store and the feed hand events over on real turns of the event loop.
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  // Only the group commit's clock and timer are faked: the store and the feed hand events over on real turns of the event loop.
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
   dir = mkdtempSync(join(tmpdir(), 'projector-group-'));
   store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
   feed = new LogFeed({ store });
   database = ReadModelDatabase.open(dir);
-  projector = new Projector({ store, feed, database, projections: [devicesProjection, deviceHistoryProjection], logger: silentLogger(), groupCommitMs: windowMs, maxBatch: 10 });
+  projector = new Projector({ store, feed, database, projections: [devicesProjection, deviceHistoryProjection, resourcesProjection], logger: silentLogger(), groupCommitMs: windowMs, maxBatch: 10 });
   heard = [];
   projector.onProjected((change) => {
-    if (change.projection === 'devices') heard.push(change.event.position);
+    if (change.projection !== deviceHistoryProjection.name) heard.push(change.event.position);
   });
   projector.start();
-  // Both read models on the feed: the first event goes through it once the window has passed.
+  // Both read models on the feed: the first event, after a quiet spell, is committed as soon as it is handed over.
   const first = await store.appendToStream(deviceStream('first'), [imported(registration('first'))], 'no_stream');
   await fedThrough(first);
-  await vi.advanceTimersByTimeAsync(windowMs);
   expect(heard).toEqual([first.position]);
 });
 
@@ -60,53 +64,88 @@ async function fedThrough(append: AppendResult): Promise<void> {
 
 const devices = (): string[] => new DeviceQueries(database.db).page({}, 100, undefined).devices.map((device) => device.endpoint);
 
-describe('Projector group commit', () => {
-  it('holds the batches the feed hands over within the window and commits them in one transaction, in log order', async () => {
-    const transactions = vi.spyOn(database, 'transaction');
-    // Two appends, each its own store commit and so its own batch of the feed.
-    const a = await store.appendToStream(deviceStream('a'), [imported(registration('a'))], 'no_stream');
-    await fedThrough(a);
-    const b = await store.appendToStream(deviceStream('b'), [imported(registration('b'))], 'no_stream');
-    await fedThrough(b);
+/** A device's notified temperature, as the recorder appends it. */
+function reported(endpoint: string, text: string): Promise<AppendResult> {
+  const data: ResourceValuesReported = {
+    endpoint,
+    source: 'notification',
+    operationId: 'observe-1',
+    observationToken: 'abcd',
+    values: [{ path: '/3303/0/5700', value: { type: 'float', text }, time: null }],
+    receivedAt: '2026-12-07T03:00:00.000Z',
+  };
+  return store.appendToStream(resourceStream(endpoint), [{ type: 'ResourceValuesReported', data: data as unknown as JsonValue, metadata: { schemaVersion: 1 } }], 'any');
+}
 
-    expect(devices()).toEqual(['first']);
+const temperature = (endpoint: string): string | undefined => new ResourceQueries(database.db).resources(endpoint).find((value) => value.path === '/3303/0/5700')?.text;
+
+describe('Projector group commit', () => {
+  it('holds reported values handed over within the window after a commit and commits them in one transaction, in log order', async () => {
+    const transactions = vi.spyOn(database, 'transaction');
+    // Three appends, each its own store commit and so its own batch of the feed.
+    const a = await reported('a', '21.5');
+    await fedThrough(a);
+    const b = await reported('b', '22');
+    await fedThrough(b);
+    const a2 = await reported('a', '23');
+    await fedThrough(a2);
+
+    expect(temperature('a')).toBeUndefined();
     expect(heard).toHaveLength(1);
-    expect(database.checkpoint('devices')?.position).toBeLessThan(a.position);
+    expect(database.checkpoint('resources')?.position).toBeLessThan(a.position);
 
     await vi.advanceTimersByTimeAsync(windowMs);
     expect(transactions).toHaveBeenCalledTimes(1);
-    expect(devices()).toEqual(['a', 'b', 'first']);
-    expect(heard.slice(1)).toEqual([a.position, b.position]);
-    expect(database.checkpoint('devices')?.position).toBe(b.position);
+    expect([temperature('a'), temperature('b')]).toEqual(['23', '22']);
+    expect(heard.slice(1)).toEqual([a.position, b.position, a2.position]);
+    expect(database.checkpoint('resources')?.position).toBe(a2.position);
+
+    // After a quiet spell as long as the window, the next batch is committed as it comes.
+    await vi.advanceTimersByTimeAsync(windowMs);
+    const c = await reported('c', '24');
+    await fedThrough(c);
+    expect(transactions).toHaveBeenCalledTimes(2);
+    expect(heard.at(-1)).toBe(c.position);
+  });
+
+  it('commits an event that another read model reads as it comes, with the values held before it', async () => {
+    const a = await reported('a', '21.5');
+    await fedThrough(a);
+    expect(temperature('a')).toBeUndefined();
+    const device = await store.appendToStream(deviceStream('d'), [imported(registration('d'))], 'no_stream');
+    await fedThrough(device);
+    expect(temperature('a')).toBe('21.5');
+    expect(devices()).toEqual(['d', 'first']);
+    // Listeners hear of each read model's events in turn, after the one commit.
+    expect(heard.slice(1).sort((x, y) => x - y)).toEqual([a.position, device.position]);
   });
 
   it('commits at once, without waiting for the window, when as many events as a batch are held', async () => {
-    const endpoints = Array.from({ length: 10 }, (_, index) => `full-${index}`);
     let last: AppendResult | undefined;
-    for (const endpoint of endpoints) last = await store.appendToStream(deviceStream(endpoint), [imported(registration(endpoint))], 'no_stream');
+    for (let index = 0; index < 10; index++) last = await reported(`full-${index}`, String(index));
     if (last === undefined) throw new Error('nothing appended');
     await fedThrough(last);
-    expect(devices()).toEqual(expect.arrayContaining(endpoints));
+    expect(temperature('full-9')).toBe('9');
     expect(heard).toHaveLength(11);
   });
 
   it('commits what it holds when it closes, without waiting for the window', async () => {
-    const a = await store.appendToStream(deviceStream('a'), [imported(registration('a'))], 'no_stream');
+    const a = await reported('a', '21.5');
     await fedThrough(a);
-    expect(devices()).toEqual(['first']);
+    expect(temperature('a')).toBeUndefined();
     await projector.close();
-    expect(devices()).toEqual(['a', 'first']);
-    expect(database.checkpoint('devices')?.position).toBe(a.position);
+    expect(temperature('a')).toBe('21.5');
+    expect(database.checkpoint('resources')?.position).toBe(a.position);
   });
 
   it('lets a read-your-writes wait end once the window has passed', async () => {
-    const a = await store.appendToStream(deviceStream('a'), [imported(registration('a'))], 'no_stream');
+    const a = await reported('a', '21.5');
     let caughtUp = false;
     const waiting = projector.waitFor(a.position).then(() => (caughtUp = true));
     await fedThrough(a);
     expect(caughtUp).toBe(false);
     await vi.advanceTimersByTimeAsync(windowMs);
     await waiting;
-    expect(devices()).toEqual(['a', 'first']);
+    expect(temperature('a')).toBe('21.5');
   });
 });

@@ -12,6 +12,7 @@ import type { Projection } from '../Projection.ts';
 export const deviceEventsProjection: Projection = {
   name: 'device-events',
   version: 1,
+  groupCommit: true,
   filter: { streamPrefixes: [telemetryStreamPrefix], eventTypes: ['EventCreated'] },
   create(db: DatabaseSync): void {
     db.exec(`CREATE TABLE IF NOT EXISTS device_events (

@@ -14,6 +14,7 @@ import type { Projection } from '../Projection.ts';
 export const devicePropertiesProjection: Projection = {
   name: 'device-properties',
   version: 1,
+  groupCommit: true,
   filter: { streamPrefixes: [telemetryStreamPrefix], eventTypes: ['DevicePropertyReported', 'DevicePositionReported'] },
   create(db: DatabaseSync): void {
     db.exec(`CREATE TABLE IF NOT EXISTS device_properties (

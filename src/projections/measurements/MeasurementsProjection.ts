@@ -12,6 +12,7 @@ import type { Projection } from '../Projection.ts';
 export const measurementsProjection: Projection = {
   name: 'measurements',
   version: 1,
+  groupCommit: true,
   filter: { streamPrefixes: [telemetryStreamPrefix], eventTypes: ['MeasurementCreated'] },
   create(db: DatabaseSync): void {
     db.exec(`CREATE TABLE IF NOT EXISTS measurements (

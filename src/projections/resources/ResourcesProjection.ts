@@ -14,6 +14,7 @@ import type { Projection } from '../Projection.ts';
 export const resourcesProjection: Projection = {
   name: 'resources',
   version: 1,
+  groupCommit: true,
   filter: { streamPrefixes: [resourceStreamPrefix], eventTypes: ['ResourceValuesReported'] },
   create(db: DatabaseSync): void {
     db.exec(`CREATE TABLE IF NOT EXISTS resource_values (

@@ -86,10 +86,13 @@ export interface UnsolicitedCoapResponse {
 }
 
 /**
- * Says whether an unsolicited response belongs to a known observation (true: acknowledged when
- * confirmable) or not (false: answered with RST, RFC 7641 section 3.6). Called synchronously.
+ * Says, synchronously, whether an unsolicited response belongs to a known observation: false, not
+ * ours (answered with RST, RFC 7641 section 3.6); true, ours, acknowledged at once when confirmable;
+ * a promise, ours, acknowledged when confirmable once the promise resolves (its value is stored). If
+ * the promise rejects, the message is not acknowledged and its id is forgotten, so that the peer's
+ * retransmission (RFC 7252 section 4.2) is handled again instead of being dropped as a duplicate.
  */
-export type UnsolicitedResponseHandler = (response: UnsolicitedCoapResponse) => boolean;
+export type UnsolicitedResponseHandler = (response: UnsolicitedCoapResponse) => boolean | Promise<void>;
 
 /** Answers a request; whatever it throws becomes 5.00 for the peer and a log line, never a crash. */
 export type CoapRequestHandler = (request: IncomingCoapRequest) => Promise<CoapResponse> | CoapResponse;

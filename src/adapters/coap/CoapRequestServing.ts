@@ -93,18 +93,20 @@ export function responseOptions(response: CoapResponse): CoapOption[] {
 
 /**
  * Offers a response that matches no request of ours (a notification of an observation, RFC 7641
- * section 3.2) to the endpoint's unsolicited-response handler; true when the handler took it. A
- * handler that throws takes nothing and is logged.
+ * section 3.2) to the endpoint's unsolicited-response handler: false when the handler did not take
+ * it, true when it took it, or, when it takes it and stores it later, a promise of whether it was
+ * stored (it never rejects: the handler logs its own failures). A handler that throws takes nothing
+ * and is logged.
  */
 export function offerUnsolicited(
   handler: UnsolicitedResponseHandler | undefined,
   message: BlockMessage & { readonly token: Uint8Array },
   peer: CoapPeer,
   logger: Logger,
-): boolean {
+): boolean | Promise<boolean> {
   if (handler === undefined) return false;
   try {
-    return handler({
+    const taken = handler({
       peer,
       token: message.token,
       code: message.code,
@@ -113,6 +115,7 @@ export function offerUnsolicited(
       payload: message.payload,
       options: message.options,
     });
+    return typeof taken === 'boolean' ? taken : taken.then(() => true, () => false);
   } catch (error) {
     logger.error({ err: error, peer }, 'unsolicited response handler failed');
     return false;

@@ -208,8 +208,13 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
   #onSeparateResponse(message: CoapMessage, peer: CoapPeer, entry: RememberedMessage): void {
     const exchange = this.#exchanges.awaitingResponse(peer, message.token);
     if (!exchange) {
-      if (this.#acceptsUnsolicited(message, peer)) {
+      const taken = this.#acceptsUnsolicited(message, peer);
+      if (taken === true) {
         if (message.type === 'CON') entry.reply = this.#sendEmpty('ACK', message.messageId, peer);
+        return;
+      }
+      if (taken !== false) {
+        if (message.type === 'CON') void taken.then((stored) => this.#acknowledgeOnceStored(stored, message.messageId, peer, entry));
         return;
       }
       // RFC 7252 section 5.3.2 and RFC 7641 section 3.6: an unexpected response is rejected with RST.
@@ -220,8 +225,21 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
     exchange.resolve(message);
   }
 
-  #acceptsUnsolicited(message: CoapMessage, peer: CoapPeer): boolean {
+  #acceptsUnsolicited(message: CoapMessage, peer: CoapPeer): boolean | Promise<boolean> {
     return offerUnsolicited(this.#unsolicited, message, peer, this.#logger);
+  }
+
+  /**
+   * A confirmable notification is acknowledged once its value is durable (RFC 7641 section 4.5: the
+   * ACK tells the device the notification arrived; sent after the store, it also means the value is
+   * kept). Until then a retransmission of it is a duplicate with no reply to repeat, and is dropped
+   * (RFC 7252 section 4.5). Not stored: no ACK, and its id is forgotten, so that the device's
+   * retransmission, ACK_TIMEOUT later, is stored anew.
+   */
+  #acknowledgeOnceStored(stored: boolean, messageId: number, peer: CoapPeer, entry: RememberedMessage): void {
+    if (this.#closed) return;
+    if (stored) entry.reply = this.#sendEmpty('ACK', messageId, peer);
+    else this.#exchanges.forget(peer, messageId, entry);
   }
 
   async #onRequest(message: CoapMessage, peer: CoapPeer, entry: RememberedMessage): Promise<void> {

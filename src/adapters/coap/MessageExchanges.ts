@@ -193,6 +193,12 @@ export class MessageExchanges {
     return entry;
   }
 
+  /** Forgets the message remembered as `entry` before its lifetime ends: its next copy is handled as new. */
+  forget(peer: CoapPeer, messageId: number, entry: RememberedMessage): void {
+    const key = `${peerKey(peer)}|${messageId}`;
+    for (const remembered of [this.#rememberedConfirmable, this.#rememberedNonConfirmable]) if (remembered.get(key) === entry) remembered.delete(key);
+  }
+
   /** Forgets the messages past their lifetime. */
   sweep(now: number): void {
     for (const remembered of [this.#rememberedConfirmable, this.#rememberedNonConfirmable]) {

@@ -180,8 +180,17 @@ export class ObservationManager {
     for (const event of events) this.#pending.delete(event.data.token);
   }
 
-  /** The endpoint's unsolicited-response handler: true when the token is an observation of ours. */
-  readonly onUnsolicited = (response: UnsolicitedCoapResponse): boolean => {
+  /**
+   * The endpoint's unsolicited-response handler: false when the token is no observation of ours;
+   * else a promise that resolves once the notification's values are durable in the log (or it
+   * carried none to store) and rejects when they could not be stored: a confirmable notification is
+   * acknowledged only then (RFC 7641 section 4.5 lets the server acknowledge when it has handled the
+   * notification; ACK_TIMEOUT, 2 s or more, leaves the store's commit ample time), so an acknowledged
+   * value is never lost, and one that failed to be stored is sent again by the device. The first
+   * block of a block-wise notification is acknowledged at once (true): its values are fetched with
+   * requests of ours, which retry by themselves.
+   */
+  readonly onUnsolicited = (response: UnsolicitedCoapResponse): boolean | Promise<void> => {
     const token = Buffer.from(response.token).toString('hex');
     const known = this.#known(token);
     if (!known) return false;
@@ -189,9 +198,17 @@ export class ObservationManager {
     if (!registration || !samePeer(registration, response.peer)) return false;
     this.#presence.heard(known.endpoint);
     const block = block2Of(response);
-    const handling = block?.more === true ? this.#notifiedInBlocks(token, known, response, block) : this.#notified(token, known, response);
-    handling.catch((error: unknown) => this.#logger.error({ err: error, endpoint: known.endpoint }, 'notification handling failed'));
-    return true;
+    const logFailure = (error: unknown): void => this.#logger.error({ err: error, endpoint: known.endpoint }, 'notification handling failed');
+    if (block?.more === true) {
+      this.#notifiedInBlocks(token, known, response, block).catch(logFailure);
+      return true;
+    }
+    let stored!: () => void;
+    const durable = new Promise<void>((resolve) => (stored = resolve));
+    const handling = this.#notified(token, known, response, stored);
+    handling.catch(logFailure);
+    // Whichever comes first: the values durable, or the handling done without values to store (or failed).
+    return Promise.race([durable, handling]);
   };
 
   /** RFC 7959 section 2.6: the first block of a notification; the rest is fetched from the resource, Block2 NUM 1 onwards. */
@@ -215,7 +232,8 @@ export class ObservationManager {
     await this.#notified(token, known, { ...first, payload: Buffer.concat([first.payload, rest.payload]) });
   }
 
-  async #notified(token: string, known: KnownObservation, response: UnsolicitedCoapResponse): Promise<void> {
+  /** `onStored` is called once the values are durable, before their telemetry mapping. */
+  async #notified(token: string, known: KnownObservation, response: UnsolicitedCoapResponse, onStored?: () => void): Promise<void> {
     if (!response.code.startsWith('2.')) {
       // RFC 7641 section 3.2: a notification with an error code ends the observation.
       await this.cancel(known.endpoint, token, 'error-notification');
@@ -226,14 +244,17 @@ export class ObservationManager {
       this.#logger.warn({ endpoint: known.endpoint, reason: values.reason }, 'notification not decodable');
       return;
     }
-    await this.#recorder.record({
-      endpoint: known.endpoint,
-      source: 'notification',
-      values: values.values,
-      operationId: known.operationId,
-      observationToken: token,
-      registration: this.#registrations.registration(known.endpoint),
-    });
+    await this.#recorder.record(
+      {
+        endpoint: known.endpoint,
+        source: 'notification',
+        values: values.values,
+        operationId: known.operationId,
+        observationToken: token,
+        registration: this.#registrations.registration(known.endpoint),
+      },
+      { onStored },
+    );
   }
 
   #decode(known: KnownObservation, response: UnsolicitedCoapResponse): { ok: true; values: PathValue[] } | { ok: false; reason: string } {

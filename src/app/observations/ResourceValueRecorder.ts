@@ -3,6 +3,12 @@
  * `ResourceValuesReported` event per message on `resources-<endpoint>`, then the telemetry mapping
  * (measurements, events, alarms) through the telemetry service. A device's messages are recorded in
  * the order they arrived. A failure of the telemetry mapping is logged: the values are stored already.
+ *
+ * Group commit: every message is its own event and its own append, and the event store commits
+ * whatever appends are queued while it writes the previous batch as one transaction (one fsync); the
+ * projector likewise commits what arrives within a few milliseconds as one read-model transaction.
+ * A caller that must act once the values are durable (the acknowledgement of a confirmable
+ * notification) is told through `onStored`, after the append and before the telemetry mapping.
  */
 import type { Clock } from '../../domain/Clock.ts';
 import type { JsonValue } from '../../domain/Json.ts';
@@ -38,9 +44,15 @@ export interface ResourceValueRecorderOptions {
   readonly telemetry?: TelemetrySink;
 }
 
+export interface RecordOptions {
+  /** Called once the message's event is durable in the log, before the telemetry mapping; not called when the append fails. */
+  readonly onStored?: () => void;
+}
+
 interface Waiting {
   readonly message: ReportedMessage;
   readonly receivedAt: Date;
+  readonly onStored: (() => void) | undefined;
   readonly resolve: (position: number) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -66,11 +78,14 @@ export class ResourceValueRecorder {
    * batch is being stored go together in the next one: one append of their events and one telemetry
    * call (whose protocol lookups are then made once per batch, not once per message).
    */
-  record(message: ReportedMessage): Promise<number | undefined> {
-    if (message.values.length === 0) return Promise.resolve(undefined);
+  record(message: ReportedMessage, options: RecordOptions = {}): Promise<number | undefined> {
+    if (message.values.length === 0) {
+      options.onStored?.();
+      return Promise.resolve(undefined);
+    }
     return new Promise<number>((resolve, reject) => {
       const waiting = this.#waiting.get(message.endpoint);
-      const entry: Waiting = { message, receivedAt: this.#clock.now(), resolve, reject };
+      const entry: Waiting = { message, receivedAt: this.#clock.now(), onStored: options.onStored, resolve, reject };
       if (waiting) {
         waiting.push(entry);
         return;
@@ -113,6 +128,7 @@ export class ResourceValueRecorder {
     });
     // A log of what the device said, not a state anything is decided on: no expected revision.
     const appended = await this.#store.appendToStream(resourceStream(endpoint), events, 'any');
+    for (const entry of batch) entry.onStored?.();
     await this.#mapTelemetry(endpoint, batch);
     return appended.position;
   }

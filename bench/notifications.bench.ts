@@ -135,7 +135,6 @@ async function run(storeName: string, store: EventStore, dir: string, report: (r
     feed,
     endpoint: coap,
     registrations,
-    uplink,
     catalog: coreObjectCatalog(),
     clock: systemClock,
     logger,
@@ -143,6 +142,8 @@ async function run(storeName: string, store: EventStore, dir: string, report: (r
     // open a feed of its own, a second reader of every notification's event.
     telemetry: new TelemetryService({ store, protocols: new DeviceProtocolService({ store, feed, clock: systemClock, logger }), clock: systemClock }),
   });
+  uplink.route('dp', management.send);
+  coap.handleUnsolicited(management.observations.onUnsolicited);
   coap.handle(uplink.handle);
   const api = DeviceManagementApi.over(management, database.db, projector);
   const port = coap.local.port;

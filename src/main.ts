@@ -20,6 +20,7 @@ import { OperationRequestService } from './app/operations/OperationRequestServic
 import { ReadYourWrites } from './app/kernel/ReadYourWrites.ts';
 import { deviceAsOf } from './projections/devices/DeviceAsOf.ts';
 import { startGraphQLServer } from './adapters/http/GraphQLServer.ts';
+import { openHttpListener } from './adapters/http/HttpListener.ts';
 import type { RunningGraphQLServer } from './adapters/http/GraphQLServer.ts';
 import { graphqlApi } from './graphql/GraphQLApi.ts';
 import { DeviceQueries } from './projections/devices/DeviceQueries.ts';
@@ -58,11 +59,12 @@ import { CoapRouter } from './adapters/coap/CoapRouter.ts';
 import type { CoapEndpoint, CoapPeer, CoapRequestHandler, IncomingCoapRequest } from './adapters/coap/CoapEndpoint.ts';
 import { openSecureEndpoints } from './adapters/security/SecureEndpoints.ts';
 import { DeviceSecurity } from './app/security/DeviceSecurity.ts';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { FirmwareRepository } from './app/firmware/FirmwareRepository.ts';
 import { firmwarePackageCoapHandler, firmwarePackagePathSegment, firmwarePackageUri } from './adapters/firmware/FirmwarePackageCoapResource.ts';
 import { firmwarePackageHttpRoute, firmwarePackageHttpUri } from './adapters/firmware/FirmwarePackageHttpRoute.ts';
-import { startFirmware } from './app/firmware/Firmware.ts';
+import { FirmwareUpdateRunner } from './app/firmware/FirmwareUpdateRunner.ts';
+import { FirmwareService } from './app/firmware/FirmwareService.ts';
 import { FirmwarePackageAccess } from './app/firmware/FirmwarePackageAccess.ts';
 import type { SecureEndpoints } from './adapters/security/SecureEndpoints.ts';
 import { openStreamEndpoints } from './adapters/security/StreamEndpoints.ts';
@@ -188,6 +190,10 @@ async function wireService(
   closers.push({ part: 'registrations', close: () => registrations.close() });
   const coap = await openUdpCoapEndpoint({ host: config.coapHost, port: config.coapPort, logger });
   closers.push({ part: 'lwm2m server (CoAP)', close: () => coap.close() });
+  // The HTTP port (GraphQL, firmware packages, health, metrics), bound now as firmware updates name it
+  // in package URIs; it answers 503 until the API is served on it, last.
+  const http = await openHttpListener({ host: config.httpHost, port: config.httpPort });
+  closers.push({ part: 'http port', close: () => http.close() });
   // The same LwM2M server over DTLS with PSK (LwM2M Transport 1.1 section 5.2.1), and the bootstrap server's DTLS port.
   // The certificate suites (X509 and RPK devices): the server's certificate, generated on the first
   // start unless configured, and the trust store of device certificates.
@@ -257,7 +263,7 @@ async function wireService(
   const firmwareRepository = new FirmwareRepository({ store, dataDir, clock: systemClock, newId: randomUUID, runner });
   // A package goes only to the device whose update to it runs: by address and DTLS identity over CoAP, by token over HTTP.
   const packageAccess = new FirmwarePackageAccess(registrations, masterKey.sealer);
-  // The LwM2M server's uplink router: packages at `/fw`, Send at `/dp` (device management registers it),
+  // The LwM2M server's uplink router: packages at `/fw`, Send at `/dp` (once device management is built),
   // and the registration interface of the port the request arrived on for the rest.
   const lwm2mUplink = new CoapRouter((request) => registrationHandlers[lwm2mEndpoint.arrivedOn(request)](request));
   lwm2mUplink.route(firmwarePackagePathSegment, firmwarePackageCoapHandler({ repository: firmwareRepository, access: packageAccess, pskIdentityOf }));
@@ -268,7 +274,6 @@ async function wireService(
     feed: logFeed,
     endpoint: lwm2mEndpoint,
     registrations,
-    uplink: lwm2mUplink,
     catalog: coreObjectCatalog(),
     clock: systemClock,
     logger,
@@ -276,33 +281,35 @@ async function wireService(
     contentSources: { packages: firmwareRepository, sealer: masterKey.sealer },
   });
   closers.push({ part: 'device management', close: () => management.close() });
+  lwm2mUplink.route('dp', management.send);
+  // Notifications are the responses that match no request (RFC 7641 section 3.2).
+  lwm2mEndpoint.handleUnsolicited(management.observations.onUnsolicited);
   lwm2mEndpoint.handle(lwm2mUplink.handle);
   const deviceManagement = DeviceManagementApi.over(management, readModels.db, projector);
   // Auto-observe: the resources the device protocols mark are observed on every Register, and for the
   // devices still registered at start where no observation survived.
   const autoObserver = await AutoObserver.start({ store, nodeId, feed: logFeed, protocols, deviceManagement, registrations, observations: management.observations, logger });
   closers.push({ part: 'auto-observe', close: () => autoObserver.close() });
-  // Firmware updates: a device pulls from the plain CoAP endpoint, or over HTTP once the HTTP server listens.
-  const firmwareHttp: { base?: string } = {};
-  const firmware = startFirmware({
+  // Firmware updates: a device pulls from the plain CoAP endpoint or from the HTTP port.
+  const packageBases = { coap: serviceUri('coap', config.publicHost, coap.local.port), http: serviceUri('http', config.publicHost, http.port) };
+  const firmwareUpdates = new FirmwareUpdateRunner({
     store,
-    commands: runner,
-    feed: logFeed,
+    api: deviceManagement,
     repository: firmwareRepository,
+    clock: systemClock,
+    logger: logger.child({ component: 'firmware' }),
+    newId: randomUUID,
+    packageUris: (firmwareId) => [firmwarePackageUri(packageBases.coap, firmwareId), firmwarePackageHttpUri(packageBases.http, firmwareId)],
+    timeoutMs: 30 * 60_000,
     access: packageAccess,
     sealer: masterKey.sealer,
-    deviceManagement,
-    projector,
-    db: readModels.db,
-    clock: systemClock,
-    logger,
-    packageUris: (firmwareId) => [
-      firmwarePackageUri(serviceUri('coap', config.publicHost, coap.local.port), firmwareId),
-      ...(firmwareHttp.base === undefined ? [] : [firmwarePackageHttpUri(firmwareHttp.base, firmwareId)]),
-    ],
+    newAccessToken: () => randomBytes(32),
+    runner,
+    feed: logFeed,
   });
-  closers.push({ part: 'firmware updates', close: () => firmware.close() });
-  const resumedUpdates = await firmware.resume();
+  closers.push({ part: 'firmware updates', close: () => firmwareUpdates.close() });
+  const firmware = new FirmwareService({ store, repository: firmwareRepository, runner: firmwareUpdates, queries: new FirmwareQueries(readModels.db), projector });
+  const resumedUpdates = await firmwareUpdates.resume();
   if (resumedUpdates > 0) logger.info({ updates: resumedUpdates }, 'firmware updates resumed');
   logger.info(
     { host: config.coapHost, port: coap.local.port, coapsPort: secure.lwm2m.local.port, tcpPort: streams.lwm2mTcp.local.port, tlsPort: streams.lwm2mTls.local.port },
@@ -393,15 +400,14 @@ async function wireService(
     registrations,
     operationRequests,
     deviceManagement,
-    firmware: firmware.service,
+    firmware,
     history: new ShellHistoryQueries(readModels.db, new OperationQueries(readModels.db), new FirmwareQueries(readModels.db)),
     readModels: projector,
     readYourWrites,
     clock: systemClock,
   });
   const graphql = await startGraphQLServer({
-    host: config.httpHost,
-    port: config.httpPort,
+    listener: http,
     ...graphqlApi({
       authenticate: (token) => tokens.authenticate(token),
       services: {
@@ -425,7 +431,7 @@ async function wireService(
         deviceManagement,
         operationRequests,
         shell,
-        firmware: firmware.service,
+        firmware,
         tokens,
         logger,
       },
@@ -448,7 +454,6 @@ async function wireService(
     ],
   });
   closers.push({ part: 'graphql', close: () => graphql.close() });
-  firmwareHttp.base = `http://${config.publicHost.includes(':') && !config.publicHost.startsWith('[') ? `[${config.publicHost}]` : config.publicHost}:${graphql.port}`;
   // The command line finds the running service (and its API) through this file.
   closers.push({ part: 'service file', close: announceRunningService(dataDir, graphql.url) });
   logger.info('lwm2m-hub ready');

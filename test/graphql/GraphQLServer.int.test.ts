@@ -33,6 +33,7 @@ import { ShellHistoryQueries } from '../../src/projections/shell/ShellHistoryQue
 import { ShellService } from '../../src/app/shell/ShellService.ts';
 import { SqliteEventStore } from '../../src/adapters/eventstore/SqliteEventStore.ts';
 import type { RunningGraphQLServer } from '../../src/adapters/http/GraphQLServer.ts';
+import { openHttpListener } from '../../src/adapters/http/HttpListener.ts';
 import { startGraphQLServer } from '../../src/adapters/http/GraphQLServer.ts';
 import { ValidationRuleService } from '../../src/app/protocols/ValidationRuleService.ts';
 import { TelemetryService } from '../../src/app/telemetry/TelemetryService.ts';
@@ -51,10 +52,7 @@ import { Projector } from '../../src/projections/Projector.ts';
 import { ReadModelDatabase } from '../../src/projections/ReadModelDatabase.ts';
 import { readModelProjections } from '../../src/projections/ReadModels.ts';
 import { postGraphQL, wsClient, wsQuery } from '../e2e/GraphQLTestClient.ts';
-import { randomUUID } from 'node:crypto';
-import { FirmwareRepository } from '../../src/app/firmware/FirmwareRepository.ts';
-import { startFirmware } from '../../src/app/firmware/Firmware.ts';
-import { FirmwarePackageAccess } from '../../src/app/firmware/FirmwarePackageAccess.ts';
+import { firmwareOn } from '../app/firmware/FirmwareHarness.ts';
 
 let dir: string;
 let store: SqliteEventStore;
@@ -99,30 +97,19 @@ beforeAll(async () => {
     feed,
     endpoint: coap,
     registrations,
-    uplink,
     catalog: coreObjectCatalog(),
     clock: systemClock,
     logger,
   });
+  uplink.route('dp', management.send);
+  coap.handleUnsolicited(management.observations.onUnsolicited);
   coap.handle(uplink.handle);
   const deviceManagement = DeviceManagementApi.over(management, database.db, projector);
   const validationRules = new ValidationRuleService({ store, protocols });
   const operationRequests = new OperationRequestService({ deviceManagement, rules: validationRules, readYourWrites });
-  const firmware = startFirmware({
-    store,
-    repository: new FirmwareRepository({ store, dataDir: dir, clock: systemClock, newId: randomUUID }),
-    access: new FirmwarePackageAccess(registrations, sealer),
-    sealer,
-    deviceManagement,
-    projector,
-    db: database.db,
-    clock: systemClock,
-    logger,
-    packageUris: () => [],
-  });
+  const firmware = firmwareOn({ store, api: deviceManagement, registrations, projector, db: database.db, dataDir: dir, sealer });
   server = await startGraphQLServer({
-    host: '127.0.0.1',
-    port: 0,
+    listener: await openHttpListener({ host: '127.0.0.1', port: 0 }),
     ...graphqlApi({
       authenticate: (bearer) => tokens.authenticate(bearer),
       limits: { maxDepth: 3, maxCost: 40 },

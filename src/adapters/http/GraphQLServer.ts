@@ -9,9 +9,7 @@
  * Depth and cost limits are validation rules that Apollo applies to HTTP operations and that
  * `onSubscribe` applies to WebSocket operations, which Apollo never sees.
  */
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import type { BaseContext, HTTPGraphQLRequest } from '@apollo/server';
 import { getOperationAST, GraphQLError, parse, specifiedRules, validate } from 'graphql';
@@ -23,6 +21,7 @@ import type { Principal } from '../../domain/auth/ApiTokens.ts';
 import { roleAllows } from '../../domain/auth/ApiTokens.ts';
 import type { Logger } from '../logging/Logger.ts';
 import { bearerToken, connectionParamsToken } from './BearerToken.ts';
+import type { HttpListener } from './HttpListener.ts';
 import { consoleFilesRoute } from './ConsoleFiles.ts';
 import { explorerLandingPagePlugin } from './LandingPage.ts';
 import { serveGraphQLWebSocket } from './GraphQLWebSocket.ts';
@@ -51,8 +50,8 @@ export interface GraphQLApi<TContext extends BaseContext> {
 }
 
 export interface GraphQLServerOptions<TContext extends BaseContext> extends GraphQLApi<TContext> {
-  readonly host: string;
-  readonly port: number;
+  /** The bound HTTP port the API is served on (and closed with it). */
+  readonly listener: HttpListener;
   readonly path?: string;
   readonly logger: Logger;
   readonly requestLimits?: RequestLimits;
@@ -134,13 +133,7 @@ export async function startGraphQLServer<TContext extends BaseContext>(options: 
   });
   await apollo.start();
 
-  const http = createServer((request, response) => {
-    handleHttp(request, response).catch((error: unknown) => {
-      logger.error({ err: error }, 'HTTP request failed');
-      if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
-      response.end();
-    });
-  });
+  const { listener } = options;
 
   async function handleHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -196,7 +189,7 @@ export async function startGraphQLServer<TContext extends BaseContext>(options: 
   }
 
   const webSockets = new WebSocketServer({ noServer: true, maxPayload: requestLimits.webSocketMessageBytes });
-  http.on('upgrade', (request, socket, head) => {
+  listener.server.on('upgrade', (request, socket, head) => {
     if (new URL(request.url ?? '/', 'http://localhost').pathname !== path) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
@@ -262,24 +255,22 @@ export async function startGraphQLServer<TContext extends BaseContext>(options: 
     { value: wsServer.activeOperations() },
   ]);
 
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(options.port, options.host, () => {
-      http.off('error', reject);
-      resolve();
+  listener.serve((request, response) => {
+    handleHttp(request, response).catch((error: unknown) => {
+      logger.error({ err: error }, 'HTTP request failed');
+      if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
+      response.end();
     });
   });
-  const address = http.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}${path}`;
+  const url = `${listener.origin}${path}`;
   logger.info({ url }, 'GraphQL server listening (HTTP and WebSocket)');
 
   return {
-    port: address.port,
+    port: listener.port,
     url,
     async close() {
       await wsServer.dispose();
-      await closeHttp(http);
+      await listener.close();
       await apollo.stop();
     },
   };
@@ -341,11 +332,4 @@ async function readBody(request: IncomingMessage, contentType: string | undefine
     }
   }
   return text;
-}
-
-function closeHttp(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    server.closeAllConnections();
-  });
 }

@@ -16,7 +16,7 @@ export interface ServicePorts {
   readonly bootstrapDtlsPort: number;
 }
 
-export function serviceUri(scheme: 'coap' | 'coaps', host: string, port: number): string {
+export function serviceUri(scheme: 'coap' | 'coaps' | 'http', host: string, port: number): string {
   const literal = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   return `${scheme}://${literal}:${port}`;
 }

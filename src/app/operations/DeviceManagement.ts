@@ -1,14 +1,15 @@
 /**
  * Device management and information reporting on one CoAP endpoint (LwM2M Core 1.1 sections 6.3 and
  * 6.4): builds the value recorder, the observation manager, the device presence, the operation queues,
- * the downlink sender, the operation dispatcher, the Send receiver and the registration watcher; serves
- * Send at `/dp` on the port's uplink router, and hands the responses that match no request to the
- * observations.
+ * the downlink sender, the operation dispatcher, the Send receiver and the registration watcher, which
+ * share the presence and the recorder. It sends through the endpoint and wires nothing on it: the
+ * composition root routes Send (`/dp`) to `send` and the responses that match no request (notifications)
+ * to `observations.onUnsolicited`.
  */
 import type { Clock } from '../../domain/Clock.ts';
 import type { ObjectModelCatalog } from '../../domain/lwm2m/ObjectModel.ts';
 import type { OperationQueuePolicy } from '../../domain/operations/OperationQueueDecider.ts';
-import type { CoapEndpoint, CoapRoutes } from '../../adapters/coap/CoapEndpoint.ts';
+import type { CoapEndpoint, CoapRequestHandler } from '../../adapters/coap/CoapEndpoint.ts';
 import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
 import type { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts';
@@ -33,8 +34,6 @@ export interface DeviceManagementOptions {
   readonly feed: LogFeed;
   readonly endpoint: CoapEndpoint;
   readonly registrations: RegistrationLookup;
-  /** The uplink router of the endpoint's port, on which Send is served at `/dp`. */
-  readonly uplink: CoapRoutes;
   readonly catalog: ObjectModelCatalog;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -48,6 +47,8 @@ export interface DeviceManagementOptions {
 export interface DeviceManagement {
   readonly dispatcher: OperationDispatcher;
   readonly observations: ObservationManager;
+  /** Send (LwM2M Core 1.1 section 6.4.6), for the `/dp` route of the endpoint's uplink router. */
+  readonly send: CoapRequestHandler;
   /** New registrations, live, for the application API. */
   readonly registrationFeed: RegistrationFeed;
   close(): Promise<void>;
@@ -73,11 +74,10 @@ export async function startDeviceManagement(options: DeviceManagementOptions): P
   const dispatcher = await OperationDispatcher.start({ queues, sender, presence, registrations, catalog, clock, logger });
   const send = new SendReceiver({ registrations, recorder, catalog, clock, presence });
   const watcher = await RegistrationWatcher.start({ store, feed, dispatcher, observations, logger });
-  options.uplink.route('dp', (request) => send.handle(request));
-  endpoint.handleUnsolicited(observations.onUnsolicited);
   return {
     dispatcher,
     observations,
+    send: (request) => send.handle(request),
     registrationFeed: watcher,
     async close() {
       dispatcher.close();

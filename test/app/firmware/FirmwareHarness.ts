@@ -34,6 +34,45 @@ import { FirmwareQueries } from '../../../src/projections/firmware/FirmwareQueri
 import { Projector } from '../../../src/projections/Projector.ts';
 import { ReadModelDatabase } from '../../../src/projections/ReadModelDatabase.ts';
 import { readModelProjections } from '../../../src/projections/ReadModels.ts';
+import type { DatabaseSync } from 'node:sqlite';
+import type { SecretSealer } from '../../../src/domain/SealedSecret.ts';
+import type { RegistrationLookup } from '../../../src/app/registration/RegistrationLookup.ts';
+
+/** What the firmware update process runs on: a device-management stack and its read models. */
+export interface FirmwareStack {
+  readonly store: EventStore;
+  readonly api: DeviceManagementApi;
+  readonly registrations: RegistrationLookup;
+  readonly projector: Projector;
+  /** The read models' database. */
+  readonly db: DatabaseSync;
+  /** Where the repository keeps packages. */
+  readonly dataDir: string;
+  readonly sealer: SecretSealer;
+}
+
+/**
+ * The firmware update runner and the firmware service on a stack, as main.ts builds them but offering
+ * no package URI: for the tests of what runs `fwupdate` or the API (the shell, GraphQL), not of delivery.
+ */
+export function firmwareOn(stack: FirmwareStack, timeoutMs = 30_000): { readonly runner: FirmwareUpdateRunner; readonly service: FirmwareService } {
+  const { store, sealer } = stack;
+  const repository = new FirmwareRepository({ store, dataDir: stack.dataDir, clock: systemClock, newId: randomUUID });
+  const runner = new FirmwareUpdateRunner({
+    store,
+    api: stack.api,
+    repository,
+    clock: systemClock,
+    logger: silentLogger(),
+    newId: randomUUID,
+    packageUris: () => [],
+    timeoutMs,
+    access: new FirmwarePackageAccess(stack.registrations, sealer),
+    sealer,
+    newAccessToken: () => randomBytes(32),
+  });
+  return { runner, service: new FirmwareService({ store, repository, runner, queries: new FirmwareQueries(stack.db), projector: stack.projector }) };
+}
 
 export interface FirmwareHarness {
   readonly store: EventStore;
@@ -73,12 +112,13 @@ export async function startFirmwareHarness(dir: string, options: { readonly time
     feed,
     endpoint: coap,
     registrations,
-    uplink,
     catalog: coreObjectCatalog(),
     clock,
     logger,
     contentSources: { packages: repository, sealer },
   });
+  uplink.route('dp', management.send);
+  coap.handleUnsolicited(management.observations.onUnsolicited);
   coap.handle(uplink.handle);
   const api = DeviceManagementApi.over(management, database.db, projector);
   const route = firmwarePackageHttpRoute(repository, access);

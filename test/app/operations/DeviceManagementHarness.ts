@@ -60,13 +60,14 @@ export async function startHarness(dir: string, options: HarnessOptions): Promis
     feed,
     endpoint: coap,
     registrations,
-    uplink,
     catalog: coreObjectCatalog(),
     clock: options.clock,
     logger,
     ...(options.policy ? { policy: options.policy } : {}),
     ...(options.awakeSeconds === undefined ? {} : { awakeSeconds: options.awakeSeconds }),
   });
+  uplink.route('dp', management.send);
+  coap.handleUnsolicited(management.observations.onUnsolicited);
   coap.handle(uplink.handle);
   const api = DeviceManagementApi.over(management, database.db, projector);
   return {

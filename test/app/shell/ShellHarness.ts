@@ -4,7 +4,7 @@
  * firmware update process, and a test LwM2M client (objects 1, 3, 3303; or with object 5) registered
  * for a device whose shell is enabled or not.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,9 +18,6 @@ import { OperationRequestService } from '../../../src/app/operations/OperationRe
 import { ShellService } from '../../../src/app/shell/ShellService.ts';
 import { AggregateCommandRunner } from '../../../src/app/kernel/AggregateCommandRunner.ts';
 import { ReadYourWrites } from '../../../src/app/kernel/ReadYourWrites.ts';
-import { startFirmware } from '../../../src/app/firmware/Firmware.ts';
-import { FirmwareRepository } from '../../../src/app/firmware/FirmwareRepository.ts';
-import { FirmwarePackageAccess } from '../../../src/app/firmware/FirmwarePackageAccess.ts';
 import { AesGcmSecretSealer } from '../../../src/adapters/crypto/AesGcmSecretSealer.ts';
 import { FirmwareQueries } from '../../../src/projections/firmware/FirmwareQueries.ts';
 import { OperationQueries } from '../../../src/projections/operations/OperationQueries.ts';
@@ -33,6 +30,7 @@ import type { TestFirmwareObjectOptions } from '../../support/TestFirmwareObject
 import { importTestRegistration, testDeviceData } from '../../support/TestDevices.ts';
 import type { Harness } from '../operations/DeviceManagementHarness.ts';
 import { startHarness } from '../operations/DeviceManagementHarness.ts';
+import { firmwareOn } from '../firmware/FirmwareHarness.ts';
 
 export const links = '</>;rt="oma.lwm2m";ct="110 0",</1/0>,</3/0>,</3303/0>';
 
@@ -56,19 +54,10 @@ export async function startShellHarness(): Promise<ShellHarness> {
   const protocols = new DeviceProtocolService({ store: harness.store, clock: systemClock, logger: silentLogger() });
   const rules = new ValidationRuleService({ store: harness.store, protocols });
   const sealer = new AesGcmSecretSealer(randomBytes(32));
-  const firmware = startFirmware({
-    store: harness.store,
-    repository: new FirmwareRepository({ store: harness.store, dataDir: dir, clock: systemClock, newId: randomUUID }),
-    access: new FirmwarePackageAccess(harness.registrations, sealer),
-    sealer,
-    deviceManagement: harness.api,
-    projector: harness.projector,
-    db: readModels.db,
-    clock: systemClock,
-    logger: silentLogger(),
-    packageUris: () => [],
-    updateTimeoutMs: 10_000,
-  });
+  const firmware = firmwareOn(
+    { store: harness.store, api: harness.api, registrations: harness.registrations, projector: harness.projector, db: readModels.db, dataDir: dir, sealer },
+    10_000,
+  );
   const readYourWrites = new ReadYourWrites({ readModels: harness.projector, log: harness.store });
   const shell = new ShellService({
     store: harness.store,
@@ -114,7 +103,7 @@ export async function startShellHarness(): Promise<ShellHarness> {
       return { client, firmware: device };
     },
     async close() {
-      firmware.close();
+      firmware.runner.close();
       for (const client of clients) await client.close();
       await harness.close();
       readModels.close();

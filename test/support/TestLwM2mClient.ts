@@ -50,6 +50,8 @@ export class TestLwM2mClient {
   readonly resources = new Map(defaultResources);
   /** Requests the server sent to this client: method and path. */
   readonly served: string[] = [];
+  /** The source port of each of those requests: which server sent it, when several nodes serve the device. */
+  readonly servedFrom: number[] = [];
   /** The path of the current registration ("rd/<id>"), once registered. */
   location: string | undefined;
   /** Where its requests go: the server's port, until a balancer in front of several nodes sends it elsewhere (`moveTo`). */
@@ -156,6 +158,7 @@ export class TestLwM2mClient {
 
   #serve(request: IncomingMessage, response: OutgoingMessage): void {
     this.served.push(`${request.method} ${request.url}`);
+    this.servedFrom.push(request.rsinfo.port);
     if (this.options.device?.serve(request, response) === true) return;
     const value = request.method === 'GET' ? this.resources.get(request.url) : undefined;
     if (value === undefined) {

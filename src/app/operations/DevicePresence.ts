@@ -53,6 +53,12 @@ export class DevicePresence {
     this.#asleep.add(endpoint);
   }
 
+  /** The device registered with another node (several share the event store): what was heard of it here no longer matters. */
+  forget(endpoint: string): void {
+    this.#lastMessage.delete(endpoint);
+    this.#asleep.delete(endpoint);
+  }
+
   onHeard(listener: DeviceHeardListener): void {
     this.#listeners.add(listener);
   }

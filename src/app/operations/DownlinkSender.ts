@@ -100,7 +100,8 @@ export class DownlinkSender {
     const now = this.#registrations.registration(endpoint);
     if (!exchange || !now) return;
     const moved = now.address !== exchange.peer.address || now.port !== exchange.peer.port;
-    const reason = now.registrationId !== exchange.registrationId ? 'new-registration' : moved ? 'address-changed' : undefined;
+    // Another node holding the registration is a new registration for this one, which stops sending (several nodes may share the event store).
+    const reason = now.registrationId !== exchange.registrationId || this.#registrations.heldRegistration(endpoint) === undefined ? 'new-registration' : moved ? 'address-changed' : undefined;
     if (reason !== undefined) exchange.abandon.abort(new DeviceMoved(reason, addressText(now)));
   }
 
@@ -162,7 +163,7 @@ export class DownlinkSender {
         response = await this.#endpoint.request(peer, { ...built.value, ...(token === undefined ? {} : { token: Buffer.from(token, 'hex') }), signal: exchange.abandon.signal });
       } catch (error) {
         if (observing && token !== undefined) this.#observations.forget(token);
-        await this.#recordError(endpoint, operationId, peer, error);
+        await this.#recordError(endpoint, queued, peer, error);
         return;
       }
       // Core 1.1 section 7.4 / RFC 7252 sections 5.10.4 and 5.9.2.7: the device refuses this format; try
@@ -210,15 +211,17 @@ export class DownlinkSender {
     await this.#queues.run(endpoint, { type: 'RecordResponse', operationId, responseCode: response.code, content: interpreted.value.content, now: this.#clock.now() }, `device:${endpoint}`);
   }
 
-  async #recordError(endpoint: string, operationId: string, peer: CoapPeer, error: unknown): Promise<void> {
+  async #recordError(endpoint: string, queued: QueuedOperation, peer: CoapPeer, error: unknown): Promise<void> {
+    // The attempt is named: when another node has taken the device over and repeated it meanwhile, this word on the old one is ignored.
+    const { operationId, attempts: attempt } = queued;
     if (error instanceof DeviceMoved) {
-      await this.#queues.run(endpoint, { type: 'ReturnToQueue', operationId, reason: error.reason, from: addressText(peer), to: error.to, now: this.#clock.now() }, 'system:operations');
+      await this.#queues.run(endpoint, { type: 'ReturnToQueue', operationId, attempt, reason: error.reason, from: addressText(peer), to: error.to, now: this.#clock.now() }, 'system:operations');
       return;
     }
     if (error instanceof CoapTimeoutError) {
       // The device went away (or to sleep): wait for its next message before trying again.
       this.#presence.wentQuiet(endpoint);
-      await this.#queues.run(endpoint, { type: 'RecordTimeout', operationId, now: this.#clock.now() }, 'system:operations');
+      await this.#queues.run(endpoint, { type: 'RecordTimeout', operationId, attempt, now: this.#clock.now() }, 'system:operations');
       return;
     }
     const reason = error instanceof CoapResetError ? 'the device rejected the request (CoAP RST)' : `the request could not be completed: ${error instanceof Error ? error.message : String(error)}`;

@@ -12,6 +12,14 @@
  *
  * Pending operations survive a restart: they are events. At start the queues are rebuilt from the log;
  * an operation that was in flight when the process stopped counts as timed out.
+ *
+ * Several nodes may share the event store. An operation requested on any node is queued as an event;
+ * the node that holds the device's registration sends it, whichever node appended the request (the
+ * queues' view tells it of every queue with an operation to send), and the others never send to the
+ * device. An attempt in flight from a node that has since lost the device is that node's to end: it
+ * abandons the request when it sees the new registration. If it stopped instead, the new holder
+ * records the attempt as timed out once the sender would have given up (MAX_TRANSMIT_WAIT, RFC 7252
+ * section 4.8.2, counted from when it was sent) and delivers it again, as after a restart.
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../domain/Clock.ts';
@@ -36,7 +44,12 @@ export interface OperationDispatcherOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly newOperationId?: () => string;
+  /** How long after an attempt of another node the holder takes it over (MAX_TRANSMIT_WAIT by default). */
+  readonly takeOverAfterMs?: number;
 }
+
+/** RFC 7252 section 4.8.2: MAX_TRANSMIT_WAIT, the longest a sender waits for the answer to a confirmable request. */
+const maxTransmitWaitMs = 93_000;
 
 /** A queued operation: its id, and the log position of its request for a reader that must see it. */
 export interface RequestedOperation {
@@ -55,6 +68,9 @@ export class OperationDispatcher {
   readonly #newId: () => string;
   readonly #delivering = new Set<string>();
   readonly #again = new Set<string>();
+  /** Devices whose attempt in flight from another node is taken over when due. */
+  readonly #takeOvers = new Map<string, NodeJS.Timeout>();
+  readonly #takeOverAfterMs: number;
   #closed = false;
 
   private constructor(options: OperationDispatcherOptions) {
@@ -67,6 +83,9 @@ export class OperationDispatcher {
     this.#clock = options.clock;
     this.#logger = options.logger;
     this.#newId = options.newOperationId ?? randomUUID;
+    this.#takeOverAfterMs = options.takeOverAfterMs ?? maxTransmitWaitMs;
+    // Whichever node appended the event that left an operation to send.
+    this.#queues.onDeliverable((endpoint) => this.#deliverWaiting(endpoint));
   }
 
   /** Re-arms what was in flight when the process stopped, and delivers what it can. */
@@ -81,8 +100,9 @@ export class OperationDispatcher {
     const withWork = this.#queues.withWork();
     for (const [endpoint, state] of withWork) {
       const inFlight = state.inFlight;
-      // The process stopped while waiting for the answer: that attempt counts as unanswered.
-      if (inFlight) await this.#queues.run(endpoint, { type: 'RecordTimeout', operationId: inFlight.operationId, now: this.#clock.now() }, 'system:operations');
+      // The process stopped while waiting for the answer: that attempt counts as unanswered. Another
+      // node's attempt is its own, or taken over when this node holds the device (#takeOver).
+      if (inFlight && inFlight.sentBy === this.#registrations.nodeId) await this.#queues.run(endpoint, { type: 'RecordTimeout', operationId: inFlight.operationId, now: this.#clock.now() }, 'system:operations');
       this.deviceReachable(endpoint, false);
     }
     this.#logger.info({ devicesWithPendingOperations: withWork.length }, 'operation queues loaded');
@@ -116,14 +136,32 @@ export class OperationDispatcher {
     else this.#deliverWaiting(endpoint);
   }
 
+  /** Whether this node holds the device's current registration: only then does it send the device requests. */
+  holds(endpoint: string): boolean {
+    return this.#registrations.heldRegistration(endpoint) !== undefined;
+  }
+
+  /**
+   * The device registered with another node: this one stops sending to it. The request in flight is
+   * abandoned (its operation goes back to the queue, for the new holder; an Observe's token is no
+   * longer expected), and what was heard of the device is forgotten.
+   */
+  deviceHeldElsewhere(endpoint: string): void {
+    this.#sender.abandonIfMoved(endpoint);
+    this.#presence.forget(endpoint);
+    clearTimeout(this.#takeOvers.get(endpoint));
+    this.#takeOvers.delete(endpoint);
+  }
+
   #heard(endpoint: string): void {
     this.#sender.abandonIfMoved(endpoint);
     this.#deliverWaiting(endpoint);
   }
 
   #deliverWaiting(endpoint: string): void {
-    // A device without a queue with work has nothing to receive, and its notifications need no trip through the queue.
-    if (!this.#queues.hasWork(endpoint)) return;
+    // A device without a queue with work has nothing to receive, and its notifications need no trip
+    // through the queue; a device another node holds gets nothing from this one.
+    if (!this.#queues.hasWork(endpoint) || !this.holds(endpoint)) return;
     this.#kick(endpoint);
   }
 
@@ -134,6 +172,8 @@ export class OperationDispatcher {
 
   close(): void {
     this.#closed = true;
+    for (const timer of this.#takeOvers.values()) clearTimeout(timer);
+    this.#takeOvers.clear();
   }
 
   #kick(endpoint: string): void {
@@ -151,8 +191,12 @@ export class OperationDispatcher {
       for (;;) {
         this.#again.delete(endpoint);
         if (this.#closed) return;
-        const registration = this.#registrations.registration(endpoint);
-        const { events, state } = await this.#queues.run(endpoint, { type: 'DeliverNext', reachable: this.#presence.isReachable(endpoint, registration), now: this.#clock.now() }, 'system:operations');
+        // Only the node holding the registration sends: to the others the device is never reachable.
+        const registration = this.#registrations.heldRegistration(endpoint);
+        if (registration) await this.#takeOver(endpoint);
+        const nodeId = this.#registrations.nodeId;
+        const deliver = { type: 'DeliverNext', reachable: this.#presence.isReachable(endpoint, registration), ...(nodeId === undefined ? {} : { nodeId }), now: this.#clock.now() } as const;
+        const { events, state } = await this.#queues.run(endpoint, deliver, 'system:operations');
         const sent = events.find((event) => event.type === 'OperationSent');
         const inFlight = state.inFlight;
         if (!sent || !inFlight || !registration) {
@@ -164,5 +208,27 @@ export class OperationDispatcher {
     } finally {
       this.#delivering.delete(endpoint);
     }
+  }
+
+  /**
+   * An attempt in flight from another node, to a device this node now holds: that node abandons it
+   * when it sees the new registration; if it stopped, the attempt is recorded as timed out once it
+   * would have been (its sent time plus MAX_TRANSMIT_WAIT), so that it goes out again from here.
+   */
+  async #takeOver(endpoint: string): Promise<void> {
+    const inFlight = this.#queues.inFlight(endpoint);
+    if (!inFlight || inFlight.sentBy === this.#registrations.nodeId) return;
+    const dueInMs = Date.parse(inFlight.sentAt) + this.#takeOverAfterMs - this.#clock.now().getTime();
+    if (dueInMs > 0) {
+      if (this.#takeOvers.has(endpoint) || this.#closed) return;
+      const timer = setTimeout(() => {
+        this.#takeOvers.delete(endpoint);
+        this.#deliverWaiting(endpoint);
+      }, dueInMs);
+      timer.unref();
+      this.#takeOvers.set(endpoint, timer);
+      return;
+    }
+    await this.#queues.run(endpoint, { type: 'RecordTimeout', operationId: inFlight.operationId, attempt: inFlight.attempts, now: this.#clock.now() }, 'system:operations');
   }
 }

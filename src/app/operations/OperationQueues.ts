@@ -2,10 +2,13 @@
  * The per-device queues of operations: each device's `operations-<endpoint>` stream, decided by the
  * operations queue decider through the process's command runner ("operations are always queued", LwM2M
  * Core 1.1 sections 6.3 and 6.4), and a live view of every queue with work, rebuilt from the log at start.
+ * Several nodes may share the event store, and an operation requested on one is sent by the node
+ * holding the device: the view tells when another node's event leaves a queue with an operation to
+ * send and none in flight.
  */
 import type { OperationEvent } from '../../domain/operations/OperationEvents.ts';
 import { operationStream, operationStreamPrefix } from '../../domain/operations/OperationEvents.ts';
-import type { OperationCommand, OperationQueuePolicy, OperationQueueState } from '../../domain/operations/OperationQueueDecider.ts';
+import type { OperationCommand, OperationQueuePolicy, OperationQueueState, SentOperation } from '../../domain/operations/OperationQueueDecider.ts';
 import { defaultOperationQueuePolicy, operationQueueDecider } from '../../domain/operations/OperationQueueDecider.ts';
 import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
@@ -21,6 +24,19 @@ type QueuesWithWork = Map<string, OperationQueueState>;
 
 export type OperationQueueResult = CommandResult<OperationEvent, OperationQueueState>;
 
+/** Told of the device whose queue has an operation to send and none in flight, as the view folds the event that made it so. */
+export type DeliverableListener = (endpoint: string) => void;
+
+/**
+ * Who hears of deliverable queues, and the devices with a command of this node running: the caller of
+ * such a command takes the next delivery step itself (a request, a cancel, an answer recorded in the
+ * delivery loop), so only the events of other nodes are told.
+ */
+interface DeliverableFollowers {
+  listener?: DeliverableListener;
+  readonly running: Map<string, number>;
+}
+
 export interface OperationQueuesOptions {
   readonly runner: AggregateCommandRunner;
   readonly feed: LogFeed;
@@ -33,17 +49,21 @@ export class OperationQueues {
   readonly #logger: Logger;
   readonly #decider: OperationQueueDecider;
   readonly #view: LiveView<QueuesWithWork>;
+  readonly #followers: DeliverableFollowers;
 
-  private constructor(options: OperationQueuesOptions, decider: OperationQueueDecider, view: LiveView<QueuesWithWork>) {
+  private constructor(options: OperationQueuesOptions, decider: OperationQueueDecider, view: LiveView<QueuesWithWork>, followers: DeliverableFollowers) {
     this.#runner = options.runner;
     this.#logger = options.logger;
     this.#decider = decider;
     this.#view = view;
+    this.#followers = followers;
   }
 
   /** Reads every device's queue from the log and follows it. */
   static async open(options: OperationQueuesOptions): Promise<OperationQueues> {
     const decider = operationQueueDecider(options.policy ?? defaultOperationQueuePolicy);
+    // The listener is set once the dispatcher listens: the history folded at start tells nobody.
+    const followers: DeliverableFollowers = { running: new Map() };
     const view = await LiveView.open<QueuesWithWork>(options.feed, {
       name: 'operation queues',
       filter: { streamPrefixes: [operationStreamPrefix] },
@@ -53,10 +73,21 @@ export class OperationQueues {
         const state = decider.evolve(queues.get(endpoint) ?? decider.initialState, toDomainEvent<OperationEvent>(recorded));
         if (hasWork(state)) queues.set(endpoint, state);
         else queues.delete(endpoint);
+        if (state.inFlight === null && state.pending.length > 0 && !followers.running.has(endpoint)) followers.listener?.(endpoint);
         return queues;
       },
     });
-    return new OperationQueues(options, decider, view);
+    return new OperationQueues(options, decider, view, followers);
+  }
+
+  /** The one listener told of each queue that another node's event left with an operation to send and none in flight. */
+  onDeliverable(listener: DeliverableListener): void {
+    this.#followers.listener = listener;
+  }
+
+  /** The operation in flight to the device: which attempt, sent when and by which node. */
+  inFlight(endpoint: string): SentOperation | undefined {
+    return this.#view.state.get(endpoint)?.inFlight ?? undefined;
   }
 
   /** The queues with work, by endpoint. */
@@ -86,10 +117,18 @@ export class OperationQueues {
     const metadata = { actor, schemaVersion: 1, ...(correlationId === undefined ? {} : { correlationId }) };
     // What the finished operations were, for the log; the view holds every operation not finished.
     const before = this.#view.state.get(endpoint) ?? this.#decider.initialState;
-    const result = await this.#runner.run(operationStream(endpoint), this.#decider, command, { metadata });
-    if (result.position !== undefined) await this.#view.waitFor(result.position);
-    logOperationOutcomes(this.#logger, endpoint, result.events, before);
-    return result;
+    const { running } = this.#followers;
+    running.set(endpoint, (running.get(endpoint) ?? 0) + 1);
+    try {
+      const result = await this.#runner.run(operationStream(endpoint), this.#decider, command, { metadata });
+      if (result.position !== undefined) await this.#view.waitFor(result.position);
+      logOperationOutcomes(this.#logger, endpoint, result.events, before);
+      return result;
+    } finally {
+      const left = (running.get(endpoint) ?? 1) - 1;
+      if (left === 0) running.delete(endpoint);
+      else running.set(endpoint, left);
+    }
   }
 }
 

@@ -7,6 +7,8 @@ import type { RegistrationRecord } from '../../domain/registration/RegistrationE
 import type { CoapPeer } from '../../adapters/coap/CoapEndpoint.ts';
 
 export interface RegistrationLookup {
+  /** This node's id among the nodes sharing the event store; undefined for a node alone. */
+  readonly nodeId: string | undefined;
   registration(endpoint: string): RegistrationRecord | undefined;
   /** The device's registration when this node holds it (several nodes may share the event store); undefined otherwise. */
   heldRegistration(endpoint: string): RegistrationRecord | undefined;

@@ -4,6 +4,12 @@
  * of the old one, and de-registration or expiry ends them all (LwM2M Core 1.1 section 6.2.1). It is also
  * the one live feed of new registrations for whoever follows a device through a restart (firmware
  * updates): one member of the log feed for all of them, whatever their number.
+ *
+ * Several nodes may share the event store, and each watcher sees every node's registrations. A Register
+ * or Update concerns delivery on the node holding the registration only; on the others, the device is
+ * held elsewhere now: they stop sending to it and forget what they kept of it in memory. The node that
+ * took the Register ends the former registration's observations; a de-registration or an expiry ends
+ * them on whichever node sees it first (the others then find nothing to end).
  */
 import type { EventFilter, EventStore, RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
 import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
@@ -75,13 +81,19 @@ export class RegistrationWatcher implements RegistrationFeed, FeedMember {
     const event = toDomainEvent<RegistrationEvent>(recorded);
     try {
       switch (event.type) {
-        case 'DeviceRegistered':
-          await observations.registrationChanged(event.data.registration.endpoint, event.data.registration.registrationId);
-          dispatcher.deviceReachable(event.data.registration.endpoint);
-          for (const listener of this.#listeners.of(event.data.registration.endpoint)) listener(event.data.registration);
+        case 'DeviceRegistered': {
+          const { endpoint, registrationId } = event.data.registration;
+          if (dispatcher.holds(endpoint)) {
+            await observations.registrationChanged(endpoint, registrationId);
+            dispatcher.deviceReachable(endpoint);
+          } else dispatcher.deviceHeldElsewhere(endpoint);
+          for (const listener of this.#listeners.of(endpoint)) listener(event.data.registration);
           break;
+        }
         case 'RegistrationUpdated':
-          dispatcher.deviceReachable(event.data.endpoint);
+          // The registration as this Update left it: held here, or (taken over from before node ids) elsewhere.
+          if (dispatcher.holds(event.data.endpoint)) dispatcher.deviceReachable(event.data.endpoint);
+          else if (event.data.nodeId !== undefined) dispatcher.deviceHeldElsewhere(event.data.endpoint);
           break;
         case 'DeviceDeregistered':
         case 'RegistrationExpired':

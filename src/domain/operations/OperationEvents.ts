@@ -141,6 +141,11 @@ export interface OperationSent {
   /** 1 for the first delivery. */
   readonly attempt: number;
   readonly sentAt: string;
+  /**
+   * The node that sent it (the one holding the device's registration, when several nodes share the
+   * event store); absent when sent by a node without an id, or recorded before nodes had ids.
+   */
+  readonly nodeId?: string;
 }
 
 export interface OperationDeliveryTimedOut {

@@ -15,7 +15,13 @@
  * - An attempt sent to an address the device has left (`ReturnToQueue`: it registered again, or updated
  *   from another address) goes back to the head of the queue as well, and counts as an attempt: it is
  *   delivered to the new address while attempts remain, else it fails saying why.
- * - A response to an operation that is no longer in flight (cancelled meanwhile) is ignored.
+ * - A response to an operation that is no longer in flight (cancelled meanwhile) is ignored, and so
+ *   is a time-out or a return of an attempt other than the one in flight (a node's late word on an attempt another
+ *   node has since repeated).
+ * - Several nodes may share the event store: the attempt records the node that sent it (`nodeId` of
+ *   DeliverNext), which alone hears the answer. A node that takes a device over records the time-out of
+ *   an attempt another node left unanswered (that node stopped) and delivers it again: an attempt the
+ *   device may have carried out is repeated, as after a restart, rather than lost.
  */
 import type { Decider } from '../Decider.ts';
 import { DomainError } from '../DomainError.ts';
@@ -40,11 +46,13 @@ export type OperationCommand =
       readonly correlationId: string;
       readonly now: Date;
     }
-  | { readonly type: 'DeliverNext'; readonly reachable: boolean; readonly now: Date }
+  /** `nodeId`: the node delivering, recorded in the attempt (absent for a node alone). */
+  | { readonly type: 'DeliverNext'; readonly reachable: boolean; readonly nodeId?: string; readonly now: Date }
   | { readonly type: 'RecordResponse'; readonly operationId: string; readonly responseCode: string; readonly content: JsonValue | null; readonly now: Date }
-  | { readonly type: 'RecordTimeout'; readonly operationId: string; readonly now: Date }
+  /** `attempt`: the attempt that timed out; absent, whichever is in flight. */
+  | { readonly type: 'RecordTimeout'; readonly operationId: string; readonly attempt?: number; readonly now: Date }
   /** The device left the address the operation was sent to (`from`, `to`: "address:port"). */
-  | { readonly type: 'ReturnToQueue'; readonly operationId: string; readonly reason: OperationReturnReason; readonly from: string; readonly to: string; readonly now: Date }
+  | { readonly type: 'ReturnToQueue'; readonly operationId: string; readonly attempt?: number; readonly reason: OperationReturnReason; readonly from: string; readonly to: string; readonly now: Date }
   /** The operation in flight was done without a request to the device (a Cancel Observation by Reset). */
   | { readonly type: 'RecordDoneWithoutRequest'; readonly operationId: string; readonly content: JsonValue | null; readonly now: Date }
   /** A failure that retrying cannot cure: the device reset the request, or its answer was unreadable. */
@@ -58,12 +66,19 @@ export interface QueuedOperation {
   readonly attempts: number;
 }
 
+/** The operation in flight: its last attempt, when and by which node it was sent. */
+export interface SentOperation extends QueuedOperation {
+  readonly sentAt: string;
+  /** Absent when sent by a node without an id. */
+  readonly sentBy?: string;
+}
+
 export type OperationOutcome = 'succeeded' | 'failed' | 'cancelled';
 
 export interface OperationQueueState {
   /** Waiting operations, the next to deliver first. */
   readonly pending: readonly QueuedOperation[];
-  readonly inFlight: QueuedOperation | null;
+  readonly inFlight: SentOperation | null;
   readonly finished: Readonly<Record<string, OperationOutcome>>;
 }
 
@@ -123,7 +138,7 @@ function decide(command: OperationCommand, state: OperationQueueState, policy: O
     case 'DeliverNext': {
       const head = state.pending[0];
       if (!command.reachable || state.inFlight || !head) return [];
-      return [{ type: 'OperationSent', data: { operationId: head.operationId, attempt: head.attempts + 1, sentAt: now } }];
+      return [{ type: 'OperationSent', data: { operationId: head.operationId, attempt: head.attempts + 1, sentAt: now, ...(command.nodeId === undefined ? {} : { nodeId: command.nodeId }) } }];
     }
     case 'RecordResponse': {
       const current = state.inFlight;
@@ -153,12 +168,14 @@ function decide(command: OperationCommand, state: OperationQueueState, policy: O
     case 'RecordTimeout': {
       const current = state.inFlight;
       if (!current || current.operationId !== command.operationId) return [];
+      if (command.attempt !== undefined && command.attempt !== current.attempts) return [];
       const timedOut: OperationEvent = { type: 'OperationDeliveryTimedOut', data: { operationId: current.operationId, attempt: current.attempts, timedOutAt: now } };
       return unanswered(current, policy, timedOut, `the device did not answer, ${attempts(current.attempts)}`, now);
     }
     case 'ReturnToQueue': {
       const current = state.inFlight;
       if (!current || current.operationId !== command.operationId) return [];
+      if (command.attempt !== undefined && command.attempt !== current.attempts) return [];
       const { reason, from, to } = command;
       const returned: OperationEvent = { type: 'OperationReturnedToQueue', data: { operationId: current.operationId, attempt: current.attempts, reason, from, to, returnedAt: now } };
       return unanswered(current, policy, returned, `${describeReturn(command)} before answering the last of ${attempts(current.attempts)}`, now);
@@ -181,7 +198,7 @@ function decide(command: OperationCommand, state: OperationQueueState, policy: O
 }
 
 /** An attempt left unanswered goes back to the head of the queue while attempts remain; after the last, the operation fails saying why. */
-function unanswered(current: QueuedOperation, policy: OperationQueuePolicy, requeued: OperationEvent, reasonAfterLast: string, now: string): OperationEvent[] {
+function unanswered(current: SentOperation, policy: OperationQueuePolicy, requeued: OperationEvent, reasonAfterLast: string, now: string): OperationEvent[] {
   if (current.attempts < policy.maxAttempts) return [requeued];
   return [requeued, { type: 'OperationFailed', data: { operationId: current.operationId, responseCode: null, reason: reasonAfterLast, attempts: current.attempts, failedAt: now } }];
 }
@@ -212,7 +229,7 @@ function evolve(state: OperationQueueState, event: OperationEvent): OperationQue
       return {
         ...state,
         pending: state.pending.filter((queued) => queued !== sent),
-        inFlight: { ...sent, attempts: event.data.attempt },
+        inFlight: { ...sent, attempts: event.data.attempt, sentAt: event.data.sentAt, ...(event.data.nodeId === undefined ? {} : { sentBy: event.data.nodeId }) },
       };
     }
     case 'OperationDeliveryTimedOut':
@@ -220,7 +237,7 @@ function evolve(state: OperationQueueState, event: OperationEvent): OperationQue
       const current = state.inFlight;
       if (!current || current.operationId !== event.data.operationId) return state;
       // Back to the head: it keeps its place before everything requested after it.
-      return { ...state, inFlight: null, pending: [current, ...state.pending] };
+      return { ...state, inFlight: null, pending: [{ operationId: current.operationId, operation: current.operation, attempts: current.attempts }, ...state.pending] };
     }
     case 'OperationSucceeded':
       return finish(state, event.data.operationId, 'succeeded');

@@ -58,7 +58,7 @@ describe('device activity log', () => {
 
   it("logs each operation's outcome with the endpoint, kind and path", () => {
     const before: OperationQueueState = {
-      inFlight: { operationId: 'op-1', operation: { kind: 'read', paths: ['/3/0'], content: null }, attempts: 1 },
+      inFlight: { operationId: 'op-1', operation: { kind: 'read', paths: ['/3/0'], content: null }, attempts: 1, sentAt: '2026-01-01T00:00:00.000Z' },
       pending: [{ operationId: 'op-2', operation: { kind: 'execute', paths: ['/3/0/4'], content: null }, attempts: 0 }],
       finished: {},
     };

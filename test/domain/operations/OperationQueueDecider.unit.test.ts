@@ -129,3 +129,21 @@ describe('isReachable', () => {
     expect(isReachable({ registered: true, queueMode: true, lastMessageAt: null }, now)).toBe(false);
   });
 });
+
+describe('OperationQueueDecider: several nodes on one event store', () => {
+  it('records the node that sent each attempt, and in the state, when and by whom the one in flight went', () => {
+    const sent = history(request('op-1'), { type: 'DeliverNext', reachable: true, nodeId: 'node-a', now: at(1) });
+    expect(sent.at(-1)).toEqual({ type: 'OperationSent', data: { operationId: 'op-1', attempt: 1, sentAt: at(1).toISOString(), nodeId: 'node-a' } });
+    expect(foldEvents(decider, sent).inFlight).toMatchObject({ operationId: 'op-1', attempts: 1, sentAt: at(1).toISOString(), sentBy: 'node-a' });
+  });
+
+  it("ignores a time-out or a return of an attempt that is no longer the one in flight (a node's late word after another took over and sent again)", () => {
+    const first = history(request('op-1'), { type: 'DeliverNext', reachable: true, nodeId: 'node-a', now: at(1) });
+    const takenOver = [...first, ...given(first, { type: 'RecordTimeout', operationId: 'op-1', attempt: 1, now: at(100) })];
+    const again = [...takenOver, ...given(takenOver, { type: 'DeliverNext', reachable: true, nodeId: 'node-b', now: at(100) })];
+    expect(foldEvents(decider, again).inFlight).toMatchObject({ attempts: 2, sentBy: 'node-b' });
+    expect(given(again, { type: 'RecordTimeout', operationId: 'op-1', attempt: 1, now: at(101) })).toEqual([]);
+    expect(given(again, { type: 'ReturnToQueue', operationId: 'op-1', attempt: 1, reason: 'new-registration', from: '192.0.2.1:1', to: '192.0.2.2:2', now: at(101) })).toEqual([]);
+    expect(given(again, { type: 'RecordTimeout', operationId: 'op-1', attempt: 2, now: at(200) })).toMatchObject([{ type: 'OperationDeliveryTimedOut' }, { type: 'OperationFailed' }]);
+  });
+});

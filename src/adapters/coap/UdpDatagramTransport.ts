@@ -7,6 +7,7 @@ import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { Logger } from '../logging/Logger.ts';
+import { defaultUdpReceiveBufferBytes, enlargeReceiveBuffer } from '../runtime/UdpReceiveBuffer.ts';
 import type { CoapPeer } from './CoapEndpoint.ts';
 import type { DatagramTransport } from './DatagramTransport.ts';
 
@@ -14,11 +15,7 @@ export interface UdpDatagramTransportOptions {
   readonly host: string;
   readonly port: number;
   readonly logger: Logger;
-  /**
-   * The socket's receive buffer. Linux's default (about 200 KiB, some 250 datagrams once kernel
-   * overhead is counted) drops a fleet's burst of registrations; the kernel caps the request at
-   * net.core.rmem_max.
-   */
+  /** The socket's receive buffer (UdpReceiveBuffer.ts); 4 MiB by default. */
   readonly receiveBufferBytes?: number;
 }
 
@@ -47,11 +44,7 @@ export class UdpDatagramTransport implements DatagramTransport {
         resolve();
       });
     });
-    try {
-      socket.setRecvBufferSize(options.receiveBufferBytes ?? 4 * 1024 * 1024);
-    } catch (error) {
-      options.logger.warn({ err: error }, 'could not enlarge the UDP receive buffer');
-    }
+    enlargeReceiveBuffer(socket, options.receiveBufferBytes ?? defaultUdpReceiveBufferBytes, options.logger, `udp ${options.host} ${socket.address().port}`);
     return new UdpDatagramTransport(socket, options.logger);
   }
 

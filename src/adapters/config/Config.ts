@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { logFormats } from '../logging/Logger.ts';
 import type { LogFormat } from '../logging/Logger.ts';
+import { defaultUdpReceiveBufferBytes } from '../runtime/UdpReceiveBuffer.ts';
 
 export interface Config {
   readonly dataDir: string;
@@ -33,13 +34,15 @@ export interface Config {
   readonly logFormat: LogFormat;
   /** This node's id among the nodes sharing one event store; '' for the id kept in the data directory (NodeId.ts). */
   readonly nodeId: string;
+  /** The receive buffer (SO_RCVBUF) of every UDP socket of the CoAP and DTLS servers, in bytes (UdpReceiveBuffer.ts). */
+  readonly udpReceiveBufferBytes: number;
 }
 
 interface OptionSpec {
   readonly key: keyof Config;
   readonly flag: string;
   readonly env: string;
-  readonly kind: 'string' | 'port';
+  readonly kind: 'string' | 'port' | 'bytes';
   /** The only values accepted, when the option is a choice. */
   readonly choices?: readonly string[];
   /** Unless given, the value of this earlier option (a TCP port of the same number as its UDP one). */
@@ -69,6 +72,7 @@ export const configOptions: readonly OptionSpec[] = [
   { key: 'trustStore', flag: 'trust-store', env: 'LWM2M_HUB_TRUST_STORE', kind: 'string', defaultValue: '', description: 'PEM file: the CA certificates X509 devices must chain to; empty: only devices whose CSV row pins their certificate' },
   { key: 'logLevel', flag: 'log-level', env: 'LOG_LEVEL', kind: 'string', defaultValue: 'info', description: 'pino log level: trace, debug, info, warn, error' },
   { key: 'nodeId', flag: 'node-id', env: 'LWM2M_HUB_NODE_ID', kind: 'string', defaultValue: '', description: 'This node\'s id when several nodes share one event store (letters, digits, . _ -); empty: the id kept in the data directory (node.id), made from the host name on the first start' },
+  { key: 'udpReceiveBufferBytes', flag: 'udp-receive-buffer', env: 'LWM2M_HUB_UDP_RECEIVE_BUFFER', kind: 'bytes', defaultValue: String(defaultUdpReceiveBufferBytes), description: 'Receive buffer (SO_RCVBUF) of each CoAP and DTLS UDP socket, in bytes: datagrams kept while the server is busy; the kernel caps it at net.core.rmem_max (logged at start)' },
   { key: 'logFormat', flag: 'log-format', env: 'LOG_FORMAT', kind: 'string', choices: logFormats, defaultValue: 'auto', description: 'json, pretty (human-readable), or auto: pretty when stderr is a terminal, JSON otherwise' },
 ];
 
@@ -115,7 +119,7 @@ export function parseCommandLine(
     const raw = typeof fromFlag === 'string' ? fromFlag : (env[spec.env] ?? spec.defaultValue);
     const source = typeof fromFlag === 'string' ? `--${spec.flag}` : env[spec.env] !== undefined ? spec.env : 'default';
     if (spec.choices !== undefined && !spec.choices.includes(raw)) throw new ConfigError(`${source}: "${raw}" is not one of ${spec.choices.join(', ')}`);
-    config[spec.key] = spec.kind === 'port' ? parsePort(raw, source) : raw;
+    config[spec.key] = spec.kind === 'port' ? parsePort(raw, source) : spec.kind === 'bytes' ? parseBytes(raw, source) : raw;
   }
   const extra: Record<string, string | boolean | undefined> = {};
   for (const name of Object.keys(extraOptions)) extra[name] = values[name];
@@ -127,6 +131,13 @@ function parsePort(raw: string, source: string): number {
     throw new ConfigError(`${source}: "${raw}" is not a port number (0 to 65535)`);
   }
   return Number(raw);
+}
+
+/** A buffer size in bytes: at least 4 KiB (less would drop a fleet's every burst), at most 1 GiB. */
+function parseBytes(raw: string, source: string): number {
+  const bytes = /^\d{1,10}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(bytes >= 4096 && bytes <= 2 ** 30)) throw new ConfigError(`${source}: "${raw}" is not a size in bytes from 4096 to 1073741824`);
+  return bytes;
 }
 
 export function configHelp(): string {

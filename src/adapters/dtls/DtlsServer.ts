@@ -43,6 +43,7 @@ import { ResumedHandshake } from './ResumedHandshake.ts';
 import { ServerHandshake, helloVerifyRequestDatagram } from './ServerHandshake.ts';
 import type { CertificateTerms, EstablishedHandshake, HandshakeTimers, RefusedCredential } from './ServerHandshake.ts';
 import type { CertificateAuthentication } from './PeerCredential.ts';
+import { defaultUdpReceiveBufferBytes, enlargeReceiveBuffer } from '../runtime/UdpReceiveBuffer.ts';
 
 export interface DtlsServerOptions {
   /** The key for a PSK identity, or undefined when the identity is unknown. Keys never leave this adapter. */
@@ -67,10 +68,7 @@ export interface DtlsServerOptions {
   readonly sessionIdleTimeoutMs?: number;
   /** Cookie secret lifetime; default 60 s. */
   readonly cookieRotationMs?: number;
-  /**
-   * The socket's receive buffer; default 4 MiB. Linux's default (about 250 small datagrams once kernel
-   * overhead is counted) drops a fleet's burst of handshakes; the kernel caps it at net.core.rmem_max.
-   */
+  /** The socket's receive buffer (UdpReceiveBuffer.ts: a fleet's burst of handshakes); default 4 MiB. */
   readonly receiveBufferBytes?: number;
   /**
    * Length of the connection IDs handed to clients that ask for one (RFC 9146), so that a client whose
@@ -156,11 +154,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
         resolve();
       });
     });
-    try {
-      socket.setRecvBufferSize(this.options.receiveBufferBytes ?? 4 * 1024 * 1024);
-    } catch (error: unknown) {
-      this.logger.warn({ err: error }, 'could not enlarge the DTLS receive buffer');
-    }
+    enlargeReceiveBuffer(socket, this.options.receiveBufferBytes ?? defaultUdpReceiveBufferBytes, this.logger, `dtls ${address} ${socket.address().port}`);
     const idle = this.options.sessionIdleTimeoutMs;
     if (idle !== undefined) {
       this.idleSweep = setInterval(() => this.dropIdleSessions(idle), Math.min(idle, 60_000));

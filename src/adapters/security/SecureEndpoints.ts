@@ -40,6 +40,8 @@ export interface SecureEndpointsOptions {
   readonly certificates?: { readonly server: ServerCredential; readonly lookup: CredentialLookup };
   /** Where the sealed DTLS session state is kept across a restart (the data directory); without it sessions end with the service. */
   readonly sessionStateDir?: string;
+  /** Each DTLS socket's receive buffer (UdpReceiveBuffer.ts); 4 MiB by default. */
+  readonly receiveBufferBytes?: number;
 }
 
 export interface SecureEndpoints {
@@ -55,6 +57,7 @@ export interface SecureEndpoints {
 export async function openSecureEndpoints(options: SecureEndpointsOptions): Promise<SecureEndpoints> {
   const { clock, logger } = options;
   const certificates = options.certificates === undefined ? {} : { certificates: options.certificates };
+  const receiveBuffer = options.receiveBufferBytes === undefined ? {} : { receiveBufferBytes: options.receiveBufferBytes };
   const stateDir = options.sessionStateDir;
   const sessionFiles = stateDir === undefined ? undefined : { lwm2m: join(stateDir, 'dtls-sessions-lwm2m.sealed'), bootstrap: join(stateDir, 'dtls-sessions-bootstrap.sealed') };
   const restored = (file: string | undefined): { restoredSessions?: readonly SavedDtlsSession[] } =>
@@ -65,6 +68,7 @@ export async function openSecureEndpoints(options: SecureEndpointsOptions): Prom
     logger,
     clock,
     pskLookup: options.pskLookups.lwm2m,
+    ...receiveBuffer,
     ...certificates,
     ...restored(sessionFiles?.lwm2m),
   });
@@ -74,6 +78,7 @@ export async function openSecureEndpoints(options: SecureEndpointsOptions): Prom
     logger,
     clock,
     pskLookup: options.pskLookups.bootstrap,
+    ...receiveBuffer,
     ...restored(sessionFiles?.bootstrap),
   }).catch(
     async (error: unknown) => {

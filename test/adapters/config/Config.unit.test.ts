@@ -31,6 +31,16 @@ describe('parseCommandLine', () => {
     expect(() => parseCommandLine([], { LWM2M_HUB_HTTP_PORT: 'x' })).toThrow(/LWM2M_HUB_HTTP_PORT/);
   });
 
+  it('takes the UDP receive buffer in bytes, 4 MiB by default, and names the flag or variable of a bad size', () => {
+    expect(parseCommandLine([], {}).config.udpReceiveBufferBytes).toBe(4 * 1024 * 1024);
+    expect(parseCommandLine(['--udp-receive-buffer', '16777216'], {}).config.udpReceiveBufferBytes).toBe(16_777_216);
+    expect(parseCommandLine([], { LWM2M_HUB_UDP_RECEIVE_BUFFER: '8388608' }).config.udpReceiveBufferBytes).toBe(8_388_608);
+    for (const bad of ['4MiB', '-1', '100', '2000000000', '']) {
+      expect(() => parseCommandLine(['--udp-receive-buffer', bad], {})).toThrow(ConfigError);
+    }
+    expect(() => parseCommandLine([], { LWM2M_HUB_UDP_RECEIVE_BUFFER: '1e6' })).toThrow(/LWM2M_HUB_UDP_RECEIVE_BUFFER: "1e6" is not a size in bytes/);
+  });
+
   it('refuses an unknown flag', () => {
     expect(() => parseCommandLine(['--nope'], {})).toThrow(ConfigError);
   });

@@ -188,7 +188,7 @@ async function wireService(
   // The LwM2M server on plain CoAP: the registration interface (LwM2M Transport 1.1 section 6.4).
   const registrations = await RegistrationService.start({ store, runner, feed: logFeed, nodeId, directory: new EventStoreDeviceDirectory(store, logFeed), clock: systemClock, logger });
   closers.push({ part: 'registrations', close: () => registrations.close() });
-  const coap = await openUdpCoapEndpoint({ host: config.coapHost, port: config.coapPort, logger });
+  const coap = await openUdpCoapEndpoint({ host: config.coapHost, port: config.coapPort, logger, receiveBufferBytes: config.udpReceiveBufferBytes });
   closers.push({ part: 'lwm2m server (CoAP)', close: () => coap.close() });
   // The HTTP port (GraphQL, firmware packages, health, metrics), bound now as firmware updates name it
   // in package URIs; it answers 503 until the API is served on it, last.
@@ -213,6 +213,7 @@ async function wireService(
   const certificateAccounts = security.certificateAccounts;
   const secure = await openSecureEndpoints({
     host: config.coapHost,
+    receiveBufferBytes: config.udpReceiveBufferBytes,
     lwm2mPort: config.coapsPort,
     bootstrapPort: config.bootstrapDtlsPort,
     pskLookups: { lwm2m: security.keys.lwm2mLookup, bootstrap: security.keys.bootstrapLookup },
@@ -317,7 +318,7 @@ async function wireService(
   );
 
   // The bootstrap server on its own plain CoAP endpoint (LwM2M Core 1.1 section 6.1).
-  const bootstrap = await openUdpCoapEndpoint({ host: config.coapHost, port: config.bootstrapPort, logger });
+  const bootstrap = await openUdpCoapEndpoint({ host: config.coapHost, port: config.bootstrapPort, logger, receiveBufferBytes: config.udpReceiveBufferBytes });
   closers.push({ part: 'bootstrap server (CoAP)', close: () => bootstrap.close() });
   const bootstrapServer = await BootstrapServer.start({
     store,

@@ -21,37 +21,62 @@ interface Occurrence {
 
 interface Namespace {
   readonly what: string;
-  readonly fields: readonly DeviceCsvField[];
-  readonly seen: Map<string, Occurrence[]>;
+  /** Its columns (at most two), with the header each is read under in this file; absent columns left out. */
+  readonly columns: readonly { readonly field: DeviceCsvField; readonly header: string }[];
+  /**
+   * Each value's first occurrence, as `line * 2 + column index`: a number rather than an object and
+   * an array per value keeps a 100,000-row file's three maps small and cheap to build.
+   */
+  readonly first: Map<string, number>;
+  /** Every occurrence of the values seen more than once, the first included. */
+  readonly repeated: Map<string, Occurrence[]>;
 }
+
+const namespaceFields: readonly { readonly what: string; readonly fields: readonly DeviceCsvField[] }[] = [
+  { what: 'endpoint id', fields: ['endpoint'] },
+  { what: 'LwM2M PSK identity', fields: ['lwm2mPskId'] },
+  { what: 'bootstrap PSK identity', fields: ['bootstrapPskId', 'externalBootstrapPskId'] },
+  // A raw public key selects its device during the DTLS handshake as a PSK identity does (RFC 7250).
+  { what: 'public key', fields: ['publicKey'] },
+];
 
 export class DeviceIdentityUniqueness {
   readonly #header: DeviceCsvHeader;
-  readonly #namespaces: readonly Namespace[] = [
-    { what: 'endpoint id', fields: ['endpoint'], seen: new Map() },
-    { what: 'LwM2M PSK identity', fields: ['lwm2mPskId'], seen: new Map() },
-    { what: 'bootstrap PSK identity', fields: ['bootstrapPskId', 'externalBootstrapPskId'], seen: new Map() },
-    // A raw public key selects its device during the DTLS handshake as a PSK identity does (RFC 7250).
-    { what: 'public key', fields: ['publicKey'], seen: new Map() },
-  ];
+  readonly #namespaces: readonly Namespace[];
 
   constructor(header: DeviceCsvHeader) {
     this.#header = header;
+    this.#namespaces = namespaceFields.map(({ what, fields }) => ({
+      what,
+      columns: fields.flatMap((field) => {
+        const cell = header.cells.get(field);
+        return cell === undefined ? [] : [{ field, header: cell.header }];
+      }),
+      first: new Map(),
+      repeated: new Map(),
+    }));
   }
 
   add(record: DeviceCsvRecord, line: number): void {
     for (const namespace of this.#namespaces) {
       let previousOfRow: string | undefined;
-      for (const field of namespace.fields) {
-        const cell = this.#header.cells.get(field);
-        const value = cell === undefined ? undefined : record[cell.header]?.trim();
+      namespace.columns.forEach(({ field, header }, index) => {
+        const value = record[header]?.trim();
         // One device may use one identity in both columns of a namespace (at most two columns).
-        if (value === undefined || value === '' || value === previousOfRow) continue;
+        if (value === undefined || value === '' || value === previousOfRow) return;
         previousOfRow = value;
-        const occurrences = namespace.seen.get(value);
-        if (occurrences) occurrences.push({ line, field });
-        else namespace.seen.set(value, [{ line, field }]);
-      }
+        const first = namespace.first.get(value);
+        if (first === undefined) {
+          namespace.first.set(value, line * 2 + index);
+          return;
+        }
+        let occurrences = namespace.repeated.get(value);
+        if (!occurrences) {
+          occurrences = [{ line: Math.floor(first / 2), field: namespace.columns[first % 2]?.field ?? field }];
+          namespace.repeated.set(value, occurrences);
+        }
+        occurrences.push({ line, field });
+      });
     }
   }
 
@@ -59,8 +84,7 @@ export class DeviceIdentityUniqueness {
   problems(): DeviceCsvProblem[] {
     const problems: DeviceCsvProblem[] = [];
     for (const namespace of this.#namespaces) {
-      for (const [value, occurrences] of namespace.seen) {
-        if (occurrences.length < 2) continue;
+      for (const [value, occurrences] of namespace.repeated) {
         for (const occurrence of occurrences) {
           const others = occurrences.filter((o) => o.line !== occurrence.line).map((o) => o.line);
           const cell = this.#header.cells.get(occurrence.field);

@@ -72,10 +72,13 @@ function evolve(state: DeviceIdentityState, recorded: RecordedEvent): DeviceIden
     state.devices.delete(endpoint);
     return state;
   }
-  state.devices.set(endpoint, after);
+  // The endpoint as the import names it, a string of its own: the name cut from the stream name is a
+  // slice, which keeps the whole stream name alive with it (tens of bytes a device in a large fleet).
+  const key = event.type === 'DeviceRegistrationImported' && event.data.registration.endpoint === endpoint ? event.data.registration.endpoint : endpoint;
+  state.devices.set(key, after);
   for (const field of indexedFields) {
     const identity = after[field];
-    if (identity !== null) state.endpointOf.get(field)?.set(identity, endpoint);
+    if (identity !== null) state.endpointOf.get(field)?.set(identity, key);
   }
   return state;
 }

@@ -12,6 +12,7 @@ import type { RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
 import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import { peerKey } from '../../adapters/coap/CoapEndpoint.ts';
 import type { RegisteredObjects } from '../../domain/registration/ObjectLinks.ts';
+import { sameObjectLinks } from '../../domain/registration/ObjectLinks.ts';
 import type { RegistrationState } from '../../domain/registration/RegistrationDecider.ts';
 import type { RegistrationEvent, RegistrationRecord } from '../../domain/registration/RegistrationEvents.ts';
 import { registrationStreamPrefix } from '../../domain/registration/RegistrationEvents.ts';
@@ -22,7 +23,13 @@ export interface StreamState {
   readonly revision: number;
 }
 
-interface Entry extends StreamState {
+/**
+ * What the view keeps of an endpoint: the fields of its decider state, the stream's revision, and
+ * whether it was folded whole. One object per endpoint (not a state inside an entry): at a million
+ * registrations each object kept costs tens of megabytes.
+ */
+interface Entry extends RegistrationState {
+  readonly revision: number;
   /** Folded from the stream's first event: false when it begins after a stranger's rejections, which are not kept. */
   readonly whole: boolean;
 }
@@ -40,6 +47,10 @@ export class CurrentRegistrations {
   readonly #endpointByPeer = new Map<string, string>();
   readonly #sharedLinks = new Map<string, RegisteredObjects>();
   readonly #sharedText = new Map<string, string>();
+  /** The object links kept last: a fleet of one model shares them, found without building a key. */
+  #lastLinks: RegisteredObjects | undefined;
+  /** The last time text kept: registrations of one millisecond share it (a burst registers thousands a second). */
+  #lastTime = '';
 
   constructor(decider: { readonly initialState: RegistrationState; evolve(state: RegistrationState, event: RegistrationEvent): RegistrationState }) {
     this.#evolve = (state, event) => decider.evolve(state, event);
@@ -50,9 +61,11 @@ export class CurrentRegistrations {
     const endpoint = recorded.stream.slice(registrationStreamPrefix.length);
     const event = toDomainEvent<RegistrationEvent>(recorded);
     const before = this.#registered.get(endpoint) ?? this.#ended.get(endpoint);
-    const state = this.#evolve(before?.state ?? this.#initialState, event);
-    const entry: Entry = { state, revision: recorded.revision, whole: before?.whole ?? recorded.revision === 0 };
-    const previous = before?.state.registration ?? undefined;
+    // An entry is a decider state with two fields more; the state evolved from it is not kept as it is.
+    const state = this.#evolve(before ?? this.#initialState, event);
+    const revision = recorded.revision;
+    const whole = before?.whole ?? revision === 0;
+    const previous = before?.registration ?? undefined;
     if (previous) {
       if (previous.registrationId !== state.registration?.registrationId) this.#endpointById.delete(previous.registrationId);
       const previousPeer = peerKey(previous);
@@ -60,10 +73,10 @@ export class CurrentRegistrations {
     }
     if (state.registration) {
       this.#ended.delete(endpoint);
-      this.#remember(endpoint, entry, state.registration, previous);
+      this.#remember(endpoint, { registration: state.registration, lastRejectedAt: state.lastRejectedAt, revision, whole }, previous);
     } else {
       this.#registered.delete(endpoint);
-      if (before || (event.type === 'RegistrationRejected' && event.data.reason !== 'unknown-endpoint')) this.#ended.set(endpoint, entry);
+      if (before || (event.type === 'RegistrationRejected' && event.data.reason !== 'unknown-endpoint')) this.#ended.set(endpoint, { registration: null, lastRejectedAt: state.lastRejectedAt, revision, whole });
     }
     return this;
   }
@@ -71,7 +84,7 @@ export class CurrentRegistrations {
   /** The endpoint's decider state, when it is kept and whole: a command may be decided on it without reading the stream. */
   known(endpoint: string): StreamState | undefined {
     const entry = this.#registered.get(endpoint) ?? this.#ended.get(endpoint);
-    return entry?.whole === true ? entry : undefined;
+    return entry?.whole === true ? { state: { registration: entry.registration, lastRejectedAt: entry.lastRejectedAt }, revision: entry.revision } : undefined;
   }
 
   /** Whether the endpoint's registration stream exists, as far as kept (rejected strangers' streams are not). */
@@ -80,7 +93,7 @@ export class CurrentRegistrations {
   }
 
   registration(endpoint: string): RegistrationRecord | undefined {
-    return this.#registered.get(endpoint)?.state.registration ?? undefined;
+    return this.#registered.get(endpoint)?.registration ?? undefined;
   }
 
   registrationAt(peer: { readonly address: string; readonly port: number }): RegistrationRecord | undefined {
@@ -95,30 +108,45 @@ export class CurrentRegistrations {
   }
 
   *registrations(): Iterable<RegistrationRecord> {
-    for (const { state } of this.#registered.values()) if (state.registration) yield state.registration;
+    for (const { registration } of this.#registered.values()) if (registration) yield registration;
   }
 
   get count(): number {
     return this.#registered.size;
   }
 
-  #remember(endpoint: string, entry: Entry, record: RegistrationRecord, previous: RegistrationRecord | undefined): void {
+  #remember(endpoint: string, entry: Entry & { readonly registration: RegistrationRecord }, previous: RegistrationRecord | undefined): void {
+    const record = entry.registration;
     // Devices of one model announce the same objects and version: sharing those values keeps an idle
     // registration's footprint small (BENCHMARKS.md, "Registration"). An Update without links keeps
     // the previous (already shared) ones, which need no key.
-    const objectLinks = record.objectLinks === previous?.objectLinks ? record.objectLinks : this.#intern(this.#sharedLinks, JSON.stringify(record.objectLinks), record.objectLinks);
-    const registration: RegistrationRecord = {
-      ...record,
-      objectLinks,
-      lwm2mVersion: this.#intern(this.#sharedText, record.lwm2mVersion, record.lwm2mVersion),
-      binding: this.#intern(this.#sharedText, record.binding, record.binding),
-      ...(record.nodeId === undefined ? {} : { nodeId: this.#intern(this.#sharedText, record.nodeId, record.nodeId) }),
-    };
+    const objectLinks = record.objectLinks === previous?.objectLinks ? record.objectLinks : this.#shareLinks(record.objectLinks);
+    const lwm2mVersion = this.#intern(this.#sharedText, record.lwm2mVersion, record.lwm2mVersion);
+    const binding = this.#intern(this.#sharedText, record.binding, record.binding);
+    const nodeId = record.nodeId === undefined ? undefined : this.#intern(this.#sharedText, record.nodeId, record.nodeId);
+    const registeredAt = this.#time(record.registeredAt);
+    // A registration not updated since it was made: one text for both times.
+    const lastUpdateAt = record.lastUpdateAt === registeredAt ? registeredAt : this.#time(record.lastUpdateAt);
+    const registration: RegistrationRecord = { ...record, objectLinks, lwm2mVersion, binding, registeredAt, lastUpdateAt, ...(nodeId === undefined ? {} : { nodeId }) };
     // The record's own endpoint string is the key: the name cut from the stream is one copy more to keep.
     const key = registration.endpoint === endpoint ? registration.endpoint : endpoint;
-    this.#registered.set(key, { state: { ...entry.state, registration }, revision: entry.revision, whole: entry.whole });
+    this.#registered.set(key, { registration, lastRejectedAt: entry.lastRejectedAt, revision: entry.revision, whole: entry.whole });
     this.#endpointById.set(registration.registrationId, key);
     this.#endpointByPeer.set(peerKey(registration), key);
+  }
+
+  #shareLinks(links: RegisteredObjects): RegisteredObjects {
+    if (this.#lastLinks !== undefined && sameObjectLinks(links, this.#lastLinks)) return this.#lastLinks;
+    const shared = this.#intern(this.#sharedLinks, JSON.stringify(links), links);
+    this.#lastLinks = shared;
+    return shared;
+  }
+
+  /** The kept copy of a time text when it is the last one kept. */
+  #time(text: string): string {
+    if (text === this.#lastTime) return this.#lastTime;
+    this.#lastTime = text;
+    return text;
   }
 
   /** Returns the shared copy of a value, up to a bound on distinct values. */

@@ -27,7 +27,6 @@ import type { Clock } from '../../domain/Clock.ts';
 import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
 import { logRegistrationEvents } from '../devices/DeviceActivityLog.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
-import { parseObjectLinks } from '../../domain/registration/ObjectLinks.ts';
 import type { RegisteredObjects } from '../../domain/registration/ObjectLinks.ts';
 import { parseRegisterParameters, parseUpdateParameters } from '../../domain/registration/RegistrationParameters.ts';
 import {
@@ -46,6 +45,7 @@ import { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts';
 import { LiveView } from '../kernel/LiveView.ts';
 import { LogFeed } from '../kernel/LogFeed.ts';
 import { CurrentRegistrations } from './CurrentRegistrations.ts';
+import { ParsedObjectLinks } from './ParsedObjectLinks.ts';
 import { RefusalAudit } from '../refusals/RefusalAudit.ts';
 import type { RefusalTallyPolicy } from '../../domain/refusals/RefusalTally.ts';
 
@@ -94,6 +94,7 @@ export class RegistrationService {
   readonly #ownsFeed: boolean;
   readonly #sweeper: NodeJS.Timeout | undefined;
   readonly #refusals: RefusalAudit;
+  readonly #parsedLinks = new ParsedObjectLinks();
 
   private constructor(options: RegistrationServiceOptions, decider: ReturnType<typeof registrationDecider>, view: LiveView<CurrentRegistrations>, feed: LogFeed) {
     this.#decider = decider;
@@ -263,6 +264,7 @@ export class RegistrationService {
       this.#logger.info({ endpoint, reason: verdict.reason, address: source.address }, 'registration rejected');
       return { code: verdict.responseCode };
     }
+    this.#parsedLinks.keep(links.text, links.objects);
     return { code: '2.01', locationPath: ['rd', command.registrationId] };
   }
 
@@ -299,13 +301,14 @@ export class RegistrationService {
     }
   }
 
-  #objectLinks(request: IncomingCoapRequest): { objects: RegisteredObjects } | CoapResponse {
+  #objectLinks(request: IncomingCoapRequest): { objects: RegisteredObjects; text: string } | CoapResponse {
     if (request.contentFormat !== undefined && request.contentFormat !== linkFormat) {
       return { code: '4.15', payload: new TextEncoder().encode('object links must be application/link-format (40)') };
     }
-    const parsed = parseObjectLinks(new TextDecoder().decode(request.payload));
+    const text = new TextDecoder().decode(request.payload);
+    const parsed = this.#parsedLinks.parse(text);
     if (!parsed.ok) return badRequest(`object links: ${parsed.reason} at ${parsed.offset}`);
-    return { objects: parsed.objects };
+    return { objects: parsed.objects, text };
   }
 
   /**

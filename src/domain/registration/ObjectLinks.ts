@@ -81,3 +81,14 @@ function normalizeRoot(target: string): string {
   const trimmed = target.replace(/\/+$/, '');
   return trimmed === '' ? '/' : trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
 }
+
+/** Whether two announcements are the same: devices of one model send the same objects, and may share one copy. */
+export function sameObjectLinks(a: RegisteredObjects, b: RegisteredObjects): boolean {
+  if (a === b) return true;
+  if (a.rootPath !== b.rootPath || a.ignoredLinks !== b.ignoredLinks || a.contentFormats.length !== b.contentFormats.length || a.objects.length !== b.objects.length) return false;
+  if (a.contentFormats.some((format, index) => format !== b.contentFormats[index])) return false;
+  return a.objects.every((link, index) => {
+    const other = b.objects[index];
+    return other !== undefined && link.objectId === other.objectId && link.instanceId === other.instanceId && link.version === other.version;
+  });
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseObjectLinks } from '../../../src/domain/registration/ObjectLinks.ts';
+import { parseObjectLinks, sameObjectLinks } from '../../../src/domain/registration/ObjectLinks.ts';
+import type { RegisteredObjects } from '../../../src/domain/registration/ObjectLinks.ts';
 
 describe('parseObjectLinks', () => {
   it('reads objects, instances, versions and the content formats of the root link', () => {
@@ -36,5 +37,32 @@ describe('parseObjectLinks', () => {
     expect(parseObjectLinks('</1/0').ok).toBe(false);
     expect(parseObjectLinks('</3>;ver=one').ok).toBe(false);
     expect(parseObjectLinks('</>;rt="oma.lwm2m";ct=json').ok).toBe(false);
+  });
+});
+
+describe('sameObjectLinks', () => {
+  const parsed = (text: string): RegisteredObjects => {
+    const result = parseObjectLinks(text);
+    if (!result.ok) throw new Error(result.reason);
+    return result.objects;
+  };
+  const announcement = '</>;rt="oma.lwm2m";ct=11543,</1/0>,</3>;ver=1.1,</3/0>,</3303/0>';
+
+  it('holds for two parses of one announcement', () => {
+    expect(sameObjectLinks(parsed(announcement), parsed(announcement))).toBe(true);
+  });
+
+  it('tells apart announcements that differ in an instance, a version, a content format, the root or the links ignored', () => {
+    const one = parsed(announcement);
+    for (const other of [
+      '</>;rt="oma.lwm2m";ct=11543,</1/0>,</3>;ver=1.1,</3/0>,</3303/1>',
+      '</>;rt="oma.lwm2m";ct=11543,</1/0>,</3>;ver=1.2,</3/0>,</3303/0>',
+      '</>;rt="oma.lwm2m";ct=11542,</1/0>,</3>;ver=1.1,</3/0>,</3303/0>',
+      '</lwm2m>;rt="oma.lwm2m";ct=11543,</lwm2m/1/0>,</lwm2m/3>;ver=1.1,</lwm2m/3/0>,</lwm2m/3303/0>',
+      '</>;rt="oma.lwm2m";ct=11543,</1/0>,</3>;ver=1.1,</3/0>,</3303/0>,</sensors/temp>',
+      '</>;rt="oma.lwm2m";ct=11543,</1/0>,</3>;ver=1.1,</3/0>',
+    ]) {
+      expect(sameObjectLinks(one, parsed(other)), other).toBe(false);
+    }
   });
 });

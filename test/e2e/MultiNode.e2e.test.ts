@@ -16,13 +16,14 @@ import type { JsonValue } from '../../src/domain/Json.ts';
 import type { RunningService } from '../../src/main.ts';
 import type { OperationSent, OperationSpec } from '../../src/domain/operations/OperationEvents.ts';
 import { operationStream } from '../../src/domain/operations/OperationEvents.ts';
-import type { DeviceRegistered, RegistrationRecord } from '../../src/domain/registration/RegistrationEvents.ts';
+import type { DeviceRegistered } from '../../src/domain/registration/RegistrationEvents.ts';
 import { registrationStream } from '../../src/domain/registration/RegistrationEvents.ts';
 import { observationStream } from '../../src/domain/observations/ObservationEvents.ts';
 import type { IncomingMessage, OutgoingMessage } from 'coap';
 import { TestLwM2mClient } from '../support/TestLwM2mClient.ts';
 import { TestDeviceObjects } from '../support/TestDeviceObjects.ts';
 import { importTestDevice } from '../support/TestDevices.ts';
+import { testRegistration } from '../support/TestRegistrations.ts';
 import { eventually } from '../app/operations/DeviceManagementHarness.ts';
 import { startTestService } from './TestService.ts';
 
@@ -202,23 +203,6 @@ describe('several nodes on one event store', () => {
 
 /** The registration a node that has since stopped (`node-dead`) recorded, last updated at `at`. */
 function deadNodeRegistered(endpoint: string, at: string): NewEvent {
-  const registration: RegistrationRecord = {
-    endpoint,
-    registrationId: `reg-${endpoint}`,
-    address: '127.0.0.1',
-    port: 9,
-    channel: 'plain',
-    pskIdentity: null,
-    lifetime: 60,
-    lwm2mVersion: '1.1',
-    binding: 'U',
-    queueMode: false,
-    smsNumber: null,
-    objectLinks: { rootPath: '/', contentFormats: [], objects: [{ objectId: 3, instanceId: 0, version: null }], ignoredLinks: 0 },
-    registeredAt: at,
-    lastUpdateAt: at,
-    nodeId: 'node-dead',
-  };
-  const data: DeviceRegistered = { registration, replacedRegistrationId: null };
+  const data: DeviceRegistered = { registration: testRegistration({ endpoint, registeredAt: at, nodeId: 'node-dead' }), replacedRegistrationId: null };
   return { type: 'DeviceRegistered', data: data as unknown as JsonValue };
 }

@@ -4,6 +4,7 @@ import { logOperationOutcomes, logRegistrationEvents } from '../../../src/app/de
 import type { OperationQueueState } from '../../../src/domain/operations/OperationQueueDecider.ts';
 import type { RegistrationRecord } from '../../../src/domain/registration/RegistrationEvents.ts';
 import { CapturedOutput } from '../../cli/CapturedOutput.ts';
+import { testRegistration } from '../../support/TestRegistrations.ts';
 
 interface LogLine {
   readonly level: number;
@@ -19,22 +20,7 @@ function capture(level: string): { readonly logger: pino.Logger; readonly lines:
   };
 }
 
-const registration: RegistrationRecord = {
-  endpoint: 'dev-1',
-  registrationId: 'r1',
-  address: '127.0.0.1',
-  port: 5999,
-  channel: 'plain',
-  pskIdentity: null,
-  lifetime: 60,
-  lwm2mVersion: '1.1',
-  binding: 'U',
-  queueMode: false,
-  smsNumber: null,
-  objectLinks: { rootPath: '/', contentFormats: [], objects: [], ignoredLinks: 0 },
-  registeredAt: '2026-01-01T00:00:00.000Z',
-  lastUpdateAt: '2026-01-01T00:00:00.000Z',
-};
+const registration: RegistrationRecord = testRegistration({ endpoint: 'dev-1', registrationId: 'r1' });
 
 describe('device activity log', () => {
   it('logs Register, De-register and expiry at info and Update at debug, each with the endpoint', () => {

@@ -57,10 +57,12 @@ async function scenario(name: string, options: { inFlight: number; valuesPerMess
   const dir = mkdtempSync(join(tmpdir(), 'mapping-bench-'));
   const store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
   const database = ReadModelDatabase.open(dir);
-  const projector = new Projector({ store, feed: new LogFeed({ store }), database, projections: readModelProjections, logger: silentLogger() });
+  // One reader of the log for the projector and the protocols, as main.ts wires them.
+  const feed = new LogFeed({ store });
+  const projector = new Projector({ store, feed, database, projections: readModelProjections, logger: silentLogger() });
   try {
     projector.start();
-    const protocols = new DeviceProtocolService({ store, clock: systemClock, logger: silentLogger() });
+    const protocols = new DeviceProtocolService({ store, feed, clock: systemClock, logger: silentLogger() });
     await protocols.importDdf(ddf, user);
     await protocols.setResourceFunctionality({ objectId: 3303, resourceId: 5700, functionality: measurement }, user);
     if (options.withAlarm) await protocols.setResourceFunctionality({ objectId: 3303, resourceId: 5700, functionality: alarm }, user);

@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import type { Config } from '../adapters/config/Config.ts';
 import { readDdfFile } from '../adapters/ddf/DdfFileReader.ts';
+import { LogFeed } from '../app/kernel/LogFeed.ts';
 import { DeviceProtocolService } from '../app/protocols/DeviceProtocolService.ts';
 import type { EventStore } from '../adapters/eventstore/EventStore.ts';
 import { openEventStore } from '../adapters/eventstore/openEventStore.ts';
@@ -65,9 +66,11 @@ export async function runImportProtocol(args: ImportProtocolArgs): Promise<numbe
   if (serviceUrl !== undefined) return uploadThroughService(args, read.xml, serviceUrl, stdout, stderr);
 
   let store: EventStore | undefined;
+  let feed: LogFeed | undefined;
   try {
     store = await openEventStore({ url: config.eventStoreUrl, dataDir: config.dataDir, logger });
-    const service = new DeviceProtocolService({ store, clock: args.clock ?? systemClock, logger });
+    feed = new LogFeed({ store });
+    const service = new DeviceProtocolService({ store, feed, clock: args.clock ?? systemClock, logger });
     const result = await service.importDdf(read.xml, { actor: 'system:cli', correlationId: randomUUID() });
     if (!result.ok) {
       stderr.write(formatRefusal(file, result.errors));
@@ -84,6 +87,7 @@ export async function runImportProtocol(args: ImportProtocolArgs): Promise<numbe
     stderr.write(`import-protocol: ${error instanceof Error ? error.message : String(error)}\n`);
     return exitCodes.failed;
   } finally {
+    await feed?.close();
     await store?.close();
   }
 }

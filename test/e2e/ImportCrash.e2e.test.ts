@@ -180,10 +180,12 @@ function visibleDevices(dataDir: string): Promise<Visible> {
 /** How many of the document's objects have a protocol, for each reader. */
 function visibleProtocols(dataDir: string): Promise<{ readonly service: number; readonly models: number; readonly readModel: number }> {
   return restarted(dataDir, deviceProtocolsProjection, async (store, database) => {
-    const protocols = new DeviceProtocolService({ store, clock: systemClock, logger: silentLogger() });
+    const feed = new LogFeed({ store });
+    const protocols = new DeviceProtocolService({ store, feed, clock: systemClock, logger: silentLogger() });
     let service = 0;
     for (const objectId of objectIds) if ((await protocols.protocolState(objectId)).versions.size > 0) service++;
     const models = (await protocols.uploadedModels()).length;
+    await feed.close();
     const readModel = new DeviceProtocolQueries(database.db).list().length;
     return { service, models, readModel };
   });

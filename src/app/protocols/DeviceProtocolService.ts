@@ -35,7 +35,7 @@ import type { EventMetadata, EventStore } from '../../adapters/eventstore/EventS
 import { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts';
 import { commitImport, committedEvents, ImportCommits } from '../kernel/ImportCommits.ts';
 import { LiveView } from '../kernel/LiveView.ts';
-import { LogFeed } from '../kernel/LogFeed.ts';
+import type { LogFeed } from '../kernel/LogFeed.ts';
 import { retryOnConflict } from '../kernel/RetryOnConflict.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
 
@@ -85,9 +85,13 @@ export interface DeviceProtocolServiceOptions {
   readonly store: EventStore;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** The process's command runner and log feed; a service built alone (a test, the CLI) uses its own. */
+  /**
+   * The process's log feed, from which the live view of the protocols is kept: the one reader of the
+   * log of every live view of the process (a command line that runs alone opens one and closes it).
+   */
+  readonly feed: LogFeed;
+  /** The process's command runner; a service built alone (a test, the CLI) runs its own. */
   readonly runner?: AggregateCommandRunner;
-  readonly feed?: LogFeed;
 }
 
 const commitType: DeviceProtocolImportEvent['type'] = 'DeviceProtocolImportCommitted';
@@ -114,7 +118,7 @@ export class DeviceProtocolService {
     this.#logger = options.logger.child({ component: 'device-protocols' });
     this.#commits = new ImportCommits(this.#store);
     this.#runner = options.runner ?? new AggregateCommandRunner({ store: options.store });
-    this.#feed = options.feed ?? new LogFeed({ store: options.store });
+    this.#feed = options.feed;
   }
 
   /** Parses a DDF document and stores a protocol version for each of its objects (all or none). Throws a CONFLICT DomainError. */

@@ -26,6 +26,8 @@ import { join } from 'node:path';
 
 export interface Harness {
   readonly store: EventStore;
+  /** The stack's one reader of the log for live state, as main.ts has one. */
+  readonly feed: LogFeed;
   readonly coap: DatagramCoapEndpoint;
   readonly registrations: RegistrationService;
   readonly management: DeviceManagement;
@@ -72,6 +74,7 @@ export async function startHarness(dir: string, options: HarnessOptions): Promis
   const api = DeviceManagementApi.over(management, database.db, projector);
   return {
     store,
+    feed,
     coap,
     registrations,
     management,

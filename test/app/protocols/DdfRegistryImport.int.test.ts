@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { LogFeed } from '../../../src/app/kernel/LogFeed.ts';
 import { DeviceProtocolService } from '../../../src/app/protocols/DeviceProtocolService.ts';
 import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventStore.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
@@ -23,7 +24,7 @@ const NOT_OBJECTS = new Set(['DDF.xml', 'LWM2M_senml_units.xml', 'Common.xml']);
 describe.skipIf(!present)('importing the OMA registry', () => {
   it('imports every object definition of the registry and its version history', async () => {
     const store = new MemoryEventStore();
-    const service = new DeviceProtocolService({ store, clock: new ManualClock(), logger: silentLogger() });
+    const service = new DeviceProtocolService({ store, feed: new LogFeed({ store }), clock: new ManualClock(), logger: silentLogger() });
     const outcomes: string[] = [];
     let objects = 0;
     for (const folder of ['version_history', '.']) {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AppendResult, EventStore, ExpectedRevision, NewEvent } from '../../../src/adapters/eventstore/EventStore.ts';
 import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventStore.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
+import { LogFeed } from '../../../src/app/kernel/LogFeed.ts';
 import { DeviceProtocolService } from '../../../src/app/protocols/DeviceProtocolService.ts';
 import { importStreamPrefix } from '../../../src/domain/imports/StagedImports.ts';
 import { protocolStream } from '../../../src/domain/protocols/DeviceProtocolEvents.ts';
@@ -33,8 +34,9 @@ describe('DeviceProtocolService import', () => {
   it('decides a document again under a new import id when another writer appended to one of its objects meanwhile', async () => {
     const store = new ContendedStore(protocolStream(3303));
     const clock = new ManualClock(Date.parse('2026-02-01T08:00:00Z'));
-    const protocols = new DeviceProtocolService({ store, clock, logger: silentLogger() });
-    store.beforeFirstAppend = () => new DeviceProtocolService({ store, clock, logger: silentLogger() }).importDdf(fixture('3303-1_0.xml'), user);
+    const protocols = new DeviceProtocolService({ store, feed: new LogFeed({ store }), clock, logger: silentLogger() });
+    // The other writer, as another process: a feed of its own.
+    store.beforeFirstAppend = () => new DeviceProtocolService({ store, feed: new LogFeed({ store }), clock, logger: silentLogger() }).importDdf(fixture('3303-1_0.xml'), user);
     const result = await protocols.importDdf(fixture('3303.xml'), user);
     expect(result).toMatchObject({ ok: true, protocols: [{ objectId: 3303, version: '1.1', created: true }] });
     expect([...(await protocols.protocolState(3303)).versions.keys()]).toEqual(['1.0', '1.1']);

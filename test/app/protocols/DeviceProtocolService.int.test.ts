@@ -46,20 +46,32 @@ let projector: Projector;
 let clock: ManualClock;
 let protocols: DeviceProtocolService;
 let telemetry: TelemetryService;
+/** The test's feeds: the one its projector and service share, as main.ts's do, and those of the "other" instances. */
+let feeds: LogFeed[];
+
+/** A feed of its own, as another process reads the log. */
+function feedOf(on: SqliteEventStore): LogFeed {
+  const feed = new LogFeed({ store: on });
+  feeds.push(feed);
+  return feed;
+}
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'device-protocols-'));
   store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
   database = ReadModelDatabase.open(dir);
-  projector = new Projector({ store, feed: new LogFeed({ store }), database, projections: readModelProjections, logger: silentLogger() });
+  feeds = [];
+  const feed = feedOf(store);
+  projector = new Projector({ store, feed, database, projections: readModelProjections, logger: silentLogger() });
   projector.start();
   clock = new ManualClock(Date.parse('2026-02-01T08:00:00Z'));
-  protocols = new DeviceProtocolService({ store, clock, logger: silentLogger() });
+  protocols = new DeviceProtocolService({ store, feed, clock, logger: silentLogger() });
   telemetry = new TelemetryService({ store, protocols, clock });
 });
 
 afterEach(async () => {
   await projector.close();
+  for (const feed of feeds) await feed.close();
   database.close();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
@@ -188,7 +200,7 @@ describe('DeviceProtocolService with TelemetryService on SQLite', () => {
       { objectId: 3303, resourceId: 5700, functionality: { kind: 'createAlarm', severity: 'MINOR', type: 'c8y_Warm', status: 'ACTIVE', text: 'warm' } },
       user,
     );
-    const other = new TelemetryService({ store, protocols: new DeviceProtocolService({ store, clock, logger: silentLogger() }), clock });
+    const other = new TelemetryService({ store, protocols: new DeviceProtocolService({ store, feed: feedOf(store), clock, logger: silentLogger() }), clock });
     await Promise.all(
       Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? telemetry : other).recordValues({ endpoint: 'dev-1', values: [temperature(floatValue(30 + i))] })),
     );
@@ -290,7 +302,7 @@ describe('DeviceProtocolService with TelemetryService on SQLite', () => {
 
   it('sees a functionality change made through another service instance once its watch delivers it', async () => {
     await protocols.importDdf(temperatureDdf, user);
-    const other = new DeviceProtocolService({ store, clock, logger: silentLogger() });
+    const other = new DeviceProtocolService({ store, feed: feedOf(store), clock, logger: silentLogger() });
     expect((await other.mappingFor(3303, '1.1'))?.resources.size).toBe(0);
     await protocols.setResourceFunctionality({ objectId: 3303, resourceId: 5700, functionality: { kind: 'sendEvent', type: 'c8y_Temperature', text: 'measured' } }, user);
     const deadline = Date.now() + 2000;
@@ -320,7 +332,7 @@ describe('DeviceProtocolService with TelemetryService on SQLite', () => {
 async function stagedVersionOf(ddf: string): Promise<JsonObject> {
   const other = await SqliteEventStore.open(join(dir, 'other.sqlite'));
   try {
-    await new DeviceProtocolService({ store: other, clock, logger: silentLogger() }).importDdf(ddf, user);
+    await new DeviceProtocolService({ store: other, feed: feedOf(other), clock, logger: silentLogger() }).importDdf(ddf, user);
     const read = await other.readStream('protocol-3303');
     return read.status === 'found' ? (read.events[0]?.data as JsonObject) : {};
   } finally {

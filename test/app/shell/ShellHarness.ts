@@ -51,7 +51,7 @@ export async function startShellHarness(): Promise<ShellHarness> {
   const harness = await startHarness(dir, { clock: systemClock });
   // A second connection to the read models' file, as the GraphQL layer reads them beside the projector.
   const readModels = ReadModelDatabase.open(dir);
-  const protocols = new DeviceProtocolService({ store: harness.store, clock: systemClock, logger: silentLogger() });
+  const protocols = new DeviceProtocolService({ store: harness.store, feed: harness.feed, clock: systemClock, logger: silentLogger() });
   const rules = new ValidationRuleService({ store: harness.store, protocols });
   const sealer = new AesGcmSecretSealer(randomBytes(32));
   const firmware = firmwareOn(

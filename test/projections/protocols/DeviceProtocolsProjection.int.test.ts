@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LogFeed } from '../../../src/app/kernel/LogFeed.ts';
 import { DeviceProtocolService } from '../../../src/app/protocols/DeviceProtocolService.ts';
 import type { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
@@ -28,7 +29,7 @@ afterEach(() => bed.close());
 describe('the device protocols read model', () => {
   it('keeps the newest version as the protocol whatever the upload order, and each version its own functionalities', async () => {
     const clock = new ManualClock(Date.parse('2026-04-01T00:00:00Z'));
-    const service = new DeviceProtocolService({ store, clock, logger: silentLogger() });
+    const service = new DeviceProtocolService({ store, feed: new LogFeed({ store }), clock, logger: silentLogger() });
     await service.importDdf(fixture('3303.xml'), user);
     clock.advanceSeconds(60);
     await service.importDdf(fixture('3303-1_0.xml'), user);

@@ -91,4 +91,28 @@ describe('lwm2m-hub replay', () => {
       await service.close();
     }
   });
+
+  it('beside a running service, asks the service to rebuild, which goes on answering with the rebuilt read models', async () => {
+    const dump = '{ devices { edges { node { endpoint name status } } } }';
+    const adminToken = () => readFileSync(join(dir, 'admin.token'), 'utf8').trim();
+    const service = await start();
+    try {
+      // Imported here or already by the test before (then unchanged): either way three devices.
+      await postGraphQL(service.graphql.url, adminToken(), 'mutation($csv: String!) { importDeviceRegistrations(csv: $csv) { imported } }', { csv: nosecCsv });
+      const before = (await postGraphQL(service.graphql.url, adminToken(), dump)).raw;
+      expect(before).toContain('"endpoint"');
+      expect(before).not.toContain('corrupted');
+      // Wrong read models in the running service's file (WAL lets a second connection write beside it).
+      const db = new DatabaseSync(join(dir, 'readmodels.sqlite'));
+      db.exec("UPDATE devices SET registration = json_set(registration, '$.name', 'corrupted')");
+      db.close();
+      expect((await postGraphQL(service.graphql.url, adminToken(), dump)).raw).toContain('corrupted');
+
+      const { stdout } = await lwm2mHub('replay');
+      expect(stdout).toMatch(/rebuilt \d+ read models in the running service at http:\/\/127\.0\.0\.1:\d+\/graphql: \d+ events up to position \d+/);
+      expect((await postGraphQL(service.graphql.url, adminToken(), dump)).raw).toBe(before);
+    } finally {
+      await service.close();
+    }
+  });
 });

@@ -13,6 +13,10 @@
  *   another source address: LwM2M Transport 1.1 section 5, the server addresses the client at the source
  *   of its last Register or Update) is abandoned at once and its operation goes back to the head of the
  *   queue, recorded with both addresses, to be delivered to the new one.
+ * - When the node stops, the requests in flight are abandoned and nothing is recorded: each attempt
+ *   stays in flight in the log, to be timed out and sent again when the node starts again, or by the
+ *   node the device registers with next (several nodes may share the event store). The node stopping
+ *   says nothing about the operation, which must not fail for it.
  * What a write refers to instead of holding it in the event (a package of the firmware repository, a
  * sealed text) is read or opened for each attempt, in memory only (ContentReferences.ts).
  */
@@ -57,6 +61,14 @@ class DeviceMoved extends Error {
   }
 }
 
+/** Why a request in flight was abandoned: this node is stopping. */
+class NodeStopping extends Error {
+  constructor() {
+    super('the node is stopping');
+    this.name = 'NodeStopping';
+  }
+}
+
 export interface DownlinkSenderOptions {
   readonly queues: OperationQueues;
   readonly endpoint: CoapEndpoint;
@@ -81,6 +93,7 @@ export class DownlinkSender {
   readonly #clock: Clock;
   readonly #contentSources: ContentSources;
   readonly #exchanges = new Map<string, InFlightExchange>();
+  #stopped = false;
 
   constructor(options: DownlinkSenderOptions) {
     this.#queues = options.queues;
@@ -105,8 +118,15 @@ export class DownlinkSender {
     if (reason !== undefined) exchange.abandon.abort(new DeviceMoved(reason, addressText(now)));
   }
 
+  /** Abandons every request in flight, recording nothing, and sends no more: the node is stopping. */
+  stop(): void {
+    this.#stopped = true;
+    for (const exchange of this.#exchanges.values()) exchange.abandon.abort(new NodeStopping());
+  }
+
   /** Sends the operation in flight to the device at its registered address and records the answer. */
   async send(endpoint: string, registration: RegistrationRecord, queued: QueuedOperation): Promise<void> {
+    if (this.#stopped) return;
     const exchange: InFlightExchange = { registrationId: registration.registrationId, peer: { address: registration.address, port: registration.port }, abandon: new AbortController() };
     this.#exchanges.set(endpoint, exchange);
     // The device may have moved between the choice of this operation and now.
@@ -214,6 +234,8 @@ export class DownlinkSender {
   async #recordError(endpoint: string, queued: QueuedOperation, peer: CoapPeer, error: unknown): Promise<void> {
     // The attempt is named: when another node has taken the device over and repeated it meanwhile, this word on the old one is ignored.
     const { operationId, attempts: attempt } = queued;
+    // Stopping, the endpoint's requests fail too ("endpoint closed"): none of it is the operation's doing.
+    if (error instanceof NodeStopping || this.#stopped) return;
     if (error instanceof DeviceMoved) {
       await this.#queues.run(endpoint, { type: 'ReturnToQueue', operationId, attempt, reason: error.reason, from: addressText(peer), to: error.to, now: this.#clock.now() }, 'system:operations');
       return;

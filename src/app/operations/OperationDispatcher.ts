@@ -170,8 +170,10 @@ export class OperationDispatcher {
     return this.#queues.length(endpoint);
   }
 
+  /** Delivers no more; the requests in flight are abandoned, their attempts left in flight in the log (DownlinkSender.stop). */
   close(): void {
     this.#closed = true;
+    this.#sender.stop();
     for (const timer of this.#takeOvers.values()) clearTimeout(timer);
     this.#takeOvers.clear();
   }

@@ -324,6 +324,28 @@ describe('device management over CoAP', () => {
     expect(harness.api.operations('dm-offline').map((view) => view.operationId)).toEqual([a, b]);
   });
 
+  it('leaves the attempt in flight when the service stops, instead of failing the operation, and sends it again once started', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hub-dm-stop-'));
+    const first = await startHarness(dir, { clock: systemClock });
+    const port = first.coap.local.port;
+    const { objects } = await device(first, 'dm-stop');
+    objects.silent = true;
+    const { operationId } = await first.api.requestOperation('dm-stop', spec('read', ['/3/0/2']), 'user:test', 'c-stop');
+    await eventually(async () => ((await first.events(operationStream('dm-stop'))).some((event) => event.type === 'OperationSent') ? true : undefined));
+    await first.close();
+
+    objects.silent = false;
+    const { harness } = await setUp({ clock: systemClock, coapPort: port }, dir);
+    expect(await finished(harness, operationId)).toMatchObject({ status: 'succeeded' });
+    expect((await harness.events(operationStream('dm-stop'))).map((event) => event.type)).toEqual([
+      'OperationRequested',
+      'OperationSent',
+      'OperationDeliveryTimedOut',
+      'OperationSent',
+      'OperationSucceeded',
+    ]);
+  });
+
   it('delivers an operation from its event as stored while the content was any JSON value', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hub-dm-stored-'));
     const first = await startHarness(dir, { clock: systemClock });

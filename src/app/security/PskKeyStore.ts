@@ -26,24 +26,20 @@ export interface PskKeyStoreOptions {
 }
 
 export class PskKeyStore {
-  readonly #lwm2mIdentities: Lwm2mPskIdentityIndex;
-  readonly #bootstrapDevices: BootstrapDeviceDirectory;
-  readonly #sealer: SecretSealer;
+  readonly #options: PskKeyStoreOptions;
 
   constructor(options: PskKeyStoreOptions) {
-    this.#lwm2mIdentities = options.lwm2mIdentities;
-    this.#bootstrapDevices = options.bootstrapDevices;
-    this.#sealer = options.sealer;
+    this.#options = options;
   }
 
   /** The device an LwM2M server identity is bound to (whatever its security mode). */
   lwm2mDevice(identity: string): Promise<DeviceRegistrationData | undefined> {
-    return this.#lwm2mIdentities.device(identity);
+    return this.#options.lwm2mIdentities.device(identity);
   }
 
   /** The device a bootstrap server identity is bound to. */
   bootstrapDevice(identity: string): Promise<DeviceRegistrationData | undefined> {
-    return this.#bootstrapDevices.byPskIdentity(identity);
+    return this.#options.bootstrapDevices.byPskIdentity(identity);
   }
 
   readonly lwm2mLookup: PskLookup = async (identity) => {
@@ -62,7 +58,7 @@ export class PskKeyStore {
 
   #open(secret: SealedSecret | null): Buffer | undefined {
     if (secret === null) return undefined;
-    const key = this.#sealer.open(secret);
+    const key = this.#options.sealer.open(secret);
     return Buffer.from(key.buffer, key.byteOffset, key.byteLength);
   }
 }

@@ -159,9 +159,8 @@ export class OperationDispatcher {
   }
 
   #deliverWaiting(endpoint: string): void {
-    // A device without a queue with work has nothing to receive, and its notifications need no trip
-    // through the queue; a device another node holds gets nothing from this one.
-    if (!this.#queues.hasWork(endpoint) || !this.holds(endpoint)) return;
+    // A device without a queue with work has nothing to receive, and its notifications need no trip through the queue.
+    if (!this.#queues.hasWork(endpoint)) return;
     this.#kick(endpoint);
   }
 
@@ -179,6 +178,8 @@ export class OperationDispatcher {
   }
 
   #kick(endpoint: string): void {
+    // A device another node holds gets nothing from this one: that node sends what is queued here.
+    if (!this.holds(endpoint)) return;
     this.#deliver(endpoint).catch((error: unknown) => this.#logger.error({ err: error, endpoint }, 'operation delivery failed'));
   }
 

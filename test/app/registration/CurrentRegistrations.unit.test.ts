@@ -7,6 +7,7 @@ import type { RegisteredObjects } from '../../../src/domain/registration/ObjectL
 import { registrationDecider } from '../../../src/domain/registration/RegistrationDecider.ts';
 import type { RegistrationEvent, RegistrationRecord } from '../../../src/domain/registration/RegistrationEvents.ts';
 import { registrationStream } from '../../../src/domain/registration/RegistrationEvents.ts';
+import { testRegistration } from '../../support/TestRegistrations.ts';
 
 const at = '2026-12-07T03:00:00.000Z';
 
@@ -17,22 +18,7 @@ function objectLinks(text: string): RegisteredObjects {
 }
 
 function record(endpoint: string, links: RegisteredObjects): RegistrationRecord {
-  return {
-    endpoint,
-    registrationId: `id-${endpoint}`,
-    address: '192.0.2.1',
-    port: 5683,
-    channel: 'plain',
-    pskIdentity: null,
-    lifetime: 300,
-    lwm2mVersion: '1.1',
-    binding: 'U',
-    queueMode: false,
-    smsNumber: null,
-    objectLinks: links,
-    registeredAt: at,
-    lastUpdateAt: at,
-  };
+  return testRegistration({ endpoint, registrationId: `id-${endpoint}`, address: '192.0.2.1', port: 5683, lifetime: 300, objectLinks: links, registeredAt: at });
 }
 
 let position = 0;

@@ -1,15 +1,20 @@
 /**
- * What the fleet benchmarks run as separate processes, and how they read them: the simulator (its JSON
- * report, and its phases as they happen, so that the benchmark reads the server's CPU time at the
- * phase boundaries), the bare receiver (the yardstick), and a process's CPU time from /proc.
+ * What the fleet benchmarks run as separate processes, and how they read them: the simulator and the PSK
+ * handshake loop (their JSON reports, and their phases as they happen, so that the benchmark reads the
+ * server's CPU time at the phase boundaries), the bare receiver and the bare DTLS server (the
+ * yardsticks), and a process's CPU time from /proc.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { FleetPhase, FleetReport } from './Fleet.ts';
+import type { PskHandshakeReport } from './PskHandshakeLoop.ts';
 
 const simulatorPath = new URL('simulate.ts', import.meta.url).pathname;
 const receiverPath = new URL('BareDatagramReceiver.ts', import.meta.url).pathname;
+const pskHandshakeLoopPath = new URL('PskHandshakeLoop.ts', import.meta.url).pathname;
+const bareDtlsServerPath = new URL('BareDtlsServer.ts', import.meta.url).pathname;
 /** Clock ticks per second of /proc's times (sysconf(_SC_CLK_TCK)). */
 const clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
@@ -23,19 +28,29 @@ export function processCpuSeconds(pid: number): number {
 
 /** Runs the simulator with `args`; `onPhase` is called as each phase begins. Rejects if it fails. */
 export function runSimulator(args: readonly string[], onPhase: (phase: FleetPhase) => void = () => undefined): Promise<FleetReport> {
-  const child = spawn(process.execPath, [simulatorPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return runReportingProcess<FleetReport, FleetPhase>(simulatorPath, args, onPhase);
+}
+
+/** Runs bench/fleet/PskHandshakeLoop.ts with `args`; `onPhase` is called as it starts and ends handshaking. */
+export function runPskHandshakeLoop(args: readonly string[], onPhase: (phase: 'handshaking' | 'done') => void = () => undefined): Promise<PskHandshakeReport> {
+  return runReportingProcess<PskHandshakeReport, 'handshaking' | 'done'>(pskHandshakeLoopPath, args, onPhase);
+}
+
+/** A process that writes its phases as JSON lines on stderr and its report as JSON on stdout. */
+function runReportingProcess<Report, Phase extends string>(path: string, args: readonly string[], onPhase: (phase: Phase) => void): Promise<Report> {
+  const child = spawn(process.execPath, [path, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   createInterface({ input: child.stderr }).on('line', (line) => {
-    if (line.startsWith('{"phase"')) onPhase((JSON.parse(line) as { phase: FleetPhase }).phase);
+    if (line.startsWith('{"phase"')) onPhase((JSON.parse(line) as { phase: Phase }).phase);
     else stderr += `${line}\n`;
   });
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code === 0) resolve(JSON.parse(stdout) as FleetReport);
-      else reject(new Error(`simulator exited with ${String(code)}: ${stderr}${stdout}`));
+      if (code === 0) resolve(JSON.parse(stdout) as Report);
+      else reject(new Error(`${path} exited with ${String(code)}: ${stderr}${stdout}`));
     });
   });
 }
@@ -55,14 +70,10 @@ export interface BareReceiver {
 }
 
 export async function startBareReceiver(observe: boolean): Promise<BareReceiver> {
-  const child = spawn(process.execPath, [receiverPath, ...(observe ? ['--observe'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const first = await lines.next();
-  if (first.done === true || child.pid === undefined) throw new Error('the bare receiver did not start');
-  const { port } = JSON.parse(first.value) as { port: number };
+  const { port, pid, lines, child } = await startListeningProcess(receiverPath, observe ? ['--observe'] : []);
   return {
     port,
-    pid: child.pid,
+    pid,
     stop: async () => {
       child.kill('SIGTERM');
       const counts = await lines.next();
@@ -70,4 +81,28 @@ export async function startBareReceiver(observe: boolean): Promise<BareReceiver>
       return JSON.parse(counts.value) as BareReceiverCounts;
     },
   };
+}
+
+/** The PSK handshake yardstick (bench/fleet/BareDtlsServer.ts): the DTLS server alone, its lookup instant; `env` is added to its environment. */
+export async function startBareDtlsServer(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ readonly port: number; readonly pid: number; stop(): Promise<void> }> {
+  const { port, pid, child } = await startListeningProcess(bareDtlsServerPath, args, env);
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  return {
+    port,
+    pid,
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** Starts a process that prints `{"port":N}` as its first stdout line once it listens. */
+async function startListeningProcess(path: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ port: number; pid: number; lines: AsyncIterator<string>; child: ChildProcess }> {
+  const child = spawn(process.execPath, [path, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const first = await lines.next();
+  if (first.done === true || child.pid === undefined) throw new Error(`${path} did not start`);
+  const { port } = JSON.parse(first.value) as { port: number };
+  return { port, pid: child.pid, lines, child };
 }

@@ -272,6 +272,7 @@ async function benchFleetSizes(sizes: readonly number[], dir: string): Promise<v
     xLabel: 'registered devices',
     yLabel: 'bytes of heap per registered device',
     yScale: 'linear',
+    xScale: 'log',
     series: [
       { name: 'heap per device', colour: '#1f77b4', points: rows.map((row) => ({ x: row.size, y: row.perDevice })) },
       { name: 'target (1 KiB)', colour: '#d62728', points: rows.map((row) => ({ x: row.size, y: 1024 })) },

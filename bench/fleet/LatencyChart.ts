@@ -1,7 +1,7 @@
 /**
  * A small SVG line chart, written by the benchmarks themselves so that a figure needs no plotting
- * dependency: one line per series against a linear x axis, with a legend and a caption line for date,
- * machine and load. The y axis is logarithmic by default, since latency percentiles span milliseconds to
+ * dependency: one line per series against an x axis, linear by default (logarithmic for sizes that span
+ * decades, such as fleet sizes), with a legend and a caption line for date, machine and load. The y axis is logarithmic by default, since latency percentiles span milliseconds to
  * seconds; linear for quantities that should stay flat, such as memory over a soak.
  */
 
@@ -21,6 +21,8 @@ export interface LatencyChart {
   readonly notes?: ReadonlyArray<{ readonly x: number; readonly text: string }>;
   /** Default 'log'; 'linear' starts at 0. */
   readonly yScale?: 'log' | 'linear';
+  /** Default 'linear'; 'log' spans the decades around the x values. */
+  readonly xScale?: 'log' | 'linear';
 }
 
 const width = 720;
@@ -38,7 +40,9 @@ export function renderLatencyChart(chart: LatencyChart): string {
   const yAxis = chart.yScale === 'linear' ? linearAxis(points) : logAxis(points);
   const plotWidth = width - margin.left - margin.right;
   const plotHeight = height - margin.top - margin.bottom;
-  const x = (value: number): number => margin.left + (value / xMax) * plotWidth;
+  const xDecades = [Math.floor(Math.log10(Math.min(...xTicks))), Math.ceil(Math.log10(xMax))] as const;
+  const xFraction = chart.xScale === 'log' ? (value: number): number => (Math.log10(value) - xDecades[0]) / Math.max(1, xDecades[1] - xDecades[0]) : (value: number): number => value / xMax;
+  const x = (value: number): number => margin.left + xFraction(value) * plotWidth;
   const y = (value: number): number => margin.top + plotHeight - yAxis.fraction(value) * plotHeight;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,

@@ -179,6 +179,8 @@ async function wireService(
   const projector = new Projector({ store, feed: logFeed, database: readModels, projections: readModelProjections, logger });
   projector.start();
   closers.push({ part: 'projector', close: () => projector.close() });
+  // Read-your-writes, one for every entry point: an answer that follows a write waits here for its position.
+  const readYourWrites = new ReadYourWrites({ readModels: projector, log: store });
 
   // Device protocols, and the telemetry service that maps values with them: one instance of each for
   // the API and the LwM2M server, as the telemetry service keeps each device's alarm state.
@@ -309,7 +311,7 @@ async function wireService(
     feed: logFeed,
   });
   closers.push({ part: 'firmware updates', close: () => firmwareUpdates.close() });
-  const firmware = new FirmwareService({ store, repository: firmwareRepository, runner: firmwareUpdates, queries: new FirmwareQueries(readModels.db), projector });
+  const firmware = new FirmwareService({ repository: firmwareRepository, runner: firmwareUpdates, queries: new FirmwareQueries(readModels.db), projector, readYourWrites });
   const resumedUpdates = await firmwareUpdates.resume();
   if (resumedUpdates > 0) logger.info({ updates: resumedUpdates }, 'firmware updates resumed');
   logger.info(
@@ -389,7 +391,6 @@ async function wireService(
   const tokens = new ApiTokenRegistry(store, masterKey.sealer, { runner, feed: logFeed });
   await tokens.ensureAdminToken(join(dataDir, 'admin.token'), logger);
   const validationRules = new ValidationRuleService({ store, protocols, runner });
-  const readYourWrites = new ReadYourWrites({ readModels: projector, log: store });
   // Every entry point requests operations here, where the validation rules are enforced.
   const operationRequests = new OperationRequestService({ deviceManagement, rules: validationRules, readYourWrites });
   // The device shell checks commands against the shipped models and the uploaded device protocols.

@@ -45,7 +45,8 @@ export class FirmwareRepository implements PackageSource {
     this.#directory = join(options.dataDir, 'firmware');
   }
 
-  async add(firmware: NewFirmware, actor: string): Promise<FirmwareAdded> {
+  /** Stores the firmware; returns it as recorded, and the log position of its record. */
+  async add(firmware: NewFirmware, actor: string): Promise<{ readonly firmware: FirmwareAdded; readonly position: number | undefined }> {
     const firmwareId = this.#options.newId();
     let source: FirmwareSource;
     let stored: string | undefined;
@@ -72,22 +73,24 @@ export class FirmwareRepository implements PackageSource {
       }, { metadata: { actor } });
       const added = result.state.firmwares.get(firmwareId);
       if (!added) throw new Error(`firmware ${firmwareId} was not recorded`);
-      return added;
+      return { firmware: added, position: result.position };
     } catch (error) {
       if (stored !== undefined) await rm(stored, { force: true });
       throw error;
     }
   }
 
-  async remove(firmwareId: string, actor: string): Promise<void> {
+  /** Returns the log position of the removal. */
+  async remove(firmwareId: string, actor: string): Promise<{ readonly position: number | undefined }> {
     const firmware = await this.get(firmwareId);
-    await this.#runner.run(firmwareRepositoryStream, firmwareRepositoryDecider, {
+    const { position } = await this.#runner.run(firmwareRepositoryStream, firmwareRepositoryDecider, {
       type: 'RemoveFirmware',
       firmwareId,
       removedBy: actor,
       removedAt: this.#options.clock.now().toISOString(),
     }, { metadata: { actor } });
     if (firmware?.source.kind === 'stored') await rm(join(this.#directory, firmware.source.fileName), { force: true });
+    return { position };
   }
 
   async list(): Promise<readonly FirmwareAdded[]> {

@@ -4,28 +4,27 @@
  * subscriber sees exactly what the queries then return.
  */
 import { DomainError } from '../../domain/DomainError.ts';
-import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
 import type { Projector } from '../../projections/Projector.ts';
 import type { FirmwareQueries, FirmwareUpdateView, FirmwareView } from '../../projections/firmware/FirmwareQueries.ts';
 import type { FirmwareRepository, NewFirmware } from './FirmwareRepository.ts';
 import type { FirmwareUpdateRunner } from './FirmwareUpdateRunner.ts';
-import { ReadYourWrites } from '../kernel/ReadYourWrites.ts';
+import type { ReadYourWrites } from '../kernel/ReadYourWrites.ts';
 
 export interface FirmwareServiceOptions {
-  readonly store: EventStore;
   readonly repository: FirmwareRepository;
   readonly runner: FirmwareUpdateRunner;
   readonly queries: FirmwareQueries;
-  readonly projector: Projector;
+  /** Each event the read models project: the updates' live changes. */
+  readonly projector: Pick<Projector, 'onProjected'>;
+  /** An answer that follows a change is read once the read models hold it. */
+  readonly readYourWrites: Pick<ReadYourWrites, 'written'>;
 }
 
 export class FirmwareService {
   readonly #options: FirmwareServiceOptions;
-  readonly #readYourWrites: ReadYourWrites;
 
   constructor(options: FirmwareServiceOptions) {
     this.#options = options;
-    this.#readYourWrites = new ReadYourWrites({ readModels: options.projector, log: options.store });
   }
 
   firmwares(): readonly FirmwareView[] {
@@ -37,19 +36,19 @@ export class FirmwareService {
   }
 
   async add(firmware: NewFirmware, actor: string): Promise<FirmwareView> {
-    const added = await this.#options.repository.add(firmware, actor);
-    await this.#projected();
+    const { firmware: added, position } = await this.#options.repository.add(firmware, actor);
+    await this.#options.readYourWrites.written(position);
     return this.#found(this.#options.queries.firmware(added.firmwareId), `firmware ${added.firmwareId}`);
   }
 
   async remove(firmwareId: string, actor: string): Promise<void> {
-    await this.#options.repository.remove(firmwareId, actor);
-    await this.#projected();
+    const { position } = await this.#options.repository.remove(firmwareId, actor);
+    await this.#options.readYourWrites.written(position);
   }
 
   async startUpdate(endpoint: string, firmwareId: string, actor: string): Promise<FirmwareUpdateView> {
-    const updateId = await this.#options.runner.start(endpoint, firmwareId, actor);
-    await this.#projected();
+    const { updateId, position } = await this.#options.runner.start(endpoint, firmwareId, actor);
+    await this.#options.readYourWrites.written(position);
     return this.#found(this.#options.queries.update(updateId), `firmware update ${updateId}`);
   }
 
@@ -77,11 +76,6 @@ export class FirmwareService {
       const view = this.#options.queries.update(updateId);
       if (view && (endpoint === undefined || view.endpoint === endpoint)) listener(view);
     });
-  }
-
-  /** Waits until the read models include everything appended so far (the repository and the runner tell no position). */
-  #projected(): Promise<void> {
-    return this.#readYourWrites.recorded();
   }
 
   #found<T>(value: T | undefined, what: string): T {

@@ -98,7 +98,7 @@ export class FirmwareUpdateRunner {
    * Reads the device's object 5 first, so the device must be reachable (or become so while the read
    * is queued).
    */
-  async start(endpoint: string, firmwareId: string, actor: string): Promise<string> {
+  async start(endpoint: string, firmwareId: string, actor: string): Promise<{ readonly updateId: string; readonly position: number | undefined }> {
     const { repository, clock } = this.#options;
     const firmware = await repository.get(firmwareId);
     if (!firmware) throw new FirmwareUpdateError('NOT_FOUND', `no firmware ${firmwareId}`);
@@ -129,7 +129,7 @@ export class FirmwareUpdateRunner {
     const active = result.state.active;
     if (!active) throw new Error(`the update ${updateId} of ${endpoint} was not recorded`);
     this.#drive(active.request);
-    return updateId;
+    return { updateId, position: result.position };
   }
 
   /**

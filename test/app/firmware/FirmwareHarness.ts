@@ -30,6 +30,7 @@ import { firmwarePackageCoapHandler, firmwarePackagePathSegment, firmwarePackage
 import { firmwarePackageHttpRoute, firmwarePackageHttpUri } from '../../../src/adapters/firmware/FirmwarePackageHttpRoute.ts';
 import { FirmwareUpdateRunner } from '../../../src/app/firmware/FirmwareUpdateRunner.ts';
 import { FirmwareService } from '../../../src/app/firmware/FirmwareService.ts';
+import { ReadYourWrites } from '../../../src/app/kernel/ReadYourWrites.ts';
 import { FirmwareQueries } from '../../../src/projections/firmware/FirmwareQueries.ts';
 import { Projector } from '../../../src/projections/Projector.ts';
 import { ReadModelDatabase } from '../../../src/projections/ReadModelDatabase.ts';
@@ -71,7 +72,8 @@ export function firmwareOn(stack: FirmwareStack, timeoutMs = 30_000): { readonly
     sealer,
     newAccessToken: () => randomBytes(32),
   });
-  return { runner, service: new FirmwareService({ store, repository, runner, queries: new FirmwareQueries(stack.db), projector: stack.projector }) };
+  const readYourWrites = new ReadYourWrites({ readModels: stack.projector, log: store });
+  return { runner, service: new FirmwareService({ repository, runner, queries: new FirmwareQueries(stack.db), projector: stack.projector, readYourWrites }) };
 }
 
 export interface FirmwareHarness {
@@ -156,7 +158,7 @@ export async function startFirmwareHarness(dir: string, options: { readonly time
     return runner;
   };
   const runner = newRunner();
-  const service = new FirmwareService({ store, repository, runner, queries: new FirmwareQueries(database.db), projector });
+  const service = new FirmwareService({ repository, runner, queries: new FirmwareQueries(database.db), projector, readYourWrites: new ReadYourWrites({ readModels: projector, log: store }) });
   return {
     store,
     coap,

@@ -78,7 +78,7 @@ describe('firmware repository', () => {
   it('stores an uploaded binary under the data directory with its SHA-256, and lists it', async () => {
     const { repository, store, dir } = await setUp();
     const binary = randomBytes(5000);
-    const added = await repository.add({ name: 'app', version: '2.0', binary }, 'user:t');
+    const { firmware: added } = await repository.add({ name: 'app', version: '2.0', binary }, 'user:t');
     expect(added.source).toEqual({ kind: 'stored', fileName: `${added.firmwareId}.bin`, sha256: sha256Hex(binary), size: 5000 });
     expect(readFileSync(join(dir, 'firmware', `${added.firmwareId}.bin`)).equals(binary)).toBe(true);
     expect(await repository.list()).toEqual([added]);
@@ -89,7 +89,7 @@ describe('firmware repository', () => {
 
   it('keeps an external URL without a file; refuses a duplicate and leaves no file behind', async () => {
     const { repository, dir } = await setUp();
-    const external = await repository.add({ name: 'app', version: '1.0', url: 'https://fw.example.com/app-1.0.bin' }, 'user:t');
+    const { firmware: external } = await repository.add({ name: 'app', version: '1.0', url: 'https://fw.example.com/app-1.0.bin' }, 'user:t');
     expect(external.source).toEqual({ kind: 'external', url: 'https://fw.example.com/app-1.0.bin' });
     expect(await repository.binary(external.firmwareId)).toBeUndefined();
     await expect(repository.add({ name: 'app', version: '1.0', binary: Buffer.from('x') }, 'user:t')).rejects.toMatchObject({ code: 'CONFLICT' });
@@ -98,7 +98,7 @@ describe('firmware repository', () => {
 
   it('removes a firmware with its file', async () => {
     const { repository, dir } = await setUp();
-    const added = await repository.add({ name: 'app', version: '2.0', binary: Buffer.from('firmware') }, 'user:t');
+    const { firmware: added } = await repository.add({ name: 'app', version: '2.0', binary: Buffer.from('firmware') }, 'user:t');
     await repository.remove(added.firmwareId, 'user:t');
     expect(await repository.list()).toEqual([]);
     expect(existsSync(join(dir, 'firmware', `${added.firmwareId}.bin`))).toBe(false);
@@ -107,7 +107,7 @@ describe('firmware repository', () => {
 
   it('refuses to hand out a binary changed on disk', async () => {
     const { repository, dir } = await setUp();
-    const added = await repository.add({ name: 'app', version: '2.0', binary: Buffer.from('firmware') }, 'user:t');
+    const { firmware: added } = await repository.add({ name: 'app', version: '2.0', binary: Buffer.from('firmware') }, 'user:t');
     writeFileSync(join(dir, 'firmware', `${added.firmwareId}.bin`), 'tampered');
     await expect(repository.binary(added.firmwareId)).rejects.toThrow(/SHA-256/);
   });
@@ -115,7 +115,7 @@ describe('firmware repository', () => {
   it('serves a package over CoAP in Block2 blocks to the device of a running update only, and passes other requests on', async () => {
     const { repository } = await setUp();
     const binary = randomBytes(5000);
-    const added = await repository.add({ name: 'app', version: '2.0', binary }, 'user:t');
+    const { firmware: added } = await repository.add({ name: 'app', version: '2.0', binary }, 'user:t');
     const registrations = new Map<string, RegistrationRecord>();
     const access = new FirmwarePackageAccess({ registration: (endpoint) => registrations.get(endpoint) }, sealer);
     const endpoint = await openUdpCoapEndpoint({ host: '127.0.0.1', port: 0, logger: silentLogger() });
@@ -152,7 +152,7 @@ describe('firmware repository', () => {
   it('serves a package over HTTP only with the token of a running update, and answers 400 to a malformed path', async () => {
     const { repository } = await setUp();
     const binary = randomBytes(3000);
-    const added = await repository.add({ name: 'app', version: '2.0', binary }, 'user:t');
+    const { firmware: added } = await repository.add({ name: 'app', version: '2.0', binary }, 'user:t');
     const access = new FirmwarePackageAccess({ registration: () => undefined }, sealer);
     const token = randomBytes(32).toString('base64url');
     access.grant({ updateId: 'u1', endpoint: 'dev', firmwareId: added.firmwareId, tokenFingerprint: sealer.fingerprint(new TextEncoder().encode(token)) });

@@ -79,7 +79,7 @@ async function coapGetFrom(harness: FirmwareHarness, localAddress: string, path:
 /** A stored firmware of `size` random bytes labelled app `version`, which the device checks and then runs as `version`. */
 async function storedFirmware(harness: FirmwareHarness, firmware: TestFirmwareObject, version: string, size: number): Promise<{ binary: Buffer; added: FirmwareAdded }> {
   const binary = randomBytes(size);
-  const added = await harness.repository.add({ name: 'app', version, binary }, 'user:t');
+  const { firmware: added } = await harness.repository.add({ name: 'app', version, binary }, 'user:t');
   firmware.expectedSha256 = sha256Hex(binary);
   firmware.newVersion = version;
   return { binary, added };
@@ -101,7 +101,7 @@ describe('firmware update runner', () => {
     const harness = await setUp();
     const { firmware } = await device(harness, 'fw-pull', { deliveryMethod: 0, protocols: [0], currentVersion: '1.0' });
     const { binary, added } = await storedFirmware(harness, firmware, '2.0', 3000);
-    const updateId = await harness.runner.start('fw-pull', added.firmwareId, 'user:t');
+    const { updateId } = await harness.runner.start('fw-pull', added.firmwareId, 'user:t');
     const events = await ended(harness, 'fw-pull');
     expect(events.at(-1)).toMatchObject({ type: 'FirmwareUpdateSucceeded', data: { updateId, version: '2.0' } });
     const requested = events[0]?.data as unknown as FirmwareUpdateRequested;
@@ -195,7 +195,7 @@ describe('firmware update runner', () => {
   it('refuses a second update while one runs, an unknown firmware, and fails on its deadline', async () => {
     const harness = await setUp(1_500);
     const { firmware } = await device(harness, 'fw-slow', { deliveryMethod: 0, protocols: [0], currentVersion: '1.0' });
-    const added = await harness.repository.add({ name: 'app', version: '2.0', binary: randomBytes(100) }, 'user:t');
+    const { firmware: added } = await harness.repository.add({ name: 'app', version: '2.0', binary: randomBytes(100) }, 'user:t');
     await expect(harness.runner.start('fw-slow', 'no-such-firmware', 'user:t')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     // The device never reports after Update.
     firmware.afterUpdate = 'hang';
@@ -247,7 +247,7 @@ describe('firmware update runner', () => {
       return subscribe(options);
     };
     const binary = randomBytes(600);
-    const added = await harness.repository.add({ name: 'app', version: '2.0', binary }, 'user:t');
+    const { firmware: added } = await harness.repository.add({ name: 'app', version: '2.0', binary }, 'user:t');
     const run = async (endpoints: readonly string[]): Promise<void> => {
       for (const endpoint of endpoints) {
         const { firmware } = await device(harness, endpoint, { deliveryMethod: 0, protocols: [0], currentVersion: '1.0' });

@@ -22,6 +22,12 @@ import { observationStream } from '../../src/domain/observations/ObservationEven
 import type { IncomingMessage, OutgoingMessage } from 'coap';
 import { TestLwM2mClient } from '../support/TestLwM2mClient.ts';
 import { TestDeviceObjects } from '../support/TestDeviceObjects.ts';
+import type { RawCoapPeer } from '../support/RawCoapPeer.ts';
+import { registerRawDevice } from '../support/RawCoapPeer.ts';
+import type { CoapMessage } from '../../src/adapters/coap/CoapMessage.ts';
+import { OptionNumber, uintOptionOf } from '../../src/adapters/coap/CoapMessage.ts';
+import type { ResourceValuesReported } from '../../src/domain/observations/ResourceValueEvents.ts';
+import { resourceStream } from '../../src/domain/observations/ResourceValueEvents.ts';
 import { importTestDevice } from '../support/TestDevices.ts';
 import { testRegistration } from '../support/TestRegistrations.ts';
 import { eventually } from '../app/operations/DeviceManagementHarness.ts';
@@ -32,6 +38,7 @@ const store = new MemoryEventStore();
 const dir = mkdtempSync(join(tmpdir(), 'hub-multi-node-'));
 const nodes: Record<'a' | 'b' | 'c', RunningService> = {} as Record<'a' | 'b' | 'c', RunningService>;
 const clients: TestLwM2mClient[] = [];
+const rawPeers: RawCoapPeer[] = [];
 const read: OperationSpec = { kind: 'read', paths: ['/3/0/2'], content: null };
 
 beforeAll(async () => {
@@ -42,6 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const client of clients) await client.close();
+  for (const raw of rawPeers) await raw.close();
   for (const node of Object.values(nodes)) await node.close();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
@@ -171,6 +179,33 @@ describe('several nodes on one event store', () => {
     for (const node of Object.values(nodes)) await eventually(() => (node.registrations.registration('mn-expire') === undefined ? true : undefined));
     expect((await events(registrationStream('mn-expire'))).map((event) => event.type)).toEqual(['DeviceRegistered', 'RegistrationExpired']);
     expect(await events(observationStream('mn-expire'))).toEqual([]);
+  });
+
+  it("answers RST to a notification that reaches a node not holding the device's registration (RFC 7641 section 3.6)", async () => {
+    await importTestDevice(store, 'mn-notify');
+    const raw = await registerRawDevice(nodes.a.coap.local, 'mn-notify', '</>;rt="oma.lwm2m";ct=0,</3/0>,</3303/0>');
+    rawPeers.push(raw);
+    await seenEverywhere('mn-notify', nodes.a.registrations.registration('mn-notify')?.registrationId ?? '');
+    const { operationId } = await nodes.c.deviceManagement.requestOperation('mn-notify', { kind: 'observe', paths: ['/3303/0/5700'], content: null }, 'user:test', 'mn-notify-observe');
+    const observe = await raw.request('0.01');
+    raw.reply(observe.message, '2.05', [uintOptionOf(OptionNumber.Observe, 1), uintOptionOf(OptionNumber.ContentFormat, 0)], new TextEncoder().encode('21.5'));
+    expect(await outcome(nodes.c, operationId)).toBe('succeeded');
+    const notification = (messageId: number, value: string): CoapMessage => ({
+      type: 'CON',
+      code: '2.05',
+      messageId,
+      token: observe.message.token,
+      options: [uintOptionOf(OptionNumber.Observe, messageId), uintOptionOf(OptionNumber.ContentFormat, 0)],
+      payload: new TextEncoder().encode(value),
+    });
+    raw.send(notification(2, '22'));
+    expect((await raw.waitFor((datagram) => datagram.message?.messageId === 2)).message?.type).toBe('ACK');
+    // The balancer now sends the device's datagrams to node B, from the same address and port.
+    raw.moveTo(nodes.b.coap.local.port);
+    raw.send(notification(3, '23'));
+    expect((await raw.waitFor((datagram) => datagram.message?.messageId === 3)).message?.type).toBe('RST');
+    const reported = (await events(resourceStream('mn-notify'))).map((event) => (event.data as unknown as ResourceValuesReported).values[0]?.value.text);
+    expect(reported).toEqual(['21.5', '22']);
   });
 
   // Last: Auto-observe on 3303/5700 concerns every device announcing 3303 from then on.

@@ -18,7 +18,7 @@ export class RawCoapPeer {
   readonly #arrivals = new Arrivals<ReceivedDatagram>((items) => `received ${items.length} datagrams`);
   readonly received: ReceivedDatagram[] = this.#arrivals.items;
   readonly #socket: Socket;
-  readonly #target: { address: string; port: number };
+  #target: { address: string; port: number };
 
   private constructor(socket: Socket, target: { address: string; port: number }) {
     this.#socket = socket;
@@ -38,6 +38,11 @@ export class RawCoapPeer {
 
   get port(): number {
     return this.#socket.address().port;
+  }
+
+  /** Sends to another port of the target's host from now on, from the same socket: a balancer that re-hashed the device to another node. */
+  moveTo(port: number): void {
+    this.#target = { address: this.#target.address, port };
   }
 
   sendBytes(bytes: Uint8Array): void {

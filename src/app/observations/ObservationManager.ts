@@ -194,7 +194,9 @@ export class ObservationManager {
     const token = Buffer.from(response.token).toString('hex');
     const known = this.#known(token);
     if (!known) return false;
-    const registration = this.#registrations.registration(known.endpoint);
+    // Only the node holding the registration takes its notifications (several nodes may share the event
+    // store): elsewhere they are answered RST, and the device registers again where its datagrams go.
+    const registration = this.#registrations.heldRegistration(known.endpoint);
     if (!registration || !samePeer(registration, response.peer)) return false;
     this.#presence.heard(known.endpoint);
     const block = block2Of(response);

@@ -99,6 +99,11 @@ describe('WriteValidation', () => {
     expect(rejections('writep /1/0 {"1": 59}').map((rejection) => rejection.path)).toEqual(['/1/0/1']);
   });
 
+  it('checks the values a create sets, as those of a write', () => {
+    expect(rejections('create /1 {"1": 30}').map((rejection) => [rejection.path, rejection.value])).toEqual([['/1/0/1', '30']]);
+    expect(() => check('create /1 {"1": 60}')).not.toThrow();
+  });
+
   it('puts every rejection in the error message', () => {
     try {
       check('cwrite /1/0/1=1 /3/0/14=test');

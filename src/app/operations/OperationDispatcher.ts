@@ -84,7 +84,8 @@ export class OperationDispatcher {
     this.#logger = options.logger;
     this.#newId = options.newOperationId ?? randomUUID;
     this.#takeOverAfterMs = options.takeOverAfterMs ?? maxTransmitWaitMs;
-    // Whichever node appended the event that left an operation to send.
+    // Whichever node appended the event that left an operation to send: a request, a cancel or an
+    // answer of this node's (the delivery loop goes on anyway), or another node's.
     this.#queues.onDeliverable((endpoint) => this.#deliverWaiting(endpoint));
   }
 
@@ -108,21 +109,22 @@ export class OperationDispatcher {
     this.#logger.info({ devicesWithPendingOperations: withWork.length }, 'operation queues loaded');
   }
 
-  /** Queues an operation; it is delivered at once when the device is reachable. Returns its id and the position of its request. */
+  /**
+   * Queues an operation; it is delivered at once when the device is reachable (the queues' view tells
+   * the dispatcher as it folds the request). Returns its id and the position of its request.
+   */
   async requestOperation(endpoint: string, operation: OperationSpec, actor: string, correlationId: string): Promise<RequestedOperation> {
     const standIns = withReferenceStandIns(operation);
     const valid = standIns.ok ? validateOperation(standIns.value, this.#catalog) : standIns;
     if (!valid.ok) throw new DomainError('BAD_USER_INPUT', `${operation.kind} ${operation.paths.join(', ')}: ${valid.reason}`, { endpoint });
     const operationId = this.#newId();
     const { position } = await this.#queues.run(endpoint, { type: 'RequestOperation', operationId, endpoint, operation, requestedBy: actor, correlationId, now: this.#clock.now() }, actor, correlationId);
-    this.#kick(endpoint);
     return { operationId, position };
   }
 
   /** Cancels a waiting operation; returns the position of its cancellation (undefined when nothing changed). */
   async cancelOperation(endpoint: string, operationId: string, actor: string, reason: string | null): Promise<{ readonly position: number | undefined }> {
     const { position } = await this.#queues.run(endpoint, { type: 'CancelOperation', operationId, cancelledBy: actor, reason, now: this.#clock.now() }, actor);
-    this.#kick(endpoint);
     return { position };
   }
 

@@ -2,9 +2,9 @@
  * The per-device queues of operations: each device's `operations-<endpoint>` stream, decided by the
  * operations queue decider through the process's command runner ("operations are always queued", LwM2M
  * Core 1.1 sections 6.3 and 6.4), and a live view of every queue with work, rebuilt from the log at start.
- * Several nodes may share the event store, and an operation requested on one is sent by the node
- * holding the device: the view tells when another node's event leaves a queue with an operation to
- * send and none in flight.
+ * The view tells when an event leaves a queue with an operation to send and none in flight, whichever
+ * node appended it: several nodes may share the event store, and an operation requested on one is sent
+ * by the node holding the device.
  */
 import type { OperationEvent } from '../../domain/operations/OperationEvents.ts';
 import { operationStream, operationStreamPrefix } from '../../domain/operations/OperationEvents.ts';
@@ -24,18 +24,11 @@ type QueuesWithWork = Map<string, OperationQueueState>;
 
 export type OperationQueueResult = CommandResult<OperationEvent, OperationQueueState>;
 
-/** Told of the device whose queue has an operation to send and none in flight, as the view folds the event that made it so. */
-export type DeliverableListener = (endpoint: string) => void;
-
 /**
- * Who hears of deliverable queues, and the devices with a command of this node running: the caller of
- * such a command takes the next delivery step itself (a request, a cancel, an answer recorded in the
- * delivery loop), so only the events of other nodes are told.
+ * Told of the device whose queue has an operation to send and none in flight, as the view folds the
+ * event that made it so: before the command that appended it returns, when this node appended it.
  */
-interface DeliverableFollowers {
-  listener?: DeliverableListener;
-  readonly running: Map<string, number>;
-}
+export type DeliverableListener = (endpoint: string) => void;
 
 export interface OperationQueuesOptions {
   readonly runner: AggregateCommandRunner;
@@ -49,9 +42,9 @@ export class OperationQueues {
   readonly #logger: Logger;
   readonly #decider: OperationQueueDecider;
   readonly #view: LiveView<QueuesWithWork>;
-  readonly #followers: DeliverableFollowers;
+  readonly #followers: { listener?: DeliverableListener };
 
-  private constructor(options: OperationQueuesOptions, decider: OperationQueueDecider, view: LiveView<QueuesWithWork>, followers: DeliverableFollowers) {
+  private constructor(options: OperationQueuesOptions, decider: OperationQueueDecider, view: LiveView<QueuesWithWork>, followers: { listener?: DeliverableListener }) {
     this.#runner = options.runner;
     this.#logger = options.logger;
     this.#decider = decider;
@@ -63,7 +56,7 @@ export class OperationQueues {
   static async open(options: OperationQueuesOptions): Promise<OperationQueues> {
     const decider = operationQueueDecider(options.policy ?? defaultOperationQueuePolicy);
     // The listener is set once the dispatcher listens: the history folded at start tells nobody.
-    const followers: DeliverableFollowers = { running: new Map() };
+    const followers: { listener?: DeliverableListener } = {};
     const view = await LiveView.open<QueuesWithWork>(options.feed, {
       name: 'operation queues',
       filter: { streamPrefixes: [operationStreamPrefix] },
@@ -73,14 +66,14 @@ export class OperationQueues {
         const state = decider.evolve(queues.get(endpoint) ?? decider.initialState, toDomainEvent<OperationEvent>(recorded));
         if (hasWork(state)) queues.set(endpoint, state);
         else queues.delete(endpoint);
-        if (state.inFlight === null && state.pending.length > 0 && !followers.running.has(endpoint)) followers.listener?.(endpoint);
+        if (state.inFlight === null && state.pending.length > 0) followers.listener?.(endpoint);
         return queues;
       },
     });
     return new OperationQueues(options, decider, view, followers);
   }
 
-  /** The one listener told of each queue that another node's event left with an operation to send and none in flight. */
+  /** The one listener told of each queue that an event left with an operation to send and none in flight. */
   onDeliverable(listener: DeliverableListener): void {
     this.#followers.listener = listener;
   }
@@ -117,18 +110,10 @@ export class OperationQueues {
     const metadata = { actor, schemaVersion: 1, ...(correlationId === undefined ? {} : { correlationId }) };
     // What the finished operations were, for the log; the view holds every operation not finished.
     const before = this.#view.state.get(endpoint) ?? this.#decider.initialState;
-    const { running } = this.#followers;
-    running.set(endpoint, (running.get(endpoint) ?? 0) + 1);
-    try {
-      const result = await this.#runner.run(operationStream(endpoint), this.#decider, command, { metadata });
-      if (result.position !== undefined) await this.#view.waitFor(result.position);
-      logOperationOutcomes(this.#logger, endpoint, result.events, before);
-      return result;
-    } finally {
-      const left = (running.get(endpoint) ?? 1) - 1;
-      if (left === 0) running.delete(endpoint);
-      else running.set(endpoint, left);
-    }
+    const result = await this.#runner.run(operationStream(endpoint), this.#decider, command, { metadata });
+    if (result.position !== undefined) await this.#view.waitFor(result.position);
+    logOperationOutcomes(this.#logger, endpoint, result.events, before);
+    return result;
   }
 }
 

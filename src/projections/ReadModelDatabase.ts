@@ -41,6 +41,11 @@ export class ReadModelDatabase {
     this.db.exec('PRAGMA journal_mode = WAL');
     this.db.exec('PRAGMA synchronous = NORMAL');
     this.db.exec('PRAGMA busy_timeout = 5000');
+    // 32 MiB of page cache (SQLite's default is 2 MiB): a fleet's values land on a leaf of each index
+    // per device (measurements by series and by time, resource values by path), so the leaves in use
+    // outgrow 2 MiB at a few hundred devices, and each insert then reads its pages back from the
+    // file; measured on 500 devices, 20 % less CPU per projected notification (BENCHMARKS.md).
+    this.db.exec('PRAGMA cache_size = -32768');
     createBookkeeping(this.db);
   }
 

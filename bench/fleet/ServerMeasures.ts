@@ -1,6 +1,7 @@
 /**
  * What the fleet benchmarks read of lwm2m-hub while the simulator runs: the server process's CPU time
- * between the simulator's phases, and the notified values the server has stored (its /metrics).
+ * between the simulator's phases, the notified values the server has stored, and any other series of
+ * its /metrics (memory, devices online).
  */
 import type { FleetPhase } from './Fleet.ts';
 import { processCpuSeconds } from './FleetBenchmarkProcesses.ts';
@@ -20,7 +21,18 @@ export function cpuWatcher(pid: number): { onPhase: (phase: FleetPhase) => void;
 
 /** How many notified values lwm2m-hub has stored so far: its `lwm2m_hub_reported_values_total{source="notification"}` at `/metrics` beside `graphqlUrl`. */
 export async function storedNotificationValues(graphqlUrl: string, token: string): Promise<number> {
+  return (await serverMetrics(graphqlUrl, token))('lwm2m_hub_reported_values_total{source="notification"}');
+}
+
+/**
+ * lwm2m-hub's `/metrics` beside `graphqlUrl`, read once: the value of a series named as the text
+ * exposition writes it (name and labels, e.g. `lwm2m_hub_devices_online`), 0 when absent.
+ */
+export async function serverMetrics(graphqlUrl: string, token: string): Promise<(series: string) => number> {
   const response = await fetch(graphqlUrl.replace(/\/graphql$/, '/metrics'), { headers: { authorization: `Bearer ${token}` } });
-  const match = /^lwm2m_hub_reported_values_total\{source="notification"\} (\d+)$/m.exec(await response.text());
-  return Number(match?.[1] ?? 0);
+  const lines = (await response.text()).split('\n');
+  return (series) => {
+    const line = lines.find((candidate) => candidate.startsWith(`${series} `));
+    return line === undefined ? 0 : Number(line.slice(series.length + 1).split(' ')[0]);
+  };
 }

@@ -34,7 +34,7 @@
  * the end of every batch, past the events it does not read.
  */
 import type { DatabaseSync } from 'node:sqlite';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type { EventFilter, EventStore, RecordedEvent } from '../adapters/eventstore/EventStore.ts';
 import { matchesFilter } from '../adapters/eventstore/EventStore.ts';
 import type { Logger } from '../adapters/logging/Logger.ts';
@@ -110,7 +110,10 @@ export interface ProjectorOptions {
    * default.
    */
   readonly groupCommitMs?: number;
-  /** Events per page, and per transaction, while a rebuild reads the whole log. */
+  /**
+   * Events per page, and per transaction, while a rebuild reads the whole log; the live service waits
+   * for each page's transaction (about 10 ms at 1,000 events, no more CPU in all than at 5,000).
+   */
   readonly rebuildPage?: number;
   /** How often a long catch-up logs its progress. */
   readonly progressIntervalMs?: number;
@@ -193,7 +196,7 @@ export class Projector {
     this.#logger = options.logger.child({ component: 'projector' });
     this.#maxBatch = options.maxBatch ?? 500;
     this.#groupCommitMs = options.groupCommitMs ?? 2;
-    this.#rebuildPage = options.rebuildPage ?? 5000;
+    this.#rebuildPage = options.rebuildPage ?? 1000;
     this.#progressIntervalMs = options.progressIntervalMs ?? 2000;
     this.#waitTimeoutMs = options.waitTimeoutMs ?? 30_000;
     this.#startRetryMs = options.startRetryMs ?? 1000;
@@ -491,6 +494,9 @@ export class Projector {
       });
       position = last.position;
       progress.report(Math.min(position, target), applied);
+      // A store that reads synchronously (SQLite) resolves every page at once: without a turn of the
+      // event loop here, the live service would answer nothing (no query, no datagram) until the end.
+      await nextTurn();
     }
     replacement.transaction(() => {
       for (const { projection } of this.#runners) replacement.saveCheckpoint(projection.name, { position: target, version: projection.version });

@@ -566,6 +566,9 @@ export class Projector {
           runner.checkpoint = seen;
         }
         if (!more) break;
+        // As in a rebuild: a store that reads synchronously would otherwise keep the event loop for
+        // the whole catch-up. None after the last page: nothing may come between it and the join.
+        await nextTurn();
       }
       if (this.#feedFailure) throw this.#feedFailure;
       const feedSeen = this.#feedSeen;

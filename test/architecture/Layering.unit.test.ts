@@ -30,6 +30,8 @@ const portFiles = new Set([
   'src/adapters/coap/BlockOption.ts',
   // The credential a secure channel authenticated a peer with (certificate or raw public key), used to bind it to a device.
   'src/adapters/dtls/PeerCredential.ts',
+  // Timers and a monotonic clock: what wakes a service at a deadline, injected so that tests move time instead of sleeping.
+  'src/adapters/runtime/Timers.ts',
 ]);
 
 type Layer = 'domain' | 'port' | 'projections' | 'app' | 'graphql' | 'adapters' | 'composition';

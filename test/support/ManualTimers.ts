@@ -1,4 +1,5 @@
 /** Timers on a clock that moves only when the test says so: what fires, fires inside `advance`. */
+import type { Clock } from '../../src/domain/Clock.ts';
 import type { Randomness } from '../../src/adapters/runtime/Randomness.ts';
 import type { Timer, Timers } from '../../src/adapters/runtime/Timers.ts';
 
@@ -17,6 +18,14 @@ export class ManualTimers implements Timers {
 
   now(): number {
     return this.#now;
+  }
+
+  /**
+   * The wall clock that moves with these timers, from `start`: a service that computes a deadline from
+   * its clock and waits for it on its timers sees both agree.
+   */
+  wallClock(start = Date.parse('2026-01-01T00:00:00Z')): Clock {
+    return { now: () => new Date(start + this.#now) };
   }
 
   after(delayMs: number, action: () => void): Timer {

@@ -1,7 +1,7 @@
 /**
- * Timers and a monotonic clock, injected where an adapter's behaviour depends on elapsed time
- * (CoAP retransmission, duplicate detection, block-wise transfer lifetimes), so that tests of it
- * move time themselves instead of sleeping.
+ * Timers and a monotonic clock, injected where behaviour depends on elapsed time (CoAP
+ * retransmission, duplicate detection, block-wise transfer lifetimes, a service's deadlines), so that
+ * tests of it move time themselves instead of sleeping. A port: the application services use it too.
  */
 export interface Timer {
   cancel(): void;

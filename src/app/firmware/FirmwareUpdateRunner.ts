@@ -37,6 +37,8 @@ import type { OperationView } from '../../projections/operations/OperationQuerie
 import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
 import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
+import type { Timers } from '../../adapters/runtime/Timers.ts';
+import { systemTimers } from '../../adapters/runtime/Timers.ts';
 import type { DeviceManagementApi } from '../operations/DeviceManagementApi.ts';
 import type { FirmwarePackageAccess } from './FirmwarePackageAccess.ts';
 import type { FirmwareRepository } from './FirmwareRepository.ts';
@@ -56,6 +58,8 @@ export interface FirmwareUpdateRunnerOptions {
   readonly packageUris: (firmwareId: string) => readonly string[];
   /** How long an update may take from its request to its end. */
   readonly timeoutMs: number;
+  /** What wakes the runner at an update's deadline (the system's by default); it must move with `clock`. */
+  readonly timers?: Timers;
   /** Who may fetch a package: the runner grants each running update's device, and revokes at its end. */
   readonly access: FirmwarePackageAccess;
   /** Seals the HTTP access tokens in the update's event (and opens them to write the URI again after a restart). */
@@ -171,15 +175,15 @@ export class FirmwareUpdateRunner {
   #drive(request: FirmwareUpdateRequested, steps: readonly FirmwareUpdateStep[] = []): void {
     const update: RunningUpdate = { request, steps: new Set(steps), chain: Promise.resolve(), ended: false, cleanups: [] };
     this.#running.set(request.updateId, update);
-    const { api, clock, access } = this.#options;
+    const { api, clock, access, timers = systemTimers } = this.#options;
     access.grant({ updateId: request.updateId, endpoint: request.endpoint, firmwareId: request.firmwareId, tokenFingerprint: request.packageAccess?.fingerprint ?? null });
     update.cleanups.push(() => access.revoke(request));
     update.cleanups.push(api.onResourceValues(request.endpoint, '/', (values) => this.#report(update, values)));
     update.cleanups.push(api.onDeviceRegistered(request.endpoint, () => {
       if (update.steps.has('observing')) this.#observe(update).catch((error: unknown) => this.#fail(update, error));
     }));
-    const timer = setTimeout(() => this.#submit(update, { type: 'CheckFirmwareUpdateDeadline', updateId: request.updateId, now: clock.now().toISOString() }), Math.max(0, Date.parse(request.deadline) - clock.now().getTime()));
-    update.cleanups.push(() => clearTimeout(timer));
+    const timer = timers.after(Math.max(0, Date.parse(request.deadline) - clock.now().getTime()), () => this.#submit(update, { type: 'CheckFirmwareUpdateDeadline', updateId: request.updateId, now: clock.now().toISOString() }));
+    update.cleanups.push(() => timer.cancel());
     // Taken up after a restart: the device may have registered (and reported) while nobody followed it.
     const run = steps.includes('update-reported-success')
       ? this.#readVersion(update)

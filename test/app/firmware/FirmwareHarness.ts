@@ -1,6 +1,6 @@
 /**
  * The device-management stack as in DeviceManagementHarness (real SQLite store in a temp dir, real
- * UDP endpoint on loopback, short CoAP timeouts), plus the firmware repository, the package resource
+ * UDP endpoint on loopback), plus the firmware repository, the package resource
  * `/fw/<id>` on the same CoAP endpoint (plain only: no DTLS identity), the firmware update runner and
  * the firmware service, and the package route on a real HTTP server for devices that pull over HTTP.
  */
@@ -17,6 +17,7 @@ import type { DatagramCoapEndpoint } from '../../../src/adapters/coap/DatagramCo
 import { RegistrationService } from '../../../src/app/registration/RegistrationService.ts';
 import { EventStoreDeviceDirectory } from '../../../src/app/devices/DeviceDirectory.ts';
 import { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
+import { ManualTimers } from '../../support/ManualTimers.ts';
 import type { EventStore, RecordedEvent } from '../../../src/adapters/eventstore/EventStore.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
 import { CoapRouter } from '../../../src/adapters/coap/CoapRouter.ts';
@@ -78,6 +79,15 @@ export function firmwareOn(stack: FirmwareStack, timeoutMs = 30_000): { readonly
 
 export interface FirmwareHarness {
   readonly store: EventStore;
+  /** The stack's one reader of the log, which tests wait on for the events they expect. */
+  readonly feed: LogFeed;
+  readonly projector: Projector;
+  /**
+   * The time of the whole stack (its clock, the CoAP endpoint's retransmissions and time-outs, the
+   * update deadlines): it moves only when the test advances it, so a loaded machine cannot time
+   * anything out.
+   */
+  readonly timers: ManualTimers;
   readonly coap: DatagramCoapEndpoint;
   readonly api: DeviceManagementApi;
   readonly repository: FirmwareRepository;
@@ -95,7 +105,8 @@ export interface FirmwareHarness {
 
 export async function startFirmwareHarness(dir: string, options: { readonly timeoutMs?: number } = {}): Promise<FirmwareHarness> {
   const logger = silentLogger();
-  const clock = systemClock;
+  const timers = new ManualTimers();
+  const clock = timers.wallClock();
   const store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
   const database = ReadModelDatabase.open(dir);
   const feed = new LogFeed({ store });
@@ -106,7 +117,7 @@ export async function startFirmwareHarness(dir: string, options: { readonly time
   const registrations = await RegistrationService.start({ store, feed, directory: new EventStoreDeviceDirectory(store), clock, logger, expirySweepMs: 0 });
   const sealer = new AesGcmSecretSealer(randomBytes(32));
   const access = new FirmwarePackageAccess(registrations, sealer);
-  const coap = await openUdpCoapEndpoint({ host: '127.0.0.1', port: 0, logger, parameters: { ackTimeoutMs: 200, maxRetransmit: 2, responseTimeoutMs: 1_000 } });
+  const coap = await openUdpCoapEndpoint({ host: '127.0.0.1', port: 0, logger, timers });
   const uplink = new CoapRouter(registrations.handler('plain')).route(firmwarePackagePathSegment, firmwarePackageCoapHandler({ repository, access, pskIdentityOf: () => null }));
   const management: DeviceManagement = await startDeviceManagement({
     store,
@@ -148,6 +159,7 @@ export async function startFirmwareHarness(dir: string, options: { readonly time
       newId: randomUUID,
       packageUris,
       timeoutMs: options.timeoutMs ?? 10_000,
+      timers,
       access,
       sealer,
       newAccessToken: () => randomBytes(32),
@@ -161,6 +173,9 @@ export async function startFirmwareHarness(dir: string, options: { readonly time
   const service = new FirmwareService({ repository, runner, queries: new FirmwareQueries(database.db), projector, readYourWrites: new ReadYourWrites({ readModels: projector, log: store }) });
   return {
     store,
+    feed,
+    projector,
+    timers,
     coap,
     api,
     repository,

@@ -24,7 +24,9 @@ import { TestDeviceObjects } from '../../support/TestDeviceObjects.ts';
 import { TestFirmwareObject } from '../../support/TestFirmwareObject.ts';
 import type { TestFirmwareObjectOptions } from '../../support/TestFirmwareObject.ts';
 import { importTestDevice } from '../../support/TestDevices.ts';
-import { eventually } from '../operations/DeviceManagementHarness.ts';
+import { whenStreamEvents } from '../../support/StreamEvents.ts';
+import { operationStream } from '../../../src/domain/operations/OperationEvents.ts';
+import type { OperationRequested } from '../../../src/domain/operations/OperationEvents.ts';
 import type { FirmwareHarness } from './FirmwareHarness.ts';
 import { startFirmwareHarness } from './FirmwareHarness.ts';
 
@@ -62,7 +64,7 @@ async function startClient(harness: FirmwareHarness, endpoint: string, firmware:
 }
 
 async function stepReached(harness: FirmwareHarness, endpoint: string, step: string): Promise<void> {
-  await eventually(async () => (steps(await harness.events(firmwareUpdateStream(endpoint))).includes(step) ? true : undefined), 8_000);
+  await whenStreamEvents(harness.feed, firmwareUpdateStream(endpoint), (events) => (steps(events).includes(step) ? true : undefined));
 }
 
 /** The first CoAP answer to `GET path` from a peer at `localAddress` (127.0.0.0/8 is all loopback). */
@@ -86,10 +88,24 @@ async function storedFirmware(harness: FirmwareHarness, firmware: TestFirmwareOb
 }
 
 async function ended(harness: FirmwareHarness, endpoint: string): Promise<readonly RecordedEvent[]> {
-  return eventually(async () => {
-    const events = await harness.events(firmwareUpdateStream(endpoint));
-    return events.some((event) => event.type === 'FirmwareUpdateSucceeded' || event.type === 'FirmwareUpdateFailed') ? events : undefined;
-  }, 8_000);
+  return whenStreamEvents(harness.feed, firmwareUpdateStream(endpoint), (events) => (events.some((event) => event.type === 'FirmwareUpdateSucceeded' || event.type === 'FirmwareUpdateFailed') ? [...events] : undefined));
+}
+
+/** The read models once they hold the update's end. */
+async function endProjected(harness: FirmwareHarness, events: readonly RecordedEvent[]): Promise<void> {
+  await harness.projector.waitFor(events.at(-1)?.position ?? 0);
+}
+
+/** Waits until `count` observations of `path` on the device have been answered (the device served them). */
+async function observationsAnswered(harness: FirmwareHarness, endpoint: string, path: string, count: number): Promise<void> {
+  await whenStreamEvents(harness.feed, operationStream(endpoint), (events) => {
+    const observations = new Set(events.flatMap((event) => {
+      const requested = event.type === 'OperationRequested' ? (event.data as unknown as OperationRequested) : undefined;
+      return requested?.operation.kind === 'observe' && requested.operation.paths.includes(path) ? [requested.operationId] : [];
+    }));
+    const answered = events.filter((event) => event.type === 'OperationSucceeded' && observations.has((event.data as { operationId: string }).operationId));
+    return answered.length >= count ? true : undefined;
+  });
 }
 
 function steps(events: readonly RecordedEvent[]): string[] {
@@ -150,7 +166,7 @@ describe('firmware update runner', () => {
     };
     await harness.runner.start('fw-resume', added.firmwareId, 'user:t');
     await restartedDevice;
-    await eventually(async () => (steps(await harness.events(firmwareUpdateStream('fw-resume'))).includes('update-executed') ? true : undefined));
+    await stepReached(harness, 'fw-resume', 'update-executed');
     harness.runner.close();
     expect(await harness.newRunner().resume()).toBe(1);
     expect((await client.register()).code).toBe('2.01');
@@ -189,7 +205,8 @@ describe('firmware update runner', () => {
     expect(events.at(-1)).toMatchObject({ type: 'FirmwareUpdateSucceeded', data: { updateId: update.updateId, version: '6.0' } });
     expect((await harness.repository.list()).map((each) => `${each.name} ${each.version}`)).toEqual(['other 1.0', 'app 6.0']);
     expect(harness.service.firmwares().map((each) => `${each.name} ${each.version}`)).toEqual(['other 1.0', 'app 6.0']);
-    await eventually(() => (harness.service.updates('repository')[0]?.status === 'succeeded' ? true : undefined));
+    await endProjected(harness, events);
+    expect(harness.service.updates('repository')[0]?.status).toBe('succeeded');
   });
 
   it('refuses a second update while one runs, an unknown firmware, and fails on its deadline', async () => {
@@ -201,6 +218,8 @@ describe('firmware update runner', () => {
     firmware.afterUpdate = 'hang';
     await harness.runner.start('fw-slow', added.firmwareId, 'user:t');
     await expect(harness.runner.start('fw-slow', added.firmwareId, 'user:t')).rejects.toMatchObject({ code: 'CONFLICT' });
+    await stepReached(harness, 'fw-slow', 'update-executed');
+    harness.timers.advance(1_500);
     const events = await ended(harness, 'fw-slow');
     expect(events.at(-1)?.type).toBe('FirmwareUpdateFailed');
     expect(events.at(-1)?.data as unknown as FirmwareUpdateFailed).toMatchObject({ reason: 'timed out after step update-executed', updateResult: null });
@@ -216,8 +235,8 @@ describe('firmware update runner', () => {
     const events = await ended(harness, 'fw-label');
     expect(events.at(-1)).toMatchObject({ type: 'FirmwareUpdateSucceeded', data: { updateId: update.updateId, version: '2.0', reportedVersion: 'v2.0.0-build.17' } });
     expect(steps(events).slice(-2)).toEqual(['update-reported-success', 'FirmwareUpdateSucceeded']);
-    await eventually(() => (harness.service.updates('fw-label')[0]?.status === 'succeeded' ? true : undefined));
-    expect(harness.service.updates('fw-label')[0]).toMatchObject({ version: '2.0', reportedVersion: 'v2.0.0-build.17' });
+    await endProjected(harness, events);
+    expect(harness.service.updates('fw-label')[0]).toMatchObject({ status: 'succeeded', version: '2.0', reportedVersion: 'v2.0.0-build.17' });
   });
 
   it('follows a device that restarts, registering again from a new port, before it reports Update Result 1', async () => {
@@ -232,7 +251,8 @@ describe('firmware update runner', () => {
     };
     await harness.runner.start('fw-reboot', added.firmwareId, 'user:t');
     // The service observes State and Update Result again on the new registration.
-    await eventually(() => (rebooted?.served.filter((line) => line === 'GET /5/0/5').length === 1 ? true : undefined), 8_000);
+    await observationsAnswered(harness, 'fw-reboot', '/5/0/5', 2);
+    expect(rebooted?.served.filter((line) => line === 'GET /5/0/5')).toHaveLength(1);
     firmware.reportSuccess();
     const events = await ended(harness, 'fw-reboot');
     expect(events.at(-1)).toMatchObject({ type: 'FirmwareUpdateSucceeded', data: { version: '3.0', reportedVersion: '3.0' } });

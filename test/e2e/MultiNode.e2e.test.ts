@@ -144,23 +144,28 @@ describe('several nodes on one event store', () => {
     expect(before.served).toEqual(['GET /3/0/2']);
   });
 
-  it("takes over a stopped node's unanswered attempt once the device registers with another node, and sends it again", async () => {
-    await importTestDevice(store, 'mn-dead');
-    const sentAt = new Date(Date.now() - 10 * 60_000).toISOString();
+  // RFC 7252 section 4.8.2: MAX_TRANSMIT_WAIT, after which the holder takes over another node's attempt.
+  it.each([
+    { case: 'at once, long overdue', endpoint: 'mn-dead', sentMsAgo: 10 * 60_000 },
+    { case: 'when due', endpoint: 'mn-dead-recent', sentMsAgo: 93_000 - 500 },
+  ])("takes over a stopped node's unanswered attempt once the device registers with another node, and sends it again: $case", async ({ endpoint, sentMsAgo }) => {
+    await importTestDevice(store, endpoint);
+    const sentAt = new Date(Date.now() - sentMsAgo).toISOString();
     // What a node that has since stopped left in the log: the device registered with it, and a request in flight.
-    await store.appendToStream(registrationStream('mn-dead'), [deadNodeRegistered('mn-dead', sentAt)], 'no_stream');
+    await store.appendToStream(registrationStream(endpoint), [deadNodeRegistered(endpoint, sentAt)], 'no_stream');
+    const operationId = `op-${endpoint}`;
     await store.appendToStream(
-      operationStream('mn-dead'),
+      operationStream(endpoint),
       [
-        { type: 'OperationRequested', data: { operationId: 'op-dead', endpoint: 'mn-dead', operation: { kind: 'read', paths: ['/3/0/2'], content: null }, requestedBy: 'user:test', correlationId: 'mn-dead-read', requestedAt: sentAt } },
-        { type: 'OperationSent', data: { operationId: 'op-dead', attempt: 1, sentAt, nodeId: 'node-dead' } },
+        { type: 'OperationRequested', data: { operationId, endpoint, operation: { kind: 'read', paths: ['/3/0/2'], content: null }, requestedBy: 'user:test', correlationId: `${endpoint}-read`, requestedAt: sentAt } },
+        { type: 'OperationSent', data: { operationId, attempt: 1, sentAt, nodeId: 'node-dead' } },
       ],
       'no_stream',
     );
-    const client = await device('mn-dead', nodes.b);
+    const client = await device(endpoint, nodes.b);
     expect((await client.register()).code).toBe('2.01');
-    expect(await outcome(nodes.a, 'op-dead')).toBe('succeeded');
-    expect((await events(operationStream('mn-dead'))).map((event) => [event.type, (event.data as { nodeId?: string }).nodeId])).toEqual([
+    expect(await outcome(nodes.a, operationId)).toBe('succeeded');
+    expect((await events(operationStream(endpoint))).map((event) => [event.type, (event.data as { nodeId?: string }).nodeId])).toEqual([
       ['OperationRequested', undefined],
       ['OperationSent', 'node-dead'],
       ['OperationDeliveryTimedOut', undefined],

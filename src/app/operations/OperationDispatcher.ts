@@ -44,11 +44,12 @@ export interface OperationDispatcherOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly newOperationId?: () => string;
-  /** How long after an attempt of another node the holder takes it over (MAX_TRANSMIT_WAIT by default). */
-  readonly takeOverAfterMs?: number;
 }
 
-/** RFC 7252 section 4.8.2: MAX_TRANSMIT_WAIT, the longest a sender waits for the answer to a confirmable request. */
+/**
+ * RFC 7252 section 4.8.2: MAX_TRANSMIT_WAIT, the longest a sender waits for the answer to a confirmable
+ * request; after it, the holder takes over another node's attempt.
+ */
 const maxTransmitWaitMs = 93_000;
 
 /** A queued operation: its id, and the log position of its request for a reader that must see it. */
@@ -70,7 +71,6 @@ export class OperationDispatcher {
   readonly #again = new Set<string>();
   /** Devices whose attempt in flight from another node is taken over when due. */
   readonly #takeOvers = new Map<string, NodeJS.Timeout>();
-  readonly #takeOverAfterMs: number;
   #closed = false;
 
   private constructor(options: OperationDispatcherOptions) {
@@ -83,7 +83,6 @@ export class OperationDispatcher {
     this.#clock = options.clock;
     this.#logger = options.logger;
     this.#newId = options.newOperationId ?? randomUUID;
-    this.#takeOverAfterMs = options.takeOverAfterMs ?? maxTransmitWaitMs;
     // Whichever node appended the event that left an operation to send: a request, a cancel or an
     // answer of this node's (the delivery loop goes on anyway), or another node's.
     this.#queues.onDeliverable((endpoint) => this.#deliverWaiting(endpoint));
@@ -223,7 +222,7 @@ export class OperationDispatcher {
   async #takeOver(endpoint: string): Promise<void> {
     const inFlight = this.#queues.inFlight(endpoint);
     if (!inFlight || inFlight.sentBy === this.#registrations.nodeId) return;
-    const dueInMs = Date.parse(inFlight.sentAt) + this.#takeOverAfterMs - this.#clock.now().getTime();
+    const dueInMs = Date.parse(inFlight.sentAt) + maxTransmitWaitMs - this.#clock.now().getTime();
     if (dueInMs > 0) {
       if (this.#takeOvers.has(endpoint) || this.#closed) return;
       const timer = setTimeout(() => {

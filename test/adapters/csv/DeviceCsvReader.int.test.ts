@@ -118,6 +118,23 @@ describe('readDeviceCsv', () => {
     expect(truncated.at(-1)).toMatchObject({ kind: 'malformed', line: 2, column: 2, message: 'the file is not UTF-8: bytes e2 82 are not a UTF-8 character (save the file as UTF-8)', structural: true });
   });
 
+  it('lets the event loop run while it reads a large text given whole', async () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => `dev-${i};dev-${i};PSK;${'k'.repeat(64)}`);
+    const text = ['ID;endpoint id;securityMode;lwm2m psk_key', ...rows].join('\n');
+    let turns = 0;
+    let reading = true;
+    const count = (): void => {
+      turns++;
+      if (reading) setImmediate(count);
+    };
+    setImmediate(count);
+    const read = await entries(text);
+    reading = false;
+    expect(read.filter((entry) => entry.kind === 'record')).toHaveLength(5000);
+    // Several chunks of 64 KiB (the text is about 490 KB), a turn of the event loop between each two.
+    expect(turns).toBeGreaterThan(3);
+  });
+
   it('yields nothing for an empty file, and the header alone for a header-only file', async () => {
     expect(await entries('')).toEqual([]);
     expect(await entries('a,b')).toEqual([{ kind: 'header', line: 1, headers: ['a', 'b'] }]);

@@ -279,6 +279,17 @@ export class FirmwareUpdateRunner {
       if (update.ended) return;
       const result = await this.#commands.run(firmwareUpdateStream(update.request.endpoint), firmwareUpdateDecider, command, { metadata: { actor: actorName } });
       for (const event of result.events) this.#react(update, event);
+      // The stream may hold what this runner did not record: the steps, or the end, of the runner it
+      // took the update over from, whose last command landed after the updates under way were read.
+      // The decider records a step once, so they are acted on here, or the update would wait for its
+      // deadline.
+      if (update.ended) return;
+      const active = result.state.active;
+      if (active?.request.updateId !== update.request.updateId) {
+        this.#stopFollowing(update);
+        return;
+      }
+      for (const step of active.steps) if (!update.steps.has(step)) this.#progressed(update, step);
     }).catch((error: unknown) => {
       this.#options.logger.error({ err: error, updateId: update.request.updateId }, 'firmware update command failed');
     });
@@ -287,9 +298,7 @@ export class FirmwareUpdateRunner {
   #react(update: RunningUpdate, event: FirmwareUpdateEvent): void {
     switch (event.type) {
       case 'FirmwareUpdateProgressed':
-        update.steps.add(event.data.step);
-        if (event.data.step === 'downloaded') this.#executeUpdate(update).catch((error: unknown) => this.#fail(update, error));
-        if (event.data.step === 'update-reported-success') this.#readVersion(update).catch((error: unknown) => this.#fail(update, error));
+        this.#progressed(update, event.data.step);
         return;
       case 'FirmwareUpdateSucceeded':
       case 'FirmwareUpdateFailed':
@@ -300,6 +309,12 @@ export class FirmwareUpdateRunner {
       case 'FirmwareUpdateRequested':
         return;
     }
+  }
+
+  #progressed(update: RunningUpdate, step: FirmwareUpdateStep): void {
+    update.steps.add(step);
+    if (step === 'downloaded') this.#executeUpdate(update).catch((error: unknown) => this.#fail(update, error));
+    if (step === 'update-reported-success') this.#readVersion(update).catch((error: unknown) => this.#fail(update, error));
   }
 
   #stopFollowing(update: RunningUpdate): void {

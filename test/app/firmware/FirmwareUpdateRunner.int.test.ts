@@ -14,6 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { firmwareUpdateStream } from '../../../src/domain/firmware/FirmwareUpdateEvents.ts';
+import { firmwareUpdateDecider } from '../../../src/domain/firmware/FirmwareUpdateDecider.ts';
+import { AggregateCommandRunner } from '../../../src/app/kernel/AggregateCommandRunner.ts';
 import type { FirmwareUpdateFailed, FirmwareUpdateProgressed, FirmwareUpdateRequested } from '../../../src/domain/firmware/FirmwareUpdateEvents.ts';
 import type { RecordedEvent, SubscribeToAllOptions, Subscription } from '../../../src/adapters/eventstore/EventStore.ts';
 import { sha256Hex } from '../../../src/app/firmware/FirmwareRepository.ts';
@@ -164,15 +166,36 @@ describe('firmware update runner', () => {
       restarted();
       return Promise.resolve();
     };
+    // The device restarts (its observations gone) and holds its Update Result until the test has stopped the service.
+    firmware.afterUpdate = 'restart-then-report';
     await harness.runner.start('fw-resume', added.firmwareId, 'user:t');
     await restartedDevice;
     await stepReached(harness, 'fw-resume', 'update-executed');
     harness.runner.close();
+    firmware.reportSuccess();
     expect(await harness.newRunner().resume()).toBe(1);
     expect((await client.register()).code).toBe('2.01');
     const events = await ended(harness, 'fw-resume');
     expect(events.at(-1)).toMatchObject({ type: 'FirmwareUpdateSucceeded', data: { version: '4.0' } });
     expect(await harness.newRunner().resume()).toBe(0);
+  });
+
+  it('acts on a step that the runner it took the update over from recorded after the updates under way were read', async () => {
+    const harness = await setUp();
+    const { firmware } = await device(harness, 'fw-late', { deliveryMethod: 0, protocols: [0], currentVersion: '1.0' });
+    const { added } = await storedFirmware(harness, firmware, '7.0', 600);
+    firmware.afterUpdate = 'hang';
+    const { updateId } = await harness.runner.start('fw-late', added.firmwareId, 'user:t');
+    await stepReached(harness, 'fw-late', 'update-executed');
+    harness.runner.close();
+    expect(await harness.newRunner().resume()).toBe(1);
+    // The closed runner's last command lands now: the device's Update Result 1, which it had heard.
+    const late = await new AggregateCommandRunner({ store: harness.store }).run(firmwareUpdateStream('fw-late'), firmwareUpdateDecider, { type: 'ReportFirmwareValue', updateId, path: '/5/0/5', text: '1', at: new Date().toISOString() });
+    expect(late.events.map((event) => event.type)).toEqual(['FirmwareUpdateProgressed']);
+    // The device reports it again to the runner that follows the update now, which records no step twice.
+    firmware.reportSuccess();
+    const events = await ended(harness, 'fw-late');
+    expect(events.at(-1)).toMatchObject({ type: 'FirmwareUpdateSucceeded', data: { updateId, version: '7.0' } });
   });
 
   it('runs the shell\'s fwupdate NAME VERSION URL: adds the URL as an external firmware once, then updates to it', async () => {

@@ -62,6 +62,8 @@ export interface LwM2mServerAccount {
 }
 
 const catalog = coreObjectCatalog();
+/** How long node-coap's server waits for an answer before it acknowledges a confirmable request on its own (RFC 7252 section 5.2.2). */
+const piggybackReplyMs = 50;
 
 export class TestBootstrapClient {
   readonly options: TestBootstrapClientOptions;
@@ -74,6 +76,8 @@ export class TestBootstrapClient {
   readonly #socket: Socket;
   readonly #agent: Agent;
   readonly #server: Server;
+  /** The silent device's unanswered requests, each until node-coap has acknowledged it on the socket. */
+  readonly #acknowledging: Array<Promise<void>> = [];
   #finished: (() => void) | undefined;
   readonly finished: Promise<void>;
 
@@ -81,7 +85,7 @@ export class TestBootstrapClient {
     this.options = options;
     this.#socket = socket;
     this.#agent = new Agent({ socket });
-    this.#server = createServer((request, response) => this.#serve(request, response));
+    this.#server = createServer({ piggybackReplyMs }, (request, response) => this.#serve(request, response));
     this.#server.listen(socket);
     this.finished = new Promise((resolve) => (this.#finished = resolve));
     const bootstrapAccount: ObjectInstanceNode = {
@@ -186,16 +190,23 @@ export class TestBootstrapClient {
     });
   }
 
-  close(): Promise<void> {
+  /** Closes the socket once node-coap has sent what it must (the empty acknowledgements of a silent device). */
+  async close(): Promise<void> {
+    await Promise.all(this.#acknowledging);
     this.#agent.close();
     this.#server.close();
-    return new Promise((resolve) => this.#socket.close(() => resolve()));
+    await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
   }
 
   #serve(request: IncomingMessage, response: OutgoingMessage): void {
     const contentFormat = contentFormatNumber(request.headers['Content-Format']);
     this.served.push({ method: request.method, url: request.url, contentFormat, payload: request.payload });
-    if (this.options.silent === true) return;
+    if (this.options.silent === true) {
+      // node-coap started its acknowledgement timer before handing the request over; a timer of the
+      // same length started after it fires after it, once the acknowledgement has left.
+      this.#acknowledging.push(new Promise((resolve) => setTimeout(resolve, piggybackReplyMs)));
+      return;
+    }
     const segments = request.url.split('?')[0]?.split('/').filter((segment) => segment !== '') ?? [];
     const answer = (code: string, payload?: string): void => {
       response.code = code;

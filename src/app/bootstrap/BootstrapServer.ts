@@ -45,6 +45,8 @@ import type { BootstrapEvent, BootstrapIdentity, BootstrapPeer, BootstrapRefusal
 import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
 import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
+import type { Timer, Timers } from '../../adapters/runtime/Timers.ts';
+import { systemTimers } from '../../adapters/runtime/Timers.ts';
 import { CoapTimeoutError } from '../../adapters/coap/CoapEndpoint.ts';
 import type { CoapEndpoint, CoapPeer, CoapResponse, CoapRoutes, IncomingCoapRequest, OutgoingCoapRequest } from '../../adapters/coap/CoapEndpoint.ts';
 import type { BootstrapDeviceDirectory } from './BootstrapDeviceDirectory.ts';
@@ -67,6 +69,8 @@ export interface BootstrapServerOptions {
   readonly logger: Logger;
   readonly defaults: BootstrapDefaults;
   readonly sessionTimeoutSeconds?: number;
+  /** What wakes the server at a session's deadline (the system's by default); it must move with `clock`. */
+  readonly timers?: Timers;
   readonly newSessionId?: () => string;
   /** The bounded audit of unknown endpoints' requests (RefusalTally's defaults when absent). */
   readonly refusalPolicy?: Partial<RefusalTallyPolicy>;
@@ -112,7 +116,8 @@ export class BootstrapServer {
   readonly #defaults: BootstrapDefaults;
   readonly #timeoutSeconds: number;
   readonly #newSessionId: () => string;
-  readonly #expiryTimers = new Map<string, NodeJS.Timeout>();
+  readonly #timers: Timers;
+  readonly #expiryTimers = new Map<string, Timer>();
   readonly #refusals: RefusalAudit;
   #closed = false;
 
@@ -124,6 +129,7 @@ export class BootstrapServer {
     this.#logger = options.logger;
     this.#defaults = options.defaults;
     this.#timeoutSeconds = options.sessionTimeoutSeconds ?? DEFAULT_BOOTSTRAP_SESSION_TIMEOUT_SECONDS;
+    this.#timers = options.timers ?? systemTimers;
     this.#newSessionId = options.newSessionId ?? randomUUID;
     this.#refusals = new RefusalAudit({
       store: options.store,
@@ -166,7 +172,7 @@ export class BootstrapServer {
   /** Stops expiry timers and the sessions' runners (sessions under way are expired at the next start), and records the refusals counted so far. */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const timer of this.#expiryTimers.values()) clearTimeout(timer);
+    for (const timer of this.#expiryTimers.values()) timer.cancel();
     this.#expiryTimers.clear();
     await this.#refusals.close();
   }
@@ -367,7 +373,7 @@ export class BootstrapServer {
   }
 
   #ended(deviceEndpoint: string, sessionId: string, event: BootstrapEvent): void {
-    clearTimeout(this.#expiryTimers.get(sessionId));
+    this.#expiryTimers.get(sessionId)?.cancel();
     this.#expiryTimers.delete(sessionId);
     if (event.type === 'BootstrapSessionFailed') {
       this.#logger.info({ endpoint: deviceEndpoint, sessionId, reason: event.data.reason, code: event.data.code, step: event.data.step }, 'bootstrap session failed');
@@ -378,7 +384,7 @@ export class BootstrapServer {
 
   #scheduleExpiry(deviceEndpoint: string, sessionId: string, deadline: string): void {
     const delay = Math.max(0, Date.parse(deadline) - this.#clock.now().getTime());
-    const timer = setTimeout(() => {
+    const timer = this.#timers.after(delay, () => {
       this.#expiryTimers.delete(sessionId);
       if (this.#closed) return;
       this.#runner.run(bootstrapStream(deviceEndpoint), bootstrapSessionDecider, { type: 'ExpireSession', sessionId, now: this.#clock.now() }, {
@@ -389,8 +395,7 @@ export class BootstrapServer {
           if (failed) this.#ended(deviceEndpoint, sessionId, failed);
         })
         .catch((error: unknown) => this.#logger.error({ err: error, endpoint: deviceEndpoint, sessionId }, 'bootstrap session expiry failed'));
-    }, delay);
-    timer.unref();
+    });
     this.#expiryTimers.set(sessionId, timer);
   }
 }

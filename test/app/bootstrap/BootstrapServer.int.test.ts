@@ -1,6 +1,8 @@
 /**
  * The bootstrap server on a real UDP endpoint (loopback, ephemeral port), devices imported from CSV
- * text by the CSV import service, and the node-coap bootstrap test client as the device.
+ * text by the CSV import service, and the node-coap bootstrap test client as the device. The server's
+ * time (its clock, session deadlines, the endpoint's retransmissions) moves only when a test advances
+ * it, so a loaded machine times nothing out.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { AesGcmSecretSealer } from '../../../src/adapters/crypto/AesGcmSecretSealer.ts';
@@ -14,12 +16,13 @@ import { BootstrapServer } from '../../../src/app/bootstrap/BootstrapServer.ts';
 import type { BootstrapChannel } from '../../../src/app/bootstrap/BootstrapServer.ts';
 import { BootstrapDeviceDirectory } from '../../../src/app/bootstrap/BootstrapDeviceDirectory.ts';
 import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
-import { systemClock } from '../../../src/domain/Clock.ts';
 import { CONTENT_FORMAT } from '../../../src/domain/lwm2m/content/ContentFormat.ts';
 import type { BootstrapDefaults } from '../../../src/domain/bootstrap/BootstrapPlan.ts';
 import { TestBootstrapClient } from '../../support/TestBootstrapClient.ts';
 import type { TestBootstrapClientOptions } from '../../support/TestBootstrapClient.ts';
 import { RawCoapPeer } from '../../support/RawCoapPeer.ts';
+import { ManualTimers } from '../../support/ManualTimers.ts';
+import { waitForStreamEvent } from '../../support/StreamEvents.ts';
 import { FULL_PSK, bootstrapEvents, csv, fullPskRow, hexBytes, noSecRow, waitForSessionEnds } from '../../support/BootstrapTestData.ts';
 
 const defaults: BootstrapDefaults = {
@@ -33,6 +36,7 @@ interface Harness {
   readonly endpoint: DatagramCoapEndpoint;
   readonly server: BootstrapServer;
   readonly clients: TestBootstrapClient[];
+  readonly timers: ManualTimers;
 }
 
 const open: Harness[] = [];
@@ -51,6 +55,22 @@ interface HarnessOptions {
   readonly store?: MemoryEventStore;
   readonly channel?: BootstrapChannel;
   readonly individualRefusals?: number;
+  readonly timers?: ManualTimers;
+}
+
+/** A bootstrap server on the store, as the service starts it, on the test's time. */
+function startServer(store: MemoryEventStore, timers: ManualTimers, options: Pick<HarnessOptions, 'sessionTimeoutSeconds' | 'individualRefusals'> = {}): Promise<BootstrapServer> {
+  return BootstrapServer.start({
+    store,
+    directory: new BootstrapDeviceDirectory(store),
+    sealer: new AesGcmSecretSealer(Buffer.alloc(32, 7)),
+    clock: timers.wallClock(),
+    timers,
+    logger: silentLogger(),
+    defaults,
+    ...(options.sessionTimeoutSeconds === undefined ? {} : { sessionTimeoutSeconds: options.sessionTimeoutSeconds }),
+    ...(options.individualRefusals === undefined ? {} : { refusalPolicy: { individualLimit: options.individualRefusals } }),
+  });
 }
 
 async function harness(rows: string[], options: HarnessOptions = {}): Promise<Harness> {
@@ -62,22 +82,13 @@ async function harness(rows: string[], options: HarnessOptions = {}): Promise<Ha
     expect(report.errors).toEqual([]);
   }
   const host = options.host ?? '127.0.0.1';
-  // Short CoAP timeouts, so that a silent device costs the test little.
-  const endpoint = await openUdpCoapEndpoint({ host, port: 0, logger, parameters: { ackTimeoutMs: 100, maxRetransmit: 1, responseTimeoutMs: 300 } });
-  const server = await BootstrapServer.start({
-    store,
-    directory: new BootstrapDeviceDirectory(store),
-    sealer,
-    clock: systemClock,
-    logger,
-    defaults,
-    ...(options.sessionTimeoutSeconds === undefined ? {} : { sessionTimeoutSeconds: options.sessionTimeoutSeconds }),
-    ...(options.individualRefusals === undefined ? {} : { refusalPolicy: { individualLimit: options.individualRefusals } }),
-  });
+  const timers = options.timers ?? new ManualTimers();
+  const endpoint = await openUdpCoapEndpoint({ host, port: 0, logger, timers });
+  const server = await startServer(store, timers, options);
   const uplink = new CoapRouter();
   server.serve(uplink, endpoint, options.channel);
   endpoint.handle(uplink.handle);
-  const result = { store, endpoint, server, clients: [] };
+  const result = { store, endpoint, server, clients: [], timers };
   open.push(result);
   return result;
 }
@@ -297,6 +308,9 @@ describe('BootstrapServer', () => {
     const h = await harness([noSecRow('goes-silent')], { sessionTimeoutSeconds: 0.4 });
     const silent = await client(h, 'goes-silent', { silent: true });
     expect(await silent.requestBootstrap()).toBe('2.04');
+    await waitForStreamEvent(h.store, 'bootstrap-goes-silent', 'BootstrapStepSent');
+    // The session's deadline; the first request's retransmission is not due yet (ACK_TIMEOUT is 2 s, RFC 7252 section 4.8).
+    h.timers.advance(400);
     const events = await waitForSessionEnds(h.store, 'goes-silent');
     expect(events.at(-1)?.type).toBe('BootstrapSessionFailed');
     expect(events.at(-1)?.data).toMatchObject({ reason: 'timeout', step: 0 });
@@ -375,17 +389,14 @@ describe('BootstrapServer', () => {
     const silent = await client(h, 'interrupted', { silent: true });
     expect(await silent.requestBootstrap()).toBe('2.04');
     await h.server.close();
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Past the session's deadline: a stopped server expires nothing (its timer would fire in here).
+    h.timers.advance(400);
+    await new Promise(setImmediate);
     expect((await bootstrapEvents(store, 'interrupted')).some((e) => e.type === 'BootstrapSessionFailed')).toBe(false);
-    const restarted = await BootstrapServer.start({
-      store,
-      directory: new BootstrapDeviceDirectory(store),
-      sealer: new AesGcmSecretSealer(Buffer.alloc(32, 7)),
-      clock: systemClock,
-      logger: silentLogger(),
-      defaults,
-    });
+    const restarted = await startServer(store, h.timers);
     try {
+      // The deadline passed while stopped: the expiry is due at once, on the next move of time.
+      h.timers.advance(0);
       const events = await waitForSessionEnds(store, 'interrupted');
       expect(events.at(-1)?.data).toMatchObject({ reason: 'timeout' });
     } finally {

@@ -448,7 +448,15 @@ export class Projector {
       replacement.discard();
       throw new ProjectorError('the projector closed during the rebuild');
     }
-    this.#database.replaceWith(replacement);
+    try {
+      this.#database.replaceWith(replacement);
+    } catch (error) {
+      // Not swapped (the replacement could not be written through, or renamed): the live read models
+      // go on from where they stopped.
+      replacement.discard();
+      await this.#startRunners(() => this.#started);
+      throw error;
+    }
     for (const runner of this.#runners) {
       // Listeners have heard of what the live read model committed; its catch-up from the rebuilt
       // checkpoint does not tell them again.

@@ -16,7 +16,7 @@
  * write-ahead log into the old file and removes it, so that no old WAL is ever applied to the new file.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { forgetPrepared, prepared } from './PreparedStatements.ts';
 
@@ -106,19 +106,23 @@ export class ReadModelDatabase {
 
   /**
    * Swaps the finished replacement in: flushed to disk, renamed over this file, and this connection
-   * opened again on it. Synchronous, so no query runs in between.
+   * opened again on it. Synchronous, so no query runs in between. When it throws, nothing was swapped.
    */
   replaceWith(replacement: ReadModelReplacement): void {
     replacement.finish();
     const wasOpen = this.db.isOpen;
     forgetPrepared(this.db);
     if (wasOpen) this.db.close();
-    renameSync(replacement.path, this.path);
-    // The rename is durable once the directory entry is (fsync(2) on the directory).
-    syncFile(dirname(this.path));
-    if (wasOpen) {
-      this.db.open();
-      this.#configure();
+    try {
+      // The directory is not fsynced: after a power loss either file may be found at the path, each
+      // whole (the replacement was written through first) and consistent with its own checkpoints.
+      renameSync(replacement.path, this.path);
+    } finally {
+      // Whether or not the rename happened, the connection goes on with the file at the path.
+      if (wasOpen) {
+        this.db.open();
+        this.#configure();
+      }
     }
   }
 

@@ -144,6 +144,20 @@ describe('Read model rebuild into a replacement file', () => {
     expect(new DeviceQueries(database.db).get('late')?.status).toBe('active');
   });
 
+  it('goes on following the log in the live file when the swap itself fails', async () => {
+    const rebuilt = projector.rebuild();
+    await gate.reached;
+    // The replacement vanishes under the rebuild: writing it through to the disk before the rename fails.
+    rmSync(`${database.path}.rebuild`);
+    gate.open();
+    await expect(rebuilt).rejects.toThrow(/ENOENT/);
+
+    expect(new DeviceQueries(database.db).get('dev-0')?.name).toBe('live file');
+    const after = await store.appendToStream(deviceStream('late'), [imported(registration('late'))], 'no_stream');
+    await projector.waitFor(after.position);
+    expect(new DeviceQueries(database.db).get('late')?.status).toBe('active');
+  });
+
   it('lets the event loop serve the live service between the pages of a rebuild', async () => {
     gate.open();
     // The store reads synchronously: without a turn of the event loop between pages, nothing else

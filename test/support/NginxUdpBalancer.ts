@@ -89,12 +89,17 @@ export class NginxUdpBalancer {
   readonly #dir: string;
   readonly #child: ChildProcess;
   readonly #exited: Promise<number | null>;
+  /** nginx does not watch its parent: a test process that exits without stopping it takes it along. */
+  readonly #killOnExit = (): void => {
+    this.#child.kill('SIGKILL');
+  };
 
   private constructor(dir: string, port: number, child: ChildProcess, exited: Promise<number | null>) {
     this.#dir = dir;
     this.port = port;
     this.#child = child;
     this.#exited = exited;
+    process.once('exit', this.#killOnExit);
   }
 
   /** Starts nginx and resolves once it listens (it writes its pid file after binding its sockets). */
@@ -146,8 +151,17 @@ export class NginxUdpBalancer {
   }
 
   async #end(signal: NodeJS.Signals): Promise<void> {
-    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill(signal);
+    // Without a master process, nginx checks for a signal only when epoll_wait returns: one that
+    // arrives just before the wait (right after the start, say) leaves it waiting with no timer to end
+    // the wait. The signal is sent again until it exits.
+    let exited = false;
+    void this.#exited.then(() => (exited = true));
+    while (!exited && this.#child.exitCode === null && this.#child.signalCode === null) {
+      this.#child.kill(signal);
+      await Promise.race([this.#exited, new Promise((resolve) => setTimeout(resolve, 100))]);
+    }
     await this.#exited;
+    process.off('exit', this.#killOnExit);
     rmSync(this.#dir, { recursive: true, force: true });
   }
 }

@@ -265,7 +265,8 @@ async function wireService(
   // Firmware packages are served on the LwM2M server's endpoint too (`GET /fw/<id>`).
   const firmwareRepository = new FirmwareRepository({ store, dataDir, clock: systemClock, newId: randomUUID, runner });
   // A package goes only to the device whose update to it runs: by address and DTLS identity over CoAP, by token over HTTP.
-  const packageAccess = new FirmwarePackageAccess(registrations, masterKey.sealer);
+  // The grants are the updates under way in the log, so any node serves a download another node's update granted.
+  const packageAccess = await FirmwarePackageAccess.following(logFeed, registrations, masterKey.sealer);
   // The LwM2M server's uplink router: packages at `/fw`, Send at `/dp` (once device management is built),
   // and the registration interface of the port the request arrived on for the rest.
   const lwm2mUplink = new CoapRouter((request) => registrationHandlers[lwm2mEndpoint.arrivedOn(request)](request));
@@ -304,7 +305,7 @@ async function wireService(
     newId: randomUUID,
     packageUris: (firmwareId) => [firmwarePackageUri(packageBases.coap, firmwareId), firmwarePackageHttpUri(packageBases.http, firmwareId)],
     timeoutMs: 30 * 60_000,
-    access: packageAccess,
+    registrations,
     sealer: masterKey.sealer,
     newAccessToken: () => randomBytes(32),
     runner,

@@ -39,6 +39,8 @@ export class TestFirmwareObject {
   afterUpdate: 'report' | 'restart-then-report' | 'hang' = 'report';
   /** Called once the device has "restarted" into the new firmware. */
   onRestart: () => Promise<void> = () => Promise.resolve();
+  /** The port the device's download reaches instead of the package URI's: a balancer in front of several nodes sends it to one of them. */
+  pullPort: number | undefined;
   /** The package as the device received it, how ('pull' or 'push'), and whether block-wise (RFC 7959). */
   received: { readonly via: 'pull' | 'push'; readonly bytes: Buffer; readonly blockwise: boolean } | undefined;
 
@@ -101,6 +103,7 @@ export class TestFirmwareObject {
 
   #pull(uri: string): void {
     const url = new URL(uri);
+    if (this.pullPort !== undefined) url.port = String(this.pullPort);
     if (url.protocol === 'http:') {
       fetch(url)
         .then(async (response) => (response.ok ? this.#downloaded('pull', Buffer.from(await response.arrayBuffer()), false) : this.#failed(4)))

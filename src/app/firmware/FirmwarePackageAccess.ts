@@ -8,11 +8,17 @@
  * - HTTP (`http://.../fw/<firmware id>/<token>`): HTTP carries no device identity, so the URI written
  *   to the device holds a per-update token (256 random bits); the update's event keeps it sealed, and
  *   it is recognised here by its keyed fingerprint, never stored in clear.
- * The grants live as long as the runner follows the update: memory only, rebuilt when updates resume.
+ * The grants are the updates under way in the log (`following`): a grant is made when an update is
+ * requested and revoked when it ends, on every node that follows the log, whichever node drives the
+ * update. So a device pulling through a balancer that sends it to another node than the one driving
+ * its update gets the package there too (several nodes may share the event store).
  */
 import type { SecretSealer } from '../../domain/SealedSecret.ts';
 import type { CoapPeer } from '../../adapters/coap/CoapEndpoint.ts';
+import { LiveView } from '../kernel/LiveView.ts';
+import type { LogFeed } from '../kernel/LogFeed.ts';
 import type { RegistrationLookup } from '../registration/RegistrationLookup.ts';
+import { updatesUnderWay } from './FirmwareUpdatesUnderWay.ts';
 
 export interface PackageGrant {
   readonly updateId: string;
@@ -31,6 +37,23 @@ export class FirmwarePackageAccess {
   constructor(registrations: Pick<RegistrationLookup, 'registration'>, sealer: SecretSealer) {
     this.#registrations = registrations;
     this.#sealer = sealer;
+  }
+
+  /** The grants of the updates under way, kept from the log by a live view on the process's feed; resolves once caught up. */
+  static async following(feed: LogFeed, registrations: Pick<RegistrationLookup, 'registration'>, sealer: SecretSealer): Promise<FirmwarePackageAccess> {
+    const access = new FirmwarePackageAccess(registrations, sealer);
+    await LiveView.open(
+      feed,
+      updatesUnderWay('firmware package grants', (_stream, before, after) => {
+        if (before?.request.updateId === after?.request.updateId) return;
+        if (before) access.revoke(before.request);
+        if (after) {
+          const { updateId, endpoint, firmwareId, packageAccess } = after.request;
+          access.grant({ updateId, endpoint, firmwareId, tokenFingerprint: packageAccess?.fingerprint ?? null });
+        }
+      }),
+    );
+    return access;
   }
 
   grant(grant: PackageGrant): void {

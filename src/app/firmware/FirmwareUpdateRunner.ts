@@ -17,6 +17,14 @@
  * Update Result are observed again, which also reports their values now.
  * A failure result, a refused operation or the deadline ends the update as failed.
  *
+ * Several nodes may share the event store: the node holding the device's registration drives its
+ * update (only it sends the device requests, and an update driven by two nodes would write the package
+ * URI and execute Update twice). A node drives, at start, the updates of the devices it holds; it takes
+ * an update up where the log says it is when the device registers with it (the device moved, or its
+ * node died), or when another node's API requested it for a device it holds; and it stops driving an
+ * update once the device registers with another node. Who may fetch a package comes from the log
+ * (FirmwarePackageAccess), so any node serves a granted download.
+ *
  * One live feed for all updates: values come through the projector's listeners, registrations through
  * the registration watcher's one subscription; no update opens an event-store subscription of its own.
  * Values reach the decider in the order the device management API delivers them, one command at a
@@ -28,24 +36,25 @@ import type { JsonValue } from '../../domain/Json.ts';
 import type { DeviceFirmwareCapabilities } from '../../domain/firmware/FirmwareDeliveryMethod.ts';
 import { chooseDeliveryMethod, packageUriWithToken } from '../../domain/firmware/FirmwareDeliveryMethod.ts';
 import type { ActiveFirmwareUpdate, FirmwareUpdateCommand } from '../../domain/firmware/FirmwareUpdateDecider.ts';
+import type { RegistrationRecord } from '../../domain/registration/RegistrationEvents.ts';
+import { isHeldBy } from '../../domain/registration/RegistrationEvents.ts';
 import { firmwareUpdateDecider, FirmwareUpdateError } from '../../domain/firmware/FirmwareUpdateDecider.ts';
 import type { FirmwareUpdateEvent, FirmwareUpdateRequested, FirmwareUpdateStep } from '../../domain/firmware/FirmwareUpdateEvents.ts';
-import { firmwareUpdateStream, firmwareUpdateStreamPrefix } from '../../domain/firmware/FirmwareUpdateEvents.ts';
+import { firmwareUpdateStream } from '../../domain/firmware/FirmwareUpdateEvents.ts';
 import type { OperationSpec, WrittenValue } from '../../domain/operations/OperationEvents.ts';
 import type { SecretSealer } from '../../domain/SealedSecret.ts';
 import type { OperationView } from '../../projections/operations/OperationQueries.ts';
 import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
-import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
 import type { Timers } from '../../adapters/runtime/Timers.ts';
 import { systemTimers } from '../../adapters/runtime/Timers.ts';
 import type { DeviceManagementApi } from '../operations/DeviceManagementApi.ts';
-import type { FirmwarePackageAccess } from './FirmwarePackageAccess.ts';
 import type { FirmwareRepository } from './FirmwareRepository.ts';
+import { updatesUnderWay } from './FirmwareUpdatesUnderWay.ts';
 import { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts';
 import { LiveView } from '../kernel/LiveView.ts';
-import type { LiveViewDefinition } from '../kernel/LiveView.ts';
 import { LogFeed } from '../kernel/LogFeed.ts';
+import type { RegistrationLookup } from '../registration/RegistrationLookup.ts';
 
 export interface FirmwareUpdateRunnerOptions {
   readonly store: EventStore;
@@ -60,8 +69,11 @@ export interface FirmwareUpdateRunnerOptions {
   readonly timeoutMs: number;
   /** What wakes the runner at an update's deadline (the system's by default); it must move with `clock`. */
   readonly timers?: Timers;
-  /** Who may fetch a package: the runner grants each running update's device, and revokes at its end. */
-  readonly access: FirmwarePackageAccess;
+  /**
+   * Whose registrations this node holds (several nodes may share the event store): it drives the
+   * updates of those devices alone. Absent: a node alone, which drives every update.
+   */
+  readonly registrations?: Pick<RegistrationLookup, 'nodeId' | 'registration'>;
   /** Seals the HTTP access tokens in the update's event (and opens them to write the URI again after a restart). */
   readonly sealer: SecretSealer;
   /** 32 random bytes for each HTTP access token. */
@@ -89,8 +101,16 @@ interface RunningUpdate {
 
 export class FirmwareUpdateRunner {
   readonly #options: FirmwareUpdateRunnerOptions;
+  /** The updates this node drives, by update id. */
   readonly #running = new Map<string, RunningUpdate>();
   readonly #commands: AggregateCommandRunner;
+  /** Every update under way, followed live once `resume` has read them (stream -> its state). */
+  #underWay: LiveView<Map<string, ActiveFirmwareUpdate>> | undefined;
+  #ownFeed: LogFeed | undefined;
+  /** The registration listeners of the updates under way that this node does not drive, by update id: a Register here takes one up. */
+  readonly #takeUps = new Map<string, () => void>();
+  #live = false;
+  #closed = false;
 
   constructor(options: FirmwareUpdateRunnerOptions) {
     this.#options = options;
@@ -132,33 +152,93 @@ export class FirmwareUpdateRunner {
     }, { metadata: { actor } });
     const active = result.state.active;
     if (!active) throw new Error(`the update ${updateId} of ${endpoint} was not recorded`);
-    this.#drive(active.request);
+    // A device another node holds is updated by that node, which sees the request in its view.
+    if (!this.#running.has(updateId) && this.#drives(endpoint)) this.#drive(active.request);
     return { updateId, position: result.position };
   }
 
   /**
-   * Takes up the updates that were under way when the service stopped, from where each got to: the
-   * package delivered again (the device starts its download over), Update executed, or the outcome
-   * read and awaited. An update whose deadline passed meanwhile fails at once.
+   * Takes up the updates that were under way when the service stopped, of the devices this node
+   * holds, from where each got to: the package delivered again (the device starts its download over),
+   * Update executed, or the outcome read and awaited. An update whose deadline passed meanwhile fails
+   * at once. From then on the updates under way are followed live: one requested on another node, or
+   * whose device registers here, is taken up by this node when it holds the device.
    */
   async resume(): Promise<number> {
+    if (this.#underWay) return 0;
     const feed = this.#options.feed ?? new LogFeed({ store: this.#options.store });
-    const view = await LiveView.open(feed, updatesUnderWay());
-    // The view is read once, here: later updates are started (and followed) by this runner.
-    if (this.#options.feed) feed.leave(view);
-    else await feed.close();
+    if (!this.#options.feed) this.#ownFeed = feed;
+    this.#underWay = await LiveView.open(feed, updatesUnderWay('firmware updates under way', (_stream, before, after) => this.#changed(before, after)));
+    this.#live = true;
     let resumed = 0;
-    for (const active of view.state.values()) {
-      if (this.#running.has(active.request.updateId)) continue;
-      this.#drive(active.request, active.steps);
-      resumed++;
+    for (const active of this.#underWay.state.values()) {
+      if (this.#takeUp(active)) resumed++;
     }
     return resumed;
   }
 
   /** Stops following every update (the service shuts down); their deadlines still hold when it restarts. */
   close(): void {
+    this.#closed = true;
     for (const update of this.#running.values()) this.#stopFollowing(update);
+    for (const unsubscribe of this.#takeUps.values()) unsubscribe();
+    this.#takeUps.clear();
+    if (this.#underWay && this.#ownFeed) {
+      this.#ownFeed.close().catch((error: unknown) => this.#options.logger.warn({ err: error }, 'could not close the firmware updates feed'));
+    } else if (this.#underWay) this.#options.feed?.leave(this.#underWay);
+  }
+
+  /** Whether this node drives the updates of the device: it holds its registration, or it is alone. */
+  #drives(endpoint: string): boolean {
+    const { registrations } = this.#options;
+    if (!registrations) return true;
+    const registration = registrations.registration(endpoint);
+    // Registered nowhere now: a node alone goes on with it; among several, the node it registers with next.
+    return registration === undefined ? registrations.nodeId === undefined : isHeldBy(registration, registrations.nodeId);
+  }
+
+  /** An update was requested or ended (on any node), as the live view folds it. */
+  #changed(before: ActiveFirmwareUpdate | undefined, after: ActiveFirmwareUpdate | undefined): void {
+    if (!this.#live || this.#closed || before?.request.updateId === after?.request.updateId) return;
+    if (before) {
+      this.#takeUps.get(before.request.updateId)?.();
+      this.#takeUps.delete(before.request.updateId);
+    }
+    if (after) this.#takeUp(after);
+  }
+
+  /**
+   * Drives the update when this node holds the device and does not drive it yet; otherwise waits for
+   * the device to register here. Returns whether it drives the update now.
+   */
+  #takeUp(active: ActiveFirmwareUpdate): boolean {
+    const { updateId, endpoint } = active.request;
+    if (this.#running.has(updateId)) return false;
+    if (this.#drives(endpoint)) {
+      this.#drive(active.request, active.steps);
+      return true;
+    }
+    this.#awaitRegistration(active.request);
+    return false;
+  }
+
+  /** Takes the update up when its device registers with this node. */
+  #awaitRegistration({ updateId, endpoint }: FirmwareUpdateRequested): void {
+    if (this.#closed || this.#takeUps.has(updateId)) return;
+    this.#takeUps.set(updateId, this.#options.api.onDeviceRegistered(endpoint, (registration) => this.#registered(updateId, registration)));
+  }
+
+  /** The device of an update this node does not drive registered (with this node or another). */
+  #registered(updateId: string, registration: RegistrationRecord): void {
+    if (this.#running.has(updateId) || !isHeldBy(registration, this.#options.registrations?.nodeId)) return;
+    const active = this.#underWay?.state.get(firmwareUpdateStream(registration.endpoint));
+    if (active?.request.updateId !== updateId) return;
+    this.#takeUps.get(updateId)?.();
+    this.#takeUps.delete(updateId);
+    this.#drive(active.request, active.steps);
+    // The Register that brought the device here ended the observations of its former registration.
+    const update = this.#running.get(updateId);
+    if (update?.steps.has('observing')) this.#observe(update).catch((error: unknown) => this.#fail(update, error));
   }
 
   async #capabilities(endpoint: string, actor: string): Promise<DeviceFirmwareCapabilities> {
@@ -175,11 +255,14 @@ export class FirmwareUpdateRunner {
   #drive(request: FirmwareUpdateRequested, steps: readonly FirmwareUpdateStep[] = []): void {
     const update: RunningUpdate = { request, steps: new Set(steps), chain: Promise.resolve(), ended: false, cleanups: [] };
     this.#running.set(request.updateId, update);
-    const { api, clock, access, timers = systemTimers } = this.#options;
-    access.grant({ updateId: request.updateId, endpoint: request.endpoint, firmwareId: request.firmwareId, tokenFingerprint: request.packageAccess?.fingerprint ?? null });
-    update.cleanups.push(() => access.revoke(request));
+    const { api, clock, timers = systemTimers } = this.#options;
     update.cleanups.push(api.onResourceValues(request.endpoint, '/', (values) => this.#report(update, values)));
-    update.cleanups.push(api.onDeviceRegistered(request.endpoint, () => {
+    update.cleanups.push(api.onDeviceRegistered(request.endpoint, (registration) => {
+      // Registered with another node: that node takes the update up from the log; this one stops driving it.
+      if (!isHeldBy(registration, this.#options.registrations?.nodeId)) {
+        this.#handOver(update);
+        return;
+      }
       if (update.steps.has('observing')) this.#observe(update).catch((error: unknown) => this.#fail(update, error));
     }));
     const timer = timers.after(Math.max(0, Date.parse(request.deadline) - clock.now().getTime()), () => this.#submit(update, { type: 'CheckFirmwareUpdateDeadline', updateId: request.updateId, now: clock.now().toISOString() }));
@@ -317,6 +400,12 @@ export class FirmwareUpdateRunner {
     if (step === 'update-reported-success') this.#readVersion(update).catch((error: unknown) => this.#fail(update, error));
   }
 
+  /** Stops driving an update the device's new node drives now, and waits, like any node, for the device to register here again. */
+  #handOver(update: RunningUpdate): void {
+    this.#stopFollowing(update);
+    if (this.#underWay) this.#awaitRegistration(update.request);
+  }
+
   #stopFollowing(update: RunningUpdate): void {
     update.ended = true;
     for (const cleanup of update.cleanups) cleanup();
@@ -353,21 +442,6 @@ export class FirmwareUpdateRunner {
       unsubscribe();
     }
   }
-}
-
-/** Every device's update under way (stream name -> its state), folded by the update decider; an ended one is dropped. */
-function updatesUnderWay(): LiveViewDefinition<Map<string, ActiveFirmwareUpdate>> {
-  return {
-    name: 'firmware updates under way',
-    filter: { streamPrefixes: [firmwareUpdateStreamPrefix] },
-    initialState: new Map(),
-    evolve(state, recorded) {
-      const { active } = firmwareUpdateDecider.evolve({ active: state.get(recorded.stream) }, toDomainEvent<FirmwareUpdateEvent>(recorded));
-      if (active) state.set(recorded.stream, active);
-      else state.delete(recorded.stream);
-      return state;
-    },
-  };
 }
 
 interface ValueJson {

@@ -69,7 +69,7 @@ export function firmwareOn(stack: FirmwareStack, timeoutMs = 30_000): { readonly
     newId: randomUUID,
     packageUris: () => [],
     timeoutMs,
-    access: new FirmwarePackageAccess(stack.registrations, sealer),
+    registrations: stack.registrations,
     sealer,
     newAccessToken: () => randomBytes(32),
   });
@@ -116,7 +116,7 @@ export async function startFirmwareHarness(dir: string, options: { readonly time
   const repository = new FirmwareRepository({ store, dataDir: dir, clock, newId: randomUUID, runner: commands });
   const registrations = await RegistrationService.start({ store, feed, directory: new EventStoreDeviceDirectory(store), clock, logger, expirySweepMs: 0 });
   const sealer = new AesGcmSecretSealer(randomBytes(32));
-  const access = new FirmwarePackageAccess(registrations, sealer);
+  const access = await FirmwarePackageAccess.following(feed, registrations, sealer);
   const coap = await openUdpCoapEndpoint({ host: '127.0.0.1', port: 0, logger, timers });
   const uplink = new CoapRouter(registrations.handler('plain')).route(firmwarePackagePathSegment, firmwarePackageCoapHandler({ repository, access, pskIdentityOf: () => null }));
   const management: DeviceManagement = await startDeviceManagement({
@@ -160,7 +160,6 @@ export async function startFirmwareHarness(dir: string, options: { readonly time
       packageUris,
       timeoutMs: options.timeoutMs ?? 10_000,
       timers,
-      access,
       sealer,
       newAccessToken: () => randomBytes(32),
       runner: commands,

@@ -111,10 +111,12 @@ if (unavailable !== undefined) {
     // 30 sources on one address all on one of 3 backends has odds of 3 in 3^30: the port is in the key.
     expect(new Set(first).size).toBe(3);
     for (const text of ['two', 'three']) expect(await Promise.all(sources.map((source) => source.send(balancer, text)))).toEqual(first);
-    // Each backend sees each of its sources at one address: the session's upstream socket.
+    // Each backend sees each of its sources at one address: the session's upstream socket, which the log names.
+    const sessions = balancer.backendsBySessionPort();
     for (const backend of backends) {
       const own = sources.filter((_, index) => first[index] === backend.port);
       expect([...backend.sources.keys()].sort()).toEqual(own.map((source) => source.name).sort());
+      for (const session of backend.sources.values()) expect(sessions.get(session.port)).toBe(backend.port);
     }
   });
 

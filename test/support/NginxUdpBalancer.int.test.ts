@@ -7,6 +7,7 @@
 import { createSocket } from 'node:dgram';
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '../app/operations/DeviceManagementHarness.ts';
 import { NginxUdpBalancer, nginxUdpBalancerUnavailable } from './NginxUdpBalancer.ts';
 
 const unavailable = nginxUdpBalancerUnavailable();
@@ -170,6 +171,27 @@ if (unavailable !== undefined) {
     // The moved sources keep their new backend.
     const again = await Promise.all(sources.map((source) => source.send(balancer, 'again')));
     expect(again).toEqual(after);
+  });
+
+  it("keeps sending a silent backend's sources to it: an unanswered session that times out is no failure", async () => {
+    const backends = await Promise.all([EchoBackend.start(), EchoBackend.start()]);
+    const silent = createSocket('udp4');
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+    const silentPort = silent.address().port;
+    const sources = await Promise.all(Array.from({ length: 30 }, (_, index) => Source.start(`source-${index}`)));
+    opened.push(...backends, ...sources, { close: () => new Promise<void>((resolve) => silent.close(() => resolve())) });
+    const started = await NginxUdpBalancer.start({ backendPorts: [silentPort, ...backends.map((backend) => backend.port)], sessionTimeoutSeconds: 1 });
+    balancer = started;
+    const unanswered = async (): Promise<string[]> => {
+      const answers = await Promise.all(sources.map((source) => source.send(started, 'hello', 1_500)));
+      return sources.filter((_, index) => answers[index] === undefined).map((source) => source.name);
+    };
+    const stuck = await unanswered();
+    expect(stuck.length).toBeGreaterThan(0);
+    // Once every session has timed out, the same sources go to the silent backend again.
+    await eventually(() => ((started.errorLog().match(/udp timed out/g) ?? []).length >= sources.length ? true : undefined), 10_000);
+    expect(await unanswered()).toEqual(stuck);
+    expect(started.errorLog()).not.toContain('temporarily disabled');
   });
 
   it('stops gracefully and abruptly, freeing its port either way', async () => {

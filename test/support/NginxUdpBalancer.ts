@@ -19,6 +19,11 @@
  *   stays), the second is lost too (its sendmsg() fails, the backend is marked down for
  *   `fail_timeout`, the session ends), the third opens a new session on a live backend. A CoAP client
  *   therefore reaches another backend with its second retransmission (RFC 7252 section 4.2).
+ * - A backend that is silent (a hung process, or a host gone without an ICMP error) is never marked
+ *   down: with `proxy_responses` unset, a session that times out unanswered counts as a success, and
+ *   its sources keep being sent there. Only `proxy_responses` makes an unanswered session a failure,
+ *   and it also ends every session after that many datagrams back, cutting off what the server sends
+ *   the device on its own; open-source nginx has no active health check for UDP.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';

@@ -7,7 +7,7 @@
  * through every node's GraphQL API are delivered by the node holding the device; one node stops with
  * nothing handed over, as a crash; its devices' next Update reaches another node through the
  * balancer, which answers 4.04 (the registration is not its own), and they register again there
- * (LwM2M Transport 1.1 section 6.4.4: a client whose Update fails registers again) and are observed
+ * (LwM2M Core 1.1 section 6.2.2: a client whose Update fails registers again) and are observed
  * again; every operation requested before and after the stop is executed by its device exactly once;
  * the surviving nodes' read models agree.
  *

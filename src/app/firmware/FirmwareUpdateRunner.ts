@@ -89,6 +89,11 @@ const terminal = new Set(['succeeded', 'failed', 'cancelled']);
 const reportedPaths = new Set(['/5/0/3', '/5/0/5', '/3/0/3']);
 /** State and Update Result, observed while the update runs. */
 const observedPaths = ['/5/0/3', '/5/0/5'];
+/**
+ * Past its deadline, how often a node that does not drive an update looks again whether any node holds
+ * its device: once none does (the holder died and the registration expired), this node fails it.
+ */
+const unheldDeadlineRecheckMs = 60_000;
 
 interface RunningUpdate {
   readonly request: FirmwareUpdateRequested;
@@ -107,7 +112,10 @@ export class FirmwareUpdateRunner {
   /** Every update under way, followed live once `resume` has read them (stream -> its state). */
   #underWay: LiveView<Map<string, ActiveFirmwareUpdate>> | undefined;
   #ownFeed: LogFeed | undefined;
-  /** The registration listeners of the updates under way that this node does not drive, by update id: a Register here takes one up. */
+  /**
+   * The updates under way that this node does not drive, by update id: what stops waiting for them (a
+   * Register here takes one up; its deadline is checked here once no node holds the device).
+   */
   readonly #takeUps = new Map<string, () => void>();
   #live = false;
   #closed = false;
@@ -222,10 +230,31 @@ export class FirmwareUpdateRunner {
     return false;
   }
 
-  /** Takes the update up when its device registers with this node. */
-  #awaitRegistration({ updateId, endpoint }: FirmwareUpdateRequested): void {
+  /**
+   * Takes the update up when its device registers with this node. Its deadline still holds when the
+   * device registers with no node again: then whichever node finds it past first fails it (the
+   * command runs at the stream's expected revision, so once), as a node alone would.
+   */
+  #awaitRegistration({ updateId, endpoint, deadline }: FirmwareUpdateRequested): void {
     if (this.#closed || this.#takeUps.has(updateId)) return;
-    this.#takeUps.set(updateId, this.#options.api.onDeviceRegistered(endpoint, (registration) => this.#registered(updateId, registration)));
+    const { api, clock, registrations, timers = systemTimers, logger } = this.#options;
+    const unsubscribe = api.onDeviceRegistered(endpoint, (registration) => this.#registered(updateId, registration));
+    const check = (): void => {
+      // A node holds the device: it checks the deadline itself, unless it has died, which its registration's expiry will tell.
+      if (registrations?.registration(endpoint) !== undefined) {
+        timer = timers.after(unheldDeadlineRecheckMs, check);
+        return;
+      }
+      const command: FirmwareUpdateCommand = { type: 'CheckFirmwareUpdateDeadline', updateId, now: clock.now().toISOString() };
+      this.#commands.run(firmwareUpdateStream(endpoint), firmwareUpdateDecider, command, { metadata: { actor: actorName } }).catch((error: unknown) => {
+        logger.error({ err: error, updateId }, 'firmware update deadline not checked');
+      });
+    };
+    let timer = timers.after(Math.max(0, Date.parse(deadline) - clock.now().getTime()), check);
+    this.#takeUps.set(updateId, () => {
+      unsubscribe();
+      timer.cancel();
+    });
   }
 
   /** The device of an update this node does not drive registered (with this node or another). */

@@ -89,6 +89,8 @@ export interface FirmwareHarness {
    */
   readonly timers: ManualTimers;
   readonly coap: DatagramCoapEndpoint;
+  /** The stack's registrations (they name no node: a node alone holds them all). */
+  readonly registrations: RegistrationService;
   readonly api: DeviceManagementApi;
   readonly repository: FirmwareRepository;
   readonly access: FirmwarePackageAccess;
@@ -97,8 +99,11 @@ export interface FirmwareHarness {
   readonly runner: FirmwareUpdateRunner;
   /** The application service on the first runner and the read model. */
   readonly service: FirmwareService;
-  /** Another runner on the same stack, as a restarted service builds it. */
-  newRunner(): FirmwareUpdateRunner;
+  /**
+   * Another runner on the same stack, as a restarted service builds it; given `registrations`, as a
+   * node among several builds it (driving only the updates of the devices that lookup says it holds).
+   */
+  newRunner(registrations?: Pick<RegistrationLookup, 'nodeId' | 'registration'>): FirmwareUpdateRunner;
   events(stream: string): Promise<readonly RecordedEvent[]>;
   close(): Promise<void>;
 }
@@ -149,8 +154,9 @@ export async function startFirmwareHarness(dir: string, options: { readonly time
   // As the service offers them: CoAP first, then HTTP (a device that pulls only over HTTP takes that).
   const packageUris = (firmwareId: string): string[] => [firmwarePackageUri(base, firmwareId), firmwarePackageHttpUri(httpBase, firmwareId)];
   const runners: FirmwareUpdateRunner[] = [];
-  const newRunner = (): FirmwareUpdateRunner => {
+  const newRunner = (registrations?: Pick<RegistrationLookup, 'nodeId' | 'registration'>): FirmwareUpdateRunner => {
     const runner = new FirmwareUpdateRunner({
+      ...(registrations === undefined ? {} : { registrations }),
       store,
       api,
       repository,
@@ -176,6 +182,7 @@ export async function startFirmwareHarness(dir: string, options: { readonly time
     projector,
     timers,
     coap,
+    registrations,
     api,
     repository,
     access,

@@ -363,4 +363,22 @@ describe('firmware update runner', () => {
     expect(await harness.newRunner().resume()).toBe(1);
     expect((await fetch(written)).status).toBe(200);
   });
+
+  it('as a node among several, leaves an update of a device registered with no node to the node it registers with next, and fails it on its deadline meanwhile', async () => {
+    const harness = await setUp(1_500);
+    const { client, firmware } = await device(harness, 'fw-unheld', { deliveryMethod: 0, protocols: [0], currentVersion: '1.0' });
+    const { added } = await storedFirmware(harness, firmware, '2.0', 300);
+    firmware.afterUpdate = 'hang';
+    await harness.runner.start('fw-unheld', added.firmwareId, 'user:t');
+    await stepReached(harness, 'fw-unheld', 'update-executed');
+    harness.runner.close();
+    expect((await client.deregister()).code).toBe('2.02');
+    const node = harness.newRunner({ nodeId: 'node-b', registration: (endpoint) => harness.registrations.registration(endpoint) });
+    expect(await node.resume()).toBe(0);
+    harness.timers.advance(1_500);
+    const events = await ended(harness, 'fw-unheld');
+    expect(events.at(-1)).toMatchObject({ type: 'FirmwareUpdateFailed', data: { reason: 'timed out after step update-executed' } });
+    // Driven by no runner since the first closed: nothing more was asked of the device.
+    expect(client.served.filter((line) => line === 'GET /5/0')).toHaveLength(1);
+  });
 });

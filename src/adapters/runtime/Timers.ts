@@ -10,7 +10,7 @@ export interface Timer {
 export interface Timers {
   /** Milliseconds on a monotonic clock (only differences between two readings mean anything). */
   now(): number;
-  /** Runs `action` once after `delayMs`. */
+  /** Runs `action` once, when `delayMs` have elapsed on `now()` (never before). */
   after(delayMs: number, action: () => void): Timer;
   /** Runs `action` every `periodMs` for housekeeping; it does not keep the process alive. */
   every(periodMs: number, action: () => void): Timer;
@@ -19,7 +19,17 @@ export interface Timers {
 export const systemTimers: Timers = {
   now: () => performance.now(),
   after: (delayMs, action) => {
-    const timeout = setTimeout(action, delayMs);
+    // Node measures a timer from its event loop's time, read in whole milliseconds and only once per
+    // turn, so a timer can fire up to a millisecond or so early; a deadline on the wall clock would
+    // then not have passed yet, and a check of it would decide nothing. Woken early, wait out the rest.
+    const due = performance.now() + delayMs;
+    let timeout: NodeJS.Timeout;
+    const wake = (): void => {
+      const left = due - performance.now();
+      if (left > 0) timeout = setTimeout(wake, Math.ceil(left));
+      else action();
+    };
+    timeout = setTimeout(wake, delayMs);
     return { cancel: () => clearTimeout(timeout) };
   },
   every: (periodMs, action) => {

@@ -69,20 +69,123 @@ export interface CommittedEventsOptions {
   readonly pageSize: number;
 }
 
+/** An import this process runs, as it tells the views that keep its staged events. */
+export interface ImportRun {
+  /** Its run appended `count` more staged events. */
+  staged(count: number): void;
+  /** Its commit is appended: the views keep its events until they fold them at the commit. */
+  committed(): void;
+  /** It ends without a commit: the views drop what they kept of it. */
+  abandoned(): void;
+}
+
+interface RunState {
+  staged: number;
+  ended: boolean;
+}
+
+/**
+ * The imports this process is running on one store. A view following the log (`committedEvents`) keeps
+ * their staged events as the feed hands them over, and folds those at the commit instead of reading
+ * 100,000 events back from the log; an import of another process on the same log, or one whose staged
+ * events the view did not all see, is read back as before. What a view keeps of an import lasts from
+ * its first staged event to its commit, or to its end without one: nothing stays for an import that
+ * never commits.
+ */
+export class ImportsUnderWay {
+  static readonly #byStore = new WeakMap<EventStore, ImportsUnderWay>();
+
+  /** The imports under way on this store, shared by the process's importers and views. */
+  static of(store: EventStore): ImportsUnderWay {
+    let imports = ImportsUnderWay.#byStore.get(store);
+    if (!imports) {
+      imports = new ImportsUnderWay();
+      ImportsUnderWay.#byStore.set(store, imports);
+    }
+    return imports;
+  }
+
+  readonly #runs = new Map<string, RunState>();
+  /** What each view keeps: per import, the staged events it has seen, in log order. */
+  readonly #kept = new Set<Map<string, RecordedEvent[]>>();
+
+  /** An import starts staging events; call before its first append. */
+  begin(importId: string): ImportRun {
+    // A committed run stays known until the next one begins, so that a view folding the log behind the
+    // importer still finds its events at the commit; older ones are forgotten.
+    for (const [id, run] of this.#runs) if (run.ended) this.#forget(id);
+    const run: RunState = { staged: 0, ended: false };
+    this.#runs.set(importId, run);
+    return {
+      staged: (count) => {
+        run.staged += count;
+      },
+      committed: () => {
+        run.ended = true;
+      },
+      abandoned: () => {
+        if (this.#runs.get(importId) === run) this.#forget(importId);
+      },
+    };
+  }
+
+  /** A view's share: the staged events it keeps, per import. */
+  keeper(): Map<string, RecordedEvent[]> {
+    const kept = new Map<string, RecordedEvent[]>();
+    this.#kept.add(kept);
+    return kept;
+  }
+
+  /** Whether a staged event of this import is to be kept. */
+  isStaging(importId: string): boolean {
+    return this.#runs.get(importId)?.ended === false;
+  }
+
+  /**
+   * The staged events of a committed import that the view kept, or undefined when it did not see them
+   * all (it opened in the middle of the import, or the import is another process's).
+   */
+  take(kept: Map<string, RecordedEvent[]>, commit: ImportCommit): RecordedEvent[] | undefined {
+    const events = kept.get(commit.importId);
+    kept.delete(commit.importId);
+    const run = this.#runs.get(commit.importId);
+    if (events === undefined || run === undefined) return undefined;
+    const between = events.filter((recorded) => recorded.position >= commit.firstPosition && recorded.position <= commit.lastPosition);
+    return between.length === run.staged ? between : undefined;
+  }
+
+  #forget(importId: string): void {
+    this.#runs.delete(importId);
+    for (const kept of this.#kept) kept.delete(importId);
+  }
+}
+
 /**
  * A LiveView's `expand` for streams that imports stage events on: an unstaged event counts where it
- * stands, a staged one at its import's commit, read back from the log between the positions the commit
- * names, so that nothing is held in memory for an import that never commits. The view's filter takes
- * the staged streams and the import streams.
+ * stands, a staged one at its import's commit. The staged events of an import this process runs are
+ * kept as the feed hands them over (ImportsUnderWay); any other import's are read back from the log
+ * between the positions the commit names, so that nothing is held in memory for an import that never
+ * commits. The view's filter takes the staged streams and the import streams.
  */
 export function committedEvents(store: EventStore, options: CommittedEventsOptions): (events: readonly RecordedEvent[]) => Promise<readonly RecordedEvent[]> {
+  const underWay = ImportsUnderWay.of(store);
+  const kept = underWay.keeper();
   return async (events) => {
     const counted: RecordedEvent[] = [];
     for (const recorded of events) {
       if (recorded.stream.startsWith(importStreamPrefix)) {
-        if (recorded.type === options.commitType) counted.push(...(await stagedEventsOf(store, recorded.data as unknown as ImportCommit, options)));
-      } else if (stagedImportOf(recorded.data as object) === undefined) {
-        counted.push(recorded);
+        if (recorded.type !== options.commitType) continue;
+        const commit = recorded.data as unknown as ImportCommit;
+        // One push per event: a spread of 100,000 arguments comes near the stack's limit.
+        for (const staged of underWay.take(kept, commit) ?? (await stagedEventsOf(store, commit, options))) counted.push(staged);
+        continue;
+      }
+      const importId = stagedImportOf(recorded.data as object);
+      if (importId === undefined) counted.push(recorded);
+      else if (underWay.isStaging(importId)) {
+        const staged = kept.get(importId);
+        if (staged === undefined) kept.set(importId, [recorded]);
+        else staged.push(recorded);
       }
     }
     return counted;

@@ -15,6 +15,19 @@ export interface SecretSealer {
   seal(plaintext: Uint8Array): SealedSecret;
   open(secret: SealedSecret): Uint8Array;
   fingerprint(plaintext: Uint8Array): string;
+  /** Opens a sealer of many secrets on another thread, under the same keys; absent where there is none. */
+  openBulk?(): BulkSecretSealer;
+}
+
+/** Seals many secrets off the caller's thread (a large import's keys, while its rows are appended). */
+export interface BulkSecretSealer {
+  /**
+   * Seals each plaintext, as `SecretSealer.seal` would. The plaintexts are copied before this returns,
+   * so the caller zeroes its own at once; the copies are zeroed once sealed.
+   */
+  sealAll(plaintexts: readonly Uint8Array[]): Promise<SealedSecret[]>;
+  /** Ends the thread; a `sealAll` not answered yet then rejects. */
+  close(): Promise<void>;
 }
 
 /** Recognises a sealed secret by its shape: an object with exactly `sealed` and `fingerprint` strings. */

@@ -5,7 +5,8 @@
  */
 import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, randomFillSync, timingSafeEqual } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import type { SealedSecret, SecretSealer } from '../../domain/SealedSecret.ts';
+import type { BulkSecretSealer, SealedSecret, SecretSealer } from '../../domain/SealedSecret.ts';
+import { WorkerBulkSealer } from './WorkerBulkSealer.ts';
 
 const KEY_ID_LENGTH = 8;
 const IV_LENGTH = 12; // NIST SP 800-38D: 96-bit IVs for GCM
@@ -25,6 +26,16 @@ export class SealingError extends Error {
   }
 }
 
+/**
+ * The keys derived from the master key: what a sealer on another thread is given (KeyObjects cross to a
+ * worker thread without being exported), so that the master key itself never leaves its thread.
+ */
+export interface SealingKeys {
+  readonly encryptionKey: KeyObject;
+  readonly fingerprintKey: KeyObject;
+  readonly keyId: Uint8Array;
+}
+
 export class AesGcmSecretSealer implements SecretSealer {
   /** Identifies the master key without revealing it: sealed data carry it, so a wrong key is detected. */
   readonly keyId: Buffer;
@@ -35,11 +46,23 @@ export class AesGcmSecretSealer implements SecretSealer {
   readonly #ivPool = Buffer.alloc(IV_POOL_SIZE);
   #ivOffset = IV_POOL_SIZE;
 
-  constructor(masterKey: Uint8Array) {
-    if (masterKey.length !== 32) throw new SealingError(`the master key must be 32 bytes, got ${masterKey.length}`);
-    this.#encryptionKey = createSecretKey(derive(masterKey, 'lwm2m-hub sealing v1'));
-    this.#fingerprintKey = createSecretKey(derive(masterKey, 'lwm2m-hub fingerprint v1'));
-    this.keyId = derive(masterKey, 'lwm2m-hub key id v1').subarray(0, KEY_ID_LENGTH);
+  /** From the 32-byte master key, or from keys another sealer derived from it (a sealing thread's). */
+  constructor(key: Uint8Array | SealingKeys) {
+    if (!(key instanceof Uint8Array)) {
+      this.#encryptionKey = key.encryptionKey;
+      this.#fingerprintKey = key.fingerprintKey;
+      this.keyId = Buffer.from(key.keyId);
+      return;
+    }
+    if (key.length !== 32) throw new SealingError(`the master key must be 32 bytes, got ${key.length}`);
+    this.#encryptionKey = createSecretKey(derive(key, 'lwm2m-hub sealing v1'));
+    this.#fingerprintKey = createSecretKey(derive(key, 'lwm2m-hub fingerprint v1'));
+    this.keyId = derive(key, 'lwm2m-hub key id v1').subarray(0, KEY_ID_LENGTH);
+  }
+
+  /** A sealer on a worker thread under this sealer's keys: a large import's sealing runs beside its appends. */
+  openBulk(): BulkSecretSealer {
+    return new WorkerBulkSealer({ encryptionKey: this.#encryptionKey, fingerprintKey: this.#fingerprintKey, keyId: this.keyId });
   }
 
   seal(plaintext: Uint8Array): SealedSecret {

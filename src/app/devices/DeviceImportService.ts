@@ -11,8 +11,9 @@
  *   imports every row.
  * - Idempotent: an unchanged row decides no event, so running the same import again appends nothing
  *   (no commit either).
- * - PSK keys are sealed as soon as a row is valid; the clear bytes are then zeroed, and only sealed
- *   keys enter commands and events.
+ * - PSK keys are sealed as the rows are appended, a large import's on the sealer's own thread (a
+ *   chunk ahead of the appends); the clear bytes are zeroed once handed to the sealer, and only sealed
+ *   keys enter commands and events. If sealing fails, the import fails as a failed append does.
  * - A PSK identity selects one device's key in the DTLS handshake (RFC 4279 section 2), so a row may not
  *   take an identity that another active device already holds (a decommissioned device has freed
  *   its identities; a device keeping its own is fine). The check runs on the valid rows before
@@ -40,16 +41,16 @@ import type { DeviceRegistrationCommand } from '../../domain/devices/DeviceRegis
 import { deviceRegistrationDecider } from '../../domain/devices/DeviceRegistrationDecider.ts';
 import type { ValidDeviceRow } from '../../domain/devices/DeviceRowValidator.ts';
 import { validateDeviceRow } from '../../domain/devices/DeviceRowValidator.ts';
-import type { SecretSealer } from '../../domain/SealedSecret.ts';
+import type { BulkSecretSealer, SealedSecret, SecretSealer } from '../../domain/SealedSecret.ts';
 import type { CountedEvents } from '../../adapters/eventstore/EventStore.ts';
 import { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts';
-import type { EventMetadata, EventStore } from '../../adapters/eventstore/EventStore.ts';
+import type { AppendResult, EventMetadata, EventStore } from '../../adapters/eventstore/EventStore.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
 import type { DeviceIdentityClaim } from '../security/DeviceIdentityIndex.ts';
 import type { IndexedDeviceField } from './DeviceIdentities.ts';
 import { DeviceIdentityIndex } from '../security/DeviceIdentityIndex.ts';
 import { commitDeviceImport } from './DeviceImportCommits.ts';
-import { ImportCommits } from '../kernel/ImportCommits.ts';
+import { ImportCommits, ImportsUnderWay } from '../kernel/ImportCommits.ts';
 
 export type DeviceImportMode = 'all-or-nothing' | 'valid-rows-only';
 
@@ -97,6 +98,11 @@ export interface DeviceImportServiceDependencies {
   /** How many rows are in flight at once. */
   readonly concurrency?: number;
   /**
+   * From how many rows an import seals its keys on the sealer's own thread (`openBulk`), beside its
+   * appends; below, starting the thread costs more than it saves.
+   */
+  readonly bulkSealingFrom?: number;
+  /**
    * Runs each row's command; the process's runner, or one of the service's own (an import's commands
    * count staged events, so the runner keeps no state of them: sharing it saves nothing but a Map).
    */
@@ -122,6 +128,7 @@ export class DeviceImportService {
   readonly #sealer: SecretSealer;
   readonly #logger: Logger;
   readonly #concurrency: number;
+  readonly #bulkSealingFrom: number;
   readonly #identities: DeviceIdentityIndex;
   readonly #commits: ImportCommits;
   /** The import holding the turn from its identity check to its last append. */
@@ -134,6 +141,7 @@ export class DeviceImportService {
     this.#sealer = dependencies.sealer;
     this.#logger = dependencies.logger;
     this.#concurrency = dependencies.concurrency ?? 64;
+    this.#bulkSealingFrom = dependencies.bulkSealingFrom ?? 2000;
     this.#identities = new DeviceIdentityIndex(this.#store, ['lwm2mPskId', 'bootstrapPskId', 'externalBootstrapPskId', 'publicKey']);
     this.#commits = new ImportCommits(this.#store);
   }
@@ -195,13 +203,17 @@ export class DeviceImportService {
     const counts = { ...none };
     let done = 0;
     let next = 0;
-    // After a failure (the store is down, the disk is full) the other workers stop taking rows; the
-    // rows already staged never count, as the import is not committed.
+    // After a failure (the store is down, the disk is full, the sealing thread died) the other workers
+    // stop taking rows; the rows already staged never count, as the import is not committed.
     let failed = false;
     // The staged events' positions, named by the commit for the readers that follow the log.
     let firstPosition = Number.POSITIVE_INFINITY;
     let lastPosition = 0;
     const counted = this.#commits.countedForOneRun();
+    // The process's views keep this run's staged events as they pass, to fold them at the commit.
+    const run = ImportsUnderWay.of(this.#store).begin(importId);
+    const bulk = total >= this.#bulkSealingFrom ? this.#sealer.openBulk?.() : undefined;
+    const sealing = new RowKeySealing(read.rows, this.#sealer, bulk);
     // A bulk import mostly registers new devices: while that guess mostly comes true, each row is
     // appended as a new stream without reading it first (the store refuses the append if the stream
     // exists, and the row then runs on its real state). A re-import of known devices soon stops guessing.
@@ -209,11 +221,12 @@ export class DeviceImportService {
     let wrongGuesses = 0;
     const worker = async (): Promise<void> => {
       while (!failed && next < total) {
-        const row = read.rows[next++];
+        const index = next++;
+        const row = read.rows[index];
         if (!row) continue;
         const command: DeviceRegistrationCommand = {
           type: 'ImportDeviceRegistration',
-          registration: this.#seal(row),
+          registration: { ...row.registration, ...(await sealing.keysOf(index)) },
           importId,
           line: row.line,
         };
@@ -222,9 +235,6 @@ export class DeviceImportService {
           metadata,
           assumeNewStream,
           counted,
-        }).catch((error: unknown) => {
-          failed = true;
-          throw error;
         });
         const event = result.events[0];
         if (assumeNewStream) {
@@ -232,6 +242,7 @@ export class DeviceImportService {
           if (event?.type !== 'DeviceRegistrationImported' || result.revision !== 0) wrongGuesses++;
         }
         if (result.position !== undefined) {
+          run.staged(result.events.length);
           firstPosition = Math.min(firstPosition, result.position);
           lastPosition = Math.max(lastPosition, result.position);
         }
@@ -242,10 +253,25 @@ export class DeviceImportService {
         if (done % every === 0) options.onProgress?.({ phase: 'importing', rows: done, total });
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.#concurrency, total) }, worker));
-    // The staged events take effect at the commit: its position is the import's.
-    const commit =
-      lastPosition > 0 ? await commitDeviceImport(this.#store, { importId, firstPosition, lastPosition, imported: counts.imported, updated: counts.updated }, metadata) : undefined;
+    let commit: AppendResult | undefined;
+    try {
+      await Promise.all(
+        Array.from({ length: Math.min(this.#concurrency, total) }, () =>
+          worker().catch((error: unknown) => {
+            failed = true;
+            throw error;
+          }),
+        ),
+      );
+      // The staged events take effect at the commit: its position is the import's.
+      if (lastPosition > 0) commit = await commitDeviceImport(this.#store, { importId, firstPosition, lastPosition, imported: counts.imported, updated: counts.updated }, metadata);
+    } finally {
+      if (commit === undefined) run.abandoned();
+      else run.committed();
+      // After a failure, the rows not sealed yet still hold their keys in clear.
+      read.rows.forEach(zeroKeys);
+      await bulk?.close();
+    }
     options.onProgress?.({ phase: 'importing', rows: done, total });
     this.#logger.info({ importId, mode, ...counts, errors: read.errors.length }, 'device import done');
     return report(counts, read.errors, commit?.position);
@@ -334,14 +360,77 @@ export class DeviceImportService {
     return { rows: kept, errors, structural, rowsRead, header: header.ok ? header.header : null };
   }
 
-  #seal(row: ValidDeviceRow): DeviceRegistrationData {
-    const registration: DeviceRegistrationData = {
-      ...row.registration,
-      lwm2mPskKey: row.lwm2mPskKey === null ? null : this.#sealer.seal(row.lwm2mPskKey),
-      bootstrapPskKey: row.bootstrapPskKey === null ? null : this.#sealer.seal(row.bootstrapPskKey),
-    };
-    zeroKeys(row);
-    return registration;
+}
+
+/** A row's PSK keys, sealed. */
+type SealedRowKeys = Pick<DeviceRegistrationData, 'lwm2mPskKey' | 'bootstrapPskKey'>;
+
+/** How many rows' keys one batch to the sealing thread holds: a few milliseconds of sealing. */
+const SEALING_CHUNK = 1024;
+
+/**
+ * Seals the rows' keys as the rows are appended: on this thread one row at a time, or, for a large
+ * import whose sealer has a sealing thread, a chunk of rows at a time there, the next chunk sealed
+ * while this one's rows are appended. Each row's clear keys are zeroed once handed to the sealer.
+ */
+class RowKeySealing {
+  readonly #rows: readonly ValidDeviceRow[];
+  readonly #sealer: SecretSealer;
+  readonly #bulk: BulkSecretSealer | undefined;
+  readonly #chunks = new Map<number, Promise<SealedRowKeys[]>>();
+
+  constructor(rows: readonly ValidDeviceRow[], sealer: SecretSealer, bulk: BulkSecretSealer | undefined) {
+    this.#rows = rows;
+    this.#sealer = sealer;
+    this.#bulk = bulk;
+  }
+
+  /** The sealed keys of the row at `index`; rows are asked for in about their order. */
+  async keysOf(index: number): Promise<SealedRowKeys> {
+    const row = this.#rows[index];
+    if (row === undefined) throw new RangeError(`no row at ${index}`);
+    if (this.#bulk === undefined) {
+      const keys = { lwm2mPskKey: this.#seal(row.lwm2mPskKey), bootstrapPskKey: this.#seal(row.bootstrapPskKey) };
+      zeroKeys(row);
+      return keys;
+    }
+    const chunk = Math.floor(index / SEALING_CHUNK);
+    const sealed = this.#chunk(this.#bulk, chunk);
+    void this.#chunk(this.#bulk, chunk + 1);
+    // The rows in flight span two chunks at most: the one before is done with.
+    this.#chunks.delete(chunk - 1);
+    const keys = (await sealed)[index - chunk * SEALING_CHUNK];
+    if (keys === undefined) throw new RangeError(`no sealed keys for row ${index}`);
+    return keys;
+  }
+
+  #seal(key: Uint8Array | null): SealedSecret | null {
+    return key === null ? null : this.#sealer.seal(key);
+  }
+
+  #chunk(bulk: BulkSecretSealer, chunk: number): Promise<SealedRowKeys[]> {
+    const known = this.#chunks.get(chunk);
+    if (known !== undefined) return known;
+    const rows = this.#rows.slice(chunk * SEALING_CHUNK, (chunk + 1) * SEALING_CHUNK);
+    const plaintexts: Uint8Array[] = [];
+    for (const row of rows) {
+      if (row.lwm2mPskKey !== null) plaintexts.push(row.lwm2mPskKey);
+      if (row.bootstrapPskKey !== null) plaintexts.push(row.bootstrapPskKey);
+    }
+    // A row's keys are null or not as they were when the chunk was sent: the sealing copies them, and
+    // they are zeroed here at once (zeroed, not set to null).
+    const present = rows.map((row) => ({ lwm2m: row.lwm2mPskKey !== null, bootstrap: row.bootstrapPskKey !== null }));
+    const sealing = plaintexts.length === 0 ? Promise.resolve([]) : bulk.sealAll(plaintexts);
+    rows.forEach(zeroKeys);
+    const keys = sealing.then((sealed) => {
+      let next = 0;
+      const take = (isPresent: boolean): SealedSecret | null => (isPresent ? (sealed[next++] ?? null) : null);
+      return present.map(({ lwm2m, bootstrap }) => ({ lwm2mPskKey: take(lwm2m), bootstrapPskKey: take(bootstrap) }));
+    });
+    // A chunk sealed ahead may fail while no row awaits it yet: the row that asks for it gets the failure.
+    keys.catch(() => undefined);
+    this.#chunks.set(chunk, keys);
+    return keys;
   }
 }
 

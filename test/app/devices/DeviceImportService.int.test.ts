@@ -9,7 +9,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeviceImportProgress } from '../../../src/app/devices/DeviceImportService.ts';
 import { DeviceImportService } from '../../../src/app/devices/DeviceImportService.ts';
 import { readDeviceCsv } from '../../../src/adapters/csv/DeviceCsvReader.ts';
-import { AesGcmSecretSealer } from '../../../src/adapters/crypto/AesGcmSecretSealer.ts';
+import { AesGcmSecretSealer, SealingError } from '../../../src/adapters/crypto/AesGcmSecretSealer.ts';
+import type { BulkSecretSealer } from '../../../src/domain/SealedSecret.ts';
+import { DeviceIdentities } from '../../../src/app/devices/DeviceIdentities.ts';
 import type { EventStore, RecordedEvent } from '../../../src/adapters/eventstore/EventStore.ts';
 import { MemoryEventStore } from '../../../src/adapters/eventstore/MemoryEventStore.ts';
 import { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
@@ -315,6 +317,93 @@ describe('DeviceImportService interrupted by a failing store', () => {
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('DeviceImportService sealing on the sealer\'s own thread', () => {
+  const who = { actor: 'user:test', correlationId: 'corr-1' };
+  // Three chunks of rows to the sealing thread, the last one short; every third row without keys.
+  const rows = 2500;
+  const keyOf = (row: number, which: string): string => `${which}${row.toString(16).padStart(31, '0')}`;
+  const csv = [
+    'endpoint id;securityMode;lwm2m psk_id;lwm2m psk_key;bootstrap psk_id;bootstrap psk_key',
+    ...Array.from({ length: rows }, (_, row) => (row % 3 === 2 ? `dev-${row};NO_SEC;;;;` : `dev-${row};PSK;dev-${row};${keyOf(row, 'a')};dev-${row}-bs;${keyOf(row, 'b')}`)),
+  ].join('\n');
+  let dir: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lwm2m-hub-import-bulk-'));
+  });
+
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Each device's registration with its keys opened: what a lookup gets, whichever thread sealed them. */
+  async function openedRegistrations(store: EventStore, sealer: AesGcmSecretSealer): Promise<unknown[]> {
+    const stored = await store.readAll({ filter: { streamPrefixes: [deviceStreamPrefix] } });
+    return stored.map((event) => {
+      const { lwm2mPskKey, bootstrapPskKey, ...rest } = (event.data as unknown as DeviceRegistrationImported).registration;
+      const opened = (key: typeof lwm2mPskKey): unknown => key && { key: Buffer.from(sealer.open(key)).toString('hex'), fingerprint: key.fingerprint };
+      return { stream: event.stream, ...rest, lwm2mPskKey: opened(lwm2mPskKey), bootstrapPskKey: opened(bootstrapPskKey) };
+    });
+  }
+
+  it('stores the same registrations, keys and fingerprints as sealing on the importing thread', async () => {
+    const sealer = new AesGcmSecretSealer(randomBytes(32));
+    const onThread = await SqliteEventStore.open(join(dir, 'on-thread.sqlite'));
+    const onWorker = await SqliteEventStore.open(join(dir, 'on-worker.sqlite'));
+    try {
+      const options = { readCsv: readDeviceCsv, sealer, logger: silentLogger() };
+      await new DeviceImportService({ ...options, store: onThread, bulkSealingFrom: Number.POSITIVE_INFINITY }).importDevices(csv, who);
+      const bulk = new DeviceImportService({ ...options, store: onWorker, bulkSealingFrom: 1000 });
+      expect(await bulk.importDevices(csv, who)).toMatchObject({ imported: rows, errors: [] });
+      const sealedOnWorker = await openedRegistrations(onWorker, sealer);
+      expect(sealedOnWorker).toEqual(await openedRegistrations(onThread, sealer));
+      expect(sealedOnWorker[rows - 1]).toMatchObject({ lwm2mPskKey: { key: keyOf(rows - 1, 'a'), fingerprint: sealer.fingerprint(Buffer.from(keyOf(rows - 1, 'a'), 'hex')) } });
+      expect(sealedOnWorker[rows - 2]).toMatchObject({ securityMode: 'NO_SEC', lwm2mPskKey: null, bootstrapPskKey: null });
+      // The fingerprints are the importing thread's: the same file is unchanged for either sealer.
+      expect(await new DeviceImportService({ ...options, store: onWorker, bulkSealingFrom: Number.POSITIVE_INFINITY }).importDevices(csv, who)).toMatchObject({ unchanged: rows });
+      expect(await bulk.importDevices(csv, who)).toMatchObject({ unchanged: rows });
+    } finally {
+      await onThread.close();
+      await onWorker.close();
+    }
+  });
+
+  it('fails the import with nothing that counts when the sealing thread dies, and a second run imports every row', async () => {
+    /** Ends its sealing thread once the first chunk is sealed, as a thread that crashed. */
+    class DyingSealer extends AesGcmSecretSealer {
+      override openBulk(): BulkSecretSealer {
+        const bulk = super.openBulk();
+        return {
+          sealAll: async (plaintexts) => {
+            const sealed = await bulk.sealAll(plaintexts);
+            await bulk.close();
+            return sealed;
+          },
+          close: () => bulk.close(),
+        };
+      }
+    }
+    const masterKey = randomBytes(32);
+    const store = await SqliteEventStore.open(join(dir, 'events.sqlite'));
+    try {
+      const failing = new DeviceImportService({ readCsv: readDeviceCsv, store, sealer: new DyingSealer(masterKey), logger: silentLogger(), bulkSealingFrom: 1000 });
+      await expect(failing.importDevices(csv, who)).rejects.toThrow(SealingError);
+      expect((await DeviceIdentities.of(store).current()).devices.size).toBe(0);
+      expect(await store.readAll({ filter: { streamPrefixes: ['import-'] } })).toEqual([]);
+
+      const sealer = new AesGcmSecretSealer(masterKey);
+      const retry = new DeviceImportService({ readCsv: readDeviceCsv, store, sealer, logger: silentLogger(), bulkSealingFrom: 1000 });
+      expect(await retry.importDevices(csv, who)).toMatchObject({ imported: rows, errors: [] });
+      const identities = await DeviceIdentities.of(store).current();
+      expect(identities.devices.size).toBe(rows);
+      const last = identities.devices.get(`dev-${rows - 1}`)?.lwm2mPskKey;
+      expect(last && Buffer.from(sealer.open(last)).toString('hex')).toBe(keyOf(rows - 1, 'a'));
+    } finally {
+      await store.close();
     }
   });
 });

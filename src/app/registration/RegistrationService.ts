@@ -22,7 +22,6 @@
  * answered (4.03/4.12) and counted into one event per window (who, from where, why), so that a flood
  * of made-up endpoint names cannot fill the event store and is still on record.
  */
-import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../domain/Clock.ts';
 import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
 import { logRegistrationEvents } from '../devices/DeviceActivityLog.ts';
@@ -46,6 +45,7 @@ import { LiveView } from '../kernel/LiveView.ts';
 import { LogFeed } from '../kernel/LogFeed.ts';
 import { CurrentRegistrations } from './CurrentRegistrations.ts';
 import { ParsedObjectLinks } from './ParsedObjectLinks.ts';
+import { pooledRegistrationIds } from './RegistrationIds.ts';
 import { RefusalAudit } from '../refusals/RefusalAudit.ts';
 import type { RefusalTallyPolicy } from '../../domain/refusals/RefusalTally.ts';
 
@@ -107,7 +107,7 @@ export class RegistrationService {
     this.#clock = options.clock;
     this.#logger = options.logger;
     this.#policy = options.policy ?? defaultRegistrationPolicy;
-    this.#newId = options.newRegistrationId ?? (() => randomBytes(12).toString('base64url'));
+    this.#newId = options.newRegistrationId ?? pooledRegistrationIds();
     this.#refusals = new RefusalAudit({
       store: options.store,
       clock: this.#clock,

@@ -11,8 +11,8 @@
  *   imports every row.
  * - Idempotent: an unchanged row decides no event, so running the same import again appends nothing
  *   (no commit either).
- * - PSK keys are sealed as the rows are appended, a large import's on the sealer's own thread (a
- *   chunk ahead of the appends); the clear bytes are zeroed once handed to the sealer, and only sealed
+ * - PSK keys are sealed before their rows are appended, a large import's on the sealer's own thread
+ *   while the file is read; the clear bytes are zeroed once handed to the sealer, and only sealed
  *   keys enter commands and events. If sealing fails, the import fails as a failed append does.
  * - A PSK identity selects one device's key in the DTLS handshake (RFC 4279 section 2), so a row may not
  *   take an identity that another active device already holds (a decommissioned device has freed
@@ -155,18 +155,24 @@ export class DeviceImportService {
     const mode = options.mode ?? 'all-or-nothing';
     const importId = options.importId ?? randomUUID();
     const every = options.progressEvery ?? 1000;
-    const read = await this.#readRows(source, (rows) => {
-      if (rows % every === 0) options.onProgress?.({ phase: 'reading', rows, total: null });
-    });
-    options.onProgress?.({ phase: 'reading', rows: read.rowsRead, total: null });
-    const turn = this.#binding.then(() => this.#bindAndAppend(read, mode, importId, options));
-    this.#binding = turn.catch(() => undefined);
-    return turn;
+    const sealing = new RowKeySealing(this.#sealer, this.#bulkSealingFrom);
+    try {
+      const read = await this.#readRows(source, sealing, (rows) => {
+        if (rows % every === 0) options.onProgress?.({ phase: 'reading', rows, total: null });
+      });
+      options.onProgress?.({ phase: 'reading', rows: read.rowsRead, total: null });
+      const turn = this.#binding.then(() => this.#bindAndAppend(read, sealing, mode, importId, options));
+      this.#binding = turn.catch(() => undefined);
+      return await turn;
+    } finally {
+      await sealing.close();
+    }
   }
 
   /** Refuses the rows whose identities other devices hold, then appends (or rejects) the file. */
   async #bindAndAppend(
     read: ReadRows,
+    sealing: RowKeySealing,
     mode: DeviceImportMode,
     importId: string,
     options: DeviceImportOptions,
@@ -212,8 +218,6 @@ export class DeviceImportService {
     const counted = this.#commits.countedForOneRun();
     // The process's views keep this run's staged events as they pass, to fold them at the commit.
     const run = ImportsUnderWay.of(this.#store).begin(importId);
-    const bulk = total >= this.#bulkSealingFrom ? this.#sealer.openBulk?.() : undefined;
-    const sealing = new RowKeySealing(read.rows, this.#sealer, bulk);
     // A bulk import mostly registers new devices: while that guess mostly comes true, each row is
     // appended as a new stream without reading it first (the store refuses the append if the stream
     // exists, and the row then runs on its real state). A re-import of known devices soon stops guessing.
@@ -221,12 +225,11 @@ export class DeviceImportService {
     let wrongGuesses = 0;
     const worker = async (): Promise<void> => {
       while (!failed && next < total) {
-        const index = next++;
-        const row = read.rows[index];
+        const row = read.rows[next++];
         if (!row) continue;
         const command: DeviceRegistrationCommand = {
           type: 'ImportDeviceRegistration',
-          registration: { ...row.registration, ...(await sealing.keysOf(index)) },
+          registration: { ...row.registration, ...(await sealing.keysOf(row)) },
           importId,
           line: row.line,
         };
@@ -270,7 +273,6 @@ export class DeviceImportService {
       else run.committed();
       // After a failure, the rows not sealed yet still hold their keys in clear.
       read.rows.forEach(zeroKeys);
-      await bulk?.close();
     }
     options.onProgress?.({ phase: 'importing', rows: done, total });
     this.#logger.info({ importId, mode, ...counts, errors: read.errors.length }, 'device import done');
@@ -317,7 +319,7 @@ export class DeviceImportService {
   }
 
   /** Reads and validates the whole file; the valid rows are kept (their keys still in clear). */
-  async #readRows(source: Readable | string, onRow: (rowsRead: number) => void): Promise<ReadRows> {
+  async #readRows(source: Readable | string, sealing: RowKeySealing, onRow: (rowsRead: number) => void): Promise<ReadRows> {
     const rows: ValidDeviceRow[] = [];
     const errors: DeviceCsvProblem[] = [];
     let structural = false;
@@ -344,8 +346,12 @@ export class DeviceImportService {
       if (!header?.ok || !uniqueness) continue;
       uniqueness.add(entry.record, entry.line);
       const validation = validateDeviceRow(entry.record, entry.line, header.header);
-      if (validation.ok) rows.push(validation.row);
-      else errors.push(...validation.problems);
+      if (validation.ok) {
+        rows.push(validation.row);
+        sealing.add(validation.row);
+      } else {
+        errors.push(...validation.problems);
+      }
     }
     if (header === undefined) {
       // A header row that is not UTF-8 has its own problem already.
@@ -369,68 +375,85 @@ type SealedRowKeys = Pick<DeviceRegistrationData, 'lwm2mPskKey' | 'bootstrapPskK
 const SEALING_CHUNK = 1024;
 
 /**
- * Seals the rows' keys as the rows are appended: on this thread one row at a time, or, for a large
- * import whose sealer has a sealing thread, a chunk of rows at a time there, the next chunk sealed
- * while this one's rows are appended. Each row's clear keys are zeroed once handed to the sealer.
+ * Seals the rows' keys. A large file's valid rows go to the sealer's own thread a chunk at a time
+ * while the file is still read, so that the sealing runs beside the reading (one thread's work, with
+ * the second core idle) rather than beside the appends (where the store's writer thread works); the
+ * rows of a small file, and the last rows of a large one, are sealed on this thread as they are
+ * appended. Each row's clear keys are zeroed once handed to a sealer. A row dropped after it was
+ * sealed (a duplicate, a taken identity, a rejected file) has its sealed keys thrown away.
  */
 class RowKeySealing {
-  readonly #rows: readonly ValidDeviceRow[];
   readonly #sealer: SecretSealer;
-  readonly #bulk: BulkSecretSealer | undefined;
-  readonly #chunks = new Map<number, Promise<SealedRowKeys[]>>();
+  readonly #bulkFrom: number;
+  #bulk: BulkSecretSealer | undefined;
+  #rowsAdded = 0;
+  /** Valid rows not handed to the sealing thread yet. */
+  #waiting: ValidDeviceRow[] = [];
+  /** The rows handed to the sealing thread: their chunk and place in it. */
+  readonly #handed = new Map<ValidDeviceRow, { readonly chunk: Promise<SealedRowKeys[]>; readonly index: number }>();
 
-  constructor(rows: readonly ValidDeviceRow[], sealer: SecretSealer, bulk: BulkSecretSealer | undefined) {
-    this.#rows = rows;
+  constructor(sealer: SecretSealer, bulkFrom: number) {
     this.#sealer = sealer;
-    this.#bulk = bulk;
+    this.#bulkFrom = bulkFrom;
   }
 
-  /** The sealed keys of the row at `index`; rows are asked for in about their order. */
-  async keysOf(index: number): Promise<SealedRowKeys> {
-    const row = this.#rows[index];
-    if (row === undefined) throw new RangeError(`no row at ${index}`);
-    if (this.#bulk === undefined) {
+  /** A valid row, read: handed to the sealing thread with its chunk once the file proves large. */
+  add(row: ValidDeviceRow): void {
+    this.#rowsAdded++;
+    this.#waiting.push(row);
+    if (this.#rowsAdded < this.#bulkFrom || this.#waiting.length < SEALING_CHUNK) return;
+    this.#bulk ??= this.#sealer.openBulk?.();
+    if (this.#bulk === undefined) return;
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (let start = 0; start < waiting.length; start += SEALING_CHUNK) this.#send(this.#bulk, waiting.slice(start, start + SEALING_CHUNK));
+  }
+
+  /** The row's sealed keys. */
+  async keysOf(row: ValidDeviceRow): Promise<SealedRowKeys> {
+    const handed = this.#handed.get(row);
+    if (handed === undefined) {
       const keys = { lwm2mPskKey: this.#seal(row.lwm2mPskKey), bootstrapPskKey: this.#seal(row.bootstrapPskKey) };
       zeroKeys(row);
       return keys;
     }
-    const chunk = Math.floor(index / SEALING_CHUNK);
-    const sealed = this.#chunk(this.#bulk, chunk);
-    void this.#chunk(this.#bulk, chunk + 1);
-    // The rows in flight span two chunks at most: the one before is done with.
-    this.#chunks.delete(chunk - 1);
-    const keys = (await sealed)[index - chunk * SEALING_CHUNK];
-    if (keys === undefined) throw new RangeError(`no sealed keys for row ${index}`);
+    this.#handed.delete(row);
+    const keys = (await handed.chunk)[handed.index];
+    if (keys === undefined) throw new RangeError(`no sealed keys for the row of line ${row.line}`);
     return keys;
+  }
+
+  /** Ends the sealing thread; the rows never sealed have their keys zeroed. */
+  async close(): Promise<void> {
+    this.#waiting.forEach(zeroKeys);
+    this.#waiting = [];
+    this.#handed.clear();
+    await this.#bulk?.close();
   }
 
   #seal(key: Uint8Array | null): SealedSecret | null {
     return key === null ? null : this.#sealer.seal(key);
   }
 
-  #chunk(bulk: BulkSecretSealer, chunk: number): Promise<SealedRowKeys[]> {
-    const known = this.#chunks.get(chunk);
-    if (known !== undefined) return known;
-    const rows = this.#rows.slice(chunk * SEALING_CHUNK, (chunk + 1) * SEALING_CHUNK);
+  #send(bulk: BulkSecretSealer, rows: readonly ValidDeviceRow[]): void {
     const plaintexts: Uint8Array[] = [];
     for (const row of rows) {
       if (row.lwm2mPskKey !== null) plaintexts.push(row.lwm2mPskKey);
       if (row.bootstrapPskKey !== null) plaintexts.push(row.bootstrapPskKey);
     }
-    // A row's keys are null or not as they were when the chunk was sent: the sealing copies them, and
-    // they are zeroed here at once (zeroed, not set to null).
+    // Which keys each row has, taken before they are zeroed (zeroed, not set to null).
     const present = rows.map((row) => ({ lwm2m: row.lwm2mPskKey !== null, bootstrap: row.bootstrapPskKey !== null }));
     const sealing = plaintexts.length === 0 ? Promise.resolve([]) : bulk.sealAll(plaintexts);
+    // sealAll copied them.
     rows.forEach(zeroKeys);
-    const keys = sealing.then((sealed) => {
+    const chunk = sealing.then((sealed) => {
       let next = 0;
       const take = (isPresent: boolean): SealedSecret | null => (isPresent ? (sealed[next++] ?? null) : null);
       return present.map(({ lwm2m, bootstrap }) => ({ lwm2mPskKey: take(lwm2m), bootstrapPskKey: take(bootstrap) }));
     });
-    // A chunk sealed ahead may fail while no row awaits it yet: the row that asks for it gets the failure.
-    keys.catch(() => undefined);
-    this.#chunks.set(chunk, keys);
-    return keys;
+    // A chunk may fail (the thread died) while no row awaits it yet: the row that asks for it gets the failure.
+    chunk.catch(() => undefined);
+    rows.forEach((row, index) => this.#handed.set(row, { chunk, index }));
   }
 }
 

@@ -157,6 +157,7 @@ function scaleOut({ name: storeName, open: openStore, patienceMs }: SharedStoreK
     it('registers every device through the balancer, each held by the node the balancer chose', async () => {
       const answers = await Promise.all(devices.map((device) => device.client.register()));
       expect(answers.map((answer) => answer.code)).toEqual(devices.map(() => '2.01'));
+      await registrationsSeen(nodes);
       const sessions = balancer.backendsBySessionPort();
       for (const device of devices) {
         const chosen = nodeBehindSession(sessions, device);
@@ -210,6 +211,7 @@ function scaleOut({ name: storeName, open: openStore, patienceMs }: SharedStoreK
         }),
       );
       devices.forEach((device, index) => expect(updates[index]).toEqual(orphans.includes(device) ? ['4.04', '2.01'] : ['2.04']));
+      await registrationsSeen(survivors);
       for (const device of orphans) expect(survivors.map((node) => node.id)).toContain(holderOf(device));
       // The new holder observes the orphans again; the others stay observed as they were.
       await eventually(() => (orphans.every((device) => observations(device) === 2) ? true : undefined), patienceMs);
@@ -242,6 +244,12 @@ function scaleOut({ name: storeName, open: openStore, patienceMs }: SharedStoreK
       for (const measurement of views[0]?.measurements ?? []) valuesByDevice.set(measurement.endpoint, [...(valuesByDevice.get(measurement.endpoint) ?? []), measurement.value]);
       for (const device of devices) expect(valuesByDevice.get(device.endpoint)).toEqual(orphans.has(device.endpoint) ? [21.5, 30, 30, 31] : [21.5, 30, 31]);
     });
+
+    /** Waits until each node's live view has every device's current registration (its views follow the shared log). */
+    async function registrationsSeen(on: readonly Node[]): Promise<void> {
+      const current = (node: Node, device: Device): boolean => `rd/${node.service.registrations.registration(device.endpoint)?.registrationId ?? ''}` === device.client.location;
+      await eventually(() => (on.every((node) => devices.every((device) => current(node, device))) ? true : undefined), patienceMs);
+    }
 
     /** Which node holds the device, by its registration as every node's live view has it. */
     function holderOf(device: Device): string | undefined {

@@ -540,7 +540,8 @@ export class StreamCoapEndpoint implements CoapEndpoint {
       pending.resolve(message);
       return;
     }
-    offerUnsolicited(this.#unsolicited, message, connection.peer, this.#logger);
+    // RFC 8323 section 3: over TCP and TLS nothing is acknowledged (the transport is reliable), so nothing waits for the value to be stored.
+    void offerUnsolicited(this.#unsolicited, message, connection.peer, this.#logger);
   }
 
   // ---------------------------------------------------------------- connection state

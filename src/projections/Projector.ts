@@ -79,7 +79,7 @@ export interface ProjectorStatus {
 export interface LogFeedMember {
   /** Which events it reads; every event when absent. */
   readonly filter: EventFilter | undefined;
-  /** Takes the events it reads (possibly none) up to `through`; synchronous, so a batch is one transaction. */
+  /** Takes the events it reads (possibly none) up to `through`; synchronous: a batch is committed in one transaction, alone or with the next ones (group commit). */
   deliver(events: readonly RecordedEvent[], through: number): void;
   /** The feed stopped: nothing more will be delivered. */
   stopped(error: Error): void;

@@ -268,7 +268,7 @@ async function benchFleetSizes(sizes: readonly number[], dir: string): Promise<v
   const rate = (phase: PhaseResult | undefined): string => (phase === undefined ? '?' : Math.round(phase.done / phase.seconds).toLocaleString('en'));
   const svg = renderLatencyChart({
     title: 'Heap per registered device against fleet size (SQLite store)',
-    caption: `${new Date().toISOString().slice(0, 16)} UTC, ${machine}, load average ${loadAverage()}; above: registrations/s at that size`,
+    caption: `${new Date().toISOString().slice(0, 16)} UTC, ${cpus().length} cores, Node ${process.version}, load ${loadAverage().split(',')[0] ?? '?'}; above: Register again /s`,
     xLabel: 'registered devices',
     yLabel: 'bytes of heap per registered device',
     yScale: 'linear',

@@ -21,10 +21,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { FleetPhase, FleetReport } from './fleet/Fleet.ts';
-import { processCpuSeconds, runSimulator, startBareReceiver } from './fleet/FleetBenchmarkProcesses.ts';
+import type { FleetReport } from './fleet/Fleet.ts';
+import { runSimulator, startBareReceiver } from './fleet/FleetBenchmarkProcesses.ts';
 import { importFleet, startHubUnderTest } from './fleet/HubUnderTest.ts';
 import { renderLatencyChart } from './fleet/LatencyChart.ts';
+import { cpuWatcher, storedNotificationValues } from './fleet/ServerMeasures.ts';
 
 const devices = Number(process.argv[2] ?? 500);
 const secondsPerRate = Number(process.argv[3] ?? 20);
@@ -45,27 +46,7 @@ interface Row {
   readonly load: number;
 }
 
-/** CPU seconds of `pid` from the start of notifying to the end of the drain. */
-function cpuWatcher(pid: number): { onPhase: (phase: FleetPhase) => void; seconds: () => number } {
-  let start = 0;
-  let end = 0;
-  return {
-    onPhase: (phase) => {
-      if (phase === 'notifying') start = processCpuSeconds(pid);
-      if (phase === 'done') end = processCpuSeconds(pid);
-    },
-    seconds: () => end - start,
-  };
-}
-
 const fleetArguments = (server: string, rate: number): string[] => ['--server', server, '--devices', String(devices), '--prefix', prefix, '--rate', String(rate), '--duration', String(secondsPerRate), '--update-interval', '0', '--drain', '15'];
-
-/** The server's count of notified values it stored, from its /metrics. */
-async function storedNotificationValues(): Promise<number> {
-  const response = await fetch(hub.serve.graphqlUrl.replace(/\/graphql$/, '/metrics'), { headers: { authorization: `Bearer ${hub.token}` } });
-  const match = /^lwm2m_hub_reported_values_total\{source="notification"\} (\d+)$/m.exec(await response.text());
-  return Number(match?.[1] ?? 0);
-}
 
 const format = (value: number, digits = 0): string => value.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const load = (): number => loadavg()[0] ?? 0;
@@ -96,12 +77,12 @@ try {
   for (const rate of rates) {
     const cpu = cpuWatcher(hub.pid);
     const loadBefore = load();
-    const storedBefore = await storedNotificationValues();
+    const storedBefore = await storedNotificationValues(hub.serve.graphqlUrl, hub.token);
     const report = await runSimulator([...fleetArguments(server, rate), '--graphql', hub.serve.graphqlUrl, '--token', hub.token], cpu.onPhase);
     if (report.observations.active < devices) process.stdout.write(`(only ${report.observations.active} of ${devices} devices observed)\n`);
     const subscriber = report.subscriber;
     const received = subscriber?.received ?? 0;
-    const stored = (await storedNotificationValues()) - storedBefore;
+    const stored = (await storedNotificationValues(hub.serve.graphqlUrl, hub.token)) - storedBefore;
     const row: Row = { offered: rate, stored, report, received, receivedPerSecond: subscriber?.perSecond ?? 0, cpuMicrosPerValue: (cpu.seconds() * 1e6) / Math.max(1, received), load: (loadBefore + load()) / 2 };
     serverRows.push(row);
     print('lwm2m-hub', row, true);

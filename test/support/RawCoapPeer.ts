@@ -104,3 +104,14 @@ export async function registerRawDevice(server: { address: string; port: number 
   }
   return raw;
 }
+
+/**
+ * The ids of the messages the peer has had an empty ACK for so far. A ping (empty CON, answered with
+ * RST at once) is sent first and its RST awaited: an ACK the server sent for what it received before
+ * the ping is then in already.
+ */
+export async function acknowledgedMessageIds(raw: RawCoapPeer, pingId: number): Promise<number[]> {
+  raw.send({ type: 'CON', code: '0.00', messageId: pingId, token: new Uint8Array(0), options: [], payload: new Uint8Array(0) });
+  await raw.waitFor((datagram) => datagram.message?.messageId === pingId && datagram.message.type === 'RST');
+  return raw.received.flatMap((datagram) => (datagram.message?.type === 'ACK' && datagram.message.code === '0.00' ? [datagram.message.messageId] : []));
+}

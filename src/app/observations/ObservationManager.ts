@@ -7,6 +7,14 @@
  * A token is known from the moment its Observe request is sent ("pending"), so that a notification
  * overtaking the Observe response is not refused.
  *
+ * The answer to the Observe is the observation's first notification (RFC 7641 sections 3.2 and 3.4),
+ * so its values are recorded before any notification of the token: the notifications that arrive from
+ * the moment the Observe leaves until its answer's values are handed to the recorder are held, in
+ * arrival order, and taken after them (`answered`), or refused if the Observe failed (`forget`). At
+ * most `heldNotificationsLimit` are held per observation; beyond, a notification is refused unanswered,
+ * as one that could not be stored: a confirmable one is sent again by the device (RFC 7252 section
+ * 4.2), by then taken in turn; a non-confirmable one is lost, as RFC 7641 section 4.5 lets it be.
+ *
  * A notification larger than a block arrives as its first block (Block2 NUM 0, M=1): RFC 7959 section
  * 2.6 has the server fetch the rest of the resource with requests carrying Block2 NUM 1 onwards and no
  * Observe option, and the values are decoded from the assembled representation.
@@ -49,6 +57,26 @@ interface KnownObservation {
 /** The established observations of every device, by token (hex). */
 type ActiveObservations = Map<string, KnownObservation>;
 
+/**
+ * How many notifications are held per observation while its Observe's answer is being recorded: each
+ * is one message (a UDP datagram, 64 KiB at most), and at most one observation per device is being
+ * established (one request in flight per device), for no longer than the Observe exchange and its append.
+ */
+export const heldNotificationsLimit = 16;
+
+/** A notification that arrived before its Observe's answer was recorded, and the settling of the endpoint's promise of it. */
+interface HeldNotification {
+  readonly response: UnsolicitedCoapResponse;
+  readonly taken: () => void;
+  readonly refused: (error: Error) => void;
+}
+
+interface HeldNotifications {
+  readonly notifications: HeldNotification[];
+  /** Whether one was refused for the limit: logged once per observation. */
+  limitReached: boolean;
+}
+
 export interface ObservationManagerOptions {
   readonly runner: AggregateCommandRunner;
   readonly feed: LogFeed;
@@ -76,6 +104,8 @@ export class ObservationManager {
   readonly #pending = new Map<string, KnownObservation>();
   /** Tokens whose end is being recorded: refused from the moment it is decided, as the view drops them only once recorded. */
   readonly #ending = new Set<string>();
+  /** Notifications of the observations whose Observe's answer is not recorded yet, by token (hex). */
+  readonly #held = new Map<string, HeldNotifications>();
   readonly #presence: DevicePresence;
 
   private constructor(options: ObservationManagerOptions, active: LiveView<ActiveObservations>) {
@@ -120,11 +150,35 @@ export class ObservationManager {
   /** Before the Observe request leaves: its notifications are expected from now on. */
   expect(token: string, endpoint: string, paths: readonly string[], composite: boolean, operationId: string): void {
     this.#pending.set(token, { endpoint, paths: paths.map((path) => parseCompositePath(path)), composite, operationId, query: [] });
+    this.#held.set(token, { notifications: [], limitReached: false });
   }
 
-  /** The Observe request failed: its token is no longer expected. */
+  /** The Observe request failed: its token is no longer expected, and the notifications held for it are refused. */
   forget(token: string): void {
     this.#pending.delete(token);
+    this.#release(token);
+  }
+
+  /**
+   * The values of the Observe's answer are handed to the recorder, which keeps a device's order: the
+   * notifications held since the Observe left are taken now, in arrival order, after them.
+   */
+  answered(token: string): void {
+    this.#release(token);
+  }
+
+  #release(token: string): void {
+    const held = this.#held.get(token);
+    if (!held) return;
+    this.#held.delete(token);
+    for (const { response, taken, refused } of held.notifications) {
+      // Taken as it would have been on arrival, unless the observation ended meanwhile.
+      const known = this.#known(token);
+      const outcome = known ? this.#take(token, known, response) : false;
+      if (outcome === true) taken();
+      else if (outcome === false) refused(new Error('the observation ended before its Observe was answered'));
+      else outcome.then(taken, refused);
+    }
   }
 
   /** The device accepted the Observe, sent with `format` (Accept) and `query`, which its cancel will repeat. */
@@ -188,7 +242,8 @@ export class ObservationManager {
    * notification; ACK_TIMEOUT, 2 s or more, leaves the store's commit ample time), so an acknowledged
    * value is never lost, and one that failed to be stored is sent again by the device. The first
    * block of a block-wise notification is acknowledged at once (true): its values are fetched with
-   * requests of ours, which retry by themselves.
+   * requests of ours, which retry by themselves. A notification held until its Observe's answer is
+   * recorded (above) is acknowledged once taken and stored.
    */
   readonly onUnsolicited = (response: UnsolicitedCoapResponse): boolean | Promise<void> => {
     const token = Buffer.from(response.token).toString('hex');
@@ -199,6 +254,22 @@ export class ObservationManager {
     const registration = this.#registrations.heldRegistration(known.endpoint);
     if (!registration || !samePeer(registration, response.peer)) return false;
     this.#presence.heard(known.endpoint);
+    const held = this.#held.get(token);
+    return held ? this.#hold(held, known.endpoint, response) : this.#take(token, known, response);
+  };
+
+  /** Holds a notification until its Observe's answer is recorded; a promise, so that a confirmable one is acknowledged only once taken and stored. */
+  #hold(held: HeldNotifications, endpoint: string, response: UnsolicitedCoapResponse): Promise<void> {
+    if (held.notifications.length >= heldNotificationsLimit) {
+      if (!held.limitReached) this.#logger.warn({ endpoint, limit: heldNotificationsLimit }, 'notifications beyond the limit held before the Observe was answered are refused');
+      held.limitReached = true;
+      return Promise.reject(new Error('too many notifications before the Observe was answered'));
+    }
+    return new Promise<void>((taken, refused) => held.notifications.push({ response, taken, refused }));
+  }
+
+  /** Takes a notification: true, acknowledged at once; a promise of its values' storing. */
+  #take(token: string, known: KnownObservation, response: UnsolicitedCoapResponse): true | Promise<void> {
     const block = block2Of(response);
     const logFailure = (error: unknown): void => this.#logger.error({ err: error, endpoint: known.endpoint }, 'notification handling failed');
     if (block?.more === true) {
@@ -211,7 +282,7 @@ export class ObservationManager {
     handling.catch(logFailure);
     // Whichever comes first: the values durable, or the handling done without values to store (or failed).
     return Promise.race([durable, handling]);
-  };
+  }
 
   /** RFC 7959 section 2.6: the first block of a notification; the rest is fetched from the resource, Block2 NUM 1 onwards. */
   async #notifiedInBlocks(token: string, known: KnownObservation, first: UnsolicitedCoapResponse, block: BlockOption): Promise<void> {

@@ -217,10 +217,18 @@ export class DownlinkSender {
       await this.#fail(endpoint, operationId, `the device answered ${response.code} without an Observe option: it did not accept the observation`);
       return;
     }
-    if (observing && token !== undefined) await this.#observations.established(endpoint, token, operation.paths, operation.kind === 'observe-composite', operationId, format, observeQueryOf(operation));
+    if (observing && token !== undefined) {
+      try {
+        await this.#observations.established(endpoint, token, operation.paths, operation.kind === 'observe-composite', operationId, format, observeQueryOf(operation));
+      } catch (error) {
+        // Not recorded: no observation; the device's notifications of the token are refused from now on (RFC 7641 section 3.6).
+        this.#observations.forget(token);
+        throw error;
+      }
+    }
     if (operation.kind === 'cancel-observation' && token !== undefined) await this.#observations.cancel(endpoint, token, 'cancel-requested');
     // The values first: whoever hears of the success finds them stored.
-    await this.#recorder.record({
+    const recorded = this.#recorder.record({
       endpoint,
       source: observing ? 'notification' : 'read',
       values: interpreted.value.values,
@@ -228,6 +236,10 @@ export class DownlinkSender {
       observationToken: token ?? null,
       registration,
     });
+    // RFC 7641 sections 3.4 and 4.4: the answer is the observation's first notification; the
+    // notifications held since the Observe left are recorded after its values, in the device's order.
+    if (observing && token !== undefined) this.#observations.answered(token);
+    await recorded;
     await this.#queues.run(endpoint, { type: 'RecordResponse', operationId, responseCode: response.code, content: interpreted.value.content, now: this.#clock.now() }, `device:${endpoint}`);
   }
 

@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { AppendResult, ExpectedRevision, NewEvent } from '../../../src/adapters/eventstore/EventStore.ts';
 import type { CoapMessage } from '../../../src/adapters/coap/CoapMessage.ts';
 import { systemClock } from '../../../src/domain/Clock.ts';
 import type { ResourceValuesReported } from '../../../src/domain/observations/ResourceValueEvents.ts';
@@ -16,7 +15,9 @@ import { resourceStream } from '../../../src/domain/observations/ResourceValueEv
 import { operationSpec as spec } from '../../support/TestOperations.ts';
 import { importTestDevice } from '../../support/TestDevices.ts';
 import type { RawCoapPeer } from '../../support/RawCoapPeer.ts';
-import { registerRawDevice } from '../../support/RawCoapPeer.ts';
+import { acknowledgedMessageIds as acknowledged, registerRawDevice } from '../../support/RawCoapPeer.ts';
+import type { HeldAppend } from '../../support/AppendGate.ts';
+import { gateAppends } from '../../support/AppendGate.ts';
 import type { Harness } from '../operations/DeviceManagementHarness.ts';
 import { eventually, startHarness } from '../operations/DeviceManagementHarness.ts';
 
@@ -26,14 +27,6 @@ afterEach(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
   cleanups.length = 0;
 });
-
-interface HeldAppend {
-  readonly events: readonly NewEvent[];
-  /** Lets the append go on to the store. */
-  release(): void;
-  /** Fails the append without storing anything, as a failed commit does. */
-  fail(): void;
-}
 
 /** The service, a raw device observed on /3303/0/5700, and a gate on the appends to the device's resource stream. */
 async function observedDevice(): Promise<{ harness: Harness; raw: RawCoapPeer; token: Uint8Array; held: HeldAppend[] }> {
@@ -51,19 +44,7 @@ async function observedDevice(): Promise<{ harness: Harness; raw: RawCoapPeer; t
   // The observation is established once the Observe response's value is stored.
   await eventually(async () => ((await harness.events(resourceStream(endpoint))).length === 1 ? true : undefined));
 
-  const held: HeldAppend[] = [];
-  const store = harness.store;
-  const append = store.appendToStream.bind(store);
-  vi.spyOn(store, 'appendToStream').mockImplementation((stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> => {
-    if (stream !== resourceStream(endpoint)) return append(stream, events, expected);
-    return new Promise<AppendResult>((resolve, reject) => {
-      held.push({
-        events,
-        release: () => void append(stream, events, expected).then(resolve, reject),
-        fail: () => reject(new Error('disk I/O error')),
-      });
-    });
-  });
+  const held = gateAppends(harness.store, (stream) => stream === resourceStream(endpoint));
   return { harness, raw, token: get.token, held };
 }
 
@@ -71,17 +52,6 @@ let observeSequence = 1;
 function notification(token: Uint8Array, messageId: number, value: string): CoapMessage {
   observeSequence += 1;
   return { type: 'CON', code: '2.05', messageId, token, options: [{ number: 6, value: Uint8Array.of(observeSequence) }, { number: 12, value: new Uint8Array(0) }], payload: new TextEncoder().encode(value) };
-}
-
-/**
- * The ids of the messages the device has had an ACK for so far. A ping (empty CON, answered with
- * RST at once) is sent first and its RST awaited: an ACK sent as the notifications arrived, before
- * the ping, is then in already.
- */
-async function acknowledged(raw: RawCoapPeer, pingId: number): Promise<number[]> {
-  raw.send({ type: 'CON', code: '0.00', messageId: pingId, token: new Uint8Array(0), options: [], payload: new Uint8Array(0) });
-  await raw.waitFor((datagram) => datagram.message?.messageId === pingId && datagram.message.type === 'RST');
-  return raw.received.flatMap((datagram) => (datagram.message?.type === 'ACK' && datagram.message.code === '0.00' ? [datagram.message.messageId] : []));
 }
 
 async function storedValues(harness: Harness): Promise<string[]> {

@@ -28,16 +28,16 @@ export function processCpuSeconds(pid: number): number {
 
 /** Runs the simulator with `args`; `onPhase` is called as each phase begins. Rejects if it fails. */
 export function runSimulator(args: readonly string[], onPhase: (phase: FleetPhase) => void = () => undefined): Promise<FleetReport> {
-  return runReportingProcess<FleetReport, FleetPhase>(simulatorPath, args, onPhase);
+  return runReportingProcess<FleetReport, FleetPhase>('simulator', simulatorPath, args, onPhase);
 }
 
 /** Runs bench/fleet/PskHandshakeLoop.ts with `args`; `onPhase` is called as it starts and ends handshaking. */
 export function runPskHandshakeLoop(args: readonly string[], onPhase: (phase: 'handshaking' | 'done') => void = () => undefined): Promise<PskHandshakeReport> {
-  return runReportingProcess<PskHandshakeReport, 'handshaking' | 'done'>(pskHandshakeLoopPath, args, onPhase);
+  return runReportingProcess<PskHandshakeReport, 'handshaking' | 'done'>('PSK handshake loop', pskHandshakeLoopPath, args, onPhase);
 }
 
 /** A process that writes its phases as JSON lines on stderr and its report as JSON on stdout. */
-function runReportingProcess<Report, Phase extends string>(path: string, args: readonly string[], onPhase: (phase: Phase) => void): Promise<Report> {
+function runReportingProcess<Report, Phase extends string>(name: string, path: string, args: readonly string[], onPhase: (phase: Phase) => void): Promise<Report> {
   const child = spawn(process.execPath, [path, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -50,7 +50,7 @@ function runReportingProcess<Report, Phase extends string>(path: string, args: r
     child.on('error', reject);
     child.on('close', (code) => {
       if (code === 0) resolve(JSON.parse(stdout) as Report);
-      else reject(new Error(`${path} exited with ${String(code)}: ${stderr}${stdout}`));
+      else reject(new Error(`${name} exited with ${String(code)}: ${stderr}${stdout}`));
     });
   });
 }

@@ -105,3 +105,18 @@ it(`holds at most ${heldNotificationsLimit} notifications while the observation 
   await raw.waitFor((datagram) => datagram.message?.type === 'ACK' && datagram.message.messageId === refused.messageId);
   expect((await stored(harness)).map((value) => value.text)).toEqual(['20', ...heldTexts, new TextDecoder().decode(refused.payload)]);
 });
+
+it('refuses the notifications held for an observation whose establishment could not be recorded: unacknowledged, and answered RST when the device sends them again (RFC 7641 section 3.6)', async () => {
+  const { harness, raw, token, held } = await answeredObserve('20');
+  const observed = notification(token, 901, 3, '99');
+  raw.send(observed);
+  expect(await acknowledgedMessageIds(raw, 9201)).toEqual([]);
+  expect(harness.management.observations.activeCount).toBe(1);
+
+  held[0]?.fail();
+  await eventually(() => (harness.management.observations.activeCount === 0 ? true : undefined));
+  raw.send(observed);
+  await raw.waitFor((datagram) => datagram.message?.type === 'RST' && datagram.message.messageId === observed.messageId);
+  expect(await acknowledgedMessageIds(raw, 9202)).toEqual([]);
+  expect(await stored(harness)).toEqual([]);
+});

@@ -7,15 +7,21 @@
  * Endpoints whose registration ended (de-registered, expired, or a known device's rejected Register)
  * keep their decider state too, so that their next Register is decided without reading the stream.
  * Rejected strangers (unknown endpoints) are left out, so that made-up names cannot grow memory.
+ *
+ * The deadline of each registration (its lifetime after the last Register or Update, LwM2M Core 1.1
+ * section 6.2, plus the policy's grace) is kept in a DeadlineSchedule, so that expiry looks only at
+ * the deadlines that are due; taking them (`takeExpired`) is the one change made outside `apply`.
  */
 import type { RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
 import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import { peerKey } from '../../adapters/coap/CoapEndpoint.ts';
 import type { RegisteredObjects } from '../../domain/registration/ObjectLinks.ts';
 import { sameObjectLinks } from '../../domain/registration/ObjectLinks.ts';
-import type { RegistrationState } from '../../domain/registration/RegistrationDecider.ts';
+import type { RegistrationPolicy, RegistrationState } from '../../domain/registration/RegistrationDecider.ts';
+import { defaultRegistrationPolicy, registrationDeadline } from '../../domain/registration/RegistrationDecider.ts';
 import type { RegistrationEvent, RegistrationRecord } from '../../domain/registration/RegistrationEvents.ts';
 import { registrationStreamPrefix } from '../../domain/registration/RegistrationEvents.ts';
+import { DeadlineSchedule } from './DeadlineSchedule.ts';
 
 /** An endpoint's decider state and the revision of its stream. */
 export interface StreamState {
@@ -40,6 +46,8 @@ const maxSharedValues = 10_000;
 export class CurrentRegistrations {
   readonly #evolve: (state: RegistrationState, event: RegistrationEvent) => RegistrationState;
   readonly #initialState: RegistrationState;
+  readonly #policy: RegistrationPolicy;
+  readonly #deadlines = new DeadlineSchedule();
   readonly #registered = new Map<string, Entry>();
   readonly #ended = new Map<string, Entry>();
   readonly #endpointById = new Map<string, string>();
@@ -52,9 +60,13 @@ export class CurrentRegistrations {
   /** The last time text kept: registrations of one millisecond share it (a burst registers thousands a second). */
   #lastTime = '';
 
-  constructor(decider: { readonly initialState: RegistrationState; evolve(state: RegistrationState, event: RegistrationEvent): RegistrationState }) {
+  constructor(
+    decider: { readonly initialState: RegistrationState; evolve(state: RegistrationState, event: RegistrationEvent): RegistrationState },
+    policy: RegistrationPolicy = defaultRegistrationPolicy,
+  ) {
     this.#evolve = (state, event) => decider.evolve(state, event);
     this.#initialState = decider.initialState;
+    this.#policy = policy;
   }
 
   apply(recorded: RecordedEvent): this {
@@ -76,6 +88,7 @@ export class CurrentRegistrations {
       this.#remember(endpoint, { registration: state.registration, lastRejectedAt: state.lastRejectedAt, revision, whole }, previous);
     } else {
       this.#registered.delete(endpoint);
+      this.#deadlines.unschedule(endpoint);
       if (before || (event.type === 'RegistrationRejected' && event.data.reason !== 'unknown-endpoint')) this.#ended.set(endpoint, { registration: null, lastRejectedAt: state.lastRejectedAt, revision, whole });
     }
     return this;
@@ -115,6 +128,29 @@ export class CurrentRegistrations {
     return this.#registered.size;
   }
 
+  /**
+   * Takes the registrations past their deadline at `now`, earliest first, for expiry; `examined` counts
+   * the schedule's entries looked at (the deadlines of the seconds that passed, not every registration).
+   * One taken is taken again a second later while it is still registered (its expiry failed or lost).
+   */
+  takeExpired(now: Date): { readonly expired: RegistrationRecord[]; readonly examined: number } {
+    const { due, examined } = this.#deadlines.takeDue(now.getTime(), (endpoint) => {
+      const registration = this.registration(endpoint);
+      return registration === undefined ? undefined : registrationDeadline(registration, this.#policy).getTime();
+    });
+    const expired: RegistrationRecord[] = [];
+    for (const endpoint of due) {
+      const registration = this.registration(endpoint);
+      if (registration) expired.push(registration);
+    }
+    return { expired, examined };
+  }
+
+  /** Entries of the deadline schedule, stale ones included (at most twice the registrations plus a constant). */
+  get scheduledDeadlines(): number {
+    return this.#deadlines.entries;
+  }
+
   #remember(endpoint: string, entry: Entry & { readonly registration: RegistrationRecord }, previous: RegistrationRecord | undefined): void {
     const record = entry.registration;
     // Devices of one model announce the same objects and version: sharing those values keeps an idle
@@ -133,6 +169,7 @@ export class CurrentRegistrations {
     this.#registered.set(key, { registration, lastRejectedAt: entry.lastRejectedAt, revision: entry.revision, whole: entry.whole });
     this.#endpointById.set(registration.registrationId, key);
     this.#endpointByPeer.set(peerKey(registration), key);
+    this.#deadlines.schedule(key, registrationDeadline(registration, this.#policy).getTime());
   }
 
   #shareLinks(links: RegisteredObjects): RegisteredObjects {

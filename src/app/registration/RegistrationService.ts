@@ -26,13 +26,14 @@ import type { Clock } from '../../domain/Clock.ts';
 import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
 import { logRegistrationEvents } from '../devices/DeviceActivityLog.ts';
 import type { Logger } from '../../adapters/logging/Logger.ts';
+import type { Timer, Timers } from '../../adapters/runtime/Timers.ts';
+import { systemTimers } from '../../adapters/runtime/Timers.ts';
 import type { RegisteredObjects } from '../../domain/registration/ObjectLinks.ts';
 import { parseRegisterParameters, parseUpdateParameters } from '../../domain/registration/RegistrationParameters.ts';
 import {
   RegistrationRefused,
   defaultRegistrationPolicy,
   judgeRegister,
-  registrationDeadline,
   registrationDecider,
 } from '../../domain/registration/RegistrationDecider.ts';
 import type { RegistrationCommand, RegistrationPolicy, Source } from '../../domain/registration/RegistrationDecider.ts';
@@ -68,6 +69,8 @@ export interface RegistrationServiceOptions {
   readonly policy?: RegistrationPolicy;
   /** How often due expiries are looked for; 0 disables the timer (tests call `expireDue`). */
   readonly expirySweepMs?: number;
+  /** The timer that looks for due expiries (the system's when absent). */
+  readonly timers?: Timers;
   /** The bounded audit of rejections (RefusalTally's defaults when absent). */
   readonly refusalPolicy?: Partial<RefusalTallyPolicy>;
   /** Random by default (96 bits, base64url): the id must not be guessable (Transport 1.1 section 6.4). */
@@ -92,7 +95,7 @@ export class RegistrationService {
   readonly #feed: LogFeed;
   /** Whether the service made the feed itself, and closes it with itself. */
   readonly #ownsFeed: boolean;
-  readonly #sweeper: NodeJS.Timeout | undefined;
+  readonly #sweeper: Timer | undefined;
   readonly #refusals: RefusalAudit;
   readonly #parsedLinks = new ParsedObjectLinks();
 
@@ -117,10 +120,9 @@ export class RegistrationService {
     });
     const sweepMs = options.expirySweepMs ?? 1_000;
     if (sweepMs > 0) {
-      this.#sweeper = setInterval(() => {
+      this.#sweeper = (options.timers ?? systemTimers).every(sweepMs, () => {
         this.expireDue().catch((error: unknown) => this.#logger.error({ err: error }, 'registration expiry failed'));
-      }, sweepMs);
-      this.#sweeper.unref();
+      });
     }
   }
 
@@ -131,7 +133,7 @@ export class RegistrationService {
     const view = await LiveView.open(feed, {
       name: 'registrations',
       filter: { streamPrefixes: [registrationStreamPrefix] },
-      initialState: new CurrentRegistrations(decider),
+      initialState: new CurrentRegistrations(decider, options.policy),
       evolve: (current, recorded) => current.apply(recorded),
     });
     options.logger.info({ registrations: view.state.count }, 'registrations loaded');
@@ -201,15 +203,14 @@ export class RegistrationService {
     return this.#view.state.count;
   }
 
-  /** Expires every registration past its deadline; returns how many expired. */
+  /**
+   * Expires every registration past its deadline, looking only at the deadlines that are due; returns
+   * how many expired. Every node does it: the stream's expected revision lets one Expire append.
+   */
   async expireDue(): Promise<number> {
     const now = this.#clock.now();
-    const due: RegistrationRecord[] = [];
-    for (const registration of this.#view.state.registrations()) {
-      if (registrationDeadline(registration, this.#policy) <= now) due.push(registration);
-    }
     let expired = 0;
-    for (const record of due) {
+    for (const record of this.#view.state.takeExpired(now).expired) {
       const events = await this.#run(record.endpoint, { type: 'Expire', registrationId: record.registrationId, now }, 'system:registration-expiry');
       if (events.length > 0) expired++;
     }
@@ -219,7 +220,7 @@ export class RegistrationService {
 
   /** Stops the expiry timer and records the rejections counted so far. */
   async close(): Promise<void> {
-    clearInterval(this.#sweeper);
+    this.#sweeper?.cancel();
     await this.#refusals.close();
     this.#feed.leave(this.#view);
     if (this.#ownsFeed) await this.#feed.close();

@@ -62,6 +62,36 @@ describe('CurrentRegistrations', () => {
     expect(current.registrationAt({ address: '192.0.2.1', port: 5683 })?.endpoint).not.toBe('b');
   });
 
+  it('takes for expiry the registrations past lifetime plus grace, earliest first, by their last Update, looking only at the due deadlines', () => {
+    const current = new CurrentRegistrations(registrationDecider());
+    const links = objectLinks(announcement);
+    const register = (endpoint: string, lifetime: number): void => {
+      current.apply(recorded(endpoint, 0, { type: 'DeviceRegistered', data: { registration: { ...record(endpoint, links), lifetime }, replacedRegistrationId: null } }));
+    };
+    for (let index = 0; index < 5_000; index++) register(`idle-${index}`, 86_400);
+    register('late', 120);
+    register('early', 60);
+    register('renewed', 60);
+    register('gone', 60);
+    current.apply(
+      recorded('renewed', 1, {
+        type: 'RegistrationUpdated',
+        data: { endpoint: 'renewed', registrationId: 'id-renewed', address: '192.0.2.1', port: 5683, previousAddress: null, lifetime: null, binding: null, queueMode: null, smsNumber: null, objectLinks: null, updatedAt: '2026-12-07T03:00:50.000Z' },
+      }),
+    );
+    current.apply(recorded('gone', 1, { type: 'DeviceDeregistered', data: { endpoint: 'gone', registrationId: 'id-gone', address: '192.0.2.1', port: 5683, previousAddress: null, deregisteredAt: at } }));
+    const registeredAt = Date.parse(at);
+    // LwM2M Core 1.1 section 6.2: lifetime after the last Register or Update; the default policy adds 45 s of grace.
+    expect(current.takeExpired(new Date(registeredAt + 104_999))).toEqual({ expired: [], examined: 0 });
+    const first = current.takeExpired(new Date(registeredAt + 154_999));
+    expect(first.expired.map((registration) => registration.endpoint)).toEqual(['early']);
+    // The entries of early, renewed (carried to its new deadline) and gone (skipped): none of the 5,000 idle ones.
+    expect(first.examined).toBe(3);
+    // early was not expired (its Expire failed): taken again, before renewed (155 s) and late (165 s).
+    expect(current.takeExpired(new Date(registeredAt + 165_000))).toMatchObject({ expired: ['early', 'renewed', 'late'].map((endpoint) => ({ endpoint })), examined: 3 });
+    expect(current.scheduledDeadlines).toBeLessThanOrEqual(2 * current.count + 1_024);
+  });
+
   it('gives the decider state and the revision a command is decided on, for registrations, ended ones and known devices rejected, not for strangers', () => {
     const current = new CurrentRegistrations(registrationDecider());
     const registration = record('a', objectLinks(announcement));

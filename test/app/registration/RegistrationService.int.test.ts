@@ -13,6 +13,7 @@ import { TestLwM2mClient } from '../../support/TestLwM2mClient.ts';
 import type { TestLwM2mClientOptions } from '../../support/TestLwM2mClient.ts';
 import { decommissionTestDevice, importTestDevice } from '../../support/TestDevices.ts';
 import { ManualClock } from '../../support/ManualClock.ts';
+import { ManualTimers } from '../../support/ManualTimers.ts';
 import { RawCoapPeer } from '../../support/RawCoapPeer.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -281,6 +282,35 @@ describe('RegistrationService over UDP', () => {
     expect(await h.service.expireDue()).toBe(1);
     expect(await lastEventData(h.store, 'dev-exp')).toMatchObject({ endpoint: 'dev-exp', lifetime: 60, graceSeconds: 45 });
     expect((await client.update()).code).toBe('4.04');
+  });
+
+  it('expires on its own timer the registration whose lifetime ran out, not the one renewed by an Update', async () => {
+    const store = new MemoryEventStore();
+    const timers = new ManualTimers();
+    const endpoint = await openUdpCoapEndpoint({ host: '::1', port: 0, logger: silentLogger() });
+    cleanups.push(() => endpoint.close());
+    const service = await RegistrationService.start({ store, directory: new EventStoreDeviceDirectory(store), clock: timers.wallClock(), timers, logger: silentLogger() });
+    cleanups.push(() => service.close());
+    endpoint.handle(service.handler('plain'));
+    const clients: TestLwM2mClient[] = [];
+    for (const name of ['dev-lapsed', 'dev-renewed']) {
+      await importTestDevice(store, name);
+      const client = await TestLwM2mClient.start({ serverHost: '::1', serverPort: endpoint.local.port, endpoint: name, lifetime: 60 });
+      cleanups.push(() => client.close());
+      expect((await client.register()).code).toBe('2.01');
+      clients.push(client);
+    }
+    const [lapsed, renewed] = clients as [TestLwM2mClient, TestLwM2mClient];
+    timers.advance(50_000);
+    expect((await renewed.update()).code).toBe('2.04');
+    // Lifetime 60 s plus the 45 s grace after the Register: the lapsed one's deadline is at 105 s.
+    timers.advance(55_000);
+    await vi.waitFor(async () => expect(await eventTypes(store, 'dev-lapsed')).toEqual(['DeviceRegistered', 'RegistrationExpired']));
+    expect(await eventTypes(store, 'dev-renewed')).toEqual(['DeviceRegistered', 'RegistrationUpdated']);
+    expect(service.registration('dev-renewed')).toBeDefined();
+    expect((await lapsed.update()).code).toBe('4.04');
+    timers.advance(49_000);
+    expect((await renewed.update()).code).toBe('2.04');
   });
 
   it('registers again on the existing stream after a de-registration and after an expiry recorded before a restart', async () => {

@@ -4,22 +4,17 @@
  * SQLite store; the store's appends to the device's resource stream are held at a gate, so the test
  * decides when (and whether) they complete.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CoapMessage } from '../../../src/adapters/coap/CoapMessage.ts';
-import { systemClock } from '../../../src/domain/Clock.ts';
 import type { ResourceValuesReported } from '../../../src/domain/observations/ResourceValueEvents.ts';
 import { resourceStream } from '../../../src/domain/observations/ResourceValueEvents.ts';
-import { operationSpec as spec } from '../../support/TestOperations.ts';
-import { importTestDevice } from '../../support/TestDevices.ts';
 import type { RawCoapPeer } from '../../support/RawCoapPeer.ts';
-import { acknowledgedMessageIds as acknowledged, registerRawDevice } from '../../support/RawCoapPeer.ts';
+import { acknowledgedMessageIds as acknowledged } from '../../support/RawCoapPeer.ts';
 import type { HeldAppend } from '../../support/AppendGate.ts';
 import { gateAppends } from '../../support/AppendGate.ts';
 import type { Harness } from '../operations/DeviceManagementHarness.ts';
-import { eventually, startHarness } from '../operations/DeviceManagementHarness.ts';
+import { eventually } from '../operations/DeviceManagementHarness.ts';
+import { answerObserve, startWithRawDevice, textNotification } from './RawObservedDevice.ts';
 
 const endpoint = 'con-notify';
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -30,28 +25,19 @@ afterEach(async () => {
 
 /** The service, a raw device observed on /3303/0/5700, and a gate on the appends to the device's resource stream. */
 async function observedDevice(): Promise<{ harness: Harness; raw: RawCoapPeer; token: Uint8Array; held: HeldAppend[] }> {
-  const dir = mkdtempSync(join(tmpdir(), 'hub-con-notify-'));
-  const harness = await startHarness(dir, { clock: systemClock });
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  cleanups.push(() => harness.close());
-  await importTestDevice(harness.store, endpoint);
-  const raw = await registerRawDevice(harness.coap.local, endpoint, '</>;rt="oma.lwm2m";ct=0,</3303/0>');
-  cleanups.push(() => raw.close());
-  await harness.api.requestOperation(endpoint, spec('observe', ['/3303/0/5700']), 'user:test', 'observe');
-  const get = (await raw.waitFor((datagram) => datagram.message?.code === '0.01')).message;
-  if (!get) throw new Error('no Observe request');
-  raw.send({ type: 'ACK', code: '2.05', messageId: get.messageId, token: get.token, options: [{ number: 6, value: Uint8Array.of(1) }, { number: 12, value: new Uint8Array(0) }], payload: new TextEncoder().encode('20') });
+  const { harness, raw } = await startWithRawDevice(endpoint, cleanups);
+  const token = await answerObserve(harness, raw, endpoint, '20');
   // The observation is established once the Observe response's value is stored.
   await eventually(async () => ((await harness.events(resourceStream(endpoint))).length === 1 ? true : undefined));
 
   const held = gateAppends(harness.store, (stream) => stream === resourceStream(endpoint));
-  return { harness, raw, token: get.token, held };
+  return { harness, raw, token, held };
 }
 
 let observeSequence = 1;
 function notification(token: Uint8Array, messageId: number, value: string): CoapMessage {
   observeSequence += 1;
-  return { type: 'CON', code: '2.05', messageId, token, options: [{ number: 6, value: Uint8Array.of(observeSequence) }, { number: 12, value: new Uint8Array(0) }], payload: new TextEncoder().encode(value) };
+  return textNotification(token, messageId, observeSequence, value);
 }
 
 async function storedValues(harness: Harness): Promise<string[]> {

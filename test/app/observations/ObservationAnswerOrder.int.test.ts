@@ -5,24 +5,18 @@
  * service's stack on a real SQLite store whose appends to the device's observation stream are held at
  * a gate: the notifications arrive while the observation is being established, every time.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import type { CoapMessage } from '../../../src/adapters/coap/CoapMessage.ts';
 import { heldNotificationsLimit } from '../../../src/app/observations/ObservationManager.ts';
-import { systemClock } from '../../../src/domain/Clock.ts';
 import { observationStream } from '../../../src/domain/observations/ObservationEvents.ts';
 import type { ResourceValuesReported } from '../../../src/domain/observations/ResourceValueEvents.ts';
 import { resourceStream } from '../../../src/domain/observations/ResourceValueEvents.ts';
 import type { HeldAppend } from '../../support/AppendGate.ts';
 import { gateAppends } from '../../support/AppendGate.ts';
 import type { RawCoapPeer } from '../../support/RawCoapPeer.ts';
-import { acknowledgedMessageIds, registerRawDevice } from '../../support/RawCoapPeer.ts';
-import { importTestDevice } from '../../support/TestDevices.ts';
-import { operationSpec as spec } from '../../support/TestOperations.ts';
+import { acknowledgedMessageIds } from '../../support/RawCoapPeer.ts';
 import type { Harness } from '../operations/DeviceManagementHarness.ts';
-import { eventually, startHarness } from '../operations/DeviceManagementHarness.ts';
+import { eventually } from '../operations/DeviceManagementHarness.ts';
+import { answerObserve, startWithRawDevice, textNotification as notification } from './RawObservedDevice.ts';
 
 const endpoint = 'observe-order';
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -31,29 +25,13 @@ afterEach(async () => {
   cleanups.length = 0;
 });
 
-const observeOption = (sequence: number): { number: number; value: Uint8Array } => ({ number: 6, value: Uint8Array.of(sequence) });
-const textPlain = { number: 12, value: new Uint8Array(0) };
-
 /** The raw device has answered an Observe of /3303/0/5700 with `value`; the observation's append is held at the gate. */
 async function answeredObserve(value: string): Promise<{ harness: Harness; raw: RawCoapPeer; token: Uint8Array; held: HeldAppend[] }> {
-  const dir = mkdtempSync(join(tmpdir(), 'hub-observe-order-'));
-  const harness = await startHarness(dir, { clock: systemClock });
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  cleanups.push(() => harness.close());
-  await importTestDevice(harness.store, endpoint);
-  const raw = await registerRawDevice(harness.coap.local, endpoint, '</>;rt="oma.lwm2m";ct=0,</3303/0>');
-  cleanups.push(() => raw.close());
+  const { harness, raw } = await startWithRawDevice(endpoint, cleanups);
   const held = gateAppends(harness.store, (stream) => stream === observationStream(endpoint));
-  await harness.api.requestOperation(endpoint, spec('observe', ['/3303/0/5700']), 'user:test', 'observe');
-  const get = (await raw.waitFor((datagram) => datagram.message?.code === '0.01')).message;
-  if (!get) throw new Error('no Observe request');
-  raw.send({ type: 'ACK', code: '2.05', messageId: get.messageId, token: get.token, options: [observeOption(2), textPlain], payload: new TextEncoder().encode(value) });
+  const token = await answerObserve(harness, raw, endpoint, value);
   await eventually(() => (held.length === 1 ? true : undefined));
-  return { harness, raw, token: get.token, held };
-}
-
-function notification(token: Uint8Array, messageId: number, sequence: number, value: string): CoapMessage {
-  return { type: 'CON', code: '2.05', messageId, token, options: [observeOption(sequence), textPlain], payload: new TextEncoder().encode(value) };
+  return { harness, raw, token, held };
 }
 
 async function stored(harness: Harness): Promise<Array<{ readonly text: string | undefined; readonly source: string; readonly token: string | null }>> {

@@ -106,8 +106,11 @@ export class ImportsUnderWay {
   }
 
   readonly #runs = new Map<string, RunState>();
-  /** What each view keeps: per import, the staged events it has seen, in log order. */
-  readonly #kept = new Set<Map<string, RecordedEvent[]>>();
+  /**
+   * What each view keeps: per import, the staged events it has seen, in log order. Held weakly: a view
+   * opened again after its feed stopped leaves its old share to the collector.
+   */
+  readonly #kept = new Set<WeakRef<Map<string, RecordedEvent[]>>>();
 
   /** An import starts staging events; call before its first append. */
   begin(importId: string): ImportRun {
@@ -132,7 +135,7 @@ export class ImportsUnderWay {
   /** A view's share: the staged events it keeps, per import. */
   keeper(): Map<string, RecordedEvent[]> {
     const kept = new Map<string, RecordedEvent[]>();
-    this.#kept.add(kept);
+    this.#kept.add(new WeakRef(kept));
     return kept;
   }
 
@@ -156,7 +159,11 @@ export class ImportsUnderWay {
 
   #forget(importId: string): void {
     this.#runs.delete(importId);
-    for (const kept of this.#kept) kept.delete(importId);
+    for (const reference of this.#kept) {
+      const kept = reference.deref();
+      if (kept === undefined) this.#kept.delete(reference);
+      else kept.delete(importId);
+    }
   }
 }
 

@@ -50,7 +50,10 @@ describe('lwm2m-hub command line', () => {
     dirs.push(dataDir);
     const serve = await startServe(dataDir);
     // A command that opens the embedded store beside the running service is refused in one line,
-    // naming it, instead of breaking the service's next append.
+    // naming it, instead of breaking the service's next append. The commands go through the running
+    // service's API when its service file names it; without that file (a service of an older version,
+    // the file removed) the store's lock is what stops them.
+    rmSync(join(dataDir, 'service.json'));
     const beside = await runCli(['replay', '--data-dir', dataDir]);
     expect(beside.code).toBe(1);
     expect(beside.stderr).toBe(`lwm2m-hub replay: the event store ${join(dataDir, 'events.sqlite')} is open in process ${serve.child.pid} (a running lwm2m-hub serve?): stop it first, or use the running service's GraphQL API\n`);

@@ -18,6 +18,8 @@ export interface DtlsCoapSessionOptions {
   readonly identity: string;
   readonly key: Uint8Array;
   readonly cipher: PskCipherSuite;
+  /** The UDP port the device sends from; an ephemeral one unless given (a device that keeps its port across handshakes gives it). */
+  readonly localPort?: number;
 }
 
 /** A request from the server, as the device sees it. */
@@ -51,12 +53,14 @@ export class DtlsCoapSession {
   readonly #pending = new Map<string, (response: ParsedPacket) => void>();
   #nextMessageId = 1;
   #nextToken = 1;
+  readonly #ended: Promise<void>;
   #closed = false;
 
   private constructor(socket: dtls.Socket, handler: ServerRequestHandler) {
     this.#socket = socket;
     this.#handler = handler;
     // node-dtls-client closes its socket itself on close_notify, and throws if closed twice.
+    this.#ended = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('close', () => (this.#closed = true));
     socket.on('message', (bytes: Buffer) => this.#receive(bytes));
   }
@@ -70,6 +74,7 @@ export class DtlsCoapSession {
       psk: { [options.identity]: Buffer.from(options.key) },
       ciphers: [options.cipher],
       timeout: timeoutMs,
+      ...(options.localPort === undefined ? {} : { listenPort: options.localPort }),
     });
     const session = new DtlsCoapSession(socket, handler);
     await new Promise<void>((resolve, reject) => {
@@ -105,6 +110,12 @@ export class DtlsCoapSession {
     if (this.#closed) return;
     this.#closed = true;
     this.#socket.close();
+  }
+
+  /** Closes the session and resolves once its UDP socket is closed, so that its port may be bound again. */
+  async end(): Promise<void> {
+    this.close();
+    await this.#ended;
   }
 
   #receive(bytes: Buffer): void {

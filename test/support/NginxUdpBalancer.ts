@@ -171,7 +171,8 @@ export class NginxUdpBalancer {
   }
 }
 
-async function freeUdpPort(): Promise<number> {
+/** A UDP port of 127.0.0.1 free when asked (another process may take it before the caller binds it). */
+export async function freeUdpPort(): Promise<number> {
   const socket = createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
   const { port } = socket.address();

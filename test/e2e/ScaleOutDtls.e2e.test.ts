@@ -55,7 +55,7 @@ function answer(request: ServerRequest): ServerResponse {
 const unavailable = nginxUdpBalancerUnavailable();
 if (unavailable !== undefined) process.stderr.write(`scale-out DTLS e2e skipped: ${unavailable}\n`);
 
-describe.skipIf(unavailable !== undefined)('DTLS behind nginx: sessions are per node', { timeout: 30_000 }, () => {
+describe.skipIf(unavailable !== undefined)(`DTLS behind nginx: sessions are per node${unavailable === undefined ? '' : ` (skipped: ${unavailable})`}`, { timeout: 30_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'hub-scale-dtls-'));
   const store = new MemoryEventStore();
   const nodes: Node[] = [];

@@ -10,8 +10,10 @@
  * the server's source (Enumerator.AllSubscriptionFiltered, ReadAllForwards, Append), and whatever it
  * gets wrong, the tests against it cannot see. Known simplifications: a checkpoint carries the
  * position of the last record looked at (the server's carries the last match or the page's start,
- * never further), a subscription's history is written without waiting for flow control, and reads
- * take no deadline or credentials. Positions are byte-like (100 per record) and system events may
+ * never further), and reads take no deadline or credentials. A subscription writes the log from its
+ * position only while the client's HTTP/2 flow-control window has room (RFC 9113 section 5.2), as the
+ * server's catch-up does, so that a bounded read the client cancels early costs a window's worth of
+ * records, not the rest of the log. Positions are byte-like (100 per record) and system events may
  * sit between the application's, as in a real transaction log.
  *
  * Only `Read` and `Append` are served (grpc-js answers UNIMPLEMENTED for the rest): without the
@@ -58,6 +60,11 @@ interface LiveSubscription {
   readonly matches: (event: StoredEvent) => boolean;
   considered: number;
   readonly checkpointEvery: number;
+  /** The index in the log of the next record to look at. */
+  next: number;
+  caughtUp: boolean;
+  /** Whether the client's flow-control window is full: writing resumes on 'drain'. */
+  waiting: boolean;
 }
 
 export interface AppendFailure {
@@ -202,12 +209,12 @@ export class EventStoreDbTestServer {
     let selected: StoredEvent[];
     if (backwards) {
       // ReadAllBackwards from a position returns the records before it; from the end, the last ones.
-      const before = all?.hasEnd() || from === undefined ? this.#log : this.#log.filter((event) => event.position < from);
+      const before = all?.hasEnd() || from === undefined ? this.#log : this.#log.slice(0, this.#indexAfter(from - 1));
       selected = before.slice(Math.max(0, before.length - count)).reverse();
     } else {
       // ReadAllForwards from a position includes the record at it.
-      const start = from === undefined ? 0 : this.#log.findIndex((event) => event.position >= from);
-      selected = start === -1 ? [] : this.#log.slice(start, start + count);
+      const start = from === undefined ? 0 : this.#indexAfter(from - 1);
+      selected = this.#log.slice(start, start + count);
     }
     this.#writeAll(call, selected, () => this.#finish(call));
   }
@@ -218,32 +225,73 @@ export class EventStoreDbTestServer {
     const filterOptions = options.getFilter();
     const matches = filterOptions ? filterOf(filterOptions) : () => true;
     const window = filterOptions?.hasMax() ? filterOptions.getMax() : SEARCH_WINDOW;
+    // A subscription from a position starts after the record at it (the server reads one record from
+    // there and continues from the next); from the end, at the next append.
+    const position = all?.getPosition();
     const live: LiveSubscription = {
       call,
       matches,
       considered: 0,
       checkpointEvery: filterOptions ? Math.max(1, filterOptions.getCheckpointintervalmultiplier()) * window : Number.POSITIVE_INFINITY,
+      next: position ? this.#indexAfter(Number(position.getCommitPosition())) : all?.hasEnd() ? this.#log.length : 0,
+      caughtUp: false,
+      waiting: false,
     };
     this.#send(call, new ReadRespMessage().setConfirmation(new ReadRespMessage.SubscriptionConfirmation().setSubscriptionId(crypto.randomUUID())));
-    // A subscription from a position starts after the record at it (the server reads one record from
-    // there and continues from the next); from the end, at the next append.
-    const position = all?.getPosition();
-    const after = position ? Number(position.getCommitPosition()) : all?.hasEnd() ? Number.POSITIVE_INFINITY : -1;
-    const history = this.#log.filter((event) => event.position > after);
-    for (const event of history) this.#consider(live, event);
-    this.#send(call, new ReadRespMessage().setCaughtUp(new ReadRespMessage.CaughtUp()));
     this.#live.add(live);
+    this.#pump(live);
   }
 
-  /** One record the subscription's filter looks at: sent if it matches, counted towards a checkpoint. */
-  #consider(live: LiveSubscription, event: StoredEvent): void {
-    if (live.matches(event)) this.#sendEvent(live.call, event, false);
+  /**
+   * Writes the subscription's next records until it reaches the log's end (then "caught up", once) or
+   * the client's window is full (then again on 'drain'); every append pumps the subscriptions again.
+   */
+  #pump(live: LiveSubscription): void {
+    if (live.waiting) return;
+    while (live.next < this.#log.length) {
+      if (!this.#live.has(live)) return;
+      const event = this.#log[live.next++];
+      if (event && !this.#consider(live, event)) {
+        live.waiting = true;
+        live.call.once('drain', () => {
+          live.waiting = false;
+          this.#pump(live);
+        });
+        return;
+      }
+    }
+    if (!live.caughtUp) {
+      live.caughtUp = true;
+      this.#send(live.call, new ReadRespMessage().setCaughtUp(new ReadRespMessage.CaughtUp()));
+    }
+  }
+
+  /**
+   * One record the subscription's filter looks at: sent if it matches, counted towards a checkpoint.
+   * False when the client's window is full.
+   */
+  #consider(live: LiveSubscription, event: StoredEvent): boolean {
+    let room = true;
+    if (live.matches(event)) room = this.#sendEvent(live.call, event, false);
     live.considered++;
     if (live.considered >= live.checkpointEvery) {
       live.considered = 0;
       const checkpoint = new ReadRespMessage.Checkpoint().setCommitPosition(String(event.position)).setPreparePosition(String(event.position));
-      this.#send(live.call, new ReadRespMessage().setCheckpoint(checkpoint));
+      room = this.#send(live.call, new ReadRespMessage().setCheckpoint(checkpoint)) && room;
     }
+    return room;
+  }
+
+  /** The index of the first record after `position`: the log is in position order. */
+  #indexAfter(position: number): number {
+    let low = 0;
+    let high = this.#log.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((this.#log[middle]?.position ?? Number.POSITIVE_INFINITY) <= position) low = middle + 1;
+      else high = middle;
+    }
+    return low;
   }
 
   #append(call: ServerReadableStream<AppendReq, AppendResp>, callback: sendUnaryData<AppendResp>): void {
@@ -312,9 +360,9 @@ export class EventStoreDbTestServer {
       last = { ...event, stream, revision: events.length, position: (this.#log.length + 1) * POSITION_STEP };
       events.push(last);
       this.#log.push(last);
-      for (const live of this.#live) this.#consider(live, last);
     }
     if (!last) throw new Error('nothing to commit');
+    for (const live of this.#live) this.#pump(live);
     return last;
   }
 

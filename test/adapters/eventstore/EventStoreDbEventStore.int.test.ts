@@ -127,6 +127,19 @@ describe('EventStoreDB adapter: filtered reads', () => {
     await eventually(() => (server.openReads === 0 ? true : undefined));
   });
 
+  it('a bounded read from the start of a long log receives a bounded part of it, not the whole log', async () => {
+    const server = await startServer();
+    for (let i = 0; i < 200; i++) server.appendDirect(`measurement-${i}`, Array.from({ length: 100 }, () => ({ type: 'MeasurementTaken' })));
+    const store = connect(server);
+    const before = server.eventsSent;
+    const events = await store.readAll({ maxCount: 10 });
+    expect(events).toHaveLength(10);
+    // The catch-up subscription behind the read is cancelled after ten events; what the server sent
+    // before it saw the cancellation is what the HTTP/2 flow-control window let through.
+    expect(server.eventsSent - before).toBeLessThan(2_000);
+    await eventually(() => (server.openReads === 0 ? true : undefined));
+  });
+
   it('matches event types exactly and skips system events', async () => {
     const server = await startServer();
     server.appendDirect('a', [{ type: 'Started' }, { type: 'StartedLate' }]);

@@ -440,7 +440,11 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     this.sessions.set(key, session);
     if (session.connectionId !== undefined) this.sessionsByConnectionId.set(session.connectionId.toString('hex'), session);
     const identity = session.info.authentication === 'psk' ? { pskIdentity: session.info.pskIdentity.toString('utf8') } : { credentialIdentity: session.info.credentialIdentity };
-    this.logger.info({ peer, ...identity, authentication: session.info.authentication, cipherSuite: session.info.cipherSuite, resumed: session.info.resumed }, 'DTLS session established');
+    // At debug, as is the closing line: at thousands of handshakes a second two info lines per session
+    // would be a log that grows with traffic (and cost about a quarter of the server's CPU, BENCHMARKS.md).
+    // Operators see sessions through the metrics (dtls_sessions, dtls_handshakes_total); refused and
+    // failed handshakes stay at info.
+    this.logger.debug({ peer, ...identity, authentication: session.info.authentication, cipherSuite: session.info.cipherSuite, resumed: session.info.resumed }, 'DTLS session established');
     this.emit('sessionEstablished', session.info);
   }
 
@@ -481,7 +485,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     if (this.sessions.get(key) !== session) return;
     this.sessions.delete(key);
     if (session.connectionId !== undefined) this.sessionsByConnectionId.delete(session.connectionId.toString('hex'));
-    this.logger.info({ peer: session.info.peer, reason }, 'DTLS session closed');
+    this.logger.debug({ peer: session.info.peer, reason }, 'DTLS session closed');
     this.emit('sessionClosed', session.info, reason);
   }
 

@@ -65,7 +65,7 @@ export interface CommittedEventsOptions {
   readonly streamPrefixes: readonly string[];
   /** The type of the commit event, on the import's stream. */
   readonly commitType: string;
-  /** How many events one read of the log takes. */
+  /** The most events one read of the log takes (a read back starts with fewer). */
   readonly pageSize: number;
 }
 
@@ -199,18 +199,29 @@ export function committedEvents(store: EventStore, options: CommittedEventsOptio
   };
 }
 
-/** The staged events of a committed import, re-read from the log between the positions it names. */
+/** The first page of a read back; each next one is twice as long, up to `pageSize`. */
+const FIRST_READ_BACK_PAGE = 32;
+
+/**
+ * The staged events of a committed import, re-read from the log between the positions it names.
+ * A read cannot stop at a position, only at a count, and the log goes on past the import: pages start
+ * short and double, so that what is read past the import's end stays within the last page, about the
+ * import's own size, instead of `pageSize` events of the log's tail (each of them sent over the network
+ * by EventStoreDB) for every one-row import a view meets.
+ */
 async function stagedEventsOf(store: EventStore, commit: ImportCommit, options: CommittedEventsOptions): Promise<RecordedEvent[]> {
   const staged: RecordedEvent[] = [];
   let position = commit.firstPosition - 1;
+  let pageSize = Math.min(FIRST_READ_BACK_PAGE, options.pageSize);
   while (position < commit.lastPosition) {
-    const page = await store.readAll({ after: position, maxCount: options.pageSize, filter: { streamPrefixes: options.streamPrefixes } });
+    const page = await store.readAll({ after: position, maxCount: pageSize, filter: { streamPrefixes: options.streamPrefixes } });
     for (const recorded of page) {
       position = recorded.position;
       if (position > commit.lastPosition) return staged;
       if (stagedImportOf(recorded.data as object) === commit.importId) staged.push(recorded);
     }
-    if (page.length < options.pageSize) return staged;
+    if (page.length < pageSize) return staged;
+    pageSize = Math.min(2 * pageSize, options.pageSize);
   }
   return staged;
 }

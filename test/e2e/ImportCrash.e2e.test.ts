@@ -136,11 +136,13 @@ interface Visible {
   readonly directory: number;
   readonly readModel: number;
   readonly pskSample: number;
+  /** Of the same sample, the identities the DTLS key lookup finds (from the identity view alone). */
+  readonly pskKeySample: number;
   readonly bootstrapSample: number;
 }
 
-const noDevices: Visible = { directory: 0, readModel: 0, pskSample: 0, bootstrapSample: 0 };
-const allDevices: Visible = { directory: ROWS, readModel: ROWS, pskSample: PSK_SAMPLE, bootstrapSample: PSK_SAMPLE };
+const noDevices: Visible = { directory: 0, readModel: 0, pskSample: 0, pskKeySample: 0, bootstrapSample: 0 };
+const allDevices: Visible = { directory: ROWS, readModel: ROWS, pskSample: PSK_SAMPLE, pskKeySample: PSK_SAMPLE, bootstrapSample: PSK_SAMPLE };
 
 /** Opens the data directory as a restarted service would, with its read models caught up, for `read`. */
 async function restarted<T>(dataDir: string, projection: Projection, read: (store: SqliteEventStore, database: ReadModelDatabase) => Promise<T>): Promise<T> {
@@ -168,12 +170,14 @@ function visibleDevices(dataDir: string): Promise<Visible> {
     const identities = new Lwm2mPskIdentityIndex(store);
     const bootstrap = new BootstrapDeviceDirectory(store);
     let pskSample = 0;
+    let pskKeySample = 0;
     let bootstrapSample = 0;
     for (let i = 0; i < ROWS; i += ROWS / PSK_SAMPLE) {
       if ((await identities.device(`${endpoints[i] ?? ''}-id`)) !== undefined) pskSample++;
+      if ((await identities.keys(`${endpoints[i] ?? ''}-id`)) !== undefined) pskKeySample++;
       if ((await bootstrap.byPskIdentity(`${endpoints[i] ?? ''}-bs`)) !== undefined) bootstrapSample++;
     }
-    return { directory: known, readModel, pskSample, bootstrapSample };
+    return { directory: known, readModel, pskSample, pskKeySample, bootstrapSample };
   });
 }
 

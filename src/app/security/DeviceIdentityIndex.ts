@@ -12,7 +12,7 @@
  */
 import type { EventStore } from '../../adapters/eventstore/EventStore.ts';
 import { DeviceIdentities } from '../devices/DeviceIdentities.ts';
-import type { DeviceIdentityState, IndexedDeviceField } from '../devices/DeviceIdentities.ts';
+import type { DeviceIdentity, DeviceIdentityState, IndexedDeviceField } from '../devices/DeviceIdentities.ts';
 import { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts';
 import { ImportCommits } from '../kernel/ImportCommits.ts';
 import { deviceStream } from '../../domain/devices/DeviceEvents.ts';
@@ -50,6 +50,17 @@ export class DeviceIdentityIndex {
   async device(field: IndexedDeviceField, identity: string): Promise<DeviceRegistrationData | undefined> {
     const { endpointOf } = await this.#identities.current();
     return this.#confirmed(field, identity, this.#holder(endpointOf, field, identity));
+  }
+
+  /**
+   * The identities and sealed keys of the active device whose `field` is `identity`, from the view
+   * alone: it has seen the log through its head at the call, so a key a re-import changed, or a device
+   * decommissioned, before the call is seen, and no stream is read (a DTLS handshake's key lookup).
+   */
+  async identity(field: IndexedDeviceField, identity: string): Promise<DeviceIdentity | undefined> {
+    const { devices, endpointOf } = await this.#identities.current();
+    const holder = this.#holder(endpointOf, field, identity);
+    return holder === undefined ? undefined : devices.get(holder);
   }
 
   /**

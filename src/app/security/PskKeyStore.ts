@@ -45,7 +45,9 @@ export class PskKeyStore {
   readonly lwm2mLookup: PskLookup = async (identity) => {
     const text = identityText(identity);
     if (text === undefined) return undefined;
-    const device = await this.lwm2mDevice(text);
+    // From the identity view alone, not the device's stream: a stream read per handshake was most of
+    // the lookup's cost, and the view, caught up to the log's head first, holds the key as the stream does.
+    const device = await this.#options.lwm2mIdentities.keys(text);
     return device?.securityMode === 'PSK' ? this.#open(device.lwm2mPskKey) : undefined;
   };
 

@@ -13,15 +13,16 @@ import { silentLogger } from '../../../src/adapters/logging/Logger.ts';
 import { Lwm2mPskIdentityIndex } from '../../../src/app/security/Lwm2mPskIdentityIndex.ts';
 import { PskKeyStore, identityText } from '../../../src/app/security/PskKeyStore.ts';
 import { csv, noSecRow } from '../../support/BootstrapTestData.ts';
+import { decommissionTestDevice } from '../../support/TestDevices.ts';
 
 const LWM2M_KEY = '00112233445566778899aabbccddeeff';
 const BOOTSTRAP_KEY = 'f0e1d2c3b4a59687';
 
-function pskRow(endpoint: string, identity: string, bootstrapIdentity: string, external: string): string {
-  return `${endpoint};c8y_Serial;;${endpoint};c8y_lwm2m;0;1;${endpoint};coaps://127.0.0.1:5684;PSK;${identity};${LWM2M_KEY};${bootstrapIdentity};${BOOTSTRAP_KEY}${';'.repeat(12)}${external}`;
+function pskRow(endpoint: string, identity: string, bootstrapIdentity: string, external: string, lwm2mKey = LWM2M_KEY): string {
+  return `${endpoint};c8y_Serial;;${endpoint};c8y_lwm2m;0;1;${endpoint};coaps://127.0.0.1:5684;PSK;${identity};${lwm2mKey};${bootstrapIdentity};${BOOTSTRAP_KEY}${';'.repeat(12)}${external}`;
 }
 
-async function setUp(...rows: string[]): Promise<{ keys: PskKeyStore; importRows: (...more: string[]) => Promise<void> }> {
+async function setUp(...rows: string[]): Promise<{ keys: PskKeyStore; store: MemoryEventStore; importRows: (...more: string[]) => Promise<void> }> {
   const store = new MemoryEventStore();
   const sealer = new AesGcmSecretSealer(Buffer.alloc(32, 9));
   const importer = new DeviceImportService({ readCsv: readDeviceCsv, store, sealer, logger: silentLogger() });
@@ -31,7 +32,7 @@ async function setUp(...rows: string[]): Promise<{ keys: PskKeyStore; importRows
   };
   await importRows(...rows);
   const keys = new PskKeyStore({ lwm2mIdentities: new Lwm2mPskIdentityIndex(store), bootstrapDevices: new BootstrapDeviceDirectory(store), sealer });
-  return { keys, importRows };
+  return { keys, store, importRows };
 }
 
 const id = (text: string): Buffer => Buffer.from(text, 'utf8');
@@ -60,6 +61,16 @@ describe('PskKeyStore', () => {
     expect((await keys.lwm2mDevice('id-d'))?.endpoint).toBe('dev-d');
     expect((await keys.lwm2mDevice('id-c2'))?.endpoint).toBe('dev-c');
     expect(await keys.lwm2mLookup(id('id-c'))).toBeUndefined();
+  });
+
+  it('gives the next lookup the key a re-import changed, and no key once the device is decommissioned', async () => {
+    const { keys, store, importRows } = await setUp(pskRow('dev-f', 'id-f', 'bs-f', 'ext-f'));
+    expect((await keys.lwm2mLookup(id('id-f')))?.toString('hex')).toBe(LWM2M_KEY);
+    const changedKey = 'ffeeddccbbaa99887766554433221100';
+    await importRows(pskRow('dev-f', 'id-f', 'bs-f', 'ext-f', changedKey));
+    expect((await keys.lwm2mLookup(id('id-f')))?.toString('hex')).toBe(changedKey);
+    await decommissionTestDevice(store, 'dev-f');
+    expect(await keys.lwm2mLookup(id('id-f'))).toBeUndefined();
   });
 
   it('matches no identity whose bytes are not UTF-8 text', async () => {

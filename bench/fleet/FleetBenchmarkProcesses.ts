@@ -1,19 +1,19 @@
 /**
  * What the fleet benchmarks run as separate processes, and how they read them: the simulator and the PSK
- * handshake loop (their JSON reports, and their phases as they happen, so that the benchmark reads the
+ * handshake load client, mbedTLS in C (their JSON reports, and their phases as they happen, so that the benchmark reads the
  * server's CPU time at the phase boundaries), the bare receiver and the bare DTLS server (the
  * yardsticks), and a process's CPU time from /proc.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { FleetPhase, FleetReport } from './Fleet.ts';
-import type { PskHandshakeReport } from './PskHandshakeLoop.ts';
+import type { LatencySummary } from './LatencySample.ts';
 
 const simulatorPath = new URL('simulate.ts', import.meta.url).pathname;
 const receiverPath = new URL('BareDatagramReceiver.ts', import.meta.url).pathname;
-const pskHandshakeLoopPath = new URL('PskHandshakeLoop.ts', import.meta.url).pathname;
+const pskHandshakeLoadPath = new URL('../../test/peers/bin/mbedtls-psk-handshake-load', import.meta.url).pathname;
 const bareDtlsServerPath = new URL('BareDtlsServer.ts', import.meta.url).pathname;
 /** Clock ticks per second of /proc's times (sysconf(_SC_CLK_TCK)). */
 const clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
@@ -28,17 +28,38 @@ export function processCpuSeconds(pid: number): number {
 
 /** Runs the simulator with `args`; `onPhase` is called as each phase begins. Rejects if it fails. */
 export function runSimulator(args: readonly string[], onPhase: (phase: FleetPhase) => void = () => undefined): Promise<FleetReport> {
-  return runReportingProcess<FleetReport, FleetPhase>('simulator', simulatorPath, args, onPhase);
+  return runReportingProcess<FleetReport, FleetPhase>('simulator', [process.execPath, simulatorPath], args, onPhase);
 }
 
-/** Runs bench/fleet/PskHandshakeLoop.ts with `args`; `onPhase` is called as it starts and ends handshaking. */
-export function runPskHandshakeLoop(args: readonly string[], onPhase: (phase: 'handshaking' | 'done') => void = () => undefined): Promise<PskHandshakeReport> {
-  return runReportingProcess<PskHandshakeReport, 'handshaking' | 'done'>('PSK handshake loop', pskHandshakeLoopPath, args, onPhase);
+/** The report of test/peers/mbedtls_psk_handshake_load.c. */
+export interface PskHandshakeReport {
+  readonly done: number;
+  readonly failed: number;
+  readonly seconds: number;
+  readonly perSecond: number;
+  readonly latencyMs: LatencySummary;
+  readonly firstFailure?: string;
+  /** The client's CPU time (user + system). */
+  readonly clientCpuSeconds: number;
+}
+
+/**
+ * Runs the mbedTLS PSK handshake load client (test/peers/mbedtls_psk_handshake_load.c, built by
+ * test/peers/build.sh) with `args`; `onPhase` is called as it starts and ends handshaking.
+ */
+export function runPskHandshakeLoad(args: readonly string[], onPhase: (phase: 'handshaking' | 'done') => void = () => undefined): Promise<PskHandshakeReport> {
+  if (!existsSync(pskHandshakeLoadPath)) throw new Error(`${pskHandshakeLoadPath} is missing: run test/peers/build.sh`);
+  return runReportingProcess<PskHandshakeReport, 'handshaking' | 'done'>('PSK handshake load client', [pskHandshakeLoadPath], args, onPhase);
 }
 
 /** A process that writes its phases as JSON lines on stderr and its report as JSON on stdout. */
-function runReportingProcess<Report, Phase extends string>(name: string, path: string, args: readonly string[], onPhase: (phase: Phase) => void): Promise<Report> {
-  const child = spawn(process.execPath, [path, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function runReportingProcess<Report, Phase extends string>(
+  name: string,
+  [command, ...commandArgs]: readonly [string, ...string[]],
+  args: readonly string[],
+  onPhase: (phase: Phase) => void,
+): Promise<Report> {
+  const child = spawn(command, [...commandArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

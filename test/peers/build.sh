@@ -22,4 +22,6 @@ require_header wolfssl/ssl.h libwolfssl-dev
 
 gcc "${flags[@]}" -o "$out/mbedtls-register" mbedtls_register.c "${common[@]}" -lmbedtls -lmbedx509 -lmbedcrypto
 gcc "${flags[@]}" -o "$out/wolfssl-register" wolfssl_register.c "${common[@]}" -lwolfssl
+# The PSK handshake benchmark's load client (bench/psk-handshakes.bench.ts), not a test peer.
+gcc "${flags[@]}" -o "$out/mbedtls-psk-handshake-load" mbedtls_psk_handshake_load.c -lmbedtls -lmbedx509 -lmbedcrypto
 echo "test/peers: built $out/mbedtls-register (mbedTLS $(dpkg-query -W -f='${Version}' libmbedtls-dev 2>/dev/null || echo '?')) and $out/wolfssl-register (wolfSSL $(dpkg-query -W -f='${Version}' libwolfssl-dev 2>/dev/null || echo '?'))"

@@ -4,18 +4,18 @@
  * server keeps no per-peer state until a client proves it receives at its source address. The previous
  * secret stays valid for one rotation period, so a cookie issued just before a rotation still works.
  */
-import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { KeyObject } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../domain/Clock.ts';
 import type { ClientHello } from './ClientHello.ts';
+import { HmacSha256 } from './HmacSha256.ts';
 
 const COOKIE_LENGTH = 16;
 
 export class CookieIssuer {
   private readonly clock: Clock;
   private readonly rotationMs: number;
-  private current: KeyObject;
-  private previous: KeyObject;
+  private current: HmacSha256;
+  private previous: HmacSha256;
   private rotatedAt: number;
 
   constructor(clock: Clock, rotationMs: number) {
@@ -51,24 +51,18 @@ export class CookieIssuer {
 }
 
 /** The cookie covers the parameters the client must repeat unchanged in its second ClientHello (RFC 6347 section 4.2.1). */
-function freshSecret(): KeyObject {
-  return createSecretKey(randomBytes(32));
+function freshSecret(): HmacSha256 {
+  return new HmacSha256(randomBytes(32), 128);
 }
 
-function cookieFor(secret: KeyObject, address: string, port: number, hello: ClientHello): Buffer {
-  const portBytes = Buffer.allocUnsafe(4);
-  portBytes.writeUInt16BE(port, 0);
-  portBytes.writeUInt16BE(hello.clientVersion, 2);
+function cookieFor(secret: HmacSha256, address: string, port: number, hello: ClientHello): Buffer {
+  const fields = Buffer.allocUnsafe(5);
+  fields.writeUInt16BE(port, 0);
+  fields.writeUInt16BE(hello.clientVersion, 2);
+  fields[4] = hello.sessionId.length;
   const suites = Buffer.allocUnsafe(hello.cipherSuites.length * 2);
   hello.cipherSuites.forEach((suite, index) => suites.writeUInt16BE(suite, index * 2));
-  return createHmac('sha256', secret)
-    .update(address)
-    .update(portBytes)
-    .update(hello.random)
-    .update(Buffer.from([hello.sessionId.length]))
-    .update(hello.sessionId)
-    .update(suites)
-    .update(hello.compressionMethods)
-    .digest()
+  return secret
+    .digest(Buffer.from(address, 'utf8'), fields, hello.random, hello.sessionId, suites, hello.compressionMethods)
     .subarray(0, COOKIE_LENGTH);
 }

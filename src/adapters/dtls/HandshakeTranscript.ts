@@ -4,21 +4,21 @@
  * with the 12-byte header (section 4.2.6). The messages are kept too: a CertificateVerify signs them
  * themselves, not their hash (RFC 5246 section 7.4.8), and node:crypto's ECDSA hashes what it verifies.
  */
-import { createHash } from 'node:crypto';
-import type { Hash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export class HandshakeTranscript {
-  private readonly hash: Hash = createHash('sha256');
   private readonly messages: Buffer[] = [];
 
   add(message: Buffer): void {
-    this.hash.update(message);
     this.messages.push(message);
   }
 
-  /** The hash of everything added so far; adding more afterwards stays possible. */
+  /**
+   * The hash of everything added so far; adding more afterwards stays possible. A one-shot hash over
+   * the few hundred bytes of a PSK handshake costs less than a running Hash object and its copies.
+   */
   digest(): Buffer {
-    return this.hash.copy().digest();
+    return hash('sha256', this.bytes(), 'buffer');
   }
 
   /** Everything added so far, as one buffer. */

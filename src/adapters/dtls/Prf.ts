@@ -2,23 +2,21 @@
  * The TLS 1.2 pseudo-random function and what is derived from it (RFC 5246 sections 5, 6.3, 7.4.9 and
  * 8.1; RFC 4279 section 2; RFC 7627 section 4). Every suite this server offers uses P_SHA256.
  */
-import { createHash, createHmac, createSecretKey } from 'node:crypto';
+import { hash } from 'node:crypto';
+import { HmacSha256 } from './HmacSha256.ts';
 
 /** PRF(secret, label, seed) = P_SHA256(secret, label + seed), cut to `length` bytes (RFC 5246 section 5). */
 export function prfSha256(secret: Buffer, label: string, seed: Buffer, length: number): Buffer {
   const labelAndSeed = Buffer.concat([Buffer.from(label, 'latin1'), seed]);
-  // One imported key for all the HMACs below (an empty secret cannot be a KeyObject, and needs no import).
-  const key = secret.length > 0 ? createSecretKey(secret) : secret;
-  const chunks: Buffer[] = [];
-  let produced = 0;
-  let a = labelAndSeed; // A(0)
-  while (produced < length) {
-    a = createHmac('sha256', key).update(a).digest();
-    const chunk = createHmac('sha256', key).update(a).update(labelAndSeed).digest();
-    chunks.push(chunk);
-    produced += chunk.length;
+  // The longest text is A(i) followed by label + seed.
+  const mac = new HmacSha256(secret, 32 + labelAndSeed.length);
+  const out = Buffer.allocUnsafe(Math.ceil(length / 32) * 32);
+  let a = mac.digest(labelAndSeed); // A(1) = HMAC(secret, A(0)), A(0) = label + seed
+  for (let produced = 0; produced < length; produced += 32) {
+    out.set(mac.digest(a, labelAndSeed), produced);
+    if (produced + 32 < length) a = mac.digest(a);
   }
-  return Buffer.concat(chunks).subarray(0, length);
+  return out.subarray(0, length);
 }
 
 /** RFC 4279 section 2: uint16 N, N zero bytes, uint16 N, the N-byte PSK. */
@@ -51,5 +49,5 @@ export function finishedVerifyData(master: Buffer, sender: 'client' | 'server', 
 }
 
 export function sha256(data: Buffer): Buffer {
-  return createHash('sha256').update(data).digest();
+  return hash('sha256', data, 'buffer');
 }

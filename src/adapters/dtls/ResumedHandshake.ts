@@ -11,7 +11,7 @@
  * PSK up again: a key changed or withdrawn since the session was made sends the client through a full
  * handshake, as does any session the cache no longer holds.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { AlertDescription, AlertLevel, handshakeEndingAlert, serializeAlert } from './Alert.ts';
 import { ExtensionType, TLS_EMPTY_RENEGOTIATION_INFO_SCSV, hasExtension } from './ClientHello.ts';
 import type { ClientHello, HelloExtension } from './ClientHello.ts';
@@ -26,6 +26,7 @@ import { HandshakeType, parseHandshakeFragments, serializeHandshake } from './Ha
 import { HandshakeTranscript } from './HandshakeTranscript.ts';
 import { finishedVerifyData, keyBlock, sha256 } from './Prf.ts';
 import { ProtectedRecords } from './ProtectedRecords.ts';
+import { handshakeRandoms } from './RandomPool.ts';
 import { ReplayWindow } from './ReplayWindow.ts';
 import type { EstablishedHandshake, HandshakeTimers } from './ServerHandshake.ts';
 import { serverHelloBody } from './ServerHandshakeMessages.ts';
@@ -52,7 +53,7 @@ export class ResumedHandshake {
   private readonly session: ResumableSession;
   private readonly suite: CipherSuite;
   private readonly hello: ClientHello;
-  private readonly serverRandom = randomBytes(32);
+  private readonly serverRandom = handshakeRandoms.take(32);
   private readonly transcript = new HandshakeTranscript();
   private readonly reassembler = new FragmentReassembler(MAX_HANDSHAKE_MESSAGE);
   private readonly readWindow = new ReplayWindow();

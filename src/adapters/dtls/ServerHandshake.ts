@@ -16,7 +16,7 @@
  * The PSK lookup and the verdict on a client's credential are asynchronous: records that arrive
  * meanwhile wait in a bounded queue.
  */
-import { X509Certificate, createECDH, createPublicKey, randomBytes, sign, timingSafeEqual, verify } from 'node:crypto';
+import { X509Certificate, createECDH, createPublicKey, sign, timingSafeEqual, verify } from 'node:crypto';
 import type { ECDH, KeyObject } from 'node:crypto';
 import { AlertDescription, AlertLevel, handshakeEndingAlert, serializeAlert } from './Alert.ts';
 import type { Alert } from './Alert.ts';
@@ -41,6 +41,7 @@ import type { CipherSuite } from './CipherSuites.ts';
 import { ContentType, DTLS_1_0, DTLS_1_2, RECORD_HEADER_LENGTH, serializeRecord } from './DtlsRecord.ts';
 import type { DtlsRecord } from './DtlsRecord.ts';
 import { FlightTimer } from './FlightTimer.ts';
+import { handshakeRandoms } from './RandomPool.ts';
 import { FragmentReassembler } from './FragmentReassembler.ts';
 import { HANDSHAKE_HEADER_LENGTH, HandshakeType, fragmentHandshake, parseHandshakeFragments, serializeHandshake } from './HandshakeCodec.ts';
 import { HandshakeTranscript } from './HandshakeTranscript.ts';
@@ -209,7 +210,7 @@ export class ServerHandshake {
     this.callbacks = callbacks;
     this.suite = suite;
     this.useExtendedMasterSecret = hasExtension(hello, ExtensionType.extendedMasterSecret);
-    this.serverRandom = randomBytes(32);
+    this.serverRandom = handshakeRandoms.take(32);
     this.nextReceiveSeq = clientHelloMessageSeq + 1;
     this.nextSendSeq = clientHelloMessageSeq;
     this.nextEpoch0WriteSequence = clientHelloRecordSequence;

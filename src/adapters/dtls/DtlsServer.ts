@@ -439,12 +439,14 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     if (result.resumable !== undefined) this.sessionCache.add(result.resumable);
     this.sessions.set(key, session);
     if (session.connectionId !== undefined) this.sessionsByConnectionId.set(session.connectionId.toString('hex'), session);
-    const identity = session.info.authentication === 'psk' ? { pskIdentity: session.info.pskIdentity.toString('utf8') } : { credentialIdentity: session.info.credentialIdentity };
     // At debug, as is the closing line: at thousands of handshakes a second two info lines per session
     // would be a log that grows with traffic (and cost about a quarter of the server's CPU, BENCHMARKS.md).
     // Operators see sessions through the metrics (dtls_sessions, dtls_handshakes_total); refused and
-    // failed handshakes stay at info.
-    this.logger.debug({ peer, ...identity, authentication: session.info.authentication, cipherSuite: session.info.cipherSuite, resumed: session.info.resumed }, 'DTLS session established');
+    // failed handshakes stay at info. The line's fields are built only when debug is on.
+    if (this.logger.isLevelEnabled('debug')) {
+      const identity = session.info.authentication === 'psk' ? { pskIdentity: session.info.pskIdentity.toString('utf8') } : { credentialIdentity: session.info.credentialIdentity };
+      this.logger.debug({ peer, ...identity, authentication: session.info.authentication, cipherSuite: session.info.cipherSuite, resumed: session.info.resumed }, 'DTLS session established');
+    }
     this.emit('sessionEstablished', session.info);
   }
 

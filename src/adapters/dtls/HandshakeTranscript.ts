@@ -8,17 +8,23 @@ import { hash } from 'node:crypto';
 
 export class HandshakeTranscript {
   private readonly messages: Buffer[] = [];
+  /** The digest of the messages so far, once asked for; a PSK handshake asks twice for the same one. */
+  private digested: Buffer | undefined;
 
   add(message: Buffer): void {
     this.messages.push(message);
+    this.digested = undefined;
   }
 
   /**
    * The hash of everything added so far; adding more afterwards stays possible. A one-shot hash over
-   * the few hundred bytes of a PSK handshake costs less than a running Hash object and its copies.
+   * the few hundred bytes of a PSK handshake costs less than a running Hash object and its copies. With
+   * PSK the session hash (RFC 7627 section 3) and the client Finished's hash (RFC 5246 section 7.4.9)
+   * cover the same messages, so the second is the first, kept.
    */
   digest(): Buffer {
-    return hash('sha256', this.bytes(), 'buffer');
+    this.digested ??= hash('sha256', this.bytes(), 'buffer');
+    return this.digested;
   }
 
   /** Everything added so far, as one buffer. */

@@ -78,10 +78,14 @@ export class CurrentRegistrations {
     const revision = recorded.revision;
     const whole = before?.whole ?? revision === 0;
     const previous = before?.registration ?? undefined;
+    // An Update from where the device was keeps its id and address: its index entries stay as they
+    // are, since removing and adding entries of a million-entry map costs more than looking them up.
     if (previous) {
       if (previous.registrationId !== state.registration?.registrationId) this.#endpointById.delete(previous.registrationId);
-      const previousPeer = peerKey(previous);
-      if (this.#endpointByPeer.get(previousPeer) === endpoint) this.#endpointByPeer.delete(previousPeer);
+      if (!samePeer(previous, state.registration)) {
+        const previousPeer = peerKey(previous);
+        if (this.#endpointByPeer.get(previousPeer) === endpoint) this.#endpointByPeer.delete(previousPeer);
+      }
     }
     if (state.registration) {
       this.#ended.delete(endpoint);
@@ -167,8 +171,10 @@ export class CurrentRegistrations {
     // The record's own endpoint string is the key: the name cut from the stream is one copy more to keep.
     const key = registration.endpoint === endpoint ? registration.endpoint : endpoint;
     this.#registered.set(key, { registration, lastRejectedAt: entry.lastRejectedAt, revision: entry.revision, whole: entry.whole });
-    this.#endpointById.set(registration.registrationId, key);
-    this.#endpointByPeer.set(peerKey(registration), key);
+    if (registration.registrationId !== previous?.registrationId) this.#endpointById.set(registration.registrationId, key);
+    // The latest registration or update from an address takes its entry, as when it moved there.
+    const peer = peerKey(registration);
+    if (!samePeer(previous, registration) || this.#endpointByPeer.get(peer) !== key) this.#endpointByPeer.set(peer, key);
     this.#deadlines.schedule(key, registrationDeadline(registration, this.#policy).getTime());
   }
 
@@ -193,4 +199,8 @@ export class CurrentRegistrations {
     if (shared.size < maxSharedValues) shared.set(key, value);
     return value;
   }
+}
+
+function samePeer(one: RegistrationRecord | null | undefined, other: RegistrationRecord | null | undefined): boolean {
+  return one != null && other != null && one.address === other.address && one.port === other.port;
 }

@@ -62,6 +62,32 @@ describe('CurrentRegistrations', () => {
     expect(current.registrationAt({ address: '192.0.2.1', port: 5683 })?.endpoint).not.toBe('b');
   });
 
+  it('finds by source address the registration that last registered or updated from it, whether or not the address changed', () => {
+    const current = new CurrentRegistrations(registrationDecider());
+    const links = objectLinks(announcement);
+    // Two devices behind one NAT address and port, one after the other.
+    for (const endpoint of ['first', 'second']) current.apply(recorded(endpoint, 0, { type: 'DeviceRegistered', data: { registration: record(endpoint, links), replacedRegistrationId: null } }));
+    const peer = { address: '192.0.2.1', port: 5683 };
+    expect(current.registrationAt(peer)?.endpoint).toBe('second');
+    const update = (endpoint: string, revision: number, address: string): void => {
+      current.apply(
+        recorded(endpoint, revision, {
+          type: 'RegistrationUpdated',
+          data: { endpoint, registrationId: `id-${endpoint}`, address, port: 5683, previousAddress: { address: '192.0.2.1', port: 5683 }, lifetime: null, binding: null, queueMode: null, smsNumber: null, objectLinks: null, updatedAt: '2026-12-07T03:01:00.000Z' },
+        }),
+      );
+    };
+    update('first', 1, '192.0.2.1');
+    expect(current.registrationAt(peer)?.endpoint).toBe('first');
+    expect(current.endpointOf('id-first')).toBe('first');
+    update('first', 2, '192.0.2.9');
+    expect(current.registrationAt({ address: '192.0.2.9', port: 5683 })?.endpoint).toBe('first');
+    // The address it left is no longer its own; the other device there did not update since.
+    expect(current.registrationAt(peer)).toBeUndefined();
+    update('second', 1, '192.0.2.1');
+    expect(current.registrationAt(peer)?.endpoint).toBe('second');
+  });
+
   it('takes for expiry the registrations past lifetime plus grace, earliest first, by their last Update, looking only at the due deadlines', () => {
     const current = new CurrentRegistrations(registrationDecider());
     const links = objectLinks(announcement);

@@ -13,6 +13,8 @@
  * close_notify) for a restart and restored by the next server.
  */
 import { createSocket } from 'node:dgram';
+import { lookup } from 'node:dns';
+import type { LookupOneOptions } from 'node:dns';
 import { isIPv6 } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { RemoteInfo, Socket } from 'node:dgram';
@@ -142,7 +144,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
 
   /** Binds the socket; resolves with the bound address (port 0 picks a free port; '::' is dual-stack). */
   async listen(port: number, address = '127.0.0.1'): Promise<AddressInfo> {
-    const socket = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', ipv6Only: false });
+    const socket = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', ipv6Only: false, lookup: lookupUnlessLiteral });
     this.socket = socket;
     this.socketIsIpv6 = isIPv6(address);
     socket.on('message', (datagram, remote) => this.onDatagram(datagram, remote));
@@ -544,6 +546,19 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       this.logger.debug({ err: error, peer }, 'DTLS: send refused');
     }
   }
+}
+
+/**
+ * node:dgram passes every destination through the socket's lookup, whose default tests it with isIP's
+ * regular expressions (the IPv6 one is long) before it finds there is no name to resolve. This server
+ * sends only to addresses that came from datagrams' sources, IP literals, three datagrams per handshake:
+ * those are answered at once; anything else (a host name to bind to) is resolved as before.
+ */
+function lookupUnlessLiteral(hostname: string, options: LookupOneOptions, callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  // A colon only appears in IPv6 literals; digits and dots alone are an IPv4 literal to getaddrinfo too.
+  if (hostname.includes(':')) callback(null, hostname, 6);
+  else if (/^[\d.]+$/.test(hostname)) callback(null, hostname, 4);
+  else lookup(hostname, options, callback);
 }
 
 /**

@@ -11,18 +11,19 @@
  * handler (the production path, less the UDP hop: that is what makes a million registrations cheap to
  * build). Then the fleet registers again and updates over real UDP on loopback, `requests` of each a
  * round, its devices spread over the whole fleet, at most 512 in flight from 32 sockets. Per phase:
- * the rate, the process's, the fleet's and the server's CPU per request, the main thread's garbage
+ * the rate, the process's, the fleet's and the server's CPU per request (the server's split into its
+ * main thread, the event store's writer thread and V8's helper threads, from /proc), the main thread's garbage
  * collection (pause time and count, from `PerformanceObserver` 'gc' entries) and the latencies; per
  * size, the heap per registered device after the seeding.
  * Targets (2 cores): 5,000 registrations per second at 1,000,000 registered devices; under 1 KiB of
  * heap per registered device.
  */
 import { execSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { openUdpCoapEndpoint } from '../src/adapters/coap/DatagramCoapEndpoint.ts';
 import type { CoapRequestHandler } from '../src/adapters/coap/CoapEndpoint.ts';
@@ -125,11 +126,40 @@ async function registerEvery(handle: CoapRequestHandler, devices: number): Promi
 
 const number = (value: number, digits = 0): string => value.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-function printRow(size: number, phase: string, result: FleetPhaseResult, cpuMicros: { readonly process: number; readonly mainThread: number }, collector: ReturnType<CollectorTally['take']>): void {
+/**
+ * CPU microseconds of this process's threads so far, summed by thread name (proc(5): /proc/self/task/TID/stat
+ * fields 14 and 15, in clock ticks of 10 ms): 'WorkerThread' are the worker threads (the event store's
+ * writer and the fleet), 'V8Worker' V8's helpers (parallel and concurrent garbage collection, compilers).
+ */
+function threadCpuByName(): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const task of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      byName.set(name, (byName.get(name) ?? 0) + ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicks);
+    } catch {
+      // A thread that ended between the listing and the read.
+    }
+  }
+  return byName;
+}
+const clockTicks = Number(execSync('getconf CLK_TCK').toString().trim());
+
+interface PhaseCpu {
+  readonly process: number;
+  readonly mainThread: number;
+  /** Worker threads (the event store's writer and the fleet) and V8's helper threads, from /proc. */
+  readonly workerThreads: number;
+  readonly v8Helpers: number;
+}
+
+function printRow(size: number, phase: string, result: FleetPhaseResult, cpuMicros: PhaseCpu, collector: ReturnType<CollectorTally['take']>): void {
   const perRequest = (micros: number): string => number(micros / Math.max(1, result.done));
   const server = cpuMicros.process - result.fleetCpuMicros;
   process.stdout.write(
-    `| ${number(size)} | ${phase} | ${number(result.done)} | ${number(result.failed)} (${number(result.retransmissions)}) | ${number(result.done / result.seconds)} | ${perRequest(cpuMicros.process)} | ${perRequest(result.fleetCpuMicros)} | ${perRequest(server)} | ${perRequest(cpuMicros.mainThread)} | ${perRequest(server - cpuMicros.mainThread)} | ${number((collector.pauseMs * 1000) / Math.max(1, result.done), 1)} (${collector.minor}/${collector.major}) | ${number(result.p50, 1)} | ${number(result.p99, 1)} |\n`,
+    `| ${number(size)} | ${phase} | ${number(result.done)} | ${number(result.failed)} (${number(result.retransmissions)}) | ${number(result.done / result.seconds)} | ${perRequest(cpuMicros.process)} | ${perRequest(result.fleetCpuMicros)} | ${perRequest(server)} | ${perRequest(cpuMicros.mainThread)} | ${perRequest(cpuMicros.workerThreads - result.fleetCpuMicros)} | ${perRequest(cpuMicros.v8Helpers)} | ${number((collector.pauseMs * 1000) / Math.max(1, result.done), 1)} (${collector.minor}/${collector.major}) | ${number(result.p50, 1)} | ${number(result.p99, 1)} |\n`,
   );
 }
 
@@ -165,13 +195,16 @@ async function benchSize(size: number, dir: string, collector: CollectorTally): 
       collector.take();
       const cpuBefore = process.cpuUsage();
       const mainThreadBefore = process.threadCpuUsage();
+      const threadsBefore = threadCpuByName();
       const from = process.hrtime.bigint() / 1000n;
       const result = await fleet.run({ kind, devices: size, requests: requestsPerPhase });
       const cpu = process.cpuUsage(cpuBefore);
       const mainThread = process.threadCpuUsage(mainThreadBefore);
+      const threads = threadCpuByName();
+      const threadDelta = (name: string): number => (threads.get(name) ?? 0) - (threadsBefore.get(name) ?? 0);
       // The phase's window on the monotonic clock in µs, as a --cpu-prof profile's timestamps are, to cut the profile by phase.
       process.stderr.write(`${JSON.stringify({ size, phase: `${name}, round ${round}`, fromMicros: Number(from), toMicros: Number(process.hrtime.bigint() / 1000n) })}\n`);
-      printRow(size, `${name}, round ${round}`, result, { process: cpu.user + cpu.system, mainThread: mainThread.user + mainThread.system }, collector.take());
+      printRow(size, `${name}, round ${round}`, result, { process: cpu.user + cpu.system, mainThread: mainThread.user + mainThread.system, workerThreads: threadDelta('WorkerThread'), v8Helpers: threadDelta('V8Worker') }, collector.take());
     }
   }
   await fleet.close();
@@ -181,12 +214,11 @@ async function benchSize(size: number, dir: string, collector: CollectorTally): 
   await store.close();
 }
 
-const newSpace = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
 process.stdout.write(
-  `Registrations at fleet size: sizes ${sizes.map((size) => number(size)).join(', ')}; ${number(requestsPerPhase)} requests a phase, ${rounds} rounds; fleet on a worker thread (32 sockets, 512 in flight); ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}; flags: ${process.execArgv.join(' ') || 'none'}; new space ${number((newSpace?.space_size ?? 0) / 1048576, 1)} MiB at start; ${new Date().toISOString()}; load average ${loadAverage()}\n\n`,
+  `Registrations at fleet size: sizes ${sizes.map((size) => number(size)).join(', ')}; ${number(requestsPerPhase)} requests a phase, ${rounds} rounds; fleet on a worker thread (32 sockets, 512 in flight); ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}; flags: ${process.execArgv.join(' ') || 'none'}; ${new Date().toISOString()}; load average ${loadAverage()}\n\n`,
 );
 process.stdout.write(
-  '| registered | phase | ok | failed (retransmissions) | per second | process CPU µs each | fleet thread µs | server µs | server main thread µs | server other threads µs | main-thread GC pause µs each (minor/major) | p50 ms | p99 ms |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n',
+  '| registered | phase | ok | failed (retransmissions) | per second | process CPU µs each | fleet thread µs | server µs | server main thread µs | event store writer thread µs | V8 helper threads (GC, compilers) µs | main-thread GC pause µs each (minor/major collections) | p50 ms | p99 ms |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n',
 );
 const dir = mkdtempSync(join(tmpdir(), 'lwm2m-hub-bench-registration-at-size-'));
 const collector = new CollectorTally();

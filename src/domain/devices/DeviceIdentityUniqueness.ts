@@ -60,15 +60,18 @@ export class DeviceIdentityUniqueness {
   add(record: DeviceCsvRecord, line: number): void {
     for (const namespace of this.#namespaces) {
       let previousOfRow: string | undefined;
-      namespace.columns.forEach(({ field, header }, index) => {
+      for (let index = 0; index < namespace.columns.length; index++) {
+        const column = namespace.columns[index];
+        if (column === undefined) continue;
+        const { field, header } = column;
         const value = record[header]?.trim();
         // One device may use one identity in both columns of a namespace (at most two columns).
-        if (value === undefined || value === '' || value === previousOfRow) return;
+        if (value === undefined || value === '' || value === previousOfRow) continue;
         previousOfRow = value;
         const first = namespace.first.get(value);
         if (first === undefined) {
           namespace.first.set(value, line * 2 + index);
-          return;
+          continue;
         }
         let occurrences = namespace.repeated.get(value);
         if (!occurrences) {
@@ -76,7 +79,7 @@ export class DeviceIdentityUniqueness {
           namespace.repeated.set(value, occurrences);
         }
         occurrences.push({ line, field });
-      });
+      }
     }
   }
 

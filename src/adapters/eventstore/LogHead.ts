@@ -7,12 +7,19 @@
  */
 interface Waiter {
   readonly beyond: number;
+  readonly signal: AbortSignal | undefined;
   readonly resolve: (moved: boolean) => void;
 }
 
 export class LogHead {
   #position: number;
   #waiters = new Set<Waiter>();
+  /**
+   * The signals whose abort the head listens for: one listener per signal for its lifetime, not one
+   * added and removed per wait. A subscription waits once for every commit it is woken by, and an
+   * EventTarget listener added and removed each time cost more than the rest of the wait.
+   */
+  readonly #heard = new WeakSet<AbortSignal>();
   #closed = false;
 
   constructor(position: number) {
@@ -41,22 +48,21 @@ export class LogHead {
    */
   waitBeyond(position: number, signal?: AbortSignal): Promise<boolean> {
     if (this.#position > position) return Promise.resolve(true);
-    if (this.#closed || signal?.aborted) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const waiter: Waiter = {
-        beyond: position,
-        resolve: (moved) => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(moved);
-        },
-      };
-      const onAbort = (): void => {
+    if (this.#closed || signal?.aborted === true) return Promise.resolve(false);
+    if (signal !== undefined && !this.#heard.has(signal)) {
+      this.#heard.add(signal);
+      signal.addEventListener('abort', () => this.#abandon(signal), { once: true });
+    }
+    return new Promise((resolve) => this.#waiters.add({ beyond: position, signal, resolve }));
+  }
+
+  #abandon(signal: AbortSignal): void {
+    for (const waiter of this.#waiters) {
+      if (waiter.signal === signal) {
         this.#waiters.delete(waiter);
         waiter.resolve(false);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.add(waiter);
-    });
+      }
+    }
   }
 
   close(): void {

@@ -38,46 +38,51 @@ export function createPagedSubscription(options: PagedSubscriptionOptions): Subs
 
   const done = (): IteratorResult<RecordedEvent> => ({ done: true, value: undefined });
 
+  /** Calls to next() started and not settled yet, those queued behind the first included. */
+  let serving = 0;
+  /** The last of them: the next call is served after it. */
+  let last: Promise<IteratorResult<RecordedEvent>> = Promise.resolve(done());
+
   async function pull(): Promise<IteratorResult<RecordedEvent>> {
-    for (;;) {
-      if (abort.signal.aborted) return done();
-      const event = page[index];
-      if (event) {
-        index++;
-        return { done: false, value: event };
+    try {
+      for (;;) {
+        if (abort.signal.aborted) return done();
+        const event = page[index];
+        if (event) {
+          index++;
+          return { done: false, value: event };
+        }
+        const upTo = head.position;
+        if (upTo <= cursor) {
+          if (!(await head.waitBeyond(cursor, abort.signal))) return done();
+          continue;
+        }
+        page = await readPage(cursor, upTo, pageSize, filter);
+        index = 0;
+        onPageRead?.(page.length);
+        const final = page[page.length - 1];
+        cursor = page.length === pageSize && final ? final.position : upTo;
       }
-      const upTo = head.position;
-      if (upTo <= cursor) {
-        if (!(await head.waitBeyond(cursor, abort.signal))) return done();
-        continue;
-      }
-      page = await readPage(cursor, upTo, pageSize, filter);
-      index = 0;
-      onPageRead?.(page.length);
-      const last = page[page.length - 1];
-      cursor = page.length === pageSize && last ? last.position : upTo;
+    } finally {
+      serving--;
     }
   }
 
   // Calls to next() are served one after another, so that overlapping calls never share a page read;
-  // while no call is waiting, an event of the current page is handed out at once (the common case).
-  let pending: Promise<unknown> | undefined;
+  // while no call is being served, an event of the current page is handed out at once (the common
+  // case), and a call that has to wait costs its own promise only: a subscription that keeps up with
+  // the log waits once per commit.
   const next = (): Promise<IteratorResult<RecordedEvent>> => {
-    const event = pending || abort.signal.aborted ? undefined : page[index];
-    if (event) {
-      index++;
-      return Promise.resolve({ done: false, value: event });
+    if (serving === 0) {
+      const event = abort.signal.aborted ? undefined : page[index];
+      if (event) {
+        index++;
+        return Promise.resolve({ done: false, value: event });
+      }
     }
-    const result = (pending ?? Promise.resolve()).then(pull);
-    const settled = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    pending = settled;
-    void settled.then(() => {
-      if (pending === settled) pending = undefined;
-    });
-    return result;
+    serving++;
+    last = serving === 1 ? pull() : last.then(pull, pull);
+    return last;
   };
 
   const close = (): Promise<void> => {

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { LogHead } from '../../../src/adapters/eventstore/LogHead.ts';
 
@@ -36,5 +37,23 @@ describe('LogHead', () => {
     head.close();
     expect(await waiting).toBe(false);
     expect(await head.waitBeyond(0)).toBe(false);
+  });
+
+  it('listens once to a signal however often it waits with it, and its abort ends only its own waits', async () => {
+    const head = new LogHead(0);
+    const abort = new AbortController();
+    for (let position = 0; position < 100; position++) {
+      const woken = head.waitBeyond(position, abort.signal);
+      head.advance(position + 1);
+      expect(await woken).toBe(true);
+    }
+    expect(getEventListeners(abort.signal, 'abort')).toHaveLength(1);
+    const other = new AbortController();
+    const aborted = head.waitBeyond(100, abort.signal);
+    const kept = head.waitBeyond(100, other.signal);
+    abort.abort();
+    expect(await aborted).toBe(false);
+    head.advance(101);
+    expect(await kept).toBe(true);
   });
 });

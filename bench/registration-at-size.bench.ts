@@ -59,7 +59,8 @@ class CollectorTally {
     for (const entry of list.getEntries()) {
       this.#pauseMs += entry.duration;
       // perf_hooks constants: NODE_PERFORMANCE_GC_MINOR = 1 (scavenge), the others are mark-compact or its increments.
-      if ((entry.detail as { kind?: number } | undefined)?.kind === 1) this.#minor++;
+      const detail = 'detail' in entry ? (entry.detail as { readonly kind?: number } | undefined) : undefined;
+      if (detail?.kind === 1) this.#minor++;
       else this.#major++;
     }
   });

@@ -401,8 +401,12 @@ class RowKeySealing {
   #rowsAdded = 0;
   /** Valid rows not handed to the sealing thread yet. */
   #waiting: ValidDeviceRow[] = [];
-  /** The rows handed to the sealing thread: their chunk and place in it. */
-  readonly #handed = new Map<ValidDeviceRow, { readonly chunk: Promise<SealedRowKeys[]>; readonly index: number }>();
+  /**
+   * The rows handed to the sealing thread, by line (a row's own, unique in the file): their chunk and
+   * place in it. Keyed by a number, not by the row: an object's first use as a key gives it an
+   * identity hash, one more allocation per row.
+   */
+  readonly #handed = new Map<number, { readonly chunk: Promise<SealedRowKeys[]>; readonly index: number }>();
 
   constructor(sealer: SecretSealer, bulkFrom: number) {
     this.#sealer = sealer;
@@ -423,13 +427,13 @@ class RowKeySealing {
 
   /** The row's sealed keys. */
   async keysOf(row: ValidDeviceRow): Promise<SealedRowKeys> {
-    const handed = this.#handed.get(row);
+    const handed = this.#handed.get(row.line);
     if (handed === undefined) {
       const keys = { lwm2mPskKey: this.#seal(row.lwm2mPskKey), bootstrapPskKey: this.#seal(row.bootstrapPskKey) };
       zeroKeys(row);
       return keys;
     }
-    this.#handed.delete(row);
+    this.#handed.delete(row.line);
     const keys = (await handed.chunk)[handed.index];
     if (keys === undefined) throw new RangeError(`no sealed keys for the row of line ${row.line}`);
     return keys;
@@ -465,7 +469,7 @@ class RowKeySealing {
     });
     // A chunk may fail (the thread died) while no row awaits it yet: the row that asks for it gets the failure.
     chunk.catch(() => undefined);
-    rows.forEach((row, index) => this.#handed.set(row, { chunk, index }));
+    rows.forEach((row, index) => this.#handed.set(row.line, { chunk, index }));
   }
 }
 

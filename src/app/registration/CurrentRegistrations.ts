@@ -22,6 +22,7 @@ import { defaultRegistrationPolicy, registrationDeadline } from '../../domain/re
 import type { RegistrationEvent, RegistrationRecord } from '../../domain/registration/RegistrationEvents.ts';
 import { registrationStreamPrefix } from '../../domain/registration/RegistrationEvents.ts';
 import { DeadlineSchedule } from './DeadlineSchedule.ts';
+import type { PendingSeconds } from './DeadlineSchedule.ts';
 
 /** An endpoint's decider state and the revision of its stream. */
 export interface StreamState {
@@ -38,6 +39,37 @@ interface Entry extends RegistrationState {
   readonly revision: number;
   /** Folded from the stream's first event: false when it begins after a stranger's rejections, which are not kept. */
   readonly whole: boolean;
+  /** The second of the registration's deadline entry that counts in the schedule (DeadlineSchedule); none once ended. */
+  dueSecond: number | undefined;
+}
+
+/** The deadline schedule's second of each registration, kept on the view's entry instead of in a map of its own. */
+class DueSecondOfEntries implements PendingSeconds {
+  readonly #entries: Map<string, Entry>;
+
+  constructor(entries: Map<string, Entry>) {
+    this.#entries = entries;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  get(key: string): number | undefined {
+    return this.#entries.get(key)?.dueSecond;
+  }
+
+  set(key: string, second: number): void {
+    const entry = this.#entries.get(key);
+    if (entry) entry.dueSecond = second;
+  }
+
+  delete(key: string): boolean {
+    const entry = this.#entries.get(key);
+    if (entry?.dueSecond === undefined) return false;
+    entry.dueSecond = undefined;
+    return true;
+  }
 }
 
 /** Distinct object-link sets and short texts shared between registrations. */
@@ -47,8 +79,8 @@ export class CurrentRegistrations {
   readonly #evolve: (state: RegistrationState, event: RegistrationEvent) => RegistrationState;
   readonly #initialState: RegistrationState;
   readonly #policy: RegistrationPolicy;
-  readonly #deadlines = new DeadlineSchedule();
   readonly #registered = new Map<string, Entry>();
+  readonly #deadlines = new DeadlineSchedule(new DueSecondOfEntries(this.#registered));
   readonly #ended = new Map<string, Entry>();
   readonly #endpointById = new Map<string, string>();
   /** Source address and port of each registration, so that a Send (which names no endpoint) finds it at once. */
@@ -89,11 +121,11 @@ export class CurrentRegistrations {
     }
     if (state.registration) {
       this.#ended.delete(endpoint);
-      this.#remember(endpoint, { registration: state.registration, lastRejectedAt: state.lastRejectedAt, revision, whole }, previous);
+      this.#remember(endpoint, { registration: state.registration, lastRejectedAt: state.lastRejectedAt, revision, whole, dueSecond: before?.dueSecond }, previous);
     } else {
       this.#registered.delete(endpoint);
       this.#deadlines.unschedule(endpoint);
-      if (before || (event.type === 'RegistrationRejected' && event.data.reason !== 'unknown-endpoint')) this.#ended.set(endpoint, { registration: null, lastRejectedAt: state.lastRejectedAt, revision, whole });
+      if (before || (event.type === 'RegistrationRejected' && event.data.reason !== 'unknown-endpoint')) this.#ended.set(endpoint, { registration: null, lastRejectedAt: state.lastRejectedAt, revision, whole, dueSecond: undefined });
     }
     return this;
   }
@@ -170,7 +202,8 @@ export class CurrentRegistrations {
     const registration: RegistrationRecord = { ...record, objectLinks, lwm2mVersion, binding, registeredAt, lastUpdateAt, ...(nodeId === undefined ? {} : { nodeId }) };
     // The record's own endpoint string is the key: the name cut from the stream is one copy more to keep.
     const key = registration.endpoint === endpoint ? registration.endpoint : endpoint;
-    this.#registered.set(key, { registration, lastRejectedAt: entry.lastRejectedAt, revision: entry.revision, whole: entry.whole });
+    // The deadline entry that counts carries over; the schedule then reads and moves it on this entry.
+    this.#registered.set(key, { registration, lastRejectedAt: entry.lastRejectedAt, revision: entry.revision, whole: entry.whole, dueSecond: entry.dueSecond });
     if (registration.registrationId !== previous?.registrationId) this.#endpointById.set(registration.registrationId, key);
     // The latest registration or update from an address takes its entry, as when it moved there.
     const peer = peerKey(registration);

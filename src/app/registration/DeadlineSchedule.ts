@@ -20,13 +20,32 @@ export interface DueDeadlines {
   readonly examined: number;
 }
 
+/**
+ * Where the second of each scheduled key's entry that counts is kept: a map of the schedule's own by
+ * default. An owner that keeps an object per key already may keep the second on it instead: at a
+ * million keys, that is a million-entry map fewer to look up on every schedule (each look-up a cache
+ * miss) and about 40 bytes a key fewer.
+ */
+export interface PendingSeconds {
+  get(key: string): number | undefined;
+  set(key: string, second: number): void;
+  /** Whether the key had a second. */
+  delete(key: string): boolean;
+  /** Keys that have a second. */
+  readonly size: number;
+}
+
 export class DeadlineSchedule {
   readonly #buckets = new Map<number, string[]>();
   /** The seconds of the buckets, as a binary min-heap. */
   readonly #seconds: number[] = [];
   /** The second of each scheduled key's entry that counts. */
-  readonly #pending = new Map<string, number>();
+  readonly #pending: PendingSeconds;
   #entries = 0;
+
+  constructor(pending: PendingSeconds = new Map<string, number>()) {
+    this.#pending = pending;
+  }
 
   /** Keys scheduled. */
   get size(): number {

@@ -106,6 +106,8 @@ describe('CurrentRegistrations', () => {
       }),
     );
     current.apply(recorded('gone', 1, { type: 'DeviceDeregistered', data: { endpoint: 'gone', registrationId: 'id-gone', address: '192.0.2.1', port: 5683, previousAddress: null, deregisteredAt: at } }));
+    // One entry a registration: the Update's later deadline moves nothing until its old second comes.
+    expect(current.scheduledDeadlines).toBe(5_004);
     const registeredAt = Date.parse(at);
     // LwM2M Core 1.1 section 6.2: lifetime after the last Register or Update; the default policy adds 45 s of grace.
     expect(current.takeExpired(new Date(registeredAt + 104_999))).toEqual({ expired: [], examined: 0 });

@@ -10,7 +10,7 @@ import type { DeviceCsvColumn, DeviceCsvField } from './DeviceCsvColumns.ts';
 import { deviceCsvColumns, findDeviceCsvColumn } from './DeviceCsvColumns.ts';
 import type { DeviceCsvProblem } from './DeviceCsvProblem.ts';
 
-/** A column as this file has it: the header text (the key of each record) and its 1-based position. */
+/** A column as this file has it: the header text and its 1-based position (in each record, at columnNumber - 1). */
 export interface DeviceCsvHeaderCell {
   readonly header: string;
   readonly columnNumber: number;

@@ -21,8 +21,8 @@ interface Occurrence {
 
 interface Namespace {
   readonly what: string;
-  /** Its columns (at most two), with the header each is read under in this file; absent columns left out. */
-  readonly columns: readonly { readonly field: DeviceCsvField; readonly header: string }[];
+  /** Its columns (at most two), with the index of each in this file's records; absent columns left out. */
+  readonly columns: readonly { readonly field: DeviceCsvField; readonly index: number }[];
   /**
    * Each value's first occurrence, as `line * 2 + column index`: a number rather than an object and
    * an array per value keeps a 100,000-row file's three maps small and cheap to build.
@@ -50,7 +50,7 @@ export class DeviceIdentityUniqueness {
       what,
       columns: fields.flatMap((field) => {
         const cell = header.cells.get(field);
-        return cell === undefined ? [] : [{ field, header: cell.header }];
+        return cell === undefined ? [] : [{ field, index: cell.columnNumber - 1 }];
       }),
       first: new Map(),
       repeated: new Map(),
@@ -63,8 +63,8 @@ export class DeviceIdentityUniqueness {
       for (let index = 0; index < namespace.columns.length; index++) {
         const column = namespace.columns[index];
         if (column === undefined) continue;
-        const { field, header } = column;
-        const value = record[header]?.trim();
+        const { field } = column;
+        const value = record[column.index]?.trim();
         // One device may use one identity in both columns of a namespace (at most two columns).
         if (value === undefined || value === '' || value === previousOfRow) continue;
         previousOfRow = value;

@@ -1,5 +1,5 @@
 /**
- * Turns one record of the registration CSV (header text -> cell text) into a device's registration
+ * Turns one record of the registration CSV (its cells in the header's column order) into a device's registration
  * data, or into every problem of the row, each with its line and column. Pure: the PSK keys come out
  * as bytes in clear, and the caller seals them before they go anywhere else.
  *
@@ -48,7 +48,8 @@ export type DeviceRowValidation =
   | { readonly ok: true; readonly row: ValidDeviceRow }
   | { readonly ok: false; readonly problems: readonly DeviceCsvProblem[] };
 
-export type DeviceCsvRecord = Readonly<Record<string, string | undefined>>;
+/** A record's cells in the order of the header's columns (`DeviceCsvHeaderCell.columnNumber` - 1). */
+export type DeviceCsvRecord = readonly (string | undefined)[];
 
 /** LwM2M Server object /1/x/0 "Short Server ID": 1 to 65534 (LwM2M Core 1.1, appendix E.2). */
 const MAX_SHORT_SERVER_ID = 65534;
@@ -91,7 +92,7 @@ export function validateDeviceRow(record: DeviceCsvRecord, line: number, header:
   /** The cell's trimmed text, or undefined when the column is absent or the cell empty. */
   function raw(field: DeviceCsvField): string | undefined {
     const headerCell = header.cells.get(field);
-    const value = headerCell === undefined ? undefined : record[headerCell.header]?.trim();
+    const value = headerCell === undefined ? undefined : record[headerCell.columnNumber - 1]?.trim();
     return value === '' ? undefined : value;
   }
   /** As raw, but a cell holding a control character is reported and read as not given. */

@@ -10,8 +10,9 @@ function uniqueness(): DeviceIdentityUniqueness {
   return new DeviceIdentityUniqueness(result.header);
 }
 
-function record(endpoint: string, lwm2mId = '', bootstrapId = '', externalId = ''): Record<string, string> {
-  return { 'endpoint id': endpoint, securityMode: 'PSK', 'lwm2m psk_id': lwm2mId, 'bootstrap psk_id': bootstrapId, 'external-c8y_BootstrapPskId': externalId };
+/** A record's cells, in the order of `headers`. */
+function record(endpoint: string, lwm2mId = '', bootstrapId = '', externalId = ''): string[] {
+  return [endpoint, 'PSK', lwm2mId, bootstrapId, externalId];
 }
 
 describe('DeviceIdentityUniqueness', () => {

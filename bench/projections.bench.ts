@@ -4,10 +4,17 @@
  * yardstick: what no rebuild can beat), and how soon a live append reaches the
  * read models and their listeners (what a GraphQL subscription waits for). Real SQLite files in a temp
  * directory: the event store (synchronous=FULL) and the read models (WAL, synchronous=NORMAL).
+ *
+ * `--rounds N` (3 by default): N rounds of the yardstick then a rebuild, each round's CPU per log
+ * event printed, and their medians. `--profile FILE`: the last round's rebuild is profiled with V8's
+ * sampler (the one `node --cpu-prof` uses, here on the rebuild alone, every 100 µs), written to FILE,
+ * and the top 15 functions by self time printed per log event.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { SqliteEventStore } from '../src/adapters/eventstore/SqliteEventStore.ts';
 import type { NewEvent } from '../src/adapters/eventstore/EventStore.ts';
 import { silentLogger } from '../src/adapters/logging/Logger.ts';
@@ -20,6 +27,12 @@ import { DeviceHistoryQueries } from '../src/projections/history/DeviceHistoryQu
 import { Projector } from '../src/projections/Projector.ts';
 import { ReadModelDatabase } from '../src/projections/ReadModelDatabase.ts';
 import { readModelProjections } from '../src/projections/ReadModels.ts';
+import type { CpuProfile } from './CpuProfileSummary.ts';
+import { selfTimeTable } from './CpuProfileSummary.ts';
+
+const { values: options } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, profile: { type: 'string' } } });
+const rounds = Number(options.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number >= 1, not ${options.rounds}`);
 
 const devices = 20_000;
 const eventsPerDevice = 5;
@@ -57,6 +70,10 @@ function cpuMicros(since: NodeJS.CpuUsage): number {
   return used.user + used.system;
 }
 
+function median(values: readonly number[]): number {
+  return percentile([...values].sort((a, b) => a - b), 50);
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
 }
@@ -78,19 +95,37 @@ try {
   projector.start();
   await projector.waitFor(head, Number.POSITIVE_INFINITY);
 
-  // The yardstick: reading the same log alone, in the pages a rebuild reads (decoded, nothing applied).
-  const readCpu = process.cpuUsage();
-  const readStarted = performance.now();
-  for (let after = 0; after < head; ) {
-    const page = await store.readAll({ after, maxCount: 1000 });
-    after = page[page.length - 1]?.position ?? head;
+  // Each round: the yardstick, reading the same log alone in the pages a rebuild reads (decoded,
+  // nothing applied), then a rebuild; CPU time of the process per log event for both.
+  const profiler = options.profile === undefined ? undefined : new Session();
+  profiler?.connect();
+  await profiler?.post('Profiler.enable');
+  await profiler?.post('Profiler.setSamplingInterval', { interval: 100 });
+  let profile: CpuProfile | undefined;
+  const roundRows: Array<{ readSeconds: number; readMicros: number; rebuildSeconds: number; rebuildMicros: number; applied: number }> = [];
+  for (let round = 0; round < rounds; round++) {
+    const readCpu = process.cpuUsage();
+    const readStarted = performance.now();
+    for (let after = 0; after < head; ) {
+      const page = await store.readAll({ after, maxCount: 1000 });
+      after = page[page.length - 1]?.position ?? head;
+    }
+    const readSeconds = (performance.now() - readStarted) / 1000;
+    const readMicros = cpuMicros(readCpu) / head;
+    const profiled = profiler !== undefined && round === rounds - 1;
+    if (profiled) await profiler.post('Profiler.start');
+    const rebuildCpu = process.cpuUsage();
+    const rebuild = await projector.rebuild();
+    const rebuildMicros = cpuMicros(rebuildCpu) / head;
+    if (profiled) profile = (await profiler.post('Profiler.stop')).profile as CpuProfile;
+    roundRows.push({ readSeconds, readMicros, rebuildSeconds: rebuild.durationMs / 1000, rebuildMicros, applied: rebuild.events });
   }
-  const readSeconds = (performance.now() - readStarted) / 1000;
-  const readMicros = cpuMicros(readCpu) / head;
-
-  const rebuildCpu = process.cpuUsage();
-  const rebuild = await projector.rebuild();
-  const rebuildMicros = cpuMicros(rebuildCpu) / head;
+  profiler?.disconnect();
+  let profileSummary = '';
+  if (profile && options.profile !== undefined) {
+    writeFileSync(options.profile, JSON.stringify(profile));
+    profileSummary = `\nProfile of the last rebuild (${options.profile}), main thread, self time:\n\n${selfTimeTable(profile, 15, head, 'log event')}\n`;
+  }
 
   const samples: number[] = [];
   for (let i = 0; i < liveSamples; i++) {
@@ -128,13 +163,20 @@ try {
   process.stdout.write('| measurement | result |\n|---|---|\n');
   process.stdout.write(`| log: device events appended (${devices} devices x ${eventsPerDevice}) | ${head} in ${appendSeconds.toFixed(1)} s |\n`);
   process.stdout.write(`| rebuild of ${readModelProjections.length} read models (2 of which read device events): events in the log | ${head} |\n`);
-  process.stdout.write(`| yardstick: the log read alone, pages of 1,000: duration | ${readSeconds.toFixed(2)} s |\n`);
-  process.stdout.write(`| yardstick: log events read/s (CPU per event) | ${Math.round(head / readSeconds).toLocaleString('en')} (${readMicros.toFixed(2)} µs) |\n`);
-  process.stdout.write(`| rebuild (into a replacement file, swapped in): duration | ${(rebuild.durationMs / 1000).toFixed(2)} s |\n`);
-  process.stdout.write(`| rebuild: log events/s (CPU per event; log events per CPU-second) | ${Math.round((head * 1000) / rebuild.durationMs).toLocaleString('en')} (${rebuildMicros.toFixed(2)} µs; ${Math.round(1e6 / rebuildMicros).toLocaleString('en')}) |\n`);
-  process.stdout.write(`| rebuild: device events applied/s (sum over the read models) | ${Math.round((rebuild.events * 1000) / rebuild.durationMs).toLocaleString('en')} |\n`);
+  roundRows.forEach((row, round) => {
+    process.stdout.write(`| round ${round + 1}: yardstick, the log read alone in pages of 1,000: duration, CPU per event | ${row.readSeconds.toFixed(2)} s, ${row.readMicros.toFixed(2)} µs |\n`);
+    process.stdout.write(`| round ${round + 1}: rebuild (into a replacement file, swapped in): duration, CPU per event | ${row.rebuildSeconds.toFixed(2)} s, ${row.rebuildMicros.toFixed(2)} µs |\n`);
+  });
+  const readMicros = median(roundRows.map((row) => row.readMicros));
+  const rebuildMicros = median(roundRows.map((row) => row.rebuildMicros));
+  const rebuildSeconds = median(roundRows.map((row) => row.rebuildSeconds));
+  process.stdout.write(`| median: yardstick CPU per log event (log events per CPU-second) | ${readMicros.toFixed(2)} µs (${Math.round(1e6 / readMicros).toLocaleString('en')}) |\n`);
+  process.stdout.write(`| median: rebuild CPU per log event (log events per CPU-second); ratio to the yardstick | ${rebuildMicros.toFixed(2)} µs (${Math.round(1e6 / rebuildMicros).toLocaleString('en')}); ${(rebuildMicros / readMicros).toFixed(2)} |\n`);
+  process.stdout.write(`| median: rebuild log events/s (wall) | ${Math.round(head / rebuildSeconds).toLocaleString('en')} |\n`);
+  process.stdout.write(`| rebuild: device events applied (sum over the read models) | ${roundRows[0]?.applied ?? 0} |\n`);
   process.stdout.write(`| live: append acknowledged -> read model committed, listener told (p50 / p99 of ${liveSamples}) | ${percentile(samples, 50).toFixed(2)} ms / ${percentile(samples, 99).toFixed(2)} ms |\n`);
   process.stdout.write(`| read model query: a page of 50 devices or history entries (mean) | ${queryMicros.toFixed(0)} us |\n`);
+  process.stdout.write(profileSummary);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -225,7 +225,7 @@ export class Projector {
           projection.drop(db);
           this.#database.deleteCheckpoint(projection.name);
         }
-        projection.create(db);
+        createReadModel(projection, db);
       });
       runner.checkpoint = stored && stored.version === projection.version ? stored.position : 0;
     }
@@ -336,7 +336,7 @@ export class Projector {
       for (const { projection } of this.#runners) {
         projection.drop(db);
         this.#database.deleteCheckpoint(projection.name);
-        projection.create(db);
+        createReadModel(projection, db);
       }
     });
     for (const runner of this.#runners) {
@@ -475,15 +475,14 @@ export class Projector {
   }
 
   /**
-   * Projects the log up to `target` into the replacement, reading it once for every read model:
-   * each page is one transaction, its events applied to every projection that reads them, each
-   * event's data decoded once. Returns how many events were applied, summed over the read models.
+   * Projects the log up to `target` into the replacement, reading it once for every read model: each
+   * page's events applied to every projection that reads them, each event's data decoded once, the
+   * query indexes created once the rows are in. Returns how many events were applied, summed over the
+   * read models.
    */
   async #project(replacement: ReadModelReplacement, target: number): Promise<number> {
     const { db } = replacement;
-    replacement.transaction(() => {
-      for (const { projection } of this.#runners) projection.create(db);
-    });
+    for (const { projection } of this.#runners) projection.create(db);
     const progress = new ProgressLog(this.#logger, 'every read model', this.#progressIntervalMs, () => this.#store.headPosition());
     let position = 0;
     let applied = 0;
@@ -493,22 +492,21 @@ export class Projector {
       const last = page[page.length - 1];
       if (!last) break;
       const events = last.position > target ? page.filter((event) => event.position <= target) : page;
-      replacement.transaction(() => {
-        for (const { projection } of this.#runners) {
-          const read = events.filter((event) => matchesFilter(projection.filter, event.stream, event.type));
-          applyEvents(projection, db, read);
-          applied += read.length;
-        }
-      });
+      for (const { projection } of this.#runners) {
+        const read = events.filter((event) => matchesFilter(projection.filter, event.stream, event.type));
+        applyEvents(projection, db, read);
+        applied += read.length;
+      }
       position = last.position;
       progress.report(Math.min(position, target), applied);
       // A store that reads synchronously (SQLite) resolves every page at once: without a turn of the
       // event loop here, the live service would answer nothing (no query, no datagram) until the end.
       await nextTurn();
     }
-    replacement.transaction(() => {
-      for (const { projection } of this.#runners) replacement.saveCheckpoint(projection.name, { position: target, version: projection.version });
-    });
+    for (const { projection } of this.#runners) {
+      createQueryIndexes(projection, db);
+      replacement.saveCheckpoint(projection.name, { position: target, version: projection.version });
+    }
     return applied;
   }
 
@@ -702,6 +700,16 @@ export class Projector {
     this.#progressWaiters = new Set();
     for (const wake of waiters) wake();
   }
+}
+
+/** Creates the projection's tables and indexes (a rebuild creates its query indexes last). */
+function createReadModel(projection: Projection, db: DatabaseSync): void {
+  projection.create(db);
+  createQueryIndexes(projection, db);
+}
+
+function createQueryIndexes(projection: Projection, db: DatabaseSync): void {
+  for (const statement of projection.queryIndexes ?? []) db.exec(statement);
 }
 
 /** Applies the events in log order: in one call when the projection takes a batch, else one by one. */

@@ -90,7 +90,10 @@ export class ReadModelDatabase {
   /**
    * Starts a replacement file, empty, beside this one (a leftover of an interrupted rebuild is
    * deleted first). Nothing reads it before the swap and a failed rebuild deletes it, so it is
-   * written without a rollback journal on disk nor fsyncs; `replaceWith` makes it durable.
+   * written as one transaction, committed by `finish`, without a rollback journal on disk nor fsyncs
+   * (`replaceWith` makes it durable): SQLite writes each of its pages once (or when the page cache
+   * spills), not once per commit of the pages that every commit touches again (indexes' leaves, the
+   * b-trees' inner pages).
    */
   startReplacement(): ReadModelReplacement {
     const path = `${this.path}.rebuild`;
@@ -98,9 +101,10 @@ export class ReadModelDatabase {
     const db = new DatabaseSync(path);
     db.exec('PRAGMA journal_mode = MEMORY');
     db.exec('PRAGMA synchronous = OFF');
-    // 64 MiB of page cache: the rebuild's b-trees stay in memory between its transactions.
+    // 64 MiB of page cache: the rebuild's b-trees stay in memory until the commit.
     db.exec('PRAGMA cache_size = -65536');
     createBookkeeping(db);
+    db.exec('BEGIN IMMEDIATE');
     return new ReadModelReplacement(db, path);
   }
 
@@ -133,7 +137,7 @@ export class ReadModelDatabase {
 
 /**
  * A read-model file being built beside the live one (`ReadModelDatabase.startReplacement`): the same
- * checkpoints and tables, written through its own connection.
+ * checkpoints and tables, written through its own connection in one transaction.
  */
 export class ReadModelReplacement {
   readonly db: DatabaseSync;
@@ -144,7 +148,6 @@ export class ReadModelReplacement {
     this.path = path;
   }
 
-  /** Only inside a transaction, as `ReadModelDatabase.saveCheckpoint`. */
   saveCheckpoint(name: string, checkpoint: Checkpoint): void {
     saveCheckpoint(this.db, name, checkpoint);
   }
@@ -153,14 +156,10 @@ export class ReadModelReplacement {
     saveStoreIdentity(this.db, identity);
   }
 
-  /** Runs `work` in one write transaction, as `ReadModelDatabase.transaction`. */
-  transaction<T>(work: () => T): T {
-    return inTransaction(this.db, work);
-  }
-
-  /** Closes its connection and writes the file through to the disk. */
+  /** Commits its one transaction, closes its connection and writes the file through to the disk. */
   finish(): void {
     if (!this.db.isOpen) return;
+    this.db.exec('COMMIT');
     forgetPrepared(this.db);
     this.db.close();
     syncFile(this.path);

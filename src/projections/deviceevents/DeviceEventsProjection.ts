@@ -14,6 +14,10 @@ export const deviceEventsProjection: Projection = {
   version: 1,
   groupCommit: true,
   filter: { streamPrefixes: [telemetryStreamPrefix], eventTypes: ['EventCreated'] },
+  queryIndexes: [
+    'CREATE INDEX IF NOT EXISTS device_events_by_type ON device_events (endpoint, type, time_ms, position)',
+    'CREATE INDEX IF NOT EXISTS device_events_by_time ON device_events (endpoint, time_ms, position)',
+  ],
   create(db: DatabaseSync): void {
     db.exec(`CREATE TABLE IF NOT EXISTS device_events (
       position INTEGER PRIMARY KEY,
@@ -25,8 +29,6 @@ export const deviceEventsProjection: Projection = {
       attributes TEXT NOT NULL,
       source TEXT NOT NULL
     )`);
-    db.exec('CREATE INDEX IF NOT EXISTS device_events_by_type ON device_events (endpoint, type, time_ms, position)');
-    db.exec('CREATE INDEX IF NOT EXISTS device_events_by_time ON device_events (endpoint, time_ms, position)');
   },
   drop(db: DatabaseSync): void {
     db.exec('DROP TABLE IF EXISTS device_events');

@@ -42,6 +42,7 @@ export const devicesProjection: Projection = {
   // 2: an import's events count at its commit.
   version: 2,
   filter: { streamPrefixes: [deviceStreamPrefix, importStreamPrefix], eventTypes },
+  queryIndexes: ['CREATE INDEX IF NOT EXISTS devices_by_status ON devices (status, endpoint)'],
   create(db: DatabaseSync): void {
     db.exec(`CREATE TABLE IF NOT EXISTS devices (
       endpoint TEXT PRIMARY KEY,
@@ -55,7 +56,6 @@ export const devicesProjection: Projection = {
       revision INTEGER NOT NULL,
       position INTEGER NOT NULL
     )`);
-    db.exec('CREATE INDEX IF NOT EXISTS devices_by_status ON devices (status, endpoint)');
     staged.create(db);
   },
   drop(db: DatabaseSync): void {

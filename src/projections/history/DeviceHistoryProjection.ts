@@ -36,6 +36,7 @@ export const deviceHistoryProjection: Projection = {
   // streams; 4: an import's events join at its commit.
   version: 4,
   filter: { streamPrefixes: [...deviceStreamPrefixes, importStreamPrefix] },
+  queryIndexes: ['CREATE INDEX IF NOT EXISTS device_history_by_endpoint ON device_history (endpoint, position)'],
   create(db: DatabaseSync): void {
     db.exec(`CREATE TABLE IF NOT EXISTS device_history (
       position INTEGER PRIMARY KEY,
@@ -51,7 +52,6 @@ export const deviceHistoryProjection: Projection = {
       causation_id TEXT,
       data TEXT NOT NULL
     )`);
-    db.exec('CREATE INDEX IF NOT EXISTS device_history_by_endpoint ON device_history (endpoint, position)');
     staged.create(db);
   },
   drop(db: DatabaseSync): void {

@@ -14,6 +14,10 @@ export const measurementsProjection: Projection = {
   version: 1,
   groupCommit: true,
   filter: { streamPrefixes: [telemetryStreamPrefix], eventTypes: ['MeasurementCreated'] },
+  queryIndexes: [
+    'CREATE INDEX IF NOT EXISTS measurements_by_series ON measurements (endpoint, type, series, time_ms, position)',
+    'CREATE INDEX IF NOT EXISTS measurements_by_time ON measurements (endpoint, time_ms, position)',
+  ],
   create(db: DatabaseSync): void {
     db.exec(`CREATE TABLE IF NOT EXISTS measurements (
       position INTEGER PRIMARY KEY,
@@ -26,8 +30,6 @@ export const measurementsProjection: Projection = {
       time_ms INTEGER NOT NULL,
       source TEXT NOT NULL
     )`);
-    db.exec('CREATE INDEX IF NOT EXISTS measurements_by_series ON measurements (endpoint, type, series, time_ms, position)');
-    db.exec('CREATE INDEX IF NOT EXISTS measurements_by_time ON measurements (endpoint, time_ms, position)');
   },
   drop(db: DatabaseSync): void {
     db.exec('DROP TABLE IF EXISTS measurements');

@@ -43,6 +43,8 @@ interface Row {
   readonly received: number;
   readonly receivedPerSecond: number;
   readonly cpuMicrosPerValue: number;
+  /** The receiver's CPU seconds by thread name, busiest first. */
+  readonly threads: ReadonlyArray<readonly [string, number]>;
   readonly load: number;
 }
 
@@ -83,7 +85,7 @@ try {
     const subscriber = report.subscriber;
     const received = subscriber?.received ?? 0;
     const stored = (await storedNotificationValues(hub.serve.graphqlUrl, hub.token)) - storedBefore;
-    const row: Row = { offered: rate, stored, report, received, receivedPerSecond: subscriber?.perSecond ?? 0, cpuMicrosPerValue: (cpu.seconds() * 1e6) / Math.max(1, received), load: (loadBefore + load()) / 2 };
+    const row: Row = { offered: rate, stored, report, received, receivedPerSecond: subscriber?.perSecond ?? 0, cpuMicrosPerValue: (cpu.seconds() * 1e6) / Math.max(1, received), threads: cpu.threads(), load: (loadBefore + load()) / 2 };
     serverRows.push(row);
     print('lwm2m-hub', row, true);
     bareRows.push(await yardstick(rate));
@@ -95,6 +97,7 @@ try {
   const loadBefore = load();
   const confirmable = await runSimulator([...fleetArguments(server, confirmableRate), '--confirmable'], cpu.onPhase);
   const c = confirmable.notifications;
+  const confirmableThreads = cpu.threads();
   process.stdout.write(
     `| lwm2m-hub, CON, latency to its ACK | ${format(confirmableRate)} | ${format(c.sentPerSecond)} |  | ${format(c.acknowledged / c.seconds)} | ${format(((c.sent - c.acknowledged) / Math.max(1, c.sent)) * 100, 1)} % | ${[c.ackLatencyMs.p50, c.ackLatencyMs.p90, c.ackLatencyMs.p99, c.ackLatencyMs.max].map((value) => format(value, 1)).join(' | ')} | ${format((cpu.seconds() * 1e6) / Math.max(1, c.acknowledged), 1)} | ${format(confirmable.fleetCpuSeconds, 1)} | ${format((loadBefore + load()) / 2, 1)} |\n`,
   );
@@ -106,6 +109,23 @@ try {
     `\nHighest rate received with nothing lost: ${format(best)}/s; the bare receiver took ${format(ceiling.receivedPerSecond)}/s from the same simulator (ratio ${format(best / Math.max(1, ceiling.receivedPerSecond), 3)}).\n`,
   );
   process.stdout.write('Target: 30,000 notifications per second with p99 under 50 ms and nothing lost; ratio to the bare receiver >= 0.25.\n');
+
+  // Which thread the server's CPU goes to: its main thread (CoAP, services, read models, GraphQL),
+  // the store's writer thread, V8's helper threads (garbage collection, compilation). The ratio is
+  // the bare receiver's CPU per notification to the server's at the same offered rate.
+  process.stdout.write('\n| receiver | offered /s | CPU µs per notification | by thread (µs per notification) | CPU ratio, bare to server |\n|---|---:|---:|---|---:|\n');
+  const byThread = (threads: ReadonlyArray<readonly [string, number]>, notifications: number): string =>
+    threads
+      .filter(([, seconds]) => seconds > 0)
+      .map(([name, seconds]) => `${name} ${format((seconds * 1e6) / Math.max(1, notifications), 1)}`)
+      .join(', ');
+  serverRows.forEach((row, index) => {
+    const bare = bareRows[index];
+    process.stdout.write(
+      `| lwm2m-hub | ${format(row.offered)} | ${format(row.cpuMicrosPerValue, 1)} | ${byThread(row.threads, row.received)} | ${bare === undefined ? '' : format(bare.cpuMicrosPerValue / Math.max(1e-9, row.cpuMicrosPerValue), 3)} |\n`,
+    );
+  });
+  process.stdout.write(`| lwm2m-hub, CON | ${format(confirmableRate)} | ${format((cpu.seconds() * 1e6) / Math.max(1, c.acknowledged), 1)} | ${byThread(confirmableThreads, c.acknowledged)} |  |\n`);
 
   const loads = serverRows.map((row) => row.load);
   mkdirSync(dirname(chartFile), { recursive: true });
@@ -140,5 +160,14 @@ async function yardstick(rate: number): Promise<Row> {
   const counts = await receiver.stop();
   // Notifications the receiver counted: all arrive within the notifying time (it keeps up or drops).
   const received = counts.notifications;
-  return { offered: rate, stored: undefined, report, received, receivedPerSecond: received / report.notifications.seconds, cpuMicrosPerValue: (cpu.seconds() * 1e6) / Math.max(1, received), load: (loadBefore + load()) / 2 };
+  return {
+    offered: rate,
+    stored: undefined,
+    report,
+    received,
+    receivedPerSecond: received / report.notifications.seconds,
+    cpuMicrosPerValue: (cpu.seconds() * 1e6) / Math.max(1, received),
+    threads: cpu.threads(),
+    load: (loadBefore + load()) / 2,
+  };
 }

@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { FleetPhase, FleetReport } from './Fleet.ts';
 import type { LatencySummary } from './LatencySample.ts';
@@ -24,6 +24,29 @@ export function processCpuSeconds(pid: number): number {
   // The command name (field 2) is in parentheses and may hold spaces: count fields after it.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+}
+
+/**
+ * User + system CPU seconds so far of each thread of a process, summed by thread name (proc(5):
+ * /proc/PID/task/TID/comm and stat): Node names its main thread `MainThread`, worker threads
+ * `WorkerThread`, V8's helpers (concurrent marking, sweeping, compilation) `V8Worker`, libuv's pool
+ * `libuv-worker`. A thread that ended in between is no longer counted.
+ */
+export function threadCpuSeconds(pid: number): Map<string, number> {
+  const seconds = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let name: string;
+    let stat: string;
+    try {
+      name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended while the directory was read
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    seconds.set(name, (seconds.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / clockTicks);
+  }
+  return seconds;
 }
 
 /** Runs the simulator with `args`; `onPhase` is called as each phase begins. Rejects if it fails. */

@@ -4,18 +4,30 @@
  * its /metrics (memory, devices online).
  */
 import type { FleetPhase } from './Fleet.ts';
-import { processCpuSeconds } from './FleetBenchmarkProcesses.ts';
+import { processCpuSeconds, threadCpuSeconds } from './FleetBenchmarkProcesses.ts';
 
-/** CPU seconds of `pid` from the start of the simulator's notifying to the end of its drain: hand `onPhase` to runSimulator. */
-export function cpuWatcher(pid: number): { onPhase: (phase: FleetPhase) => void; seconds: () => number } {
+/**
+ * CPU seconds of `pid` from the start of the simulator's notifying to the end of its drain: hand
+ * `onPhase` to runSimulator. `threads` is the same time by thread name (threadCpuSeconds), busiest first.
+ */
+export function cpuWatcher(pid: number): { onPhase: (phase: FleetPhase) => void; seconds: () => number; threads: () => ReadonlyArray<readonly [string, number]> } {
   let start = 0;
   let end = 0;
+  let threadsAtStart = new Map<string, number>();
+  let threadsAtEnd = new Map<string, number>();
   return {
     onPhase: (phase) => {
-      if (phase === 'notifying') start = processCpuSeconds(pid);
-      if (phase === 'done') end = processCpuSeconds(pid);
+      if (phase === 'notifying') {
+        start = processCpuSeconds(pid);
+        threadsAtStart = threadCpuSeconds(pid);
+      }
+      if (phase === 'done') {
+        end = processCpuSeconds(pid);
+        threadsAtEnd = threadCpuSeconds(pid);
+      }
     },
     seconds: () => end - start,
+    threads: () => [...threadsAtEnd].map(([name, seconds]): readonly [string, number] => [name, seconds - (threadsAtStart.get(name) ?? 0)]).sort((a, b) => b[1] - a[1]),
   };
 }
 

@@ -28,11 +28,6 @@ const HEADER_PEEK_LIMIT = 64 * 1024;
 /** The chunks a text given whole is cut into, as a file stream's (fs.createReadStream reads 64 KiB). */
 const STRING_CHUNK = 64 * 1024;
 
-interface LocatedRecord {
-  readonly line: number;
-  readonly record: readonly string[];
-}
-
 export async function* readDeviceCsv(source: Readable | string, options: DeviceCsvReaderOptions = {}): AsyncGenerator<DeviceCsvEntry> {
   // An invalid byte's column is counted with the header's separator once it is known.
   const separator: { detected?: string } = {};
@@ -58,6 +53,9 @@ export async function* readDeviceCsv(source: Readable | string, options: DeviceC
   let header: { line: number; headers: string[] } | undefined;
   let lastRecordEnd = 0;
   const pending: DeviceCsvEntry[] = [];
+  /** Where each record csv-parse has parsed and the loop below not yet taken starts, in order. */
+  const recordLines: number[] = [];
+  let recordLinesHead = 0;
   // Records stay arrays, read by column number: csv-parse's `columns` option defines each cell as a
   // property (Object.defineProperty), a third of the reading's CPU time, and an object of 26 cells is
   // a hash table in V8 whichever way it is built.
@@ -72,7 +70,7 @@ export async function* readDeviceCsv(source: Readable | string, options: DeviceC
     skip_records_with_empty_values: true,
     skip_records_with_error: true,
     max_record_size: options.maxRecordSize ?? 1024 * 1024,
-    on_record: (values: string[], context): LocatedRecord | null => {
+    on_record: (values: string[], context): string[] | null => {
       lastRecordEnd = toEditorLine(context.lines, values);
       const breaks = lineBreaksIn(values);
       if (header === undefined) {
@@ -80,7 +78,8 @@ export async function* readDeviceCsv(source: Readable | string, options: DeviceC
         header = { line: lastRecordEnd - breaks, headers: values };
         return null;
       }
-      return { line: lastRecordEnd - breaks, record: values };
+      recordLines.push(lastRecordEnd - breaks);
+      return values;
     },
   });
   /**
@@ -122,9 +121,14 @@ export async function* readDeviceCsv(source: Readable | string, options: DeviceC
   }
 
   try {
-    for await (const located of parser as AsyncIterable<LocatedRecord>) {
-      yield* flush(located.line);
-      yield { kind: 'record', line: located.line, record: located.record };
+    for await (const record of parser as AsyncIterable<string[]>) {
+      const line = recordLines[recordLinesHead++] ?? lastRecordEnd;
+      if (recordLinesHead === recordLines.length) {
+        recordLines.length = 0;
+        recordLinesHead = 0;
+      }
+      yield* flush(line);
+      yield { kind: 'record', line, record };
     }
   } catch (error) {
     if (error instanceof InvalidUtf8Error) {

@@ -142,6 +142,9 @@ export class ProjectorError extends Error {
   }
 }
 
+/** How often the checkpoints of read models that read none of the feed's batches are written (`#commitFeedBatch`). */
+const idleCheckpointIntervalMs = 1000;
+
 export class Projector {
   readonly #store: EventStore;
   readonly #feed: LogFeedPort;
@@ -166,6 +169,10 @@ export class Projector {
   #heldTimer: NodeJS.Timeout | undefined;
   /** When the live tail was last committed (performance.now()). */
   #lastCommitAt = Number.NEGATIVE_INFINITY;
+  /** When every member's checkpoint was last written, those of members that read none of the batch too (performance.now()). */
+  #checkpointsSavedAt = Number.NEGATIVE_INFINITY;
+  /** Whether a member's checkpoint has moved past the one written for it since then. */
+  #checkpointsBehind = false;
   readonly #progressIntervalMs: number;
   readonly #waitTimeoutMs: number;
   #started = false;
@@ -526,6 +533,7 @@ export class Projector {
     this.#stopping = true;
     try {
       this.#commitHeld();
+      this.#saveCheckpointsBehind();
       this.#members.clear();
       await Promise.all(this.#runners.map((r) => r.loop ?? Promise.resolve()));
       for (const runner of this.#runners) runner.loop = undefined;
@@ -631,21 +639,43 @@ export class Projector {
   }
 
   /**
-   * One transaction for every member, each in a savepoint of its own: a member that fails is rolled
-   * back alone and stops, the others commit. Every member has seen the whole batch, so each
-   * checkpoint moves to its end, also past events the member does not read: neither `waitFor` nor a
-   * restart then looks through them again, and a read model that reads rare events does not fall
-   * ever further behind the head.
+   * One transaction for every member that reads some of the batch, each in a savepoint of its own: a
+   * member that fails is rolled back alone and stops, the others commit. Every member has seen the
+   * whole batch, so each checkpoint moves to its end, also past events the member does not read:
+   * neither `waitFor` nor a restart then looks through them again, and a read model that reads rare
+   * events does not fall ever further behind the head. The checkpoint of a member that reads none of
+   * the batch moves in memory, and is written at most once per `idleCheckpointIntervalMs` and when
+   * the projector stops: under a fleet's flow of values most of the dozen read models read none of
+   * a batch, and a savepoint and a checkpoint row each per commit were most of a small commit's work.
+   * A restart from an older checkpoint of such a member finds nothing it reads in between.
    */
   #commitFeedBatch(batch: readonly RecordedEvent[], seen: number): void {
     const applied: Array<{ runner: Runner; events: readonly RecordedEvent[] }> = [];
     const failed: Array<{ runner: Runner; error: unknown }> = [];
     const db = this.#database.db;
+    const saveEvery = performance.now() - this.#checkpointsSavedAt >= idleCheckpointIntervalMs;
+    const writes: Array<{ runner: Runner; events: readonly RecordedEvent[] }> = [];
+    for (const runner of this.#runners) {
+      if (!this.#members.has(runner) || runner.checkpoint >= seen) continue;
+      const { filter } = runner.projection;
+      const events = batch.filter((event) => event.position > runner.checkpoint && matchesFilter(filter, event.stream, event.type));
+      if (events.length > 0 || saveEvery) writes.push({ runner, events });
+      else {
+        runner.checkpoint = seen;
+        this.#checkpointsBehind = true;
+      }
+    }
+    if (saveEvery) {
+      this.#checkpointsSavedAt = performance.now();
+      this.#checkpointsBehind = false;
+    }
+    if (writes.length === 0) {
+      this.#recordIdentityOnce();
+      this.#wakeWaiters();
+      return;
+    }
     this.#database.transaction(() => {
-      for (const runner of this.#runners) {
-        if (!this.#members.has(runner) || runner.checkpoint >= seen) continue;
-        const { filter } = runner.projection;
-        const events = batch.filter((event) => event.position > runner.checkpoint && matchesFilter(filter, event.stream, event.type));
+      for (const { runner, events } of writes) {
         db.exec('SAVEPOINT feed_member');
         try {
           this.#apply(runner, events, seen);
@@ -661,6 +691,16 @@ export class Projector {
     for (const { runner, events } of applied) this.#committed(runner, events, seen);
     for (const { runner, error } of failed) this.#stopped(runner, error);
     this.#wakeWaiters();
+  }
+
+  /** Writes the checkpoints that moved in memory only (`#commitFeedBatch`), so that the next start begins there. */
+  #saveCheckpointsBehind(): void {
+    if (!this.#checkpointsBehind) return;
+    this.#checkpointsBehind = false;
+    this.#database.transaction(() => {
+      for (const { projection, checkpoint } of this.#members) this.#database.saveCheckpoint(projection.name, { position: checkpoint, version: projection.version });
+    });
+    this.#checkpointsSavedAt = performance.now();
   }
 
   #commit(runner: Runner, batch: readonly RecordedEvent[], seen: number): void {

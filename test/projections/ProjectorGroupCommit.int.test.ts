@@ -138,6 +138,29 @@ describe('Projector group commit', () => {
     expect(database.checkpoint('resources')?.position).toBe(a.position);
   });
 
+  it('writes the checkpoint of a read model that reads none of the batches at most once a second, and when it closes', async () => {
+    const checkpoint = (name: string): number | undefined => database.checkpoint(name)?.position;
+    const a = await reported('a', '21.5');
+    await fedThrough(a);
+    await vi.advanceTimersByTimeAsync(windowMs);
+    expect(checkpoint('resources')).toBe(a.position);
+    // The devices and history read models read no reported value: their checkpoints move in memory.
+    expect(checkpoint('devices')).toBeLessThan(a.position);
+    expect((await projector.status()).projections.find((status) => status.name === 'devices')?.checkpoint).toBe(a.position);
+
+    await vi.advanceTimersByTimeAsync(1000);
+    const b = await reported('b', '22');
+    await fedThrough(b);
+    expect([checkpoint('resources'), checkpoint('devices'), checkpoint('device-history')]).toEqual([b.position, b.position, b.position]);
+
+    const c = await reported('c', '23');
+    await fedThrough(c);
+    await vi.advanceTimersByTimeAsync(windowMs);
+    expect(checkpoint('devices')).toBe(b.position);
+    await projector.close();
+    expect([checkpoint('resources'), checkpoint('devices'), checkpoint('device-history')]).toEqual([c.position, c.position, c.position]);
+  });
+
   it('lets a read-your-writes wait end once the window has passed', async () => {
     const a = await reported('a', '21.5');
     let caughtUp = false;

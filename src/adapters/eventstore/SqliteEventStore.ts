@@ -53,6 +53,7 @@ import { acquireProcessLock } from './SqliteProcessLock.ts';
 import { SqliteStreamTail } from './SqliteStreamTail.ts';
 import { configureConnection, createSchema } from './SqliteSchema.ts';
 import type { WriterReply, WriterRequest, WriterSettings } from './SqliteWriterMessages.ts';
+import { packAppends, unpackResult } from './SqliteWriterMessages.ts';
 
 export interface SqliteEventStoreOptions {
   readonly clock?: Clock;
@@ -93,7 +94,7 @@ export class SqliteEventStore implements EventStore {
   #onSettled: Array<() => void> = [];
   #closed = false;
   /** The latest acknowledged events, at consecutive positions, oldest first; at most two pages' worth. */
-  #recent: RecordedEvent[] = [];
+  #recent: AcknowledgedEvent[] = [];
 
   private constructor(writer: Worker, readDb: DatabaseSync, options: SqliteEventStoreOptions, releaseLock: () => void) {
     this.#releaseLock = releaseLock;
@@ -189,7 +190,7 @@ export class SqliteEventStore implements EventStore {
     for (let index = after - first.position + 1; index < this.#recent.length && page.length < maxCount; index++) {
       const event = this.#recent[index];
       if (event === undefined || event.position > upTo) break;
-      if (matchesFilter(filter, event.stream, event.type)) page.push(event);
+      if (matchesFilter(filter, event.stream, event.row[1])) page.push(event.envelope());
     }
     return page;
   }
@@ -233,7 +234,7 @@ export class SqliteEventStore implements EventStore {
     this.#queue = [];
     this.#writer.ref();
     this.#inFlightAt = this.#clock.now().getTime();
-    this.#post({ kind: 'commit', appends: this.#inFlight.map((entry) => entry.append), recordedAt: this.#inFlightAt });
+    this.#post({ kind: 'commit', appends: packAppends(this.#inFlight.map((entry) => entry.append)), recordedAt: this.#inFlightAt });
   }
 
   #post(request: WriterRequest): void {
@@ -250,7 +251,7 @@ export class SqliteEventStore implements EventStore {
       const failure = new Error(`event store commit failed: ${reply.message}`);
       for (const entry of batch) entry.reject(failure);
     } else {
-      this.#acknowledge(batch, reply.result, this.#inFlightAt);
+      this.#acknowledge(batch, unpackResult(reply.outcomes, reply.mergedThrough), this.#inFlightAt);
     }
     this.#send();
     this.#notifySettled();
@@ -270,7 +271,7 @@ export class SqliteEventStore implements EventStore {
       const { stream, rows } = entry.append;
       rows.forEach((row, offset) => {
         const back = rows.length - 1 - offset;
-        this.#recent.push(recordedEvent(stream, outcome.lastRevision - back, outcome.lastPosition - back, row, recordedAt));
+        this.#recent.push(new AcknowledgedEvent(stream, outcome.lastRevision - back, outcome.lastPosition - back, row, recordedAt));
       });
     });
     if (this.#recent.length > 2 * this.#pageSize) this.#recent = this.#recent.slice(-this.#pageSize);
@@ -334,8 +335,35 @@ function settle(entry: QueuedAppend, outcome: AppendOutcome, headPosition: numbe
   }
 }
 
+/**
+ * A committed row and where it landed. Its envelope is built when a subscription first reads it, not
+ * when its append is acknowledged: the acknowledgement is on the path every appender waits on (each
+ * awaits it before its next append), a subscription's read is not.
+ */
+class AcknowledgedEvent {
+  readonly stream: string;
+  readonly revision: number;
+  readonly position: number;
+  readonly row: EventRow;
+  readonly recordedAt: number;
+  #envelope: RecordedEvent | undefined;
+
+  constructor(stream: string, revision: number, position: number, row: EventRow, recordedAt: number) {
+    this.stream = stream;
+    this.revision = revision;
+    this.position = position;
+    this.row = row;
+    this.recordedAt = recordedAt;
+  }
+
+  envelope(): RecordedEvent {
+    this.#envelope ??= recordedEvent(this);
+    return this.#envelope;
+  }
+}
+
 /** The envelope of a committed row, as SqliteEventReader would read it back. */
-function recordedEvent(stream: string, revision: number, position: number, row: EventRow, recordedAt: number): RecordedEvent {
+function recordedEvent({ stream, revision, position, row, recordedAt }: AcknowledgedEvent): RecordedEvent {
   const [id, type, data, correlationId, causationId, actor, schemaVersion] = row;
   const metadata: { -readonly [K in keyof EventMetadata]: EventMetadata[K] } = { schemaVersion };
   if (correlationId !== null) metadata.correlationId = correlationId;

@@ -10,6 +10,7 @@ import { SqliteAppendBatch } from './SqliteAppendBatch.ts';
 import { configureConnection } from './SqliteSchema.ts';
 import { SqliteStreamTail } from './SqliteStreamTail.ts';
 import type { WriterReply, WriterRequest, WriterSettings } from './SqliteWriterMessages.ts';
+import { packOutcomes, unpackAppends } from './SqliteWriterMessages.ts';
 
 const port = parentPort;
 if (!port) throw new Error('SqliteWriterWorker runs as a worker thread of SqliteEventStore');
@@ -19,7 +20,7 @@ configureConnection(db);
 const batch = new SqliteAppendBatch(db, SqliteStreamTail.load(db), settings.mergeThreshold);
 
 function reply(message: WriterReply): void {
-  port?.postMessage(message);
+  port?.postMessage(message, message.kind === 'committed' ? [message.outcomes.buffer] : []);
 }
 
 port.on('message', (request: WriterRequest) => {
@@ -30,7 +31,8 @@ port.on('message', (request: WriterRequest) => {
     return;
   }
   try {
-    reply({ kind: 'committed', result: batch.commit(request.appends, request.recordedAt) });
+    const result = batch.commit(unpackAppends(request.appends), request.recordedAt);
+    reply({ kind: 'committed', outcomes: packOutcomes(result.outcomes), mergedThrough: result.mergedThrough });
   } catch (error) {
     reply({ kind: 'failed', message: error instanceof Error ? error.message : String(error) });
   }

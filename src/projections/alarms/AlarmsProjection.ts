@@ -9,6 +9,7 @@ import type { AlarmEvent } from '../../domain/telemetry/AlarmEvents.ts';
 import { ALARM_EVENT_TYPES, alarmStreamPrefix } from '../../domain/telemetry/AlarmEvents.ts';
 import { prepared } from '../PreparedStatements.ts';
 import type { Projection } from '../Projection.ts';
+import { recordedAtText } from '../RecordedAt.ts';
 
 export const alarmsProjection: Projection = {
   name: 'alarms',
@@ -38,7 +39,7 @@ export const alarmsProjection: Projection = {
   },
   apply(db: DatabaseSync, recorded: RecordedEvent): void {
     const event = toDomainEvent<AlarmEvent>(recorded);
-    const at = recorded.recordedAt.toISOString();
+    const at = recordedAtText(recorded);
     switch (event.type) {
       case 'AlarmRaised': {
         const data = event.data;

@@ -15,6 +15,7 @@ import type { DeviceStatus, RedactedRegistration } from './DeviceView.ts';
 import { redactRegistration, redactRegistrationChanges } from './DeviceView.ts';
 import { prepared } from '../PreparedStatements.ts';
 import { StagedChanges } from '../StagedChanges.ts';
+import { recordedAtText } from '../RecordedAt.ts';
 
 const eventTypes: readonly (DeviceEvent | DeviceImportEvent)['type'][] = [
   'DeviceRegistrationImported',
@@ -80,7 +81,7 @@ function applyEvents(db: DatabaseSync, events: readonly RecordedEvent[]): void {
 }
 
 function applyEvent(db: DatabaseSync, rows: DeviceRowBatch, recorded: RecordedEvent): void {
-  const at = recorded.recordedAt.toISOString();
+  const at = recordedAtText(recorded);
   if (recorded.stream.startsWith(importStreamPrefix)) {
     const event = toDomainEvent<DeviceImportEvent>(recorded);
     if (event.type === 'DeviceImportCommitted') applyCommit(db, rows, event.data.importId, at, recorded.position);
@@ -102,7 +103,9 @@ function applyEvent(db: DatabaseSync, rows: DeviceRowBatch, recorded: RecordedEv
     }
     case 'DeviceDecommissioned': {
       const row = rows.read(event.data.endpoint);
-      if (row) rows.change(event.data.endpoint, { ...row, status: 'decommissioned', ...stamped(stamp) });
+      if (!row) return;
+      row.status = 'decommissioned';
+      rows.change(event.data.endpoint, stamped(row, stamp));
       return;
     }
   }
@@ -116,30 +119,40 @@ function applyCommit(db: DatabaseSync, rows: DeviceRowBatch, importId: string, a
   for (const { change, revision } of staged.take(db, importId)) applyChange(rows, change, { at, revision, position });
 }
 
+/** `change` is the caller's own, made for this call: its registration becomes the row's. */
 function applyChange(rows: DeviceRowBatch, change: RegistrationChange, stamp: RowStamp): void {
   if ('registration' in change) {
     // A device imported again (after its decommissioning) is active again and keeps its creation time.
     const { endpoint } = change.registration;
     const createdAt = rows.read(endpoint)?.createdAt ?? stamp.at;
-    rows.change(endpoint, { registration: change.registration, status: 'active', createdAt, ...stamped(stamp) });
+    rows.change(endpoint, { registration: change.registration, status: 'active', createdAt, updatedAt: stamp.at, revision: stamp.revision, position: stamp.position });
     return;
   }
   const current = rows.read(change.endpoint);
-  if (current) rows.change(change.endpoint, { ...current, registration: { ...current.registration, ...change.changes }, ...stamped(stamp) });
+  if (!current) return;
+  Object.assign(current.registration, change.changes);
+  rows.change(change.endpoint, stamped(current, stamp));
 }
 
-function stamped(stamp: RowStamp): Pick<DeviceRow, 'updatedAt' | 'revision' | 'position'> {
-  return { updatedAt: stamp.at, revision: stamp.revision, position: stamp.position };
+function stamped(row: DeviceRow, stamp: RowStamp): DeviceRow {
+  row.updatedAt = stamp.at;
+  row.revision = stamp.revision;
+  row.position = stamp.position;
+  return row;
 }
 
-/** A row of the `devices` table. */
+/**
+ * A row of the `devices` table while a batch changes it, in objects of the batch's own: each event
+ * changes it in place (a fleet's updates in a rebuild's page, each a copy of the whole registration
+ * otherwise).
+ */
 interface DeviceRow {
-  readonly registration: RedactedRegistration;
-  readonly status: DeviceStatus;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly revision: number;
-  readonly position: number;
+  registration: { -readonly [Field in keyof RedactedRegistration]: RedactedRegistration[Field] };
+  status: DeviceStatus;
+  createdAt: string;
+  updatedAt: string;
+  revision: number;
+  position: number;
 }
 
 /** The rows a batch of events changes: each read at most once, and written once by `write`. */

@@ -12,6 +12,7 @@ import { redactedJson } from '../SecretRedaction.ts';
 import { StagedChanges } from '../StagedChanges.ts';
 import { deviceOfEvent, deviceStreamPrefixes } from './DeviceStreamCategories.ts';
 import { prepared } from '../PreparedStatements.ts';
+import { recordedAtText } from '../RecordedAt.ts';
 
 /** A row of the history but its position and revision, which come with it. */
 interface HistoryEntry {
@@ -72,7 +73,7 @@ export const deviceHistoryProjection: Projection = {
       stream: event.stream,
       eventId: event.id,
       type: event.type,
-      recordedAt: event.recordedAt.toISOString(),
+      recordedAt: recordedAtText(event),
       actor: event.metadata.actor ?? null,
       correlationId: event.metadata.correlationId ?? null,
       causationId: event.metadata.causationId ?? null,

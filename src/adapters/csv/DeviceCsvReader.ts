@@ -127,7 +127,8 @@ export async function* readDeviceCsv(source: Readable | string, options: DeviceC
         recordLines.length = 0;
         recordLinesHead = 0;
       }
-      yield* flush(line);
+      // Most records have nothing before them to flush: no generator for those.
+      if (!headerYielded || pendingHead < pending.length) yield* flush(line);
       yield { kind: 'record', line, record };
     }
   } catch (error) {

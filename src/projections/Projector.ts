@@ -495,7 +495,7 @@ export class Projector {
     let applied = 0;
     while (position < target) {
       if (this.#closing) throw new ProjectorError('the projector closed during the rebuild');
-      const page = await this.#store.readAll({ after: position, maxCount: this.#rebuildPage });
+      const page = await this.#store.readAll({ after: position, maxCount: this.#rebuildPage, withDataJson: true });
       const last = page[page.length - 1];
       if (!last) break;
       const events = last.position > target ? page.filter((event) => event.position <= target) : page;
@@ -566,7 +566,7 @@ export class Projector {
       const head = await this.#store.headPosition();
       for (;;) {
         if (this.#stopping) return;
-        const page = await this.#store.readAll({ after: runner.checkpoint, maxCount: this.#maxBatch, filter });
+        const page = await this.#store.readAll({ after: runner.checkpoint, maxCount: this.#maxBatch, filter, withDataJson: true });
         if (this.#stopping) return;
         const events = page.filter((event) => event.position <= head);
         const last = events[events.length - 1];

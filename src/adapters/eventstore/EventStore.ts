@@ -43,6 +43,11 @@ export interface RecordedEvent {
   readonly id: string;
   readonly type: string;
   readonly data: JsonValue;
+  /**
+   * `data` as the JSON text the store keeps (what JSON.stringify wrote at the append), on the events
+   * of a `readAll` that asked for it (`withDataJson`) from a store that reads it as text.
+   */
+  readonly dataJson?: string;
   readonly metadata: EventMetadata;
   readonly stream: string;
   readonly revision: number;
@@ -82,6 +87,13 @@ export interface ReadAllOptions {
   readonly after?: number;
   readonly maxCount?: number;
   readonly filter?: EventFilter;
+  /**
+   * Also hand over each event's data as the JSON text the store keeps (`RecordedEvent.dataJson`), where
+   * it reads it as text: for a reader that writes the data out as text (a read-model rebuild writes
+   * every device event's data) instead of serialising it again. Only on request: an envelope kept for
+   * long (an import's events until its commit) would keep the text beside the parsed data.
+   */
+  readonly withDataJson?: boolean;
 }
 
 export interface SubscribeToAllOptions {

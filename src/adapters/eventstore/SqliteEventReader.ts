@@ -58,17 +58,17 @@ export class SqliteEventReader {
   }
 
   #pushRows(events: RecordedEvent[], rows: readonly Record<string, SQLOutputValue>[]): void {
-    for (const row of rows) events.push(toRecordedEvent(row));
+    for (const row of rows) events.push(toRecordedEvent(row, false));
   }
 
   #eventAt(position: number): RecordedEvent {
     const row = this.#atPosition.get(position);
     if (!row) throw new Error(`event store: no event at position ${position}, which the stream index names`);
-    return toRecordedEvent(row);
+    return toRecordedEvent(row, false);
   }
 
-  /** Matching events with `after < position <= upTo`, in position order, at most `maxCount`. */
-  readLog(after: number, upTo: number, maxCount: number, filter: EventFilter | undefined): RecordedEvent[] {
+  /** Matching events with `after < position <= upTo`, in position order, at most `maxCount`; `withDataJson`: see ReadAllOptions. */
+  readLog(after: number, upTo: number, maxCount: number, filter: EventFilter | undefined, withDataJson: boolean): RecordedEvent[] {
     const prefixes = filter?.streamPrefixes ?? [];
     const types = filter?.eventTypes ?? [];
     // An empty list of allowed prefixes or types matches nothing.
@@ -80,7 +80,7 @@ export class SqliteEventReader {
       ...types,
       maxCount,
     );
-    return rows.map(toRecordedEvent);
+    return rows.map((row) => toRecordedEvent(row, withDataJson));
   }
 
   #logStatement(prefixCount: number, typeCount: number): StatementSync {
@@ -109,7 +109,7 @@ function globPrefix(prefix: string): string {
   return `${prefix.replace(/[*?[]/g, (special) => `[${special}]`)}*`;
 }
 
-function toRecordedEvent(row: Record<string, SQLOutputValue>): RecordedEvent {
+function toRecordedEvent(row: Record<string, SQLOutputValue>, withDataJson: boolean): RecordedEvent {
   // setReturnArrays(true) makes every row an array in eventColumns order; node's types do not follow.
   const [position, stream, revision, id, type, data, correlationId, causationId, actor, schemaVersion, recordedAt] =
     row as unknown as readonly SQLOutputValue[];
@@ -117,14 +117,17 @@ function toRecordedEvent(row: Record<string, SQLOutputValue>): RecordedEvent {
   if (typeof correlationId === 'string') metadata.correlationId = correlationId;
   if (typeof causationId === 'string') metadata.causationId = causationId;
   if (typeof actor === 'string') metadata.actor = actor;
-  return {
+  const dataJson = String(data);
+  const event: { -readonly [K in keyof RecordedEvent]: RecordedEvent[K] } = {
     id: String(id),
     type: String(type),
-    data: JSON.parse(String(data)) as JsonValue,
+    data: JSON.parse(dataJson) as JsonValue,
     metadata,
     stream: String(stream),
     revision: Number(revision),
     position: Number(position),
     recordedAt: new Date(Number(recordedAt)),
   };
+  if (withDataJson) event.dataJson = dataJson;
+  return event;
 }

@@ -166,7 +166,7 @@ export class SqliteEventStore implements EventStore {
   readAll(options: ReadAllOptions = {}): Promise<readonly RecordedEvent[]> {
     if (this.#closed) return Promise.reject(new Error('event store is closed'));
     return Promise.resolve(
-      this.#reader.readLog(options.after ?? 0, this.#head.position, options.maxCount ?? -1, options.filter),
+      this.#reader.readLog(options.after ?? 0, this.#head.position, options.maxCount ?? -1, options.filter, options.withDataJson === true),
     );
   }
 
@@ -185,7 +185,7 @@ export class SqliteEventStore implements EventStore {
   /** A subscription's page: from the recent events when they hold every position after `after`. */
   #readPage(after: number, upTo: number, maxCount: number, filter: SubscribeToAllOptions['filter']): readonly RecordedEvent[] {
     const first = this.#recent[0];
-    if (first === undefined || after < first.position - 1) return this.#reader.readLog(after, upTo, maxCount, filter);
+    if (first === undefined || after < first.position - 1) return this.#reader.readLog(after, upTo, maxCount, filter, false);
     const page: RecordedEvent[] = [];
     for (let index = after - first.position + 1; index < this.#recent.length && page.length < maxCount; index++) {
       const event = this.#recent[index];

@@ -8,7 +8,7 @@ import type { RecordedEvent } from '../../adapters/eventstore/EventStore.ts';
 import type { ImportCommit } from '../../domain/imports/StagedImports.ts';
 import { importStreamPrefix, stagedImportOf } from '../../domain/imports/StagedImports.ts';
 import type { Projection } from '../Projection.ts';
-import { redactedJson } from '../SecretRedaction.ts';
+import { redactedJson, redactedJsonText } from '../SecretRedaction.ts';
 import { StagedChanges } from '../StagedChanges.ts';
 import { deviceOfEvent, deviceStreamPrefixes } from './DeviceStreamCategories.ts';
 import { prepared } from '../PreparedStatements.ts';
@@ -77,7 +77,7 @@ export const deviceHistoryProjection: Projection = {
       actor: event.metadata.actor ?? null,
       correlationId: event.metadata.correlationId ?? null,
       causationId: event.metadata.causationId ?? null,
-      data: redactedJson(event.data),
+      data: event.dataJson === undefined ? redactedJson(event.data) : redactedJsonText(event.dataJson),
     };
     const importId = stagedImportOf(event.data as object);
     if (importId === undefined) insertEntry(db, entry, event.revision, event.position);

@@ -102,6 +102,23 @@ describe('SqliteEventStore', () => {
     }
   });
 
+  it('hands over the data as the JSON text it keeps to a log read that asks for it, and to no other', async () => {
+    const store = await SqliteEventStore.open(file);
+    try {
+      const data = { endpoint: 'a', key: { sealed: 's', fingerprint: 'f' }, values: [1.5, null, 'x"y'] };
+      await store.appendToStream('s', [{ type: 'E', data }], 'no_stream');
+      const [asked] = await store.readAll({ withDataJson: true });
+      expect(asked?.dataJson).toBe(JSON.stringify(data));
+      expect(asked?.data).toEqual(data);
+      const [plain] = await store.readAll();
+      expect(plain).not.toHaveProperty('dataJson');
+      const stream = await store.readStream('s');
+      expect(stream.status === 'found' && stream.events[0]).not.toHaveProperty('dataJson');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('commits queued appends when closed, then refuses new ones', async () => {
     const store = await SqliteEventStore.open(file);
     const pending = store.appendToStream('s', [{ type: 'E', data: 1 }], 'no_stream');

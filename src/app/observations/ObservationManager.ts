@@ -24,7 +24,7 @@ import type { CompositePath, LwM2mPath } from '../../domain/lwm2m/LwM2mPath.ts';
 import { formatCompositePath, formatPath, parseCompositePath } from '../../domain/lwm2m/LwM2mPath.ts';
 import type { ObjectModelCatalog } from '../../domain/lwm2m/ObjectModel.ts';
 import type { PathValue } from '../../domain/lwm2m/LwM2mValue.ts';
-import { decodeContent, decodeEntries, encodePaths, nodeToEntries } from '../../domain/lwm2m/content/ContentCodecs.ts';
+import { decodeContent, decodeContentFromEntries, decodeEntries, encodePaths, nodeToEntries } from '../../domain/lwm2m/content/ContentCodecs.ts';
 import type { ObservationCommand } from '../../domain/observations/ObservationDecider.ts';
 import { observationDecider } from '../../domain/observations/ObservationDecider.ts';
 import type { ObservationCancelReason, ObservationEstablished, ObservationEvent } from '../../domain/observations/ObservationEvents.ts';
@@ -343,7 +343,7 @@ export class ObservationManager {
     // A notification may carry several timestamped values of the observed resource (Core 1.1 section 6.4.2).
     const entries = decodeEntries(format, response.payload, this.#catalog, { now });
     if (entries.ok && entries.value.some((entry) => entry.time !== undefined)) return { ok: true, values: entries.value };
-    const node = decodeContent(format, response.payload, path, this.#catalog, { now });
+    const node = (entries.ok ? decodeContentFromEntries(format, entries.value, path, this.#catalog) : undefined) ?? decodeContent(format, response.payload, path, this.#catalog, { now });
     return node.ok ? { ok: true, values: nodeToEntries(node.value, path) } : { ok: false, reason: node.error.message };
   }
 

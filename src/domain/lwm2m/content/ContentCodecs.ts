@@ -23,6 +23,8 @@ import { decodeTextPlain, encodeTextPlain } from './TextPlainCodec.ts';
 import { decodeTlv } from './TlvDecoder.ts';
 import { encodeTlv } from './TlvEncoder.ts';
 
+import { entriesToNode } from './NodeEntries.ts';
+
 export { nodeToEntries, entriesToNode } from './NodeEntries.ts';
 export type { ContentError, ContentResult } from './ContentResult.ts';
 export type { SenmlDecodeOptions } from './SenmlPack.ts';
@@ -100,6 +102,23 @@ export function decodeContent(format: number, bytes: Uint8Array, path: LwM2mPath
       return decodeLwM2mCbor(bytes, path, catalog);
     default:
       return unsupported(format, 'LwM2M node content');
+  }
+}
+
+/**
+ * The node for `path` from the entries `decodeEntries` gave for the same bytes, where `decodeContent`
+ * builds its node from those same entries (SenML JSON and CBOR: the pack resolved into entries, then
+ * gathered under the path, RFC 8428 section 4); undefined for the other formats, whose node is decoded
+ * from the bytes. A notification is read as entries first (for historical values): this spares it a
+ * second decode of the same pack.
+ */
+export function decodeContentFromEntries(format: number, entries: readonly PathValue[], path: LwM2mPath, catalog: ObjectModelCatalog): ContentResult<LwM2mNode> | undefined {
+  switch (format) {
+    case CONTENT_FORMAT.senmlJson:
+    case CONTENT_FORMAT.senmlCbor:
+      return entriesToNode(entries, path, catalog);
+    default:
+      return undefined;
   }
 }
 

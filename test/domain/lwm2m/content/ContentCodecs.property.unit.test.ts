@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { CONTENT_FORMAT } from '../../../../src/domain/lwm2m/content/ContentFormat.ts';
-import { decodeContent, decodeEntries, decodePaths, encodeContent, encodeEntries, encodePaths } from '../../../../src/domain/lwm2m/content/ContentCodecs.ts';
+import { decodeContent, decodeContentFromEntries, decodeEntries, decodePaths, encodeContent, encodeEntries, encodePaths } from '../../../../src/domain/lwm2m/content/ContentCodecs.ts';
 import { formatPath, type LwM2mPath } from '../../../../src/domain/lwm2m/LwM2mPath.ts';
 import type { PathValue } from '../../../../src/domain/lwm2m/LwM2mValue.ts';
 import { contentArbitrary, entriesArbitrary, singleValueContentArbitrary } from './arbitraries.ts';
@@ -62,6 +62,24 @@ describe('every format round-trips every type at every level', () => {
         expect(result.ok).toBe(false);
       }
     }
+  });
+});
+
+describe('a node from the entries already decoded', () => {
+  it.each(TREE_FORMATS)('is what decodeContent gives in %s, or left to it', (_name, format) => {
+    const fromEntries = new Set<number>([CONTENT_FORMAT.senmlJson, CONTENT_FORMAT.senmlCbor]);
+    fc.assert(
+      fc.property(contentArbitrary({ finiteFloats: JSON_FORMATS.has(format) }), ({ node, path }) => {
+        const encoded = encodeContent(format, node, path);
+        if (!encoded.ok) throw new Error(encoded.error.message);
+        const entries = decodeEntries(format, encoded.value, testCatalog);
+        if (!entries.ok) return;
+        const gathered = decodeContentFromEntries(format, entries.value, path, testCatalog);
+        if (fromEntries.has(format)) expect(gathered).toEqual(decodeContent(format, encoded.value, path, testCatalog));
+        else expect(gathered).toBeUndefined();
+      }),
+      { numRuns: 100 },
+    );
   });
 });
 

@@ -14,7 +14,7 @@ import { decodeBlockOption, encodeBlockOption } from './BlockOption.ts';
 import type { CoapPeer, CoapResponse, IncomingCoapResponse } from './CoapEndpoint.ts';
 import { CoapProtocolError } from './CoapEndpoint.ts';
 import type { CoapOption } from './CoapMessage.ts';
-import { OptionNumber, optionValues, uintOption, uintOptionOf } from './CoapMessage.ts';
+import { OptionNumber, firstOptionValue, uintOption, uintOptionOf } from './CoapMessage.ts';
 
 /** What block-wise transfers need of a message, of either format. */
 export interface BlockMessage {
@@ -69,7 +69,7 @@ async function sendBlock1(exchange: BlockExchange, options: readonly CoapOption[
     if (num === 0) blockOptions.push(uintOptionOf(OptionNumber.Size1, body.length));
     const response = await exchange(blockOptions, chunk);
     if (!more || response.code !== '2.31') return response;
-    const echoed = optionValues(response.options, OptionNumber.Block1)[0];
+    const echoed = firstOptionValue(response.options, OptionNumber.Block1);
     const block = echoed ? decodeBlockOption(echoed) : undefined;
     offset += chunk.length;
     if (block?.ok && block.block.size < size) size = block.block.size;
@@ -97,7 +97,7 @@ async function fetchBlock2(
   const chunks: Uint8Array[] = [];
   let received = offset;
   for (;;) {
-    const raw = optionValues(response.options, OptionNumber.Block2)[0];
+    const raw = firstOptionValue(response.options, OptionNumber.Block2);
     chunks.push(response.payload);
     received += response.payload.length;
     if (received > maxBodySize) throw new CoapProtocolError(peer, `response body exceeds ${maxBodySize} bytes`);
@@ -159,14 +159,14 @@ export class BlockwiseResponder {
   begin(key: string, message: BlockMessage, blockSize: number): BlockwiseRequest {
     let payload = message.payload;
     let block1Echo: BlockOption | undefined;
-    const block1Raw = optionValues(message.options, OptionNumber.Block1)[0];
+    const block1Raw = firstOptionValue(message.options, OptionNumber.Block1);
     if (block1Raw !== undefined) {
       const assembled = this.#receiveBlock1(key, block1Raw, message);
       if ('code' in assembled) return { kind: 'reply', response: assembled };
       payload = assembled.payload;
       block1Echo = assembled.echo;
     }
-    const block2Raw = optionValues(message.options, OptionNumber.Block2)[0];
+    const block2Raw = firstOptionValue(message.options, OptionNumber.Block2);
     let block2: BlockOption | undefined;
     if (block2Raw !== undefined) {
       const decoded = decodeBlockOption(block2Raw);

@@ -88,14 +88,36 @@ export function optionValues(options: readonly CoapOption[], number: number): Ui
   return options.filter((option) => option.number === number).map((option) => option.value);
 }
 
+/** The first value of an option (a non-repeatable one's value), undefined when absent. */
+export function firstOptionValue(options: readonly CoapOption[], number: number): Uint8Array | undefined {
+  for (const option of options) if (option.number === number) return option.value;
+  return undefined;
+}
+
 export function stringOptions(options: readonly CoapOption[], number: number): string[] {
-  const decoder = new TextDecoder();
-  return optionValues(options, number).map((value) => decoder.decode(value));
+  const values: string[] = [];
+  for (const option of options) if (option.number === number) values.push(optionText(option.value));
+  return values;
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * An option's UTF-8 string (RFC 7252 section 3.2). Uri-Path and Uri-Query segments are almost always
+ * ASCII, which is its own UTF-8: read byte by byte, as TextDecoder would, without its call per segment.
+ */
+function optionText(value: Uint8Array): string {
+  let text = '';
+  for (const byte of value) {
+    if (byte >= 0x80) return utf8.decode(value);
+    text += String.fromCharCode(byte);
+  }
+  return text;
 }
 
 /** A uint option (RFC 7252 section 3.2): big-endian, leading zeros omitted; undefined when absent. */
 export function uintOption(options: readonly CoapOption[], number: number): number | undefined {
-  const value = options.find((option) => option.number === number)?.value;
+  const value = firstOptionValue(options, number);
   if (value === undefined) return undefined;
   let result = 0;
   for (const byte of value) result = result * 256 + byte;

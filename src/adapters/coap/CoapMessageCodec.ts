@@ -20,14 +20,18 @@ const types: readonly CoapType[] = ['CON', 'NON', 'ACK', 'RST'];
 export const maxTokenLength = 8;
 const payloadMarker = 0xff;
 
+/** RFC 7252 section 3: the code byte as "c.dd", class and detail; every message decoded looks its code up here. */
+const codeTexts: readonly string[] = Array.from({ length: 256 }, (_, byte) => `${byte >> 5}.${String(byte & 0x1f).padStart(2, '0')}`);
+const codeBytes: ReadonlyMap<string, number> = new Map(codeTexts.map((text, byte) => [text, byte]));
+
 export function formatCode(byte: number): string {
-  return `${byte >> 5}.${String(byte & 0x1f).padStart(2, '0')}`;
+  return codeTexts[byte & 0xff] ?? '0.00';
 }
 
 export function parseCode(code: string): number {
-  const match = /^([0-7])\.([0-9]{2})$/.exec(code);
-  if (!match || Number(match[2]) > 31) throw new RangeError(`invalid CoAP code "${code}"`);
-  return (Number(match[1]) << 5) | Number(match[2]);
+  const byte = codeBytes.get(code);
+  if (byte === undefined) throw new RangeError(`invalid CoAP code "${code}"`);
+  return byte;
 }
 
 export function decodeCoapMessage(bytes: Uint8Array): DecodeResult {
@@ -109,45 +113,85 @@ function readExtended(bytes: Uint8Array, nibble: number, offset: number): Extend
 /** Encodes a message we build ourselves; throws RangeError on a programming error (bad code, token). */
 export function encodeCoapMessage(message: CoapMessage): Uint8Array {
   if (message.token.length > maxTokenLength) throw new RangeError('token longer than 8 bytes');
-  const head = Uint8Array.of(
-    0x40 | (types.indexOf(message.type) << 4) | message.token.length,
-    parseCode(message.code),
-    (message.messageId >> 8) & 0xff,
-    message.messageId & 0xff,
-    ...message.token,
-  );
-  const body = encodeOptionsAndPayload(message.options, message.payload);
-  const out = new Uint8Array(head.length + body.length);
-  out.set(head, 0);
-  out.set(body, head.length);
+  const code = parseCode(message.code);
+  const options = sortedOptions(message.options);
+  const headLength = 4 + message.token.length;
+  // Sized first and written once: every reply and request goes through here, and building the
+  // header and the options as arrays of their own cost four allocations more per message.
+  const out = new Uint8Array(headLength + optionsAndPayloadLength(options, message.payload));
+  out[0] = 0x40 | (types.indexOf(message.type) << 4) | message.token.length;
+  out[1] = code;
+  out[2] = (message.messageId >> 8) & 0xff;
+  out[3] = message.messageId & 0xff;
+  out.set(message.token, 4);
+  writeOptionsAndPayload(out, headLength, options, message.payload);
   return out;
 }
 
 /** The options (sorted here) and the payload behind its marker, as both message formats end. */
 export function encodeOptionsAndPayload(options: readonly CoapOption[], payload: Uint8Array): Uint8Array {
-  const parts: number[] = [];
-  let previous = 0;
-  for (const option of [...options].sort((a, b) => a.number - b.number)) {
-    const delta = option.number - previous;
-    previous = option.number;
-    const [deltaNibble, deltaExtra] = extended(delta);
-    const [lengthNibble, lengthExtra] = extended(option.value.length);
-    parts.push((deltaNibble << 4) | lengthNibble, ...deltaExtra, ...lengthExtra);
-    for (const byte of option.value) parts.push(byte);
-  }
-  const head = Uint8Array.from(parts);
-  if (payload.length === 0) return head;
-  const out = new Uint8Array(head.length + 1 + payload.length);
-  out.set(head, 0);
-  out[head.length] = payloadMarker;
-  out.set(payload, head.length + 1);
+  const sorted = sortedOptions(options);
+  const out = new Uint8Array(optionsAndPayloadLength(sorted, payload));
+  writeOptionsAndPayload(out, 0, sorted, payload);
   return out;
 }
 
-function extended(value: number): [number, number[]] {
-  if (value < 13) return [value, []];
-  if (value < 269) return [13, [value - 13]];
+/** RFC 7252 section 3.1: options go in order of their numbers; those given in order (most) are not copied. */
+function sortedOptions(options: readonly CoapOption[]): readonly CoapOption[] {
+  for (let index = 1; index < options.length; index++) {
+    if ((options[index]?.number ?? 0) < (options[index - 1]?.number ?? 0)) return [...options].sort((a, b) => a.number - b.number);
+  }
+  return options;
+}
+
+function optionsAndPayloadLength(options: readonly CoapOption[], payload: Uint8Array): number {
+  let length = payload.length === 0 ? 0 : 1 + payload.length;
+  let previous = 0;
+  for (const option of options) {
+    length += 1 + extensionBytes(option.number - previous) + extensionBytes(option.value.length) + option.value.length;
+    previous = option.number;
+  }
+  return length;
+}
+
+function writeOptionsAndPayload(out: Uint8Array, start: number, options: readonly CoapOption[], payload: Uint8Array): void {
+  let at = start;
+  let previous = 0;
+  for (const option of options) {
+    const delta = option.number - previous;
+    previous = option.number;
+    const length = option.value.length;
+    out[at++] = (nibble(delta) << 4) | nibble(length);
+    at = writeExtension(out, at, delta);
+    at = writeExtension(out, at, length);
+    out.set(option.value, at);
+    at += length;
+  }
+  if (payload.length === 0) return;
+  out[at] = payloadMarker;
+  out.set(payload, at + 1);
+}
+
+/** RFC 7252 section 3.1: a delta or length under 13 fits its nibble; 13 adds one byte (-13), 14 two (-269). */
+function nibble(value: number): number {
+  return value < 13 ? value : value < 269 ? 13 : 14;
+}
+
+function extensionBytes(value: number): number {
+  if (value < 13) return 0;
+  if (value < 269) return 1;
   if (value > 65804) throw new RangeError(`option delta or length ${value} too large`);
+  return 2;
+}
+
+function writeExtension(out: Uint8Array, at: number, value: number): number {
+  if (value < 13) return at;
+  if (value < 269) {
+    out[at] = value - 13;
+    return at + 1;
+  }
   const rest = value - 269;
-  return [14, [rest >> 8, rest & 0xff]];
+  out[at] = rest >> 8;
+  out[at + 1] = rest & 0xff;
+  return at + 2;
 }

@@ -18,23 +18,43 @@ export interface Timers {
 
 export const systemTimers: Timers = {
   now: () => performance.now(),
-  after: (delayMs, action) => {
-    // Node measures a timer from its event loop's time, read in whole milliseconds and only once per
-    // turn, so a timer can fire up to a millisecond or so early; a deadline on the wall clock would
-    // then not have passed yet, and a check of it would decide nothing. Woken early, wait out the rest.
-    const due = performance.now() + delayMs;
-    let timeout: NodeJS.Timeout;
-    const wake = (): void => {
-      const left = due - performance.now();
-      if (left > 0) timeout = setTimeout(wake, Math.ceil(left));
-      else action();
-    };
-    timeout = setTimeout(wake, delayMs);
-    return { cancel: () => clearTimeout(timeout) };
-  },
+  after: (delayMs, action) => new SystemTimer(delayMs, action),
   every: (periodMs, action) => {
     const interval = setInterval(action, periodMs);
     interval.unref();
     return { cancel: () => clearInterval(interval) };
   },
 };
+
+/**
+ * One `after` of the system timers. Node measures a timer from its event loop's time, read in whole
+ * milliseconds and only once per turn, so a timer can fire up to a millisecond or so early; a deadline
+ * on the wall clock would then not have passed yet, and a check of it would decide nothing. Woken
+ * early, it waits out the rest. A class with the timer handed to setTimeout as its argument, not
+ * closures: the CoAP endpoint starts and cancels one per confirmable request (its piggyback window).
+ */
+class SystemTimer implements Timer {
+  readonly #due: number;
+  readonly #action: () => void;
+  #timeout: NodeJS.Timeout;
+
+  constructor(delayMs: number, action: () => void) {
+    this.#due = performance.now() + delayMs;
+    this.#action = action;
+    this.#timeout = setTimeout(wake, delayMs, this);
+  }
+
+  cancel(): void {
+    clearTimeout(this.#timeout);
+  }
+
+  wake(): void {
+    const left = this.#due - performance.now();
+    if (left > 0) this.#timeout = setTimeout(wake, Math.ceil(left), this);
+    else this.#action();
+  }
+}
+
+function wake(timer: SystemTimer): void {
+  timer.wake();
+}

@@ -86,6 +86,8 @@ export class AggregateCommandRunner {
     command: Command,
     options: RunOptions<State> = {},
   ): Promise<CommandResult<Event, State>> {
+    const known = options.knownState;
+    if (known !== undefined) return this.#serializer.run(stream, () => this.#appendAtKnownState(stream, decider, command, options, known));
     return this.#serializer.run(stream, () => this.#decideAndAppend(stream, decider, command, options));
   }
 
@@ -95,10 +97,6 @@ export class AggregateCommandRunner {
     command: Command,
     options: RunOptions<State>,
   ): Promise<CommandResult<Event, State>> {
-    if (options.knownState !== undefined) {
-      const result = await this.#appendAtKnownState(stream, decider, command, options, options.knownState);
-      if (result) return result;
-    }
     if (options.assumeNewStream === true && !this.#cache.has(stream)) {
       const result = await this.#appendToNewStream(stream, decider, command, options);
       if (result) return result;
@@ -155,23 +153,33 @@ export class AggregateCommandRunner {
     if (oldest.done !== true) this.#cache.delete(oldest.value);
   }
 
-  /** The `knownState` shortcut; undefined when the stream has moved on since that state. */
-  async #appendAtKnownState<Command, Event extends DomainEvent, State>(
+  /**
+   * The `knownState` shortcut; when the stream has moved on since that state, the command runs the
+   * usual way. Not an async function awaiting the append: every keep-alive Update passes here, and the
+   * append's own promise with one reaction is the least this path can allocate.
+   */
+  #appendAtKnownState<Command, Event extends DomainEvent, State>(
     stream: string,
     decider: Decider<Command, Event, State>,
     command: Command,
     options: RunOptions<State>,
     known: { readonly state: State; readonly revision: number },
-  ): Promise<CommandResult<Event, State> | undefined> {
-    const events = decider.decide(command, known.state);
-    if (events.length === 0) return { events, state: known.state, revision: known.revision, position: undefined };
+  ): Promise<CommandResult<Event, State>> {
+    let events: Event[];
     try {
-      const appended = await this.#store.appendToStream(stream, events.map((event) => toNewEvent(event, options)), known.revision === -1 ? 'no_stream' : known.revision);
-      return { events, state: events.reduce((s, e) => decider.evolve(s, e), known.state), revision: appended.nextExpectedRevision, position: appended.position };
+      events = decider.decide(command, known.state);
     } catch (error) {
-      if (error instanceof WrongExpectedVersion) return undefined;
-      throw error;
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
+    if (events.length === 0) return Promise.resolve({ events, state: known.state, revision: known.revision, position: undefined });
+    const decided = events;
+    return this.#store.appendToStream(stream, decided.map((event) => toNewEvent(event, options)), known.revision === -1 ? 'no_stream' : known.revision).then(
+      (appended) => ({ events: decided, state: decided.reduce((s, e) => decider.evolve(s, e), known.state), revision: appended.nextExpectedRevision, position: appended.position }),
+      (error: unknown) => {
+        if (error instanceof WrongExpectedVersion) return this.#decideAndAppend(stream, decider, command, options);
+        throw error;
+      },
+    );
   }
 
   /**

@@ -192,11 +192,19 @@ export function matchesFilter(filter: EventFilter | undefined, stream: string, t
 
 /** The metadata a store records for a proposed event: the given fields, schema version 1 by default. */
 export function recordedMetadata(metadata: Partial<EventMetadata> | undefined): EventMetadata {
+  const schemaVersion = metadata?.schemaVersion ?? 1;
+  // The common cases (no metadata, an actor alone) as one literal each rather than spreads of
+  // literals: every appended event passes here, and each spread literal is an object of its own.
+  // The keys keep their order, the stored JSON's.
+  if (metadata === undefined) return { schemaVersion };
+  if (metadata.correlationId === undefined && metadata.causationId === undefined) {
+    return metadata.actor === undefined ? { schemaVersion } : { actor: metadata.actor, schemaVersion };
+  }
   return {
-    ...(metadata?.correlationId !== undefined ? { correlationId: metadata.correlationId } : {}),
-    ...(metadata?.causationId !== undefined ? { causationId: metadata.causationId } : {}),
-    ...(metadata?.actor !== undefined ? { actor: metadata.actor } : {}),
-    schemaVersion: metadata?.schemaVersion ?? 1,
+    ...(metadata.correlationId !== undefined ? { correlationId: metadata.correlationId } : {}),
+    ...(metadata.causationId !== undefined ? { causationId: metadata.causationId } : {}),
+    ...(metadata.actor !== undefined ? { actor: metadata.actor } : {}),
+    schemaVersion,
   };
 }
 

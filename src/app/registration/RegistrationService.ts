@@ -269,37 +269,39 @@ export class RegistrationService {
     return { code: '2.01', locationPath: ['rd', command.registrationId] };
   }
 
-  async #update(request: IncomingCoapRequest, id: string, source: Source): Promise<CoapResponse> {
+  /** Not an async function: a keep-alive Update's reply is the refusable command's promise, with no layer around it. */
+  #update(request: IncomingCoapRequest, id: string, source: Source): Promise<CoapResponse> {
     const endpoint = this.#view.state.endpointOf(id);
-    if (endpoint === undefined) return { code: '4.04' };
+    if (endpoint === undefined) return Promise.resolve({ code: '4.04' });
     const parameters = parseUpdateParameters(request.query);
-    if (!parameters.ok) return badRequest(parameters.reason);
+    if (!parameters.ok) return Promise.resolve(badRequest(parameters.reason));
     let objectLinks: RegisteredObjects | null = null;
     if (request.payload.length > 0) {
       const links = this.#objectLinks(request);
-      if ('code' in links) return links;
+      if ('code' in links) return Promise.resolve(links);
       objectLinks = links.objects;
     }
-    return this.#refusable(() =>
+    return this.#refusable(
       this.#run(endpoint, { type: 'Update', registrationId: id, source, parameters: parameters.parameters, objectLinks, ...(this.nodeId === undefined ? {} : { nodeId: this.nodeId }), now: this.#clock.now() }, `device:${endpoint}`),
       '2.04',
     );
   }
 
-  async #deregister(id: string, source: Source): Promise<CoapResponse> {
+  #deregister(id: string, source: Source): Promise<CoapResponse> {
     const endpoint = this.#view.state.endpointOf(id);
-    if (endpoint === undefined) return { code: '4.04' };
-    return this.#refusable(() => this.#run(endpoint, { type: 'Deregister', registrationId: id, source, now: this.#clock.now() }, `device:${endpoint}`), '2.02');
+    if (endpoint === undefined) return Promise.resolve({ code: '4.04' });
+    return this.#refusable(this.#run(endpoint, { type: 'Deregister', registrationId: id, source, now: this.#clock.now() }, `device:${endpoint}`), '2.02');
   }
 
-  async #refusable(task: () => Promise<unknown>, success: string): Promise<CoapResponse> {
-    try {
-      await task();
-      return { code: success };
-    } catch (error) {
-      if (error instanceof RegistrationRefused) return { code: error.responseCode, payload: new TextEncoder().encode(error.message) };
-      throw error;
-    }
+  /** The reply to a command (`#run`'s promise, which never throws before it is returned): `success`, or the refusal's code. */
+  #refusable(command: Promise<unknown>, success: string): Promise<CoapResponse> {
+    return command.then(
+      (): CoapResponse => ({ code: success }),
+      (error: unknown): CoapResponse => {
+        if (error instanceof RegistrationRefused) return { code: error.responseCode, payload: new TextEncoder().encode(error.message) };
+        throw error;
+      },
+    );
   }
 
   #objectLinks(request: IncomingCoapRequest): { objects: RegisteredObjects; text: string } | CoapResponse {
@@ -321,10 +323,8 @@ export class RegistrationService {
     const firstRegister = command.type === 'Register' && command.device !== undefined && !current.hasStream(endpoint);
     // The runner keeps no copy of a state given to it: the view is the one copy of each registration.
     const knownState = current.known(endpoint) ?? (firstRegister ? { state: this.#decider.initialState, revision: -1 } : undefined);
-    const outcome = await this.#runner.run(registrationStream(endpoint), this.#decider, command, {
-      metadata: { actor, schemaVersion: 1 },
-      ...(knownState === undefined ? {} : { knownState }),
-    });
+    const metadata = { actor, schemaVersion: 1 };
+    const outcome = await this.#runner.run(registrationStream(endpoint), this.#decider, command, knownState === undefined ? { metadata } : { metadata, knownState });
     if (outcome.position !== undefined) await this.#view.waitFor(outcome.position);
     logRegistrationEvents(this.#logger, outcome.events);
     return outcome.events;

@@ -141,7 +141,10 @@ export class MemoryEventStore implements EventStore {
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
+    // Walked in place rather than through Object.values: every appended event's envelope and data
+    // pass here, and each object's array of values was garbage at once.
+    if (Array.isArray(value)) for (const child of value) deepFreeze(child);
+    else for (const key in value) deepFreeze(value[key]);
   }
   return value;
 }

@@ -17,6 +17,8 @@ export function logRegistrationEvents(logger: Logger, events: readonly Registrat
         break;
       }
       case 'RegistrationUpdated': {
+        // Every keep-alive Update comes here: its line's fields are gathered only when debug lines are written.
+        if (!logger.isLevelEnabled('debug')) break;
         const { endpoint, registrationId, address, port, lifetime } = event.data;
         logger.debug({ endpoint, registrationId, address, port, lifetime, moved: event.data.previousAddress !== null }, 'registration updated');
         break;

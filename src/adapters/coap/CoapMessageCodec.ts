@@ -35,29 +35,29 @@ export function parseCode(code: string): number {
 }
 
 export function decodeCoapMessage(bytes: Uint8Array): DecodeResult {
-  const fail = (reason: string, offset: number, header?: CoapFormatError['header']): DecodeResult => ({
-    ok: false,
-    error: header ? { reason, offset, header } : { reason, offset },
-  });
-  if (bytes.length < 4) return fail(`a CoAP header is 4 bytes, the datagram has ${bytes.length}`, 0);
+  if (bytes.length < 4) return failed(`a CoAP header is 4 bytes, the datagram has ${bytes.length}`, 0);
   const first = bytes[0] as number;
-  if (first >> 6 !== 1) return fail(`version ${first >> 6} is not 1`, 0);
+  if (first >> 6 !== 1) return failed(`version ${first >> 6} is not 1`, 0);
   const type = types[(first >> 4) & 0x3] as CoapType;
   const tokenLength = first & 0x0f;
   const code = formatCode(bytes[1] as number);
   const messageId = ((bytes[2] as number) << 8) | (bytes[3] as number);
-  const header = { type, messageId };
-  if (tokenLength > maxTokenLength) return fail(`token length ${tokenLength} is reserved (at most 8)`, 0, header);
+  if (tokenLength > maxTokenLength) return failed(`token length ${tokenLength} is reserved (at most 8)`, 0, { type, messageId });
   if (code === '0.00') {
     // RFC 7252 section 4.1: an empty message has no token, options or payload.
-    if (bytes.length !== 4 || tokenLength !== 0) return fail('an empty message (code 0.00) carries bytes after its header', 4, header);
+    if (bytes.length !== 4 || tokenLength !== 0) return failed('an empty message (code 0.00) carries bytes after its header', 4, { type, messageId });
     return { ok: true, message: { type, code, messageId, token: new Uint8Array(0), options: [], payload: new Uint8Array(0) } };
   }
-  if (4 + tokenLength > bytes.length) return fail(`token of ${tokenLength} bytes runs past the end`, 4, header);
+  if (4 + tokenLength > bytes.length) return failed(`token of ${tokenLength} bytes runs past the end`, 4, { type, messageId });
   const token = bytes.slice(4, 4 + tokenLength);
   const body = decodeOptionsAndPayload(bytes, 4 + tokenLength);
-  if (!body.ok) return fail(body.reason, body.offset, header);
+  if (!body.ok) return failed(body.reason, body.offset, { type, messageId });
   return { ok: true, message: { type, code, messageId, token, options: body.options, payload: body.payload } };
+}
+
+/** A format error; built only when there is one (every datagram is decoded here). */
+function failed(reason: string, offset: number, header?: CoapFormatError['header']): DecodeResult {
+  return { ok: false, error: header ? { reason, offset, header } : { reason, offset } };
 }
 
 export type OptionsAndPayload =
@@ -80,34 +80,40 @@ export function decodeOptionsAndPayload(bytes: Uint8Array, start: number): Optio
       return { ok: true, options, payload: bytes.slice(offset + 1) };
     }
     offset++;
-    const delta = readExtended(bytes, byte >> 4, offset);
-    if (!delta.ok) return { ok: false, reason: `option delta: ${delta.reason}`, offset: at };
-    offset = delta.next;
-    const length = readExtended(bytes, byte & 0x0f, offset);
-    if (!length.ok) return { ok: false, reason: `option length: ${length.reason}`, offset: at };
-    offset = length.next;
-    if (offset + length.value > bytes.length) return { ok: false, reason: `option ${number + delta.value} of ${length.value} bytes runs past the end`, offset: at };
-    number += delta.value;
-    options.push({ number, value: bytes.slice(offset, offset + length.value) });
-    offset += length.value;
+    const deltaProblem = extensionProblem(bytes, byte >> 4, offset);
+    if (deltaProblem !== undefined) return { ok: false, reason: `option delta: ${deltaProblem}`, offset: at };
+    const delta = extendedValue(bytes, byte >> 4, offset);
+    offset += extensionSize(byte >> 4);
+    const lengthProblem = extensionProblem(bytes, byte & 0x0f, offset);
+    if (lengthProblem !== undefined) return { ok: false, reason: `option length: ${lengthProblem}`, offset: at };
+    const length = extendedValue(bytes, byte & 0x0f, offset);
+    offset += extensionSize(byte & 0x0f);
+    if (offset + length > bytes.length) return { ok: false, reason: `option ${number + delta} of ${length} bytes runs past the end`, offset: at };
+    number += delta;
+    options.push({ number, value: bytes.slice(offset, offset + length) });
+    offset += length;
   }
   return { ok: true, options, payload: new Uint8Array(0) };
 }
 
-type Extended = { ok: true; value: number; next: number } | { ok: false; reason: string };
+/**
+ * RFC 7252 section 3.1: nibbles 13 and 14 announce 1 or 2 extension bytes; 15 is reserved. Read as
+ * numbers, not result objects: every option of every message passes here twice.
+ */
+function extensionProblem(bytes: Uint8Array, nibble: number, offset: number): string | undefined {
+  if (nibble === 15) return 'nibble 15 is reserved';
+  if (offset + extensionSize(nibble) <= bytes.length) return undefined;
+  return nibble === 13 ? 'extension byte missing' : 'extension bytes missing';
+}
 
-/** RFC 7252 section 3.1: nibbles 13 and 14 announce 1 or 2 extension bytes; 15 is reserved. */
-function readExtended(bytes: Uint8Array, nibble: number, offset: number): Extended {
-  if (nibble < 13) return { ok: true, value: nibble, next: offset };
-  if (nibble === 13) {
-    if (offset + 1 > bytes.length) return { ok: false, reason: 'extension byte missing' };
-    return { ok: true, value: (bytes[offset] as number) + 13, next: offset + 1 };
-  }
-  if (nibble === 14) {
-    if (offset + 2 > bytes.length) return { ok: false, reason: 'extension bytes missing' };
-    return { ok: true, value: (((bytes[offset] as number) << 8) | (bytes[offset + 1] as number)) + 269, next: offset + 2 };
-  }
-  return { ok: false, reason: 'nibble 15 is reserved' };
+function extensionSize(nibble: number): number {
+  return nibble < 13 ? 0 : nibble === 13 ? 1 : 2;
+}
+
+function extendedValue(bytes: Uint8Array, nibble: number, offset: number): number {
+  if (nibble < 13) return nibble;
+  if (nibble === 13) return (bytes[offset] as number) + 13;
+  return (((bytes[offset] as number) << 8) | (bytes[offset + 1] as number)) + 269;
 }
 
 /** Encodes a message we build ourselves; throws RangeError on a programming error (bad code, token). */

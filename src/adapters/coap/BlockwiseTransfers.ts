@@ -14,7 +14,7 @@ import { decodeBlockOption, encodeBlockOption } from './BlockOption.ts';
 import type { CoapPeer, CoapResponse, IncomingCoapResponse } from './CoapEndpoint.ts';
 import { CoapProtocolError } from './CoapEndpoint.ts';
 import type { CoapOption } from './CoapMessage.ts';
-import { OptionNumber, firstOptionValue, uintOption, uintOptionOf } from './CoapMessage.ts';
+import { OptionNumber, firstOptionValue, noBytes, uintOption, uintOptionOf } from './CoapMessage.ts';
 
 /** What block-wise transfers need of a message, of either format. */
 export interface BlockMessage {
@@ -184,7 +184,7 @@ export class BlockwiseResponder {
    */
   finish(key: string, handled: CoapResponse, request: Extract<BlockwiseRequest, { kind: 'handle' }>, blockSize: number, wholeBodyLimit: number): CoapResponse {
     let response = handled;
-    const body = response.payload ?? new Uint8Array(0);
+    const body = response.payload ?? noBytes;
     if (request.block1Echo) response = { ...response, options: [...(response.options ?? []), { number: OptionNumber.Block1, value: encodeBlockOption(request.block1Echo) }] };
     if (body.length <= wholeBodyLimit && !request.block2) return response;
     const requested = request.block2 ?? { num: 0, more: false, size: blockSize };

@@ -83,6 +83,12 @@ export function isCriticalOption(number: number): boolean {
   return (number & 1) === 1;
 }
 
+/**
+ * The empty payload or token, shared: every reply without a body and every empty ACK or RST would
+ * otherwise allocate one (a zero-length array has nothing to write to).
+ */
+export const noBytes: Uint8Array = new Uint8Array(0);
+
 /** Options of a request or response with typed accessors. */
 export function optionValues(options: readonly CoapOption[], number: number): Uint8Array[] {
   return options.filter((option) => option.number === number).map((option) => option.value);

@@ -34,7 +34,7 @@ import { systemRandomness } from '../runtime/Randomness.ts';
 import type { Timer, Timers } from '../runtime/Timers.ts';
 import { systemTimers } from '../runtime/Timers.ts';
 import type { CoapMessage, CoapType } from './CoapMessage.ts';
-import { isRequestCode, isResponseCode, methodCode } from './CoapMessage.ts';
+import { isRequestCode, isResponseCode, methodCode, noBytes } from './CoapMessage.ts';
 import { decodeCoapMessage, encodeCoapMessage } from './CoapMessageCodec.ts';
 import { BlockwiseResponder, sendRequest } from './BlockwiseTransfers.ts';
 import type { BlockExchange } from './BlockwiseTransfers.ts';
@@ -142,7 +142,7 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
   async request(peer: CoapPeer, request: OutgoingCoapRequest): Promise<IncomingCoapResponse> {
     // maxBodySize bounds what peers make us hold; a body of ours (a firmware package pushed with Block1)
     // is already in memory and as large as the operator made it.
-    const body = request.payload ?? new Uint8Array(0);
+    const body = request.payload ?? noBytes;
     const token = request.token ?? this.#exchanges.newToken();
     const type = (request.confirmable ?? true) ? 'CON' : 'NON';
     const code = methodCode(request.method);
@@ -247,7 +247,7 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
       if (this.#closed) return;
       const type: CoapType = message.type === 'NON' ? 'NON' : separate ? 'CON' : 'ACK';
       const messageId = type === 'ACK' ? message.messageId : this.#exchanges.allocateMessageId();
-      const bytes = encodeCoapMessage({ type, code: response.code, messageId, token: message.token, options: responseOptions(response), payload: response.payload ?? new Uint8Array(0) });
+      const bytes = encodeCoapMessage({ type, code: response.code, messageId, token: message.token, options: responseOptions(response), payload: response.payload ?? noBytes });
       if (type === 'ACK') entry.reply = bytes;
       if (type === 'CON') this.#exchanges.sendSeparate(peer, messageId, bytes);
       else this.#send(bytes, peer);
@@ -274,7 +274,7 @@ export class DatagramCoapEndpoint implements CoapEndpoint {
   // ---------------------------------------------------------------- sending and bookkeeping
 
   #sendEmpty(type: 'ACK' | 'RST', messageId: number, peer: CoapPeer): Uint8Array {
-    const bytes = encodeCoapMessage({ type, code: '0.00', messageId, token: new Uint8Array(0), options: [], payload: new Uint8Array(0) });
+    const bytes = encodeCoapMessage({ type, code: '0.00', messageId, token: noBytes, options: [], payload: noBytes });
     this.#send(bytes, peer);
     return bytes;
   }

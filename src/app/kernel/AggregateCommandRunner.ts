@@ -165,16 +165,11 @@ export class AggregateCommandRunner {
     options: RunOptions<State>,
     known: { readonly state: State; readonly revision: number },
   ): Promise<CommandResult<Event, State>> {
-    let events: Event[];
-    try {
-      events = decider.decide(command, known.state);
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
+    // A decider that throws here fails its caller only: the serializer turns a task's throw into its rejection.
+    const events = decider.decide(command, known.state);
     if (events.length === 0) return Promise.resolve({ events, state: known.state, revision: known.revision, position: undefined });
-    const decided = events;
-    return this.#store.appendToStream(stream, decided.map((event) => toNewEvent(event, options)), known.revision === -1 ? 'no_stream' : known.revision).then(
-      (appended) => ({ events: decided, state: decided.reduce((s, e) => decider.evolve(s, e), known.state), revision: appended.nextExpectedRevision, position: appended.position }),
+    return this.#store.appendToStream(stream, events.map((event) => toNewEvent(event, options)), known.revision === -1 ? 'no_stream' : known.revision).then(
+      (appended) => ({ events, state: events.reduce((s, e) => decider.evolve(s, e), known.state), revision: appended.nextExpectedRevision, position: appended.position }),
       (error: unknown) => {
         if (error instanceof WrongExpectedVersion) return this.#decideAndAppend(stream, decider, command, options);
         throw error;

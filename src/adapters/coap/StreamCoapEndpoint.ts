@@ -57,7 +57,7 @@ import { offerUnsolicited, requestOptions, responseOptions, serveRequest } from 
 import { CoapStreamReader, SignalCode, SignalOption, defaultMaxMessageSize, encodeCoapStreamMessage, isSignalCode } from './CoapStreamCodec.ts';
 import type { CoapStreamMessage } from './CoapStreamCodec.ts';
 import { defaultTransmissionParameters } from './TransmissionParameters.ts';
-import { normalizeAddress } from './UdpDatagramTransport.ts';
+import { reportedAddress } from '../runtime/UdpAddresses.ts';
 
 export interface StreamLimits {
   /** The largest message we receive, announced in our CSM (RFC 8323 section 5.3.1). */
@@ -605,5 +605,5 @@ function peerChain(socket: TLSSocket): X509Certificate[] {
 }
 
 function peerOf(socket: Socket): CoapPeer {
-  return { address: normalizeAddress(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 };
+  return { address: reportedAddress(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 };
 }

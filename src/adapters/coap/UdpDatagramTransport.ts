@@ -1,12 +1,12 @@
 /**
  * One UDP socket as a datagram transport. A socket bound to "::" is dual-stack (IPv4 and IPv6 on one
- * port); IPv4 peers then arrive as "::ffff:a.b.c.d" and are reported, and addressed, in dotted form,
- * so that an IPv4 device has one address whichever socket it reached.
+ * port); IPv4 peers are reported in dotted form (UdpAddresses.ts).
  */
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { Logger } from '../logging/Logger.ts';
+import { destinationAddress, lookupIpLiteral, reportedAddress } from '../runtime/UdpAddresses.ts';
 import { defaultUdpReceiveBufferBytes, enlargeReceiveBuffer } from '../runtime/UdpReceiveBuffer.ts';
 import type { CoapPeer } from './CoapEndpoint.ts';
 import type { DatagramTransport } from './DatagramTransport.ts';
@@ -36,7 +36,7 @@ export class UdpDatagramTransport implements DatagramTransport {
   }
 
   static async open(options: UdpDatagramTransportOptions): Promise<UdpDatagramTransport> {
-    const socket = createSocket({ type: isIPv6(options.host) ? 'udp6' : 'udp4', ipv6Only: false });
+    const socket = createSocket({ type: isIPv6(options.host) ? 'udp6' : 'udp4', ipv6Only: false, lookup: lookupIpLiteral });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(options.port, options.host, () => {
@@ -49,14 +49,13 @@ export class UdpDatagramTransport implements DatagramTransport {
   }
 
   onDatagram(receiver: (bytes: Uint8Array, peer: CoapPeer) => void): void {
-    this.#socket.on('message', (bytes, remote) => receiver(bytes, { address: normalizeAddress(remote.address), port: remote.port }));
+    this.#socket.on('message', (bytes, remote) => receiver(bytes, { address: reportedAddress(remote.address), port: remote.port }));
   }
 
   send(bytes: Uint8Array, peer: CoapPeer): void {
     if (this.#closed) return;
-    const address = this.#ipv6 && !isIPv6(peer.address) ? `::ffff:${peer.address}` : peer.address;
     try {
-      this.#socket.send(bytes, peer.port, address, (error) => {
+      this.#socket.send(bytes, peer.port, destinationAddress(peer.address, this.#ipv6), (error) => {
         if (error) this.#logger.debug({ err: error, peer }, 'UDP send failed');
       });
     } catch (error) {
@@ -69,9 +68,4 @@ export class UdpDatagramTransport implements DatagramTransport {
     this.#closed = true;
     return new Promise((resolve) => this.#socket.close(() => resolve()));
   }
-}
-
-/** "::ffff:192.0.2.1" (an IPv4 peer on a dual-stack socket) is reported as "192.0.2.1". */
-export function normalizeAddress(address: string): string {
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }

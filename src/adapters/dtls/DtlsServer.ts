@@ -13,8 +13,6 @@
  * close_notify) for a restart and restored by the next server.
  */
 import { createSocket } from 'node:dgram';
-import { lookup } from 'node:dns';
-import type { LookupOneOptions } from 'node:dns';
 import { isIPv6 } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { RemoteInfo, Socket } from 'node:dgram';
@@ -22,6 +20,7 @@ import { EventEmitter } from 'node:events';
 import type { Clock } from '../../domain/Clock.ts';
 import { systemClock } from '../../domain/Clock.ts';
 import type { Logger } from '../logging/Logger.ts';
+import { destinationAddress, lookupIpLiteral, reportedAddress } from '../runtime/UdpAddresses.ts';
 import { AlertDescription, AlertLevel, serializeAlert } from './Alert.ts';
 import { CertificateType, canUseEcdheEcdsa, chooseCertificateType, sentExtension } from './CertificateHandshakeMessages.ts';
 import type { CertificateTypeValue } from './CertificateHandshakeMessages.ts';
@@ -144,7 +143,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
 
   /** Binds the socket; resolves with the bound address (port 0 picks a free port; '::' is dual-stack). */
   async listen(port: number, address = '127.0.0.1'): Promise<AddressInfo> {
-    const socket = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', ipv6Only: false, lookup: lookupUnlessLiteral });
+    const socket = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', ipv6Only: false, lookup: lookupIpLiteral });
     this.socket = socket;
     this.socketIsIpv6 = isIPv6(address);
     socket.on('message', (datagram, remote) => this.onDatagram(datagram, remote));
@@ -248,7 +247,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   }
 
   private onDatagram(datagram: Buffer, remote: RemoteInfo): void {
-    const peer: PeerAddress = { address: normalizeAddress(remote.address), port: remote.port };
+    const peer: PeerAddress = { address: reportedAddress(remote.address), port: remote.port };
     try {
       const parsed = parseDatagram(datagram, this.connectionIdLength);
       if (parsed.error !== undefined) {
@@ -535,8 +534,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   }
 
   private transmit(peer: PeerAddress, datagram: Buffer): void {
-    // An IPv4 address has no colon: cheaper than isIPv6's regular expression, once per datagram sent.
-    const address = this.socketIsIpv6 && !peer.address.includes(':') ? `::ffff:${peer.address}` : peer.address;
+    const address = destinationAddress(peer.address, this.socketIsIpv6);
     try {
       this.socket?.send(datagram, peer.port, address, (error) => {
         if (error) this.logger.debug({ err: error, peer }, 'DTLS: send failed');
@@ -546,25 +544,4 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       this.logger.debug({ err: error, peer }, 'DTLS: send refused');
     }
   }
-}
-
-/**
- * node:dgram passes every destination through the socket's lookup, whose default tests it with isIP's
- * regular expressions (the IPv6 one is long) before it finds there is no name to resolve. This server
- * sends only to addresses that came from datagrams' sources, IP literals, three datagrams per handshake:
- * those are answered at once; anything else (a host name to bind to) is resolved as before.
- */
-function lookupUnlessLiteral(hostname: string, options: LookupOneOptions, callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
-  // A colon only appears in IPv6 literals; digits and dots alone are an IPv4 literal to getaddrinfo too.
-  if (hostname.includes(':')) callback(null, hostname, 6);
-  else if (/^[\d.]+$/.test(hostname)) callback(null, hostname, 4);
-  else lookup(hostname, options, callback);
-}
-
-/**
- * An IPv4 peer on a dual-stack socket arrives as "::ffff:192.0.2.1" and is reported as "192.0.2.1", so
- * that a device has one address whichever socket it reached (as the plain-UDP transport reports it).
- */
-function normalizeAddress(address: string): string {
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }

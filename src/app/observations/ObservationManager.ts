@@ -31,7 +31,7 @@ import type { ObservationCancelReason, ObservationEstablished, ObservationEvent 
 import { observationStream, observationStreamPrefix } from '../../domain/observations/ObservationEvents.ts';
 import type { BlockOption } from '../../adapters/coap/BlockOption.ts';
 import { decodeBlockOption } from '../../adapters/coap/BlockOption.ts';
-import { OptionNumber, optionValues } from '../../adapters/coap/CoapMessage.ts';
+import { OptionNumber, firstOptionValue } from '../../adapters/coap/CoapMessage.ts';
 import type { CoapEndpoint, CoapPeer, OutgoingCoapRequest, UnsolicitedCoapResponse } from '../../adapters/coap/CoapEndpoint.ts';
 import { toDomainEvent } from '../../adapters/eventstore/EventStore.ts';
 import type { AggregateCommandRunner } from '../kernel/AggregateCommandRunner.ts';
@@ -369,7 +369,7 @@ function knownObservation(observation: ObservationEstablished): KnownObservation
 }
 
 function block2Of(response: UnsolicitedCoapResponse): BlockOption | undefined {
-  const raw = optionValues(response.options, OptionNumber.Block2)[0];
+  const raw = firstOptionValue(response.options, OptionNumber.Block2);
   if (raw === undefined) return undefined;
   const decoded = decodeBlockOption(raw);
   return decoded.ok ? decoded.block : undefined;

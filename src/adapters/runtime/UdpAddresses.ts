@@ -24,7 +24,7 @@ export function destinationAddress(address: string, socketIsIpv6: boolean): stri
 /**
  * A socket's `lookup` that answers IP literals at once. node:dgram passes every destination through the
  * socket's lookup, and the default one tests it with isIP's regular expressions (the IPv6 one is long)
- * before finding there is no name to resolve. The service sends only to addresses that came from
+ * before finding there is no name to resolve. The DTLS server sends only to addresses that came from
  * datagrams' sources, which are literals; anything else (a host name to bind to) is resolved as usual.
  */
 export function lookupIpLiteral(hostname: string, options: LookupOneOptions, callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void): void {

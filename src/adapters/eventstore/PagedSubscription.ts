@@ -27,6 +27,8 @@ export interface PagedSubscriptionOptions {
   readonly readPage: ReadPage;
   /** Told the size of every page read, for metrics and for the back-pressure test. */
   readonly onPageRead: ((events: number) => void) | undefined;
+  /** Told once when the subscription closes. */
+  readonly onClose?: () => void;
 }
 
 export function createPagedSubscription(options: PagedSubscriptionOptions): Subscription {
@@ -86,6 +88,7 @@ export function createPagedSubscription(options: PagedSubscriptionOptions): Subs
   };
 
   const close = (): Promise<void> => {
+    if (!abort.signal.aborted) options.onClose?.();
     abort.abort();
     page = [];
     return Promise.resolve();

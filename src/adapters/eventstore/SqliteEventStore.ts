@@ -17,8 +17,9 @@
  *
  * This process is the log's only writer (SqliteProcessLock), so every event after the head found at
  * open was appended here: the store keeps the envelopes of the latest acknowledged events, built from
- * what it sent the writer and what the writer answered, and a subscription's page that lies wholly
- * among them is served from memory instead of being read back from the file it was just written to.
+ * what it sent the writer and what the writer answered, until every open subscription has read them,
+ * and a subscription's page that lies wholly among them is served from memory instead of being read
+ * back from the file it was just written to.
  * They are the events the read would return, in the same positions, so the no-gap no-duplicate rule of
  * PagedSubscription holds unchanged.
  */
@@ -93,8 +94,13 @@ export class SqliteEventStore implements EventStore {
   /** Called after each reply from the writer (or its failure): close() waits on them to drain. */
   #onSettled: Array<() => void> = [];
   #closed = false;
-  /** The latest acknowledged events, at consecutive positions, oldest first; at most two pages' worth. */
+  /**
+   * The latest acknowledged events, at consecutive positions, oldest first: those an open subscription
+   * has yet to read, and at most two pages' worth.
+   */
   #recent: AcknowledgedEvent[] = [];
+  /** Where each open subscription last read from: the window keeps only what one of them may still read. */
+  readonly #readers = new Set<{ after: number }>();
 
   private constructor(writer: Worker, readDb: DatabaseSync, options: SqliteEventStoreOptions, releaseLock: () => void) {
     this.#releaseLock = releaseLock;
@@ -172,13 +178,20 @@ export class SqliteEventStore implements EventStore {
 
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
     if (this.#closed) throw new Error('event store is closed');
+    const reader = { after: options.after ?? 0 };
+    this.#readers.add(reader);
     return createPagedSubscription({
-      after: options.after ?? 0,
+      after: reader.after,
       filter: options.filter,
       pageSize: this.#pageSize,
       head: this.#head,
       onPageRead: this.#onPageRead,
-      readPage: (after, upTo, maxCount, filter) => (this.#closed ? [] : this.#readPage(after, upTo, maxCount, filter)),
+      readPage: (after, upTo, maxCount, filter) => {
+        if (this.#closed) return [];
+        reader.after = after;
+        return this.#readPage(after, upTo, maxCount, filter);
+      },
+      onClose: () => this.#readers.delete(reader),
     });
   }
 
@@ -274,7 +287,18 @@ export class SqliteEventStore implements EventStore {
         this.#recent.push(new AcknowledgedEvent(stream, outcome.lastRevision - back, outcome.lastPosition - back, row, recordedAt));
       });
     });
-    if (this.#recent.length > 2 * this.#pageSize) this.#recent = this.#recent.slice(-this.#pageSize);
+    // Every open subscription has read the positions up to where its last page began, so those need not
+    // be kept: a subscription that keeps up leaves only the latest commit here. What is kept longer
+    // outlives young collections and is promoted, and the old generation's collector pays for it.
+    const first = this.#recent[0];
+    let read = 0;
+    if (first !== undefined && this.#readers.size > 0) {
+      let after = Number.POSITIVE_INFINITY;
+      for (const reader of this.#readers) after = Math.min(after, reader.after);
+      read = Math.max(0, after - first.position + 1);
+    }
+    if (this.#recent.length > 2 * this.#pageSize) read = Math.max(read, this.#recent.length - this.#pageSize);
+    if (read > 0) this.#recent = this.#recent.slice(read);
   }
 
   #acknowledge(batch: readonly QueuedAppend[], result: BatchResult, recordedAt: number): void {

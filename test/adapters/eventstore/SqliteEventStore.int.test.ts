@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WrongExpectedVersion } from '../../../src/adapters/eventstore/EventStore.ts';
+import type { RecordedEvent } from '../../../src/adapters/eventstore/EventStore.ts';
 import { SqliteEventStore } from '../../../src/adapters/eventstore/SqliteEventStore.ts';
 import { take } from '../../contract/eventStoreContract.ts';
 
@@ -97,6 +98,42 @@ describe('SqliteEventStore', () => {
       await store.appendToStream('b-1', [{ type: 'E', data: 'after' }], 8);
       const [appended] = await store.readAll({ after: 12 });
       expect([await take(live, 1), await take(filtered, 1), await take(lagging, 1)]).toEqual([[appended], [appended], [appended]]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps an acknowledged event in memory only until every open subscription has read it', async () => {
+    // An event served from memory is the one envelope the store keeps, the same object for every
+    // subscription that reads it there; one read back from the file is a new object. Page size 4: the
+    // store would otherwise keep up to eight events.
+    const store = await SqliteEventStore.open(file, { subscriptionPageSize: 4 });
+    try {
+      const append = (n: number): Promise<unknown> => store.appendToStream('s', [{ type: 'E', data: { n } }], n === 1 ? 'no_stream' : n - 2);
+      const live = store.subscribeToAll();
+      const pinned = store.subscribeToAll();
+      const liveRead: RecordedEvent[] = [];
+      for (const n of [1, 2, 3, 4]) {
+        await append(n);
+        liveRead.push(...(await take(live, 1)));
+      }
+      // `pinned` has read nothing yet: all four stay in memory, for it and for whoever opens behind `live`.
+      expect(await take(pinned, 1)).toEqual([liveRead[0]]);
+      const beside = store.subscribeToAll({ after: 1 });
+      const besideRead = await take(beside, 3);
+      await beside.close();
+      besideRead.forEach((event, index) => expect(event).toBe(liveRead[index + 1]));
+      // Once `pinned` closes, `live` is the only reader and has read up to where its last page began:
+      // the next commit lets the others go, and a subscription opening behind them reads the file.
+      await pinned.close();
+      await append(5);
+      liveRead.push(...(await take(live, 1)));
+      const late = store.subscribeToAll({ after: 1 });
+      const lateRead = await take(late, 4);
+      await late.close();
+      expect(lateRead).toEqual(liveRead.slice(1));
+      expect(lateRead).toEqual((await store.readAll()).slice(1));
+      lateRead.forEach((event, index) => expect(event).not.toBe(liveRead[index + 1]));
     } finally {
       await store.close();
     }

@@ -36,8 +36,9 @@ export class UdpDatagramTransport implements DatagramTransport {
   }
 
   static async open(options: UdpDatagramTransportOptions): Promise<UdpDatagramTransport> {
-    // node:dgram's own lookup, not lookupIpLiteral: it defers each send to the next tick, and a send made
-    // at once from a request's handler cost 3-4 µs more per request in the registration benchmark.
+    // node:dgram's own lookup, not lookupIpLiteral (UdpAddresses.ts): node's defers each send to the next
+    // tick, and a send made at once from a request's handler cost 3-4 µs more per request in the
+    // registration benchmark.
     const socket = createSocket({ type: isIPv6(options.host) ? 'udp6' : 'udp4', ipv6Only: false });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);

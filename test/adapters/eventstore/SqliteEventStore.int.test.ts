@@ -73,7 +73,7 @@ describe('SqliteEventStore', () => {
 
   it("hands subscriptions this process's appends exactly as the log records them, in its order, whether kept in memory or read back", async () => {
     let tick = 0;
-    // Page size 4: the store keeps the latest two pages of appends, so a lagging subscription reads the file.
+    // Page size 4: the store keeps at most the latest two pages of appends, so a lagging subscription reads the file.
     const store = await SqliteEventStore.open(file, { clock: { now: () => new Date(++tick) }, subscriptionPageSize: 4 });
     try {
       const live = store.subscribeToAll();
